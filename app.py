@@ -1,0 +1,76 @@
+"""ETE Outcomes dashboard: the entry script (run with ``streamlit run app.py``).
+
+Sets up the page, the navigation between pages, the header with the data's
+cut-off and last import, and the shared sidebar filters; then runs the page the
+user chose. Every number shown comes from :mod:`ete_metrics`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import load_data
+from dashboard.state import sidebar_filters
+from ete_metrics.formatting import uk_date
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(
+    page_title="ETE Outcomes",
+    page_icon=":material/work:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+#: (section, file, title, icon, default page?)
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("Contract", "pages/1_overview.py", "Overview", ":material/dashboard:"),
+    ("Analysis", "pages/2_funnels.py", "Funnels", ":material/filter_alt:"),
+    ("Analysis", "pages/3_regions.py", "Regions", ":material/map:"),
+    ("Analysis", "pages/4_cohorts.py", "Cohorts", ":material/timeline:"),
+    ("Analysis", "pages/5_partners.py", "Partners", ":material/handshake:"),
+    ("Analysis", "pages/6_equality.py", "Equality", ":material/diversity_3:"),
+    ("Data and methods", "pages/7_data.py", "Data", ":material/database:"),
+    ("Data and methods", "pages/8_about.py", "About these statistics", ":material/info:"),
+)
+
+
+def _navigation() -> dict[str, list[st.Page]]:
+    sections: dict[str, list[st.Page]] = {}
+    for section, path, title, icon in PAGES:
+        if not (HERE / path).exists():  # a page still being written is left out
+            continue
+        sections.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, default=path == PAGES[0][1])
+        )
+    return sections
+
+
+def _imported_at(last_import: dict[str, Any] | None) -> str:
+    if not last_import or last_import.get("imported_at") is None:
+        return ""
+    stamp = pd.Timestamp(last_import["imported_at"])
+    if stamp is pd.NaT:
+        return ""
+    return f"{uk_date(stamp)} at {stamp.strftime('%H:%M')}"
+
+
+page = st.navigation(_navigation())
+data = load_data()
+
+st.title("ETE Outcomes")
+header = [
+    "Education, Training and Employment programme for people on probation",
+    f"data to **{uk_date(data.cutoff)}**" if data.cutoff else "",
+]
+landed = _imported_at(data.last_import)
+if landed:
+    header.append(f"last import {landed}")
+st.caption(" · ".join(part for part in header if part))
+
+sidebar_filters(data)
+page.run()

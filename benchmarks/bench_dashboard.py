@@ -1,0 +1,94 @@
+"""Rough speed of the dashboard's pages at the full demo size (prints figures; no assertions).
+
+Builds the 45,000-referral demo database in a temporary SQLite file (or uses
+``--db``), then drives ``app.py`` with Streamlit's AppTest and times, per page:
+
+- ``first``: the first run of the page (data already cached by earlier pages);
+- ``new filter``: a rerun after changing the region filter (metrics computed);
+- ``warm``: the same rerun again (everything from the caches);
+- ``back``: a rerun returning to a filter seen before (cached).
+
+AppTest runs the script in-process, so the figures include its own overhead
+(building the element tree) but no browser or network time.
+
+Usage: ``python benchmarks/bench_dashboard.py [--participants 45000] [--db URL]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+PAGES = (
+    "pages/1_overview.py",
+    "pages/2_funnels.py",
+    "pages/3_regions.py",
+    "pages/4_cohorts.py",
+    "pages/5_partners.py",
+    "pages/6_equality.py",
+    "pages/7_data.py",
+    "pages/8_about.py",
+)
+
+
+def _timed(action) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=45_000)
+    parser.add_argument("--db", default=None, help="use this database instead of building one")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="ete_bench_") as folder:
+        _run(args, folder)
+
+
+def _run(args: argparse.Namespace, folder: str) -> None:
+    url = args.db
+    if url is None:
+        from ete_metrics.db import make_engine
+        from ete_metrics.demo import build_demo_database
+
+        url = f"sqlite:///{folder}/ete.db"
+        engine = make_engine(url)
+        started = time.perf_counter()
+        build_demo_database(engine, n_participants=args.participants)
+        engine.dispose()
+        print(f"built demo database ({args.participants:,} referrals) in {time.perf_counter() - started:.1f} s")
+    os.environ["ETE_DATABASE_URL"] = url
+
+    from apptest_support import new_app  # also applies the AppTest pages/ work-around
+
+    at = new_app()
+    print(f"cold start (load + overview): {_timed(at.run):,.0f} ms")
+    print(f"{'page':<24}{'first':>10}{'new filter':>12}{'warm':>10}{'back':>10}  (ms)")
+    for page in PAGES:
+        if not (ROOT / page).exists():
+            continue
+        at.switch_page(page)
+        first = _timed(at.run)
+        regions = at.multiselect(key="filter_regions")
+        regions.set_value(["Wales"])
+        changed = _timed(at.run)
+        warm = _timed(at.run)
+        at.multiselect(key="filter_regions").set_value([])
+        back = _timed(at.run)
+        errors = [e.value for e in at.error] + [str(e.value) for e in at.exception]
+        note = f"  ERRORS: {errors[0][:60]}" if errors else ""
+        print(f"{page:<24}{first:>10,.0f}{changed:>12,.0f}{warm:>10,.0f}{back:>10,.0f}{note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""The shared filters: one sidebar for every page, kept in the URL.
+
+``app.py`` calls :func:`sidebar_filters` once per run (before the page), which
+renders the widgets in the sidebar and stores the resulting :class:`Filters` in
+``st.session_state``; pages read them with :func:`current_filters`.
+
+Because the widgets live in the entry script they keep their values when the user
+moves between pages. Their values are mirrored in ``st.query_params`` so a copied
+link opens the same view. Query parameters (all optional; absent = the default):
+
+``as_of``     ISO date, default the data's cut-off
+``from``/``to`` ISO dates, the range of entry dates (inclusive)
+``region``, ``pathway``, ``partner``  repeatable, e.g. ``?region=London&region=Wales``
+
+An empty ``regions``/``pathways``/``delivery_partners`` tuple means *no
+restriction* (everyone), which is the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from ete_metrics import config
+from ete_metrics.formatting import uk_date
+
+if TYPE_CHECKING:
+    from dashboard.data import ProgrammeData
+
+#: Session-state key of the current :class:`Filters`.
+FILTERS_KEY = "ete_filters"
+_INIT_KEY = "_ete_filters_initialised"
+
+#: Widget keys (also the session-state keys).
+AS_OF_KEY = "filter_as_of"
+FROM_KEY = "filter_date_from"
+TO_KEY = "filter_date_to"
+REGIONS_KEY = "filter_regions"
+PATHWAYS_KEY = "filter_pathways"
+PARTNERS_KEY = "filter_delivery_partners"
+
+#: Query parameter names.
+QP_AS_OF = "as_of"
+QP_FROM = "from"
+QP_TO = "to"
+QP_REGION = "region"
+QP_PATHWAY = "pathway"
+QP_PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user has chosen in the sidebar.
+
+    Attributes
+    ----------
+    as_of : date
+        Figures as at this date (default: the data's cut-off).
+    date_from, date_to : date or None
+        Only participants who entered in this range (inclusive); ``None`` = open.
+    regions, pathways, delivery_partners : tuple of str
+        Restrict to these; an empty tuple means everyone.
+    """
+
+    as_of: date
+    date_from: date | None = None
+    date_to: date | None = None
+    regions: tuple[str, ...] = ()
+    pathways: tuple[str, ...] = ()
+    delivery_partners: tuple[str, ...] = ()
+
+    def date_range(self) -> dict[str, Any]:
+        """Return ``{"date_from": ..., "date_to": ...}`` to pass to a metric function."""
+        return {"date_from": self.date_from, "date_to": self.date_to}
+
+    def key(self) -> tuple[Any, ...]:
+        """Return a plain hashable tuple of the values (a cache key)."""
+        return astuple(self)
+
+    def describe(self) -> str:
+        """Return a one-line description of the view, for captions under headings."""
+        parts = [f"Figures as at {uk_date(self.as_of)}"]
+        if self.date_from or self.date_to:
+            start = uk_date(self.date_from) if self.date_from else "the start"
+            end = uk_date(self.date_to) if self.date_to else uk_date(self.as_of)
+            parts.append(f"people who entered from {start} to {end}")
+        parts.append(", ".join(self.regions) if self.regions else "all regions")
+        if self.pathways:
+            parts.append("pathway: " + ", ".join(self.pathways))
+        if self.delivery_partners:
+            parts.append("delivery partner: " + ", ".join(self.delivery_partners))
+        return " · ".join(parts)
+
+
+def _parse_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        stamp = pd.Timestamp(str(value))
+    except (ValueError, TypeError):
+        return None
+    if stamp is pd.NaT:
+        return None
+    return stamp.date()
+
+
+def _get_all(name: str) -> list[str]:
+    try:
+        return [v for v in st.query_params.get_all(name) if v != ""]
+    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
+        return []
+
+
+def _options(values: pd.Series, preferred: tuple[str, ...] = ()) -> list[str]:
+    """Distinct non-missing values, the configured ones first in their order."""
+    present = {str(v) for v in values.dropna().unique() if str(v) != ""}
+    ordered = [v for v in preferred if v in present]
+    return ordered + sorted(present - set(ordered))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _choices(version: tuple[Any, ...], _data: ProgrammeData) -> tuple[dict[str, list[str]], tuple[date, date]]:
+    """The sidebar's options and date bounds, computed once per data version."""
+    participants = _data.participants
+    options = {
+        "regions": _options(participants["region"], config.regions()),
+        "pathways": _options(participants["pathway"], config.PATHWAYS),
+        "delivery_partners": _options(participants["delivery_partner"]),
+    }
+    return options, _bounds(_data)
+
+
+def _bounds(data: ProgrammeData) -> tuple[date, date]:
+    cutoff = data.cutoff or config.CONTRACT_END
+    earliest = config.CONTRACT_START
+    entries = data.participants["entry_date"].dropna()
+    if len(entries):
+        earliest = min(earliest, entries.min().date())
+    return earliest, cutoff
+
+
+def _initialise_from_url(data: ProgrammeData, options: dict[str, list[str]]) -> None:
+    """Seed the widgets' session state from the URL, once per session."""
+    earliest, cutoff = _bounds(data)
+    as_of = _parse_date(st.query_params.get(QP_AS_OF)) or cutoff
+    as_of = min(max(as_of, earliest), cutoff)
+    date_from = _parse_date(st.query_params.get(QP_FROM))
+    date_to = _parse_date(st.query_params.get(QP_TO))
+    st.session_state[AS_OF_KEY] = as_of
+    st.session_state[FROM_KEY] = date_from
+    st.session_state[TO_KEY] = date_to
+    for key, qp, name in (
+        (REGIONS_KEY, QP_REGION, "regions"),
+        (PATHWAYS_KEY, QP_PATHWAY, "pathways"),
+        (PARTNERS_KEY, QP_PARTNER, "delivery_partners"),
+    ):
+        st.session_state[key] = [v for v in _get_all(qp) if v in options[name]]
+    st.session_state[_INIT_KEY] = True
+
+
+def _reset() -> None:
+    st.session_state.pop(_INIT_KEY, None)
+    for qp in (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER):
+        if qp in st.query_params:
+            del st.query_params[qp]
+
+
+def _write_url(filters: Filters, cutoff: date | None) -> None:
+    """Mirror the filters in the URL (defaults left out, so a plain link stays plain)."""
+    wanted: dict[str, str | list[str]] = {}
+    if cutoff is None or filters.as_of != cutoff:
+        wanted[QP_AS_OF] = filters.as_of.isoformat()
+    if filters.date_from:
+        wanted[QP_FROM] = filters.date_from.isoformat()
+    if filters.date_to:
+        wanted[QP_TO] = filters.date_to.isoformat()
+    if filters.regions:
+        wanted[QP_REGION] = list(filters.regions)
+    if filters.pathways:
+        wanted[QP_PATHWAY] = list(filters.pathways)
+    if filters.delivery_partners:
+        wanted[QP_PARTNER] = list(filters.delivery_partners)
+    for qp in (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER):
+        if qp in wanted:
+            value = wanted[qp]
+            current = _get_all(qp)
+            if current != (value if isinstance(value, list) else [value]):
+                st.query_params[qp] = value
+        elif qp in st.query_params:
+            del st.query_params[qp]
+
+
+def sidebar_filters(data: ProgrammeData) -> Filters:
+    """Render the shared sidebar filters and return (and store) the user's choice.
+
+    Called once per run by ``app.py``, before the page runs.
+
+    Parameters
+    ----------
+    data : dashboard.data.ProgrammeData
+        The loaded data (its cut-off and the regions, pathways and partners present).
+
+    Returns
+    -------
+    Filters
+        Also stored in ``st.session_state`` for :func:`current_filters`.
+    """
+    options, (earliest, cutoff) = _choices(data.version, data)
+    if not st.session_state.get(_INIT_KEY):
+        _initialise_from_url(data, options)
+
+    with st.sidebar:
+        st.header("Filters")
+        as_of = st.date_input(
+            "Figures as at",
+            key=AS_OF_KEY,
+            min_value=earliest,
+            max_value=cutoff,
+            format="DD/MM/YYYY",
+            help="Count entries and milestones on or before this date. Defaults to the data's cut-off.",
+        )
+        date_from = st.date_input(
+            "Entered from (optional)", key=FROM_KEY, min_value=earliest, max_value=cutoff,
+            format="DD/MM/YYYY", help="Only people who entered on or after this date.",
+        )
+        date_to = st.date_input(
+            "Entered to (optional)", key=TO_KEY, min_value=earliest, max_value=cutoff,
+            format="DD/MM/YYYY", help="Only people who entered on or before this date.",
+        )
+        regions = st.multiselect(
+            "Regions", options["regions"], key=REGIONS_KEY, placeholder="All regions"
+        )
+        pathways = st.multiselect(
+            "Pathways", options["pathways"], key=PATHWAYS_KEY, placeholder="All pathways",
+            format_func=lambda v: str(v).capitalize(),
+        )
+        partners = st.multiselect(
+            "Delivery partners", options["delivery_partners"], key=PARTNERS_KEY,
+            placeholder="All delivery partners",
+        )
+        st.button("Reset filters", on_click=_reset, key="filter_reset")
+
+    start: date | None = date_from if isinstance(date_from, date) else None
+    end: date | None = date_to if isinstance(date_to, date) else None
+    if start is not None and end is not None and start > end:
+        st.sidebar.warning("'Entered from' is after 'Entered to': the range is ignored until you fix it.")
+        start = end = None
+    filters = Filters(
+        as_of=as_of if isinstance(as_of, date) else cutoff,
+        date_from=start,
+        date_to=end,
+        regions=tuple(regions),
+        pathways=tuple(pathways),
+        delivery_partners=tuple(partners),
+    )
+    st.session_state[FILTERS_KEY] = filters
+    _write_url(filters, data.cutoff)
+    return filters
+
+
+def current_filters() -> Filters:
+    """Return the filters ``app.py`` stored for this run.
+
+    Pages call this. When a page is run on its own (without ``app.py``), the
+    sidebar is rendered here instead so the page still works.
+
+    Returns
+    -------
+    Filters
+    """
+    filters = st.session_state.get(FILTERS_KEY)
+    if filters is not None and hasattr(filters, "as_of"):
+        return filters  # type: ignore[no-any-return]
+    from dashboard.data import load_data
+
+    return sidebar_filters(load_data())

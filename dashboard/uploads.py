@@ -1,0 +1,233 @@
+"""The Data page's upload logic, without Streamlit: save, validate, preview, import.
+
+The page saves the uploaded files to a temporary directory and calls these
+functions with paths, so the same validation as the command line
+(:func:`ete_metrics.importer.read_extract`) runs on them, and the tests can
+drive the whole flow with files on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from ete_metrics import db
+from ete_metrics.errors import EteError, ImportValidationError, InputError, Problem
+from ete_metrics.importer import Extract, ImportResult, import_extract, read_extract
+
+#: The files of an extract, in upload order.
+FILE_ROLES: tuple[str, ...] = ("participants", "milestones", "targets")
+#: File types accepted by the uploader (same as the CLI).
+ACCEPTED_TYPES: tuple[str, ...] = ("csv", "xlsx")
+#: Columns of :func:`problems_table`.
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "line", "column", "message")
+
+
+@dataclass
+class Validation:
+    """The outcome of validating an uploaded extract.
+
+    Attributes
+    ----------
+    paths : dict of str to Path
+        Where each uploaded file was saved (``participants``, ``milestones``, maybe ``targets``).
+    extract : Extract or None
+        The validated extract when there were no errors.
+    problems : pandas.DataFrame
+        Errors (``[file, line, column, message]``), empty when valid.
+    warnings : pandas.DataFrame
+        Warnings of a valid extract, same columns.
+    """
+
+    paths: dict[str, Path]
+    extract: Extract | None = None
+    problems: pd.DataFrame = field(default_factory=lambda: problems_table([]))
+    warnings: pd.DataFrame = field(default_factory=lambda: problems_table([]))
+
+    @property
+    def ok(self) -> bool:
+        """True when the extract can be imported."""
+        return self.extract is not None and self.problems.empty
+
+
+def _safe_name(name: str, role: str) -> str:
+    base = os.path.basename(str(name)) or role
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)
+
+
+def save_uploads(files: Mapping[str, tuple[str, bytes]], directory: str | Path) -> dict[str, Path]:
+    """Write uploaded files to ``directory`` under their own (sanitised) names.
+
+    Parameters
+    ----------
+    files : mapping of str to (name, bytes)
+        Role (``participants``, ``milestones``, ``targets``) to the uploaded file's
+        name and contents.
+    directory : str or Path
+        A directory of its own per upload (e.g. a ``TemporaryDirectory``); one
+        subdirectory per role keeps two files of the same name apart.
+
+    Returns
+    -------
+    dict of str to Path
+        Role to the saved path (the base name is kept so messages name the user's file).
+
+    Raises
+    ------
+    InputError
+        When a file has a type other than CSV or Excel ``.xlsx``.
+    """
+    out: dict[str, Path] = {}
+    for role, (name, content) in files.items():
+        safe = _safe_name(name, role)
+        if not safe.lower().endswith(tuple(f".{t}" for t in ACCEPTED_TYPES)):
+            raise InputError(
+                f"The {role} file {safe!r} is not a CSV or Excel (.xlsx) file: "
+                "save it as CSV (UTF-8) or .xlsx and upload it again."
+            )
+        folder = Path(directory) / role
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / safe
+        path.write_bytes(content)
+        out[role] = path
+    return out
+
+
+def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:
+    """Return problems as a table of file, line, column and message.
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[file, line, column, message]``; ``line`` is nullable ``Int64``
+        (missing for whole-file problems), ``column`` ``None`` when not about one column.
+    """
+    rows = [(p.file, p.line, p.column, p.message) for p in problems]
+    frame = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    frame["line"] = frame["line"].astype("Int64")
+    frame["file"] = frame["file"].astype(object)
+    frame["column"] = frame["column"].astype(object)
+    frame["message"] = frame["message"].astype(object)
+    return frame
+
+
+def validate_upload(
+    paths: Mapping[str, Path],
+    *,
+    engine: Engine | None = None,
+    replace_all: bool = False,
+    extract_date: date | None = None,
+) -> Validation:
+    """Validate saved files exactly as the CLI import would, writing nothing.
+
+    Parameters
+    ----------
+    paths : mapping of str to Path
+        From :func:`save_uploads`; ``participants`` and ``milestones`` required.
+    engine : sqlalchemy.Engine, optional
+        The database; unless ``replace_all``, milestones may refer to participants
+        already in it (as :func:`ete_metrics.importer.import_extract` allows).
+    replace_all : bool
+        The extract will replace all data (no existing participants are known).
+    extract_date : datetime.date, optional
+        When the extract was taken; dates after it are warned about.
+
+    Returns
+    -------
+    Validation
+        ``problems`` filled when rejected, else ``extract`` and ``warnings``.
+    """
+    known: frozenset[str] = frozenset()
+    if engine is not None and not replace_all:
+        try:
+            known = db.participant_ids(engine)
+        except EteError:
+            known = frozenset()  # no tables yet: nobody is known
+    try:
+        extract = read_extract(
+            paths["participants"],
+            paths["milestones"],
+            paths.get("targets"),
+            known_participant_ids=known,
+            extract_date=extract_date,
+        )
+    except ImportValidationError as exc:
+        return Validation(paths=dict(paths), problems=problems_table(exc.problems))
+    return Validation(paths=dict(paths), extract=extract, warnings=problems_table(extract.warnings))
+
+
+def confirm_import(
+    engine: Engine,
+    paths: Mapping[str, Path],
+    *,
+    imported_at: datetime,
+    replace_all: bool = False,
+    extract_date: date | None = None,
+) -> ImportResult:
+    """Import the validated files in one transaction (the explicit confirm step).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    paths : mapping of str to Path
+        From :func:`save_uploads`.
+    imported_at : datetime.datetime
+        The time of the import (the page reads the clock).
+    replace_all : bool
+        Make the extract the whole database.
+    extract_date : datetime.date, optional
+        Defaults to ``imported_at.date()``.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportValidationError
+        When the files are rejected (nothing written).
+    DatabaseError
+        When the write fails (nothing written).
+    """
+    return import_extract(
+        engine,
+        paths["participants"],
+        paths["milestones"],
+        paths.get("targets"),
+        replace_all=replace_all,
+        extract_date=extract_date,
+        imported_at=imported_at,
+    )
+
+
+def preview(extract: Extract, rows: int = 10) -> dict[str, pd.DataFrame]:
+    """Return the first rows of each frame of a validated extract.
+
+    Parameters
+    ----------
+    extract : Extract
+    rows : int
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``participants``, ``milestones`` and (when given) ``targets``.
+    """
+    out = {
+        "participants": extract.participants.head(rows),
+        "milestones": extract.milestones.head(rows),
+    }
+    if extract.targets is not None:
+        out["targets"] = extract.targets.head(rows)
+    return out

@@ -1,0 +1,235 @@
+"""The command line: ``python -m ete_metrics <command>``.
+
+Commands
+--------
+``import``
+    Validate an extract and load it (see ``data/README.md``).
+``demo``
+    Build a synthetic demonstration database.
+``init-db``
+    Create the schema (idempotent).
+Metric commands are added by :func:`ete_metrics.cli_metrics.register`.
+
+Exit codes: 0 success, 2 bad input or a problem the user can fix (the message
+says what), 1 an unexpected failure (a one-line apology, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from ete_metrics import cli_metrics
+from ete_metrics.errors import EteError
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2023-08-16"
+        ) from None
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (default: ETE_DATABASE_URL, else sqlite data/ete.db)",
+    )
+
+
+def _uk_date(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from ete_metrics.db import make_engine
+    from ete_metrics.importer import import_extract
+
+    engine = make_engine(args.db)
+    try:
+        result = import_extract(
+            engine,
+            args.participants,
+            args.milestones,
+            args.targets,
+            replace_all=args.replace_all,
+            extract_date=args.extract_date,
+            imported_at=datetime.now().replace(microsecond=0),
+        )
+    finally:
+        engine.dispose()
+    mode = (
+        "replacing the whole database"
+        if args.replace_all
+        else "updating the participants it contains"
+    )
+    print(
+        f"Imported {result.participants:,} participants, {result.milestones:,} milestones"
+        f" and {result.targets:,} targets ({mode}); import #{result.import_id},"
+        f" extract date {_uk_date(result.extract_date)}."
+    )
+    by_check = result.warnings_by_check()
+    total = sum(by_check.values())
+    if total:
+        print(f"{total:,} warning{'s' if total != 1 else ''} stored for the data-quality view:")
+        for check, count in by_check.items():
+            print(f"  {check}: {count:,}")
+    else:
+        print("No warnings.")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ete_metrics.db import make_engine, participant_count
+    from ete_metrics.demo import build_demo_database
+
+    engine = make_engine(args.db)
+    try:
+        if args.if_empty and participant_count(engine) > 0:
+            print("The database already holds data; the demo was not built (drop --if-empty to rebuild).")
+            return EXIT_OK
+        build_demo_database(engine, n_participants=args.participants, seed=args.seed)
+    finally:
+        engine.dispose()
+    print(f"Built a demo database of {args.participants:,} synthetic referrals (seed {args.seed}).")
+    return EXIT_OK
+
+
+def _cmd_init_db(args: argparse.Namespace) -> int:
+    from ete_metrics.db import create_schema, make_engine
+
+    engine = make_engine(args.db)
+    try:
+        create_schema(engine)
+    finally:
+        engine.dispose()
+    print("The database schema is ready.")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``python -m ete_metrics`` argument parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With the ``import``, ``demo`` and ``init-db`` commands and the metric
+        commands of :mod:`ete_metrics.cli_metrics`. Each command sets ``func``,
+        a callable taking the parsed arguments and returning an exit code.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m ete_metrics",
+        description="ETE Outcomes: import extracts, build the demo database and compute metrics.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+
+    p_import = subparsers.add_parser(
+        "import",
+        help="validate an extract and load it into the database",
+        description="Validate an extract (CSV or .xlsx) and load it in one transaction. "
+        "Any error rejects the whole import; warnings are stored. Format: data/README.md.",
+    )
+    p_import.add_argument("--participants", required=True, metavar="FILE", help="participants file")
+    p_import.add_argument("--milestones", required=True, metavar="FILE", help="milestones file")
+    p_import.add_argument("--targets", metavar="FILE", default=None, help="targets file (optional)")
+    p_import.add_argument(
+        "--replace-all",
+        action="store_true",
+        help="make the extract the whole database (default: update the participants it contains)",
+    )
+    p_import.add_argument(
+        "--extract-date",
+        type=_iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the extract was taken (default: today); later dates are warned about",
+    )
+    _add_db(p_import)
+    p_import.set_defaults(func=_cmd_import)
+
+    p_demo = subparsers.add_parser("demo", help="build a synthetic demo database")
+    p_demo.add_argument(
+        "--participants",
+        type=_positive_int,
+        default=45_000,
+        metavar="N",
+        help="number of synthetic referrals (default 45,000)",
+    )
+    p_demo.add_argument(
+        "--seed", type=int, default=20210601, metavar="S", help="random seed (default 20210601)"
+    )
+    p_demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="build only when the database holds no participants yet (used by make run)",
+    )
+    _add_db(p_demo)
+    p_demo.set_defaults(func=_cmd_demo)
+
+    p_init = subparsers.add_parser("init-db", help="create the database schema (safe to re-run)")
+    _add_db(p_init)
+    p_init.set_defaults(func=_cmd_init_db)
+
+    cli_metrics.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad input (message on stderr), 1 for an unexpected failure.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_usage(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(func(args) or 0)
+    except EteError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Interrupted; nothing more was done.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        print(
+            f"Sorry, something unexpected went wrong ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no details'}). "
+            "Please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED

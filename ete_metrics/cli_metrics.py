@@ -1,0 +1,363 @@
+"""Metric subcommands of ``python -m ete_metrics``.
+
+``funnel``, ``compare``, ``targets``, ``cohorts``, ``time-to-outcome`` and ``partners``
+each read the database given by ``--db`` (default ``ETE_DATABASE_URL``, else
+``data/ete.db``), compute one metric as at ``--as-of`` (default: the latest date in
+the data) and print it with ``--format table`` (readable: UK dates, thousands
+separators, percentages to one decimal place), ``csv`` (plain CSV on stdout and nothing
+else, ISO dates, rates as fractions) or ``json`` (a list of records, ISO dates).
+Problems the user can fix raise :class:`ete_metrics.errors.EteError`, which the CLI
+prints as a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.errors import InputError
+
+FORMATS = ("table", "csv", "json")
+
+
+@dataclass
+class _Data:
+    participants: pd.DataFrame
+    milestones: pd.DataFrame
+    targets: pd.DataFrame | None
+    as_of: date
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2023-08-16"
+        ) from None
+
+
+def _days(value: str) -> int:
+    try:
+        number = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
+    return number
+
+
+def _common(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy database URL (default: ETE_DATABASE_URL, else sqlite data/ete.db)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date the figures are as at (default: the latest date in the data)",
+    )
+    if dates:
+        parser.add_argument("--from", dest="date_from", type=_iso_date, default=None,
+                            metavar="YYYY-MM-DD", help="first entry date to include")
+        parser.add_argument("--to", dest="date_to", type=_iso_date, default=None,
+                            metavar="YYYY-MM-DD", help="last entry date to include")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help="output format (default: table)")
+
+
+def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
+    from ete_metrics.db import (
+        data_cutoff,
+        load_milestones,
+        load_participants,
+        load_targets,
+        make_engine,
+    )
+
+    engine = make_engine(args.db)
+    try:
+        participants = load_participants(engine)
+        milestones = load_milestones(engine)
+        target_frame = load_targets(engine) if targets else None
+        as_of = args.as_of
+        if as_of is None:
+            as_of = data_cutoff(engine)
+            if as_of is None:
+                raise InputError(
+                    "The database holds no data yet, so there is no date to report as at: "
+                    "import an extract first (python -m ete_metrics import ...) or give --as-of."
+                )
+    finally:
+        engine.dispose()
+    return _Data(participants, milestones, target_frame, as_of)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def emit(
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    counts: Sequence[str] = (),
+    rates: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    title: str = "",
+    out: Any = None,
+) -> None:
+    """Print a metric frame as a table, CSV or JSON records.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A metric's output (not modified).
+    fmt : {"table", "csv", "json"}
+        ``csv``: the frame as CSV only (ISO dates, rates as fractions). ``json``: a list of
+        records (ISO dates, missing values null). ``table``: an optional title line, then the
+        frame with UK dates, thousands separators and percentages (one decimal place).
+    counts, rates, dates : sequence of str
+        Columns to format in the table.
+    title : str
+        A heading for the table (not printed for csv or json).
+    out : file-like, optional
+        Where to print (default ``sys.stdout``).
+    """
+    stream = out if out is not None else sys.stdout
+    present = set(frame.columns)
+    date_columns = [c for c in dates if c in present]
+    if fmt == "csv":
+        copy = frame.copy()
+        for column in date_columns:
+            copy[column] = pd.to_datetime(copy[column]).dt.strftime("%Y-%m-%d")
+        copy.to_csv(stream, index=False, lineterminator="\n")
+        return
+    if fmt == "json":
+        records = [
+            {str(k): _json_value(v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")
+        ]
+        stream.write(json.dumps(records, indent=2) + "\n")
+        return
+    from ete_metrics.formatting import format_table
+
+    if title:
+        stream.write(title + "\n")
+    if frame.empty:
+        stream.write("No participants match: nothing to show.\n")
+        return
+    shown = format_table(
+        frame,
+        counts=[c for c in counts if c in present],
+        rates=[c for c in rates if c in present],
+        dates=date_columns,
+    )
+    stream.write(shown.to_string(index=False) + "\n")
+
+
+def _uk(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+_FUNNEL_RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+
+
+def _cmd_funnel(args: argparse.Namespace) -> int:
+    from ete_metrics.funnel import funnel, referral_funnel
+
+    data = _load(args)
+    options: dict[str, Any] = {
+        "as_of": data.as_of,
+        "by": args.by or (),
+        "window_days": args.window_days,
+        "ordered": args.ordered,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
+    }
+    if args.referral:
+        frame = referral_funnel(data.participants, data.milestones, **options)
+    else:
+        frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
+    emit(frame, args.format, counts=["participants"], rates=_FUNNEL_RATES,
+         title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from ete_metrics.comparison import compare_groups
+
+    data = _load(args)
+    frame = compare_groups(
+        data.participants, data.milestones, as_of=data.as_of, by=args.by, step=args.step,
+        window_days=args.window_days, date_from=args.date_from, date_to=args.date_to,
+    )
+    emit(frame, args.format, counts=["entered", "participants"],
+         rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
+         title=f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    from ete_metrics.targets import target_summary, targets_vs_actual
+
+    data = _load(args, targets=True)
+    assert data.targets is not None
+    regions = args.region or None
+    if args.summary:
+        frame = target_summary(data.participants, data.milestones, data.targets,
+                               as_of=data.as_of, regions=regions)
+        emit(frame, args.format,
+             counts=["actual_to_date", "target_to_date", "contract_target"],
+             rates=["percent_achieved", "projected_percent"],
+             title=f"Targets to date as at {_uk(data.as_of)}")
+    else:
+        frame = targets_vs_actual(data.participants, data.milestones, data.targets,
+                                  as_of=data.as_of, period=args.period, regions=regions)
+        emit(frame, args.format,
+             counts=["target", "actual", "cumulative_target", "cumulative_actual"],
+             rates=["percent_achieved"], dates=["period_start"],
+             title=f"Targets by {args.period} as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_cohorts(args: argparse.Namespace) -> int:
+    from ete_metrics.cohorts import cohort_curves
+
+    data = _load(args)
+    frame = cohort_curves(data.participants, data.milestones, as_of=data.as_of,
+                          cohort=args.cohort, outcome=args.outcome,
+                          date_from=args.date_from, date_to=args.date_to)
+    emit(frame, args.format, counts=["cohort_size", "participants"], rates=["cumulative_rate"],
+         title=f"Into {args.outcome} by months since entry, as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
+    from ete_metrics.time_to_outcome import time_to_outcome
+
+    data = _load(args)
+    frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
+                            by=args.by or (), date_from=args.date_from, date_to=args.date_to)
+    emit(frame, args.format, counts=["entered", "reached"],
+         title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_partners(args: argparse.Namespace) -> int:
+    from ete_metrics import partners
+
+    data = _load(args)
+    common: dict[str, Any] = {"as_of": data.as_of, "date_from": args.date_from,
+                              "date_to": args.date_to}
+    if args.kind in ("delivery", "prisons"):
+        function: Callable[..., pd.DataFrame] = (
+            partners.delivery_partners if args.kind == "delivery" else partners.prisons
+        )
+        frame = function(data.participants, data.milestones, window_days=args.window_days, **common)
+        emit(frame, args.format, counts=["participants"], rates=_FUNNEL_RATES,
+             title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
+        return 0
+    if args.window_days is not None:
+        raise InputError(f"--window-days applies to --kind delivery or prisons, not {args.kind}.")
+    if args.kind == "training":
+        frame = partners.training_providers(data.participants, data.milestones, **common)
+        emit(frame, args.format,
+             counts=["training_starts", "training_completed", "work_after_training"],
+             rates=["completion_rate", "work_rate"],
+             title=f"Training providers as at {_uk(data.as_of)}")
+    else:
+        frame = partners.employers(data.participants, data.milestones, **common)
+        emit(frame, args.format, counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
+             title=f"Employers as at {_uk(data.as_of)}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the metric subcommands to the CLI's subparsers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        From ``ArgumentParser.add_subparsers``. Each command sets ``func`` (taking the
+        parsed arguments, returning the exit code).
+    """
+    p = subparsers.add_parser(
+        "funnel", help="entered -> training -> work, optionally by group",
+        description="Participants entered, into training and into work as at a date.",
+    )
+    _common(p)
+    p.add_argument("--by", nargs="+", default=None, metavar="COL",
+                   help="group by these columns (region, pathway, entry_quarter, entry_fy, ...)")
+    p.add_argument("--window-days", type=_days, default=None, metavar="N",
+                   help="count outcomes within N days of entry, for participants entered N+ days ago")
+    p.add_argument("--ordered", action="store_true", help="count work only on or after training")
+    p.add_argument("--referral", action="store_true",
+                   help="start from referrals (referred -> entered -> training -> work); "
+                   "--from/--to then apply to the referral date")
+    p.add_argument("--sustained", action="store_true", help="add the sustained-work step")
+    p.set_defaults(func=_cmd_funnel)
+
+    p = subparsers.add_parser("compare", help="compare groups against funnel-plot limits")
+    _common(p)
+    p.add_argument("--by", default="region", metavar="COL", help="grouping column (default region)")
+    p.add_argument("--step", choices=("training", "work", "sustained"), default="work",
+                   help="the outcome to compare (default work)")
+    p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
+    p.set_defaults(func=_cmd_compare)
+
+    p = subparsers.add_parser("targets", help="contract targets against actuals, with RAG")
+    _common(p, dates=False)
+    p.add_argument("--period", choices=("month", "quarter"), default="month",
+                   help="month or calendar quarter (default month)")
+    p.add_argument("--summary", action="store_true",
+                   help="one row per region and measure, with the run-rate projection")
+    p.add_argument("--region", action="append", default=None, metavar="NAME",
+                   help="restrict to a region (repeatable)")
+    p.set_defaults(func=_cmd_targets)
+
+    p = subparsers.add_parser("cohorts", help="cumulative rate by months since entry, per cohort")
+    _common(p)
+    p.add_argument("--cohort", choices=("entry_month", "entry_quarter"), default="entry_quarter")
+    p.add_argument("--outcome", choices=("training", "work"), default="work")
+    p.set_defaults(func=_cmd_cohorts)
+
+    p = subparsers.add_parser("time-to-outcome", help="median days from entry to training and work")
+    _common(p)
+    p.add_argument("--by", nargs="+", default=None, metavar="COL", help="group by these columns")
+    p.set_defaults(func=_cmd_time_to_outcome)
+
+    p = subparsers.add_parser("partners", help="delivery partners, training providers, employers, prisons")
+    _common(p)
+    p.add_argument("--kind", choices=("delivery", "training", "employers", "prisons"),
+                   default="delivery", help="which partners (default delivery)")
+    p.add_argument("--window-days", type=_days, default=None, metavar="N",
+                   help="conversion window (delivery and prisons only)")
+    p.set_defaults(func=_cmd_partners)

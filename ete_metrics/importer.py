@@ -1,0 +1,990 @@
+"""Validated import of an extract (participants, milestones, optional targets).
+
+The extract is read from CSV (UTF-8, with or without a byte-order mark) or
+Excel ``.xlsx`` files, checked in full with vectorised pandas operations, and
+either rejected with *every* problem listed (:class:`ImportValidationError`,
+nothing written) or written in one transaction by
+:func:`ete_metrics.db.save_extract` with its warnings stored alongside.
+
+Line numbers in messages count the header as line 1, so the first data row is
+line 2. The format is documented in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from ete_metrics import config, db, frames
+from ete_metrics.errors import ImportValidationError, Problem
+
+__all__ = [
+    "Extract",
+    "FileInfo",
+    "ImportResult",
+    "import_extract",
+    "read_extract",
+]
+
+_DATE_FORMATS_TEXT = "YYYY-MM-DD or DD/MM/YYYY"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What was read from one file.
+
+    Attributes
+    ----------
+    name : str
+        The file's base name, as used in messages.
+    path : str
+        The path given.
+    sha256 : str
+        SHA-256 of the file's bytes (hex).
+    rows : int
+        Data rows read (blank lines not counted).
+    """
+
+    name: str
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class Extract:
+    """A validated extract, ready for :func:`ete_metrics.db.save_extract`.
+
+    Attributes
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the :mod:`ete_metrics.frames` formats, with canonical spellings.
+    targets : pandas.DataFrame or None
+        In the frames format; ``None`` when no targets file was given.
+    warnings : list of Problem
+        Data-quality warnings (the import may proceed).
+    files : dict of str to FileInfo
+        Keyed ``participants``, ``milestones`` and (when given) ``targets``.
+    extract_date : datetime.date or None
+        The date the extract was taken, used for the future-date check.
+    """
+
+    participants: pd.DataFrame
+    milestones: pd.DataFrame
+    targets: pd.DataFrame | None
+    warnings: list[Problem] = field(default_factory=list)
+    files: dict[str, FileInfo] = field(default_factory=dict)
+    extract_date: date | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of :func:`import_extract`.
+
+    Attributes
+    ----------
+    import_id : int
+        The id of the ``imports`` row.
+    participants, milestones, targets : int
+        Rows imported from each file.
+    warnings : tuple of Problem
+        The warnings stored with the import.
+    extract_date : datetime.date
+        The extract date used for the future-date check.
+    """
+
+    import_id: int
+    participants: int
+    milestones: int
+    targets: int
+    warnings: tuple[Problem, ...]
+    extract_date: date
+
+    def warnings_by_check(self) -> dict[str, int]:
+        """Return the number of warnings per check, most frequent first."""
+        return dict(Counter(w.check for w in self.warnings).most_common())
+
+
+# ---------------------------------------------------------------------------
+# Reading one file
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Table:
+    name: str
+    frame: pd.DataFrame  # normalised column names, all values stripped str ("" = blank)
+    lines: np.ndarray  # file line of each row
+    info: FileInfo
+
+
+def _normalise_column(name: object) -> str:
+    text = str(name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def _excel_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if np.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):  # includes pandas.Timestamp
+        if pd.isna(value):
+            return ""
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_csv_fast(data: bytes) -> pd.DataFrame | None:
+    """Parse with the multi-threaded pyarrow engine when line numbers stay exact.
+
+    pyarrow skips blank lines, so its row ``i`` is file line ``i + 2`` only when
+    the file has one line per row; otherwise (or on any parse problem) return
+    ``None`` and let the C engine (which reports blank lines and precise
+    errors) handle the file.
+    """
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    physical_lines = body.rstrip(b"\r\n").count(b"\n") + 1
+    try:
+        frame = pd.read_csv(io.BytesIO(body), engine="pyarrow", dtype=str, keep_default_na=False)
+    except Exception:  # noqa: BLE001 - any trouble: the careful C engine reports it
+        return None
+    if len(frame) + 1 != physical_lines:
+        return None
+    return frame
+
+
+def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    if data[:4] == b"PK\x03\x04":
+        return None, Problem(
+            name,
+            None,
+            None,
+            "is an Excel workbook, not a CSV file; give it the .xlsx extension",
+            "unreadable_file",
+        )
+    if b"\x00" in data[:65536]:
+        return None, Problem(
+            name,
+            None,
+            None,
+            "is a binary file, not CSV text; export the data as CSV (UTF-8)",
+            "unreadable_file",
+        )
+    fast = _read_csv_fast(data)
+    if fast is not None:
+        return fast, None
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            encoding="utf-8-sig",
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except UnicodeDecodeError as exc:
+        return None, Problem(
+            name,
+            None,
+            None,
+            f"is not UTF-8 text (invalid byte at position {exc.start}); save it as 'CSV UTF-8'",
+            "unreadable_file",
+        )
+    except pd.errors.EmptyDataError:
+        return None, Problem(
+            name, None, None, "is empty; it needs a header row and data rows", "empty_file"
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, Problem(
+            name, None, None, f"is not a readable CSV file ({detail})", "unreadable_file"
+        )
+    return frame, None
+
+
+def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return None, Problem(
+            name,
+            None,
+            None,
+            "is not a valid .xlsx workbook (the file is not a zip archive); re-save it from Excel as .xlsx or export CSV",
+            "unreadable_file",
+        )
+    try:
+        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, Problem(
+            name,
+            None,
+            None,
+            f"could not be read as an Excel workbook ({detail})",
+            "unreadable_file",
+        )
+    frame = frame.map(_excel_cell) if len(frame) else frame.astype(str)
+    return frame, None
+
+
+def _read_table(path: str | Path, label: str) -> tuple[_Table | None, list[Problem]]:
+    """Read one file into a frame of stripped strings, or return why it cannot be read."""
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [
+            Problem(name, None, None, f"the {label} file {path} does not exist", "unreadable_file")
+        ]
+    except IsADirectoryError:
+        return None, [
+            Problem(name, None, None, f"{path} is a folder, not a {label} file", "unreadable_file")
+        ]
+    except OSError as exc:
+        return None, [
+            Problem(name, None, None, f"cannot be read ({exc.strerror})", "unreadable_file")
+        ]
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data.strip().removeprefix(b"\xef\xbb\xbf").strip():
+        return None, [
+            Problem(name, None, None, "is empty; it needs a header row and data rows", "empty_file")
+        ]
+
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        frame, problem = _read_xlsx(data, name)
+    elif suffix == ".xls":
+        frame, problem = (
+            None,
+            Problem(
+                name,
+                None,
+                None,
+                "is an old .xls workbook, which is not supported; save it as .xlsx or CSV",
+                "unreadable_file",
+            ),
+        )
+    else:
+        frame, problem = _read_csv(data, name)
+    if frame is None:
+        return None, [problem] if problem else []
+
+    frame = frame.fillna("")
+    original = [str(c) for c in frame.columns]
+    frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
+    for column in frame.columns.unique():
+        values = frame[column]
+        if isinstance(values, pd.Series):
+            # Strip with the (arrow) string kernels, then hold plain Python strings:
+            # comparisons, isin and map are much faster on object arrays.
+            frame[column] = values.astype(str).str.strip().astype(object)
+    lines = np.arange(len(frame), dtype=np.int64) + 2
+    if len(frame.columns):
+        keep = (frame != "").any(axis=1).to_numpy()
+        frame = frame.loc[keep].reset_index(drop=True)
+        lines = lines[keep]
+    frame.attrs["original_columns"] = original
+    info = FileInfo(name=name, path=str(path), sha256=sha256, rows=len(frame))
+    return _Table(name=name, frame=frame, lines=lines, info=info), []
+
+
+def _check_columns(
+    table: _Table, required: Sequence[str], known: Sequence[str]
+) -> tuple[list[Problem], list[Problem]]:
+    """Return (errors, warnings) about the header: missing, duplicated and unknown columns."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    columns = list(table.frame.columns)
+    original = table.frame.attrs.get("original_columns", columns)
+    seen: dict[str, str] = {}
+    for raw, column in zip(original, columns, strict=True):
+        if column in seen:
+            errors.append(
+                Problem(
+                    table.name,
+                    1,
+                    column,
+                    f"the column {raw!r} appears twice (also as {seen[column]!r}); keep one",
+                    "duplicate_column",
+                )
+            )
+        else:
+            seen[column] = raw
+        if column not in known:
+            warnings.append(
+                Problem(
+                    table.name,
+                    1,
+                    raw,
+                    f"unknown column {raw!r} was ignored (expected columns: {', '.join(known)})",
+                    "unknown_column",
+                )
+            )
+    for column in required:
+        if column not in seen:
+            errors.append(
+                Problem(
+                    table.name,
+                    1,
+                    column,
+                    f"the required column {column} is missing (columns found: {', '.join(original) or 'none'})",
+                    "missing_column",
+                )
+            )
+    if errors:
+        return errors, warnings
+    table.frame = table.frame.loc[:, ~table.frame.columns.duplicated()]
+    return errors, warnings
+
+
+# ---------------------------------------------------------------------------
+# Vectorised checks
+# ---------------------------------------------------------------------------
+
+
+def _problems(
+    table: _Table,
+    mask: np.ndarray | pd.Series,
+    column: str,
+    check: str,
+    message: Callable[[int], str],
+    ids: pd.Series | None = None,
+) -> list[Problem]:
+    """One Problem per row where ``mask`` holds; ``message(i)`` builds the text for row i."""
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(positions):
+        return []
+    id_values = ids.iloc[positions].tolist() if ids is not None else [None] * len(positions)
+    out = []
+    for i, pid in zip(positions, id_values, strict=True):
+        out.append(
+            Problem(
+                table.name,
+                int(table.lines[i]),
+                column,
+                message(int(i)),
+                check,
+                pid if pid else None,
+            )
+        )
+    return out
+
+
+def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse ISO or UK dates; return (datetime64 series, mask of unparseable non-blank values)."""
+    present = (values != "").to_numpy()
+    as_object = values.where(present, None)
+    parsed = pd.to_datetime(as_object, format="%Y-%m-%d", errors="coerce")
+    need = present & parsed.isna().to_numpy()
+    if need.any():
+        uk = pd.to_datetime(as_object[need], format="%d/%m/%Y", errors="coerce")
+        parsed = parsed.copy()
+        parsed[need] = uk
+    parsed = parsed.astype("datetime64[ns]")
+    bad = present & parsed.isna().to_numpy()
+    return parsed, bad
+
+
+def _date_column(
+    table: _Table, column: str, errors: list[Problem], ids: pd.Series | None
+) -> pd.Series:
+    values = (
+        table.frame[column]
+        if column in table.frame.columns
+        else pd.Series("", index=table.frame.index)
+    )
+    parsed, bad = _parse_dates(values)
+    errors.extend(
+        _problems(
+            table,
+            bad,
+            column,
+            "invalid_date",
+            lambda i: f"{values.iat[i]!r} is not a real date (use {_DATE_FORMATS_TEXT})",
+            ids,
+        )
+    )
+    return parsed
+
+
+def _canonical(
+    values: pd.Series, mapping: Mapping[str, str], key: Callable[[str], str]
+) -> pd.Series:
+    """Map each distinct value through ``key`` then ``mapping`` (NaN when unknown)."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([mapping.get(key(str(value))) for value in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _region_key(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def _code_key(value: str) -> str:
+    return re.sub(r"[\s\-]+", "_", value.strip().lower())
+
+
+def _blank_to_none(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values != "", None)
+
+
+def _fmt(value: Any) -> str:
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%Y-%m-%d")
+
+
+def _validate_participants(
+    table: _Table, regions: Sequence[str]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    frame = table.frame
+    errors: list[Problem] = []
+    ids = frame["participant_id"]
+
+    missing_id = (ids == "").to_numpy()
+    errors += _problems(
+        table,
+        missing_id,
+        "participant_id",
+        "missing_participant_id",
+        lambda i: "participant_id is blank; every row needs one",
+    )
+
+    duplicated = (ids.duplicated(keep="first") & ~missing_id).to_numpy()
+    if duplicated.any():
+        first_line = pd.Series(table.lines, index=frame.index)[~ids.duplicated(keep="first")]
+        first_by_id = dict(zip(ids[first_line.index], first_line, strict=True))
+        errors += _problems(
+            table,
+            duplicated,
+            "participant_id",
+            "duplicate_participant_id",
+            lambda i: (
+                f"participant_id {ids.iat[i]} appears twice (lines {first_by_id[ids.iat[i]]} "
+                f"and {table.lines[i]}); keep one row per participant"
+            ),
+            ids,
+        )
+
+    region_raw = frame["region"]
+    canonical = {_region_key(r): r for r in regions}
+    region = _canonical(region_raw, canonical, _region_key)
+    blank_region = (region_raw == "").to_numpy()
+    errors += _problems(
+        table,
+        blank_region,
+        "region",
+        "missing_region",
+        lambda i: "region is blank; every participant needs a region",
+        ids,
+    )
+    errors += _problems(
+        table,
+        region.isna().to_numpy() & ~blank_region,
+        "region",
+        "unknown_region",
+        lambda i: f"unknown region {region_raw.iat[i]!r} (expected one of: {', '.join(regions)})",
+        ids,
+    )
+
+    dates = {c: _date_column(table, c, errors, ids) for c in frames.PARTICIPANT_DATE_COLUMNS}
+    no_dates = ((frame["entry_date"] == "") & (frame["referral_date"] == "")).to_numpy()
+    errors += _problems(
+        table,
+        no_dates,
+        "entry_date",
+        "missing_dates",
+        lambda i: "a participant needs an entry_date or a referral_date",
+        ids,
+    )
+
+    pathway = pd.Series(None, index=frame.index, dtype=object)
+    if "pathway" in frame.columns:
+        pathway_raw = frame["pathway"]
+        pathway = _canonical(pathway_raw, {p: p for p in config.PATHWAYS}, _code_key)
+        errors += _problems(
+            table,
+            pathway.isna().to_numpy() & (pathway_raw != "").to_numpy(),
+            "pathway",
+            "unknown_pathway",
+            lambda i: (
+                f"unknown pathway {pathway_raw.iat[i]!r} (expected {' or '.join(config.PATHWAYS)}, or blank)"
+            ),
+            ids,
+        )
+
+    data: dict[str, Any] = {}
+    for column in frames.PARTICIPANT_COLUMNS:
+        if column in dates:
+            data[column] = dates[column]
+        elif column == "region":
+            data[column] = region.astype(object)
+        elif column == "pathway":
+            data[column] = pathway.astype(object).where(pathway.notna(), None)
+        elif column in frame.columns:
+            data[column] = _blank_to_none(frame[column])
+    return frames.conform_participants(pd.DataFrame(data, index=frame.index)), errors
+
+
+def _validate_milestones(
+    table: _Table, participant_ids: pd.Series | None, known_ids: frozenset[str]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    frame = table.frame
+    errors: list[Problem] = []
+    ids = frame["participant_id"]
+    missing_id = (ids == "").to_numpy()
+    errors += _problems(
+        table,
+        missing_id,
+        "participant_id",
+        "missing_participant_id",
+        lambda i: "participant_id is blank; every milestone needs one",
+    )
+
+    milestone_raw = frame["milestone"]
+    milestone = _canonical(milestone_raw, {m: m for m in config.MILESTONES}, _code_key)
+    blank = (milestone_raw == "").to_numpy()
+    errors += _problems(
+        table, blank, "milestone", "missing_milestone", lambda i: "milestone is blank", ids
+    )
+    errors += _problems(
+        table,
+        milestone.isna().to_numpy() & ~blank,
+        "milestone",
+        "unknown_milestone",
+        lambda i: (
+            f"unknown milestone {milestone_raw.iat[i]!r} (expected one of: {', '.join(config.MILESTONES)})"
+        ),
+        ids,
+    )
+
+    when = _date_column(table, "date", errors, ids)
+    errors += _problems(
+        table,
+        (frame["date"] == "").to_numpy(),
+        "date",
+        "missing_date",
+        lambda i: "a milestone needs a date",
+        ids,
+    )
+
+    if participant_ids is not None:
+        codes, uniques = pd.factorize(ids)
+        candidates = pd.Index(uniques)
+        known_unique = candidates.isin(participant_ids.to_numpy(dtype=object))
+        if known_ids:
+            known_unique |= candidates.isin(list(known_ids))
+        unknown = ~known_unique[codes] & ~missing_id
+        errors += _problems(
+            table,
+            unknown,
+            "participant_id",
+            "unknown_participant",
+            lambda i: (
+                f"participant {ids.iat[i]} is in neither the participants file nor the database; "
+                "add them to the participants file"
+            ),
+            ids,
+        )
+
+    data = {
+        "participant_id": ids.astype(object),
+        "milestone": milestone.astype(object),
+        "date": when,
+        "partner": _blank_to_none(frame["partner"]) if "partner" in frame.columns else None,
+    }
+    return frames.conform_milestones(pd.DataFrame(data, index=frame.index)), errors
+
+
+def _validate_targets(table: _Table, regions: Sequence[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    frame = table.frame
+    errors: list[Problem] = []
+    region_raw = frame["region"]
+    region = _canonical(region_raw, {_region_key(r): r for r in regions}, _region_key)
+    errors += _problems(
+        table,
+        region.isna().to_numpy(),
+        "region",
+        "unknown_region",
+        lambda i: f"unknown region {region_raw.iat[i]!r} (expected one of: {', '.join(regions)})",
+    )
+    measure_raw = frame["measure"]
+    measure = _canonical(measure_raw, {m: m for m in config.MEASURES}, _code_key)
+    errors += _problems(
+        table,
+        measure.isna().to_numpy(),
+        "measure",
+        "unknown_measure",
+        lambda i: (
+            f"unknown measure {measure_raw.iat[i]!r} (expected one of: {', '.join(config.MEASURES)})"
+        ),
+    )
+    period = _date_column(table, "period_start", errors, None)
+    errors += _problems(
+        table,
+        (frame["period_start"] == "").to_numpy(),
+        "period_start",
+        "missing_date",
+        lambda i: "period_start is blank; give the first day of the month",
+    )
+    not_first = (period.notna() & (period.dt.day != 1)).to_numpy()
+    errors += _problems(
+        table,
+        not_first,
+        "period_start",
+        "period_not_month_start",
+        lambda i: f"period_start {_fmt(period.iat[i])} is not the first day of a month",
+    )
+    target_raw = frame["target"]
+    target = pd.to_numeric(target_raw.str.replace(",", "", regex=False), errors="coerce")
+    bad_target = (target.isna() | (target < 0) | (target % 1 != 0)).to_numpy()
+    errors += _problems(
+        table,
+        bad_target,
+        "target",
+        "invalid_target",
+        lambda i: f"target {target_raw.iat[i]!r} is not a whole number of 0 or more",
+    )
+    keys = pd.DataFrame({"r": region, "p": period, "m": measure})
+    dup = (keys.duplicated(keep=False) & keys.notna().all(axis=1)).to_numpy()
+    errors += _problems(
+        table,
+        dup & keys.duplicated(keep="first").to_numpy(),
+        "period_start",
+        "duplicate_target",
+        lambda i: (
+            f"a target for {region.iat[i]}, {_fmt(period.iat[i])}, {measure.iat[i]} is given more than once; "
+            "keep one row per region, month and measure"
+        ),
+    )
+    data = {
+        "region": region.astype(object),
+        "period_start": period,
+        "measure": measure.astype(object),
+        "target": target.fillna(0).astype("int64"),
+    }
+    return frames.conform_targets(pd.DataFrame(data, index=frame.index)), errors
+
+
+# ---------------------------------------------------------------------------
+# Warnings (valid data only)
+# ---------------------------------------------------------------------------
+
+
+def _constant(message: str) -> Callable[[int], str]:
+    return lambda _i: message
+
+
+def _after_extract_message(
+    column: str, values: pd.Series, limit: pd.Timestamp
+) -> Callable[[int], str]:
+    return lambda i: f"{column} {_fmt(values.iat[i])} is after the extract date {limit:%Y-%m-%d}"
+
+
+def _warnings(
+    p_table: _Table,
+    participants: pd.DataFrame,
+    m_table: _Table,
+    milestones: pd.DataFrame,
+    extract_date: date | None,
+) -> list[Problem]:
+    out: list[Problem] = []
+    pids = participants["participant_id"]
+    entry = participants["entry_date"]
+    referral = participants["referral_date"]
+    exit_ = participants["exit_date"]
+
+    out += _problems(
+        p_table,
+        (referral > entry).to_numpy(),
+        "referral_date",
+        "referral_after_entry",
+        lambda i: f"referral_date {_fmt(referral.iat[i])} is after entry_date {_fmt(entry.iat[i])}",
+        pids,
+    )
+    out += _problems(
+        p_table,
+        (exit_ < entry).to_numpy(),
+        "exit_date",
+        "exit_before_entry",
+        lambda i: f"exit_date {_fmt(exit_.iat[i])} is before entry_date {_fmt(entry.iat[i])}",
+        pids,
+    )
+
+    mids = milestones["participant_id"]
+    when = milestones["date"]
+    kind = milestones["milestone"]
+    # One hash pass: each milestone's participant as a code, then its row in the participants.
+    codes, uniques = pd.factorize(mids)
+    position = pd.Index(pids.to_numpy(dtype=object)).get_indexer(pd.Index(uniques, dtype=object))[
+        codes
+    ]
+    in_file = position >= 0
+    entry_values = entry.to_numpy(dtype="datetime64[ns]")
+    m_entry_values = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    m_entry_values[in_file] = entry_values[position[in_file]]
+    m_entry = pd.Series(m_entry_values, index=mids.index)
+    out += _problems(
+        m_table,
+        (when < m_entry).to_numpy(),
+        "date",
+        "milestone_before_entry",
+        lambda i: (
+            f"{kind.iat[i]} on {_fmt(when.iat[i])} is before the participant's entry_date "
+            f"{_fmt(m_entry.iat[i])}"
+        ),
+        mids,
+    )
+    out += _problems(
+        m_table,
+        in_file & m_entry.isna().to_numpy(),
+        "date",
+        "milestone_without_entry",
+        lambda i: (
+            f"{kind.iat[i]} for a participant with no entry_date (a referral that never started)"
+        ),
+        mids,
+    )
+    for later, earlier, check in (
+        ("job_sustained", "job_start", "sustained_without_start"),
+        ("training_completed", "training_start", "completed_without_start"),
+    ):
+        has_earlier = np.zeros(len(uniques), dtype=bool)
+        has_earlier[codes[(kind == earlier).to_numpy()]] = True
+        mask = (kind == later).to_numpy() & ~has_earlier[codes]
+        out += _problems(
+            m_table,
+            mask,
+            "milestone",
+            check,
+            _constant(f"{later} without a {earlier} for this participant"),
+            mids,
+        )
+
+    if extract_date is not None:
+        limit = pd.Timestamp(extract_date)
+        for column in frames.PARTICIPANT_DATE_COLUMNS:
+            values = participants[column]
+            out += _problems(
+                p_table,
+                (values > limit).to_numpy(),
+                column,
+                "date_after_extract",
+                _after_extract_message(column, values, limit),
+                pids,
+            )
+        out += _problems(
+            m_table,
+            (when > limit).to_numpy(),
+            "date",
+            "date_after_extract",
+            lambda i: (
+                f"{kind.iat[i]} date {_fmt(when.iat[i])} is after the extract date {limit:%Y-%m-%d}"
+            ),
+            mids,
+        )
+    return out
+
+
+def _in_file_order(problems: list[Problem], specs: Sequence[tuple[Any, ...]]) -> list[Problem]:
+    """Sort problems by file (participants, milestones, targets) then line; stable otherwise."""
+    order = {Path(spec[1]).name or str(spec[1]): position for position, spec in enumerate(specs)}
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.line or 0))
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def read_extract(
+    participants_path: str | Path,
+    milestones_path: str | Path,
+    targets_path: str | Path | None = None,
+    *,
+    known_participant_ids: Iterable[str] = frozenset(),
+    extract_date: date | None = None,
+) -> Extract:
+    """Read and validate an extract without touching any database.
+
+    Parameters
+    ----------
+    participants_path, milestones_path : str or Path
+        CSV (UTF-8, BOM optional) or ``.xlsx`` files; see ``data/README.md``.
+    targets_path : str or Path, optional
+        A targets file; ``None`` leaves targets out.
+    known_participant_ids : iterable of str
+        Participants already in the database: milestones may refer to them.
+    extract_date : datetime.date, optional
+        When the extract was taken; dates after it are warned about. ``None``
+        skips that check (:func:`import_extract` defaults it to the import day).
+
+    Returns
+    -------
+    Extract
+        Frames in the :mod:`ete_metrics.frames` formats, warnings and file info.
+
+    Raises
+    ------
+    ImportValidationError
+        With every problem found (file, line, column and what to fix).
+    """
+    regions = config.regions()
+    known_ids = frozenset(known_participant_ids)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    files: dict[str, FileInfo] = {}
+
+    specs: list[tuple[str, str | Path, Sequence[str], Sequence[str]]] = [
+        (
+            "participants",
+            participants_path,
+            frames.PARTICIPANT_REQUIRED,
+            frames.PARTICIPANT_COLUMNS,
+        ),
+        ("milestones", milestones_path, frames.MILESTONE_REQUIRED, frames.MILESTONE_COLUMNS),
+    ]
+    if targets_path is not None:
+        specs.append(("targets", targets_path, frames.TARGET_REQUIRED, frames.TARGET_COLUMNS))
+
+    tables: dict[str, _Table] = {}
+    for label, path, required, known in specs:
+        table, problems = _read_table(path, label)
+        errors += problems
+        if table is None:
+            continue
+        files[label] = table.info
+        column_errors, column_warnings = _check_columns(table, required, known)
+        errors += column_errors
+        warnings += column_warnings
+        if not column_errors:
+            tables[label] = table
+
+    participants = frames.empty_participants()
+    milestones = frames.empty_milestones()
+    targets: pd.DataFrame | None = None
+    participants_ok = "participants" in tables
+    if participants_ok:
+        participants, problems = _validate_participants(tables["participants"], regions)
+        errors += problems
+    if "milestones" in tables:
+        ids = participants["participant_id"] if participants_ok else None
+        milestones, problems = _validate_milestones(tables["milestones"], ids, known_ids)
+        errors += problems
+    if "targets" in tables:
+        targets, problems = _validate_targets(tables["targets"], regions)
+        errors += problems
+
+    if errors:
+        raise ImportValidationError(_in_file_order(errors, specs))
+
+    warnings += _warnings(
+        tables["participants"], participants, tables["milestones"], milestones, extract_date
+    )
+    return Extract(
+        participants=participants,
+        milestones=milestones,
+        targets=targets,
+        warnings=_in_file_order(warnings, specs),
+        files=files,
+        extract_date=extract_date,
+    )
+
+
+def import_extract(
+    engine: Engine,
+    participants_path: str | Path,
+    milestones_path: str | Path,
+    targets_path: str | Path | None = None,
+    *,
+    replace_all: bool = False,
+    extract_date: date | None = None,
+    imported_at: datetime,
+) -> ImportResult:
+    """Validate an extract and write it to the database in one transaction.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database; the schema is created when missing.
+    participants_path, milestones_path, targets_path : str or Path
+        The files (``targets_path`` optional); see :func:`read_extract`.
+    replace_all : bool
+        Make the extract the whole database (participants and milestones not
+        in it are deleted; targets too when a targets file is given).
+        Otherwise participants in the extract are updated, their milestones
+        replaced, and everyone else kept.
+    extract_date : datetime.date, optional
+        When the extract was taken; defaults to ``imported_at.date()``.
+    imported_at : datetime.datetime
+        The time of the import, recorded in ``imports`` (the caller reads the clock).
+
+    Returns
+    -------
+    ImportResult
+        The import id, rows imported and the stored warnings.
+
+    Raises
+    ------
+    ImportValidationError
+        The extract has errors; the database is unchanged.
+    DatabaseError
+        The write failed; the database is unchanged.
+    """
+    effective_date = extract_date if extract_date is not None else imported_at.date()
+    # Nothing is written (not even the schema) until the extract has passed validation.
+    known = frozenset() if replace_all else db.participant_ids(engine)
+    extract = read_extract(
+        participants_path,
+        milestones_path,
+        targets_path,
+        known_participant_ids=known,
+        extract_date=effective_date,
+    )
+    files = extract.files
+    record: dict[str, Any] = {
+        "imported_at": imported_at,
+        "extract_date": effective_date,
+        "participants_file": files["participants"].name,
+        "participants_sha256": files["participants"].sha256,
+        "milestones_file": files["milestones"].name,
+        "milestones_sha256": files["milestones"].sha256,
+    }
+    if "targets" in files:
+        record["targets_file"] = files["targets"].name
+        record["targets_sha256"] = files["targets"].sha256
+    import_id = db.save_extract(
+        engine,
+        extract.participants,
+        extract.milestones,
+        extract.targets,
+        replace_all=replace_all,
+        record=record,
+        warnings=extract.warnings,
+    )
+    return ImportResult(
+        import_id=import_id,
+        participants=len(extract.participants),
+        milestones=len(extract.milestones),
+        targets=0 if extract.targets is None else len(extract.targets),
+        warnings=tuple(extract.warnings),
+        extract_date=effective_date,
+    )

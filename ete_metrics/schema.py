@@ -1,0 +1,150 @@
+"""The database schema: SQLAlchemy 2.x typed declarative models.
+
+Five tables hold the programme's data:
+
+- ``participants`` — one row per referral, keyed by the pseudonymous ``participant_id``.
+- ``milestones`` — dated training and work milestones of a participant.
+- ``targets`` — contract targets per region, month and measure.
+- ``imports`` — one row per import: files, their SHA-256, row counts, extract date.
+- ``import_warnings`` — the data-quality warnings stored with each import.
+
+Dates are SQL ``DATE`` columns; ``imports.imported_at`` is a timestamp supplied by
+the caller (the library never reads the clock).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ETE schema."""
+
+
+class Participant(Base):
+    """A referral to the programme (a *participant* once they have an ``entry_date``)."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    region: Mapped[str] = mapped_column(String(64), nullable=False)
+    area: Mapped[str | None] = mapped_column(Text)
+    referral_date: Mapped[date | None] = mapped_column(Date)
+    entry_date: Mapped[date | None] = mapped_column(Date)
+    pathway: Mapped[str | None] = mapped_column(String(16))
+    prison: Mapped[str | None] = mapped_column(Text)
+    delivery_partner: Mapped[str | None] = mapped_column(Text)
+    gender: Mapped[str | None] = mapped_column(Text)
+    age_band: Mapped[str | None] = mapped_column(Text)
+    ethnicity: Mapped[str | None] = mapped_column(Text)
+    disability: Mapped[str | None] = mapped_column(Text)
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_participants_region", "region"),
+        Index("ix_participants_entry_date", "entry_date"),
+    )
+
+
+class Milestone(Base):
+    """A dated milestone (``training_start``, ``training_completed``, ``job_start``, ``job_sustained``)."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("participants.participant_id"), nullable=False, index=True
+    )
+    milestone: Mapped[str] = mapped_column(String(32), nullable=False)
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    partner: Mapped[str | None] = mapped_column(Text)
+
+
+class Target(Base):
+    """A contract target for one region, month (``period_start``, first day) and measure."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(String(64), nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    measure: Mapped[str] = mapped_column(String(16), nullable=False)
+    target: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (UniqueConstraint("region", "period_start", "measure", name="uq_targets_key"),)
+
+
+class ImportRecord(Base):
+    """One import: which files, their checksums and row counts, and when."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: caller gave no time
+    participants_file: Mapped[str | None] = mapped_column(Text)
+    milestones_file: Mapped[str | None] = mapped_column(Text)
+    targets_file: Mapped[str | None] = mapped_column(Text)
+    participants_sha256: Mapped[str | None] = mapped_column(String(64))
+    milestones_sha256: Mapped[str | None] = mapped_column(String(64))
+    targets_sha256: Mapped[str | None] = mapped_column(String(64))
+    participants_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    milestones_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    targets_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    warnings_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    extract_date: Mapped[date | None] = mapped_column(Date)
+    replace_all: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ImportWarning(Base):
+    """A data-quality warning stored with an import (the import went ahead)."""
+
+    __tablename__ = "import_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    import_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("imports.id"), nullable=False, index=True
+    )
+    file: Mapped[str] = mapped_column(Text, nullable=False)
+    line: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(Text)
+    check: Mapped[str] = mapped_column(String(64), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    participant_id: Mapped[str | None] = mapped_column(String(64))
+
+
+participants_table: Table = Base.metadata.tables["participants"]
+milestones_table: Table = Base.metadata.tables["milestones"]
+targets_table: Table = Base.metadata.tables["targets"]
+imports_table: Table = Base.metadata.tables["imports"]
+import_warnings_table: Table = Base.metadata.tables["import_warnings"]
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the ETE tables and indexes that do not exist yet.
+
+    Idempotent: existing tables (and their rows) are left untouched
+    (``checkfirst``), so running it again never loses data.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The database to create the schema in.
+    """
+    Base.metadata.create_all(engine, checkfirst=True)

@@ -1,0 +1,133 @@
+"""Funnels: entry to training and work, any order or in order, with windows and breakdowns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from dashboard.state import current_filters
+from ete_metrics import config
+from ete_metrics.activity import follow_up_list
+from ete_metrics.charts.funnels import conversion_chart, funnel_chart, group_name
+from ete_metrics.charts.regions import rates_by_group_chart
+from ete_metrics.formatting import count, uk_date
+from ete_metrics.funnel import funnel, referral_funnel
+
+#: Conversion windows offered (days); None = no window.
+WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
+#: Breakdown keys offered; None = no breakdown.
+BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
+ORDERS = {"any": "Any order", "ordered": "Training before work"}
+
+data = load_data()
+filters = current_filters()
+
+st.header("Funnels")
+st.caption(filters.describe())
+
+left, middle, right = st.columns(3)
+with left:
+    order = st.radio(
+        "Order of milestones",
+        list(ORDERS),
+        format_func=ORDERS.__getitem__,
+        horizontal=True,
+        key="funnels_order",
+        help="'Training before work' counts work only for people whose job started on or after "
+        "their first training start.",
+    )
+with middle:
+    window = st.selectbox(
+        "Conversion window",
+        WINDOWS,
+        format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
+        key="funnels_window",
+        help="Only people who entered at least this many days before the 'as at' date, and "
+        "milestones within this many days of entry.",
+    )
+with right:
+    by = st.selectbox(
+        "Break down by",
+        BREAKDOWNS,
+        format_func=lambda k: "No breakdown" if k is None else group_name(k),
+        key="funnels_by",
+    )
+include_sustained = st.checkbox("Show sustained work", value=False, key="funnels_sustained")
+
+group = () if by is None else (by,)
+common = dict(as_of=filters.as_of, window_days=window, ordered=order == "ordered", **filters.date_range())
+with user_errors():
+    frame = metric(funnel, data, filters, by=group, include_sustained=include_sustained, **common)
+
+if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum()) == 0:
+    empty_state(
+        "No one is in this funnel with these filters"
+        + (f" and a {window}-day window (people must have entered at least {window} days before "
+           f"{uk_date(filters.as_of)})" if window else "")
+        + ". Widen the dates, shorten the window or clear some filters."
+    )
+    st.stop()
+
+rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+st.subheader("Entry to training and work")
+if by is None:
+    fig = funnel_chart(frame, title="People at each step")
+else:
+    fig = rates_by_group_chart(frame, by=by)
+chart_with_table(
+    fig, frame, key="funnels_main", filename="funnel" + (f"_by_{by}" if by else ""),
+    counts=("participants",), rates=rates,
+)
+
+st.subheader("Drop-off between steps")
+st.caption("The percentage of people at each step who reached the next one.")
+chart_with_table(
+    conversion_chart(frame, by=by),
+    frame.loc[frame["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
+    key="funnels_dropoff",
+    filename="funnel_conversion" + (f"_by_{by}" if by else ""),
+    counts=("participants",),
+    rates=("rate_from_previous",),
+)
+
+st.subheader("From referral")
+st.caption(
+    "Starts from everyone referred (referral date on or before the 'as at' date); rates are "
+    "relative to referrals, and any window is measured from the referral date."
+)
+with user_errors():
+    referrals = metric(referral_funnel, data, filters, by=group, **common)
+if referrals.empty:
+    empty_state("No referrals with these filters.")
+else:
+    chart_with_table(
+        funnel_chart(referrals, title="People referred, entered, into training and into work")
+        if by is None
+        else rates_by_group_chart(referrals, by=by, title=f"Percent of referrals reaching each step, by {group_name(by).lower()}"),
+        referrals,
+        key="funnels_referral",
+        filename="referral_funnel" + (f"_by_{by}" if by else ""),
+        counts=("participants",),
+        rates=rates,
+    )
+
+st.subheader("Follow-up list")
+st.caption(
+    "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
+    "days ago and have no training or job start recorded (and have not exited)."
+)
+days = st.number_input(
+    "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
+    key="funnels_follow_up_days",
+)
+with user_errors():
+    follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
+if follow_up.empty:
+    empty_state(f"No one who entered more than {int(days)} days ago is without an outcome.")
+else:
+    st.write(f"**{count(len(follow_up))}** people to follow up.")
+    table_with_downloads(
+        follow_up, key="funnels_follow_up", filename="follow_up_list",
+        counts=("days_since_entry",), dates=("entry_date",),
+    )

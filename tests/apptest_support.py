@@ -1,0 +1,129 @@
+"""Shared fixtures for the dashboard's AppTest tests.
+
+Import them in a test module with ``from apptest_support import *  # noqa: F403``
+(``tests/`` is on ``sys.path`` under pytest's default import mode).
+
+- ``demo_db_url`` (session): a SQLite file with the demo programme
+  (3,000 referrals, built once per session) and ``ETE_DATABASE_URL`` pointing at it.
+- ``demo_data`` (session): the same data as frames, read with :mod:`ete_metrics.db`,
+  so tests compute the expected figures with :mod:`ete_metrics` directly.
+- ``app``: an ``AppTest`` of ``app.py`` (run once, on the default page).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit.testing.v1.app_test as _app_test_module
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+DEMO_PARTICIPANTS = 3_000
+TIMEOUT = 60
+
+
+
+class _NavigationPagesManager(PagesManager):
+    """Work around an AppTest quirk with a ``pages/`` folder next to an ``st.navigation`` app.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before every run, so from the
+    second run on it runs the page file on its own (the old ``pages/`` behaviour) instead
+    of ``app.py``, losing the header and the sidebar. The real server sets the flag to
+    False once ``st.navigation`` has run; app.py always calls ``st.navigation``, so we
+    do the same up front.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+
+_app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[misc]
+
+__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "new_app", "open_page"]
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """The demo database's contents, for computing expected figures in tests."""
+
+    url: str
+    participants: pd.DataFrame
+    milestones: pd.DataFrame
+    targets: pd.DataFrame
+    cutoff: date
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
+    from ete_metrics.db import make_engine
+    from ete_metrics.demo import build_demo_database
+
+    path = tmp_path_factory.mktemp("apptest") / "ete_demo.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)
+    finally:
+        engine.dispose()
+    previous = os.environ.get("ETE_DATABASE_URL")
+    os.environ["ETE_DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("ETE_DATABASE_URL", None)
+        else:
+            os.environ["ETE_DATABASE_URL"] = previous
+
+
+@pytest.fixture(scope="session")
+def demo_data(demo_db_url: str) -> DemoData:
+    """The demo database read back as frames, with the dashboard's cut-off."""
+    from dashboard.data import read_data
+
+    data = read_data(demo_db_url)
+    assert data.cutoff is not None
+    return DemoData(
+        url=demo_db_url,
+        participants=data.participants,
+        milestones=data.milestones,
+        targets=data.targets,
+        cutoff=data.cutoff,
+    )
+
+
+def new_app(query_params: dict[str, str | list[str]] | None = None) -> AppTest:
+    """Return an AppTest of app.py (not yet run), with optional URL query parameters."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in (query_params or {}).items():
+        at.query_params[name] = value
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the app if needed, switch to ``page`` (e.g. ``"pages/2_funnels.py"``) and run it."""
+    if "ete_filters" not in at.session_state:  # never run yet: switch_page needs one run
+        at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app(demo_db_url: str) -> AppTest:
+    """An AppTest of app.py, run once on the default page."""
+    at = new_app()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

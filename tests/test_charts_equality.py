@@ -1,0 +1,52 @@
+"""Tests of ete_metrics.charts.equality: title, axes, palette, error bars, reference line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ete_metrics.charts.equality import equality_chart
+from ete_metrics.config import PALETTE
+
+
+def _frame() -> pd.DataFrame:
+    # 10 entered, 4 in work: overall 0.4. Female 3/5 = 0.6 (gap +0.2), Male 1/5 = 0.2 (gap -0.2);
+    # Disability Yes 1/2 = 0.5 (gap +0.1), No 3/8 = 0.375 (gap -0.025). Intervals made up.
+    return pd.DataFrame(
+        {
+            "characteristic": ["gender", "gender", "disability", "disability"],
+            "group": ["Female", "Male", "No", "Yes"],
+            "entered": [5, 5, 8, 2],
+            "participants": [3, 1, 3, 1],
+            "rate": [0.6, 0.2, 0.375, 0.5],
+            "ci_low": [0.23, 0.04, 0.14, 0.09],
+            "ci_high": [0.88, 0.62, 0.69, 0.91],
+            "overall_rate": [0.4] * 4,
+            "gap": [0.2, -0.2, -0.025, 0.1],
+        }
+    )
+
+
+def test_equality_chart_points_error_bars_and_overall_line() -> None:
+    fig = equality_chart(_frame(), step="work")
+    assert [t.name for t in fig.data] == ["Gender", "Disability"]
+    gender, disability = fig.data
+    assert list(gender.x) == [0.6, 0.2]
+    assert list(gender.y) == ["Gender: Female", "Gender: Male"]
+    assert list(disability.y) == ["Disability: No", "Disability: Yes"]
+    # Error bars reach the interval: 0.6 + 0.28 = 0.88, 0.6 - 0.37 = 0.23.
+    assert list(gender.error_x.array) == pytest.approx([0.28, 0.42])
+    assert list(gender.error_x.arrayminus) == pytest.approx([0.37, 0.16])
+    assert gender.marker.color == PALETTE[0] and disability.marker.color == PALETTE[1]
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 1 and lines[0].x0 == 0.4
+    assert fig.layout.xaxis.title.text == "Percent in work"
+    assert fig.layout.yaxis.title.text == "Group"
+    assert fig.layout.xaxis.tickformat == ".0%"
+    assert "in work" in fig.layout.title.text
+
+
+def test_equality_chart_of_an_empty_frame_has_no_traces() -> None:
+    fig = equality_chart(_frame().iloc[0:0], step="training")
+    assert len(fig.data) == 0
+    assert fig.layout.xaxis.title.text == "Percent in training"

@@ -1,0 +1,101 @@
+"""Chart builders of the funnel view: titles, axes, palette, and trace values = input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ete_metrics.charts.funnels import (
+    activity_chart,
+    conversion_chart,
+    funnel_chart,
+    group_name,
+    step_name,
+)
+from ete_metrics.config import PALETTE
+
+
+def _funnel(by: str | None = None) -> pd.DataFrame:
+    # A hand-made funnel: 200 entered, 80 training (40%), 30 work (15%; 37.5% of training).
+    rows = [
+        ("entered", 200, 1.0, float("nan")),
+        ("training", 80, 0.4, 0.4),
+        ("work", 30, 0.15, 0.375),
+    ]
+    frame = pd.DataFrame(rows, columns=["step", "participants", "rate_from_entry", "rate_from_previous"])
+    frame["ci_low"] = frame["rate_from_entry"] - 0.05
+    frame["ci_high"] = frame["rate_from_entry"] + 0.05
+    if by is None:
+        return frame
+    # Two groups; Wales has half London's numbers.
+    london = frame.assign(**{by: "London"})
+    wales = frame.assign(**{by: "Wales"}, participants=frame["participants"] // 2)
+    return pd.concat([london, wales], ignore_index=True)[[by, *frame.columns]]
+
+
+def test_step_and_group_names() -> None:
+    assert step_name("work") == "Into work"
+    assert step_name("referred") == "Referred"
+    assert group_name("delivery_partner") == "Delivery partner"
+    assert group_name("entry_fy") == "Financial year of entry"
+
+
+def test_funnel_chart_without_groups() -> None:
+    frame = _funnel()
+    fig = funnel_chart(frame, title="People at each step")
+    assert fig.layout.title.text == "People at each step"
+    assert fig.layout.xaxis.title.text == "Step"
+    assert fig.layout.yaxis.title.text == "People"
+    assert len(fig.data) == 1
+    bar = fig.data[0]
+    assert list(bar.x) == ["Entered", "Into training", "Into work"]
+    assert list(bar.y) == [200, 80, 30]
+    assert bar.marker.color == PALETTE[0]
+    assert "of entered" in bar.hovertemplate
+
+
+def test_funnel_chart_by_group_uses_one_palette_colour_per_group() -> None:
+    frame = _funnel("region")
+    fig = funnel_chart(frame, by="region")
+    assert [t.name for t in fig.data] == ["London", "Wales"]
+    assert [t.marker.color for t in fig.data] == [PALETTE[0], PALETTE[1]]
+    assert list(fig.data[1].y) == [100, 40, 15]
+    assert fig.layout.legend.title.text == "Region"
+
+
+def test_conversion_chart_leaves_out_the_first_step() -> None:
+    fig = conversion_chart(_funnel())
+    assert list(fig.data[0].x) == ["Entered → Into training", "Into training → Into work"]
+    assert list(fig.data[0].y) == [0.4, 0.375]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.yaxis.title.text == "Percent of the previous step"
+
+
+def test_activity_chart_one_line_per_measure() -> None:
+    months = pd.to_datetime(["2023-01-01", "2023-02-01"])
+    frame = pd.DataFrame(
+        {
+            "month": list(months) * 3,
+            "measure": ["entered"] * 2 + ["training"] * 2 + ["work"] * 2,
+            "participants": [50, 60, 20, 25, 5, 8],
+        }
+    )
+    fig = activity_chart(frame, title="Monthly")
+    assert [t.name for t in fig.data] == ["Entered", "Into training", "Into work"]
+    assert [t.line.color for t in fig.data] == list(PALETTE[:3])
+    assert list(fig.data[1].y) == [20, 25]
+    assert [pd.Timestamp(x) for x in fig.data[2].x] == list(months)
+    assert fig.layout.xaxis.title.text == "Month"
+    assert fig.layout.yaxis.title.text == "People"
+
+
+@pytest.mark.parametrize("builder", [funnel_chart, conversion_chart])
+def test_builders_do_not_modify_the_input(builder) -> None:  # type: ignore[no-untyped-def]
+    frame = _funnel("region")
+    before = frame.copy()
+    builder(frame, by="region")
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_count_axes_use_thousands_separators() -> None:
+    assert funnel_chart(_funnel()).layout.yaxis.tickformat == ",d"

@@ -1,0 +1,110 @@
+"""Tests of ete_metrics.charts.partners: titles, axes, palette, trace values = input frame."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ete_metrics.charts.partners import (
+    employers_chart,
+    funnel_plot,
+    step_bars,
+    training_providers_chart,
+)
+from ete_metrics.config import PALETTE
+
+
+def _comparison() -> pd.DataFrame:
+    # Overall 30 in work of 100 entered = 0.3. A: 20/40 = 0.5 (above), B: 6/40 = 0.15 (below),
+    # C: 4/20 = 0.2 (within). Limits are made up (the chart only draws them).
+    return pd.DataFrame(
+        {
+            "delivery_partner": ["A", "B", "C"],
+            "entered": [40, 40, 20],
+            "participants": [20, 6, 4],
+            "rate": [0.5, 0.15, 0.2],
+            "overall_rate": [0.3, 0.3, 0.3],
+            "lower_95": [0.16, 0.16, 0.1],
+            "upper_95": [0.45, 0.45, 0.5],
+            "lower_998": [0.1, 0.1, 0.05],
+            "upper_998": [0.52, 0.52, 0.6],
+            "position": ["above", "below", "within"],
+            "outside_998": [False, False, False],
+        }
+    )
+
+
+def _limits() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "entered": [10, 50, 100],
+            "lower_95": [0.05, 0.18, 0.21],
+            "upper_95": [0.6, 0.43, 0.39],
+            "lower_998": [0.0, 0.12, 0.16],
+            "upper_998": [0.75, 0.5, 0.45],
+        }
+    )
+
+
+def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
+    fig = funnel_plot(_comparison(), _limits(), step="work")
+    lines = [t for t in fig.data if t.mode == "lines"]
+    points = {t.name: t for t in fig.data if t.mode == "markers"}
+    assert len(lines) == 4
+    upper_95 = next(t for t in lines if t.name == "95% limits" and t.showlegend)
+    assert list(upper_95.x) == [10, 50, 100] and list(upper_95.y) == [0.6, 0.43, 0.39]
+    above = points["Above the 95% limits"]
+    assert list(above.x) == [40] and list(above.y) == [0.5] and list(above.text) == ["A"]
+    assert list(points["Below the 95% limits"].text) == ["B"]
+    assert list(points["Within the 95% limits"].y) == [0.2]
+    assert above.marker.color == PALETTE[1]
+    assert points["Within the 95% limits"].marker.color == PALETTE[0]
+    overall = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(overall) == 1 and overall[0].y0 == 0.3
+    assert fig.layout.xaxis.title.text == "People entered"
+    assert fig.layout.yaxis.title.text == "Percent in work"
+    assert "delivery partner" in fig.layout.title.text
+
+
+def test_step_bars_one_trace_per_step_in_order() -> None:
+    frame = pd.DataFrame(
+        {
+            "prison": ["HMP A", "HMP A", "HMP A", "HMP B", "HMP B", "HMP B"],
+            "step": ["entered", "training", "work"] * 2,
+            "participants": [10, 4, 2, 5, 1, 0],
+            "rate_from_entry": [1.0, 0.4, 0.2, 1.0, 0.2, 0.0],
+        }
+    )
+    fig = step_bars(frame, by="prison", group_label="Prison", title="Custody pathway by prison")
+    assert [t.name for t in fig.data] == ["Entered", "In training", "In work"]
+    assert list(fig.data[1].y) == ["HMP A", "HMP B"] and list(fig.data[1].x) == [4, 1]
+    assert fig.data[1].orientation == "h"
+    assert [t.marker.color for t in fig.data] == list(PALETTE[:3])
+    assert fig.layout.title.text == "Custody pathway by prison"
+    assert fig.layout.yaxis.title.text == "Prison" and fig.layout.xaxis.title.text == "People"
+
+
+def test_training_providers_chart_values() -> None:
+    # P: 10 starts, 6 completed (0.6), 3 into work (0.3).
+    providers = pd.DataFrame(
+        {"partner": ["P"], "training_starts": [10], "training_completed": [6],
+         "completion_rate": [0.6], "work_after_training": [3], "work_rate": [0.3],
+         "median_days_to_work": [float("nan")]}
+    )
+    fig = training_providers_chart(providers)
+    assert [list(t.x) for t in fig.data] == [[10], [6], [3]]
+    assert [list(t.y) for t in fig.data] == [["P"]] * 3
+    assert [t.marker.color for t in fig.data] == list(PALETTE[:3])
+    assert fig.layout.yaxis.title.text == "Training provider"
+    assert fig.layout.xaxis.title.text == "People"
+    assert "Training providers" in fig.layout.title.text
+
+
+def test_employers_chart_values() -> None:
+    employers = pd.DataFrame(
+        {"partner": ["E1", "E2"], "job_starts": [8, 2], "job_sustained": [4, 0],
+         "sustained_rate": [0.5, 0.0]}
+    )
+    fig = employers_chart(employers)
+    assert [t.name for t in fig.data] == ["Job starts", "Sustained jobs"]
+    assert list(fig.data[0].y) == ["E1", "E2"] and list(fig.data[1].x) == [4, 0]
+    assert fig.layout.yaxis.title.text == "Employer"

@@ -1,0 +1,63 @@
+"""Chart builders of contract targets."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ete_metrics.charts.targets import rag_name, target_progress_chart, targets_chart
+from ete_metrics.config import PALETTE
+
+
+def test_rag_name() -> None:
+    assert rag_name("green") == "Green"
+    assert rag_name("amber") == "Amber"
+    assert rag_name(None) == ""
+    assert rag_name(float("nan")) == ""
+
+
+def test_targets_chart_actual_solid_and_target_dotted_per_region() -> None:
+    periods = pd.to_datetime(["2021-06-01", "2021-07-01"])
+    # London work: targets 10 then 10 (cumulative 10, 20); actual 8 then 12 (cumulative 8, 20)
+    frame = pd.DataFrame(
+        {
+            "region": ["London", "London", "Wales", "Wales", "London", "London"],
+            "period_start": list(periods) * 3,
+            "measure": ["work"] * 4 + ["training"] * 2,
+            "target": [10, 10, 5, 5, 30, 30],
+            "actual": [8, 12, 5, 4, 25, 31],
+            "cumulative_target": [10, 20, 5, 10, 30, 60],
+            "cumulative_actual": [8, 20, 5, 9, 25, 56],
+            "percent_achieved": [0.8, 1.0, 1.0, 0.9, 25 / 30, 56 / 60],
+            "rag": ["red", "green", "green", "amber", "red", "amber"],
+        }
+    )
+    fig = targets_chart(frame, measure="work")
+    assert [t.name for t in fig.data] == ["London actual", "London target", "Wales actual", "Wales target"]
+    assert list(fig.data[0].y) == [8, 20]
+    assert list(fig.data[1].y) == [10, 20]
+    assert fig.data[0].line.color == fig.data[1].line.color == PALETTE[0]
+    assert fig.data[2].line.color == PALETTE[1]
+    assert fig.data[1].line.dash == "dot"
+    assert fig.layout.title.text == "Into work: cumulative actual against target, by region"
+    assert fig.layout.xaxis.title.text == "Period"
+    assert fig.layout.yaxis.title.text == "People (cumulative)"
+
+
+def test_target_progress_chart() -> None:
+    summary = pd.DataFrame(
+        {
+            "region": ["London", "All regions"],
+            "measure": ["work", "work"],
+            "actual_to_date": [90, 180],
+            "target_to_date": [100, 200],
+            "percent_achieved": [0.9, 0.9],
+            "rag": ["amber", "amber"],
+        }
+    )
+    fig = target_progress_chart(summary)
+    assert len(fig.data) == 1
+    assert list(fig.data[0].x) == ["London", "All regions"]
+    assert list(fig.data[0].y) == [0.9, 0.9]
+    assert fig.data[0].marker.color == PALETTE[0]
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.title.text == "Percent of target achieved to date"

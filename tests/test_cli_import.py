@@ -1,0 +1,251 @@
+"""Tests for the command line: ``python -m ete_metrics import / demo / init-db``.
+
+Exit codes: 0 success, 2 bad input (message on stderr), 1 unexpected failure
+(one-line apology). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ete_metrics import cli, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PARTICIPANTS = """participant_id,region,referral_date,entry_date
+P1,London,2022-01-01,2022-01-05
+P2,Wales,2022-02-01,
+"""
+MILESTONES = """participant_id,milestone,date
+P1,job_sustained,2022-06-01
+P1,training_start,2021-12-01
+"""
+
+
+def write_extract(folder: Path) -> tuple[Path, Path]:
+    p = folder / "participants.csv"
+    m = folder / "milestones.csv"
+    p.write_text(PARTICIPANTS, encoding="utf-8")
+    m.write_text(MILESTONES, encoding="utf-8")
+    return p, m
+
+
+def test_import_success_prints_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p, m = write_extract(tmp_path)
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    code = cli.main(
+        [
+            "import",
+            "--participants",
+            str(p),
+            "--milestones",
+            str(m),
+            "--db",
+            url,
+            "--extract-date",
+            "2023-08-16",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert err == ""
+    assert "Imported 2 participants, 2 milestones and 0 targets" in out
+    assert "extract date 16 Aug 2023" in out
+    # P1: job_sustained without job_start (line 2); training_start 2021-12-01 before entry 2022-01-05 (line 3)
+    assert "2 warnings stored" in out
+    assert "  sustained_without_start: 1" in out
+    assert "  milestone_before_entry: 1" in out
+    engine = db.make_engine(url)
+    try:
+        assert db.load_participants(engine)["participant_id"].tolist() == ["P1", "P2"]
+    finally:
+        engine.dispose()
+
+
+def test_import_rejected_exits_2_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p, m = write_extract(tmp_path)
+    p.write_text(PARTICIPANTS + "P3,Mars,2022-01-01,\nP4,Wales,,\n", encoding="utf-8")
+    code = cli.main(
+        [
+            "import",
+            "--participants",
+            str(p),
+            "--milestones",
+            str(m),
+            "--db",
+            f"sqlite:///{tmp_path / 'ete.db'}",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert "The import was rejected: 2 problems found; nothing was changed." in err
+    assert "participants.csv line 4, column region: unknown region 'Mars'" in err
+    assert (
+        "participants.csv line 5, column entry_date: a participant needs an entry_date or a referral_date"
+        in err
+    )
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(
+        [
+            "import",
+            "--participants",
+            str(tmp_path / "none.csv"),
+            "--milestones",
+            str(tmp_path / "none2.csv"),
+            "--db",
+            f"sqlite:///{tmp_path / 'ete.db'}",
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "none.csv: the participants file" in err and "does not exist" in err
+
+
+def test_bad_database_url_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p, m = write_extract(tmp_path)
+    code = cli.main(
+        ["import", "--participants", str(p), "--milestones", str(m), "--db", "nosuchdb://x/y"]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.startswith("Error: The database URL")
+
+
+def test_bad_extract_date_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p, m = write_extract(tmp_path)
+    code = cli.main(
+        ["import", "--participants", str(p), "--milestones", str(m), "--extract-date", "16/08/2023"]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "is not a date; use YYYY-MM-DD" in err
+
+
+def test_unexpected_failure_exits_1_with_an_apology(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ete_metrics.importer
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise KeyError("something internal")
+
+    monkeypatch.setattr(ete_metrics.importer, "import_extract", explode)
+    p, m = write_extract(tmp_path)
+    code = cli.main(
+        [
+            "import",
+            "--participants",
+            str(p),
+            "--milestones",
+            str(m),
+            "--db",
+            f"sqlite:///{tmp_path / 'ete.db'}",
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("Sorry, something unexpected went wrong (KeyError")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_demo_command_calls_build_demo_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ete_metrics.demo
+
+    calls: list[tuple[str, int, int]] = []
+
+    def fake_build(engine, *, n_participants: int = 45_000, seed: int = 20210601) -> None:  # type: ignore[no-untyped-def]
+        calls.append((engine.url.get_backend_name(), n_participants, seed))
+
+    monkeypatch.setattr(ete_metrics.demo, "build_demo_database", fake_build)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli.main(["demo", "--participants", "1,000", "--seed", "7", "--db", url]) == 0
+    assert cli.main(["demo", "--db", url]) == 0
+    assert calls == [("sqlite", 1000, 7), ("sqlite", 45_000, 20210601)]
+    assert "1,000 synthetic referrals" in capsys.readouterr().out
+
+
+def test_init_db_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x' / 'ete.db'}"
+    assert cli.main(["init-db", "--db", url]) == 0
+    engine = db.make_engine(url)
+    try:
+        assert db.load_participants(engine).empty
+    finally:
+        engine.dispose()
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    p, m = write_extract(tmp_path)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ETE_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ete_metrics",
+            "import",
+            "--participants",
+            str(p),
+            "--milestones",
+            str(m),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Imported 2 participants" in done.stdout
+    assert (tmp_path / "env.db").exists()
+
+    bad = tmp_path / "random.csv"
+    bad.write_bytes(bytes(range(256)) * 8)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ete_metrics",
+            "import",
+            "--participants",
+            str(bad),
+            "--milestones",
+            str(m),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "random.csv: is a binary file" in done.stderr
+    assert "Traceback" not in done.stderr

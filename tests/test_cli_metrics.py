@@ -1,0 +1,164 @@
+"""The metric subcommands on a tiny extract saved with ete_metrics.db.save_extract.
+
+Runs on SQLite and PostgreSQL through the ``database_url`` fixture of conftest.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from ete_metrics.cli import main
+from ete_metrics.db import make_engine, save_extract
+from ete_metrics.frames import conform_milestones, conform_participants, conform_targets
+
+
+@pytest.fixture
+def db(database_url: str) -> str:
+    participants = conform_participants(pd.DataFrame([
+        # id, region, referral, entry, delivery partner, pathway, prison
+        ("P001", "London", "2023-01-02", "2023-01-10", "Alpha", "community", None),
+        ("P002", "London", "2023-01-05", "2023-04-03", "Alpha", "community", None),
+        ("P003", "Wales", "2023-02-01", "2023-02-15", "Beta", "custody", "HMP Cardiff"),
+        ("P004", "Wales", "2023-03-01", None, "Beta", "community", None),
+        ("P005", "North West", "2023-03-01", None, "Gamma", "community", None),
+    ], columns=["participant_id", "region", "referral_date", "entry_date", "delivery_partner",
+                "pathway", "prison"]))
+    milestones = conform_milestones(pd.DataFrame([
+        ("P001", "training_start", "2023-02-01", "College A"),
+        ("P001", "job_start", "2023-03-01", "Employer X"),
+        ("P002", "job_start", "2023-04-03", "Employer Y"),  # on the entry day: counts
+        ("P003", "training_start", "2023-02-10", "College B"),  # before entry: does not count
+        ("P003", "job_start", "2023-05-20", "Employer X"),  # the latest date in the data
+    ], columns=["participant_id", "milestone", "date", "partner"]))
+    targets = conform_targets(pd.DataFrame([
+        ("London", "2023-01-01", "entered", 1),
+        ("Wales", "2023-02-01", "entered", 2),
+    ], columns=["region", "period_start", "measure", "target"]))
+    engine = make_engine(database_url)
+    try:
+        save_extract(engine, participants, milestones, targets, replace_all=True)
+    finally:
+        engine.dispose()
+    return database_url
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_funnel_csv_defaults_to_latest_date(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "funnel", "--db", db, "--by", "region", "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["region", "step", "participants", "rate_from_entry",
+                             "rate_from_previous", "ci_low", "ci_high"]
+    got = {(r["region"], r["step"]): int(r["participants"]) for r in rows}
+    # as_of defaults to the latest date, 2023-05-20. London: P001 (training, work), P002 (work
+    # on entry day) -> 2, 1, 2. Wales: P003 (training before entry; job on as_of) -> 1, 0, 1.
+    # North West: no one entered -> left out.
+    assert got == {("London", "entered"): 2, ("London", "training"): 1, ("London", "work"): 2,
+                   ("Wales", "entered"): 1, ("Wales", "training"): 0, ("Wales", "work"): 1}
+
+
+def test_funnel_as_of_ordered_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # as_of 2023-05-19: P003's job (20 May) is after it. Ordered: P001 training 1 Feb then job
+    # 1 Mar -> work; P002 has no training -> no. So entered 3, training 1, work 1.
+    code, out, err = run(capsys, "funnel", "--db", db, "--as-of", "2023-05-19", "--ordered",
+                         "--format", "json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [(r["step"], r["participants"]) for r in records] == [
+        ("entered", 3), ("training", 1), ("work", 1)]
+    assert records[0]["rate_from_previous"] is None
+
+
+def test_funnel_referral_window_and_range(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # referrals 2 Jan .. 1 Mar: P001..P005 = 5; entered P001, P002, P003 = 3; training P001 = 1;
+    # work P001, P002, P003 = 3
+    code, out, err = run(capsys, "funnel", "--db", db, "--referral", "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["step"], int(r["participants"])) for r in rows] == [
+        ("referred", 5), ("entered", 3), ("training", 1), ("work", 3)]
+    # entries from 1 Feb to 30 Apr: P002, P003; window 30 days, as_of 20 May: mature entries on or
+    # before 20 Apr -> both; P002's job within 30 days (day 0) counts, P003's (94 days) does not
+    code, out, err = run(capsys, "funnel", "--db", db, "--from", "2023-02-01", "--to", "2023-04-30",
+                         "--window-days", "30", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["step"], int(r["participants"])) for r in rows] == [
+        ("entered", 2), ("training", 0), ("work", 1)]
+
+
+def test_funnel_table_is_readable(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "funnel", "--db", db, "--by", "region")
+    assert code == 0, err
+    assert "20 May 2023" in out
+    assert "%" in out and "London" in out
+
+
+def test_bad_grouping_is_a_message_not_a_traceback(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "funnel", "--db", db, "--by", "shoe_size")
+    assert code == 2
+    assert "Cannot group by 'shoe_size'" in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_compare_and_targets(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "compare", "--db", db, "--format", "json")
+    assert code == 0, err
+    records = {r["region"]: r for r in json.loads(out)}
+    # work: London 2/2, Wales 1/1 -> overall 3/3 = 1
+    assert records["London"]["overall_rate"] == 1.0
+    assert records["London"]["position"] == "within"
+    code, out, err = run(capsys, "targets", "--db", db, "--region", "London", "--format", "csv")
+    assert code == 0, err
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["measure"] == "entered"]
+    # months Jun 2021 .. May 2023 = 24; London entered Jan 2023 (target 1) and Apr 2023
+    assert len(rows) == 24
+    jan = next(r for r in rows if r["period_start"] == "2023-01-01")
+    assert (jan["target"], jan["actual"], jan["rag"]) == ("1", "1", "green")
+    code, out, err = run(capsys, "targets", "--db", db, "--summary", "--format", "json")
+    assert code == 0, err
+    summary = json.loads(out)
+    total = next(r for r in summary if r["region"] == "All regions" and r["measure"] == "entered")
+    # entered 3 of target 1 + 2 = 3 -> 100% green
+    assert (total["actual_to_date"], total["target_to_date"], total["rag"]) == (3, 3, "green")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cohorts", "--cohort", "entry_quarter", "--outcome", "work"],
+        ["time-to-outcome", "--by", "region"],
+        ["partners", "--kind", "delivery"],
+        ["partners", "--kind", "training"],
+        ["partners", "--kind", "employers"],
+        ["partners", "--kind", "prisons"],
+    ],
+)
+def test_c2_commands_run_in_every_format(db: str, capsys: pytest.CaptureFixture[str],
+                                         argv: list[str]) -> None:
+    for fmt in ("table", "csv", "json"):
+        code, out, err = run(capsys, *argv, "--db", db, "--format", fmt)
+        assert code == 0, err
+        assert out
+        if fmt == "json":
+            assert isinstance(json.loads(out), list)
+
+
+def test_empty_database_needs_as_of(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    code, _, _ = run(capsys, "init-db", "--db", url)
+    assert code == 0
+    code, out, err = run(capsys, "funnel", "--db", url)
+    assert code == 2 and "--as-of" in err
+    code, out, err = run(capsys, "funnel", "--db", url, "--as-of", "2023-08-16", "--format", "csv")
+    assert code == 0, err
+    assert out.strip() == "step,participants,rate_from_entry,rate_from_previous,ci_low,ci_high"

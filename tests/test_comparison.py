@@ -1,0 +1,119 @@
+"""Funnel-plot limits (Spiegelhalter 2005, exact binomial with interpolation) and compare_groups.
+
+The limit for target theta, size n and cumulative probability p:
+  r_p = smallest r with P(R <= r) >= p, R ~ Binomial(n, theta)
+  alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1))
+  limit = (r_p - alpha) / n, clipped to 0..1
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ete_metrics.comparison import binomial_limit, compare_groups, funnel_limits
+from ete_metrics.errors import InputError
+from ete_metrics.frames import conform_milestones, conform_participants
+
+
+def test_limits_n4_half() -> None:
+    # Binomial(4, 0.5): P(R<=r) = 1/16, 5/16, 11/16, 15/16, 1 for r = 0..4
+    # p = 0.975: r_p = 4 (15/16 = 0.9375 < 0.975); alpha = (1 - 0.975)/(1 - 0.9375) = 0.4
+    #            limit = (4 - 0.4)/4 = 0.9
+    # p = 0.999: r_p = 4; alpha = 0.001/0.0625 = 0.016; limit = (4 - 0.016)/4 = 0.996
+    # p = 0.025: r_p = 0 (1/16 = 0.0625 >= 0.025); alpha = (0.0625 - 0.025)/0.0625 = 0.6
+    #            limit = (0 - 0.6)/4 < 0 -> clipped to 0
+    # p = 0.001: r_p = 0; alpha = 0.984 -> negative -> 0
+    limits = funnel_limits(0.5, [4])
+    assert limits["entered"].tolist() == [4]
+    assert limits["upper_95"].iloc[0] == pytest.approx(0.9, abs=1e-9)
+    assert limits["upper_998"].iloc[0] == pytest.approx(0.996, abs=1e-9)
+    assert limits["lower_95"].iloc[0] == 0.0
+    assert limits["lower_998"].iloc[0] == 0.0
+
+
+def test_lower_limit_n20_half() -> None:
+    # Binomial(20, 0.5): sum_{k<=5} C(20,k) = 1+20+190+1140+4845+15504 = 21,700;
+    # C(20,6) = 38,760, so P(R<=5) = 21700/2^20 = 0.0206947, P(R<=6) = 60460/2^20 = 0.0576591.
+    # p = 0.025 -> r_p = 6; alpha = (60460 - 0.025*1048576)/38760 = (60460 - 26214.4)/38760
+    #           = 34245.6/38760 = 0.883530; limit = (6 - 0.883530)/20 = 0.2558235
+    # p = 0.975 -> r_p = 14: P(R<=13) = 1 - 60460/2^20, P(R<=14) = 1 - 21700/2^20;
+    #   alpha = (1048576 - 21700 - 0.975*1048576)/38760 = 4514.4/38760 = 0.116470
+    #   limit = (14 - 0.116470)/20 = 0.6941765
+    assert binomial_limit(0.5, [20], 0.025)[0] == pytest.approx(0.2558235, abs=1e-6)
+    assert binomial_limit(0.5, [20], 0.975)[0] == pytest.approx(0.6941765, abs=1e-6)
+
+
+def test_upper_limit_n10_three_tenths() -> None:
+    # Binomial(10, 0.3): P(R<=5) = 0.9526510126, P(R=6) = 210*0.3^6*0.7^4 = 0.0367569090,
+    # P(R<=6) = 0.9894079216. p = 0.975 -> r_p = 6;
+    # alpha = (0.9894079216 - 0.975)/0.0367569090 = 0.0144079216/0.0367569090 = 0.391979
+    # limit = (6 - 0.391979)/10 = 0.5608021
+    assert funnel_limits(0.3, [10])["upper_95"].iloc[0] == pytest.approx(0.5608021, abs=1e-6)
+
+
+def test_limits_narrow_with_size_and_nest() -> None:
+    limits = funnel_limits(0.3, [10, 100, 1000, 10000])
+    width = (limits["upper_95"] - limits["lower_95"]).to_numpy()
+    assert (np.diff(width) < 0).all()
+    assert (limits["lower_998"] <= limits["lower_95"]).all()
+    assert (limits["upper_95"] <= limits["upper_998"]).all()
+    assert (limits["lower_95"] < 0.3).all() and (limits["upper_95"] > 0.3).all()
+
+
+def test_degenerate_rates_and_zero_size() -> None:
+    ones = funnel_limits(1.0, [5])
+    assert ones[["lower_95", "upper_95", "lower_998", "upper_998"]].iloc[0].tolist() == [1.0] * 4
+    zeros = funnel_limits(0.0, [5])
+    assert zeros[["lower_95", "upper_95", "lower_998", "upper_998"]].iloc[0].tolist() == [0.0] * 4
+    assert funnel_limits(0.3, [0])[["lower_95", "upper_95"]].isna().all(axis=None)
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.1])
+def test_bad_rate_rejected(rate: float) -> None:
+    with pytest.raises(InputError):
+        funnel_limits(rate, [10])
+
+
+def _groups() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # London: 20 entered, 20 into work; Wales: 20 entered, 0 into work; North West: 4 entered, 2 work.
+    rows, events = [], []
+    for region, size, workers in (("London", 20, 20), ("Wales", 20, 0), ("North West", 4, 2)):
+        for i in range(size):
+            pid = f"{region[:2]}{i:03d}"
+            rows.append({"participant_id": pid, "region": region,
+                         "referral_date": "2023-01-01", "entry_date": "2023-01-02"})
+            if i < workers:
+                events.append({"participant_id": pid, "milestone": "job_start", "date": "2023-02-01"})
+    return conform_participants(pd.DataFrame(rows)), conform_milestones(pd.DataFrame(events))
+
+
+def test_compare_groups_positions() -> None:
+    participants, milestones = _groups()
+    out = compare_groups(participants, milestones, as_of="2023-08-16")
+    assert list(out.columns) == ["region", "entered", "participants", "rate", "overall_rate",
+                                 "lower_95", "upper_95", "lower_998", "upper_998", "position",
+                                 "outside_998"]
+    out = out.set_index("region")
+    # overall = (20 + 0 + 2) / (20 + 20 + 4) = 22/44 = 0.5
+    assert (out["overall_rate"] == 0.5).all()
+    # North West n = 4, theta = 0.5: limits 0 .. 0.9 (worked in test_limits_n4_half); 2/4 within
+    assert out.loc["North West", "upper_95"] == pytest.approx(0.9)
+    assert out.loc["North West", "position"] == "within"
+    # n = 20: 95% limits 0.2558 .. 0.6942 (test_lower_limit_n20_half); 1.0 above, 0.0 below
+    assert out.loc["London", "position"] == "above"
+    assert out.loc["Wales", "position"] == "below"
+    assert bool(out.loc["London", "outside_998"]) and bool(out.loc["Wales", "outside_998"])
+    assert not bool(out.loc["North West", "outside_998"])
+    assert out["entered"].tolist() == [20, 4, 20]
+
+
+def test_compare_groups_empty_and_bad_step() -> None:
+    participants, milestones = _groups()
+    empty = compare_groups(participants, milestones, as_of="2022-01-01")
+    assert empty.empty and "outside_998" in empty.columns and "region" in empty.columns
+    with pytest.raises(InputError):
+        compare_groups(participants, milestones, as_of="2023-08-16", step="referred")
+    with pytest.raises(InputError):
+        compare_groups(participants, milestones, as_of="2023-08-16", by="shoe_size")

@@ -1,0 +1,361 @@
+"""Tests for ete_metrics.db: engine, save_extract semantics, loads and the data cut-off.
+
+Every database test runs on SQLite and PostgreSQL (the ``engine`` fixture).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from ete_metrics import db, frames
+from ete_metrics.errors import DatabaseError, Problem
+
+# ---------------------------------------------------------------------------
+# Hand-built extract
+# ---------------------------------------------------------------------------
+
+
+def participants_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return frames.conform_participants(pd.DataFrame(rows))
+
+
+def milestones_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    if not rows:
+        return frames.empty_milestones()
+    return frames.conform_milestones(pd.DataFrame(rows))
+
+
+def targets_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return frames.conform_targets(pd.DataFrame(rows))
+
+
+PARTICIPANTS: list[dict[str, Any]] = [
+    {
+        "participant_id": "A",
+        "region": "London",
+        "referral_date": "2022-01-01",
+        "entry_date": "2022-01-05",
+        "pathway": "community",
+        "exit_date": "2022-06-30",
+        "exit_reason": "completed",
+    },
+    {"participant_id": "B", "region": "Wales", "referral_date": "2022-02-01", "entry_date": None},
+    {
+        "participant_id": "C",
+        "region": "North West",
+        "referral_date": "2022-03-01",
+        "entry_date": "2022-03-04",
+        "pathway": "custody",
+        "prison": "HMP Example",
+    },
+]
+MILESTONES: list[dict[str, Any]] = [
+    {"participant_id": "A", "milestone": "training_start", "date": "2022-02-01", "partner": "Acme"},
+    {"participant_id": "A", "milestone": "job_start", "date": "2022-05-01", "partner": None},
+    {"participant_id": "C", "milestone": "training_start", "date": "2022-04-01", "partner": None},
+]
+TARGETS: list[dict[str, Any]] = [
+    {"region": "London", "period_start": "2022-01-01", "measure": "entered", "target": 5},
+    {"region": "Wales", "period_start": "2022-01-01", "measure": "entered", "target": 3},
+]
+WHEN = datetime(2023, 8, 16, 9, 30)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts: dates as ISO strings, missing values as None."""
+    out: list[dict[str, Any]] = []
+    for row in frame.to_dict("records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                clean[str(key)] = None
+            elif isinstance(value, pd.Timestamp):
+                clean[str(key)] = value.strftime("%Y-%m-%d")
+            else:
+                clean[str(key)] = value
+        out.append(clean)
+    return out
+
+
+def full(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {column: row.get(column) for column in columns}
+
+
+def save_base(engine: sa.Engine) -> int:
+    return db.save_extract(
+        engine,
+        participants_frame(PARTICIPANTS),
+        milestones_frame(MILESTONES),
+        targets_frame(TARGETS),
+        record={
+            "imported_at": WHEN,
+            "participants_file": "p.csv",
+            "participants_sha256": "ab" * 32,
+        },
+        warnings=[
+            Problem("m.csv", 3, "date", "job_start before entry", "milestone_before_entry", "A")
+        ],
+    )
+
+
+def ids(frame: pd.DataFrame) -> list[str]:
+    return frame["participant_id"].tolist()
+
+
+# ---------------------------------------------------------------------------
+# make_engine
+# ---------------------------------------------------------------------------
+
+
+def test_make_engine_sqlite_creates_folder_and_sets_pragmas(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "new" / "folder" / "ete.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    try:
+        assert path.parent.is_dir()
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        engine.dispose()
+
+
+def test_make_engine_uses_environment_when_no_url(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "env.db"
+    monkeypatch.setenv("ETE_DATABASE_URL", f"sqlite:///{path}")
+    engine = db.make_engine()
+    try:
+        db.create_schema(engine)
+        assert path.exists()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nosuchdialect://user@host/db", "driver that is not available"),
+        ("postgresql+nosuchdriver://user@host/db", "driver that is not available"),
+        ("not a url at all", "not valid"),
+    ],
+)
+def test_make_engine_unknown_driver_says_what_to_fix(url: str, expected: str) -> None:
+    with pytest.raises(DatabaseError, match=expected):
+        db.make_engine(url)
+
+
+def test_make_engine_unreachable_server_says_what_to_fix() -> None:
+    # Port 1 on localhost: nothing listens there, the connection is refused at once.
+    with pytest.raises(DatabaseError, match="Cannot connect to the database") as caught:
+        db.make_engine("postgresql+psycopg://someone:secret@127.0.0.1:1/none")
+    assert "secret" not in str(caught.value)  # the password is never shown
+
+
+# ---------------------------------------------------------------------------
+# Round trip and loads
+# ---------------------------------------------------------------------------
+
+
+def test_round_trip(engine: sa.Engine) -> None:
+    save_base(engine)
+    participants = db.load_participants(engine)
+    assert list(participants.columns) == list(frames.PARTICIPANT_COLUMNS)
+    for column in frames.PARTICIPANT_DATE_COLUMNS:
+        assert participants[column].dtype == "datetime64[ns]"
+    assert records(participants) == [full(r, frames.PARTICIPANT_COLUMNS) for r in PARTICIPANTS]
+
+    milestones = db.load_milestones(engine)
+    assert milestones["date"].dtype == "datetime64[ns]"
+    # ordered by participant, then date
+    assert records(milestones) == [full(r, frames.MILESTONE_COLUMNS) for r in MILESTONES]
+
+    targets = db.load_targets(engine)
+    assert targets["target"].dtype == "int64"
+    assert records(targets) == TARGETS
+
+
+def test_regions_filter(engine: sa.Engine) -> None:
+    save_base(engine)
+    assert ids(db.load_participants(engine, ["Wales", "London"])) == ["A", "B"]
+    assert records(db.load_milestones(engine, ["North West"])) == [
+        full(MILESTONES[2], frames.MILESTONE_COLUMNS)
+    ]
+    assert records(db.load_targets(engine, ["Wales"])) == [TARGETS[1]]
+    # A value with a quote is a bound parameter, not SQL: simply no rows.
+    assert db.load_participants(engine, ["O'Brien'; DROP TABLE participants; --"]).empty
+    assert len(db.load_participants(engine)) == 3
+
+
+def test_imports_and_warnings_are_recorded(engine: sa.Engine) -> None:
+    import_id = save_base(engine)
+    imports = db.load_imports(engine)
+    assert imports["id"].tolist() == [import_id]
+    row = imports.iloc[0]
+    assert row["imported_at"] == pd.Timestamp(WHEN)
+    assert row["participants_file"] == "p.csv"
+    assert row["participants_sha256"] == "ab" * 32
+    # counts default from the frames: 3 participants, 3 milestones, 2 targets, 1 warning
+    assert (
+        row["participants_rows"],
+        row["milestones_rows"],
+        row["targets_rows"],
+        row["warnings_count"],
+    ) == (3, 3, 2, 1)
+
+    warnings = db.load_import_warnings(engine)
+    assert records(warnings) == [
+        {
+            "import_id": import_id,
+            "file": "m.csv",
+            "line": 3,
+            "column": "date",
+            "check": "milestone_before_entry",
+            "message": "job_start before entry",
+            "participant_id": "A",
+        }
+    ]
+
+
+def test_data_cutoff(engine: sa.Engine) -> None:
+    db.create_schema(engine)
+    assert db.data_cutoff(engine) is None
+    save_base(engine)
+    # referral max 2022-03-01, entry max 2022-03-04, exit 2022-06-30, milestone max 2022-05-01
+    assert db.data_cutoff(engine) == date(2022, 6, 30)
+
+
+def test_data_cutoff_counts_milestone_dates(engine: sa.Engine) -> None:
+    save_base(engine)
+    db.save_extract(
+        engine,
+        participants_frame([PARTICIPANTS[2]]),
+        milestones_frame([{"participant_id": "C", "milestone": "job_start", "date": "2022-09-09"}]),
+    )
+    # C's job_start on 2022-09-09 is now later than A's exit on 2022-06-30
+    assert db.data_cutoff(engine) == date(2022, 9, 9)
+
+
+def test_participant_ids(engine: sa.Engine) -> None:
+    assert db.participant_ids(engine) == frozenset()  # no schema yet
+    save_base(engine)
+    assert db.participant_ids(engine) == frozenset({"A", "B", "C"})
+
+
+# ---------------------------------------------------------------------------
+# Update semantics
+# ---------------------------------------------------------------------------
+
+
+def test_partial_update_upserts_and_replaces_milestones_of_named_participants(
+    engine: sa.Engine,
+) -> None:
+    save_base(engine)
+    changed_a = {**PARTICIPANTS[0], "area": "Camden"}
+    db.save_extract(
+        engine,
+        participants_frame([changed_a]),
+        milestones_frame(
+            [
+                {"participant_id": "A", "milestone": "job_sustained", "date": "2022-08-01"},
+                # C is not in this participants frame but is named by a milestone:
+                {"participant_id": "C", "milestone": "training_completed", "date": "2022-05-01"},
+            ]
+        ),
+    )
+    participants = db.load_participants(engine)
+    assert ids(participants) == ["A", "B", "C"]  # B and C kept
+    assert participants.set_index("participant_id").loc["A", "area"] == "Camden"
+    assert participants.set_index("participant_id").loc["C", "prison"] == "HMP Example"
+    # A's two milestones replaced by job_sustained; C's training_start replaced by training_completed
+    assert records(db.load_milestones(engine)) == [
+        {
+            "participant_id": "A",
+            "milestone": "job_sustained",
+            "date": "2022-08-01",
+            "partner": None,
+        },
+        {
+            "participant_id": "C",
+            "milestone": "training_completed",
+            "date": "2022-05-01",
+            "partner": None,
+        },
+    ]
+    assert len(db.load_targets(engine)) == 2  # targets untouched when none given
+
+
+def test_same_extract_twice_changes_nothing(engine: sa.Engine) -> None:
+    save_base(engine)
+    before = (db.load_participants(engine), db.load_milestones(engine), db.load_targets(engine))
+    save_base(engine)
+    after = (db.load_participants(engine), db.load_milestones(engine), db.load_targets(engine))
+    for old, new in zip(before, after, strict=True):
+        assert records(old) == records(new)
+    assert len(db.load_imports(engine)) == 2  # but each import is recorded
+
+
+def test_replace_all_makes_the_extract_the_whole_database(engine: sa.Engine) -> None:
+    save_base(engine)
+    db.save_extract(
+        engine, participants_frame([PARTICIPANTS[1]]), milestones_frame([]), replace_all=True
+    )
+    assert ids(db.load_participants(engine)) == ["B"]
+    assert db.load_milestones(engine).empty
+    assert len(db.load_targets(engine)) == 2  # no targets given: targets kept
+
+
+def test_targets_replace_only_the_keys_given(engine: sa.Engine) -> None:
+    save_base(engine)
+    db.save_extract(
+        engine,
+        frames.empty_participants(),
+        frames.empty_milestones(),
+        targets_frame(
+            [
+                {
+                    "region": "London",
+                    "period_start": "2022-01-01",
+                    "measure": "entered",
+                    "target": 7,
+                },
+                {
+                    "region": "London",
+                    "period_start": "2022-02-01",
+                    "measure": "entered",
+                    "target": 4,
+                },
+            ]
+        ),
+    )
+    assert records(db.load_targets(engine)) == [
+        {"region": "London", "period_start": "2022-01-01", "measure": "entered", "target": 7},
+        {"region": "London", "period_start": "2022-02-01", "measure": "entered", "target": 4},
+        {"region": "Wales", "period_start": "2022-01-01", "measure": "entered", "target": 3},
+    ]
+
+
+def test_failed_write_changes_nothing(engine: sa.Engine) -> None:
+    save_base(engine)
+    before = records(db.load_participants(engine)), records(db.load_milestones(engine))
+    changed_a = {**PARTICIPANTS[0], "area": "Camden"}
+    with pytest.raises(DatabaseError, match="nothing was changed"):
+        db.save_extract(
+            engine,
+            participants_frame([changed_a]),
+            # ZZZ is in no participants table: the foreign key fails after A was rewritten
+            milestones_frame(
+                [{"participant_id": "ZZZ", "milestone": "job_start", "date": "2022-01-01"}]
+            ),
+        )
+    assert (records(db.load_participants(engine)), records(db.load_milestones(engine))) == before
+    assert len(db.load_imports(engine)) == 1
+
+
+def test_loads_before_schema_say_what_to_do(engine: sa.Engine) -> None:
+    with pytest.raises(DatabaseError, match="Create the schema first"):
+        db.load_participants(engine)

@@ -1,0 +1,333 @@
+"""Tests for ete_metrics.demo: the deterministic synthetic programme.
+
+The counts here are computed with plain pandas written out in the tests, never
+with the metrics library, so a fault in either cannot hide the other's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from ete_metrics import frames
+from ete_metrics.demo import DemoProgramme, build_demo_database, generate_demo
+from ete_metrics.errors import InputError
+
+REGIONS = {"London", "North West", "West Midlands", "Wales"}
+EXTRACT = pd.Timestamp("2024-05-31")
+PUBLISHED_AS_OF = pd.Timestamp("2023-08-16")
+
+
+@pytest.fixture(scope="module")
+def demo() -> DemoProgramme:
+    """The programme at default arguments (45,000 referrals, seed 20210601)."""
+    return generate_demo()
+
+
+@pytest.fixture(scope="module")
+def small() -> DemoProgramme:
+    return generate_demo(3_000, seed=7)
+
+
+# ------------------------------------------------------------------ determinism
+def test_same_arguments_give_identical_frames(small: DemoProgramme) -> None:
+    again = generate_demo(3_000, seed=7)
+    pd.testing.assert_frame_equal(small.participants, again.participants)
+    pd.testing.assert_frame_equal(small.milestones, again.milestones)
+    pd.testing.assert_frame_equal(small.targets, again.targets)
+    assert small.extract_date == again.extract_date
+
+
+def test_different_seed_gives_different_frames(small: DemoProgramme) -> None:
+    other = generate_demo(3_000, seed=8)
+    assert not small.participants.equals(other.participants)
+    assert not small.milestones.equals(other.milestones)
+    # Same size, different people.
+    assert len(other.participants) == 3_000
+    assert set(small.participants["participant_id"]) != set(other.participants["participant_id"])
+
+
+def test_programme_is_frozen(small: DemoProgramme) -> None:
+    with pytest.raises(AttributeError):
+        small.extract_date = date(2020, 1, 1)  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ formats
+def test_columns_and_dtypes_match_frames_formats(demo: DemoProgramme) -> None:
+    assert tuple(demo.participants.columns) == frames.PARTICIPANT_COLUMNS
+    assert tuple(demo.milestones.columns) == frames.MILESTONE_COLUMNS
+    assert tuple(demo.targets.columns) == frames.TARGET_COLUMNS
+    pd.testing.assert_series_equal(demo.participants.dtypes, frames.empty_participants().dtypes)
+    pd.testing.assert_series_equal(demo.milestones.dtypes, frames.empty_milestones().dtypes)
+    pd.testing.assert_series_equal(demo.targets.dtypes, frames.empty_targets().dtypes)
+    # Missing text is a real missing value, never the string "None" or "nan".
+    for frame in (demo.participants, demo.milestones):
+        for column in frame.select_dtypes(include="object").columns:
+            assert not frame[column].isin(["None", "nan", "NaT", ""]).any(), column
+    assert isinstance(demo.extract_date, date)
+
+
+# ------------------------------------------------------------------ calibration
+def test_calibrated_to_published_figures(demo: DemoProgramme) -> None:
+    # The programme's published way of counting, as at 16 Aug 2023:
+    #   entered  = participants with entry_date <= 16 Aug 2023
+    #   training = those with a training_start dated entry_date..16 Aug 2023
+    #   work     = those with a job_start dated entry_date..16 Aug 2023
+    # Published: >10,000 entered, >3,800 training, >1,800 work; the demo must
+    # show more than each and at most 10% more.
+    people = demo.participants
+    population = people[people["entry_date"] <= PUBLISHED_AS_OF][["participant_id", "entry_date"]]
+    joined = demo.milestones.merge(population, on="participant_id", how="inner")
+    in_window = joined[(joined["date"] >= joined["entry_date"]) & (joined["date"] <= PUBLISHED_AS_OF)]
+    entered = population["participant_id"].nunique()
+    training = in_window.loc[in_window["milestone"] == "training_start", "participant_id"].nunique()
+    work = in_window.loc[in_window["milestone"] == "job_start", "participant_id"].nunique()
+    assert 10_000 < entered <= 11_000
+    assert 3_800 < training <= 4_180
+    assert 1_800 < work <= 1_980
+
+
+def test_overall_shape_is_plausible(demo: DemoProgramme) -> None:
+    people = demo.participants
+    assert len(people) == 45_000
+    entered = people["entry_date"].notna()
+    # Roughly a third of referrals start.
+    assert 0.28 < entered.mean() < 0.38
+    # Custody (prison leavers) 25-30%; men about 85%.
+    assert 0.25 <= (people["pathway"] == "custody").mean() <= 0.30
+    assert set(people["pathway"]) == {"community", "custody"}
+    assert 0.82 < (people["gender"] == "Male").mean() < 0.88
+    assert set(people["gender"]) == {"Male", "Female", "Other / not stated"}
+    assert set(people["age_band"]) == {"18-24", "25-34", "35-49", "50+"}
+    assert set(people["ethnicity"]) == {"White", "Black", "Asian", "Mixed", "Other", "Not stated"}
+    assert set(people["disability"]) == {"Yes", "No", "Not stated"}
+    # Regional shares near London 32%, North West 28%, West Midlands 24%, Wales 16%.
+    shares = people["region"].value_counts(normalize=True)
+    for region, share in {"London": 0.32, "North West": 0.28, "West Midlands": 0.24,
+                          "Wales": 0.16}.items():
+        assert abs(shares[region] - share) < 0.015, region
+    # Ramp-up: June 2021 has clearly fewer referrals than June 2022.
+    month = people["referral_date"].dt.to_period("M")
+    assert (month == pd.Period("2021-06", "M")).sum() < 0.6 * (month == pd.Period("2022-06", "M")).sum()
+
+
+def test_lags_are_realistic(demo: DemoProgramme) -> None:
+    people = demo.participants.dropna(subset=["entry_date"])
+    entry_lag = (people["entry_date"] - people["referral_date"]).dt.days
+    # Entry typically 1-6 weeks after referral (defects aside).
+    assert 7 <= entry_lag.median() <= 42
+    assert (entry_lag.between(7, 42)).mean() > 0.85
+    first = (
+        demo.milestones.groupby(["participant_id", "milestone"])["date"].min().unstack()
+        .join(people.set_index("participant_id")["entry_date"], how="inner")
+    )
+    training_lag = (first["training_start"] - first["entry_date"]).dt.days.dropna()
+    work_lag = (first["job_start"] - first["entry_date"]).dt.days.dropna()
+    # Training about five weeks after entry; work about four to five months.
+    assert 21 <= training_lag.median() <= 56
+    assert 90 <= work_lag.median() <= 180
+    # Most training starts are completed, some people train twice, about half of jobs sustain.
+    counts = demo.milestones["milestone"].value_counts()
+    assert 0.6 < counts["training_completed"] / counts["training_start"] < 0.9
+    assert 0.35 < counts["job_sustained"] / counts["job_start"] < 0.65
+    starts_per_person = demo.milestones[demo.milestones["milestone"] == "training_start"].groupby(
+        "participant_id").size()
+    assert (starts_per_person == 2).sum() > 100
+
+
+def test_differences_worth_a_conversation(demo: DemoProgramme) -> None:
+    people = demo.participants.dropna(subset=["entry_date"]).copy()
+    ms = demo.milestones
+    people["training"] = people["participant_id"].isin(ms.loc[ms["milestone"] == "training_start",
+                                                              "participant_id"])
+    people["work"] = people["participant_id"].isin(ms.loc[ms["milestone"] == "job_start",
+                                                          "participant_id"])
+    by_region = people.groupby("region")["work"].mean()
+    # One region clearly lower on work: West Midlands at least 4 points below every other.
+    others = by_region.drop("West Midlands")
+    assert by_region["West Midlands"] < others.min() - 0.04
+    # Custody pathway lower on training and work.
+    by_pathway = people.groupby("pathway")[["training", "work"]].mean()
+    assert (by_pathway.loc["custody"] < by_pathway.loc["community"]).all()
+    # The social enterprise is strongest on work; one partner best at training-to-work.
+    by_partner = people.groupby("delivery_partner")["work"].mean()
+    assert by_partner.idxmax() == "Second Chance Works CIC"
+    trained = people[people["training"]]
+    assert trained.groupby("delivery_partner")["work"].mean().idxmax() == "Mersey Bridge Employment"
+    # The social enterprise works in every region; each region has 2-3 others.
+    partners = people.groupby("region")["delivery_partner"].unique()
+    for region, names in partners.items():
+        assert "Second Chance Works CIC" in names, region
+        assert 2 <= len(set(names) - {"Second Chance Works CIC"}) <= 3, region
+
+
+# ------------------------------------------------------------------ integrity
+def test_nothing_dated_after_extract_date(demo: DemoProgramme) -> None:
+    assert demo.extract_date == date(2024, 5, 31)
+    for column in frames.PARTICIPANT_DATE_COLUMNS:
+        assert demo.participants[column].max() <= EXTRACT, column
+    assert demo.milestones["date"].max() <= EXTRACT
+    assert demo.milestones["date"].notna().all()
+    assert demo.participants["referral_date"].notna().all()
+    assert demo.participants["referral_date"].min() >= pd.Timestamp("2021-06-01")
+
+
+def test_ids_unique_pseudonymous_and_not_in_entry_order(demo: DemoProgramme) -> None:
+    ids = demo.participants["participant_id"]
+    assert ids.is_unique
+    assert ids.map(lambda value: re.fullmatch(r"P\d{7}", value) is not None).all()
+    entered = demo.participants.dropna(subset=["entry_date"]).sort_values("entry_date")
+    # Ids drawn from a shuffled sequence: their rank barely correlates with entry order.
+    id_rank = entered["participant_id"].rank()
+    entry_rank = entered["entry_date"].rank()
+    assert abs(id_rank.corr(entry_rank)) < 0.05
+
+
+def test_every_milestone_belongs_to_an_entered_participant(demo: DemoProgramme) -> None:
+    entered_ids = set(demo.participants.loc[demo.participants["entry_date"].notna(),
+                                            "participant_id"])
+    assert set(demo.milestones["participant_id"]) <= entered_ids
+    assert set(demo.milestones["milestone"]) == {"training_start", "training_completed",
+                                                  "job_start", "job_sustained"}
+    assert demo.milestones["partner"].notna().all()
+    # Training milestones name a training provider, job milestones an employer: never both.
+    training_partners = set(demo.milestones.loc[
+        demo.milestones["milestone"].str.startswith("training"), "partner"])
+    job_partners = set(demo.milestones.loc[demo.milestones["milestone"].str.startswith("job"),
+                                           "partner"])
+    assert not training_partners & job_partners
+    assert 8 <= len(training_partners) <= 12
+    assert 20 <= len(job_partners) <= 30
+
+
+def test_regions_are_only_the_four(demo: DemoProgramme) -> None:
+    assert set(demo.participants["region"]) == REGIONS
+    assert set(demo.targets["region"]) == REGIONS
+    areas = demo.participants.groupby("area")["region"].nunique()
+    # "West Midlands" is both a region and a PCC area, of that one region only.
+    assert (areas == 1).all()
+
+
+def test_custody_has_a_prison_and_community_none(demo: DemoProgramme) -> None:
+    people = demo.participants
+    custody = people["pathway"] == "custody"
+    assert people.loc[custody, "prison"].notna().all()
+    assert people.loc[~custody, "prison"].isna().all()
+    assert people.loc[custody, "prison"].str.startswith("HMP ").all()
+    # Each prison releases into one region only (e.g. HMP Berwyn -> Wales).
+    assert (people[custody].groupby("prison")["region"].nunique() == 1).all()
+    prison_region = people[custody].groupby("prison")["region"].first()
+    assert prison_region["HMP Berwyn"] == "Wales"
+    assert prison_region["HMP Liverpool"] == "North West"
+    assert prison_region["HMP Birmingham"] == "West Midlands"
+    assert prison_region["HMP Pentonville"] == "London"
+
+
+def test_exits(demo: DemoProgramme) -> None:
+    people = demo.participants
+    has_exit = people["exit_date"].notna()
+    # A reason exactly when there is an exit date, and exits only after entry.
+    assert (people["exit_reason"].notna() == has_exit).all()
+    assert people.loc[has_exit, "entry_date"].notna().all()
+    assert set(people.loc[has_exit, "exit_reason"]) == {
+        "Completed programme", "Entered sustained employment", "Disengaged",
+        "Recalled to custody", "Moved out of area", "Deceased",
+    }
+    # "Deceased" is rare.
+    assert (people["exit_reason"] == "Deceased").sum() < 0.02 * has_exit.sum()
+
+
+def test_defects_present_but_rare(demo: DemoProgramme) -> None:
+    people = demo.participants
+    ms = demo.milestones
+    entered = people[people["entry_date"].notna()]
+    with_entry = ms.merge(entered[["participant_id", "entry_date"]], on="participant_id")
+    milestone_before_entry = (with_entry["date"] < with_entry["entry_date"]).sum()
+    referral_after_entry = (entered["referral_date"] > entered["entry_date"]).sum()
+    exited = entered[entered["exit_date"].notna()]
+    exit_before_entry = (exited["exit_date"] < exited["entry_date"]).sum()
+    ids_of = {kind: set(ms.loc[ms["milestone"] == kind, "participant_id"])
+              for kind in ("training_start", "training_completed", "job_start", "job_sustained")}
+    sustained_without_start = len(ids_of["job_sustained"] - ids_of["job_start"])
+    completed_without_start = len(ids_of["training_completed"] - ids_of["training_start"])
+    for count, base in (
+        (milestone_before_entry, len(ms)),
+        (referral_after_entry, len(entered)),
+        (exit_before_entry, len(exited)),
+        (sustained_without_start, len(entered)),
+        (completed_without_start, len(entered)),
+    ):
+        assert 0 < count < 0.01 * base
+
+
+# ------------------------------------------------------------------ targets
+def test_targets_cover_every_month_region_and_measure(demo: DemoProgramme) -> None:
+    targets = demo.targets
+    # June 2021 .. May 2024 is 36 months; x 4 regions x 4 measures = 576 rows.
+    assert len(targets) == 36 * 4 * 4
+    assert not targets.duplicated(["region", "period_start", "measure"]).any()
+    months = sorted(targets["period_start"].unique())
+    assert months[0] == pd.Timestamp("2021-06-01") and months[-1] == pd.Timestamp("2024-05-01")
+    assert set(targets["measure"]) == {"referred", "entered", "training", "work"}
+    assert (targets["target"] >= 0).all()
+    totals = targets.groupby("measure")["target"].sum()
+    assert abs(totals["referred"] - 45_000) < 450
+    # The programme ends close to target overall: entered within 10% of its target.
+    entered = demo.participants["entry_date"].notna().sum()
+    assert 0.9 < entered / totals["entered"] < 1.1
+    # ...while West Midlands is clearly behind its work target (red: below 86%).
+    wm_target = targets[(targets["region"] == "West Midlands") & (targets["measure"] == "work")]
+    ms = demo.milestones
+    workers = set(ms.loc[ms["milestone"] == "job_start", "participant_id"])
+    people = demo.participants
+    wm_work = (people["participant_id"].isin(workers) & (people["region"] == "West Midlands")).sum()
+    assert wm_work < 0.86 * wm_target["target"].sum()
+
+
+# ------------------------------------------------------------------ arguments
+def test_scales_down() -> None:
+    programme = generate_demo(2_000)
+    people = programme.participants
+    assert len(people) == 2_000
+    assert people["participant_id"].is_unique
+    assert set(programme.milestones["participant_id"]) <= set(people["participant_id"])
+    assert 0.25 < people["entry_date"].notna().mean() < 0.42
+    assert abs(programme.targets.loc[programme.targets["measure"] == "referred",
+                                     "target"].sum() - 2_000) < 40
+    one = generate_demo(1)
+    assert len(one.participants) == 1
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, "100", 9_000_001])
+def test_invalid_size_is_an_input_error(bad: object) -> None:
+    with pytest.raises(InputError, match="n_participants"):
+        generate_demo(bad)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ database
+def test_build_demo_database_round_trips(engine: sa.Engine) -> None:
+    programme = generate_demo(400, seed=11)
+    build_demo_database(engine, n_participants=400, seed=11)
+    # Twice: the second run replaces the first rather than adding to it.
+    build_demo_database(engine, n_participants=400, seed=11)
+    with engine.connect() as connection:
+        def count(table: str) -> int:
+            return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+        assert count("participants") == 400
+        assert count("milestones") == len(programme.milestones)
+        assert count("targets") == len(programme.targets) == 576
+        stored_ids = set(connection.execute(
+            sa.text("SELECT participant_id FROM participants")).scalars())
+        entered = int(connection.execute(sa.text(
+            "SELECT COUNT(*) FROM participants WHERE entry_date IS NOT NULL")).scalar_one())
+        custody_without_prison = int(connection.execute(sa.text(
+            "SELECT COUNT(*) FROM participants WHERE pathway = 'custody' AND prison IS NULL"
+        )).scalar_one())
+    assert stored_ids == set(programme.participants["participant_id"])
+    assert entered == programme.participants["entry_date"].notna().sum()
+    assert custody_without_prison == 0

@@ -1,0 +1,311 @@
+"""End to end in a real headless Chromium: the dashboard served by ``streamlit run``.
+
+Starts ``streamlit run app.py`` on 127.0.0.1 (a free port) against a small demo
+database, drives Debian's ``/usr/bin/chromium`` with Playwright (never
+``playwright install``), visits every page through the sidebar navigation,
+changes a sidebar filter, downloads a CSV and checks it against
+:mod:`ete_metrics`, and saves a screenshot of every page in ``screenshots/``.
+
+Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
+``CI=true`` where that is a failure. Every wait is bounded; the server is always
+terminated.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+DEMO_PARTICIPANTS = 3_000
+SERVER_START_TIMEOUT = 90  # seconds
+PAGE_TIMEOUT_MS = 60_000
+#: Sidebar link text -> (heading on the page, screenshot name).
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("Overview", "Overview", "1_overview"),
+    ("Funnels", "Funnels", "2_funnels"),
+    ("Regions", "Regions", "3_regions"),
+    ("Cohorts", "Cohorts", "4_cohorts"),
+    ("Partners", "Partners", "5_partners"),
+    ("Equality", "Equality", "6_equality"),
+    ("Data", "Data", "7_data"),
+    ("About these statistics", "About these statistics", "8_about"),
+)
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"The browser test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small demo SQLite database (built here, not through ETE_DATABASE_URL of the session)."""
+    _require_chromium()
+    from ete_metrics.db import make_engine
+    from ete_metrics.demo import build_demo_database
+
+    path = tmp_path_factory.mktemp("e2e") / "ete_e2e.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port of 127.0.0.1; yields the base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
+    env = {**os.environ, "ETE_DATABASE_URL": demo_url, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser_page(server: str) -> Iterator[object]:
+    """A Playwright page in headless Debian Chromium, downloads allowed."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=PAGE_TIMEOUT_MS
+        )
+        try:
+            context = browser.new_context(
+                accept_downloads=True, viewport={"width": 1400, "height": 1000}
+            )
+            page = context.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+def _settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait (bounded) until Streamlit has finished running the script."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(800)
+
+
+def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _settle(page)
+
+
+def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
+    height = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll("
+        "'[data-testid=\"stMain\"], [data-testid=\"stAppViewContainer\"], section.main'))"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": 1400, "height": int(min(max(height, 1000), 12000))})
+    page.wait_for_timeout(1500)  # charts re-lay out to the new size
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def _errors(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+
+
+def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
+    from ete_metrics import db
+    from ete_metrics.equality import equality
+    from ete_metrics.filters import filter_participants, milestones_for
+
+    page = browser_page
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _settle(page)
+
+    # Every page through the sidebar navigation: a heading, no error, a screenshot.
+    problems: dict[str, list[str]] = {}
+    for link, heading, name in PAGES:
+        _open(page, link, heading)
+        if _errors(page):
+            problems[link] = _errors(page)
+        _screenshot(page, name)
+
+    # Change a sidebar filter on the Equality page: London only.
+    _open(page, "Equality", "Equality")
+    regions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
+    regions.click()
+    page.get_by_role("option", name="London", exact=True).click()
+    page.keyboard.press("Escape")
+    _settle(page)
+    page.get_by_text("London").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    assert "region=London" in page.url
+    assert _errors(page) == []
+    _screenshot(page, "6_equality_london")
+
+    # Download the chart's CSV and check it against ete_metrics for the same filters.
+    with page.expect_download(timeout=PAGE_TIMEOUT_MS) as download_info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    download = download_info.value
+    assert download.suggested_filename == "equality_work.csv"
+    content = Path(download.path()).read_bytes().decode("utf-8")
+    got = pd.read_csv(io.StringIO(content))
+
+    engine = db.make_engine(demo_url)
+    try:
+        participants = db.load_participants(engine)
+        milestones = db.load_milestones(engine)
+        cutoff = pd.Timestamp(db.load_imports(engine)["extract_date"].iloc[-1]).date()
+    finally:
+        engine.dispose()
+    london = filter_participants(participants, regions=["London"])
+    expected = equality(london, milestones_for(london, milestones), as_of=cutoff, step="work")
+    assert list(got.columns) == list(expected.columns)
+    assert got["characteristic"].tolist() == expected["characteristic"].tolist()
+    assert got["group"].astype(str).tolist() == expected["group"].astype(str).tolist()
+    assert got["entered"].tolist() == expected["entered"].tolist()
+    assert got["participants"].tolist() == expected["participants"].tolist()
+    pd.testing.assert_series_equal(got["rate"], expected["rate"], check_names=False, rtol=1e-12)
+    assert expected["entered"].sum() > 0
+
+    # Upload on the Data page: a bad file is rejected with file/line/column; nothing written.
+    upload_dir = SCREENSHOTS / "_upload"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    bad = upload_dir / "participants.csv"
+    bad.write_text(
+        "participant_id,region,referral_date,entry_date\n"
+        "E2E1,London,2023-01-02,2023-01-10\n"
+        "E2E2,Wales,2023-02-01,not a date\n"
+    )
+    good_milestones = upload_dir / "milestones.csv"
+    good_milestones.write_text("participant_id,milestone,date\nE2E1,training_start,2023-02-01\n")
+    _open(page, "Data", "Data")
+    inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    inputs.nth(0).set_input_files(str(bad))
+    inputs.nth(1).set_input_files(str(good_milestones))
+    page.get_by_text("The extract was rejected").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _settle(page)
+    _screenshot(page, "7_data_rejected")
+    assert not page.get_by_role("button", name="Import this extract").count()
+    engine = db.make_engine(demo_url)
+    try:
+        assert len(db.load_participants(engine)) == len(participants)
+        assert len(db.load_imports(engine)) == 1
+    finally:
+        engine.dispose()
+    # The problems table's own CSV: file, line, column and message of the bad date.
+    with page.expect_download(timeout=PAGE_TIMEOUT_MS) as problems_info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    assert problems_info.value.suggested_filename == "import_problems.csv"
+    problems_csv = pd.read_csv(problems_info.value.path())
+    assert list(problems_csv.columns) == ["file", "line", "column", "message"]
+    bad_date = problems_csv.loc[problems_csv["column"] == "entry_date"].iloc[0]
+    assert (bad_date["file"], int(bad_date["line"])) == ("participants.csv", 3)
+    assert "not a date" in bad_date["message"]
+
+    # Fixed file: previewed, then written only on the explicit confirm.
+    fixed = upload_dir / "fixed" / "participants.csv"
+    fixed.parent.mkdir(exist_ok=True)
+    fixed.write_text(
+        "participant_id,region,referral_date,entry_date\nE2E1,London,2023-01-02,2023-01-10\n"
+    )
+    inputs.nth(0).set_input_files(str(fixed))
+    page.get_by_text("The extract passed the checks").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _settle(page)
+    engine = db.make_engine(demo_url)
+    try:
+        assert len(db.load_imports(engine)) == 1  # not yet written
+    finally:
+        engine.dispose()
+    page.get_by_role("button", name="Import this extract").click()
+    page.get_by_text("Import 2 done").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _settle(page)
+    _screenshot(page, "7_data_imported")
+    engine = db.make_engine(demo_url)
+    try:
+        assert len(db.load_imports(engine)) == 2
+        assert "E2E1" in set(db.load_participants(engine)["participant_id"])
+    finally:
+        engine.dispose()
+    # The cache was cleared: the page now counts the new referral.
+    page.get_by_text(f"The database holds {len(participants) + 1:,} referrals").first.wait_for(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    # Checked last so one broken page does not hide the rest of the run.
+    assert problems == {}, f"errors shown on pages: {problems}"

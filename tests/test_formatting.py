@@ -1,0 +1,139 @@
+"""Display formatting: UK dates, counts, percentages, humanised headings, tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ete_metrics.formatting import (
+    count,
+    format_table,
+    humanise,
+    percent,
+    signed_count,
+    signed_points,
+    uk_date,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (date(2023, 8, 16), "16 Aug 2023"),
+        (date(2023, 8, 1), "1 Aug 2023"),  # no leading zero on the day
+        (datetime(2021, 6, 1, 13, 45), "1 Jun 2021"),  # the time is dropped
+        (pd.Timestamp("2024-02-29"), "29 Feb 2024"),
+        ("2022-12-31", "31 Dec 2022"),  # ISO string
+        (None, ""),
+        (pd.NaT, ""),
+        (np.nan, ""),
+        ("", ""),
+    ],
+)
+def test_uk_date(value: object, expected: str) -> None:
+    assert uk_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1234567, "1,234,567"),
+        (10234, "10,234"),
+        (999, "999"),
+        (0, "0"),
+        (np.int64(45000), "45,000"),
+        (1234.6, "1,235"),  # rounded to the nearest person
+        (np.nan, ""),
+        (None, ""),
+        (pd.NA, ""),
+    ],
+)
+def test_count(value: object, expected: str) -> None:
+    assert count(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.38149, "38.1%"),  # 38.149% -> one decimal
+        (0.38151, "38.2%"),  # 38.151% rounds up
+        (1.0, "100.0%"),
+        (0.0, "0.0%"),
+        (0.0004, "0.0%"),
+        (12.3456, "1,234.6%"),  # above 100% keeps thousands separators
+        (-0.0001, "0.0%"),  # never "-0.0%"
+        (-0.052, "-5.2%"),
+        (np.nan, ""),
+        (None, ""),
+    ],
+)
+def test_percent(value: object, expected: str) -> None:
+    assert percent(value) == expected
+
+
+def test_signed_changes() -> None:
+    assert signed_count(1234) == "+1,234"
+    assert signed_count(-56) == "-56"
+    assert signed_count(0) == "0"
+    # 0.012 as a fraction = 1.2 percentage points
+    assert signed_points(0.012) == "+1.2 pp"
+    assert signed_points(-0.0049) == "-0.5 pp"
+    assert signed_points(np.nan) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("rate_from_entry", "Rate from entry"),
+        ("participants", "Participants"),
+        ("participant_id", "Participant ID"),
+        ("ci_low", "CI low"),
+        ("rag", "RAG"),
+        ("entry_fy", "Entry FY"),
+        ("region", "Region"),
+    ],
+)
+def test_humanise(name: str, expected: str) -> None:
+    assert humanise(name) == expected
+
+
+def test_format_table_formats_named_columns_and_leaves_the_input_alone() -> None:
+    frame = pd.DataFrame(
+        {
+            "region": ["London", None],
+            "participants": [10234, 7],
+            "rate_from_entry": [0.38149, np.nan],
+            "period_start": pd.to_datetime(["2023-08-16", None]),
+        }
+    )
+    before = frame.copy()
+    out = format_table(
+        frame, counts=["participants"], rates=["rate_from_entry"], dates=["period_start"]
+    )
+    assert list(out.columns) == ["Region", "Participants", "Rate from entry", "Period start"]
+    assert out.iloc[0].to_list() == ["London", "10,234", "38.1%", "16 Aug 2023"]
+    # missing values of every kind show as empty strings
+    assert out.iloc[1].to_list() == ["", "7", "", ""]
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_format_table_rejects_an_unknown_column() -> None:
+    with pytest.raises(KeyError, match="no column 'rate'"):
+        format_table(pd.DataFrame({"a": [1]}), rates=["rate"])
+
+
+def test_format_table_agrees_with_the_scalar_formatters() -> None:
+    # the table formatter is vectorised; it must give exactly the scalar functions' strings
+    rates = [0.0, 0.00049, 0.0005, 0.38149, 0.38151, 0.125, 1 / 3, 2 / 3, -0.00001, 1.0, np.nan, 10.5]
+    counts = [0, 1, 999, 1000, 1234567, 2.5, 3.5, np.nan, 45000, 7, 10, -1234]
+    days = pd.to_datetime(
+        ["2021-06-01", "2023-08-16", None, "2024-02-29", "2022-12-31", "2021-06-09"] * 2
+    )
+    frame = pd.DataFrame({"r": rates, "c": counts, "d": days})
+    out = format_table(frame, counts=["c"], rates=["r"], dates=["d"])
+    assert out["R"].to_list() == [percent(v) for v in rates]
+    assert out["C"].to_list() == [count(v) for v in counts]
+    assert out["D"].to_list() == [uk_date(v) for v in days]

@@ -1,0 +1,114 @@
+"""AppTest of the Cohorts page: the numbers shown equal ete_metrics' output, formatted."""
+
+from __future__ import annotations
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+
+from ete_metrics.charts.cohorts import cohort_heatmap_table, latest_cohorts
+from ete_metrics.cohorts import cohort_curves, cumulative_incidence
+from ete_metrics.formatting import format_table
+from ete_metrics.time_to_outcome import time_to_outcome
+
+PAGE = "pages/4_cohorts.py"
+
+
+def _expected_curves(demo: DemoData, outcome: str, cohort: str = "entry_quarter") -> pd.DataFrame:
+    curves = cohort_curves(
+        demo.participants, demo.milestones, as_of=demo.cutoff, cohort=cohort, outcome=outcome
+    )
+    shown = latest_cohorts(curves, limit=8)
+    return curves.loc[curves["cohort"].isin(shown)].reset_index(drop=True)
+
+
+def _shown(at, i: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The i-th table on the page as plain objects (the Arrow round trip makes strings typed)."""
+    return at.dataframe[i].value.reset_index(drop=True).astype(object)
+
+
+def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(shown, expected.astype(object), check_dtype=False)
+
+
+def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    curves = _expected_curves(demo_data, "training")
+    assert curves["cohort"].nunique() == 8  # quarter cohorts, latest eight by default
+    _same(
+        _shown(at, 0),
+        format_table(
+            curves,
+            counts=("months_since_entry", "cohort_size", "participants"),
+            rates=("cumulative_rate",),
+        ),
+    )
+    full = cohort_curves(
+        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
+        cohort="entry_quarter", outcome="training",
+    )
+    heatmap = cohort_heatmap_table(full)
+    _same(
+        _shown(at, 1),
+        format_table(
+            heatmap,
+            counts=("cohort_size",),
+            rates=[c for c in heatmap.columns if c.startswith("month_")],
+        ),
+    )
+    incidence = cumulative_incidence(
+        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, outcome="training"
+    )
+    _same(
+        _shown(at, 2),
+        format_table(
+            incidence,
+            counts=("days_since_entry", "at_risk", "events"),
+            rates=("cumulative_incidence", "ci_low", "ci_high"),
+        ),
+    )
+    quartiles = time_to_outcome(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    _same(
+        _shown(at, 3),
+        format_table(
+            quartiles, counts=("entered", "reached", "median_days", "q1_days", "q3_days")
+        ),
+    )
+    # Headline formats: percentages with one decimal, counts with separators.
+    assert _shown(at, 0)["Cumulative rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
+
+
+def test_cohorts_page_outcome_and_cohort_widgets_change_the_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    before = _shown(at, 0)
+    at.radio(key="cohorts_outcome").set_value("Work").run()
+    assert not at.exception
+    work = _expected_curves(demo_data, "work")
+    after = _shown(at, 0)
+    assert not after.equals(before)
+    _same(
+        after,
+        format_table(
+            work,
+            counts=("months_since_entry", "cohort_size", "participants"),
+            rates=("cumulative_rate",),
+        ),
+    )
+    at.radio(key="cohorts_cohort").set_value("Month of entry").run()
+    assert not at.exception
+    monthly = _expected_curves(demo_data, "work", cohort="entry_month")
+    shown = _shown(at, 0)
+    assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
+    assert len(shown) == len(monthly)
+
+
+def test_cohorts_page_empty_filters_show_a_friendly_message(demo_data: DemoData) -> None:
+    # The demo's first entry is after 10 Jun 2021, so nobody entered in 1-10 Jun 2021.
+    at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
+    expected = cohort_curves(
+        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
+        cohort="entry_quarter", date_from="2021-06-01", date_to="2021-06-10",
+    )
+    assert expected.empty
+    assert any("No one entered" in i.value for i in at.info)
+    assert len(at.dataframe) == 0

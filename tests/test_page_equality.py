@@ -1,0 +1,52 @@
+"""AppTest of the Equality page: the numbers shown equal ete_metrics' output, formatted."""
+
+from __future__ import annotations
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+
+from ete_metrics.equality import equality
+from ete_metrics.formatting import format_table
+
+PAGE = "pages/6_equality.py"
+RATES = ("rate", "ci_low", "ci_high", "overall_rate", "gap")
+
+
+def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return at.dataframe[0].value.reset_index(drop=True).astype(object)
+
+
+def _expected(demo: DemoData, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    frame = equality(demo.participants, demo.milestones, as_of=demo.cutoff, **kwargs)
+    return format_table(frame, counts=("entered", "participants"), rates=RATES).astype(object)
+
+
+def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    shown = _shown(at)
+    pd.testing.assert_frame_equal(shown, _expected(demo_data, step="work"), check_dtype=False)
+    assert set(shown["Characteristic"]) == {"gender", "age_band", "ethnicity", "disability"}
+    assert shown["Rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_equality_page_widgets_change_the_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    before = _shown(at)
+    at.radio(key="equality_step").set_value("Training").run()
+    assert not at.exception
+    training = _shown(at)
+    assert not training.equals(before)
+    pd.testing.assert_frame_equal(training, _expected(demo_data, step="training"), check_dtype=False)
+    at.selectbox(key="equality_window").set_value("Within 180 days").run()
+    assert not at.exception
+    pd.testing.assert_frame_equal(
+        _shown(at), _expected(demo_data, step="training", window_days=180), check_dtype=False
+    )
+
+
+def test_equality_page_empty_filters_show_a_friendly_message(demo_data: DemoData) -> None:
+    at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
+    assert any("No one entered" in i.value for i in at.info)
+    assert len(at.dataframe) == 0

@@ -1,0 +1,82 @@
+"""The Funnels page: tables equal ete_metrics' output for the chosen options and filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+from streamlit.testing.v1 import AppTest
+
+from ete_metrics.activity import follow_up_list
+from ete_metrics.filters import filter_participants, milestones_for
+from ete_metrics.formatting import format_table
+from ete_metrics.funnel import funnel, referral_funnel
+
+PAGE = "pages/2_funnels.py"
+RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+
+
+def _shown(at: AppTest, i: int) -> pd.DataFrame:
+    return at.dataframe[i].value.reset_index(drop=True)
+
+
+def _same(shown: pd.DataFrame, expected: pd.DataFrame, **formats: tuple[str, ...]) -> None:
+    pd.testing.assert_frame_equal(shown, format_table(expected, **formats), check_dtype=False)
+
+
+def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    assert not app.error, [e.value for e in app.error]
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    expected = funnel(p, m, as_of=as_of)
+    _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
+    dropoff = expected.loc[expected["step"] != "entered", ["step", "participants", "rate_from_previous"]]
+    _same(_shown(app, 1), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
+    _same(_shown(app, 2), referral_funnel(p, m, as_of=as_of), counts=("participants",), rates=RATES)
+    follow_up = follow_up_list(p, m, as_of=as_of, days=90)
+    _same(_shown(app, 3), follow_up, counts=("days_since_entry",), dates=("entry_date",))
+
+
+def test_options_change_the_funnel(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    app.radio(key="funnels_order").set_value("ordered")
+    app.selectbox(key="funnels_window").set_value(90)
+    app.selectbox(key="funnels_by").set_value("pathway").run()
+    assert not app.error, [e.value for e in app.error]
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    expected = funnel(p, m, as_of=as_of, by=["pathway"], window_days=90, ordered=True)
+    assert set(expected["pathway"]) >= {"community", "custody"}
+    _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
+    # the any-order funnel differs, so the option really changed the figures
+    assert not expected.equals(funnel(p, m, as_of=as_of, by=["pathway"], window_days=90))
+
+
+def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> None:
+    at = new_app({"region": "London", "from": "2022-01-01", "to": "2022-12-31", "as_of": "2023-08-16"})
+    open_page(at, PAGE)
+    participants = filter_participants(demo_data.participants, regions=["London"])
+    milestones = milestones_for(participants, demo_data.milestones)
+    expected = funnel(
+        participants, milestones, as_of=date(2023, 8, 16),
+        date_from=date(2022, 1, 1), date_to=date(2022, 12, 31),
+    )
+    _same(_shown(at, 0), expected, counts=("participants",), rates=RATES)
+
+
+def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    app.number_input(key="funnels_follow_up_days").set_value(365).run()
+    expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
+    _same(_shown(app, 3), expected, counts=("days_since_entry",), dates=("entry_date",))
+
+
+def test_a_window_longer_than_the_follow_up_gives_a_friendly_message(demo_db_url: str) -> None:
+    # as at 1 Jul 2021 nobody can have had 365 days on the programme
+    at = new_app({"as_of": "2021-07-01"})
+    at.run()
+    open_page(at, PAGE)
+    at.selectbox(key="funnels_window").set_value(365).run()
+    assert not at.error
+    assert any("No one is in this funnel" in i.value for i in at.info)

@@ -1,0 +1,98 @@
+"""The Overview page: its numbers are ete_metrics' numbers for the same filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+from streamlit.testing.v1 import AppTest
+
+from ete_metrics.filters import filter_participants, milestones_for
+from ete_metrics.formatting import count, format_table, percent, signed_count
+from ete_metrics.funnel import funnel
+from ete_metrics.targets import target_summary
+
+PAGE = "pages/1_overview.py"
+RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+
+
+def _tiles(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def _expected_funnel(demo: DemoData, as_of: date, regions: list[str] | None = None) -> pd.DataFrame:
+    participants = demo.participants
+    milestones = demo.milestones
+    if regions:
+        participants = filter_participants(participants, regions=regions)
+        milestones = milestones_for(participants, milestones)
+    return funnel(participants, milestones, as_of=as_of, include_sustained=True)
+
+
+def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    assert not app.error, [e.value for e in app.error]
+    expected = _expected_funnel(demo_data, demo_data.cutoff)
+    month_earlier = (pd.Timestamp(demo_data.cutoff) - pd.DateOffset(months=1)).date()
+    before = _expected_funnel(demo_data, month_earlier).set_index("step")
+    tiles = _tiles(app)
+    for label, step in (
+        ("Entered", "entered"),
+        ("Into training", "training"),
+        ("Into work", "work"),
+        ("Sustained work", "sustained"),
+    ):
+        value = int(expected.loc[expected["step"] == step, "participants"].iloc[0])
+        assert tiles[label][0] == count(value)
+        change = value - int(before.loc[step, "participants"])
+        assert tiles[label][1].startswith(signed_count(change) + " since ")
+    work_rate = expected.loc[expected["step"] == "work", "rate_from_entry"].iloc[0]
+    assert tiles["Into work rate"][0] == percent(work_rate)
+    shown = app.dataframe[0].value
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True),
+        format_table(expected, counts=("participants",), rates=RATES),
+        check_dtype=False,
+    )
+
+
+def test_target_tiles_match_target_summary(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    summary = target_summary(
+        demo_data.participants, demo_data.milestones, demo_data.targets, as_of=demo_data.cutoff
+    )
+    overall = summary.loc[summary["region"] == "All regions"]
+    tiles = _tiles(app)
+    assert len(overall)
+    for row in overall.itertuples(index=False):
+        label = {"referred": "Referred", "entered": "Entered", "training": "Into training", "work": "Into work"}[row.measure]
+        value, delta = tiles[f"{label}: % of target"]
+        assert value == percent(row.percent_achieved)
+        assert delta == str(row.rag).capitalize()
+
+
+def test_a_region_in_the_url_changes_the_figures(demo_db_url: str, demo_data: DemoData) -> None:
+    at = new_app({"region": "Wales", "as_of": "2023-08-16"})
+    open_page(at, PAGE)
+    expected = _expected_funnel(demo_data, date(2023, 8, 16), ["Wales"])
+    everyone = _expected_funnel(demo_data, date(2023, 8, 16))
+    entered = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
+    assert entered < int(everyone.loc[everyone["step"] == "entered", "participants"].iloc[0])
+    assert _tiles(at)["Entered"][0] == count(entered)
+    # changing the filter in the sidebar changes the figures again
+    at.multiselect(key="filter_regions").set_value(["London"]).run()
+    london = _expected_funnel(demo_data, date(2023, 8, 16), ["London"])
+    assert _tiles(at)["Entered"][0] == count(
+        int(london.loc[london["step"] == "entered", "participants"].iloc[0])
+    )
+
+
+def test_nobody_entered_gives_a_friendly_message(demo_db_url: str) -> None:
+    # the contract's first day: no one has entered yet
+    at = new_app({"as_of": "2021-06-01", "to": "2021-06-01"})
+    open_page(at, PAGE)
+    assert not at.error
+    assert any("No one had entered" in i.value for i in at.info)
+    assert not at.metric

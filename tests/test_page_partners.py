@@ -1,0 +1,82 @@
+"""AppTest of the Partners page: the numbers shown equal ete_metrics' output, formatted."""
+
+from __future__ import annotations
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+
+from ete_metrics.comparison import compare_groups
+from ete_metrics.filters import filter_participants, milestones_for
+from ete_metrics.formatting import format_table
+from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
+
+PAGE = "pages/5_partners.py"
+FUNNEL = {"counts": ("participants",),
+          "rates": ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")}
+
+
+def _tables(at) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
+    return [d.value.reset_index(drop=True).astype(object) for d in at.dataframe]
+
+
+def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(shown, expected.astype(object), check_dtype=False)
+
+
+def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str):  # type: ignore[no-untyped-def]
+    return [
+        format_table(
+            compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
+            counts=("entered", "participants"),
+            rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        ),
+        format_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
+        format_table(
+            training_providers(participants, milestones, as_of=as_of),
+            counts=("training_starts", "training_completed", "work_after_training",
+                    "median_days_to_work"),
+            rates=("completion_rate", "work_rate"),
+        ),
+        format_table(
+            employers(participants, milestones, as_of=as_of),
+            counts=("job_starts", "job_sustained"), rates=("sustained_rate",),
+        ),
+        format_table(prisons(participants, milestones, as_of=as_of), **FUNNEL),
+    ]
+
+
+def test_partners_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    shown = _tables(at)
+    expected = _expected(demo_data.participants, demo_data.milestones, demo_data.cutoff, "work")
+    assert len(shown) == len(expected)
+    for table, want in zip(shown, expected, strict=True):
+        _same(table, want)
+    assert at.get("plotly_chart") and len(at.get("plotly_chart")) == 5
+
+
+def test_partners_page_step_and_region_filter_change_the_figures(demo_data: DemoData) -> None:
+    at = open_page(new_app(), PAGE)
+    before = _tables(at)[0]
+    at.radio(key="partners_step").set_value("Training").run()
+    assert not at.exception
+    after = _tables(at)[0]
+    assert not after.equals(before)
+    _same(after, _expected(demo_data.participants, demo_data.milestones, demo_data.cutoff,
+                           "training")[0])
+    # The shared sidebar filter: London only.
+    at.multiselect(key="filter_regions").set_value(["London"]).run()
+    assert not at.exception
+    london = filter_participants(demo_data.participants, regions=["London"])
+    expected = _expected(london, milestones_for(london, demo_data.milestones), demo_data.cutoff,
+                         "training")
+    for table, want in zip(_tables(at), expected, strict=True):
+        _same(table, want)
+
+
+def test_partners_page_empty_filters_show_a_friendly_message(demo_data: DemoData) -> None:
+    # The demo's first entry is after 10 Jun 2021, so nobody entered in 1-10 Jun 2021.
+    at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
+    assert any("No one entered" in i.value for i in at.info)
+    assert len(at.dataframe) == 0

@@ -1,0 +1,75 @@
+"""The Regions page: regions side by side, the funnel plot table and the area drill-down."""
+
+from __future__ import annotations
+
+import pandas as pd
+from apptest_support import *  # noqa: F403
+from apptest_support import DemoData, new_app, open_page
+from streamlit.testing.v1 import AppTest
+
+from ete_metrics.comparison import compare_groups
+from ete_metrics.filters import filter_participants, milestones_for
+from ete_metrics.formatting import format_table
+from ete_metrics.funnel import funnel
+
+PAGE = "pages/3_regions.py"
+RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+LIMITS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998")
+
+
+def _shown(at: AppTest, i: int) -> pd.DataFrame:
+    return at.dataframe[i].value.reset_index(drop=True)
+
+
+def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    assert not app.error, [e.value for e in app.error]
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    by_region = funnel(p, m, as_of=as_of, by=["region"])
+    assert by_region["region"].nunique() == 4
+    pd.testing.assert_frame_equal(
+        _shown(app, 0), format_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
+    )
+    comparison = compare_groups(p, m, as_of=as_of, by="region", step="work")
+    pd.testing.assert_frame_equal(
+        _shown(app, 1),
+        format_table(comparison, counts=("entered", "participants"), rates=LIMITS),
+        check_dtype=False,
+    )
+    # the drill-down defaults to the first region: its areas
+    first = by_region["region"].iloc[0]
+    in_region = filter_participants(p, regions=[first])
+    by_area = funnel(in_region, milestones_for(in_region, m), as_of=as_of, by=["area"])
+    pd.testing.assert_frame_equal(
+        _shown(app, 2), format_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+    )
+
+
+def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    app.selectbox(key="regions_window").set_value(182)
+    app.button_group(key="regions_step").set_value("training")
+    app.selectbox(key="regions_drill").set_value("Wales").run()
+    assert not app.error, [e.value for e in app.error]
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    comparison = compare_groups(p, m, as_of=as_of, by="region", step="training", window_days=182)
+    pd.testing.assert_frame_equal(
+        _shown(app, 1),
+        format_table(comparison, counts=("entered", "participants"), rates=LIMITS),
+        check_dtype=False,
+    )
+    wales = filter_participants(p, regions=["Wales"])
+    by_area = funnel(wales, milestones_for(wales, m), as_of=as_of, by=["area"], window_days=182)
+    pd.testing.assert_frame_equal(
+        _shown(app, 2), format_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+    )
+
+
+def test_a_pathway_in_the_url_applies(demo_db_url: str, demo_data: DemoData) -> None:
+    at = new_app({"pathway": "custody"})
+    open_page(at, PAGE)
+    custody = filter_participants(demo_data.participants, pathways=["custody"])
+    expected = funnel(custody, milestones_for(custody, demo_data.milestones), as_of=demo_data.cutoff, by=["region"])
+    pd.testing.assert_frame_equal(
+        _shown(at, 0), format_table(expected, counts=("participants",), rates=RATES), check_dtype=False
+    )

@@ -1,0 +1,76 @@
+"""population.match_rows: the fast id lookup must equal pandas' exact get_indexer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ete_metrics.errors import InputError
+from ete_metrics.population import match_rows
+
+
+def expected(population: list, events: list) -> list[int]:
+    return pd.Index(population, dtype=object).get_indexer(pd.Index(events, dtype=object)).tolist()
+
+
+@pytest.mark.parametrize(
+    "population, events",
+    [
+        (["a", "bb", "ccc"], ["ccc", "zz", "a", "a", ""]),
+        (["a", "a\x00"], ["a\x00", "a"]),  # trailing NUL byte is a different id
+        (["P0000001", "P0000002"], ["P0000002", "P00000021", "P000000"]),
+        (["x" * 70 + "1", "x" * 70 + "2"], ["x" * 70 + "2", "x" * 71]),  # wider than 64 bytes
+        (["Åsa-1", "Zoë-2", "李-3"], ["李-3", "Zoë-2", "Zoe-2"]),  # multi-byte UTF-8
+        (["a", "b"], []),
+        ([], ["a"]),
+    ],
+)
+def test_known_cases(population: list, events: list) -> None:
+    for dtype in (object, "string"):
+        got = match_rows(pd.Series(population, dtype=dtype), pd.Series(events, dtype=dtype))
+        assert got.tolist() == expected(population, events)
+
+
+def test_missing_ids_never_match() -> None:
+    got = match_rows(pd.Series(["a", None], dtype=object), pd.Series(["a", "b"], dtype=object))
+    assert got.tolist() == [0, -1]
+
+
+def test_repeated_population_ids_rejected() -> None:
+    with pytest.raises(InputError, match="repeat"):
+        match_rows(pd.Series(["a", "b", "a"]), pd.Series(["a"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(max_size=12), unique=True, max_size=30),
+    st.lists(st.text(max_size=12), max_size=40),
+)
+def test_random_text(population: list[str], extra: list[str]) -> None:
+    rng = np.random.default_rng(len(population) + len(extra))
+    events = extra + [population[i] for i in rng.integers(0, len(population), 10)] if population else extra
+    got = match_rows(pd.Series(population, dtype=object), pd.Series(events, dtype=object))
+    assert got.tolist() == expected(population, events)
+
+
+def test_counted_milestones_of_an_empty_population() -> None:
+    from ete_metrics.frames import conform_milestones, empty_participants
+    from ete_metrics.population import counted_milestones
+
+    milestones = conform_milestones(pd.DataFrame(
+        [("A", "job_start", "2023-01-01")], columns=["participant_id", "milestone", "date"]))
+    out = counted_milestones(empty_participants(), milestones, as_of="2023-08-16")
+    assert out.empty and list(out.columns) == ["participant_id", "milestone", "date", "partner", "row"]
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_positions_select_like_subsetting(dtype: object) -> None:
+    population = pd.Series(["a", "bbbbbbbbbb", "P0000003", "Zoë", "ccc"], dtype=dtype)
+    events = pd.Series(["ccc", "a", "bbbbbbbbbb", "Zoë", "nope", "P0000003"], dtype=dtype)
+    p_pos, e_pos = np.array([4, 1, 3]), np.array([5, 0, 2, 3, 4])
+    got = match_rows(population, events, population_positions=p_pos, event_positions=e_pos)
+    # population subset: ccc, bbbbbbbbbb, Zoë; events subset: P0000003, ccc, bbbbbbbbbb, Zoë, nope
+    assert got.tolist() == [-1, 0, 1, 2, -1]

@@ -1,0 +1,139 @@
+"""Tests for time_to_outcome: Kaplan–Meier quartiles of days from entry to training and work."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ete_metrics.errors import InputError
+from ete_metrics.frames import (
+    conform_milestones,
+    conform_participants,
+    empty_milestones,
+    empty_participants,
+)
+from ete_metrics.time_to_outcome import time_to_outcome
+
+AS_OF = "2023-03-01"
+
+
+def people() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Five entered people (A-E) and one entering after as_of (F).
+
+    Training (first counted training_start, days from entry; as_of 2023-03-01):
+      A entry 01-01, training 01-03                   -> day 2, event
+      B entry 01-01, training 01-04                   -> day 3, event
+      C entry 02-26, training 02-20 is before entry   -> censored at 02-26..03-01 = 3 days
+      D entry 01-10, training 01-15 (and 01-20)       -> day 5, event (first one counts)
+      E entry 02-21, training 03-05 is after as_of    -> censored at 02-21..03-01 = 8 days
+    = the five-person table 2e, 3e, 3c, 5e, 8c:
+      S = 0.8 (t2), 0.6 (t3), 0.3 (t5), 0.3 (t8)
+      q1 (S <= 0.75) = 3, median (S <= 0.5) = 5, q3 (S <= 0.25) never -> NaN; reached 3.
+
+    Work (first counted job_start):
+      A job 01-11 -> day 10, event
+      B exited 01-05 but job 02-01 recorded -> day 31, event (exits are not censoring)
+      C none -> censored 3;  D job on entry day 01-10 -> day 0;  E none -> censored 8
+      sorted: 0e (n5 -> S 0.8), 3c, 8c, 10e (n2 -> S 0.4), 31e (n1 -> S 0)
+      q1 (S <= 0.75) = 10, median (S <= 0.5) = 10, q3 (S <= 0.25) = 31; reached 3.
+    """
+    participants = conform_participants(
+        pd.DataFrame(
+            {
+                "participant_id": ["A", "B", "C", "D", "E", "F"],
+                "region": ["London", "London", "Wales", "Wales", None, "Wales"],
+                "referral_date": pd.to_datetime(["2022-12-01"] * 6),
+                "entry_date": pd.to_datetime(
+                    ["2023-01-01", "2023-01-01", "2023-02-26", "2023-01-10", "2023-02-21", "2023-03-02"]
+                ),
+                "exit_date": pd.to_datetime([None, "2023-01-05", None, None, None, None]),
+            }
+        )
+    )
+    milestones = conform_milestones(
+        pd.DataFrame(
+            {
+                "participant_id": ["A", "B", "C", "D", "D", "E", "F", "A", "B", "D"],
+                "milestone": ["training_start"] * 7 + ["job_start"] * 3,
+                "date": pd.to_datetime(
+                    [
+                        "2023-01-03", "2023-01-04", "2023-02-20", "2023-01-20", "2023-01-15",
+                        "2023-03-05", "2023-03-02", "2023-01-11", "2023-02-01", "2023-01-10",
+                    ]
+                ),
+            }
+        )
+    )
+    return participants, milestones
+
+
+def test_overall_quartiles_by_hand() -> None:
+    participants, milestones = people()
+    out = time_to_outcome(participants, milestones, as_of=AS_OF)
+    assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days"]
+    training = out.loc[out["outcome"] == "training"].iloc[0]
+    work = out.loc[out["outcome"] == "work"].iloc[0]
+    assert out["outcome"].tolist() == ["training", "work"]
+    assert (training["entered"], training["reached"]) == (5, 3)
+    assert (training["q1_days"], training["median_days"]) == (3, 5)
+    assert math.isnan(training["q3_days"])
+    assert (work["entered"], work["reached"]) == (5, 3)
+    assert (work["q1_days"], work["median_days"], work["q3_days"]) == (10, 10, 31)
+
+
+def test_inputs_not_mutated() -> None:
+    participants, milestones = people()
+    before_p, before_m = participants.copy(), milestones.copy()
+    time_to_outcome(participants, milestones, as_of=AS_OF)
+    pd.testing.assert_frame_equal(participants, before_p)
+    pd.testing.assert_frame_equal(milestones, before_m)
+
+
+def test_by_region_with_not_recorded() -> None:
+    # London: A (training day 2), B (day 3): S 0.5 at 2, 0 at 3 -> median 2, q1 2, q3 3.
+    # Not recorded: E censored at 8 -> all NaN, reached 0.
+    # Wales: C censored 3, D day 5 -> at t5 n=1, d=1 -> S 0 -> median 5.
+    participants, milestones = people()
+    out = time_to_outcome(participants, milestones, as_of=AS_OF, by="region")
+    training = out.loc[out["outcome"] == "training"].set_index("region")
+    assert out["region"].tolist() == [
+        "London", "London", "Not recorded", "Not recorded", "Wales", "Wales"
+    ]
+    assert training.loc["London", ["q1_days", "median_days", "q3_days"]].tolist() == [2, 2, 3]
+    assert training.loc["Not recorded", "reached"] == 0
+    assert math.isnan(training.loc["Not recorded", "median_days"])
+    assert training.loc["Wales", "median_days"] == 5
+    assert training["entered"].tolist() == [2, 1, 2]
+
+
+def test_date_range_filters_entry() -> None:
+    # Only A and B entered on 2023-01-01: training days 2 and 3 -> median 2 (S 0.5 at t2).
+    participants, milestones = people()
+    out = time_to_outcome(
+        participants, milestones, as_of=AS_OF, date_from="2023-01-01", date_to="2023-01-01"
+    )
+    training = out.loc[out["outcome"] == "training"].iloc[0]
+    assert training["entered"] == 2
+    assert training["median_days"] == 2
+
+
+def test_empty_population_has_columns() -> None:
+    out = time_to_outcome(empty_participants(), empty_milestones(), as_of=AS_OF, by=["region"])
+    assert list(out.columns) == [
+        "region", "outcome", "entered", "reached", "median_days", "q1_days", "q3_days"
+    ]
+    assert out.empty
+
+
+def test_unknown_grouping_key_raises() -> None:
+    participants, milestones = people()
+    with pytest.raises(InputError):
+        time_to_outcome(participants, milestones, as_of=AS_OF, by="shoe_size")
+
+
+def test_nobody_in_range_but_milestones_present() -> None:
+    participants, milestones = people()
+    out = time_to_outcome(participants, milestones, as_of=AS_OF, date_from="2023-02-28")
+    assert out.empty and "median_days" in out.columns
