@@ -4,9 +4,12 @@ Builds the 45,000-referral demo database in a temporary SQLite file (or uses
 ``--db``), then drives ``app.py`` with Streamlit's AppTest and times, per page:
 
 - ``first``: the first run of the page (data already cached by earlier pages);
-- ``new filter``: a rerun after changing the region filter (metrics computed);
-- ``warm``: the same rerun again (everything from the caches);
+- ``new filter``: the median of five reruns, each after changing the region
+  filter to a selection not seen before on that page (metrics computed);
+- ``warm``: the median of five reruns with nothing changed (everything cached);
 - ``back``: a rerun returning to a filter seen before (cached).
+
+It ends with the process's peak resident memory (the app's data and caches).
 
 AppTest runs the script in-process, so the figures include its own overhead
 (building the element tree) but no browser or network time.
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -36,6 +41,16 @@ PAGES = (
     "pages/6_equality.py",
     "pages/7_data.py",
     "pages/8_about.py",
+)
+
+
+#: Five region selections, each new to a page when the benchmark reaches it.
+SELECTIONS = (
+    ["Wales"],
+    ["London"],
+    ["North West"],
+    ["West Midlands", "Wales"],
+    ["London", "North West"],
 )
 
 
@@ -79,15 +94,19 @@ def _run(args: argparse.Namespace, folder: str) -> None:
             continue
         at.switch_page(page)
         first = _timed(at.run)
-        regions = at.multiselect(key="filter_regions")
-        regions.set_value(["Wales"])
-        changed = _timed(at.run)
-        warm = _timed(at.run)
+        changes = []
+        for selection in SELECTIONS:
+            at.multiselect(key="filter_regions").set_value(selection)
+            changes.append(_timed(at.run))
+        changed = statistics.median(changes)
+        warm = statistics.median(_timed(at.run) for _ in range(5))
         at.multiselect(key="filter_regions").set_value([])
         back = _timed(at.run)
         errors = [e.value for e in at.error] + [str(e.value) for e in at.exception]
         note = f"  ERRORS: {errors[0][:60]}" if errors else ""
         print(f"{page:<24}{first:>10,.0f}{changed:>12,.0f}{warm:>10,.0f}{back:>10,.0f}{note}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory: {peak:,.0f} MB")
 
 
 if __name__ == "__main__":
