@@ -26,7 +26,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m ete_metrics demo --if-empty
 
 ## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL).
-run: demo
+run: demo chromium
 	$(BIN)/streamlit run app.py
 
 ## Debian's Chromium for the end-to-end browser tests (never a downloaded browser build).

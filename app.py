@@ -1,8 +1,10 @@
 """ETE Outcomes dashboard: the entry script (run with ``streamlit run app.py``).
 
-Sets up the page, the navigation between pages, the header with the data's
-cut-off and last import, and the shared sidebar filters; then runs the page the
-user chose. Every number shown comes from :mod:`ete_metrics`.
+Sets up the page, checks who the visitor is (sign-in and roles,
+:mod:`dashboard.auth`: without access only the sign-in or no-access page is
+shown and no data is loaded), then the navigation between pages, the header with
+the data's cut-off and last import, and the shared sidebar filters; then runs the
+page the user chose. Every number shown comes from :mod:`ete_metrics`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.auth import gate, show_identity
 from dashboard.data import load_data
+from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
 from ete_metrics.formatting import uk_date
 
@@ -59,8 +63,12 @@ def _imported_at(last_import: dict[str, Any] | None) -> str:
     return f"{uk_date(stamp)} at {stamp.strftime('%H:%M')}"
 
 
-page = st.navigation(_navigation())
-data = load_data()
+sections = _navigation()
+# Before anything else: without access the sign-in or no-access page is the only page
+# (whatever the link), and no data is loaded.
+access = gate(p.url_path for pages in sections.values() for p in pages)
+page = st.navigation(sections)
+data = load_data()  # only the regions this user may see
 
 st.title("ETE Outcomes")
 header = [
@@ -71,6 +79,9 @@ landed = _imported_at(data.last_import)
 if landed:
     header.append(f"last import {landed}")
 st.caption(" · ".join(part for part in header if part))
+show_identity(access)  # who is signed in (sidebar), or the "sign-in is off" banner
 
-sidebar_filters(data)
+filters = sidebar_filters(data)
+if filters.stakeholder:  # every page, before its content
+    stakeholder_note()
 page.run()

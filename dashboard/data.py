@@ -12,19 +12,26 @@ frames, so a warm rerun is fast.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.auth import require_access
+from dashboard.escape import markdown_literal
 from dashboard.state import Filters
 from ete_metrics import config, db
 from ete_metrics.errors import DatabaseError, EteError
-from ete_metrics.filters import filter_participants, milestones_for
+from ete_metrics.filters import participant_mask
+from ete_metrics.population import match_rows
 
 
 @dataclass
@@ -42,7 +49,8 @@ class ProgrammeData:
     import_warnings : pandas.DataFrame
         Data-quality warnings stored with the latest import.
     version : tuple
-        The cache key of this load (database URL, latest import id, row counts).
+        The cache key of this load (database URL, the user's regions or None for all,
+        latest import id, row counts).
     imports : pandas.DataFrame
         The whole import history, oldest first.
     """
@@ -71,14 +79,46 @@ def _as_date(value: Any) -> date | None:
     return stamp.date()
 
 
-@st.cache_resource(show_spinner="Loading the programme data…", max_entries=2)
-def _load(url: str, version: tuple[Any, ...]) -> ProgrammeData:
+#: Columns of the import history a user limited to some regions does not see (whole-extract counts).
+_WHOLE_EXTRACT_COLUMNS = (
+    "participants_rows", "milestones_rows", "targets_rows", "warnings_count",
+    "participants_sha256", "milestones_sha256", "targets_sha256",
+)
+
+
+#: Times the loader reads the tables when imports keep landing while it reads.
+_LOAD_ATTEMPTS = 5
+
+
+@st.cache_resource(show_spinner="Loading the programme data…", max_entries=6)
+def _load(
+    url: str, version: tuple[Any, ...], regions: tuple[str, ...] | None = None
+) -> ProgrammeData:
+    """Read the data of ``regions`` (None: all). Keyed by the scope, so one role's data
+    never reaches another: a restricted load reads only its regions from the database."""
     engine = _engine(url)
-    participants = db.load_participants(engine)
-    milestones = db.load_milestones(engine)
-    targets = db.load_targets(engine)
-    imports = db.load_imports(engine)
-    warnings = db.load_import_warnings(engine)
+    # The tables are read one after the other: when an import lands in between (the
+    # version changed), read them all again, so the frames are always one state of the data.
+    for attempt in range(_LOAD_ATTEMPTS):
+        participants = db.load_participants(engine, regions=regions)
+        milestones = db.load_milestones(engine, regions=regions)
+        targets = db.load_targets(engine, regions=regions)
+        imports = db.load_imports(engine)
+        warnings = db.load_import_warnings(engine)
+        now = tuple(db.data_version(engine))
+        if now == tuple(version):
+            break
+        if attempt == _LOAD_ATTEMPTS - 1:
+            raise DatabaseError(
+                "The data changed while it was being read (imports are under way); "
+                "reload the page in a minute."
+            )
+        version = now
+    if regions is not None:  # only warnings about their own participants; no whole-extract counts
+        warnings = warnings[
+            warnings["participant_id"].isin(participants["participant_id"])
+        ].reset_index(drop=True)
+        imports = imports.drop(columns=[c for c in _WHOLE_EXTRACT_COLUMNS if c in imports.columns])
     last_import: dict[str, Any] | None = None
     cutoff: date | None = None
     if len(imports):
@@ -95,18 +135,21 @@ def _load(url: str, version: tuple[Any, ...]) -> ProgrammeData:
         cutoff=cutoff,
         last_import=last_import,
         import_warnings=warnings,
-        version=(url, *version),
+        version=(url, regions, *version),
         imports=imports,
     )
 
 
-def read_data(url: str | None = None) -> ProgrammeData:
+def read_data(url: str | None = None, regions: tuple[str, ...] | None = None) -> ProgrammeData:
     """Load the programme data (cached), raising :class:`EteError` on a problem.
 
     Parameters
     ----------
     url : str, optional
         Database URL; default :func:`ete_metrics.config.database_url`.
+    regions : tuple of str, optional
+        Load only these regions' participants, milestones and targets (a user's
+        scope, :attr:`ete_metrics.access.Access.regions`); ``None`` loads everything.
 
     Returns
     -------
@@ -126,25 +169,34 @@ def read_data(url: str | None = None) -> ProgrammeData:
             "(or `python -m ete_metrics demo`), or import an extract with "
             "`python -m ete_metrics import ...`."
         )
-    return _load(resolved, version)
+    return _load(resolved, version, None if regions is None else tuple(regions))
 
 
 def load_data() -> ProgrammeData:
-    """Load the programme data for the page, or show what to fix and stop.
+    """Load the data the signed-in user may see, or show what to fix and stop.
+
+    The user's access (:func:`dashboard.auth.require_access`) is checked first:
+    without access the sign-in or no-access page is shown and nothing is loaded;
+    with it only the user's regions are read, so every page, chart, table and
+    download works on data the user may see whatever the filters say.
 
     Returns
     -------
     ProgrammeData
-        Cached on the database URL and the latest import; a new import invalidates it.
-        When the database is missing or empty a clear ``st.error`` is shown and the
-        script stops (never a traceback).
+        Cached on the database URL, the user's scope and the latest import; a new
+        import invalidates it. When the database is missing or empty a clear
+        ``st.error`` is shown and the script stops (never a traceback).
     """
+    access = require_access()
     try:
-        return read_data()
+        data = read_data(regions=access.regions)
     except EteError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))  # may quote the database URL: literal text
         st.stop()
         raise  # unreachable: st.stop() raises
+    if not access.can_see_participant_level:  # stakeholders: no warnings naming participants
+        data = dataclasses.replace(data, import_warnings=data.import_warnings.iloc[0:0])
+    return data
 
 
 def filtered(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -161,32 +213,56 @@ def filtered(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.Da
     Returns
     -------
     tuple of (participants, milestones)
-        New frames; the milestones are those of the kept participants.
+        The milestones are those of the kept participants. Cached (shared, read-only)
+        for the few filter sets used last, so every metric of a page, and the next
+        page, start from the same frames without filtering again.
     """
+    cache = _filter_cache()
+    key = (data.version, filters.regions, filters.pathways, filters.delivery_partners)
+    with _FILTER_LOCK:
+        frames = cache.get(key)
+        if frames is not None:
+            cache.move_to_end(key)
+            return frames
+    frames = _apply_filters(data, filters)
+    with _FILTER_LOCK:  # sessions run in threads
+        cache[key] = frames
+        while len(cache) > _FILTER_CACHE_SIZE:  # the oldest first: a filtered copy of a
+            cache.popitem(last=False)  # million participants is tens of megabytes
+    return frames
+
+
+#: Filtered (participants, milestones) pairs kept, most recently used last.
+_FILTER_CACHE_SIZE = 4
+_FILTER_LOCK = threading.Lock()
+
+
+def _apply_filters(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not (filters.regions or filters.pathways or filters.delivery_partners):
         return data.participants, data.milestones
-    participants = filter_participants(
+    kept = participant_mask(
         data.participants,
         regions=filters.regions or None,
         pathways=filters.pathways or None,
         delivery_partners=filters.delivery_partners or None,
     )
-    return participants, milestones_for(participants, data.milestones)
+    participants = data.participants.loc[kept].reset_index(drop=True)
+    # the milestones of the kept participants (as ``milestones_for``), by their rows
+    rows = _milestone_rows(data.version, data)
+    mine = rows >= 0
+    mine[mine] = kept[rows[mine]]
+    return participants, data.milestones.loc[mine].reset_index(drop=True)
 
 
-def _filtered_cached(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cache: dict[Any, tuple[pd.DataFrame, pd.DataFrame]] = _filter_cache()
-    key = (data.version, filters.regions, filters.pathways, filters.delivery_partners)
-    if key not in cache:
-        if len(cache) > 16:
-            cache.clear()
-        cache[key] = filtered(data, filters)
-    return cache[key]
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _milestone_rows(version: tuple[Any, ...], _data: ProgrammeData) -> np.ndarray:
+    """Row of each milestone's participant in ``_data.participants`` (-1: none), once per load."""
+    return match_rows(_data.participants["participant_id"], _data.milestones["participant_id"])
 
 
 @st.cache_resource(show_spinner=False)
-def _filter_cache() -> dict[Any, tuple[pd.DataFrame, pd.DataFrame]]:
-    return {}
+def _filter_cache() -> OrderedDict[Any, tuple[pd.DataFrame, pd.DataFrame]]:
+    return OrderedDict()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -238,7 +314,7 @@ def metric(
     --------
     >>> metric(funnel, data, f, as_of=f.as_of, **f.date_range(), by=("region",))  # doctest: +SKIP
     """
-    participants, milestones = _filtered_cached(data, filters)
+    participants, milestones = filtered(data, filters)
     frames: tuple[pd.DataFrame, ...] = (participants, milestones)
     if with_targets:
         frames = (*frames, data.targets)

@@ -3,6 +3,24 @@
 Every chart on every page goes through :func:`chart_with_table`, so the numbers
 behind a chart are always in a table right under it, downloadable as CSV (ISO
 dates, raw numbers) and Excel.
+
+**Audiences.** This module is where the stakeholder view is enforced. Pages pass
+each table with the *kind* of view it is (a key of
+:data:`ete_metrics.audience.VIEWS`) and a chart *builder* (a function of the
+frame) rather than a ready figure. In the stakeholder audience
+:func:`shown` protects the frame once (:func:`ete_metrics.audience.protect_view`),
+the table shows the protected figures (``[c]`` for suppressed ones), the chart is
+built from ``numeric_view`` of the protected frame (never the raw one) and the
+downloads carry the protected frame. A table or chart without a kind is not shown
+to stakeholders at all (fail safe).
+
+**Downloads.** Every CSV and Excel file passes through
+:func:`ete_metrics.safe_export.neutralise_frame` (no spreadsheet formula
+injection). In the stakeholder audience the files say the figures are protected:
+the Excel workbook has a second sheet ``notes`` with
+:data:`~ete_metrics.disclosure.STAKEHOLDER_NOTE`; the CSV stays a plain,
+machine-readable table (no comment lines) and its *file name* ends with
+``_rounded_suppressed``, with the note shown next to the buttons.
 """
 
 from __future__ import annotations
@@ -10,16 +28,24 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.auth import audited_export
+from dashboard.escape import markdown_literal
+from dashboard.state import current_filters
+from ete_metrics.audience import present_view
+from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.errors import EteError
-from ete_metrics.formatting import format_table
+from ete_metrics.formatting import count, format_table
+from ete_metrics.safe_export import neutralise_frame
 
 LOGGER = logging.getLogger(__name__)
 
@@ -28,9 +54,121 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Plotly toolbar settings: no logo, image export named after the chart.
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
 
+#: Suffix of stakeholder download file names (the CSV carries no note lines).
+STAKEHOLDER_SUFFIX = "_rounded_suppressed"
+
+#: A chart: a ready figure (internal use only) or a function drawing it from a frame.
+ChartSource: TypeAlias = go.Figure | Callable[[pd.DataFrame], go.Figure]
+
+
+def stakeholder_mode() -> bool:
+    """True when the sidebar's audience is *stakeholder* (protected figures only)."""
+    return bool(current_filters().stakeholder)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A view as it may be shown to the current audience.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        For tables and downloads: the raw frame (internal) or the protected one,
+        whose counts are rounded ``int`` or ``"[c]"`` (stakeholder).
+    numbers : pandas.DataFrame
+        For charts and tiles: the raw frame, or ``numeric_view`` of the protected
+        one (``"[c]"`` -> NaN).
+    protected : bool
+        True in the stakeholder audience.
+    """
+
+    table: pd.DataFrame
+    numbers: pd.DataFrame
+    protected: bool
+
+    def select(self, pick: Callable[[pd.DataFrame], pd.DataFrame]) -> Shown:
+        """Apply the same row/column selection to the table and the numbers."""
+        table = pick(self.table).reset_index(drop=True)
+        if self.numbers is self.table:  # internal audience: one frame, picked once
+            return Shown(table, table, self.protected)
+        return Shown(table, pick(self.numbers).reset_index(drop=True), self.protected)
+
+
+def shown(frame: pd.DataFrame, kind: str) -> Shown:
+    """Return ``frame`` as the current audience may see it (the one place protection happens).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A metric's output (true counts). Not modified.
+    kind : str
+        Its view, a key of :data:`ete_metrics.audience.VIEWS`.
+
+    Returns
+    -------
+    Shown
+    """
+    filters = current_filters()
+    if not filters.stakeholder:
+        return Shown(frame, frame, False)
+    protected = present_view(frame, kind, filters.audience)
+    return Shown(protected, numeric_view(protected), True)
+
+
+def shown_count(value: Any) -> str:
+    """Format a count that may be suppressed: ``"[c]"`` stays ``"[c]"``, else ``10,235``."""
+    if isinstance(value, str) and value.strip() == SUPPRESSED:
+        return SUPPRESSED
+    return count(value)
+
+
+def stakeholder_note() -> None:
+    """Show the stakeholder note (figures rounded, small numbers suppressed)."""
+    st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+
+
+def display_table(
+    frame: pd.DataFrame,
+    *,
+    counts: Iterable[str] = (),
+    rates: Iterable[str] = (),
+    dates: Iterable[str] = (),
+    points: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Format a (possibly protected) frame for the screen, showing ``"[c]"`` where suppressed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    counts, rates, dates, points : iterable of str
+        As in :func:`ete_metrics.formatting.format_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Display strings with humanised column names.
+    """
+    out = format_table(frame, counts=counts, rates=rates, dates=dates, points=points)
+    source = frame.reset_index(drop=True)
+    for j in range(source.shape[1]):
+        dtype = source.dtypes.iloc[j]
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+            continue  # cannot hold the "[c]" marker
+        marked = source.iloc[:, j].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
+        if marked.any():
+            column = out.iloc[:, j].astype(object)
+            column[marked.to_numpy(dtype=bool)] = SUPPRESSED
+            # One type per column for Arrow: text throughout (e.g. True/False next to "[c]").
+            text = column.map(lambda v: "" if v is None or v != v else str(v))
+            out.isetitem(j, text.to_numpy(dtype=object))
+    return out
+
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """Return the table as UTF-8 CSV: raw column names and numbers, ISO dates.
+
+    Text cells that a spreadsheet would run as a formula are neutralised
+    (:func:`ete_metrics.safe_export.neutralise_frame`).
 
     Parameters
     ----------
@@ -41,24 +179,29 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     -------
     bytes
     """
-    return table.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")
+    safe = neutralise_frame(table)
+    return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")
 
 
-def excel_bytes(table: pd.DataFrame, *, sheet_name: str = "data") -> bytes:
+def excel_bytes(table: pd.DataFrame, *, sheet_name: str = "data", note: str | None = None) -> bytes:
     """Return the table as an Excel workbook (.xlsx, openpyxl): raw numbers, real dates.
+
+    Text cells are neutralised (:func:`ete_metrics.safe_export.neutralise_frame`).
 
     Parameters
     ----------
     table : pandas.DataFrame
     sheet_name : str
         Truncated to Excel's 31 characters.
+    note : str, optional
+        When given, written to a second sheet ``notes`` (the stakeholder note).
 
     Returns
     -------
     bytes
     """
     buffer = io.BytesIO()
-    out = table.copy()
+    out = neutralise_frame(table)
     for column in out.columns:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype(object)
@@ -66,6 +209,8 @@ def excel_bytes(table: pd.DataFrame, *, sheet_name: str = "data") -> bytes:
         buffer, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
     ) as writer:
         out.to_excel(writer, index=False, sheet_name=(sheet_name or "data")[:31])
+        if note:
+            pd.DataFrame({"note": [note]}).to_excel(writer, index=False, sheet_name="notes")
     return buffer.getvalue()
 
 
@@ -81,11 +226,14 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
     filename : str
         File name without extension, e.g. ``"funnel_by_region"``.
     """
+    note = STAKEHOLDER_NOTE if stakeholder_mode() else None
+    if note:
+        filename = f"{filename}{STAKEHOLDER_SUFFIX}"
     left, right, _ = st.columns([1, 1, 4])
     with left:
         st.download_button(
             "Download CSV",
-            data=functools.partial(csv_bytes, table),
+            data=audited_export(functools.partial(csv_bytes, table), f"{filename}.csv"),
             file_name=f"{filename}.csv",
             mime="text/csv",
             key=f"{key}_csv",
@@ -95,7 +243,10 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
     with right:
         st.download_button(
             "Download Excel",
-            data=functools.partial(excel_bytes, table, sheet_name=filename),
+            data=audited_export(
+                functools.partial(excel_bytes, table, sheet_name=filename, note=note),
+                f"{filename}.xlsx",
+            ),
             file_name=f"{filename}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",
@@ -105,74 +256,302 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
 
 
 def table_with_downloads(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Shown,
     *,
     key: str,
     filename: str,
+    kind: str | None = None,
     counts: Iterable[str] = (),
     rates: Iterable[str] = (),
     dates: Iterable[str] = (),
+    points: Iterable[str] = (),
     columns: Sequence[str] | None = None,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    max_rows: int | None = None,
+    labels: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> None:
     """Render a formatted table with CSV and Excel downloads (no chart).
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Raw figures; the downloads carry these, the screen shows formatted strings.
+    frame : pandas.DataFrame or Shown
+        Raw figures (protected here for stakeholders when ``kind`` is given), or a
+        :class:`Shown` from :func:`shown`. The downloads carry these, the screen shows
+        formatted strings.
     key, filename : str
         Widget key prefix and download file name (without extension).
-    counts, rates, dates : iterable of str
-        Columns formatted as counts (``10,234``), percentages (``38.1%``) and UK dates.
+    kind : str, optional
+        The view (a key of :data:`ete_metrics.audience.VIEWS`). In the stakeholder
+        audience a raw frame without a kind is not shown (fail safe).
+    counts, rates, dates, points : iterable of str
+        Columns formatted as counts (``10,234``), percentages (``38.1%``), UK dates and
+        differences of rates in percentage points (``+1.2 pp``).
     columns : sequence of str, optional
         Show (and download) only these columns, in this order.
+    select : callable, optional
+        Rows/columns to show, applied *after* protection (e.g. all steps but the first).
+    max_rows : int, optional
+        Show at most this many rows on screen (a note says so); the downloads have all.
+        For long participant lists, which would take seconds to format and send.
+    labels : mapping of str to callable, optional
+        On screen only, show ``labels[column](value)`` for the values of these columns
+        (e.g. ``"age_band"`` as "Age band"); the downloads keep the values.
     """
+    view = _view(frame, kind)
+    if view is None:
+        st.caption("This table is not available in the stakeholder view.")
+        return
+    table = view.table if select is None else select(view.table).reset_index(drop=True)
     if columns is not None:
-        frame = frame.loc[:, list(columns)]
-    counts, rates, dates = (
-        [c for c in group if c in frame.columns] for group in (counts, rates, dates)
+        table = table.loc[:, [c for c in columns if c in table.columns]]
+    counts, rates, dates, points = (
+        [c for c in group if c in table.columns] for group in (counts, rates, dates, points)
     )
+    on_screen = table
+    if max_rows is not None and len(table) > max_rows:
+        on_screen = table.iloc[:max_rows]
+        st.caption(
+            f"Showing the first {count(max_rows)} of {count(len(table))} rows; "
+            "the downloads below have all of them."
+        )
+    if labels:
+        on_screen = on_screen.assign(
+            **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
+        )
     st.dataframe(
-        format_table(frame, counts=counts, rates=rates, dates=dates),
+        display_table(on_screen, counts=counts, rates=rates, dates=dates, points=points),
         hide_index=True,
         width="stretch",
     )
-    downloads(frame, key=key, filename=filename)
+    downloads(table, key=key, filename=filename)
+
+
+def _view(frame: pd.DataFrame | Shown, kind: str | None) -> Shown | None:
+    """The frame as the audience may see it; None when it cannot be shown to stakeholders."""
+    if isinstance(frame, Shown):
+        return frame
+    if kind is not None:
+        return shown(frame, kind)
+    if stakeholder_mode():
+        return None
+    return Shown(frame, frame, False)
+
+
+def _tidy_labels(figure: go.Figure) -> None:
+    """Bar labels drawn from protected numbers: ``55.0`` -> ``55``, ``nan`` -> ``[c]``."""
+    for trace in figure.data:
+        text = getattr(trace, "text", None)
+        if text is None or isinstance(text, str):
+            continue
+        tidy = []
+        for label in text:
+            value = str(label).replace(",", "")
+            if value.lower() == "nan":
+                tidy.append(SUPPRESSED)
+            elif value.endswith(".0") and value[:-2].isdigit():
+                tidy.append(f"{int(value[:-2]):,}")
+            else:
+                tidy.append(label)
+        trace.text = tidy
+
+
+_HOVER_CUSTOM = re.compile(r"%\{customdata\[(\d+)\](?::([^}]*))?\}")
+
+#: d3 number formats used in the charts' hover text, in Python.
+_PY_FORMATS: dict[str, Callable[[float], str]] = {
+    "": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:g}",
+    ",": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,}",
+    ",.0f": lambda v: f"{v:,.0f}",
+    ".1%": lambda v: f"{v:.1%}",
+    "+.1%": lambda v: f"{v:+.1%}",
+    ".0%": lambda v: f"{v:.0%}",
+}
+
+
+def _tidy_hover(figure: go.Figure) -> None:
+    """Hover text drawn from protected numbers: a suppressed figure reads ``[c]``, not ``NaN``.
+
+    The charts' hover templates format ``customdata`` columns (``%{customdata[0]:,}``);
+    a suppressed value is NaN there, which Plotly shows as "NaN". Where a trace has
+    one, its referenced columns are formatted here (``[c]`` for NaN) and the template
+    shows the text as it is.
+    """
+    for trace in figure.data:
+        template = getattr(trace, "hovertemplate", None)
+        custom = getattr(trace, "customdata", None)
+        if not isinstance(template, str) or custom is None:
+            continue
+        fields = {int(m.group(1)): m.group(2) or "" for m in _HOVER_CUSTOM.finditer(template)}
+        if not fields or any(spec not in _PY_FORMATS for spec in fields.values()):
+            continue
+        values = pd.DataFrame(list(custom))
+        numbers = values.apply(pd.to_numeric, errors="coerce")
+        if not any(numbers[i].isna().any() for i in fields if i in numbers.columns):
+            continue
+        text = values.astype(object)
+        for i, spec in fields.items():
+            if i in numbers.columns:
+                text[i] = [SUPPRESSED if pd.isna(v) else _PY_FORMATS[spec](float(v)) for v in numbers[i]]
+        trace.customdata = text.to_numpy(dtype=object)
+        trace.hovertemplate = _HOVER_CUSTOM.sub(lambda m: f"%{{customdata[{m.group(1)}]}}", template)
 
 
 def chart_with_table(
-    fig: go.Figure,
-    table: pd.DataFrame,
+    fig: ChartSource,
+    table: pd.DataFrame | Shown,
     *,
     key: str,
     filename: str,
+    kind: str | None = None,
     counts: Iterable[str] = (),
     rates: Iterable[str] = (),
     dates: Iterable[str] = (),
+    points: Iterable[str] = (),
     columns: Sequence[str] | None = None,
+    select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    labels: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> None:
     """Render a Plotly chart with the numbers behind it right under it.
 
     Parameters
     ----------
-    fig : plotly.graph_objects.Figure
-        A chart from :mod:`ete_metrics.charts` (already styled).
-    table : pandas.DataFrame
-        The tidy frame the chart was built from (raw numbers).
+    fig : plotly Figure or callable
+        A function drawing the chart (:mod:`ete_metrics.charts`) from a frame: it is
+        called with the numbers the audience may see (for stakeholders,
+        ``numeric_view`` of the protected frame, after ``select``). A ready Figure is
+        shown only to the internal audience.
+    table : pandas.DataFrame or Shown
+        The tidy frame the chart is built from (raw numbers), or a :class:`Shown`.
     key : str
         Unique key prefix for the chart and the download buttons.
     filename : str
         Download file name without extension.
-    counts, rates, dates : iterable of str
-        Columns shown as counts, percentages (one decimal) and UK dates.
+    kind : str, optional
+        The view (a key of :data:`ete_metrics.audience.VIEWS`); needed for stakeholders.
+    counts, rates, dates, points : iterable of str
+        Columns shown as counts, percentages (one decimal), UK dates and percentage
+        points (``+1.2 pp``, differences of rates).
     columns : sequence of str, optional
         Show (and download) only these columns, in this order.
+    select : callable, optional
+        Rows/columns shown in the table (and downloads), applied after protection; the
+        chart is drawn from the whole view.
+    labels : mapping of str to callable, optional
+        Readable values on screen only, as in :func:`table_with_downloads`.
     """
-    st.plotly_chart(fig, key=f"{key}_chart", config=PLOTLY_CONFIG)
+    view = _view(table, kind)
+    if view is None:
+        st.caption("This chart is not available in the stakeholder view.")
+        return
+    if callable(fig) and not isinstance(fig, go.Figure):
+        figure = fig(view.numbers)
+        if view.protected:
+            _tidy_labels(figure)
+            if view.table.isin([SUPPRESSED]).any().any():  # else a gap is just missing, not [c]
+                _tidy_hover(figure)
+    elif view.protected:
+        st.caption("This chart is not available in the stakeholder view.")
+        figure = None
+    else:
+        figure = fig
+    if figure is not None:
+        st.plotly_chart(figure, key=f"{key}_chart", config=PLOTLY_CONFIG)
     table_with_downloads(
-        table, key=key, filename=filename, counts=counts, rates=rates, dates=dates,
-        columns=columns,
+        view if select is None else view.select(select), key=key, filename=filename,
+        counts=counts, rates=rates, dates=dates, points=points, columns=columns, labels=labels,
     )
+
+
+#: The report formats offered: format -> (button label, extension, MIME type).
+REPORT_FORMATS: dict[str, tuple[str, str, str]] = {
+    "pptx": (
+        "Download deck (PowerPoint)",
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    "pdf": ("Download review pack (PDF)", "pdf", "application/pdf"),
+    "xlsx": (
+        "Download workbook (Excel)",
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
+
+
+def _build_report(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    as_of: Any,
+    audience: str,
+    regions: tuple[str, ...],
+    fmt: str,
+    pathways: tuple[str, ...] = (),
+    delivery_partners: tuple[str, ...] = (),
+    date_from: Any = None,
+    date_to: Any = None,
+) -> bytes:
+    """Build one report (called only when its download button is clicked)."""
+    from ete_metrics.report import build_report
+
+    return build_report(
+        participants, milestones, targets, as_of=as_of, audience=audience,
+        regions=list(regions) or None, fmt=fmt, pathways=list(pathways) or None,
+        delivery_partners=list(delivery_partners) or None, date_from=date_from, date_to=date_to,
+    )
+
+
+def report_downloads(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    key: str = "report",
+) -> None:
+    """Render the deck, review-pack and workbook download buttons for the current view.
+
+    Each file is built only when its button is clicked (``st.download_button`` with a
+    callable ``data``, Streamlit >= 1.44), from the sidebar's filters (as at, entry dates,
+    regions, pathways, delivery partners) and audience.
+
+    Parameters
+    ----------
+    participants, milestones, targets : pandas.DataFrame
+        The data left by the sidebar's region, pathway and partner filters.
+    key : str
+        Widget key prefix.
+    """
+    try:
+        from ete_metrics.report import build_report  # noqa: F401
+    except ImportError:
+        st.caption("Reports are not available in this installation.")
+        return
+    filters = current_filters()
+    stem = f"ete_outcomes_{filters.as_of.isoformat()}"
+    if filters.stakeholder:
+        stem += STAKEHOLDER_SUFFIX
+    for column, (fmt, (label, extension, mime)) in zip(
+        st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
+    ):
+        with column:
+            st.download_button(
+                label,
+                data=audited_export(
+                    functools.partial(
+                        _build_report, participants, milestones, targets, as_of=filters.as_of,
+                        audience=filters.audience, regions=filters.regions, fmt=fmt,
+                        pathways=filters.pathways, delivery_partners=filters.delivery_partners,
+                        date_from=filters.date_from, date_to=filters.date_to,
+                    ),
+                    f"{stem}.{extension}",
+                ),
+                file_name=f"{stem}.{extension}",
+                mime=mime,
+                key=f"{key}_{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
 
 
 def empty_state(message: str) -> None:
@@ -250,7 +629,8 @@ def user_errors(*, stop: bool = True) -> Iterator[None]:
     try:
         yield
     except EteError as exc:
-        st.error(str(exc), icon=":material/error:")
+        # The message may quote a file name or a cell value: shown as literal text.
+        st.error(markdown_literal(exc), icon=":material/error:")
         if stop:
             st.stop()
     except Exception as exc:  # noqa: BLE001 - the user must never see a traceback

@@ -11,6 +11,7 @@ link opens the same view. Query parameters (all optional; absent = the default):
 ``as_of``     ISO date, default the data's cut-off
 ``from``/``to`` ISO dates, the range of entry dates (inclusive)
 ``region``, ``pathway``, ``partner``  repeatable, e.g. ``?region=London&region=Wales``
+``audience``  ``stakeholder`` for the protected stakeholder view (default ``internal``)
 
 An empty ``regions``/``pathways``/``delivery_partners`` tuple means *no
 restriction* (everyone), which is the default.
@@ -25,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.auth import require_access
+from dashboard.escape import markdown_literal
 from ete_metrics import config
+from ete_metrics.audience import AUDIENCES, INTERNAL, STAKEHOLDER
 from ete_metrics.formatting import uk_date
 
 if TYPE_CHECKING:
@@ -42,6 +46,7 @@ TO_KEY = "filter_date_to"
 REGIONS_KEY = "filter_regions"
 PATHWAYS_KEY = "filter_pathways"
 PARTNERS_KEY = "filter_delivery_partners"
+AUDIENCE_KEY = "filter_audience"
 
 #: Query parameter names.
 QP_AS_OF = "as_of"
@@ -50,6 +55,11 @@ QP_TO = "to"
 QP_REGION = "region"
 QP_PATHWAY = "pathway"
 QP_PARTNER = "partner"
+QP_AUDIENCE = "audience"
+_ALL_QP = (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER, QP_AUDIENCE)
+
+#: Labels of the audience control.
+AUDIENCE_LABELS = {INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,9 @@ class Filters:
         Only participants who entered in this range (inclusive); ``None`` = open.
     regions, pathways, delivery_partners : tuple of str
         Restrict to these; an empty tuple means everyone.
+    audience : str
+        ``"internal"`` (default) or ``"stakeholder"``: every figure shown is then
+        protected by :func:`ete_metrics.audience.protect_view`.
     """
 
     as_of: date
@@ -72,27 +85,47 @@ class Filters:
     regions: tuple[str, ...] = ()
     pathways: tuple[str, ...] = ()
     delivery_partners: tuple[str, ...] = ()
+    audience: str = INTERNAL
+
+    @property
+    def stakeholder(self) -> bool:
+        """True in the stakeholder audience (protected figures only)."""
+        return self.audience == STAKEHOLDER
 
     def date_range(self) -> dict[str, Any]:
         """Return ``{"date_from": ..., "date_to": ...}`` to pass to a metric function."""
         return {"date_from": self.date_from, "date_to": self.date_to}
 
     def key(self) -> tuple[Any, ...]:
-        """Return a plain hashable tuple of the values (a cache key)."""
-        return astuple(self)
+        """Return a plain hashable tuple of the data filters (a cache key; not the audience).
+
+        The audience changes how figures are shown, not how they are computed, so
+        the metric cache is shared between audiences.
+        """
+        return astuple(self)[:-1]
 
     def describe(self) -> str:
-        """Return a one-line description of the view, for captions under headings."""
+        """Return a one-line description of the view, for captions under headings.
+
+        It is Markdown: names that come from the data (partners, regions) are escaped
+        (:func:`dashboard.escape.markdown_literal`) so they show as typed.
+        """
         parts = [f"Figures as at {uk_date(self.as_of)}"]
         if self.date_from or self.date_to:
             start = uk_date(self.date_from) if self.date_from else "the start"
             end = uk_date(self.date_to) if self.date_to else uk_date(self.as_of)
             parts.append(f"people who entered from {start} to {end}")
-        parts.append(", ".join(self.regions) if self.regions else "all regions")
+        parts.append(
+            ", ".join(markdown_literal(r) for r in self.regions) if self.regions else "all regions"
+        )
         if self.pathways:
-            parts.append("pathway: " + ", ".join(self.pathways))
+            parts.append("pathway: " + ", ".join(markdown_literal(p) for p in self.pathways))
         if self.delivery_partners:
-            parts.append("delivery partner: " + ", ".join(self.delivery_partners))
+            parts.append(
+                "delivery partner: " + ", ".join(markdown_literal(p) for p in self.delivery_partners)
+            )
+        if self.stakeholder:
+            parts.append("stakeholder view: rounded and suppressed figures")
         return " · ".join(parts)
 
 
@@ -159,12 +192,16 @@ def _initialise_from_url(data: ProgrammeData, options: dict[str, list[str]]) -> 
         (PARTNERS_KEY, QP_PARTNER, "delivery_partners"),
     ):
         st.session_state[key] = [v for v in _get_all(qp) if v in options[name]]
+    audience = st.query_params.get(QP_AUDIENCE)
+    st.session_state[AUDIENCE_KEY] = audience if audience in AUDIENCES else INTERNAL
     st.session_state[_INIT_KEY] = True
 
 
 def _reset() -> None:
     st.session_state.pop(_INIT_KEY, None)
-    for qp in (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER):
+    for qp in _ALL_QP:
+        if qp == QP_AUDIENCE:  # resetting the filters never drops the protection
+            continue
         if qp in st.query_params:
             del st.query_params[qp]
 
@@ -184,7 +221,9 @@ def _write_url(filters: Filters, cutoff: date | None) -> None:
         wanted[QP_PATHWAY] = list(filters.pathways)
     if filters.delivery_partners:
         wanted[QP_PARTNER] = list(filters.delivery_partners)
-    for qp in (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER):
+    if filters.audience != INTERNAL:
+        wanted[QP_AUDIENCE] = filters.audience
+    for qp in _ALL_QP:
         if qp in wanted:
             value = wanted[qp]
             current = _get_all(qp)
@@ -212,9 +251,23 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
     options, (earliest, cutoff) = _choices(data.version, data)
     if not st.session_state.get(_INIT_KEY):
         _initialise_from_url(data, options)
+    access = require_access()
+    forced = access.forced_audience  # stakeholders: the protected view, always
+    if forced is not None:
+        st.session_state[AUDIENCE_KEY] = forced
 
     with st.sidebar:
         st.header("Filters")
+        audience = st.radio(
+            "Audience",
+            list(AUDIENCES),
+            key=AUDIENCE_KEY,
+            format_func=AUDIENCE_LABELS.__getitem__,
+            disabled=forced is not None,
+            help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
+            "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
+            "participant-level data. Use it for anything shared outside the programme team.",
+        )
         as_of = st.date_input(
             "Figures as at",
             key=AS_OF_KEY,
@@ -253,9 +306,11 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
         as_of=as_of if isinstance(as_of, date) else cutoff,
         date_from=start,
         date_to=end,
-        regions=tuple(regions),
+        # Nothing chosen = everything the user may see (their regions, for targets and reports).
+        regions=tuple(regions) or (access.regions or ()),
         pathways=tuple(pathways),
         delivery_partners=tuple(partners),
+        audience=forced or (audience if audience in AUDIENCES else INTERNAL),
     )
     st.session_state[FILTERS_KEY] = filters
     _write_url(filters, data.cutoff)

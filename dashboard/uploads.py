@@ -57,9 +57,22 @@ class Validation:
         return self.extract is not None and self.problems.empty
 
 
+#: Longest file name kept (characters before the extension); the rest is cut.
+_MAX_NAME_CHARS = 100
+
+
 def _safe_name(name: str, role: str) -> str:
-    base = os.path.basename(str(name)) or role
-    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)
+    """The base name with anything but letters (any script), digits, ``. _ -`` and spaces
+    replaced by ``_``, cut to a length every file system accepts."""
+    base = os.path.basename(str(name).replace("\\", "/")) or role
+    safe = re.sub(r"[^\w. -]", "_", base)
+    stem, dot, suffix = safe.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = safe, ""
+    stem = stem[:_MAX_NAME_CHARS]
+    while len(stem.encode("utf-8")) > 200:  # file systems allow 255 bytes per name
+        stem = stem[:-1]
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def save_uploads(files: Mapping[str, tuple[str, bytes]], directory: str | Path) -> dict[str, Path]:
@@ -147,6 +160,13 @@ def validate_upload(
     -------
     Validation
         ``problems`` filled when rejected, else ``extract`` and ``warnings``.
+
+    Raises
+    ------
+    InputError
+        A file is over the size or row limit, or is an ``.xlsx`` that unpacks to far
+        more than its size (:mod:`ete_metrics.importer`); the message names the file
+        and the limit, and the page shows it.
     """
     known: frozenset[str] = frozenset()
     if engine is not None and not replace_all:

@@ -17,8 +17,12 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ete_metrics import db
+from ete_metrics.access import Access, read_access_file, restrict_frames
 from ete_metrics.activity import follow_up_list, monthly_activity
+from ete_metrics.audience import present_view, protect_view
 from ete_metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.comparison import compare_groups, funnel_limits
 from ete_metrics.demo import DemoProgramme, build_demo_database, generate_demo
@@ -47,6 +51,7 @@ from ete_metrics.importer import import_extract, read_extract
 from ete_metrics.intervals import wilson_interval
 from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
 from ete_metrics.quality import data_quality
+from ete_metrics.safe_export import neutralise_frame
 from ete_metrics.survival import kaplan_meier
 from ete_metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.time_to_outcome import time_to_outcome
@@ -54,6 +59,7 @@ from ete_metrics.time_to_outcome import time_to_outcome
 __all__ = [
     "STAKEHOLDER_NOTE",
     "SUPPRESSED",
+    "Access",
     "ConfigError",
     "DatabaseError",
     "DemoProgramme",
@@ -62,6 +68,7 @@ __all__ = [
     "InputError",
     "Problem",
     "build_demo_database",
+    "build_report",
     "cohort_curves",
     "compare_groups",
     "cumulative_incidence",
@@ -80,13 +87,19 @@ __all__ = [
     "kaplan_meier",
     "milestones_for",
     "monthly_activity",
+    "neutralise_frame",
     "numeric_view",
+    "present_view",
     "prisons",
     "protect_crosstab",
     "protect_rates",
     "protect_table",
+    "protect_view",
+    "read_access_file",
     "read_extract",
     "referral_funnel",
+    "restrict_frames",
+    "report_content",
     "round_to_base",
     "target_summary",
     "targets_vs_actual",
@@ -94,3 +107,21 @@ __all__ = [
     "training_providers",
     "wilson_interval",
 ]
+
+if TYPE_CHECKING:  # for type checkers; at run time see __getattr__ below
+    from ete_metrics.report import build_report, report_content
+
+#: Report builders, imported on first use: they bring in Plotly, python-pptx and
+#: reportlab, which plain metric work does not need.
+_LAZY = {"build_report": "ete_metrics.report", "report_content": "ete_metrics.report"}
+
+
+def __getattr__(name: str) -> object:
+    """Import the report API (:func:`build_report`, :func:`report_content`) on first use."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ete_metrics' has no attribute {name!r}")

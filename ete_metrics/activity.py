@@ -7,8 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ete_metrics.config import COHORT_COLUMNS
 from ete_metrics.errors import InputError
-from ete_metrics.funnel import NOT_RECORDED
+from ete_metrics.funnel import group_codes
 from ete_metrics.population import (
     AsOf,
     counted_milestones,
@@ -33,8 +34,9 @@ FOLLOW_UP_COLUMNS: tuple[str, ...] = (
 _MEASURES = ("entered", "training", "work")
 
 
-def _month_start(values: np.ndarray) -> np.ndarray:
-    return values.astype("datetime64[M]").astype("datetime64[ns]")
+def _month_number(values: np.ndarray) -> np.ndarray:
+    """Calendar months since January 1970 of ``datetime64`` values."""
+    return values.astype("datetime64[M]").astype(np.int64)
 
 
 def monthly_activity(
@@ -76,8 +78,9 @@ def monthly_activity(
     """
     keys = validate_by(by)
     stamp = to_timestamp(as_of)
+    needed = ["participant_id", "entry_date", *(k for k in keys if k not in COHORT_COLUMNS)]
     population = entered_population(
-        participants, as_of=stamp, date_from=date_from, date_to=date_to, by=keys
+        participants[needed], as_of=stamp, date_from=date_from, date_to=date_to
     )
     columns = [*keys, "month", "measure", "participants"]
     if population.empty:
@@ -88,53 +91,43 @@ def monthly_activity(
     counted = counted_milestones(
         population, milestones, as_of=stamp, kinds=("training_start", "job_start")
     )
-    groups = pd.DataFrame(
-        {key: population[key].astype(object).where(population[key].notna(), NOT_RECORDED) for key in keys},
-        index=population.index,
-    )
+    entry = population["entry_date"].to_numpy(dtype="datetime64[ns]")
+    # groups coded 0..G-1 in the order of their labels ("Not recorded" for missing values)
+    codes, groups = group_codes(population, np.arange(len(population)), entry.view(np.int64), keys)
     dates = {
-        "entered": population["entry_date"].to_numpy(dtype="datetime64[ns]"),
+        "entered": entry,
         "training": first_milestone_dates(counted, "training_start", len(population)),
         "work": first_milestone_dates(counted, "job_start", len(population)),
     }
-    parts = []
-    for measure in _MEASURES:
+    # Count per (group, month, measure) on integer month numbers.
+    entry_months = _month_number(entry)
+    last_month = int(_month_number(np.array([stamp.to_datetime64()]))[0])
+    base = int(entry_months.min())
+    n_months = last_month - base + 1
+    size = len(groups) * n_months * len(_MEASURES)
+    counts = np.zeros(size, dtype=np.int64)
+    for number, measure in enumerate(_MEASURES):
         reached = ~np.isnat(dates[measure])
-        part = groups.loc[reached].copy()
-        part["month"] = _month_start(dates[measure][reached])
-        part["measure"] = measure
-        parts.append(part)
-    events = pd.concat(parts, ignore_index=True)
-    counts = events.groupby([*keys, "month", "measure"]).size().rename("participants")
-
-    last_month = _month_start(np.array([stamp.to_datetime64()]))[0]
-    grids = []
-    first_entry = (
-        events.loc[events["measure"] == "entered"].groupby(keys)["month"].min()
-        if keys
-        else pd.Series([events.loc[events["measure"] == "entered", "month"].min()])
+        flat = (codes[reached] * n_months + _month_number(dates[measure][reached]) - base) * len(_MEASURES)
+        counts += np.bincount(flat + number, minlength=size)
+    # Every month from each group's first entry month to the month of as_of, each measure.
+    first = np.full(len(groups), last_month, dtype=np.int64)
+    np.minimum.at(first, codes, entry_months)
+    lengths = last_month - first + 1
+    group_of_row = np.repeat(np.arange(len(groups)), lengths)
+    month_of_row = first[group_of_row] + (
+        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     )
-    for label, first in first_entry.items():
-        months = pd.date_range(first, last_month, freq="MS").astype("datetime64[ns]")
-        grid = pd.DataFrame(
-            {
-                "month": np.repeat(months.to_numpy(), len(_MEASURES)),
-                "measure": np.tile(np.array(_MEASURES, dtype=object), len(months)),
-            }
-        )
-        values = label if isinstance(label, tuple) else (label,)
-        for key, value in zip(keys, values, strict=False):
-            grid[key] = value
-        grids.append(grid)
-    out = pd.concat(grids, ignore_index=True)[[*keys, "month", "measure"]]
-    out = out.merge(counts.reset_index(), on=[*keys, "month", "measure"], how="left")
-    out["participants"] = out["participants"].fillna(0).astype("int64")
-    out["measure"] = out["measure"].astype(object)
-    order = {m: i for i, m in enumerate(_MEASURES)}
-    out["_order"] = out["measure"].map(order)
-    out = out.sort_values([*keys, "month", "_order"], kind="stable").drop(columns="_order")
-    for key in keys:
-        out[key] = out[key].astype(object)
+    group_of_row = np.repeat(group_of_row, len(_MEASURES))
+    month_of_row = np.repeat(month_of_row, len(_MEASURES))
+    measure_of_row = np.tile(np.arange(len(_MEASURES)), len(month_of_row) // len(_MEASURES))
+    flat = (group_of_row * n_months + month_of_row - base) * len(_MEASURES) + measure_of_row
+    out = pd.DataFrame(
+        {key: pd.Series(groups[key].to_numpy(dtype=object)[group_of_row], dtype=object) for key in keys}
+    )
+    out["month"] = month_of_row.astype("datetime64[M]").astype("datetime64[ns]")
+    out["measure"] = pd.Series(np.array(_MEASURES, dtype=object)[measure_of_row], dtype=object)
+    out["participants"] = counts[flat]
     return out[columns].reset_index(drop=True)
 
 
@@ -174,7 +167,8 @@ def follow_up_list(
     if days is None or int(days) != days or days < 0:
         raise InputError("days must be a whole number of days, zero or more.")
     stamp = to_timestamp(as_of)
-    population = entered_population(participants, as_of=stamp)
+    columns = ["participant_id", "region", "delivery_partner", "entry_date", "exit_date"]
+    population = entered_population(participants[columns], as_of=stamp)
     counted = counted_milestones(
         population, milestones, as_of=stamp, kinds=("training_start", "job_start")
     )
@@ -183,13 +177,14 @@ def follow_up_list(
     reached[counted["row"].to_numpy(dtype="int64")] = True
     exit_dates = population["exit_date"]
     exited = (exit_dates.notna() & (exit_dates <= stamp)).to_numpy(dtype=bool)
-    keep = (waited > int(days)) & ~reached & ~exited
+    keep = np.flatnonzero((waited > int(days)) & ~reached & ~exited)
+    listed = population.iloc[keep]
     out = pd.DataFrame(
         {
-            "participant_id": population["participant_id"].to_numpy(dtype=object)[keep],
-            "region": population["region"].to_numpy(dtype=object)[keep],
-            "delivery_partner": population["delivery_partner"].to_numpy(dtype=object)[keep],
-            "entry_date": population["entry_date"].to_numpy(dtype="datetime64[ns]")[keep],
+            "participant_id": listed["participant_id"].to_numpy(dtype=object),
+            "region": listed["region"].to_numpy(dtype=object),
+            "delivery_partner": listed["delivery_partner"].to_numpy(dtype=object),
+            "entry_date": listed["entry_date"].to_numpy(dtype="datetime64[ns]"),
             "days_since_entry": waited[keep],
         }
     )

@@ -10,23 +10,45 @@ Commands
     Create the schema (idempotent).
 Metric commands are added by :func:`ete_metrics.cli_metrics.register`.
 
+Imports and report files are recorded in the audit trail (``audit_events``) as the
+local operator (``"local"``), or as ``--as-user EMAIL`` for a report limited to
+what that user of the access file may see.
+
 Exit codes: 0 success, 2 bad input or a problem the user can fix (the message
-says what), 1 an unexpected failure (a one-line apology, never a traceback).
+says what), 1 an unexpected failure (a one-line apology, never a traceback), 141
+when the reader of the output closed the pipe early (``| head``; nothing printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from ete_metrics import cli_metrics
+from ete_metrics import cli_metrics, config
 from ete_metrics.errors import EteError
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
 EXIT_BAD_INPUT = 2
+#: 128 + SIGPIPE, as a shell reports a command whose reader closed the pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device so the interpreter's final flush cannot fail."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. captured in tests)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, descriptor)
+    finally:
+        os.close(null)
 
 
 def _iso_date(value: str) -> date:
@@ -62,20 +84,38 @@ def _uk_date(value: date) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from ete_metrics.access import local_access
+    from ete_metrics.audit import record_import
     from ete_metrics.db import make_engine
     from ete_metrics.importer import import_extract
 
     engine = make_engine(args.db)
+    audit_problem = ""
     try:
-        result = import_extract(
-            engine,
-            args.participants,
-            args.milestones,
-            args.targets,
-            replace_all=args.replace_all,
-            extract_date=args.extract_date,
-            imported_at=datetime.now().replace(microsecond=0),
-        )
+        with config.command_line_limits():  # an operator's whole extract, not an upload
+            result = import_extract(
+                engine,
+                args.participants,
+                args.milestones,
+                args.targets,
+                replace_all=args.replace_all,
+                extract_date=args.extract_date,
+                imported_at=datetime.now().replace(microsecond=0),
+            )
+        files = {"participants": args.participants, "milestones": args.milestones}
+        if args.targets:
+            files["targets"] = args.targets
+        operator = local_access()
+        try:
+            record_import(
+                engine, occurred_at=datetime.now(UTC), actor=operator.email, role=operator.role,
+                import_id=result.import_id, files=files, replace_all=args.replace_all,
+                rows={"participants": result.participants, "milestones": result.milestones,
+                      "targets": result.targets},
+                source="command line",
+            )
+        except (EteError, OSError) as exc:
+            audit_problem = str(exc)
     finally:
         engine.dispose()
     mode = (
@@ -96,6 +136,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  {check}: {count:,}")
     else:
         print("No warnings.")
+    if audit_problem:
+        print(
+            f"Error: the import was written but could not be recorded in the audit trail: "
+            f"{audit_problem}",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
     return EXIT_OK
 
 
@@ -125,6 +172,107 @@ def _cmd_init_db(args: argparse.Namespace) -> int:
         engine.dispose()
     print("The database schema is ready.")
     return EXIT_OK
+
+
+def _writable_output(path: str) -> Path:
+    """The ``--out`` file, checked before any work is done (InputError when it cannot be written)."""
+    from ete_metrics.errors import InputError
+
+    out = Path(path).expanduser()
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise InputError(f"--out {path} is a folder: give a file name, e.g. {out / 'report'}.")
+    if not folder.is_dir():
+        raise InputError(f"Cannot write {path}: the folder {folder} does not exist. Create it or choose another --out.")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise InputError(f"Cannot write {path}: permission denied. Choose another --out file.")
+    return out
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ete_metrics import config
+    from ete_metrics.audit import export_filters, record_export
+    from ete_metrics.db import (
+        data_cutoff,
+        load_milestones,
+        load_participants,
+        load_targets,
+        make_engine,
+    )
+    from ete_metrics.errors import InputError
+    from ete_metrics.report import build_report
+
+    out = _writable_output(args.out)  # before any work: a bad path fails at once
+    access = cli_metrics.user_access(args)  # a stakeholder user gets the stakeholder audience
+    spelling = {r.casefold(): r for r in config.regions()}
+    requested = [spelling.get(r.strip().casefold(), r) for r in args.region] if args.region else None
+    regions = access.check_regions(requested)  # a region outside --as-user: refused
+    engine = make_engine(args.db)
+    try:
+        participants = load_participants(engine, regions=access.regions)
+        milestones = load_milestones(engine, regions=access.regions)
+        targets = load_targets(engine, regions=access.regions)
+        as_of = args.as_of or data_cutoff(engine)
+        if participants.empty or as_of is None:
+            raise InputError(
+                "The database holds no participants, so there is nothing to report: "
+                "import an extract first (python -m ete_metrics import ...) or build the demo "
+                "(python -m ete_metrics demo)."
+            )
+        content = build_report(
+            participants, milestones, targets, as_of=as_of, audience=args.audience,
+            regions=regions or None, fmt=args.format,
+        )
+        temporary = out.with_name(f".{out.name}.partial")
+        try:
+            temporary.write_bytes(content)
+            temporary.replace(out)  # never a half-written file under the real name
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise InputError(f"Could not write {out}: {exc.strerror}. Choose another --out file.") from None
+        audit_problem = ""
+        try:
+            record_export(
+                engine, occurred_at=datetime.now(UTC), access=access, file_name=out.name,
+                content=content, source="command line",
+                filters=export_filters(access, as_of=as_of, regions=regions, audience=args.audience,
+                                       format=args.format),
+            )
+        except (EteError, OSError) as exc:
+            audit_problem = str(exc)
+    finally:
+        engine.dispose()
+    print(f"Wrote the {args.audience} {args.format} report as at {_uk_date(as_of)} to {out} ({len(content):,} bytes).")
+    if audit_problem:
+        print(f"Error: the report was written but could not be recorded in the audit trail: {audit_problem}",
+              file=sys.stderr)
+        return EXIT_UNEXPECTED
+    return EXIT_OK
+
+
+def _add_report(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p_report = subparsers.add_parser(
+        "report",
+        help="write a stakeholder deck (pptx), contract review pack (pdf) or workbook (xlsx)",
+        description="Write a presentation, contract review pack or workbook of the programme's figures.",
+    )
+    p_report.add_argument("--format", required=True, choices=("pptx", "pdf", "xlsx"), help="file format")
+    p_report.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    p_report.add_argument(
+        "--audience", choices=("internal", "stakeholder"), default="internal",
+        help="stakeholder: disclosure-controlled figures (default: internal)",
+    )
+    p_report.add_argument(
+        "--region", action="extend", nargs="+", default=None, metavar="R",
+        help="only this region (repeat for several; default all regions)",
+    )
+    p_report.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+        help="the date the figures are as at (default: the data's cut-off)",
+    )
+    cli_metrics.add_as_user(p_report)
+    _add_db(p_report)
+    p_report.set_defaults(func=_cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.set_defaults(func=_cmd_init_db)
 
     cli_metrics.register(subparsers)
+    _add_report(subparsers)
     return parser
 
 
@@ -225,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; nothing more was done.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped early (``... --format csv | head``): not a fault
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         print(
             f"Sorry, something unexpected went wrong ({type(exc).__name__}: "

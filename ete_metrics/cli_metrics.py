@@ -1,13 +1,27 @@
 """Metric subcommands of ``python -m ete_metrics``.
 
-``funnel``, ``compare``, ``targets``, ``cohorts``, ``time-to-outcome`` and ``partners``
-each read the database given by ``--db`` (default ``ETE_DATABASE_URL``, else
-``data/ete.db``), compute one metric as at ``--as-of`` (default: the latest date in
+``funnel``, ``compare``, ``targets``, ``cohorts`` (cohort curves, or with ``--incidence``
+the Kaplan–Meier cumulative incidence), ``time-to-outcome`` and ``partners`` each read
+the database given by ``--db`` (default ``ETE_DATABASE_URL``, else ``data/ete.db``), compute one metric as at ``--as-of`` (default: the latest date in
 the data) and print it with ``--format table`` (readable: UK dates, thousands
 separators, percentages to one decimal place), ``csv`` (plain CSV on stdout and nothing
 else, ISO dates, rates as fractions) or ``json`` (a list of records, ISO dates).
 Problems the user can fix raise :class:`ete_metrics.errors.EteError`, which the CLI
 prints as a message.
+
+Every subcommand takes ``--audience internal|stakeholder`` (default internal). With
+``stakeholder`` the output is protected by :func:`ete_metrics.audience.protect_view`
+(counts 1-4 suppressed as ``[c]`` with secondary suppression, other counts rounded to
+the nearest 5, rates blank for groups under 10, no participant-level columns). The
+table format prints :data:`~ete_metrics.disclosure.STAKEHOLDER_NOTE` under the title;
+CSV and JSON stay machine-readable and the note goes to standard error. CSV text cells
+are neutralised against spreadsheet formula injection
+(:func:`ete_metrics.safe_export.neutralise_frame`).
+
+The commands run as the local operator, who sees everything. ``--as-user EMAIL``
+runs one as that user of the access file (:mod:`ete_metrics.access`): only their
+regions are read from the database, and a stakeholder always gets the stakeholder
+audience.
 """
 
 from __future__ import annotations
@@ -23,7 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ete_metrics.access import Access
+from ete_metrics.audience import AUDIENCES, INTERNAL, present_view
+from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED
 from ete_metrics.errors import InputError
+from ete_metrics.safe_export import neutralise_frame
 
 FORMATS = ("table", "csv", "json")
 
@@ -76,6 +94,33 @@ def _common(parser: argparse.ArgumentParser, *, dates: bool = True) -> None:
                             metavar="YYYY-MM-DD", help="last entry date to include")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="output format (default: table)")
+    parser.add_argument("--audience", choices=AUDIENCES, default=INTERNAL,
+                        help="stakeholder: counts rounded to 5, counts below 5 suppressed ([c]), "
+                        "no rates for groups under 10 (default: internal)")
+    add_as_user(parser)
+
+
+def add_as_user(parser: argparse.ArgumentParser) -> None:
+    """Add ``--as-user EMAIL`` (limit the command to what that user may see)."""
+    parser.add_argument(
+        "--as-user", dest="as_user", default=None, metavar="EMAIL",
+        help="run as this user of the access file (ETE_ACCESS_FILE, default access.toml): "
+        "only their regions, and the stakeholder audience for stakeholders",
+    )
+
+
+def user_access(args: argparse.Namespace) -> Access:
+    """The access a command runs with: ``--as-user``'s, else the local operator's (everything).
+
+    A stakeholder's ``args.audience`` is set to ``stakeholder`` whatever was asked.
+    """
+    from ete_metrics.access import access_for, local_access
+
+    email = getattr(args, "as_user", None)
+    access = access_for(email) if email else local_access()
+    if hasattr(args, "audience"):
+        args.audience = access.audience(args.audience)
+    return access
 
 
 def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
@@ -87,11 +132,12 @@ def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
         make_engine,
     )
 
+    regions = user_access(args).regions  # only what --as-user may see
     engine = make_engine(args.db)
     try:
-        participants = load_participants(engine)
-        milestones = load_milestones(engine)
-        target_frame = load_targets(engine) if targets else None
+        participants = load_participants(engine, regions=regions)
+        milestones = load_milestones(engine, regions=regions)
+        target_frame = load_targets(engine, regions=regions) if targets else None
         as_of = args.as_of
         if as_of is None:
             as_of = data_cutoff(engine)
@@ -133,6 +179,7 @@ def emit(
     dates: Sequence[str] = (),
     title: str = "",
     out: Any = None,
+    note: str | None = None,
 ) -> None:
     """Print a metric frame as a table, CSV or JSON records.
 
@@ -150,12 +197,17 @@ def emit(
         A heading for the table (not printed for csv or json).
     out : file-like, optional
         Where to print (default ``sys.stdout``).
+    note : str, optional
+        A note on the figures (the stakeholder note): printed under the title of a table,
+        to standard error for csv and json (which stay machine-readable).
     """
     stream = out if out is not None else sys.stdout
+    if note and fmt != "table":
+        sys.stderr.write(note + "\n")
     present = set(frame.columns)
     date_columns = [c for c in dates if c in present]
     if fmt == "csv":
-        copy = frame.copy()
+        copy = neutralise_frame(frame)
         for column in date_columns:
             copy[column] = pd.to_datetime(copy[column]).dt.strftime("%Y-%m-%d")
         copy.to_csv(stream, index=False, lineterminator="\n")
@@ -171,6 +223,8 @@ def emit(
 
     if title:
         stream.write(title + "\n")
+    if note:
+        stream.write(note + "\n")
     if frame.empty:
         stream.write("No participants match: nothing to show.\n")
         return
@@ -180,7 +234,20 @@ def emit(
         rates=[c for c in rates if c in present],
         dates=date_columns,
     )
+    for j in range(frame.shape[1]):  # show suppressed cells as [c], not blank
+        marked = frame.iloc[:, j].map(lambda v: isinstance(v, str) and v == SUPPRESSED)
+        if marked.any():
+            cells = shown.iloc[:, j].astype(object)
+            cells[marked.to_numpy(dtype=bool)] = SUPPRESSED
+            shown.isetitem(j, cells.to_numpy(dtype=object))
     stream.write(shown.to_string(index=False) + "\n")
+
+
+def _emit(args: argparse.Namespace, frame: pd.DataFrame, kind: str, **kwargs: Any) -> None:
+    """Protect ``frame`` for ``--audience`` (view ``kind``) and print it with :func:`emit`."""
+    stakeholder = args.audience != INTERNAL
+    emit(present_view(frame, kind, args.audience), args.format,
+         note=STAKEHOLDER_NOTE if stakeholder else None, **kwargs)
 
 
 def _uk(value: date) -> str:
@@ -206,8 +273,8 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
         frame = referral_funnel(data.participants, data.milestones, **options)
     else:
         frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
-    emit(frame, args.format, counts=["participants"], rates=_FUNNEL_RATES,
-         title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
+    _emit(args, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+          title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
     return 0
 
 
@@ -219,7 +286,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         data.participants, data.milestones, as_of=data.as_of, by=args.by, step=args.step,
         window_days=args.window_days, date_from=args.date_from, date_to=args.date_to,
     )
-    emit(frame, args.format, counts=["entered", "participants"],
+    _emit(args, frame, "compare", counts=["entered", "participants"],
          rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
          title=f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}")
     return 0
@@ -230,18 +297,18 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
     data = _load(args, targets=True)
     assert data.targets is not None
-    regions = args.region or None
+    regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
     if args.summary:
         frame = target_summary(data.participants, data.milestones, data.targets,
                                as_of=data.as_of, regions=regions)
-        emit(frame, args.format,
-             counts=["actual_to_date", "target_to_date", "contract_target"],
+        _emit(args, frame, "target_summary",
+             counts=["actual_to_date", "target_to_date", "contract_target", "projected_at_end"],
              rates=["percent_achieved", "projected_percent"],
              title=f"Targets to date as at {_uk(data.as_of)}")
     else:
         frame = targets_vs_actual(data.participants, data.milestones, data.targets,
                                   as_of=data.as_of, period=args.period, regions=regions)
-        emit(frame, args.format,
+        _emit(args, frame, "targets",
              counts=["target", "actual", "cumulative_target", "cumulative_actual"],
              rates=["percent_achieved"], dates=["period_start"],
              title=f"Targets by {args.period} as at {_uk(data.as_of)}")
@@ -249,13 +316,24 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 
 def _cmd_cohorts(args: argparse.Namespace) -> int:
-    from ete_metrics.cohorts import cohort_curves
+    from ete_metrics.cohorts import cohort_curves, cumulative_incidence
 
     data = _load(args)
+    if args.incidence:
+        frame = cumulative_incidence(data.participants, data.milestones, as_of=data.as_of,
+                                     outcome=args.outcome, by=args.by or (),
+                                     date_from=args.date_from, date_to=args.date_to)
+        _emit(args, frame, "incidence", counts=["at_risk", "events"],
+              rates=["cumulative_incidence", "ci_low", "ci_high"],
+              title=f"Cumulative incidence of {args.outcome} by days since entry "
+              f"(1 - Kaplan–Meier, 95% interval), as at {_uk(data.as_of)}")
+        return 0
+    if args.by:
+        raise InputError("--by applies to --incidence; cohort curves are grouped by --cohort.")
     frame = cohort_curves(data.participants, data.milestones, as_of=data.as_of,
                           cohort=args.cohort, outcome=args.outcome,
                           date_from=args.date_from, date_to=args.date_to)
-    emit(frame, args.format, counts=["cohort_size", "participants"], rates=["cumulative_rate"],
+    _emit(args, frame, "cohort_curves", counts=["cohort_size", "participants"], rates=["cumulative_rate"],
          title=f"Into {args.outcome} by months since entry, as at {_uk(data.as_of)}")
     return 0
 
@@ -266,7 +344,8 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
     data = _load(args)
     frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
                             by=args.by or (), date_from=args.date_from, date_to=args.date_to)
-    emit(frame, args.format, counts=["entered", "reached"],
+    _emit(args, frame, "time_to_outcome",
+         counts=["entered", "reached", "median_days", "q1_days", "q3_days"],
          title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
     return 0
 
@@ -282,20 +361,21 @@ def _cmd_partners(args: argparse.Namespace) -> int:
             partners.delivery_partners if args.kind == "delivery" else partners.prisons
         )
         frame = function(data.participants, data.milestones, window_days=args.window_days, **common)
-        emit(frame, args.format, counts=["participants"], rates=_FUNNEL_RATES,
-             title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
+        _emit(args, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+              title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
         return 0
     if args.window_days is not None:
         raise InputError(f"--window-days applies to --kind delivery or prisons, not {args.kind}.")
     if args.kind == "training":
         frame = partners.training_providers(data.participants, data.milestones, **common)
-        emit(frame, args.format,
-             counts=["training_starts", "training_completed", "work_after_training"],
+        _emit(args, frame, "training_providers",
+             counts=["training_starts", "training_completed", "work_after_training",
+                     "median_days_to_work"],
              rates=["completion_rate", "work_rate"],
              title=f"Training providers as at {_uk(data.as_of)}")
     else:
         frame = partners.employers(data.participants, data.milestones, **common)
-        emit(frame, args.format, counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
+        _emit(args, frame, "employers", counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
              title=f"Employers as at {_uk(data.as_of)}")
     return 0
 
@@ -347,6 +427,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _common(p)
     p.add_argument("--cohort", choices=("entry_month", "entry_quarter"), default="entry_quarter")
     p.add_argument("--outcome", choices=("training", "work"), default="work")
+    p.add_argument("--incidence", action="store_true",
+                   help="the Kaplan-Meier cumulative incidence by days since entry across all "
+                   "cohorts, with its 95%% interval, instead of the cohort curves")
+    p.add_argument("--by", nargs="+", default=None, metavar="COL",
+                   help="with --incidence: group by these columns (region, pathway, ...)")
     p.set_defaults(func=_cmd_cohorts)
 
     p = subparsers.add_parser("time-to-outcome", help="median days from entry to training and work")

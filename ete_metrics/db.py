@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, bindparam, event, text
 from sqlalchemy.engine import URL, make_url
@@ -29,8 +30,10 @@ from ete_metrics.schema import (
 )
 
 __all__ = [
+    "AUDIT_ACTIONS",
     "create_schema",
     "data_cutoff",
+    "load_audit",
     "load_import_warnings",
     "load_imports",
     "load_milestones",
@@ -38,6 +41,7 @@ __all__ = [
     "load_targets",
     "make_engine",
     "participant_ids",
+    "record_audit",
     "save_extract",
 ]
 
@@ -215,26 +219,110 @@ def _to_dates(values: pd.Series | list[Any]) -> pd.Series:
     return pd.to_datetime(series).astype("datetime64[ns]")
 
 
+#: Rows fetched from the database at a time while loading (bounds the Python objects alive).
+_FETCH_ROWS = 50_000
+
+
+def _arrow_dates(chunks: list[pa.Array]) -> pd.Series | None:
+    """ISO date strings or ``date`` objects as ``datetime64[ns]``; None when not plain dates."""
+    converted = []
+    try:
+        for chunk in chunks:
+            if pa.types.is_null(chunk.type):
+                converted.append(pa.nulls(len(chunk), pa.date32()))
+            elif pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+                converted.append(chunk.cast(pa.date32()))  # strict YYYY-MM-DD, else fall back
+            elif pa.types.is_date32(chunk.type):
+                converted.append(chunk)
+            else:
+                return None
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    values = pa.chunked_array(converted, type=pa.date32())
+    days = values.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(days, dtype="datetime64[ns]")
+
+
+def _column_chunk(values: tuple[Any, ...], kind: str) -> pa.Array | list[Any]:
+    if kind == "text":
+        return pa.array(values, type=pa.string())
+    if kind == "date":
+        try:
+            return pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError):
+            return list(values)
+    return list(values)
+
+
+def _categorical(arrow: pa.ChunkedArray) -> pd.Series:
+    """Strings as a categorical with sorted categories, like ``astype("category")``, quicker.
+
+    Arrow encodes the values against their few distinct words; the codes are then
+    renumbered in the words' sorted order (missing values get code -1).
+    """
+    encoded = arrow.combine_chunks().dictionary_encode()
+    words = encoded.dictionary.to_pylist()
+    order = sorted(range(len(words)), key=words.__getitem__)
+    rank = np.full(len(words) + 1, -1, dtype=np.int64)  # the last slot: missing
+    rank[order] = np.arange(len(words))
+    codes = rank[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)]
+    dtype = pd.CategoricalDtype(pd.Index([words[i] for i in order], dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+
+
 def _read(
     engine: Engine,
     sql: str,
     columns: Sequence[str],
     date_columns: Sequence[str],
     regions: Sequence[str] | None,
+    text_columns: Sequence[str] = (),
+    category_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
+    """Run a query and build the frame column by column, a chunk of rows at a time.
+
+    Text columns become Arrow-backed strings (pandas' ``str`` dtype: a few bytes a
+    value instead of a Python object each) and ISO dates are parsed by Arrow, so a
+    million participants load without holding every row as Python tuples at once.
+    Text columns also in ``category_columns`` (few distinct values: regions,
+    partners, milestone types...) become categoricals, one small integer code a row.
+    """
     statement = text(sql)
     params: dict[str, Any] = {}
     if regions is not None:
         statement = statement.bindparams(bindparam("regions", expanding=True))
         params["regions"] = list(regions)
+    kinds = {
+        column: "date" if column in date_columns else "text" if column in text_columns else "other"
+        for column in columns
+    }
+    parts: dict[str, list[Any]] = {column: [] for column in columns}
     with engine.connect() as connection:
-        rows = connection.execute(statement, params).all()
-    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        result = connection.execution_options(yield_per=_FETCH_ROWS).execute(statement, params)
+        for rows in result.partitions(_FETCH_ROWS):
+            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                parts[column].append(_column_chunk(values, kinds[column]))
     data: dict[str, Any] = {}
-    for column, values in zip(columns, by_column, strict=True):
-        data[column] = (
-            _to_dates(list(values)) if column in date_columns else pd.Series(values, dtype=object)
-        )
+    for column in columns:
+        chunks = parts.pop(column)
+        kind = kinds[column]
+        if kind == "text":
+            arrow = pa.chunked_array(chunks, type=pa.string())
+            if column in category_columns:
+                data[column] = _categorical(arrow)
+            else:
+                data[column] = pd.Series(arrow.to_pandas(), dtype="str")
+            continue
+        if kind == "date":
+            if all(isinstance(chunk, pa.Array) for chunk in chunks):
+                dates = _arrow_dates(chunks)
+                if dates is not None:
+                    data[column] = dates
+                    continue
+            flat = [v for chunk in chunks for v in (chunk.to_pylist() if isinstance(chunk, pa.Array) else chunk)]
+            data[column] = _to_dates(flat)
+            continue
+        data[column] = pd.Series([v for chunk in chunks for v in chunk], dtype=object)
     return pd.DataFrame(data, columns=list(columns))
 
 
@@ -266,6 +354,9 @@ def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> p
     -------
     pandas.DataFrame
         The :func:`ete_metrics.frames.conform_participants` format, ordered by ``participant_id``.
+        ``participant_id`` is text (``str``); the other text columns (region, pathway,
+        partner, characteristics...) are categoricals with sorted categories, which
+        every metric treats as text but which take a few bytes a row and group quickly.
     """
     columns = frames.PARTICIPANT_COLUMNS
     sql = f"SELECT {', '.join(columns)} FROM participants"
@@ -273,7 +364,13 @@ def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> p
         sql += " WHERE region IN :regions"
     sql += " ORDER BY participant_id"
     try:
-        frame = _read(engine, sql, columns, frames.PARTICIPANT_DATE_COLUMNS, regions)
+        frame = _read(
+            engine, sql, columns, frames.PARTICIPANT_DATE_COLUMNS, regions,
+            text_columns=[c for c in columns if c not in frames.PARTICIPANT_DATE_COLUMNS],
+            category_columns=[
+                c for c in columns if c not in ("participant_id", *frames.PARTICIPANT_DATE_COLUMNS)
+            ],
+        )
     except SQLAlchemyError as exc:
         raise _wrap("load participants", exc) from None
     return frames.conform_participants(frame)
@@ -293,7 +390,8 @@ def load_milestones(engine: Engine, regions: Sequence[str] | None = None) -> pd.
     -------
     pandas.DataFrame
         The :func:`ete_metrics.frames.conform_milestones` format, ordered by
-        ``participant_id``, ``date``, ``milestone``.
+        ``participant_id``, ``date``, ``milestone``; ``milestone`` and ``partner`` are
+        categoricals (sorted categories), ``participant_id`` text.
     """
     columns = frames.MILESTONE_COLUMNS
     selected = ", ".join(f"m.{c}" for c in columns)
@@ -307,7 +405,11 @@ def load_milestones(engine: Engine, regions: Sequence[str] | None = None) -> pd.
         )
     sql += " ORDER BY m.participant_id, m.date, m.milestone, m.id"
     try:
-        frame = _read(engine, sql, columns, frames.MILESTONE_DATE_COLUMNS, regions)
+        frame = _read(
+            engine, sql, columns, frames.MILESTONE_DATE_COLUMNS, regions,
+            text_columns=[c for c in columns if c not in frames.MILESTONE_DATE_COLUMNS],
+            category_columns=["milestone", "partner"],
+        )
     except SQLAlchemyError as exc:
         raise _wrap("load milestones", exc) from None
     return frames.conform_milestones(frame)
@@ -701,3 +803,164 @@ def participant_count(engine: Engine) -> int:
             return _count(connection, "participants")
     except SQLAlchemyError as exc:
         raise _wrap("count participants", exc) from None
+
+
+# ---------------------------------------------------------------------------
+# The audit trail
+# ---------------------------------------------------------------------------
+
+#: The actions recorded in ``audit_events``.
+AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export")
+#: Columns of :func:`load_audit`'s frame.
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",
+)
+
+
+def _audit_json(value: Any) -> Any:
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def record_audit(
+    engine: Engine,
+    *,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    role: str | None = None,
+    detail: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    file_sha256: str | None = None,
+) -> int:
+    """Record one audited action (a sign-in, an import or an export).
+
+    The ``audit_events`` table is created when missing (an older database).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    occurred_at : datetime.datetime
+        When it happened (the caller reads the clock). A time with a time zone is
+        converted to UTC; a naive time is taken to be UTC already.
+    actor : str
+        Who: the signed-in email, or ``"local"`` for the local operator.
+    action : str
+        One of :data:`AUDIT_ACTIONS`.
+    role : str, optional
+        The actor's role at the time.
+    detail : str, optional
+        What: the file name, the import id, the page...
+    filters : mapping, optional
+        The view's filters and scope, stored as JSON text (dates as ISO strings).
+    file_sha256 : str, optional
+        SHA-256 (64 hex digits) of the file imported or exported.
+
+    Returns
+    -------
+    int
+        The id of the new ``audit_events`` row.
+
+    Raises
+    ------
+    InputError
+        Unknown action, empty actor or a malformed SHA-256.
+    DatabaseError
+        The row could not be written.
+    """
+    import json
+    import re
+
+    from ete_metrics.errors import InputError
+    from ete_metrics.schema import audit_events_table
+
+    if action not in AUDIT_ACTIONS:
+        raise InputError(f"Unknown audit action {action!r}: use one of {', '.join(AUDIT_ACTIONS)}.")
+    if not str(actor or "").strip():
+        raise InputError("An audit event needs an actor (an email, or 'local').")
+    if file_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", file_sha256):
+        raise InputError(f"{file_sha256!r} is not a SHA-256 (64 lower-case hex digits).")
+    stamp = pd.Timestamp(occurred_at)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    values = {
+        "occurred_at": stamp.to_pydatetime(),
+        "actor": str(actor).strip(),
+        "role": role,
+        "action": action,
+        "detail": detail,
+        "filters": None
+        if filters is None
+        else json.dumps(dict(filters), sort_keys=True, default=_audit_json),
+        "file_sha256": file_sha256,
+    }
+    try:
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
+    except SQLAlchemyError as exc:
+        raise _wrap("record the audit event", exc) from None
+    assert key is not None
+    return int(key[0])
+
+
+def load_audit(
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    actions: Sequence[str] | None = None,
+    actor: str | None = None,
+) -> pd.DataFrame:
+    """Load the audit trail, newest first.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    limit : int, optional
+        At most this many events (the newest).
+    actions : sequence of str, optional
+        Only these actions.
+    actor : str, optional
+        Only this actor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`AUDIT_COLUMNS`; ``occurred_at`` is ``datetime64[ns]`` in UTC
+        (without a time zone), the text columns hold ``str`` or ``None``. Empty when
+        nothing is recorded (or the table does not exist yet).
+    """
+    from ete_metrics.schema import audit_events_table
+
+    table = audit_events_table
+    if not sa.inspect(engine).has_table(table.name):
+        frame = pd.DataFrame({column: [] for column in AUDIT_COLUMNS}, dtype=object)
+        frame["occurred_at"] = frame["occurred_at"].astype("datetime64[ns]")
+        frame["id"] = frame["id"].astype("int64")
+        return frame
+    query = sa.select(*[table.c[c] for c in AUDIT_COLUMNS]).order_by(
+        table.c.occurred_at.desc(), table.c.id.desc()
+    )
+    if actions is not None:
+        query = query.where(table.c.action.in_(list(actions)))
+    if actor is not None:
+        query = query.where(table.c.actor == actor)
+    if limit is not None:
+        query = query.limit(int(limit))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load the audit trail", exc) from None
+    # Text columns stay Python objects: ``None`` where nothing was recorded.
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS), dtype=object)
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    return frame

@@ -1,7 +1,9 @@
 """A deterministic synthetic ETE programme for demonstrations and tests.
 
-Every person and organisation here is fictional, except the prisons, which are
-public institutions named for realism. Participant ids are pseudonymous
+Every person and organisation here is fictional, the prisons included (they
+are named like real establishments, ``HMP ...``, but none of them exists, so no
+synthetic figure can be read as a claim about a real prison or provider).
+Participant ids are pseudonymous
 (``"P"`` + 7 digits drawn from a shuffled sequence, unrelated to entry order).
 
 The generator is a vectorised stochastic model driven by one
@@ -105,34 +107,34 @@ CUSTODY_SHARES: dict[str, float] = {
     "Wales": 0.29,
 }
 
-#: Prisons releasing custody-pathway participants, per region, with shares.
+#: Fictional prisons releasing custody-pathway participants, per region, with shares.
 PRISONS: dict[str, dict[str, float]] = {
     "London": {
-        "HMP Pentonville": 0.24,
-        "HMP Wandsworth": 0.24,
-        "HMP Thameside": 0.20,
-        "HMP Brixton": 0.14,
-        "HMP Wormwood Scrubs": 0.18,
+        "HMP Fleetbank": 0.24,
+        "HMP Ravenscourt": 0.24,
+        "HMP Southmere": 0.20,
+        "HMP Eastbrook": 0.14,
+        "HMP Northgate Green": 0.18,
     },
     "North West": {
-        "HMP Liverpool": 0.24,
-        "HMP Altcourse": 0.22,
-        "HMP Risley": 0.16,
-        "HMP Manchester": 0.18,
-        "HMP Forest Bank": 0.20,
+        "HMP Merseyview": 0.24,
+        "HMP Irwell Bank": 0.22,
+        "HMP Pendle Moor": 0.16,
+        "HMP Ribblesdale": 0.18,
+        "HMP Wirral Point": 0.20,
     },
     "West Midlands": {
-        "HMP Birmingham": 0.34,
-        "HMP Oakwood": 0.28,
-        "HMP Hewell": 0.24,
-        "HMP Featherstone": 0.14,
+        "HMP Tamebridge": 0.34,
+        "HMP Severn Fields": 0.28,
+        "HMP Cannock Heath": 0.24,
+        "HMP Arden Vale": 0.14,
     },
     "Wales": {
-        "HMP Berwyn": 0.30,
-        "HMP Cardiff": 0.28,
-        "HMP Parc": 0.30,
-        "HMP Swansea": 0.08,
-        "HMP Usk": 0.04,
+        "HMP Clwyd Moor": 0.30,
+        "HMP Taff Vale": 0.28,
+        "HMP Ogmore": 0.30,
+        "HMP Tawe": 0.08,
+        "HMP Wye Valley": 0.04,
     },
 }
 

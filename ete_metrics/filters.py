@@ -21,6 +21,33 @@ def _restrict(mask: np.ndarray, values: pd.Series, allowed: Iterable[str] | None
     return mask & values.isin(wanted).to_numpy(dtype=bool)
 
 
+def participant_mask(
+    participants: pd.DataFrame,
+    *,
+    regions: Iterable[str] | None = None,
+    pathways: Iterable[str] | None = None,
+    delivery_partners: Iterable[str] | None = None,
+) -> np.ndarray:
+    """Which participants :func:`filter_participants` keeps, as a boolean array.
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        Participants in the import format.
+    regions, pathways, delivery_partners : iterable of str, optional
+        As in :func:`filter_participants`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per row of ``participants``, True where the row is kept.
+    """
+    mask = np.ones(len(participants), dtype=bool)
+    mask = _restrict(mask, participants["region"], regions)
+    mask = _restrict(mask, participants["pathway"], pathways)
+    return _restrict(mask, participants["delivery_partner"], delivery_partners)
+
+
 def filter_participants(
     participants: pd.DataFrame,
     *,
@@ -44,10 +71,9 @@ def filter_participants(
     pandas.DataFrame
         A new frame (index reset) with the same columns.
     """
-    mask = np.ones(len(participants), dtype=bool)
-    mask = _restrict(mask, participants["region"], regions)
-    mask = _restrict(mask, participants["pathway"], pathways)
-    mask = _restrict(mask, participants["delivery_partner"], delivery_partners)
+    mask = participant_mask(
+        participants, regions=regions, pathways=pathways, delivery_partners=delivery_partners
+    )
     return participants.loc[mask].reset_index(drop=True)
 
 

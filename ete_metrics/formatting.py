@@ -144,41 +144,68 @@ def humanise(name: str) -> str:
     return " ".join(out)
 
 
+# The column formatters work on NumPy arrays and format each value with one f-string:
+# the tables behind charts are small, and a chain of pandas operations per column cost
+# more than the formatting itself.
+
+
+def _finite_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The values as float64 (non-numbers coerced to NaN) and a mask of the finite ones."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":  # plain NumPy numbers
+        numbers = values.to_numpy(dtype="float64")
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+    return numbers, np.isfinite(numbers)
+
+
 def _format_counts(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    missing = numbers.isna() | ~_isfinite(numbers)
-    text = numbers.where(~missing, 0).round().astype("int64").map("{:,}".format).astype(object)
-    return text.where(~missing, "")
+    numbers, finite = _finite_numbers(values)
+    rounded = np.round(np.where(finite, numbers, 0)).astype("int64")
+    text = [f"{n:,}" if ok else "" for n, ok in zip(rounded.tolist(), finite.tolist(), strict=True)]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _format_rates(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64") * 100
-    missing = numbers.isna() | ~_isfinite(numbers)
-    text = numbers.where(~missing, 0).map("{:,.1f}%".format).astype(object)
-    text = text.where(text != "-0.0%", "0.0%")
-    return text.where(~missing, "")
+    numbers, finite = _finite_numbers(values)
+    percents = np.where(finite, numbers * 100, 0.0)
+    text = []
+    for value, ok in zip(percents.tolist(), finite.tolist(), strict=True):
+        shown = f"{value:,.1f}%" if ok else ""
+        text.append("0.0%" if shown == "-0.0%" else shown)
+    return pd.Series(text, index=values.index, dtype=object)
 
 
-_MONTHS = np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
+def _format_points(values: pd.Series) -> pd.Series:
+    numbers, finite = _finite_numbers(values)
+    text = []
+    for value, ok in zip(np.where(finite, numbers, 0.0).tolist(), finite.tolist(), strict=True):
+        points = round(value * 100, 1)
+        text.append("" if not ok else "0.0 pp" if points == 0 else f"{points:+.1f} pp")
+    return pd.Series(text, index=values.index, dtype=object)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _format_dates(values: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(values, errors="coerce")
-    missing = stamps.isna()
-    day = stamps.dt.day.fillna(1).astype("int64").astype(str)
-    month = pd.Series(_MONTHS[stamps.dt.month.fillna(1).astype("int64").to_numpy() - 1], index=values.index)
-    year = stamps.dt.year.fillna(2000).astype("int64").astype(str)
-    text = (day + " " + month + " " + year).astype(object)
-    return text.where(~missing, "")
-
-
-def _isfinite(values: pd.Series) -> pd.Series:
-    """Element-wise ``isfinite`` of a float Series that treats NaN as not finite."""
-    return pd.Series(np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan)), index=values.index)
+    present = stamps.notna().to_numpy(dtype=bool)
+    days = stamps.dt.day.fillna(1).astype("int64").tolist()
+    months = stamps.dt.month.fillna(1).astype("int64").tolist()
+    years = stamps.dt.year.fillna(2000).astype("int64").tolist()
+    text = [
+        f"{d} {_MONTHS[m - 1]} {y}" if ok else ""
+        for d, m, y, ok in zip(days, months, years, present.tolist(), strict=True)
+    ]
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), "")
+    text = values.to_numpy(dtype=object, copy=True)
+    text[pd.isna(text)] = ""
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def format_table(
@@ -187,6 +214,7 @@ def format_table(
     counts: Iterable[str] = (),
     rates: Iterable[str] = (),
     dates: Iterable[str] = (),
+    points: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Return a new frame of display strings with humanised column names.
 
@@ -197,6 +225,9 @@ def format_table(
     counts, rates, dates : iterable of str
         Columns to format with :func:`count`, :func:`percent` and :func:`uk_date`.
         Other columns are kept as they are (missing text shown as ``""``).
+    points : iterable of str
+        Columns of differences between rates (fractions) shown in percentage points
+        with :func:`signed_points`, e.g. ``+1.2 pp``.
 
     Returns
     -------
@@ -208,18 +239,22 @@ def format_table(
     KeyError
         When a named column is not in ``frame`` (a programming error, not a user one).
     """
-    out = frame.copy().reset_index(drop=True)
+    source = frame.reset_index(drop=True)
+    columns: dict[Any, pd.Series] = {column: source[column] for column in source.columns}
     formatted: set[str] = set()
-    for columns, formatter in ((counts, _format_counts), (rates, _format_rates), (dates, _format_dates)):
-        for column in columns:
-            if column not in out.columns:
-                raise KeyError(f"format_table: no column {column!r} in {list(out.columns)}")
-            out[column] = formatter(out[column])
+    for names, formatter in (
+        (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
+    ):
+        for column in names:
+            if column not in columns:
+                raise KeyError(f"format_table: no column {column!r} in {list(source.columns)}")
+            columns[column] = formatter(columns[column])
             formatted.add(column)
-    for column in out.columns:
+    for column, values in columns.items():
         if column in formatted:
             continue
-        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
-            out[column] = _text(out[column])
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            columns[column] = _text(values)
+    out = pd.DataFrame(columns, index=source.index, columns=list(columns))
     out.columns = [humanise(c) for c in out.columns]
     return out

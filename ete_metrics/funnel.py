@@ -299,7 +299,19 @@ def step_flags(
 
 
 def empty_funnel(keys: Sequence[str]) -> pd.DataFrame:
-    """An empty funnel frame with the documented columns and types."""
+    """An empty funnel frame with the documented columns and types.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The grouping keys (first columns, ``object``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; columns ``[*keys, *FUNNEL_COLUMNS]`` with ``participants`` int64 and
+        the rates float64.
+    """
     columns: dict[str, pd.Series] = {key: pd.Series([], dtype=object) for key in keys}
     columns["step"] = pd.Series([], dtype=object)
     columns["participants"] = pd.Series([], dtype="int64")

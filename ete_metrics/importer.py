@@ -7,7 +7,17 @@ nothing written) or written in one transaction by
 :func:`ete_metrics.db.save_extract` with its warnings stored alongside.
 
 Line numbers in messages count the header as line 1, so the first data row is
-line 2. The format is documented in ``data/README.md``.
+line 2 (a row whose quoted value spans lines is named by its first line; blank
+lines count as lines but are not rows). The format is documented in
+``data/README.md``.
+
+Hostile input is expected (uploads come from the dashboard): a file above the
+size or row limit (:func:`ete_metrics.config.max_upload_mb`,
+:func:`ete_metrics.config.max_rows`) or an ``.xlsx`` that unpacks to far more
+than its size is refused with :class:`InputError` before anything costly; any
+other unreadable file (random bytes, UTF-16, latin-1, NUL bytes, a quote never
+closed, a damaged workbook) becomes a problem naming the file. No other
+exception escapes, and nothing is written unless the whole extract is valid.
 """
 
 from __future__ import annotations
@@ -24,13 +34,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import openpyxl
 import pandas as pd
 from sqlalchemy import Engine
 
 from ete_metrics import config, db, frames
-from ete_metrics.errors import ImportValidationError, Problem
+from ete_metrics.errors import ImportValidationError, InputError, Problem
 
 __all__ = [
+    "MAX_ERRORS_PER_CHECK",
     "Extract",
     "FileInfo",
     "ImportResult",
@@ -153,7 +165,53 @@ def _excel_cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_csv_fast(data: bytes) -> pd.DataFrame | None:
+_MB = 1024 * 1024
+#: Rows listed per check and file in a rejection; the rest are counted in one more line
+#: (a million-row file of bad data is then rejected in seconds, not minutes).
+MAX_ERRORS_PER_CHECK = 1_000
+#: Header names and cell values quoted in messages are cut to this many characters.
+_QUOTE_CHARS = 60
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:,.1f} MB"
+
+
+def _shorten(text: str, limit: int = _QUOTE_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def _too_many_rows(label: str, name: str, limit: int) -> InputError:
+    return InputError(
+        f"The {label} file {name} has more than {limit:,} data rows (blank lines are not "
+        f"counted); at most {limit:,} are accepted in one file. Split the extract into "
+        "smaller files, or ask the administrator to raise ETE_MAX_ROWS."
+    )
+
+
+_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """The first row of a frame read with ``header=None`` as its column names.
+
+    Reading the header as data means a row with more values than the header is a
+    parse error (with ``header=0`` pandas would silently take the first column as
+    an index and shift every value), and a repeated column name stays repeated
+    (reported) instead of being renamed ``name.1``.
+    """
+    if raw.empty:
+        return pd.DataFrame()
+    header = ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(
+        [h if h.strip() else f"Unnamed: {i}" for i, h in enumerate(header)], dtype=object
+    )
+    return frame
+
+
+def _read_csv_fast(body: bytes) -> pd.DataFrame | None:
     """Parse with the multi-threaded pyarrow engine when line numbers stay exact.
 
     pyarrow skips blank lines, so its row ``i`` is file line ``i + 2`` only when
@@ -161,96 +219,255 @@ def _read_csv_fast(data: bytes) -> pd.DataFrame | None:
     ``None`` and let the C engine (which reports blank lines and precise
     errors) handle the file.
     """
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    physical_lines = body.rstrip(b"\r\n").count(b"\n") + 1
+    text = body.rstrip(b"\r\n")
+    physical_lines = text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n") + 1
     try:
-        frame = pd.read_csv(io.BytesIO(body), engine="pyarrow", dtype=str, keep_default_na=False)
+        raw = pd.read_csv(
+            io.BytesIO(body), engine="pyarrow", header=None, dtype=str, keep_default_na=False
+        )
     except Exception:  # noqa: BLE001 - any trouble: the careful C engine reports it
         return None
-    if len(frame) + 1 != physical_lines:
+    if len(raw) != physical_lines:
         return None
-    return frame
+    return _with_header(raw)
 
 
-def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame | None, Problem | None]:
+def _record_lines(data: bytes, rows: int) -> np.ndarray | None:
+    """The file line on which each of ``rows`` data rows starts, when quotes span lines.
+
+    A quoted value may hold line breaks, so a row can cover several lines. A line
+    break ends a record only when an even number of double quotes comes before it
+    (``""`` inside a quoted value counts twice). Returns ``None`` when the records
+    found this way do not match the parser's rows (then rows are taken as lines).
+    """
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    # Line breaks: LF, and CR not followed by LF (CRLF is one break, a lone CR is one too).
+    breaks = np.flatnonzero(buffer == 10)
+    returns = np.flatnonzero(buffer == 13)
+    if len(returns):
+        following = buffer[np.minimum(returns + 1, len(buffer) - 1)]
+        lone = returns[(returns == len(buffer) - 1) | (following != 10)]
+        breaks = np.sort(np.concatenate([breaks, lone]))
+    quotes = np.flatnonzero(buffer == ord('"'))
+    ends = np.flatnonzero(np.searchsorted(quotes, breaks) % 2 == 0)  # indexes into breaks
+    last_end = int(breaks[ends[-1]]) if len(ends) else -1
+    records = len(ends) + (1 if last_end < len(data) - 1 else 0)
+    if records != rows + 1:
+        return None
+    # Data row j starts after the end of record j (the header is record 0).
+    return (ends[:rows] + 2).astype(np.int64)
+
+
+def _read_csv(
+    data: bytes, name: str
+) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
+    def unreadable(message: str) -> tuple[None, None, Problem]:
+        return None, None, Problem(name, None, None, message, "unreadable_file")
+
     if data[:4] == b"PK\x03\x04":
-        return None, Problem(
-            name,
-            None,
-            None,
-            "is an Excel workbook, not a CSV file; give it the .xlsx extension",
-            "unreadable_file",
+        return unreadable("is an Excel workbook, not a CSV file; give it the .xlsx extension")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return unreadable("is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'")
+    nul = data.find(b"\x00")
+    if 0 <= nul < 65536:
+        return unreadable("is a binary file, not CSV text; export the data as CSV (UTF-8)")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return unreadable(
+            f"has a NUL byte on line {line:,}, so it is damaged or not plain text; "
+            "export the data as CSV (UTF-8) again"
         )
-    if b"\x00" in data[:65536]:
-        return None, Problem(
-            name,
-            None,
-            None,
-            "is a binary file, not CSV text; export the data as CSV (UTF-8)",
-            "unreadable_file",
-        )
-    fast = _read_csv_fast(data)
-    if fast is not None:
-        return fast, None
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            encoding="utf-8-sig",
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return unreadable(
+            f"is not UTF-8 text (invalid byte at position {exc.start}, on line {line:,}); "
+            "save it as 'CSV UTF-8'"
+        )
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    # Blank lines before the header: skipped, and counted so line numbers stay right.
+    blank = _LEADING_BLANK_LINES.match(body)
+    leading = blank.group(0) if blank else b""
+    content = body[len(leading) :]
+    skipped = len(_LINE_BREAK.findall(leading))
+    end = content.find(b"\n")
+    header_fields = (content if end < 0 else content[:end]).count(b",") + 1
+    if header_fields > config.MAX_COLUMNS:
+        return unreadable(
+            f"has {header_fields:,} columns in its header line; an extract file has at most "
+            f"{config.MAX_COLUMNS:,}. Check it is the right file, saved as CSV with commas"
+        )
+    fast = _read_csv_fast(content)
+    if fast is not None:
+        lines = np.arange(len(fast), dtype=np.int64) + 2 + skipped
+        return fast, lines, None
+
+    # Without quotes every line is one row: drop the blank ones (millions of them cost
+    # nothing then) and keep the line number of each line that is left.
+    line_of: np.ndarray | None = None
+    if b'"' not in content:
+        physical = content.splitlines()  # LF, CRLF or a lone CR: one line break each
+        kept = [i for i, line in enumerate(physical) if line.strip(b" \t,")]
+        content = b"\n".join([physical[i] for i in kept]) + b"\n"
+        del physical
+        line_of = np.asarray(kept, dtype=np.int64) + 1 + skipped
+        fast = _read_csv_fast(content)
+        if fast is not None:
+            return fast, line_of[1:], None
+
+    def real_line(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if line_of is not None and 1 <= number <= len(line_of):
+            return f"line {int(line_of[number - 1])}"
+        return f"line {number + skipped}"
+
+    try:
+        raw = pd.read_csv(
+            io.BytesIO(content),
+            encoding="utf-8",
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
         )
-    except UnicodeDecodeError as exc:
-        return None, Problem(
-            name,
-            None,
-            None,
-            f"is not UTF-8 text (invalid byte at position {exc.start}); save it as 'CSV UTF-8'",
-            "unreadable_file",
+    except UnicodeDecodeError as exc:  # pragma: no cover - the file was checked as UTF-8 above
+        return unreadable(
+            f"is not UTF-8 text (invalid byte at position {exc.start}); save it as 'CSV UTF-8'"
         )
     except pd.errors.EmptyDataError:
-        return None, Problem(
+        return None, None, Problem(
             name, None, None, "is empty; it needs a header row and data rows", "empty_file"
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, OverflowError, MemoryError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, Problem(
-            name, None, None, f"is not a readable CSV file ({detail})", "unreadable_file"
-        )
-    return frame, None
+        detail = _shorten(re.sub(r"line (\d+)", real_line, detail), 200)
+        if "EOF inside string" in detail:
+            return unreadable(
+                "is not a readable CSV file: a double quote (\") opens a value that is never "
+                f"closed ({detail}); check the quotes in that row"
+            )
+        if "Expected" in detail and "fields" in detail:
+            return unreadable(
+                f"is not a readable CSV file ({detail}): a row has more values than the header "
+                "has columns; check for commas inside values that are not quoted"
+            )
+        return unreadable(f"is not a readable CSV file ({detail})")
+    frame = _with_header(raw)
+    if line_of is not None:
+        return frame, line_of[1 : len(frame) + 1], None
+    found = _record_lines(content, len(frame))
+    lines = found if found is not None else np.arange(len(frame), dtype=np.int64) + 2
+    return frame, lines + skipped, None
 
 
-def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame | None, Problem | None]:
+def _used_width(values: list[str]) -> int:
+    """One past the last non-blank value."""
+    return max((i + 1 for i, value in enumerate(values) if value), default=0)
+
+
+def _read_xlsx(
+    data: bytes, name: str, label: str, max_rows: int
+) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
+    """Read the first worksheet: the first non-blank row is the header; blank rows are skipped.
+
+    Returns the frame, the sheet row of each frame row, or why the workbook cannot be read.
+    Raises :class:`InputError` for a workbook that unpacks to far more than its size
+    suggests (a zip bomb) or has more than ``max_rows`` data rows; reading stops there.
+    """
+
+    def unreadable(message: str) -> tuple[None, None, Problem]:
+        return None, None, Problem(name, None, None, message, "unreadable_file")
+
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return None, Problem(
-            name,
-            None,
-            None,
-            "is not a valid .xlsx workbook (the file is not a zip archive); re-save it from Excel as .xlsx or export CSV",
-            "unreadable_file",
+        return unreadable(
+            "is not a valid .xlsx workbook (the file is not a zip archive); re-save it from Excel "
+            "as .xlsx or export CSV"
         )
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except Exception as exc:  # noqa: BLE001 - zipfile raises several types for a damaged archive
+        return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
+    allowed_mb = config.XLSX_MAX_EXPANSION * config.max_upload_mb()
+    if unpacked > allowed_mb * _MB:
+        raise InputError(
+            f"The {label} file {name} unpacks to {_mb(unpacked)}, more than the {allowed_mb:,} MB "
+            "accepted for an .xlsx workbook: it is damaged or not an extract. Export the data as "
+            "CSV (UTF-8) instead."
+        )
+    try:
+        book = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, Problem(
-            name,
-            None,
-            None,
-            f"could not be read as an Excel workbook ({detail})",
-            "unreadable_file",
-        )
-    frame = frame.map(_excel_cell) if len(frame) else frame.astype(str)
-    return frame, None
-
-
-def _read_table(path: str | Path, label: str) -> tuple[_Table | None, list[Problem]]:
-    """Read one file into a frame of stripped strings, or return why it cannot be read."""
-    path = Path(path)
-    name = path.name or str(path)
+        return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        data = path.read_bytes()
+        if not book.worksheets:
+            return unreadable(
+                "has no worksheet (only charts); put the table on the first sheet of the workbook"
+            )
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
+        for number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = [_excel_cell(value) for value in raw]
+            if not any(values):
+                continue
+            if header is None:
+                header = values
+            elif len(rows) >= max_rows:
+                raise _too_many_rows(label, name, max_rows)
+            else:
+                rows.append(values)
+                lines.append(number)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet fails in many ways
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
+    finally:
+        book.close()
+    if header is None:
+        return pd.DataFrame(), np.zeros(0, dtype=np.int64), None
+    width = max([_used_width(header), *(_used_width(row) for row in rows)])
+    if width > config.MAX_COLUMNS:
+        return unreadable(
+            f"has {width:,} columns on its first sheet; an extract file has at most "
+            f"{config.MAX_COLUMNS:,}. Check it is the right file"
+        )
+    columns = [
+        header[i] if i < len(header) and header[i] else f"Unnamed: {i}" for i in range(width)
+    ]
+    padded = [row[:width] + [""] * (width - len(row)) for row in rows]
+    frame = pd.DataFrame(padded, columns=columns, dtype=object)
+    return frame, np.asarray(lines, dtype=np.int64), None
+
+
+def _too_long_message(values: pd.Series) -> Callable[[int], str]:
+    return lambda i: (
+        f"the value is {len(str(values.iat[i])):,} characters long; the longest accepted is "
+        f"{config.MAX_CELL_CHARS:,} (is the right data in this column?)"
+    )
+
+
+def _read_bytes(path: Path, name: str, label: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, refusing (with :class:`InputError`) a file above the size limit."""
+    limit_mb = config.max_upload_mb()
+    try:
+        size = path.stat().st_size if path.is_file() else None
+        if size is not None and size > limit_mb * _MB:
+            raise InputError(
+                f"The {label} file {name} is {_mb(size)}; the largest file accepted is "
+                f"{limit_mb:,} MB. Split the extract into smaller files, or ask the administrator "
+                "to raise ETE_MAX_UPLOAD_MB."
+            )
+        with path.open("rb") as handle:
+            data = handle.read(limit_mb * _MB + 1)
     except FileNotFoundError:
         return None, [
             Problem(name, None, None, f"the {label} file {path} does not exist", "unreadable_file")
@@ -263,15 +480,41 @@ def _read_table(path: str | Path, label: str) -> tuple[_Table | None, list[Probl
         return None, [
             Problem(name, None, None, f"cannot be read ({exc.strerror})", "unreadable_file")
         ]
+    if len(data) > limit_mb * _MB:
+        raise InputError(
+            f"The {label} file {name} is larger than {limit_mb:,} MB, the largest file accepted. "
+            "Split the extract into smaller files, or ask the administrator to raise "
+            "ETE_MAX_UPLOAD_MB."
+        )
+    return data, []
+
+
+def _read_table(
+    path: str | Path, label: str, known: Sequence[str] = ()
+) -> tuple[_Table | None, list[Problem]]:
+    """Read one file into a frame of stripped strings, or return why it cannot be read.
+
+    Raises :class:`InputError` when the file is above the size or row limit
+    (:func:`ete_metrics.config.max_upload_mb`, :func:`ete_metrics.config.max_rows`).
+    Values of the ``known`` columns longer than :data:`ete_metrics.config.MAX_CELL_CHARS`
+    are returned as problems (and shortened, so other messages stay short).
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    data, problems = _read_bytes(path, name, label)
+    if data is None:
+        return None, problems
     sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip().removeprefix(b"\xef\xbb\xbf").strip():
         return None, [
             Problem(name, None, None, "is empty; it needs a header row and data rows", "empty_file")
         ]
 
+    max_rows = config.max_rows()
     suffix = path.suffix.lower()
+    given_lines: np.ndarray | None = None
     if suffix in (".xlsx", ".xlsm"):
-        frame, problem = _read_xlsx(data, name)
+        frame, given_lines, problem = _read_xlsx(data, name, label, max_rows)
     elif suffix == ".xls":
         frame, problem = (
             None,
@@ -284,27 +527,57 @@ def _read_table(path: str | Path, label: str) -> tuple[_Table | None, list[Probl
             ),
         )
     else:
-        frame, problem = _read_csv(data, name)
+        frame, given_lines, problem = _read_csv(data, name)
+    del data
     if frame is None:
         return None, [problem] if problem else []
+    if len(frame.columns) > config.MAX_COLUMNS:
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                f"has {len(frame.columns):,} columns; an extract file has at most "
+                f"{config.MAX_COLUMNS:,}. Check it is the right file",
+                "unreadable_file",
+            )
+        ]
 
     frame = frame.fillna("")
-    original = [str(c) for c in frame.columns]
+    original = [_shorten(str(c)) for c in frame.columns]
     frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
     for column in frame.columns.unique():
         values = frame[column]
         if isinstance(values, pd.Series):
-            # Strip with the (arrow) string kernels, then hold plain Python strings:
-            # comparisons, isin and map are much faster on object arrays.
-            frame[column] = values.astype(str).str.strip().astype(object)
-    lines = np.arange(len(frame), dtype=np.int64) + 2
+            # Strip with the (arrow) string kernels; plain Python strings come later.
+            frame[column] = values.astype(str).str.strip()
+    lines = given_lines if given_lines is not None else np.arange(len(frame), dtype=np.int64) + 2
     if len(frame.columns):
         keep = (frame != "").any(axis=1).to_numpy()
+        if int(keep.sum()) > max_rows:  # counted before any per-row work
+            raise _too_many_rows(label, name, max_rows)
         frame = frame.loc[keep].reset_index(drop=True)
         lines = lines[keep]
-    frame.attrs["original_columns"] = original
     info = FileInfo(name=name, path=str(path), sha256=sha256, rows=len(frame))
-    return _Table(name=name, frame=frame, lines=lines, info=info), []
+    table = _Table(name=name, frame=frame, lines=lines, info=info)
+
+    problems = []
+    for column in frame.columns.unique():
+        values = frame[column]
+        if not isinstance(values, pd.Series):
+            continue
+        if column in known:
+            too_long = (values.str.len() > config.MAX_CELL_CHARS).to_numpy()
+            if too_long.any():
+                problems += _problems(
+                    table, too_long, column, "value_too_long", _too_long_message(values)
+                )
+                values = values.where(~too_long, values.str.slice(0, _QUOTE_CHARS) + "…")
+        # Comparisons, isin and map are much faster on plain Python strings (object arrays).
+        frame[column] = values.astype(object)
+    frame.attrs["original_columns"] = original
+    table.frame = frame
+    return table, problems
 
 
 def _check_columns(
@@ -368,11 +641,20 @@ def _problems(
     check: str,
     message: Callable[[int], str],
     ids: pd.Series | None = None,
+    *,
+    limit: int | None = MAX_ERRORS_PER_CHECK,
 ) -> list[Problem]:
-    """One Problem per row where ``mask`` holds; ``message(i)`` builds the text for row i."""
+    """One Problem per row where ``mask`` holds; ``message(i)`` builds the text for row i.
+
+    With a ``limit`` (errors), only the first ``limit`` rows get their own Problem and
+    one more Problem, on the first row left out, counts the rest. Warnings pass
+    ``limit=None``: every one is stored with the import.
+    """
     positions = np.flatnonzero(np.asarray(mask, dtype=bool))
     if not len(positions):
         return []
+    rest = positions[limit:] if limit is not None else positions[:0]
+    positions = positions[:limit] if limit is not None else positions
     id_values = ids.iloc[positions].tolist() if ids is not None else [None] * len(positions)
     out = []
     for i, pid in zip(positions, id_values, strict=True):
@@ -386,22 +668,52 @@ def _problems(
                 pid if pid else None,
             )
         )
+    if len(rest):
+        out.append(
+            Problem(
+                table.name,
+                int(table.lines[rest[0]]),
+                column,
+                f"this row and {len(rest) - 1:,} more up to line {int(table.lines[rest[-1]]):,} "
+                f"have the same problem ({check}); only the first {limit:,} rows with it are "
+                "listed one by one",
+                check,
+            )
+        )
     return out
 
 
+def _every_problem(
+    table: _Table,
+    mask: np.ndarray | pd.Series,
+    column: str,
+    check: str,
+    message: Callable[[int], str],
+    ids: pd.Series | None = None,
+) -> list[Problem]:
+    """:func:`_problems` without a limit, for warnings (each one is stored with the import)."""
+    return _problems(table, mask, column, check, message, ids, limit=None)
+
+
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse ISO or UK dates; return (datetime64 series, mask of unparseable non-blank values)."""
-    present = (values != "").to_numpy()
-    as_object = values.where(present, None)
+    """Parse ISO or UK dates; return (datetime64 series, mask of unparseable non-blank values).
+
+    Each distinct text is parsed once (an extract has a few thousand distinct dates
+    however many rows; a file of one bad value repeated a million times stays quick).
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    texts = pd.Series(uniques, dtype=object)
+    present = (texts != "").to_numpy()
+    as_object = texts.where(present, None)
     parsed = pd.to_datetime(as_object, format="%Y-%m-%d", errors="coerce")
     need = present & parsed.isna().to_numpy()
     if need.any():
         uk = pd.to_datetime(as_object[need], format="%d/%m/%Y", errors="coerce")
         parsed = parsed.copy()
         parsed[need] = uk
-    parsed = parsed.astype("datetime64[ns]")
-    bad = present & parsed.isna().to_numpy()
-    return parsed, bad
+    parsed_values = parsed.astype("datetime64[ns]").to_numpy()
+    bad = present & np.isnat(parsed_values)
+    return pd.Series(parsed_values[codes], index=values.index), bad[codes]
 
 
 def _date_column(
@@ -452,6 +764,20 @@ def _fmt(value: Any) -> str:
     return stamp.strftime("%Y-%m-%d")
 
 
+def _id_too_long(table: _Table, ids: pd.Series) -> list[Problem]:
+    """Ids longer than the database column (``String(64)``) are errors, not a failed save."""
+    return _problems(
+        table,
+        (ids.str.len() > config.MAX_ID_CHARS).to_numpy(dtype=bool),
+        "participant_id",
+        "participant_id_too_long",
+        lambda i: (
+            f"participant_id is {len(str(ids.iat[i])):,} characters long; pseudonymous ids may be at "
+            f"most {config.MAX_ID_CHARS} characters"
+        ),
+    )
+
+
 def _validate_participants(
     table: _Table, regions: Sequence[str]
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -467,6 +793,7 @@ def _validate_participants(
         "missing_participant_id",
         lambda i: "participant_id is blank; every row needs one",
     )
+    errors += _id_too_long(table, ids)
 
     duplicated = (ids.duplicated(keep="first") & ~missing_id).to_numpy()
     if duplicated.any():
@@ -558,6 +885,7 @@ def _validate_milestones(
         "missing_participant_id",
         lambda i: "participant_id is blank; every milestone needs one",
     )
+    errors += _id_too_long(table, ids)
 
     milestone_raw = frame["milestone"]
     milestone = _canonical(milestone_raw, {m: m for m in config.MILESTONES}, _code_key)
@@ -712,7 +1040,7 @@ def _warnings(
     referral = participants["referral_date"]
     exit_ = participants["exit_date"]
 
-    out += _problems(
+    out += _every_problem(
         p_table,
         (referral > entry).to_numpy(),
         "referral_date",
@@ -720,7 +1048,7 @@ def _warnings(
         lambda i: f"referral_date {_fmt(referral.iat[i])} is after entry_date {_fmt(entry.iat[i])}",
         pids,
     )
-    out += _problems(
+    out += _every_problem(
         p_table,
         (exit_ < entry).to_numpy(),
         "exit_date",
@@ -742,7 +1070,7 @@ def _warnings(
     m_entry_values = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
     m_entry_values[in_file] = entry_values[position[in_file]]
     m_entry = pd.Series(m_entry_values, index=mids.index)
-    out += _problems(
+    out += _every_problem(
         m_table,
         (when < m_entry).to_numpy(),
         "date",
@@ -753,7 +1081,7 @@ def _warnings(
         ),
         mids,
     )
-    out += _problems(
+    out += _every_problem(
         m_table,
         in_file & m_entry.isna().to_numpy(),
         "date",
@@ -770,7 +1098,7 @@ def _warnings(
         has_earlier = np.zeros(len(uniques), dtype=bool)
         has_earlier[codes[(kind == earlier).to_numpy()]] = True
         mask = (kind == later).to_numpy() & ~has_earlier[codes]
-        out += _problems(
+        out += _every_problem(
             m_table,
             mask,
             "milestone",
@@ -783,7 +1111,7 @@ def _warnings(
         limit = pd.Timestamp(extract_date)
         for column in frames.PARTICIPANT_DATE_COLUMNS:
             values = participants[column]
-            out += _problems(
+            out += _every_problem(
                 p_table,
                 (values > limit).to_numpy(),
                 column,
@@ -791,7 +1119,7 @@ def _warnings(
                 _after_extract_message(column, values, limit),
                 pids,
             )
-        out += _problems(
+        out += _every_problem(
             m_table,
             (when > limit).to_numpy(),
             "date",
@@ -867,7 +1195,7 @@ def read_extract(
 
     tables: dict[str, _Table] = {}
     for label, path, required, known in specs:
-        table, problems = _read_table(path, label)
+        table, problems = _read_table(path, label, known)
         errors += problems
         if table is None:
             continue
@@ -945,7 +1273,8 @@ def import_extract(
     Raises
     ------
     ImportValidationError
-        The extract has errors; the database is unchanged.
+        The extract has errors, or ``replace_all`` with a participants file that
+        has no data rows (it would empty the database); the database is unchanged.
     DatabaseError
         The write failed; the database is unchanged.
     """
@@ -960,6 +1289,20 @@ def import_extract(
         extract_date=effective_date,
     )
     files = extract.files
+    if replace_all and extract.participants.empty:
+        raise ImportValidationError(
+            [
+                Problem(
+                    files["participants"].name,
+                    None,
+                    None,
+                    "has a header but no data rows; replacing the whole database with it would "
+                    "delete every participant. Check that it is the right file, or import without "
+                    "--replace-all",
+                    "empty_file",
+                )
+            ]
+        )
     record: dict[str, Any] = {
         "imported_at": imported_at,
         "extract_date": effective_date,

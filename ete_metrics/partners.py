@@ -127,6 +127,14 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     )
 
 
+def _of_kind(counted: pd.DataFrame, kind: str) -> np.ndarray:
+    """Which counted milestones are of type ``kind`` (without a Python string per row)."""
+    kinds = counted["milestone"]
+    if kinds.dtype == object:
+        return np.asarray(kinds.to_numpy() == kind, dtype=bool)
+    return (kinds == kind).to_numpy(dtype=bool, na_value=False)
+
+
 def _first_touch(counted: pd.DataFrame, kind: str, size: int) -> tuple[np.ndarray, np.ndarray]:
     """First counted date and its partner per population row (NaT / None when none).
 
@@ -134,17 +142,20 @@ def _first_touch(counted: pd.DataFrame, kind: str, size: int) -> tuple[np.ndarra
     """
     first_date = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
     partner = np.full(size, None, dtype=object)
-    subset = counted.loc[counted["milestone"].to_numpy() == kind, ["row", "date", "partner"]]
-    if len(subset):
-        subset = subset.assign(
-            partner=subset["partner"].astype(object).where(subset["partner"].notna(), NOT_RECORDED)
-        )
-        firsts = subset.sort_values(["row", "date", "partner"], kind="stable").drop_duplicates(
-            "row", keep="first"
-        )
-        rows = firsts["row"].to_numpy()
-        first_date[rows] = firsts["date"].to_numpy(dtype="datetime64[ns]")
-        partner[rows] = firsts["partner"].to_numpy(dtype=object)
+    chosen = _of_kind(counted, kind)
+    if chosen.any():
+        rows = counted["row"].to_numpy(dtype=np.int64)[chosen]
+        dates = counted["date"].to_numpy(dtype="datetime64[ns]")[chosen]
+        names = counted["partner"][chosen]
+        names = names.astype(object).where(names.notna(), NOT_RECORDED)
+        # partners coded in alphabetical order; sort by row, date (missing last), partner
+        codes, labels = pd.factorize(names, sort=True)
+        when = np.where(np.isnat(dates), np.iinfo(np.int64).max, dates.view(np.int64))
+        order = np.lexsort((codes, when, rows))
+        rows, dates, codes = rows[order], dates[order], codes[order]
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        first_date[rows[first]] = dates[first]
+        partner[rows[first]] = np.asarray(labels, dtype=object)[codes[first]]
     return first_date, partner
 
 
@@ -153,14 +164,17 @@ def _first_on_or_after(
 ) -> np.ndarray:
     """Per row, the first counted ``kind`` date on or after ``start`` (NaT when none)."""
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    subset = counted.loc[counted["milestone"].to_numpy() == kind, ["row", "date"]]
-    if len(subset):
-        rows = subset["row"].to_numpy()
-        dates = subset["date"].to_numpy(dtype="datetime64[ns]")
-        keep = ~np.isnat(start[rows]) & (dates >= start[rows])
-        if keep.any():
-            firsts = pd.Series(dates[keep]).groupby(rows[keep]).min()
-            out[firsts.index.to_numpy()] = firsts.to_numpy(dtype="datetime64[ns]")
+    chosen = _of_kind(counted, kind)
+    if chosen.any():
+        rows = counted["row"].to_numpy(dtype=np.int64)[chosen]
+        dates = counted["date"].to_numpy(dtype="datetime64[ns]")[chosen]
+        keep = ~np.isnat(start[rows]) & ~np.isnat(dates) & (dates >= start[rows])
+        if keep.any():  # the earliest per row, on int64 nanoseconds
+            never = np.iinfo(np.int64).max
+            firsts = np.full(size, never, dtype=np.int64)
+            np.minimum.at(firsts, rows[keep], dates[keep].view(np.int64))
+            reached = firsts != never
+            out[reached] = firsts[reached].view("datetime64[ns]")
     return out
 
 

@@ -64,7 +64,25 @@ def to_timestamp(value: AsOf, *, name: str = "as_of") -> pd.Timestamp:
 
 
 def optional_timestamp(value: AsOf | None, *, name: str) -> pd.Timestamp | None:
-    """Like :func:`to_timestamp`, but ``None`` passes through as ``None``."""
+    """Like :func:`to_timestamp`, but ``None`` passes through as ``None``.
+
+    Parameters
+    ----------
+    value : date, datetime, pandas.Timestamp, str or None
+        The date, or ``None`` for "not given".
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        The date at midnight, or ``None``.
+
+    Raises
+    ------
+    InputError
+        When the value is given but is not a date.
+    """
     if value is None:
         return None
     return to_timestamp(value, name=name)
@@ -239,12 +257,17 @@ def counted_milestones(
         ``row`` (the participant's row position in ``population``).
     """
     stamp = to_timestamp(as_of)
-    events = milestones
-    if kinds is not None:
-        events = events.loc[events["milestone"].isin(list(kinds)).to_numpy()]
-    rows = match_rows(population["participant_id"], events["participant_id"])
+    # Work on the positions of the wanted milestones and copy the kept rows once at the end.
+    positions = (
+        np.arange(len(milestones))
+        if kinds is None
+        else np.flatnonzero(milestones["milestone"].isin(list(kinds)).to_numpy(dtype=bool))
+    )
+    rows = match_rows(
+        population["participant_id"], milestones["participant_id"], event_positions=positions
+    )
     known = rows >= 0
-    event_dates = events["date"].to_numpy()
+    event_dates = milestones["date"].to_numpy()[positions]
     anchor_values = population[anchor].to_numpy(dtype="datetime64[ns]")
     if len(anchor_values) == 0:  # empty population: nothing can count
         anchor_values = np.array(["NaT"], dtype="datetime64[ns]")
@@ -252,7 +275,7 @@ def counted_milestones(
     keep = known & (event_dates >= anchor_dates) & (event_dates <= stamp.to_datetime64())
     if window_days is not None:
         keep &= event_dates <= anchor_dates + np.timedelta64(int(window_days), "D")
-    out = events.loc[keep, ["participant_id", "milestone", "date", "partner"]].copy()
+    out = milestones[["participant_id", "milestone", "date", "partner"]].take(positions[keep])
     out["row"] = rows[keep]
     return out.reset_index(drop=True)
 
@@ -275,10 +298,20 @@ def first_milestone_dates(counted: pd.DataFrame, kind: str, size: int) -> np.nda
         ``NaT`` where the participant has no counted milestone of that type.
     """
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    subset = counted.loc[counted["milestone"].to_numpy() == kind]
-    if len(subset):
-        firsts = subset.groupby("row", sort=False)["date"].min()
-        out[firsts.index.to_numpy()] = firsts.to_numpy(dtype="datetime64[ns]")
+    kinds = counted["milestone"]
+    if kinds.dtype == object:
+        chosen = np.asarray(kinds.to_numpy() == kind, dtype=bool)
+    else:  # categorical or Arrow text: compared without making a Python string per row
+        chosen = (kinds == kind).to_numpy(dtype=bool, na_value=False)
+    dates = counted["date"].to_numpy(dtype="datetime64[ns]")[chosen]
+    rows = counted["row"].to_numpy(dtype=np.int64)[chosen]
+    dated = ~np.isnat(dates)
+    if dated.any():  # the earliest date per row, on the dates' int64 nanoseconds
+        never = np.iinfo(np.int64).max
+        firsts = np.full(size, never, dtype=np.int64)
+        np.minimum.at(firsts, rows[dated], dates[dated].view(np.int64))
+        reached = firsts != never
+        out[reached] = firsts[reached].view("datetime64[ns]")
     return out
 
 

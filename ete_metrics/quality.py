@@ -7,7 +7,8 @@ import heapq
 import numpy as np
 import pandas as pd
 
-from ete_metrics.population import AsOf, to_timestamp
+from ete_metrics.errors import InputError
+from ete_metrics.population import AsOf, match_rows, to_timestamp
 
 #: Columns of :func:`data_quality`.
 QUALITY_COLUMNS: tuple[str, ...] = ("check", "description", "count", "example_ids")
@@ -15,6 +16,9 @@ QUALITY_COLUMNS: tuple[str, ...] = ("check", "description", "count", "example_id
 #: The checks, in the order reported, with what each one means.
 CHECKS: dict[str, str] = {
     "milestone_before_entry": "A milestone is dated before the participant's entry date.",
+    "milestone_without_entry": (
+        "A milestone is recorded for a referral with no entry date (never started)."
+    ),
     "referral_after_entry": "The referral date is after the entry date.",
     "exit_before_entry": "The exit date is before the entry date.",
     "date_after_as_of": "A referral, entry, exit or milestone date is after the as-of date.",
@@ -32,22 +36,24 @@ CHECKS: dict[str, str] = {
 MAX_EXAMPLES = 5
 
 
+def _ids_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The ids where ``mask`` holds, as an object array (only those converted)."""
+    return np.asarray(values.array[np.asarray(mask, dtype=bool)], dtype=object)
+
+
 def _without_earlier(milestones: pd.DataFrame, later: str, earlier: str) -> np.ndarray:
-    """Participant ids with a ``later`` milestone that has no ``earlier`` one on or before it."""
     kinds = milestones["milestone"].to_numpy()
-    ids = milestones["participant_id"].astype(object).to_numpy()
+    ids = milestones["participant_id"]
+    codes, _ = pd.factorize(ids)  # integer ids: missing ids get -1 and match nothing
     dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
-    first_earlier = (
-        pd.Series(dates[kinds == earlier]).groupby(ids[kinds == earlier]).min()
-    )
+    is_earlier = (kinds == earlier) & (codes >= 0)
+    first_earlier = pd.Series(dates[is_earlier]).groupby(codes[is_earlier]).min()
     is_later = kinds == later
-    later_ids = ids[is_later]
     later_dates = dates[is_later]
-    matched = first_earlier.reindex(pd.Index(later_ids, dtype=object)).to_numpy(
-        dtype="datetime64[ns]"
-    )
+    matched = first_earlier.reindex(pd.Index(codes[is_later])).to_numpy(dtype="datetime64[ns]")
     bad = np.isnat(matched) | (later_dates < matched)
-    return np.asarray(later_ids[bad], dtype=object)
+    later_positions = np.flatnonzero(is_later)
+    return _ids_at(ids, np.isin(np.arange(len(kinds)), later_positions[bad]))
 
 
 def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: AsOf) -> pd.DataFrame:
@@ -75,6 +81,8 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     - ``milestone_before_entry``: a milestone dated before its participant's
       ``entry_date`` (participants with no entry date are not checked). Such
       milestones are not counted as outcomes.
+    - ``milestone_without_entry``: a milestone of a participant who has no
+      ``entry_date`` (a referral that never started); it cannot count as an outcome.
     - ``referral_after_entry``: ``referral_date > entry_date``.
     - ``exit_before_entry``: ``exit_date < entry_date``.
     - ``date_after_as_of``: any referral, entry, exit or milestone date after ``as_of``
@@ -86,41 +94,59 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     - ``entered_without_referral``: ``entry_date`` set but ``referral_date`` missing.
     - ``milestone_unknown_participant``: a milestone whose ``participant_id`` is not
       in ``participants`` (it cannot count anywhere).
+
+    These recompute, on the stored data as a whole, every record-level warning of
+    the import (:mod:`ete_metrics.importer`; the warnings of each import are also
+    stored in ``import_warnings``): ``milestone_before_entry``,
+    ``milestone_without_entry``, ``referral_after_entry`` and ``exit_before_entry``
+    under the same names; ``sustained_without_start`` and ``completed_without_start``
+    as ``sustained_without_job_start`` and ``completed_without_training_start``
+    (stricter: the start must be on or before the later milestone); and
+    ``date_after_extract`` as ``date_after_as_of``. The import's ``unknown_column``
+    is about a file, not the records, and is only in the stored warnings.
     """
     stamp = to_timestamp(as_of).to_datetime64()
-    ids = participants["participant_id"].astype(object).to_numpy()
+    id_values = participants["participant_id"]
     referral = participants["referral_date"].to_numpy(dtype="datetime64[ns]")
     entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")
     exit_ = participants["exit_date"].to_numpy(dtype="datetime64[ns]")
-    m_ids = milestones["participant_id"].astype(object).to_numpy()
+    m_id_values = milestones["participant_id"]
     m_dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
 
     # Entry date of each milestone's participant (first row when an id repeats).
-    index = pd.Index(ids, dtype=object)
-    if not index.is_unique:
+    try:
+        rows = match_rows(id_values, m_id_values)
+        entry_lookup = entry
+    except InputError:  # repeated ids: the first row of each
+        index = pd.Index(id_values.astype(object).to_numpy(), dtype=object)
         keep = ~index.duplicated()
         index = index[keep]
         entry_lookup = entry[keep]
-    else:
-        entry_lookup = entry
-    rows = index.get_indexer(pd.Index(m_ids, dtype=object))
+        rows = index.get_indexer(pd.Index(m_id_values.astype(object).to_numpy(), dtype=object))
     known = rows >= 0
     m_entry = np.where(known, entry_lookup[np.where(known, rows, 0)], np.datetime64("NaT"))
 
+    def ids(mask: np.ndarray) -> np.ndarray:
+        return _ids_at(id_values, mask)
+
+    def m_ids(mask: np.ndarray) -> np.ndarray:
+        return _ids_at(m_id_values, mask)
+
     # NaT compares False, so missing dates never fail a comparison.
     found: dict[str, np.ndarray] = {
-        "milestone_before_entry": m_ids[known & (m_dates < m_entry)],
-        "referral_after_entry": ids[referral > entry],
-        "exit_before_entry": ids[exit_ < entry],
+        "milestone_before_entry": m_ids(known & (m_dates < m_entry)),
+        "milestone_without_entry": m_ids(known & np.isnat(m_entry)),
+        "referral_after_entry": ids(referral > entry),
+        "exit_before_entry": ids(exit_ < entry),
         "date_after_as_of": np.concatenate(
-            [ids[(referral > stamp) | (entry > stamp) | (exit_ > stamp)], m_ids[m_dates > stamp]]
+            [ids((referral > stamp) | (entry > stamp) | (exit_ > stamp)), m_ids(m_dates > stamp)]
         ),
         "sustained_without_job_start": _without_earlier(milestones, "job_sustained", "job_start"),
         "completed_without_training_start": _without_earlier(
             milestones, "training_completed", "training_start"
         ),
-        "entered_without_referral": ids[~np.isnat(entry) & np.isnat(referral)],
-        "milestone_unknown_participant": m_ids[~known],
+        "entered_without_referral": ids(~np.isnat(entry) & np.isnat(referral)),
+        "milestone_unknown_participant": m_ids(~known),
     }
     counts = []
     examples = []

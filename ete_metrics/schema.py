@@ -1,12 +1,13 @@
 """The database schema: SQLAlchemy 2.x typed declarative models.
 
-Five tables hold the programme's data:
+Six tables hold the programme's data and its audit trail:
 
 - ``participants`` — one row per referral, keyed by the pseudonymous ``participant_id``.
 - ``milestones`` — dated training and work milestones of a participant.
 - ``targets`` — contract targets per region, month and measure.
 - ``imports`` — one row per import: files, their SHA-256, row counts, extract date.
 - ``import_warnings`` — the data-quality warnings stored with each import.
+- ``audit_events`` — who signed in, imported or exported what, and when (UTC).
 
 Dates are SQL ``DATE`` columns; ``imports.imported_at`` is a timestamp supplied by
 the caller (the library never reads the clock).
@@ -129,11 +130,34 @@ class ImportWarning(Base):
     participant_id: Mapped[str | None] = mapped_column(String(64))
 
 
+class AuditEvent(Base):
+    """One audited action: a sign-in, an import or an export.
+
+    ``occurred_at`` is UTC, stored without a time zone and supplied by the caller.
+    ``filters`` is JSON text (the view's filters and scope); ``file_sha256`` the
+    SHA-256 of the file imported or exported, where there is one.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(String(320), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    detail: Mapped[str | None] = mapped_column(Text)
+    filters: Mapped[str | None] = mapped_column(Text)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_events_occurred_at", "occurred_at"),)
+
+
 participants_table: Table = Base.metadata.tables["participants"]
 milestones_table: Table = Base.metadata.tables["milestones"]
 targets_table: Table = Base.metadata.tables["targets"]
 imports_table: Table = Base.metadata.tables["imports"]
 import_warnings_table: Table = Base.metadata.tables["import_warnings"]
+audit_events_table: Table = Base.metadata.tables["audit_events"]
 
 
 def create_schema(engine: Engine) -> None:

@@ -128,9 +128,18 @@ def kaplan_meier(
         raise InputError("durations must be zero or more (an event before the start?).")
 
     span = int(durations.max()) + 1
-    keys, inverse = np.unique(groups * span + durations, return_inverse=True)
-    totals = np.bincount(inverse).astype("int64")
-    events = np.bincount(inverse, weights=observed).astype("int64")
+    flat = groups * span + durations
+    cells = (int(groups.max()) + 1) * span if groups.min() >= 0 else -1
+    if 0 <= cells <= max(4 * len(flat), 1 << 20):
+        # few (group, time) cells: count them directly, in O(n)
+        counted = np.bincount(flat, minlength=cells)
+        keys = np.flatnonzero(counted)
+        totals = counted[keys].astype("int64")
+        events = np.bincount(flat[observed], minlength=cells)[keys].astype("int64")
+    else:
+        keys, inverse = np.unique(flat, return_inverse=True)
+        totals = np.bincount(inverse).astype("int64")
+        events = np.bincount(inverse, weights=observed).astype("int64")
     key_group = keys // span
     key_time = keys % span
 
@@ -191,12 +200,19 @@ def survival_quantiles(table: pd.DataFrame, levels: dict[str, float]) -> pd.Data
     pandas.DataFrame
         Index ``group`` (every group in ``table``), one float column per level.
     """
-    groups = pd.Index(pd.unique(table["group"]), name="group")
-    out = pd.DataFrame(index=groups)
+    codes, uniques = pd.factorize(table["group"], sort=False)
+    groups = pd.Index(uniques, name="group")
+    times = table["time"].to_numpy(dtype="float64")
+    survival = table["survival"].to_numpy(dtype="float64")
+    columns = {}
     for name, level in levels.items():
-        reached = table.loc[table["survival"].to_numpy() <= level + 1e-12]
-        firsts = reached.groupby("group", sort=False)["time"].min()
-        out[name] = firsts.reindex(groups).astype("float64")
+        reached = survival <= level + 1e-12
+        firsts = np.full(len(groups), np.inf)
+        np.minimum.at(firsts, codes[reached], times[reached])
+        columns[name] = np.where(np.isinf(firsts), np.nan, firsts)
+    out = pd.DataFrame(index=groups)
+    for name, values in columns.items():
+        out[name] = values
     return out
 
 

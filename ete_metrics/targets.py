@@ -108,46 +108,77 @@ def _period_start(dates: pd.Series | pd.DatetimeIndex, period: str) -> pd.Series
 
 
 def _periods(as_of: pd.Timestamp, period: str) -> pd.DatetimeIndex:
-    start = _period_start(pd.Series([pd.Timestamp(config.CONTRACT_START)]), period).iloc[0]
-    end = _period_start(pd.Series([as_of]), period).iloc[0]
-    frequency = "MS" if period == "month" else "QS"
-    return pd.DatetimeIndex(pd.date_range(start, end, freq=frequency), dtype="datetime64[ns]")
+    """Period starts from the one containing the contract start to the one containing ``as_of``."""
+    first, last = _period_keys(
+        np.array([np.datetime64(config.CONTRACT_START), as_of.to_datetime64()], dtype="datetime64[ns]"),
+        period,
+    )
+    months = np.arange(first, last + 1) * (1 if period == "month" else 3)
+    return pd.DatetimeIndex(months.astype("datetime64[M]").astype("datetime64[ns]"))
 
 
-def _actual_events(
-    participants: pd.DataFrame, milestones: pd.DataFrame, stamp: pd.Timestamp
-) -> pd.DataFrame:
-    """One row per participant and measure reached: [region, measure, date]."""
-    parts = []
+def _period_keys(values: np.ndarray, period: str) -> np.ndarray:
+    """Calendar month (or quarter) numbers since 1970 of ``datetime64`` values (NaT very negative)."""
+    months = values.astype("datetime64[M]").astype("int64")
+    return months if period == "month" else np.floor_divide(months, 3)
+
+
+def _region_codes(regions: pd.Series, names: list[str]) -> np.ndarray:
+    """Position of each value among ``names`` (unique), -1 when absent or missing."""
+    codes, uniques = pd.factorize(regions)
+    lookup = np.append(pd.Index(names, dtype=object).get_indexer(pd.Index(uniques, dtype=object)), -1)
+    return lookup[codes]
+
+
+def _actual_counts(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    stamp: pd.Timestamp,
+    names: list[str],
+    periods: pd.DatetimeIndex,
+    period: str,
+) -> np.ndarray:
+    """Participants reaching each measure, counted per (region, period, measure).
+
+    One count per participant and measure reached, at the date it was reached: the
+    referral and entry dates on or before ``as_of``, and the first counted training
+    start / job start of the entered population (:func:`counted_milestones`). Returns
+    an int64 array of shape ``(len(names), len(periods), len(MEASURES))`` (``names``
+    unique); dates outside the periods are not counted.
+    """
+    measures = list(config.MEASURES)
+    n_periods = len(periods)
+    shape = (len(names), n_periods, len(measures))
+    size = int(np.prod(shape))
+    base = int(_period_keys(periods.to_numpy(dtype="datetime64[ns]")[:1], period)[0])
+    counts = np.zeros(size, dtype="int64")
+
+    def add(region: np.ndarray, dates: np.ndarray, measure: str) -> None:
+        index = _period_keys(dates, period) - base
+        valid = (region >= 0) & (index >= 0) & (index < n_periods)
+        flat = (region[valid] * n_periods + index[valid]) * len(measures) + measures.index(measure)
+        counts[:] += np.bincount(flat, minlength=size)
+
+    region = _region_codes(participants["region"], names)
     for measure, column in (("referred", "referral_date"), ("entered", "entry_date")):
-        dates = participants[column]
-        mask = (dates.notna() & (dates <= stamp)).to_numpy(dtype=bool)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "region": participants["region"].to_numpy(dtype=object)[mask],
-                    "measure": measure,
-                    "date": dates.to_numpy(dtype="datetime64[ns]")[mask],
-                }
-            )
-        )
-    population = entered_population(participants, as_of=stamp)
+        if measure not in measures:
+            continue
+        dates = participants[column].to_numpy(dtype="datetime64[ns]")
+        reached = ~np.isnat(dates) & (dates <= stamp.to_datetime64())
+        add(region[reached], dates[reached], measure)
+    narrow = participants[["participant_id", "region", "entry_date"]]
+    population = entered_population(narrow, as_of=stamp)
     counted = counted_milestones(
         population, milestones, as_of=stamp, kinds=("training_start", "job_start")
     )
+    population_region = _region_codes(population["region"], names)
     for measure, kind in (("training", "training_start"), ("work", "job_start")):
+        if measure not in measures:
+            continue
         first = first_milestone_dates(counted, kind, len(population))
-        mask = ~np.isnat(first)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "region": population["region"].to_numpy(dtype=object)[mask],
-                    "measure": measure,
-                    "date": first[mask],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+        reached = ~np.isnat(first)
+        add(population_region[reached], first[reached], measure)
+    return counts.reshape(shape)
 
 
 def _region_list(regions: Iterable[str] | None) -> list[str]:
@@ -203,40 +234,57 @@ def targets_vs_actual(
     names = _region_list(regions)
     periods = _periods(stamp, period)
     measures = list(config.MEASURES)
-    grid = pd.MultiIndex.from_product(
-        [names, periods, measures], names=["region", "period_start", "measure"]
-    )
-    if len(grid) == 0:
+    if not (names and len(periods) and measures):
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_VS_ACTUAL_COLUMNS})
 
-    events = _actual_events(participants, milestones, stamp)
-    events = events.loc[events["region"].isin(names).to_numpy(dtype=bool)].copy()
-    events["period_start"] = _period_start(events["date"], period).to_numpy()
-    actual = events.groupby(["region", "period_start", "measure"]).size()
-
-    wanted = targets.loc[
-        (targets["region"].isin(names) & targets["measure"].isin(measures)).to_numpy(dtype=bool)
-    ].copy()
-    wanted["period_start"] = _period_start(wanted["period_start"], period).to_numpy()
-    target = wanted.groupby(["region", "period_start", "measure"])["target"].sum()
-
-    out = pd.DataFrame(index=grid)
-    out["target"] = target.reindex(grid, fill_value=0).to_numpy(dtype="int64")
-    out["actual"] = actual.reindex(grid, fill_value=0).to_numpy(dtype="int64")
-    out = out.reset_index()
-    out["region"] = out["region"].astype(object)
-    out["measure"] = out["measure"].astype(object)
-    out["period_start"] = out["period_start"].astype("datetime64[ns]")
-    series = out.groupby(["region", "measure"], sort=False)
-    out["cumulative_target"] = series["target"].cumsum().astype("int64")
-    out["cumulative_actual"] = series["actual"].cumsum().astype("int64")
-    cumulative_target = out["cumulative_target"].to_numpy(dtype="float64")
+    unique_names = list(dict.fromkeys(names))
+    counts = _actual_counts(participants, milestones, stamp, unique_names, periods, period)
+    rows = [unique_names.index(name) for name in names]
+    actual = counts[rows]
+    # The targets summed into the same (region, period, measure) cells.
+    target_counts = np.zeros(counts.shape, dtype="int64")
+    region = _region_codes(targets["region"], unique_names)
+    measure = _region_codes(targets["measure"], measures)
+    index = _period_keys(pd.to_datetime(targets["period_start"]).to_numpy(dtype="datetime64[ns]"), period)
+    index -= _period_keys(periods.to_numpy(dtype="datetime64[ns]")[:1], period)[0]
+    known = (region >= 0) & (measure >= 0) & (index >= 0) & (index < len(periods))
+    np.add.at(
+        target_counts,
+        (region[known], index[known], measure[known]),
+        targets["target"].to_numpy(dtype="int64")[known],
+    )
+    target = target_counts[rows]
+    # Running totals over the periods of each region and measure (a region named twice
+    # carries on from its first rows, as one series).
+    cumulative_target, cumulative_actual = target.cumsum(axis=1), actual.cumsum(axis=1)
+    first_row: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first_row:
+            cumulative_target[i] += cumulative_target[first_row[name], -1]
+            cumulative_actual[i] += cumulative_actual[first_row[name], -1]
+        first_row[name] = i
+    n_periods, n_measures = len(periods), len(measures)
+    cumulative_target_flat = cumulative_target.reshape(-1)
+    cumulative_actual_flat = cumulative_actual.reshape(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         percent = np.where(
-            cumulative_target > 0, out["cumulative_actual"].to_numpy() / cumulative_target, np.nan
+            cumulative_target_flat > 0,
+            cumulative_actual_flat / cumulative_target_flat.astype("float64"),
+            np.nan,
         )
-    out["percent_achieved"] = percent
-    out["rag"] = rag_rating(out["cumulative_actual"].to_numpy(), out["cumulative_target"].to_numpy())
+    out = pd.DataFrame(
+        {
+            "region": pd.Series(np.repeat(np.array(names, dtype=object), n_periods * n_measures), dtype=object),
+            "period_start": np.tile(np.repeat(periods.to_numpy(dtype="datetime64[ns]"), n_measures), len(names)),
+            "measure": pd.Series(np.tile(np.array(measures, dtype=object), len(names) * n_periods), dtype=object),
+            "target": target.reshape(-1),
+            "actual": actual.reshape(-1).astype("int64"),
+            "cumulative_target": cumulative_target_flat,
+            "cumulative_actual": cumulative_actual_flat,
+            "percent_achieved": percent,
+            "rag": rag_rating(cumulative_actual_flat, cumulative_target_flat),
+        }
+    )
     return out[list(TARGET_VS_ACTUAL_COLUMNS)]
 
 
@@ -283,33 +331,82 @@ def target_summary(
     """
     stamp = to_timestamp(as_of)
     start = pd.Timestamp(config.CONTRACT_START)
+    if stamp < start:
+        raise InputError(
+            f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date."
+        )
+    monthly = targets_vs_actual(
+        participants, milestones, targets, as_of=stamp, period="month", regions=regions
+    )
+    return summarise_targets(monthly, targets, as_of=stamp, regions=regions)
+
+
+def summarise_targets(
+    monthly: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    regions: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`target_summary` from a monthly :func:`targets_vs_actual` already computed.
+
+    ``target_summary(participants, milestones, targets, as_of=d, regions=r)`` equals
+    ``summarise_targets(targets_vs_actual(participants, milestones, targets, as_of=d,
+    period="month", regions=r), targets, as_of=d, regions=r)``; a page showing both
+    counts the participants once.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Output of :func:`targets_vs_actual` with ``period="month"`` and the same
+        ``as_of`` and ``regions``.
+    targets : pandas.DataFrame
+        The targets it was computed from.
+    as_of : date-like
+    regions : iterable of str, optional
+        Default :func:`ete_metrics.config.regions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`target_summary`.
+
+    Raises
+    ------
+    InputError
+        When ``as_of`` is before the contract start.
+    """
+    stamp = to_timestamp(as_of)
+    start = pd.Timestamp(config.CONTRACT_START)
     end = pd.Timestamp(config.CONTRACT_END)
     if stamp < start:
         raise InputError(
             f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date."
         )
     names = _region_list(regions)
-    monthly = targets_vs_actual(
-        participants, milestones, targets, as_of=stamp, period="month", regions=names
-    )
     if monthly.empty:
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_SUMMARY_COLUMNS})
-    last = monthly.loc[monthly["period_start"] == monthly["period_start"].max()]
-    per_region = last[["region", "measure", "cumulative_actual", "cumulative_target"]].rename(
-        columns={"cumulative_actual": "actual_to_date", "cumulative_target": "target_to_date"}
+    last = monthly.loc[(monthly["period_start"] == monthly["period_start"].max()).to_numpy(dtype=bool)]
+    # one row per region named and measure (in that order), then the all-regions sums
+    n_measures = len(config.MEASURES)
+    actual_to_date = last["cumulative_actual"].to_numpy(dtype="int64").reshape(-1, n_measures)
+    target_to_date = last["cumulative_target"].to_numpy(dtype="int64").reshape(-1, n_measures)
+    unique_names = list(dict.fromkeys(names))
+    contract = np.zeros((len(unique_names), n_measures), dtype="int64")
+    region = _region_codes(targets["region"], unique_names)
+    measure = _region_codes(targets["measure"], list(config.MEASURES))
+    known = (region >= 0) & (measure >= 0)
+    np.add.at(contract, (region[known], measure[known]), targets["target"].to_numpy(dtype="int64")[known])
+    contract = contract[[unique_names.index(name) for name in names]]
+    out = pd.DataFrame(
+        {
+            "region": np.repeat(np.array([*names, ALL_REGIONS], dtype=object), n_measures),
+            "measure": np.tile(np.array(config.MEASURES, dtype=object), len(names) + 1),
+            "actual_to_date": np.concatenate([actual_to_date.reshape(-1), actual_to_date.sum(axis=0)]),
+            "target_to_date": np.concatenate([target_to_date.reshape(-1), target_to_date.sum(axis=0)]),
+            "contract_target": np.concatenate([contract.reshape(-1), contract.sum(axis=0)]),
+        }
     )
-    wanted = targets.loc[targets["region"].isin(names).to_numpy(dtype=bool)]
-    contract = wanted.groupby(["region", "measure"])["target"].sum()
-    per_region = per_region.merge(
-        contract.rename("contract_target").reset_index(), on=["region", "measure"], how="left"
-    )
-    per_region["contract_target"] = per_region["contract_target"].fillna(0).astype("int64")
-    overall = per_region.groupby("measure", sort=False)[
-        ["actual_to_date", "target_to_date", "contract_target"]
-    ].sum()
-    overall = overall.reset_index()
-    overall.insert(0, "region", ALL_REGIONS)
-    out = pd.concat([per_region, overall], ignore_index=True)
 
     total_days = (end - start).days
     elapsed_days = min((stamp - start).days + 1, total_days)

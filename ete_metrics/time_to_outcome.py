@@ -9,6 +9,7 @@ in which people who have not reached the outcome by ``as_of`` are censored there
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,26 +108,30 @@ def time_to_outcome(
     counted = counted_milestones(
         population, milestones, as_of=stamp, kinds=list(OUTCOME_MILESTONES.values())
     )
-    entered = np.bincount(codes, minlength=len(labels)).astype("int64")
-    parts = []
-    for outcome, kind in OUTCOME_MILESTONES.items():
-        firsts = first_milestone_dates(counted, kind, len(population))
+    n_groups = len(labels)
+    entered = np.bincount(codes, minlength=n_groups).astype("int64")
+    # one row per group and outcome (outcomes in name order), built from arrays
+    outcomes = sorted(OUTCOME_MILESTONES)
+    reached: list[np.ndarray] = []
+    quantiles: list[pd.DataFrame] = []
+    for outcome in outcomes:
+        firsts = first_milestone_dates(counted, OUTCOME_MILESTONES[outcome], len(population))
         durations, observed = outcome_durations(population, firsts, stamp)
         table = kaplan_meier(durations, observed, codes)
-        quantiles = survival_quantiles(table, _LEVELS).reindex(range(len(labels)))
-        part = labels.copy()
-        part["outcome"] = outcome
-        part["entered"] = entered
-        part["reached"] = np.bincount(
-            codes, weights=observed, minlength=len(labels)
-        ).astype("int64")
-        for name in ("median_days", "q1_days", "q3_days"):
-            part[name] = quantiles[name].to_numpy(dtype="float64")
-        part["_order"] = np.arange(len(labels))
-        parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    out = out.sort_values(["_order", "outcome"], kind="stable")
-    return out[columns].reset_index(drop=True)
+        quantiles.append(survival_quantiles(table, _LEVELS).reindex(range(n_groups)))
+        reached.append(np.bincount(codes, weights=observed, minlength=n_groups).astype("int64"))
+    group_of_row = np.repeat(np.arange(n_groups), len(outcomes))
+    data: dict[str, Any] = {
+        key: pd.Series(labels[key].to_numpy(dtype=object)[group_of_row], dtype=object) for key in keys
+    }
+    data["outcome"] = pd.Series(np.tile(np.array(outcomes, dtype=object), n_groups), dtype="str")
+    data["entered"] = entered[group_of_row]
+    data["reached"] = np.stack(reached, axis=1).reshape(-1)
+    for name in ("median_days", "q1_days", "q3_days"):
+        data[name] = np.stack(
+            [q[name].to_numpy(dtype="float64") for q in quantiles], axis=1
+        ).reshape(-1)
+    return pd.DataFrame(data, columns=columns)
 
 
 def _empty(keys: list[str]) -> pd.DataFrame:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import load_data, metric
-from dashboard.render import chart_with_table, empty_state, tiles, user_errors
+from dashboard.data import filtered, load_data, metric
+from dashboard.render import (
+    chart_with_table,
+    empty_state,
+    report_downloads,
+    shown,
+    shown_count,
+    tiles,
+    user_errors,
+)
 from dashboard.state import current_filters
 from ete_metrics.activity import monthly_activity
 from ete_metrics.charts.funnels import activity_chart, funnel_chart, step_name
 from ete_metrics.charts.targets import rag_name, targets_chart
-from ete_metrics.formatting import count, percent, signed_count, signed_points, uk_date
+from ete_metrics.disclosure import SUPPRESSED
+from ete_metrics.formatting import percent, signed_count, signed_points, uk_date
 from ete_metrics.funnel import funnel
-from ete_metrics.targets import target_summary, targets_vs_actual
+from ete_metrics.targets import summarise_targets, targets_vs_actual
 
 data = load_data()
 filters = current_filters()
@@ -36,38 +45,66 @@ if entered.empty or int(entered.iloc[0]) == 0:
     )
     st.stop()
 
-previous = before.set_index("step")
-earlier_counts = dict(zip(before["step"].astype(str), before["participants"].astype(int), strict=True))
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, str) and value is not None and bool(pd.notna(value))
+
+
+def _shown_rate(value: object) -> str:
+    return SUPPRESSED if isinstance(value, str) and value == SUPPRESSED else percent(value)
+
+
+# Tiles show what the audience may see: for stakeholders the protected figures, and
+# the changes since last month are differences of the protected (rounded) figures,
+# left out where either is suppressed.
+now_view = shown(now, "funnel").table
+before_view = shown(before, "funnel").table
+earlier_counts = dict(zip(before_view["step"].astype(str), before_view["participants"], strict=True))
+earlier_rates = dict(zip(before_view["step"].astype(str), before_view["rate_from_entry"], strict=True))
 count_tiles = []
 rate_tiles = []
-for row in now.itertuples(index=False):
+for row in now_view.itertuples(index=False):
     step = str(row.step)
-    earlier = int(earlier_counts.get(step, 0))
+    earlier = earlier_counts.get(step, 0)
+    change = (
+        f"{signed_count(int(row.participants) - int(earlier))} since {uk_date(month_earlier)}"  # type: ignore[arg-type]
+        if _is_number(row.participants) and _is_number(earlier)
+        else None
+    )
     count_tiles.append(
         {
             "label": step_name(step),
-            "value": count(row.participants),
-            "delta": f"{signed_count(int(row.participants) - earlier)} since {uk_date(month_earlier)}",  # type: ignore[arg-type]
+            "value": shown_count(row.participants),
+            "delta": change,
             "help": f"People {step_name(step).lower()} as at {uk_date(filters.as_of)}; "
             "the change is on the same figure a month earlier.",
         }
     )
     if step != "entered":
-        earlier_rate = previous["rate_from_entry"].get(step) if len(previous) else None
+        earlier_rate = earlier_rates.get(step)
         rate_tiles.append(
             {
                 "label": f"{step_name(step)} rate",
-                "value": percent(row.rate_from_entry),
+                "value": _shown_rate(row.rate_from_entry),
                 "delta": (
-                    f"{signed_points(row.rate_from_entry - earlier_rate)} since {uk_date(month_earlier)}"
-                    if earlier_rate is not None and pd.notna(earlier_rate)
+                    f"{signed_points(row.rate_from_entry - earlier_rate)} since {uk_date(month_earlier)}"  # type: ignore[operator]
+                    if _is_number(earlier_rate) and _is_number(row.rate_from_entry)
                     else None
                 ),
                 "help": f"{step_name(step)} as a percentage of people entered "
-                f"(95% interval {percent(row.ci_low)} to {percent(row.ci_high)}).",
+                f"(95% interval {_shown_rate(row.ci_low)} to {_shown_rate(row.ci_high)}).",
             }
         )
 st.subheader("Headline figures")
+with st.expander("Reports for the contract review", icon=":material/description:"):
+    st.caption(
+        "A deck, a review pack and a workbook of these figures, for the regions and audience "
+        "chosen in the sidebar (built when you click)."
+        + (" Stakeholder reports carry the protected figures only." if filters.stakeholder else "")
+    )
+    participants_shown, milestones_shown = filtered(data, filters)
+    report_downloads(participants_shown, milestones_shown, data.targets, key="overview_report")
 tiles(count_tiles)
 tiles(rate_tiles, columns=4)
 
@@ -80,29 +117,33 @@ if filters.pathways or filters.delivery_partners or filters.date_from or filters
     )
 regions = filters.regions or None
 with user_errors():
-    summary = metric(
-        target_summary, data, filters, with_targets=True, as_of=filters.as_of, regions=regions
+    # the monthly figures (charted below) are counted once and the summary read off them
+    progress = metric(
+        targets_vs_actual, data, filters, with_targets=True, as_of=filters.as_of,
+        period="month", regions=regions,
     )
+    summary = summarise_targets(progress, data.targets, as_of=filters.as_of, regions=regions)
 if summary.empty:
     empty_state("No contract targets are loaded for these regions.")
 else:
     overall_label = "All regions"
-    overall = summary.loc[summary["region"] == overall_label]
+    summary_view = shown(summary, "target_summary").table
+    overall = summary_view.loc[summary_view["region"] == overall_label]
     if overall.empty:
-        overall = summary
+        overall = summary_view
     target_tiles = []
     for row in overall.itertuples(index=False):
         target_tiles.append(
             {
                 "label": f"{step_name(str(row.measure))}: % of target",
-                "value": percent(row.percent_achieved),
+                "value": _shown_rate(row.percent_achieved),
                 "delta": rag_name(row.rag),
                 "delta_color": "off",
                 "delta_arrow": "off",
-                "help": f"{count(row.actual_to_date)} against a target to date of "
-                f"{count(row.target_to_date)}; run-rate projection at contract end "
-                f"{count(row.projected_at_end)} of {count(row.contract_target)} "
-                f"({percent(row.projected_percent)}).",
+                "help": f"{shown_count(row.actual_to_date)} against a target to date of "
+                f"{shown_count(row.target_to_date)}; run-rate projection at contract end "
+                f"{shown_count(row.projected_at_end)} of {shown_count(row.contract_target)} "
+                f"({_shown_rate(row.projected_percent)}).",
             }
         )
     tiles(target_tiles)
@@ -110,8 +151,9 @@ else:
 # --- Funnel ------------------------------------------------------------------
 st.subheader("From entry to training and work")
 chart_with_table(
-    funnel_chart(now, title=f"People at each step, as at {uk_date(filters.as_of)}"),
+    lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
     now,
+    kind="funnel",
     key="overview_funnel",
     filename="overview_funnel",
     counts=("participants",),
@@ -126,8 +168,9 @@ if activity.empty:
     empty_state("No entries or outcomes in this period.")
 else:
     chart_with_table(
-        activity_chart(activity),
+        activity_chart,
         activity,
+        kind="activity",
         key="overview_activity",
         filename="monthly_activity",
         counts=("participants",),
@@ -157,10 +200,11 @@ else:
         format_func=step_name,
         key="overview_target_measure",
     ) or ("work" if "work" in measures else measures[0])
-    shown = progress.loc[progress["measure"] == measure].reset_index(drop=True)
     chart_with_table(
-        targets_chart(shown, measure=measure),
-        shown,
+        lambda frame: targets_chart(frame, measure=measure),
+        progress,
+        kind="targets",
+        select=lambda frame: frame.loc[frame["measure"] == measure],
         key="overview_targets",
         filename=f"targets_{measure}",
         counts=("target", "actual", "cumulative_target", "cumulative_actual"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import load_data, metric
+from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
 from dashboard.state import current_filters
 from ete_metrics import config
@@ -19,6 +20,8 @@ WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
 #: Breakdown keys offered; None = no breakdown.
 BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
 ORDERS = {"any": "Any order", "ordered": "Training before work"}
+#: Rows of the follow-up list shown on screen (longest waiting first; downloads have all).
+FOLLOW_UP_ROWS_SHOWN = 1_000
 
 data = load_data()
 filters = current_filters()
@@ -26,6 +29,11 @@ filters = current_filters()
 st.header("Funnels")
 st.caption(filters.describe())
 
+# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
+url_option("funnels_order", "order", list(ORDERS))
+url_option("funnels_window", "window", WINDOWS)
+url_option("funnels_by", "by", BREAKDOWNS)
+url_option("funnels_sustained", "sustained", (False, True))
 left, middle, right = st.columns(3)
 with left:
     order = st.radio(
@@ -53,7 +61,11 @@ with right:
         format_func=lambda k: "No breakdown" if k is None else group_name(k),
         key="funnels_by",
     )
-include_sustained = st.checkbox("Show sustained work", value=False, key="funnels_sustained")
+include_sustained = st.checkbox("Show sustained work", key="funnels_sustained")
+keep_in_url("order", order, "any")
+keep_in_url("window", window, None)
+keep_in_url("by", by, None)
+keep_in_url("sustained", include_sustained, False)
 
 group = () if by is None else (by,)
 common = dict(as_of=filters.as_of, window_days=window, ordered=order == "ordered", **filters.date_range())
@@ -71,20 +83,27 @@ if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum(
 
 rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 st.subheader("Entry to training and work")
-if by is None:
-    fig = funnel_chart(frame, title="People at each step")
-else:
-    fig = rates_by_group_chart(frame, by=by)
+
+
+def _main_chart(numbers):  # type: ignore[no-untyped-def]
+    if by is None:
+        return funnel_chart(numbers, title="People at each step")
+    return rates_by_group_chart(numbers, by=by)
+
+
 chart_with_table(
-    fig, frame, key="funnels_main", filename="funnel" + (f"_by_{by}" if by else ""),
+    _main_chart, frame, kind="funnel", key="funnels_main",
+    filename="funnel" + (f"_by_{by}" if by else ""),
     counts=("participants",), rates=rates,
 )
 
 st.subheader("Drop-off between steps")
 st.caption("The percentage of people at each step who reached the next one.")
 chart_with_table(
-    conversion_chart(frame, by=by),
-    frame.loc[frame["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
+    lambda numbers: conversion_chart(numbers, by=by),
+    frame,
+    kind="funnel",
+    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
     key="funnels_dropoff",
     filename="funnel_conversion" + (f"_by_{by}" if by else ""),
     counts=("participants",),
@@ -102,15 +121,24 @@ if referrals.empty:
     empty_state("No referrals with these filters.")
 else:
     chart_with_table(
-        funnel_chart(referrals, title="People referred, entered, into training and into work")
-        if by is None
-        else rates_by_group_chart(referrals, by=by, title=f"Percent of referrals reaching each step, by {group_name(by).lower()}"),
+        lambda numbers: (
+            funnel_chart(numbers, title="People referred, entered, into training and into work")
+            if by is None
+            else rates_by_group_chart(
+                numbers, by=by,
+                title=f"Percent of referrals reaching each step, by {group_name(by).lower()}",
+            )
+        ),
         referrals,
+        kind="funnel",
         key="funnels_referral",
         filename="referral_funnel" + (f"_by_{by}" if by else ""),
         counts=("participants",),
         rates=rates,
     )
+
+if filters.stakeholder:  # no participant-level data for stakeholders
+    st.stop()
 
 st.subheader("Follow-up list")
 st.caption(
@@ -130,4 +158,5 @@ else:
     table_with_downloads(
         follow_up, key="funnels_follow_up", filename="follow_up_list",
         counts=("days_since_entry",), dates=("entry_date",),
+        max_rows=FOLLOW_UP_ROWS_SHOWN,
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import streamlit as st
 
 from dashboard.data import load_data, metric
 from dashboard.render import chart_with_table, empty_state, user_errors
 from dashboard.state import current_filters
+from ete_metrics.audience import limit_sizes
 from ete_metrics.charts.funnels import funnel_chart, step_name
 from ete_metrics.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.comparison import compare_groups, funnel_limits
@@ -43,8 +43,9 @@ if by_region.empty:
 
 st.subheader("Regions side by side")
 chart_with_table(
-    funnel_chart(by_region, by="region", title="People at each step, by region"),
+    lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
     by_region,
+    kind="funnel",
     key="regions_funnel",
     filename="funnel_by_region",
     counts=("participants",),
@@ -53,10 +54,8 @@ chart_with_table(
 
 
 def _limits_for(comparison):  # type: ignore[no-untyped-def]
-    """Control limits over the range of group sizes shown."""
-    largest = int(comparison["entered"].max())
-    sizes = np.unique(np.linspace(max(1, largest // 50), max(2, int(largest * 1.2)), 120).astype(int))
-    return funnel_limits(float(comparison["overall_rate"].iloc[0]), sizes)
+    """Control limits over the range of group sizes shown (the rounded sizes for stakeholders)."""
+    return funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(comparison["entered"]))
 
 
 st.subheader("Compared with the overall rate")
@@ -74,8 +73,9 @@ if comparison.empty or limits is None:
     empty_state("No regions to compare with these filters.")
 else:
     chart_with_table(
-        regions_funnel_plot(comparison, limits, step=step, by="region"),
+        lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
         comparison,
+        kind="compare",
         key="regions_funnel_plot",
         filename=f"funnel_plot_{step}_by_region",
         counts=("entered", "participants"),
@@ -93,8 +93,11 @@ if region:
         empty_state(f"No one in {region} with these filters.")
     else:
         chart_with_table(
-            rates_by_group_chart(by_area, by="area", title=f"Percent of entrants reaching each step, by area of {region}"),
+            lambda numbers: rates_by_group_chart(
+                numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
+            ),
             by_area,
+            kind="funnel",
             key="regions_areas",
             filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
             counts=("participants",),

@@ -6,10 +6,19 @@ Thin page: reads the sidebar filters, calls :mod:`ete_metrics.cohorts` and
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.data import load_data, metric
-from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from dashboard.page_state import keep_in_url, url_option
+from dashboard.render import (
+    Shown,
+    chart_with_table,
+    empty_state,
+    shown,
+    table_with_downloads,
+    user_errors,
+)
 from dashboard.state import current_filters
 from ete_metrics.charts.cohorts import (
     cohort_curves_chart,
@@ -27,12 +36,40 @@ OUTCOME_CHOICES = {"Training": "training", "Work": "work"}
 #: Lines shown by default (legibility).
 DEFAULT_LINES = 8
 
+
+
+def protected_heatmap(raw: pd.DataFrame, protected_curves: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap with the protected curves' figures: rounded sizes, ``[c]`` for blank rates.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        ``cohort_heatmap_table`` of the true curves (one row per cohort).
+    protected_curves : pandas.DataFrame
+        ``protect_view(curves, "cohort_curves")``.
+    """
+    out = raw.copy().astype({c: object for c in raw.columns if c != "cohort"})
+    sizes = protected_curves.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+    out["cohort_size"] = out["cohort"].map(sizes).astype(object)
+    rates = protected_curves.set_index(["cohort", "months_since_entry"])["cumulative_rate"]
+    for column in out.columns:
+        if not str(column).startswith("month_"):
+            continue
+        month = int(str(column).removeprefix("month_"))
+        keys = list(zip(out["cohort"], [month] * len(out), strict=True))
+        out[column] = [rates.get(k, float("nan")) for k in keys]
+    return out
+
+
 data = load_data()
 filters = current_filters()
 
 st.header("Cohorts")
 st.caption(filters.describe())
 
+# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
+url_option("cohorts_cohort", "cohort", list(COHORT_CHOICES), to_text=COHORT_CHOICES.__getitem__)
+url_option("cohorts_outcome", "outcome", list(OUTCOME_CHOICES), to_text=OUTCOME_CHOICES.__getitem__)
 left, right = st.columns(2)
 with left:
     cohort_label = st.radio(
@@ -46,6 +83,8 @@ with right:
     )
 cohort = COHORT_CHOICES[str(cohort_label)]
 outcome = OUTCOME_CHOICES[str(outcome_label)]
+keep_in_url("cohort", cohort, "entry_quarter")
+keep_in_url("outcome", outcome, "training")
 common = {"as_of": filters.as_of, **filters.date_range()}
 
 with user_errors():
@@ -64,20 +103,24 @@ st.caption(
     "been followed, so a line never falls because recent entrants have had less time."
 )
 all_cohorts = latest_cohorts(curves, limit=0)
-shown = st.multiselect(
+chosen_cohorts = st.multiselect(
     "Cohorts shown",
     all_cohorts,
     default=latest_cohorts(curves, limit=DEFAULT_LINES),
     key=f"cohorts_shown_{cohort}",
     help=f"The latest {DEFAULT_LINES} cohorts are shown by default; add or remove cohorts here.",
 )
-if not shown:
+if not chosen_cohorts:
     empty_state("Choose at least one cohort to draw.")
 else:
-    chosen = curves.loc[curves["cohort"].isin(shown)].reset_index(drop=True)
     chart_with_table(
-        cohort_curves_chart(chosen, outcome=outcome, cohorts=shown),
-        chosen,
+        lambda numbers: cohort_curves_chart(
+            numbers.loc[numbers["cohort"].isin(chosen_cohorts)].reset_index(drop=True),
+            outcome=outcome, cohorts=chosen_cohorts,
+        ),
+        curves,
+        kind="cohort_curves",
+        select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
         key="cohort_curves",
         filename=f"cohort_curves_{cohort}_{outcome}",
         counts=("months_since_entry", "cohort_size", "participants"),
@@ -89,10 +132,16 @@ st.caption(
     f"Cumulative percent of each cohort in {outcome} by the end of each month since entry "
     "(all cohorts; blank where the cohort has not yet been followed that long)."
 )
+# For stakeholders the heatmap is built from the protected curves (rounded sizes, no rates
+# for small cohorts), so it is already protected.
+curves_view = shown(curves, "cohort_curves")
 heatmap = cohort_heatmap_table(curves)
 month_columns = [c for c in heatmap.columns if c.startswith("month_")]
+if curves_view.protected:
+    heatmap = protected_heatmap(heatmap, curves_view.table)
+heatmap_view = Shown(heatmap, heatmap, curves_view.protected)
 table_with_downloads(
-    heatmap,
+    heatmap_view,
     key="cohort_heatmap",
     filename=f"cohort_by_month_{cohort}_{outcome}",
     counts=("cohort_size",),
@@ -109,9 +158,11 @@ st.caption(
 with user_errors():
     incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)
     quartiles = metric(time_to_outcome, data, filters, **common)
+quartiles_view = shown(quartiles, "time_to_outcome")
 chart_with_table(
-    cumulative_incidence_chart(incidence, outcome=outcome, medians=quartiles),
+    lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
     incidence,
+    kind="incidence",
     key="time_to_outcome_curve",
     filename=f"cumulative_incidence_{outcome}",
     counts=("days_since_entry", "at_risk", "events"),
@@ -119,7 +170,7 @@ chart_with_table(
 )
 st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
 table_with_downloads(
-    quartiles,
+    quartiles_view,
     key="time_to_outcome_table",
     filename="time_to_outcome",
     counts=("entered", "reached", "median_days", "q1_days", "q3_days"),

@@ -6,13 +6,13 @@ Thin page: reads the sidebar filters, calls :mod:`ete_metrics.comparison` and
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from dashboard.data import load_data, metric
 from dashboard.render import chart_with_table, empty_state, user_errors
 from dashboard.state import current_filters
 from ete_metrics import comparison
+from ete_metrics.audience import limit_sizes
 from ete_metrics.charts.partners import (
     employers_chart,
     funnel_plot,
@@ -60,13 +60,12 @@ st.caption(
     "it has entered. Partners outside the dashed 95% limits differ from the overall rate by "
     "more than chance would usually explain; outside the dotted 99.8% limits, by much more."
 )
-with user_errors():
-    largest = int(compared["entered"].max())
-    sizes = np.unique(np.linspace(1, max(largest * 1.1, 10), 120).round().astype(int))
-    limits = comparison.funnel_limits(float(compared["overall_rate"].iloc[0]), sizes)
-chart_with_table(
-    funnel_plot(compared, limits, by="delivery_partner", step=step, group_label="Delivery partner"),
+overall_rate = float(compared["overall_rate"].iloc[0])
+chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no raw count leaks)
+    lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
+                                by="delivery_partner", step=step, group_label="Delivery partner"),
     compared,
+    kind="compare",
     key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
     counts=("entered", "participants"),
@@ -74,9 +73,10 @@ chart_with_table(
 )
 st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
-    step_bars(partners_funnel, by="delivery_partner", group_label="Delivery partner",
-              title="People entered, into training and into work, by delivery partner"),
+    lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
+                              title="People entered, into training and into work, by delivery partner"),
     partners_funnel,
+    kind="funnel",
     key="partners_funnel",
     filename="delivery_partners_funnel",
     **FUNNEL_COLUMNS,
@@ -96,8 +96,9 @@ if providers.empty:
     empty_state("No one with these filters has started training yet.")
 else:
     chart_with_table(
-        training_providers_chart(providers),
+        training_providers_chart,
         providers,
+        kind="training_providers",
         key="partners_providers",
         filename="training_providers",
         counts=("training_starts", "training_completed", "work_after_training", "median_days_to_work"),
@@ -117,8 +118,9 @@ if employer_table.empty:
     empty_state("No one with these filters has started a job yet.")
 else:
     chart_with_table(
-        employers_chart(employer_table),
+        employers_chart,
         employer_table,
+        kind="employers",
         key="partners_employers",
         filename="employers",
         counts=("job_starts", "job_sustained"),
@@ -133,9 +135,12 @@ if prison_funnel.empty:
     empty_state("No one on the custody pathway entered the programme with these filters.")
 else:
     chart_with_table(
-        step_bars(prison_funnel, by="prison", group_label="Prison",
-                  title="Custody pathway: people entered, into training and into work, by prison"),
+        lambda numbers: step_bars(
+            numbers, by="prison", group_label="Prison",
+            title="Custody pathway: people entered, into training and into work, by prison",
+        ),
         prison_funnel,
+        kind="funnel",
         key="partners_prisons",
         filename="prisons_funnel",
         **FUNNEL_COLUMNS,

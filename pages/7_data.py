@@ -15,11 +15,13 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboard.auth import record_upload, require_access
 from dashboard.data import load_data, metric
-from dashboard.render import empty_state, table_with_downloads, user_errors
+from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.state import current_filters
 from dashboard.uploads import ACCEPTED_TYPES, confirm_import, preview, save_uploads, validate_upload
 from ete_metrics import config, db
+from ete_metrics.disclosure import round_to_base
 from ete_metrics.formatting import count, format_table, uk_date
 from ete_metrics.quality import data_quality
 
@@ -42,111 +44,142 @@ def _when(value: Any) -> str:
 
 data = load_data()
 filters = current_filters()
+access = require_access()
 engine = _engine(config.database_url())
+
+
+def _size(n: int) -> str:
+    """A table size as the audience may see it (rounded to 5 for stakeholders)."""
+    return count(round_to_base(n) if filters.stakeholder else n)
+
 
 st.header("Data")
 st.caption(
-    f"The database holds {count(len(data.participants))} referrals and "
-    f"{count(len(data.milestones))} milestones, to {uk_date(data.cutoff) or 'an unknown date'}."
+    f"The database holds {_size(len(data.participants))} referrals and "
+    f"{_size(len(data.milestones))} milestones, to {uk_date(data.cutoff) or 'an unknown date'}."
 )
 
 # --- Upload ------------------------------------------------------------------
 st.subheader("Import an extract")
-done = st.session_state.pop(DONE_KEY, None)
-if done:
-    st.success(done, icon=":material/check_circle:")
-st.markdown(
-    "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
-    "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
-    "them; nothing is written until you confirm."
-)
-upload_round = st.session_state.setdefault(ROUND_KEY, 0)
-columns = st.columns(3)
-uploaded = {}
-for column, role, label in zip(
-    columns,
-    ("participants", "milestones", "targets"),
-    ("Participants file", "Milestones file", "Targets file (optional)"),
-    strict=True,
-):
-    with column:
-        uploaded[role] = st.file_uploader(
-            label, type=list(ACCEPTED_TYPES), key=f"upload_{role}_{upload_round}"
-        )
-left, right = st.columns(2)
-with left:
-    replace_all = st.checkbox(
-        "Replace all data with this extract",
-        key="upload_replace_all",
-        help="Otherwise participants in the extract are updated, their milestones replaced, "
-        "and everyone else kept.",
-    )
-with right:
-    extract_date = st.date_input(
-        "Extract taken on", value=datetime.now().date(), format="DD/MM/YYYY",
-        key="upload_extract_date",
-    )
+if filters.stakeholder:
+    # No uploads, previews or warnings (they show participant ids) for stakeholders.
+    st.caption("Importing extracts is not available in the stakeholder view.")
+elif not access.can_upload:
+    st.caption("Importing extracts is for directors and data managers.")
 
-if uploaded["participants"] is None or uploaded["milestones"] is None:
-    st.caption("Choose a participants file and a milestones file to check them.")
-else:
-    files = {
-        role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
-    }
-    with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
-        paths = save_uploads(files, tmp)
-        checked = validate_upload(
-            paths, engine=engine, replace_all=replace_all, extract_date=extract_date
+
+def _upload_section() -> None:
+    """Upload, check, preview and import an extract (internal audience only)."""
+    done = st.session_state.pop(DONE_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    st.markdown(
+        "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
+        "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
+        "them; nothing is written until you confirm. "
+        f"Each file may be up to {count(config.max_upload_mb())} MB and "
+        f"{count(config.max_rows())} rows."
+    )
+    upload_round = st.session_state.setdefault(ROUND_KEY, 0)
+    columns = st.columns(3)
+    uploaded = {}
+    for column, role, label in zip(
+        columns,
+        ("participants", "milestones", "targets"),
+        ("Participants file", "Milestones file", "Targets file (optional)"),
+        strict=True,
+    ):
+        with column:
+            uploaded[role] = st.file_uploader(
+                label, type=list(ACCEPTED_TYPES), key=f"upload_{role}_{upload_round}",
+                # The importer's limit, within the server's (.streamlit/config.toml).
+                max_upload_size=min(config.max_upload_mb(), st.get_option("server.maxUploadSize")),
+            )
+    left, right = st.columns(2)
+    with left:
+        replace_all = st.checkbox(
+            "Replace all data with this extract",
+            key="upload_replace_all",
+            help="Otherwise participants in the extract are updated, their milestones replaced, "
+            "and everyone else kept.",
         )
-        if not checked.ok:
-            total = len(checked.problems)
-            st.error(
-                f"The extract was rejected: {count(total)} problem{'s' if total != 1 else ''} "
-                "found. Nothing was changed. Fix these in the files and upload them again.",
-                icon=":material/error:",
+    with right:
+        extract_date = st.date_input(
+            "Extract taken on", value=datetime.now().date(), format="DD/MM/YYYY",
+            key="upload_extract_date",
+        )
+
+    if uploaded["participants"] is None or uploaded["milestones"] is None:
+        st.caption("Choose a participants file and a milestones file to check them.")
+    else:
+        files = {
+            role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
+        }
+        with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
+            paths = save_uploads(files, tmp)
+            checked = validate_upload(
+                paths, engine=engine, replace_all=replace_all, extract_date=extract_date
             )
-            table_with_downloads(
-                checked.problems, key="upload_problems", filename="import_problems",
-                counts=("line",),
-            )
-        else:
-            extract = checked.extract
-            assert extract is not None
-            st.success(
-                f"The extract passed the checks: {count(len(extract.participants))} participants, "
-                f"{count(len(extract.milestones))} milestones"
-                + (f", {count(len(extract.targets))} targets" if extract.targets is not None else "")
-                + ".",
-                icon=":material/task_alt:",
-            )
-            for role, frame in preview(extract).items():
-                st.markdown(f"**Preview: {role}** (first {len(frame)} rows)")
-                dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-                st.dataframe(format_table(frame, dates=dates), hide_index=True, width="stretch")
-            if len(checked.warnings):
-                st.warning(
-                    f"{count(len(checked.warnings))} warning(s): the import can go ahead, "
-                    "but check these records.",
-                    icon=":material/warning:",
+            if not checked.ok:
+                total = len(checked.problems)
+                st.error(
+                    f"The extract was rejected: {count(total)} problem{'s' if total != 1 else ''} "
+                    "found. Nothing was changed. Fix these in the files and upload them again.",
+                    icon=":material/error:",
                 )
                 table_with_downloads(
-                    checked.warnings, key="upload_warnings", filename="import_warnings",
+                    checked.problems, key="upload_problems", filename="import_problems",
                     counts=("line",),
                 )
-            action = "Replace all data with this extract" if replace_all else "Import this extract"
-            if st.button(action, type="primary", key="upload_confirm"):
-                result = confirm_import(
-                    engine, paths, imported_at=datetime.now(), replace_all=replace_all,
-                    extract_date=extract_date,
+            else:
+                extract = checked.extract
+                assert extract is not None
+                st.success(
+                    f"The extract passed the checks: {count(len(extract.participants))} participants, "
+                    f"{count(len(extract.milestones))} milestones"
+                    + (f", {count(len(extract.targets))} targets" if extract.targets is not None else "")
+                    + ".",
+                    icon=":material/task_alt:",
                 )
-                st.cache_data.clear()
-                st.session_state[ROUND_KEY] = upload_round + 1
-                st.session_state[DONE_KEY] = (
-                    f"Import {result.import_id} done: {count(result.participants)} participants and "
-                    f"{count(result.milestones)} milestones written, "
-                    f"{count(len(result.warnings))} warning(s) stored."
-                )
-                st.rerun()
+                for role, frame in preview(extract).items():
+                    st.markdown(f"**Preview: {role}** (first {len(frame)} rows)")
+                    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+                    st.dataframe(format_table(frame, dates=dates), hide_index=True, width="stretch")
+                if len(checked.warnings):
+                    st.warning(
+                        f"{count(len(checked.warnings))} warning(s): the import can go ahead, "
+                        "but check these records.",
+                        icon=":material/warning:",
+                    )
+                    table_with_downloads(
+                        checked.warnings, key="upload_warnings", filename="import_warnings",
+                        counts=("line",),
+                    )
+                action = "Replace all data with this extract" if replace_all else "Import this extract"
+                if st.button(action, type="primary", key="upload_confirm"):
+                    result = confirm_import(
+                        engine, paths, imported_at=datetime.now(), replace_all=replace_all,
+                        extract_date=extract_date,
+                    )
+                    record_upload(
+                        import_id=result.import_id,
+                        files=paths,
+                        rows={"participants": result.participants, "milestones": result.milestones,
+                              "targets": result.targets},
+                        replace_all=replace_all,
+                    )
+                    st.cache_data.clear()
+                    st.session_state[ROUND_KEY] = upload_round + 1
+                    st.session_state[DONE_KEY] = (
+                        f"Import {result.import_id} done: {count(result.participants)} participants and "
+                        f"{count(result.milestones)} milestones written, "
+                        f"{count(len(result.warnings))} warning(s) stored."
+                    )
+                    st.rerun()
+
+
+if not filters.stakeholder and access.can_upload:  # directors and data managers only
+    _upload_section()
 
 # --- Import history ----------------------------------------------------------
 st.subheader("Import history")
@@ -166,6 +199,7 @@ else:
     ]
     table_with_downloads(
         history,
+        kind="import_history",
         key="import_history",
         filename="import_history",
         columns=wanted,
@@ -173,7 +207,7 @@ else:
         dates=("extract_date",),
     )
 
-if len(data.import_warnings):
+if len(data.import_warnings) and not filters.stakeholder:  # they name participants
     st.markdown(f"**Warnings stored with the latest import** ({count(len(data.import_warnings))})")
     table_with_downloads(
         data.import_warnings,
@@ -196,4 +230,36 @@ with user_errors():
 if quality.empty:
     empty_state("No data-quality checks to show for these filters.")
 else:
-    table_with_downloads(quality, key="data_quality", filename="data_quality", counts=("count",))
+    table_with_downloads(
+        quality, kind="data_quality", key="data_quality", filename="data_quality",
+        counts=("count",),
+    )
+
+# --- Audit trail (directors and data managers) -------------------------------
+AUDIT_ROWS = 1_000
+if access.can_see_audit:
+    st.subheader("Audit trail")
+    if filters.stakeholder:
+        st.caption("The audit trail is not shown in the stakeholder view.")
+    else:
+        st.caption(
+            f"Sign-ins, imports and exports, newest first (the latest {count(AUDIT_ROWS)}; "
+            "times in UTC). Filters are those of the view exported; the SHA-256 identifies "
+            "the file imported or exported."
+        )
+        with user_errors(stop=False):
+            events = db.load_audit(engine, limit=AUDIT_ROWS)
+            if events.empty:
+                empty_state("Nothing is recorded in the audit trail yet.")
+            else:
+                shown_columns = ["occurred_at", "actor", "role", "action", "detail", "filters",
+                                 "file_sha256"]
+                on_screen = events.assign(
+                    occurred_at=[f"{_when(v)} UTC" for v in events["occurred_at"]]
+                )[shown_columns]
+                st.dataframe(format_table(on_screen), hide_index=True, width="stretch")
+                in_files = events.assign(  # ISO 8601 in files, with the time
+                    occurred_at=[pd.Timestamp(v).strftime("%Y-%m-%dT%H:%M:%SZ")
+                                 for v in events["occurred_at"]]
+                )[shown_columns]
+                downloads(in_files, key="audit_trail", filename="audit_trail")

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.data import load_data
 from dashboard.state import current_filters
 from ete_metrics import config
+from ete_metrics.disclosure import STAKEHOLDER_NOTE, round_to_base
 from ete_metrics.formatting import count, percent, uk_date
 
 data = load_data()
@@ -22,10 +23,17 @@ st.info(
 )
 
 cutoff = uk_date(data.cutoff) if data.cutoff else "not known"
+
+
+def _size(n: int) -> str:
+    """A table size as the audience may see it (rounded to 5 for stakeholders)."""
+    return count(round_to_base(n) if filters.stakeholder else n)
+
+
 st.markdown(
     f"""
 **The data** runs to **{cutoff}** (the extract's cut-off).
-It holds {count(len(data.participants))} referrals and {count(len(data.milestones))} milestones.
+It holds {_size(len(data.participants))} referrals and {_size(len(data.milestones))} milestones.
 The figures on screen are *as at* **{uk_date(filters.as_of)}**, chosen in the sidebar.
 The contract runs from {uk_date(config.CONTRACT_START)} for three years, in
 {", ".join(config.regions())}.
@@ -101,6 +109,35 @@ Differences within the limits should not be read as real differences in performa
 
 **Small numbers.** Rates for small groups move a lot from one month to the next; read them
 with their confidence intervals.
+"""
+)
+
+st.subheader("The stakeholder view")
+st.markdown(
+    f"""
+Choose **Audience: Stakeholder** in the sidebar (or add `?audience=stakeholder` to the link, or
+`--audience stakeholder` on the command line) for anything shared outside the programme team.
+{STAKEHOLDER_NOTE}
+
+The method follows the ONS / Government Statistical Service *Disclosure control guidance for
+tables produced from administrative sources* (2014):
+
+- counts from {config.SUPPRESS_BELOW - 1 if config.SUPPRESS_BELOW > 1 else 0} down to 1 are
+  suppressed and shown as **[c]**; where a table's total is published, a second cell in the same
+  row or column is suppressed too, so a suppressed count cannot be worked back by subtraction;
+- every other count is rounded to the nearest {config.ROUND_TO}; totals are rounded on their own,
+  so rounded figures may not add up exactly;
+- rates, intervals and medians are not shown (**[c]**) for groups of fewer than
+  {config.MIN_GROUP_FOR_RATE} people, or where the count behind them is suppressed;
+- charts are drawn from the protected figures; changes since last month are differences of
+  rounded figures;
+- there is no participant-level data: no follow-up list, no uploads or previews, no example
+  ids in the data-quality checks.
+
+**Downloads in the stakeholder view** carry the protected figures. The Excel workbook has a
+second sheet, *notes*, with the note above. The CSV file stays a plain table that software can
+read (no note lines); its file name ends in `_rounded_suppressed`. The thresholds are settings
+in `ete_metrics/config.py`.
 """
 )
 

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 DEMO_PARTICIPANTS = 3_000
 TIMEOUT = 60
+#: Every page of the app (each file in pages/), so a new page is covered by the page-wide tests.
+PAGES: tuple[str, ...] = tuple(sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")))
 
 
 

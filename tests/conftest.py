@@ -14,6 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as _hypothesis_settings
+
+# Property tests check results, not speed: no per-example deadline (a busy CI
+# machine made a 200 ms deadline fail), and the same examples on every run.
+_hypothesis_settings.register_profile("ete", deadline=None, derandomize=True)
+_hypothesis_settings.load_profile("ete")
 
 POSTGRES_URL = os.environ.get(
     "ETE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -197,6 +197,17 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert "usage:" in capsys.readouterr().err
 
 
+def _python_m_import(
+    participants: Path, milestones: Path, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ete_metrics import`` in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "ete_metrics", "import",
+         "--participants", str(participants), "--milestones", str(milestones)],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False,
+    )
+
+
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     p, m = write_extract(tmp_path)
     env = {
@@ -204,48 +215,111 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
         "PYTHONPATH": str(ROOT),
         "ETE_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}",
     }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ete_metrics",
-            "import",
-            "--participants",
-            str(p),
-            "--milestones",
-            str(m),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    done = _python_m_import(p, m, env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Imported 2 participants" in done.stdout
     assert (tmp_path / "env.db").exists()
 
     bad = tmp_path / "random.csv"
     bad.write_bytes(bytes(range(256)) * 8)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ete_metrics",
-            "import",
-            "--participants",
-            str(bad),
-            "--milestones",
-            str(m),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    done = _python_m_import(bad, m, env, tmp_path)
     assert done.returncode == 2
     assert "random.csv: is a binary file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_db_option_wins_over_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p, m = write_extract(tmp_path)
+    monkeypatch.setenv("ETE_DATABASE_URL", f"sqlite:///{tmp_path / 'from_env.db'}")
+    url = f"sqlite:///{tmp_path / 'from_option.db'}"
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    assert code == 0, capsys.readouterr().err
+    assert not (tmp_path / "from_env.db").exists()
+    engine = db.make_engine(url)
+    try:
+        assert db.load_participants(engine)["participant_id"].tolist() == ["P1", "P2"]
+    finally:
+        engine.dispose()
+    # without --db the environment variable is used
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m)])
+    assert code == 0, capsys.readouterr().err
+    engine = db.make_engine()
+    try:
+        assert str(engine.url) == f"sqlite:///{tmp_path / 'from_env.db'}"
+        assert db.load_participants(engine)["participant_id"].tolist() == ["P1", "P2"]
+    finally:
+        engine.dispose()
+
+
+def test_command_line_import_is_not_held_to_the_upload_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The extract has 2 participants. With the upload limit set to 1 row (as a
+    # stand-in for 1,000,000), reading it as an upload is refused; the operator's
+    # command line uses COMMAND_LINE_MAX_ROWS and imports both.
+    from ete_metrics import config
+    from ete_metrics.errors import InputError
+    from ete_metrics.importer import read_extract
+
+    monkeypatch.delenv("ETE_MAX_ROWS", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_MAX_ROWS", 1)
+    p, m = write_extract(tmp_path)
+    with pytest.raises(InputError, match="participants"):
+        read_extract(p, m)
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Imported 2 participants" in out
+    # ETE_MAX_ROWS, when set, still wins on the command line.
+    monkeypatch.setenv("ETE_MAX_ROWS", "1")
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "participants" in err
+
+
+def test_an_id_longer_than_the_database_column_is_an_error_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Line 3 (the header is line 1) holds a 65-character id; the column holds 64.
+    long_id = "X" * 65
+    p = tmp_path / "participants.csv"
+    m = tmp_path / "milestones.csv"
+    p.write_text(
+        "participant_id,region,referral_date,entry_date\n"
+        f"P1,London,,2022-01-05\n{long_id},Wales,,2022-02-01\n",
+        encoding="utf-8",
+    )
+    m.write_text("participant_id,milestone,date\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "participants.csv line 3, column participant_id: participant_id is 65 characters long" in err
+    assert db.participant_count(db.make_engine(url)) == 0
+
+
+def test_replace_all_with_a_header_only_participants_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The database holds the 2 participants of PARTICIPANTS; a header-only file with
+    # --replace-all would delete both, so it is refused and the 2 stay.
+    p, m = write_extract(tmp_path)
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    assert cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url]) == 0
+    empty = tmp_path / "empty_participants.csv"
+    empty.write_text("participant_id,region,referral_date,entry_date\n", encoding="utf-8")
+    none = tmp_path / "no_milestones.csv"
+    none.write_text("participant_id,milestone,date\n", encoding="utf-8")
+    capsys.readouterr()
+    code = cli.main(
+        ["import", "--participants", str(empty), "--milestones", str(none), "--db", url,
+         "--replace-all"]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "empty_participants.csv: has a header but no data rows" in err
+    assert db.participant_count(db.make_engine(url)) == 2

@@ -162,3 +162,72 @@ def test_empty_database_needs_as_of(tmp_path, capsys: pytest.CaptureFixture[str]
     code, out, err = run(capsys, "funnel", "--db", url, "--as-of", "2023-08-16", "--format", "csv")
     assert code == 0, err
     assert out.strip() == "step,participants,rate_from_entry,rate_from_previous,ci_low,ci_high"
+
+
+def test_cohorts_incidence_by_hand(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # as_of defaults to 20 May 2023. Entered: P001 (10 Jan), P002 (3 Apr), P003 (15 Feb).
+    # Days from entry to the first job_start: P001 1 Mar = 21 + 28 + 1 = 50 days; P002 on its entry
+    # day = 0; P003 20 May = 13 + 31 + 30 + 20 = 94 days. No one is censored, so Kaplan-Meier:
+    #   t=0  n=3 d=1 S=2/3  F=1/3;  t=50 n=2 d=1 S=1/3  F=2/3;  t=94 n=1 d=1 S=0  F=1.
+    # log(-log) interval at t=0 (Greenwood sum 1/(3*2) = 1/6):
+    #   sigma = sqrt(1/6)/|ln(2/3)| = 0.4082483/0.4054651 = 1.0068645; z*sigma = 1.9734179
+    #   S_low = (2/3)^exp(1.9734179) = (2/3)^7.19468 = 0.054073 -> F_high = 0.945927
+    #   S_high = (2/3)^exp(-1.9734179) = (2/3)^0.138992 = 0.945206 -> F_low = 0.054794
+    code, out, err = run(capsys, "cohorts", "--db", db, "--incidence", "--format", "json")
+    assert code == 0, err
+    records = json.loads(out)
+    assert [(r["days_since_entry"], r["at_risk"], r["events"]) for r in records] == [
+        (0, 3, 1), (50, 2, 1), (94, 1, 1)]
+    assert [r["cumulative_incidence"] for r in records] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert records[0]["ci_low"] == pytest.approx(0.054794, abs=1e-4)
+    assert records[0]["ci_high"] == pytest.approx(0.945927, abs=1e-4)
+    # By region: London P002 (0) and P001 (50) -> 1/2 then 1; Wales P003 (94) -> 1.
+    code, out, err = run(capsys, "cohorts", "--db", db, "--incidence", "--by", "region",
+                         "--format", "csv")
+    assert code == 0, err
+    rows = [(r["region"], int(r["days_since_entry"]), float(r["cumulative_incidence"]))
+            for r in csv.DictReader(io.StringIO(out))]
+    assert rows == [("London", 0, 0.5), ("London", 50, 1.0), ("Wales", 94, 1.0)]
+    # --by is for the incidence; the cohort curves are grouped by --cohort
+    code, out, err = run(capsys, "cohorts", "--db", db, "--by", "region")
+    assert code == 2 and "--by applies to --incidence" in err and out == ""
+
+
+def test_time_to_outcome_table_shows_whole_days_and_no_nan(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as_of 20 May 2023. Work: times 0, 50, 94 (see above), all reached: S = 2/3, 1/3, 0, so
+    # Q1 (S <= 0.75) = 0, median (S <= 0.5) = 50, Q3 (S <= 0.25) = 94.
+    # Training: P001 on 1 Feb = 22 days; P002 censored at 47 days (3 Apr -> 20 May); P003's
+    # training is before entry, censored at 94. S = 2/3 after day 22 and never lower:
+    # Q1 = 22, median and Q3 not reached (blank, not "NaN").
+    code, out, err = run(capsys, "time-to-outcome", "--db", db)
+    assert code == 0, err
+    assert "NaN" not in out and "nan" not in out
+    lines = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert lines["training"] == ["training", "3", "1", "22"]
+    assert lines["work"] == ["work", "3", "3", "50", "0", "94"]
+
+
+def test_csv_is_only_csv_on_stdout(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "funnel", "--db", db, "--by", "region", "--format", "csv")
+    assert code == 0, err
+    # a header and 2 regions x 3 steps, nothing else (no title, no note, no blank line)
+    lines = out.split("\n")
+    assert lines[-1] == "" and len(lines) == 1 + 6 + 1
+    assert lines[0] == "region,step,participants,rate_from_entry,rate_from_previous,ci_low,ci_high"
+    assert all(line.count(",") == 6 for line in lines[:-1])
+
+
+def test_reader_closing_the_pipe_is_not_an_error(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ete_metrics.cli_metrics as cli_metrics
+
+    def closed(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")  # what print raises under `... | head`
+
+    monkeypatch.setattr(cli_metrics, "emit", closed)
+    code, out, err = run(capsys, "funnel", "--db", db, "--format", "csv")
+    assert code == 141  # 128 + SIGPIPE, like any command whose reader went away
+    assert err == ""  # no apology, no traceback

@@ -117,3 +117,32 @@ def test_compare_groups_empty_and_bad_step() -> None:
         compare_groups(participants, milestones, as_of="2023-08-16", step="referred")
     with pytest.raises(InputError):
         compare_groups(participants, milestones, as_of="2023-08-16", by="shoe_size")
+
+
+def test_outside_95_but_inside_998_limits() -> None:
+    # Two groups of 20, 15 and 5 into work: overall 20/40 = 0.5.
+    # 95% limits at n = 20 (test_lower_limit_n20_half): 0.2558235 .. 0.6941765.
+    # 99.8% at n = 20, Binomial(20, 0.5), counts over 2^20 = 1,048,576:
+    #   upper, p = 0.999: P(R<=16) = 1 - 1351/2^20 = 0.998712 < p, P(R<=17) = 1 - 211/2^20 = 0.999799
+    #     -> r_p = 17, P(R=17) = C(20,17)/2^20 = 1140/2^20;
+    #     alpha = (1048365 - 0.999*1048576)/1140 = 837.576/1140 = 0.734716
+    #     limit = (17 - 0.734716)/20 = 0.8132642
+    #   lower, p = 0.001: P(R<=2) = 211/2^20 = 0.000201 < p, P(R<=3) = 1351/2^20 = 0.001288
+    #     -> r_p = 3, P(R=3) = 1140/2^20; alpha = (1351 - 1048.576)/1140 = 0.265284
+    #     limit = (3 - 0.265284)/20 = 0.1367358
+    # 0.75 is above the 95% limit but inside the 99.8% one; 0.25 likewise below.
+    rows, events = [], []
+    for region, workers in (("London", 15), ("Wales", 5)):
+        for i in range(20):
+            pid = f"{region[:2]}{i:03d}"
+            rows.append({"participant_id": pid, "region": region,
+                         "referral_date": "2023-01-01", "entry_date": "2023-01-02"})
+            if i < workers:
+                events.append({"participant_id": pid, "milestone": "job_start", "date": "2023-02-01"})
+    out = compare_groups(conform_participants(pd.DataFrame(rows)),
+                         conform_milestones(pd.DataFrame(events)), as_of="2023-08-16").set_index("region")
+    assert out.loc["London", "upper_998"] == pytest.approx(0.8132642, abs=1e-6)
+    assert out.loc["London", "lower_998"] == pytest.approx(0.1367358, abs=1e-6)
+    assert out.loc["London", "upper_95"] == pytest.approx(0.6941765, abs=1e-6)
+    assert out["position"].to_dict() == {"London": "above", "Wales": "below"}
+    assert out["outside_998"].tolist() == [False, False]

@@ -359,3 +359,23 @@ def test_failed_write_changes_nothing(engine: sa.Engine) -> None:
 def test_loads_before_schema_say_what_to_do(engine: sa.Engine) -> None:
     with pytest.raises(DatabaseError, match="Create the schema first"):
         db.load_participants(engine)
+
+
+def test_text_columns_load_as_categoricals_except_the_ids(engine: sa.Engine) -> None:
+    save_base(engine)
+    participants = db.load_participants(engine)
+    assert participants["participant_id"].tolist() == ["A", "B", "C"]
+    assert not isinstance(participants["participant_id"].dtype, pd.CategoricalDtype)
+    region = participants["region"]
+    assert isinstance(region.dtype, pd.CategoricalDtype)
+    # the categories are the values present, sorted; the values read back unchanged
+    assert list(region.cat.categories) == ["London", "North West", "Wales"]
+    assert region.tolist() == ["London", "Wales", "North West"]
+    assert list(participants["pathway"].cat.categories) == ["community", "custody"]
+    assert participants["pathway"].isna().tolist() == [False, True, False]
+    assert participants["gender"].isna().all()  # never recorded: an empty categorical
+    milestones = db.load_milestones(engine)
+    assert list(milestones["milestone"].cat.categories) == ["job_start", "training_start"]
+    assert milestones["partner"].tolist()[0] == "Acme" and milestones["partner"].isna().tolist() == [
+        False, True, True,
+    ]

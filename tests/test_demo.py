@@ -218,13 +218,17 @@ def test_custody_has_a_prison_and_community_none(demo: DemoProgramme) -> None:
     assert people.loc[custody, "prison"].notna().all()
     assert people.loc[~custody, "prison"].isna().all()
     assert people.loc[custody, "prison"].str.startswith("HMP ").all()
-    # Each prison releases into one region only (e.g. HMP Berwyn -> Wales).
+    # Each (fictional) prison releases into one region only (e.g. HMP Taff Vale -> Wales).
     assert (people[custody].groupby("prison")["region"].nunique() == 1).all()
     prison_region = people[custody].groupby("prison")["region"].first()
-    assert prison_region["HMP Berwyn"] == "Wales"
-    assert prison_region["HMP Liverpool"] == "North West"
-    assert prison_region["HMP Birmingham"] == "West Midlands"
-    assert prison_region["HMP Pentonville"] == "London"
+    assert prison_region["HMP Taff Vale"] == "Wales"
+    assert prison_region["HMP Merseyview"] == "North West"
+    assert prison_region["HMP Tamebridge"] == "West Midlands"
+    assert prison_region["HMP Fleetbank"] == "London"
+    # Fictional organisations only: none of the demo's prisons is a real establishment.
+    real = {"HMP Berwyn", "HMP Liverpool", "HMP Birmingham", "HMP Pentonville", "HMP Wandsworth",
+            "HMP Cardiff", "HMP Parc", "HMP Swansea", "HMP Altcourse", "HMP Oakwood"}
+    assert not set(prison_region.index) & real
 
 
 def test_exits(demo: DemoProgramme) -> None:

@@ -188,6 +188,34 @@ def _errors(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
 
 
+def _upload(page, index: int, path: Path, expect: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Choose ``path`` in the ``index``-th file uploader and wait (bounded) for the app to take it.
+
+    Waits until the uploader lists the file and the rerun it triggers has finished,
+    then, when given, until ``expect`` is on the page. On a busy machine the
+    browser can drop a file chosen while the previous rerun re-renders the
+    uploaders (the chooser is left empty), so the choice is repeated up to three
+    times; a failure saves ``screenshots/_upload_failed.png`` and reports what
+    the page showed.
+    """
+    uploader = page.locator('[data-testid="stFileUploader"]').nth(index)
+    for _attempt in range(3):
+        uploader.locator('input[type="file"]').set_input_files(str(path))
+        try:
+            uploader.locator('[data-testid="stFileChipName"]').filter(has_text=path.name).first.wait_for(
+                timeout=20_000
+            )
+            _settle(page)
+            if expect is not None:
+                page.get_by_text(expect).first.wait_for(timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError; retried, then reported below
+            continue
+    page.screenshot(path=str(SCREENSHOTS / "_upload_failed.png"), full_page=True)
+    shown = page.locator('[data-testid="stMain"]').inner_text()[-2000:]
+    raise AssertionError(f"uploading {path.name} to uploader {index} did not take; the page showed:\n{shown}")
+
+
 def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
     from ete_metrics import db
     from ete_metrics.equality import equality
@@ -256,10 +284,8 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     good_milestones = upload_dir / "milestones.csv"
     good_milestones.write_text("participant_id,milestone,date\nE2E1,training_start,2023-02-01\n")
     _open(page, "Data", "Data")
-    inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    inputs.nth(0).set_input_files(str(bad))
-    inputs.nth(1).set_input_files(str(good_milestones))
-    page.get_by_text("The extract was rejected").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _upload(page, 0, bad)
+    _upload(page, 1, good_milestones, expect="The extract was rejected")
     _settle(page)
     _screenshot(page, "7_data_rejected")
     assert not page.get_by_role("button", name="Import this extract").count()
@@ -285,8 +311,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     fixed.write_text(
         "participant_id,region,referral_date,entry_date\nE2E1,London,2023-01-02,2023-01-10\n"
     )
-    inputs.nth(0).set_input_files(str(fixed))
-    page.get_by_text("The extract passed the checks").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    _upload(page, 0, fixed, expect="The extract passed the checks")
     _settle(page)
     engine = db.make_engine(demo_url)
     try:

@@ -48,3 +48,21 @@ def test_milestones_for_keeps_order_and_drops_others() -> None:
     before = MILESTONES.copy()
     milestones_for(PARTICIPANTS, MILESTONES)
     pd.testing.assert_frame_equal(MILESTONES, before)
+
+
+def test_participant_mask_marks_the_rows_filter_participants_keeps() -> None:
+    from ete_metrics.filters import participant_mask
+
+    mask = participant_mask(PARTICIPANTS, regions=["London", "Wales"], pathways=["community"])
+    assert mask.tolist() == [True, False, True, False]  # A and C, as above
+    assert participant_mask(PARTICIPANTS).tolist() == [True] * 4
+
+
+def test_filters_work_on_categorical_columns_as_on_text() -> None:
+    # the database loads region, pathway and partner as categoricals
+    categorical = PARTICIPANTS.astype(
+        {"region": "category", "pathway": "category", "delivery_partner": "category"}
+    )
+    out = filter_participants(categorical, regions=["London", "Wales"], pathways=["community"])
+    assert out["participant_id"].tolist() == ["A", "C"]
+    assert milestones_for(out, MILESTONES)["participant_id"].tolist() == ["C", "A", "A"]

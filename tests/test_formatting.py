@@ -137,3 +137,10 @@ def test_format_table_agrees_with_the_scalar_formatters() -> None:
     assert out["R"].to_list() == [percent(v) for v in rates]
     assert out["C"].to_list() == [count(v) for v in counts]
     assert out["D"].to_list() == [uk_date(v) for v in days]
+
+
+def test_format_table_shows_differences_of_rates_in_points() -> None:
+    frame = pd.DataFrame({"gap": [0.0123, -0.0456, 0.0004, -0.0004, np.nan, 0.25]})
+    out = format_table(frame, points=["gap"])
+    # 1.23 points -> +1.2 pp; -4.56 -> -4.6 pp; 0.04 and -0.04 round to 0.0 pp; missing blank
+    assert out["Gap"].tolist() == ["+1.2 pp", "-4.6 pp", "0.0 pp", "0.0 pp", "", "+25.0 pp"]

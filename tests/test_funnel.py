@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -387,3 +387,20 @@ def test_matches_a_plain_python_count(data: tuple[pd.DataFrame, pd.DataFrame, in
         assert out.empty
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        date(2023, 8, 16),
+        datetime(2023, 8, 16, 23, 59),  # a time of day is dropped: still 16 Aug
+        pd.Timestamp("2023-08-16 09:30"),
+        "2023-08-16",
+    ],
+)
+def test_as_of_accepts_date_datetime_and_timestamp(as_of: object) -> None:
+    # Entry 10 Jan; training on as_of (counts: date <= as_of), job the day after (does not):
+    # entered 1, training 1, work 0 whichever type as_of is given as.
+    milestones = events(("A", "training_start", "2023-08-16"), ("A", "job_start", "2023-08-17"))
+    assert steps(funnel(ONE, milestones, as_of=as_of)) == [1, 1, 0]
+    assert steps(referral_funnel(ONE, milestones, as_of=as_of)) == [1, 1, 1, 0]

@@ -644,3 +644,26 @@ def test_unknown_pathway_and_duplicate_column(tmp_path: Path) -> None:
     ) == [
         "participants.csv line 1, column region: the column 'Region' appears twice (also as 'region'); keep one"
     ]
+
+
+def test_same_day_dates_are_not_warned_about(tmp_path: Path) -> None:
+    # The warning comparisons are strict: referral, entry and exit on the same day; milestones on
+    # the entry day and on the extract date itself; starts on the day of their completion or
+    # sustained job. None of these is a defect.
+    participants = (
+        "participant_id,region,referral_date,entry_date,exit_date\n"
+        "P1,Wales,2023-08-16,2023-08-16,2023-08-16\n"
+        "P2,Wales,2023-01-05,2023-01-05,\n"
+    )
+    milestones = (
+        "participant_id,milestone,date\n"
+        "P2,training_start,2023-01-05\n"
+        "P2,training_completed,2023-01-05\n"
+        "P2,job_start,2023-08-16\n"
+        "P2,job_sustained,2023-08-16\n"
+    )
+    extract = read_extract(
+        *files(tmp_path, participants=participants, milestones=milestones),
+        extract_date=date(2023, 8, 16),
+    )
+    assert extract.warnings == []

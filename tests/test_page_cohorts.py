@@ -112,3 +112,21 @@ def test_cohorts_page_empty_filters_show_a_friendly_message(demo_data: DemoData)
     assert expected.empty
     assert any("No one entered" in i.value for i in at.info)
     assert len(at.dataframe) == 0
+
+
+def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
+    at = open_page(new_app({"cohort": "entry_month", "outcome": "work"}), PAGE)
+    assert at.radio(key="cohorts_cohort").value == "Month of entry"
+    assert at.radio(key="cohorts_outcome").value == "Work"
+    shown = _shown(at, 0)
+    monthly = _expected_curves(demo_data, "work", cohort="entry_month")
+    assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
+    _same(
+        shown,
+        format_table(
+            monthly,
+            counts=("months_since_entry", "cohort_size", "participants"),
+            rates=("cumulative_rate",),
+        ),
+    )
+    assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == "work"

@@ -10,7 +10,9 @@ from ete_metrics.equality import equality
 from ete_metrics.formatting import format_table
 
 PAGE = "pages/6_equality.py"
-RATES = ("rate", "ci_low", "ci_high", "overall_rate", "gap")
+RATES = ("rate", "ci_low", "ci_high", "overall_rate")
+#: The characteristics as the table names them.
+NAMES = {"gender": "Gender", "age_band": "Age band", "ethnicity": "Ethnicity", "disability": "Disability"}
 
 
 def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -19,15 +21,24 @@ def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
 
 def _expected(demo: DemoData, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     frame = equality(demo.participants, demo.milestones, as_of=demo.cutoff, **kwargs)
-    return format_table(frame, counts=("entered", "participants"), rates=RATES).astype(object)
+    frame["characteristic"] = frame["characteristic"].map(NAMES)
+    return format_table(
+        frame, counts=("entered", "participants"), rates=RATES, points=("gap",)
+    ).astype(object)
 
 
 def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     at = open_page(new_app(), PAGE)
     shown = _shown(at)
     pd.testing.assert_frame_equal(shown, _expected(demo_data, step="work"), check_dtype=False)
-    assert set(shown["Characteristic"]) == {"gender", "age_band", "ethnicity", "disability"}
+    assert set(shown["Characteristic"]) == {"Gender", "Age band", "Ethnicity", "Disability"}
     assert shown["Rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
+    # the gap to the overall rate in percentage points, one decimal, signed
+    assert shown["Gap"].astype(str).str.fullmatch(r"[+-]\d{1,3}\.\d pp|0\.0 pp").all()
+    raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, step="work")
+    first = raw.iloc[0]
+    points = round((first["rate"] - first["overall_rate"]) * 100, 1)
+    assert shown["Gap"].iloc[0] == ("0.0 pp" if points == 0 else f"{points:+.1f} pp")
     assert len(at.get("plotly_chart")) == 1
 
 

@@ -80,3 +80,31 @@ def test_a_window_longer_than_the_follow_up_gives_a_friendly_message(demo_db_url
     at.selectbox(key="funnels_window").set_value(365).run()
     assert not at.error
     assert any("No one is in this funnel" in i.value for i in at.info)
+
+
+def test_page_options_from_the_url_reproduce_the_view(demo_db_url: str, demo_data: DemoData) -> None:
+    # a link to the funnel in order, with a 90-day window, by pathway, sustained work shown
+    at = new_app({"order": "ordered", "window": "90", "by": "pathway", "sustained": "1"})
+    open_page(at, PAGE)
+    assert not at.error, [e.value for e in at.error]
+    assert at.radio(key="funnels_order").value == "ordered"
+    assert at.selectbox(key="funnels_window").value == 90
+    assert at.selectbox(key="funnels_by").value == "pathway"
+    assert at.checkbox(key="funnels_sustained").value is True
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    expected = funnel(p, m, as_of=as_of, by=["pathway"], window_days=90, ordered=True, include_sustained=True)
+    assert "sustained" in set(expected["step"])
+    _same(_shown(at, 0), expected, counts=("participants",), rates=RATES)
+    # the URL keeps them; a changed option is written back and a default leaves the URL
+    assert at.query_params["window"] == "90" and at.query_params["by"] == "pathway"
+    at.selectbox(key="funnels_window").set_value(None).run()
+    at.selectbox(key="funnels_by").set_value("region").run()
+    assert "window" not in at.query_params
+    assert at.query_params["by"] == "region"
+
+
+def test_an_unknown_page_option_in_the_url_is_ignored(demo_db_url: str) -> None:
+    at = open_page(new_app({"window": "12345", "by": "shoe_size"}), PAGE)
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="funnels_window").value is None
+    assert at.selectbox(key="funnels_by").value is None

@@ -29,18 +29,21 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
       Q09 job_start 04-01 AFTER its job_sustained 03-01           -> sustained_without_job_start
       Q10 training_completed 02-01, training_start 03-01 (later)  -> completed_without_training_start
       Q11 no referral date, entry 01-10                           -> entered_without_referral
+      Q12 referral 01-01, never entered, training_start 02-01     -> milestone_without_entry
       X99 milestone for an id not in participants                 -> milestone_unknown_participant
     Counts: milestone_before_entry 2 (Q04, Q05), referral_after_entry 1, exit_before_entry 1,
     date_after_as_of 2 (Q06, Q07), sustained_without_job_start 2 (Q08, Q09),
-    completed_without_training_start 1, entered_without_referral 1, milestone_unknown_participant 1.
+    completed_without_training_start 1, entered_without_referral 1, milestone_unknown_participant 1,
+    milestone_without_entry 1 (Q12 only: Q11 has an entry date; X99 is unknown, not un-entered).
     """
-    ids = [f"Q{i:02d}" for i in range(1, 12)]
-    referral = ["2023-01-01"] * 11
+    ids = [f"Q{i:02d}" for i in range(1, 13)]
+    referral = ["2023-01-01"] * 12
     referral[1] = "2023-02-01"
     referral[10] = None
-    entry = ["2023-01-10"] * 11
+    entry = ["2023-01-10"] * 12
     entry[5] = "2023-07-05"
-    exit_ = [None] * 11
+    entry[11] = None
+    exit_ = [None] * 12
     exit_[2] = "2023-01-05"
     participants = conform_participants(
         pd.DataFrame(
@@ -68,6 +71,7 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
         ("Q10", "training_completed", "2023-02-01"),
         ("Q10", "training_start", "2023-03-01"),
         ("X99", "training_start", "2023-02-01"),
+        ("Q12", "training_start", "2023-02-01"),
     ]
     milestones = conform_milestones(
         pd.DataFrame(rows, columns=["participant_id", "milestone", "date"]).assign(
@@ -89,6 +93,7 @@ def test_each_check_counts_and_examples() -> None:
         "completed_without_training_start": (1, "Q10"),
         "entered_without_referral": (1, "Q11"),
         "milestone_unknown_participant": (1, "X99"),
+        "milestone_without_entry": (1, "Q12"),
     }
     for check, (count, examples) in expected.items():
         assert out.loc[check, "count"] == count, check
@@ -129,3 +134,31 @@ def test_empty_inputs_report_every_check() -> None:
     assert out["check"].tolist() == list(CHECKS)
     assert out["count"].tolist() == [0] * len(CHECKS)
     assert out["count"].dtype == "int64"
+
+
+def test_same_day_boundaries_are_not_defects() -> None:
+    # Every comparison is strict: referral, entry and exit on one day, milestones on the entry
+    # day and on as_of, and a start on the same day as its sustained/completed milestone are
+    # all fine, so every check finds 0.
+    participants = conform_participants(
+        pd.DataFrame(
+            {
+                "participant_id": ["S1"],
+                "region": "Wales",
+                "referral_date": pd.to_datetime(["2023-06-30"]),
+                "entry_date": pd.to_datetime(["2023-06-30"]),
+                "exit_date": pd.to_datetime(["2023-06-30"]),
+            }
+        )
+    )
+    milestones = conform_milestones(
+        pd.DataFrame(
+            {
+                "participant_id": ["S1"] * 4,
+                "milestone": ["training_start", "training_completed", "job_start", "job_sustained"],
+                "date": pd.to_datetime(["2023-06-30"] * 4),
+            }
+        )
+    )
+    out = data_quality(participants, milestones, as_of=AS_OF)  # AS_OF is 2023-06-30 too
+    assert out["count"].tolist() == [0] * len(CHECKS)

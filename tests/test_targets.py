@@ -143,3 +143,20 @@ def test_summary_before_contract_rejected() -> None:
     participants, milestones, targets = _data()
     with pytest.raises(InputError):
         target_summary(participants, milestones, targets, as_of="2021-05-31")
+
+
+def test_summary_from_the_monthly_figures_equals_the_summary() -> None:
+    from ete_metrics.targets import summarise_targets
+
+    participants, milestones, targets = _data()
+    for regions in (["London", "Wales"], None, ["Wales", "London", "Wales"]):
+        monthly = targets_vs_actual(
+            participants, milestones, targets, as_of=AS_OF, period="month", regions=regions
+        )
+        pd.testing.assert_frame_equal(
+            summarise_targets(monthly, targets, as_of=AS_OF, regions=regions),
+            target_summary(participants, milestones, targets, as_of=AS_OF, regions=regions),
+        )
+    monthly = targets_vs_actual(participants, milestones, targets, as_of="2021-05-31", period="month")
+    with pytest.raises(InputError):
+        summarise_targets(monthly, targets, as_of="2021-05-31")

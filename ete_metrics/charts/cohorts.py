@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, reference_line
 
 #: Words used in titles for the outcomes.
 OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
@@ -75,8 +75,9 @@ def cohort_curves_chart(
     chosen = list(cohorts) if cohorts is not None else latest_cohorts(curves, limit=0)
     fig = go.Figure()
     label = _outcome_label(outcome)
+    rows = curves.groupby(curves["cohort"].astype(str).to_numpy(), sort=False).indices  # label -> rows
     for i, name in enumerate(chosen):
-        part = curves.loc[curves["cohort"].astype(str) == str(name)].sort_values("months_since_entry")
+        part = curves.iloc[rows.get(str(name), [])].sort_values("months_since_entry")
         if part.empty:
             continue
         fig.add_trace(
@@ -210,7 +211,8 @@ def cumulative_incidence_chart(
         row = medians.loc[medians["outcome"] == outcome]
         if len(row) and pd.notna(row["median_days"].iloc[0]):
             median = float(row["median_days"].iloc[0])
-            fig.add_vline(
+            reference_line(
+                fig,
                 x=median,
                 line={"color": colour(4), "dash": "dash", "width": 1.5},
                 annotation_text=f"Median {median:,.0f} days",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
 from ete_metrics.formatting import humanise
 
 #: Words for the steps in titles.
@@ -71,7 +71,8 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         )
     if len(frame):
         overall = float(frame["overall_rate"].iloc[0])
-        fig.add_vline(
+        reference_line(
+            fig,
             x=overall,
             line={"color": colour(4), "dash": "dash", "width": 1.5},
             annotation_text=f"Overall {overall:.1%}",
@@ -84,7 +85,9 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         y_title="Group",
         legend_title="Characteristic",
     )
-    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(height=max(420, 28 * len(frame) + 160))
+    relayout(fig, {
+        "xaxis": {"tickformat": ".0%", "rangemode": "tozero"},
+        "yaxis": {"autorange": "reversed", "type": "category"},
+        "height": max(420, 28 * len(frame) + 160),
+    })
     return fig

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, relayout
 
 #: Display names of funnel steps and activity measures.
 STEP_NAMES: dict[str, str] = {
@@ -104,9 +104,12 @@ def funnel_chart(
                 textposition="outside" if by is None else "none",
             )
         )
-    fig.update_layout(barmode="group", showlegend=by is not None)
-    fig.update_xaxes(categoryorder="array", categoryarray=[step_name(s) for s in steps])
-    fig.update_yaxes(tickformat=",d")
+    relayout(fig, {
+        "barmode": "group",
+        "showlegend": by is not None,
+        "xaxis": {"categoryorder": "array", "categoryarray": [step_name(s) for s in steps]},
+        "yaxis": {"tickformat": ",d"},
+    })
     return apply_style(
         fig,
         title=title,
@@ -162,8 +165,11 @@ def conversion_chart(
                 ),
             )
         )
-    fig.update_layout(barmode="group", showlegend=by is not None)
-    fig.update_xaxes(categoryorder="array", categoryarray=list(labels.values()))
+    relayout(fig, {
+        "barmode": "group",
+        "showlegend": by is not None,
+        "xaxis": {"categoryorder": "array", "categoryarray": list(labels.values())},
+    })
     return apply_style(
         fig,
         title=title,
@@ -210,6 +216,5 @@ def activity_chart(
                 hovertemplate=f"{step_name(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
             )
         )
-    fig.update_xaxes(tickformat="%b %Y")
-    fig.update_yaxes(tickformat=",d")
+    relayout(fig, {"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}})
     return apply_style(fig, title=title, x_title="Month", y_title="People", legend_title="Measure")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
 
 #: Words for funnel steps in titles and hover text.
 STEP_LABELS: dict[str, str] = {
@@ -87,7 +87,8 @@ def funnel_plot(
         )
     if len(comparison):
         overall = float(comparison["overall_rate"].iloc[0])
-        fig.add_hline(
+        reference_line(
+            fig,
             y=overall,
             line={"color": colour(4), "width": 1.5},
             annotation_text=f"Overall {overall:.1%}",
@@ -170,9 +171,9 @@ def step_bars(
             )
         )
     groups = funnel_frame[by].nunique() if len(funnel_frame) else 0
-    fig.update_layout(barmode="group", height=_bar_height(groups, len(steps)))
+    relayout(fig, {"barmode": "group", "height": _bar_height(groups, len(steps))})
     fig = apply_style(fig, title=title, x_title="People", y_title=group_label, legend_title="Step")
-    fig.update_yaxes(autorange="reversed", type="category")
+    relayout(fig, {"yaxis": {"autorange": "reversed", "type": "category"}})
     return fig
 
 
@@ -250,9 +251,9 @@ def _count_bars(
                 hovertemplate=template,
             )
         )
-    fig.update_layout(barmode="group", height=_bar_height(len(names), len(series)))
+    relayout(fig, {"barmode": "group", "height": _bar_height(len(names), len(series))})
     fig = apply_style(fig, title=title, x_title="People", y_title=x_title, legend_title="")
-    fig.update_yaxes(autorange="reversed", type="category")
+    relayout(fig, {"yaxis": {"autorange": "reversed", "type": "category"}})
     return fig
 
 

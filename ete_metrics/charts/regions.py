@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import group_name, step_name
 from ete_metrics.charts.partners import funnel_plot
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, relayout
 
 
 def rates_by_group_chart(
@@ -68,7 +68,7 @@ def rates_by_group_chart(
                 ),
             )
         )
-    fig.update_layout(barmode="group")
+    relayout(fig, {"barmode": "group"})
     return apply_style(
         fig,
         title=title or f"Percent of entrants reaching each step, by {group_name(by).lower()}",

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import step_name
-from ete_metrics.charts.style import apply_style, colour
+from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
 
 #: Display names of RAG ratings.
 RAG_NAMES: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -79,8 +79,7 @@ def targets_chart(
                 hovertemplate=f"{region} target<br>%{{x|%b %Y}}: %{{y:,}} to date<extra></extra>",
             )
         )
-    fig.update_xaxes(tickformat="%b %Y")
-    fig.update_yaxes(tickformat=",d")
+    relayout(fig, {"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}})
     return apply_style(
         fig,
         title=title or f"{label}: cumulative actual against target, by region",
@@ -130,8 +129,8 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
                 ),
             )
         )
-    fig.add_hline(y=1.0, line={"color": colour(4), "width": 1, "dash": "dash"})
-    fig.update_layout(barmode="group")
+    reference_line(fig, y=1.0, line={"color": colour(4), "width": 1, "dash": "dash"})
+    relayout(fig, {"barmode": "group"})
     return apply_style(
         fig,
         title=title or "Percent of target achieved to date",

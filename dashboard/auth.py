@@ -1,0 +1,433 @@
+"""Sign-in and roles in the dashboard: who is here, and what they may see.
+
+Sign-in is Streamlit's own OpenID Connect (``st.login`` / ``st.user`` /
+``st.logout``), configured by an ``[auth]`` section in ``.streamlit/secrets.toml``
+(see ``.streamlit/secrets.example.toml``; Microsoft Entra ID as
+``[auth.microsoft]``). Roles come from the access file
+(:mod:`ete_metrics.access`).
+
+- **Sign-in configured** (``[auth]`` present): a visitor who is not signed in sees
+  only the sign-in page; a signed-in email that is not in the access file sees only
+  the no-access page. Neither loads any data.
+- **Sign-in off** (no ``[auth]``): local single-user mode, the visitor is a
+  director (:func:`ete_metrics.access.local_access`) and every page shows a banner
+  saying sign-in is off. Set ``ETE_REQUIRE_SIGN_IN=1`` on a server to refuse to run
+  without ``[auth]`` instead.
+
+``app.py`` calls :func:`gate` before the navigation and the filters;
+:func:`dashboard.data.load_data` calls :func:`require_access` and loads only the
+regions the user may see. Every sign-in (once per session), import and export
+is written to the audit trail (:mod:`ete_metrics.audit`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboard.escape import markdown_literal
+from ete_metrics import audit, config, db
+from ete_metrics.access import Access, AccessList, access_file_path, local_access, parse_access
+from ete_metrics.errors import ConfigError, EteError
+
+LOGGER = logging.getLogger(__name__)
+
+#: Session-state key: the email whose sign-in was recorded in this session.
+SIGN_IN_RECORDED_KEY = "_ete_sign_in_recorded"
+
+#: Shown on every page when sign-in is off.
+SIGN_IN_OFF_BANNER = (
+    "Sign-in is off: there is no [auth] section in .streamlit/secrets.toml, so this app runs in "
+    "local single-user mode and shows everything, as a director. Configure sign-in before "
+    "anyone else can reach it (README: Sign-in and roles)."
+)
+
+#: Display names of common OpenID Connect providers (the ``[auth.<name>]`` sections).
+PROVIDER_NAMES = {"microsoft": "Microsoft", "google": "Google", "okta": "Okta", "auth0": "Auth0"}
+
+SIGNED_IN = "signed_in"
+LOCAL = "local"
+SIGNED_OUT = "signed_out"
+DENIED = "denied"
+MISCONFIGURED = "misconfigured"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Who the visitor is and what they may see (or why they may see nothing).
+
+    Attributes
+    ----------
+    state : str
+        ``local`` (sign-in off), ``signed_in``, ``signed_out``, ``denied`` (email not in
+        the access file) or ``misconfigured`` (``message`` says what to fix).
+    access : Access or None
+        Set for ``local`` and ``signed_in`` only.
+    email : str or None
+        The signed-in email, when there is one.
+    message : str
+        For ``misconfigured``: the problem.
+    """
+
+    state: str
+    access: Access | None = None
+    email: str | None = None
+    message: str = ""
+
+
+def auth_settings() -> Mapping[str, Any] | None:
+    """Return the ``[auth]`` section of the app's secrets, or None when sign-in is off."""
+    try:
+        secrets = st.secrets
+        if not secrets.load_if_toml_exists():
+            return None
+        section = secrets.get("auth")
+    except Exception:  # noqa: BLE001 - unreadable secrets: treated as "no [auth]"
+        LOGGER.exception("Could not read the secrets")
+        return None
+    if isinstance(section, Mapping) and len(section):
+        return section
+    return None
+
+
+def sign_in_providers(section: Mapping[str, Any]) -> list[str | None]:
+    """The providers to offer: the ``[auth.<name>]`` sections, or None for a flat ``[auth]``."""
+    named: list[str | None] = [str(k) for k, v in section.items() if isinstance(v, Mapping)]
+    if "client_id" in section or not named:
+        named.append(None)
+    return named
+
+
+def _require_sign_in() -> bool:
+    return os.environ.get("ETE_REQUIRE_SIGN_IN", "").strip().lower() in {"1", "true", "yes"}
+
+
+def signed_in_email() -> str | None:
+    """The email of the signed-in user (``email`` claim, else an email-like
+    ``preferred_username`` as Entra ID sends), or None when nobody is signed in."""
+    user = st.user
+    if not user.get("is_logged_in"):
+        return None
+    for claim in ("email", "preferred_username", "upn"):
+        value = user.get(claim)
+        if isinstance(value, str) and "@" in value:
+            return value.strip().lower()
+    return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _parsed_access(path: str, stamp: tuple[int, int]) -> AccessList:
+    """The access file, parsed once per version of the file (path, mtime, size)."""
+    del stamp  # part of the cache key only
+    text = Path(path).read_text(encoding="utf-8")
+    return parse_access(text, source=path)
+
+
+def read_access() -> AccessList:
+    """Read the access file (cached until it changes).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, unreadable or invalid; the message says what to fix.
+    """
+    path = access_file_path()
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"The access file {path} does not exist. Copy access.example.toml to it and list "
+            "who may see what (or set ETE_ACCESS_FILE to its path)."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the access file {path}: {exc.strerror}.") from None
+    try:
+        return _parsed_access(str(path), (status.st_mtime_ns, status.st_size))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the access file {path}: {exc}.") from None
+
+
+def resolve_access() -> Resolution:
+    """Work out who the visitor is and what they may see; renders nothing.
+
+    Returns
+    -------
+    Resolution
+    """
+    section = auth_settings()
+    if section is None:
+        if _require_sign_in():
+            return Resolution(
+                MISCONFIGURED,
+                message="ETE_REQUIRE_SIGN_IN is set but .streamlit/secrets.toml has no [auth] "
+                "section: configure sign-in (README: Sign-in and roles).",
+            )
+        return Resolution(LOCAL, access=local_access())
+    email = signed_in_email()
+    if email is None:
+        if st.user.get("is_logged_in"):
+            return Resolution(
+                MISCONFIGURED,
+                message="You are signed in, but the identity provider sent no email address. "
+                "Ask the administrator to add the 'email' scope or claim.",
+            )
+        return Resolution(SIGNED_OUT)
+    try:
+        listed = read_access()
+    except ConfigError as exc:
+        return Resolution(MISCONFIGURED, email=email, message=str(exc))
+    access = listed.lookup(email)
+    if access is None:
+        return Resolution(DENIED, email=email)
+    return Resolution(SIGNED_IN, access=access, email=email)
+
+
+@functools.lru_cache(maxsize=8)
+def _audit_engine(url: str) -> sa.Engine:
+    return db.make_engine(url)
+
+
+def audit_engine() -> sa.Engine:
+    """The engine the audit trail is written to (the app's database)."""
+    return _audit_engine(config.database_url())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record_sign_in(resolution: Resolution) -> None:
+    """Record a sign-in (or a refused one) once per session and email."""
+    if resolution.state not in (SIGNED_IN, DENIED) or resolution.email is None:
+        return
+    marker = f"{resolution.state}:{resolution.email}"
+    if st.session_state.get(SIGN_IN_RECORDED_KEY) == marker:
+        return
+    audit.record_sign_in(
+        audit_engine(), occurred_at=_now(), email=resolution.email, access=resolution.access
+    )
+    st.session_state[SIGN_IN_RECORDED_KEY] = marker
+
+
+def _provider_label(provider: str | None) -> str:
+    if provider is None:
+        return "Sign in"
+    return f"Sign in with {PROVIDER_NAMES.get(provider.lower(), provider.capitalize())}"
+
+
+def _sign_in_page() -> None:
+    st.title("ETE Outcomes")
+    st.markdown(
+        "Education, Training and Employment programme for people on probation. "
+        "Sign in with your organisation's account to see the programme's figures."
+    )
+    section = auth_settings() or {}
+    for provider in sign_in_providers(section):
+        st.button(
+            _provider_label(provider),
+            type="primary",
+            icon=":material/login:",
+            key=f"sign_in_{provider or 'default'}",
+            on_click=st.login,
+            args=(provider,) if provider is not None else (),
+        )
+
+
+def _sign_out_button(key: str) -> None:
+    st.button("Sign out", key=key, icon=":material/logout:", on_click=st.logout)
+
+
+def render_gate(resolution: Resolution) -> None:
+    """Render the page of a visitor without access: sign-in, no-access or a setup problem.
+
+    Parameters
+    ----------
+    resolution : Resolution
+        From :func:`resolve_access`, with no ``access``.
+    """
+    if resolution.state == SIGNED_OUT:
+        _sign_in_page()
+        return
+    st.title("ETE Outcomes")
+    if resolution.state == DENIED:
+        st.error(
+            f"You are signed in as {markdown_literal(resolution.email)}, but you have no access to the ETE "
+            "Outcomes dashboard. Ask the programme's data manager to add you to the access list.",
+            icon=":material/block:",
+        )
+    else:
+        st.error(
+            "The dashboard cannot decide what you may see, so it shows nothing: "
+            f"{markdown_literal(resolution.message)}",
+            icon=":material/error:",
+        )
+    if resolution.email is not None:
+        _sign_out_button("sign_out_gate")
+
+
+def _gate_page() -> None:
+    render_gate(resolve_access())
+
+
+def gate(url_paths: Iterable[str] = ()) -> Access:
+    """Return the visitor's access, or show the sign-in / no-access page alone and stop.
+
+    Called by ``app.py`` before ``st.navigation``: without access the only page is the
+    gate, so no other page (and no data) can be reached. Records the sign-in.
+
+    Parameters
+    ----------
+    url_paths : iterable of str
+        The app's page paths (``funnels``, ``regions``...): a link to one of them shows
+        the gate too (instead of Streamlit's "page not found").
+
+    Returns
+    -------
+    Access
+    """
+    resolution = resolve_access()
+    _record_gated(resolution)
+    if resolution.access is None:
+        pages = [st.Page(_gate_page, title="Sign in", icon=":material/login:", url_path="sign-in",
+                         default=True)]
+        pages += [
+            st.Page(_gate_page, title="Sign in", icon=":material/login:", url_path=path)
+            for path in dict.fromkeys(url_paths)
+            if path and path != "sign-in"
+        ]
+        page = st.navigation(pages, position="hidden")
+        page.run()
+        st.stop()
+    return resolution.access
+
+
+def _record_gated(resolution: Resolution) -> None:
+    try:
+        _record_sign_in(resolution)
+    except EteError as exc:  # no unaudited access: the audit trail must be writable
+        st.error(
+            "Your sign-in could not be recorded in the audit trail, so nothing is shown: "
+            f"{markdown_literal(exc)}",
+            icon=":material/error:",
+        )
+        st.stop()
+
+
+def require_access() -> Access:
+    """Return the visitor's access, or render the gate and stop (for any data path).
+
+    :func:`dashboard.data.load_data` calls this, so a page run on its own is gated too.
+
+    Returns
+    -------
+    Access
+    """
+    resolution = resolve_access()
+    _record_gated(resolution)
+    if resolution.access is None:
+        render_gate(resolution)
+        st.stop()
+        raise AssertionError("unreachable: st.stop() raises")
+    return resolution.access
+
+
+def show_identity(access: Access) -> None:
+    """Show who is signed in (sidebar, with a sign-out button) or the sign-in-is-off banner."""
+    if auth_settings() is None:
+        st.warning(SIGN_IN_OFF_BANNER, icon=":material/lock_open:")
+        return
+    with st.sidebar:
+        st.caption(
+            f"Signed in as **{markdown_literal(access.email)}** ({markdown_literal(access.describe())})"
+        )
+        _sign_out_button("sign_out")
+
+
+def _current_filters() -> dict[str, Any]:
+    from dashboard.state import FILTERS_KEY
+
+    current = st.session_state.get(FILTERS_KEY)
+    if current is None or not dataclasses.is_dataclass(current):
+        return {}
+    return dataclasses.asdict(current)  # type: ignore[arg-type]
+
+
+def audited_export(make: Callable[[], bytes], file_name: str, **filters: Any) -> Callable[[], bytes]:
+    """Wrap a download's data function so the download is recorded in the audit trail.
+
+    Called while the page renders (who, the scope and the filters are captured then);
+    the returned function runs when the user clicks, builds the file, records
+    ``export`` with its SHA-256 and returns the bytes. If the event cannot be
+    recorded the download fails (no unaudited exports). Outside a Streamlit run
+    (a unit test calling a renderer directly) ``make`` is returned unchanged.
+
+    Parameters
+    ----------
+    make : callable
+        Returns the file's bytes.
+    file_name : str
+        The download's file name.
+    **filters
+        The view's filters (``as_of``, ``regions``, ``audience``...); default the
+        sidebar's current filters.
+
+    Returns
+    -------
+    callable
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx() is None:
+        return make
+    access = require_access()
+    if not filters:
+        filters = _current_filters()
+    described = audit.export_filters(access, **filters)
+    url = config.database_url()
+
+    def build_and_record() -> bytes:
+        content = make()
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        try:
+            audit.record_export(
+                _audit_engine(url), occurred_at=_now(), access=access, file_name=file_name,
+                content=data, filters=described, source="dashboard",
+            )
+        except Exception:
+            LOGGER.exception("Could not record the export of %s; the download was refused", file_name)
+            raise
+        return data
+
+    return build_and_record
+
+
+def record_upload(
+    *, import_id: int, files: Mapping[str, Any], rows: Mapping[str, int], replace_all: bool
+) -> None:
+    """Record an import made from the Data page's upload (who, the files and their hashes).
+
+    Parameters
+    ----------
+    import_id : int
+    files : mapping of str to path
+        Role to the saved file.
+    rows : mapping of str to int
+        Rows imported per file role.
+    replace_all : bool
+    """
+    access = require_access()
+    audit.record_import(
+        audit_engine(), occurred_at=_now(), actor=access.email, role=access.role,
+        import_id=import_id, files=files, rows=rows, replace_all=replace_all,
+        source="dashboard upload",
+    )

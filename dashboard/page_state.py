@@ -1,0 +1,99 @@
+"""Page options kept in the URL, like the sidebar filters (:mod:`dashboard.state`).
+
+A page's own controls (the Funnels page's order, window, breakdown; the Cohorts
+page's cohort and outcome; the Equality page's outcome and window) are mirrored in
+``st.query_params`` so a copied link reproduces the view exactly. A page calls
+:func:`url_option` just before creating the widget (it seeds the widget's state from
+the URL, once per session) and :func:`keep_in_url` with the widget's value after it.
+Defaults are left out of the URL, so a plain link stays plain; an unknown value in
+the URL is ignored (the widget keeps its default).
+
+Query parameters (all optional):
+
+- Funnels: ``order`` (``any`` / ``ordered``), ``window`` (days, e.g. ``90``),
+  ``by`` (a breakdown, e.g. ``region``), ``sustained`` (``1``);
+- Cohorts: ``cohort`` (``entry_quarter`` / ``entry_month``), ``outcome``
+  (``training`` / ``work``);
+- Equality: ``outcome`` (``work`` / ``training`` / ``sustained``), ``window``
+  (days: ``90``, ``180``, ``365``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+#: Session-state key of the widget keys already seeded from the URL.
+_SEEDED_KEY = "_ete_page_options_seeded"
+
+
+def option_text(value: Any) -> str:
+    """The URL text of an option value: ``None`` -> ``"none"``, ``True`` -> ``"1"``, else ``str``."""
+    if value is None:
+        return "none"
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
+    return str(value)
+
+
+def url_option(
+    key: str,
+    param: str,
+    options: Sequence[Any],
+    *,
+    to_text: Callable[[Any], str] = option_text,
+) -> None:
+    """Seed widget ``key`` from query parameter ``param`` (once per session; call before the widget).
+
+    Parameters
+    ----------
+    key : str
+        The widget's key.
+    param : str
+        The query parameter.
+    options : sequence
+        The widget's options (values as the widget returns them).
+    to_text : callable
+        An option's text in the URL (default :func:`option_text`).
+    """
+    seeded: set[str] = st.session_state.setdefault(_SEEDED_KEY, set())
+    if key in seeded:
+        return
+    seeded.add(key)
+    try:
+        wanted = st.query_params.get(param)
+    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
+        return
+    if wanted is None:
+        return
+    for option in options:
+        if to_text(option) == wanted:
+            st.session_state[key] = option
+            return
+
+
+def keep_in_url(
+    param: str, value: Any, default: Any, *, to_text: Callable[[Any], str] = option_text
+) -> None:
+    """Write a widget's value to query parameter ``param`` (removed when it is the default).
+
+    Parameters
+    ----------
+    param : str
+        The query parameter.
+    value, default : Any
+        The widget's value and its default.
+    to_text : callable
+        The value's text in the URL (default :func:`option_text`).
+    """
+    if to_text(value) == to_text(default):
+        if param in st.query_params:
+            del st.query_params[param]
+        return
+    text = to_text(value)
+    if st.query_params.get(param) != text:
+        st.query_params[param] = text

@@ -1,0 +1,98 @@
+"""Tests for ``python -m ete_metrics report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from ete_metrics.cli import main
+from ete_metrics.db import make_engine
+from ete_metrics.demo import build_demo_database
+
+
+def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    engine = make_engine(url)
+    build_demo_database(engine, n_participants=3000)
+    engine.dispose()
+    out = tmp_path / "pack.xlsx"
+    code = main([
+        "report", "--format", "xlsx", "--out", str(out), "--audience", "stakeholder",
+        "--region", "Wales", "London", "--as-of", "2023-08-16", "--db", url,
+    ])
+    assert code == 0, capsys.readouterr().err
+    assert "16 Aug 2023" in capsys.readouterr().out
+    book = load_workbook(out)
+    cover = {r[0]: r[1] for r in book["Cover"].iter_rows(values_only=True) if r[0]}
+    assert cover["Regions"] == "Wales, London"
+    assert cover["Audience"] == "stakeholder"
+    regions = [r[0] for r in book["regions"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(regions) == ["London", "Wales"]
+
+
+def test_report_command_bad_input(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["report", "--format", "docx", "--out", str(tmp_path / "x")]) == 2
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    from ete_metrics.schema import create_schema
+
+    engine = make_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    code = main(["report", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx"), "--db", url])
+    assert code == 2
+    assert "Error:" in capsys.readouterr().err
+
+
+def _one_line_error(capsys, code: int) -> str:  # type: ignore[no-untyped-def]
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    return lines[0]
+
+
+def test_report_errors_are_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    engine = make_engine(url)
+    build_demo_database(engine, n_participants=1000)
+    engine.dispose()
+    out = str(tmp_path / "r.xlsx")
+
+    message = _one_line_error(capsys, main(["report", "--format", "xlsx", "--out", out, "--db", url,
+                                            "--region", "Narnia"]))
+    assert "Narnia" in message and "London" in message  # names the bad region and the choices
+
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    from ete_metrics.schema import create_schema
+
+    engine = make_engine(empty)
+    create_schema(engine)
+    engine.dispose()
+    for extra in ([], ["--as-of", "2023-08-16"]):  # empty, whether or not a date is given
+        message = _one_line_error(capsys, main(["report", "--format", "pdf", "--out", out,
+                                                "--db", empty, *extra]))
+        assert "no participants" in message
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    message = _one_line_error(capsys, main(["report", "--format", "pptx", "--db", url,
+                                            "--out", str(blocker / "deck.pptx")]))
+    assert "does not exist" in message
+    message = _one_line_error(capsys, main(["report", "--format", "pptx", "--db", url,
+                                            "--out", str(tmp_path)]))
+    assert "is a folder" in message
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob(".*.partial"))
+
+
+def test_report_region_names_ignore_case(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    engine = make_engine(url)
+    build_demo_database(engine, n_participants=1000)
+    engine.dispose()
+    out = tmp_path / "r.xlsx"
+    assert main(["report", "--format", "xlsx", "--out", str(out), "--db", url,
+                 "--region", "west midlands"]) == 0, capsys.readouterr().err
+    cover = {r[0]: r[1] for r in load_workbook(out)["Cover"].iter_rows(values_only=True) if r[0]}
+    assert cover["Regions"] == "West Midlands"

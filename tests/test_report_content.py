@@ -1,0 +1,205 @@
+"""Tests for ete_metrics.report.content (the tables every format shows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ete_metrics.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts, round_to_base
+from ete_metrics.errors import InputError
+from ete_metrics.formatting import humanise
+from ete_metrics.funnel import funnel
+from ete_metrics.report import display_table, report_content
+from tests.report_support import AS_OF, content, demo
+
+# Columns holding small whole numbers that are not counts of people.
+NOT_COUNTS = ("Months since entry",)
+
+
+def test_display_table_worked_by_hand() -> None:
+    frame = pd.DataFrame(
+        {
+            "step": ["entered", "work"],
+            "participants": [10234, "[c]"],
+            "rate_from_entry": [1.0, 0.38149],
+            "gap": [np.nan, -0.0123],
+            "period_start": pd.to_datetime(["2023-08-16", None]),
+        }
+    )
+    shown = display_table(
+        frame, counts=["participants"], rates=["rate_from_entry", "gap"], dates=["period_start"]
+    )
+    # 10234 -> "10,234"; 0.38149 -> 38.149% -> "38.1%"; gap -0.0123 -> -1.23 pp -> "-1.2 pp".
+    assert list(shown.columns) == ["Step", "Participants", "% of entered", "Gap to overall", "Quarter from"]
+    assert shown.iloc[0].tolist() == ["Entered", "10,234", "100.0%", "", "16 Aug 2023"]
+    assert shown.iloc[1].tolist() == ["Into work", "[c]", "38.1%", "-1.2 pp", ""]
+
+
+def test_internal_headline_equals_library_funnel() -> None:
+    participants, milestones, _ = demo()
+    expected = funnel(participants, milestones, as_of=AS_OF, include_sustained=True)
+    headline = content("internal").headline.data
+    assert headline["step"].tolist() == ["entered", "training", "work", "sustained"]
+    assert headline["participants"].tolist() == expected["participants"].tolist()
+    np.testing.assert_allclose(
+        headline["rate_from_entry"].astype(float), expected["rate_from_entry"].astype(float)
+    )
+    earlier = funnel(participants, milestones, as_of="2023-07-16", include_sustained=True)
+    change = (expected["participants"] - earlier["participants"]).tolist()
+    assert headline["change"].tolist() == change
+
+
+def test_stakeholder_headline_is_rounded_library_funnel() -> None:
+    participants, milestones, _ = demo()
+    expected = funnel(participants, milestones, as_of=AS_OF, include_sustained=True)
+    shown = content("stakeholder").headline.data["participants"].tolist()
+    # Every headline count of the 3,000-referral demo is far above 4, so each is just rounded.
+    assert shown == [round_to_base(int(n)) for n in expected["participants"]]
+
+
+def test_stakeholder_tables_show_no_small_counts_and_carry_note() -> None:
+    report = content("stakeholder")
+    assert report.note == STAKEHOLDER_NOTE
+    for table in report.tables():
+        ignore = ("months_since_entry", *table.rates)  # rates of 1.0 are 100%, not counts
+        assert not find_disclosive_counts(table.data, ignore_columns=ignore), table.key
+        assert not find_disclosive_counts(table.display(), ignore_columns=NOT_COUNTS), table.key
+        assert "participant_id" not in table.data.columns
+
+
+def test_internal_has_small_counts_somewhere() -> None:
+    # Guards the test above: the demo does have small groups (e.g. equality), so the
+    # stakeholder check is not passing only because there was nothing to protect.
+    found = [
+        t.key for t in content("internal").tables()
+        if find_disclosive_counts(t.data, ignore_columns=("months_since_entry",))
+    ]
+    assert found
+
+
+def test_views_and_definitions() -> None:
+    report = content("internal")
+    assert [v.key for v in report.views] == [
+        "funnel", "targets", "regions", "cohorts", "partners", "equality", "targets_vs_actual",
+    ]
+    assert all(v.figure is not None for v in report.views)
+    terms = [term for term, _ in report.definitions]
+    assert {"Entered", "Sustained work", "RAG", "Control limits", "Cohort"} <= set(terms)
+    assert len({t.key for t in report.tables()}) == len(report.tables())
+    assert all(len(t.key) <= 31 for t in report.tables())
+
+
+def test_regions_filter_keeps_only_those_regions() -> None:
+    participants, milestones, targets = demo()
+    report = report_content(
+        participants, milestones, targets, as_of=AS_OF, regions=["Wales"]
+    )
+    regions_table = next(v.table for v in report.views if v.key == "regions").data
+    assert regions_table["region"].tolist() == ["Wales"]
+    entered = int((participants["region"] == "Wales").sum())
+    assert report.headline.data["participants"].iloc[0] <= entered
+    assert report.filters_text() == "Regions: Wales"
+
+
+def test_inputs_not_mutated_and_bad_audience() -> None:
+    participants, milestones, targets = demo()
+    before = participants.copy()
+    content("stakeholder")
+    pd.testing.assert_frame_equal(participants, before)
+    with pytest.raises(InputError, match="audience"):
+        report_content(participants, milestones, targets, as_of=AS_OF, audience="public")
+
+
+def test_all_dashboard_filters_apply_and_are_described() -> None:
+    participants, milestones, targets = demo()
+    report = report_content(
+        participants, milestones, targets, as_of=AS_OF, regions=["wales", "London"],
+        pathways=["custody"], date_from="2022-01-01", date_to="2022-12-31",
+    )
+    # Entered, by definition: in the regions and pathway, entry date in 2022 (on or before as_of).
+    entry = pd.to_datetime(participants["entry_date"])
+    expected = int((participants["region"].isin(["Wales", "London"])
+                    & (participants["pathway"] == "custody")
+                    & (entry >= "2022-01-01") & (entry <= "2022-12-31")).sum())
+    assert int(report.headline.data["participants"].iloc[0]) == expected
+    assert report.regions == ("Wales", "London")  # stored spelling
+    assert report.filters_text() == (
+        "Regions: Wales, London · Pathways: custody · Entered from 1 Jan 2022 to 31 Dec 2022")
+    items = dict(report.filter_items())
+    assert items["Delivery partners"] == "All delivery partners"
+    cohorts = next(v for v in report.views if v.key == "cohorts").table.data["cohort"].tolist()
+    assert cohorts == ["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"regions": ["Narnia"]}, "Unknown region 'Narnia'"),
+        ({"pathways": ["prison"]}, "Unknown pathway 'prison'"),
+        ({"delivery_partners": ["Nobody Ltd"]}, "Unknown delivery partner"),
+        ({"date_from": "2023-01-01", "date_to": "2022-01-01"}, "starts after it ends"),
+    ],
+)
+def test_bad_filters_are_refused_with_a_message(kwargs: dict[str, object], message: str) -> None:
+    participants, milestones, targets = demo()
+    with pytest.raises(InputError, match=message):
+        report_content(participants, milestones, targets, as_of=AS_OF, **kwargs)  # type: ignore[arg-type]
+
+
+def test_no_participants_is_a_clear_error() -> None:
+    participants, milestones, targets = demo()
+    with pytest.raises(InputError, match="no participants"):
+        report_content(participants.iloc[:0], milestones.iloc[:0], targets, as_of=AS_OF)
+
+
+def test_stakeholder_definitions_explain_the_marker_and_rounding() -> None:
+    terms = dict(content("stakeholder").definitions)
+    assert "[c]" in terms and "Rounding" in terms
+    assert "[c]" not in dict(content("internal").definitions)
+
+
+def test_regions_chart_limits_come_from_the_shown_sizes() -> None:
+    # Stakeholder: every limit-line size is a multiple of 5 and the range ends at or just
+    # past 1.2 x the largest *rounded* region size (never derived from a raw count).
+    report = content("stakeholder")
+    view = next(v for v in report.views if v.key == "regions")
+    shown = view.table.data["entered"]
+    largest = max(v for v in shown if not isinstance(v, str))
+    assert view.figure is not None
+    lines = [t for t in view.figure.data if t.mode == "lines"]
+    sizes = [int(x) for x in lines[0].x]
+    smallest = min(v for v in shown if not isinstance(v, str))
+    start = max(5, int(min(0.8 * smallest, largest / 50) // 5) * 5)  # by the definition
+    assert all(s % 5 == 0 for s in sizes) and sizes[0] == start
+    assert 1.2 * largest <= sizes[-1] < 1.2 * largest + 5
+    markers = [t for t in view.figure.data if t.mode == "markers+text"]
+    assert sorted(n for t in markers for n in t.text) == sorted(view.table.data["region"])  # named
+
+
+def test_limit_sizes_worked_by_hand() -> None:
+    from ete_metrics.audience import limit_sizes
+
+    # Largest shown 100 -> limits to 120; multiples of 5 from 5; NaN ("[c]") ignored.
+    sizes = limit_sizes(pd.Series([100.0, np.nan, 35.0]), points=10)
+    assert sizes[0] == 5 and sizes[-1] == 120
+    assert all(s % 5 == 0 for s in sizes) and list(sizes) == sorted(set(sizes))
+    assert limit_sizes([]).tolist() == [5, 10]
+
+
+def test_stakeholder_charts_say_where_a_figure_is_suppressed() -> None:
+    report = content("stakeholder")
+    partners = next(v for v in report.views if v.key == "partners")
+    hidden = [i for i, v in enumerate(partners.table.data["work"]) if v == "[c]"]
+    assert hidden  # the 3,000 demo has partners with fewer than 5 in work
+    assert partners.figure is not None
+    work = next(t for t in partners.figure.data if t.name == "In work")
+    assert [work.text[i] for i in hidden] == ["[c]"] * len(hidden)
+    assert [work.x[i] for i in hidden] == [0] * len(hidden)  # a zero-length bar, labelled
+    equality = next(v for v in report.views if v.key == "equality")
+    table = equality.table.data
+    suppressed = {f"{humanise(str(c))}: {g}" for c, g, r in zip(table["characteristic"], table["group"],
+                                                               table["rate"], strict=True) if r == "[c]"}
+    assert equality.figure is not None
+    marked = {a.y for a in equality.figure.layout.annotations if a.text == "[c]"}
+    assert suppressed and marked == suppressed

@@ -1,0 +1,130 @@
+"""Downloads: formula injection neutralised, the stakeholder note in every export,
+and the report buttons wired to ete_metrics.report.build_report for the current view."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import dashboard.render as render
+from dashboard.state import Filters
+from ete_metrics.disclosure import STAKEHOLDER_NOTE
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"delivery_partner": ["=cmd()", "Alpha", "@SUM(A1)"],
+                         "participants": [10, -5, 20]})
+
+
+def test_csv_neutralises_formula_text() -> None:
+    text = render.csv_bytes(_frame()).decode("utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "delivery_partner,participants"
+    assert lines[1] == "'=cmd(),10"
+    assert lines[2] == "Alpha,-5"  # numbers are left alone, even negative ones
+    assert lines[3] == "'@SUM(A1),20"
+
+
+def test_excel_neutralises_and_carries_the_note_sheet() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(render.excel_bytes(_frame(), sheet_name="partners",
+                                                                note=STAKEHOLDER_NOTE)))
+    assert book.sheetnames == ["partners", "notes"]
+    data = book["partners"]
+    assert data["A2"].value == "'=cmd()" and data["A2"].data_type == "s"
+    assert data["B3"].value == -5
+    assert book["notes"]["A2"].value == STAKEHOLDER_NOTE
+    plain = openpyxl.load_workbook(io.BytesIO(render.excel_bytes(_frame())))
+    assert plain.sheetnames == ["data"]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, label: str, **kwargs: Any) -> bool:
+        self.calls.append({"label": label, **kwargs})
+        return False
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
+    rec = _Recorder()
+    monkeypatch.setattr(render.st, "download_button", rec)
+    return rec
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, audience: str) -> Filters:
+    filters = Filters(as_of=date(2023, 8, 16), regions=("London",), audience=audience)
+    monkeypatch.setattr(render, "current_filters", lambda: filters)
+    return filters
+
+
+def test_stakeholder_downloads_named_and_noted(monkeypatch: pytest.MonkeyPatch, recorder: _Recorder) -> None:
+    _use(monkeypatch, "stakeholder")
+    render.downloads(_frame(), key="k", filename="partners")
+    names = [c["file_name"] for c in recorder.calls]
+    assert names == ["partners_rounded_suppressed.csv", "partners_rounded_suppressed.xlsx"]
+    csv_data = recorder.calls[0]["data"]()  # generated on click
+    assert csv_data.decode("utf-8").splitlines()[1].startswith("'=cmd()")
+    book = openpyxl.load_workbook(io.BytesIO(recorder.calls[1]["data"]()))
+    assert book["notes"]["A2"].value == STAKEHOLDER_NOTE
+
+
+def test_internal_downloads_unchanged_names(monkeypatch: pytest.MonkeyPatch, recorder: _Recorder) -> None:
+    _use(monkeypatch, "internal")
+    render.downloads(_frame(), key="k", filename="partners")
+    assert [c["file_name"] for c in recorder.calls] == ["partners.csv", "partners.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(recorder.calls[1]["data"]()))
+    assert "notes" not in book.sheetnames
+
+
+def test_report_buttons_build_lazily_for_the_view(monkeypatch: pytest.MonkeyPatch,
+                                                  recorder: _Recorder) -> None:
+    filters = _use(monkeypatch, "stakeholder")
+    built: list[dict[str, Any]] = []
+
+    def fake_build(participants: Any, milestones: Any, targets: Any, **kwargs: Any) -> bytes:
+        built.append(kwargs)
+        return b"report"
+
+    import ete_metrics.report as report
+
+    monkeypatch.setattr(report, "build_report", fake_build)
+    empty = pd.DataFrame()
+    render.report_downloads(empty, empty, empty, key="r")
+    assert [c["label"] for c in recorder.calls] == [
+        "Download deck (PowerPoint)", "Download review pack (PDF)", "Download workbook (Excel)"]
+    assert not built  # nothing is built until a button is clicked
+    assert [c["file_name"] for c in recorder.calls] == [
+        "ete_outcomes_2023-08-16_rounded_suppressed.pptx",
+        "ete_outcomes_2023-08-16_rounded_suppressed.pdf",
+        "ete_outcomes_2023-08-16_rounded_suppressed.xlsx"]
+    assert recorder.calls[1]["data"]() == b"report"
+    assert built == [{"as_of": filters.as_of, "audience": "stakeholder", "regions": ["London"],
+                      "fmt": "pdf", "pathways": None, "delivery_partners": None,
+                      "date_from": None, "date_to": None}]
+
+
+def test_tidy_hover_shows_the_marker_not_nan() -> None:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Bar(
+        x=["A", "B"], y=[0.25, 0.5],
+        customdata=np.array([[1235.0, 0.2], [np.nan, np.nan]]),
+        hovertemplate="%{x}: %{customdata[0]:,} people (%{customdata[1]:.1%})<extra></extra>",
+    ))
+    render._tidy_hover(figure)
+    trace = figure.data[0]
+    # Worked by hand: 1235 -> "1,235", 0.2 -> "20.0%"; the suppressed row reads [c].
+    assert [list(row) for row in trace.customdata] == [["1,235", "20.0%"], ["[c]", "[c]"]]
+    assert trace.hovertemplate == "%{x}: %{customdata[0]} people (%{customdata[1]})<extra></extra>"
+    untouched = go.Figure(go.Bar(x=["A"], y=[1.0], customdata=[[5.0]],
+                                 hovertemplate="%{customdata[0]:,}"))
+    render._tidy_hover(untouched)  # nothing suppressed: left as Plotly formats it
+    assert untouched.data[0].hovertemplate == "%{customdata[0]:,}"

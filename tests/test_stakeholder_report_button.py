@@ -1,0 +1,88 @@
+"""The Overview's report buttons (AppTest): built on click, for the sidebar's filters and audience.
+
+The deck, review pack and workbook are offered on the Overview page. Rendering the page
+builds none of them (each button carries a deferred callable and no file); running the
+callable, as a click does, builds the file for the filters in the URL/sidebar and the
+audience — here a stakeholder view of Wales and the custody pathway — which the test
+then opens and checks.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from apptest_support import *  # noqa: F403
+from apptest_support import new_app, open_page
+from openpyxl import load_workbook
+from pptx import Presentation
+from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
+from test_stakeholder_scan import downloads, report_problems
+
+import ete_metrics.report as report_module
+from ete_metrics.disclosure import STAKEHOLDER_NOTE
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return managers
+
+
+def test_report_buttons_build_on_click_for_the_view(demo_db_url: str, media: list[MediaFileManager],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    real = report_module.build_report
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "build_report", counting)
+    at = open_page(
+        new_app({"audience": "stakeholder", "region": "Wales", "pathway": "custody"}),
+        "pages/1_overview.py",
+    )
+    buttons = [b for b in at.download_button if b.key and b.key.startswith("overview_report_")]
+    assert [b.label for b in buttons] == [
+        "Download deck (PowerPoint)", "Download review pack (PDF)", "Download workbook (Excel)"]
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
+    assert calls == []  # rendering the page built nothing
+
+    files = {name: data for name, data in downloads(at, media) if name.startswith("ete_outcomes_")}
+    assert len(calls) == 3  # one build per click
+    assert {c["audience"] for c in calls} == {"stakeholder"}
+    assert all(c["regions"] == ["Wales"] and c["pathways"] == ["custody"] for c in calls)
+    stems = {name.rsplit(".", 1)[0] for name in files}
+    assert len(stems) == 1 and stems.pop().endswith("_rounded_suppressed")
+
+    deck = files[next(n for n in files if n.endswith(".pptx"))]
+    subtitle = Presentation(io.BytesIO(deck)).slides[0].placeholders[1].text_frame.text
+    assert "Stakeholder presentation" in subtitle
+    assert "Regions: Wales" in subtitle and "Pathways: custody" in subtitle
+    assert STAKEHOLDER_NOTE in subtitle
+
+    pack = files[next(n for n in files if n.endswith(".pdf"))]
+    first = " ".join(PdfReader(io.BytesIO(pack)).pages[0].extract_text().split())
+    assert "Stakeholder contract review pack" in first and "Regions: Wales" in first
+
+    book = load_workbook(io.BytesIO(files[next(n for n in files if n.endswith(".xlsx"))]))
+    cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
+    assert cover["Audience"] == "stakeholder"
+    assert cover["Regions"] == "Wales" and cover["Pathways"] == "custody"
+    assert cover["Disclosure control"] == STAKEHOLDER_NOTE
+    regions = [r[0] for r in book["regions"].iter_rows(min_row=2, values_only=True)]
+    assert regions == ["Wales"]
+
+    for name, data in files.items():
+        assert report_problems(name, data) == [], name
