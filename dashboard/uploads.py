@@ -168,19 +168,19 @@ def validate_upload(
         more than its size (:mod:`ete_metrics.importer`); the message names the file
         and the limit, and the page shows it.
     """
-    known: frozenset[str] = frozenset()
+    stored: pd.Series | None = None
     if engine is not None and not replace_all:
         try:
-            known = db.participant_ids(engine)
+            stored = db.participant_entry_dates(engine)
         except EteError:
-            known = frozenset()  # no tables yet: nobody is known
+            stored = None  # no tables yet: nobody is known
     try:
         extract = read_extract(
             paths["participants"],
             paths["milestones"],
             paths.get("targets"),
-            known_participant_ids=known,
             extract_date=extract_date,
+            known_entry_dates=stored,
         )
     except ImportValidationError as exc:
         return Validation(paths=dict(paths), problems=problems_table(exc.problems))

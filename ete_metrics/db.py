@@ -748,6 +748,49 @@ def participant_ids(engine: Engine) -> frozenset[str]:
     return frozenset(row[0] for row in rows)
 
 
+def participant_entry_dates(engine: Engine) -> pd.Series:
+    """Return every stored participant's ``entry_date``, indexed by ``participant_id``.
+
+    The importer uses it to check milestones of stored participants who are not in
+    an extract (an update that sends only new milestones) against the entry date
+    already on record.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database (an empty series when the schema does not exist yet).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` entry dates named ``entry_date``; ``NaT`` for a referral
+        that never started. The index (``participant_id``) holds every stored id.
+    """
+    empty = pd.Series(
+        np.array([], dtype="datetime64[ns]"),
+        index=pd.Index([], dtype=object, name="participant_id"),
+        name="entry_date",
+    )
+    if not sa.inspect(engine).has_table("participants"):
+        return empty
+    try:
+        frame = _read(
+            engine,
+            "SELECT participant_id, entry_date FROM participants",
+            ["participant_id", "entry_date"],
+            ["entry_date"],
+            None,
+            text_columns=["participant_id"],
+        )
+    except SQLAlchemyError as exc:
+        raise _wrap("load participants' entry dates", exc) from None
+    if frame.empty:
+        return empty
+    dates = frame["entry_date"].astype("datetime64[ns]").to_numpy()
+    ids = pd.Index(frame["participant_id"].astype(object).to_numpy(), name="participant_id")
+    return pd.Series(dates, index=ids, name="entry_date")
+
+
 def data_version(engine: Engine) -> tuple[Any, ...]:
     """A cheap fingerprint of the stored data that changes whenever an import lands.
 

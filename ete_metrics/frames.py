@@ -2,8 +2,13 @@
 
 Participants, milestones and targets travel between the database, the metrics
 and the dashboard as pandas DataFrames with exactly these columns. Date columns
-are ``datetime64[ns]`` (missing dates are ``NaT``); text columns are ``object``
-strings (missing text is ``None``/``NaN``).
+are ``datetime64[ns]`` (missing dates are ``NaT``). Text columns hold strings with
+missing text as ``None``/``NaN``: the functions here accept any string dtype
+(``object``, pandas' ``str``/Arrow strings, or ``category``). Frames loaded from the
+database (:mod:`ete_metrics.db`) carry ``participant_id`` as Arrow-backed strings
+and the other text columns (regions, partners, milestones, ...) as categoricals
+with sorted categories; the importer's frames use ``object``. Metrics must not
+depend on which: compare values, not dtypes.
 """
 
 from __future__ import annotations

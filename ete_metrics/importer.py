@@ -1033,6 +1033,7 @@ def _warnings(
     m_table: _Table,
     milestones: pd.DataFrame,
     extract_date: date | None,
+    known_entry_dates: pd.Series | None = None,
 ) -> list[Problem]:
     out: list[Problem] = []
     pids = participants["participant_id"]
@@ -1069,6 +1070,17 @@ def _warnings(
     entry_values = entry.to_numpy(dtype="datetime64[ns]")
     m_entry_values = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
     m_entry_values[in_file] = entry_values[position[in_file]]
+    # A milestone of a stored participant who is not in this extract is checked
+    # against the entry date on record (the extract's own rows win for the others).
+    has_entry_record = in_file.copy()
+    if known_entry_dates is not None and len(known_entry_dates) and not in_file.all():
+        stored = pd.Index(known_entry_dates.index.to_numpy(dtype=object)).get_indexer(
+            pd.Index(uniques, dtype=object)
+        )[codes]
+        on_record = ~in_file & (stored >= 0)
+        stored_values = known_entry_dates.to_numpy(dtype="datetime64[ns]")
+        m_entry_values[on_record] = stored_values[stored[on_record]]
+        has_entry_record |= on_record
     m_entry = pd.Series(m_entry_values, index=mids.index)
     out += _every_problem(
         m_table,
@@ -1083,7 +1095,7 @@ def _warnings(
     )
     out += _every_problem(
         m_table,
-        in_file & m_entry.isna().to_numpy(),
+        has_entry_record & m_entry.isna().to_numpy(),
         "date",
         "milestone_without_entry",
         lambda i: (
@@ -1150,6 +1162,7 @@ def read_extract(
     *,
     known_participant_ids: Iterable[str] = frozenset(),
     extract_date: date | None = None,
+    known_entry_dates: pd.Series | None = None,
 ) -> Extract:
     """Read and validate an extract without touching any database.
 
@@ -1164,6 +1177,13 @@ def read_extract(
     extract_date : datetime.date, optional
         When the extract was taken; dates after it are warned about. ``None``
         skips that check (:func:`import_extract` defaults it to the import day).
+    known_entry_dates : pandas.Series, optional
+        Stored participants' entry dates indexed by ``participant_id``
+        (:func:`ete_metrics.db.participant_entry_dates`; ``NaT`` for a referral
+        that never started). Its ids count as known, and milestones of stored
+        participants who are not in the extract are checked against these dates
+        (``milestone_before_entry``, ``milestone_without_entry`` warnings), as the
+        extract's own participants are against theirs.
 
     Returns
     -------
@@ -1177,6 +1197,8 @@ def read_extract(
     """
     regions = config.regions()
     known_ids = frozenset(known_participant_ids)
+    if known_entry_dates is not None:
+        known_ids |= frozenset(known_entry_dates.index)
     errors: list[Problem] = []
     warnings: list[Problem] = []
     files: dict[str, FileInfo] = {}
@@ -1225,7 +1247,12 @@ def read_extract(
         raise ImportValidationError(_in_file_order(errors, specs))
 
     warnings += _warnings(
-        tables["participants"], participants, tables["milestones"], milestones, extract_date
+        tables["participants"],
+        participants,
+        tables["milestones"],
+        milestones,
+        extract_date,
+        known_entry_dates,
     )
     return Extract(
         participants=participants,
@@ -1280,13 +1307,13 @@ def import_extract(
     """
     effective_date = extract_date if extract_date is not None else imported_at.date()
     # Nothing is written (not even the schema) until the extract has passed validation.
-    known = frozenset() if replace_all else db.participant_ids(engine)
+    stored = None if replace_all else db.participant_entry_dates(engine)
     extract = read_extract(
         participants_path,
         milestones_path,
         targets_path,
-        known_participant_ids=known,
         extract_date=effective_date,
+        known_entry_dates=stored,
     )
     files = extract.files
     if replace_all and extract.participants.empty:

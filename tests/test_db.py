@@ -246,6 +246,18 @@ def test_participant_ids(engine: sa.Engine) -> None:
     assert db.participant_ids(engine) == frozenset({"A", "B", "C"})
 
 
+def test_participant_entry_dates(engine: sa.Engine) -> None:
+    empty = db.participant_entry_dates(engine)  # no schema yet
+    assert empty.empty and str(empty.dtype) == "datetime64[ns]"
+    save_base(engine)
+    stored = db.participant_entry_dates(engine).sort_index()
+    # From PARTICIPANTS above: A entered 5 Jan 2022, B never started, C entered 4 Mar 2022.
+    assert stored.index.tolist() == ["A", "B", "C"]
+    assert stored["A"] == pd.Timestamp("2022-01-05")
+    assert pd.isna(stored["B"])
+    assert stored["C"] == pd.Timestamp("2022-03-04")
+
+
 # ---------------------------------------------------------------------------
 # Update semantics
 # ---------------------------------------------------------------------------

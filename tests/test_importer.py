@@ -567,6 +567,61 @@ def test_partial_update_then_replace_all(engine: sa.Engine, tmp_path: Path) -> N
     assert db.load_imports(engine)["replace_all"].tolist() == [False, False, True]
 
 
+def test_milestones_of_stored_participants_are_checked_against_their_stored_entry(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    # Stored by the first import: P1 entered 2022-01-05, P2 never started, P3 entered 2022-03-04.
+    p, m, _ = files(tmp_path)
+    import_extract(engine, p, m, imported_at=WHEN)
+    update = tmp_path / "update"
+    update.mkdir()
+    # P1 is in the update with a new entry date (2022-08-01), which wins over the stored one;
+    # P2 and P3 are only in the milestones file, so their stored entry dates apply.
+    p2, m2, _ = files(
+        update,
+        participants="participant_id,region,referral_date,entry_date\nP1,London,2022-01-01,2022-08-01\n",
+        milestones="participant_id,milestone,date\n"
+        "P1,job_start,2022-07-01\n"  # line 2: before P1's new entry date 2022-08-01
+        "P2,training_start,2022-05-01\n"  # line 3: P2 never started
+        "P3,job_start,2022-02-01\n"  # line 4: before P3's stored entry date 2022-03-04
+        "P3,job_sustained,2022-09-01\n",  # line 5: after it, no warning
+    )
+    result = import_extract(engine, p2, m2, imported_at=WHEN, extract_date=date(2022, 12, 31))
+    assert [(w.file, w.line, w.column, w.check, w.participant_id) for w in result.warnings] == [
+        ("milestones.csv", 2, "date", "milestone_before_entry", "P1"),
+        ("milestones.csv", 3, "date", "milestone_without_entry", "P2"),
+        ("milestones.csv", 4, "date", "milestone_before_entry", "P3"),
+    ]
+    assert "2022-03-04" in result.warnings[2].message or "04/03/2022" in result.warnings[2].message
+    # ... and they are stored with the import, as the first import's warnings are.
+    stored = db.load_import_warnings(engine)
+    latest = stored.loc[stored["import_id"] == result.import_id]
+    assert sorted(zip(latest["line"], latest["check"], strict=True)) == [
+        (2, "milestone_before_entry"),
+        (3, "milestone_without_entry"),
+        (4, "milestone_before_entry"),
+    ]
+
+
+def test_read_extract_uses_known_entry_dates_for_milestones_only(tmp_path: Path) -> None:
+    p, m, _ = files(
+        tmp_path,
+        participants="participant_id,region,referral_date,entry_date\nP1,London,2022-01-01,2022-01-05\n",
+        milestones="participant_id,milestone,date\nP1,job_start,2022-02-01\nS1,job_start,2022-02-01\n",
+    )
+    stored = pd.Series(
+        pd.to_datetime(["2022-03-01"]), index=pd.Index(["S1"], name="participant_id"), name="entry_date"
+    )
+    extract = read_extract(p, m, known_entry_dates=stored)
+    # S1 is known only through the stored entry dates; its job start precedes its entry.
+    assert [(w.line, w.check, w.participant_id) for w in extract.warnings] == [
+        (3, "milestone_before_entry", "S1")
+    ]
+    # Without them S1 is unknown: rejected, as before.
+    with pytest.raises(ImportValidationError, match="participant S1 is in neither"):
+        read_extract(p, m)
+
+
 def test_rejected_import_changes_nothing(engine: sa.Engine, tmp_path: Path) -> None:
     p, m, _ = files(tmp_path)
     import_extract(engine, p, m, imported_at=WHEN)
