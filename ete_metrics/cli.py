@@ -10,9 +10,9 @@ Commands
     Create the schema (idempotent).
 Metric commands are added by :func:`ete_metrics.cli_metrics.register`.
 
-Imports and report files are recorded in the audit trail (``audit_events``) as the
-local operator (``"local"``), or as ``--as-user EMAIL`` for a report limited to
-what that user of the access file may see.
+Imports, report files and what the metric commands print are recorded in the audit
+trail (``audit_events``) as the local operator (``"local"``), or as ``--as-user
+EMAIL`` for output limited to what that user of the access file may see.
 
 Exit codes: 0 success, 2 bad input or a problem the user can fix (the message
 says what), 1 an unexpected failure (a one-line apology, never a traceback), 141

@@ -22,11 +22,17 @@ The commands run as the local operator, who sees everything. ``--as-user EMAIL``
 runs one as that user of the access file (:mod:`ete_metrics.access`): only their
 regions are read from the database, and a stakeholder always gets the stakeholder
 audience.
+
+What a command prints is an export: before it is printed it is recorded in the
+audit trail (``audit_events``: who, when, the command and its options, the SHA-256
+of the exact text printed), like a dashboard download or a report file. When it
+cannot be recorded nothing is printed and the command fails with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -52,6 +58,7 @@ class _Data:
     milestones: pd.DataFrame
     targets: pd.DataFrame | None
     as_of: date
+    access: Access
 
 
 def _iso_date(value: str) -> date:
@@ -132,7 +139,8 @@ def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
         make_engine,
     )
 
-    regions = user_access(args).regions  # only what --as-user may see
+    access = user_access(args)
+    regions = access.regions  # only what --as-user may see
     engine = make_engine(args.db)
     try:
         participants = load_participants(engine, regions=regions)
@@ -148,7 +156,7 @@ def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
                 )
     finally:
         engine.dispose()
-    return _Data(participants, milestones, target_frame, as_of)
+    return _Data(participants, milestones, target_frame, as_of, access)
 
 
 def _json_value(value: Any) -> Any:
@@ -243,11 +251,52 @@ def emit(
     stream.write(shown.to_string(index=False) + "\n")
 
 
-def _emit(args: argparse.Namespace, frame: pd.DataFrame, kind: str, **kwargs: Any) -> None:
-    """Protect ``frame`` for ``--audience`` (view ``kind``) and print it with :func:`emit`."""
+#: Options left out of an export's audit record: where the data is (a URL may hold a
+#: password), the handler, and what is recorded separately (the user, the command).
+_NOT_AUDITED = frozenset({"db", "func", "as_user", "command"})
+
+
+def _emit(
+    args: argparse.Namespace, data: _Data, frame: pd.DataFrame, kind: str, **kwargs: Any
+) -> None:
+    """Protect ``frame`` for ``--audience`` (view ``kind``), record it, then print it.
+
+    The text is built first, recorded in the audit trail (:func:`_record`) and only
+    then written to standard output, so nothing leaves unrecorded.
+    """
     stakeholder = args.audience != INTERNAL
-    emit(present_view(frame, kind, args.audience), args.format,
+    buffer = io.StringIO()
+    emit(present_view(frame, kind, args.audience), args.format, out=buffer,
          note=STAKEHOLDER_NOTE if stakeholder else None, **kwargs)
+    text = buffer.getvalue()
+    _record(args, data, text)
+    sys.stdout.write(text)
+
+
+def _record(args: argparse.Namespace, data: _Data, text: str) -> None:
+    """Record a command's output as an export (who, when, command, options, SHA-256)."""
+    from datetime import UTC, datetime
+
+    from ete_metrics.audit import export_filters, record_export
+    from ete_metrics.db import make_engine
+    from ete_metrics.errors import DatabaseError, EteError
+
+    options = {k: v for k, v in sorted(vars(args).items()) if k not in _NOT_AUDITED}
+    options["as_of"] = data.as_of
+    engine = make_engine(args.db)
+    try:
+        record_export(
+            engine, occurred_at=datetime.now(UTC), access=data.access,
+            file_name=f"{args.command} {args.format} on standard output",
+            content=text.encode("utf-8"), source="command line",
+            filters=export_filters(data.access, command=args.command, **options),
+        )
+    except EteError as exc:
+        raise DatabaseError(
+            f"Nothing was printed: the output could not be recorded in the audit trail. {exc}"
+        ) from None
+    finally:
+        engine.dispose()
 
 
 def _uk(value: date) -> str:
@@ -273,7 +322,7 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
         frame = referral_funnel(data.participants, data.milestones, **options)
     else:
         frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
-    _emit(args, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+    _emit(args, data, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
           title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
     return 0
 
@@ -286,7 +335,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         data.participants, data.milestones, as_of=data.as_of, by=args.by, step=args.step,
         window_days=args.window_days, date_from=args.date_from, date_to=args.date_to,
     )
-    _emit(args, frame, "compare", counts=["entered", "participants"],
+    _emit(args, data, frame, "compare", counts=["entered", "participants"],
          rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
          title=f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}")
     return 0
@@ -301,14 +350,14 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     if args.summary:
         frame = target_summary(data.participants, data.milestones, data.targets,
                                as_of=data.as_of, regions=regions)
-        _emit(args, frame, "target_summary",
+        _emit(args, data, frame, "target_summary",
              counts=["actual_to_date", "target_to_date", "contract_target", "projected_at_end"],
              rates=["percent_achieved", "projected_percent"],
              title=f"Targets to date as at {_uk(data.as_of)}")
     else:
         frame = targets_vs_actual(data.participants, data.milestones, data.targets,
                                   as_of=data.as_of, period=args.period, regions=regions)
-        _emit(args, frame, "targets",
+        _emit(args, data, frame, "targets",
              counts=["target", "actual", "cumulative_target", "cumulative_actual"],
              rates=["percent_achieved"], dates=["period_start"],
              title=f"Targets by {args.period} as at {_uk(data.as_of)}")
@@ -323,7 +372,7 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
         frame = cumulative_incidence(data.participants, data.milestones, as_of=data.as_of,
                                      outcome=args.outcome, by=args.by or (),
                                      date_from=args.date_from, date_to=args.date_to)
-        _emit(args, frame, "incidence", counts=["at_risk", "events"],
+        _emit(args, data, frame, "incidence", counts=["at_risk", "events"],
               rates=["cumulative_incidence", "ci_low", "ci_high"],
               title=f"Cumulative incidence of {args.outcome} by days since entry "
               f"(1 - Kaplan–Meier, 95% interval), as at {_uk(data.as_of)}")
@@ -333,7 +382,7 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
     frame = cohort_curves(data.participants, data.milestones, as_of=data.as_of,
                           cohort=args.cohort, outcome=args.outcome,
                           date_from=args.date_from, date_to=args.date_to)
-    _emit(args, frame, "cohort_curves", counts=["cohort_size", "participants"], rates=["cumulative_rate"],
+    _emit(args, data, frame, "cohort_curves", counts=["cohort_size", "participants"], rates=["cumulative_rate"],
          title=f"Into {args.outcome} by months since entry, as at {_uk(data.as_of)}")
     return 0
 
@@ -344,7 +393,7 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
     data = _load(args)
     frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
                             by=args.by or (), date_from=args.date_from, date_to=args.date_to)
-    _emit(args, frame, "time_to_outcome",
+    _emit(args, data, frame, "time_to_outcome",
          counts=["entered", "reached", "median_days", "q1_days", "q3_days"],
          title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
     return 0
@@ -361,21 +410,21 @@ def _cmd_partners(args: argparse.Namespace) -> int:
             partners.delivery_partners if args.kind == "delivery" else partners.prisons
         )
         frame = function(data.participants, data.milestones, window_days=args.window_days, **common)
-        _emit(args, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+        _emit(args, data, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
               title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
         return 0
     if args.window_days is not None:
         raise InputError(f"--window-days applies to --kind delivery or prisons, not {args.kind}.")
     if args.kind == "training":
         frame = partners.training_providers(data.participants, data.milestones, **common)
-        _emit(args, frame, "training_providers",
+        _emit(args, data, frame, "training_providers",
              counts=["training_starts", "training_completed", "work_after_training",
                      "median_days_to_work"],
              rates=["completion_rate", "work_rate"],
              title=f"Training providers as at {_uk(data.as_of)}")
     else:
         frame = partners.employers(data.participants, data.milestones, **common)
-        _emit(args, frame, "employers", counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
+        _emit(args, data, frame, "employers", counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
              title=f"Employers as at {_uk(data.as_of)}")
     return 0
 

@@ -239,3 +239,42 @@ def test_report_as_user_is_limited_and_audited(
     assert json.loads(event["filters"]) == {  # no --region: the report covers the user's regions
         "scope": ["Wales"], "regions": ["Wales"], "as_of": "2023-08-16", "audience": "internal",
         "format": "xlsx"}
+
+
+def test_metric_output_is_audited_before_it_is_printed(
+    tiny_db: str, access_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--by", "region", "--format", "csv",
+                          "--as-of", "2023-05-20", "--as-user", "lead.wales@example.org")
+    assert code == 0, err
+    engine = db.make_engine(tiny_db)
+    try:
+        events = db.load_audit(engine)
+    finally:
+        engine.dispose()
+    assert events["action"].tolist() == ["export"]
+    event = events.iloc[0]
+    assert (event["actor"], event["role"]) == ("lead.wales@example.org", "regional_lead")
+    # the hash is of exactly what was printed
+    assert event["file_sha256"] == hashlib.sha256(out.encode("utf-8")).hexdigest()
+    assert event["detail"] == f"funnel csv on standard output ({len(out.encode()):,} bytes, command line)"
+    filters = json.loads(event["filters"])
+    assert filters["scope"] == ["Wales"]
+    assert (filters["command"], filters["as_of"], filters["by"], filters["format"]) == (
+        "funnel", "2023-05-20", ["region"], "csv")
+    assert "db" not in filters  # a database URL can hold a password
+
+
+def test_metric_output_that_cannot_be_audited_is_not_printed(
+    tiny_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ete_metrics.errors import DatabaseError
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise DatabaseError("Could not record the audit event: database is locked.")
+
+    monkeypatch.setattr(audit, "record_export", refuse)
+    code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--format", "csv")
+    assert code == 2 and out == ""
+    assert "Nothing was printed: the output could not be recorded in the audit trail" in err
+    assert "database is locked" in err
