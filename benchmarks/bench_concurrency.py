@@ -70,8 +70,8 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("About these statistics", "About these statistics"),
 )
 REGIONS = ("London", "North West", "West Midlands", "Wales")
-#: Streamlit's script states that mean "finished".
-_IDLE = "() => { const a = document.querySelector('[data-testid=\"stApp\"]');" \
+#: True in the page when Streamlit has finished running the script.
+IDLE = "() => { const a = document.querySelector('[data-testid=\"stApp\"]');" \
     " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }"
 
 
@@ -276,7 +276,7 @@ def import_while_reading(url: str, folder: Path) -> float:
 
 async def _settle(page: Any, ready: str) -> None:
     """Wait (bounded) until ``ready`` holds and the script has finished."""
-    await page.wait_for_function(f"() => ({ready})() && ({_IDLE})()", timeout=ACTION_TIMEOUT_MS)
+    await page.wait_for_function(f"() => ({ready})() && ({IDLE})()", timeout=ACTION_TIMEOUT_MS)
 
 
 def _heading_js(heading: str) -> str:

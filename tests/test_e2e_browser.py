@@ -15,35 +15,20 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from benchmarks.bench_concurrency import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEMO_PARTICIPANTS = 3_000
-SERVER_START_TIMEOUT = 90  # seconds
 PAGE_TIMEOUT_MS = 60_000
 #: Sidebar link text -> (heading on the page, screenshot name).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -67,27 +52,6 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not answer within {SERVER_START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo SQLite database (built here, not through ETE_DATABASE_URL of the session)."""
@@ -107,31 +71,10 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port of 127.0.0.1; yields the base URL."""
-    port = _free_port()
+    """``streamlit run app.py`` on a free port of 127.0.0.1; yields the base URL; always stopped."""
     log = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
-    env = {**os.environ, "ETE_DATABASE_URL": demo_url, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, process, log)
+    with streamlit_server(demo_url, log) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -155,14 +98,10 @@ def browser_page(server: str) -> Iterator[object]:
 
 
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait (bounded) until Streamlit has finished running the script."""
+    """Wait (bounded) until Streamlit has finished running the script (its script state)."""
     page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=PAGE_TIMEOUT_MS,
-    )
-    page.wait_for_timeout(800)
+    page.wait_for_function(IDLE, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_timeout(500)
 
 
 def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
