@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.cohorts import (
     cohort_curves_chart,
@@ -128,3 +129,43 @@ def test_cumulative_incidence_chart_without_a_median_draws_no_line() -> None:
     fig = cumulative_incidence_chart(_incidence(), outcome="work", medians=medians)
     assert not [s for s in fig.layout.shapes if s.type == "line"]
     assert fig.layout.yaxis.title.text == "Percent reached work"
+
+
+# --------------------------------------------------------------------------- names from the data
+
+
+def test_cohort_curves_chart_draws_hostile_cohort_labels_literally() -> None:
+    names = list(HOSTILE)
+    curves = pd.DataFrame(
+        {"cohort": names, "months_since_entry": [0] * len(names), "cohort_size": [2] * len(names),
+         "participants": [1] * len(names), "cumulative_rate": [0.5] * len(names)}
+    )
+    before = curves.copy()
+    fig = cohort_curves_chart(curves, cohorts=names)
+    # One line per cohort, in the order asked for, named with the escaped label.
+    assert [t.name for t in fig.data] == [HOSTILE[n] for n in names]
+    assert [t.line.color for t in fig.data][:6] == list(PALETTE)
+    assert all(t.hovertemplate.startswith("Cohort %{fullData.name}<br>") for t in fig.data)
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(curves, before)  # the frame (table, downloads) keeps raw labels
+
+
+def test_cohort_heatmap_table_keeps_raw_labels() -> None:
+    names = list(HOSTILE)
+    curves = pd.DataFrame(
+        {"cohort": names, "months_since_entry": [0] * len(names), "cohort_size": [2] * len(names),
+         "participants": [1] * len(names), "cumulative_rate": [0.5] * len(names)}
+    )
+    assert cohort_heatmap_table(curves)["cohort"].to_list() == sorted(names)
+
+
+def test_cumulative_incidence_chart_by_group_draws_hostile_names_literally() -> None:
+    names = list(HOSTILE)
+    frame = pd.concat([_incidence().assign(delivery_partner=n) for n in names], ignore_index=True)
+    before = frame.copy()
+    fig = cumulative_incidence_chart(frame, outcome="work", by="delivery_partner")
+    # Groups in sorted order of the raw names; per group the band then the line.
+    expected = [[f"{HOSTILE[n]}: 95% interval", HOSTILE[n]] for n in sorted(names)]
+    assert [t.name for t in fig.data] == [name for pair in expected for name in pair]
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(frame, before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.equality import equality_chart
 from ete_metrics.config import PALETTE
@@ -50,3 +51,20 @@ def test_equality_chart_of_an_empty_frame_has_no_traces() -> None:
     fig = equality_chart(_frame().iloc[0:0], step="training")
     assert len(fig.data) == 0
     assert fig.layout.xaxis.title.text == "Percent in training"
+
+
+def test_equality_chart_draws_hostile_group_names_literally() -> None:
+    names = list(HOSTILE)
+    n = len(names)
+    frame = pd.DataFrame(
+        {"characteristic": ["ethnicity"] * n, "group": names, "entered": [10] * n,
+         "participants": [4] * n, "rate": [0.4] * n, "ci_low": [0.2] * n, "ci_high": [0.6] * n,
+         "overall_rate": [0.4] * n, "gap": [0.0] * n}
+    )
+    before = frame.copy()
+    fig = equality_chart(frame, step="work")
+    # "Ethnicity: " has nothing to escape: each row is it followed by the escaped group.
+    assert list(fig.data[0].y) == [f"Ethnicity: {HOSTILE[g]}" for g in names]
+    assert fig.data[0].name == "Ethnicity"
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(frame, before)

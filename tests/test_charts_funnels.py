@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.funnels import (
     activity_chart,
@@ -99,3 +100,24 @@ def test_builders_do_not_modify_the_input(builder) -> None:  # type: ignore[no-u
 
 def test_count_axes_use_thousands_separators() -> None:
     assert funnel_chart(_funnel()).layout.yaxis.tickformat == ",d"
+
+
+# --------------------------------------------------------------------------- names from the data
+
+
+def _hostile_funnel() -> pd.DataFrame:
+    return pd.concat([_funnel().assign(delivery_partner=n) for n in HOSTILE], ignore_index=True)
+
+
+@pytest.mark.parametrize("builder", [funnel_chart, conversion_chart])
+def test_groups_with_hostile_names_are_drawn_literally(builder) -> None:  # type: ignore[no-untyped-def]
+    frame = _hostile_funnel()
+    before = frame.copy()
+    fig = builder(frame, by="delivery_partner")
+    # One trace per group in the frame's order, each colour in turn.
+    assert [t.name for t in fig.data] == list(HOSTILE.values())
+    assert [t.marker.color for t in fig.data][:6] == list(PALETTE)
+    # The hover names the group through the trace name, never by pasting it in.
+    assert all(t.hovertemplate.startswith("Delivery partner: %{fullData.name}<br>") for t in fig.data)
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(frame, before)

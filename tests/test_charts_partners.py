@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.partners import (
     employers_chart,
@@ -108,3 +109,54 @@ def test_employers_chart_values() -> None:
     assert [t.name for t in fig.data] == ["Job starts", "Sustained jobs"]
     assert list(fig.data[0].y) == ["E1", "E2"] and list(fig.data[1].x) == [4, 0]
     assert fig.layout.yaxis.title.text == "Employer"
+
+
+# --------------------------------------------------------------------------- names from the data
+
+
+def test_funnel_plot_draws_hostile_partner_names_literally() -> None:
+    names = list(HOSTILE)
+    n = len(names)
+    comparison = pd.DataFrame(
+        {"delivery_partner": names, "entered": [40] * n, "participants": [12] * n, "rate": [0.3] * n,
+         "overall_rate": [0.3] * n, "lower_95": [0.16] * n, "upper_95": [0.45] * n,
+         "lower_998": [0.1] * n, "upper_998": [0.52] * n, "position": ["within"] * n,
+         "outside_998": [False] * n}
+    )
+    before = comparison.copy()
+    fig = funnel_plot(comparison, _limits(), step="work")
+    within = next(t for t in fig.data if t.name == "Within the 95% limits")
+    assert list(within.text) == [HOSTILE[name] for name in names]
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(comparison, before)
+
+
+def test_step_bars_draw_hostile_prison_names_literally_in_order() -> None:
+    names = list(HOSTILE)
+    frame = pd.DataFrame(
+        {"prison": [name for name in names for _ in range(3)],
+         "step": ["entered", "training", "work"] * len(names),
+         "participants": [10, 4, 2] * len(names), "rate_from_entry": [1.0, 0.4, 0.2] * len(names)}
+    )
+    before = frame.copy()
+    fig = step_bars(frame, by="prison", group_label="Prison", title="By prison")
+    assert [list(t.y) for t in fig.data] == [[HOSTILE[name] for name in names]] * 3
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_provider_and_employer_bars_draw_hostile_names_literally() -> None:
+    names = list(HOSTILE)
+    n = len(names)
+    providers = pd.DataFrame(
+        {"partner": names, "training_starts": [10] * n, "training_completed": [6] * n,
+         "completion_rate": [0.6] * n, "work_after_training": [3] * n, "work_rate": [0.3] * n,
+         "median_days_to_work": [float("nan")] * n}
+    )
+    employers = pd.DataFrame(
+        {"partner": names, "job_starts": [8] * n, "job_sustained": [4] * n, "sustained_rate": [0.5] * n}
+    )
+    for frame, fig in ((providers, training_providers_chart(providers)), (employers, employers_chart(employers))):
+        assert all(list(t.y) == [HOSTILE[name] for name in names] for t in fig.data)
+        assert_drawn_literally(fig)
+        assert frame["partner"].to_list() == names  # the frame keeps the raw names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.config import PALETTE
@@ -77,3 +78,36 @@ def test_regions_funnel_plot() -> None:
     assert sorted({t.name for t in lines}) == ["95% limits", "99.8% limits"]
     assert fig.layout.xaxis.title.text == "People entered"
     assert "region" in fig.layout.title.text
+
+
+def test_rates_by_area_draws_hostile_names_and_region_in_the_title_literally() -> None:
+    names = list(HOSTILE)
+    frame = pd.concat(
+        [_by_region().iloc[0:3].drop(columns="region").assign(area=name) for name in names], ignore_index=True
+    )
+    before = frame.copy()
+    region = "<b>Wales</b>"
+    fig = rates_by_group_chart(frame, by="area", title=f"Percent of entrants reaching each step, by area of {region}")
+    assert [list(t.x) for t in fig.data] == [[HOSTILE[name] for name in names]] * 2
+    assert fig.layout.title.text == "Percent of entrants reaching each step, by area of &lt;b&gt;Wales&lt;/b&gt;"
+    assert_drawn_literally(fig, {**HOSTILE, region: "&lt;b&gt;Wales&lt;/b&gt;"})
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_regions_funnel_plot_draws_hostile_region_names_literally() -> None:
+    names = list(HOSTILE)
+    n = len(names)
+    comparison = pd.DataFrame(
+        {"region": names, "entered": [100] * n, "participants": [10] * n, "rate": [0.1] * n,
+         "overall_rate": [0.1] * n, "lower_95": [0.05] * n, "upper_95": [0.16] * n,
+         "lower_998": [0.03] * n, "upper_998": [0.2] * n, "position": ["within"] * n,
+         "outside_998": [False] * n}
+    )
+    limits = pd.DataFrame(
+        {"entered": [10, 100], "lower_95": [0.0, 0.05], "upper_95": [0.3, 0.16],
+         "lower_998": [0.0, 0.03], "upper_998": [0.45, 0.2]}
+    )
+    fig = regions_funnel_plot(comparison, limits, step="work")
+    points = next(t for t in fig.data if t.mode == "markers")
+    assert list(points.text) == [HOSTILE[name] for name in names]
+    assert_drawn_literally(fig)

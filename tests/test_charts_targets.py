@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.charts.targets import rag_name, target_progress_chart, targets_chart
 from ete_metrics.config import PALETTE
@@ -61,3 +62,38 @@ def test_target_progress_chart() -> None:
     assert fig.data[0].marker.color == PALETTE[0]
     assert fig.layout.yaxis.tickformat == ".0%"
     assert fig.layout.title.text == "Percent of target achieved to date"
+
+
+def test_targets_chart_draws_hostile_region_names_literally_with_matching_colours() -> None:
+    names = list(HOSTILE)
+    periods = pd.to_datetime(["2021-06-01", "2021-07-01"])
+    frame = pd.DataFrame(
+        {"region": [name for name in names for _ in periods], "period_start": list(periods) * len(names),
+         "measure": ["work"] * 2 * len(names), "target": [10, 10] * len(names), "actual": [8, 12] * len(names),
+         "cumulative_target": [10, 20] * len(names), "cumulative_actual": [8, 20] * len(names),
+         "percent_achieved": [0.8, 1.0] * len(names), "rag": ["red", "green"] * len(names)}
+    )
+    before = frame.copy()
+    fig = targets_chart(frame, measure="work")
+    expected = [[f"{HOSTILE[name]} actual", f"{HOSTILE[name]} target"] for name in names]
+    assert [t.name for t in fig.data] == [name for pair in expected for name in pair]
+    # Actual and target of a region share its legend group and colour.
+    for i, name in enumerate(names):
+        actual, target = fig.data[2 * i], fig.data[2 * i + 1]
+        assert actual.legendgroup == target.legendgroup == HOSTILE[name]
+        assert actual.line.color == target.line.color == PALETTE[i % len(PALETTE)]
+    assert all(t.hovertemplate.startswith("%{fullData.name}<br>") for t in fig.data)
+    assert_drawn_literally(fig)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_target_progress_chart_draws_hostile_region_names_literally() -> None:
+    names = list(HOSTILE)
+    n = len(names)
+    summary = pd.DataFrame(
+        {"region": names, "measure": ["work"] * n, "actual_to_date": [90] * n, "target_to_date": [100] * n,
+         "percent_achieved": [0.9] * n, "rag": ["amber"] * n}
+    )
+    fig = target_progress_chart(summary)
+    assert list(fig.data[0].x) == [HOSTILE[name] for name in names]
+    assert_drawn_literally(fig)

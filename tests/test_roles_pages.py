@@ -19,6 +19,7 @@ as ``st.secrets``) and the user through ``at.user``; the access file is written 
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -202,7 +203,9 @@ def wales(demo_data: DemoData) -> dict[str, Any]:
 
 def _wales_problems(where: str, text: str, wales: dict[str, Any]) -> list[str]:
     problems = [f"{where}: {region}" for region in OTHER_REGIONS if region in text]
-    problems += [f"{where}: {name}" for name in wales["foreign"] if name in text]
+    # Charts draw names HTML-escaped (ete_metrics.charts.style.plotly_text): look for both forms.
+    problems += [f"{where}: {name}" for name in wales["foreign"]
+                 if name in text or html.escape(name, quote=False) in text]
     problems += [f"{where}: id {pid}" for pid in set(PARTICIPANT_ID.findall(text)) - wales["ids"]]
     return problems
 

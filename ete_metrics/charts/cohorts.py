@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, reference_line
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line
 
 #: Words used in titles for the outcomes.
 OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
@@ -85,13 +85,13 @@ def cohort_curves_chart(
                 x=part["months_since_entry"].to_list(),
                 y=part["cumulative_rate"].to_list(),
                 mode="lines+markers",
-                name=str(name),
+                name=plotly_text(name),
                 # Six palette colours; lines 7-12 repeat them dashed so no two look alike.
                 line={"color": colour(i), "width": 2, "dash": _DASHES[(i // 6) % len(_DASHES)]},
                 marker={"color": colour(i), "size": 5},
                 customdata=part[["participants", "cohort_size"]].to_numpy(),
                 hovertemplate=(
-                    f"Cohort {name}<br>Month %{{x}} since entry<br>"
+                    "Cohort %{fullData.name}<br>Month %{x} since entry<br>"
                     f"In {label}: %{{y:.1%}}<br>"
                     "%{customdata[0]:,} of %{customdata[1]:,} people<extra></extra>"
                 ),
@@ -172,7 +172,7 @@ def cumulative_incidence_chart(
     fig = go.Figure()
     groups: list[tuple[str | None, pd.DataFrame]]
     if by:
-        groups = [(str(k), g) for k, g in incidence.groupby(by, sort=True)]
+        groups = [(plotly_text(k), g) for k, g in incidence.groupby(by, sort=True)]
     else:
         groups = [(None, incidence)]
     for i, (name, part) in enumerate(groups):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
 from ete_metrics.formatting import humanise
 
 #: Words for the steps in titles.
@@ -48,9 +48,9 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=rate.to_list(),
-                y=[f"{name}: {g}" for g in part["group"].astype(str)],
+                y=[plotly_text(f"{name}: {g}") for g in part["group"].astype(str)],
                 mode="markers",
-                name=name,
+                name=plotly_text(name),
                 marker={"color": colour(i), "size": 10},
                 error_x={
                     "type": "data",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, relayout
 
 #: Display names of funnel steps and activity measures.
 STEP_NAMES: dict[str, str] = {
@@ -85,7 +85,7 @@ def funnel_chart(
     if by is None:
         groups = [("All", frame)]
     else:
-        groups = [(str(g), part) for g, part in frame.groupby(by, sort=False, dropna=False)]
+        groups = [(plotly_text(g), part) for g, part in frame.groupby(by, sort=False, dropna=False)]
     for i, (label, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
@@ -95,7 +95,7 @@ def funnel_chart(
                 marker_color=colour(i),
                 customdata=part[["rate_from_entry", "rate_from_previous"]].to_numpy(),
                 hovertemplate=(
-                    ("" if by is None else f"{group_name(by)}: {label}<br>")
+                    ("" if by is None else f"{group_name(by)}: %{{fullData.name}}<br>")
                     + "%{x}: %{y:,} people<br>"
                     + f"%{{customdata[0]:.1%}} of {first}<br>"
                     + "%{customdata[1]:.1%} of the previous step<extra></extra>"
@@ -150,7 +150,7 @@ def conversion_chart(
     if by is None:
         groups = [("All", shown)]
     else:
-        groups = [(str(g), part) for g, part in shown.groupby(by, sort=False, dropna=False)]
+        groups = [(plotly_text(g), part) for g, part in shown.groupby(by, sort=False, dropna=False)]
     for i, (label, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
@@ -160,7 +160,7 @@ def conversion_chart(
                 marker_color=colour(i),
                 customdata=part[["participants"]].to_numpy(),
                 hovertemplate=(
-                    ("" if by is None else f"{group_name(by)}: {label}<br>")
+                    ("" if by is None else f"{group_name(by)}: %{{fullData.name}}<br>")
                     + "%{x}: %{y:.1%}<br>%{customdata[0]:,} people reached the step<extra></extra>"
                 ),
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
 
 #: Words for funnel steps in titles and hover text.
 STEP_LABELS: dict[str, str] = {
@@ -106,7 +106,7 @@ def funnel_plot(
                 name=_POSITION_LABELS[position],
                 marker={"color": colour(_POSITION_COLOURS[position]), "size": 11,
                         "line": {"color": "white", "width": 1}},
-                text=part[by].astype(str).to_list(),
+                text=[plotly_text(v) for v in part[by].astype(str)],
                 customdata=part[["participants"]].to_numpy(),
                 hovertemplate=(
                     f"{group_label}: %{{text}}<br>Entered: %{{x:,}}<br>"
@@ -158,7 +158,7 @@ def step_bars(
         part = funnel_frame.loc[funnel_frame["step"].astype(str) == step]
         fig.add_trace(
             go.Bar(
-                y=part[by].astype(str).to_list(),
+                y=[plotly_text(v) for v in part[by].astype(str)],
                 x=part["participants"].to_list(),
                 orientation="h",
                 name=STEP_LABELS.get(step, step).capitalize(),
@@ -232,7 +232,7 @@ def _count_bars(
     x_title: str,
 ) -> go.Figure:
     fig = go.Figure()
-    names = frame["partner"].astype(str).to_list()
+    names = [plotly_text(v) for v in frame["partner"].astype(str)]
     for i, (column, label, rate) in enumerate(series):
         if rate is None:
             template = f"%{{y}}<br>{label}: %{{x:,}}<extra></extra>"

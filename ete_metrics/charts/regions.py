@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import group_name, step_name
 from ete_metrics.charts.partners import funnel_plot
-from ete_metrics.charts.style import apply_style, colour, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, relayout
 
 
 def rates_by_group_chart(
@@ -48,7 +48,7 @@ def rates_by_group_chart(
         rate = part["rate_from_entry"].astype(float)
         fig.add_trace(
             go.Bar(
-                x=part[by].astype(str).to_list(),
+                x=[plotly_text(v) for v in part[by].astype(str)],
                 y=rate.to_list(),
                 name=step_name(step),
                 marker_color=colour(i + 1),

@@ -6,6 +6,7 @@ Chart builders take a tidy frame computed by the metrics modules and return a
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,6 +15,46 @@ from ete_metrics.config import PALETTE
 
 #: Font stack readable on screen and in decks.
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
+
+
+def plotly_text(value: object) -> str:
+    """Text from the data (a partner, region or group name) as Plotly must be given it to draw it literally.
+
+    Plotly draws a subset of HTML in every text it shows (titles, tick labels,
+    legend entries, hover text, annotations, bar labels): ``<b>``, ``<i>``,
+    ``<br>``, ``<sup>``, ``<span style=...>`` and ``<a href="https://...">`` links.
+    A delivery partner imported as ``<b>Acme</b>`` would be drawn bold, and
+    ``<a href="https://x.example">y</a>`` as a live link. Here ``&``, ``<`` and ``>``
+    become ``&amp;``, ``&lt;`` and ``&gt;``: Plotly decodes these entities back
+    to the characters when it draws text, so the chart shows exactly what was
+    imported (``<b>Acme</b>``, ``Smith & Sons``) and no markup. Quotes are left
+    as they are: Plotly does not decode ``&quot;`` (it would be drawn as typed).
+    Checked in Chromium by ``tests/test_charts_escape_browser.py``.
+
+    Use it on what is drawn only (axis categories, ``text``, trace ``name``,
+    titles), never on the tidy frames behind a chart, whose tables and downloads
+    keep the raw names. Distinct names stay distinct, and order is kept when it is
+    applied to every value of a column, so categories and colours still line up.
+    Text from the data must never be put into a ``hovertemplate`` itself (Plotly
+    would also fill in any ``%{...}`` in it): a template refers to it, as
+    ``%{x}``, ``%{y}``, ``%{text}`` or ``%{fullData.name}``.
+
+    Parameters
+    ----------
+    value : object
+        A label; anything else is converted with ``str`` first.
+
+    Returns
+    -------
+    str
+        The label with ``&``, ``<`` and ``>`` escaped.
+
+    Examples
+    --------
+    >>> plotly_text("<b>Acme</b> & Sons")
+    '&lt;b&gt;Acme&lt;/b&gt; &amp; Sons'
+    """
+    return html.escape(str(value), quote=False)
 
 
 def colour(i: int) -> str:
@@ -128,11 +169,12 @@ def apply_style(
     fig : plotly.graph_objects.Figure
         The figure to style (modified and returned, so builders can chain).
     title, x_title, y_title : str
-        Chart title and axis titles; every chart has all three.
+        Chart title and axis titles; every chart has all three. Plain text, drawn
+        as given (:func:`plotly_text`): a title may name a filter value such as a region.
     percent_axis : bool
         Format the y axis as a percentage (values are fractions 0–1).
     legend_title : str, optional
-        Title shown above the legend.
+        Title shown above the legend (plain text, as the titles).
 
     Returns
     -------
@@ -140,16 +182,16 @@ def apply_style(
     """
     axis = {"showline": True, "linecolor": "#BFC1C3", "gridcolor": "#F3F2F1"}
     style: dict[str, Any] = {
-        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "title": {"text": plotly_text(title), "x": 0.0, "xanchor": "left"},
         "font": {"family": FONT_FAMILY, "size": 14, "color": "#0B0C0C"},
         "colorway": list(PALETTE),
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
-        "legend": {"title": {"text": legend_title or ""}},
+        "legend": {"title": {"text": plotly_text(legend_title or "")}},
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
-        "xaxis": {"title": {"text": x_title}, **axis},
-        "yaxis": {"title": {"text": y_title}, **axis},
+        "xaxis": {"title": {"text": plotly_text(x_title)}, **axis},
+        "yaxis": {"title": {"text": plotly_text(y_title)}, **axis},
     }
     if percent_axis:
         style["yaxis"].update(tickformat=".0%", rangemode="tozero")

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import step_name
-from ete_metrics.charts.style import apply_style, colour, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
 
 #: Display names of RAG ratings.
 RAG_NAMES: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -53,17 +53,18 @@ def targets_chart(
     label = step_name(measure)
     for i, (region, rows) in enumerate(part.groupby("region", sort=False)):
         rows = rows.sort_values("period_start")
+        shown = plotly_text(region)  # drawn in the legend and hover text, literally
         fig.add_trace(
             go.Scatter(
                 x=rows["period_start"].to_list(),
                 y=rows["cumulative_actual"].to_list(),
                 mode="lines",
-                name=f"{region} actual",
-                legendgroup=str(region),
+                name=f"{shown} actual",
+                legendgroup=shown,
                 line={"color": colour(i), "width": 2.5},
                 customdata=rows[["cumulative_target", "percent_achieved"]].to_numpy(),
                 hovertemplate=(
-                    f"{region}<br>%{{x|%b %Y}}: %{{y:,}} {label.lower()} to date<br>"
+                    f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,}} {label.lower()} to date<br>"
                     "Target to date %{customdata[0]:,} (%{customdata[1]:.1%} achieved)<extra></extra>"
                 ),
             )
@@ -73,10 +74,10 @@ def targets_chart(
                 x=rows["period_start"].to_list(),
                 y=rows["cumulative_target"].to_list(),
                 mode="lines",
-                name=f"{region} target",
-                legendgroup=str(region),
+                name=f"{shown} target",
+                legendgroup=shown,
                 line={"color": colour(i), "width": 1.5, "dash": "dot"},
-                hovertemplate=f"{region} target<br>%{{x|%b %Y}}: %{{y:,}} to date<extra></extra>",
+                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:,} to date<extra></extra>",
             )
         )
     relayout(fig, {"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}})
@@ -112,7 +113,7 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
         part = summary.loc[summary["measure"].astype(str) == measure]
         fig.add_trace(
             go.Bar(
-                x=part["region"].astype(str).to_list(),
+                x=[plotly_text(v) for v in part["region"].astype(str)],
                 y=part["percent_achieved"].astype(float).to_list(),
                 name=step_name(measure),
                 marker_color=colour(i),

@@ -1,0 +1,149 @@
+"""Names from the data are drawn literally by Plotly in a real headless Chromium.
+
+Plotly draws ``<b>``, ``<br>`` and ``<a href=...>`` in the text of a chart. The
+chart builders hand names to Plotly escaped (:func:`ete_metrics.charts.style.plotly_text`);
+this checks what a browser actually draws: a figure from our builders with hostile
+partner names is written to an HTML file with plotly.js inlined (no network), opened
+through ``file://`` in Debian's ``/usr/bin/chromium`` with Playwright, and its SVG
+is read back. A screenshot is left at ``/tmp/plotly_escape.png``.
+
+Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
+``CI=true`` where that is a failure. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from ete_metrics.charts.funnels import funnel_chart
+from ete_metrics.charts.partners import employers_chart
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TIMEOUT_MS = 10_000
+SCREENSHOT = Path("/tmp/plotly_escape.png")
+
+BOLD = "<b>Acme</b>"
+LINK = '<a href="https://evil.example">click</a>'
+BREAK = "Line<br>break"
+ENTITY = "&amp; Co"
+TEMPLATE = "Pay 100%{y} now"
+NAMES = [BOLD, LINK, BREAK, ENTITY, "Cwmni 北京 партнёр", TEMPLATE]
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"The browser test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=15_000)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _open(browser: Any, fig: go.Figure, path: Path) -> Any:
+    """The figure as a stand-alone page (plotly.js inlined) opened in a new tab, drawn."""
+    fig.write_html(path, include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(".main-svg .barlayer .point path")
+    return page
+
+
+def _texts(page: Any, selector: str) -> list[str]:
+    return list(page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)"))
+
+
+def _hover(page: Any, trace: int, point: int) -> str:
+    """Move the mouse onto one bar and return the hover label's text."""
+    bar = page.locator(".barlayer .trace").nth(trace).locator(".point").nth(point)
+    box = bar.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".hoverlayer .hovertext")
+    return " ".join(_texts(page, ".hoverlayer .hovertext text"))
+
+
+def _assert_no_markup(page: Any) -> None:
+    """No link anywhere on the page to the hostile URL, no bold or styled text in the plot."""
+    links = page.eval_on_selector_all(
+        "a", "els => els.map(e => (e.getAttribute('href') || '') + ' ' + (e.getAttribute('xlink:href') || ''))"
+    )
+    assert not [link for link in links if "evil.example" in link]
+    assert not _texts(page, ".main-svg a")  # Plotly draws no link of its own in the plot
+    bold = page.eval_on_selector_all(
+        ".main-svg tspan",
+        "els => els.filter(e => /bold|italic/.test(e.getAttribute('style') || '')).map(e => e.textContent)",
+    )
+    assert bold == []
+
+
+def test_employer_names_are_drawn_literally(browser: Any, tmp_path: Path) -> None:
+    n = len(NAMES)
+    employers = pd.DataFrame(
+        {"partner": NAMES, "job_starts": [8] * n, "job_sustained": [4] * n, "sustained_rate": [0.5] * n}
+    )
+    page = _open(browser, employers_chart(employers), tmp_path / "employers.html")
+    try:
+        # Each tick label reads exactly the imported name, on one line.
+        assert sorted(_texts(page, ".yaxislayer-above .ytick text")) == sorted(NAMES)
+        _assert_no_markup(page)
+        # Hover over the bold-named employer's first bar: its name as typed, not bold.
+        hover = _hover(page, 0, NAMES.index(BOLD))
+        assert BOLD in hover and "Job starts: 8" in hover
+        _assert_no_markup(page)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        page.close()
+
+
+def test_partner_names_in_legend_and_hover_are_drawn_literally(browser: Any, tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"step": ["entered", "training", "work"], "participants": [200, 80, 30],
+         "rate_from_entry": [1.0, 0.4, 0.15], "rate_from_previous": [float("nan"), 0.4, 0.375]}
+    )
+    funnel = pd.concat([frame.assign(delivery_partner=name) for name in NAMES], ignore_index=True)
+    page = _open(browser, funnel_chart(funnel, by="delivery_partner"), tmp_path / "funnel.html")
+    try:
+        assert _texts(page, ".legend .legendtext") == NAMES
+        _assert_no_markup(page)
+        # The hover names the group through the trace name: shown as typed, and a
+        # "%{y}" in a name is not filled in with the bar's value.
+        assert "Delivery partner: " + LINK in _hover(page, NAMES.index(LINK), 0)
+        _assert_no_markup(page)
+        hover = _hover(page, NAMES.index(TEMPLATE), 1)
+        assert "Delivery partner: " + TEMPLATE in hover and "Into training: 80 people" in hover
+    finally:
+        page.close()

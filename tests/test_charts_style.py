@@ -1,0 +1,72 @@
+"""Tests of ete_metrics.charts.style: text from the data is handed to Plotly escaped."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+from chart_text_support import HOSTILE, assert_drawn_literally
+
+from ete_metrics.charts.style import apply_style, plotly_text
+
+
+@pytest.mark.parametrize(("raw", "escaped"), list(HOSTILE.items()))
+def test_plotly_text_escapes_ampersand_and_angle_brackets_only(raw: str, escaped: str) -> None:
+    assert plotly_text(raw) == escaped
+
+
+def test_plotly_text_leaves_plain_names_and_quotes_alone() -> None:
+    assert plotly_text("HMP Cardiff") == "HMP Cardiff"
+    # Plotly does not decode &quot; (it would draw it as typed): quotes must not be escaped.
+    assert plotly_text('The "Hub" \'CIC\'') == 'The "Hub" \'CIC\''
+    assert plotly_text("Smith & Sons") == "Smith &amp; Sons"
+
+
+def test_plotly_text_converts_other_values_with_str() -> None:
+    assert plotly_text(2023) == "2023"
+    assert plotly_text(None) == "None"
+    assert plotly_text(float("nan")) == "nan"
+
+
+def test_plotly_text_keeps_distinct_names_distinct() -> None:
+    # "<" and its entity spelled out are different names and must stay different labels.
+    assert plotly_text("<") == "&lt;"
+    assert plotly_text("&lt;") == "&amp;lt;"
+    assert plotly_text("&amp;") == "&amp;amp;"
+    assert plotly_text("&") == "&amp;"
+
+
+def test_apply_style_titles_are_plain_text() -> None:
+    region = "<b>Wales</b>"
+    fig = apply_style(
+        go.Figure(go.Bar(x=["a"], y=[1])),
+        title=f"Percent by area of {region}",
+        x_title="A & B",
+        y_title="<i>People</i>",
+        legend_title="<br>",
+    )
+    assert fig.layout.title.text == "Percent by area of &lt;b&gt;Wales&lt;/b&gt;"
+    assert fig.layout.xaxis.title.text == "A &amp; B"
+    assert fig.layout.yaxis.title.text == "&lt;i&gt;People&lt;/i&gt;"
+    assert fig.layout.legend.title.text == "&lt;br&gt;"
+
+
+def test_apply_style_titles_without_markup_are_unchanged() -> None:
+    fig = apply_style(go.Figure(), title="People at each step", x_title="Step", y_title="People")
+    assert fig.layout.title.text == "People at each step"
+    assert fig.layout.legend.title.text == ""
+
+
+def test_the_check_fails_on_a_figure_that_draws_names_raw() -> None:
+    """The shared check itself: a raw name, a dropped name, a name in a template all fail."""
+    raw = go.Figure(go.Bar(y=["<b>Acme</b>"], x=[1]))
+    with pytest.raises(AssertionError, match="markup"):
+        assert_drawn_literally(raw, {"<b>Acme</b>": "&lt;b&gt;Acme&lt;/b&gt;"})
+    dropped = go.Figure(go.Bar(y=["Acme"], x=[1]))
+    with pytest.raises(AssertionError, match="not in the figure"):
+        assert_drawn_literally(dropped, {"<b>Acme</b>": "&lt;b&gt;Acme&lt;/b&gt;"})
+    templated = go.Figure(go.Bar(y=["Pay %{y}"], x=[1], hovertemplate="Pay %{y}<br>%{x}<extra></extra>"))
+    with pytest.raises(AssertionError, match="template"):
+        assert_drawn_literally(templated, {"Pay %{y}": "Pay %{y}"})
+    ampersand = go.Figure(go.Bar(y=["&amp; Co"], x=[1]))
+    with pytest.raises(AssertionError):
+        assert_drawn_literally(ampersand, {"&amp; Co": "&amp;amp; Co"})
