@@ -5,8 +5,9 @@ A small, bounded run of ``benchmarks/bench_concurrency.py`` (4 sessions for abou
 session switches pages and changes a filter while an extract is imported from
 the command line. No Streamlit exception, error message, console error, page
 error, timeout or server traceback may occur. The same server then shows
-partner names that are HTML, a ``javascript:`` link, an image and Streamlit
-directives: the page must show them as literal text (checked in the DOM).
+partner names that are HTML, a ``javascript:`` link, an image, Streamlit
+directives and Plotly's own markup: the page must show them as literal text, in
+its captions and in the labels its charts draw (checked in the DOM and the SVG).
 
 Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
 ``CI=true`` where that is a failure. Every wait is bounded; the server is always stopped.
@@ -43,7 +44,12 @@ PARTNERS = (
     "![t](https://example.org/t.png)",
     ":red[**loud**] :material/delete:",
     "www.example.org and x@example.org",
+    # Plotly's own markup, drawn in chart labels unless escaped:
+    "<b>Bold Ltd</b>",
+    '<a href="https://evil.example/">Click Ltd</a>',
 )
+#: The partners whose names the Partners page draws as a chart's axis labels.
+CHART_PARTNERS = PARTNERS[-2:]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +117,43 @@ async def _literal_partners(base: str) -> dict[str, object]:
             await browser.close()
 
 
+async def _chart_labels(base: str) -> dict[str, object]:
+    """Open the Partners page filtered on the hostile partners; report what its charts draw."""
+    from playwright.async_api import async_playwright
+
+    query = urllib.parse.urlencode([("partner", p) for p in CHART_PARTNERS])
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+            await page.goto(f"{base}/partners?{query}", wait_until="domcontentloaded", timeout=60_000)
+            # The delivery partners' funnel: one bar group per partner, named on its axis.
+            await page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                ".some(p => p.textContent.includes('Bold Ltd'))",
+                timeout=90_000,
+            )
+            return dict(await page.evaluate(
+                """() => {
+                    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+                    const texts = plots.flatMap(p => Array.from(p.querySelectorAll('text'))
+                        .map(t => t.textContent));
+                    return {
+                        texts: texts,
+                        links: plots.reduce((n, p) => n + p.querySelectorAll('a').length, 0),
+                        // Bold drawn from a name (chart titles are bold in Streamlit's theme).
+                        bold: plots.flatMap(p => Array.from(p.querySelectorAll('tspan')))
+                            .filter(t => (t.getAttribute('style') || '').includes('bold'))
+                            .filter(t => /Bold Ltd|Click Ltd/.test(t.textContent)).length,
+                    };
+                }"""
+            ))
+        finally:
+            await browser.close()
+
+
 def test_sessions_switch_pages_and_filters_during_an_import_without_errors(
     database: str, tmp_path: Path
 ) -> None:
@@ -122,6 +165,7 @@ def test_sessions_switch_pages_and_filters_during_an_import_without_errors(
                   halfway=lambda: import_while_reading(database, tmp_path / "extract"))
         )
         rendered = asyncio.run(_literal_partners(base))
+        drawn = asyncio.run(_chart_labels(base))
     result.server_tracebacks = log.read_text(errors="replace").count("Traceback")
     print(summary(result))
     assert result.import_seconds is not None
@@ -135,3 +179,8 @@ def test_sessions_switch_pages_and_filters_during_an_import_without_errors(
     for kind in ("links", "images", "icons", "coloured", "bold"):
         assert rendered[kind] == 0, (kind, rendered)
     assert rendered["dialogs"] == []
+
+    # ... and drawn in the charts as written: the tick labels read as typed, no link, no bold.
+    for partner in CHART_PARTNERS:
+        assert partner in drawn["texts"], drawn["texts"]
+    assert (drawn["links"], drawn["bold"]) == (0, 0), drawn
