@@ -18,7 +18,12 @@ shares the machine (the load average is printed before and after).
 AppTest runs the script in-process, so the figures include its own overhead
 (building the element tree) but no browser or network time.
 
-Usage: ``python benchmarks/bench_dashboard.py [--participants 45000] [--db URL]``
+``--profile PAGE`` (e.g. ``4_cohorts``) instead profiles that page's five filter
+changes with cProfile and prints the top entries. AppTest runs the script in its
+own thread, which a profiler started in the main thread does not see, so the
+profiler is switched on inside the script runner for those runs only.
+
+Usage: ``python benchmarks/bench_dashboard.py [--participants 45000] [--db URL] [--profile PAGE]``
 """
 
 from __future__ import annotations
@@ -77,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=45_000)
     parser.add_argument("--db", default=None, help="use this database instead of building one")
+    parser.add_argument("--profile", default=None, metavar="PAGE",
+                        help="profile this page's filter changes (e.g. 4_cohorts) instead")
+    parser.add_argument("--top", type=int, default=40, help="entries printed with --profile")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ete_bench_") as folder:
@@ -100,6 +108,9 @@ def _run(args: argparse.Namespace, folder: str) -> None:
     from apptest_support import new_app  # also applies the AppTest pages/ work-around
 
     at = new_app()
+    if args.profile:
+        _profile(at, args.profile, args.top)
+        return
     print(_load())
     print(f"cold start (load + overview): {_timed(at.run):,.0f} ms")
     print(f"{'page':<24}{'first':>10}{'new filter':>12}{'(cpu)':>8}{'warm':>10}{'back':>10}  (ms)")
@@ -126,6 +137,49 @@ def _run(args: argparse.Namespace, folder: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:,.0f} MB")
     print(_load())
+
+
+def _profile(at, page: str, top: int) -> None:  # type: ignore[no-untyped-def]
+    """cProfile the script thread during ``page``'s five filter changes; print the top entries."""
+    import cProfile
+    import pstats
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    path = page if page.startswith("pages/") else f"pages/{page.removesuffix('.py')}.py"
+    profiler = cProfile.Profile()
+    active = {"on": False}
+    run_script = script_runner.ScriptRunner._run_script
+
+    def profiled(self, rerun_data):  # type: ignore[no-untyped-def]
+        if not active["on"]:
+            return run_script(self, rerun_data)
+        profiler.enable()
+        try:
+            return run_script(self, rerun_data)
+        finally:
+            profiler.disable()
+
+    script_runner.ScriptRunner._run_script = profiled  # type: ignore[method-assign]
+    try:
+        at.run()
+        at.switch_page(path)
+        at.run()
+        cpu = []
+        for selection in SELECTIONS:
+            at.multiselect(key="filter_regions").set_value(selection)
+            active["on"] = True
+            cpu.append(_timed_cpu(at.run)[1])
+            active["on"] = False
+    finally:
+        script_runner.ScriptRunner._run_script = run_script  # type: ignore[method-assign]
+    errors = [e.value for e in at.error] + [str(e.value) for e in at.exception]
+    print(_load())
+    print(f"{path}: new filter, process CPU median {statistics.median(cpu):,.0f} ms (profiled, "
+          f"so slower than unprofiled){'  ERRORS: ' + errors[0][:60] if errors else ''}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top // 2)
 
 
 if __name__ == "__main__":

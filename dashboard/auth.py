@@ -385,30 +385,54 @@ def audited_export(make: Callable[[], bytes], file_name: str, **filters: Any) ->
     -------
     callable
     """
+    return audited_exports({file_name: make}, **filters)[file_name]
+
+
+def audited_exports(
+    makers: Mapping[str, Callable[[], bytes]], **filters: Any
+) -> dict[str, Callable[[], bytes]]:
+    """:func:`audited_export` for several downloads of one view (a table's CSV and Excel,
+    the report formats): who and which filters are looked up once for all of them.
+
+    Parameters
+    ----------
+    makers : mapping of str to callable
+        File name to the function returning that file's bytes.
+    **filters
+        As in :func:`audited_export`.
+
+    Returns
+    -------
+    dict of str to callable
+        File name to the wrapped function.
+    """
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx() is None:
-        return make
+        return dict(makers)
     access = require_access()
     if not filters:
         filters = _current_filters()
     described = audit.export_filters(access, **filters)
     url = config.database_url()
 
-    def build_and_record() -> bytes:
-        content = make()
-        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-        try:
-            audit.record_export(
-                _audit_engine(url), occurred_at=_now(), access=access, file_name=file_name,
-                content=data, filters=described, source="dashboard",
-            )
-        except Exception:
-            LOGGER.exception("Could not record the export of %s; the download was refused", file_name)
-            raise
-        return data
+    def recorded(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
+        def build_and_record() -> bytes:
+            content = make()
+            data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+            try:
+                audit.record_export(
+                    _audit_engine(url), occurred_at=_now(), access=access, file_name=file_name,
+                    content=data, filters=described, source="dashboard",
+                )
+            except Exception:
+                LOGGER.exception("Could not record the export of %s; the download was refused", file_name)
+                raise
+            return data
 
-    return build_and_record
+        return build_and_record
+
+    return {file_name: recorded(make, file_name) for file_name, make in makers.items()}
 
 
 def record_upload(

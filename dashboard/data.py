@@ -265,16 +265,48 @@ def _filter_cache() -> OrderedDict[Any, tuple[pd.DataFrame, pd.DataFrame]]:
     return OrderedDict()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+#: Metric results kept (the most recently used last), as ``st.cache_data`` did before.
+_METRIC_CACHE_SIZE = 512
+_METRIC_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _metric_cache() -> OrderedDict[tuple[Any, ...], pd.DataFrame]:
+    """Metric results shared by every session, keyed by data version (so the user's
+    scope), function, filters and arguments; a copy is handed out, the original stays."""
+    return OrderedDict()
+
+
+def forget_metrics() -> None:
+    """Drop every cached metric result (after an import: the new version's are computed
+    afresh anyway; this frees the old ones at once instead of as they age out)."""
+    with _METRIC_LOCK:
+        _metric_cache().clear()
+
+
 def _metric_cached(
     version: tuple[Any, ...],
     name: str,
     filter_key: tuple[Any, ...],
     kwargs: tuple[tuple[str, Any], ...],
-    _fn: Callable[..., pd.DataFrame],
-    _frames: tuple[pd.DataFrame, ...],
+    fn: Callable[..., pd.DataFrame],
+    frames: tuple[pd.DataFrame, ...],
 ) -> pd.DataFrame:
-    return _fn(*_frames, **dict(kwargs))
+    # A plain dictionary keyed by hashable tuples: ``st.cache_data`` hashed the key and
+    # pickled the frame on every call (~1 ms a call, three to five calls a page).
+    cache = _metric_cache()
+    key = (version, name, filter_key, kwargs)
+    with _METRIC_LOCK:
+        result = cache.get(key)
+        if result is not None:
+            cache.move_to_end(key)
+    if result is None:
+        result = fn(*frames, **dict(kwargs))
+        with _METRIC_LOCK:  # sessions run in threads
+            cache[key] = result
+            while len(cache) > _METRIC_CACHE_SIZE:
+                cache.popitem(last=False)
+    return result.copy()
 
 
 def metric(

@@ -26,19 +26,24 @@ machine-readable table (no comment lines) and its *file name* ends with
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
+import pickle
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.auth import audited_export
+from dashboard.auth import audited_exports
 from dashboard.escape import markdown_literal
 from dashboard.state import current_filters
 from ete_metrics.audience import present_view
@@ -111,8 +116,64 @@ def shown(frame: pd.DataFrame, kind: str) -> Shown:
     filters = current_filters()
     if not filters.stakeholder:
         return Shown(frame, frame, False)
-    protected = present_view(frame, kind, filters.audience)
-    return Shown(protected, numeric_view(protected), True)
+    key = _content_key(frame, kind, filters.audience)
+    cache = _protected_cache()
+    found = None
+    if key is not None:
+        with _PROTECTED_LOCK:
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+    if found is None:
+        protected = present_view(frame, kind, filters.audience)
+        found = (protected, numeric_view(protected))
+        if key is not None:
+            with _PROTECTED_LOCK:  # sessions run in threads
+                cache[key] = found
+                while len(cache) > _PROTECTED_CACHE_SIZE:
+                    cache.popitem(last=False)
+    return Shown(found[0].copy(), found[1].copy(), True)
+
+
+#: Protected views kept (the most recently used last). Protection is a pure function of
+#: the figures, the view and the audience, so a frame protected before (shown twice on a
+#: page, or again on an unchanged rerun) is not worked out again: it is looked up by the
+#: digest of its exact contents.
+_PROTECTED_CACHE_SIZE = 256
+_PROTECTED_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _protected_cache() -> OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]]:
+    return OrderedDict()
+
+
+def _content_key(frame: pd.DataFrame, kind: str, audience: str) -> tuple[Any, ...] | None:
+    """(digest of the frame's exact contents, kind, audience); None when it cannot be read.
+
+    Column by column: its name, its dtype and its values (the raw bytes of a NumPy
+    column, else the pickle of its values, which keeps each value's type), then the
+    index. Equal digests mean equal frames; equal frames laid out differently in
+    memory at worst miss.
+    """
+    digest = hashlib.blake2b(digest_size=32)
+
+    def add(chunk: bytes) -> None:
+        digest.update(len(chunk).to_bytes(8, "little"))
+        digest.update(chunk)
+
+    try:
+        for name, values in frame.items():
+            add(pickle.dumps(name, protocol=pickle.HIGHEST_PROTOCOL))
+            add(str(values.dtype).encode())
+            if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biufcmM":
+                add(np.ascontiguousarray(values.to_numpy()).tobytes())
+            else:
+                add(pickle.dumps(values.to_numpy(dtype=object).tolist(), protocol=pickle.HIGHEST_PROTOCOL))
+        add(pickle.dumps(frame.index, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - not cached, protected as usual
+        return None
+    return (digest.digest(), kind, audience)
 
 
 def shown_count(value: Any) -> str:
@@ -149,15 +210,16 @@ def display_table(
         Display strings with humanised column names.
     """
     out = format_table(frame, counts=counts, rates=rates, dates=dates, points=points)
-    source = frame.reset_index(drop=True)
-    for j in range(source.shape[1]):
-        dtype = source.dtypes.iloc[j]
+    for j, dtype in enumerate(frame.dtypes.tolist()):  # the dtypes once, not per column
         if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
             continue  # cannot hold the "[c]" marker
-        marked = source.iloc[:, j].map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
+        values = frame.iloc[:, j].to_numpy(dtype=object)
+        marked = np.fromiter(
+            (isinstance(v, str) and v.strip() == SUPPRESSED for v in values), dtype=bool, count=len(values)
+        )
         if marked.any():
             column = out.iloc[:, j].astype(object)
-            column[marked.to_numpy(dtype=bool)] = SUPPRESSED
+            column[marked] = SUPPRESSED
             # One type per column for Arrow: text throughout (e.g. True/False next to "[c]").
             text = column.map(lambda v: "" if v is None or v != v else str(v))
             out.isetitem(j, text.to_numpy(dtype=object))
@@ -229,11 +291,15 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
     note = STAKEHOLDER_NOTE if stakeholder_mode() else None
     if note:
         filename = f"{filename}{STAKEHOLDER_SUFFIX}"
+    files = audited_exports({  # who and which filters looked up once for both files
+        f"{filename}.csv": functools.partial(csv_bytes, table),
+        f"{filename}.xlsx": functools.partial(excel_bytes, table, sheet_name=filename, note=note),
+    })
     left, right, _ = st.columns([1, 1, 4])
     with left:
         st.download_button(
             "Download CSV",
-            data=audited_export(functools.partial(csv_bytes, table), f"{filename}.csv"),
+            data=files[f"{filename}.csv"],
             file_name=f"{filename}.csv",
             mime="text/csv",
             key=f"{key}_csv",
@@ -243,10 +309,7 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
     with right:
         st.download_button(
             "Download Excel",
-            data=audited_export(
-                functools.partial(excel_bytes, table, sheet_name=filename, note=note),
-                f"{filename}.xlsx",
-            ),
+            data=files[f"{filename}.xlsx"],
             file_name=f"{filename}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}_xlsx",
@@ -385,13 +448,17 @@ def _tidy_hover(figure: go.Figure) -> None:
         if not fields or any(spec not in _PY_FORMATS for spec in fields.values()):
             continue
         values = pd.DataFrame(list(custom))
-        numbers = values.apply(pd.to_numeric, errors="coerce")
-        if not any(numbers[i].isna().any() for i in fields if i in numbers.columns):
+        # Only a missing value is suppressed; text (a RAG rating, a name) is shown as it is.
+        if not any(values[i].isna().any() for i in fields if i in values.columns):
             continue
+        numbers = values.apply(pd.to_numeric, errors="coerce")
         text = values.astype(object)
         for i, spec in fields.items():
-            if i in numbers.columns:
-                text[i] = [SUPPRESSED if pd.isna(v) else _PY_FORMATS[spec](float(v)) for v in numbers[i]]
+            if i in values.columns:
+                text[i] = [
+                    SUPPRESSED if pd.isna(v) else v if pd.isna(n) else _PY_FORMATS[spec](float(n))
+                    for v, n in zip(values[i], numbers[i], strict=True)
+                ]
         trace.customdata = text.to_numpy(dtype=object)
         trace.hovertemplate = _HOVER_CUSTOM.sub(lambda m: f"%{{customdata[{m.group(1)}]}}", template)
 
@@ -531,21 +598,22 @@ def report_downloads(
     stem = f"ete_outcomes_{filters.as_of.isoformat()}"
     if filters.stakeholder:
         stem += STAKEHOLDER_SUFFIX
+    files = audited_exports({
+        f"{stem}.{extension}": functools.partial(
+            _build_report, participants, milestones, targets, as_of=filters.as_of,
+            audience=filters.audience, regions=filters.regions, fmt=fmt,
+            pathways=filters.pathways, delivery_partners=filters.delivery_partners,
+            date_from=filters.date_from, date_to=filters.date_to,
+        )
+        for fmt, (_label, extension, _mime) in REPORT_FORMATS.items()
+    })
     for column, (fmt, (label, extension, mime)) in zip(
         st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
     ):
         with column:
             st.download_button(
                 label,
-                data=audited_export(
-                    functools.partial(
-                        _build_report, participants, milestones, targets, as_of=filters.as_of,
-                        audience=filters.audience, regions=filters.regions, fmt=fmt,
-                        pathways=filters.pathways, delivery_partners=filters.delivery_partners,
-                        date_from=filters.date_from, date_to=filters.date_to,
-                    ),
-                    f"{stem}.{extension}",
-                ),
+                data=files[f"{stem}.{extension}"],
                 file_name=f"{stem}.{extension}",
                 mime=mime,
                 key=f"{key}_{fmt}",

@@ -269,24 +269,32 @@ def protect_view(
         total_row_label=total_label,
         totals_published=True,
     )
-    hidden = {c: out[c].map(lambda v: isinstance(v, str) and v == SUPPRESSED).to_numpy(bool)
-              for c in counts}
+    hidden = {
+        c: np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in out[c].to_numpy(dtype=object)),
+                       dtype=bool, count=len(out))
+        for c in counts
+    }
     any_hidden = np.zeros(len(out), dtype=bool)
     for mask in hidden.values():
         any_hidden |= mask
     blanked: dict[str, np.ndarray] = {}
     step_by = _group_keys(source, groups, keys)
+    # the first / previous step's size and whether it is hidden, once per kind of step
+    # (a funnel's three rates from entry share them)
+    relative: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for rate, (numerator, size) in spec.rates.items():
         if rate not in source.columns:
             continue
         if size in (FIRST_STEP, PREVIOUS_STEP):
-            base = pd.to_numeric(source["participants"], errors="coerce").astype(float)
-            true_size = _step_relative(source, base, step_by, size).to_numpy(dtype=float)
-            size_hidden = (
-                _step_relative(source, pd.Series(hidden["participants"], index=source.index)
-                               .astype(float), step_by, size)
-                .fillna(0).to_numpy(dtype=float) > 0
-            )
+            if size not in relative:
+                base = pd.to_numeric(source["participants"], errors="coerce").astype(float)
+                relative[size] = (
+                    _step_relative(source, base, step_by, size).to_numpy(dtype=float),
+                    _step_relative(source, pd.Series(hidden["participants"], index=source.index)
+                                   .astype(float), step_by, size)
+                    .fillna(0).to_numpy(dtype=float) > 0,
+                )
+            true_size, size_hidden = relative[size]
         elif size in source.columns:
             true_size = pd.to_numeric(source[size], errors="coerce").to_numpy(dtype=float)
             size_hidden = hidden.get(size, np.zeros(len(out), dtype=bool))

@@ -295,12 +295,19 @@ def _count_values(frame: pd.DataFrame, column: Hashable) -> np.ndarray:
         raise InputError(
             f"The column {column!r} appears more than once; give columns unique names."
         )
-    if series.map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED).any():
+    # one pass over the values for both checks (the marker is reported first)
+    marked = flags = False
+    for v in series.to_numpy(dtype=object):
+        if isinstance(v, str):
+            marked = marked or v.strip() == SUPPRESSED
+        elif isinstance(v, (bool, np.bool_)):
+            flags = True
+    if marked:
         raise InputError(
             f"The column {column!r} is already protected (it holds {SUPPRESSED!r}); "
             "pass the true counts, not a protected table."
         )
-    if series.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+    if flags:
         raise InputError(
             f"The column {column!r} holds True/False values; counts must be whole numbers."
         )

@@ -146,7 +146,7 @@ def humanise(name: str) -> str:
 
 # The column formatters work on NumPy arrays and format each value with one f-string:
 # the tables behind charts are small, and a chain of pandas operations per column cost
-# more than the formatting itself.
+# more than the formatting itself. Each returns an object array of display strings.
 
 
 def _finite_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -160,52 +160,56 @@ def _finite_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return numbers, np.isfinite(numbers)
 
 
-def _format_counts(values: pd.Series) -> pd.Series:
+def _strings(text: list[str]) -> np.ndarray:
+    out = np.empty(len(text), dtype=object)
+    out[:] = text
+    return out
+
+
+def _format_counts(values: pd.Series) -> np.ndarray:
     numbers, finite = _finite_numbers(values)
     rounded = np.round(np.where(finite, numbers, 0)).astype("int64")
-    text = [f"{n:,}" if ok else "" for n, ok in zip(rounded.tolist(), finite.tolist(), strict=True)]
-    return pd.Series(text, index=values.index, dtype=object)
+    return _strings([f"{n:,}" if ok else "" for n, ok in zip(rounded.tolist(), finite.tolist(), strict=True)])
 
 
-def _format_rates(values: pd.Series) -> pd.Series:
+def _format_rates(values: pd.Series) -> np.ndarray:
     numbers, finite = _finite_numbers(values)
     percents = np.where(finite, numbers * 100, 0.0)
     text = []
     for value, ok in zip(percents.tolist(), finite.tolist(), strict=True):
         shown = f"{value:,.1f}%" if ok else ""
         text.append("0.0%" if shown == "-0.0%" else shown)
-    return pd.Series(text, index=values.index, dtype=object)
+    return _strings(text)
 
 
-def _format_points(values: pd.Series) -> pd.Series:
+def _format_points(values: pd.Series) -> np.ndarray:
     numbers, finite = _finite_numbers(values)
     text = []
     for value, ok in zip(np.where(finite, numbers, 0.0).tolist(), finite.tolist(), strict=True):
         points = round(value * 100, 1)
         text.append("" if not ok else "0.0 pp" if points == 0 else f"{points:+.1f} pp")
-    return pd.Series(text, index=values.index, dtype=object)
+    return _strings(text)
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _format_dates(values: pd.Series) -> pd.Series:
+def _format_dates(values: pd.Series) -> np.ndarray:
     stamps = pd.to_datetime(values, errors="coerce")
     present = stamps.notna().to_numpy(dtype=bool)
     days = stamps.dt.day.fillna(1).astype("int64").tolist()
     months = stamps.dt.month.fillna(1).astype("int64").tolist()
     years = stamps.dt.year.fillna(2000).astype("int64").tolist()
-    text = [
+    return _strings([
         f"{d} {_MONTHS[m - 1]} {y}" if ok else ""
         for d, m, y, ok in zip(days, months, years, present.tolist(), strict=True)
-    ]
-    return pd.Series(text, index=values.index, dtype=object)
+    ])
 
 
-def _text(values: pd.Series) -> pd.Series:
+def _text(values: pd.Series) -> np.ndarray:
     text = values.to_numpy(dtype=object, copy=True)
     text[pd.isna(text)] = ""
-    return pd.Series(text, index=values.index, dtype=object)
+    return text
 
 
 def format_table(
@@ -240,7 +244,7 @@ def format_table(
         When a named column is not in ``frame`` (a programming error, not a user one).
     """
     source = frame.reset_index(drop=True)
-    columns: dict[Any, pd.Series] = {column: source[column] for column in source.columns}
+    columns: dict[Any, Any] = {column: source[column] for column in source.columns}
     formatted: set[str] = set()
     for names, formatter in (
         (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
@@ -255,6 +259,12 @@ def format_table(
             continue
         if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
             columns[column] = _text(values)
-    out = pd.DataFrame(columns, index=source.index, columns=list(columns))
+    # The text columns in one go as ``object`` (no inference of a string dtype), then the
+    # others (numbers, flags, categories...) put back in their places with their dtypes.
+    text = {column: values for column, values in columns.items() if isinstance(values, np.ndarray)}
+    out = pd.DataFrame(text, index=source.index, columns=list(text), dtype=object)
+    for position, (column, values) in enumerate(columns.items()):
+        if not isinstance(values, np.ndarray):
+            out.insert(position, column, values)
     out.columns = [humanise(c) for c in out.columns]
     return out

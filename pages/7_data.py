@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.auth import record_upload, require_access
-from dashboard.data import load_data, metric
+from dashboard.data import forget_metrics, load_data, metric
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.state import current_filters
 from dashboard.uploads import ACCEPTED_TYPES, confirm_import, preview, save_uploads, validate_upload
@@ -169,6 +169,7 @@ def _upload_section() -> None:
                         replace_all=replace_all,
                     )
                     st.cache_data.clear()
+                    forget_metrics()  # the old version's results, freed now
                     st.session_state[ROUND_KEY] = upload_round + 1
                     st.session_state[DONE_KEY] = (
                         f"Import {result.import_id} done: {count(result.participants)} participants and "

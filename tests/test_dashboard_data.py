@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard.data import filtered, metric, read_data
+import dashboard.data as data_module
+from dashboard.data import ProgrammeData, filtered, metric, read_data
 from dashboard.state import Filters
 from ete_metrics.db import create_schema, save_extract
 from ete_metrics.errors import DatabaseError
@@ -90,3 +91,79 @@ def test_filtered_and_metric(engine: sa.Engine) -> None:
     narrow = Filters(as_of=date(2022, 5, 1), date_from=date(2022, 3, 1))
     result = metric(funnel, data, narrow, as_of=narrow.as_of, **narrow.date_range())
     assert result["participants"].to_list() == [1, 0, 0]  # only B3 entered from 1 Mar 2022
+
+
+#: Calls of :func:`_entered_by` (each a computation the metric cache did not save).
+_COMPUTED: list[int] = []
+
+
+def _entered_by(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
+    """A small stand-in metric that records each time it is really computed."""
+    _COMPUTED.append(len(participants))
+    return pd.DataFrame({"entered": [int((participants["entry_date"] <= pd.Timestamp(as_of)).sum())]})
+
+
+def _programme(participants: pd.DataFrame, milestones: pd.DataFrame, scope: tuple[str, ...] | None) -> ProgrammeData:
+    # version = (url, the user's regions, latest import, row counts), as read_data builds it
+    return ProgrammeData(
+        participants=participants, milestones=milestones, targets=pd.DataFrame(),
+        cutoff=date(2022, 5, 1), last_import=None, import_warnings=pd.DataFrame(),
+        version=("sqlite:///metric-cache-test.db", scope, 1, len(participants), len(milestones), 0),
+    )
+
+
+def test_metric_is_computed_once_per_scope_and_hands_out_copies() -> None:
+    _COMPUTED.clear()
+    participants, milestones = _extract(["C1", "C2", "C3"])  # C1, C3 London; C2 Wales
+    london = participants.loc[participants["region"] == "London"].reset_index(drop=True)
+    regional = _programme(london, milestones, ("London",))  # a user who may see London only
+    director = _programme(participants, milestones, None)  # everything
+    view = Filters(as_of=date(2022, 5, 1))
+
+    first = metric(_entered_by, regional, view, as_of=view.as_of)
+    assert first["entered"].to_list() == [2]
+    first.loc[0, "entered"] = 99  # the page's copy: changing it must not reach the cache
+    again = metric(_entered_by, regional, view, as_of=view.as_of)
+    assert again["entered"].to_list() == [2]
+    assert _COMPUTED == [2]  # the second call was served from the cache
+
+    # the same filters under another scope (data version) are computed on that scope's data
+    wider = metric(_entered_by, director, view, as_of=view.as_of)
+    assert wider["entered"].to_list() == [3]
+    assert _COMPUTED == [2, 3]
+    # and the first scope still gets its own figure
+    assert metric(_entered_by, regional, view, as_of=view.as_of)["entered"].to_list() == [2]
+    assert _COMPUTED == [2, 3]
+
+
+def test_metric_cache_keeps_the_most_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(data_module, "_METRIC_CACHE_SIZE", 2)
+    _COMPUTED.clear()
+    participants, milestones = _extract(["D1", "D2", "D3"])
+    programme = _programme(participants, milestones, ("Evicted",))
+    # entry dates 10 Jan, 10 Feb, 10 Mar 2022: as at the 15th of each month 1, 2, 3 had entered
+    days = [date(2022, 1, 15), date(2022, 2, 15), date(2022, 3, 15)]
+    views = [Filters(as_of=day) for day in days]
+    for view in views[:2]:
+        metric(_entered_by, programme, view, as_of=view.as_of)
+    metric(_entered_by, programme, views[0], as_of=views[0].as_of)  # used again: now the newest
+    assert len(_COMPUTED) == 2
+    assert metric(_entered_by, programme, views[2], as_of=views[2].as_of)["entered"].to_list() == [3]
+    assert len(_COMPUTED) == 3  # a third result: the least recently used (15 Feb) is dropped
+    assert metric(_entered_by, programme, views[0], as_of=views[0].as_of)["entered"].to_list() == [1]
+    assert len(_COMPUTED) == 3  # 15 Jan was kept
+    assert metric(_entered_by, programme, views[1], as_of=views[1].as_of)["entered"].to_list() == [2]
+    assert len(_COMPUTED) == 4  # 15 Feb had to be computed again
+
+
+def test_forget_metrics_drops_the_cached_results() -> None:
+    _COMPUTED.clear()
+    participants, milestones = _extract(["E1", "E2"])
+    programme = _programme(participants, milestones, ("Forgotten",))
+    view = Filters(as_of=date(2022, 5, 1))
+    metric(_entered_by, programme, view, as_of=view.as_of)
+    metric(_entered_by, programme, view, as_of=view.as_of)
+    assert _COMPUTED == [2]
+    data_module.forget_metrics()  # as the Data page does after an import
+    assert metric(_entered_by, programme, view, as_of=view.as_of)["entered"].to_list() == [2]
+    assert _COMPUTED == [2, 2]

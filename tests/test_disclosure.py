@@ -501,6 +501,9 @@ def test_participant_level_frames_are_refused() -> None:
         ([3, -1], "non-negative"),
         ([2.5, 6.0], "non-negative whole"),
         ([C, 6], "already protected"),
+        ([6, f" {C} "], "already protected"),
+        ([True, 6], "True/False"),
+        ([True, C], "already protected"),  # the marker is reported, wherever the flag is
         (["many", 6], "whole-number"),
     ],
 )

@@ -144,3 +144,29 @@ def test_format_table_shows_differences_of_rates_in_points() -> None:
     out = format_table(frame, points=["gap"])
     # 1.23 points -> +1.2 pp; -4.56 -> -4.6 pp; 0.04 and -0.04 round to 0.0 pp; missing blank
     assert out["Gap"].tolist() == ["+1.2 pp", "-4.6 pp", "0.0 pp", "0.0 pp", "", "+25.0 pp"]
+
+
+def test_format_table_keeps_the_column_order_and_the_types_of_columns_it_leaves() -> None:
+    frame = pd.DataFrame(
+        {
+            "partner": pd.Series(["Acme", None], dtype="str"),
+            "participants": [1200, 3],
+            "recorded": [True, False],
+            "pathway": pd.Categorical(["custody", "community"]),
+            "rate": [0.5, 0.25],
+            "months": np.array([3, 12], dtype="int64"),
+        }
+    )
+    out = format_table(frame, counts=["participants"], rates=["rate"])
+    assert list(out.columns) == ["Partner", "Participants", "Recorded", "Pathway", "Rate", "Months"]
+    assert out.to_dict("list") == {
+        "Partner": ["Acme", ""],
+        "Participants": ["1,200", "3"],
+        "Recorded": [True, False],
+        "Pathway": ["custody", "community"],
+        "Rate": ["50.0%", "25.0%"],
+        "Months": [3, 12],
+    }
+    # text (categories of text too) and formatted columns are plain objects, not a string
+    # dtype; the flags and the unformatted numbers keep theirs
+    assert [str(t) for t in out.dtypes] == ["object", "object", "bool", "object", "object", "int64"]

@@ -1,8 +1,18 @@
-"""dashboard.render: a long table is shown in part on screen, downloaded in full."""
+"""dashboard.render: a long table is shown in part on screen, downloaded in full; protected
+views are worked out once per distinct frame."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
+
+import dashboard.render as render
+from dashboard.state import Filters
+from ete_metrics.audience import present_view
 
 
 def _long_table_app() -> None:
@@ -28,3 +38,61 @@ def test_a_long_table_shows_its_first_rows_and_says_so() -> None:
     captions = [c.value for c in at.caption]
     assert "Showing the first 1,000 of 2,500 rows; the downloads below have all of them." in captions
     assert sum("Showing the first" in c for c in captions) == 1
+
+
+def _funnel_view(training: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "step": ["entered", "training", "work"], "participants": [23, training, 12],
+        "rate_from_entry": [1.0, training / 23, 12 / 23], "rate_from_previous": [np.nan, training / 23, 12 / training],
+        "ci_low": [0.85, 0.05, 0.33], "ci_high": [1.0, 0.32, 0.71],
+    })
+
+
+@pytest.fixture
+def protections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the protections ``render.shown`` works out (the stakeholder audience)."""
+    calls: list[int] = []
+
+    def counted(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
+        calls.append(len(frame))
+        return present_view(frame, kind, audience)
+
+    monkeypatch.setattr(render, "present_view", counted)
+    render._protected_cache().clear()
+    return calls
+
+
+def _audience(monkeypatch: pytest.MonkeyPatch, audience: str) -> None:
+    filters = Filters(as_of=date(2023, 8, 16), audience=audience)
+    monkeypatch.setattr(render, "current_filters", lambda: filters)
+
+
+def test_a_view_shown_again_is_not_protected_again(monkeypatch: pytest.MonkeyPatch, protections: list[int]) -> None:
+    _audience(monkeypatch, "stakeholder")
+    first = render.shown(_funnel_view(3), "funnel")
+    # 23 -> 25; 3 is suppressed, and so is every rate it is part of; 12 -> 10
+    assert first.protected
+    assert first.table["participants"].to_list() == [25, "[c]", 10]
+    assert first.table["rate_from_previous"].to_list()[1:] == ["[c]", "[c]"]
+    assert first.numbers["participants"].to_list()[::2] == [25, 10]
+    first.table.loc[0, "participants"] = 999  # the page's copy
+    again = render.shown(_funnel_view(3), "funnel")  # equal figures, another frame
+    assert again.table["participants"].to_list() == [25, "[c]", 10]
+    assert protections == [3]  # worked out once
+
+    # one count different: protected afresh (7 -> 5, shown; its rate from entry too)
+    other = render.shown(_funnel_view(7), "funnel")
+    assert other.table["participants"].to_list() == [25, 5, 10]
+    assert other.table["rate_from_entry"].iloc[1] == pytest.approx(7 / 23)
+    assert protections == [3, 3]
+
+
+def test_the_internal_audience_sees_the_true_figures(monkeypatch: pytest.MonkeyPatch, protections: list[int]) -> None:
+    _audience(monkeypatch, "stakeholder")
+    render.shown(_funnel_view(3), "funnel")
+    _audience(monkeypatch, "internal")
+    raw = _funnel_view(3)
+    internal = render.shown(raw, "funnel")
+    assert not internal.protected and internal.table is raw  # never a stakeholder's protected copy
+    assert internal.table["participants"].to_list() == [23, 3, 12]
+    assert protections == [3]

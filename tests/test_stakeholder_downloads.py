@@ -128,3 +128,17 @@ def test_tidy_hover_shows_the_marker_not_nan() -> None:
                                  hovertemplate="%{customdata[0]:,}"))
     render._tidy_hover(untouched)  # nothing suppressed: left as Plotly formats it
     assert untouched.data[0].hovertemplate == "%{customdata[0]:,}"
+
+
+def test_tidy_hover_keeps_text_in_hover_data() -> None:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    # A RAG rating beside a suppressed count: only the missing count becomes [c].
+    figure = go.Figure(go.Bar(
+        x=["Wales", "London"], y=[0.9, 0.5],
+        customdata=np.array([[12.0, "Green"], [np.nan, "Amber"]], dtype=object),
+        hovertemplate="%{x}: %{customdata[0]:,} (%{customdata[1]})<extra></extra>",
+    ))
+    render._tidy_hover(figure)
+    assert [list(row) for row in figure.data[0].customdata] == [["12", "Green"], ["[c]", "Amber"]]
