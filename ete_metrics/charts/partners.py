@@ -66,7 +66,8 @@ def funnel_plot(
     step_label = STEP_LABELS.get(step, step)
     fig = go.Figure()
     limits = limits.sort_values("entered")
-    x = limits["entered"].to_list()
+    # NumPy arrays, not lists: Plotly takes them without checking each value.
+    x = limits["entered"].to_numpy()
     for column, name, dash in (
         ("upper_998", "99.8% limits", "dot"),
         ("upper_95", "95% limits", "dash"),
@@ -76,7 +77,7 @@ def funnel_plot(
         fig.add_trace(
             go.Scatter(
                 x=x,
-                y=limits[column].to_list(),
+                y=limits[column].to_numpy(dtype=float),
                 mode="lines",
                 name=name,
                 legendgroup=name,
@@ -153,9 +154,10 @@ def step_bars(
         x = participants (horizontal so long names stay readable).
     """
     fig = go.Figure()
-    steps = list(dict.fromkeys(funnel_frame["step"].astype(str)))
+    step_names = funnel_frame["step"].astype(str).to_numpy()  # once, not once per step
+    steps = list(dict.fromkeys(step_names))
     for i, step in enumerate(steps):
-        part = funnel_frame.loc[funnel_frame["step"].astype(str) == step]
+        part = funnel_frame.loc[step_names == step]
         fig.add_trace(
             go.Bar(
                 y=[plotly_text(v) for v in part[by].astype(str)],
