@@ -13,7 +13,6 @@ Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,24 +20,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from ete_metrics.charts.funnels import funnel_chart
 from ete_metrics.charts.partners import employers_chart
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TIMEOUT_MS = 10_000
 SCREENSHOT = Path("/tmp/plotly_escape.png")
 
@@ -50,18 +38,9 @@ TEMPLATE = "Pay 100%{y} now"
 NAMES = [BOLD, LINK, BREAK, ENTITY, "Cwmni 北京 партнёр", TEMPLATE]
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"The browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -16,12 +16,13 @@ Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
 from __future__ import annotations
 
 import asyncio
-import os
 import urllib.parse
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser_support import require_chromium
 
 from benchmarks.bench_concurrency import (
     CHROMIUM,
@@ -35,7 +36,6 @@ from benchmarks.bench_concurrency import (
 
 pytestmark = pytest.mark.browser
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SESSIONS = 4
 SECONDS = 15.0
 PARTNERS = (
@@ -54,11 +54,7 @@ CHART_PARTNERS = PARTNERS[-2:]
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(f"The browser test must run in CI: {reason}")
-        pytest.skip(reason)
+    require_chromium()
     pytest.importorskip("playwright.async_api")
     from ete_metrics import db
     from ete_metrics.demo import build_demo_database
@@ -85,7 +81,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-async def _literal_partners(base: str) -> dict[str, object]:
+async def _literal_partners(base: str) -> dict[str, Any]:
     """Open the Overview filtered on the hostile partners; report what the caption renders."""
     from playwright.async_api import async_playwright
 
@@ -117,7 +113,7 @@ async def _literal_partners(base: str) -> dict[str, object]:
             await browser.close()
 
 
-async def _chart_labels(base: str) -> dict[str, object]:
+async def _chart_labels(base: str) -> dict[str, Any]:
     """Open the Partners page filtered on the hostile partners; report what its charts draw."""
     from playwright.async_api import async_playwright
 

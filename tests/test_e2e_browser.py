@@ -14,20 +14,19 @@ terminated.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
-from benchmarks.bench_concurrency import CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
+from benchmarks.bench_concurrency import IDLE, streamlit_server
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DEMO_PARTICIPANTS = 3_000
 PAGE_TIMEOUT_MS = 60_000
 #: Sidebar link text -> (heading on the page, screenshot name).
@@ -43,19 +42,10 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"The browser test must run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo SQLite database (built here, not through ETE_DATABASE_URL of the session)."""
-    _require_chromium()
+    require_chromium()
     from ete_metrics.db import make_engine
     from ete_metrics.demo import build_demo_database
 
