@@ -268,6 +268,8 @@ def _filter_cache() -> OrderedDict[Any, tuple[pd.DataFrame, pd.DataFrame]]:
 #: Metric results kept (the most recently used last), as ``st.cache_data`` did before.
 _METRIC_CACHE_SIZE = 512
 _METRIC_LOCK = threading.Lock()
+#: The lock of each metric result being computed (guarded by ``_METRIC_LOCK``).
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 @st.cache_resource(show_spinner=False)
@@ -300,12 +302,24 @@ def _metric_cached(
         result = cache.get(key)
         if result is not None:
             cache.move_to_end(key)
+        else:
+            computing = _COMPUTING.setdefault(key, threading.Lock())
     if result is None:
-        result = fn(*frames, **dict(kwargs))
-        with _METRIC_LOCK:  # sessions run in threads
-            cache[key] = result
-            while len(cache) > _METRIC_CACHE_SIZE:
-                cache.popitem(last=False)
+        # One session computes a missing result; others asking for it meanwhile (every
+        # open session right after an import) wait for it instead of computing it too.
+        with computing:
+            with _METRIC_LOCK:
+                result = cache.get(key)
+            if result is None:
+                try:
+                    result = fn(*frames, **dict(kwargs))
+                finally:
+                    with _METRIC_LOCK:  # a failure lets the next caller try again
+                        _COMPUTING.pop(key, None)
+                with _METRIC_LOCK:  # sessions run in threads
+                    cache[key] = result
+                    while len(cache) > _METRIC_CACHE_SIZE:
+                        cache.popitem(last=False)
     return result.copy()
 
 

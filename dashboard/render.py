@@ -166,6 +166,8 @@ def _content_key(frame: pd.DataFrame, kind: str, audience: str) -> tuple[Any, ..
         for name, values in frame.items():
             add(pickle.dumps(name, protocol=pickle.HIGHEST_PROTOCOL))
             add(str(values.dtype).encode())
+            if isinstance(values.dtype, pd.CategoricalDtype):  # its categories and their order
+                add(pickle.dumps(values.dtype, protocol=pickle.HIGHEST_PROTOCOL))
             if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biufcmM":
                 add(np.ascontiguousarray(values.to_numpy()).tobytes())
             else:

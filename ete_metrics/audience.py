@@ -127,6 +127,8 @@ VIEWS: dict[str, ViewSpec] = {
         counts=("target", "actual", "cumulative_target", "cumulative_actual"),
         groups=("region",), keys=("period_start", "measure"), total_label="All regions",
         rates={"percent_achieved": ("cumulative_actual", "cumulative_actual")},
+        # the RAG rating tells how the actual compares with its target: hidden with the rate
+        derived={"rag": "percent_achieved"},
     ),
     "target_summary": ViewSpec(
         counts=("actual_to_date", "target_to_date", "contract_target"),
@@ -134,6 +136,7 @@ VIEWS: dict[str, ViewSpec] = {
         whole=("projected_at_end",),
         rates={"percent_achieved": ("actual_to_date", "actual_to_date"),
                "projected_percent": ("actual_to_date", "actual_to_date")},
+        derived={"rag": "percent_achieved"},
     ),
     "compare": ViewSpec(counts=("entered", "participants"), rates=_COMPARE_RATES,
                         derived={"position": "rate", "outside_998": "rate"}),

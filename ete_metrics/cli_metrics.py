@@ -264,12 +264,16 @@ def _emit(
     The text is built first, recorded in the audit trail (:func:`_record`) and only
     then written to standard output, so nothing leaves unrecorded.
     """
-    stakeholder = args.audience != INTERNAL
+    note = STAKEHOLDER_NOTE if args.audience != INTERNAL else None
     buffer = io.StringIO()
+    # a table carries the note in its text; for csv and json it goes to standard error,
+    # after the output is recorded like the rest
     emit(present_view(frame, kind, args.audience), args.format, out=buffer,
-         note=STAKEHOLDER_NOTE if stakeholder else None, **kwargs)
+         note=note if args.format == "table" else None, **kwargs)
     text = buffer.getvalue()
     _record(args, data, text)
+    if note and args.format != "table":
+        sys.stderr.write(note + "\n")
     sys.stdout.write(text)
 
 

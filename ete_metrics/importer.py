@@ -1074,9 +1074,10 @@ def _warnings(
     # against the entry date on record (the extract's own rows win for the others).
     has_entry_record = in_file.copy()
     if known_entry_dates is not None and len(known_entry_dates) and not in_file.all():
-        stored = pd.Index(known_entry_dates.index.to_numpy(dtype=object)).get_indexer(
-            pd.Index(uniques, dtype=object)
-        )[codes]
+        stored_ids = known_entry_dates.index
+        if stored_ids.dtype != object:  # e.g. Arrow strings: match on plain str objects
+            stored_ids = pd.Index(stored_ids.to_numpy(dtype=object))
+        stored = stored_ids.get_indexer(pd.Index(uniques, dtype=object))[codes]
         on_record = ~in_file & (stored >= 0)
         stored_values = known_entry_dates.to_numpy(dtype="datetime64[ns]")
         m_entry_values[on_record] = stored_values[stored[on_record]]

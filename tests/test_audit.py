@@ -278,3 +278,8 @@ def test_metric_output_that_cannot_be_audited_is_not_printed(
     assert code == 2 and out == ""
     assert "Nothing was printed: the output could not be recorded in the audit trail" in err
     assert "database is locked" in err
+    # nor the stakeholder note that goes with csv output
+    code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--format", "csv", "--audience",
+                          "stakeholder")
+    assert code == 2 and out == ""
+    assert STAKEHOLDER_NOTE not in err

@@ -167,3 +167,31 @@ def test_forget_metrics_drops_the_cached_results() -> None:
     data_module.forget_metrics()  # as the Data page does after an import
     assert metric(_entered_by, programme, view, as_of=view.as_of)["entered"].to_list() == [2]
     assert _COMPUTED == [2, 2]
+
+
+def test_sessions_asking_for_the_same_missing_metric_compute_it_once() -> None:
+    import threading
+    import time
+
+    calls: list[int] = []
+
+    def slow(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: date) -> pd.DataFrame:
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other sessions to arrive while it runs
+        return pd.DataFrame({"entered": [len(participants)]})
+
+    participants, milestones = _extract(["F1", "F2"])
+    programme = _programme(participants, milestones, ("Together",))
+    view = Filters(as_of=date(2022, 5, 1))
+    results: list[list[int]] = []
+    sessions = [
+        threading.Thread(target=lambda: results.append(
+            metric(slow, programme, view, as_of=view.as_of)["entered"].to_list()))
+        for _ in range(4)
+    ]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join(timeout=10)
+    assert results == [[2]] * 4
+    assert calls == [1]  # computed by one session, waited for by the other three

@@ -96,3 +96,14 @@ def test_the_internal_audience_sees_the_true_figures(monkeypatch: pytest.MonkeyP
     assert not internal.protected and internal.table is raw  # never a stakeholder's protected copy
     assert internal.table["participants"].to_list() == [23, 3, 12]
     assert protections == [3]
+
+
+def test_protected_view_key_tells_categories_apart() -> None:
+    from dashboard.render import _content_key
+
+    # The same value under different category lists (one user's regions, another's) is
+    # not the same frame: a cached protection must not be handed from one to the other.
+    wales_only = pd.DataFrame({"region": pd.Categorical(["Wales"], categories=["Wales"])})
+    all_regions = pd.DataFrame({"region": pd.Categorical(["Wales"], categories=["London", "Wales"])})
+    assert _content_key(wales_only, "funnel", "stakeholder") != _content_key(all_regions, "funnel", "stakeholder")
+    assert _content_key(wales_only, "funnel", "stakeholder") == _content_key(wales_only.copy(), "funnel", "stakeholder")

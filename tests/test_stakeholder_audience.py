@@ -150,3 +150,27 @@ def test_incidence_curve_shows_only_steps_of_ten_or_more_people() -> None:
     # at_risk 100, 93 -> 95, 50.
     assert protected["events"].tolist() == [0, 10, 10]
     assert protected["at_risk"].tolist() == [100, 95, 50]
+
+
+def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
+    from ete_metrics.audience import protect_view
+
+    # Wales: 3 entered against a target of 40 -> the count 3 is suppressed (1-4), so is its
+    # percent of target, and so must be its RAG rating (red would tell that 3 is far below 40).
+    # Regions add up to a published total, so one more region is suppressed (secondary
+    # suppression picks the smallest other count: London's 60); North West's 70 stays.
+    summary = pd.DataFrame({
+        "region": ["London", "North West", "Wales"],
+        "measure": ["entered", "entered", "entered"],
+        "actual_to_date": [60, 70, 3],
+        "target_to_date": [50, 50, 40],
+        "contract_target": [100, 100, 80],
+        "percent_achieved": [1.2, 1.4, 0.075],
+        "projected_at_end": [120.0, 140.0, 6.0],
+        "projected_percent": [1.2, 1.4, 0.075],
+        "rag": ["green", "green", "red"],
+    })
+    protected = protect_view(summary, "target_summary").set_index("region")
+    assert protected.loc["Wales", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
+    assert protected.loc["London", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
+    assert protected.loc["North West", ["actual_to_date", "rag"]].tolist() == [70, "green"]
