@@ -199,7 +199,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         load_targets,
         make_engine,
     )
-    from ete_metrics.errors import InputError
+    from ete_metrics.errors import DatabaseError, InputError
     from ete_metrics.report import build_report
 
     out = _writable_output(args.out)  # before any work: a bad path fails at once
@@ -223,14 +223,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             participants, milestones, targets, as_of=as_of, audience=args.audience,
             regions=regions or None, fmt=args.format,
         )
-        temporary = out.with_name(f".{out.name}.partial")
-        try:
-            temporary.write_bytes(content)
-            temporary.replace(out)  # never a half-written file under the real name
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise InputError(f"Could not write {out}: {exc.strerror}. Choose another --out file.") from None
-        audit_problem = ""
+        # Recorded first: a report that cannot be recorded is not written.
         try:
             record_export(
                 engine, occurred_at=datetime.now(UTC), access=access, file_name=out.name,
@@ -239,14 +232,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
                                        format=args.format),
             )
         except (EteError, OSError) as exc:
-            audit_problem = str(exc)
+            raise DatabaseError(
+                f"Nothing was written: the report could not be recorded in the audit trail. {exc}"
+            ) from None
+        temporary = out.with_name(f".{out.name}.partial")
+        try:
+            temporary.write_bytes(content)
+            temporary.replace(out)  # never a half-written file under the real name
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise InputError(f"Could not write {out}: {exc.strerror}. Choose another --out file.") from None
     finally:
         engine.dispose()
     print(f"Wrote the {args.audience} {args.format} report as at {_uk_date(as_of)} to {out} ({len(content):,} bytes).")
-    if audit_problem:
-        print(f"Error: the report was written but could not be recorded in the audit trail: {audit_problem}",
-              file=sys.stderr)
-        return EXIT_UNEXPECTED
     return EXIT_OK
 
 

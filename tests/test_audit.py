@@ -283,3 +283,19 @@ def test_metric_output_that_cannot_be_audited_is_not_printed(
                           "stakeholder")
     assert code == 2 and out == ""
     assert STAKEHOLDER_NOTE not in err
+
+
+def test_a_report_that_cannot_be_audited_is_not_written(
+    tiny_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ete_metrics.errors import DatabaseError
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise DatabaseError("Could not record the audit event: database is locked.")
+
+    monkeypatch.setattr(audit, "record_export", refuse)
+    out = tmp_path / "pack.xlsx"
+    code, stdout, err = _run(capsys, "report", "--format", "xlsx", "--out", str(out), "--db", tiny_db)
+    assert code == 2 and stdout == ""
+    assert "Nothing was written: the report could not be recorded in the audit trail" in err
+    assert not out.exists() and not list(tmp_path.glob(".pack.xlsx*"))
