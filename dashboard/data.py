@@ -13,8 +13,6 @@ frames, so a warm rerun is fast.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +25,7 @@ import streamlit as st
 
 from dashboard.auth import require_access
 from dashboard.escape import markdown_literal
+from dashboard.lru import SharedLru
 from dashboard.state import Filters
 from ete_metrics import config, db
 from ete_metrics.errors import DatabaseError, EteError
@@ -217,24 +216,15 @@ def filtered(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.Da
         for the few filter sets used last, so every metric of a page, and the next
         page, start from the same frames without filtering again.
     """
-    cache = _filter_cache()
     key = (data.version, filters.regions, filters.pathways, filters.delivery_partners)
-    with _FILTER_LOCK:
-        frames = cache.get(key)
-        if frames is not None:
-            cache.move_to_end(key)
-            return frames
-    frames = _apply_filters(data, filters)
-    with _FILTER_LOCK:  # sessions run in threads
-        cache[key] = frames
-        while len(cache) > _FILTER_CACHE_SIZE:  # the oldest first: a filtered copy of a
-            cache.popitem(last=False)  # million participants is tens of megabytes
-    return frames
+    return _filter_cache().get_or_compute(
+        key, lambda: _apply_filters(data, filters), limit=_FILTER_CACHE_SIZE
+    )
 
 
-#: Filtered (participants, milestones) pairs kept, most recently used last.
+#: Filtered (participants, milestones) pairs kept: few, as a filtered copy of a million
+#: participants is tens of megabytes.
 _FILTER_CACHE_SIZE = 4
-_FILTER_LOCK = threading.Lock()
 
 
 def _apply_filters(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -261,29 +251,25 @@ def _milestone_rows(version: tuple[Any, ...], _data: ProgrammeData) -> np.ndarra
 
 
 @st.cache_resource(show_spinner=False)
-def _filter_cache() -> OrderedDict[Any, tuple[pd.DataFrame, pd.DataFrame]]:
-    return OrderedDict()
+def _filter_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
+    return SharedLru()
 
 
 #: Metric results kept (the most recently used last), as ``st.cache_data`` did before.
 _METRIC_CACHE_SIZE = 512
-_METRIC_LOCK = threading.Lock()
-#: The lock of each metric result being computed (guarded by ``_METRIC_LOCK``).
-_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 @st.cache_resource(show_spinner=False)
-def _metric_cache() -> OrderedDict[tuple[Any, ...], pd.DataFrame]:
+def _metric_cache() -> SharedLru[pd.DataFrame]:
     """Metric results shared by every session, keyed by data version (so the user's
     scope), function, filters and arguments; a copy is handed out, the original stays."""
-    return OrderedDict()
+    return SharedLru()
 
 
 def forget_metrics() -> None:
     """Drop every cached metric result (after an import: the new version's are computed
     afresh anyway; this frees the old ones at once instead of as they age out)."""
-    with _METRIC_LOCK:
-        _metric_cache().clear()
+    _metric_cache().clear()
 
 
 def _metric_cached(
@@ -296,30 +282,11 @@ def _metric_cached(
 ) -> pd.DataFrame:
     # A plain dictionary keyed by hashable tuples: ``st.cache_data`` hashed the key and
     # pickled the frame on every call (~1 ms a call, three to five calls a page).
-    cache = _metric_cache()
-    key = (version, name, filter_key, kwargs)
-    with _METRIC_LOCK:
-        result = cache.get(key)
-        if result is not None:
-            cache.move_to_end(key)
-        else:
-            computing = _COMPUTING.setdefault(key, threading.Lock())
-    if result is None:
-        # One session computes a missing result; others asking for it meanwhile (every
-        # open session right after an import) wait for it instead of computing it too.
-        with computing:
-            with _METRIC_LOCK:
-                result = cache.get(key)
-            if result is None:
-                try:
-                    result = fn(*frames, **dict(kwargs))
-                finally:
-                    with _METRIC_LOCK:  # a failure lets the next caller try again
-                        _COMPUTING.pop(key, None)
-                with _METRIC_LOCK:  # sessions run in threads
-                    cache[key] = result
-                    while len(cache) > _METRIC_CACHE_SIZE:
-                        cache.popitem(last=False)
+    result = _metric_cache().get_or_compute(
+        (version, name, filter_key, kwargs),
+        lambda: fn(*frames, **dict(kwargs)),
+        limit=_METRIC_CACHE_SIZE,
+    )
     return result.copy()
 
 

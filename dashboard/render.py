@@ -31,8 +31,6 @@ import io
 import logging
 import pickle
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ import streamlit as st
 
 from dashboard.auth import audited_exports
 from dashboard.escape import markdown_literal
+from dashboard.lru import SharedLru
 from dashboard.state import current_filters
 from ete_metrics.audience import present_view
 from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
@@ -116,23 +115,17 @@ def shown(frame: pd.DataFrame, kind: str) -> Shown:
     filters = current_filters()
     if not filters.stakeholder:
         return Shown(frame, frame, False)
-    key = _content_key(frame, kind, filters.audience)
-    cache = _protected_cache()
-    found = None
-    if key is not None:
-        with _PROTECTED_LOCK:
-            found = cache.get(key)
-            if found is not None:
-                cache.move_to_end(key)
-    if found is None:
+
+    def protect() -> tuple[pd.DataFrame, pd.DataFrame]:
         protected = present_view(frame, kind, filters.audience)
-        found = (protected, numeric_view(protected))
-        if key is not None:
-            with _PROTECTED_LOCK:  # sessions run in threads
-                cache[key] = found
-                while len(cache) > _PROTECTED_CACHE_SIZE:
-                    cache.popitem(last=False)
-    return Shown(found[0].copy(), found[1].copy(), True)
+        return protected, numeric_view(protected)
+
+    key = _content_key(frame, kind, filters.audience)
+    table, numbers = (
+        protect() if key is None
+        else _protected_cache().get_or_compute(key, protect, limit=_PROTECTED_CACHE_SIZE)
+    )
+    return Shown(table.copy(), numbers.copy(), True)
 
 
 #: Protected views kept (the most recently used last). Protection is a pure function of
@@ -140,12 +133,11 @@ def shown(frame: pd.DataFrame, kind: str) -> Shown:
 #: page, or again on an unchanged rerun) is not worked out again: it is looked up by the
 #: digest of its exact contents.
 _PROTECTED_CACHE_SIZE = 256
-_PROTECTED_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
-def _protected_cache() -> OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]]:
-    return OrderedDict()
+def _protected_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
+    return SharedLru()
 
 
 def _content_key(frame: pd.DataFrame, kind: str, audience: str) -> tuple[Any, ...] | None:

@@ -265,15 +265,21 @@ def test_metric_output_is_audited_before_it_is_printed(
     assert "db" not in filters  # a database URL can hold a password
 
 
-def test_metric_output_that_cannot_be_audited_is_not_printed(
-    tiny_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def audit_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit trail cannot be written (a locked database)."""
     from ete_metrics.errors import DatabaseError
 
     def refuse(*args: object, **kwargs: object) -> int:
         raise DatabaseError("Could not record the audit event: database is locked.")
 
     monkeypatch.setattr(audit, "record_export", refuse)
+
+
+@pytest.mark.usefixtures("audit_refused")
+def test_metric_output_that_cannot_be_audited_is_not_printed(
+    tiny_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--format", "csv")
     assert code == 2 and out == ""
     assert "Nothing was printed: the output could not be recorded in the audit trail" in err
@@ -285,15 +291,10 @@ def test_metric_output_that_cannot_be_audited_is_not_printed(
     assert STAKEHOLDER_NOTE not in err
 
 
+@pytest.mark.usefixtures("audit_refused")
 def test_a_report_that_cannot_be_audited_is_not_written(
-    tiny_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tiny_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ete_metrics.errors import DatabaseError
-
-    def refuse(*args: object, **kwargs: object) -> int:
-        raise DatabaseError("Could not record the audit event: database is locked.")
-
-    monkeypatch.setattr(audit, "record_export", refuse)
     out = tmp_path / "pack.xlsx"
     code, stdout, err = _run(capsys, "report", "--format", "xlsx", "--out", str(out), "--db", tiny_db)
     assert code == 2 and stdout == ""

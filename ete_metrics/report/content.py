@@ -368,13 +368,6 @@ def _present(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
     return present_view(frame.reset_index(drop=True), kind, audience).reset_index(drop=True)
 
 
-def _blank_with(shown: pd.DataFrame, column: str, rate: str) -> None:
-    """Blank ``column`` (``"[c]"``) wherever ``rate`` is blanked (in place, on a new frame)."""
-    values = shown[column].astype(object)
-    values[shown[rate].map(lambda v: v == SUPPRESSED).to_numpy(dtype=bool)] = SUPPRESSED
-    shown[column] = values
-
-
 def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",)) -> pd.DataFrame:
     """Numbers a chart may draw: ``"[c]"`` becomes NaN; whole count columns stay whole."""
     numbers = disclosure.numeric_view(table)
@@ -463,8 +456,7 @@ def _targets(
     summary = target_summary(participants, milestones, targets, as_of=as_of, regions=regions)
     counts = ["actual_to_date", "target_to_date", "contract_target", "projected_at_end"]
     rates = ["percent_achieved", "projected_percent"]
-    shown = _present(summary, "target_summary", audience)
-    _blank_with(shown, "rag", "percent_achieved")
+    shown = _present(summary, "target_summary", audience)  # a hidden rate hides its RAG too
     return ReportTable(
         key="targets",
         title="Against contract targets, to date",
@@ -782,7 +774,6 @@ def _targets_vs_actual_view(
     )
     counts = ("target", "actual", "cumulative_target", "cumulative_actual")
     shown = _present(progress, "targets", audience)
-    _blank_with(shown, "rag", "percent_achieved")
     full = ReportTable(
         key="targets_vs_actual",
         title="Targets against actuals by region and quarter",
