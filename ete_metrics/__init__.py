@@ -24,7 +24,7 @@ from ete_metrics.access import Access, read_access_file, restrict_frames
 from ete_metrics.activity import follow_up_list, monthly_activity
 from ete_metrics.audience import present_view, protect_view
 from ete_metrics.cohorts import cohort_curves, cumulative_incidence
-from ete_metrics.comparison import compare_groups, funnel_limits
+from ete_metrics.comparison import compare_funnel, compare_groups, funnel_limits
 from ete_metrics.demo import DemoProgramme, build_demo_database, generate_demo
 from ete_metrics.disclosure import (
     STAKEHOLDER_NOTE,
@@ -70,6 +70,7 @@ __all__ = [
     "build_demo_database",
     "build_report",
     "cohort_curves",
+    "compare_funnel",
     "compare_groups",
     "cumulative_incidence",
     "data_quality",

@@ -181,12 +181,53 @@ def compare_groups(
         date_to=date_to,
         include_sustained=step == "sustained",
     )
+    return compare_funnel(table, by=by, step=step)
+
+
+def compare_funnel(table: pd.DataFrame, *, by: str, step: str = "work") -> pd.DataFrame:
+    """:func:`compare_groups` from a funnel already computed by group.
+
+    A page that shows a funnel by group and the groups' funnel plot computes the
+    funnel once and compares from it: the result is the same as
+    ``compare_groups(participants, milestones, by=by, step=step, ...)`` with the
+    arguments that gave ``table``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`ete_metrics.funnel.funnel` with ``by=[by]`` (for example
+        :func:`ete_metrics.partners.delivery_partners`): ``[<by>, step, participants,
+        ...]`` with the steps ``entered`` and ``step``.
+    by : str
+        The grouping column of ``table``.
+    step : {"training", "work", "sustained"}, default "work"
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compare_groups`.
+
+    Raises
+    ------
+    InputError
+        For an unknown step, or a ``table`` without the grouping column or the step
+        (``sustained`` is in a funnel only with ``include_sustained=True``).
+    """
+    if step not in _STEPS:
+        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEPS)}.")
     if table.empty:
         out = pd.DataFrame({by: pd.Series([], dtype=object)})
         for column in COMPARISON_COLUMNS:
             out[column] = pd.Series([], dtype=_DTYPES[column])
         return out
+    if by not in table.columns:
+        raise InputError(f"The funnel has no column {by!r}: compute it with by=[{by!r}].")
     wide = table.pivot(index=by, columns="step", values="participants")
+    if step not in wide.columns or "entered" not in wide.columns:
+        raise InputError(
+            f"The funnel has no {step!r} step to compare"
+            + (": compute it with include_sustained=True." if step == "sustained" else ".")
+        )
     entered = wide["entered"].to_numpy(dtype="int64")
     reached = wide[step].to_numpy(dtype="int64")
     overall = float(reached.sum() / entered.sum())

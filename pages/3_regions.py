@@ -12,7 +12,7 @@ from dashboard.state import current_filters
 from ete_metrics.audience import limit_sizes
 from ete_metrics.charts.funnels import funnel_chart, step_name
 from ete_metrics.charts.regions import rates_by_group_chart, regions_funnel_plot
-from ete_metrics.comparison import compare_groups, funnel_limits
+from ete_metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.funnel import funnel
 
 WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
@@ -67,7 +67,8 @@ step = st.segmented_control(
     "Step", STEPS, default="work", format_func=step_name, key="regions_step"
 ) or "work"
 with user_errors():
-    comparison = metric(compare_groups, data, filters, by="region", step=step, **common)
+    # compared from the funnel above (the same population and window), not computed again
+    comparison = compare_funnel(by_region, by="region", step=step)
     limits = _limits_for(comparison) if len(comparison) else None
 if comparison.empty or limits is None:
     empty_state("No regions to compare with these filters.")

@@ -44,9 +44,9 @@ step_label = st.radio(
 )
 step = STEP_CHOICES[str(step_label)]
 with user_errors():
-    compared = metric(comparison.compare_groups, data, filters, by="delivery_partner", step=step,
-                      **common)
     partners_funnel = metric(delivery_partners, data, filters, **common)
+    # the funnel plot compares from the same funnel (computed once for both charts)
+    compared = comparison.compare_funnel(partners_funnel, by="delivery_partner", step=step)
 
 if compared.empty:
     empty_state(

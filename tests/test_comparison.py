@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ete_metrics.comparison import binomial_limit, compare_groups, funnel_limits
+from ete_metrics.comparison import binomial_limit, compare_funnel, compare_groups, funnel_limits
 from ete_metrics.errors import InputError
 from ete_metrics.frames import conform_milestones, conform_participants
+from ete_metrics.funnel import funnel
 
 
 def test_limits_n4_half() -> None:
@@ -146,3 +147,46 @@ def test_outside_95_but_inside_998_limits() -> None:
     assert out.loc["London", "upper_95"] == pytest.approx(0.6941765, abs=1e-6)
     assert out["position"].to_dict() == {"London": "above", "Wales": "below"}
     assert out["outside_998"].tolist() == [False, False]
+
+
+def _funnel_table() -> pd.DataFrame:
+    """A funnel by partner written out by hand (the shape of ``funnel(by=["delivery_partner"])``):
+    Acme 20 entered, 20 in work; Beta 20 entered, 0 in work; Core 4 entered, 2 in work."""
+    rows = []
+    for partner, entered, training, work in (("Acme", 20, 20, 20), ("Beta", 20, 5, 0), ("Core", 4, 3, 2)):
+        for step, count in (("entered", entered), ("training", training), ("work", work)):
+            rows.append({"delivery_partner": partner, "step": step, "participants": count})
+    return pd.DataFrame(rows)
+
+
+def test_compare_funnel_from_a_funnel_table() -> None:
+    out = compare_funnel(_funnel_table(), by="delivery_partner", step="work").set_index("delivery_partner")
+    # overall = (20 + 0 + 2) / (20 + 20 + 4) = 0.5, as in test_compare_groups_positions
+    assert (out["overall_rate"] == 0.5).all()
+    assert out["rate"].to_dict() == {"Acme": 1.0, "Beta": 0.0, "Core": 0.5}
+    assert out.loc["Core", "upper_95"] == pytest.approx(0.9)  # n = 4, theta = 0.5
+    assert out["position"].to_dict() == {"Acme": "above", "Beta": "below", "Core": "within"}
+    # training: (20 + 5 + 3) / 44 = 28/44
+    training = compare_funnel(_funnel_table(), by="delivery_partner", step="training")
+    assert training["overall_rate"].iloc[0] == pytest.approx(28 / 44)
+    assert training["participants"].tolist() == [20, 5, 3]
+
+
+def test_compare_funnel_matches_compare_groups() -> None:
+    participants, milestones = _groups()
+    table = funnel(participants, milestones, as_of="2023-08-16", by=["region"])
+    pd.testing.assert_frame_equal(
+        compare_funnel(table, by="region", step="work"),
+        compare_groups(participants, milestones, as_of="2023-08-16", by="region", step="work"),
+    )
+
+
+def test_compare_funnel_refuses_what_the_funnel_lacks() -> None:
+    with pytest.raises(InputError, match="include_sustained=True"):
+        compare_funnel(_funnel_table(), by="delivery_partner", step="sustained")
+    with pytest.raises(InputError, match="by=\\['region'\\]"):
+        compare_funnel(_funnel_table(), by="region", step="work")
+    with pytest.raises(InputError, match="Unknown step"):
+        compare_funnel(_funnel_table(), by="delivery_partner", step="referred")
+    empty = compare_funnel(_funnel_table().iloc[0:0], by="delivery_partner")
+    assert empty.empty and list(empty.columns)[0] == "delivery_partner"
