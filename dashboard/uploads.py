@@ -8,12 +8,14 @@ drive the whole flow with files on disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -111,6 +113,46 @@ def save_uploads(files: Mapping[str, tuple[str, bytes]], directory: str | Path) 
         path.write_bytes(content)
         out[role] = path
     return out
+
+
+def check_key(
+    files: Mapping[str, tuple[str, bytes]],
+    *,
+    replace_all: bool,
+    extract_date: date | None,
+    data_version: tuple[Any, ...],
+) -> tuple[Any, ...]:
+    """What the result of :func:`validate_upload` on these files depends on.
+
+    The page keeps a check's result with this key and reuses it while the key is
+    the same, so a rerun (a click, a filter change) neither reads the stored entry
+    dates nor parses the files again.
+
+    Parameters
+    ----------
+    files : mapping of str to (name, bytes)
+        Role to the uploaded file's name and contents, as given to :func:`save_uploads`.
+    replace_all : bool
+        Whether the extract would replace all data (then no stored participant is known).
+    extract_date : datetime.date or None
+        When the extract was taken (dates after it are warned about).
+    data_version : tuple
+        The loaded data's version (:attr:`dashboard.data.ProgrammeData.version`); it
+        changes when an import lands, so the stored entry dates may have changed.
+
+    Returns
+    -------
+    tuple
+        ``(sha256 hex digest, replace_all, extract_date, data_version)``; the digest
+        covers every file's role, name and bytes (each part length-prefixed, so no
+        two different uploads run together into the same input).
+    """
+    digest = hashlib.sha256()
+    for role, (name, content) in sorted(files.items()):
+        for part in (role.encode(), name.encode("utf-8", "surrogatepass"), content):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return (digest.hexdigest(), bool(replace_all), extract_date, tuple(data_version))
 
 
 def problems_table(problems: Iterable[Problem]) -> pd.DataFrame:

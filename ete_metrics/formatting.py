@@ -76,6 +76,30 @@ def count(n: Any) -> str:
     return f"{int(round(float(n))):,}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for one: ``counted(1, "warning")`` -> ``"1 warning"``.
+
+    Parameters
+    ----------
+    n : int
+        The count (thousands separators as :func:`count`).
+    noun : str
+        The singular noun.
+    plural : str, optional
+        The plural, when it is not ``noun + "s"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> counted(1, "participant"), counted(1200, "participant")
+    ('1 participant', '1,200 participants')
+    """
+    return f"{count(n)} {noun if n == 1 else plural or noun + 's'}"
+
+
 def percent(rate: Any, *, decimals: int = 1) -> str:
     """Format a rate given as a fraction: ``0.38149`` -> ``"38.1%"``.
 

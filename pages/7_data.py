@@ -7,6 +7,7 @@ preview, import — tested without a browser); the checks come from
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import datetime
 from typing import Any
@@ -19,14 +20,26 @@ from dashboard.auth import record_upload, require_access
 from dashboard.data import forget_metrics, load_data, metric
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.state import current_filters
-from dashboard.uploads import ACCEPTED_TYPES, confirm_import, preview, save_uploads, validate_upload
+from dashboard.uploads import (
+    ACCEPTED_TYPES,
+    Validation,
+    check_key,
+    confirm_import,
+    preview,
+    save_uploads,
+    validate_upload,
+)
 from ete_metrics import config, db
 from ete_metrics.disclosure import round_to_base
-from ete_metrics.formatting import count, format_table, uk_date
+from ete_metrics.errors import InputError
+from ete_metrics.formatting import count, counted, format_table, uk_date
 from ete_metrics.quality import data_quality
 
 ROUND_KEY = "data_upload_round"
 DONE_KEY = "data_upload_done"
+#: The last check of the chosen files, ``(check_key(...), Validation or InputError)``: reused
+#: while the files, options and data version are the same, so a rerun does not check them again.
+CHECK_KEY = "data_upload_check"
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,19 +124,35 @@ def _upload_section() -> None:
 
     if uploaded["participants"] is None or uploaded["milestones"] is None:
         st.caption("Choose a participants file and a milestones file to check them.")
+        st.session_state.pop(CHECK_KEY, None)
     else:
         files = {
             role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
         }
         with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
             paths = save_uploads(files, tmp)
-            checked = validate_upload(
-                paths, engine=engine, replace_all=replace_all, extract_date=extract_date
+            key = check_key(
+                files, replace_all=replace_all, extract_date=extract_date, data_version=data.version
             )
+            kept = st.session_state.pop(CHECK_KEY, None)
+            result: Validation | InputError
+            if kept is not None and kept[0] == key:
+                result = kept[1]
+            else:
+                try:
+                    result = validate_upload(
+                        paths, engine=engine, replace_all=replace_all, extract_date=extract_date
+                    )
+                except InputError as exc:  # a file over a limit: kept too, not read again
+                    result = exc
+            st.session_state[CHECK_KEY] = (key, result)
+            if isinstance(result, InputError):
+                raise result.with_traceback(None)  # shown by user_errors; no frames kept
+            checked = dataclasses.replace(result, paths=dict(paths))
             if not checked.ok:
                 total = len(checked.problems)
                 st.error(
-                    f"The extract was rejected: {count(total)} problem{'s' if total != 1 else ''} "
+                    f"The extract was rejected: {counted(total, 'problem')} "
                     "found. Nothing was changed. Fix these in the files and upload them again.",
                     icon=":material/error:",
                 )
@@ -135,9 +164,9 @@ def _upload_section() -> None:
                 extract = checked.extract
                 assert extract is not None
                 st.success(
-                    f"The extract passed the checks: {count(len(extract.participants))} participants, "
-                    f"{count(len(extract.milestones))} milestones"
-                    + (f", {count(len(extract.targets))} targets" if extract.targets is not None else "")
+                    f"The extract passed the checks: {counted(len(extract.participants), 'participant')}, "
+                    f"{counted(len(extract.milestones), 'milestone')}"
+                    + (f", {counted(len(extract.targets), 'target')}" if extract.targets is not None else "")
                     + ".",
                     icon=":material/task_alt:",
                 )
@@ -147,7 +176,7 @@ def _upload_section() -> None:
                     st.dataframe(format_table(frame, dates=dates), hide_index=True, width="stretch")
                 if len(checked.warnings):
                     st.warning(
-                        f"{count(len(checked.warnings))} warning(s): the import can go ahead, "
+                        f"{counted(len(checked.warnings), 'warning')}: the import can go ahead, "
                         "but check these records.",
                         icon=":material/warning:",
                     )
@@ -171,16 +200,19 @@ def _upload_section() -> None:
                     st.cache_data.clear()
                     forget_metrics()  # the old version's results, freed now
                     st.session_state[ROUND_KEY] = upload_round + 1
+                    st.session_state.pop(CHECK_KEY, None)
                     st.session_state[DONE_KEY] = (
-                        f"Import {result.import_id} done: {count(result.participants)} participants and "
-                        f"{count(result.milestones)} milestones written, "
-                        f"{count(len(result.warnings))} warning(s) stored."
+                        f"Import {result.import_id} done: {counted(result.participants, 'participant')} and "
+                        f"{counted(result.milestones, 'milestone')} written, "
+                        f"{counted(len(result.warnings), 'warning')} stored."
                     )
                     st.rerun()
 
 
 if not filters.stakeholder and access.can_upload:  # directors and data managers only
     _upload_section()
+else:  # no uploader shown: keep no checked extract (it names participants) in the session
+    st.session_state.pop(CHECK_KEY, None)
 
 # --- Import history ----------------------------------------------------------
 st.subheader("Import history")

@@ -10,6 +10,7 @@ import pytest
 
 from ete_metrics.formatting import (
     count,
+    counted,
     format_table,
     humanise,
     percent,
@@ -170,3 +171,18 @@ def test_format_table_keeps_the_column_order_and_the_types_of_columns_it_leaves(
     # text (categories of text too) and formatted columns are plain objects, not a string
     # dtype; the flags and the unformatted numbers keep theirs
     assert [str(t) for t in out.dtypes] == ["object", "object", "bool", "object", "object", "int64"]
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "plural", "expected"),
+    [
+        (1, "participant", None, "1 participant"),
+        (0, "warning", None, "0 warnings"),
+        (2, "milestone", None, "2 milestones"),
+        (12345, "problem", None, "12,345 problems"),
+        (3, "person", "people", "3 people"),
+        (1, "person", "people", "1 person"),
+    ],
+)
+def test_counted_is_singular_for_one_only(n: int, noun: str, plural: str | None, expected: str) -> None:
+    assert counted(n, noun, plural) == expected

@@ -1,8 +1,9 @@
 """The Data page: upload validation (dashboard.uploads) and the page itself (AppTest).
 
-AppTest cannot drive ``st.file_uploader``, so the page's save/validate/preview/
-import steps live in :mod:`dashboard.uploads` and are tested here with files on
-disk, on SQLite and PostgreSQL (the ``engine`` fixture).
+The page's save/validate/preview/import steps live in :mod:`dashboard.uploads` and
+are tested here with files on disk, on SQLite and PostgreSQL (the ``engine``
+fixture). The page is driven with files set on its uploaders to check that a set of
+files is checked once, not on every rerun.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
+from streamlit.testing.v1 import AppTest
 
 from dashboard.uploads import (
+    check_key,
     confirm_import,
     preview,
     problems_table,
@@ -40,6 +43,8 @@ GOOD_MILESTONES = (
     "P1,training_start,2023-02-01,College\n"
     "P2,job_start,2023-03-01,Employer\n"
 )
+# GOOD_MILESTONES with P2's job start a month later: same name, other bytes.
+OTHER_MILESTONES = GOOD_MILESTONES.replace("P2,job_start,2023-03-01", "P2,job_start,2023-04-01")
 # Line 3 (the second data row; the header is line 1) has an entry date that is not a date.
 BAD_PARTICIPANTS = (
     "participant_id,region,referral_date,entry_date\n"
@@ -175,3 +180,227 @@ def test_data_page_quality_follows_the_as_of_filter(demo_data: DemoData) -> None
     pd.testing.assert_frame_equal(
         quality.reset_index(drop=True).astype(object), expected.astype(object), check_dtype=False
     )
+
+
+def test_check_key_changes_with_each_input_only() -> None:
+    files = _files(GOOD_PARTICIPANTS, GOOD_MILESTONES)
+    version = ("sqlite:///x.db", None, 4, 4, 100, 300)
+    base = check_key(files, replace_all=False, extract_date=date(2023, 8, 16), data_version=version)
+    # The same inputs (a new dict, other insertion order, the bytes copied): the same key.
+    again = dict(reversed(list(_files(GOOD_PARTICIPANTS, GOOD_MILESTONES).items())))
+    assert check_key(again, replace_all=False, extract_date=date(2023, 8, 16),
+                     data_version=version) == base
+    changed = [
+        check_key(_files(GOOD_PARTICIPANTS, OTHER_MILESTONES), replace_all=False,
+                  extract_date=date(2023, 8, 16), data_version=version),
+        check_key({**files, "milestones": ("other.csv", GOOD_MILESTONES.encode())},
+                  replace_all=False, extract_date=date(2023, 8, 16), data_version=version),
+        check_key({**files, "targets": ("targets.csv", b"x")}, replace_all=False,
+                  extract_date=date(2023, 8, 16), data_version=version),
+        check_key(files, replace_all=True, extract_date=date(2023, 8, 16), data_version=version),
+        check_key(files, replace_all=False, extract_date=date(2023, 8, 17), data_version=version),
+        check_key(files, replace_all=False, extract_date=date(2023, 8, 16),
+                  data_version=("sqlite:///x.db", None, 5, 5, 102, 303)),
+        # The same bytes in the other role's place.
+        check_key({"participants": files["milestones"], "milestones": files["participants"]},
+                  replace_all=False, extract_date=date(2023, 8, 16), data_version=version),
+    ]
+    assert len({base, *changed}) == 1 + len(changed)
+    # A name and contents that run together the same way ("a.csv" + "bc" vs "a.csvb" + "c").
+    one = check_key({"participants": ("a.csv", b"bc")}, replace_all=False, extract_date=None,
+                    data_version=())
+    two = check_key({"participants": ("a.csvb", b"c")}, replace_all=False, extract_date=None,
+                    data_version=())
+    assert one[0] != two[0]
+    assert len(one[0]) == 64  # a SHA-256 hex digest, not the bytes
+
+
+# --- The page checks a set of files once (AppTest, files set on the uploaders) ---------------
+
+PASSED = "The extract passed the checks: 2 participants, 2 milestones."
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Count the page's calls of ``validate_upload`` (the page imports it at each run)."""
+    import dashboard.uploads
+
+    calls: list[dict[str, object]] = []
+    real = dashboard.uploads.validate_upload
+
+    def counting(paths, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(dict(kwargs))
+        return real(paths, **kwargs)
+
+    monkeypatch.setattr(dashboard.uploads, "validate_upload", counting)
+    return calls
+
+
+def _choose(at: AppTest, role: str, name: str, text: str) -> None:
+    round_ = at.session_state["data_upload_round"]
+    at.file_uploader(key=f"upload_{role}_{round_}").set_value((name, text.encode(), "text/csv"))
+
+
+def _rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _messages(at: AppTest) -> tuple[list[str], list[str]]:
+    return [s.value for s in at.success], [e.value for e in at.error]
+
+
+def test_data_page_checks_the_same_files_once(demo_data: DemoData, validations: list) -> None:
+    at = open_page(new_app(), PAGE)
+    assert validations == []
+    _choose(at, "participants", "participants.csv", GOOD_PARTICIPANTS)
+    _choose(at, "milestones", "milestones.csv", GOOD_MILESTONES)
+    _rerun(at)
+    assert len(validations) == 1  # the patched function is the one the page calls
+    assert PASSED in _messages(at)[0]
+    first_previews = [d.value for d in at.dataframe]
+    # A plain rerun, a sidebar filter change: nothing about the files changed.
+    _rerun(at)
+    next(m for m in at.sidebar.multiselect if m.label == "Regions").set_value(["Wales"])
+    _rerun(at)
+    assert len(validations) == 1
+    assert PASSED in _messages(at)[0]
+    assert at.button(key="upload_confirm").label == "Import this extract"
+    # The previews (the first tables on the page) are the same.
+    for before, after in zip(first_previews[:2], [d.value for d in at.dataframe][:2], strict=True):
+        pd.testing.assert_frame_equal(before, after)
+
+    # A rejected extract is kept too: same message and problems on a rerun, no new check.
+    _choose(at, "participants", "participants.csv", BAD_PARTICIPANTS)
+    _rerun(at)
+    assert len(validations) == 2
+    rejected = [e for e in _messages(at)[1] if e.startswith("The extract was rejected")]
+    assert len(rejected) == 1
+    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    line3 = problems[(problems["Column"] == "entry_date") & (problems["Line"] == "3")]
+    assert line3["File"].tolist() == ["participants.csv"]
+    _rerun(at)
+    assert len(validations) == 2
+    assert [e for e in _messages(at)[1] if e.startswith("The extract was rejected")] == rejected
+    pd.testing.assert_frame_equal(
+        next(d.value for d in at.dataframe if "Message" in d.value.columns), problems
+    )
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_data_page_checks_again_when_a_file_or_an_option_changes(
+    demo_data: DemoData, validations: list
+) -> None:
+    at = open_page(new_app(), PAGE)
+    _choose(at, "participants", "participants.csv", GOOD_PARTICIPANTS)
+    _choose(at, "milestones", "milestones.csv", GOOD_MILESTONES)
+    _rerun(at)
+    _rerun(at)
+    assert len(validations) == 1
+    # Another milestones file (same name, other contents): checked again, then kept.
+    _choose(at, "milestones", "milestones.csv", OTHER_MILESTONES)
+    _rerun(at)
+    assert len(validations) == 2
+    _rerun(at)
+    assert len(validations) == 2
+    milestones_preview = next(d.value for d in at.dataframe if "Milestone" in d.value.columns)
+    shown = milestones_preview.to_numpy().ravel().tolist()
+    assert "1 Apr 2023" in shown and "1 Mar 2023" not in shown  # the new file's date, not the old
+    # The same bytes under another name: checked again (messages name the file).
+    _choose(at, "milestones", "milestones_v2.csv", OTHER_MILESTONES)
+    _rerun(at)
+    assert len(validations) == 3
+    # "Replace all data" ticked: checked again, without the stored participants.
+    at.checkbox(key="upload_replace_all").check()
+    _rerun(at)
+    assert len(validations) == 4
+    assert validations[-1]["replace_all"] is True
+    assert at.button(key="upload_confirm").label == "Replace all data with this extract"
+    _rerun(at)
+    assert len(validations) == 4
+    # Another extract date: checked again.
+    at.date_input(key="upload_extract_date").set_value(date(2023, 8, 16))
+    _rerun(at)
+    assert len(validations) == 5
+    assert validations[-1]["extract_date"] == date(2023, 8, 16)
+    assert PASSED in _messages(at)[0]
+    # Unticked again: the first check with these options is not reused from long ago either.
+    at.checkbox(key="upload_replace_all").uncheck()
+    _rerun(at)
+    assert len(validations) == 6
+    assert validations[-1]["replace_all"] is False
+    # A file removed: no check, and choosing it again checks it again.
+    round_ = at.session_state["data_upload_round"]
+    at.file_uploader(key=f"upload_milestones_{round_}").set_value(None)
+    _rerun(at)
+    assert len(validations) == 6
+    assert "data_upload_check" not in at.session_state
+    _choose(at, "milestones", "milestones_v2.csv", OTHER_MILESTONES)
+    _rerun(at)
+    assert len(validations) == 7
+
+
+@pytest.fixture
+def small_db(demo_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database of its own (the demo one is shared): H1 and H2, imported once."""
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    participants = tmp_path / "participants.csv"
+    participants.write_text(
+        "participant_id,region,referral_date,entry_date\n"
+        "H1,London,2023-01-02,2023-01-10\nH2,Wales,2023-02-01,2023-02-15\n"
+    )
+    milestones = tmp_path / "milestones.csv"
+    milestones.write_text("participant_id,milestone,date\nH1,job_start,2023-03-01\n")
+    engine = db.make_engine(url)
+    try:
+        confirm_import(engine, save_uploads(
+            {"participants": ("participants.csv", participants.read_bytes()),
+             "milestones": ("milestones.csv", milestones.read_bytes())},
+            tmp_path / "first",
+        ), imported_at=datetime(2023, 8, 17, 9, 0), extract_date=date(2023, 8, 16))
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("ETE_DATABASE_URL", url)
+    return url
+
+
+def test_data_page_checks_again_after_an_import_lands(
+    small_db: str, tmp_path: Path, validations: list
+) -> None:
+    at = open_page(new_app(), PAGE)
+    # N1 is new; H9 is in neither the file nor the database yet: line 3 is rejected.
+    _choose(at, "participants", "new.csv",
+            "participant_id,region,referral_date,entry_date\nN1,London,2023-05-01,2023-05-10\n")
+    _choose(at, "milestones", "new_milestones.csv",
+            "participant_id,milestone,date\nN1,training_start,2023-06-01\nH9,job_start,2023-07-01\n")
+    _rerun(at)
+    _rerun(at)
+    assert len(validations) == 1
+    assert any(e.startswith("The extract was rejected") for e in _messages(at)[1])
+    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    assert ("new_milestones.csv", "3") in set(zip(problems["File"], problems["Line"], strict=True))
+
+    # Someone else imports H9 (another session, the command line): the data version changes.
+    engine = db.make_engine(small_db)
+    try:
+        confirm_import(engine, save_uploads(
+            {"participants": ("h9.csv", b"participant_id,region,referral_date,entry_date\n"
+                                        b"H9,Wales,2023-06-01,2023-06-05\n"),
+             "milestones": ("h9_milestones.csv", b"participant_id,milestone,date\n")},
+            tmp_path / "second",
+        ), imported_at=datetime(2023, 8, 18, 9, 0), extract_date=date(2023, 8, 18))
+    finally:
+        engine.dispose()
+    _rerun(at)
+    assert len(validations) == 2
+    assert "The extract passed the checks: 1 participant, 2 milestones." in _messages(at)[0]
+    _rerun(at)
+    assert len(validations) == 2
+
+    # Confirmed here: the stored check is dropped with the uploaders of the old round.
+    at.button(key="upload_confirm").click()
+    _rerun(at)
+    assert any(s.startswith("Import 3 done: 1 participant and 2 milestones written, ") for s in _messages(at)[0])
+    assert "data_upload_check" not in at.session_state
+    assert len(validations) == 2  # the confirm re-validates inside confirm_import only

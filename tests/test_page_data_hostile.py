@@ -147,6 +147,35 @@ def test_oversize_upload_shows_the_limit_and_no_exception(
     assert _version(demo_data.url) == before
 
 
+def test_oversize_upload_is_refused_once_not_at_every_rerun(
+    demo_data: DemoData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Refusing a file over the limit reads the stored entry dates first (seconds at a
+    # million participants): a rerun with the same files shows the refusal again
+    # without checking them again.
+    import dashboard.uploads
+
+    calls: list[object] = []
+    real = dashboard.uploads.validate_upload
+
+    def counting(paths, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(paths)
+        return real(paths, **kwargs)
+
+    monkeypatch.setattr(dashboard.uploads, "validate_upload", counting)
+    monkeypatch.setenv("ETE_MAX_UPLOAD_MB", "1")
+    at = open_page(new_app(), PAGE)
+    big = (HEADER + "\n" + "P1,Wales,2023-01-02,,Somewhere,Alpha\n" * 40_000).encode()
+    _upload(at, ("big.csv", big), ("milestones.csv", MILESTONES))
+    refusal = "The participants file big.csv is"
+    assert len(calls) == 1
+    assert any(refusal in unescape_markdown(e.value) for e in at.error)
+    at.run()
+    assert len(calls) == 1, "the same files were checked again"
+    assert any(refusal in unescape_markdown(e.value) for e in at.error)
+    assert not at.exception
+
+
 @pytest.fixture
 def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A database of its own whose partner, area and prison names are payloads."""
