@@ -295,17 +295,31 @@ async def _page_errors(page: Any, result: Result, where: str) -> None:
         result.note("error message", f"{where}: {text}")
 
 
+#: Clicks on a multiselect before its list of options shows (see :func:`_choose`).
+CHOOSE_ATTEMPTS = 10
+
+
 async def _choose(page: Any, box: Any, option: str) -> None:
-    """Open the multiselect and pick ``option``; open it again if a rerun closed it."""
-    for attempt in range(4):
-        await box.click()
+    """Open the multiselect and pick ``option``, clicking the box again until the option shows.
+
+    A click does not always open the list: once Escape has closed it, Chromium 156's
+    next click on the box only focuses it (the list opens on the click after), and a
+    rerun can close an open list. So each attempt clicks the box unless its list is
+    already open (a click would close it) and waits 1.5 s for the option; a list that
+    is open but slow to draw is waited for again by the next attempt, which does not
+    click it. The attempts are bounded.
+    """
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(CHOOSE_ATTEMPTS):
+        if await box.locator("input").get_attribute("aria-expanded") != "true":
+            await box.click()
         try:
-            await page.get_by_role("option", name=option, exact=True).click(timeout=15_000)
+            await wanted.wait_for(state="visible", timeout=1_500)
+            await wanted.click(timeout=5_000)
             break
-        except Exception:  # noqa: BLE001 - the list closed under us: try again, bounded
-            if attempt == 3:
+        except Exception:  # noqa: BLE001 - the list did not open, or closed under us: again
+            if attempt == CHOOSE_ATTEMPTS - 1:
                 raise
-            await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks.bench_concurrency import CHROMIUM, CHROMIUM_ARGS
+from benchmarks.bench_concurrency import CHOOSE_ATTEMPTS, CHROMIUM, CHROMIUM_ARGS
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "require_chromium"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "require_chromium"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -26,3 +27,25 @@ def require_chromium() -> None:
     if IN_CI:
         pytest.fail(f"The browser test must run in CI: {reason}")
     pytest.skip(reason)
+
+
+def choose(page: Any, box: Any, option: str) -> None:
+    """Pick ``option`` in a Streamlit multiselect ``box`` (Playwright, sync API).
+
+    As the concurrency benchmark's ``_choose``: a click on the box does not always
+    open its list in Chromium 156, so the box is clicked again (unless its list is
+    open) until the option shows, a bounded number of times; Escape closes the list
+    at the end.
+    """
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(CHOOSE_ATTEMPTS):
+        if box.locator("input").get_attribute("aria-expanded") != "true":
+            box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=1_500)
+            wanted.click(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - the list did not open, or closed under us: again
+            if attempt == CHOOSE_ATTEMPTS - 1:
+                raise
+    page.keyboard.press("Escape")

@@ -66,7 +66,13 @@ def _texts(page: Any, selector: str) -> list[str]:
 
 
 def _hover(page: Any, trace: int, point: int) -> str:
-    """Move the mouse onto one bar and return the hover label's text."""
+    """Move the mouse onto one bar and return the hover label's text.
+
+    The mouse first leaves the plot and the previous label is gone, so the text read
+    is the new bar's label, not the last one still on screen.
+    """
+    page.mouse.move(1, 1)
+    page.wait_for_selector(".hoverlayer .hovertext", state="detached")
     bar = page.locator(".barlayer .trace").nth(trace).locator(".point").nth(point)
     box = bar.bounding_box()
     assert box is not None

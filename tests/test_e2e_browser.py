@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -167,9 +167,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     # Change a sidebar filter on the Equality page: London only.
     _open(page, "Equality", "Equality")
     regions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
-    regions.click()
-    page.get_by_role("option", name="London", exact=True).click()
-    page.keyboard.press("Escape")
+    choose(page, regions, "London")
     _settle(page)
     page.get_by_text("London").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     assert "region=London" in page.url
