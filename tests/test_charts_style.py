@@ -70,3 +70,20 @@ def test_the_check_fails_on_a_figure_that_draws_names_raw() -> None:
     ampersand = go.Figure(go.Bar(y=["&amp; Co"], x=[1]))
     with pytest.raises(AssertionError):
         assert_drawn_literally(ampersand, {"&amp; Co": "&amp;amp; Co"})
+
+
+def test_apply_style_merges_the_chart_layout_over_the_house_style() -> None:
+    fig = apply_style(
+        go.Figure(go.Bar(x=[1], y=["a"], orientation="h")),
+        title="T", x_title="People", y_title="Group", percent_axis=True,
+        layout={"barmode": "group", "height": 500,
+                "yaxis": {"autorange": "reversed", "tickformat": ",d"}},
+    )
+    layout = fig.layout
+    assert layout.barmode == "group" and layout.height == 500
+    # nested: the chart's y axis keys are added to the house axis, not put in its place
+    assert layout.yaxis.title.text == "Group" and layout.yaxis.autorange == "reversed"
+    assert layout.yaxis.showline is True and layout.yaxis.rangemode == "tozero"
+    # on the same key the chart's value wins over the house one (".0%" for a percent axis)
+    assert layout.yaxis.tickformat == ",d"
+    assert layout.xaxis.title.text == "People" and layout.title.text == "T"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line
 from ete_metrics.formatting import humanise
 
 #: Words for the steps in titles.
@@ -78,16 +78,15 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
             annotation_text=f"Overall {overall:.1%}",
             annotation_position="top",
         )
-    fig = apply_style(
+    return apply_style(
         fig,
         title=f"Percent {label} by gender, age, ethnicity and disability (95% intervals)",
         x_title=f"Percent {label}",
         y_title="Group",
         legend_title="Characteristic",
+        layout={
+            "xaxis": {"tickformat": ".0%", "rangemode": "tozero"},
+            "yaxis": {"autorange": "reversed", "type": "category"},
+            "height": max(420, 28 * len(frame) + 160),
+        },
     )
-    relayout(fig, {
-        "xaxis": {"tickformat": ".0%", "rangemode": "tozero"},
-        "yaxis": {"autorange": "reversed", "type": "category"},
-        "height": max(420, 28 * len(frame) + 160),
-    })
-    return fig

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, plotly_text, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text
 
 #: Display names of funnel steps and activity measures.
 STEP_NAMES: dict[str, str] = {
@@ -104,18 +104,18 @@ def funnel_chart(
                 textposition="outside" if by is None else "none",
             )
         )
-    relayout(fig, {
-        "barmode": "group",
-        "showlegend": by is not None,
-        "xaxis": {"categoryorder": "array", "categoryarray": [step_name(s) for s in steps]},
-        "yaxis": {"tickformat": ",d"},
-    })
     return apply_style(
         fig,
         title=title,
         x_title="Step",
         y_title="People",
         legend_title=group_name(by) if by else None,
+        layout={
+            "barmode": "group",
+            "showlegend": by is not None,
+            "xaxis": {"categoryorder": "array", "categoryarray": [step_name(s) for s in steps]},
+            "yaxis": {"tickformat": ",d"},
+        },
     )
 
 
@@ -165,11 +165,6 @@ def conversion_chart(
                 ),
             )
         )
-    relayout(fig, {
-        "barmode": "group",
-        "showlegend": by is not None,
-        "xaxis": {"categoryorder": "array", "categoryarray": list(labels.values())},
-    })
     return apply_style(
         fig,
         title=title,
@@ -177,6 +172,11 @@ def conversion_chart(
         y_title="Percent of the previous step",
         percent_axis=True,
         legend_title=group_name(by) if by else None,
+        layout={
+            "barmode": "group",
+            "showlegend": by is not None,
+            "xaxis": {"categoryorder": "array", "categoryarray": list(labels.values())},
+        },
     )
 
 
@@ -216,5 +216,7 @@ def activity_chart(
                 hovertemplate=f"{step_name(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
             )
         )
-    relayout(fig, {"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}})
-    return apply_style(fig, title=title, x_title="Month", y_title="People", legend_title="Measure")
+    return apply_style(
+        fig, title=title, x_title="Month", y_title="People", legend_title="Measure",
+        layout={"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}},
+    )

@@ -7,10 +7,12 @@ programme numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line
 
 #: Words for funnel steps in titles and hover text.
 STEP_LABELS: dict[str, str] = {
@@ -173,10 +175,10 @@ def step_bars(
             )
         )
     groups = funnel_frame[by].nunique() if len(funnel_frame) else 0
-    relayout(fig, {"barmode": "group", "height": _bar_height(groups, len(steps))})
-    fig = apply_style(fig, title=title, x_title="People", y_title=group_label, legend_title="Step")
-    relayout(fig, {"yaxis": {"autorange": "reversed", "type": "category"}})
-    return fig
+    return apply_style(
+        fig, title=title, x_title="People", y_title=group_label, legend_title="Step",
+        layout=_bars_layout(groups, len(steps)),
+    )
 
 
 def training_providers_chart(providers: pd.DataFrame) -> go.Figure:
@@ -253,10 +255,19 @@ def _count_bars(
                 hovertemplate=template,
             )
         )
-    relayout(fig, {"barmode": "group", "height": _bar_height(len(names), len(series))})
-    fig = apply_style(fig, title=title, x_title="People", y_title=x_title, legend_title="")
-    relayout(fig, {"yaxis": {"autorange": "reversed", "type": "category"}})
-    return fig
+    return apply_style(
+        fig, title=title, x_title="People", y_title=x_title, legend_title="",
+        layout=_bars_layout(len(names), len(series)),
+    )
+
+
+def _bars_layout(groups: int, bars_per_group: int) -> dict[str, Any]:
+    """Grouped horizontal bars: the first group at the top, room for each bar's label."""
+    return {
+        "barmode": "group",
+        "height": _bar_height(groups, bars_per_group),
+        "yaxis": {"autorange": "reversed", "type": "category"},
+    }
 
 
 def _bar_height(groups: int, bars_per_group: int) -> int:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import group_name, step_name
 from ete_metrics.charts.partners import funnel_plot
-from ete_metrics.charts.style import apply_style, colour, plotly_text, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text
 
 
 def rates_by_group_chart(
@@ -68,7 +68,6 @@ def rates_by_group_chart(
                 ),
             )
         )
-    relayout(fig, {"barmode": "group"})
     return apply_style(
         fig,
         title=title or f"Percent of entrants reaching each step, by {group_name(by).lower()}",
@@ -76,6 +75,7 @@ def rates_by_group_chart(
         y_title="Percent of entered",
         percent_axis=True,
         legend_title="Step",
+        layout={"barmode": "group"},
     )
 
 

@@ -168,6 +168,7 @@ def apply_style(
     y_title: str,
     percent_axis: bool = False,
     legend_title: str | None = None,
+    layout: dict[str, Any] | None = None,
 ) -> go.Figure:
     """Apply the house layout: title, labelled axes, palette, legible fonts.
 
@@ -182,6 +183,10 @@ def apply_style(
         Format the y axis as a percentage (values are fractions 0–1).
     legend_title : str, optional
         Title shown above the legend (plain text, as the titles).
+    layout : dict, optional
+        The chart's own layout (bar mode, tick formats, height...), nested as in
+        ``fig.layout.to_plotly_json()`` and merged over the house style key by key
+        (its values win): set in the same single update as the style.
 
     Returns
     -------
@@ -202,6 +207,8 @@ def apply_style(
     }
     if percent_axis:
         style["yaxis"].update(tickformat=".0%", rangemode="tozero")
+    if layout:
+        style = _merged(style, layout)
     # One relayout of whole top-level properties, each merged with what the builder set:
     # the same figure as ``update_layout``/``update_xaxes`` would give, about ten times
     # quicker (Plotly's update machinery walks every dotted path it touches).

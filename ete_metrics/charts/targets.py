@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.charts.funnels import step_name
-from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line, relayout
+from ete_metrics.charts.style import apply_style, colour, plotly_text, reference_line
 
 #: Display names of RAG ratings.
 RAG_NAMES: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -80,13 +80,13 @@ def targets_chart(
                 hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:,} to date<extra></extra>",
             )
         )
-    relayout(fig, {"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}})
     return apply_style(
         fig,
         title=title or f"{label}: cumulative actual against target, by region",
         x_title="Period",
         y_title="People (cumulative)",
         legend_title="Region",
+        layout={"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}},
     )
 
 
@@ -131,7 +131,6 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
             )
         )
     reference_line(fig, y=1.0, line={"color": colour(4), "width": 1, "dash": "dash"})
-    relayout(fig, {"barmode": "group"})
     return apply_style(
         fig,
         title=title or "Percent of target achieved to date",
@@ -139,4 +138,5 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
         y_title="Percent of target",
         percent_axis=True,
         legend_title="Measure",
+        layout={"barmode": "group"},
     )
