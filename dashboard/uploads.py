@@ -38,8 +38,6 @@ class Validation:
 
     Attributes
     ----------
-    paths : dict of str to Path
-        Where each uploaded file was saved (``participants``, ``milestones``, maybe ``targets``).
     extract : Extract or None
         The validated extract when there were no errors.
     problems : pandas.DataFrame
@@ -48,7 +46,6 @@ class Validation:
         Warnings of a valid extract, same columns.
     """
 
-    paths: dict[str, Path]
     extract: Extract | None = None
     problems: pd.DataFrame = field(default_factory=lambda: problems_table([]))
     warnings: pd.DataFrame = field(default_factory=lambda: problems_table([]))
@@ -125,8 +122,8 @@ def check_key(
     """What the result of :func:`validate_upload` on these files depends on.
 
     The page keeps a check's result with this key and reuses it while the key is
-    the same, so a rerun (a click, a filter change) neither reads the stored entry
-    dates nor parses the files again.
+    the same, so a rerun (a click, a filter change) neither writes the files to disk,
+    reads the stored entry dates nor parses the files again.
 
     Parameters
     ----------
@@ -225,8 +222,8 @@ def validate_upload(
             known_entry_dates=stored,
         )
     except ImportValidationError as exc:
-        return Validation(paths=dict(paths), problems=problems_table(exc.problems))
-    return Validation(paths=dict(paths), extract=extract, warnings=problems_table(extract.warnings))
+        return Validation(problems=problems_table(exc.problems))
+    return Validation(extract=extract, warnings=problems_table(extract.warnings))
 
 
 def confirm_import(

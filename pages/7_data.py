@@ -7,9 +7,9 @@ preview, import — tested without a browser); the checks come from
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -130,25 +130,26 @@ def _upload_section() -> None:
             role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
         }
         with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
-            paths = save_uploads(files, tmp)
+            # The files are written to disk only to be checked or imported, not at every rerun.
+            paths: dict[str, Path] | None = None
             key = check_key(
                 files, replace_all=replace_all, extract_date=extract_date, data_version=data.version
             )
             kept = st.session_state.pop(CHECK_KEY, None)
-            result: Validation | InputError
+            checked: Validation | InputError
             if kept is not None and kept[0] == key:
-                result = kept[1]
+                checked = kept[1]
             else:
                 try:
-                    result = validate_upload(
+                    paths = save_uploads(files, tmp)
+                    checked = validate_upload(
                         paths, engine=engine, replace_all=replace_all, extract_date=extract_date
                     )
                 except InputError as exc:  # a file over a limit: kept too, not read again
-                    result = exc
-            st.session_state[CHECK_KEY] = (key, result)
-            if isinstance(result, InputError):
-                raise result.with_traceback(None)  # shown by user_errors; no frames kept
-            checked = dataclasses.replace(result, paths=dict(paths))
+                    checked = exc
+            st.session_state[CHECK_KEY] = (key, checked)
+            if isinstance(checked, InputError):
+                raise checked.with_traceback(None)  # shown by user_errors; no frames kept
             if not checked.ok:
                 total = len(checked.problems)
                 st.error(
@@ -186,6 +187,7 @@ def _upload_section() -> None:
                     )
                 action = "Replace all data with this extract" if replace_all else "Import this extract"
                 if st.button(action, type="primary", key="upload_confirm"):
+                    paths = paths or save_uploads(files, tmp)
                     result = confirm_import(
                         engine, paths, imported_at=datetime.now(), replace_all=replace_all,
                         extract_date=extract_date,
