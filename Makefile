@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck demo bench clean-db chromium
+.PHONY: run test test-fast lint typecheck demo bench clean-db chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,18 @@ chromium:
 	fi
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check ete_metrics dashboard app.py pages tests benchmarks
+	$(BIN)/ruff check ete_metrics dashboard app.py app_pages tests benchmarks
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy ete_metrics
+	$(BIN)/mypy
 
+## The whole suite, as CI runs it: lint, types, every test (PostgreSQL and browser included).
 test: $(VENV)/.installed-dev chromium lint typecheck
 	$(BIN)/python -m pytest
+
+## Everyday lane: lint, types and every test but the browser and PostgreSQL ones.
+test-fast: $(VENV)/.installed-dev lint typecheck
+	$(BIN)/python -m pytest -m "not browser and not postgres"
 
 bench: $(VENV)/.installed-dev
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -9,7 +9,6 @@ page the user chose. Every number shown comes from :mod:`ete_metrics`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,9 +18,7 @@ from dashboard.auth import gate, show_identity
 from dashboard.data import load_data
 from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
-from ete_metrics.formatting import uk_date
-
-HERE = Path(__file__).resolve().parent
+from ete_metrics.present.formatting import uk_date
 
 st.set_page_config(
     page_title="ETE Outcomes",
@@ -32,22 +29,20 @@ st.set_page_config(
 
 #: (section, file, title, icon, default page?)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("Contract", "pages/1_overview.py", "Overview", ":material/dashboard:"),
-    ("Analysis", "pages/2_funnels.py", "Funnels", ":material/filter_alt:"),
-    ("Analysis", "pages/3_regions.py", "Regions", ":material/map:"),
-    ("Analysis", "pages/4_cohorts.py", "Cohorts", ":material/timeline:"),
-    ("Analysis", "pages/5_partners.py", "Partners", ":material/handshake:"),
-    ("Analysis", "pages/6_equality.py", "Equality", ":material/diversity_3:"),
-    ("Data and methods", "pages/7_data.py", "Data", ":material/database:"),
-    ("Data and methods", "pages/8_about.py", "About these statistics", ":material/info:"),
+    ("Contract", "app_pages/1_overview.py", "Overview", ":material/dashboard:"),
+    ("Analysis", "app_pages/2_funnels.py", "Funnels", ":material/filter_alt:"),
+    ("Analysis", "app_pages/3_regions.py", "Regions", ":material/map:"),
+    ("Analysis", "app_pages/4_cohorts.py", "Cohorts", ":material/timeline:"),
+    ("Analysis", "app_pages/5_partners.py", "Partners", ":material/handshake:"),
+    ("Analysis", "app_pages/6_equality.py", "Equality", ":material/diversity_3:"),
+    ("Data and methods", "app_pages/7_data.py", "Data", ":material/database:"),
+    ("Data and methods", "app_pages/8_about.py", "About these statistics", ":material/info:"),
 )
 
 
 def _navigation() -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, icon in PAGES:
-        if not (HERE / path).exists():  # a page still being written is left out
-            continue
         sections.setdefault(section, []).append(
             st.Page(path, title=title, icon=icon, default=path == PAGES[0][1])
         )

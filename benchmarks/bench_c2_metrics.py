@@ -12,12 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ete_metrics.cohorts import cohort_curves, cumulative_incidence
-from ete_metrics.demo import generate_demo
-from ete_metrics.equality import equality
-from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
-from ete_metrics.quality import data_quality
-from ete_metrics.time_to_outcome import time_to_outcome
+from ete_metrics.data.demo import generate_demo
+from ete_metrics.data.quality import data_quality
+from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
+from ete_metrics.metrics.equality import equality
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.metrics.time_to_outcome import time_to_outcome
 
 AS_OF = "2023-08-16"
 

@@ -45,14 +45,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 PAGES = (
-    "pages/1_overview.py",
-    "pages/2_funnels.py",
-    "pages/3_regions.py",
-    "pages/4_cohorts.py",
-    "pages/5_partners.py",
-    "pages/6_equality.py",
-    "pages/7_data.py",
-    "pages/8_about.py",
+    "app_pages/1_overview.py",
+    "app_pages/2_funnels.py",
+    "app_pages/3_regions.py",
+    "app_pages/4_cohorts.py",
+    "app_pages/5_partners.py",
+    "app_pages/6_equality.py",
+    "app_pages/7_data.py",
+    "app_pages/8_about.py",
 )
 
 
@@ -97,8 +97,8 @@ def main() -> None:
 def _run(args: argparse.Namespace, folder: str) -> None:
     url = args.db
     if url is None:
-        from ete_metrics.db import make_engine
-        from ete_metrics.demo import build_demo_database
+        from ete_metrics.data.db import make_engine
+        from ete_metrics.data.demo import build_demo_database
 
         url = f"sqlite:///{folder}/ete.db"
         engine = make_engine(url)
@@ -154,7 +154,7 @@ UPLOAD_MILESTONES = "participant_id,milestone,date\nBENCH1,training_start,2024-0
 def _time_upload(at) -> None:  # type: ignore[no-untyped-def]
     """The Data page with an extract chosen: the check (which reads every stored
     participant's entry date), then reruns with the same files (the check is kept)."""
-    at.switch_page("pages/7_data.py")
+    at.switch_page("app_pages/7_data.py")
     at.run()
     upload_round = at.session_state["data_upload_round"]
     for role, name, text in (("participants", "participants.csv", UPLOAD_PARTICIPANTS),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ete_metrics.demo import generate_demo  # noqa: E402
+from ete_metrics.data.demo import generate_demo  # noqa: E402
 
 SIZES: tuple[tuple[int, int], ...] = ((45_000, 5), (1_000_000, 2))
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ete_metrics.disclosure import (  # noqa: E402
+from ete_metrics.protect.disclosure import (  # noqa: E402
     SUPPRESSED,
     find_disclosive_counts,
     protect_crosstab,

@@ -23,7 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ete_metrics.funnel import funnel  # noqa: E402
+from ete_metrics.metrics.funnel import funnel  # noqa: E402
 
 N_PARTICIPANTS = 1_000_000
 N_MILESTONES = 1_500_000
@@ -134,7 +134,7 @@ def main() -> None:
 
     print(f"participants: {N_PARTICIPANTS:,}  milestones: {N_MILESTONES:,}  as_of: {AS_OF.date()}")
     print(f"id dtype: {participants['participant_id'].dtype}  pandas {pd.__version__}  duckdb {duckdb.__version__}")
-    print(f"ete_metrics.funnel median of {REPEATS}: {ours_s * 1000:8.1f} ms")
+    print(f"ete_metrics.metrics.funnel median of {REPEATS}: {ours_s * 1000:8.1f} ms")
     print(f"DuckDB SQL         median of {REPEATS}: {duck_s * 1000:8.1f} ms")
     print(f"ratio ours / DuckDB: {ours_s / duck_s:.2f}  (requirement <= 1.5)")
     print(f"peak memory (maxrss): {peak_mb:,.0f} MB  (requirement < 1,536 MB)")

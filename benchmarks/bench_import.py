@@ -1,8 +1,8 @@
 """Benchmark: import 1,000,000 participants and 1,500,000 milestones into SQLite.
 
 Generates the CSVs with numpy (its own simple generator, not the demo), then
-times reading + validation (:func:`ete_metrics.importer.read_extract`) and the
-write (:func:`ete_metrics.db.save_extract`) into a fresh SQLite file.
+times reading + validation (:func:`ete_metrics.data.importer.read_extract`) and the
+write (:func:`ete_metrics.data.db.save_extract`) into a fresh SQLite file.
 Target: under 60 s end to end.
 
 Run: ``.venv/bin/python benchmarks/bench_import.py [--participants N] [--milestones M]``
@@ -22,8 +22,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ete_metrics import config, db  # noqa: E402
-from ete_metrics.importer import _read_table, read_extract  # noqa: E402
+from ete_metrics import config  # noqa: E402
+from ete_metrics.data import db
+from ete_metrics.data.importer import _read_table, read_extract  # noqa: E402
 
 
 def _iso(days: np.ndarray, start: str = "2021-06-01") -> np.ndarray:

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/bench_report.py [--repeats N] [--as-of YYYY-MM-DD]``.
 
 Prints, per audience and format, the median and the range of N builds (default 5)
-of :func:`ete_metrics.report.build_report` — content, charts (Kaleido with the
+of :func:`ete_metrics.present.report.build_report` — content, charts (Kaleido with the
 system Chromium) and layout, as the CLI and the app's download buttons do; the
 target is under 30 s each. Also prints the machine's load average, since charts
 are drawn by a browser and slow down when other work shares the cores.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ete_metrics.demo import generate_demo  # noqa: E402
-from ete_metrics.report import build_report  # noqa: E402
+from ete_metrics.data.demo import generate_demo  # noqa: E402
+from ete_metrics.present.report import build_report  # noqa: E402
 
 AS_OF = date(2024, 5, 31)  # the demo's cut-off: every view has its full history
 

@@ -26,16 +26,17 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from ete_metrics import comparison, db  # noqa: E402
-from ete_metrics.activity import follow_up_list, monthly_activity  # noqa: E402
-from ete_metrics.cohorts import cohort_curves, cumulative_incidence  # noqa: E402
-from ete_metrics.equality import equality  # noqa: E402
-from ete_metrics.filters import filter_participants, milestones_for  # noqa: E402
-from ete_metrics.funnel import funnel, referral_funnel  # noqa: E402
-from ete_metrics.partners import delivery_partners, employers, prisons, training_providers  # noqa: E402
-from ete_metrics.quality import data_quality  # noqa: E402
-from ete_metrics.targets import target_summary, targets_vs_actual  # noqa: E402
-from ete_metrics.time_to_outcome import time_to_outcome  # noqa: E402
+from ete_metrics.counting.filters import filter_participants, milestones_for  # noqa: E402
+from ete_metrics.data import db  # noqa: E402
+from ete_metrics.data.quality import data_quality  # noqa: E402
+from ete_metrics.metrics import comparison  # noqa: E402
+from ete_metrics.metrics.activity import follow_up_list, monthly_activity  # noqa: E402
+from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence  # noqa: E402
+from ete_metrics.metrics.equality import equality  # noqa: E402
+from ete_metrics.metrics.funnel import funnel, referral_funnel  # noqa: E402
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers  # noqa: E402
+from ete_metrics.metrics.targets import target_summary, targets_vs_actual  # noqa: E402
+from ete_metrics.metrics.time_to_outcome import time_to_outcome  # noqa: E402
 
 
 def _calls(as_of: Any) -> list[tuple[str, str, Callable[..., pd.DataFrame], bool, dict[str, Any]]]:
@@ -75,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ete_prof_") as folder:
         url = args.db
         if url is None:
-            from ete_metrics.demo import build_demo_database
+            from ete_metrics.data.demo import build_demo_database
 
             url = f"sqlite:///{folder}/ete.db"
             build_demo_database(db.make_engine(url), n_participants=args.participants)

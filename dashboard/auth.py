@@ -4,29 +4,28 @@ Sign-in is Streamlit's own OpenID Connect (``st.login`` / ``st.user`` /
 ``st.logout``), configured by an ``[auth]`` section in ``.streamlit/secrets.toml``
 (see ``.streamlit/secrets.example.toml``; Microsoft Entra ID as
 ``[auth.microsoft]``). Roles come from the access file
-(:mod:`ete_metrics.access`).
+(:mod:`ete_metrics.protect.access`).
 
 - **Sign-in configured** (``[auth]`` present): a visitor who is not signed in sees
   only the sign-in page; a signed-in email that is not in the access file sees only
   the no-access page. Neither loads any data.
 - **Sign-in off** (no ``[auth]``): local single-user mode, the visitor is a
-  director (:func:`ete_metrics.access.local_access`) and every page shows a banner
+  director (:func:`ete_metrics.protect.access.local_access`) and every page shows a banner
   saying sign-in is off. Set ``ETE_REQUIRE_SIGN_IN=1`` on a server to refuse to run
   without ``[auth]`` instead.
 
 ``app.py`` calls :func:`gate` before the navigation and the filters;
 :func:`dashboard.data.load_data` calls :func:`require_access` and loads only the
 regions the user may see. Every sign-in (once per session), import and export
-is written to the audit trail (:mod:`ete_metrics.audit`).
+is written to the audit trail (:mod:`ete_metrics.data.audit`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,9 +35,16 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.escape import markdown_literal
-from ete_metrics import audit, config, db
-from ete_metrics.access import Access, AccessList, access_file_path, local_access, parse_access
+from ete_metrics import config
+from ete_metrics.data import audit, db
 from ete_metrics.errors import ConfigError, EteError
+from ete_metrics.protect.access import (
+    Access,
+    AccessList,
+    access_file_path,
+    local_access,
+    parse_access,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -197,12 +203,13 @@ def _audit_engine(url: str) -> sa.Engine:
     return db.make_engine(url)
 
 
-def audit_engine() -> sa.Engine:
-    """The engine the audit trail is written to (the app's database)."""
-    return _audit_engine(config.database_url())
+def audit_engine(url: str | None = None) -> sa.Engine:
+    """The engine the audit trail is written to: the app's database, or ``url``."""
+    return _audit_engine(url or config.database_url())
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
+    """The time an audit event happens (UTC)."""
     return datetime.now(UTC)
 
 
@@ -214,7 +221,7 @@ def _record_sign_in(resolution: Resolution) -> None:
     if st.session_state.get(SIGN_IN_RECORDED_KEY) == marker:
         return
     audit.record_sign_in(
-        audit_engine(), occurred_at=_now(), email=resolution.email, access=resolution.access
+        audit_engine(), occurred_at=now_utc(), email=resolution.email, access=resolution.access
     )
     st.session_state[SIGN_IN_RECORDED_KEY] = marker
 
@@ -351,107 +358,3 @@ def show_identity(access: Access) -> None:
             f"Signed in as **{markdown_literal(access.email)}** ({markdown_literal(access.describe())})"
         )
         _sign_out_button("sign_out")
-
-
-def _current_filters() -> dict[str, Any]:
-    from dashboard.state import FILTERS_KEY
-
-    current = st.session_state.get(FILTERS_KEY)
-    if current is None or not dataclasses.is_dataclass(current):
-        return {}
-    return dataclasses.asdict(current)  # type: ignore[arg-type]
-
-
-def audited_export(make: Callable[[], bytes], file_name: str, **filters: Any) -> Callable[[], bytes]:
-    """Wrap a download's data function so the download is recorded in the audit trail.
-
-    Called while the page renders (who, the scope and the filters are captured then);
-    the returned function runs when the user clicks, builds the file, records
-    ``export`` with its SHA-256 and returns the bytes. If the event cannot be
-    recorded the download fails (no unaudited exports). Outside a Streamlit run
-    (a unit test calling a renderer directly) ``make`` is returned unchanged.
-
-    Parameters
-    ----------
-    make : callable
-        Returns the file's bytes.
-    file_name : str
-        The download's file name.
-    **filters
-        The view's filters (``as_of``, ``regions``, ``audience``...); default the
-        sidebar's current filters.
-
-    Returns
-    -------
-    callable
-    """
-    return audited_exports({file_name: make}, **filters)[file_name]
-
-
-def audited_exports(
-    makers: Mapping[str, Callable[[], bytes]], **filters: Any
-) -> dict[str, Callable[[], bytes]]:
-    """:func:`audited_export` for several downloads of one view (a table's CSV and Excel,
-    the report formats): who and which filters are looked up once for all of them.
-
-    Parameters
-    ----------
-    makers : mapping of str to callable
-        File name to the function returning that file's bytes.
-    **filters
-        As in :func:`audited_export`.
-
-    Returns
-    -------
-    dict of str to callable
-        File name to the wrapped function.
-    """
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    if get_script_run_ctx() is None:
-        return dict(makers)
-    access = require_access()
-    if not filters:
-        filters = _current_filters()
-    described = audit.export_filters(access, **filters)
-    url = config.database_url()
-
-    def recorded(make: Callable[[], bytes], file_name: str) -> Callable[[], bytes]:
-        def build_and_record() -> bytes:
-            content = make()
-            data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-            try:
-                audit.record_export(
-                    _audit_engine(url), occurred_at=_now(), access=access, file_name=file_name,
-                    content=data, filters=described, source="dashboard",
-                )
-            except Exception:
-                LOGGER.exception("Could not record the export of %s; the download was refused", file_name)
-                raise
-            return data
-
-        return build_and_record
-
-    return {file_name: recorded(make, file_name) for file_name, make in makers.items()}
-
-
-def record_upload(
-    *, import_id: int, files: Mapping[str, Any], rows: Mapping[str, int], replace_all: bool
-) -> None:
-    """Record an import made from the Data page's upload (who, the files and their hashes).
-
-    Parameters
-    ----------
-    import_id : int
-    files : mapping of str to path
-        Role to the saved file.
-    rows : mapping of str to int
-        Rows imported per file role.
-    replace_all : bool
-    """
-    access = require_access()
-    audit.record_import(
-        audit_engine(), occurred_at=_now(), actor=access.email, role=access.role,
-        import_id=import_id, files=files, rows=rows, replace_all=replace_all,
-        source="dashboard upload",
-    )

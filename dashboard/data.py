@@ -1,6 +1,6 @@
 """Loading the programme's data once, and applying the sidebar filters.
 
-:func:`load_data` reads every table through :mod:`ete_metrics.db` and caches the
+:func:`load_data` reads every table through :mod:`ete_metrics.data.db` and caches the
 result keyed on the database URL and a cheap *version* query (latest import id
 and row counts), so a new import invalidates the cache while filter changes never
 re-read the database. The frames are cached with ``st.cache_resource`` (shared,
@@ -25,12 +25,13 @@ import streamlit as st
 
 from dashboard.auth import require_access
 from dashboard.escape import markdown_literal
+from dashboard.filters import Filters
 from dashboard.lru import SharedLru
-from dashboard.state import Filters
-from ete_metrics import config, db
+from ete_metrics import config
+from ete_metrics.counting.filters import participant_mask
+from ete_metrics.counting.population import match_rows
+from ete_metrics.data import db
 from ete_metrics.errors import DatabaseError, EteError
-from ete_metrics.filters import participant_mask
-from ete_metrics.population import match_rows
 
 
 @dataclass
@@ -40,7 +41,7 @@ class ProgrammeData:
     Attributes
     ----------
     participants, milestones, targets : pandas.DataFrame
-        In the :mod:`ete_metrics.frames` formats.
+        In the :mod:`ete_metrics.data.frames` formats.
     cutoff : date or None
         The data's cut-off: the latest import's extract date, else the latest date in the data.
     last_import : dict or None
@@ -148,7 +149,7 @@ def read_data(url: str | None = None, regions: tuple[str, ...] | None = None) ->
         Database URL; default :func:`ete_metrics.config.database_url`.
     regions : tuple of str, optional
         Load only these regions' participants, milestones and targets (a user's
-        scope, :attr:`ete_metrics.access.Access.regions`); ``None`` loads everything.
+        scope, :attr:`ete_metrics.protect.access.Access.regions`); ``None`` loads everything.
 
     Returns
     -------
@@ -310,7 +311,7 @@ def metric(
     Parameters
     ----------
     fn : callable
-        A metric function such as ``ete_metrics.funnel.funnel``.
+        A metric function such as ``ete_metrics.metrics.funnel.funnel``.
     data : ProgrammeData
     filters : Filters
     with_targets : bool

@@ -6,19 +6,19 @@ dates, raw numbers) and Excel.
 
 **Audiences.** This module is where the stakeholder view is enforced. Pages pass
 each table with the *kind* of view it is (a key of
-:data:`ete_metrics.audience.VIEWS`) and a chart *builder* (a function of the
+:data:`ete_metrics.protect.audience.VIEWS`) and a chart *builder* (a function of the
 frame) rather than a ready figure. In the stakeholder audience
-:func:`shown` protects the frame once (:func:`ete_metrics.audience.protect_view`),
+:func:`shown` protects the frame once (:func:`ete_metrics.protect.audience.protect_view`),
 the table shows the protected figures (``[c]`` for suppressed ones), the chart is
 built from ``numeric_view`` of the protected frame (never the raw one) and the
 downloads carry the protected frame. A table or chart without a kind is not shown
 to stakeholders at all (fail safe).
 
 **Downloads.** Every CSV and Excel file passes through
-:func:`ete_metrics.safe_export.neutralise_frame` (no spreadsheet formula
+:func:`ete_metrics.protect.safe_export.neutralise_frame` (no spreadsheet formula
 injection). In the stakeholder audience the files say the figures are protected:
 the Excel workbook has a second sheet ``notes`` with
-:data:`~ete_metrics.disclosure.STAKEHOLDER_NOTE`; the CSV stays a plain,
+:data:`~ete_metrics.protect.disclosure.STAKEHOLDER_NOTE`; the CSV stays a plain,
 machine-readable table (no comment lines) and its *file name* ends with
 ``_rounded_suppressed``, with the note shown next to the buttons.
 """
@@ -34,26 +34,24 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.auth import audited_exports
+from dashboard.audit import audited_exports
 from dashboard.escape import markdown_literal
+from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
-from dashboard.state import current_filters
-from ete_metrics.audience import present_view
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.errors import EteError
-from ete_metrics.formatting import count, format_table
-from ete_metrics.safe_export import neutralise_frame
+from ete_metrics.present.formatting import count, format_table
+from ete_metrics.protect.audience import present_view
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
+from ete_metrics.protect.safe_export import neutralise_frame
 
 LOGGER = logging.getLogger(__name__)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 #: Plotly toolbar settings: no logo, image export named after the chart.
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False}
@@ -106,7 +104,7 @@ def shown(frame: pd.DataFrame, kind: str) -> Shown:
     frame : pandas.DataFrame
         A metric's output (true counts). Not modified.
     kind : str
-        Its view, a key of :data:`ete_metrics.audience.VIEWS`.
+        Its view, a key of :data:`ete_metrics.protect.audience.VIEWS`.
 
     Returns
     -------
@@ -196,7 +194,7 @@ def display_table(
     ----------
     frame : pandas.DataFrame
     counts, rates, dates, points : iterable of str
-        As in :func:`ete_metrics.formatting.format_table`.
+        As in :func:`ete_metrics.present.formatting.format_table`.
 
     Returns
     -------
@@ -224,7 +222,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     """Return the table as UTF-8 CSV: raw column names and numbers, ISO dates.
 
     Text cells that a spreadsheet would run as a formula are neutralised
-    (:func:`ete_metrics.safe_export.neutralise_frame`).
+    (:func:`ete_metrics.protect.safe_export.neutralise_frame`).
 
     Parameters
     ----------
@@ -242,7 +240,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 def excel_bytes(table: pd.DataFrame, *, sheet_name: str = "data", note: str | None = None) -> bytes:
     """Return the table as an Excel workbook (.xlsx, openpyxl): raw numbers, real dates.
 
-    Text cells are neutralised (:func:`ete_metrics.safe_export.neutralise_frame`).
+    Text cells are neutralised (:func:`ete_metrics.protect.safe_export.neutralise_frame`).
 
     Parameters
     ----------
@@ -285,10 +283,10 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
     note = STAKEHOLDER_NOTE if stakeholder_mode() else None
     if note:
         filename = f"{filename}{STAKEHOLDER_SUFFIX}"
-    files = audited_exports({  # who and which filters looked up once for both files
+    files = audited_exports({
         f"{filename}.csv": functools.partial(csv_bytes, table),
         f"{filename}.xlsx": functools.partial(excel_bytes, table, sheet_name=filename, note=note),
-    })
+    }, current_filters())
     left, right, _ = st.columns([1, 1, 4])
     with left:
         st.download_button(
@@ -338,7 +336,7 @@ def table_with_downloads(
     key, filename : str
         Widget key prefix and download file name (without extension).
     kind : str, optional
-        The view (a key of :data:`ete_metrics.audience.VIEWS`). In the stakeholder
+        The view (a key of :data:`ete_metrics.protect.audience.VIEWS`). In the stakeholder
         audience a raw frame without a kind is not shown (fail safe).
     counts, rates, dates, points : iterable of str
         Columns formatted as counts (``10,234``), percentages (``38.1%``), UK dates and
@@ -477,7 +475,7 @@ def chart_with_table(
     Parameters
     ----------
     fig : plotly Figure or callable
-        A function drawing the chart (:mod:`ete_metrics.charts`) from a frame: it is
+        A function drawing the chart (:mod:`ete_metrics.present.charts`) from a frame: it is
         called with the numbers the audience may see (for stakeholders,
         ``numeric_view`` of the protected frame, after ``select``). A ready Figure is
         shown only to the internal audience.
@@ -488,7 +486,7 @@ def chart_with_table(
     filename : str
         Download file name without extension.
     kind : str, optional
-        The view (a key of :data:`ete_metrics.audience.VIEWS`); needed for stakeholders.
+        The view (a key of :data:`ete_metrics.protect.audience.VIEWS`); needed for stakeholders.
     counts, rates, dates, points : iterable of str
         Columns shown as counts, percentages (one decimal), UK dates and percentage
         points (``+1.2 pp``, differences of rates).
@@ -554,7 +552,7 @@ def _build_report(
     date_to: Any = None,
 ) -> bytes:
     """Build one report (called only when its download button is clicked)."""
-    from ete_metrics.report import build_report
+    from ete_metrics.present.report import build_report
 
     return build_report(
         participants, milestones, targets, as_of=as_of, audience=audience,
@@ -583,11 +581,6 @@ def report_downloads(
     key : str
         Widget key prefix.
     """
-    try:
-        from ete_metrics.report import build_report  # noqa: F401
-    except ImportError:
-        st.caption("Reports are not available in this installation.")
-        return
     filters = current_filters()
     stem = f"ete_outcomes_{filters.as_of.isoformat()}"
     if filters.stakeholder:
@@ -600,7 +593,7 @@ def report_downloads(
             date_from=filters.date_from, date_to=filters.date_to,
         )
         for fmt, (_label, extension, _mime) in REPORT_FORMATS.items()
-    })
+    }, filters)
     for column, (fmt, (label, extension, mime)) in zip(
         st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
     ):
@@ -636,7 +629,7 @@ def tiles(items: Sequence[Any], *, columns: int | None = None) -> None:
         Each a tuple ``(label, value)``, ``(label, value, delta)`` or
         ``(label, value, delta, help)``, or a dict with keys ``label``, ``value``
         and optionally ``delta``, ``help``, ``delta_color``, ``delta_arrow``. Values and deltas
-        should already be formatted strings (:mod:`ete_metrics.formatting`).
+        should already be formatted strings (:mod:`ete_metrics.present.formatting`).
     columns : int, optional
         Tiles per row (default: all in one row, at most 4 per row).
     """
@@ -704,14 +697,3 @@ def user_errors(*, stop: bool = True) -> Iterator[None]:
         )
         if stop:
             st.stop()
-
-
-def guard(fn: F) -> F:
-    """Decorate a function so :class:`EteError` shows as ``st.error`` (see :func:`user_errors`)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with user_errors():
-            return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

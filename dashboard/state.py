@@ -2,7 +2,7 @@
 
 ``app.py`` calls :func:`sidebar_filters` once per run (before the page), which
 renders the widgets in the sidebar and stores the resulting :class:`Filters` in
-``st.session_state``; pages read them with :func:`current_filters`.
+``st.session_state``; pages read them with :func:`dashboard.filters.current_filters`.
 
 Because the widgets live in the entry script they keep their values when the user
 moves between pages. Their values are mirrored in ``st.query_params`` so a copied
@@ -19,24 +19,18 @@ restriction* (everyone), which is the default.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.auth import require_access
-from dashboard.escape import markdown_literal
+from dashboard.data import ProgrammeData
+from dashboard.filters import FILTERS_KEY, Filters
 from ete_metrics import config
-from ete_metrics.audience import AUDIENCES, INTERNAL, STAKEHOLDER
-from ete_metrics.formatting import uk_date
+from ete_metrics.protect.audience import AUDIENCES, INTERNAL, STAKEHOLDER
 
-if TYPE_CHECKING:
-    from dashboard.data import ProgrammeData
-
-#: Session-state key of the current :class:`Filters`.
-FILTERS_KEY = "ete_filters"
 _INIT_KEY = "_ete_filters_initialised"
 
 #: Widget keys (also the session-state keys).
@@ -60,73 +54,6 @@ _ALL_QP = (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER, QP_AUDIE
 
 #: Labels of the audience control.
 AUDIENCE_LABELS = {INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)"}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the user has chosen in the sidebar.
-
-    Attributes
-    ----------
-    as_of : date
-        Figures as at this date (default: the data's cut-off).
-    date_from, date_to : date or None
-        Only participants who entered in this range (inclusive); ``None`` = open.
-    regions, pathways, delivery_partners : tuple of str
-        Restrict to these; an empty tuple means everyone.
-    audience : str
-        ``"internal"`` (default) or ``"stakeholder"``: every figure shown is then
-        protected by :func:`ete_metrics.audience.protect_view`.
-    """
-
-    as_of: date
-    date_from: date | None = None
-    date_to: date | None = None
-    regions: tuple[str, ...] = ()
-    pathways: tuple[str, ...] = ()
-    delivery_partners: tuple[str, ...] = ()
-    audience: str = INTERNAL
-
-    @property
-    def stakeholder(self) -> bool:
-        """True in the stakeholder audience (protected figures only)."""
-        return self.audience == STAKEHOLDER
-
-    def date_range(self) -> dict[str, Any]:
-        """Return ``{"date_from": ..., "date_to": ...}`` to pass to a metric function."""
-        return {"date_from": self.date_from, "date_to": self.date_to}
-
-    def key(self) -> tuple[Any, ...]:
-        """Return a plain hashable tuple of the data filters (a cache key; not the audience).
-
-        The audience changes how figures are shown, not how they are computed, so
-        the metric cache is shared between audiences.
-        """
-        return astuple(self)[:-1]
-
-    def describe(self) -> str:
-        """Return a one-line description of the view, for captions under headings.
-
-        It is Markdown: names that come from the data (partners, regions) are escaped
-        (:func:`dashboard.escape.markdown_literal`) so they show as typed.
-        """
-        parts = [f"Figures as at {uk_date(self.as_of)}"]
-        if self.date_from or self.date_to:
-            start = uk_date(self.date_from) if self.date_from else "the start"
-            end = uk_date(self.date_to) if self.date_to else uk_date(self.as_of)
-            parts.append(f"people who entered from {start} to {end}")
-        parts.append(
-            ", ".join(markdown_literal(r) for r in self.regions) if self.regions else "all regions"
-        )
-        if self.pathways:
-            parts.append("pathway: " + ", ".join(markdown_literal(p) for p in self.pathways))
-        if self.delivery_partners:
-            parts.append(
-                "delivery partner: " + ", ".join(markdown_literal(p) for p in self.delivery_partners)
-            )
-        if self.stakeholder:
-            parts.append("stakeholder view: rounded and suppressed figures")
-        return " · ".join(parts)
 
 
 def _parse_date(value: Any) -> date | None:
@@ -246,7 +173,7 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
     Returns
     -------
     Filters
-        Also stored in ``st.session_state`` for :func:`current_filters`.
+        Also stored in ``st.session_state`` for :func:`dashboard.filters.current_filters`.
     """
     options, (earliest, cutoff) = _choices(data.version, data)
     if not st.session_state.get(_INIT_KEY):
@@ -315,21 +242,3 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
     st.session_state[FILTERS_KEY] = filters
     _write_url(filters, data.cutoff)
     return filters
-
-
-def current_filters() -> Filters:
-    """Return the filters ``app.py`` stored for this run.
-
-    Pages call this. When a page is run on its own (without ``app.py``), the
-    sidebar is rendered here instead so the page still works.
-
-    Returns
-    -------
-    Filters
-    """
-    filters = st.session_state.get(FILTERS_KEY)
-    if filters is not None and hasattr(filters, "as_of"):
-        return filters  # type: ignore[no-any-return]
-    from dashboard.data import load_data
-
-    return sidebar_filters(load_data())

@@ -2,7 +2,7 @@
 
 The page saves the uploaded files to a temporary directory and calls these
 functions with paths, so the same validation as the command line
-(:func:`ete_metrics.importer.read_extract`) runs on them, and the tests can
+(:func:`ete_metrics.data.importer.read_extract`) runs on them, and the tests can
 drive the whole flow with files on disk.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from ete_metrics import db
+from ete_metrics.data import db
+from ete_metrics.data.importer import Extract, ImportResult, import_extract, read_extract
 from ete_metrics.errors import EteError, ImportValidationError, InputError, Problem
-from ete_metrics.importer import Extract, ImportResult, import_extract, read_extract
 
 #: The files of an extract, in upload order.
 FILE_ROLES: tuple[str, ...] = ("participants", "milestones", "targets")
@@ -189,7 +189,7 @@ def validate_upload(
         From :func:`save_uploads`; ``participants`` and ``milestones`` required.
     engine : sqlalchemy.Engine, optional
         The database; unless ``replace_all``, milestones may refer to participants
-        already in it (as :func:`ete_metrics.importer.import_extract` allows).
+        already in it (as :func:`ete_metrics.data.importer.import_extract` allows).
     replace_all : bool
         The extract will replace all data (no existing participants are known).
     extract_date : datetime.date, optional
@@ -204,7 +204,7 @@ def validate_upload(
     ------
     InputError
         A file is over the size or row limit, or is an ``.xlsx`` that unpacks to far
-        more than its size (:mod:`ete_metrics.importer`); the message names the file
+        more than its size (:mod:`ete_metrics.data.importer`); the message names the file
         and the limit, and the page shows it.
     """
     stored: pd.Series | None = None

@@ -1,10 +1,10 @@
 """ete_metrics: the numbers behind the ETE Outcomes dashboard.
 
 A library an analyst can use from a notebook: functions take participants and
-milestones DataFrames (the import format, :mod:`ete_metrics.frames`) and an
+milestones DataFrames (the import format, :mod:`ete_metrics.data.frames`) and an
 explicit ``as_of`` date, and return new tidy DataFrames. They never mutate their
-inputs or read the clock. Chart builders live in :mod:`ete_metrics.charts`; the
-database in :mod:`ete_metrics.db`.
+inputs or read the clock. Chart builders live in :mod:`ete_metrics.present.charts`; the
+database in :mod:`ete_metrics.data.db`.
 
 Examples
 --------
@@ -19,14 +19,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ete_metrics import db
-from ete_metrics.access import Access, read_access_file, restrict_frames
-from ete_metrics.activity import follow_up_list, monthly_activity
-from ete_metrics.audience import present_view, protect_view
-from ete_metrics.cohorts import cohort_curves, cumulative_incidence
-from ete_metrics.comparison import compare_funnel, compare_groups, funnel_limits
-from ete_metrics.demo import DemoProgramme, build_demo_database, generate_demo
-from ete_metrics.disclosure import (
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.intervals import wilson_interval
+from ete_metrics.counting.survival import kaplan_meier
+from ete_metrics.data import db
+from ete_metrics.data.demo import DemoProgramme, build_demo_database, generate_demo
+from ete_metrics.data.importer import import_extract, read_extract
+from ete_metrics.data.quality import data_quality
+from ete_metrics.errors import (
+    ConfigError,
+    DatabaseError,
+    EteError,
+    ImportValidationError,
+    InputError,
+    Problem,
+)
+from ete_metrics.metrics.activity import follow_up_list, monthly_activity
+from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
+from ete_metrics.metrics.comparison import compare_funnel, compare_groups, funnel_limits
+from ete_metrics.metrics.equality import equality
+from ete_metrics.metrics.funnel import funnel, referral_funnel
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.metrics.targets import target_summary, targets_vs_actual
+from ete_metrics.metrics.time_to_outcome import time_to_outcome
+from ete_metrics.protect.access import Access, read_access_file, restrict_frames
+from ete_metrics.protect.audience import present_view, protect_view
+from ete_metrics.protect.disclosure import (
     STAKEHOLDER_NOTE,
     SUPPRESSED,
     find_disclosive_counts,
@@ -36,25 +54,7 @@ from ete_metrics.disclosure import (
     protect_table,
     round_to_base,
 )
-from ete_metrics.equality import equality
-from ete_metrics.errors import (
-    ConfigError,
-    DatabaseError,
-    EteError,
-    ImportValidationError,
-    InputError,
-    Problem,
-)
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.funnel import funnel, referral_funnel
-from ete_metrics.importer import import_extract, read_extract
-from ete_metrics.intervals import wilson_interval
-from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
-from ete_metrics.quality import data_quality
-from ete_metrics.safe_export import neutralise_frame
-from ete_metrics.survival import kaplan_meier
-from ete_metrics.targets import target_summary, targets_vs_actual
-from ete_metrics.time_to_outcome import time_to_outcome
+from ete_metrics.protect.safe_export import neutralise_frame
 
 __all__ = [
     "STAKEHOLDER_NOTE",
@@ -110,11 +110,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # for type checkers; at run time see __getattr__ below
-    from ete_metrics.report import build_report, report_content
+    from ete_metrics.present.report import build_report, report_content
 
 #: Report builders, imported on first use: they bring in Plotly, python-pptx and
 #: reportlab, which plain metric work does not need.
-_LAZY = {"build_report": "ete_metrics.report", "report_content": "ete_metrics.report"}
+_LAZY = {"build_report": "ete_metrics.present.report", "report_content": "ete_metrics.present.report"}
 
 
 def __getattr__(name: str) -> object:

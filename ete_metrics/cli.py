@@ -84,10 +84,10 @@ def _uk_date(value: date) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from ete_metrics.access import local_access
-    from ete_metrics.audit import record_import
-    from ete_metrics.db import make_engine
-    from ete_metrics.importer import import_extract
+    from ete_metrics.data.audit import record_import
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.data.importer import import_extract
+    from ete_metrics.protect.access import local_access
 
     engine = make_engine(args.db)
     audit_problem = ""
@@ -147,8 +147,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ete_metrics.db import make_engine, participant_count
-    from ete_metrics.demo import build_demo_database
+    from ete_metrics.data.db import make_engine, participant_count
+    from ete_metrics.data.demo import build_demo_database
 
     engine = make_engine(args.db)
     try:
@@ -163,7 +163,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_init_db(args: argparse.Namespace) -> int:
-    from ete_metrics.db import create_schema, make_engine
+    from ete_metrics.data.db import create_schema, make_engine
 
     engine = make_engine(args.db)
     try:
@@ -191,8 +191,8 @@ def _writable_output(path: str) -> Path:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ete_metrics import config
-    from ete_metrics.audit import export_filters, record_export
-    from ete_metrics.db import (
+    from ete_metrics.data.audit import export_filters, record_export
+    from ete_metrics.data.db import (
         data_cutoff,
         load_milestones,
         load_participants,
@@ -200,7 +200,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         make_engine,
     )
     from ete_metrics.errors import DatabaseError, InputError
-    from ete_metrics.report import build_report
+    from ete_metrics.present.report import build_report
 
     out = _writable_output(args.out)  # before any work: a bad path fails at once
     access = cli_metrics.user_access(args)  # a stakeholder user gets the stakeholder audience

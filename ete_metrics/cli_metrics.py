@@ -10,16 +10,16 @@ Problems the user can fix raise :class:`ete_metrics.errors.EteError`, which the 
 prints as a message.
 
 Every subcommand takes ``--audience internal|stakeholder`` (default internal). With
-``stakeholder`` the output is protected by :func:`ete_metrics.audience.protect_view`
+``stakeholder`` the output is protected by :func:`ete_metrics.protect.audience.protect_view`
 (counts 1-4 suppressed as ``[c]`` with secondary suppression, other counts rounded to
 the nearest 5, rates blank for groups under 10, no participant-level columns). The
-table format prints :data:`~ete_metrics.disclosure.STAKEHOLDER_NOTE` under the title;
+table format prints :data:`~ete_metrics.protect.disclosure.STAKEHOLDER_NOTE` under the title;
 CSV and JSON stay machine-readable and the note goes to standard error. CSV text cells
 are neutralised against spreadsheet formula injection
-(:func:`ete_metrics.safe_export.neutralise_frame`).
+(:func:`ete_metrics.protect.safe_export.neutralise_frame`).
 
 The commands run as the local operator, who sees everything. ``--as-user EMAIL``
-runs one as that user of the access file (:mod:`ete_metrics.access`): only their
+runs one as that user of the access file (:mod:`ete_metrics.protect.access`): only their
 regions are read from the database, and a stakeholder always gets the stakeholder
 audience.
 
@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ete_metrics.access import Access
-from ete_metrics.audience import AUDIENCES, INTERNAL, present_view
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED
 from ete_metrics.errors import InputError
-from ete_metrics.safe_export import neutralise_frame
+from ete_metrics.protect.access import Access
+from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED
+from ete_metrics.protect.safe_export import neutralise_frame
 
 FORMATS = ("table", "csv", "json")
 
@@ -121,7 +121,7 @@ def user_access(args: argparse.Namespace) -> Access:
 
     A stakeholder's ``args.audience`` is set to ``stakeholder`` whatever was asked.
     """
-    from ete_metrics.access import access_for, local_access
+    from ete_metrics.protect.access import access_for, local_access
 
     email = getattr(args, "as_user", None)
     access = access_for(email) if email else local_access()
@@ -131,7 +131,7 @@ def user_access(args: argparse.Namespace) -> Access:
 
 
 def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
-    from ete_metrics.db import (
+    from ete_metrics.data.db import (
         data_cutoff,
         load_milestones,
         load_participants,
@@ -227,7 +227,7 @@ def emit(
         ]
         stream.write(json.dumps(records, indent=2) + "\n")
         return
-    from ete_metrics.formatting import format_table
+    from ete_metrics.present.formatting import format_table
 
     if title:
         stream.write(title + "\n")
@@ -281,8 +281,8 @@ def _record(args: argparse.Namespace, data: _Data, text: str) -> None:
     """Record a command's output as an export (who, when, command, options, SHA-256)."""
     from datetime import UTC, datetime
 
-    from ete_metrics.audit import export_filters, record_export
-    from ete_metrics.db import make_engine
+    from ete_metrics.data.audit import export_filters, record_export
+    from ete_metrics.data.db import make_engine
     from ete_metrics.errors import DatabaseError, EteError
 
     options = {k: v for k, v in sorted(vars(args).items()) if k not in _NOT_AUDITED}
@@ -311,7 +311,7 @@ _FUNNEL_RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 
 
 def _cmd_funnel(args: argparse.Namespace) -> int:
-    from ete_metrics.funnel import funnel, referral_funnel
+    from ete_metrics.metrics.funnel import funnel, referral_funnel
 
     data = _load(args)
     options: dict[str, Any] = {
@@ -332,7 +332,7 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from ete_metrics.comparison import compare_groups
+    from ete_metrics.metrics.comparison import compare_groups
 
     data = _load(args)
     frame = compare_groups(
@@ -346,7 +346,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
-    from ete_metrics.targets import target_summary, targets_vs_actual
+    from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 
     data = _load(args, targets=True)
     assert data.targets is not None
@@ -369,7 +369,7 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
 
 def _cmd_cohorts(args: argparse.Namespace) -> int:
-    from ete_metrics.cohorts import cohort_curves, cumulative_incidence
+    from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 
     data = _load(args)
     if args.incidence:
@@ -392,7 +392,7 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
 
 
 def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
-    from ete_metrics.time_to_outcome import time_to_outcome
+    from ete_metrics.metrics.time_to_outcome import time_to_outcome
 
     data = _load(args)
     frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
@@ -404,7 +404,7 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
 
 
 def _cmd_partners(args: argparse.Namespace) -> int:
-    from ete_metrics import partners
+    from ete_metrics.metrics import partners
 
     data = _load(args)
     common: dict[str, Any] = {"as_of": data.as_of, "date_from": args.date_from,

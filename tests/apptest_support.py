@@ -5,7 +5,7 @@ Import them in a test module with ``from apptest_support import *  # noqa: F403`
 
 - ``demo_db_url`` (session): a SQLite file with the demo programme
   (3,000 referrals, built once per session) and ``ETE_DATABASE_URL`` pointing at it.
-- ``demo_data`` (session): the same data as frames, read with :mod:`ete_metrics.db`,
+- ``demo_data`` (session): the same data as frames, read with :mod:`ete_metrics.data.db`,
   so tests compute the expected figures with :mod:`ete_metrics` directly.
 - ``app``: an ``AppTest`` of ``app.py`` (run once, on the default page).
 """
@@ -20,35 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit.testing.v1.app_test as _app_test_module
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 DEMO_PARTICIPANTS = 3_000
 TIMEOUT = 60
-#: Every page of the app (each file in pages/), so a new page is covered by the page-wide tests.
-PAGES: tuple[str, ...] = tuple(sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")))
+#: Every page of the app (each file in app_pages/), so a new page is covered by the page-wide tests.
+PAGES: tuple[str, ...] = tuple(sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py")))
 
 
-
-class _NavigationPagesManager(PagesManager):
-    """Work around an AppTest quirk with a ``pages/`` folder next to an ``st.navigation`` app.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before every run, so from the
-    second run on it runs the page file on its own (the old ``pages/`` behaviour) instead
-    of ``app.py``, losing the header and the sidebar. The real server sets the flag to
-    False once ``st.navigation`` has run; app.py always calls ``st.navigation``, so we
-    do the same up front.
-    """
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-
-_app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[misc]
 
 __all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "new_app", "open_page"]
 
@@ -67,8 +48,8 @@ class DemoData:
 @pytest.fixture(scope="session")
 def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
-    from ete_metrics.db import make_engine
-    from ete_metrics.demo import build_demo_database
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.data.demo import build_demo_database
 
     path = tmp_path_factory.mktemp("apptest") / "ete_demo.db"
     url = f"sqlite:///{path}"
@@ -113,7 +94,7 @@ def new_app(query_params: dict[str, str | list[str]] | None = None) -> AppTest:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    """Run the app if needed, switch to ``page`` (e.g. ``"pages/2_funnels.py"``) and run it."""
+    """Run the app if needed, switch to ``page`` (e.g. ``"app_pages/2_funnels.py"``) and run it."""
     if "ete_filters" not in at.session_state:  # never run yet: switch_page needs one run
         at.run()
     at.switch_page(page)

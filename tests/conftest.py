@@ -42,7 +42,7 @@ def _postgres_available() -> str | None:
 _POSTGRES_REASON = _postgres_available()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A URL of an empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
@@ -67,7 +67,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[sa.Engine]:
     """An Engine on an empty database (schema not created) — SQLite and PostgreSQL."""
-    from ete_metrics.db import make_engine
+    from ete_metrics.data.db import make_engine
 
     eng = make_engine(database_url)
     try:

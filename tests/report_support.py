@@ -1,4 +1,4 @@
-"""Shared fixtures data for the tests of ete_metrics.report (built once per session)."""
+"""Shared fixtures data for the tests of ete_metrics.present.report (built once per session)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ete_metrics.demo import generate_demo
-from ete_metrics.report import ReportContent, report_content
+from ete_metrics.data.demo import generate_demo
+from ete_metrics.present.report import ReportContent, report_content
 
 AS_OF = date(2023, 8, 16)
 
@@ -22,7 +22,7 @@ _UK_DATE = re.compile(r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov
 
 def small_counts(text: str) -> list[str]:
     """Bare numbers 1-4 in text, after removing UK dates (``1 Jan 2023``) and the note."""
-    from ete_metrics.disclosure import STAKEHOLDER_NOTE
+    from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
     flat = " ".join(text.split())
     flat = flat.replace(STAKEHOLDER_NOTE, "")
@@ -44,6 +44,6 @@ def content(audience: str) -> ReportContent:
 
 @lru_cache(maxsize=2)
 def images(audience: str) -> dict[str, bytes]:
-    from ete_metrics.report import _chart_images
+    from ete_metrics.present.report import _chart_images
 
     return _chart_images(content(audience))

@@ -1,4 +1,4 @@
-"""ete_metrics.access: the access file, roles and restricting data to a user's scope."""
+"""ete_metrics.protect.access: the access file, roles and restricting data to a user's scope."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ete_metrics.access import (
+from ete_metrics.errors import ConfigError
+from ete_metrics.protect.access import (
     Access,
     access_file_path,
     access_for,
@@ -16,7 +17,6 @@ from ete_metrics.access import (
     read_access_file,
     restrict_frames,
 )
-from ete_metrics.errors import ConfigError
 
 GOOD = """
 [users."Director@Example.org"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ete_metrics.activity import follow_up_list, monthly_activity
+from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
-from ete_metrics.frames import conform_milestones, conform_participants
+from ete_metrics.metrics.activity import follow_up_list, monthly_activity
 
 
 def _data() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.formatting import uk_date
+from ete_metrics.present.formatting import uk_date
 
 
 def test_header_shows_the_cut_off_and_the_last_import(app: AppTest, demo_data: DemoData) -> None:
@@ -63,7 +63,7 @@ def test_changing_a_filter_updates_the_url_and_persists_across_pages(app: AppTes
     app.date_input(key="filter_as_of").set_value(date(2022, 12, 31)).run()
     assert app.query_params["region"] == "North West"
     assert app.query_params["as_of"] == "2022-12-31"
-    open_page(app, "pages/8_about.py")
+    open_page(app, "app_pages/8_about.py")
     filters = app.session_state["ete_filters"]
     assert filters.regions == ("North West",)
     assert filters.as_of == date(2022, 12, 31)
@@ -84,7 +84,7 @@ def test_a_reversed_date_range_is_ignored_with_a_warning(app: AppTest) -> None:
 def test_an_empty_database_shows_what_to_do(
     demo_db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
-    from ete_metrics.db import create_schema, make_engine
+    from ete_metrics.data.db import create_schema, make_engine
 
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""ete_metrics.audit and the command line: --as-user limits a call to a user's scope,
+"""ete_metrics.data.audit and the command line: --as-user limits a call to a user's scope,
 and imports and report files are recorded in the audit trail with their SHA-256."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from ete_metrics import audit, db
-from ete_metrics.access import Access, local_access
 from ete_metrics.cli import main
-from ete_metrics.disclosure import STAKEHOLDER_NOTE
-from ete_metrics.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.data import audit, db
+from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.protect.access import Access, local_access
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 ACCESS = """
 [users."lead.wales@example.org"]
@@ -206,7 +206,7 @@ def test_cli_import_is_audited_with_file_hashes(
 def test_report_as_user_is_limited_and_audited(
     tmp_path: Path, access_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ete_metrics.demo import build_demo_database
+    from ete_metrics.data.demo import build_demo_database
 
     url = f"sqlite:///{tmp_path / 'ete.db'}"
     engine = db.make_engine(url)

@@ -1,4 +1,4 @@
-"""Tests of ete_metrics.charts.cohorts: titles, axes, palette, trace values = input frame."""
+"""Tests of ete_metrics.present.charts.cohorts: titles, axes, palette, trace values = input frame."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import math
 import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.cohorts import (
+from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.cohorts import (
     cohort_curves_chart,
     cohort_heatmap_table,
     cumulative_incidence_chart,
     latest_cohorts,
 )
-from ete_metrics.config import PALETTE
 
 
 def _curves() -> pd.DataFrame:

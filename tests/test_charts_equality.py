@@ -1,4 +1,4 @@
-"""Tests of ete_metrics.charts.equality: title, axes, palette, error bars, reference line."""
+"""Tests of ete_metrics.present.charts.equality: title, axes, palette, error bars, reference line."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.equality import equality_chart
 from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.equality import equality_chart
 
 
 def _frame() -> pd.DataFrame:

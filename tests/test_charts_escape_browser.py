@@ -1,7 +1,7 @@
 """Names from the data are drawn literally by Plotly in a real headless Chromium.
 
 Plotly draws ``<b>``, ``<br>`` and ``<a href=...>`` in the text of a chart. The
-chart builders hand names to Plotly escaped (:func:`ete_metrics.charts.style.plotly_text`);
+chart builders hand names to Plotly escaped (:func:`ete_metrics.present.charts.style.plotly_text`);
 this checks what a browser actually draws: a figure from our builders with hostile
 partner names is written to an HTML file with plotly.js inlined (no network), opened
 through ``file://`` in Debian's ``/usr/bin/chromium`` with Playwright, and its SVG
@@ -22,8 +22,8 @@ import plotly.graph_objects as go
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
-from ete_metrics.charts.funnels import funnel_chart
-from ete_metrics.charts.partners import employers_chart
+from ete_metrics.present.charts.funnels import funnel_chart
+from ete_metrics.present.charts.partners import employers_chart
 
 pytestmark = pytest.mark.browser
 

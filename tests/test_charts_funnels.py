@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.funnels import (
+from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.funnels import (
     activity_chart,
     conversion_chart,
     funnel_chart,
     group_name,
     step_name,
 )
-from ete_metrics.config import PALETTE
 
 
 def _funnel(by: str | None = None) -> pd.DataFrame:

@@ -1,17 +1,17 @@
-"""Tests of ete_metrics.charts.partners: titles, axes, palette, trace values = input frame."""
+"""Tests of ete_metrics.present.charts.partners: titles, axes, palette, trace values = input frame."""
 
 from __future__ import annotations
 
 import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.partners import (
+from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.partners import (
     employers_chart,
     funnel_plot,
     step_bars,
     training_providers_chart,
 )
-from ete_metrics.config import PALETTE
 
 
 def _comparison() -> pd.DataFrame:

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 
 
 def _by_region() -> pd.DataFrame:

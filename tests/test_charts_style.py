@@ -1,4 +1,4 @@
-"""Tests of ete_metrics.charts.style: text from the data is handed to Plotly escaped."""
+"""Tests of ete_metrics.present.charts.style: text from the data is handed to Plotly escaped."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.style import apply_style, plotly_text
+from ete_metrics.present.charts.style import apply_style, plotly_text
 
 
 @pytest.mark.parametrize(("raw", "escaped"), list(HOSTILE.items()))

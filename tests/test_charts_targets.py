@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.charts.targets import rag_name, target_progress_chart, targets_chart
 from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.targets import rag_name, target_progress_chart, targets_chart
 
 
 def test_rag_name() -> None:

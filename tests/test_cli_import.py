@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ete_metrics import cli, db
+from ete_metrics import cli
+from ete_metrics.data import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,12 +140,12 @@ def test_bad_extract_date_is_a_usage_error(
 def test_unexpected_failure_exits_1_with_an_apology(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ete_metrics.importer
+    import ete_metrics.data.importer
 
     def explode(*args: object, **kwargs: object) -> None:
         raise KeyError("something internal")
 
-    monkeypatch.setattr(ete_metrics.importer, "import_extract", explode)
+    monkeypatch.setattr(ete_metrics.data.importer, "import_extract", explode)
     p, m = write_extract(tmp_path)
     code = cli.main(
         [
@@ -167,14 +168,14 @@ def test_unexpected_failure_exits_1_with_an_apology(
 def test_demo_command_calls_build_demo_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ete_metrics.demo
+    import ete_metrics.data.demo
 
     calls: list[tuple[str, int, int]] = []
 
     def fake_build(engine, *, n_participants: int = 45_000, seed: int = 20210601) -> None:  # type: ignore[no-untyped-def]
         calls.append((engine.url.get_backend_name(), n_participants, seed))
 
-    monkeypatch.setattr(ete_metrics.demo, "build_demo_database", fake_build)
+    monkeypatch.setattr(ete_metrics.data.demo, "build_demo_database", fake_build)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert cli.main(["demo", "--participants", "1,000", "--seed", "7", "--db", url]) == 0
     assert cli.main(["demo", "--db", url]) == 0
@@ -260,8 +261,8 @@ def test_command_line_import_is_not_held_to_the_upload_row_limit(
     # stand-in for 1,000,000), reading it as an upload is refused; the operator's
     # command line uses COMMAND_LINE_MAX_ROWS and imports both.
     from ete_metrics import config
+    from ete_metrics.data.importer import read_extract
     from ete_metrics.errors import InputError
-    from ete_metrics.importer import read_extract
 
     monkeypatch.delenv("ETE_MAX_ROWS", raising=False)
     monkeypatch.setattr(config, "DEFAULT_MAX_ROWS", 1)

@@ -1,4 +1,4 @@
-"""The metric subcommands on a tiny extract saved with ete_metrics.db.save_extract.
+"""The metric subcommands on a tiny extract saved with ete_metrics.data.db.save_extract.
 
 Runs on SQLite and PostgreSQL through the ``database_url`` fixture of conftest.py.
 """
@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from ete_metrics.cli import main
-from ete_metrics.db import make_engine, save_extract
-from ete_metrics.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.data.db import make_engine, save_extract
+from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 
 
 @pytest.fixture

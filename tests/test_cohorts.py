@@ -1,4 +1,4 @@
-"""Tests for cohort curves and cumulative incidence (ete_metrics.cohorts)."""
+"""Tests for cohort curves and cumulative incidence (ete_metrics.metrics.cohorts)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ete_metrics.cohorts import (
+from ete_metrics.data.frames import (
+    conform_milestones,
+    conform_participants,
+    empty_milestones,
+    empty_participants,
+)
+from ete_metrics.errors import InputError
+from ete_metrics.metrics.cohorts import (
     add_months,
     cohort_curves,
     cumulative_incidence,
     months_followed,
     months_to_reach,
-)
-from ete_metrics.errors import InputError
-from ete_metrics.frames import (
-    conform_milestones,
-    conform_participants,
-    empty_milestones,
-    empty_participants,
 )
 
 CURVE_AS_OF = "2023-04-15"

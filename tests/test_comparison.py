@@ -12,10 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ete_metrics.comparison import binomial_limit, compare_funnel, compare_groups, funnel_limits
+from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
-from ete_metrics.frames import conform_milestones, conform_participants
-from ete_metrics.funnel import funnel
+from ete_metrics.metrics.comparison import (
+    binomial_limit,
+    compare_funnel,
+    compare_groups,
+    funnel_limits,
+)
+from ete_metrics.metrics.funnel import funnel
 
 
 def test_limits_n4_half() -> None:

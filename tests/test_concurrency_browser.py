@@ -56,9 +56,9 @@ CHART_PARTNERS = PARTNERS[-2:]
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     require_chromium()
     pytest.importorskip("playwright.async_api")
-    from ete_metrics import db
-    from ete_metrics.demo import build_demo_database
-    from ete_metrics.importer import import_extract
+    from ete_metrics.data import db
+    from ete_metrics.data.demo import build_demo_database
+    from ete_metrics.data.importer import import_extract
 
     folder = tmp_path_factory.mktemp("concurrency")
     url = f"sqlite:///{folder / 'ete_demo.db'}"

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 import dashboard.data as data_module
 from dashboard.data import ProgrammeData, filtered, metric, read_data
-from dashboard.state import Filters
-from ete_metrics.db import create_schema, save_extract
+from dashboard.filters import Filters
+from ete_metrics.data.db import create_schema, save_extract
 from ete_metrics.errors import DatabaseError
-from ete_metrics.funnel import funnel
+from ete_metrics.metrics.funnel import funnel
 
 
 def _url(engine: sa.Engine) -> str:

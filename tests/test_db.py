@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.db: engine, save_extract semantics, loads and the data cut-off.
+"""Tests for ete_metrics.data.db: engine, save_extract semantics, loads and the data cut-off.
 
 Every database test runs on SQLite and PostgreSQL (the ``engine`` fixture).
 """
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ete_metrics import db, frames
+from ete_metrics.data import db, frames
 from ete_metrics.errors import DatabaseError, Problem
 
 # ---------------------------------------------------------------------------

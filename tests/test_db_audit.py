@@ -1,4 +1,4 @@
-"""The audit trail in ete_metrics.db (record_audit, load_audit) on SQLite and PostgreSQL."""
+"""The audit trail in ete_metrics.data.db (record_audit, load_audit) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ete_metrics import db
+from ete_metrics.data import db
+from ete_metrics.data.schema import create_schema
 from ete_metrics.errors import InputError
-from ete_metrics.schema import create_schema
 
 SHA = "a" * 64
 

@@ -1,7 +1,7 @@
 """An import while others read: readers see the data before it or after it, never half.
 
 SQLite runs in WAL mode (readers keep their snapshot while a write is under way)
-and every import is one transaction (:func:`ete_metrics.db.save_extract`); on
+and every import is one transaction (:func:`ete_metrics.data.db.save_extract`); on
 PostgreSQL the transaction alone does it. A reader thread counts the tables over
 and over while a second extract is imported, on both backends (the ``engine``
 fixture), and every count it sees must be the old totals or the new ones.
@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ete_metrics import db
-from ete_metrics.importer import import_extract
+from ete_metrics.data import db
+from ete_metrics.data.importer import import_extract
 
 #: Big enough that the second import takes a good fraction of a second.
 FIRST = 3_000

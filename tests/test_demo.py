@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.demo: the deterministic synthetic programme.
+"""Tests for ete_metrics.data.demo: the deterministic synthetic programme.
 
 The counts here are computed with plain pandas written out in the tests, never
 with the metrics library, so a fault in either cannot hide the other's.
@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ete_metrics import frames
-from ete_metrics.demo import DemoProgramme, build_demo_database, generate_demo
+from ete_metrics.data import frames
+from ete_metrics.data.demo import DemoProgramme, build_demo_database, generate_demo
 from ete_metrics.errors import InputError
 
 REGIONS = {"London", "North West", "West Midlands", "Wales"}

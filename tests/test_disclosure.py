@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.disclosure: suppression, rounding, rates and the scanner.
+"""Tests for ete_metrics.protect.disclosure: suppression, rounding, rates and the scanner.
 
 Every expected answer is worked out by hand in the comments from the rules:
 counts 1..4 suppressed ("[c]"), 0 shown, every additive line (groups + their
@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ete_metrics.config import MIN_GROUP_FOR_RATE, ROUND_TO, SUPPRESS_BELOW
-from ete_metrics.disclosure import (
+from ete_metrics.errors import EteError, InputError
+from ete_metrics.protect.disclosure import (
     STAKEHOLDER_NOTE,
     SUPPRESSED,
     DisclosiveCell,
@@ -30,7 +31,6 @@ from ete_metrics.disclosure import (
     protect_table,
     round_to_base,
 )
-from ete_metrics.errors import EteError, InputError
 
 C = SUPPRESSED
 

@@ -46,8 +46,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo SQLite database (built here, not through ETE_DATABASE_URL of the session)."""
     require_chromium()
-    from ete_metrics.db import make_engine
-    from ete_metrics.demo import build_demo_database
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.data.demo import build_demo_database
 
     path = tmp_path_factory.mktemp("e2e") / "ete_e2e.db"
     url = f"sqlite:///{path}"
@@ -146,9 +146,9 @@ def _upload(page, index: int, path: Path, expect: str | None = None) -> None:  #
 
 
 def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
-    from ete_metrics import db
-    from ete_metrics.equality import equality
-    from ete_metrics.filters import filter_participants, milestones_for
+    from ete_metrics.counting.filters import filter_participants, milestones_for
+    from ete_metrics.data import db
+    from ete_metrics.metrics.equality import equality
 
     page = browser_page
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -1,18 +1,18 @@
-"""Tests for equality monitoring (ete_metrics.equality)."""
+"""Tests for equality monitoring (ete_metrics.metrics.equality)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from ete_metrics.equality import equality
-from ete_metrics.errors import InputError
-from ete_metrics.frames import (
+from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
     empty_milestones,
     empty_participants,
 )
+from ete_metrics.errors import InputError
+from ete_metrics.metrics.equality import equality
 
 AS_OF = "2023-06-30"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.frames import conform_milestones, conform_participants
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.data.frames import conform_milestones, conform_participants
 
 PARTICIPANTS = conform_participants(pd.DataFrame([
     ("A", "London", "community", "P1"),
@@ -51,7 +51,7 @@ def test_milestones_for_keeps_order_and_drops_others() -> None:
 
 
 def test_participant_mask_marks_the_rows_filter_participants_keeps() -> None:
-    from ete_metrics.filters import participant_mask
+    from ete_metrics.counting.filters import participant_mask
 
     mask = participant_mask(PARTICIPANTS, regions=["London", "Wales"], pathways=["community"])
     assert mask.tolist() == [True, False, True, False]  # A and C, as above

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ete_metrics.formatting import (
+from ete_metrics.present.formatting import (
     count,
     counted,
     format_table,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
-from ete_metrics.frames import conform_milestones, conform_participants
-from ete_metrics.funnel import FUNNEL_COLUMNS, funnel, referral_funnel
+from ete_metrics.metrics.funnel import FUNNEL_COLUMNS, funnel, referral_funnel
 
 AS_OF = "2023-08-16"
 

@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.importer: formats, every error and warning, and the import semantics.
+"""Tests for ete_metrics.data.importer: formats, every error and warning, and the import semantics.
 
 Files are tiny and hand-written in ``tmp_path``. Line numbers count the header as
 line 1, so the first data row is line 2.
@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ete_metrics import db
+from ete_metrics.data import db
+from ete_metrics.data.importer import import_extract, read_extract
 from ete_metrics.errors import ImportValidationError
-from ete_metrics.importer import import_extract, read_extract
 
 WHEN = datetime(2023, 8, 16, 10, 0)
 

@@ -1,6 +1,6 @@
 """Hostile extract files through the same validation as the command line and the dashboard.
 
-Every file here goes through :func:`ete_metrics.importer.import_extract` (what
+Every file here goes through :func:`ete_metrics.data.importer.import_extract` (what
 ``python -m ete_metrics import`` and the Data page's confirm step call), the
 hand-made ones also through the command line itself and through the Data page's
 :func:`dashboard.uploads.validate_upload`. The contract, whatever the bytes:
@@ -39,9 +39,10 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.uploads import save_uploads, validate_upload
-from ete_metrics import cli, config, db
+from ete_metrics import cli, config
+from ete_metrics.data import db
+from ete_metrics.data.importer import MAX_ERRORS_PER_CHECK, import_extract, read_extract
 from ete_metrics.errors import ConfigError, EteError, ImportValidationError, InputError
-from ete_metrics.importer import MAX_ERRORS_PER_CHECK, import_extract, read_extract
 
 WHEN = datetime(2023, 8, 17, 9, 30)
 #: What counts as a line break (as in text editors): CRLF, LF, or a CR on its own.

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ete_metrics.counting.intervals import wilson_interval
 from ete_metrics.errors import InputError
-from ete_metrics.intervals import wilson_interval
 
 
 def test_three_of_ten() -> None:

@@ -6,11 +6,11 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.formatting import count, uk_date
+from ete_metrics.present.formatting import count, uk_date
 
 
 def test_about_page_states_status_cut_off_and_definitions(app: AppTest, demo_data: DemoData) -> None:
-    open_page(app, "pages/8_about.py")
+    open_page(app, "app_pages/8_about.py")
     text = "\n".join(m.value for m in app.markdown)
     info = "\n".join(i.value for i in app.info)
     assert "management information, not official statistics" in info

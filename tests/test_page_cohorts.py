@@ -6,12 +6,12 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
-from ete_metrics.charts.cohorts import cohort_heatmap_table, latest_cohorts
-from ete_metrics.cohorts import cohort_curves, cumulative_incidence
-from ete_metrics.formatting import format_table
-from ete_metrics.time_to_outcome import time_to_outcome
+from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
+from ete_metrics.metrics.time_to_outcome import time_to_outcome
+from ete_metrics.present.charts.cohorts import cohort_heatmap_table, latest_cohorts
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/4_cohorts.py"
+PAGE = "app_pages/4_cohorts.py"
 
 
 def _expected_curves(demo: DemoData, outcome: str, cohort: str = "entry_quarter") -> pd.DataFrame:

@@ -26,12 +26,12 @@ from dashboard.uploads import (
     save_uploads,
     validate_upload,
 )
-from ete_metrics import db
+from ete_metrics.data import db
+from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import ImportValidationError, InputError, Problem
-from ete_metrics.formatting import format_table
-from ete_metrics.quality import data_quality
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/7_data.py"
+PAGE = "app_pages/7_data.py"
 
 GOOD_PARTICIPANTS = (
     "participant_id,region,referral_date,entry_date,pathway,delivery_partner\n"

@@ -24,10 +24,10 @@ from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal, unescape_markdown
-from ete_metrics import db
-from ete_metrics.importer import import_extract
+from ete_metrics.data import db
+from ete_metrics.data.importer import import_extract
 
-PAGE = "pages/7_data.py"
+PAGE = "app_pages/7_data.py"
 MILESTONES = b"participant_id,milestone,date\n"
 HEADER = "participant_id,region,referral_date,entry_date,area,delivery_partner"
 
@@ -205,7 +205,7 @@ def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_partner_names_from_the_data_are_literal_in_captions(
     demo_db_url: str, hostile_db: str
 ) -> None:
-    at = open_page(new_app({"partner": [LINK, BEACON, SCRIPT]}), "pages/1_overview.py")
+    at = open_page(new_app({"partner": [LINK, BEACON, SCRIPT]}), "app_pages/1_overview.py")
     _assert_no_live_markup(at)
     captions = [unescape_markdown(str(c.value)) for c in at.caption]
     described = next(c for c in captions if "delivery partner:" in c)

@@ -6,10 +6,10 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
-from ete_metrics.equality import equality
-from ete_metrics.formatting import format_table
+from ete_metrics.metrics.equality import equality
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/6_equality.py"
+PAGE = "app_pages/6_equality.py"
 RATES = ("rate", "ci_low", "ci_high", "overall_rate")
 #: The characteristics as the table names them.
 NAMES = {"gender": "Gender", "age_band": "Age band", "ethnicity": "Ethnicity", "disability": "Disability"}

@@ -9,12 +9,12 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.activity import follow_up_list
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.formatting import format_table
-from ete_metrics.funnel import funnel, referral_funnel
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.metrics.activity import follow_up_list
+from ete_metrics.metrics.funnel import funnel, referral_funnel
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/2_funnels.py"
+PAGE = "app_pages/2_funnels.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 
 

@@ -9,12 +9,12 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.formatting import count, format_table, percent, signed_count
-from ete_metrics.funnel import funnel
-from ete_metrics.targets import target_summary
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.targets import target_summary
+from ete_metrics.present.formatting import count, format_table, percent, signed_count
 
-PAGE = "pages/1_overview.py"
+PAGE = "app_pages/1_overview.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 
 

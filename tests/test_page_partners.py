@@ -6,12 +6,12 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
-from ete_metrics.comparison import compare_groups
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.formatting import format_table
-from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.metrics.comparison import compare_groups
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/5_partners.py"
+PAGE = "app_pages/5_partners.py"
 FUNNEL = {"counts": ("participants",),
           "rates": ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")}
 

@@ -7,12 +7,12 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.comparison import compare_groups
-from ete_metrics.filters import filter_participants, milestones_for
-from ete_metrics.formatting import format_table
-from ete_metrics.funnel import funnel
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.metrics.comparison import compare_groups
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.present.formatting import format_table
 
-PAGE = "pages/3_regions.py"
+PAGE = "app_pages/3_regions.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 LIMITS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998")
 

@@ -1,4 +1,4 @@
-"""Tests for the partner tables (ete_metrics.partners)."""
+"""Tests for the partner tables (ete_metrics.metrics.partners)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from ete_metrics.frames import (
+from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
     empty_milestones,
     empty_participants,
 )
-from ete_metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
 
 AS_OF = "2023-06-30"
 

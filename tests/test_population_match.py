@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ete_metrics.counting.population import match_rows
 from ete_metrics.errors import InputError
-from ete_metrics.population import match_rows
 
 
 def expected(population: list, events: list) -> list[int]:
@@ -57,8 +57,8 @@ def test_random_text(population: list[str], extra: list[str]) -> None:
 
 
 def test_counted_milestones_of_an_empty_population() -> None:
-    from ete_metrics.frames import conform_milestones, empty_participants
-    from ete_metrics.population import counted_milestones
+    from ete_metrics.counting.population import counted_milestones
+    from ete_metrics.data.frames import conform_milestones, empty_participants
 
     milestones = conform_milestones(pd.DataFrame(
         [("A", "job_start", "2023-01-01")], columns=["participant_id", "milestone", "date"]))

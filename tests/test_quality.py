@@ -1,16 +1,16 @@
-"""Tests for the data-quality checks (ete_metrics.quality)."""
+"""Tests for the data-quality checks (ete_metrics.data.quality)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ete_metrics.frames import (
+from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
     empty_milestones,
     empty_participants,
 )
-from ete_metrics.quality import CHECKS, data_quality
+from ete_metrics.data.quality import CHECKS, data_quality
 
 AS_OF = "2023-06-30"
 

@@ -11,16 +11,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.render as render
-from dashboard.state import Filters
-from ete_metrics.audience import present_view
+from dashboard.filters import Filters
+from ete_metrics.protect.audience import present_view
 
 
 def _long_table_app() -> None:
     import pandas as pd
     import streamlit as st
 
+    from dashboard.filters import FILTERS_KEY, Filters
     from dashboard.render import table_with_downloads
-    from dashboard.state import FILTERS_KEY, Filters
 
     st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date())
     frame = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(2_500)], "days": range(2_500)})

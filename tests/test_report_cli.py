@@ -7,8 +7,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from ete_metrics.cli import main
-from ete_metrics.db import make_engine
-from ete_metrics.demo import build_demo_database
+from ete_metrics.data.db import make_engine
+from ete_metrics.data.demo import build_demo_database
 
 
 def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type
 def test_report_command_bad_input(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["report", "--format", "docx", "--out", str(tmp_path / "x")]) == 2
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    from ete_metrics.schema import create_schema
+    from ete_metrics.data.schema import create_schema
 
     engine = make_engine(url)
     create_schema(engine)
@@ -65,7 +65,7 @@ def test_report_errors_are_one_line(tmp_path: Path, capsys) -> None:  # type: ig
     assert "Narnia" in message and "London" in message  # names the bad region and the choices
 
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    from ete_metrics.schema import create_schema
+    from ete_metrics.data.schema import create_schema
 
     engine = make_engine(empty)
     create_schema(engine)

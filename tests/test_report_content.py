@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.report.content (the tables every format shows)."""
+"""Tests for ete_metrics.present.report.content (the tables every format shows)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts, round_to_base
 from ete_metrics.errors import InputError
-from ete_metrics.formatting import humanise
-from ete_metrics.funnel import funnel
-from ete_metrics.report import display_table, report_content
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.present.formatting import humanise
+from ete_metrics.present.report import display_table, report_content
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts, round_to_base
 from tests.report_support import AS_OF, content, demo
 
 # Columns holding small whole numbers that are not counts of people.
@@ -178,7 +178,7 @@ def test_regions_chart_limits_come_from_the_shown_sizes() -> None:
 
 
 def test_limit_sizes_worked_by_hand() -> None:
-    from ete_metrics.audience import limit_sizes
+    from ete_metrics.protect.audience import limit_sizes
 
     # Largest shown 100 -> limits to 120; multiples of 5 from 5; NaN ("[c]") ignored.
     sizes = limit_sizes(pd.Series([100.0, np.nan, 35.0]), points=10)

@@ -1,4 +1,4 @@
-"""Tests for the PDF contract review pack of ete_metrics.report (read with pypdf)."""
+"""Tests for the PDF contract review pack of ete_metrics.present.report (read with pypdf)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 from pypdf import PdfReader
 
-from ete_metrics.formatting import count
-from ete_metrics.report.pdf import build_pdf
+from ete_metrics.present.formatting import count
+from ete_metrics.present.report.pdf import build_pdf
 from tests.report_support import content, images, small_counts
 
 

@@ -1,4 +1,4 @@
-"""Tests for the PowerPoint deck of ete_metrics.report (opened with python-pptx)."""
+"""Tests for the PowerPoint deck of ete_metrics.present.report (opened with python-pptx)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts
 from ete_metrics.errors import ConfigError
-from ete_metrics.report import build_report, report_content
-from ete_metrics.report.pptx import ROWS_PER_SLIDE, build_pptx, figures_title, table_chunks
+from ete_metrics.present.report import build_report, report_content
+from ete_metrics.present.report.pptx import ROWS_PER_SLIDE, build_pptx, figures_title, table_chunks
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts
 from tests.report_support import AS_OF, content, demo, images, small_counts
 
 
@@ -121,10 +121,10 @@ def test_build_report_end_to_end_and_missing_browser(monkeypatch: pytest.MonkeyP
 
 def test_stakeholder_deck_tables_are_the_protected_library_output() -> None:
     """The equality and regions figures in the stakeholder deck are protect_view of the library."""
-    from ete_metrics.audience import protect_view
-    from ete_metrics.comparison import compare_groups
-    from ete_metrics.equality import equality
-    from ete_metrics.report import display_table
+    from ete_metrics.metrics.comparison import compare_groups
+    from ete_metrics.metrics.equality import equality
+    from ete_metrics.present.report import display_table
+    from ete_metrics.protect.audience import protect_view
 
     participants, milestones, _ = demo()
     deck = _deck("stakeholder")

@@ -1,4 +1,4 @@
-"""Tests for the Excel workbook of ete_metrics.report."""
+"""Tests for the Excel workbook of ete_metrics.present.report."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from ete_metrics.disclosure import STAKEHOLDER_NOTE
-from ete_metrics.report import build_report
-from ete_metrics.report.xlsx import build_xlsx, sheet_name
+from ete_metrics.present.report import build_report
+from ete_metrics.present.report.xlsx import build_xlsx, sheet_name
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from tests.report_support import AS_OF, content, demo
 
 

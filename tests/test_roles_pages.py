@@ -37,10 +37,11 @@ from apptest_support import APP, PAGES, TIMEOUT, DemoData
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
-from ete_metrics import config, db
-from ete_metrics.audience import VIEWS
-from ete_metrics.disclosure import find_disclosive_counts
-from ete_metrics.funnel import funnel
+from ete_metrics import config
+from ete_metrics.data import db
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.protect.audience import VIEWS
+from ete_metrics.protect.disclosure import find_disclosive_counts
 
 WALES = "Wales"
 OTHER_REGIONS = tuple(r for r in config.regions() if r != WALES)
@@ -203,7 +204,7 @@ def wales(demo_data: DemoData) -> dict[str, Any]:
 
 def _wales_problems(where: str, text: str, wales: dict[str, Any]) -> list[str]:
     problems = [f"{where}: {region}" for region in OTHER_REGIONS if region in text]
-    # Charts draw names HTML-escaped (ete_metrics.charts.style.plotly_text): look for both forms.
+    # Charts draw names HTML-escaped (ete_metrics.present.charts.style.plotly_text): look for both forms.
     problems += [f"{where}: {name}" for name in wales["foreign"]
                  if name in text or html.escape(name, quote=False) in text]
     problems += [f"{where}: id {pid}" for pid in set(PARTICIPANT_ID.findall(text)) - wales["ids"]]
@@ -240,14 +241,14 @@ def test_a_wales_lead_sees_only_wales_on_every_page(
                 "\n".join(_frame_text(t) for t in _download_tables(content, name)))
         problems += _wales_problems(f"download {name}", text, wales)
     assert not problems, problems[:20]
-    if page != "pages/8_about.py":
+    if page != "app_pages/8_about.py":
         assert at.dataframe, "each data page shows tables (so the scan above can fail)"
 
 
 def test_a_wales_lead_gets_the_wales_figures(
     access_file: Path, wales: dict[str, Any], demo_data: DemoData
 ) -> None:
-    at = visit(signed_in(LEAD), "pages/1_overview.py")
+    at = visit(signed_in(LEAD), "app_pages/1_overview.py")
     expected = funnel(wales["participants"], wales["milestones"], as_of=demo_data.cutoff,
                       include_sustained=True)
     entered = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
@@ -255,7 +256,7 @@ def test_a_wales_lead_gets_the_wales_figures(
     assert tiles["Entered"] == f"{entered:,}"
     everyone = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
     assert entered < int(everyone.loc[everyone["step"] == "entered", "participants"].iloc[0])
-    data_page = visit(at, "pages/7_data.py")
+    data_page = visit(at, "app_pages/7_data.py")
     assert any(f"holds {len(wales['participants']):,} referrals" in str(c.value)
                for c in data_page.caption)
     # the import history shows no whole-extract row counts to a regional lead
@@ -264,8 +265,8 @@ def test_a_wales_lead_gets_the_wales_figures(
 
 
 def test_a_region_in_the_url_changes_nothing(access_file: Path) -> None:
-    plain = visit(signed_in(LEAD), "pages/3_regions.py")
-    london = visit(signed_in(LEAD, {"region": ["London", "North West"]}), "pages/3_regions.py")
+    plain = visit(signed_in(LEAD), "app_pages/3_regions.py")
+    london = visit(signed_in(LEAD, {"region": ["London", "North West"]}), "app_pages/3_regions.py")
     assert london.session_state["ete_filters"] == plain.session_state["ete_filters"]
     assert len(london.dataframe) == len(plain.dataframe) > 0
     for ours, theirs in zip(plain.dataframe, london.dataframe, strict=True):
@@ -275,17 +276,17 @@ def test_a_region_in_the_url_changes_nothing(access_file: Path) -> None:
 
 
 def test_a_wales_lead_cannot_upload_or_read_the_audit_trail(access_file: Path) -> None:
-    at = visit(signed_in(LEAD), "pages/7_data.py")
+    at = visit(signed_in(LEAD), "app_pages/7_data.py")
     assert not at.get("file_uploader")
     assert not any(h.value == "Audit trail" for h in at.subheader)
     assert any("for directors and data managers" in str(c.value) for c in at.caption)
 
 
 def test_cached_data_never_crosses_roles(access_file: Path) -> None:
-    director = visit(signed_in(DIRECTOR), "pages/3_regions.py")
+    director = visit(signed_in(DIRECTOR), "app_pages/3_regions.py")
     assert set(director.sidebar.multiselect(key="filter_regions").options) == set(config.regions())
     assert any("London" in _frame_text(e.value) for e in director.dataframe)
-    lead = visit(signed_in(LEAD), "pages/3_regions.py")  # same process, warm caches
+    lead = visit(signed_in(LEAD), "app_pages/3_regions.py")  # same process, warm caches
     assert lead.sidebar.multiselect(key="filter_regions").options == [WALES]
     assert not any("London" in _frame_text(e.value) for e in lead.dataframe)
 
@@ -345,15 +346,15 @@ def test_a_stakeholder_never_sees_small_counts_or_ids(
 
 def test_the_stakeholder_scan_can_fail(access_file: Path, recorded: list[dict[str, Any]]) -> None:
     """The same scan on a director's partners page finds small counts (so the test above can fail)."""
-    at = visit(signed_in(DIRECTOR), "pages/5_partners.py")
+    at = visit(signed_in(DIRECTOR), "app_pages/5_partners.py")
     problems = [p for p in _disclosure_problems(at, []) if p.startswith("table")]
     assert problems
-    funnels = visit(signed_in(DIRECTOR), "pages/2_funnels.py")
+    funnels = visit(signed_in(DIRECTOR), "app_pages/2_funnels.py")
     assert any("participant id" in p for p in _disclosure_problems(funnels, []))
 
 
 def test_a_stakeholder_cannot_switch_to_internal(access_file: Path) -> None:
-    at = visit(signed_in(STAKEHOLDER), "pages/2_funnels.py")
+    at = visit(signed_in(STAKEHOLDER), "app_pages/2_funnels.py")
     at.session_state["filter_audience"] = "internal"  # as if the disabled control were changed
     at.run()
     assert not at.exception
@@ -383,7 +384,7 @@ def test_an_unknown_email_sees_the_no_access_page(access_file: Path) -> None:
     assert [b.label for b in at.button] == ["Sign out"]
     # no other page is reachable: the only page registered is the gate
     with pytest.raises(Exception):  # noqa: B017, PT011 - AppTest refuses an unknown page
-        at.switch_page("pages/2_funnels.py")
+        at.switch_page("app_pages/2_funnels.py")
         at.run()
         if not at.exception:
             raise AssertionError("switched")
@@ -391,7 +392,7 @@ def test_an_unknown_email_sees_the_no_access_page(access_file: Path) -> None:
 
 
 def test_a_page_run_on_its_own_is_gated_too(access_file: Path) -> None:
-    at = AppTest.from_file(str(Path(APP).parent / "pages" / "2_funnels.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(Path(APP).parent / "app_pages" / "2_funnels.py"), default_timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": True, "email": "stranger@example.org"}
     at.run()
@@ -439,7 +440,7 @@ def test_sign_in_is_recorded_once_per_session(fresh_manager: str, demo_db_url: s
     at = signed_in(fresh_manager)
     at.run()
     at.run()
-    visit(at, "pages/4_cohorts.py")
+    visit(at, "app_pages/4_cohorts.py")
     events = _audit(demo_db_url, fresh_manager)
     assert events["action"].tolist() == ["sign_in"]
     assert events["role"].tolist() == ["data_manager"]
@@ -452,14 +453,14 @@ def test_every_download_is_recorded(
     email = f"lead.{uuid.uuid4().hex[:8]}@example.org"
     with access_file.open("a", encoding="utf-8") as handle:
         handle.write(f'\n[users."{email}"]\nrole = "regional_lead"\nregions = ["Wales"]\n')
-    visit(signed_in(email), "pages/3_regions.py", recorded)
+    visit(signed_in(email), "app_pages/3_regions.py", recorded)
     csv_calls = [c for c in recorded if str(c["file_name"]).endswith((".csv", ".xlsx"))]
     assert csv_calls
     assert _audit(demo_db_url, email)["action"].tolist() == ["sign_in"]  # rendering is not exporting
     contents = [call["data"]() for call in csv_calls]
     events = _audit(demo_db_url, email).sort_values("id")
     exports = events[events["action"] == "export"]
-    from ete_metrics.audit import sha256_of
+    from ete_metrics.data.audit import sha256_of
 
     assert exports["file_sha256"].tolist() == [sha256_of(c) for c in contents]
     assert [d.split(" (")[0] for d in exports["detail"]] == [c["file_name"] for c in csv_calls]
@@ -472,7 +473,7 @@ def test_every_download_is_recorded(
 def test_a_data_manager_can_upload_and_read_the_audit_trail(
     fresh_manager: str, demo_db_url: str
 ) -> None:
-    at = visit(signed_in(fresh_manager), "pages/7_data.py")
+    at = visit(signed_in(fresh_manager), "app_pages/7_data.py")
     assert len(at.get("file_uploader")) == 3
     assert any(h.value == "Audit trail" for h in at.subheader)
     trail = next(e.value for e in at.dataframe if "Actor" in e.value.columns)
@@ -482,7 +483,7 @@ def test_a_data_manager_can_upload_and_read_the_audit_trail(
 
 
 def test_local_mode_is_a_director_with_a_banner(demo_db_url: str) -> None:
-    at = visit(AppTest.from_file(APP, default_timeout=TIMEOUT), "pages/7_data.py")
+    at = visit(AppTest.from_file(APP, default_timeout=TIMEOUT), "app_pages/7_data.py")
     assert any(w.value.startswith("Sign-in is off") for w in at.warning)
     assert at.get("file_uploader")
     assert any(h.value == "Audit trail" for h in at.subheader)
@@ -504,7 +505,7 @@ def test_an_upload_is_recorded_with_its_file_hashes(
     """The Data page's import step records who imported which files (local mode: ``local``)."""
     import hashlib
 
-    from dashboard.auth import record_upload
+    from dashboard.audit import record_upload
 
     url = f"sqlite:///{tmp_path / 'ete.db'}"
     monkeypatch.setenv("ETE_DATABASE_URL", url)

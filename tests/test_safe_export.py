@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.safe_export (spreadsheet formula injection)."""
+"""Tests for ete_metrics.protect.safe_export (spreadsheet formula injection)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
 
-from ete_metrics.safe_export import neutralise, neutralise_frame
+from ete_metrics.protect.safe_export import neutralise, neutralise_frame
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def evil_db_url(demo_db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> 
 
     import sqlalchemy as sa
 
-    from ete_metrics.db import make_engine
+    from ete_metrics.data.db import make_engine
 
     path = tmp_path / "evil.db"
     shutil.copy(demo_db_url.removeprefix("sqlite:///"), path)
@@ -117,7 +117,7 @@ def _unsafe_cells(name: str, data: bytes) -> list[str]:
             if c.data_type == "f" or unsafe(c.value)]
 
 
-@pytest.mark.parametrize("page", ["pages/2_funnels.py", "pages/5_partners.py"])
+@pytest.mark.parametrize("page", ["app_pages/2_funnels.py", "app_pages/5_partners.py"])
 def test_every_download_in_the_app_neutralises_formulas(evil_db_url: str, page: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import streamlit.testing.v1.app_test as app_test_module

@@ -1,4 +1,4 @@
-"""Tests for ete_metrics.schema: tables, keys, indexes and an idempotent create_schema."""
+"""Tests for ete_metrics.data.schema: tables, keys, indexes and an idempotent create_schema."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ete_metrics.schema import (
+from ete_metrics.data.schema import (
     create_schema,
     milestones_table,
     participants_table,

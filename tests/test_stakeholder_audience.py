@@ -1,4 +1,4 @@
-"""ete_metrics.audience.protect_view: each view protected with the disclosure rules.
+"""ete_metrics.protect.audience.protect_view: each view protected with the disclosure rules.
 
 Thresholds (config): counts 1-4 suppressed, others rounded to 5, rates blank for groups
 under 10. Every expected value below is worked out by hand in the comments.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ete_metrics.audience import VIEWS, coarsen_incidence, present_view, protect_view
-from ete_metrics.disclosure import SUPPRESSED, find_disclosive_counts, protect_table
 from ete_metrics.errors import InputError
+from ete_metrics.protect.audience import VIEWS, coarsen_incidence, present_view, protect_view
+from ete_metrics.protect.disclosure import SUPPRESSED, find_disclosive_counts, protect_table
 
 C = SUPPRESSED
 
@@ -153,7 +153,7 @@ def test_incidence_curve_shows_only_steps_of_ten_or_more_people() -> None:
 
 
 def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
-    from ete_metrics.audience import protect_view
+    from ete_metrics.protect.audience import protect_view
 
     # Wales: 3 entered against a target of 40 -> the count 3 is suppressed (1-4), so is its
     # percent of target, and so must be its RAG rating (red would tell that 3 is far below 40).

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from ete_metrics.cli import main
-from ete_metrics.db import make_engine, save_extract
-from ete_metrics.disclosure import STAKEHOLDER_NOTE
-from ete_metrics.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.data.db import make_engine, save_extract
+from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 #: Region: (entered, into training, into work) — the first people of each region get the
 #: milestones, so work is a subset of training only where work <= training.

@@ -1,5 +1,5 @@
 """Downloads: formula injection neutralised, the stakeholder note in every export,
-and the report buttons wired to ete_metrics.report.build_report for the current view."""
+and the report buttons wired to ete_metrics.present.report.build_report for the current view."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import dashboard.render as render
-from dashboard.state import Filters
-from ete_metrics.disclosure import STAKEHOLDER_NOTE
+from dashboard.filters import Filters
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 
 def _frame() -> pd.DataFrame:
@@ -92,7 +92,7 @@ def test_report_buttons_build_lazily_for_the_view(monkeypatch: pytest.MonkeyPatc
         built.append(kwargs)
         return b"report"
 
-    import ete_metrics.report as report
+    import ete_metrics.present.report as report
 
     monkeypatch.setattr(report, "build_report", fake_build)
     empty = pd.DataFrame()

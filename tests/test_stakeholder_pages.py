@@ -25,8 +25,8 @@ from apptest_support import *  # noqa: F403
 from apptest_support import PAGES, DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.audience import protect_view
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
+from ete_metrics.protect.audience import protect_view
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 
 #: Displayed columns that hold small whole numbers that are not counts of people.
 NOT_COUNTS = (
@@ -141,14 +141,14 @@ def test_charts_are_drawn_in_stakeholder_view(demo_db_url: str, page: str) -> No
 
 def test_scanner_finds_small_counts_in_internal_view(demo_db_url: str) -> None:
     """The same scan fails on the internal view (so the checks above can fail)."""
-    at = open_page(new_app(), "pages/5_partners.py")
+    at = open_page(new_app(), "app_pages/5_partners.py")
     with pytest.raises(AssertionError):
         assert_nothing_disclosive(at)
     assert not _note_shown(at)
 
 
 def test_switch_with_the_sidebar_widget(demo_db_url: str) -> None:
-    at = open_page(new_app(), "pages/2_funnels.py")
+    at = open_page(new_app(), "app_pages/2_funnels.py")
     assert any(h.value == "Follow-up list" for h in at.subheader)
     at.sidebar.radio(key="filter_audience").set_value("stakeholder").run()
     assert not at.exception
@@ -164,10 +164,10 @@ def test_switch_with_the_sidebar_widget(demo_db_url: str) -> None:
 
 def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_data: DemoData) -> None:
     from dashboard.render import display_table
-    from ete_metrics.disclosure import protect_table
-    from ete_metrics.equality import equality
+    from ete_metrics.metrics.equality import equality
+    from ete_metrics.protect.disclosure import protect_table
 
-    at = open_page(new_app({"audience": "stakeholder"}), "pages/6_equality.py")
+    at = open_page(new_app({"audience": "stakeholder"}), "app_pages/6_equality.py")
     raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
                    characteristics=("gender", "age_band", "ethnicity", "disability"), step="work",
                    window_days=None)
@@ -187,11 +187,11 @@ def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_d
 
 
 def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> None:
-    from ete_metrics.disclosure import round_to_base
-    from ete_metrics.formatting import count
-    from ete_metrics.funnel import funnel
+    from ete_metrics.metrics.funnel import funnel
+    from ete_metrics.present.formatting import count
+    from ete_metrics.protect.disclosure import round_to_base
 
-    at = open_page(new_app({"audience": "stakeholder"}), "pages/1_overview.py")
+    at = open_page(new_app({"audience": "stakeholder"}), "app_pages/1_overview.py")
     raw = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
                  include_sustained=True)
     entered = int(raw.loc[raw["step"] == "entered", "participants"].iloc[0])
@@ -207,23 +207,23 @@ def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> 
 
 
 def test_data_page_hides_uploads_and_ids(demo_db_url: str) -> None:
-    at = open_page(new_app({"audience": "stakeholder"}), "pages/7_data.py")
+    at = open_page(new_app({"audience": "stakeholder"}), "app_pages/7_data.py")
     assert not at.get("file_uploader")
     assert not any("Warnings stored" in str(m.value) for m in at.markdown)
     for element in at.dataframe:
         assert "Example ids" not in element.value.columns
-    internal = open_page(new_app(), "pages/7_data.py")
+    internal = open_page(new_app(), "app_pages/7_data.py")
     assert internal.get("file_uploader")
 
 
 def test_unknown_audience_in_url_falls_back_to_internal(demo_db_url: str) -> None:
-    at = open_page(new_app({"audience": "public"}), "pages/1_overview.py")
+    at = open_page(new_app({"audience": "public"}), "app_pages/1_overview.py")
     assert at.session_state["ete_filters"].audience == "internal"
     assert not _note_shown(at)
 
 
 def test_bar_labels_show_protected_figures(demo_db_url: str) -> None:
-    at = open_page(new_app({"audience": "stakeholder"}), "pages/1_overview.py")
+    at = open_page(new_app({"audience": "stakeholder"}), "app_pages/1_overview.py")
     labels = [t for f in _figures(at) for trace in f["data"] for t in (trace.get("text") or [])
               if isinstance(trace.get("text"), list)]
     assert labels  # the funnel's bars are labelled

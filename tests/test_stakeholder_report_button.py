@@ -22,8 +22,8 @@ from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from test_stakeholder_scan import downloads, report_problems
 
-import ete_metrics.report as report_module
-from ete_metrics.disclosure import STAKEHOLDER_NOTE
+import ete_metrics.present.report as report_module
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_report_buttons_build_on_click_for_the_view(demo_db_url: str, media: lis
     monkeypatch.setattr(report_module, "build_report", counting)
     at = open_page(
         new_app({"audience": "stakeholder", "region": "Wales", "pathway": "custody"}),
-        "pages/1_overview.py",
+        "app_pages/1_overview.py",
     )
     buttons = [b for b in at.download_button if b.key and b.key.startswith("overview_report_")]
     assert [b.label for b in buttons] == [

@@ -39,9 +39,9 @@ from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from ete_metrics.audience import VIEWS
 from ete_metrics.cli import main
-from ete_metrics.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
+from ete_metrics.protect.audience import VIEWS
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 
 PARTICIPANT_ID = re.compile(r"\bP\d{7}\b")
 
@@ -287,12 +287,12 @@ def test_every_output_of_every_page_is_protected(demo_db_url: str, media: list[M
 def test_the_scan_finds_small_counts_in_the_internal_view(demo_db_url: str,
                                                          media: list[MediaFileManager]) -> None:
     """The same scan on the internal audience fails: tables, charts, hover and downloads."""
-    at = open_page(new_app(), "pages/6_equality.py")
+    at = open_page(new_app(), "app_pages/6_equality.py")
     problems = page_problems(at, media)
     assert any(p.startswith("table") for p in problems)
     assert any("hover" in p for p in problems)
     assert any(".csv" in p for p in problems) and any(".xlsx" in p for p in problems)
-    funnels = open_page(new_app(), "pages/2_funnels.py")
+    funnels = open_page(new_app(), "app_pages/2_funnels.py")
     assert any(str(h.value) == "Follow-up list" for h in funnels.subheader)
 
 

@@ -1,4 +1,4 @@
-"""Tests for the Kaplan–Meier internals (ete_metrics.survival)."""
+"""Tests for the Kaplan–Meier internals (ete_metrics.counting.survival)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ete_metrics.errors import InputError
-from ete_metrics.survival import (
+from ete_metrics.counting.survival import (
     KM_COLUMNS,
     group_codes,
     kaplan_meier,
     outcome_milestone,
     survival_quantiles,
 )
+from ete_metrics.errors import InputError
 
 # Five people, days to event (e) or censoring (c): 2e, 3e, 3c, 5e, 8c.
 #

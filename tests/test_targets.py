@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.errors import InputError
-from ete_metrics.frames import conform_milestones, conform_participants, conform_targets
-from ete_metrics.targets import rag_rating, target_summary, targets_vs_actual
+from ete_metrics.metrics.targets import rag_rating, target_summary, targets_vs_actual
 
 AS_OF = "2021-08-16"  # contract starts 2021-06-01: months Jun, Jul, Aug 2021
 
@@ -146,7 +146,7 @@ def test_summary_before_contract_rejected() -> None:
 
 
 def test_summary_from_the_monthly_figures_equals_the_summary() -> None:
-    from ete_metrics.targets import summarise_targets
+    from ete_metrics.metrics.targets import summarise_targets
 
     participants, milestones, targets = _data()
     for regions in (["London", "Wales"], None, ["Wales", "London", "Wales"]):

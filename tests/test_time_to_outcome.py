@@ -7,14 +7,14 @@ import math
 import pandas as pd
 import pytest
 
-from ete_metrics.errors import InputError
-from ete_metrics.frames import (
+from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
     empty_milestones,
     empty_participants,
 )
-from ete_metrics.time_to_outcome import time_to_outcome
+from ete_metrics.errors import InputError
+from ete_metrics.metrics.time_to_outcome import time_to_outcome
 
 AS_OF = "2023-03-01"
 

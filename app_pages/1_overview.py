@@ -1,0 +1,216 @@
+"""Overview for the contract director: headline figures, targets, funnel and activity."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import filtered, load_data, metric
+from dashboard.filters import current_filters
+from dashboard.render import (
+    chart_with_table,
+    empty_state,
+    report_downloads,
+    shown,
+    shown_count,
+    tiles,
+    user_errors,
+)
+from ete_metrics.metrics.activity import monthly_activity
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.targets import summarise_targets, targets_vs_actual
+from ete_metrics.present.charts.funnels import activity_chart, funnel_chart, step_name
+from ete_metrics.present.charts.targets import rag_name, targets_chart
+from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
+from ete_metrics.protect.disclosure import SUPPRESSED
+
+data = load_data()
+filters = current_filters()
+
+st.header("Overview")
+st.caption(filters.describe())
+
+with user_errors():
+    now = metric(funnel, data, filters, as_of=filters.as_of, include_sustained=True, **filters.date_range())
+    month_earlier = (pd.Timestamp(filters.as_of) - pd.DateOffset(months=1)).date()
+    before = metric(
+        funnel, data, filters, as_of=month_earlier, include_sustained=True, **filters.date_range()
+    )
+
+entered = now.loc[now["step"] == "entered", "participants"]
+if entered.empty or int(entered.iloc[0]) == 0:
+    empty_state(
+        "No one had entered the programme with these filters. Widen the dates, choose a later "
+        "'Figures as at' date, or clear the region, pathway and partner filters."
+    )
+    st.stop()
+
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not math.isnan(float(value))
+
+
+def _shown_rate(value: object) -> str:
+    return SUPPRESSED if isinstance(value, str) and value == SUPPRESSED else percent(value)
+
+
+# Tiles show what the audience may see: for stakeholders the protected figures, and
+# the changes since last month are differences of the protected (rounded) figures,
+# left out where either is suppressed.
+now_view = shown(now, "funnel").table
+before_view = shown(before, "funnel").table
+earlier_counts = dict(zip(before_view["step"].astype(str), before_view["participants"], strict=True))
+earlier_rates = dict(zip(before_view["step"].astype(str), before_view["rate_from_entry"], strict=True))
+count_tiles = []
+rate_tiles = []
+for row in now_view.itertuples(index=False):
+    step = str(row.step)
+    earlier = earlier_counts.get(step, 0)
+    change = (
+        f"{signed_count(int(row.participants) - int(earlier))} since {uk_date(month_earlier)}"  # type: ignore[arg-type]
+        if _is_number(row.participants) and _is_number(earlier)
+        else None
+    )
+    count_tiles.append(
+        {
+            "label": step_name(step),
+            "value": shown_count(row.participants),
+            "delta": change,
+            "help": f"People {step_name(step).lower()} as at {uk_date(filters.as_of)}; "
+            "the change is on the same figure a month earlier.",
+        }
+    )
+    if step != "entered":
+        earlier_rate = earlier_rates.get(step)
+        rate_tiles.append(
+            {
+                "label": f"{step_name(step)} rate",
+                "value": _shown_rate(row.rate_from_entry),
+                "delta": (
+                    f"{signed_points(row.rate_from_entry - earlier_rate)} since {uk_date(month_earlier)}"  # type: ignore[operator]
+                    if _is_number(earlier_rate) and _is_number(row.rate_from_entry)
+                    else None
+                ),
+                "help": f"{step_name(step)} as a percentage of people entered "
+                f"(95% interval {_shown_rate(row.ci_low)} to {_shown_rate(row.ci_high)}).",
+            }
+        )
+st.subheader("Headline figures")
+with st.expander("Reports for the contract review", icon=":material/description:"):
+    st.caption(
+        "A deck, a review pack and a workbook of these figures, for the regions and audience "
+        "chosen in the sidebar (built when you click)."
+        + (" Stakeholder reports carry the protected figures only." if filters.stakeholder else "")
+    )
+    participants_shown, milestones_shown = filtered(data, filters)
+    report_downloads(participants_shown, milestones_shown, data.targets, key="overview_report")
+tiles(count_tiles)
+tiles(rate_tiles, columns=4)
+
+# --- Targets -----------------------------------------------------------------
+st.subheader("Against contract targets")
+if filters.pathways or filters.delivery_partners or filters.date_from or filters.date_to:
+    st.caption(
+        "Targets are set per region for all pathways and partners; with a pathway, partner or "
+        "entry-date filter the comparison counts only the people selected."
+    )
+regions = filters.regions or None
+with user_errors():
+    # the monthly figures (charted below) are counted once and the summary read off them
+    progress = metric(
+        targets_vs_actual, data, filters, with_targets=True, as_of=filters.as_of,
+        period="month", regions=regions,
+    )
+    summary = summarise_targets(progress, data.targets, as_of=filters.as_of, regions=regions)
+if summary.empty:
+    empty_state("No contract targets are loaded for these regions.")
+else:
+    overall_label = "All regions"
+    summary_view = shown(summary, "target_summary").table
+    overall = summary_view.loc[summary_view["region"] == overall_label]
+    if overall.empty:
+        overall = summary_view
+    target_tiles = []
+    for row in overall.itertuples(index=False):
+        target_tiles.append(
+            {
+                "label": f"{step_name(str(row.measure))}: % of target",
+                "value": _shown_rate(row.percent_achieved),
+                "delta": rag_name(row.rag),
+                "delta_color": "off",
+                "delta_arrow": "off",
+                "help": f"{shown_count(row.actual_to_date)} against a target to date of "
+                f"{shown_count(row.target_to_date)}; run-rate projection at contract end "
+                f"{shown_count(row.projected_at_end)} of {shown_count(row.contract_target)} "
+                f"({_shown_rate(row.projected_percent)}).",
+            }
+        )
+    tiles(target_tiles)
+
+# --- Funnel ------------------------------------------------------------------
+st.subheader("From entry to training and work")
+chart_with_table(
+    lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
+    now,
+    kind="funnel",
+    key="overview_funnel",
+    filename="overview_funnel",
+    counts=("participants",),
+    rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"),
+)
+
+# --- Monthly activity --------------------------------------------------------
+st.subheader("Month by month")
+with user_errors():
+    activity = metric(monthly_activity, data, filters, as_of=filters.as_of, **filters.date_range())
+if activity.empty:
+    empty_state("No entries or outcomes in this period.")
+else:
+    chart_with_table(
+        activity_chart,
+        activity,
+        kind="activity",
+        key="overview_activity",
+        filename="monthly_activity",
+        counts=("participants",),
+        dates=("month",),
+    )
+
+# --- Targets against actuals by region ---------------------------------------
+st.subheader("Targets against actuals by region")
+with user_errors():
+    progress = metric(
+        targets_vs_actual,
+        data,
+        filters,
+        with_targets=True,
+        as_of=filters.as_of,
+        period="month",
+        regions=regions,
+    )
+if progress.empty:
+    empty_state("No contract targets are loaded for these regions.")
+else:
+    measures = list(dict.fromkeys(progress["measure"].astype(str)))
+    measure = st.segmented_control(
+        "Measure",
+        measures,
+        default="work" if "work" in measures else measures[0],
+        format_func=step_name,
+        key="overview_target_measure",
+    ) or ("work" if "work" in measures else measures[0])
+    chart_with_table(
+        lambda frame: targets_chart(frame, measure=measure),
+        progress,
+        kind="targets",
+        select=lambda frame: frame.loc[frame["measure"] == measure],
+        key="overview_targets",
+        filename=f"targets_{measure}",
+        counts=("target", "actual", "cumulative_target", "cumulative_actual"),
+        rates=("percent_achieved",),
+        dates=("period_start",),
+    )

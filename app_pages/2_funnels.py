@@ -1,0 +1,162 @@
+"""Funnels: entry to training and work, any order or in order, with windows and breakdowns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.filters import current_filters
+from dashboard.page_state import keep_in_url, url_option
+from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from ete_metrics import config
+from ete_metrics.metrics.activity import follow_up_list
+from ete_metrics.metrics.funnel import funnel, referral_funnel
+from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart, group_name
+from ete_metrics.present.charts.regions import rates_by_group_chart
+from ete_metrics.present.formatting import count, uk_date
+
+#: Conversion windows offered (days); None = no window.
+WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
+#: Breakdown keys offered; None = no breakdown.
+BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
+ORDERS = {"any": "Any order", "ordered": "Training before work"}
+#: Rows of the follow-up list shown on screen (longest waiting first; downloads have all).
+FOLLOW_UP_ROWS_SHOWN = 1_000
+
+data = load_data()
+filters = current_filters()
+
+st.header("Funnels")
+st.caption(filters.describe())
+
+# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
+url_option("funnels_order", "order", list(ORDERS))
+url_option("funnels_window", "window", WINDOWS)
+url_option("funnels_by", "by", BREAKDOWNS)
+url_option("funnels_sustained", "sustained", (False, True))
+left, middle, right = st.columns(3)
+with left:
+    order = st.radio(
+        "Order of milestones",
+        list(ORDERS),
+        format_func=ORDERS.__getitem__,
+        horizontal=True,
+        key="funnels_order",
+        help="'Training before work' counts work only for people whose job started on or after "
+        "their first training start.",
+    )
+with middle:
+    window = st.selectbox(
+        "Conversion window",
+        WINDOWS,
+        format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
+        key="funnels_window",
+        help="Only people who entered at least this many days before the 'as at' date, and "
+        "milestones within this many days of entry.",
+    )
+with right:
+    by = st.selectbox(
+        "Break down by",
+        BREAKDOWNS,
+        format_func=lambda k: "No breakdown" if k is None else group_name(k),
+        key="funnels_by",
+    )
+include_sustained = st.checkbox("Show sustained work", key="funnels_sustained")
+keep_in_url("order", order, "any")
+keep_in_url("window", window, None)
+keep_in_url("by", by, None)
+keep_in_url("sustained", include_sustained, False)
+
+group = () if by is None else (by,)
+common = dict(as_of=filters.as_of, window_days=window, ordered=order == "ordered", **filters.date_range())
+with user_errors():
+    frame = metric(funnel, data, filters, by=group, include_sustained=include_sustained, **common)
+
+if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum()) == 0:
+    empty_state(
+        "No one is in this funnel with these filters"
+        + (f" and a {window}-day window (people must have entered at least {window} days before "
+           f"{uk_date(filters.as_of)})" if window else "")
+        + ". Widen the dates, shorten the window or clear some filters."
+    )
+    st.stop()
+
+rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+st.subheader("Entry to training and work")
+
+
+def _main_chart(numbers):  # type: ignore[no-untyped-def]
+    if by is None:
+        return funnel_chart(numbers, title="People at each step")
+    return rates_by_group_chart(numbers, by=by)
+
+
+chart_with_table(
+    _main_chart, frame, kind="funnel", key="funnels_main",
+    filename="funnel" + (f"_by_{by}" if by else ""),
+    counts=("participants",), rates=rates,
+)
+
+st.subheader("Drop-off between steps")
+st.caption("The percentage of people at each step who reached the next one.")
+chart_with_table(
+    lambda numbers: conversion_chart(numbers, by=by),
+    frame,
+    kind="funnel",
+    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
+    key="funnels_dropoff",
+    filename="funnel_conversion" + (f"_by_{by}" if by else ""),
+    counts=("participants",),
+    rates=("rate_from_previous",),
+)
+
+st.subheader("From referral")
+st.caption(
+    "Starts from everyone referred (referral date on or before the 'as at' date); rates are "
+    "relative to referrals, and any window is measured from the referral date."
+)
+with user_errors():
+    referrals = metric(referral_funnel, data, filters, by=group, **common)
+if referrals.empty:
+    empty_state("No referrals with these filters.")
+else:
+    chart_with_table(
+        lambda numbers: (
+            funnel_chart(numbers, title="People referred, entered, into training and into work")
+            if by is None
+            else rates_by_group_chart(
+                numbers, by=by,
+                title=f"Percent of referrals reaching each step, by {group_name(by).lower()}",
+            )
+        ),
+        referrals,
+        kind="funnel",
+        key="funnels_referral",
+        filename="referral_funnel" + (f"_by_{by}" if by else ""),
+        counts=("participants",),
+        rates=rates,
+    )
+
+if filters.stakeholder:  # no participant-level data for stakeholders
+    st.stop()
+
+st.subheader("Follow-up list")
+st.caption(
+    "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
+    "days ago and have no training or job start recorded (and have not exited)."
+)
+days = st.number_input(
+    "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
+    key="funnels_follow_up_days",
+)
+with user_errors():
+    follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
+if follow_up.empty:
+    empty_state(f"No one who entered more than {int(days)} days ago is without an outcome.")
+else:
+    st.write(f"**{count(len(follow_up))}** people to follow up.")
+    table_with_downloads(
+        follow_up, key="funnels_follow_up", filename="follow_up_list",
+        counts=("days_since_entry",), dates=("entry_date",),
+        max_rows=FOLLOW_UP_ROWS_SHOWN,
+    )

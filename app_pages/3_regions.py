@@ -1,0 +1,106 @@
+"""Regions: the regions side by side, a funnel plot against control limits, and areas."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.filters import current_filters
+from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.present.charts.funnels import funnel_chart, step_name
+from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
+from ete_metrics.protect.audience import limit_sizes
+
+WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
+STEPS: tuple[str, ...] = ("training", "work")
+
+data = load_data()
+filters = current_filters()
+
+st.header("Regions")
+st.caption(filters.describe())
+window = st.selectbox(
+    "Conversion window",
+    WINDOWS,
+    format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
+    key="regions_window",
+    help="Compare like with like: only people who entered at least this many days before the "
+    "'as at' date, and milestones within this many days of entry.",
+)
+common = dict(as_of=filters.as_of, window_days=window, **filters.date_range())
+rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+
+with user_errors():
+    by_region = metric(funnel, data, filters, by=("region",), **common)
+if by_region.empty:
+    empty_state("No one is in the funnel with these filters. Widen the dates, shorten the window "
+                "or clear some filters.")
+    st.stop()
+
+st.subheader("Regions side by side")
+chart_with_table(
+    lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
+    by_region,
+    kind="funnel",
+    key="regions_funnel",
+    filename="funnel_by_region",
+    counts=("participants",),
+    rates=rates,
+)
+
+
+def _limits_for(comparison):  # type: ignore[no-untyped-def]
+    """Control limits over the range of group sizes shown (the rounded sizes for stakeholders)."""
+    return funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(comparison["entered"]))
+
+
+st.subheader("Compared with the overall rate")
+st.caption(
+    "A funnel plot (Spiegelhalter 2005): each point is a region, the lines show where 95% and "
+    "99.8% of regions of that size would fall by chance if every region had the overall rate."
+)
+step = st.segmented_control(
+    "Step", STEPS, default="work", format_func=step_name, key="regions_step"
+) or "work"
+with user_errors():
+    # compared from the funnel above (the same population and window), not computed again
+    comparison = compare_funnel(by_region, by="region", step=step)
+    limits = _limits_for(comparison) if len(comparison) else None
+if comparison.empty or limits is None:
+    empty_state("No regions to compare with these filters.")
+else:
+    chart_with_table(
+        lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
+        comparison,
+        kind="compare",
+        key="regions_funnel_plot",
+        filename=f"funnel_plot_{step}_by_region",
+        counts=("entered", "participants"),
+        rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+    )
+
+st.subheader("Areas within a region")
+choices = [r for r in by_region["region"].astype(str).drop_duplicates()]
+region = st.selectbox("Region", choices, key="regions_drill")
+if region:
+    in_region = dataclasses.replace(filters, regions=(region,))
+    with user_errors():
+        by_area = metric(funnel, data, in_region, by=("area",), **common)
+    if by_area.empty:
+        empty_state(f"No one in {region} with these filters.")
+    else:
+        chart_with_table(
+            lambda numbers: rates_by_group_chart(
+                numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
+            ),
+            by_area,
+            kind="funnel",
+            key="regions_areas",
+            filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
+            counts=("participants",),
+            rates=rates,
+        )

@@ -1,0 +1,177 @@
+"""Cohorts: how quickly each entry cohort reaches training or work.
+
+Thin page: reads the sidebar filters, calls :mod:`ete_metrics.metrics.cohorts` and
+:mod:`ete_metrics.metrics.time_to_outcome` (through the cached ``metric``), renders.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.filters import current_filters
+from dashboard.page_state import keep_in_url, url_option
+from dashboard.render import (
+    Shown,
+    chart_with_table,
+    empty_state,
+    shown,
+    table_with_downloads,
+    user_errors,
+)
+from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
+from ete_metrics.metrics.time_to_outcome import time_to_outcome
+from ete_metrics.present.charts.cohorts import (
+    cohort_curves_chart,
+    cohort_heatmap_table,
+    cumulative_incidence_chart,
+    latest_cohorts,
+)
+
+#: Cohort choices: widget label -> cohort key.
+COHORT_CHOICES = {"Quarter of entry": "entry_quarter", "Month of entry": "entry_month"}
+#: Outcome choices: widget label -> outcome.
+OUTCOME_CHOICES = {"Training": "training", "Work": "work"}
+#: Lines shown by default (legibility).
+DEFAULT_LINES = 8
+
+
+
+def protected_heatmap(raw: pd.DataFrame, protected_curves: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap with the protected curves' figures: rounded sizes, ``[c]`` for blank rates.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        ``cohort_heatmap_table`` of the true curves (one row per cohort).
+    protected_curves : pandas.DataFrame
+        ``protect_view(curves, "cohort_curves")``.
+    """
+    out = raw.copy().astype({c: object for c in raw.columns if c != "cohort"})
+    sizes = protected_curves.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+    out["cohort_size"] = out["cohort"].map(sizes).astype(object)
+    rates = protected_curves.set_index(["cohort", "months_since_entry"])["cumulative_rate"]
+    for column in out.columns:
+        if not str(column).startswith("month_"):
+            continue
+        month = int(str(column).removeprefix("month_"))
+        keys = list(zip(out["cohort"], [month] * len(out), strict=True))
+        out[column] = [rates.get(k, float("nan")) for k in keys]
+    return out
+
+
+data = load_data()
+filters = current_filters()
+
+st.header("Cohorts")
+st.caption(filters.describe())
+
+# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
+url_option("cohorts_cohort", "cohort", list(COHORT_CHOICES), to_text=COHORT_CHOICES.__getitem__)
+url_option("cohorts_outcome", "outcome", list(OUTCOME_CHOICES), to_text=OUTCOME_CHOICES.__getitem__)
+left, right = st.columns(2)
+with left:
+    cohort_label = st.radio(
+        "Cohorts by", list(COHORT_CHOICES), horizontal=True, key="cohorts_cohort",
+        help="Group people by the quarter or the month they entered the programme.",
+    )
+with right:
+    outcome_label = st.radio(
+        "Outcome", list(OUTCOME_CHOICES), horizontal=True, key="cohorts_outcome",
+        help="First training start, or first job start, on or after entry.",
+    )
+cohort = COHORT_CHOICES[str(cohort_label)]
+outcome = OUTCOME_CHOICES[str(outcome_label)]
+keep_in_url("cohort", cohort, "entry_quarter")
+keep_in_url("outcome", outcome, "training")
+common = {"as_of": filters.as_of, **filters.date_range()}
+
+with user_errors():
+    curves = metric(cohort_curves, data, filters, cohort=cohort, outcome=outcome, **common)
+
+if curves.empty:
+    empty_state(
+        "No one entered the programme with these filters. Widen the entry dates, "
+        "choose a later 'Figures as at' date or clear the region, pathway and partner filters."
+    )
+    st.stop()
+
+st.subheader(f"Cumulative percent in {outcome} by months since entry")
+st.caption(
+    "Each line follows one entry cohort, only as far as every member of the cohort has "
+    "been followed, so a line never falls because recent entrants have had less time."
+)
+all_cohorts = latest_cohorts(curves, limit=0)
+chosen_cohorts = st.multiselect(
+    "Cohorts shown",
+    all_cohorts,
+    default=latest_cohorts(curves, limit=DEFAULT_LINES),
+    key=f"cohorts_shown_{cohort}",
+    help=f"The latest {DEFAULT_LINES} cohorts are shown by default; add or remove cohorts here.",
+)
+if not chosen_cohorts:
+    empty_state("Choose at least one cohort to draw.")
+else:
+    chart_with_table(
+        lambda numbers: cohort_curves_chart(
+            numbers.loc[numbers["cohort"].isin(chosen_cohorts)].reset_index(drop=True),
+            outcome=outcome, cohorts=chosen_cohorts,
+        ),
+        curves,
+        kind="cohort_curves",
+        select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
+        key="cohort_curves",
+        filename=f"cohort_curves_{cohort}_{outcome}",
+        counts=("months_since_entry", "cohort_size", "participants"),
+        rates=("cumulative_rate",),
+    )
+
+st.subheader("Cohort by month since entry")
+st.caption(
+    f"Cumulative percent of each cohort in {outcome} by the end of each month since entry "
+    "(all cohorts; blank where the cohort has not yet been followed that long)."
+)
+# For stakeholders the heatmap is built from the protected curves (rounded sizes, no rates
+# for small cohorts), so it is already protected.
+curves_view = shown(curves, "cohort_curves")
+heatmap = cohort_heatmap_table(curves)
+month_columns = [c for c in heatmap.columns if c.startswith("month_")]
+if curves_view.protected:
+    heatmap = protected_heatmap(heatmap, curves_view.table)
+heatmap_view = Shown(heatmap, heatmap, curves_view.protected)
+table_with_downloads(
+    heatmap_view,
+    key="cohort_heatmap",
+    filename=f"cohort_by_month_{cohort}_{outcome}",
+    counts=("cohort_size",),
+    rates=month_columns,
+)
+
+st.subheader(f"Time from entry to {outcome}")
+st.caption(
+    "Cumulative percent reaching the outcome by days since entry, using everyone's "
+    "follow-up: 1 − Kaplan–Meier, people not there yet are censored at the 'as at' date; "
+    "the band is the 95% interval and the dashed line the median (drawn once at least half "
+    "have reached the outcome; blank in the table below until then)."
+)
+with user_errors():
+    incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)
+    quartiles = metric(time_to_outcome, data, filters, **common)
+quartiles_view = shown(quartiles, "time_to_outcome")
+chart_with_table(
+    lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
+    incidence,
+    kind="incidence",
+    key="time_to_outcome_curve",
+    filename=f"cumulative_incidence_{outcome}",
+    counts=("days_since_entry", "at_risk", "events"),
+    rates=("cumulative_incidence", "ci_low", "ci_high"),
+)
+st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
+table_with_downloads(
+    quartiles_view,
+    key="time_to_outcome_table",
+    filename="time_to_outcome",
+    counts=("entered", "reached", "median_days", "q1_days", "q3_days"),
+)

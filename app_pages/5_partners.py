@@ -1,0 +1,149 @@
+"""Partners: delivery partners compared, training providers, employers and prisons.
+
+Thin page: reads the sidebar filters, calls :mod:`ete_metrics.metrics.comparison` and
+:mod:`ete_metrics.metrics.partners` (through the cached ``metric``), renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.filters import current_filters
+from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics.metrics import comparison
+from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.present.charts.partners import (
+    employers_chart,
+    funnel_plot,
+    step_bars,
+    training_providers_chart,
+)
+from ete_metrics.protect.audience import limit_sizes
+
+#: Step choices for the comparison: widget label -> step.
+STEP_CHOICES = {"Work": "work", "Training": "training"}
+FUNNEL_COLUMNS: dict[str, Any] = dict(
+    counts=("participants",), rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
+)
+
+data = load_data()
+filters = current_filters()
+common = {"as_of": filters.as_of, **filters.date_range()}
+
+st.header("Partners")
+st.caption(filters.describe())
+
+# --- Delivery partners -------------------------------------------------------
+st.subheader("Delivery partners compared")
+step_label = st.radio(
+    "Compare the percent of entered people in",
+    list(STEP_CHOICES),
+    horizontal=True,
+    key="partners_step",
+)
+step = STEP_CHOICES[str(step_label)]
+with user_errors():
+    partners_funnel = metric(delivery_partners, data, filters, **common)
+    # the funnel plot compares from the same funnel (computed once for both charts)
+    compared = comparison.compare_funnel(partners_funnel, by="delivery_partner", step=step)
+
+if compared.empty:
+    empty_state(
+        "No one entered the programme with these filters. Widen the entry dates, choose a "
+        "later 'Figures as at' date or clear the region, pathway and partner filters."
+    )
+    st.stop()
+
+st.caption(
+    "A funnel plot (Spiegelhalter 2005): each partner's rate against the number of people "
+    "it has entered. Partners outside the dashed 95% limits differ from the overall rate by "
+    "more than chance would usually explain; outside the dotted 99.8% limits, by much more."
+)
+overall_rate = float(compared["overall_rate"].iloc[0])
+chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no raw count leaks)
+    lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
+                                by="delivery_partner", step=step, group_label="Delivery partner"),
+    compared,
+    kind="compare",
+    key="partners_compare",
+    filename=f"delivery_partners_{step}_funnel_plot",
+    counts=("entered", "participants"),
+    rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+)
+st.markdown("**Each delivery partner's funnel**")
+chart_with_table(
+    lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
+                              title="People entered, into training and into work, by delivery partner"),
+    partners_funnel,
+    kind="funnel",
+    key="partners_funnel",
+    filename="delivery_partners_funnel",
+    **FUNNEL_COLUMNS,
+)
+
+# --- Training providers ------------------------------------------------------
+st.subheader("Training providers")
+st.caption(
+    "Each person is credited to the provider of their first training start (first touch). "
+    "Completed: a training completion on or after that start; into work: a job start on or "
+    "after it. Median days to work is a Kaplan–Meier estimate, blank when fewer than half "
+    "have reached work."
+)
+with user_errors():
+    providers = metric(training_providers, data, filters, **common)
+if providers.empty:
+    empty_state("No one with these filters has started training yet.")
+else:
+    chart_with_table(
+        training_providers_chart,
+        providers,
+        kind="training_providers",
+        key="partners_providers",
+        filename="training_providers",
+        counts=("training_starts", "training_completed", "work_after_training", "median_days_to_work"),
+        rates=("completion_rate", "work_rate"),
+    )
+
+# --- Employers ---------------------------------------------------------------
+st.subheader("Employers")
+st.caption(
+    "Each person is credited to the employer of their first job start (first touch). "
+    "Sustained: a sustained-job milestone on or after that start. Recent starters have had "
+    "less time to sustain, so recent rates are lower."
+)
+with user_errors():
+    employer_table = metric(employers, data, filters, **common)
+if employer_table.empty:
+    empty_state("No one with these filters has started a job yet.")
+else:
+    chart_with_table(
+        employers_chart,
+        employer_table,
+        kind="employers",
+        key="partners_employers",
+        filename="employers",
+        counts=("job_starts", "job_sustained"),
+        rates=("sustained_rate",),
+    )
+
+# --- Prisons -----------------------------------------------------------------
+st.subheader("Prisons (custody pathway)")
+with user_errors():
+    prison_funnel = metric(prisons, data, filters, **common)
+if prison_funnel.empty:
+    empty_state("No one on the custody pathway entered the programme with these filters.")
+else:
+    chart_with_table(
+        lambda numbers: step_bars(
+            numbers, by="prison", group_label="Prison",
+            title="Custody pathway: people entered, into training and into work, by prison",
+        ),
+        prison_funnel,
+        kind="funnel",
+        key="partners_prisons",
+        filename="prisons_funnel",
+        **FUNNEL_COLUMNS,
+    )

@@ -1,0 +1,95 @@
+"""Equality: outcome rates by gender, age band, ethnicity and disability.
+
+Thin page: reads the sidebar filters, calls :func:`ete_metrics.metrics.equality.equality`
+(through the cached ``metric``), renders the chart and the table under it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import load_data, metric
+from dashboard.filters import current_filters
+from dashboard.page_state import keep_in_url, url_option
+from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics.metrics.equality import equality
+from ete_metrics.present.charts.equality import equality_chart
+from ete_metrics.present.charts.funnels import group_name
+
+#: Step choices: widget label -> step.
+STEP_CHOICES = {"Work": "work", "Training": "training", "Sustained work": "sustained"}
+#: Characteristics compared, in display order.
+CHARACTERISTICS = ("gender", "age_band", "ethnicity", "disability")
+#: Windows offered (the first: none).
+WINDOWS = ["Any time", "Within 90 days", "Within 180 days", "Within 365 days"]
+
+
+def _window_text(label: str) -> str:
+    """A window's text in the URL: ``"90"`` for "Within 90 days", ``"none"`` for any time."""
+    return "none" if label == WINDOWS[0] else label.split()[1]
+
+
+data = load_data()
+filters = current_filters()
+
+st.header("Equality")
+st.caption(filters.describe())
+
+# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
+url_option("equality_step", "outcome", list(STEP_CHOICES), to_text=STEP_CHOICES.__getitem__)
+url_option("equality_window", "window", WINDOWS, to_text=_window_text)
+left, right = st.columns(2)
+with left:
+    step_label = st.radio(
+        "Outcome", list(STEP_CHOICES), horizontal=True, key="equality_step",
+        help="Entered participants with at least one counted milestone of this kind.",
+    )
+with right:
+    window = st.selectbox(
+        "Time allowed since entry",
+        WINDOWS,
+        key="equality_window",
+        help="With a window, only people who entered at least that long ago are counted, "
+        "and only outcomes within the window — so groups are compared like with like.",
+    )
+step = STEP_CHOICES[str(step_label)]
+window_days = None if window == "Any time" else int(str(window).split()[1])
+keep_in_url("outcome", step, "work")
+keep_in_url("window", _window_text(str(window)), "none")
+
+with user_errors():
+    frame = metric(
+        equality,
+        data,
+        filters,
+        as_of=filters.as_of,
+        characteristics=CHARACTERISTICS,
+        step=step,
+        window_days=window_days,
+        **filters.date_range(),
+    )
+
+if frame.empty:
+    empty_state(
+        "No one entered the programme with these filters (and time window). Widen the entry "
+        "dates, shorten the window or clear the region, pathway and partner filters."
+    )
+    st.stop()
+
+st.caption(
+    "Each dot is a group's rate with its 95% interval (Wilson); the dashed line is the rate "
+    "for everyone shown. A gap is a description, not a test: check the interval and the "
+    "group size before reading a difference into it. Small groups have wide intervals."
+)
+chart_with_table(
+    lambda numbers: equality_chart(numbers, step=step),
+    frame,
+    kind="equality",
+    key="equality",
+    filename=f"equality_{step}",
+    # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
+    labels={"characteristic": group_name},
+    counts=("entered", "participants"),
+    rates=("rate", "ci_low", "ci_high", "overall_rate"),
+    points=("gap",),
+)

@@ -1,0 +1,157 @@
+"""About these statistics: definitions, methods, caveats and status of the figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import load_data
+from dashboard.filters import current_filters
+from ete_metrics import config
+from ete_metrics.present.formatting import count, percent, uk_date
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, round_to_base
+
+data = load_data()
+filters = current_filters()
+
+st.header("About these statistics")
+st.info(
+    "**Status: management information, not official statistics.** These figures are "
+    "produced from the provider's case management extract to manage the contract. They "
+    "have not been through the quality assurance of official statistics and may be revised "
+    "when caseworkers update records.",
+    icon=":material/verified:",
+)
+
+cutoff = uk_date(data.cutoff) if data.cutoff else "not known"
+
+
+def _size(n: int) -> str:
+    """A table size as the audience may see it (rounded to 5 for stakeholders)."""
+    return count(round_to_base(n) if filters.stakeholder else n)
+
+
+st.markdown(
+    f"""
+**The data** runs to **{cutoff}** (the extract's cut-off).
+It holds {_size(len(data.participants))} referrals and {_size(len(data.milestones))} milestones.
+The figures on screen are *as at* **{uk_date(filters.as_of)}**, chosen in the sidebar.
+The contract runs from {uk_date(config.CONTRACT_START)} for three years, in
+{", ".join(config.regions())}.
+People are identified only by pseudonymous ids.
+"""
+)
+
+st.subheader("Measures")
+st.markdown(
+    """
+| Measure | Definition |
+|---|---|
+| **Referred** | People referred to the programme with a referral date on or before the *as at* date. |
+| **Entered** | Participants whose entry date (the day they started on the programme) is on or before the *as at* date. This is the population of every other measure: figures are *entry-anchored*. |
+| **Into training** | Entered participants with at least one training start dated on or after their entry date and on or before the *as at* date. Each person is counted once, however many courses they start. |
+| **Into work** | Entered participants with at least one job start counted the same way. |
+| **Sustained work** | Entered participants with at least one recorded sustained job (the contract's sustainment milestone), counted the same way. |
+| **Rate from entry** | Participants reaching a step divided by participants entered (shown as a percentage with one decimal). |
+| **Rate from previous step** | Participants reaching a step divided by those reaching the step before it (training for work; work for sustained work). |
+| **Percent of target** | Cumulative actual divided by the cumulative contract target from the contract start to the period containing the *as at* date. |
+"""
+)
+st.markdown(
+    f"""
+**RAG status** compares the cumulative actual with the cumulative target:
+green when at least {percent(config.RAG_GREEN_FROM, decimals=0)} of target is achieved,
+amber from {percent(config.RAG_AMBER_FROM, decimals=0)}, red below that.
+Against targets, training and work count people in the period of their **first** training or
+job start; entries count in the period of entry; referrals in the period of referral.
+The end-of-contract projection extends the run rate so far (actual to date ÷ contract days
+elapsed × contract days in total); it is a simple guide, not a forecast.
+"""
+)
+
+st.subheader("Methods")
+st.markdown(
+    """
+**Date range.** The sidebar's *entered from / to* dates restrict the population to people who
+entered in that range (inclusive). Regions, pathways and delivery partners restrict it to those
+groups.
+
+**Conversion windows.** A window of *N* days compares like with like: only participants who
+entered at least *N* days before the *as at* date are counted (so everyone has had *N* days to
+progress), and a milestone counts only when it falls within *N* days of entry. Both ends are
+inclusive. Without a window, recent entrants are included and have had less time, so rates
+are lower for recent periods.
+
+**Any order or in order.** By default a participant counts as *into work* whatever the order
+of their milestones. *In order* counts work only for people who started training first (a job
+start on or after their first training start; the same day counts).
+
+**Referral funnel.** The referral funnel starts from referrals (referral date on or before
+the *as at* date); its rates are relative to referrals.
+
+**Cohorts.** People are grouped by when they entered: month (2023-01), calendar quarter
+(2023-Q1) or financial year April–March (2022-23). A cohort's curve at month *m* since entry
+is shown only when every member has had *m* months of follow-up, so curves never fall
+because of incomplete follow-up.
+
+**Time to outcome and cumulative incidence** use the Kaplan–Meier estimator, treating people
+who have not yet reached the outcome as censored at the *as at* date; confidence intervals use
+Greenwood's variance with the log(−log) transformation.
+
+**Confidence intervals** for rates are 95% Wilson score intervals.
+
+**Funnel plots (control limits).** The Regions page compares each group's rate with the
+overall rate using a funnel plot (Spiegelhalter, 2005, *Funnel plots for comparing
+institutional performance*, Statistics in Medicine 24:1185–1202). The limits show where
+95% and 99.8% of groups of that size would fall by chance alone if every group had the
+overall rate (exact binomial limits with interpolation). A point outside the 99.8% limits
+is unlikely to be chance; a point outside only the 95% limits may be worth a look.
+Differences within the limits should not be read as real differences in performance.
+
+**Small numbers.** Rates for small groups move a lot from one month to the next; read them
+with their confidence intervals.
+"""
+)
+
+st.subheader("The stakeholder view")
+st.markdown(
+    f"""
+Choose **Audience: Stakeholder** in the sidebar (or add `?audience=stakeholder` to the link, or
+`--audience stakeholder` on the command line) for anything shared outside the programme team.
+{STAKEHOLDER_NOTE}
+
+The method follows the ONS / Government Statistical Service *Disclosure control guidance for
+tables produced from administrative sources* (2014):
+
+- counts from {config.SUPPRESS_BELOW - 1 if config.SUPPRESS_BELOW > 1 else 0} down to 1 are
+  suppressed and shown as **[c]**; where a table's total is published, a second cell in the same
+  row or column is suppressed too, so a suppressed count cannot be worked back by subtraction;
+- every other count is rounded to the nearest {config.ROUND_TO}; totals are rounded on their own,
+  so rounded figures may not add up exactly;
+- rates, intervals and medians are not shown (**[c]**) for groups of fewer than
+  {config.MIN_GROUP_FOR_RATE} people, or where the count behind them is suppressed;
+- charts are drawn from the protected figures; changes since last month are differences of
+  rounded figures;
+- there is no participant-level data: no follow-up list, no uploads or previews, no example
+  ids in the data-quality checks.
+
+**Downloads in the stakeholder view** carry the protected figures. The Excel workbook has a
+second sheet, *notes*, with the note above. The CSV file stays a plain table that software can
+read (no note lines); its file name ends in `_rounded_suppressed`. The thresholds are settings
+in `ete_metrics/config.py`.
+"""
+)
+
+st.subheader("Caveats")
+st.markdown(
+    """
+- **Recent cohorts are immature.** People who entered recently have had little time to start
+  training or work, so their rates will rise. Use a conversion window or the cohort curves to
+  compare groups fairly.
+- **Milestones are self-reported by caseworkers** in the case management system, and can be
+  recorded late or corrected. Figures for the latest weeks are the most likely to be revised.
+- **Work outcomes** record job starts reported to the provider; jobs found without the
+  programme's knowledge are missing.
+- **Equality monitoring** fields can be *Not recorded*; gaps between groups describe the
+  programme's participants, not the cause of any difference.
+"""
+)

@@ -1,0 +1,110 @@
+"""The filters a user has chosen: what every page and download is computed for.
+
+:class:`Filters` is plain data. ``app.py`` renders the sidebar
+(:func:`dashboard.state.sidebar_filters`) before it runs a page and stores the
+result in ``st.session_state``; a page reads it with :func:`current_filters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from dashboard.escape import markdown_literal
+from ete_metrics.present.formatting import uk_date
+from ete_metrics.protect.audience import INTERNAL, STAKEHOLDER
+
+#: Session-state key of the current :class:`Filters`.
+FILTERS_KEY = "ete_filters"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user has chosen in the sidebar.
+
+    Attributes
+    ----------
+    as_of : date
+        Figures as at this date (default: the data's cut-off).
+    date_from, date_to : date or None
+        Only participants who entered in this range (inclusive); ``None`` = open.
+    regions, pathways, delivery_partners : tuple of str
+        Restrict to these; an empty tuple means everyone.
+    audience : str
+        ``"internal"`` (default) or ``"stakeholder"``: every figure shown is then
+        protected by :func:`ete_metrics.protect.audience.protect_view`.
+    """
+
+    as_of: date
+    date_from: date | None = None
+    date_to: date | None = None
+    regions: tuple[str, ...] = ()
+    pathways: tuple[str, ...] = ()
+    delivery_partners: tuple[str, ...] = ()
+    audience: str = INTERNAL
+
+    @property
+    def stakeholder(self) -> bool:
+        """True in the stakeholder audience (protected figures only)."""
+        return self.audience == STAKEHOLDER
+
+    def date_range(self) -> dict[str, Any]:
+        """Return ``{"date_from": ..., "date_to": ...}`` to pass to a metric function."""
+        return {"date_from": self.date_from, "date_to": self.date_to}
+
+    def key(self) -> tuple[Any, ...]:
+        """Return a plain hashable tuple of the data filters (a cache key; not the audience).
+
+        The audience changes how figures are shown, not how they are computed, so
+        the metric cache is shared between audiences.
+        """
+        return astuple(self)[:-1]
+
+    def describe(self) -> str:
+        """Return a one-line description of the view, for captions under headings.
+
+        It is Markdown: names that come from the data (partners, regions) are escaped
+        (:func:`dashboard.escape.markdown_literal`) so they show as typed.
+        """
+        parts = [f"Figures as at {uk_date(self.as_of)}"]
+        if self.date_from or self.date_to:
+            start = uk_date(self.date_from) if self.date_from else "the start"
+            end = uk_date(self.date_to) if self.date_to else uk_date(self.as_of)
+            parts.append(f"people who entered from {start} to {end}")
+        parts.append(
+            ", ".join(markdown_literal(r) for r in self.regions) if self.regions else "all regions"
+        )
+        if self.pathways:
+            parts.append("pathway: " + ", ".join(markdown_literal(p) for p in self.pathways))
+        if self.delivery_partners:
+            parts.append(
+                "delivery partner: " + ", ".join(markdown_literal(p) for p in self.delivery_partners)
+            )
+        if self.stakeholder:
+            parts.append("stakeholder view: rounded and suppressed figures")
+        return " · ".join(parts)
+
+
+def current_filters() -> Filters:
+    """Return the filters ``app.py`` stored for this run.
+
+    Returns
+    -------
+    Filters
+
+    Raises
+    ------
+    RuntimeError
+        The page was run without ``app.py`` (pages are parts of the app, run with
+        ``streamlit run app.py``).
+    """
+    filters = st.session_state.get(FILTERS_KEY)
+    if not isinstance(filters, Filters):
+        raise RuntimeError(
+            "No filters for this run: pages are run by app.py (streamlit run app.py), "
+            "which draws the sidebar first."
+        )
+    return filters

@@ -1,0 +1,201 @@
+"""The audit trail: who signed in, imported or exported what, and when.
+
+Thin helpers over :func:`ete_metrics.data.db.record_audit` shared by the dashboard and
+the command line, so an import or an export is described the same way wherever
+it happens: the file name(s), the SHA-256 of the file(s), row counts, and the
+filters and scope of an export as JSON. Callers pass the time (UTC); nothing
+here reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from ete_metrics.data import db
+from ete_metrics.protect.access import Access
+
+__all__ = ["export_filters", "record_export", "record_import", "record_sign_in", "sha256_of"]
+
+
+def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
+    """Return the SHA-256 (hex) of bytes, or of a file's contents given its path.
+
+    Parameters
+    ----------
+    content : bytes, str or path
+        The bytes themselves, or the path of a file (``str`` is taken as a path).
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
+    if isinstance(content, bytes | bytearray | memoryview):
+        return hashlib.sha256(bytes(content)).hexdigest()
+    digest = hashlib.sha256()
+    with open(content, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export_filters(access: Access, **filters: Any) -> dict[str, Any]:
+    """Describe an export's view for the audit trail.
+
+    Parameters
+    ----------
+    access : Access
+        The user's access; its scope is recorded as ``scope`` (``"all regions"`` or the regions).
+    **filters
+        The view's filters (``as_of``, ``regions``, ``audience``...). ``None`` values and
+        empty selections are left out.
+
+    Returns
+    -------
+    dict
+        JSON-ready values (dates as ISO strings, tuples as lists).
+    """
+    out: dict[str, Any] = {"scope": "all regions" if access.regions is None else list(access.regions)}
+    for key, value in filters.items():
+        if value is None or (isinstance(value, tuple | list) and not value):
+            continue
+        if isinstance(value, datetime | date):
+            out[key] = value.isoformat()
+        elif isinstance(value, tuple | list):
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def record_sign_in(
+    engine: Engine, *, occurred_at: datetime, email: str, access: Access | None
+) -> int:
+    """Record a sign-in: allowed (``sign_in``, with the role) or refused (``sign_in_denied``).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    occurred_at : datetime.datetime
+        When (UTC).
+    email : str
+        The signed-in email.
+    access : Access or None
+        The user's access, or None when the email is not in the access file.
+
+    Returns
+    -------
+    int
+        The audit event's id.
+    """
+    if access is None:
+        return db.record_audit(
+            engine, occurred_at=occurred_at, actor=email, action="sign_in_denied",
+            detail="signed in but not in the access file: shown the no-access page",
+        )
+    return db.record_audit(
+        engine, occurred_at=occurred_at, actor=email, role=access.role, action="sign_in",
+        detail=f"signed in as {access.describe()}",
+        filters=export_filters(access),
+    )
+
+
+def record_import(
+    engine: Engine,
+    *,
+    occurred_at: datetime,
+    actor: str,
+    role: str | None,
+    import_id: int,
+    files: Mapping[str, str | os.PathLike[str]],
+    rows: Mapping[str, int] | None = None,
+    replace_all: bool = False,
+    source: str = "",
+) -> int:
+    """Record an import with the SHA-256 of every file.
+
+    ``file_sha256`` holds the participants file's hash; ``detail`` names every file
+    with its hash (and the ``imports`` row holds all three as well).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    occurred_at : datetime.datetime
+        When (UTC).
+    actor, role : str
+        Who imported (email or ``"local"``) and their role.
+    import_id : int
+        The id of the ``imports`` row written.
+    files : mapping of str to path
+        Role (``participants``, ``milestones``, ``targets``) to the file imported.
+    rows : mapping of str to int, optional
+        Rows imported per file role.
+    replace_all : bool
+        Whether the import replaced all data.
+    source : str
+        Where it came from, e.g. ``"dashboard upload"`` or ``"command line"``.
+
+    Returns
+    -------
+    int
+        The audit event's id.
+    """
+    hashes = {role_name: sha256_of(path) for role_name, path in files.items()}
+    parts = []
+    for role_name, path in files.items():
+        count = f", {rows[role_name]:,} rows" if rows and role_name in rows else ""
+        parts.append(f"{role_name} {Path(path).name} (sha256 {hashes[role_name]}{count})")
+    mode = "replacing all data" if replace_all else "updating"
+    detail = f"import #{import_id} ({mode}{', ' + source if source else ''}): " + "; ".join(parts)
+    return db.record_audit(
+        engine, occurred_at=occurred_at, actor=actor, role=role, action="import",
+        detail=detail, file_sha256=hashes.get("participants") or next(iter(hashes.values()), None),
+    )
+
+
+def record_export(
+    engine: Engine,
+    *,
+    occurred_at: datetime,
+    access: Access,
+    file_name: str,
+    content: bytes,
+    filters: Mapping[str, Any] | None = None,
+    source: str = "",
+) -> int:
+    """Record an export (a download or a report file) with the SHA-256 of its bytes.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    occurred_at : datetime.datetime
+        When (UTC).
+    access : Access
+        Who exported (its email and role).
+    file_name : str
+        The file's name.
+    content : bytes
+        The file's contents (hashed, not stored).
+    filters : mapping, optional
+        The view's filters (see :func:`export_filters`).
+    source : str
+        Where, e.g. ``"dashboard"`` or ``"command line"``.
+
+    Returns
+    -------
+    int
+        The audit event's id.
+    """
+    detail = f"{file_name} ({len(content):,} bytes{', ' + source if source else ''})"
+    return db.record_audit(
+        engine, occurred_at=occurred_at, actor=access.email, role=access.role, action="export",
+        detail=detail, filters=filters if filters is not None else export_filters(access),
+        file_sha256=sha256_of(content),
+    )

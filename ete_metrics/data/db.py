@@ -1,0 +1,1011 @@
+"""The one module that owns the database: engine, schema, loads and the extract write.
+
+Everything else in ``ete_metrics`` works on DataFrames; this module turns them
+into rows and back. All SQL uses bound parameters. Bulk writes go through the
+driver's ``executemany`` over plain tuples (not ORM objects) so an extract of a
+million participants loads in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine, bindparam, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from ete_metrics import config
+
+from ete_metrics.data import frames
+from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.data.schema import (
+    create_schema,
+    import_warnings_table,
+    imports_table,
+)
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "create_schema",
+    "data_cutoff",
+    "load_audit",
+    "load_import_warnings",
+    "load_imports",
+    "load_milestones",
+    "load_participants",
+    "load_targets",
+    "make_engine",
+    "participant_ids",
+    "record_audit",
+    "save_extract",
+]
+
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Page cache per connection (KiB); large imports touch many index pages.
+_SQLITE_CACHE_KIB = 131_072
+
+
+# ---------------------------------------------------------------------------
+# Engine
+# ---------------------------------------------------------------------------
+
+
+def _safe_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; real transactions.
+
+    pysqlite's own transaction handling does not begin a transaction before DDL
+    or SELECT; we switch it off and emit ``BEGIN`` ourselves (the recipe in the
+    SQLAlchemy SQLite documentation) so a whole import is one transaction.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS:d}")
+            cursor.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB:d}")
+            cursor.execute("PRAGMA temp_store=MEMORY")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an Engine for the ETE database and check it can be reached.
+
+    Parameters
+    ----------
+    url : str, optional
+        A SQLAlchemy URL. When omitted it is resolved by
+        :func:`ete_metrics.config.database_url` (``ETE_DATABASE_URL``, else
+        ``data/ete.db``).
+
+    Returns
+    -------
+    sqlalchemy.Engine
+        For SQLite the folder of the file is created when missing and every
+        connection uses WAL journaling, foreign keys and a 30 s busy timeout.
+
+    Raises
+    ------
+    DatabaseError
+        The URL is malformed, names a driver that is not installed, or the
+        server cannot be reached; the message says what to fix.
+    """
+    resolved = config.database_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"The database URL {resolved!r} is not valid ({exc}). Use a SQLAlchemy URL such as "
+            "sqlite:///data/ete.db or postgresql+psycopg://user@host:5432/dbname "
+            "(--db or ETE_DATABASE_URL)."
+        ) from None
+
+    backend = parsed.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    if backend == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = os.path.dirname(os.path.abspath(database))
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"Cannot create the folder {folder} for the SQLite database: {exc.strerror}. "
+                    "Choose a writable location with --db or ETE_DATABASE_URL."
+                ) from None
+        connect_args["timeout"] = _SQLITE_BUSY_TIMEOUT_MS / 1000
+    elif backend == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = 10
+
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"The database URL {_safe_url(parsed)} names a driver that is not available ({exc}). "
+            "Use sqlite:///path/to/ete.db or postgresql+psycopg://... and install the driver."
+        ) from None
+    except ArgumentError as exc:
+        raise DatabaseError(f"The database URL {_safe_url(parsed)} is not valid: {exc}") from None
+
+    if backend == "sqlite":
+        _configure_sqlite(engine)
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+        reason = detail[0] if detail else type(exc).__name__
+        raise DatabaseError(
+            f"Cannot connect to the database at {_safe_url(parsed)}: {reason}. "
+            "Check the server is running and the URL (--db or ETE_DATABASE_URL) is right."
+        ) from None
+    return engine
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _placeholders(connection: Connection, count: int) -> str:
+    style = connection.dialect.paramstyle
+    if style == "qmark":
+        marker = "?"
+    elif style in ("format", "pyformat"):
+        marker = "%s"
+    elif style == "numeric":
+        return ", ".join(f":{i + 1}" for i in range(count))
+    else:  # pragma: no cover - no supported driver uses another style
+        raise DatabaseError(f"Unsupported database driver parameter style {style!r}.")
+    return ", ".join([marker] * count)
+
+
+def _insert_sql(connection: Connection, table: str, columns: Sequence[str]) -> str:
+    cols = ", ".join(columns)
+    return f"INSERT INTO {table} ({cols}) VALUES ({_placeholders(connection, len(columns))})"
+
+
+def _date_values(values: pd.Series) -> list[Any]:
+    """ISO date strings (``None`` for missing) — what SQLite stores and PostgreSQL casts."""
+    stamps = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    text_values = stamps.astype(str).astype(object)
+    text_values[np.isnat(stamps)] = None
+    return text_values.tolist()  # type: ignore[no-any-return]
+
+
+def _text_values(values: pd.Series) -> list[Any]:
+    array = np.array(values.to_numpy(dtype=object), dtype=object, copy=True)
+    array[pd.isna(array)] = None
+    return array.tolist()  # type: ignore[no-any-return]
+
+
+def _rows(
+    frame: pd.DataFrame, columns: Sequence[str], date_columns: Iterable[str]
+) -> list[tuple[Any, ...]]:
+    dates = set(date_columns)
+    lists = [
+        _date_values(frame[column]) if column in dates else _text_values(frame[column])
+        for column in columns
+    ]
+    return list(zip(*lists, strict=True))
+
+
+def _to_dates(values: pd.Series | list[Any]) -> pd.Series:
+    series = pd.Series(values, dtype=object)
+    non_null = series.dropna()
+    if len(non_null) and isinstance(non_null.iloc[0], str):
+        return pd.to_datetime(series, format="ISO8601").astype("datetime64[ns]")
+    return pd.to_datetime(series).astype("datetime64[ns]")
+
+
+#: Rows fetched from the database at a time while loading (bounds the Python objects alive).
+_FETCH_ROWS = 50_000
+
+
+def _arrow_dates(chunks: list[pa.Array]) -> pd.Series | None:
+    """ISO date strings or ``date`` objects as ``datetime64[ns]``; None when not plain dates."""
+    converted = []
+    try:
+        for chunk in chunks:
+            if pa.types.is_null(chunk.type):
+                converted.append(pa.nulls(len(chunk), pa.date32()))
+            elif pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+                converted.append(chunk.cast(pa.date32()))  # strict YYYY-MM-DD, else fall back
+            elif pa.types.is_date32(chunk.type):
+                converted.append(chunk)
+            else:
+                return None
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    values = pa.chunked_array(converted, type=pa.date32())
+    days = values.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(days, dtype="datetime64[ns]")
+
+
+def _column_chunk(values: tuple[Any, ...], kind: str) -> pa.Array | list[Any]:
+    if kind == "text":
+        return pa.array(values, type=pa.string())
+    if kind == "date":
+        try:
+            return pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError):
+            return list(values)
+    return list(values)
+
+
+def _categorical(arrow: pa.ChunkedArray) -> pd.Series:
+    """Strings as a categorical with sorted categories, like ``astype("category")``, quicker.
+
+    Arrow encodes the values against their few distinct words; the codes are then
+    renumbered in the words' sorted order (missing values get code -1).
+    """
+    encoded = arrow.combine_chunks().dictionary_encode()
+    words = encoded.dictionary.to_pylist()
+    order = sorted(range(len(words)), key=words.__getitem__)
+    rank = np.full(len(words) + 1, -1, dtype=np.int64)  # the last slot: missing
+    rank[order] = np.arange(len(words))
+    codes = rank[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)]
+    dtype = pd.CategoricalDtype(pd.Index([words[i] for i in order], dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+
+
+def _read(
+    engine: Engine,
+    sql: str,
+    columns: Sequence[str],
+    date_columns: Sequence[str],
+    regions: Sequence[str] | None,
+    text_columns: Sequence[str] = (),
+    category_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Run a query and build the frame column by column, a chunk of rows at a time.
+
+    Text columns become Arrow-backed strings (pandas' ``str`` dtype: a few bytes a
+    value instead of a Python object each) and ISO dates are parsed by Arrow, so a
+    million participants load without holding every row as Python tuples at once.
+    Text columns also in ``category_columns`` (few distinct values: regions,
+    partners, milestone types...) become categoricals, one small integer code a row.
+    """
+    statement = text(sql)
+    params: dict[str, Any] = {}
+    if regions is not None:
+        statement = statement.bindparams(bindparam("regions", expanding=True))
+        params["regions"] = list(regions)
+    kinds = {
+        column: "date" if column in date_columns else "text" if column in text_columns else "other"
+        for column in columns
+    }
+    parts: dict[str, list[Any]] = {column: [] for column in columns}
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=_FETCH_ROWS).execute(statement, params)
+        for rows in result.partitions(_FETCH_ROWS):
+            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                parts[column].append(_column_chunk(values, kinds[column]))
+    data: dict[str, Any] = {}
+    for column in columns:
+        chunks = parts.pop(column)
+        kind = kinds[column]
+        if kind == "text":
+            arrow = pa.chunked_array(chunks, type=pa.string())
+            if column in category_columns:
+                data[column] = _categorical(arrow)
+            else:
+                data[column] = pd.Series(arrow.to_pandas(), dtype="str")
+            continue
+        if kind == "date":
+            if all(isinstance(chunk, pa.Array) for chunk in chunks):
+                dates = _arrow_dates(chunks)
+                if dates is not None:
+                    data[column] = dates
+                    continue
+            flat = [v for chunk in chunks for v in (chunk.to_pylist() if isinstance(chunk, pa.Array) else chunk)]
+            data[column] = _to_dates(flat)
+            continue
+        data[column] = pd.Series([v for chunk in chunks for v in chunk], dtype=object)
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _wrap(action: str, exc: SQLAlchemyError) -> DatabaseError:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    reason = detail[0] if detail else type(exc).__name__
+    hint = ""
+    if "no such table" in reason or "does not exist" in reason:
+        hint = " Create the schema first: run `python -m ete_metrics import ...` or `python -m ete_metrics demo`."
+    return DatabaseError(f"Could not {action}: {reason}.{hint}")
+
+
+# ---------------------------------------------------------------------------
+# Loads
+# ---------------------------------------------------------------------------
+
+
+def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Load participants, optionally only those in some regions.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    regions : sequence of str, optional
+        Canonical region names; ``None`` loads every region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`ete_metrics.data.frames.conform_participants` format, ordered by ``participant_id``.
+        ``participant_id`` is text (``str``); the other text columns (region, pathway,
+        partner, characteristics...) are categoricals with sorted categories, which
+        every metric treats as text but which take a few bytes a row and group quickly.
+    """
+    columns = frames.PARTICIPANT_COLUMNS
+    sql = f"SELECT {', '.join(columns)} FROM participants"
+    if regions is not None:
+        sql += " WHERE region IN :regions"
+    sql += " ORDER BY participant_id"
+    try:
+        frame = _read(
+            engine, sql, columns, frames.PARTICIPANT_DATE_COLUMNS, regions,
+            text_columns=[c for c in columns if c not in frames.PARTICIPANT_DATE_COLUMNS],
+            category_columns=[
+                c for c in columns if c not in ("participant_id", *frames.PARTICIPANT_DATE_COLUMNS)
+            ],
+        )
+    except SQLAlchemyError as exc:
+        raise _wrap("load participants", exc) from None
+    return frames.conform_participants(frame)
+
+
+def load_milestones(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Load milestones, optionally only those of participants in some regions.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    regions : sequence of str, optional
+        Canonical region names (of the participant); ``None`` loads all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`ete_metrics.data.frames.conform_milestones` format, ordered by
+        ``participant_id``, ``date``, ``milestone``; ``milestone`` and ``partner`` are
+        categoricals (sorted categories), ``participant_id`` text.
+    """
+    columns = frames.MILESTONE_COLUMNS
+    selected = ", ".join(f"m.{c}" for c in columns)
+    if regions is None:
+        sql = f"SELECT {selected} FROM milestones m"
+    else:
+        sql = (
+            f"SELECT {selected} FROM milestones m "
+            "JOIN participants p ON p.participant_id = m.participant_id "
+            "WHERE p.region IN :regions"
+        )
+    sql += " ORDER BY m.participant_id, m.date, m.milestone, m.id"
+    try:
+        frame = _read(
+            engine, sql, columns, frames.MILESTONE_DATE_COLUMNS, regions,
+            text_columns=[c for c in columns if c not in frames.MILESTONE_DATE_COLUMNS],
+            category_columns=["milestone", "partner"],
+        )
+    except SQLAlchemyError as exc:
+        raise _wrap("load milestones", exc) from None
+    return frames.conform_milestones(frame)
+
+
+def load_targets(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Load contract targets, optionally only for some regions.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    regions : sequence of str, optional
+        Canonical region names; ``None`` loads all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`ete_metrics.data.frames.conform_targets` format, ordered by
+        ``region``, ``period_start``, ``measure``.
+    """
+    columns = frames.TARGET_COLUMNS
+    sql = f"SELECT {', '.join(columns)} FROM targets"
+    if regions is not None:
+        sql += " WHERE region IN :regions"
+    sql += " ORDER BY region, period_start, measure"
+    try:
+        frame = _read(engine, sql, columns, frames.TARGET_DATE_COLUMNS, regions)
+    except SQLAlchemyError as exc:
+        raise _wrap("load targets", exc) from None
+    return frames.conform_targets(frame)
+
+
+def load_imports(engine: Engine) -> pd.DataFrame:
+    """Load the import history, oldest first.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per import with the columns of the ``imports`` table;
+        ``imported_at`` and ``extract_date`` as ``datetime64[ns]``.
+    """
+    try:
+        with engine.connect() as connection:
+            result = connection.execute(sa.select(imports_table).order_by(imports_table.c.id))
+            frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    except SQLAlchemyError as exc:
+        raise _wrap("load the import history", exc) from None
+    for column in ("imported_at", "extract_date"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame
+
+
+def load_import_warnings(engine: Engine) -> pd.DataFrame:
+    """Load the data-quality warnings stored with every import.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``import_id, file, line, column, check, message, participant_id``,
+        ordered by import then insertion.
+    """
+    columns = ["import_id", "file", "line", "column", "check", "message", "participant_id"]
+    table = import_warnings_table
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(*[table.c[c] for c in columns]).order_by(table.c.import_id, table.c.id)
+            ).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load the import warnings", exc) from None
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["line"] = frame["line"].astype("Int64")
+    return frame
+
+
+def data_cutoff(engine: Engine) -> date | None:
+    """Return the latest date found in the data.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    datetime.date or None
+        The maximum over participants' referral, entry and exit dates and
+        milestone dates; ``None`` when the database holds no dates.
+    """
+    sql = (
+        "SELECT MAX(referral_date), MAX(entry_date), MAX(exit_date) FROM participants "
+        "UNION ALL SELECT MAX(date), NULL, NULL FROM milestones"
+    )
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(sql)).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("find the data cut-off date", exc) from None
+    found: list[date] = []
+    for row in rows:
+        for value in row:
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                found.append(value.date())
+            elif isinstance(value, date):
+                found.append(value)
+            else:
+                found.append(date.fromisoformat(str(value)[:10]))
+    return max(found) if found else None
+
+
+# ---------------------------------------------------------------------------
+# The extract write
+# ---------------------------------------------------------------------------
+
+
+def _temp_ids(connection: Connection, ids: list[tuple[str, int]]) -> str:
+    """Fill a temporary table of (participant_id, in_participants) and return its name."""
+    name = "ete_import_ids"
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {name} (participant_id TEXT PRIMARY KEY, "
+            "in_participants INTEGER NOT NULL) ON COMMIT DROP"
+        )
+    else:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {name} (participant_id TEXT PRIMARY KEY, "
+            "in_participants INTEGER NOT NULL)"
+        )
+    if ids:
+        connection.exec_driver_sql(
+            _insert_sql(connection, name, ["participant_id", "in_participants"]), ids
+        )
+    return name
+
+
+def _drop_temp(connection: Connection, name: str) -> None:
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _count(connection: Connection, table: str) -> int:
+    return int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one())
+
+
+def save_extract(
+    engine: Engine,
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    *,
+    replace_all: bool = False,
+    record: Mapping[str, Any] | None = None,
+    warnings: Sequence[Problem] = (),
+) -> int:
+    """Write an extract to the database in one transaction.
+
+    Semantics: participants are upserted by ``participant_id`` (the extract's
+    row replaces the stored one); every participant named in the extract (in
+    either frame) has its stored milestones replaced by the extract's;
+    participants not in the extract are kept unless ``replace_all``, which
+    first empties participants and milestones (targets too when ``targets`` is
+    given). Targets replace the stored rows with the same
+    ``(region, period_start, measure)`` keys. An ``imports`` row and the
+    warnings are written in the same transaction; on any failure nothing is
+    changed.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database (the schema is created when missing).
+    participants, milestones : pandas.DataFrame
+        Frames in the :mod:`ete_metrics.data.frames` formats (validated already).
+    targets : pandas.DataFrame, optional
+        Targets in the frames format; ``None`` leaves targets alone.
+    replace_all : bool
+        Make the extract the whole database.
+    record : mapping, optional
+        Values for the ``imports`` row (``imported_at``, file names, SHA-256s,
+        ``extract_date``...); row and warning counts default from the frames.
+    warnings : sequence of Problem
+        Warnings stored in ``import_warnings``.
+
+    Returns
+    -------
+    int
+        The id of the new ``imports`` row.
+
+    Raises
+    ------
+    DatabaseError
+        The write failed (for example a milestone of an unknown participant
+        broke the foreign key); the database is unchanged.
+    """
+    participants = frames.conform_participants(participants)
+    milestones = frames.conform_milestones(milestones)
+    if targets is not None:
+        targets = frames.conform_targets(targets)
+
+    # Rows go in participant_id order: the indexes on participant_id then grow at
+    # their right-hand edge instead of being updated at random pages (several
+    # times faster for a large extract).
+    participants = participants.sort_values("participant_id", kind="stable")
+    milestones = milestones.sort_values(["participant_id", "date"], kind="stable")
+    participant_rows = _rows(
+        participants, frames.PARTICIPANT_COLUMNS, frames.PARTICIPANT_DATE_COLUMNS
+    )
+    milestone_rows = _rows(milestones, frames.MILESTONE_COLUMNS, frames.MILESTONE_DATE_COLUMNS)
+
+    values: dict[str, Any] = {
+        "imported_at": None,
+        "participants_rows": len(participants),
+        "milestones_rows": len(milestones),
+        "targets_rows": 0 if targets is None else len(targets),
+        "warnings_count": len(warnings),
+        "replace_all": bool(replace_all),
+    }
+    values.update(dict(record or {}))
+    allowed = set(imports_table.c.keys()) - {"id"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise DatabaseError(f"Unknown import record fields: {', '.join(sorted(unknown))}.")
+
+    create_schema(engine)
+    try:
+        with engine.begin() as connection:
+            if replace_all:
+                connection.exec_driver_sql("DELETE FROM milestones")
+                connection.exec_driver_sql("DELETE FROM participants")
+                if targets is not None:
+                    connection.exec_driver_sql("DELETE FROM targets")
+            elif _count(connection, "participants") > 0:
+                in_file = set(participants["participant_id"].tolist())
+                extra = set(milestones["participant_id"].tolist()) - in_file
+                ids = [(pid, 1) for pid in in_file] + [(pid, 0) for pid in extra]
+                name = _temp_ids(connection, ids)
+                connection.exec_driver_sql(
+                    f"DELETE FROM milestones WHERE participant_id IN (SELECT participant_id FROM {name})"
+                )
+                connection.exec_driver_sql(
+                    "DELETE FROM participants WHERE participant_id IN "
+                    f"(SELECT participant_id FROM {name} WHERE in_participants = 1)"
+                )
+                _drop_temp(connection, name)
+
+            if participant_rows:
+                connection.exec_driver_sql(
+                    _insert_sql(connection, "participants", frames.PARTICIPANT_COLUMNS),
+                    participant_rows,
+                )
+            if milestone_rows:
+                connection.exec_driver_sql(
+                    _insert_sql(connection, "milestones", frames.MILESTONE_COLUMNS), milestone_rows
+                )
+            if targets is not None and len(targets):
+                keys = _rows(targets, ("region", "period_start", "measure"), ("period_start",))
+                marks = _placeholders(connection, 3).split(", ")
+                connection.exec_driver_sql(
+                    f"DELETE FROM targets WHERE region = {marks[0]} AND period_start = {marks[1]} "
+                    f"AND measure = {marks[2]}",
+                    keys,
+                )
+                target_rows = [
+                    (region, period, measure, int(target))
+                    for (region, period, measure), target in zip(
+                        keys, targets["target"].tolist(), strict=True
+                    )
+                ]
+                connection.exec_driver_sql(
+                    _insert_sql(connection, "targets", frames.TARGET_COLUMNS), target_rows
+                )
+
+            import_id = connection.execute(
+                sa.insert(imports_table).values(**values)
+            ).inserted_primary_key
+            assert import_id is not None
+            new_id = int(import_id[0])
+            if warnings:
+                connection.exec_driver_sql(
+                    _insert_sql(
+                        connection,
+                        "import_warnings",
+                        [
+                            "import_id",
+                            "file",
+                            "line",
+                            '"column"',
+                            '"check"',
+                            "message",
+                            "participant_id",
+                        ],
+                    ),
+                    [
+                        (new_id, w.file, w.line, w.column, w.check, w.message, w.participant_id)
+                        for w in warnings
+                    ],
+                )
+    except SQLAlchemyError as exc:
+        raise _wrap("save the extract (nothing was changed)", exc) from None
+    return new_id
+
+
+def participant_ids(engine: Engine) -> frozenset[str]:
+    """Return the ``participant_id`` of every stored participant.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database (an empty set when the schema does not exist yet).
+
+    Returns
+    -------
+    frozenset of str
+        The stored ids, used to accept milestones of participants not in an extract.
+    """
+    if not sa.inspect(engine).has_table("participants"):
+        return frozenset()
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT participant_id FROM participants").all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load participant ids", exc) from None
+    return frozenset(row[0] for row in rows)
+
+
+def participant_entry_dates(engine: Engine) -> pd.Series:
+    """Return every stored participant's ``entry_date``, indexed by ``participant_id``.
+
+    The importer uses it to check milestones of stored participants who are not in
+    an extract (an update that sends only new milestones) against the entry date
+    already on record.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database (an empty series when the schema does not exist yet).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` entry dates named ``entry_date``; ``NaT`` for a referral
+        that never started. The index (``participant_id``) holds every stored id.
+    """
+    empty = pd.Series(
+        np.array([], dtype="datetime64[ns]"),
+        index=pd.Index([], dtype=object, name="participant_id"),
+        name="entry_date",
+    )
+    if not sa.inspect(engine).has_table("participants"):
+        return empty
+    try:
+        frame = _read(
+            engine,
+            "SELECT participant_id, entry_date FROM participants",
+            ["participant_id", "entry_date"],
+            ["entry_date"],
+            None,
+            text_columns=["participant_id"],
+        )
+    except SQLAlchemyError as exc:
+        raise _wrap("load participants' entry dates", exc) from None
+    if frame.empty:
+        return empty
+    dates = frame["entry_date"].astype("datetime64[ns]").to_numpy()
+    ids = pd.Index(frame["participant_id"].astype(object).to_numpy(), name="participant_id")
+    return pd.Series(dates, index=ids, name="entry_date")
+
+
+def data_version(engine: Engine) -> tuple[Any, ...]:
+    """A cheap fingerprint of the stored data that changes whenever an import lands.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    tuple
+        ``(latest import id, number of imports, participants, milestones)``.
+
+    Raises
+    ------
+    DatabaseError
+        When the ETE tables do not exist, with how to create them.
+    """
+    sql = sa.text(
+        "SELECT (SELECT MAX(id) FROM imports), (SELECT COUNT(*) FROM imports), "
+        "(SELECT COUNT(*) FROM participants), (SELECT COUNT(*) FROM milestones)"
+    )
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(sql).one()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise DatabaseError(
+            "The database has no ETE tables yet"
+            + (f" ({reason[0]})" if reason else "")
+            + ". Build the demo database with `make run` (or `python -m ete_metrics demo`), "
+            "or import an extract with `python -m ete_metrics import ...`."
+        ) from None
+    return tuple(row)
+
+
+def participant_count(engine: Engine) -> int:
+    """Return how many participants are stored (0 when the schema does not exist yet).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    int
+    """
+    if not sa.inspect(engine).has_table("participants"):
+        return 0
+    try:
+        with engine.connect() as connection:
+            return _count(connection, "participants")
+    except SQLAlchemyError as exc:
+        raise _wrap("count participants", exc) from None
+
+
+# ---------------------------------------------------------------------------
+# The audit trail
+# ---------------------------------------------------------------------------
+
+#: The actions recorded in ``audit_events``.
+AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export")
+#: Columns of :func:`load_audit`'s frame.
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",
+)
+
+
+def _audit_json(value: Any) -> Any:
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def record_audit(
+    engine: Engine,
+    *,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    role: str | None = None,
+    detail: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    file_sha256: str | None = None,
+) -> int:
+    """Record one audited action (a sign-in, an import or an export).
+
+    The ``audit_events`` table is created when missing (an older database).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    occurred_at : datetime.datetime
+        When it happened (the caller reads the clock). A time with a time zone is
+        converted to UTC; a naive time is taken to be UTC already.
+    actor : str
+        Who: the signed-in email, or ``"local"`` for the local operator.
+    action : str
+        One of :data:`AUDIT_ACTIONS`.
+    role : str, optional
+        The actor's role at the time.
+    detail : str, optional
+        What: the file name, the import id, the page...
+    filters : mapping, optional
+        The view's filters and scope, stored as JSON text (dates as ISO strings).
+    file_sha256 : str, optional
+        SHA-256 (64 hex digits) of the file imported or exported.
+
+    Returns
+    -------
+    int
+        The id of the new ``audit_events`` row.
+
+    Raises
+    ------
+    InputError
+        Unknown action, empty actor or a malformed SHA-256.
+    DatabaseError
+        The row could not be written.
+    """
+    import json
+    import re
+
+    from ete_metrics.errors import InputError
+    from ete_metrics.data.schema import audit_events_table
+
+    if action not in AUDIT_ACTIONS:
+        raise InputError(f"Unknown audit action {action!r}: use one of {', '.join(AUDIT_ACTIONS)}.")
+    if not str(actor or "").strip():
+        raise InputError("An audit event needs an actor (an email, or 'local').")
+    if file_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", file_sha256):
+        raise InputError(f"{file_sha256!r} is not a SHA-256 (64 lower-case hex digits).")
+    stamp = pd.Timestamp(occurred_at)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    values = {
+        "occurred_at": stamp.to_pydatetime(),
+        "actor": str(actor).strip(),
+        "role": role,
+        "action": action,
+        "detail": detail,
+        "filters": None
+        if filters is None
+        else json.dumps(dict(filters), sort_keys=True, default=_audit_json),
+        "file_sha256": file_sha256,
+    }
+    try:
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
+    except SQLAlchemyError as exc:
+        raise _wrap("record the audit event", exc) from None
+    assert key is not None
+    return int(key[0])
+
+
+def load_audit(
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    actions: Sequence[str] | None = None,
+    actor: str | None = None,
+) -> pd.DataFrame:
+    """Load the audit trail, newest first.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    limit : int, optional
+        At most this many events (the newest).
+    actions : sequence of str, optional
+        Only these actions.
+    actor : str, optional
+        Only this actor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`AUDIT_COLUMNS`; ``occurred_at`` is ``datetime64[ns]`` in UTC
+        (without a time zone), the text columns hold ``str`` or ``None``. Empty when
+        nothing is recorded (or the table does not exist yet).
+    """
+    from ete_metrics.data.schema import audit_events_table
+
+    table = audit_events_table
+    if not sa.inspect(engine).has_table(table.name):
+        frame = pd.DataFrame({column: [] for column in AUDIT_COLUMNS}, dtype=object)
+        frame["occurred_at"] = frame["occurred_at"].astype("datetime64[ns]")
+        frame["id"] = frame["id"].astype("int64")
+        return frame
+    query = sa.select(*[table.c[c] for c in AUDIT_COLUMNS]).order_by(
+        table.c.occurred_at.desc(), table.c.id.desc()
+    )
+    if actions is not None:
+        query = query.where(table.c.action.in_(list(actions)))
+    if actor is not None:
+        query = query.where(table.c.actor == actor)
+    if limit is not None:
+        query = query.limit(int(limit))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load the audit trail", exc) from None
+    # Text columns stay Python objects: ``None`` where nothing was recorded.
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS), dtype=object)
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    return frame

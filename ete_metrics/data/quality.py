@@ -1,0 +1,164 @@
+"""Data-quality checks on participants and milestones, with counts and example ids."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.errors import InputError
+from ete_metrics.counting.population import AsOf, match_rows, to_timestamp
+
+#: Columns of :func:`data_quality`.
+QUALITY_COLUMNS: tuple[str, ...] = ("check", "description", "count", "example_ids")
+
+#: The checks, in the order reported, with what each one means.
+CHECKS: dict[str, str] = {
+    "milestone_before_entry": "A milestone is dated before the participant's entry date.",
+    "milestone_without_entry": (
+        "A milestone is recorded for a referral with no entry date (never started)."
+    ),
+    "referral_after_entry": "The referral date is after the entry date.",
+    "exit_before_entry": "The exit date is before the entry date.",
+    "date_after_as_of": "A referral, entry, exit or milestone date is after the as-of date.",
+    "sustained_without_job_start": (
+        "A job_sustained has no job_start on or before its date."
+    ),
+    "completed_without_training_start": (
+        "A training_completed has no training_start on or before its date."
+    ),
+    "entered_without_referral": "An entry date is recorded but no referral date.",
+    "milestone_unknown_participant": "A milestone's participant_id is not in the participants.",
+}
+
+#: How many example ids each check lists.
+MAX_EXAMPLES = 5
+
+
+def _ids_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The ids where ``mask`` holds, as an object array (only those converted)."""
+    return np.asarray(values.array[np.asarray(mask, dtype=bool)], dtype=object)
+
+
+def _without_earlier(milestones: pd.DataFrame, later: str, earlier: str) -> np.ndarray:
+    kinds = milestones["milestone"].to_numpy()
+    ids = milestones["participant_id"]
+    codes, _ = pd.factorize(ids)  # integer ids: missing ids get -1 and match nothing
+    dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
+    is_earlier = (kinds == earlier) & (codes >= 0)
+    first_earlier = pd.Series(dates[is_earlier]).groupby(codes[is_earlier]).min()
+    is_later = kinds == later
+    later_dates = dates[is_later]
+    matched = first_earlier.reindex(pd.Index(codes[is_later])).to_numpy(dtype="datetime64[ns]")
+    bad = np.isnat(matched) | (later_dates < matched)
+    later_positions = np.flatnonzero(is_later)
+    return _ids_at(ids, np.isin(np.arange(len(kinds)), later_positions[bad]))
+
+
+def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: AsOf) -> pd.DataFrame:
+    """Run the data-quality checks and report how many participants each one finds.
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format (:mod:`ete_metrics.data.frames`); all records are checked,
+        whatever their dates.
+    as_of : date-like
+        Dates after this are flagged by ``date_after_as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check in :data:`CHECKS` order (always all of them):
+        ``check`` (machine name), ``description``, ``count`` (int64: the number of
+        distinct participants with at least one record failing the check) and
+        ``example_ids`` (up to 5 of those participant ids, in sorted order, joined
+        with ", "; empty when the count is 0).
+
+    Notes
+    -----
+    - ``milestone_before_entry``: a milestone dated before its participant's
+      ``entry_date`` (participants with no entry date are not checked). Such
+      milestones are not counted as outcomes.
+    - ``milestone_without_entry``: a milestone of a participant who has no
+      ``entry_date`` (a referral that never started); it cannot count as an outcome.
+    - ``referral_after_entry``: ``referral_date > entry_date``.
+    - ``exit_before_entry``: ``exit_date < entry_date``.
+    - ``date_after_as_of``: any referral, entry, exit or milestone date after ``as_of``
+      (an extract from the future, or a mistyped year).
+    - ``sustained_without_job_start``: a ``job_sustained`` with no ``job_start`` for
+      the same participant on or before its date.
+    - ``completed_without_training_start``: likewise for ``training_completed`` and
+      ``training_start``.
+    - ``entered_without_referral``: ``entry_date`` set but ``referral_date`` missing.
+    - ``milestone_unknown_participant``: a milestone whose ``participant_id`` is not
+      in ``participants`` (it cannot count anywhere).
+
+    These recompute, on the stored data as a whole, every record-level warning of
+    the import (:mod:`ete_metrics.data.importer`; the warnings of each import are also
+    stored in ``import_warnings``): ``milestone_before_entry``,
+    ``milestone_without_entry``, ``referral_after_entry`` and ``exit_before_entry``
+    under the same names; ``sustained_without_start`` and ``completed_without_start``
+    as ``sustained_without_job_start`` and ``completed_without_training_start``
+    (stricter: the start must be on or before the later milestone); and
+    ``date_after_extract`` as ``date_after_as_of``. The import's ``unknown_column``
+    is about a file, not the records, and is only in the stored warnings.
+    """
+    stamp = to_timestamp(as_of).to_datetime64()
+    id_values = participants["participant_id"]
+    referral = participants["referral_date"].to_numpy(dtype="datetime64[ns]")
+    entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")
+    exit_ = participants["exit_date"].to_numpy(dtype="datetime64[ns]")
+    m_id_values = milestones["participant_id"]
+    m_dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
+
+    # Entry date of each milestone's participant (first row when an id repeats).
+    try:
+        rows = match_rows(id_values, m_id_values)
+        entry_lookup = entry
+    except InputError:  # repeated ids: the first row of each
+        index = pd.Index(id_values.astype(object).to_numpy(), dtype=object)
+        keep = ~index.duplicated()
+        index = index[keep]
+        entry_lookup = entry[keep]
+        rows = index.get_indexer(pd.Index(m_id_values.astype(object).to_numpy(), dtype=object))
+    known = rows >= 0
+    m_entry = np.where(known, entry_lookup[np.where(known, rows, 0)], np.datetime64("NaT"))
+
+    def ids(mask: np.ndarray) -> np.ndarray:
+        return _ids_at(id_values, mask)
+
+    def m_ids(mask: np.ndarray) -> np.ndarray:
+        return _ids_at(m_id_values, mask)
+
+    # NaT compares False, so missing dates never fail a comparison.
+    found: dict[str, np.ndarray] = {
+        "milestone_before_entry": m_ids(known & (m_dates < m_entry)),
+        "milestone_without_entry": m_ids(known & np.isnat(m_entry)),
+        "referral_after_entry": ids(referral > entry),
+        "exit_before_entry": ids(exit_ < entry),
+        "date_after_as_of": np.concatenate(
+            [ids((referral > stamp) | (entry > stamp) | (exit_ > stamp)), m_ids(m_dates > stamp)]
+        ),
+        "sustained_without_job_start": _without_earlier(milestones, "job_sustained", "job_start"),
+        "completed_without_training_start": _without_earlier(
+            milestones, "training_completed", "training_start"
+        ),
+        "entered_without_referral": ids(~np.isnat(entry) & np.isnat(referral)),
+        "milestone_unknown_participant": m_ids(~known),
+    }
+    counts = []
+    examples = []
+    for check in CHECKS:
+        unique = pd.unique(pd.Series(found[check], dtype=object).dropna())
+        counts.append(len(unique))
+        examples.append(", ".join(heapq.nsmallest(MAX_EXAMPLES, (str(v) for v in unique))))
+    return pd.DataFrame(
+        {
+            "check": pd.Series(list(CHECKS), dtype=object),
+            "description": pd.Series(list(CHECKS.values()), dtype=object),
+            "count": pd.Series(counts, dtype="int64"),
+            "example_ids": pd.Series(examples, dtype=object),
+        }
+    )

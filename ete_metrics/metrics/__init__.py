@@ -1,0 +1,1 @@
+"""Metrics: funnels, headline figures, monthly activity, cohorts, time to outcome, comparison, partners, equality and targets."""

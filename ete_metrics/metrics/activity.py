@@ -1,0 +1,192 @@
+"""Monthly activity (entries, first training starts, first job starts) and the follow-up list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.config import COHORT_COLUMNS
+from ete_metrics.counting.population import (
+    AsOf,
+    counted_milestones,
+    entered_population,
+    first_milestone_dates,
+    to_timestamp,
+    validate_by,
+)
+from ete_metrics.errors import InputError
+from ete_metrics.metrics.funnel import group_codes
+
+#: Columns of :func:`monthly_activity` after the grouping keys.
+ACTIVITY_COLUMNS: tuple[str, ...] = ("month", "measure", "participants")
+
+#: Columns of :func:`follow_up_list`.
+FOLLOW_UP_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "region",
+    "delivery_partner",
+    "entry_date",
+    "days_since_entry",
+)
+
+_MEASURES = ("entered", "training", "work")
+
+
+def _month_number(values: np.ndarray) -> np.ndarray:
+    """Calendar months since January 1970 of ``datetime64`` values."""
+    return values.astype("datetime64[M]").astype(np.int64)
+
+
+def monthly_activity(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    by: str | Iterable[str] | None = (),
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+) -> pd.DataFrame:
+    """People entering, starting training and starting work, per calendar month.
+
+    Definitions: the population is the funnel's (``entry_date <= as_of``, and
+    ``date_from <= entry_date <= date_to``). *entered* counts each participant in the
+    month of their ``entry_date``; *training* / *work* count each participant once, in
+    the month of their FIRST counted ``training_start`` / ``job_start`` (counted =
+    ``entry_date <= date <= as_of``).
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format.
+    as_of : date-like
+    by : str or iterable of str, optional
+        Grouping keys as in :func:`ete_metrics.metrics.funnel.funnel`; missing values are
+        "Not recorded".
+    date_from, date_to : date-like, optional
+        Inclusive range of ``entry_date``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[*by, month, measure, participants]`` where ``month`` is the first of
+        the month (datetime64[ns]) and ``participants`` int64. Every month from the
+        group's first entry month to the month of ``as_of`` appears for each measure
+        (0 where nothing happened), so the series can be drawn without gaps. Groups with
+        no one entered are left out. Sorted by the keys, month, then measure order.
+    """
+    keys = validate_by(by)
+    stamp = to_timestamp(as_of)
+    needed = ["participant_id", "entry_date", *(k for k in keys if k not in COHORT_COLUMNS)]
+    population = entered_population(
+        participants[needed], as_of=stamp, date_from=date_from, date_to=date_to
+    )
+    columns = [*keys, "month", "measure", "participants"]
+    if population.empty:
+        out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        out["month"] = out["month"].astype("datetime64[ns]")
+        out["participants"] = out["participants"].astype("int64")
+        return out
+    counted = counted_milestones(
+        population, milestones, as_of=stamp, kinds=("training_start", "job_start")
+    )
+    entry = population["entry_date"].to_numpy(dtype="datetime64[ns]")
+    # groups coded 0..G-1 in the order of their labels ("Not recorded" for missing values)
+    codes, groups = group_codes(population, np.arange(len(population)), entry.view(np.int64), keys)
+    dates = {
+        "entered": entry,
+        "training": first_milestone_dates(counted, "training_start", len(population)),
+        "work": first_milestone_dates(counted, "job_start", len(population)),
+    }
+    # Count per (group, month, measure) on integer month numbers.
+    entry_months = _month_number(entry)
+    last_month = int(_month_number(np.array([stamp.to_datetime64()]))[0])
+    base = int(entry_months.min())
+    n_months = last_month - base + 1
+    size = len(groups) * n_months * len(_MEASURES)
+    counts = np.zeros(size, dtype=np.int64)
+    for number, measure in enumerate(_MEASURES):
+        reached = ~np.isnat(dates[measure])
+        flat = (codes[reached] * n_months + _month_number(dates[measure][reached]) - base) * len(_MEASURES)
+        counts += np.bincount(flat + number, minlength=size)
+    # Every month from each group's first entry month to the month of as_of, each measure.
+    first = np.full(len(groups), last_month, dtype=np.int64)
+    np.minimum.at(first, codes, entry_months)
+    lengths = last_month - first + 1
+    group_of_row = np.repeat(np.arange(len(groups)), lengths)
+    month_of_row = first[group_of_row] + (
+        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    group_of_row = np.repeat(group_of_row, len(_MEASURES))
+    month_of_row = np.repeat(month_of_row, len(_MEASURES))
+    measure_of_row = np.tile(np.arange(len(_MEASURES)), len(month_of_row) // len(_MEASURES))
+    flat = (group_of_row * n_months + month_of_row - base) * len(_MEASURES) + measure_of_row
+    out = pd.DataFrame(
+        {key: pd.Series(groups[key].to_numpy(dtype=object)[group_of_row], dtype=object) for key in keys}
+    )
+    out["month"] = month_of_row.astype("datetime64[M]").astype("datetime64[ns]")
+    out["measure"] = pd.Series(np.array(_MEASURES, dtype=object)[measure_of_row], dtype=object)
+    out["participants"] = counts[flat]
+    return out[columns].reset_index(drop=True)
+
+
+def follow_up_list(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    days: int,
+) -> pd.DataFrame:
+    """Participants who may need following up: entered a while ago, no outcome yet.
+
+    Definition: participants with ``entry_date <= as_of`` and ``(as_of - entry_date)``
+    MORE than ``days`` days, no counted ``training_start`` or ``job_start``
+    (``entry_date <= date <= as_of``), and no ``exit_date`` on or before ``as_of``. For
+    internal (caseworker) use only: it lists pseudonymous ids.
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format.
+    as_of : date-like
+    days : int
+        Days since entry beyond which someone with no outcome is listed (zero or more).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[participant_id, region, delivery_partner, entry_date,
+        days_since_entry]`` (days int64), longest-waiting first, then by id.
+
+    Raises
+    ------
+    InputError
+        When ``days`` is negative.
+    """
+    if days is None or int(days) != days or days < 0:
+        raise InputError("days must be a whole number of days, zero or more.")
+    stamp = to_timestamp(as_of)
+    columns = ["participant_id", "region", "delivery_partner", "entry_date", "exit_date"]
+    population = entered_population(participants[columns], as_of=stamp)
+    counted = counted_milestones(
+        population, milestones, as_of=stamp, kinds=("training_start", "job_start")
+    )
+    waited = (stamp - population["entry_date"]).dt.days.to_numpy(dtype="int64")
+    reached = np.zeros(len(population), dtype=bool)
+    reached[counted["row"].to_numpy(dtype="int64")] = True
+    exit_dates = population["exit_date"]
+    exited = (exit_dates.notna() & (exit_dates <= stamp)).to_numpy(dtype=bool)
+    keep = np.flatnonzero((waited > int(days)) & ~reached & ~exited)
+    listed = population.iloc[keep]
+    out = pd.DataFrame(
+        {
+            "participant_id": listed["participant_id"].to_numpy(dtype=object),
+            "region": listed["region"].to_numpy(dtype=object),
+            "delivery_partner": listed["delivery_partner"].to_numpy(dtype=object),
+            "entry_date": listed["entry_date"].to_numpy(dtype="datetime64[ns]"),
+            "days_since_entry": waited[keep],
+        }
+    )
+    out = out.sort_values(["days_since_entry", "participant_id"], ascending=[False, True])
+    return out.reset_index(drop=True)

@@ -1,0 +1,144 @@
+"""Equality monitoring: outcome rates by protected characteristic, against the overall rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.config import GROUPING_COLUMNS
+from ete_metrics.counting.intervals import wilson_interval
+from ete_metrics.counting.population import (
+    AsOf,
+    counted_milestones,
+    entered_population,
+    to_timestamp,
+    validate_by,
+)
+from ete_metrics.counting.survival import NOT_RECORDED
+from ete_metrics.errors import InputError
+
+#: Columns of :func:`equality`.
+EQUALITY_COLUMNS: tuple[str, ...] = (
+    "characteristic",
+    "group",
+    "entered",
+    "participants",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "overall_rate",
+    "gap",
+)
+
+#: Step name to the milestone that marks it.
+_STEP_MILESTONES = {"training": "training_start", "work": "job_start", "sustained": "job_sustained"}
+
+
+def equality(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    characteristics: Iterable[str] = ("gender", "age_band", "ethnicity", "disability"),
+    step: str = "work",
+    window_days: int | None = None,
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+) -> pd.DataFrame:
+    """Rate of reaching a step for each group of each characteristic, and its gap to the overall rate.
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format (:mod:`ete_metrics.data.frames`).
+    as_of : date-like
+    characteristics : iterable of str
+        Participant columns from :data:`config.GROUPING_COLUMNS`.
+    step : {"training", "work", "sustained"}
+        ``training``: a counted ``training_start``; ``work``: a counted ``job_start``
+        (any order); ``sustained``: a counted ``job_sustained``.
+    window_days : int, optional
+        Conversion window: only participants with ``entry_date + N days <= as_of``,
+        and milestones on or before ``entry_date + N days``.
+    date_from, date_to : date-like, optional
+        Inclusive bounds on ``entry_date``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[characteristic, group, entered, participants, rate, ci_low,
+        ci_high, overall_rate, gap]``, characteristics in the order given and
+        groups sorted within each; missing values form the group "Not recorded".
+
+    Notes
+    -----
+    Definitions as :func:`ete_metrics.metrics.funnel.funnel`: ``entered`` is the group's
+    entered population, ``participants`` those in it with at least one counted
+    milestone of the step (``entry_date <= date <= as_of``, and within the window),
+    ``rate = participants / entered``, ``ci_low``/``ci_high`` its 95% Wilson score
+    interval (Wilson 1927), ``overall_rate`` the rate over the whole population
+    (the same for every row) and ``gap = rate - overall_rate`` (a fraction; negative
+    means the group does worse than the programme as a whole). A gap is a
+    description, not a test: check the interval and the group size before
+    reading a difference into it.
+    """
+    if step not in _STEP_MILESTONES:
+        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEP_MILESTONES)}.")
+    keys = validate_by(list(characteristics))
+    for key in keys:
+        if key not in GROUPING_COLUMNS:
+            raise InputError(
+                f"Cannot compare by {key!r}: choose participant columns such as "
+                f"{', '.join(GROUPING_COLUMNS)}."
+            )
+    stamp = to_timestamp(as_of)
+    population = entered_population(
+        participants, as_of=stamp, date_from=date_from, date_to=date_to, window_days=window_days
+    )
+    if population.empty or not keys:
+        return pd.DataFrame(
+            {
+                column: pd.Series(
+                    dtype=object
+                    if column in ("characteristic", "group")
+                    else "int64"
+                    if column in ("entered", "participants")
+                    else "float64"
+                )
+                for column in EQUALITY_COLUMNS
+            }
+        )
+    kind = _STEP_MILESTONES[step]
+    counted = counted_milestones(
+        population, milestones, as_of=stamp, window_days=window_days, kinds=[kind]
+    )
+    reached = np.zeros(len(population), dtype=bool)
+    reached[counted["row"].to_numpy()] = True
+    overall = reached.sum() / len(population)
+
+    parts = []
+    for key in keys:
+        values = population[key].astype(object).where(population[key].notna(), NOT_RECORDED)
+        codes, names = pd.factorize(values, sort=True)
+        entered = np.bincount(codes, minlength=len(names)).astype("int64")
+        hits = np.bincount(codes, weights=reached, minlength=len(names)).astype("int64")
+        low, high = wilson_interval(hits, entered)
+        rate = hits / entered
+        parts.append(
+            pd.DataFrame(
+                {
+                    "characteristic": key,
+                    "group": np.asarray(names, dtype=object),
+                    "entered": entered,
+                    "participants": hits,
+                    "rate": rate,
+                    "ci_low": np.asarray(low, dtype="float64"),
+                    "ci_high": np.asarray(high, dtype="float64"),
+                    "overall_rate": overall,
+                    "gap": rate - overall,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[list(EQUALITY_COLUMNS)]

@@ -1,0 +1,490 @@
+"""The programme funnel: entered -> into training -> into work (-> sustained work).
+
+Definitions (the same as :mod:`ete_metrics.counting.population`):
+
+- **Population**: participants with ``entry_date <= as_of`` (and
+  ``date_from <= entry_date <= date_to`` when given).
+- A **milestone counts** when ``entry_date <= date <= as_of``. *training* = at least one
+  counted ``training_start``; *work* = at least one counted ``job_start``; *sustained* =
+  at least one counted ``job_sustained``. Each participant is counted once per step,
+  however many milestones they have.
+- **Window** of N days: only participants with ``entry_date + N days <= as_of``, and a
+  milestone counts only when ``date <= entry_date + N days`` (both inclusive).
+- **Ordered**: work counts only for a participant with training and a counted
+  ``job_start`` on or after their first counted ``training_start`` (the same day counts).
+
+The counting is done on integer row positions and group codes with numpy (ids are
+matched with :func:`ete_metrics.counting.population.match_rows`), so a million participants
+take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.counting.intervals import wilson_interval
+from ete_metrics.counting.population import (
+    AsOf,
+    match_rows,
+    optional_timestamp,
+    to_timestamp,
+    validate_by,
+)
+from ete_metrics.errors import InputError
+
+#: Label for a missing grouping value.
+NOT_RECORDED = "Not recorded"
+
+#: Columns of :func:`funnel` and :func:`referral_funnel` after the grouping keys.
+FUNNEL_COLUMNS: tuple[str, ...] = (
+    "step",
+    "participants",
+    "rate_from_entry",
+    "rate_from_previous",
+    "ci_low",
+    "ci_high",
+)
+
+#: Steps of :func:`funnel`, in order.
+FUNNEL_STEPS: tuple[str, ...] = ("entered", "training", "work", "sustained")
+#: Steps of :func:`referral_funnel`, in order.
+REFERRAL_STEPS: tuple[str, ...] = ("referred", "entered", "training", "work")
+
+_STEP_MILESTONE = {"training": "training_start", "work": "job_start", "sustained": "job_sustained"}
+
+_NAT = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class StepCounts:
+    """Per-participant outcome flags of a population (internal building block).
+
+    Attributes
+    ----------
+    positions : numpy.ndarray
+        Row positions (in the participants frame) of the population.
+    codes : numpy.ndarray
+        Group code of each population member, ``0 .. len(groups) - 1``.
+    groups : pandas.DataFrame
+        One row per code with the grouping keys' labels (no index meaning).
+    flags : dict of str to numpy.ndarray of bool
+        For each step, whether each population member reached it.
+    """
+
+    positions: np.ndarray
+    codes: np.ndarray
+    groups: pd.DataFrame
+    flags: dict[str, np.ndarray]
+
+
+def _dates(values: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (NaT = int64 min)."""
+    if values.dtype != "datetime64[ns]":
+        values = pd.to_datetime(values)
+    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _cohort_codes(entry: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer cohort codes and their labels for int64-ns entry dates (none missing)."""
+    months = entry.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    year, month = months // 12 + 1970, months % 12 + 1
+    if key == "entry_month":
+        number = months
+    elif key == "entry_quarter":
+        number = year * 4 + (month - 1) // 3
+    else:  # entry_fy: the financial year starting in April
+        number = year - (month < 4)
+    uniques, codes = np.unique(number, return_inverse=True)
+    if key == "entry_month":
+        labels = [f"{u // 12 + 1970:04d}-{u % 12 + 1:02d}" for u in uniques]
+    elif key == "entry_quarter":
+        labels = [f"{u // 4:04d}-Q{u % 4 + 1}" for u in uniques]
+    else:
+        labels = [f"{u:04d}-{(u + 1) % 100:02d}" for u in uniques]
+    return codes.astype(np.int64), np.array(labels, dtype=object)
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (labels sorted) for a column; missing values are "Not recorded"."""
+    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    labels = np.asarray(uniques, dtype=object).astype(str)
+    if (codes < 0).any():
+        labels = np.append(labels, NOT_RECORDED)
+        codes = np.where(codes < 0, len(labels) - 1, codes)
+    # merge a literal "Not recorded" with the missing values, then sort the labels
+    ordered, inverse = np.unique(labels.astype(str), return_inverse=True)
+    return inverse[codes].astype(np.int64), ordered.astype(object)
+
+
+def group_codes(
+    participants: pd.DataFrame, positions: np.ndarray, entry: np.ndarray, keys: Sequence[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Combined group code of each population member and the label table.
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        All participants.
+    positions : numpy.ndarray
+        Row positions of the population in ``participants``.
+    entry : numpy.ndarray
+        ``entry_date`` of the population as int64 nanoseconds (cohort keys use it).
+    keys : sequence of str
+        Validated grouping keys.
+
+    Returns
+    -------
+    (numpy.ndarray, pandas.DataFrame)
+        Codes ``0 .. G-1`` (sorted by the labels of the keys in order) and a frame with one
+        row per code, columns ``keys``.
+    """
+    if not keys:
+        return np.zeros(len(positions), dtype=np.int64), pd.DataFrame(index=range(1))
+    combined = np.zeros(len(positions), dtype=np.int64)
+    label_sets: list[np.ndarray] = []
+    for key in keys:
+        if key in ("entry_month", "entry_quarter", "entry_fy"):
+            known = entry != _NAT
+            codes = np.zeros(len(positions), dtype=np.int64)
+            labels = np.array([], dtype=object)
+            if known.any():
+                codes[known], labels = _cohort_codes(entry[known], key)
+            if not known.all():
+                labels = np.append(labels, NOT_RECORDED)
+                codes[~known] = len(labels) - 1
+        else:
+            if key not in participants.columns:
+                raise InputError(f"Cannot group by {key!r}: the participants have no such column.")
+            codes, labels = _column_codes(participants[key].iloc[positions])
+        combined = combined * max(len(labels), 1) + codes
+        label_sets.append(labels)
+    uniques, compact = np.unique(combined, return_inverse=True)
+    groups = {}
+    remainder = uniques.copy()
+    for key, labels in zip(reversed(keys), reversed(label_sets), strict=True):
+        size = max(len(labels), 1)
+        groups[key] = labels[remainder % size] if len(labels) else np.array([], dtype=object)
+        remainder = remainder // size
+    frame = pd.DataFrame({key: pd.Series(groups[key], dtype=object) for key in keys})
+    return compact.astype(np.int64), frame
+
+
+def _kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
+    """Index of each milestone's type in ``kinds`` (-1 for other types)."""
+    values = milestones["milestone"]
+    if values.dtype == object:  # hashing a few distinct strings beats object comparisons
+        found, uniques = pd.factorize(values, use_na_sentinel=True)
+        lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
+        return np.array([*lookup, -1], dtype=np.int8)[found]
+    codes = np.full(len(values), -1, dtype=np.int8)
+    for number, kind in enumerate(kinds):
+        codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
+    return codes
+
+
+def step_flags(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    by: str | Iterable[str] | None = (),
+    window_days: int | None = None,
+    ordered: bool = False,
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+    include_sustained: bool = False,
+    anchor: str = "entry_date",
+) -> StepCounts:
+    """Which population members reached each step (the engine behind the funnels).
+
+    With ``anchor="entry_date"`` this is the funnel population and steps ``entered``,
+    ``training``, ``work`` (and ``sustained``). With ``anchor="referral_date"`` the
+    population is the referrals (``referral_date <= as_of``, date range and window on
+    ``referral_date``) and the steps are ``referred``, ``entered`` (``referral_date <=
+    entry_date <= as_of``, within the window of referral), ``training``, ``work``, whose
+    milestones count from ``entry_date`` to ``as_of`` (and to ``referral_date + N`` days
+    with a window).
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format.
+    as_of, by, window_days, ordered, date_from, date_to, include_sustained
+        As in :func:`funnel`.
+    anchor : {"entry_date", "referral_date"}
+
+    Returns
+    -------
+    StepCounts
+    """
+    keys = validate_by(by)
+    stamp = to_timestamp(as_of).value
+    start = optional_timestamp(date_from, name="date_from")
+    end = optional_timestamp(date_to, name="date_to")
+    if start is not None and end is not None and start > end:
+        raise InputError("date_from is after date_to: choose a start on or before the end.")
+    if window_days is not None and (int(window_days) != window_days or window_days < 0):
+        raise InputError("window_days must be a whole number of days, zero or more.")
+    window = None if window_days is None else int(window_days) * 86_400_000_000_000
+
+    anchors = _dates(participants[anchor])
+    mask = (anchors != _NAT) & (anchors <= stamp)
+    if start is not None:
+        mask &= anchors >= start.value
+    if end is not None:
+        mask &= anchors <= end.value
+    if window is not None:
+        mask &= anchors <= stamp - window
+    positions = np.flatnonzero(mask)
+    anchor_at = anchors[positions]
+    if anchor == "entry_date":
+        entry = anchor_at
+        entered = np.ones(len(positions), dtype=bool)
+    else:
+        entry = _dates(participants["entry_date"])[positions]
+        entered = (entry != _NAT) & (entry >= anchor_at) & (entry <= stamp)
+        if window is not None:
+            entered &= entry <= anchor_at + window
+    codes, groups = group_codes(participants, positions, entry, keys)
+    steps = ["training", "work"] + (["sustained"] if include_sustained else [])
+
+    flags: dict[str, np.ndarray] = {}
+    if anchor != "entry_date":
+        flags["referred"] = np.ones(len(positions), dtype=bool)
+    flags["entered"] = entered
+
+    kinds = [_STEP_MILESTONE[s] for s in steps]
+    event_dates = _dates(milestones["date"])
+    event_kinds = _kind_codes(milestones, kinds)
+    keep = (event_kinds >= 0) & (event_dates != _NAT) & (event_dates <= stamp)
+    selected = np.flatnonzero(keep)
+    if len(positions) and len(selected):
+        rows = match_rows(
+            participants["participant_id"],
+            milestones["participant_id"],
+            population_positions=positions,
+            event_positions=selected,
+        )
+        found = rows >= 0
+        selected, rows = selected[found], rows[found]
+        dates = event_dates[selected]
+        counted = entered[rows] & (dates >= entry[rows])
+        if window is not None:
+            counted &= dates <= anchor_at[rows] + window
+        selected, rows, dates = selected[counted], rows[counted], dates[counted]
+        kind_of = event_kinds[selected]
+    else:
+        rows = np.zeros(0, dtype=np.int64)
+        dates = np.zeros(0, dtype=np.int64)
+        kind_of = np.zeros(0, dtype=np.int8)
+    for number, step in enumerate(steps):
+        flag = np.zeros(len(positions), dtype=bool)
+        flag[rows[kind_of == number]] = True
+        flags[step] = flag
+    if ordered:
+        is_training = kind_of == steps.index("training")
+        is_job = kind_of == steps.index("work")
+        first_training = np.full(len(positions), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_training, rows[is_training], dates[is_training])
+        last_job = np.full(len(positions), _NAT, dtype=np.int64)
+        np.maximum.at(last_job, rows[is_job], dates[is_job])
+        flags["work"] = flags["training"] & (last_job >= first_training)
+        if "sustained" in flags:  # an ordered funnel nests: sustained work after training
+            flags["sustained"] = flags["sustained"] & flags["work"]
+    return StepCounts(positions=positions, codes=codes, groups=groups, flags=flags)
+
+
+def empty_funnel(keys: Sequence[str]) -> pd.DataFrame:
+    """An empty funnel frame with the documented columns and types.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The grouping keys (first columns, ``object``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        No rows; columns ``[*keys, *FUNNEL_COLUMNS]`` with ``participants`` int64 and
+        the rates float64.
+    """
+    columns: dict[str, pd.Series] = {key: pd.Series([], dtype=object) for key in keys}
+    columns["step"] = pd.Series([], dtype=object)
+    columns["participants"] = pd.Series([], dtype="int64")
+    for name in ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"):
+        columns[name] = pd.Series([], dtype="float64")
+    return pd.DataFrame(columns)
+
+
+def _assemble(counts: StepCounts, keys: list[str], steps: Sequence[str]) -> pd.DataFrame:
+    """Long funnel frame from per-participant flags: rows by group then step order."""
+    n_groups = len(counts.groups) if keys else 1
+    if len(counts.positions) == 0:
+        return empty_funnel(keys)
+    table = np.stack(
+        [np.bincount(counts.codes[counts.flags[s]], minlength=n_groups) for s in steps], axis=1
+    ).astype(np.int64)
+    present = table[:, 0] > 0
+    table = table[present]
+    n_kept, n_steps = table.shape
+    base = np.repeat(table[:, :1], n_steps, axis=1)
+    previous = np.concatenate([np.full((n_kept, 1), -1), table[:, :-1]], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = table / base
+        rate_previous = np.where(previous > 0, table / np.maximum(previous, 1), np.nan)
+    rate_previous[:, 0] = np.nan
+    low, high = wilson_interval(table.ravel(), base.ravel())
+    out: dict[str, object] = {}
+    for key in keys:
+        out[key] = np.repeat(counts.groups[key].to_numpy(dtype=object)[present], n_steps)
+    out["step"] = np.tile(np.array(steps, dtype=object), n_kept)
+    out["participants"] = table.ravel()
+    out["rate_from_entry"] = rate.ravel()
+    out["rate_from_previous"] = rate_previous.ravel()
+    out["ci_low"] = low
+    out["ci_high"] = high
+    frame = pd.DataFrame(out)
+    frame["participants"] = frame["participants"].astype("int64")
+    return frame
+
+
+def funnel(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    by: str | Iterable[str] | None = (),
+    window_days: int | None = None,
+    ordered: bool = False,
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+    include_sustained: bool = False,
+) -> pd.DataFrame:
+    """Participants entered, into training and into work, optionally by group.
+
+    Definitions: the population is everyone with ``entry_date <= as_of`` (and
+    ``date_from <= entry_date <= date_to``). A milestone counts when
+    ``entry_date <= date <= as_of``. *training* = at least one counted
+    ``training_start``, *work* = at least one counted ``job_start``, *sustained* (with
+    ``include_sustained``) = at least one counted ``job_sustained``; each person counts
+    once. With ``window_days=N`` only participants with ``entry_date + N <= as_of``
+    count, and only milestones with ``date <= entry_date + N`` (both inclusive). With
+    ``ordered=True``, work needs training and a counted ``job_start`` on or after the
+    first counted ``training_start`` (the same day counts), and *sustained* then also
+    needs that ordered work, so the ordered funnel nests. In the default any-order
+    funnel the steps are counted independently, so a step can exceed the one before
+    (work without training; *sustained* does not require a recorded ``job_start``).
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        Participants in :data:`ete_metrics.data.frames.PARTICIPANT_COLUMNS` format.
+    milestones : pandas.DataFrame
+        Milestones in :data:`ete_metrics.data.frames.MILESTONE_COLUMNS` format.
+    as_of : date-like
+        The date the figures are as at.
+    by : str or iterable of str, optional
+        Grouping keys: :data:`ete_metrics.config.GROUPING_COLUMNS`, ``entry_month``
+        (``2023-01``), ``entry_quarter`` (``2023-Q1``) or ``entry_fy`` (``2022-23``).
+        Missing values are shown as ``"Not recorded"``; groups with no one entered are
+        left out.
+    window_days : int, optional
+        Conversion window in days.
+    ordered : bool, default False
+        Count work only after training (and sustained only with that work).
+    date_from, date_to : date-like, optional
+        Inclusive range of ``entry_date``.
+    include_sustained : bool, default False
+        Add the ``sustained`` step (its ``rate_from_previous`` is against work).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[*by, step, participants, rate_from_entry, rate_from_previous, ci_low,
+        ci_high]``, one row per group and step (``entered``, ``training``, ``work``, then
+        ``sustained``), sorted by the grouping keys then step order. ``participants`` is
+        int64; rates are fractions; ``rate_from_previous`` is NaN for ``entered`` (and
+        when the previous step is 0); ``ci_low``/``ci_high`` are the 95% Wilson score
+        interval (Wilson 1927) of ``rate_from_entry``
+        (:func:`ete_metrics.counting.intervals.wilson_interval`).
+
+    Raises
+    ------
+    InputError
+        For an unknown grouping key, a reversed date range or a negative window.
+    """
+    keys = validate_by(by)
+    counts = step_flags(
+        participants,
+        milestones,
+        as_of=as_of,
+        by=keys,
+        window_days=window_days,
+        ordered=ordered,
+        date_from=date_from,
+        date_to=date_to,
+        include_sustained=include_sustained,
+    )
+    steps = FUNNEL_STEPS if include_sustained else FUNNEL_STEPS[:3]
+    return _assemble(counts, keys, steps)
+
+
+def referral_funnel(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    by: str | Iterable[str] | None = (),
+    window_days: int | None = None,
+    ordered: bool = False,
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+) -> pd.DataFrame:
+    """The funnel from referral: referred -> entered -> training -> work.
+
+    Definitions: the population is everyone with ``referral_date <= as_of`` (and
+    ``date_from <= referral_date <= date_to``). *entered* = ``referral_date <=
+    entry_date <= as_of``. Training and work count only for those entered, from
+    milestones with ``entry_date <= date <= as_of`` (rules as :func:`funnel`). With
+    ``window_days=N`` only referrals with ``referral_date + N <= as_of`` count, and entry
+    and milestones must fall on or before ``referral_date + N``.
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format.
+    as_of : date-like
+    by : str or iterable of str, optional
+        Grouping keys as in :func:`funnel` (cohort keys come from ``entry_date``, so
+        referrals not entered are "Not recorded" there). Groups with no referrals are
+        left out.
+    window_days : int, optional
+    ordered : bool, default False
+    date_from, date_to : date-like, optional
+        Inclusive range of ``referral_date``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`funnel` with steps ``referred``, ``entered``,
+        ``training``, ``work``. Here ``rate_from_entry`` (and its Wilson interval) is
+        relative to the FIRST step, the referrals; ``rate_from_previous`` is against the
+        step before.
+    """
+    keys = validate_by(by)
+    counts = step_flags(
+        participants,
+        milestones,
+        as_of=as_of,
+        by=keys,
+        window_days=window_days,
+        ordered=ordered,
+        date_from=date_from,
+        date_to=date_to,
+        anchor="referral_date",
+    )
+    return _assemble(counts, keys, REFERRAL_STEPS)

@@ -1,0 +1,275 @@
+"""Charts of the partners view: delivery partners, training providers, employers, prisons.
+
+Builders take the tidy frames of :mod:`ete_metrics.metrics.comparison` and
+:mod:`ete_metrics.metrics.partners` and return styled Plotly figures; they never compute
+programme numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+
+#: Words for funnel steps in titles and hover text.
+STEP_LABELS: dict[str, str] = {
+    "referred": "referred",
+    "entered": "entered",
+    "training": "in training",
+    "work": "in work",
+    "sustained": "in sustained work",
+}
+
+#: Marker colour by position against the 95% limits (palette indices).
+_POSITION_COLOURS: dict[str, int] = {"above": 1, "within": 0, "below": 2}
+_POSITION_LABELS: dict[str, str] = {
+    "above": "Above the 95% limits",
+    "within": "Within the 95% limits",
+    "below": "Below the 95% limits",
+}
+
+
+def funnel_plot(
+    comparison: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    by: str = "delivery_partner",
+    step: str = "work",
+    group_label: str = "Delivery partner",
+) -> go.Figure:
+    """Spiegelhalter funnel plot: each group's rate against its size, with control limits.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        Output of :func:`ete_metrics.metrics.comparison.compare_groups`: ``[<by>, entered,
+        participants, rate, overall_rate, lower_95, upper_95, lower_998, upper_998,
+        position, ...]``.
+    limits : pandas.DataFrame
+        Output of :func:`ete_metrics.metrics.comparison.funnel_limits` for the same overall
+        rate: ``[entered, lower_95, upper_95, lower_998, upper_998]``.
+    by : str
+        The grouping column of ``comparison``.
+    step : str
+        The step compared (title and hover text).
+    group_label : str
+        What a group is called, e.g. "Delivery partner".
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Four limit lines (95% dashed, 99.8% dotted), a horizontal line at the overall
+        rate and one marker trace per position (above / within / below the 95%
+        limits) with x = entered, y = rate (percent axis).
+    """
+    step_label = STEP_LABELS.get(step, step)
+    fig = go.Figure()
+    limits = limits.sort_values("entered")
+    # NumPy arrays, not lists: Plotly takes them without checking each value.
+    x = limits["entered"].to_numpy()
+    for column, name, dash in (
+        ("upper_998", "99.8% limits", "dot"),
+        ("upper_95", "95% limits", "dash"),
+        ("lower_95", "95% limits", "dash"),
+        ("lower_998", "99.8% limits", "dot"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=limits[column].to_numpy(dtype=float),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                showlegend=column.startswith("upper"),
+                line={"color": colour(4), "dash": dash, "width": 1},
+                hovertemplate=f"{name}<br>%{{x:,}} entered: %{{y:.1%}}<extra></extra>",
+            )
+        )
+    if len(comparison):
+        overall = float(comparison["overall_rate"].iloc[0])
+        reference_line(
+            fig,
+            y=overall,
+            line={"color": colour(4), "width": 1.5},
+            annotation_text=f"Overall {overall:.1%}",
+            annotation_position="top right",
+        )
+    for position in ("above", "within", "below"):
+        part = comparison.loc[comparison["position"] == position]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["entered"].to_list(),
+                y=part["rate"].to_list(),
+                mode="markers",
+                name=_POSITION_LABELS[position],
+                marker={"color": colour(_POSITION_COLOURS[position]), "size": 11,
+                        "line": {"color": "white", "width": 1}},
+                text=[plotly_text(v) for v in part[by].astype(str)],
+                customdata=part[["participants"]].to_numpy(),
+                hovertemplate=(
+                    f"{group_label}: %{{text}}<br>Entered: %{{x:,}}<br>"
+                    f"{step_label.capitalize()}: %{{customdata[0]:,}} (%{{y:.1%}})<extra></extra>"
+                ),
+            )
+        )
+    return apply_style(
+        fig,
+        title=f"Percent {step_label} by {group_label.lower()}, against the funnel limits",
+        x_title="People entered",
+        y_title=f"Percent {step_label}",
+        percent_axis=True,
+    )
+
+
+def step_bars(
+    funnel_frame: pd.DataFrame,
+    *,
+    by: str,
+    group_label: str,
+    title: str,
+) -> go.Figure:
+    """Grouped bars of a funnel by group: people at each step, one colour per step.
+
+    Parameters
+    ----------
+    funnel_frame : pandas.DataFrame
+        A funnel (:func:`ete_metrics.metrics.funnel.funnel` with ``by=[by]``, e.g.
+        :func:`ete_metrics.metrics.partners.delivery_partners` or
+        :func:`ete_metrics.metrics.partners.prisons`): ``[<by>, step, participants,
+        rate_from_entry, ...]``.
+    by : str
+        The grouping column.
+    group_label : str
+        Axis title for the groups.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One horizontal ``Bar`` trace per step in the frame's step order: y = group,
+        x = participants (horizontal so long names stay readable).
+    """
+    fig = go.Figure()
+    step_names = funnel_frame["step"].astype(str).to_numpy()  # once, not once per step
+    steps = list(dict.fromkeys(step_names))
+    for i, step in enumerate(steps):
+        part = funnel_frame.loc[step_names == step]
+        fig.add_trace(
+            go.Bar(
+                y=[plotly_text(v) for v in part[by].astype(str)],
+                x=part["participants"].to_list(),
+                orientation="h",
+                name=STEP_LABELS.get(step, step).capitalize(),
+                marker_color=colour(i),
+                customdata=part[["rate_from_entry"]].to_numpy(),
+                hovertemplate=(
+                    f"{group_label}: %{{y}}<br>{STEP_LABELS.get(step, step).capitalize()}: "
+                    "%{x:,} (%{customdata[0]:.1%} of entered)<extra></extra>"
+                ),
+            )
+        )
+    groups = funnel_frame[by].nunique() if len(funnel_frame) else 0
+    return apply_style(
+        fig, title=title, x_title="People", y_title=group_label, legend_title="Step",
+        layout=_bars_layout(groups, len(steps)),
+    )
+
+
+def training_providers_chart(providers: pd.DataFrame) -> go.Figure:
+    """Bars per training provider: training starts, completions and work after training.
+
+    Parameters
+    ----------
+    providers : pandas.DataFrame
+        Output of :func:`ete_metrics.metrics.partners.training_providers`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three horizontal ``Bar`` traces (``training_starts``,
+        ``training_completed``, ``work_after_training``): y = provider, x = people.
+    """
+    series = (
+        ("training_starts", "Training starts", None),
+        ("training_completed", "Completed training", "completion_rate"),
+        ("work_after_training", "Into work after training", "work_rate"),
+    )
+    return _count_bars(
+        providers, series, title="Training providers: starts, completions and onward into work",
+        x_title="Training provider",
+    )
+
+
+def employers_chart(employers: pd.DataFrame) -> go.Figure:
+    """Bars per employer: job starts and sustained jobs.
+
+    Parameters
+    ----------
+    employers : pandas.DataFrame
+        Output of :func:`ete_metrics.metrics.partners.employers`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two horizontal ``Bar`` traces (``job_starts``, ``job_sustained``):
+        y = employer, x = people.
+    """
+    series = (
+        ("job_starts", "Job starts", None),
+        ("job_sustained", "Sustained jobs", "sustained_rate"),
+    )
+    return _count_bars(employers, series, title="Employers: job starts and sustained jobs",
+                       x_title="Employer")
+
+
+def _count_bars(
+    frame: pd.DataFrame,
+    series: tuple[tuple[str, str, str | None], ...],
+    *,
+    title: str,
+    x_title: str,
+) -> go.Figure:
+    fig = go.Figure()
+    names = [plotly_text(v) for v in frame["partner"].astype(str)]
+    for i, (column, label, rate) in enumerate(series):
+        if rate is None:
+            template = f"%{{y}}<br>{label}: %{{x:,}}<extra></extra>"
+            custom = None
+        else:
+            template = f"%{{y}}<br>{label}: %{{x:,}} (%{{customdata[0]:.1%}})<extra></extra>"
+            custom = frame[[rate]].to_numpy()
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=frame[column].to_list(),
+                orientation="h",
+                name=label,
+                marker_color=colour(i),
+                customdata=custom,
+                hovertemplate=template,
+            )
+        )
+    return apply_style(
+        fig, title=title, x_title="People", y_title=x_title, legend_title="",
+        layout=_bars_layout(len(names), len(series)),
+    )
+
+
+def _bars_layout(groups: int, bars_per_group: int) -> dict[str, Any]:
+    """Grouped horizontal bars: the first group at the top, room for each bar's label."""
+    return {
+        "barmode": "group",
+        "height": _bar_height(groups, bars_per_group),
+        "yaxis": {"autorange": "reversed", "type": "category"},
+    }
+
+
+def _bar_height(groups: int, bars_per_group: int) -> int:
+    """Chart height in pixels giving each horizontal bar room for its label."""
+    return int(min(max(360, 140 + groups * (8 * bars_per_group + 10)), 2400))

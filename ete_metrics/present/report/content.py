@@ -1,0 +1,1001 @@
+"""What a report shows, computed once for every format.
+
+:func:`report_content` calls the same :mod:`ete_metrics` functions the
+dashboard uses (funnel, targets, comparison, cohorts, partners, equality) and
+returns a :class:`ReportContent`: the tables (protected by
+:mod:`ete_metrics.protect.disclosure` for stakeholders), the Plotly figures drawn from
+those tables, the headline figures, what changed since the month before, and
+the definitions. The PowerPoint, PDF and Excel writers only lay this out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ete_metrics import config
+from ete_metrics.config import RAG_AMBER_FROM, RAG_GREEN_FROM
+from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.population import to_timestamp
+from ete_metrics.errors import InputError
+from ete_metrics.metrics.cohorts import cohort_curves
+from ete_metrics.metrics.comparison import compare_groups, funnel_limits
+from ete_metrics.metrics.equality import equality
+from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.partners import delivery_partners
+from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
+from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
+from ete_metrics.present.charts.equality import equality_chart
+from ete_metrics.present.charts.funnels import funnel_chart, step_name
+from ete_metrics.present.charts.partners import step_bars
+from ete_metrics.present.charts.regions import regions_funnel_plot
+from ete_metrics.present.charts.targets import rag_name, target_progress_chart, targets_chart
+from ete_metrics.present.formatting import (
+    count,
+    humanise,
+    percent,
+    signed_count,
+    signed_points,
+    uk_date,
+)
+from ete_metrics.protect import disclosure
+from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
+
+__all__ = [
+    "AUDIENCES",
+    "HEADINGS",
+    "PROGRAMME",
+    "ReportContent",
+    "ReportTable",
+    "ReportView",
+    "definitions",
+    "display_table",
+    "heading",
+    "mark_suppressed_bars",
+    "report_content",
+]
+
+#: The programme named on every cover.
+PROGRAMME = "Education, Training and Employment (ETE) programme for people on probation"
+
+#: Months since entry summarised in the cohort table of decks and packs.
+COHORT_MONTHS: tuple[int, ...] = (3, 6, 12, 18, 24)
+
+#: Rows of the targets-against-actuals table shown on a slide or page (latest periods).
+TARGET_PERIODS_SHOWN = 4
+
+SUPPRESSED = disclosure.SUPPRESSED
+
+#: Small numbers in words, so text never shows a bare 1-4 that could be read as a count.
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 8: "eight"}
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of a report.
+
+    Attributes
+    ----------
+    key : str
+        Short unique name (the workbook's sheet name, at most 31 characters).
+    title : str
+        Heading.
+    data : pandas.DataFrame
+        The values: numbers, text, dates, and ``"[c]"`` where a figure is
+        suppressed (stakeholder reports). Files get these values.
+    counts, rates, dates : tuple of str
+        Columns shown as counts (``10,234``), percentages (``38.1%``), dates.
+    labels : mapping of str to str
+        Headings for columns whose name says too little here (``participants`` of
+        the regions table is "In work"); others get :func:`heading`.
+    """
+
+    key: str
+    title: str
+    data: pd.DataFrame
+    counts: tuple[str, ...] = ()
+    rates: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def display(self) -> pd.DataFrame:
+        """Display strings with readable headings (see :func:`display_table`)."""
+        return display_table(
+            self.data, counts=self.counts, rates=self.rates, dates=self.dates, labels=self.labels
+        )
+
+    def heading(self, column: str) -> str:
+        """The heading of ``column`` in every format (slide, page, sheet)."""
+        return heading(column, self.labels)
+
+    def figure_headings(self) -> frozenset[str]:
+        """Headings of the columns holding figures (right-aligned in tables)."""
+        figures = (*self.counts, *self.rates, *self.dates)
+        return frozenset(self.heading(c) for c in self.data.columns if c in figures)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A page of a pack or a slide of a deck: a chart and the table of its numbers.
+
+    Attributes
+    ----------
+    key : str
+        Short name (``"funnel"``, ``"regions"``...).
+    title : str
+        Slide or page title.
+    summary : str
+        One or two sentences saying what the view shows.
+    table : ReportTable
+        The figures behind the chart, as shown next to it.
+    figure : plotly.graph_objects.Figure or None
+        The chart, drawn from ``table`` (protected numbers for stakeholders).
+    more_tables : tuple of ReportTable
+        Longer tables behind the view, for the workbook.
+    """
+
+    key: str
+    title: str
+    summary: str
+    table: ReportTable
+    figure: go.Figure | None
+    more_tables: tuple[ReportTable, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything a deck, pack or workbook shows, computed once.
+
+    Attributes
+    ----------
+    programme : str
+        The programme's name.
+    as_of : date
+        The data's cut-off (figures as at).
+    previous_as_of : date
+        One month before ``as_of`` (for "what changed").
+    audience : {"internal", "stakeholder"}
+    regions : tuple of str
+        The regions filter; empty for all regions.
+    headline : ReportTable
+        The funnel including sustained work, now and a month earlier.
+    changes : tuple of str
+        Sentences on what changed since ``previous_as_of``.
+    targets : ReportTable
+        Contract targets to date with RAG, per region and for all regions.
+    views : tuple of ReportView
+        Funnel, targets, regions, cohorts, partners, equality, targets against actuals.
+    definitions : tuple of (str, str)
+        Term and definition.
+    note : str
+        :data:`ete_metrics.protect.disclosure.STAKEHOLDER_NOTE` for stakeholders, else ``""``.
+    pathways, delivery_partners : tuple of str
+        The pathway and delivery-partner filters; empty for everyone.
+    date_from, date_to : date or None
+        The entry-date range (inclusive); ``None`` when open.
+    """
+
+    programme: str
+    as_of: date
+    previous_as_of: date
+    audience: str
+    regions: tuple[str, ...]
+    headline: ReportTable
+    changes: tuple[str, ...]
+    targets: ReportTable
+    views: tuple[ReportView, ...]
+    definitions: tuple[tuple[str, str], ...]
+    note: str = ""
+    pathways: tuple[str, ...] = ()
+    delivery_partners: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def stakeholder(self) -> bool:
+        """True for a stakeholder (disclosure-controlled) report."""
+        return self.audience == "stakeholder"
+
+    def filter_items(self) -> list[tuple[str, str]]:
+        """Each filter and its value in words (the workbook's cover), everyone when unset."""
+        if self.date_from or self.date_to:
+            start = uk_date(self.date_from) if self.date_from else "the start"
+            end = uk_date(self.date_to) if self.date_to else uk_date(self.as_of)
+            entered = f"from {start} to {end}"
+        else:
+            entered = "Any date"
+        return [
+            ("Regions", ", ".join(self.regions) if self.regions else "All regions"),
+            ("Pathways", ", ".join(self.pathways) if self.pathways else "All pathways"),
+            ("Delivery partners",
+             ", ".join(self.delivery_partners) if self.delivery_partners else "All delivery partners"),
+            ("Entered", entered),
+        ]
+
+    def filters_text(self) -> str:
+        """The filters in words, e.g. ``"All regions"`` or ``"Regions: London, Wales · Pathways: custody"``."""
+        parts = ["All regions" if not self.regions else "Regions: " + ", ".join(self.regions)]
+        if self.pathways:
+            parts.append("Pathways: " + ", ".join(self.pathways))
+        if self.delivery_partners:
+            parts.append("Delivery partners: " + ", ".join(self.delivery_partners))
+        if self.date_from or self.date_to:
+            parts.append("Entered " + self.filter_items()[3][1])
+        return " · ".join(parts)
+
+    def headline_targets(self) -> ReportTable:
+        """The all-regions rows of the targets table (the director's first page)."""
+        data = self.targets.data
+        overall = data.loc[data["region"] == ALL_REGIONS]
+        if overall.empty:
+            overall = data
+        return ReportTable(
+            key="headline_targets",
+            title="Against contract targets",
+            data=overall.drop(columns=["region"]).reset_index(drop=True),
+            counts=tuple(c for c in self.targets.counts if c != "region"),
+            rates=self.targets.rates,
+        )
+
+    def tables(self) -> list[ReportTable]:
+        """Every distinct table, in report order (the workbook's sheets)."""
+        seen: set[str] = set()
+        out: list[ReportTable] = []
+        for table in (
+            self.headline,
+            self.targets,
+            *(t for v in self.views for t in (v.table, *v.more_tables)),
+        ):
+            if table.key not in seen:
+                seen.add(table.key)
+                out.append(table)
+        return out
+
+
+# --------------------------------------------------------------------------- display
+
+#: Headings clearer than the column names (the same in every format).
+HEADINGS: dict[str, str] = {
+    "participants_month_earlier": "A month earlier",
+    "change": "Change",
+    "rate_from_entry": "% of entered",
+    "rate_month_earlier": "% a month earlier",
+    "rate_from_previous": "% of previous step",
+    "ci_low": "95% interval from",
+    "ci_high": "95% interval to",
+    "lower_95": "95% limit, lower",
+    "upper_95": "95% limit, upper",
+    "lower_998": "99.8% limit, lower",
+    "upper_998": "99.8% limit, upper",
+    "percent_achieved": "% of target",
+    "projected_percent": "Projected % of contract",
+    "cumulative_target": "Target to date",
+    "cumulative_actual": "Actual to date",
+    "period_start": "Quarter from",
+    "gap": "Gap to overall",
+    "overall_rate": "Overall %",
+}
+
+
+def heading(column: str, labels: Mapping[str, str] | None = None) -> str:
+    """The heading shown for a column: ``labels``, else :data:`HEADINGS`, else humanised.
+
+    Parameters
+    ----------
+    column : str
+    labels : mapping of str to str, optional
+        Table-specific headings.
+
+    Returns
+    -------
+    str
+    """
+    if labels and column in labels:
+        return labels[column]
+    return HEADINGS.get(column) or humanise(str(column))
+
+
+def _shown(value: Any, formatter: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return str(formatter(value))
+
+
+def display_table(
+    frame: pd.DataFrame,
+    *,
+    counts: Iterable[str] = (),
+    rates: Iterable[str] = (),
+    dates: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Display strings in house style, keeping ``"[c]"`` markers.
+
+    Counts get thousands separators, rates are percentages with one decimal,
+    dates are UK dates (``16 Aug 2023``), funnel steps and measures are named
+    as on screen ("Entered", "In training"), RAG values as "Green"/"Amber"/"Red";
+    missing values are empty; a ``change`` column is signed (``+456``).
+    Headings come from :func:`heading`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Values (numbers, text, dates, ``"[c]"``). Not modified.
+    counts, rates, dates : iterable of str
+        The columns of each kind.
+    labels : mapping of str to str, optional
+        Table-specific headings (see :func:`heading`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame of ``str``.
+    """
+    counts, rates, dates = set(counts), set(rates), set(dates)
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=object)
+        if column == "change":
+            shown = [_shown(v, signed_count) for v in values]
+        elif column in counts:
+            shown = [_shown(v, count) for v in values]
+        elif column == "gap":
+            shown = [_shown(v, signed_points) for v in values]
+        elif column in rates:
+            shown = [_shown(v, percent) for v in values]
+        elif column in dates:
+            shown = [uk_date(v) for v in values]
+        elif column in ("step", "measure"):
+            shown = [step_name(str(v)) if isinstance(v, str) else "" for v in values]
+        elif column == "rag":
+            shown = [v if v == SUPPRESSED else rag_name(v) for v in values]
+        elif column == "characteristic":
+            shown = [humanise(str(v)) for v in values]
+        elif column == "position":
+            shown = [v if v == SUPPRESSED else str(v).capitalize() for v in values]
+        else:
+            shown = ["" if disclosure._is_missing(v) else str(v) for v in values]
+        out[heading(str(column), labels)] = pd.Series(shown, dtype=object)
+    return out
+
+
+# --------------------------------------------------------------------------- protection
+
+
+def _present(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
+    """The view as shown: :func:`ete_metrics.protect.audience.present_view` (the dashboard's rules)."""
+    return present_view(frame.reset_index(drop=True), kind, audience).reset_index(drop=True)
+
+
+def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",)) -> pd.DataFrame:
+    """Numbers a chart may draw: ``"[c]"`` becomes NaN; whole count columns stay whole."""
+    numbers = disclosure.numeric_view(table)
+    for column in counts:
+        if column in numbers.columns and pd.api.types.is_float_dtype(numbers[column].dtype):
+            values = numbers[column]
+            if values.notna().all() and (values == values.round()).all():
+                numbers[column] = values.astype("int64")  # labels read 700, not 700.0
+    return numbers
+
+
+# --------------------------------------------------------------------------- views
+
+
+def _headline(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    previous: pd.Timestamp,
+    audience: str,
+    dates: Mapping[str, Any],
+) -> tuple[ReportTable, tuple[str, ...]]:
+    now = _present(
+        funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
+        "funnel", audience,
+    )
+    before = _present(
+        funnel(participants, milestones, as_of=previous, include_sustained=True, **dates),
+        "funnel", audience,
+    )
+    earlier = dict(zip(before["step"].astype(str), before["participants"], strict=True))
+    earlier_rate = dict(zip(before["step"].astype(str), before["rate_from_entry"], strict=True))
+    frame = now[["step", "participants"]].copy()
+    frame["participants_month_earlier"] = pd.Series(
+        [earlier.get(str(s), 0) for s in now["step"]], dtype=object
+    )
+    frame["rate_from_entry"] = now["rate_from_entry"].to_numpy()
+    frame["rate_month_earlier"] = pd.Series(
+        [earlier_rate.get(str(s), np.nan) for s in now["step"]], dtype=object
+    )
+    frame["rate_from_previous"] = now["rate_from_previous"].to_numpy()
+    frame["ci_low"] = now["ci_low"].to_numpy()
+    frame["ci_high"] = now["ci_high"].to_numpy()
+    change: list[object] = []
+    for a, b in zip(frame["participants"], frame["participants_month_earlier"], strict=True):
+        change.append(SUPPRESSED if isinstance(a, str) or isinstance(b, str) else int(a) - int(b))
+    frame.insert(3, "change", pd.Series(change, dtype=object))
+    frame = frame.reset_index(drop=True)
+    table = ReportTable(
+        key="headline",
+        title=f"Headline figures as at {uk_date(as_of)}",
+        data=frame,
+        labels={"participants": "People", "change": f"Change since {uk_date(previous)}",
+                "participants_month_earlier": f"People at {uk_date(previous)}",
+                "rate_month_earlier": f"% of entered at {uk_date(previous)}"},
+        counts=("participants", "participants_month_earlier", "change"),
+        rates=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low", "ci_high"),
+    )
+    sentences: list[str] = []
+    for row in frame.itertuples(index=False):
+        name = step_name(str(row.step))
+        if isinstance(row.participants, str):
+            sentences.append(f"{name}: {row.participants} (figure suppressed).")
+            continue
+        text = f"{name}: {count(row.participants)}"
+        if not isinstance(row.change, str):
+            text += f", {signed_count(row.change)} since {uk_date(previous)}"
+        if row.step != "entered" and not isinstance(row.rate_from_entry, str):
+            text += f"; {percent(row.rate_from_entry)} of people entered"
+            earlier_value: Any = row.rate_month_earlier
+            if not isinstance(earlier_value, str) and pd.notna(earlier_value):
+                now_value: Any = row.rate_from_entry
+                text += f" ({signed_points(float(now_value) - float(earlier_value))})"
+        sentences.append(text + ".")
+    return table, tuple(sentences)
+
+
+def _targets(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: pd.Timestamp,
+    regions: Sequence[str] | None,
+    audience: str,
+) -> ReportTable:
+    summary = target_summary(participants, milestones, targets, as_of=as_of, regions=regions)
+    counts = ["actual_to_date", "target_to_date", "contract_target", "projected_at_end"]
+    rates = ["percent_achieved", "projected_percent"]
+    shown = _present(summary, "target_summary", audience)  # a hidden rate hides its RAG too
+    return ReportTable(
+        key="targets",
+        title="Against contract targets, to date",
+        data=shown.reset_index(drop=True),
+        counts=tuple(counts),
+        rates=tuple(rates),
+    )
+
+
+def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
+    data = headline.data[
+        ["step", "participants", "rate_from_entry", "rate_from_previous", "ci_low", "ci_high"]
+    ]
+    table = ReportTable(
+        key="funnel",
+        title="People at each step",
+        data=data.reset_index(drop=True),
+        counts=("participants",),
+        rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"),
+    )
+    figure = funnel_chart(
+        _chart_frame(data), title=f"People at each step, as at {uk_date(as_of)}"
+    )
+    return ReportView(
+        key="funnel",
+        title="From entry to training and work",
+        summary="People who entered the programme, and how many of them have started training, "
+        "started work and sustained work; percentages are of people entered, with 95% intervals.",
+        table=table,
+        figure=figure,
+    )
+
+
+def _targets_view(targets: ReportTable) -> ReportView:
+    figure = target_progress_chart(_chart_frame(targets.data))
+    return ReportView(
+        key="targets",
+        title="Against contract targets",
+        summary="Actual to date against the target to date for each region and measure, with "
+        f"RAG (green from {RAG_GREEN_FROM:.0%}, amber from {RAG_AMBER_FROM:.0%} of target) and a "
+        "run-rate projection to the end of the contract.",
+        table=targets,
+        figure=figure,
+    )
+
+
+def _regions_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    audience: str,
+    dates: Mapping[str, Any],
+) -> ReportView:
+    comparison = compare_groups(
+        participants, milestones, by="region", step="work", as_of=as_of, **dates
+    )
+    shown = _present(comparison, "compare", audience)
+    shown = shown.drop(columns=["outside_998"], errors="ignore")
+    figure: go.Figure | None = None
+    numbers = _chart_frame(shown)
+    if len(comparison) and numbers["entered"].notna().any():
+        # Limits are drawn at sizes derived from the figures shown (rounded for
+        # stakeholders), so the chart's axis reveals no unrounded count.
+        limits = funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
+        figure = regions_funnel_plot(numbers, limits, step="work", by="region")
+        _label_points(figure)
+    table = ReportTable(
+        key="regions",
+        title="Regions compared with control limits (work)",
+        data=shown.reset_index(drop=True),
+        counts=("entered", "participants"),
+        rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        labels={"participants": "In work", "rate": "% in work", "overall_rate": "All regions %"},
+    )
+    return ReportView(
+        key="regions",
+        title="Regions compared with control limits",
+        summary="Each region's percent of entrants who started work against the overall rate. "
+        "The limits show where 95% and 99.8% of regions of that size would fall by chance "
+        "(funnel plot, Spiegelhalter 2005).",
+        table=table,
+        figure=figure,
+    )
+
+
+def mark_suppressed_bars(figure: go.Figure) -> None:
+    """Show ``[c]`` where a chart's figure is suppressed, instead of leaving a silent gap (in place).
+
+    On paper a missing bar could be read as zero. A bar whose value is NaN (``"[c]"``
+    in the protected table) is drawn with zero length and labelled ``[c]``; bar labels
+    that read ``nan`` become ``[c]`` and whole numbers lose a trailing ``.0``. In a dot
+    plot of named groups (equality) a suppressed group's row reads ``[c]``.
+
+    Parameters
+    ----------
+    figure : plotly.graph_objects.Figure
+        Drawn from protected numbers.
+    """
+    for trace in figure.data:
+        if trace.type == "scatter" and trace.x is not None and trace.y is not None:
+            # A dot plot of groups (equality): a group whose rate is suppressed is named
+            # on its row with the marker, at the left of the plot.
+            for x, y in zip(trace.x, trace.y, strict=True):
+                if isinstance(y, str) and (x is None or (isinstance(x, float) and np.isnan(x))):
+                    figure.add_annotation(x=0, xref="x domain", xanchor="left", y=y, yref="y",
+                                          text=SUPPRESSED, showarrow=False)
+            continue
+        if trace.type != "bar":
+            continue
+        axis = "x" if trace.orientation == "h" else "y"
+        values = getattr(trace, axis)
+        if values is None:
+            continue
+        values = list(values)
+        missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in values]
+        text = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) else None
+        if text is not None:
+            text = [SUPPRESSED if str(t).lower() == "nan" else
+                    (f"{int(float(str(t).replace(',', ''))):,}" if str(t).endswith(".0") else t)
+                    for t in text]
+        if any(missing):
+            text = text or [""] * len(values)
+            text = [SUPPRESSED if gone else t for t, gone in zip(text, missing, strict=True)]
+            trace.update({axis: [0 if gone else v for v, gone in zip(values, missing, strict=True)]})
+            trace.textposition = "outside"
+        if text is not None:
+            trace.text = text
+
+
+def _label_points(figure: go.Figure) -> None:
+    """On paper there is no hover: name each group next to its point (in place).
+
+    Points are labelled above and below in turn along the x axis, so neighbours'
+    names do not overlap; the overall-rate label moves to the left, clear of them.
+    """
+    points = [
+        (float(x), k, i)
+        for k, trace in enumerate(figure.data)
+        if trace.mode == "markers" and trace.x is not None
+        for i, x in enumerate(trace.x)
+        if x is not None and x == x
+    ]
+    positions: dict[tuple[int, int], str] = {}
+    for n, (_, k, i) in enumerate(sorted(points)):
+        positions[(k, i)] = "top center" if n % 2 == 0 else "bottom center"
+    for k, trace in enumerate(figure.data):
+        if trace.mode != "markers" or trace.x is None:
+            continue
+        trace.mode = "markers+text"
+        trace.textposition = [positions.get((k, i), "top center") for i in range(len(trace.x))]
+        trace.textfont = {"size": 16}
+    for annotation in figure.layout.annotations:
+        annotation.update(x=0.01, xref="paper", xanchor="left")
+    figure.update_xaxes(tickformat=",d")  # 5,000 people, as everywhere else
+
+
+def _cohorts_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    audience: str,
+    dates: Mapping[str, Any],
+) -> ReportView:
+    curves = cohort_curves(
+        participants, milestones, cohort="entry_quarter", outcome="work", as_of=as_of, **dates
+    )
+    shown = _present(curves, "cohort_curves", audience)
+    long_table = ReportTable(
+        key="cohort_curves",
+        title="Cumulative percent in work by months since entry, by quarter of entry",
+        data=shown.reset_index(drop=True),
+        counts=("cohort_size", "participants"),
+        rates=("cumulative_rate",),
+    )
+    rows: list[dict[str, Any]] = []
+    for cohort, part in shown.groupby("cohort", sort=True, observed=True):
+        by_month = dict(zip(part["months_since_entry"].astype(int), part["cumulative_rate"], strict=True))
+        first = part.loc[part["months_since_entry"] == part["months_since_entry"].min()]
+        row: dict[str, Any] = {
+            "cohort": str(cohort),
+            "cohort_size": first["cohort_size"].iloc[0] if len(first) else np.nan,
+        }
+        for month in COHORT_MONTHS:
+            row[f"work_by_{month}_months"] = by_month.get(month, np.nan)
+        rows.append(row)
+    rate_columns = tuple(f"work_by_{m}_months" for m in COHORT_MONTHS)
+    summary = pd.DataFrame(rows, columns=["cohort", "cohort_size", *rate_columns])
+    for column in rate_columns:
+        summary[column] = summary[column].astype(object)
+    summary["cohort_size"] = summary["cohort_size"].astype(object)
+    chosen = latest_cohorts(curves, limit=8) if len(curves) else []
+    figure = (
+        cohort_curves_chart(
+            _chart_frame(shown.loc[shown["cohort"].isin(chosen)].reset_index(drop=True)),
+            outcome="work",
+            cohorts=chosen,
+        )
+        if chosen
+        else None
+    )
+    return ReportView(
+        key="cohorts",
+        title="Cohorts: time to work",
+        summary="Cumulative percent of each quarter's entrants who had started work, by months "
+        "since entry; a cohort is followed only as far as all its members have been. "
+        "The chart shows the latest eight cohorts.",
+        table=ReportTable(
+            key="cohorts",
+            title="Percent in work by months since entry",
+            data=summary,
+            counts=("cohort_size",),
+            rates=rate_columns,
+        ),
+        figure=figure,
+        more_tables=(long_table,),
+    )
+
+
+def _partners_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    audience: str,
+    dates: Mapping[str, Any],
+) -> ReportView:
+    steps = ["entered", "training", "work"]
+    long = delivery_partners(participants, milestones, as_of=as_of, **dates)
+    long = _present(long.loc[long["step"].isin(steps)], "funnel", audience)
+    partners = list(dict.fromkeys(long["delivery_partner"].astype(str)))
+    shown = pd.DataFrame({"delivery_partner": partners})
+    for step in steps:
+        part = long.loc[long["step"] == step]
+        by_partner = dict(zip(part["delivery_partner"].astype(str), part["participants"], strict=True))
+        shown[step] = pd.Series([by_partner.get(p, np.nan) for p in partners], dtype=object)
+    for step in ("training", "work"):
+        part = long.loc[long["step"] == step]
+        rates = dict(zip(part["delivery_partner"].astype(str), part["rate_from_entry"], strict=True))
+        shown[f"{step}_rate"] = pd.Series([rates.get(p, np.nan) for p in partners], dtype=object)
+    numbers = _chart_frame(shown)
+    chart_long = pd.DataFrame(
+        [
+            {
+                "delivery_partner": row["delivery_partner"],
+                "step": step,
+                "participants": row[step],
+                "rate_from_entry": 1.0 if step == "entered" else row[f"{step}_rate"],
+            }
+            for _, row in numbers.iterrows()
+            for step in steps
+        ],
+        columns=["delivery_partner", "step", "participants", "rate_from_entry"],
+    )
+    figure = (
+        step_bars(
+            chart_long,
+            by="delivery_partner",
+            group_label="Delivery partner",
+            title="People at each step, by delivery partner",
+        )
+        if len(chart_long)
+        else None
+    )
+    return ReportView(
+        key="partners",
+        title="Delivery partners",
+        summary="People entered, in training and in work for each delivery partner; "
+        "percentages are of the partner's entrants.",
+        table=ReportTable(
+            key="partners",
+            title="Delivery partners",
+            data=shown.reset_index(drop=True),
+            counts=tuple(steps),
+            rates=("training_rate", "work_rate"),
+        ),
+        figure=figure,
+    )
+
+
+def _equality_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    audience: str,
+    dates: Mapping[str, Any],
+) -> ReportView:
+    shown = _present(equality(participants, milestones, as_of=as_of, **dates), "equality", audience)
+    figure = equality_chart(_chart_frame(shown), step="work") if len(shown) else None
+    return ReportView(
+        key="equality",
+        title="Equality: work by protected characteristic",
+        summary="Percent of entrants who started work in each group, with 95% intervals "
+        "(Wilson), against the overall rate; the gap is in percentage points.",
+        table=ReportTable(
+            key="equality",
+            title="Work by protected characteristic",
+            data=shown.reset_index(drop=True),
+            counts=("entered", "participants"),
+            rates=("rate", "ci_low", "ci_high", "overall_rate", "gap"),
+            labels={"participants": "In work", "rate": "% in work"},
+        ),
+        figure=figure,
+    )
+
+
+def _targets_vs_actual_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: pd.Timestamp,
+    regions: Sequence[str] | None,
+    audience: str,
+) -> ReportView:
+    progress = targets_vs_actual(
+        participants, milestones, targets, as_of=as_of, period="quarter", regions=regions
+    )
+    counts = ("target", "actual", "cumulative_target", "cumulative_actual")
+    shown = _present(progress, "targets", audience)
+    full = ReportTable(
+        key="targets_vs_actual",
+        title="Targets against actuals by region and quarter",
+        data=shown.reset_index(drop=True),
+        counts=counts,
+        rates=("percent_achieved",),
+        dates=("period_start",),
+    )
+    work = shown.loc[shown["measure"] == "work"]
+    periods = sorted(work["period_start"].dropna().unique())[-TARGET_PERIODS_SHOWN:]
+    latest = work.loc[work["period_start"].isin(periods)]
+    latest = latest.sort_values(["period_start", "region"], kind="stable")[
+        ["region", "period_start", "cumulative_target", "cumulative_actual", "percent_achieved", "rag"]
+    ]
+    figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure="work") if len(work) else None
+    return ReportView(
+        key="targets_vs_actual",
+        title="Targets against actuals: work",
+        summary="Cumulative people in work against the cumulative target, quarter by quarter, "
+        f"per region; the table shows the latest {_WORDS.get(TARGET_PERIODS_SHOWN, TARGET_PERIODS_SHOWN)} "
+        "quarters.",
+        table=ReportTable(
+            key="targets_vs_actual_work",
+            title="Work against target, latest quarters",
+            data=latest.reset_index(drop=True),
+            counts=("cumulative_target", "cumulative_actual"),
+            rates=("percent_achieved",),
+            dates=("period_start",),
+        ),
+        figure=figure,
+        more_tables=(full,),
+    )
+
+
+def definitions(*, stakeholder: bool = False) -> tuple[tuple[str, str], ...]:
+    """The definitions every report carries (slide, page, sheet, speaker notes).
+
+    Parameters
+    ----------
+    stakeholder : bool, default False
+        Add the disclosure-control terms (``[c]``, rounding) of stakeholder reports.
+
+    Returns
+    -------
+    tuple of (str, str)
+        Term and definition, in reading order.
+    """
+    protected: tuple[tuple[str, str], ...] = (
+        (SUPPRESSED, "Suppressed to protect the people in it: a count below "
+         f"{_WORDS.get(config.SUPPRESS_BELOW, config.SUPPRESS_BELOW)}, or a figure from which one "
+         "could be worked out (from a total, or a rate of a group of fewer than "
+         f"{config.MIN_GROUP_FOR_RATE} people)."),
+        ("Rounding", f"Every count is rounded to the nearest {config.ROUND_TO}, so totals may not "
+         "equal the sum of their parts; rates use the unrounded counts."),
+    ) if stakeholder else ()
+    return (
+        ("Referral", "A person referred to the programme by probation (referral date)."),
+        ("Entered", "A referred person who started on the programme (entry date on or before the cut-off)."),
+        ("In training", "An entrant with a training start on or after entry, on or before the cut-off."),
+        ("In work", "An entrant with a job start on or after entry, on or before the cut-off."),
+        ("Sustained work", "An entrant whose job was recorded as sustained, on or before the cut-off."),
+        ("Rate", "People reaching a step as a percentage of people entered, with a 95% Wilson score interval."),
+        ("Change since last month", "The same figure as at one calendar month before the cut-off, and the difference."),
+        ("Target to date", "The sum of the monthly contract targets up to the cut-off."),
+        ("RAG", f"Green: at least {RAG_GREEN_FROM:.0%} of target to date; amber: at least {RAG_AMBER_FROM:.0%}; red: below."),
+        ("Projection", "Actual to date extended to the contract end at the run rate so far."),
+        ("Control limits", "Funnel plot (Spiegelhalter 2005): where 95% and 99.8% of groups of a given size "
+         "would fall by chance if every group had the overall rate."),
+        ("Cohort", "People who entered in the same calendar quarter; a cohort is followed only as far as all "
+         "its members have been followed."),
+        ("Gap", "A group's rate minus the overall rate, in percentage points."),
+        ("Cut-off", "The date the figures are as at: nothing recorded after it is counted."),
+        *protected,
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _canonical(
+    chosen: Iterable[str] | None, known: Iterable[str], what: str
+) -> tuple[str, ...]:
+    """The chosen values in their stored spelling (case-insensitive), or InputError naming the unknown."""
+    if chosen is None:
+        return ()
+    values = [chosen] if isinstance(chosen, str) else list(chosen)
+    spelling = {str(k).casefold(): str(k) for k in known}
+    out: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        match = spelling.get(str(value).strip().casefold())
+        if match is None:
+            unknown.append(str(value))
+        elif match not in out:
+            out.append(match)
+    if unknown:
+        options = ", ".join(sorted(spelling.values())) or "none in the data"
+        raise InputError(
+            f"Unknown {what} {', '.join(repr(u) for u in unknown)}: choose from {options}."
+        )
+    return tuple(out)
+
+
+def report_content(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    as_of: date | pd.Timestamp | str,
+    audience: str = "internal",
+    regions: Iterable[str] | None = None,
+    pathways: Iterable[str] | None = None,
+    delivery_partners: Iterable[str] | None = None,
+    date_from: date | pd.Timestamp | str | None = None,
+    date_to: date | pd.Timestamp | str | None = None,
+) -> ReportContent:
+    """Compute every table and chart of a report once.
+
+    Parameters
+    ----------
+    participants, milestones, targets : pandas.DataFrame
+        In the :mod:`ete_metrics.data.frames` formats. Not modified.
+    as_of : date
+        The cut-off: figures as at this date.
+    audience : {"internal", "stakeholder"}, default "internal"
+        ``"stakeholder"`` passes every table through :mod:`ete_metrics.protect.disclosure`
+        (counts 1-4 suppressed with secondary suppression, others rounded to 5,
+        rates blanked for groups under 10) and draws charts from the protected
+        numbers.
+    regions, pathways, delivery_partners : iterable of str, optional
+        Keep only these (participants; targets by region). Matched without regard to
+        case and stored in the data's spelling.
+    date_from, date_to : date-like, optional
+        Only people who entered in this range (inclusive), as on the dashboard; the
+        contract targets are per region and are not restricted by entry date.
+
+    Returns
+    -------
+    ReportContent
+
+    Raises
+    ------
+    InputError
+        An unknown audience, region, pathway or delivery partner; no participants
+        at all, or none left by the filters; or an error from a metric function.
+    """
+    if audience not in AUDIENCES:
+        raise InputError(f"Unknown audience {audience!r}: choose internal or stakeholder.")
+    if participants.empty:
+        raise InputError(
+            "There are no participants to report on: import an extract first "
+            "(python -m ete_metrics import ...)."
+        )
+    stakeholder = audience == "stakeholder"
+    stamp = to_timestamp(as_of)
+    previous = (stamp - pd.DateOffset(months=1)).normalize()
+    chosen = _canonical(
+        regions, set(participants["region"].dropna().astype(str)) | set(config.regions()), "region"
+    )
+    chosen_pathways = _canonical(
+        pathways, set(participants["pathway"].dropna().astype(str)) | set(config.PATHWAYS), "pathway"
+    )
+    chosen_partners = _canonical(
+        delivery_partners, participants["delivery_partner"].dropna().astype(str).unique(),
+        "delivery partner",
+    )
+    start = None if date_from is None else to_timestamp(date_from)
+    end = None if date_to is None else to_timestamp(date_to)
+    if start is not None and end is not None and start > end:
+        raise InputError("The entry-date range starts after it ends: choose a start on or before the end.")
+    if chosen or chosen_pathways or chosen_partners:
+        participants = filter_participants(
+            participants,
+            regions=chosen or None,
+            pathways=chosen_pathways or None,
+            delivery_partners=chosen_partners or None,
+        )
+        milestones = milestones_for(participants, milestones)
+        if participants.empty:
+            raise InputError(
+                "No participants match these filters: choose other regions, pathways or partners."
+            )
+    region_list = list(chosen) or None
+    dates = {"date_from": start, "date_to": end}
+
+    headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
+    target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
+    views = (
+        _funnel_view(headline, stamp),
+        _targets_view(target_table),
+        _regions_view(participants, milestones, stamp, audience, dates),
+        _cohorts_view(participants, milestones, stamp, audience, dates),
+        _partners_view(participants, milestones, stamp, audience, dates),
+        _equality_view(participants, milestones, stamp, audience, dates),
+        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience),
+    )
+    if stakeholder:
+        for view in views:
+            if view.figure is not None:
+                mark_suppressed_bars(view.figure)
+    return ReportContent(
+        programme=PROGRAMME,
+        as_of=stamp.date(),
+        previous_as_of=previous.date(),
+        audience=audience,
+        regions=chosen,
+        headline=headline,
+        changes=changes,
+        targets=target_table,
+        views=views,
+        definitions=definitions(stakeholder=stakeholder),
+        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
+        pathways=chosen_pathways,
+        delivery_partners=chosen_partners,
+        date_from=None if start is None else start.date(),
+        date_to=None if end is None else end.date(),
+    )

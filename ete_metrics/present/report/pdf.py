@@ -1,0 +1,258 @@
+"""The contract review pack: a PDF (reportlab, offline).
+
+Page one is for a director and reads in a minute: the headline figures against
+target with RAG, and what changed since the month before. Then a page per view:
+its chart (the same PNG as the deck) and the table of its figures. Then the
+definitions. Stakeholder packs carry the disclosure note on every page.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Image,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
+from ete_metrics.metrics.targets import ALL_REGIONS
+from ete_metrics.present.charts.funnels import step_name
+from ete_metrics.present.charts.targets import rag_name
+from ete_metrics.present.formatting import percent, uk_date
+from ete_metrics.present.report.content import ReportContent, ReportTable
+from ete_metrics.protect.disclosure import SUPPRESSED
+
+__all__ = ["build_pdf"]
+
+_PAGE = landscape(A4)
+_MARGIN = 14 * mm
+_RAG = {"Green": colors.HexColor("#00703C"), "Amber": colors.HexColor("#F47738"), "Red": colors.HexColor("#D4351C")}
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    blue = colors.HexColor(PALETTE[0])
+    return {
+        "title": ParagraphStyle("t", parent=base["Title"], alignment=0, textColor=blue, fontSize=18, leading=22),
+        "h1": ParagraphStyle("h1", parent=base["Heading1"], textColor=blue, fontSize=18, leading=22),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], textColor=blue, fontSize=13, leading=16,
+                             spaceBefore=4, spaceAfter=4),
+        "body": ParagraphStyle("b", parent=base["BodyText"], fontSize=10.5, leading=14),
+        "big": ParagraphStyle("big", parent=base["BodyText"], fontSize=11, leading=14.5),
+        "small": ParagraphStyle("s", parent=base["BodyText"], fontSize=8.5, leading=11, textColor=colors.HexColor("#505A5F")),
+        "cell": ParagraphStyle("c", parent=base["BodyText"], fontSize=8.5, leading=10.5),
+        "figure": ParagraphStyle("f", parent=base["BodyText"], fontSize=8.5, leading=10.5, alignment=2),
+    }
+
+
+def _table(
+    shown: pd.DataFrame,
+    styles: dict[str, ParagraphStyle],
+    *,
+    widths: list[float] | None = None,
+    figures: frozenset[str] = frozenset(),
+) -> Table:
+    """A table of display strings; columns headed in ``figures`` are right-aligned."""
+    heading = ParagraphStyle("h", parent=styles["cell"], textColor=colors.white)
+    heading_right = ParagraphStyle("hr", parent=heading, alignment=2)
+    header = [
+        Paragraph(f"<b>{escape(str(c))}</b>", heading_right if c in figures else heading)
+        for c in shown.columns
+    ]
+    body: list[list[Any]] = []
+    for row in shown.itertuples(index=False):
+        body.append([
+            Paragraph(escape(str(v)), styles["figure"] if c in figures else styles["cell"])
+            for c, v in zip(shown.columns, row, strict=True)
+        ])
+    table = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(PALETTE[0])),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BFC1C3")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F2F1")]),
+        ("TOPPADDING", (0, 1), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 2),
+    ]
+    if "RAG" in shown.columns:
+        j = list(shown.columns).index("RAG")
+        for i, value in enumerate(shown["RAG"], start=1):
+            if value in _RAG:
+                commands.append(("BACKGROUND", (j, i), (j, i), _RAG[value]))
+                body[i - 1][j] = Paragraph(
+                    f"<b>{escape(str(value))}</b>",
+                    ParagraphStyle("rag", parent=styles["cell"], textColor=colors.white, alignment=1),
+                )
+        table = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Table | None:
+    """Regions down, measures across: percent of target to date and RAG in each cell."""
+    data = content.targets.data
+    if data.empty or "rag" not in data.columns:
+        return None
+    measures = list(dict.fromkeys(data["measure"].astype(str)))
+    regions = list(dict.fromkeys(data["region"].astype(str)))
+    header = [Paragraph("<b>Region</b>", ParagraphStyle("h", parent=styles["cell"], textColor=colors.white))]
+    header += [
+        Paragraph(f"<b>{escape(step_name(m))}</b>",
+                  ParagraphStyle("hc", parent=styles["cell"], textColor=colors.white, alignment=1))
+        for m in measures
+    ]
+    rows: list[list[Any]] = [header]
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(PALETTE[0])),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#BFC1C3")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    centred = ParagraphStyle("cc", parent=styles["cell"], alignment=1)
+    for i, region in enumerate(regions, start=1):
+        row: list[Any] = [Paragraph(f"<b>{escape(region)}</b>" if region == ALL_REGIONS else escape(region),
+                                    styles["cell"])]
+        for j, measure in enumerate(measures, start=1):
+            match = data.loc[(data["region"].astype(str) == region) & (data["measure"].astype(str) == measure)]
+            if match.empty:
+                row.append("")
+                continue
+            rate, rag = match["percent_achieved"].iloc[0], match["rag"].iloc[0]
+            shown_rate = rate if isinstance(rate, str) else percent(rate)
+            name = rag if rag == SUPPRESSED else rag_name(rag)
+            if name in _RAG:
+                commands.append(("BACKGROUND", (j, i), (j, i), _RAG[name]))
+                style = ParagraphStyle("w", parent=centred, textColor=colors.white)
+                row.append(Paragraph(f"<b>{escape(shown_rate)}</b> {escape(name)}", style))
+            else:
+                row.append(Paragraph(f"{escape(shown_rate)} {escape(name)}", centred))
+        rows.append(row)
+    table = Table(rows, colWidths=[32 * mm] + [30 * mm] * len(measures), hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _image(png: bytes, max_width: float, max_height: float) -> Image:
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(png)) as picture:
+        w, h = picture.size
+    ratio = min(max_width / w, max_height / h)
+    return Image(io.BytesIO(png), width=w * ratio, height=h * ratio)
+
+
+def _headline_targets(content: ReportContent) -> tuple[pd.DataFrame, frozenset[str]]:
+    """All-regions figures against target: display strings and the figure headings."""
+    table: ReportTable = content.headline_targets()
+    keep = ["measure", "actual_to_date", "target_to_date", "percent_achieved", "rag",
+            "contract_target", "projected_at_end", "projected_percent"]
+    chosen = ReportTable(
+        key=table.key, title=table.title, data=table.data[[c for c in keep if c in table.data.columns]],
+        counts=table.counts, rates=table.rates, labels={"percent_achieved": "% of target to date"},
+    )
+    return chosen.display(), chosen.figure_headings()
+
+
+#: Usable height of a page's frame, and an estimate of one table row (8.5 pt text).
+_FRAME_HEIGHT = _PAGE[1] - _MARGIN - 16 * mm
+_ROW = 5.2 * mm
+
+
+def _chart_height(table: ReportTable) -> float:
+    """Room for a view's chart so that the page also holds its table where it can."""
+    wanted = _FRAME_HEIGHT - 30 * mm - (len(table.data) + 1.5) * _ROW
+    return float(min(95 * mm, max(70 * mm, wanted)))
+
+
+def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
+    """Lay out the contract review pack from report content and chart images.
+
+    Parameters
+    ----------
+    content : ReportContent
+        From :func:`ete_metrics.present.report.content.report_content`.
+    images : dict of str to bytes
+        PNG per view key.
+
+    Returns
+    -------
+    bytes
+        The PDF file.
+    """
+    styles = _styles()
+    out = io.BytesIO()
+    audience = "Stakeholder contract review pack" if content.stakeholder else "Contract review pack"
+    footer_text = f"{content.programme} · {audience} · Figures as at {uk_date(content.as_of)} · {content.filters_text()}"
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(colors.HexColor("#505A5F"))
+        canvas.drawString(_MARGIN, 8 * mm, footer_text)
+        if content.note:
+            canvas.drawString(_MARGIN, 4.5 * mm, content.note)
+        canvas.drawRightString(_PAGE[0] - _MARGIN, 8 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        out, pagesize=_PAGE, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=16 * mm,
+        title=f"{audience}: figures as at {uk_date(content.as_of)}", author="ETE Outcomes",
+    )
+    width = _PAGE[0] - 2 * _MARGIN
+    story: list[Any] = [
+        Paragraph(escape(content.programme), styles["title"]),
+        Paragraph(f"{audience} · figures as at <b>{uk_date(content.as_of)}</b> · {escape(content.filters_text())}", styles["big"]),
+        Spacer(1, 4 * mm),
+    ]
+    if content.note:
+        story += [Paragraph(escape(content.note), styles["small"]), Spacer(1, 3 * mm)]
+    headline, figures = _headline_targets(content)
+    story += [Paragraph("Headline figures against target", styles["h2"]),
+              _table(headline, styles, figures=figures), Spacer(1, 4 * mm)]
+    changed: list[Any] = [Paragraph(f"What changed since {uk_date(content.previous_as_of)}", styles["h2"])]
+    changed += [Paragraph(f"• {escape(sentence)}", styles["body"]) for sentence in content.changes]
+    grid = _rag_grid(content, styles)
+    if grid is not None:  # side by side: the regions' RAG and what changed
+        left: list[Any] = [Paragraph("Percent of target to date by region", styles["h2"]), grid]
+        side = Table([[left, changed]], colWidths=[160 * mm, width - 160 * mm], hAlign="LEFT")
+        side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                  ("LEFTPADDING", (0, 0), (0, 0), 0),
+                                  ("LEFTPADDING", (1, 0), (1, 0), 6 * mm)]))
+        story.append(side)
+    else:
+        story += changed
+    story.append(Spacer(1, 3 * mm))
+    story.append(Paragraph(
+        f"Green: at least {RAG_GREEN_FROM:.0%} of target to date; amber: at least {RAG_AMBER_FROM:.0%}; "
+        "red: below. "
+        "Definitions are on the last page.", styles["small"]))
+
+    for view in content.views:
+        story.append(PageBreak())
+        story.append(Paragraph(escape(view.title), styles["h1"]))
+        story.append(Paragraph(escape(view.summary), styles["body"]))
+        story.append(Spacer(1, 2 * mm))
+        png = images.get(view.key)
+        if png is not None:
+            story.append(_image(png, width, _chart_height(view.table)))
+            story.append(Spacer(1, 3 * mm))
+        story.append(_table(view.table.display(), styles, figures=view.table.figure_headings()))
+
+    story.append(PageBreak())
+    story.append(Paragraph("Definitions", styles["h1"]))
+    definitions = pd.DataFrame(list(content.definitions), columns=["Term", "Definition"])
+    story.append(_table(definitions, styles, widths=[55 * mm, width - 60 * mm]))
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return out.getvalue()
