@@ -22,10 +22,11 @@ from dashboard.render import (
 from ete_metrics.metrics.activity import monthly_activity
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.targets import summarise_targets, targets_vs_actual
-from ete_metrics.present.charts.funnels import activity_chart, funnel_chart, step_name
-from ete_metrics.present.charts.targets import rag_name, targets_chart
+from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
+from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
 from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.steps import label
 
 data = load_data()
 filters = current_filters()
@@ -77,10 +78,10 @@ for row in now_view.itertuples(index=False):
     )
     count_tiles.append(
         {
-            "label": step_name(step),
+            "label": label(step),
             "value": shown_count(row.participants),
             "delta": change,
-            "help": f"People {step_name(step).lower()} as at {uk_date(filters.as_of)}; "
+            "help": f"People {label(step).lower()} as at {uk_date(filters.as_of)}; "
             "the change is on the same figure a month earlier.",
         }
     )
@@ -88,14 +89,14 @@ for row in now_view.itertuples(index=False):
         earlier_rate = earlier_rates.get(step)
         rate_tiles.append(
             {
-                "label": f"{step_name(step)} rate",
+                "label": f"{label(step)} rate",
                 "value": _shown_rate(row.rate_from_entry),
                 "delta": (
                     f"{signed_points(row.rate_from_entry - earlier_rate)} since {uk_date(month_earlier)}"  # type: ignore[operator]
                     if _is_number(earlier_rate) and _is_number(row.rate_from_entry)
                     else None
                 ),
-                "help": f"{step_name(step)} as a percentage of people entered "
+                "help": f"{label(step)} as a percentage of people entered "
                 f"(95% interval {_shown_rate(row.ci_low)} to {_shown_rate(row.ci_high)}).",
             }
         )
@@ -138,9 +139,9 @@ else:
     for row in overall.itertuples(index=False):
         target_tiles.append(
             {
-                "label": f"{step_name(str(row.measure))}: % of target",
+                "label": f"{label(str(row.measure))}: % of target",
                 "value": _shown_rate(row.percent_achieved),
-                "delta": rag_name(row.rag),
+                "delta": label(row.rag),
                 "delta_color": "off",
                 "delta_arrow": "off",
                 "help": f"{shown_count(row.actual_to_date)} against a target to date of "
@@ -200,7 +201,7 @@ else:
         "Measure",
         measures,
         default="work" if "work" in measures else measures[0],
-        format_func=step_name,
+        format_func=label,
         key="overview_target_measure",
     ) or ("work" if "work" in measures else measures[0])
     chart_with_table(

@@ -11,9 +11,10 @@ from dashboard.render import chart_with_table, empty_state, table_with_downloads
 from ete_metrics import config
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
-from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart, group_name
+from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
+from ete_metrics.steps import label
 
 #: Conversion windows offered (days); None = no window.
 WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
@@ -58,7 +59,7 @@ with right:
     by = st.selectbox(
         "Break down by",
         BREAKDOWNS,
-        format_func=lambda k: "No breakdown" if k is None else group_name(k),
+        format_func=lambda k: "No breakdown" if k is None else label(k),
         key="funnels_by",
     )
 include_sustained = st.checkbox("Show sustained work", key="funnels_sustained")
@@ -126,7 +127,7 @@ else:
             if by is None
             else rates_by_group_chart(
                 numbers, by=by,
-                title=f"Percent of referrals reaching each step, by {group_name(by).lower()}",
+                title=f"Percent of referrals reaching each step, by {label(by).lower()}",
             )
         ),
         referrals,

@@ -11,9 +11,10 @@ from dashboard.filters import current_filters
 from dashboard.render import chart_with_table, empty_state, user_errors
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.metrics.funnel import funnel
-from ete_metrics.present.charts.funnels import funnel_chart, step_name
+from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.protect.audience import limit_sizes
+from ete_metrics.steps import label
 
 WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
 STEPS: tuple[str, ...] = ("training", "work")
@@ -64,7 +65,7 @@ st.caption(
     "99.8% of regions of that size would fall by chance if every region had the overall rate."
 )
 step = st.segmented_control(
-    "Step", STEPS, default="work", format_func=step_name, key="regions_step"
+    "Step", STEPS, default="work", format_func=label, key="regions_step"
 ) or "work"
 with user_errors():
     # compared from the funnel above (the same population and window), not computed again

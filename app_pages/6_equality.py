@@ -14,7 +14,7 @@ from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, user_errors
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.charts.equality import equality_chart
-from ete_metrics.present.charts.funnels import group_name
+from ete_metrics.steps import label
 
 #: Step choices: widget label -> step.
 STEP_CHOICES = {"Work": "work", "Training": "training", "Sustained work": "sustained"}
@@ -88,7 +88,7 @@ chart_with_table(
     key="equality",
     filename=f"equality_{step}",
     # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
-    labels={"characteristic": group_name},
+    labels={"characteristic": label},
     counts=("entered", "participants"),
     rates=("rate", "ci_low", "ci_high", "overall_rate"),
     points=("gap",),

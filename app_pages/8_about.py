@@ -7,8 +7,9 @@ import streamlit as st
 from dashboard.data import load_data
 from dashboard.filters import current_filters
 from ete_metrics import config
-from ete_metrics.present.formatting import count, percent, uk_date
+from ete_metrics.present.formatting import count, uk_date
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, round_to_base
+from ete_metrics.steps import definitions
 
 data = load_data()
 filters = current_filters()
@@ -42,30 +43,14 @@ People are identified only by pseudonymous ids.
 )
 
 st.subheader("Measures")
+# The same definitions as every report's (ete_metrics.steps.definitions).
 st.markdown(
-    """
-| Measure | Definition |
-|---|---|
-| **Referred** | People referred to the programme with a referral date on or before the *as at* date. |
-| **Entered** | Participants whose entry date (the day they started on the programme) is on or before the *as at* date. This is the population of every other measure: figures are *entry-anchored*. |
-| **Into training** | Entered participants with at least one training start dated on or after their entry date and on or before the *as at* date. Each person is counted once, however many courses they start. |
-| **Into work** | Entered participants with at least one job start counted the same way. |
-| **Sustained work** | Entered participants with at least one recorded sustained job (the contract's sustainment milestone), counted the same way. |
-| **Rate from entry** | Participants reaching a step divided by participants entered (shown as a percentage with one decimal). |
-| **Rate from previous step** | Participants reaching a step divided by those reaching the step before it (training for work; work for sustained work). |
-| **Percent of target** | Cumulative actual divided by the cumulative contract target from the contract start to the period containing the *as at* date. |
-"""
+    "| Measure | Definition |\n|---|---|\n"
+    + "\n".join(f"| **{term}** | {text} |" for term, text in definitions())
 )
 st.markdown(
-    f"""
-**RAG status** compares the cumulative actual with the cumulative target:
-green when at least {percent(config.RAG_GREEN_FROM, decimals=0)} of target is achieved,
-amber from {percent(config.RAG_AMBER_FROM, decimals=0)}, red below that.
-Against targets, training and work count people in the period of their **first** training or
-job start; entries count in the period of entry; referrals in the period of referral.
-The end-of-contract projection extends the run rate so far (actual to date ÷ contract days
-elapsed × contract days in total); it is a simple guide, not a forecast.
-"""
+    "Against targets, training and work count people in the period of their **first** training "
+    "or job start; entries count in the period of entry; referrals in the period of referral."
 )
 
 st.subheader("Methods")

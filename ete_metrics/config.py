@@ -34,17 +34,6 @@ def regions() -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
-#: Milestone types recorded by caseworkers.
-MILESTONES: tuple[str, ...] = (
-    "training_start",
-    "training_completed",
-    "job_start",
-    "job_sustained",
-)
-
-#: Measures that carry contract targets.
-MEASURES: tuple[str, ...] = ("referred", "entered", "training", "work")
-
 #: Programme pathways.
 PATHWAYS: tuple[str, ...] = ("community", "custody")
 

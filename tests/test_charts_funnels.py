@@ -11,9 +11,8 @@ from ete_metrics.present.charts.funnels import (
     activity_chart,
     conversion_chart,
     funnel_chart,
-    group_name,
-    step_name,
 )
+from ete_metrics.steps import label
 
 
 def _funnel(by: str | None = None) -> pd.DataFrame:
@@ -35,10 +34,10 @@ def _funnel(by: str | None = None) -> pd.DataFrame:
 
 
 def test_step_and_group_names() -> None:
-    assert step_name("work") == "Into work"
-    assert step_name("referred") == "Referred"
-    assert group_name("delivery_partner") == "Delivery partner"
-    assert group_name("entry_fy") == "Financial year of entry"
+    assert label("work") == "Into work"
+    assert label("referred") == "Referred"
+    assert label("delivery_partner") == "Delivery partner"
+    assert label("entry_fy") == "Financial year of entry"
 
 
 def test_funnel_chart_without_groups() -> None:

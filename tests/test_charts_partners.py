@@ -76,7 +76,7 @@ def test_step_bars_one_trace_per_step_in_order() -> None:
         }
     )
     fig = step_bars(frame, by="prison", group_label="Prison", title="Custody pathway by prison")
-    assert [t.name for t in fig.data] == ["Entered", "In training", "In work"]
+    assert [t.name for t in fig.data] == ["Entered", "Into training", "Into work"]
     assert list(fig.data[1].y) == ["HMP A", "HMP B"] and list(fig.data[1].x) == [4, 1]
     assert fig.data[1].orientation == "h"
     assert [t.marker.color for t in fig.data] == list(PALETTE[:3])

@@ -6,14 +6,15 @@ import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.config import PALETTE
-from ete_metrics.present.charts.targets import rag_name, target_progress_chart, targets_chart
+from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
+from ete_metrics.steps import label
 
 
 def test_rag_name() -> None:
-    assert rag_name("green") == "Green"
-    assert rag_name("amber") == "Amber"
-    assert rag_name(None) == ""
-    assert rag_name(float("nan")) == ""
+    assert label("green") == "Green"
+    assert label("amber") == "Amber"
+    assert label(None) == ""
+    assert label(float("nan")) == ""
 
 
 def test_targets_chart_actual_solid_and_target_dotted_per_region() -> None:

@@ -23,3 +23,12 @@ def test_about_page_states_status_cut_off_and_definitions(app: AppTest, demo_dat
     assert "Recent cohorts are immature" in text
     assert "self-reported by caseworkers" in text
     assert not app.error
+
+
+def test_about_page_shows_the_vocabularys_definitions(app: AppTest) -> None:
+    from ete_metrics.steps import definitions
+
+    open_page(app, "app_pages/8_about.py")
+    text = "\n".join(m.value for m in app.markdown)
+    for term, definition in definitions():
+        assert f"| **{term}** | {definition} |" in text

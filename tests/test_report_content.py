@@ -193,7 +193,7 @@ def test_stakeholder_charts_say_where_a_figure_is_suppressed() -> None:
     hidden = [i for i, v in enumerate(partners.table.data["work"]) if v == "[c]"]
     assert hidden  # the 3,000 demo has partners with fewer than 5 in work
     assert partners.figure is not None
-    work = next(t for t in partners.figure.data if t.name == "In work")
+    work = next(t for t in partners.figure.data if t.name == "Into work")
     assert [work.text[i] for i in hidden] == ["[c]"] * len(hidden)
     assert [work.x[i] for i in hidden] == [0] * len(hidden)  # a zero-length bar, labelled
     equality = next(v for v in report.views if v.key == "equality")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.errors import InputError
+from ete_metrics.steps import STEP
 
 #: Columns of :func:`kaplan_meier`'s result.
 KM_COLUMNS: tuple[str, ...] = (
@@ -217,7 +218,8 @@ def survival_quantiles(table: pd.DataFrame, levels: dict[str, float]) -> pd.Data
 
 
 #: Outcome name to the milestone that marks it.
-OUTCOME_MILESTONES: dict[str, str] = {"training": "training_start", "work": "job_start"}
+#: Outcomes timed from entry (time to outcome, cohort curves): the first training and job starts.
+OUTCOME_MILESTONES: dict[str, str] = {step: STEP[step].milestone or "" for step in ("training", "work")}
 
 #: Label for a missing group value.
 NOT_RECORDED = "Not recorded"

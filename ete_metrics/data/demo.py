@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics import config
+from ete_metrics.steps import MILESTONE_TYPES
 
 from ete_metrics.data import frames
 from ete_metrics.errors import InputError
@@ -547,7 +548,7 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     )
 
     # --- milestones frame ------------------------------------------------
-    types = {name: i for i, name in enumerate(config.MILESTONES)}
+    types = {name: i for i, name in enumerate(MILESTONE_TYPES)}
     partner_names = provider_names + employer_names
     n_providers = len(provider_names)
     parts = [
@@ -611,7 +612,7 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     milestone_order = np.lexsort((m_type, m_day, id_numbers[m_pid]))
     milestones = pd.DataFrame({
         "participant_id": pd.Series(ids[m_pid[milestone_order]], dtype=object),
-        "milestone": _text(config.MILESTONES, m_type[milestone_order]),
+        "milestone": _text(MILESTONE_TYPES, m_type[milestone_order]),
         "date": _dates(m_day[milestone_order]),
         "partner": _text(partner_names, m_partner[milestone_order]),
     })

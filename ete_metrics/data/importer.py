@@ -39,6 +39,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ete_metrics import config
+from ete_metrics.steps import MILESTONE_TYPES, TARGET_MEASURES
 
 from ete_metrics.data import db, frames
 from ete_metrics.errors import ImportValidationError, InputError, Problem
@@ -890,7 +891,7 @@ def _validate_milestones(
     errors += _id_too_long(table, ids)
 
     milestone_raw = frame["milestone"]
-    milestone = _canonical(milestone_raw, {m: m for m in config.MILESTONES}, _code_key)
+    milestone = _canonical(milestone_raw, {m: m for m in MILESTONE_TYPES}, _code_key)
     blank = (milestone_raw == "").to_numpy()
     errors += _problems(
         table, blank, "milestone", "missing_milestone", lambda i: "milestone is blank", ids
@@ -901,7 +902,7 @@ def _validate_milestones(
         "milestone",
         "unknown_milestone",
         lambda i: (
-            f"unknown milestone {milestone_raw.iat[i]!r} (expected one of: {', '.join(config.MILESTONES)})"
+            f"unknown milestone {milestone_raw.iat[i]!r} (expected one of: {', '.join(MILESTONE_TYPES)})"
         ),
         ids,
     )
@@ -957,14 +958,14 @@ def _validate_targets(table: _Table, regions: Sequence[str]) -> tuple[pd.DataFra
         lambda i: f"unknown region {region_raw.iat[i]!r} (expected one of: {', '.join(regions)})",
     )
     measure_raw = frame["measure"]
-    measure = _canonical(measure_raw, {m: m for m in config.MEASURES}, _code_key)
+    measure = _canonical(measure_raw, {m: m for m in TARGET_MEASURES}, _code_key)
     errors += _problems(
         table,
         measure.isna().to_numpy(),
         "measure",
         "unknown_measure",
         lambda i: (
-            f"unknown measure {measure_raw.iat[i]!r} (expected one of: {', '.join(config.MEASURES)})"
+            f"unknown measure {measure_raw.iat[i]!r} (expected one of: {', '.join(TARGET_MEASURES)})"
         ),
     )
     period = _date_column(table, "period_start", errors, None)

@@ -16,6 +16,7 @@ from scipy import stats
 from ete_metrics.counting.population import AsOf, validate_by
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.steps import OUTCOME_MILESTONES
 
 #: Columns of :func:`compare_groups` after the grouping key.
 COMPARISON_COLUMNS: tuple[str, ...] = (
@@ -31,7 +32,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "outside_998",
 )
 
-_STEPS = ("training", "work", "sustained")
+_STEPS = tuple(OUTCOME_MILESTONES)
 
 
 def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndarray:

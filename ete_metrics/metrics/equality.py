@@ -18,6 +18,7 @@ from ete_metrics.counting.population import (
 )
 from ete_metrics.counting.survival import NOT_RECORDED
 from ete_metrics.errors import InputError
+from ete_metrics.steps import OUTCOME_MILESTONES
 
 #: Columns of :func:`equality`.
 EQUALITY_COLUMNS: tuple[str, ...] = (
@@ -33,7 +34,6 @@ EQUALITY_COLUMNS: tuple[str, ...] = (
 )
 
 #: Step name to the milestone that marks it.
-_STEP_MILESTONES = {"training": "training_start", "work": "job_start", "sustained": "job_sustained"}
 
 
 def equality(
@@ -84,8 +84,8 @@ def equality(
     description, not a test: check the interval and the group size before
     reading a difference into it.
     """
-    if step not in _STEP_MILESTONES:
-        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEP_MILESTONES)}.")
+    if step not in OUTCOME_MILESTONES:
+        raise InputError(f"Unknown step {step!r}: choose from {', '.join(OUTCOME_MILESTONES)}.")
     keys = validate_by(list(characteristics))
     for key in keys:
         if key not in GROUPING_COLUMNS:
@@ -110,7 +110,7 @@ def equality(
                 for column in EQUALITY_COLUMNS
             }
         )
-    kind = _STEP_MILESTONES[step]
+    kind = OUTCOME_MILESTONES[step]
     counted = counted_milestones(
         population, milestones, as_of=stamp, window_days=window_days, kinds=[kind]
     )

@@ -35,6 +35,7 @@ from ete_metrics.counting.population import (
     validate_by,
 )
 from ete_metrics.errors import InputError
+from ete_metrics.steps import FUNNEL_STEPS, OUTCOME_MILESTONES, REFERRAL_STEPS
 
 #: Label for a missing grouping value.
 NOT_RECORDED = "Not recorded"
@@ -50,11 +51,11 @@ FUNNEL_COLUMNS: tuple[str, ...] = (
 )
 
 #: Steps of :func:`funnel`, in order.
-FUNNEL_STEPS: tuple[str, ...] = ("entered", "training", "work", "sustained")
-#: Steps of :func:`referral_funnel`, in order.
-REFERRAL_STEPS: tuple[str, ...] = ("referred", "entered", "training", "work")
 
-_STEP_MILESTONE = {"training": "training_start", "work": "job_start", "sustained": "job_sustained"}
+#: Steps of :func:`referral_funnel`, in order.
+
+
+
 
 _NAT = np.iinfo(np.int64).min
 
@@ -257,7 +258,7 @@ def step_flags(
         flags["referred"] = np.ones(len(positions), dtype=bool)
     flags["entered"] = entered
 
-    kinds = [_STEP_MILESTONE[s] for s in steps]
+    kinds = [OUTCOME_MILESTONES[s] for s in steps]
     event_dates = _dates(milestones["date"])
     event_kinds = _kind_codes(milestones, kinds)
     keep = (event_kinds >= 0) & (event_dates != _NAT) & (event_dates <= stamp)

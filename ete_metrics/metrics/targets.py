@@ -32,6 +32,7 @@ from ete_metrics.counting.population import (
     to_timestamp,
 )
 from ete_metrics.errors import InputError
+from ete_metrics.steps import TARGET_MEASURES
 
 #: Columns of :func:`targets_vs_actual`.
 TARGET_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
@@ -140,7 +141,7 @@ def _actual_counts(
     an int64 array of shape ``(len(names), len(periods), len(MEASURES))`` (``names``
     unique); dates outside the periods are not counted.
     """
-    measures = list(config.MEASURES)
+    measures = list(TARGET_MEASURES)
     n_periods = len(periods)
     shape = (len(names), n_periods, len(measures))
     size = int(np.prod(shape))
@@ -211,7 +212,7 @@ def targets_vs_actual(
         Columns ``[region, period_start, measure, target, actual, cumulative_target,
         cumulative_actual, percent_achieved, rag]``: one row per region, period (from the
         contract start's period to the period containing ``as_of``) and measure
-        (:data:`ete_metrics.config.MEASURES`), sorted in that order. ``target`` and
+        (:data:`ete_metrics.steps.TARGET_MEASURES`), sorted in that order. ``target`` and
         ``actual`` are int64 (0 when none); cumulative sums run over the periods within
         region and measure; ``percent_achieved = cumulative_actual /
         cumulative_target`` (fraction, NaN with no target yet) and ``rag`` from
@@ -227,7 +228,7 @@ def targets_vs_actual(
     stamp = to_timestamp(as_of)
     names = _region_list(regions)
     periods = _periods(stamp, period)
-    measures = list(config.MEASURES)
+    measures = list(TARGET_MEASURES)
     if not (names and len(periods) and measures):
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_VS_ACTUAL_COLUMNS})
 
@@ -382,20 +383,20 @@ def summarise_targets(
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_SUMMARY_COLUMNS})
     last = monthly.loc[(monthly["period_start"] == monthly["period_start"].max()).to_numpy(dtype=bool)]
     # one row per region named and measure (in that order), then the all-regions sums
-    n_measures = len(config.MEASURES)
+    n_measures = len(TARGET_MEASURES)
     actual_to_date = last["cumulative_actual"].to_numpy(dtype="int64").reshape(-1, n_measures)
     target_to_date = last["cumulative_target"].to_numpy(dtype="int64").reshape(-1, n_measures)
     unique_names = list(dict.fromkeys(names))
     contract = np.zeros((len(unique_names), n_measures), dtype="int64")
     region = _region_codes(targets["region"], unique_names)
-    measure = _region_codes(targets["measure"], list(config.MEASURES))
+    measure = _region_codes(targets["measure"], list(TARGET_MEASURES))
     known = (region >= 0) & (measure >= 0)
     np.add.at(contract, (region[known], measure[known]), targets["target"].to_numpy(dtype="int64")[known])
     contract = contract[[unique_names.index(name) for name in names]]
     out = pd.DataFrame(
         {
             "region": np.repeat(np.array([*names, ALL_REGIONS], dtype=object), n_measures),
-            "measure": np.tile(np.array(config.MEASURES, dtype=object), len(names) + 1),
+            "measure": np.tile(np.array(TARGET_MEASURES, dtype=object), len(names) + 1),
             "actual_to_date": np.concatenate([actual_to_date.reshape(-1), actual_to_date.sum(axis=0)]),
             "target_to_date": np.concatenate([target_to_date.reshape(-1), target_to_date.sum(axis=0)]),
             "contract_target": np.concatenate([contract.reshape(-1), contract.sum(axis=0)]),

@@ -17,8 +17,6 @@ from ete_metrics.present.charts.funnels import (
     activity_chart,
     conversion_chart,
     funnel_chart,
-    group_name,
-    step_name,
 )
 from ete_metrics.present.charts.partners import (
     employers_chart,
@@ -28,7 +26,7 @@ from ete_metrics.present.charts.partners import (
 )
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.present.charts.style import apply_style, colour
-from ete_metrics.present.charts.targets import rag_name, target_progress_chart, targets_chart
+from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 
 __all__ = [
     "activity_chart",
@@ -42,13 +40,10 @@ __all__ = [
     "equality_chart",
     "funnel_chart",
     "funnel_plot",
-    "group_name",
     "latest_cohorts",
-    "rag_name",
     "rates_by_group_chart",
     "regions_funnel_plot",
     "step_bars",
-    "step_name",
     "target_progress_chart",
     "targets_chart",
     "training_providers_chart",

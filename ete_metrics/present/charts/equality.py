@@ -11,13 +11,7 @@ import plotly.graph_objects as go
 
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
 from ete_metrics.present.formatting import humanise
-
-#: Words for the steps in titles.
-STEP_LABELS: dict[str, str] = {
-    "training": "in training",
-    "work": "in work",
-    "sustained": "in sustained work",
-}
+from ete_metrics.steps import phrase
 
 
 def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
@@ -38,7 +32,7 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         asymmetric error bars to ``ci_low``/``ci_high``, y = "Characteristic: group";
         a dashed vertical line at the overall rate.
     """
-    label = STEP_LABELS.get(step, step)
+    step_phrase = phrase(step)
     fig = go.Figure()
     characteristics = list(dict.fromkeys(frame["characteristic"].astype(str)))
     for i, characteristic in enumerate(characteristics):
@@ -63,7 +57,7 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
                 customdata=part[["participants", "entered", "ci_low", "ci_high", "gap"]].to_numpy(),
                 hovertemplate=(
                     "%{y}<br>"
-                    f"{label.capitalize()}: %{{customdata[0]:,}} of %{{customdata[1]:,}} (%{{x:.1%}})<br>"
+                    f"{step_phrase.capitalize()}: %{{customdata[0]:,}} of %{{customdata[1]:,}} (%{{x:.1%}})<br>"
                     "95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<br>"
                     "Gap to overall: %{customdata[4]:+.1%}<extra></extra>"
                 ),
@@ -80,8 +74,8 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         )
     return apply_style(
         fig,
-        title=f"Percent {label} by gender, age, ethnicity and disability (95% intervals)",
-        x_title=f"Percent {label}",
+        title=f"Percent {step_phrase} by gender, age, ethnicity and disability (95% intervals)",
+        x_title=f"Percent {step_phrase}",
         y_title="Group",
         legend_title="Characteristic",
         layout={

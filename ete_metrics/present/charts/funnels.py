@@ -11,41 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text
-
-#: Display names of funnel steps and activity measures.
-STEP_NAMES: dict[str, str] = {
-    "referred": "Referred",
-    "entered": "Entered",
-    "training": "Into training",
-    "work": "Into work",
-    "sustained": "Sustained work",
-}
-
-#: Display names of grouping keys.
-GROUP_NAMES: dict[str, str] = {
-    "region": "Region",
-    "area": "Area",
-    "pathway": "Pathway",
-    "delivery_partner": "Delivery partner",
-    "prison": "Prison",
-    "gender": "Gender",
-    "age_band": "Age band",
-    "ethnicity": "Ethnicity",
-    "disability": "Disability",
-    "entry_month": "Month of entry",
-    "entry_quarter": "Quarter of entry",
-    "entry_fy": "Financial year of entry",
-}
-
-
-def step_name(step: str) -> str:
-    """Return the display name of a funnel step (``"work"`` -> ``"Into work"``)."""
-    return STEP_NAMES.get(str(step), str(step).replace("_", " ").capitalize())
-
-
-def group_name(key: str) -> str:
-    """Return the display name of a grouping key (``"delivery_partner"`` -> ``"Delivery partner"``)."""
-    return GROUP_NAMES.get(str(key), str(key).replace("_", " ").capitalize())
+from ete_metrics.steps import label
 
 
 def _steps(frame: pd.DataFrame) -> list[str]:
@@ -80,22 +46,22 @@ def funnel_chart(
     """
     fig = go.Figure()
     steps = _steps(frame)
-    first = step_name(steps[0]).lower() if steps else "entered"
+    first = label(steps[0]).lower() if steps else "entered"
     groups: list[tuple[str, pd.DataFrame]]
     if by is None:
         groups = [("All", frame)]
     else:
         groups = [(plotly_text(g), part) for g, part in frame.groupby(by, sort=False, dropna=False)]
-    for i, (label, part) in enumerate(groups):
+    for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
-                x=[step_name(s) for s in part["step"].astype(str)],
+                x=[label(s) for s in part["step"].astype(str)],
                 y=part["participants"].to_list(),
-                name=label,
+                name=name,
                 marker_color=colour(i),
                 customdata=part[["rate_from_entry", "rate_from_previous"]].to_numpy(),
                 hovertemplate=(
-                    ("" if by is None else f"{group_name(by)}: %{{fullData.name}}<br>")
+                    ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")
                     + "%{x}: %{y:,} people<br>"
                     + f"%{{customdata[0]:.1%}} of {first}<br>"
                     + "%{customdata[1]:.1%} of the previous step<extra></extra>"
@@ -109,11 +75,11 @@ def funnel_chart(
         title=title,
         x_title="Step",
         y_title="People",
-        legend_title=group_name(by) if by else None,
+        legend_title=label(by) if by else None,
         layout={
             "barmode": "group",
             "showlegend": by is not None,
-            "xaxis": {"categoryorder": "array", "categoryarray": [step_name(s) for s in steps]},
+            "xaxis": {"categoryorder": "array", "categoryarray": [label(s) for s in steps]},
             "yaxis": {"tickformat": ",d"},
         },
     )
@@ -145,22 +111,22 @@ def conversion_chart(
     """
     fig = go.Figure()
     steps = _steps(frame)
-    labels = {steps[i]: f"{step_name(steps[i - 1])} → {step_name(steps[i])}" for i in range(1, len(steps))}
+    labels = {steps[i]: f"{label(steps[i - 1])} → {label(steps[i])}" for i in range(1, len(steps))}
     shown = frame.loc[frame["step"].astype(str).isin(list(labels))]
     if by is None:
         groups = [("All", shown)]
     else:
         groups = [(plotly_text(g), part) for g, part in shown.groupby(by, sort=False, dropna=False)]
-    for i, (label, part) in enumerate(groups):
+    for i, (name, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
                 x=[labels[s] for s in part["step"].astype(str)],
                 y=part["rate_from_previous"].to_list(),
-                name=label,
+                name=name,
                 marker_color=colour(i),
                 customdata=part[["participants"]].to_numpy(),
                 hovertemplate=(
-                    ("" if by is None else f"{group_name(by)}: %{{fullData.name}}<br>")
+                    ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")
                     + "%{x}: %{y:.1%}<br>%{customdata[0]:,} people reached the step<extra></extra>"
                 ),
             )
@@ -171,7 +137,7 @@ def conversion_chart(
         x_title="Step",
         y_title="Percent of the previous step",
         percent_axis=True,
-        legend_title=group_name(by) if by else None,
+        legend_title=label(by) if by else None,
         layout={
             "barmode": "group",
             "showlegend": by is not None,
@@ -210,10 +176,10 @@ def activity_chart(
                 x=part["month"].to_list(),
                 y=part["participants"].to_list(),
                 mode="lines+markers",
-                name=step_name(measure),
+                name=label(measure),
                 line={"color": colour(i), "width": 2},
                 marker={"size": 5},
-                hovertemplate=f"{step_name(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
+                hovertemplate=f"{label(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
             )
         )
     return apply_style(

@@ -13,15 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
-
-#: Words for funnel steps in titles and hover text.
-STEP_LABELS: dict[str, str] = {
-    "referred": "referred",
-    "entered": "entered",
-    "training": "in training",
-    "work": "in work",
-    "sustained": "in sustained work",
-}
+from ete_metrics.steps import label, phrase
 
 #: Marker colour by position against the 95% limits (palette indices).
 _POSITION_COLOURS: dict[str, int] = {"above": 1, "within": 0, "below": 2}
@@ -65,7 +57,7 @@ def funnel_plot(
         rate and one marker trace per position (above / within / below the 95%
         limits) with x = entered, y = rate (percent axis).
     """
-    step_label = STEP_LABELS.get(step, step)
+    step_label = phrase(step)
     fig = go.Figure()
     limits = limits.sort_values("entered")
     # NumPy arrays, not lists: Plotly takes them without checking each value.
@@ -165,11 +157,11 @@ def step_bars(
                 y=[plotly_text(v) for v in part[by].astype(str)],
                 x=part["participants"].to_list(),
                 orientation="h",
-                name=STEP_LABELS.get(step, step).capitalize(),
+                name=label(step),
                 marker_color=colour(i),
                 customdata=part[["rate_from_entry"]].to_numpy(),
                 hovertemplate=(
-                    f"{group_label}: %{{y}}<br>{STEP_LABELS.get(step, step).capitalize()}: "
+                    f"{group_label}: %{{y}}<br>{label(step)}: "
                     "%{x:,} (%{customdata[0]:.1%} of entered)<extra></extra>"
                 ),
             )
@@ -237,19 +229,19 @@ def _count_bars(
 ) -> go.Figure:
     fig = go.Figure()
     names = [plotly_text(v) for v in frame["partner"].astype(str)]
-    for i, (column, label, rate) in enumerate(series):
+    for i, (column, series_name, rate) in enumerate(series):
         if rate is None:
-            template = f"%{{y}}<br>{label}: %{{x:,}}<extra></extra>"
+            template = f"%{{y}}<br>{series_name}: %{{x:,}}<extra></extra>"
             custom = None
         else:
-            template = f"%{{y}}<br>{label}: %{{x:,}} (%{{customdata[0]:.1%}})<extra></extra>"
+            template = f"%{{y}}<br>{series_name}: %{{x:,}} (%{{customdata[0]:.1%}})<extra></extra>"
             custom = frame[[rate]].to_numpy()
         fig.add_trace(
             go.Bar(
                 y=names,
                 x=frame[column].to_list(),
                 orientation="h",
-                name=label,
+                name=series_name,
                 marker_color=colour(i),
                 customdata=custom,
                 hovertemplate=template,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.funnels import group_name, step_name
 from ete_metrics.present.charts.partners import funnel_plot
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text
+from ete_metrics.steps import label
 
 
 def rates_by_group_chart(
@@ -50,7 +50,7 @@ def rates_by_group_chart(
             go.Bar(
                 x=[plotly_text(v) for v in part[by].astype(str)],
                 y=rate.to_list(),
-                name=step_name(step),
+                name=label(step),
                 marker_color=colour(i + 1),
                 error_y={
                     "type": "data",
@@ -62,7 +62,7 @@ def rates_by_group_chart(
                 },
                 customdata=part[["participants", "ci_low", "ci_high"]].to_numpy(),
                 hovertemplate=(
-                    f"{group_name(by)}: %{{x}}<br>{step_name(step)}: %{{customdata[0]:,}} people "
+                    f"{label(by)}: %{{x}}<br>{label(step)}: %{{customdata[0]:,}} people "
                     "(%{y:.1%} of entered)<br>95% interval %{customdata[1]:.1%} to "
                     "%{customdata[2]:.1%}<extra></extra>"
                 ),
@@ -70,8 +70,8 @@ def rates_by_group_chart(
         )
     return apply_style(
         fig,
-        title=title or f"Percent of entrants reaching each step, by {group_name(by).lower()}",
-        x_title=group_name(by),
+        title=title or f"Percent of entrants reaching each step, by {label(by).lower()}",
+        x_title=label(by),
         y_title="Percent of entered",
         percent_axis=True,
         legend_title="Step",
@@ -104,4 +104,4 @@ def regions_funnel_plot(
     plotly.graph_objects.Figure
         See :func:`ete_metrics.present.charts.partners.funnel_plot` (the same house funnel plot).
     """
-    return funnel_plot(comparison, limits, by=by, step=step, group_label=group_name(by))
+    return funnel_plot(comparison, limits, by=by, step=step, group_label=label(by))

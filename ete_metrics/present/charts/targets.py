@@ -9,18 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.funnels import step_name
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
-
-#: Display names of RAG ratings.
-RAG_NAMES: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
-
-
-def rag_name(rag: object) -> str:
-    """Return ``"Green"``, ``"Amber"`` or ``"Red"`` for a RAG value (``""`` when missing)."""
-    if rag is None or (isinstance(rag, float) and rag != rag):
-        return ""
-    return RAG_NAMES.get(str(rag).lower(), str(rag))
+from ete_metrics.steps import label
 
 
 def targets_chart(
@@ -50,7 +40,7 @@ def targets_chart(
     """
     fig = go.Figure()
     part = frame.loc[frame["measure"].astype(str) == measure]
-    label = step_name(measure)
+    measure_label = label(measure)
     for i, (region, rows) in enumerate(part.groupby("region", sort=False)):
         rows = rows.sort_values("period_start")
         shown = plotly_text(region)  # drawn in the legend and hover text, literally
@@ -64,7 +54,7 @@ def targets_chart(
                 line={"color": colour(i), "width": 2.5},
                 customdata=rows[["cumulative_target", "percent_achieved"]].to_numpy(),
                 hovertemplate=(
-                    f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,}} {label.lower()} to date<br>"
+                    f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,}} {measure_label.lower()} to date<br>"
                     "Target to date %{customdata[0]:,} (%{customdata[1]:.1%} achieved)<extra></extra>"
                 ),
             )
@@ -82,7 +72,7 @@ def targets_chart(
         )
     return apply_style(
         fig,
-        title=title or f"{label}: cumulative actual against target, by region",
+        title=title or f"{measure_label}: cumulative actual against target, by region",
         x_title="Period",
         y_title="People (cumulative)",
         legend_title="Region",
@@ -115,17 +105,17 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
             go.Bar(
                 x=[plotly_text(v) for v in part["region"].astype(str)],
                 y=part["percent_achieved"].astype(float).to_list(),
-                name=step_name(measure),
+                name=label(measure),
                 marker_color=colour(i),
                 customdata=pd.DataFrame(
                     {
                         "actual": part["actual_to_date"].to_numpy(),
                         "target": part["target_to_date"].to_numpy(),
-                        "rag": [rag_name(r) for r in part["rag"]],
+                        "rag": [label(r) for r in part["rag"]],
                     }
                 ).to_numpy(),
                 hovertemplate=(
-                    f"%{{x}} · {step_name(measure)}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} "
+                    f"%{{x}} · {label(measure)}<br>%{{customdata[0]:,}} of %{{customdata[1]:,}} "
                     "to date: %{y:.1%} (%{customdata[2]})<extra></extra>"
                 ),
             )

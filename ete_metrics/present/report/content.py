@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics import config
+from ete_metrics import config, steps
 from ete_metrics.config import RAG_AMBER_FROM, RAG_GREEN_FROM
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.counting.population import to_timestamp
@@ -32,10 +32,10 @@ from ete_metrics.metrics.partners import delivery_partners
 from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
 from ete_metrics.present.charts.equality import equality_chart
-from ete_metrics.present.charts.funnels import funnel_chart, step_name
+from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import step_bars
 from ete_metrics.present.charts.regions import regions_funnel_plot
-from ete_metrics.present.charts.targets import rag_name, target_progress_chart, targets_chart
+from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
     humanise,
@@ -46,6 +46,7 @@ from ete_metrics.present.formatting import (
 )
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
+from ete_metrics.steps import label
 
 __all__ = [
     "AUDIENCES",
@@ -355,9 +356,9 @@ def display_table(
         elif column in dates:
             shown = [uk_date(v) for v in values]
         elif column in ("step", "measure"):
-            shown = [step_name(str(v)) if isinstance(v, str) else "" for v in values]
+            shown = [label(str(v)) if isinstance(v, str) else "" for v in values]
         elif column == "rag":
-            shown = [v if v == SUPPRESSED else rag_name(v) for v in values]
+            shown = [v if v == SUPPRESSED else label(v) for v in values]
         elif column == "characteristic":
             shown = [humanise(str(v)) for v in values]
         elif column == "position":
@@ -436,7 +437,7 @@ def _headline(
     )
     sentences: list[str] = []
     for row in frame.itertuples(index=False):
-        name = step_name(str(row.step))
+        name = label(str(row.step))
         if isinstance(row.participants, str):
             sentences.append(f"{name}: {row.participants} (figure suppressed).")
             continue
@@ -837,25 +838,7 @@ def definitions(*, stakeholder: bool = False) -> tuple[tuple[str, str], ...]:
         ("Rounding", f"Every count is rounded to the nearest {config.ROUND_TO}, so totals may not "
          "equal the sum of their parts; rates use the unrounded counts."),
     ) if stakeholder else ()
-    return (
-        ("Referral", "A person referred to the programme by probation (referral date)."),
-        ("Entered", "A referred person who started on the programme (entry date on or before the cut-off)."),
-        ("In training", "An entrant with a training start on or after entry, on or before the cut-off."),
-        ("In work", "An entrant with a job start on or after entry, on or before the cut-off."),
-        ("Sustained work", "An entrant whose job was recorded as sustained, on or before the cut-off."),
-        ("Rate", "People reaching a step as a percentage of people entered, with a 95% Wilson score interval."),
-        ("Change since last month", "The same figure as at one calendar month before the cut-off, and the difference."),
-        ("Target to date", "The sum of the monthly contract targets up to the cut-off."),
-        ("RAG", f"Green: at least {RAG_GREEN_FROM:.0%} of target to date; amber: at least {RAG_AMBER_FROM:.0%}; red: below."),
-        ("Projection", "Actual to date extended to the contract end at the run rate so far."),
-        ("Control limits", "Funnel plot (Spiegelhalter 2005): where 95% and 99.8% of groups of a given size "
-         "would fall by chance if every group had the overall rate."),
-        ("Cohort", "People who entered in the same calendar quarter; a cohort is followed only as far as all "
-         "its members have been followed."),
-        ("Gap", "A group's rate minus the overall rate, in percentage points."),
-        ("Cut-off", "The date the figures are as at: nothing recorded after it is counted."),
-        *protected,
-    )
+    return (*steps.definitions(), *protected)
 
 
 # --------------------------------------------------------------------------- entry point

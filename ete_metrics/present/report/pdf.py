@@ -29,11 +29,10 @@ from reportlab.platypus import (
 
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
 from ete_metrics.metrics.targets import ALL_REGIONS
-from ete_metrics.present.charts.funnels import step_name
-from ete_metrics.present.charts.targets import rag_name
 from ete_metrics.present.formatting import percent, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.steps import label
 
 __all__ = ["build_pdf"]
 
@@ -110,7 +109,7 @@ def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Tabl
     regions = list(dict.fromkeys(data["region"].astype(str)))
     header = [Paragraph("<b>Region</b>", ParagraphStyle("h", parent=styles["cell"], textColor=colors.white))]
     header += [
-        Paragraph(f"<b>{escape(step_name(m))}</b>",
+        Paragraph(f"<b>{escape(label(m))}</b>",
                   ParagraphStyle("hc", parent=styles["cell"], textColor=colors.white, alignment=1))
         for m in measures
     ]
@@ -131,7 +130,7 @@ def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Tabl
                 continue
             rate, rag = match["percent_achieved"].iloc[0], match["rag"].iloc[0]
             shown_rate = rate if isinstance(rate, str) else percent(rate)
-            name = rag if rag == SUPPRESSED else rag_name(rag)
+            name = rag if rag == SUPPRESSED else label(rag)
             if name in _RAG:
                 commands.append(("BACKGROUND", (j, i), (j, i), _RAG[name]))
                 style = ParagraphStyle("w", parent=centred, textColor=colors.white)
