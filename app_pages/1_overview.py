@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
-import numbers
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +21,7 @@ from dashboard.render import (
 )
 from ete_metrics.metrics.activity import monthly_activity
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.targets import summarise_targets, targets_vs_actual
 from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
 from ete_metrics.present.charts.targets import targets_chart
@@ -36,9 +37,9 @@ st.caption(filters.describe())
 
 with user_errors():
     now = metric(funnel, data, filters, as_of=filters.as_of, include_sustained=True, **filters.date_range())
-    month_earlier = (pd.Timestamp(filters.as_of) - pd.DateOffset(months=1)).date()
+    previous = month_earlier(filters.as_of)
     before = metric(
-        funnel, data, filters, as_of=month_earlier, include_sustained=True, **filters.date_range()
+        funnel, data, filters, as_of=previous, include_sustained=True, **filters.date_range()
     )
 
 entered = now.loc[now["step"] == "entered", "participants"]
@@ -51,51 +52,40 @@ if entered.empty or int(entered.iloc[0]) == 0:
 
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, numbers.Real) and not math.isnan(float(value))
-
-
 def _shown_rate(value: object) -> str:
     return SUPPRESSED if isinstance(value, str) and value == SUPPRESSED else percent(value)
 
 
+def _change(value: object, formatter: Callable[[Any], str]) -> str | None:
+    """A tile's change since a month earlier; None where it is withheld or missing."""
+    if isinstance(value, str) or value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return f"{formatter(value)} since {uk_date(previous)}"
+
+
 # Tiles show what the audience may see: for stakeholders the protected figures, and
 # the changes since last month are differences of the protected (rounded) figures,
-# left out where either is suppressed.
-now_view = shown(now, "funnel").table
-before_view = shown(before, "funnel").table
-earlier_counts = dict(zip(before_view["step"].astype(str), before_view["participants"], strict=True))
-earlier_rates = dict(zip(before_view["step"].astype(str), before_view["rate_from_entry"], strict=True))
+# left out where either is suppressed (the same headline as the deck's).
+changes = headline(shown(now, "funnel").table, shown(before, "funnel").table)
 count_tiles = []
 rate_tiles = []
-for row in now_view.itertuples(index=False):
+for row in changes.itertuples(index=False):
     step = str(row.step)
-    earlier = earlier_counts.get(step, 0)
-    change = (
-        f"{signed_count(int(row.participants) - int(earlier))} since {uk_date(month_earlier)}"  # type: ignore[arg-type]
-        if _is_number(row.participants) and _is_number(earlier)
-        else None
-    )
     count_tiles.append(
         {
             "label": label(step),
             "value": shown_count(row.participants),
-            "delta": change,
+            "delta": _change(row.change, signed_count),
             "help": f"People {label(step).lower()} as at {uk_date(filters.as_of)}; "
             "the change is on the same figure a month earlier.",
         }
     )
     if step != "entered":
-        earlier_rate = earlier_rates.get(step)
         rate_tiles.append(
             {
                 "label": f"{label(step)} rate",
                 "value": _shown_rate(row.rate_from_entry),
-                "delta": (
-                    f"{signed_points(row.rate_from_entry - earlier_rate)} since {uk_date(month_earlier)}"  # type: ignore[operator]
-                    if _is_number(earlier_rate) and _is_number(row.rate_from_entry)
-                    else None
-                ),
+                "delta": _change(row.rate_change, signed_points),
                 "help": f"{label(step)} as a percentage of people entered "
                 f"(95% interval {_shown_rate(row.ci_low)} to {_shown_rate(row.ci_high)}).",
             }

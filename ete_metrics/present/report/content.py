@@ -28,6 +28,7 @@ from ete_metrics.metrics.cohorts import cohort_curves
 from ete_metrics.metrics.comparison import compare_groups, funnel_limits
 from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.partners import delivery_partners
 from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
@@ -407,24 +408,8 @@ def _headline(
         funnel(participants, milestones, as_of=previous, include_sustained=True, **dates),
         "funnel", audience,
     )
-    earlier = dict(zip(before["step"].astype(str), before["participants"], strict=True))
-    earlier_rate = dict(zip(before["step"].astype(str), before["rate_from_entry"], strict=True))
-    frame = now[["step", "participants"]].copy()
-    frame["participants_month_earlier"] = pd.Series(
-        [earlier.get(str(s), 0) for s in now["step"]], dtype=object
-    )
-    frame["rate_from_entry"] = now["rate_from_entry"].to_numpy()
-    frame["rate_month_earlier"] = pd.Series(
-        [earlier_rate.get(str(s), np.nan) for s in now["step"]], dtype=object
-    )
-    frame["rate_from_previous"] = now["rate_from_previous"].to_numpy()
-    frame["ci_low"] = now["ci_low"].to_numpy()
-    frame["ci_high"] = now["ci_high"].to_numpy()
-    change: list[object] = []
-    for a, b in zip(frame["participants"], frame["participants_month_earlier"], strict=True):
-        change.append(SUPPRESSED if isinstance(a, str) or isinstance(b, str) else int(a) - int(b))
-    frame.insert(3, "change", pd.Series(change, dtype=object))
-    frame = frame.reset_index(drop=True)
+    changes = headline(now, before)
+    frame = changes.drop(columns="rate_change")
     table = ReportTable(
         key="headline",
         title=f"Headline figures as at {uk_date(as_of)}",
@@ -436,7 +421,7 @@ def _headline(
         rates=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low", "ci_high"),
     )
     sentences: list[str] = []
-    for row in frame.itertuples(index=False):
+    for row in changes.itertuples(index=False):
         name = label(str(row.step))
         if isinstance(row.participants, str):
             sentences.append(f"{name}: {row.participants} (figure suppressed).")
@@ -446,10 +431,9 @@ def _headline(
             text += f", {signed_count(row.change)} since {uk_date(previous)}"
         if row.step != "entered" and not isinstance(row.rate_from_entry, str):
             text += f"; {percent(row.rate_from_entry)} of people entered"
-            earlier_value: Any = row.rate_month_earlier
-            if not isinstance(earlier_value, str) and pd.notna(earlier_value):
-                now_value: Any = row.rate_from_entry
-                text += f" ({signed_points(float(now_value) - float(earlier_value))})"
+            rate_change: Any = row.rate_change
+            if not isinstance(rate_change, str) and pd.notna(rate_change):
+                text += f" ({signed_points(rate_change)})"
         sentences.append(text + ".")
     return table, tuple(sentences)
 
@@ -920,7 +904,7 @@ def report_content(
         )
     stakeholder = audience == "stakeholder"
     stamp = to_timestamp(as_of)
-    previous = (stamp - pd.DateOffset(months=1)).normalize()
+    previous = pd.Timestamp(month_earlier(stamp))
     chosen = _canonical(
         regions, set(participants["region"].dropna().astype(str)) | set(config.regions()), "region"
     )
