@@ -121,3 +121,25 @@ def test_the_library_never_imports_streamlit() -> None:
             if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_face_and_a_metric_command_load_no_scipy_plotly_or_report_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ete_metrics, ete_metrics.cli, ete_metrics.cli_metrics\n"
+        "from ete_metrics import db, funnel, wilson_interval\n"
+        "wilson_interval([1], [2])\n"
+        "heavy = sorted(m for m in ('scipy', 'plotly', 'pptx', 'reportlab', 'kaleido') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_every_public_name_of_the_face_resolves() -> None:
+    import ete_metrics
+
+    for name in ete_metrics.__all__:
+        assert getattr(ete_metrics, name) is not None, name

@@ -8,9 +8,10 @@ behaves well for the small counts of a single region or month (it never leaves
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ete_metrics.errors import InputError
 
@@ -63,7 +64,7 @@ def wilson_interval(
     )
     if np.any(x < 0) or np.any(n < 0) or np.any(x > n):
         raise InputError("Counts must satisfy 0 <= successes <= trials.")
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ete_metrics.counting.population import AsOf, validate_by
 from ete_metrics.errors import InputError
@@ -69,6 +68,8 @@ def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndar
     D. J. Spiegelhalter (2005), "Funnel plots for comparing institutional performance",
     Statistics in Medicine 24(8):1185–1202, appendix A.1.1.
     """
+    from scipy import stats  # here, not at import: only funnel plots need SciPy (1.5 s to load)
+
     n = np.asarray(sizes, dtype="float64")
     r = stats.binom.ppf(probability, n, rate)
     at_r = stats.binom.cdf(r, n, rate)
