@@ -34,7 +34,8 @@ from ete_metrics import config
 from ete_metrics.data import db
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
-from ete_metrics.present.formatting import count, counted, format_table, uk_date
+from ete_metrics.present.formatting import count, counted, uk_date
+from ete_metrics.present.tables import display_table
 from ete_metrics.protect.disclosure import round_to_base
 
 ROUND_KEY = "data_upload_round"
@@ -176,7 +177,7 @@ def _upload_section() -> None:
                 for role, frame in preview(extract).items():
                     st.markdown(f"**Preview: {role}** (first {len(frame)} rows)")
                     dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-                    st.dataframe(format_table(frame, dates=dates), hide_index=True, width="stretch")
+                    st.dataframe(display_table(frame, dates=dates), hide_index=True, width="stretch")
                 if len(checked.warnings):
                     st.warning(
                         f"{counted(len(checked.warnings), 'warning')}: the import can go ahead, "
@@ -293,7 +294,7 @@ if access.can_see_audit:
                 on_screen = events.assign(
                     occurred_at=[f"{_when(v)} UTC" for v in events["occurred_at"]]
                 )[shown_columns]
-                st.dataframe(format_table(on_screen), hide_index=True, width="stretch")
+                st.dataframe(display_table(on_screen), hide_index=True, width="stretch")
                 in_files = events.assign(  # ISO 8601 in files, with the time
                     occurred_at=[pd.Timestamp(v).strftime("%Y-%m-%dT%H:%M:%SZ")
                                  for v in events["occurred_at"]]

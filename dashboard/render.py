@@ -46,7 +46,8 @@ from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from ete_metrics.errors import EteError
-from ete_metrics.present.formatting import count, format_table
+from ete_metrics.present.formatting import count
+from ete_metrics.present.tables import display_table
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.safe_export import neutralise_frame
@@ -178,44 +179,6 @@ def shown_count(value: Any) -> str:
 def stakeholder_note() -> None:
     """Show the stakeholder note (figures rounded, small numbers suppressed)."""
     st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
-
-
-def display_table(
-    frame: pd.DataFrame,
-    *,
-    counts: Iterable[str] = (),
-    rates: Iterable[str] = (),
-    dates: Iterable[str] = (),
-    points: Iterable[str] = (),
-) -> pd.DataFrame:
-    """Format a (possibly protected) frame for the screen, showing ``"[c]"`` where suppressed.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    counts, rates, dates, points : iterable of str
-        As in :func:`ete_metrics.present.formatting.format_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Display strings with humanised column names.
-    """
-    out = format_table(frame, counts=counts, rates=rates, dates=dates, points=points)
-    for j, dtype in enumerate(frame.dtypes.tolist()):  # the dtypes once, not per column
-        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-            continue  # cannot hold the "[c]" marker
-        values = frame.iloc[:, j].to_numpy(dtype=object)
-        marked = np.fromiter(
-            (isinstance(v, str) and v.strip() == SUPPRESSED for v in values), dtype=bool, count=len(values)
-        )
-        if marked.any():
-            column = out.iloc[:, j].astype(object)
-            column[marked] = SUPPRESSED
-            # One type per column for Arrow: text throughout (e.g. True/False next to "[c]").
-            text = column.map(lambda v: "" if v is None or v != v else str(v))
-            out.isetitem(j, text.to_numpy(dtype=object))
-    return out
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

@@ -46,7 +46,7 @@ import pandas as pd
 from ete_metrics.errors import InputError
 from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
-from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
 
 FORMATS = ("table", "csv", "json")
@@ -227,7 +227,7 @@ def emit(
         ]
         stream.write(json.dumps(records, indent=2) + "\n")
         return
-    from ete_metrics.present.formatting import format_table
+    from ete_metrics.present.tables import display_table
 
     if title:
         stream.write(title + "\n")
@@ -236,18 +236,12 @@ def emit(
     if frame.empty:
         stream.write("No participants match: nothing to show.\n")
         return
-    shown = format_table(
+    shown = display_table(
         frame,
         counts=[c for c in counts if c in present],
         rates=[c for c in rates if c in present],
         dates=date_columns,
     )
-    for j in range(frame.shape[1]):  # show suppressed cells as [c], not blank
-        marked = frame.iloc[:, j].map(lambda v: isinstance(v, str) and v == SUPPRESSED)
-        if marked.any():
-            cells = shown.iloc[:, j].astype(object)
-            cells[marked.to_numpy(dtype=bool)] = SUPPRESSED
-            shown.isetitem(j, cells.to_numpy(dtype=object))
     stream.write(shown.to_string(index=False) + "\n")
 
 

@@ -204,9 +204,9 @@ def test_time_to_outcome_table_shows_whole_days_and_no_nan(
     code, out, err = run(capsys, "time-to-outcome", "--db", db)
     assert code == 0, err
     assert "NaN" not in out and "nan" not in out
-    lines = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
-    assert lines["training"] == ["training", "3", "1", "22"]
-    assert lines["work"] == ["work", "3", "3", "50", "0", "94"]
+    lines = {line.split()[1]: line.split() for line in out.splitlines()[2:]}
+    assert lines["training"] == ["Into", "training", "3", "1", "22"]
+    assert lines["work"] == ["Into", "work", "3", "3", "50", "0", "94"]
 
 
 def test_csv_is_only_csv_on_stdout(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,13 +11,13 @@ import pytest
 from ete_metrics.present.formatting import (
     count,
     counted,
-    format_table,
     humanise,
     percent,
     signed_count,
     signed_points,
     uk_date,
 )
+from ete_metrics.present.tables import display_table
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_humanise(name: str, expected: str) -> None:
     assert humanise(name) == expected
 
 
-def test_format_table_formats_named_columns_and_leaves_the_input_alone() -> None:
+def test_display_table_formats_named_columns_and_leaves_the_input_alone() -> None:
     frame = pd.DataFrame(
         {
             "region": ["London", None],
@@ -111,22 +111,23 @@ def test_format_table_formats_named_columns_and_leaves_the_input_alone() -> None
         }
     )
     before = frame.copy()
-    out = format_table(
+    out = display_table(
         frame, counts=["participants"], rates=["rate_from_entry"], dates=["period_start"]
     )
-    assert list(out.columns) == ["Region", "Participants", "Rate from entry", "Period start"]
+    # headings are the words of ete_metrics.views.HEADINGS
+    assert list(out.columns) == ["Region", "People", "% of entered", "Period from"]
     assert out.iloc[0].to_list() == ["London", "10,234", "38.1%", "16 Aug 2023"]
     # missing values of every kind show as empty strings
     assert out.iloc[1].to_list() == ["", "7", "", ""]
     pd.testing.assert_frame_equal(frame, before)
 
 
-def test_format_table_rejects_an_unknown_column() -> None:
+def test_display_table_rejects_an_unknown_column() -> None:
     with pytest.raises(KeyError, match="no column 'rate'"):
-        format_table(pd.DataFrame({"a": [1]}), rates=["rate"])
+        display_table(pd.DataFrame({"a": [1]}), rates=["rate"])
 
 
-def test_format_table_agrees_with_the_scalar_formatters() -> None:
+def test_display_table_agrees_with_the_scalar_formatters() -> None:
     # the table formatter is vectorised; it must give exactly the scalar functions' strings
     rates = [0.0, 0.00049, 0.0005, 0.38149, 0.38151, 0.125, 1 / 3, 2 / 3, -0.00001, 1.0, np.nan, 10.5]
     counts = [0, 1, 999, 1000, 1234567, 2.5, 3.5, np.nan, 45000, 7, 10, -1234]
@@ -134,20 +135,20 @@ def test_format_table_agrees_with_the_scalar_formatters() -> None:
         ["2021-06-01", "2023-08-16", None, "2024-02-29", "2022-12-31", "2021-06-09"] * 2
     )
     frame = pd.DataFrame({"r": rates, "c": counts, "d": days})
-    out = format_table(frame, counts=["c"], rates=["r"], dates=["d"])
+    out = display_table(frame, counts=["c"], rates=["r"], dates=["d"])
     assert out["R"].to_list() == [percent(v) for v in rates]
     assert out["C"].to_list() == [count(v) for v in counts]
     assert out["D"].to_list() == [uk_date(v) for v in days]
 
 
-def test_format_table_shows_differences_of_rates_in_points() -> None:
+def test_display_table_shows_differences_of_rates_in_points() -> None:
     frame = pd.DataFrame({"gap": [0.0123, -0.0456, 0.0004, -0.0004, np.nan, 0.25]})
-    out = format_table(frame, points=["gap"])
+    out = display_table(frame, points=["gap"])
     # 1.23 points -> +1.2 pp; -4.56 -> -4.6 pp; 0.04 and -0.04 round to 0.0 pp; missing blank
-    assert out["Gap"].tolist() == ["+1.2 pp", "-4.6 pp", "0.0 pp", "0.0 pp", "", "+25.0 pp"]
+    assert out["Gap to overall"].tolist() == ["+1.2 pp", "-4.6 pp", "0.0 pp", "0.0 pp", "", "+25.0 pp"]
 
 
-def test_format_table_keeps_the_column_order_and_the_types_of_columns_it_leaves() -> None:
+def test_display_table_keeps_the_column_order_and_the_types_of_columns_it_leaves() -> None:
     frame = pd.DataFrame(
         {
             "partner": pd.Series(["Acme", None], dtype="str"),
@@ -158,11 +159,11 @@ def test_format_table_keeps_the_column_order_and_the_types_of_columns_it_leaves(
             "months": np.array([3, 12], dtype="int64"),
         }
     )
-    out = format_table(frame, counts=["participants"], rates=["rate"])
-    assert list(out.columns) == ["Partner", "Participants", "Recorded", "Pathway", "Rate", "Months"]
+    out = display_table(frame, counts=["participants"], rates=["rate"])
+    assert list(out.columns) == ["Partner", "People", "Recorded", "Pathway", "Rate", "Months"]
     assert out.to_dict("list") == {
         "Partner": ["Acme", ""],
-        "Participants": ["1,200", "3"],
+        "People": ["1,200", "3"],
         "Recorded": [True, False],
         "Pathway": ["custody", "community"],
         "Rate": ["50.0%", "25.0%"],
@@ -186,3 +187,27 @@ def test_format_table_keeps_the_column_order_and_the_types_of_columns_it_leaves(
 )
 def test_counted_is_singular_for_one_only(n: int, noun: str, plural: str | None, expected: str) -> None:
     assert counted(n, noun, plural) == expected
+
+
+def test_display_table_shows_codes_in_words_and_keeps_withheld_figures_marked() -> None:
+    from ete_metrics.views import COMPARE
+
+    frame = pd.DataFrame({
+        "region": ["Wales", "London"],
+        "entered": ["[c]", 120],
+        "participants": [3, 40],
+        "rate": ["[c]", 1 / 3],
+        "upper_998": [0.5, 0.45],
+        "position": ["[c]", "above"],
+        "rag": ["amber", "red"],
+    })
+    out = display_table(frame, COMPARE)
+    assert list(out.columns) == [
+        "Region", "Entered", "People", "Rate", "Upper 99.8% limit", "Against the 95% limits", "RAG",
+    ]
+    # 1/3 -> 33.3%; 0.45 -> 45.0%; codes in words; "[c]" stays "[c]"
+    assert out.to_dict("list") == {
+        "Region": ["Wales", "London"], "Entered": ["[c]", "120"], "People": ["3", "40"],
+        "Rate": ["[c]", "33.3%"], "Upper 99.8% limit": ["50.0%", "45.0%"],
+        "Against the 95% limits": ["[c]", "Above"], "RAG": ["Amber", "Red"],
+    }

@@ -9,7 +9,7 @@ from apptest_support import DemoData, new_app, open_page
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.charts.cohorts import cohort_heatmap_table, latest_cohorts
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/4_cohorts.py"
 
@@ -37,7 +37,7 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     assert curves["cohort"].nunique() == 8  # quarter cohorts, latest eight by default
     _same(
         _shown(at, 0),
-        format_table(
+        display_table(
             curves,
             counts=("months_since_entry", "cohort_size", "participants"),
             rates=("cumulative_rate",),
@@ -50,7 +50,7 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     heatmap = cohort_heatmap_table(full)
     _same(
         _shown(at, 1),
-        format_table(
+        display_table(
             heatmap,
             counts=("cohort_size",),
             rates=[c for c in heatmap.columns if c.startswith("month_")],
@@ -61,7 +61,7 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     )
     _same(
         _shown(at, 2),
-        format_table(
+        display_table(
             incidence,
             counts=("days_since_entry", "at_risk", "events"),
             rates=("cumulative_incidence", "ci_low", "ci_high"),
@@ -70,12 +70,12 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     quartiles = time_to_outcome(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
     _same(
         _shown(at, 3),
-        format_table(
+        display_table(
             quartiles, counts=("entered", "reached", "median_days", "q1_days", "q3_days")
         ),
     )
     # Headline formats: percentages with one decimal, counts with separators.
-    assert _shown(at, 0)["Cumulative rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
+    assert _shown(at, 0)["Cumulative %"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
 
 
 def test_cohorts_page_outcome_and_cohort_widgets_change_the_figures(demo_data: DemoData) -> None:
@@ -88,7 +88,7 @@ def test_cohorts_page_outcome_and_cohort_widgets_change_the_figures(demo_data: D
     assert not after.equals(before)
     _same(
         after,
-        format_table(
+        display_table(
             work,
             counts=("months_since_entry", "cohort_size", "participants"),
             rates=("cumulative_rate",),
@@ -123,7 +123,7 @@ def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
     assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     _same(
         shown,
-        format_table(
+        display_table(
             monthly,
             counts=("months_since_entry", "cohort_size", "participants"),
             rates=("cumulative_rate",),

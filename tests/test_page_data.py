@@ -29,7 +29,7 @@ from dashboard.uploads import (
 from ete_metrics.data import db
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import ImportValidationError, InputError, Problem
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/7_data.py"
 
@@ -92,7 +92,7 @@ def test_bad_file_shows_file_line_column_and_writes_nothing(engine: sa.Engine, t
     assert row["line"] == 3
     assert "not a date" in row["message"]
     # What the page shows: the same table formatted, with the headings File/Line/Column/Message.
-    shown = format_table(checked.problems, counts=("line",))
+    shown = display_table(checked.problems, counts=("line",))
     assert list(shown.columns) == ["File", "Line", "Column", "Message"]
     assert shown.loc[checked.problems.index[checked.problems["column"] == "entry_date"][0], "Line"] == "3"
     # Confirming anyway is refused and nothing is written.
@@ -155,10 +155,10 @@ def test_data_page_shows_history_and_quality_checks(demo_data: DemoData) -> None
     tables = [d.value for d in at.dataframe]
     history = next(t for t in tables if "Extract date" in t.columns)
     assert len(history) == len(imports)
-    assert history.loc[0, "Extract date"] == format_table(
+    assert history.loc[0, "Extract date"] == display_table(
         imports.iloc[::-1].reset_index(drop=True), dates=("extract_date",)
     ).loc[0, "Extract date"]
-    expected = format_table(
+    expected = display_table(
         data_quality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
         counts=("count",),
     )
@@ -173,7 +173,7 @@ def test_data_page_shows_history_and_quality_checks(demo_data: DemoData) -> None
 def test_data_page_quality_follows_the_as_of_filter(demo_data: DemoData) -> None:
     as_of = "2022-06-30"
     at = open_page(new_app({"as_of": as_of}), PAGE)
-    expected = format_table(
+    expected = display_table(
         data_quality(demo_data.participants, demo_data.milestones, as_of=as_of), counts=("count",)
     )
     quality = next(d.value for d in at.dataframe if "Check" in d.value.columns)

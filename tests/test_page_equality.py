@@ -7,7 +7,7 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
 from ete_metrics.metrics.equality import equality
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/6_equality.py"
 RATES = ("rate", "ci_low", "ci_high", "overall_rate")
@@ -22,7 +22,7 @@ def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
 def _expected(demo: DemoData, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     frame = equality(demo.participants, demo.milestones, as_of=demo.cutoff, **kwargs)
     frame["characteristic"] = frame["characteristic"].map(NAMES)
-    return format_table(
+    return display_table(
         frame, counts=("entered", "participants"), rates=RATES, points=("gap",)
     ).astype(object)
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/2_funnels.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -23,7 +23,7 @@ def _shown(at: AppTest, i: int) -> pd.DataFrame:
 
 
 def _same(shown: pd.DataFrame, expected: pd.DataFrame, **formats: tuple[str, ...]) -> None:
-    pd.testing.assert_frame_equal(shown, format_table(expected, **formats), check_dtype=False)
+    pd.testing.assert_frame_equal(shown, display_table(expected, **formats), check_dtype=False)
 
 
 def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> None:

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.targets import target_summary
-from ete_metrics.present.formatting import count, format_table, percent, signed_count
+from ete_metrics.present.formatting import count, percent, signed_count
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/1_overview.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -53,7 +54,7 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
     shown = app.dataframe[0].value
     pd.testing.assert_frame_equal(
         shown.reset_index(drop=True),
-        format_table(expected, counts=("participants",), rates=RATES),
+        display_table(expected, counts=("participants",), rates=RATES),
         check_dtype=False,
     )
 

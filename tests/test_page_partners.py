@@ -9,7 +9,7 @@ from apptest_support import DemoData, new_app, open_page
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/5_partners.py"
 FUNNEL = {"counts": ("participants",),
@@ -26,23 +26,23 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str):  # type: ignore[no-untyped-def]
     return [
-        format_table(
+        display_table(
             compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
         ),
-        format_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
-        format_table(
+        display_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(
             training_providers(participants, milestones, as_of=as_of),
             counts=("training_starts", "training_completed", "work_after_training",
                     "median_days_to_work"),
             rates=("completion_rate", "work_rate"),
         ),
-        format_table(
+        display_table(
             employers(participants, milestones, as_of=as_of),
             counts=("job_starts", "job_sustained"), rates=("sustained_rate",),
         ),
-        format_table(prisons(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(prisons(participants, milestones, as_of=as_of), **FUNNEL),
     ]
 
 

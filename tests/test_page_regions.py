@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
-from ete_metrics.present.formatting import format_table
+from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/3_regions.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -28,12 +28,12 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     by_region = funnel(p, m, as_of=as_of, by=["region"])
     assert by_region["region"].nunique() == 4
     pd.testing.assert_frame_equal(
-        _shown(app, 0), format_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(app, 0), display_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
     )
     comparison = compare_groups(p, m, as_of=as_of, by="region", step="work")
     pd.testing.assert_frame_equal(
         _shown(app, 1),
-        format_table(comparison, counts=("entered", "participants"), rates=LIMITS),
+        display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
         check_dtype=False,
     )
     # the drill-down defaults to the first region: its areas
@@ -41,7 +41,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     in_region = filter_participants(p, regions=[first])
     by_area = funnel(in_region, milestones_for(in_region, m), as_of=as_of, by=["area"])
     pd.testing.assert_frame_equal(
-        _shown(app, 2), format_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(app, 2), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
 
 
@@ -55,13 +55,13 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     comparison = compare_groups(p, m, as_of=as_of, by="region", step="training", window_days=182)
     pd.testing.assert_frame_equal(
         _shown(app, 1),
-        format_table(comparison, counts=("entered", "participants"), rates=LIMITS),
+        display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
         check_dtype=False,
     )
     wales = filter_participants(p, regions=["Wales"])
     by_area = funnel(wales, milestones_for(wales, m), as_of=as_of, by=["area"], window_days=182)
     pd.testing.assert_frame_equal(
-        _shown(app, 2), format_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(app, 2), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
 
 
@@ -71,5 +71,5 @@ def test_a_pathway_in_the_url_applies(demo_db_url: str, demo_data: DemoData) -> 
     custody = filter_participants(demo_data.participants, pathways=["custody"])
     expected = funnel(custody, milestones_for(custody, demo_data.milestones), as_of=demo_data.cutoff, by=["region"])
     pd.testing.assert_frame_equal(
-        _shown(at, 0), format_table(expected, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(at, 0), display_table(expected, counts=("participants",), rates=RATES), check_dtype=False
     )

@@ -9,7 +9,8 @@ import pytest
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.formatting import humanise
-from ete_metrics.present.report import display_table, report_content
+from ete_metrics.present.report import report_content
+from ete_metrics.present.tables import display_table
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts, round_to_base
 from tests.report_support import AS_OF, content, demo
 
@@ -28,10 +29,11 @@ def test_display_table_worked_by_hand() -> None:
         }
     )
     shown = display_table(
-        frame, counts=["participants"], rates=["rate_from_entry", "gap"], dates=["period_start"]
+        frame, counts=["participants"], rates=["rate_from_entry"], points=["gap"],
+        dates=["period_start"], labels={"period_start": "Quarter from"},
     )
     # 10234 -> "10,234"; 0.38149 -> 38.149% -> "38.1%"; gap -0.0123 -> -1.23 pp -> "-1.2 pp".
-    assert list(shown.columns) == ["Step", "Participants", "% of entered", "Gap to overall", "Quarter from"]
+    assert list(shown.columns) == ["Step", "People", "% of entered", "Gap to overall", "Quarter from"]
     assert shown.iloc[0].tolist() == ["Entered", "10,234", "100.0%", "", "16 Aug 2023"]
     assert shown.iloc[1].tolist() == ["Into work", "[c]", "38.1%", "-1.2 pp", ""]
 

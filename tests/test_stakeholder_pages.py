@@ -163,8 +163,8 @@ def test_switch_with_the_sidebar_widget(demo_db_url: str) -> None:
 
 
 def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_data: DemoData) -> None:
-    from dashboard.render import display_table
     from ete_metrics.metrics.equality import equality
+    from ete_metrics.present.tables import display_table
     from ete_metrics.protect.disclosure import protect_table
 
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/6_equality.py")

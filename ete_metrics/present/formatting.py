@@ -14,7 +14,6 @@ House style (GOV.UK / Analysis Function):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -206,6 +205,14 @@ def _format_rates(values: pd.Series) -> np.ndarray:
     return _strings(text)
 
 
+def _format_signed_counts(values: pd.Series) -> np.ndarray:
+    numbers, finite = _finite_numbers(values)
+    rounded = np.round(np.where(finite, numbers, 0)).astype("int64")
+    return _strings([
+        "" if not ok else f"{n:+,}" if n else "0" for n, ok in zip(rounded.tolist(), finite.tolist(), strict=True)
+    ])
+
+
 def _format_points(values: pd.Series) -> np.ndarray:
     numbers, finite = _finite_numbers(values)
     text = []
@@ -234,61 +241,3 @@ def _text(values: pd.Series) -> np.ndarray:
     text = values.to_numpy(dtype=object, copy=True)
     text[pd.isna(text)] = ""
     return text
-
-
-def format_table(
-    frame: pd.DataFrame,
-    *,
-    counts: Iterable[str] = (),
-    rates: Iterable[str] = (),
-    dates: Iterable[str] = (),
-    points: Iterable[str] = (),
-) -> pd.DataFrame:
-    """Return a new frame of display strings with humanised column names.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        A tidy frame from a metric function (not modified).
-    counts, rates, dates : iterable of str
-        Columns to format with :func:`count`, :func:`percent` and :func:`uk_date`.
-        Other columns are kept as they are (missing text shown as ``""``).
-    points : iterable of str
-        Columns of differences between rates (fractions) shown in percentage points
-        with :func:`signed_points`, e.g. ``+1.2 pp``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same rows (index reset) with every column renamed by :func:`humanise`.
-
-    Raises
-    ------
-    KeyError
-        When a named column is not in ``frame`` (a programming error, not a user one).
-    """
-    source = frame.reset_index(drop=True)
-    columns: dict[Any, Any] = {column: source[column] for column in source.columns}
-    formatted: set[str] = set()
-    for names, formatter in (
-        (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
-    ):
-        for column in names:
-            if column not in columns:
-                raise KeyError(f"format_table: no column {column!r} in {list(source.columns)}")
-            columns[column] = formatter(columns[column])
-            formatted.add(column)
-    for column, values in columns.items():
-        if column in formatted:
-            continue
-        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-            columns[column] = _text(values)
-    # The text columns in one go as ``object`` (no inference of a string dtype), then the
-    # others (numbers, flags, categories...) put back in their places with their dtypes.
-    text = {column: values for column, values in columns.items() if isinstance(values, np.ndarray)}
-    out = pd.DataFrame(text, index=source.index, columns=list(text), dtype=object)
-    for position, (column, values) in enumerate(columns.items()):
-        if not isinstance(values, np.ndarray):
-            out.insert(position, column, values)
-    out.columns = [humanise(c) for c in out.columns]
-    return out

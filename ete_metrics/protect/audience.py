@@ -28,8 +28,7 @@ for at least ``MIN_GROUP_FOR_RATE`` people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.errors import InputError
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, protect_table
+from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View, ViewSpec
 
 __all__ = [
     "AUDIENCES",
@@ -59,115 +59,12 @@ STAKEHOLDER = "stakeholder"
 #: The audiences, default first.
 AUDIENCES: tuple[str, ...] = (INTERNAL, STAKEHOLDER)
 
-#: Group size of a long-form funnel rate: the first step of the same group.
-FIRST_STEP = "<first step>"
-#: Group size of a step-to-step rate: the previous step of the same group.
-PREVIOUS_STEP = "<previous step>"
 
 #: Columns that identify groups whenever they are present (a ``by=`` breakdown).
 BREAKDOWN_COLUMNS: tuple[str, ...] = (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
 
 #: Columns never shown to stakeholders.
 PARTICIPANT_LEVEL: tuple[str, ...] = ("participant_id", "example_ids")
-
-
-@dataclass(frozen=True)
-class ViewSpec:
-    """How one view is protected.
-
-    Attributes
-    ----------
-    counts : tuple of str
-        Counts of people (protected: suppressed 1-4, secondary suppression, rounded).
-    groups : tuple of str
-        Additive group columns (mutually exclusive categories whose totals are published).
-        Any :data:`BREAKDOWN_COLUMNS` present in the frame are added.
-    keys : tuple of str
-        Non-additive identifiers (funnel step, date, characteristic).
-    rates : mapping of str to (numerator, group size)
-        Each rate-like column (rate, interval bound, median, gap) with the count column
-        that is its numerator (``None``: any suppression in the row) and the column holding
-        its group size, or :data:`FIRST_STEP` / :data:`PREVIOUS_STEP` for long-form funnels.
-    derived : mapping of str to str
-        Non-rate columns blanked wherever the named rate is blanked (e.g. the funnel-plot
-        position of a group).
-    total_label : str or None
-        Label of total rows in the group columns (e.g. ``"All regions"``).
-    whole : tuple of str
-        Count-like projections (floats) rounded to whole numbers, then protected as counts.
-    """
-
-    counts: tuple[str, ...]
-    groups: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()
-    rates: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
-    derived: Mapping[str, str] = field(default_factory=dict)
-    total_label: str | None = None
-    whole: tuple[str, ...] = ()
-
-
-_FUNNEL_RATES: dict[str, tuple[str | None, str]] = {
-    "rate_from_entry": ("participants", FIRST_STEP),
-    "ci_low": ("participants", FIRST_STEP),
-    "ci_high": ("participants", FIRST_STEP),
-    "rate_from_previous": ("participants", PREVIOUS_STEP),
-}
-_COMPARE_RATES: dict[str, tuple[str | None, str]] = {
-    c: ("participants", "entered")
-    for c in ("rate", "lower_95", "upper_95", "lower_998", "upper_998", "ci_low", "ci_high", "gap")
-}
-
-#: Every view the dashboard and the CLI show, by name.
-VIEWS: dict[str, ViewSpec] = {
-    # funnel(), referral_funnel(), delivery_partners(), prisons(): long form, one row per step.
-    "funnel": ViewSpec(counts=("participants",), groups=("delivery_partner", "prison"),
-                       keys=("step",), rates=_FUNNEL_RATES),
-    "activity": ViewSpec(counts=("participants",), groups=("month",), keys=("measure",)),
-    "targets": ViewSpec(
-        counts=("target", "actual", "cumulative_target", "cumulative_actual"),
-        groups=("region",), keys=("period_start", "measure"), total_label="All regions",
-        rates={"percent_achieved": ("cumulative_actual", "cumulative_actual")},
-        # the RAG rating tells how the actual compares with its target: hidden with the rate
-        derived={"rag": "percent_achieved"},
-    ),
-    "target_summary": ViewSpec(
-        counts=("actual_to_date", "target_to_date", "contract_target"),
-        groups=("region",), keys=("measure",), total_label="All regions",
-        whole=("projected_at_end",),
-        rates={"percent_achieved": ("actual_to_date", "actual_to_date"),
-               "projected_percent": ("actual_to_date", "actual_to_date")},
-        derived={"rag": "percent_achieved"},
-    ),
-    "compare": ViewSpec(counts=("entered", "participants"), rates=_COMPARE_RATES,
-                        derived={"position": "rate", "outside_998": "rate"}),
-    "equality": ViewSpec(counts=("entered", "participants"), groups=("group",),
-                         keys=("characteristic",), rates=_COMPARE_RATES),
-    "cohort_curves": ViewSpec(counts=("cohort_size", "participants"), groups=("cohort",),
-                              keys=("months_since_entry",),
-                              rates={"cumulative_rate": ("participants", "cohort_size")}),
-    "incidence": ViewSpec(
-        counts=("at_risk", "events"), keys=("days_since_entry",),
-        rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
-    ),
-    "time_to_outcome": ViewSpec(
-        counts=("entered", "reached"), keys=("outcome",),
-        rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days")},
-    ),
-    "training_providers": ViewSpec(
-        counts=("training_starts", "training_completed", "work_after_training"),
-        groups=("partner",),
-        rates={"completion_rate": ("training_completed", "training_starts"),
-               "work_rate": ("work_after_training", "training_starts"),
-               "median_days_to_work": ("work_after_training", "training_starts")},
-    ),
-    "employers": ViewSpec(counts=("job_starts", "job_sustained"), groups=("partner",),
-                          rates={"sustained_rate": ("job_sustained", "job_starts")}),
-    "data_quality": ViewSpec(counts=("count",), keys=("check",)),
-    "import_history": ViewSpec(
-        counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
-        keys=("id",),
-    ),
-}
 
 
 def check_audience(audience: str) -> str:
@@ -209,7 +106,7 @@ def _step_relative(
 
 def protect_view(
     frame: pd.DataFrame,
-    kind: str,
+    kind: View | str,
     *,
     min_group: int = config.MIN_GROUP_FOR_RATE,
 ) -> pd.DataFrame:
@@ -226,8 +123,8 @@ def protect_view(
     ----------
     frame : pandas.DataFrame
         The view as computed by :mod:`ete_metrics` (true counts). Not modified.
-    kind : str
-        A key of :data:`VIEWS`.
+    kind : View or str
+        The view (:mod:`ete_metrics.views`), or its name.
     min_group : int, default ``config.MIN_GROUP_FOR_RATE``
 
     Returns
@@ -241,9 +138,13 @@ def protect_view(
     InputError
         Unknown ``kind``, or the frame does not fit the view.
     """
-    if kind not in VIEWS:
+    if isinstance(kind, View):
+        spec = kind
+    elif kind in VIEWS:
+        spec = VIEWS[kind]
+    else:
         raise InputError(f"No disclosure rules for the view {kind!r}; known: {sorted(VIEWS)}.")
-    spec = VIEWS[kind]
+    kind = spec.name
     source = frame.drop(columns=[c for c in PARTICIPANT_LEVEL if c in frame.columns])
     if kind == "incidence":
         source = coarsen_incidence(source, min_events=min_group)
@@ -372,15 +273,15 @@ def coarsen_incidence(frame: pd.DataFrame, *, min_events: int = config.MIN_GROUP
     return out.reset_index(drop=True)
 
 
-def present_view(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
+def present_view(frame: pd.DataFrame, kind: View | str, audience: str) -> pd.DataFrame:
     """Return the view for ``audience``: unchanged for internal, :func:`protect_view` otherwise.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The view as computed (true counts). Not modified.
-    kind : str
-        A key of :data:`VIEWS`.
+    kind : View or str
+        The view (:mod:`ete_metrics.views`), or its name.
     audience : {"internal", "stakeholder"}
 
     Returns

@@ -31,7 +31,6 @@ from ete_metrics.present.report.content import (
     ReportContent,
     ReportTable,
     ReportView,
-    display_table,
     report_content,
 )
 
@@ -43,7 +42,6 @@ __all__ = [
     "ReportTable",
     "ReportView",
     "build_report",
-    "display_table",
     "render_report",
     "report_content",
 ]

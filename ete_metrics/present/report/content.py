@@ -39,25 +39,24 @@ from ete_metrics.present.charts.regions import regions_funnel_plot
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
-    humanise,
     percent,
     signed_count,
     signed_points,
     uk_date,
 )
+from ete_metrics.present.tables import display_table
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.steps import label
+from ete_metrics.views import heading
 
 __all__ = [
     "AUDIENCES",
-    "HEADINGS",
     "PROGRAMME",
     "ReportContent",
     "ReportTable",
     "ReportView",
     "definitions",
-    "display_table",
     "heading",
     "mark_suppressed_bars",
     "report_content",
@@ -94,8 +93,9 @@ class ReportTable:
     data : pandas.DataFrame
         The values: numbers, text, dates, and ``"[c]"`` where a figure is
         suppressed (stakeholder reports). Files get these values.
-    counts, rates, dates : tuple of str
-        Columns shown as counts (``10,234``), percentages (``38.1%``), dates.
+    counts, rates, dates, points : tuple of str
+        Columns shown as counts (``10,234``), percentages (``38.1%``), dates, and
+        differences of rates in percentage points (``+1.2 pp``).
     labels : mapping of str to str
         Headings for columns whose name says too little here (``participants`` of
         the regions table is "In work"); others get :func:`heading`.
@@ -107,12 +107,18 @@ class ReportTable:
     counts: tuple[str, ...] = ()
     rates: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def display(self) -> pd.DataFrame:
-        """Display strings with readable headings (see :func:`display_table`)."""
+        """Display strings with readable headings (:func:`ete_metrics.present.tables.display_table`)."""
+        present = set(self.data.columns)
+        counts, rates, dates, points = (
+            [c for c in names if c in present]
+            for names in (self.counts, self.rates, self.dates, self.points)
+        )
         return display_table(
-            self.data, counts=self.counts, rates=self.rates, dates=self.dates, labels=self.labels
+            self.data, counts=counts, rates=rates, dates=dates, points=points, labels=self.labels
         )
 
     def heading(self, column: str) -> str:
@@ -121,7 +127,7 @@ class ReportTable:
 
     def figure_headings(self) -> frozenset[str]:
         """Headings of the columns holding figures (right-aligned in tables)."""
-        figures = (*self.counts, *self.rates, *self.dates)
+        figures = (*self.counts, *self.rates, *self.dates, *self.points)
         return frozenset(self.heading(c) for c in self.data.columns if c in figures)
 
 
@@ -264,111 +270,6 @@ class ReportContent:
 
 
 # --------------------------------------------------------------------------- display
-
-#: Headings clearer than the column names (the same in every format).
-HEADINGS: dict[str, str] = {
-    "participants_month_earlier": "A month earlier",
-    "change": "Change",
-    "rate_from_entry": "% of entered",
-    "rate_month_earlier": "% a month earlier",
-    "rate_from_previous": "% of previous step",
-    "ci_low": "95% interval from",
-    "ci_high": "95% interval to",
-    "lower_95": "95% limit, lower",
-    "upper_95": "95% limit, upper",
-    "lower_998": "99.8% limit, lower",
-    "upper_998": "99.8% limit, upper",
-    "percent_achieved": "% of target",
-    "projected_percent": "Projected % of contract",
-    "cumulative_target": "Target to date",
-    "cumulative_actual": "Actual to date",
-    "period_start": "Quarter from",
-    "gap": "Gap to overall",
-    "overall_rate": "Overall %",
-}
-
-
-def heading(column: str, labels: Mapping[str, str] | None = None) -> str:
-    """The heading shown for a column: ``labels``, else :data:`HEADINGS`, else humanised.
-
-    Parameters
-    ----------
-    column : str
-    labels : mapping of str to str, optional
-        Table-specific headings.
-
-    Returns
-    -------
-    str
-    """
-    if labels and column in labels:
-        return labels[column]
-    return HEADINGS.get(column) or humanise(str(column))
-
-
-def _shown(value: Any, formatter: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return str(formatter(value))
-
-
-def display_table(
-    frame: pd.DataFrame,
-    *,
-    counts: Iterable[str] = (),
-    rates: Iterable[str] = (),
-    dates: Iterable[str] = (),
-    labels: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """Display strings in house style, keeping ``"[c]"`` markers.
-
-    Counts get thousands separators, rates are percentages with one decimal,
-    dates are UK dates (``16 Aug 2023``), funnel steps and measures are named
-    as on screen ("Entered", "In training"), RAG values as "Green"/"Amber"/"Red";
-    missing values are empty; a ``change`` column is signed (``+456``).
-    Headings come from :func:`heading`.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Values (numbers, text, dates, ``"[c]"``). Not modified.
-    counts, rates, dates : iterable of str
-        The columns of each kind.
-    labels : mapping of str to str, optional
-        Table-specific headings (see :func:`heading`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new frame of ``str``.
-    """
-    counts, rates, dates = set(counts), set(rates), set(dates)
-    out = pd.DataFrame(index=range(len(frame)))
-    for column in frame.columns:
-        values = frame[column].to_numpy(dtype=object)
-        if column == "change":
-            shown = [_shown(v, signed_count) for v in values]
-        elif column in counts:
-            shown = [_shown(v, count) for v in values]
-        elif column == "gap":
-            shown = [_shown(v, signed_points) for v in values]
-        elif column in rates:
-            shown = [_shown(v, percent) for v in values]
-        elif column in dates:
-            shown = [uk_date(v) for v in values]
-        elif column in ("step", "measure"):
-            shown = [label(str(v)) if isinstance(v, str) else "" for v in values]
-        elif column == "rag":
-            shown = [v if v == SUPPRESSED else label(v) for v in values]
-        elif column == "characteristic":
-            shown = [humanise(str(v)) for v in values]
-        elif column == "position":
-            shown = [v if v == SUPPRESSED else str(v).capitalize() for v in values]
-        else:
-            shown = ["" if disclosure._is_missing(v) else str(v) for v in values]
-        out[heading(str(column), labels)] = pd.Series(shown, dtype=object)
-    return out
-
 
 # --------------------------------------------------------------------------- protection
 
@@ -747,7 +648,8 @@ def _equality_view(
             title="Work by protected characteristic",
             data=shown.reset_index(drop=True),
             counts=("entered", "participants"),
-            rates=("rate", "ci_low", "ci_high", "overall_rate", "gap"),
+            rates=("rate", "ci_low", "ci_high", "overall_rate"),
+            points=("gap",),
             labels={"participants": "In work", "rate": "% in work"},
         ),
         figure=figure,
@@ -774,6 +676,7 @@ def _targets_vs_actual_view(
         counts=counts,
         rates=("percent_achieved",),
         dates=("period_start",),
+        labels={"period_start": "Quarter from"},
     )
     work = shown.loc[shown["measure"] == "work"]
     periods = sorted(work["period_start"].dropna().unique())[-TARGET_PERIODS_SHOWN:]
@@ -795,6 +698,7 @@ def _targets_vs_actual_view(
             counts=("cumulative_target", "cumulative_actual"),
             rates=("percent_achieved",),
             dates=("period_start",),
+            labels={"period_start": "Quarter from"},
         ),
         figure=figure,
         more_tables=(full,),

@@ -1,0 +1,131 @@
+"""The one table formatter: every table people read, on screen, in a deck, a PDF or a workbook.
+
+:func:`display_table` turns a view's frame (numbers, text, dates, ``"[c]"`` where a
+figure is withheld) into display strings in house style, with the headings and
+category values in words (:mod:`ete_metrics.views`, :mod:`ete_metrics.steps`). The
+dashboard, the reports and the command line all call it, so a figure reads the
+same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.present.formatting import (
+    _format_counts,
+    _format_dates,
+    _format_points,
+    _format_rates,
+    _format_signed_counts,
+    _text,
+)
+from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.steps import label
+from ete_metrics.views import View, heading
+
+#: Columns whose values are codes of the vocabulary, shown in words ("work" -> "Into work").
+WORD_COLUMNS: tuple[str, ...] = ("step", "measure", "rag", "position", "characteristic", "outcome")
+
+
+def _words(values: pd.Series) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = [v if isinstance(v, str) and v == SUPPRESSED else label(v) for v in values.tolist()]
+    return out
+
+
+def display_table(
+    frame: pd.DataFrame,
+    view: View | None = None,
+    *,
+    counts: Iterable[str] = (),
+    rates: Iterable[str] = (),
+    dates: Iterable[str] = (),
+    points: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Return a new frame of display strings with headings and categories in words.
+
+    Counts get thousands separators (a column named ``change`` is signed: ``+456``),
+    rates (fractions) are percentages with one decimal, dates are UK dates
+    (``16 Aug 2023``), differences of rates are percentage points (``+1.2 pp``);
+    codes of the vocabulary in :data:`WORD_COLUMNS` become words ("Into work",
+    "Amber", "Gender"); ``"[c]"`` stays ``"[c]"``; missing values are empty.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A view as shown to its audience (true or protected figures). Not modified.
+    view : View, optional
+        Its view (:mod:`ete_metrics.views`): the columns' roles and headings.
+    counts, rates, dates, points : iterable of str
+        More columns of each role (for frames that are not a registered view).
+    labels : mapping of str to str, optional
+        Headings of this table that win over the view's (``participants`` shown as
+        "In work").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows (index reset); every column renamed by
+        :func:`ete_metrics.views.heading`. Columns with no role keep their dtype
+        (numbers, flags); text columns are ``object``.
+
+    Raises
+    ------
+    KeyError
+        When a column named in ``counts``/``rates``/``dates``/``points`` is not in
+        ``frame`` (a programming error, not a user one); a view's roles apply only to
+        the columns present.
+    """
+    source = frame.reset_index(drop=True)
+    columns: dict[Any, Any] = {column: source[column] for column in source.columns}
+    roles: dict[str, Any] = {}
+    if view is not None:
+        for names, formatter in (
+            (view.shown_counts, _format_counts), (view.percents, _format_rates),
+            (view.dates, _format_dates), (view.points, _format_points),
+        ):
+            roles.update({c: formatter for c in names if c in columns})
+    given: tuple[tuple[Iterable[str], Any], ...] = (
+        (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
+    )
+    for wanted, formatter in given:
+        for column in wanted:
+            if column not in columns:
+                raise KeyError(f"display_table: no column {column!r} in {list(source.columns)}")
+            roles[column] = formatter
+    if "change" in roles and roles["change"] is _format_counts:
+        roles["change"] = _format_signed_counts
+    for column, values in columns.items():
+        role = roles.get(column)
+        if role is not None:
+            columns[column] = role(values)
+        elif column in WORD_COLUMNS:
+            columns[column] = _words(values)
+        elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            columns[column] = _text(values)
+        else:
+            continue
+        if role is not None and (
+            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        ):
+            hidden = np.fromiter(
+                (isinstance(v, str) and v.strip() == SUPPRESSED for v in values.to_numpy(dtype=object)),
+                dtype=bool, count=len(values),
+            )
+            if hidden.any():
+                columns[column][hidden] = SUPPRESSED
+    # The text columns in one go as ``object`` (no inference of a string dtype), then the
+    # others (numbers, flags, categories...) put back in their places with their dtypes.
+    text = {column: values for column, values in columns.items() if isinstance(values, np.ndarray)}
+    out = pd.DataFrame(text, index=source.index, columns=list(text), dtype=object)
+    for position, (column, values) in enumerate(columns.items()):
+        if not isinstance(values, np.ndarray):
+            out.insert(position, column, values)
+    own = {**(view.headings if view is not None else {}), **(labels or {})}
+    out.columns = [heading(str(c), own) for c in out.columns]
+    return out

@@ -1,0 +1,282 @@
+"""Every published view, once: its columns' roles, their headings for people, its protection.
+
+A *view* is a table the dashboard, the reports or the command line show: a
+funnel, a comparison of groups, cohort curves... Each :class:`View` says, for the
+columns its metric returns,
+
+- which are counts of people, which are additive groups and which keys, and
+  which rates go with which numerator and group size: what disclosure control
+  (:mod:`ete_metrics.protect.audience`) needs to protect it for stakeholders;
+- how each column is shown: a count (``10,234``), a percentage (``38.1%``), a
+  UK date, a change in percentage points, a number of days;
+- the heading people read (:func:`heading`: the view's own words, else
+  :data:`HEADINGS`, else the column name in words).
+
+The registry :data:`VIEWS` holds them by name; the module attributes
+(:data:`FUNNEL`, :data:`COMPARE`...) are the objects callers pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ete_metrics.steps import GROUP_LABELS
+
+#: Group size of a long-form funnel rate: the first step of the same group.
+FIRST_STEP = "<first step>"
+#: Group size of a step-to-step rate: the previous step of the same group.
+PREVIOUS_STEP = "<previous step>"
+
+#: Headings people read, by column (the same on screen, in the reports and in files).
+HEADINGS: Mapping[str, str] = {
+    **GROUP_LABELS,
+    "step": "Step",
+    "measure": "Measure",
+    "participants": "People",
+    "participants_month_earlier": "A month earlier",
+    "change": "Change",
+    "rate_from_entry": "% of entered",
+    "rate_month_earlier": "% a month earlier",
+    "rate_from_previous": "% of previous step",
+    "ci_low": "Lower 95% interval",
+    "ci_high": "Upper 95% interval",
+    "lower_95": "Lower 95% limit",
+    "upper_95": "Upper 95% limit",
+    "lower_998": "Lower 99.8% limit",
+    "upper_998": "Upper 99.8% limit",
+    "outside_998": "Outside the 99.8% limits",
+    "position": "Against the 95% limits",
+    "rate": "Rate",
+    "overall_rate": "Overall rate",
+    "gap": "Gap to overall",
+    "rag": "RAG",
+    "percent_achieved": "% of target",
+    "projected_percent": "Projected % of contract",
+    "projected_at_end": "Projected at contract end",
+    "actual_to_date": "Actual to date",
+    "target_to_date": "Target to date",
+    "contract_target": "Contract target",
+    "cumulative_target": "Target to date",
+    "cumulative_actual": "Actual to date",
+    "period_start": "Period from",
+    "characteristic": "Characteristic",
+    "group": "Group",
+    "cohort": "Cohort",
+    "cohort_size": "Cohort size",
+    "months_since_entry": "Months since entry",
+    "cumulative_rate": "Cumulative %",
+    "days_since_entry": "Days since entry",
+    "at_risk": "At risk",
+    "events": "Reached the outcome",
+    "cumulative_incidence": "Cumulative %",
+    "outcome": "Outcome",
+    "entered": "Entered",
+    "reached": "Reached",
+    "median_days": "Median days",
+    "q1_days": "Lower quartile (days)",
+    "q3_days": "Upper quartile (days)",
+    "partner": "Partner",
+    "training_starts": "Training starts",
+    "training_completed": "Completed training",
+    "work_after_training": "Into work after training",
+    "completion_rate": "% completed",
+    "work_rate": "% into work",
+    "median_days_to_work": "Median days to work",
+    "job_starts": "Job starts",
+    "job_sustained": "Jobs sustained",
+    "sustained_rate": "% sustained",
+    "check": "Check",
+    "count": "Count",
+    "month": "Month",
+    "participant_id": "Participant ID",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """One published view: how it is protected and how it is shown.
+
+    Attributes
+    ----------
+    name : str
+        Short name (``"funnel"``), unique in :data:`VIEWS`.
+    counts : tuple of str
+        Counts of people (protected: suppressed 1-4, secondary suppression, rounded).
+    groups : tuple of str
+        Additive group columns (mutually exclusive categories whose totals are published).
+        Any breakdown columns present in the frame are added.
+    keys : tuple of str
+        Non-additive identifiers (funnel step, date, characteristic).
+    rates : mapping of str to (numerator, group size)
+        Each rate-like column (rate, interval bound, median, gap) with the count column
+        that is its numerator (``None``: any suppression in the row) and the column holding
+        its group size, or :data:`FIRST_STEP` / :data:`PREVIOUS_STEP` for long-form funnels.
+    derived : mapping of str to str
+        Non-rate columns blanked wherever the named rate is blanked (e.g. the funnel-plot
+        position of a group).
+    total_label : str or None
+        Label of total rows in the group columns (e.g. ``"All regions"``).
+    whole : tuple of str
+        Count-like projections (floats) rounded to whole numbers, then protected as counts.
+    percents, dates, points, days : tuple of str
+        Columns shown as percentages (fractions), UK dates, changes in percentage
+        points and numbers of days; ``counts`` and ``whole`` are shown as counts.
+    headings : mapping of str to str
+        This view's own headings, where :data:`HEADINGS` says too little.
+    """
+
+    name: str
+    counts: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    rates: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
+    derived: Mapping[str, str] = field(default_factory=dict)
+    total_label: str | None = None
+    whole: tuple[str, ...] = ()
+    percents: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()
+    days: tuple[str, ...] = ()
+    headings: Mapping[str, str] = field(default_factory=dict)
+
+    def heading(self, column: str) -> str:
+        """The heading people read for ``column`` in this view (see :func:`heading`)."""
+        return heading(column, self.headings)
+
+    @property
+    def shown_counts(self) -> tuple[str, ...]:
+        """Columns shown as counts: counts of people, whole projections and days."""
+        return (*self.counts, *self.whole, *self.days)
+
+
+#: The protection part of a view, by its older name.
+ViewSpec = View
+
+
+def heading(column: str, own: Mapping[str, str] | None = None) -> str:
+    """The heading people read for a column.
+
+    Parameters
+    ----------
+    column : str
+        The column's name in the frame (``"ci_low"``).
+    own : mapping of str to str, optional
+        A view's or a table's own headings, which win.
+
+    Returns
+    -------
+    str
+        ``own[column]``, else :data:`HEADINGS`, else the name in words
+        (``"some_column"`` -> ``"Some column"``).
+
+    Examples
+    --------
+    >>> heading("upper_998"), heading("gender"), heading("participants", {"participants": "In work"})
+    ('Upper 99.8% limit', 'Gender', 'In work')
+    """
+    if own and column in own:
+        return own[column]
+    words = HEADINGS.get(str(column))
+    if words is not None:
+        return words
+    text = str(column).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+_FUNNEL_RATES: dict[str, tuple[str | None, str]] = {
+    "rate_from_entry": ("participants", FIRST_STEP),
+    "ci_low": ("participants", FIRST_STEP),
+    "ci_high": ("participants", FIRST_STEP),
+    "rate_from_previous": ("participants", PREVIOUS_STEP),
+}
+_COMPARE_RATES: dict[str, tuple[str | None, str]] = {
+    c: ("participants", "entered")
+    for c in ("rate", "lower_95", "upper_95", "lower_998", "upper_998", "ci_low", "ci_high", "gap")
+}
+_COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998",
+                     "ci_low", "ci_high")
+
+#: funnel(), referral_funnel(), delivery_partners(), prisons(): long form, one row per step.
+FUNNEL = View("funnel", counts=("participants",), groups=("delivery_partner", "prison"),
+              keys=("step",), rates=_FUNNEL_RATES,
+              percents=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"))
+ACTIVITY = View("activity", counts=("participants",), groups=("month",), keys=("measure",),
+                dates=("month",))
+TARGETS = View(
+    "targets",
+    counts=("target", "actual", "cumulative_target", "cumulative_actual"),
+    groups=("region",), keys=("period_start", "measure"), total_label="All regions",
+    rates={"percent_achieved": ("cumulative_actual", "cumulative_actual")},
+    # the RAG rating tells how the actual compares with its target: hidden with the rate
+    derived={"rag": "percent_achieved"},
+    percents=("percent_achieved",), dates=("period_start",),
+)
+TARGET_SUMMARY = View(
+    "target_summary",
+    counts=("actual_to_date", "target_to_date", "contract_target"),
+    groups=("region",), keys=("measure",), total_label="All regions",
+    whole=("projected_at_end",),
+    rates={"percent_achieved": ("actual_to_date", "actual_to_date"),
+           "projected_percent": ("actual_to_date", "actual_to_date")},
+    derived={"rag": "percent_achieved"},
+    percents=("percent_achieved", "projected_percent"),
+)
+COMPARE = View("compare", counts=("entered", "participants"), rates=_COMPARE_RATES,
+               derived={"position": "rate", "outside_998": "rate"},
+               percents=_COMPARE_PERCENTS, points=("gap",))
+EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",),
+                keys=("characteristic",), rates=_COMPARE_RATES,
+                percents=_COMPARE_PERCENTS, points=("gap",))
+COHORT_CURVES = View("cohort_curves", counts=("cohort_size", "participants"), groups=("cohort",),
+                     keys=("months_since_entry",),
+                     rates={"cumulative_rate": ("participants", "cohort_size")},
+                     percents=("cumulative_rate",))
+INCIDENCE = View(
+    "incidence", counts=("at_risk", "events"), keys=("days_since_entry",),
+    rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
+    percents=("cumulative_incidence", "ci_low", "ci_high"),
+)
+TIME_TO_OUTCOME = View(
+    "time_to_outcome", counts=("entered", "reached"), keys=("outcome",),
+    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days")},
+    days=("median_days", "q1_days", "q3_days"),
+)
+TRAINING_PROVIDERS = View(
+    "training_providers",
+    counts=("training_starts", "training_completed", "work_after_training"),
+    groups=("partner",),
+    rates={"completion_rate": ("training_completed", "training_starts"),
+           "work_rate": ("work_after_training", "training_starts"),
+           "median_days_to_work": ("work_after_training", "training_starts")},
+    percents=("completion_rate", "work_rate"), days=("median_days_to_work",),
+)
+EMPLOYERS = View("employers", counts=("job_starts", "job_sustained"), groups=("partner",),
+                 rates={"sustained_rate": ("job_sustained", "job_starts")},
+                 percents=("sustained_rate",))
+DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",))
+IMPORT_HISTORY = View(
+    "import_history",
+    counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
+    keys=("id",),
+)
+
+#: Every view the dashboard, the reports and the CLI show, by name.
+VIEWS: Mapping[str, View] = {
+    view.name: view
+    for view in (
+        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, EQUALITY, COHORT_CURVES, INCIDENCE,
+        TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
+    )
+}
+
+
+def view_named(view: View | str) -> View:
+    """The :class:`View` itself, or the registered view of that name.
+
+    Raises
+    ------
+    KeyError
+        No view has that name (a programming error).
+    """
+    return view if isinstance(view, View) else VIEWS[view]
