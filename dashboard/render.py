@@ -47,7 +47,7 @@ from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from ete_metrics.errors import EteError
 from ete_metrics.present.formatting import count
-from ete_metrics.present.tables import display_table
+from ete_metrics.present.tables import display_table, file_table
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.safe_export import neutralise_frame
@@ -341,7 +341,7 @@ def table_with_downloads(
         hide_index=True,
         width="stretch",
     )
-    downloads(table, key=key, filename=filename)
+    downloads(file_table(table), key=key, filename=filename)
 
 
 def _view(frame: pd.DataFrame | Shown, kind: str | None) -> Shown | None:

@@ -34,11 +34,11 @@ def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     assert set(shown["Characteristic"]) == {"Gender", "Age band", "Ethnicity", "Disability"}
     assert shown["Rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
     # the gap to the overall rate in percentage points, one decimal, signed
-    assert shown["Gap"].astype(str).str.fullmatch(r"[+-]\d{1,3}\.\d pp|0\.0 pp").all()
+    assert shown["Gap to overall"].astype(str).str.fullmatch(r"[+-]\d{1,3}\.\d pp|0\.0 pp").all()
     raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, step="work")
     first = raw.iloc[0]
     points = round((first["rate"] - first["overall_rate"]) * 100, 1)
-    assert shown["Gap"].iloc[0] == ("0.0 pp" if points == 0 else f"{points:+.1f} pp")
+    assert shown["Gap to overall"].iloc[0] == ("0.0 pp" if points == 0 else f"{points:+.1f} pp")
     assert len(at.get("plotly_chart")) == 1
 
 

@@ -42,6 +42,7 @@ from ete_metrics.data import db
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import find_disclosive_counts
+from ete_metrics.views import heading
 
 WALES = "Wales"
 OTHER_REGIONS = tuple(r for r in config.regions() if r != WALES)
@@ -53,7 +54,10 @@ NOT_COUNTS = (
     "q1_days", "q3_days", "median_days_to_work",
 )
 #: Rate-like columns of the files (fractions: 1.0 is 100%, not a count of one).
-RATE_COLUMNS = tuple(sorted({c for spec in VIEWS.values() for c in (*spec.rates, *spec.derived)}))
+#: Rate-like columns by name (in frames) and by heading (on screen and in files).
+RATE_COLUMNS = tuple(sorted(
+    {n for spec in VIEWS.values() for c in (*spec.rates, *spec.derived) for n in (c, heading(c))}
+))
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "not-a-real-secret",

@@ -142,3 +142,21 @@ def test_tidy_hover_keeps_text_in_hover_data() -> None:
     ))
     render._tidy_hover(figure)
     assert [list(row) for row in figure.data[0].customdata] == [["12", "Green"], ["[c]", "Amber"]]
+
+
+def test_a_tables_downloads_carry_the_screens_words_and_machine_values(
+    monkeypatch: pytest.MonkeyPatch, recorder: _Recorder
+) -> None:
+    _use(monkeypatch, "internal")  # shown as given: a frame protected before
+    frame = pd.DataFrame({
+        "step": ["entered", "work"], "participants": [120, "[c]"],
+        "rate_from_entry": [1.0, "[c]"], "ci_low": [0.97, "[c]"],
+    })
+    render.table_with_downloads(frame, key="t", filename="funnel")
+    csv_text = recorder.calls[0]["data"]().decode("utf-8").splitlines()
+    # headings and step names as on screen; rates stay fractions in the file
+    assert csv_text == [
+        "Step,People,% of entered,Lower 95% interval",
+        "Entered,120,1.0,0.97",
+        "Into work,[c],[c],[c]",
+    ]

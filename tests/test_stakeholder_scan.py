@@ -42,6 +42,7 @@ from streamlit.testing.v1 import AppTest
 from ete_metrics.cli import main
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
+from ete_metrics.views import heading
 
 PARTICIPANT_ID = re.compile(r"\bP\d{7}\b")
 
@@ -52,6 +53,10 @@ NOT_COUNTS: frozenset[str] = frozenset(
     {"months_since_entry", "days_since_entry", "id", "median_days", "q1_days", "q3_days",
      "median_days_to_work", "position", "outside_998", "overall_rate", "import_id"}
     | {rate for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
+    | {heading(c) for c in ("months_since_entry", "days_since_entry", "median_days", "q1_days",
+                            "q3_days", "median_days_to_work", "position", "outside_998",
+                            "overall_rate")}
+    | {heading(rate) for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
     | {"Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
        "Median days to work"}
 )

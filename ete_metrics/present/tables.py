@@ -129,3 +129,31 @@ def display_table(
     own = {**(view.headings if view is not None else {}), **(labels or {})}
     out.columns = [heading(str(c), own) for c in out.columns]
     return out
+
+
+def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
+    """The table as a downloaded file holds it: the screen's words, machine-readable values.
+
+    Headings and codes of the vocabulary are the words on screen (as
+    :func:`display_table`); numbers stay numbers, rates fractions and dates dates
+    (written as ISO dates), so the file can be read by software.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A view as shown to its audience. Not modified.
+    view : View, optional
+        Its view, for its own headings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame, index reset.
+    """
+    out = frame.reset_index(drop=True)
+    words = {column: _words(out[column]) for column in WORD_COLUMNS if column in out.columns}
+    if words:
+        out = out.assign(**words)
+    own = view.headings if view is not None else None
+    out.columns = [heading(str(c), own) for c in out.columns]
+    return out
