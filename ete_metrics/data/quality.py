@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.errors import InputError
-from ete_metrics.counting.population import AsOf, match_rows, to_timestamp
+from ete_metrics.counting.match import match_rows
+from ete_metrics.counting.population import AsOf, to_timestamp
 
 #: Columns of :func:`data_quality`.
 QUALITY_COLUMNS: tuple[str, ...] = ("check", "description", "count", "example_ids")

@@ -14,7 +14,7 @@ Definitions (the same as :mod:`ete_metrics.counting.population`):
   ``job_start`` on or after their first counted ``training_start`` (the same day counts).
 
 The counting is done on integer row positions and group codes with numpy (ids are
-matched with :func:`ete_metrics.counting.population.match_rows`), so a million participants
+matched with :func:`ete_metrics.counting.match.match_rows`), so a million participants
 take a fraction of a second.
 """
 
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.counting.intervals import wilson_interval
+from ete_metrics.counting.match import match_rows
 from ete_metrics.counting.population import (
     AsOf,
-    match_rows,
     optional_timestamp,
     to_timestamp,
     validate_by,
