@@ -332,13 +332,17 @@ def kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
     """
     kinds = list(kinds)
     values = milestones["milestone"]
-    if values.dtype == object:  # hashing a few distinct strings beats object comparisons
+    if values.dtype == object and len(kinds) > 2:  # one hash pass beats 3+ comparison passes
         found, uniques = pd.factorize(values, use_na_sentinel=True)
         lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
         return np.array([*lookup, -1], dtype=np.int8)[found]
+    plain = values.to_numpy() if values.dtype == object else None
     codes = np.full(len(values), -1, dtype=np.int8)
     for number, kind in enumerate(kinds):
-        codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
+        if plain is not None:
+            codes[np.asarray(plain == kind, dtype=bool)] = number
+        else:  # categorical or Arrow text: compared without making a Python string per row
+            codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
     return codes
 
 

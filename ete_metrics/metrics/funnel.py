@@ -159,7 +159,16 @@ def group_codes(
             codes, labels = _column_codes(participants[key].iloc[positions])
         combined = combined * max(len(labels), 1) + codes
         label_sets.append(labels)
-    uniques, compact = np.unique(combined, return_inverse=True)
+    # compact the combined codes to 0 .. G-1 in order: by counting when their range is
+    # small against the population (quicker than sorting), else by sorting
+    span = int(np.prod([max(len(labels), 1) for labels in label_sets], dtype=np.float64))
+    if len(combined) and span <= max(4 * len(combined), 65_536):
+        uniques = np.flatnonzero(np.bincount(combined, minlength=span))
+        number = np.zeros(span, dtype=np.int64)
+        number[uniques] = np.arange(len(uniques))
+        compact = number[combined]
+    else:
+        uniques, compact = np.unique(combined, return_inverse=True)
     groups = {}
     remainder = uniques.copy()
     for key, labels in zip(reversed(keys), reversed(label_sets), strict=True):
