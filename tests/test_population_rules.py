@@ -63,14 +63,19 @@ def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor() -> 
     )
     positions = np.array([0, 1, 2])  # A, B, C as population rows 0, 1, 2
     starts = np.array([ns("2023-01-10"), NAT, ns("2023-08-01")])
-    selected, rows, kinds, dates = counted_events(
-        PEOPLE["participant_id"],
-        positions,
-        starts,
-        milestones,
-        as_of=AS_OF,
-        kinds=["training_start", "job_start"],
-    )
+
+    def count(**window: object) -> tuple[np.ndarray, ...]:
+        return counted_events(
+            PEOPLE["participant_id"],
+            positions,
+            starts,
+            milestones,
+            as_of=AS_OF,
+            kinds=["training_start", "job_start"],
+            **window,  # type: ignore[arg-type]
+        )
+
+    selected, rows, kinds, dates = count()
     assert selected.tolist() == [1, 4]
     assert rows.tolist() == [0, 2]
     assert kinds.tolist() == [0, 1]
@@ -78,16 +83,7 @@ def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor() -> 
     # A 30-day window counted from 1 Jul for C ends 31 Jul, so C's 5 Aug job no longer counts;
     # from 1 Jan for A it ends 31 Jan, so A's 10 Jan training still does.
     window_from = np.array([ns("2023-01-01"), ns("2023-01-01"), ns("2023-07-01")])
-    selected, *_ = counted_events(
-        PEOPLE["participant_id"],
-        positions,
-        starts,
-        milestones,
-        as_of=AS_OF,
-        kinds=["training_start", "job_start"],
-        window_days=30,
-        window_from=window_from,
-    )
+    selected, *_ = count(window_days=30, window_from=window_from)
     assert selected.tolist() == [1]
 
 
