@@ -29,7 +29,7 @@ from dashboard.filters import Filters
 from dashboard.lru import SharedLru
 from ete_metrics import config
 from ete_metrics.counting.filters import participant_mask
-from ete_metrics.counting.population import match_rows
+from ete_metrics.counting.match import match_rows
 from ete_metrics.data import db
 from ete_metrics.errors import DatabaseError, EteError
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ete_metrics.counting.population import match_rows
+from ete_metrics.counting.match import match_rows
 
 
 def _restrict(mask: np.ndarray, values: pd.Series, allowed: Iterable[str] | None) -> np.ndarray:

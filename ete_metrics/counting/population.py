@@ -10,6 +10,11 @@ curves, the partner tables and the targets all agree:
 - **Conversion window** of N days: only participants with ``anchor + N days <= as_of``
   (mature) are in the population, and a milestone counts only when
   ``date <= anchor + N days``. Both boundaries inclusive.
+
+Each rule is written once, on arrays (:func:`population_rows`, :func:`counted_events`,
+:func:`first_per_row`, dates as int64 nanoseconds), and the frame-level helpers
+(:func:`entered_population`, :func:`counted_milestones`, :func:`first_milestone_dates`)
+and the funnel (:func:`ete_metrics.metrics.funnel.step_flags`) are built on them.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ete_metrics.config import COHORT_COLUMNS, GROUPING_COLUMNS
+from ete_metrics.counting.match import match_rows
 from ete_metrics.errors import InputError
 
 Anchor = Literal["entry_date", "referral_date"]
@@ -169,7 +174,56 @@ def add_cohorts(participants: pd.DataFrame, keys: Sequence[str] = COHORT_COLUMNS
     return out
 
 
-def entered_population(
+#: A missing date among int64 nanoseconds (``NaT`` viewed as int64).
+NAT = np.iinfo(np.int64).min
+
+#: Nanoseconds in a day.
+NS_PER_DAY = 86_400_000_000_000
+
+
+def date_values(values: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds since 1970 (``NaT`` becomes :data:`NAT`).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Dates (``datetime64`` of any unit, or values ``pandas.to_datetime`` reads).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        A new array (the column is not changed).
+    """
+    if values.dtype != "datetime64[ns]":
+        values = pd.to_datetime(values)
+    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def window_ns(window_days: int | None) -> int | None:
+    """A conversion window in nanoseconds, after checking it.
+
+    Parameters
+    ----------
+    window_days : int or None
+        Whole days, zero or more; ``None`` for no window.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    InputError
+        When the window is negative or not a whole number of days.
+    """
+    if window_days is None:
+        return None
+    if int(window_days) != window_days or window_days < 0:
+        raise InputError("window_days must be a whole number of days, zero or more.")
+    return int(window_days) * NS_PER_DAY
+
+
+def population_rows(
     participants: pd.DataFrame,
     *,
     as_of: AsOf,
@@ -177,9 +231,8 @@ def entered_population(
     date_to: AsOf | None = None,
     window_days: int | None = None,
     anchor: Anchor = "entry_date",
-    by: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Select the population a metric counts over.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The population rule on arrays: which participants a metric counts over.
 
     Parameters
     ----------
@@ -193,6 +246,52 @@ def entered_population(
         Conversion window: keep only participants with ``anchor + window_days <= as_of``.
     anchor : {"entry_date", "referral_date"}
         Which date anchors the population.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The population's row positions in ``participants`` (ascending) and their
+        anchor dates as int64 nanoseconds.
+
+    Raises
+    ------
+    InputError
+        For a reversed date range or a bad window.
+    """
+    stamp = to_timestamp(as_of).value
+    start = optional_timestamp(date_from, name="date_from")
+    end = optional_timestamp(date_to, name="date_to")
+    if start is not None and end is not None and start > end:
+        raise InputError("date_from is after date_to: choose a start on or before the end.")
+    window = window_ns(window_days)
+    anchors = date_values(participants[anchor])
+    mask = (anchors != NAT) & (anchors <= stamp)
+    if start is not None:
+        mask &= anchors >= start.value
+    if end is not None:
+        mask &= anchors <= end.value
+    if window is not None:
+        mask &= anchors <= stamp - window
+    positions = np.flatnonzero(mask)
+    return positions, anchors[positions]
+
+
+def entered_population(
+    participants: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    date_from: AsOf | None = None,
+    date_to: AsOf | None = None,
+    window_days: int | None = None,
+    anchor: Anchor = "entry_date",
+    by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Select the population a metric counts over, as a frame.
+
+    Parameters
+    ----------
+    participants, as_of, date_from, date_to, window_days, anchor
+        As in :func:`population_rows`.
     by : sequence of str
         Grouping keys; cohort keys among them are derived from ``entry_date``.
 
@@ -200,28 +299,121 @@ def entered_population(
     -------
     pandas.DataFrame
         A new frame, a subset of ``participants`` (index reset) with any cohort
-        columns in ``by`` added.
+        columns in ``by`` added (the rows of :func:`population_rows`).
     """
-    stamp = to_timestamp(as_of)
-    start = optional_timestamp(date_from, name="date_from")
-    end = optional_timestamp(date_to, name="date_to")
-    if start is not None and end is not None and start > end:
-        raise InputError("date_from is after date_to: choose a start on or before the end.")
-    if window_days is not None and window_days < 0:
-        raise InputError("window_days must be zero or more.")
-    anchors = participants[anchor]
-    mask = anchors.notna() & (anchors <= stamp)
-    if start is not None:
-        mask &= anchors >= start
-    if end is not None:
-        mask &= anchors <= end
-    if window_days is not None:
-        mask &= anchors + pd.Timedelta(days=int(window_days)) <= stamp
-    population = participants.loc[mask.to_numpy()].reset_index(drop=True)
+    positions, _ = population_rows(
+        participants,
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        window_days=window_days,
+        anchor=anchor,
+    )
+    population = participants.take(positions).reset_index(drop=True)
     cohorts = [key for key in by if key in COHORT_COLUMNS]
     if cohorts:
         population = add_cohorts(population, cohorts)
     return population
+
+
+def kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
+    """Index of each milestone's type in ``kinds`` (-1 for other types).
+
+    Parameters
+    ----------
+    milestones : pandas.DataFrame
+        Needs ``milestone``.
+    kinds : sequence of str
+        The wanted milestone types (at most 127).
+
+    Returns
+    -------
+    numpy.ndarray of int8
+    """
+    kinds = list(kinds)
+    values = milestones["milestone"]
+    if values.dtype == object and len(kinds) > 2:  # one hash pass beats 3+ comparison passes
+        found, uniques = pd.factorize(values, use_na_sentinel=True)
+        lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
+        return np.array([*lookup, -1], dtype=np.int8)[found]
+    plain = values.to_numpy() if values.dtype == object else None
+    codes = np.full(len(values), -1, dtype=np.int8)
+    for number, kind in enumerate(kinds):
+        if plain is not None:
+            codes[np.asarray(plain == kind, dtype=bool)] = number
+        else:  # categorical or Arrow text: compared without making a Python string per row
+            codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
+    return codes
+
+
+def counted_events(
+    participant_ids: pd.Series,
+    positions: np.ndarray,
+    starts: np.ndarray,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    kinds: Sequence[str] | None = None,
+    window_days: int | None = None,
+    window_from: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The milestone rule on arrays: which milestones count, for which population row.
+
+    A milestone counts when its participant is in the population and
+    ``start <= date <= as_of`` (and ``date <= window_from + window_days`` with a
+    window), where ``start`` is the participant's anchor.
+
+    Parameters
+    ----------
+    participant_ids : pandas.Series
+        All participants' ids (``participants["participant_id"]``).
+    positions : numpy.ndarray
+        The population's rows in ``participant_ids`` (from :func:`population_rows`).
+    starts : numpy.ndarray of int64
+        Per population row, the date milestones count from (int64 nanoseconds);
+        :data:`NAT` where none count (e.g. a referral not entered).
+    milestones : pandas.DataFrame
+        Milestones in the import format.
+    as_of : date-like
+    kinds : sequence of str, optional
+        Keep only these milestone types (the returned codes index them).
+    window_days : int, optional
+        Conversion window in days.
+    window_from : numpy.ndarray of int64, optional
+        Per population row, the date the window runs from (default ``starts``).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        For each counted milestone, in milestone order: its position in
+        ``milestones``, its population row, its type's index in ``kinds`` (int8; 0
+        without ``kinds``) and its date (int64 nanoseconds).
+    """
+    stamp = to_timestamp(as_of).value
+    window = window_ns(window_days)
+    event_dates = date_values(milestones["date"])
+    codes = (
+        np.zeros(len(milestones), dtype=np.int8) if kinds is None else kind_codes(milestones, kinds)
+    )
+    selected = np.flatnonzero((codes >= 0) & (event_dates != NAT) & (event_dates <= stamp))
+    if not (len(positions) and len(selected)):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.int8), empty
+    rows = match_rows(
+        participant_ids,
+        milestones["participant_id"],
+        population_positions=positions,
+        event_positions=selected,
+    )
+    found = rows >= 0
+    selected, rows = selected[found], rows[found]
+    dates = event_dates[selected]
+    start_of = starts[rows]
+    counted = (start_of != NAT) & (dates >= start_of)
+    if window is not None:
+        counted &= dates <= (starts if window_from is None else window_from)[rows] + window
+    selected = selected[counted]
+    return selected, rows[counted], codes[selected], dates[counted]
 
 
 def counted_milestones(
@@ -236,7 +428,8 @@ def counted_milestones(
     """Milestones that count as programme outcomes for a population.
 
     A milestone counts when it belongs to a participant of ``population`` and
-    ``anchor <= date <= as_of`` (and ``date <= anchor + window_days`` with a window).
+    ``anchor <= date <= as_of`` (and ``date <= anchor + window_days`` with a window);
+    the rule of :func:`counted_events`.
 
     Parameters
     ----------
@@ -256,28 +449,42 @@ def counted_milestones(
         Columns ``participant_id``, ``milestone``, ``date``, ``partner`` and
         ``row`` (the participant's row position in ``population``).
     """
-    stamp = to_timestamp(as_of)
-    # Work on the positions of the wanted milestones and copy the kept rows once at the end.
-    positions = (
-        np.arange(len(milestones))
-        if kinds is None
-        else np.flatnonzero(milestones["milestone"].isin(list(kinds)).to_numpy(dtype=bool))
+    selected, rows, _, _ = counted_events(
+        population["participant_id"],
+        np.arange(len(population)),
+        date_values(population[anchor]),
+        milestones,
+        as_of=as_of,
+        kinds=kinds,
+        window_days=window_days,
     )
-    rows = match_rows(
-        population["participant_id"], milestones["participant_id"], event_positions=positions
-    )
-    known = rows >= 0
-    event_dates = milestones["date"].to_numpy()[positions]
-    anchor_values = population[anchor].to_numpy(dtype="datetime64[ns]")
-    if len(anchor_values) == 0:  # empty population: nothing can count
-        anchor_values = np.array(["NaT"], dtype="datetime64[ns]")
-    anchor_dates = anchor_values[np.where(known, rows, 0)]
-    keep = known & (event_dates >= anchor_dates) & (event_dates <= stamp.to_datetime64())
-    if window_days is not None:
-        keep &= event_dates <= anchor_dates + np.timedelta64(int(window_days), "D")
-    out = milestones[["participant_id", "milestone", "date", "partner"]].take(positions[keep])
-    out["row"] = rows[keep]
+    out = milestones[["participant_id", "milestone", "date", "partner"]].take(selected)
+    out["row"] = rows
     return out.reset_index(drop=True)
+
+
+def first_per_row(rows: np.ndarray, dates: np.ndarray, size: int) -> np.ndarray:
+    """The earliest date per population row, vectorised.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray of int
+        Population row of each date.
+    dates : numpy.ndarray of int64
+        Dates as int64 nanoseconds, none missing.
+    size : int
+        Number of population rows.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        :data:`NAT` where a row has no date.
+    """
+    never = np.iinfo(np.int64).max
+    firsts = np.full(size, never, dtype=np.int64)
+    np.minimum.at(firsts, rows, dates)
+    firsts[firsts == never] = NAT
+    return firsts
 
 
 def first_milestone_dates(counted: pd.DataFrame, kind: str, size: int) -> np.ndarray:
@@ -297,251 +504,8 @@ def first_milestone_dates(counted: pd.DataFrame, kind: str, size: int) -> np.nda
     numpy.ndarray of datetime64[ns]
         ``NaT`` where the participant has no counted milestone of that type.
     """
-    out = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    kinds = counted["milestone"]
-    if kinds.dtype == object:
-        chosen = np.asarray(kinds.to_numpy() == kind, dtype=bool)
-    else:  # categorical or Arrow text: compared without making a Python string per row
-        chosen = (kinds == kind).to_numpy(dtype=bool, na_value=False)
-    dates = counted["date"].to_numpy(dtype="datetime64[ns]")[chosen]
+    chosen = kind_codes(counted, [kind]) == 0
+    dates = date_values(counted["date"])[chosen]
     rows = counted["row"].to_numpy(dtype=np.int64)[chosen]
-    dated = ~np.isnat(dates)
-    if dated.any():  # the earliest date per row, on the dates' int64 nanoseconds
-        never = np.iinfo(np.int64).max
-        firsts = np.full(size, never, dtype=np.int64)
-        np.minimum.at(firsts, rows[dated], dates[dated].view(np.int64))
-        reached = firsts != never
-        out[reached] = firsts[reached].view("datetime64[ns]")
-    return out
-
-
-# --- Fast id matching ---------------------------------------------------------
-# Looking participant ids up with a string hash (pd.Index.get_indexer) costs about a
-# second per million ids. Instead the ids' UTF-8 bytes are packed into 64-bit words
-# (through Arrow's buffers, no Python loop), hashed to one int64 key per id, and looked
-# up in a vectorised open-addressing table. Every match is then verified byte for
-# byte, so a hash collision can never produce a wrong match: on any doubt the exact
-# pandas lookup is used instead.
-
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_LENGTH_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
-
-
-def _arrow_backed(values: object) -> bool:
-    """True for pandas text columns stored as Arrow strings (zero-copy buffers)."""
-    dtype = getattr(values, "dtype", None)
-    if isinstance(dtype, pd.StringDtype):
-        return dtype.storage == "pyarrow"
-    if isinstance(dtype, pd.ArrowDtype):
-        return bool(pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype))
-    return False
-
-
-def _arrow_strings(values: pd.Series | pd.Index | np.ndarray) -> pa.Array | None:
-    """The values as one Arrow (large_)string array, or None when that is not possible."""
-    try:
-        if _arrow_backed(values):
-            arrow = pa.array(values.array)  # type: ignore[union-attr]
-        else:
-            objects = np.asarray(values, dtype=object)
-            try:  # the quicker conversion; NaN (a float) as a missing id needs from_pandas
-                arrow = pa.array(objects, type=pa.string())
-            except (pa.ArrowException, TypeError, ValueError):
-                arrow = pa.array(objects, from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
-        return None
-    if arrow.null_count:
-        return None
-    return arrow
-
-
-def _offsets_and_bytes(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    n = len(arrow)
-    buffers = arrow.buffers()
-    offset_type = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
-    if n == 0 or buffers[1] is None:
-        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-    offsets = np.frombuffer(buffers[1], dtype=offset_type)[arrow.offset : arrow.offset + n + 1]
-    data = (
-        np.frombuffer(buffers[2], dtype=np.uint8)
-        if buffers[2] is not None and buffers[2].size
-        else np.zeros(0, dtype=np.uint8)
-    )
-    return offsets.astype(np.int64), data
-
-
-def _string_parts(
-    values: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Byte ``starts``, ``lengths`` and the ``data`` buffer of the (selected) strings.
-
-    Arrow-backed columns are read in place (the positions select starts and lengths);
-    other columns are subset first, then converted to Arrow.
-    """
-    if positions is not None and not _arrow_backed(values):
-        if isinstance(values, pd.Series | pd.Index):
-            values = values.take(positions)
-        else:
-            values = np.asarray(values, dtype=object)[positions]
-        positions = None
-    arrow = _arrow_strings(values)
-    if arrow is None:
-        return None
-    offsets, data = _offsets_and_bytes(arrow)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    if positions is not None:
-        starts, lengths = starts[positions], lengths[positions]
-    return starts, lengths, data
-
-
-def _packed_words(starts: np.ndarray, lengths: np.ndarray, data: np.ndarray, width: int) -> np.ndarray:
-    """Strings as rows of ``width // 8`` little-endian uint64 words, zero padded.
-
-    Each word is one unaligned 8-byte read from the data buffer (a strided view with a
-    1-byte stride), with the bytes past the string's end masked off.
-    """
-    padded = np.zeros(len(data) + width + 8, dtype=np.uint8)
-    padded[: len(data)] = data
-    readable = len(padded) - 7
-    eight_bytes = np.ndarray(shape=(readable,), dtype="<u8", buffer=padded, strides=(1,))
-    words = np.empty((len(starts), width // 8), dtype=np.uint64)
-    for k in range(width // 8):
-        word = eight_bytes[starts + 8 * k]
-        valid = np.clip(lengths - 8 * k, 0, 8)
-        if not bool((valid == 8).all()):
-            mask = np.where(
-                valid >= 8,
-                np.uint64(0xFFFFFFFFFFFFFFFF),
-                (np.left_shift(np.uint64(1), (8 * np.minimum(valid, 7)).astype(np.uint64)) - np.uint64(1)),
-            )
-            word = word & mask
-        words[:, k] = word
-    return words
-
-
-def _keys(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    key = words[:, 0].copy()
-    for j in range(1, words.shape[1]):
-        key = key * _MULTIPLIER + words[:, j]
-    key ^= lengths.astype(np.uint64) * _LENGTH_MIX
-    return key
-
-
-def _hash_slots(keys: np.ndarray, bits: int) -> np.ndarray:
-    return ((keys * _MULTIPLIER) >> np.uint64(64 - bits)).astype(np.int64)
-
-
-def _build_table(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """Open addressing with linear probing, filled a round at a time; None on repeated keys."""
-    bits = max(4, int(np.ceil(np.log2(max(len(keys), 1)))) + 2)
-    size = 1 << bits
-    dtype = np.int32 if len(keys) < 2**31 - 1 else np.int64
-    table = np.full(size, -1, dtype=dtype)
-    pending = np.arange(len(keys), dtype=dtype)
-    slot = _hash_slots(keys, bits)
-    while len(pending):
-        free = table[slot] < 0
-        table[slot[free]] = pending[free]
-        placed = np.zeros(len(pending), dtype=bool)
-        placed[free] = table[slot[free]] == pending[free]
-        pending = pending[~placed]
-        slot = (slot[~placed] + 1) & (size - 1)
-    # every key must find itself; a repeated key finds its twin instead
-    if not np.array_equal(_lookup(table, bits, keys, keys), np.arange(len(keys))):
-        return None
-    return table, bits
-
-
-def _lookup(table: np.ndarray, bits: int, keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    mask = len(table) - 1
-    # first probe for every query at once (most queries end here) ...
-    slot = _hash_slots(queries, bits)
-    row = table[slot]
-    filled = row >= 0
-    hit = filled.copy()
-    hit[filled] = keys[row[filled]] == queries[filled]
-    out = np.where(hit, row, -1).astype(np.int64)
-    # ... then linear probing for the few that met another key
-    pending = np.flatnonzero(filled & ~hit)
-    slot = (slot[pending] + 1) & mask
-    while len(pending):
-        row = table[slot]
-        filled = row >= 0
-        hit = filled.copy()
-        hit[filled] = keys[row[filled]] == queries[pending[filled]]
-        out[pending[hit]] = row[hit]
-        going = filled & ~hit
-        pending = pending[going]
-        slot = (slot[going] + 1) & mask
-    return out
-
-
-def match_rows(
-    population_ids: pd.Series | pd.Index | np.ndarray,
-    event_ids: pd.Series | pd.Index | np.ndarray,
-    *,
-    population_positions: np.ndarray | None = None,
-    event_positions: np.ndarray | None = None,
-) -> np.ndarray:
-    """Position of each event's participant id among ``population_ids`` (-1 when absent).
-
-    Exactly ``pd.Index(population_ids).get_indexer(event_ids)``, computed with a
-    vectorised hash of the ids' bytes (every match verified byte for byte).
-
-    Parameters
-    ----------
-    population_ids : array-like of str
-        Unique participant ids.
-    event_ids : array-like of str
-        Ids to look up.
-    population_positions, event_positions : numpy.ndarray of int, optional
-        Use only these positions of ``population_ids`` / ``event_ids`` (as if they had
-        been subset first; Arrow-backed columns are then read without copying).
-
-    Returns
-    -------
-    numpy.ndarray of int64
-
-    Raises
-    ------
-    InputError
-        When ``population_ids`` repeat an id.
-    """
-    population = _string_parts(population_ids, population_positions)
-    events = _string_parts(event_ids, event_positions)
-    if population is not None and events is not None and len(population[0]) and len(events[0]):
-        p_starts, p_lengths, p_data = population
-        e_starts, e_lengths, e_data = events
-        width = max(int(p_lengths.max()), int(e_lengths.max()), 1)
-        width = -(-width // 8) * 8
-        if width <= 64:
-            p_words = _packed_words(p_starts, p_lengths, p_data, width)
-            e_words = _packed_words(e_starts, e_lengths, e_data, width)
-            p_keys, e_keys = _keys(p_words, p_lengths), _keys(e_words, e_lengths)
-            built = _build_table(p_keys)
-            if built is not None:
-                rows = _lookup(built[0], built[1], p_keys, e_keys)
-                found = rows >= 0
-                matched = rows[found]
-                if bool((p_lengths[matched] == e_lengths[found]).all()) and bool(
-                    (p_words[matched] == e_words[found]).all()
-                ):
-                    return rows
-    if population_positions is not None:
-        population_ids = np.asarray(population_ids, dtype=object)[population_positions]
-    if event_positions is not None:
-        event_ids = np.asarray(event_ids, dtype=object)[event_positions]
-    index = pd.Index(np.asarray(population_ids, dtype=object))
-    if not index.is_unique:
-        repeated = index[index.duplicated()][:5]
-        raise InputError(
-            "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
-            "must appear once; fix the participants extract."
-        )
-    if len(index) == 0:
-        return np.full(len(event_ids), -1, dtype=np.int64)
-    return index.get_indexer(np.asarray(event_ids, dtype=object)).astype(np.int64)
+    dated = dates != NAT
+    return first_per_row(rows[dated], dates[dated], size).view("datetime64[ns]")

@@ -41,7 +41,7 @@ from sqlalchemy import Engine
 from ete_metrics import config
 from ete_metrics.steps import MILESTONE_TYPES, TARGET_MEASURES
 
-from ete_metrics.data import db, frames
+from ete_metrics.data import checks, db, frames
 from ete_metrics.errors import ImportValidationError, InputError, Problem
 
 __all__ = [
@@ -1038,31 +1038,37 @@ def _warnings(
     extract_date: date | None,
     known_entry_dates: pd.Series | None = None,
 ) -> list[Problem]:
+    """The import's warnings: the rules of :mod:`ete_metrics.data.checks` on the extract."""
     out: list[Problem] = []
     pids = participants["participant_id"]
     entry = participants["entry_date"]
     referral = participants["referral_date"]
     exit_ = participants["exit_date"]
+    entry_values = entry.to_numpy(dtype="datetime64[ns]")
+
+    def name(rule: str) -> str:
+        return checks.RULES_BY_NAME[rule].import_name or rule
 
     out += _every_problem(
         p_table,
-        (referral > entry).to_numpy(),
+        checks.referral_after_entry(referral.to_numpy(dtype="datetime64[ns]"), entry_values),
         "referral_date",
-        "referral_after_entry",
+        name("referral_after_entry"),
         lambda i: f"referral_date {_fmt(referral.iat[i])} is after entry_date {_fmt(entry.iat[i])}",
         pids,
     )
     out += _every_problem(
         p_table,
-        (exit_ < entry).to_numpy(),
+        checks.exit_before_entry(exit_.to_numpy(dtype="datetime64[ns]"), entry_values),
         "exit_date",
-        "exit_before_entry",
+        name("exit_before_entry"),
         lambda i: f"exit_date {_fmt(exit_.iat[i])} is before entry_date {_fmt(entry.iat[i])}",
         pids,
     )
 
     mids = milestones["participant_id"]
     when = milestones["date"]
+    when_values = when.to_numpy(dtype="datetime64[ns]")
     kind = milestones["milestone"]
     # One hash pass: each milestone's participant as a code, then its row in the participants.
     codes, uniques = pd.factorize(mids)
@@ -1070,7 +1076,6 @@ def _warnings(
         codes
     ]
     in_file = position >= 0
-    entry_values = entry.to_numpy(dtype="datetime64[ns]")
     m_entry_values = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
     m_entry_values[in_file] = entry_values[position[in_file]]
     # A milestone of a stored participant who is not in this extract is checked
@@ -1088,9 +1093,9 @@ def _warnings(
     m_entry = pd.Series(m_entry_values, index=mids.index)
     out += _every_problem(
         m_table,
-        (when < m_entry).to_numpy(),
+        checks.milestone_before_entry(when_values, m_entry_values),
         "date",
-        "milestone_before_entry",
+        name("milestone_before_entry"),
         lambda i: (
             f"{kind.iat[i]} on {_fmt(when.iat[i])} is before the participant's entry_date "
             f"{_fmt(m_entry.iat[i])}"
@@ -1099,26 +1104,20 @@ def _warnings(
     )
     out += _every_problem(
         m_table,
-        has_entry_record & m_entry.isna().to_numpy(),
+        checks.milestone_without_entry(m_entry_values, has_entry_record),
         "date",
-        "milestone_without_entry",
+        name("milestone_without_entry"),
         lambda i: (
             f"{kind.iat[i]} for a participant with no entry_date (a referral that never started)"
         ),
         mids,
     )
-    for later, earlier, check in (
-        ("job_sustained", "job_start", "sustained_without_start"),
-        ("training_completed", "training_start", "completed_without_start"),
-    ):
-        has_earlier = np.zeros(len(uniques), dtype=bool)
-        has_earlier[codes[(kind == earlier).to_numpy()]] = True
-        mask = (kind == later).to_numpy() & ~has_earlier[codes]
+    for rule, (later, earlier) in checks.NEEDS_EARLIER.items():
         out += _every_problem(
             m_table,
-            mask,
+            checks.without_earlier(milestones, rule),
             "milestone",
-            check,
+            name(rule),
             _constant(f"{later} without a {earlier} for this participant"),
             mids,
         )
@@ -1129,17 +1128,17 @@ def _warnings(
             values = participants[column]
             out += _every_problem(
                 p_table,
-                (values > limit).to_numpy(),
+                checks.date_after(values.to_numpy(dtype="datetime64[ns]"), limit),
                 column,
-                "date_after_extract",
+                name("date_after_as_of"),
                 _after_extract_message(column, values, limit),
                 pids,
             )
         out += _every_problem(
             m_table,
-            (when > limit).to_numpy(),
+            checks.date_after(when_values, limit),
             "date",
-            "date_after_extract",
+            name("date_after_as_of"),
             lambda i: (
                 f"{kind.iat[i]} date {_fmt(when.iat[i])} is after the extract date {limit:%Y-%m-%d}"
             ),

@@ -7,30 +7,16 @@ import heapq
 import numpy as np
 import pandas as pd
 
+from ete_metrics.counting.match import match_rows
+from ete_metrics.counting.population import AsOf, to_timestamp
+from ete_metrics.data import checks
 from ete_metrics.errors import InputError
-from ete_metrics.counting.population import AsOf, match_rows, to_timestamp
 
 #: Columns of :func:`data_quality`.
 QUALITY_COLUMNS: tuple[str, ...] = ("check", "description", "count", "example_ids")
 
-#: The checks, in the order reported, with what each one means.
-CHECKS: dict[str, str] = {
-    "milestone_before_entry": "A milestone is dated before the participant's entry date.",
-    "milestone_without_entry": (
-        "A milestone is recorded for a referral with no entry date (never started)."
-    ),
-    "referral_after_entry": "The referral date is after the entry date.",
-    "exit_before_entry": "The exit date is before the entry date.",
-    "date_after_as_of": "A referral, entry, exit or milestone date is after the as-of date.",
-    "sustained_without_job_start": (
-        "A job_sustained has no job_start on or before its date."
-    ),
-    "completed_without_training_start": (
-        "A training_completed has no training_start on or before its date."
-    ),
-    "entered_without_referral": "An entry date is recorded but no referral date.",
-    "milestone_unknown_participant": "A milestone's participant_id is not in the participants.",
-}
+#: The checks, in the order reported, with what each one means (from :mod:`.checks`).
+CHECKS: dict[str, str] = {rule.name: rule.description for rule in checks.RULES}
 
 #: How many example ids each check lists.
 MAX_EXAMPLES = 5
@@ -39,21 +25,6 @@ MAX_EXAMPLES = 5
 def _ids_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
     """The ids where ``mask`` holds, as an object array (only those converted)."""
     return np.asarray(values.array[np.asarray(mask, dtype=bool)], dtype=object)
-
-
-def _without_earlier(milestones: pd.DataFrame, later: str, earlier: str) -> np.ndarray:
-    kinds = milestones["milestone"].to_numpy()
-    ids = milestones["participant_id"]
-    codes, _ = pd.factorize(ids)  # integer ids: missing ids get -1 and match nothing
-    dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
-    is_earlier = (kinds == earlier) & (codes >= 0)
-    first_earlier = pd.Series(dates[is_earlier]).groupby(codes[is_earlier]).min()
-    is_later = kinds == later
-    later_dates = dates[is_later]
-    matched = first_earlier.reindex(pd.Index(codes[is_later])).to_numpy(dtype="datetime64[ns]")
-    bad = np.isnat(matched) | (later_dates < matched)
-    later_positions = np.flatnonzero(is_later)
-    return _ids_at(ids, np.isin(np.arange(len(kinds)), later_positions[bad]))
 
 
 def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: AsOf) -> pd.DataFrame:
@@ -95,17 +66,15 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     - ``milestone_unknown_participant``: a milestone whose ``participant_id`` is not
       in ``participants`` (it cannot count anywhere).
 
-    These recompute, on the stored data as a whole, every record-level warning of
-    the import (:mod:`ete_metrics.data.importer`; the warnings of each import are also
-    stored in ``import_warnings``): ``milestone_before_entry``,
-    ``milestone_without_entry``, ``referral_after_entry`` and ``exit_before_entry``
-    under the same names; ``sustained_without_start`` and ``completed_without_start``
-    as ``sustained_without_job_start`` and ``completed_without_training_start``
-    (stricter: the start must be on or before the later milestone); and
-    ``date_after_extract`` as ``date_after_as_of``. The import's ``unknown_column``
-    is about a file, not the records, and is only in the stored warnings.
+    The rules (names, labels, computations) are those of :mod:`ete_metrics.data.checks`,
+    which the import's warnings use too: here they run on the stored data as a whole
+    (each import's own warnings are stored in ``import_warnings``, where
+    ``sustained_without_job_start``, ``completed_without_training_start`` and
+    ``date_after_as_of`` are named ``sustained_without_start``,
+    ``completed_without_start`` and ``date_after_extract``). The import's
+    ``unknown_column`` is about a file, not the records, and is only in the stored
+    warnings.
     """
-    stamp = to_timestamp(as_of).to_datetime64()
     id_values = participants["participant_id"]
     referral = participants["referral_date"].to_numpy(dtype="datetime64[ns]")
     entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")
@@ -132,22 +101,27 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     def m_ids(mask: np.ndarray) -> np.ndarray:
         return _ids_at(m_id_values, mask)
 
-    # NaT compares False, so missing dates never fail a comparison.
+    limit = to_timestamp(as_of)
     found: dict[str, np.ndarray] = {
-        "milestone_before_entry": m_ids(known & (m_dates < m_entry)),
-        "milestone_without_entry": m_ids(known & np.isnat(m_entry)),
-        "referral_after_entry": ids(referral > entry),
-        "exit_before_entry": ids(exit_ < entry),
+        "milestone_before_entry": m_ids(checks.milestone_before_entry(m_dates, m_entry)),
+        "milestone_without_entry": m_ids(checks.milestone_without_entry(m_entry, known)),
+        "referral_after_entry": ids(checks.referral_after_entry(referral, entry)),
+        "exit_before_entry": ids(checks.exit_before_entry(exit_, entry)),
         "date_after_as_of": np.concatenate(
-            [ids((referral > stamp) | (entry > stamp) | (exit_ > stamp)), m_ids(m_dates > stamp)]
+            [
+                ids(
+                    checks.date_after(referral, limit)
+                    | checks.date_after(entry, limit)
+                    | checks.date_after(exit_, limit)
+                ),
+                m_ids(checks.date_after(m_dates, limit)),
+            ]
         ),
-        "sustained_without_job_start": _without_earlier(milestones, "job_sustained", "job_start"),
-        "completed_without_training_start": _without_earlier(
-            milestones, "training_completed", "training_start"
-        ),
-        "entered_without_referral": ids(~np.isnat(entry) & np.isnat(referral)),
+        "entered_without_referral": ids(checks.entered_without_referral(referral, entry)),
         "milestone_unknown_participant": m_ids(~known),
     }
+    for rule in checks.NEEDS_EARLIER:
+        found[rule] = m_ids(checks.without_earlier(milestones, rule))
     counts = []
     examples = []
     for check in CHECKS:

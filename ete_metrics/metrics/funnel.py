@@ -13,9 +13,11 @@ Definitions (the same as :mod:`ete_metrics.counting.population`):
 - **Ordered**: work counts only for a participant with training and a counted
   ``job_start`` on or after their first counted ``training_start`` (the same day counts).
 
-The counting is done on integer row positions and group codes with numpy (ids are
-matched with :func:`ete_metrics.counting.population.match_rows`), so a million participants
-take a fraction of a second.
+The population and the counted milestones come from the shared rules
+(:func:`ete_metrics.counting.population.population_rows` and
+:func:`~ete_metrics.counting.population.counted_events`); the steps are then counted on
+integer row positions and group codes with numpy, so a million participants take a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ import pandas as pd
 
 from ete_metrics.counting.intervals import wilson_interval
 from ete_metrics.counting.population import (
+    NAT,
     AsOf,
-    match_rows,
-    optional_timestamp,
+    counted_events,
+    date_values,
+    first_per_row,
+    population_rows,
     to_timestamp,
     validate_by,
+    window_ns,
 )
 from ete_metrics.errors import InputError
 from ete_metrics.steps import FUNNEL_STEPS, OUTCOME_MILESTONES, REFERRAL_STEPS
@@ -49,16 +55,6 @@ FUNNEL_COLUMNS: tuple[str, ...] = (
     "ci_low",
     "ci_high",
 )
-
-#: Steps of :func:`funnel`, in order.
-
-#: Steps of :func:`referral_funnel`, in order.
-
-
-
-
-_NAT = np.iinfo(np.int64).min
-
 
 @dataclass(frozen=True)
 class StepCounts:
@@ -80,13 +76,6 @@ class StepCounts:
     codes: np.ndarray
     groups: pd.DataFrame
     flags: dict[str, np.ndarray]
-
-
-def _dates(values: pd.Series) -> np.ndarray:
-    """Dates as int64 nanoseconds (NaT = int64 min)."""
-    if values.dtype != "datetime64[ns]":
-        values = pd.to_datetime(values)
-    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _cohort_codes(entry: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +138,7 @@ def group_codes(
     label_sets: list[np.ndarray] = []
     for key in keys:
         if key in ("entry_month", "entry_quarter", "entry_fy"):
-            known = entry != _NAT
+            known = entry != NAT
             codes = np.zeros(len(positions), dtype=np.int64)
             labels = np.array([], dtype=object)
             if known.any():
@@ -163,7 +152,16 @@ def group_codes(
             codes, labels = _column_codes(participants[key].iloc[positions])
         combined = combined * max(len(labels), 1) + codes
         label_sets.append(labels)
-    uniques, compact = np.unique(combined, return_inverse=True)
+    # compact the combined codes to 0 .. G-1 in order: by counting when their range is
+    # small against the population (quicker than sorting), else by sorting
+    span = int(np.prod([max(len(labels), 1) for labels in label_sets], dtype=np.float64))
+    if len(combined) and span <= max(4 * len(combined), 65_536):
+        uniques = np.flatnonzero(np.bincount(combined, minlength=span))
+        number = np.zeros(span, dtype=np.int64)
+        number[uniques] = np.arange(len(uniques))
+        compact = number[combined]
+    else:
+        uniques, compact = np.unique(combined, return_inverse=True)
     groups = {}
     remainder = uniques.copy()
     for key, labels in zip(reversed(keys), reversed(label_sets), strict=True):
@@ -172,19 +170,6 @@ def group_codes(
         remainder = remainder // size
     frame = pd.DataFrame({key: pd.Series(groups[key], dtype=object) for key in keys})
     return compact.astype(np.int64), frame
-
-
-def _kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
-    """Index of each milestone's type in ``kinds`` (-1 for other types)."""
-    values = milestones["milestone"]
-    if values.dtype == object:  # hashing a few distinct strings beats object comparisons
-        found, uniques = pd.factorize(values, use_na_sentinel=True)
-        lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
-        return np.array([*lookup, -1], dtype=np.int8)[found]
-    codes = np.full(len(values), -1, dtype=np.int8)
-    for number, kind in enumerate(kinds):
-        codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
-    return codes
 
 
 def step_flags(
@@ -223,31 +208,21 @@ def step_flags(
     StepCounts
     """
     keys = validate_by(by)
-    stamp = to_timestamp(as_of).value
-    start = optional_timestamp(date_from, name="date_from")
-    end = optional_timestamp(date_to, name="date_to")
-    if start is not None and end is not None and start > end:
-        raise InputError("date_from is after date_to: choose a start on or before the end.")
-    if window_days is not None and (int(window_days) != window_days or window_days < 0):
-        raise InputError("window_days must be a whole number of days, zero or more.")
-    window = None if window_days is None else int(window_days) * 86_400_000_000_000
-
-    anchors = _dates(participants[anchor])
-    mask = (anchors != _NAT) & (anchors <= stamp)
-    if start is not None:
-        mask &= anchors >= start.value
-    if end is not None:
-        mask &= anchors <= end.value
-    if window is not None:
-        mask &= anchors <= stamp - window
-    positions = np.flatnonzero(mask)
-    anchor_at = anchors[positions]
+    positions, anchor_at = population_rows(
+        participants,
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        window_days=window_days,
+        anchor="referral_date" if anchor == "referral_date" else "entry_date",
+    )
     if anchor == "entry_date":
         entry = anchor_at
         entered = np.ones(len(positions), dtype=bool)
-    else:
-        entry = _dates(participants["entry_date"])[positions]
-        entered = (entry != _NAT) & (entry >= anchor_at) & (entry <= stamp)
+    else:  # entered: referral_date <= entry_date <= as_of, within the window of referral
+        entry = date_values(participants["entry_date"])[positions]
+        entered = (entry != NAT) & (entry >= anchor_at) & (entry <= to_timestamp(as_of).value)
+        window = window_ns(window_days)
         if window is not None:
             entered &= entry <= anchor_at + window
     codes, groups = group_codes(participants, positions, entry, keys)
@@ -258,42 +233,30 @@ def step_flags(
         flags["referred"] = np.ones(len(positions), dtype=bool)
     flags["entered"] = entered
 
-    kinds = [OUTCOME_MILESTONES[s] for s in steps]
-    event_dates = _dates(milestones["date"])
-    event_kinds = _kind_codes(milestones, kinds)
-    keep = (event_kinds >= 0) & (event_dates != _NAT) & (event_dates <= stamp)
-    selected = np.flatnonzero(keep)
-    if len(positions) and len(selected):
-        rows = match_rows(
-            participants["participant_id"],
-            milestones["participant_id"],
-            population_positions=positions,
-            event_positions=selected,
-        )
-        found = rows >= 0
-        selected, rows = selected[found], rows[found]
-        dates = event_dates[selected]
-        counted = entered[rows] & (dates >= entry[rows])
-        if window is not None:
-            counted &= dates <= anchor_at[rows] + window
-        selected, rows, dates = selected[counted], rows[counted], dates[counted]
-        kind_of = event_kinds[selected]
-    else:
-        rows = np.zeros(0, dtype=np.int64)
-        dates = np.zeros(0, dtype=np.int64)
-        kind_of = np.zeros(0, dtype=np.int8)
+    # milestones count from entry (none for a referral not entered), the window from the anchor
+    _, rows, kind_of, dates = counted_events(
+        participants["participant_id"],
+        positions,
+        np.where(entered, entry, NAT),
+        milestones,
+        as_of=as_of,
+        kinds=[OUTCOME_MILESTONES[s] for s in steps],
+        window_days=window_days,
+        window_from=anchor_at,
+    )
     for number, step in enumerate(steps):
         flag = np.zeros(len(positions), dtype=bool)
         flag[rows[kind_of == number]] = True
         flags[step] = flag
-    if ordered:
+    if ordered:  # work: a counted job_start on or after the first counted training_start
         is_training = kind_of == steps.index("training")
+        first_training = first_per_row(rows[is_training], dates[is_training], len(positions))
         is_job = kind_of == steps.index("work")
-        first_training = np.full(len(positions), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_training, rows[is_training], dates[is_training])
-        last_job = np.full(len(positions), _NAT, dtype=np.int64)
-        np.maximum.at(last_job, rows[is_job], dates[is_job])
-        flags["work"] = flags["training"] & (last_job >= first_training)
+        job_rows = rows[is_job]
+        after = first_training[job_rows]
+        work = np.zeros(len(positions), dtype=bool)
+        work[job_rows[(after != NAT) & (dates[is_job] >= after)]] = True
+        flags["work"] = work
         if "sustained" in flags:  # an ordered funnel nests: sustained work after training
             flags["sustained"] = flags["sustained"] & flags["work"]
     return StepCounts(positions=positions, codes=codes, groups=groups, flags=flags)

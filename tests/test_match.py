@@ -1,4 +1,4 @@
-"""population.match_rows: the fast id lookup must equal pandas' exact get_indexer."""
+"""match.match_rows: the fast id lookup must equal pandas' exact get_indexer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ete_metrics.counting.population import match_rows
+from ete_metrics.counting.match import match_rows
 from ete_metrics.errors import InputError
 
 

@@ -1,0 +1,112 @@
+"""The counting rules on arrays (counting.population), each on a hand-built case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ete_metrics.counting.population import (
+    NAT,
+    counted_events,
+    first_per_row,
+    population_rows,
+)
+from ete_metrics.data.frames import conform_milestones, conform_participants
+from ete_metrics.metrics.funnel import group_codes
+
+AS_OF = "2023-08-16"
+
+
+def ns(day: str) -> int:
+    return int(pd.Timestamp(day).value)
+
+
+PEOPLE = conform_participants(
+    pd.DataFrame(
+        [
+            ("A", "Wales", "2023-01-01", "2023-01-10"),
+            ("B", "Wales", "2023-01-01", None),  # referred, never entered
+            ("C", "Wales", "2023-07-01", "2023-08-01"),  # entered 15 days before as_of
+            ("D", "Wales", "2023-08-01", "2023-08-17"),  # entered after as_of
+        ],
+        columns=["participant_id", "region", "referral_date", "entry_date"],
+    )
+)
+
+
+def test_population_rows_entry_and_window() -> None:
+    # Entered on or before 16 Aug: A (row 0) and C (row 2); B has no entry, D is after as_of.
+    positions, anchors = population_rows(PEOPLE, as_of=AS_OF)
+    assert positions.tolist() == [0, 2]
+    assert anchors.tolist() == [ns("2023-01-10"), ns("2023-08-01")]
+    # A 30-day window needs entry + 30 <= 16 Aug, i.e. entry on or before 17 Jul: A only.
+    positions, _ = population_rows(PEOPLE, as_of=AS_OF, window_days=30)
+    assert positions.tolist() == [0]
+    # Anchored on referral: A, B (1 Jan), C (1 Jul), D (1 Aug) are all referred by 16 Aug.
+    positions, _ = population_rows(PEOPLE, as_of=AS_OF, anchor="referral_date")
+    assert positions.tolist() == [0, 1, 2, 3]
+
+
+def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor() -> None:
+    milestones = conform_milestones(
+        pd.DataFrame(
+            [
+                ("A", "training_start", "2023-01-09"),  # 0: before A's start (10 Jan): no
+                ("A", "training_start", "2023-01-10"),  # 1: on the start day: counts
+                ("B", "job_start", "2023-02-01"),  # 2: B's start is NaT: never counts
+                ("C", "job_start", "2023-08-17"),  # 3: after as_of: no
+                ("C", "job_start", "2023-08-05"),  # 4: counts; inside the window from 1 Jul?
+                ("A", "job_sustained", "2023-03-01"),  # 5: not a wanted kind
+            ],
+            columns=["participant_id", "milestone", "date"],
+        )
+    )
+    positions = np.array([0, 1, 2])  # A, B, C as population rows 0, 1, 2
+    starts = np.array([ns("2023-01-10"), NAT, ns("2023-08-01")])
+
+    def count(**window: object) -> tuple[np.ndarray, ...]:
+        return counted_events(
+            PEOPLE["participant_id"],
+            positions,
+            starts,
+            milestones,
+            as_of=AS_OF,
+            kinds=["training_start", "job_start"],
+            **window,  # type: ignore[arg-type]
+        )
+
+    selected, rows, kinds, dates = count()
+    assert selected.tolist() == [1, 4]
+    assert rows.tolist() == [0, 2]
+    assert kinds.tolist() == [0, 1]
+    assert dates.tolist() == [ns("2023-01-10"), ns("2023-08-05")]
+    # A 30-day window counted from 1 Jul for C ends 31 Jul, so C's 5 Aug job no longer counts;
+    # from 1 Jan for A it ends 31 Jan, so A's 10 Jan training still does.
+    window_from = np.array([ns("2023-01-01"), ns("2023-01-01"), ns("2023-07-01")])
+    selected, *_ = count(window_days=30, window_from=window_from)
+    assert selected.tolist() == [1]
+
+
+def test_first_per_row() -> None:
+    # row 0 has 5 and 3 -> 3; row 1 none -> NAT; row 2 has 7 -> 7
+    out = first_per_row(np.array([0, 2, 0]), np.array([5, 7, 3], dtype=np.int64), 3)
+    assert out.tolist() == [3, NAT, 7]
+
+
+def test_group_codes_with_a_wide_range_of_combinations_sort_by_labels() -> None:
+    # 45 people, each with their own label L00..L44 under three keys: 45 labels per key span
+    # 45**3 = 91,125 combinations, more than the counting path takes (max(4 * 45, 65,536)),
+    # so the codes are compacted by sorting. Rows are listed L44 first down to L00, so by the
+    # labels' order the codes are 44, 43, ..., 0 and the groups are L00..L44 in order.
+    labels = [f"L{i:02d}" for i in range(45)]
+    backwards = labels[::-1]
+    frame = pd.DataFrame({"a": backwards, "b": backwards, "c": backwards})
+    positions = np.arange(45)
+    codes, groups = group_codes(frame, positions, np.zeros(45, dtype=np.int64), ["a", "b", "c"])
+    assert codes.tolist() == list(range(44, -1, -1))
+    assert groups["a"].tolist() == labels
+    assert groups["c"].tolist() == labels
+    # a narrow range (one key) takes the counting path and gives the same order
+    codes, groups = group_codes(frame, positions, np.zeros(45, dtype=np.int64), ["a"])
+    assert codes.tolist() == list(range(44, -1, -1))
+    assert groups["a"].tolist() == labels
