@@ -722,3 +722,58 @@ def test_same_day_dates_are_not_warned_about(tmp_path: Path) -> None:
         extract_date=date(2023, 8, 16),
     )
     assert extract.warnings == []
+
+
+# ---------------------------------------------------------------------------
+# Hostile input (issue 12)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["2999-01-01", "0001-01-01", "01/01/2999", "1677-01-01"])
+def test_a_date_outside_the_years_accepted_names_the_cell(tmp_path: Path, bad: str) -> None:
+    # pandas counts nanoseconds from 1970, so a typing slip for 2019 (2999) or the year 1
+    # is a real calendar date it cannot hold; 1678 to 2261 are the whole years it can.
+    participants = f"participant_id,region,referral_date,entry_date\nP1,Wales,{bad},\n"
+    assert rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    ) == [
+        f"participants.csv line 2, column referral_date: '{bad}' is outside the dates accepted "
+        "(1678 to 2261); check the year"
+    ]
+
+
+def test_a_date_cell_outside_the_years_accepted_in_a_workbook(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "milestone", "date"])
+    sheet.append(["P1", "job_start", datetime(2999, 5, 1)])  # row 2 of the sheet
+    sheet.append(["P1", "job_start", date(1, 1, 1)])  # row 3
+    milestones = tmp_path / "milestones.xlsx"
+    book.save(milestones)
+    participants = write(tmp_path, "participants.csv", GOOD_PARTICIPANTS)
+    assert rejected(participants, milestones) == [
+        "milestones.xlsx line 2, column date: '2999-05-01' is outside the dates accepted "
+        "(1678 to 2261); check the year",
+        "milestones.xlsx line 3, column date: '0001-01-01' is outside the dates accepted "
+        "(1678 to 2261); check the year",
+    ]
+
+
+def test_dates_before_the_contract_started_are_warned_about(tmp_path: Path) -> None:
+    # The contract started on 2021-06-01 (config.CONTRACT_START): 1900 and 2021-05-31 are
+    # before it, 2021-06-01 itself is not.
+    participants = (
+        "participant_id,region,referral_date,entry_date\n"
+        "P1,Wales,1900-01-01,2021-06-01\n"
+        "P2,Wales,2021-05-31,\n"
+    )
+    milestones = "participant_id,milestone,date\nP1,job_start,1900-03-02\n"
+    extract = read_extract(*files(tmp_path, participants=participants, milestones=milestones))
+    assert warned(extract.warnings, "date_before_contract") == [
+        "participants.csv line 2, column referral_date: referral_date 1900-01-01 is before the "
+        "contract started (2021-06-01); check the year",
+        "participants.csv line 3, column referral_date: referral_date 2021-05-31 is before the "
+        "contract started (2021-06-01); check the year",
+        "milestones.csv line 2, column date: job_start date 1900-03-02 is before the contract "
+        "started (2021-06-01); check the year",
+    ]

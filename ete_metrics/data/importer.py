@@ -161,7 +161,7 @@ def _excel_cell(value: Any) -> str:
     if isinstance(value, datetime):  # includes pandas.Timestamp
         if pd.isna(value):
             return ""
-        return value.strftime("%Y-%m-%d")
+        return value.date().isoformat()  # four-digit years (strftime gives "1-01-01")
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -697,11 +697,25 @@ def _every_problem(
     return _problems(table, mask, column, check, message, ids, limit=None)
 
 
-def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse ISO or UK dates; return (datetime64 series, mask of unparseable non-blank values).
+#: The dates an extract may hold: those pandas can count with (it stores nanoseconds
+#: since 1970, so 1677-09-21 to 2262-04-11), to whole years. A year typed as 2999 or
+#: 0001 is an error naming the cell, not a failure later on.
+_EARLIEST_DATE = np.datetime64("1678-01-01")
+_LATEST_DATE = np.datetime64("2261-12-31")
+
+
+def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Parse ISO or UK dates.
 
     Each distinct text is parsed once (an extract has a few thousand distinct dates
     however many rows; a file of one bad value repeated a million times stays quick).
+
+    Returns
+    -------
+    tuple of (pandas.Series, numpy.ndarray, numpy.ndarray)
+        The ``datetime64[ns]`` dates (``NaT`` when blank or not accepted), the mask of
+        non-blank values that are not a date, and the mask of real dates outside
+        ``_EARLIEST_DATE`` to ``_LATEST_DATE``.
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     texts = pd.Series(uniques, dtype=object)
@@ -713,9 +727,13 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         uk = pd.to_datetime(as_object[need], format="%d/%m/%Y", errors="coerce")
         parsed = parsed.copy()
         parsed[need] = uk
-    parsed_values = parsed.astype("datetime64[ns]").to_numpy()
-    bad = present & np.isnat(parsed_values)
-    return pd.Series(parsed_values[codes], index=values.index), bad[codes]
+    # Parsed at the precision that holds every year (microseconds); only then to nanoseconds.
+    wide = parsed.to_numpy(dtype="datetime64[us]", copy=True)
+    outside = ~np.isnat(wide) & ((wide < _EARLIEST_DATE) | (wide > _LATEST_DATE))
+    wide[outside] = np.datetime64("NaT")
+    parsed_values = wide.astype("datetime64[ns]")
+    bad = present & np.isnat(parsed_values) & ~outside
+    return pd.Series(parsed_values[codes], index=values.index), bad[codes], outside[codes]
 
 
 def _date_column(
@@ -726,7 +744,7 @@ def _date_column(
         if column in table.frame.columns
         else pd.Series("", index=table.frame.index)
     )
-    parsed, bad = _parse_dates(values)
+    parsed, bad, outside = _parse_dates(values)
     errors.extend(
         _problems(
             table,
@@ -734,6 +752,19 @@ def _date_column(
             column,
             "invalid_date",
             lambda i: f"{values.iat[i]!r} is not a real date (use {_DATE_FORMATS_TEXT})",
+            ids,
+        )
+    )
+    errors.extend(
+        _problems(
+            table,
+            outside,
+            column,
+            "date_out_of_range",
+            lambda i: (
+                f"{values.iat[i]!r} is outside the dates accepted ({_EARLIEST_DATE.item():%Y} "
+                f"to {_LATEST_DATE.item():%Y}); check the year"
+            ),
             ids,
         )
     )
@@ -1029,6 +1060,19 @@ def _after_extract_message(
     return lambda i: f"{column} {_fmt(values.iat[i])} is after the extract date {limit:%Y-%m-%d}"
 
 
+def _before_contract_message(
+    label: str, values: pd.Series, start: pd.Timestamp, kind: pd.Series | None = None
+) -> Callable[[int], str]:
+    def message(i: int) -> str:
+        name = label.format(kind=kind.iat[i]) if kind is not None else label
+        return (
+            f"{name} {_fmt(values.iat[i])} is before the contract started ({start:%Y-%m-%d}); "
+            "check the year"
+        )
+
+    return message
+
+
 def _warnings(
     p_table: _Table,
     participants: pd.DataFrame,
@@ -1121,6 +1165,26 @@ def _warnings(
             _constant(f"{later} without a {earlier} for this participant"),
             mids,
         )
+
+    start = pd.Timestamp(config.CONTRACT_START)
+    for column in frames.PARTICIPANT_DATE_COLUMNS:
+        values = participants[column]
+        out += _every_problem(
+            p_table,
+            (values < start).to_numpy(),
+            column,
+            "date_before_contract",
+            _before_contract_message(column, values, start),
+            pids,
+        )
+    out += _every_problem(
+        m_table,
+        (when < start).to_numpy(),
+        "date",
+        "date_before_contract",
+        _before_contract_message("{kind} date", when, start, kind),
+        mids,
+    )
 
     if extract_date is not None:
         limit = pd.Timestamp(extract_date)
