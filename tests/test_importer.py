@@ -777,3 +777,58 @@ def test_dates_before_the_contract_started_are_warned_about(tmp_path: Path) -> N
         "milestones.csv line 2, column date: job_start date 1900-03-02 is before the contract "
         "started (2021-06-01); check the year",
     ]
+
+
+def test_ids_that_only_look_the_same_are_read_as_one_and_warned_about(tmp_path: Path) -> None:
+    # P1 typed five ways: with a non-breaking space inside (NFKC: a space, so "P 1"
+    # like the plain "P 1" below), a zero-width space, a right-to-left mark, fullwidth
+    # letters. Each is read as the plain id, so the two "P 1" rows and the "P1" rows clash.
+    participants = (
+        "participant_id,region,referral_date,entry_date\n"
+        "P1,Wales,2022-01-01,\n"
+        "P\u200b1,Wales,2022-01-01,\n"  # line 3: zero-width space
+        "\u200fP1,Wales,2022-01-01,\n"  # line 4: right-to-left mark
+        "\uff30\uff11,Wales,2022-01-01,\n"  # line 5: fullwidth P and 1
+        "P 1,Wales,2022-01-01,\n"
+        "P\u00a01,Wales,2022-01-01,\n"  # line 7: non-breaking space
+    )
+    problems = rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    )
+    assert problems == [
+        "participants.csv line 3, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 3); keep one row per participant",
+        "participants.csv line 4, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 4); keep one row per participant",
+        "participants.csv line 5, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 5); keep one row per participant",
+        "participants.csv line 7, column participant_id: participant_id P 1 appears twice "
+        "(lines 6 and 7); keep one row per participant",
+    ]
+
+
+def test_a_normalised_id_matches_its_milestones_with_a_warning(tmp_path: Path) -> None:
+    participants = "participant_id,region,referral_date,entry_date\n\uff30\uff11,Wales,2022-01-01,2022-01-02\n"
+    milestones = "participant_id,milestone,date\nP\u200b1,job_start,2022-03-01\n"
+    extract = read_extract(*files(tmp_path, participants=participants, milestones=milestones))
+    assert extract.participants["participant_id"].tolist() == ["P1"]
+    assert extract.milestones["participant_id"].tolist() == ["P1"]
+    assert warned(extract.warnings, "participant_id_normalised") == [
+        "participants.csv line 2, column participant_id: participant_id '\uff30\uff11' was read as "
+        "'P1' (fullwidth letters, non-breaking or invisible characters made plain)",
+        # repr shows the invisible character as an escape, so the message makes it visible
+        "milestones.csv line 2, column participant_id: participant_id 'P\\u200b1' was read as "
+        "'P1' (fullwidth letters, non-breaking or invisible characters made plain)",
+    ]
+
+
+def test_an_id_with_a_cyrillic_letter_is_rejected(tmp_path: Path) -> None:
+    # U+0420 CYRILLIC CAPITAL LETTER ER looks like a Latin P; NFKC leaves it as it is.
+    participants = "participant_id,region,referral_date,entry_date\nP1,Wales,2022-01-01,\n\u04201,Wales,2022-01-01,\n"
+    assert rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    ) == [
+        "participants.csv line 3, column participant_id: participant_id '\u04201' has the "
+        "character '\u0420' (cyrillic capital letter er), which only looks like a plain letter "
+        "or digit; type the id again with A-Z, 0-9 and punctuation"
+    ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -811,6 +812,91 @@ def _id_too_long(table: _Table, ids: pd.Series) -> list[Problem]:
     )
 
 
+def _id_character(char: str) -> str:
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
+    return f"{char!r} ({name.lower()})"
+
+
+#: Scripts whose letters are drawn like Latin ones (Cyrillic Р, Greek Ρ and Latin P).
+_LOOK_ALIKE_SCRIPTS = ("CYRILLIC ", "GREEK ", "ARMENIAN ", "CHEROKEE ", "COPTIC ")
+
+
+def _looks_latin(char: str) -> bool:
+    return not char.isascii() and unicodedata.name(char, "").startswith(_LOOK_ALIKE_SCRIPTS)
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible (format) characters; a joiner inside an emoji or a
+    script that needs it (both neighbours not ASCII) stays."""
+    kept = []
+    for i, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            inside = 0 < i < len(text) - 1 and not text[i - 1].isascii() and not text[i + 1].isascii()
+            if not (char in "\u200c\u200d" and inside):
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
+    """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
+
+    Ids that only look the same would count one person twice, so each id is put in
+    Unicode NFKC form (fullwidth ``Ｐ１`` is ``P1``, a non-breaking space is a space)
+    with invisible characters (zero-width spaces, direction marks, soft hyphens: the
+    Unicode "format" characters) removed, and a warning names the line. An id with a
+    letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
+    Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
+    and they are not in the ids of an English case system. Other scripts are kept.
+    Only the distinct non-ASCII ids are looked at, so plain ids cost one pass.
+    """
+    if "participant_id" not in table.frame.columns:
+        return [], []
+    ids = table.frame["participant_id"]
+    codes, uniques = pd.factorize(ids.to_numpy(dtype=object))
+    fixed = np.array(uniques, dtype=object)
+    changed = np.zeros(len(uniques), dtype=bool)
+    foreign: dict[int, str] = {}
+    for k, value in enumerate(uniques):
+        text = str(value)
+        if text.isascii():
+            continue
+        clean = _visible(unicodedata.normalize("NFKC", text)).strip()
+        if clean != text:
+            fixed[k], changed[k] = clean, True
+        odd = next((c for c in clean if _looks_latin(c)), None)
+        if odd is not None:
+            foreign[k] = odd
+    if not changed.any() and not foreign:
+        return [], []
+    original = ids.copy()
+    errors = _problems(
+        table,
+        np.isin(codes, list(foreign)),
+        "participant_id",
+        "participant_id_not_plain",
+        lambda i: (
+            f"participant_id {original.iat[i]!r} has the character "
+            f"{_id_character(foreign[int(codes[i])])}, which only looks like a plain letter or "
+            "digit; type the id again with A-Z, 0-9 and punctuation"
+        ),
+    )
+    table.frame["participant_id"] = pd.Series(fixed[codes], index=ids.index, dtype=object)
+    shown = table.frame["participant_id"]
+    warnings = _every_problem(
+        table,
+        changed[codes] & ~np.isin(codes, list(foreign)),
+        "participant_id",
+        "participant_id_normalised",
+        lambda i: (
+            f"participant_id {original.iat[i]!r} was read as {shown.iat[i]!r} (fullwidth "
+            "letters, non-breaking or invisible characters made plain)"
+        ),
+        shown,
+    )
+    return errors, warnings
+
+
 def _validate_participants(
     table: _Table, regions: Sequence[str]
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -1293,6 +1379,9 @@ def read_extract(
         errors += column_errors
         warnings += column_warnings
         if not column_errors:
+            id_errors, id_warnings = _normalise_ids(table)
+            errors += id_errors
+            warnings += id_warnings
             tables[label] = table
 
     participants = frames.empty_participants()
