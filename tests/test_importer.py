@@ -832,3 +832,26 @@ def test_an_id_with_a_cyrillic_letter_is_rejected(tmp_path: Path) -> None:
         "character '\u0420' (cyrillic capital letter er), which only looks like a plain letter "
         "or digit; type the id again with A-Z, 0-9 and punctuation"
     ]
+
+
+def test_a_formula_with_no_saved_value_is_named_as_such(tmp_path: Path) -> None:
+    # openpyxl writes formulas without a saved (cached) value, as a workbook built by a
+    # script or never opened in Excel has them: read for values, such a cell is blank.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "region", "referral_date", "entry_date", "notes"])
+    sheet.append(["P1", "Wales", "2022-01-01", None, "=1+1"])  # an ignored column: no matter
+    sheet.append(['="P"&2', "Wales", "2022-01-01", None, None])  # row 3: the id is a formula
+    sheet.append(["P3", "Wales", "=DATE(2022,1,1)", None, None])  # row 4: a date formula
+    participants = tmp_path / "participants.xlsx"
+    book.save(participants)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+    fix = (
+        "the cell holds a formula with no saved value (the workbook was not saved by Excel "
+        "after the formula was entered, so it reads as blank); open the workbook in Excel and "
+        "save it, or copy the column and paste it back as values"
+    )
+    assert rejected(participants, milestones) == [
+        f"participants.xlsx line 3, column participant_id: {fix}",
+        f"participants.xlsx line 4, column referral_date: {fix}",
+    ]

@@ -401,7 +401,7 @@ HOSTILE: list[tuple[str, str, bytes, str]] = [
         "formula_without_value",
         "participants.xlsx",
         _xlsx([*GOOD_XLSX_ROWS, ["P2", "=A1&\"x\"", "2023-01-02"]]),
-        "participants.xlsx line 3, column region: region is blank",
+        "participants.xlsx line 3, column region: the cell holds a formula with no saved value",
     ),
     (
         "error_cell_as_date",

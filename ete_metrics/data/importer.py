@@ -410,6 +410,8 @@ def _read_xlsx(
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    formula_cells: list[tuple[int, int]] = []  # (sheet row, column) of a formula with no value
+    formulas_book = None
     try:
         if not book.worksheets:
             return unreadable(
@@ -417,7 +419,24 @@ def _read_xlsx(
             )
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
-        for number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+        formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
+        if _has_formulas(data):
+            # The formulas themselves, read alongside, tell a formula Excel never
+            # calculated (no saved value) from a blank cell.
+            formulas_book = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+            )
+            formula_sheet = formulas_book.worksheets[0]
+            formula_sheet.reset_dimensions()
+            formula_rows = formula_sheet.iter_rows(values_only=True)
+        both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
+        for number, (raw, formulas) in enumerate(both, start=1):
+            if formulas is not None:
+                formula_cells += [
+                    (number, j)
+                    for j, (value, formula) in enumerate(zip(raw, formulas, strict=False))
+                    if value is None and isinstance(formula, str) and formula.startswith("=")
+                ]
             values = [_excel_cell(value) for value in raw]
             if not any(values):
                 continue
@@ -435,6 +454,8 @@ def _read_xlsx(
         return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
     finally:
         book.close()
+        if formulas_book is not None:
+            formulas_book.close()
     if header is None:
         return pd.DataFrame(), np.zeros(0, dtype=np.int64), None
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
@@ -448,7 +469,60 @@ def _read_xlsx(
     ]
     padded = [row[:width] + [""] * (width - len(row)) for row in rows]
     frame = pd.DataFrame(padded, columns=columns, dtype=object)
+    frame.attrs["formula_cells"] = [(line, j) for line, j in formula_cells if j < width]
     return frame, np.asarray(lines, dtype=np.int64), None
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (its XML has an ``<f>`` element).
+
+    Read in pieces, so a large sheet is never unpacked into memory at once.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-8:]
+    return False
+
+
+def _formula_problems(
+    name: str, columns: Sequence[str], cells: Sequence[tuple[int, int]], known: Sequence[str]
+) -> list[Problem]:
+    """A problem for each formula with no saved value in a known column (the first 1,000)."""
+    found = [(line, columns[j]) for line, j in cells if columns[j] in known]
+    problems = [
+        Problem(
+            name,
+            line,
+            column,
+            "the cell holds a formula with no saved value (the workbook was not saved by "
+            "Excel after the formula was entered, so it reads as blank); open the workbook in "
+            "Excel and save it, or copy the column and paste it back as values",
+            "formula_without_value",
+        )
+        for line, column in found[:MAX_ERRORS_PER_CHECK]
+    ]
+    if len(found) > MAX_ERRORS_PER_CHECK:
+        problems.append(
+            Problem(
+                name,
+                found[MAX_ERRORS_PER_CHECK][0],
+                found[MAX_ERRORS_PER_CHECK][1],
+                f"{len(found) - MAX_ERRORS_PER_CHECK:,} more cells hold a formula with no saved "
+                "value; only the first 1,000 are listed",
+                "formula_without_value",
+            )
+        )
+    return problems
 
 
 def _too_long_message(values: pd.Series) -> Callable[[int], str]:
@@ -546,9 +620,14 @@ def _read_table(
             )
         ]
 
+    formula_cells = frame.attrs.pop("formula_cells", [])
     frame = frame.fillna("")
     original = [_shorten(str(c)) for c in frame.columns]
     frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
+    if formula_cells:
+        formula_problems = _formula_problems(name, list(frame.columns), formula_cells, known)
+        if formula_problems:  # nothing else of the file is checked until they are fixed
+            return None, formula_problems
     for column in frame.columns.unique():
         values = frame[column]
         if isinstance(values, pd.Series):
