@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +18,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from ete_metrics import config
 from ete_metrics.data import db
 from ete_metrics.data.importer import import_extract, read_extract
-from ete_metrics.errors import ImportValidationError
+from ete_metrics.errors import ImportValidationError, InputError
 
 WHEN = datetime(2023, 8, 16, 10, 0)
 
@@ -855,3 +858,33 @@ def test_a_formula_with_no_saved_value_is_named_as_such(tmp_path: Path) -> None:
         f"participants.xlsx line 3, column participant_id: {fix}",
         f"participants.xlsx line 4, column referral_date: {fix}",
     ]
+
+
+def _bomb(path: Path, unpacked_mb: int) -> None:
+    """A valid workbook plus ``unpacked_mb`` MB of zeros (they deflate to about 1/1000)."""
+    book = openpyxl.Workbook()
+    book.active.append(["participant_id", "region", "referral_date", "entry_date"])
+    book.active.append(["P1", "Wales", "2022-01-01", None])
+    book.save(path)
+    chunk = b"\x00" * (16 * 1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/padding.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(unpacked_mb // 16):
+            part.write(chunk)
+
+
+def test_a_zip_bomb_is_refused_in_seconds_under_the_command_line_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line accepts 2,048 MB files; 20 times that (40 GB) unpacked was the
+    # guard, so a workbook unpacking to 1,040 MB went through. The cap is 1,024 MB.
+    monkeypatch.delenv("ETE_MAX_UPLOAD_MB", raising=False)
+    participants = tmp_path / "participants.xlsx"
+    _bomb(participants, 1_040)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+    started = time.monotonic()
+    with config.command_line_limits(), pytest.raises(InputError, match="unpacks to 1,040.0 MB"):
+        read_extract(participants, milestones)
+    assert time.monotonic() - started < 5

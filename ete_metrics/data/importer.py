@@ -393,7 +393,9 @@ def _read_xlsx(
             unpacked = sum(info.file_size for info in archive.infolist())
     except Exception as exc:  # noqa: BLE001 - zipfile raises several types for a damaged archive
         return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
-    allowed_mb = config.XLSX_MAX_EXPANSION * config.max_upload_mb()
+    allowed_mb = min(
+        config.XLSX_MAX_EXPANSION * config.max_upload_mb(), config.XLSX_MAX_UNPACKED_MB
+    )
     if unpacked > allowed_mb * _MB:
         raise InputError(
             f"The {label} file {name} unpacks to {_mb(unpacked)}, more than the {allowed_mb:,} MB "
