@@ -13,6 +13,9 @@ link opens the same view. Query parameters (all optional; absent = the default):
 ``region``, ``pathway``, ``partner``  repeatable, e.g. ``?region=London&region=Wales``
 ``audience``  ``stakeholder`` for the protected stakeholder view (default ``internal``)
 
+A date outside the data's range (a bookmark that outlived an import, ``?from=1900-01-01``)
+moves to the nearest end of the range, and the sidebar says so.
+
 An empty ``regions``/``pathways``/``delivery_partners`` tuple means *no
 restriction* (everyone), which is the default.
 """
@@ -29,9 +32,12 @@ from dashboard.auth import require_access
 from dashboard.data import ProgrammeData
 from dashboard.filters import FILTERS_KEY, Filters
 from ete_metrics import config
+from ete_metrics.present.formatting import uk_date
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, STAKEHOLDER
 
 _INIT_KEY = "_ete_filters_initialised"
+#: Dates moved into the data's range: widget key -> (the date used, what the sidebar says).
+_MOVED_KEY = "_ete_filters_moved_dates"
 
 #: Widget keys (also the session-state keys).
 AS_OF_KEY = "filter_as_of"
@@ -51,6 +57,13 @@ QP_PATHWAY = "pathway"
 QP_PARTNER = "partner"
 QP_AUDIENCE = "audience"
 _ALL_QP = (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER, QP_AUDIENCE)
+
+#: The date inputs' labels, by widget key (as the moved-date note names them).
+_DATE_LABELS = {
+    AS_OF_KEY: "Figures as at",
+    FROM_KEY: "Entered from",
+    TO_KEY: "Entered to",
+}
 
 #: Labels of the audience control.
 AUDIENCE_LABELS = {INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)"}
@@ -105,14 +118,9 @@ def _bounds(data: ProgrammeData) -> tuple[date, date]:
 
 def _initialise_from_url(data: ProgrammeData, options: dict[str, list[str]]) -> None:
     """Seed the widgets' session state from the URL, once per session."""
-    earliest, cutoff = _bounds(data)
-    as_of = _parse_date(st.query_params.get(QP_AS_OF)) or cutoff
-    as_of = min(max(as_of, earliest), cutoff)
-    date_from = _parse_date(st.query_params.get(QP_FROM))
-    date_to = _parse_date(st.query_params.get(QP_TO))
-    st.session_state[AS_OF_KEY] = as_of
-    st.session_state[FROM_KEY] = date_from
-    st.session_state[TO_KEY] = date_to
+    st.session_state[AS_OF_KEY] = _parse_date(st.query_params.get(QP_AS_OF))
+    st.session_state[FROM_KEY] = _parse_date(st.query_params.get(QP_FROM))
+    st.session_state[TO_KEY] = _parse_date(st.query_params.get(QP_TO))
     for key, qp, name in (
         (REGIONS_KEY, QP_REGION, "regions"),
         (PATHWAYS_KEY, QP_PATHWAY, "pathways"),
@@ -124,8 +132,38 @@ def _initialise_from_url(data: ProgrammeData, options: dict[str, list[str]]) -> 
     st.session_state[_INIT_KEY] = True
 
 
+def _keep_dates_in_range(earliest: date, cutoff: date) -> None:
+    """Move the date filters into the data's range before the date inputs are drawn.
+
+    A bookmarked link (``?from=1900-01-01``) or a session that outlived an import can
+    hold a date outside the range the date inputs allow, which Streamlit refuses with
+    an error in place of the page. The date moves to the nearest end of the range and
+    the sidebar says so for as long as the moved date stays in place.
+    """
+    moved: dict[str, tuple[date, str]] = st.session_state.setdefault(_MOVED_KEY, {})
+    if st.session_state.get(AS_OF_KEY) is None:
+        st.session_state[AS_OF_KEY] = cutoff
+    for key, label in _DATE_LABELS.items():
+        value = st.session_state.get(key)
+        if not isinstance(value, date) or earliest <= value <= cutoff:
+            continue
+        kept = min(max(value, earliest), cutoff)
+        st.session_state[key] = kept
+        moved[key] = (
+            kept,
+            f"'{label}' was {uk_date(value)}, outside the data ({uk_date(earliest)} to "
+            f"{uk_date(cutoff)}); {uk_date(kept)} is used instead.",
+        )
+    for key, (kept, message) in list(moved.items()):
+        if st.session_state.get(key) == kept:
+            st.sidebar.info(message)
+        else:
+            del moved[key]
+
+
 def _reset() -> None:
     st.session_state.pop(_INIT_KEY, None)
+    st.session_state.pop(_MOVED_KEY, None)
     for qp in _ALL_QP:
         if qp == QP_AUDIENCE:  # resetting the filters never drops the protection
             continue
@@ -185,6 +223,8 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
 
     with st.sidebar:
         st.header("Filters")
+    _keep_dates_in_range(earliest, cutoff)
+    with st.sidebar:
         audience = st.radio(
             "Audience",
             list(AUDIENCES),

@@ -108,3 +108,33 @@ def test_a_database_without_tables_shows_what_to_do(
     at.run()
     assert not at.exception
     assert "no ETE tables" in at.error[0].value
+
+
+def test_url_dates_outside_the_data_are_moved_into_it_and_said_so(
+    demo_db_url: str, demo_data: DemoData
+) -> None:
+    # A bookmarked link outlives the data: 1900 is before every entry and 2999 after the
+    # cut-off, so each moves to the nearest end of the range (the contract start, 1 Jun
+    # 2021, is earlier than every demo entry; the cut-off is the data's).
+    at = new_app({"from": "1900-01-01", "to": "2999-01-01", "as_of": "1900-01-01"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    filters = at.session_state["ete_filters"]
+    assert filters.date_from == date(2021, 6, 1)
+    assert filters.date_to == demo_data.cutoff
+    assert filters.as_of == date(2021, 6, 1)
+    notes = [n.value for n in at.sidebar.info]
+    cutoff = uk_date(demo_data.cutoff)
+    assert notes == [
+        f"'Figures as at' was 1 Jan 1900, outside the data (1 Jun 2021 to {cutoff}); "
+        "1 Jun 2021 is used instead.",
+        f"'Entered from' was 1 Jan 1900, outside the data (1 Jun 2021 to {cutoff}); "
+        "1 Jun 2021 is used instead.",
+        f"'Entered to' was 1 Jan 2999, outside the data (1 Jun 2021 to {cutoff}); "
+        f"{cutoff} is used instead.",
+    ]
+    # Every page runs with the moved dates; a date the user picks ends the note.
+    open_page(at, "app_pages/2_funnels.py")
+    at.date_input(key="filter_date_from").set_value(date(2022, 1, 1)).run()
+    assert not at.exception
+    assert len(at.sidebar.info) == 2

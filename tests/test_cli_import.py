@@ -324,3 +324,18 @@ def test_replace_all_with_a_header_only_participants_file_is_refused(
     assert code == 2
     assert "empty_participants.csv: has a header but no data rows" in err
     assert db.participant_count(db.make_engine(url)) == 2
+
+
+def test_a_year_outside_pandas_range_exits_2_naming_the_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before the fix this ended in "Sorry, something unexpected went wrong
+    # (OutOfBoundsDatetime ...)" with exit 1.
+    p = tmp_path / "participants.csv"
+    m = tmp_path / "milestones.csv"
+    p.write_text("participant_id,region,referral_date,entry_date\nP1,Wales,2999-01-01,\n")
+    m.write_text("participant_id,milestone,date\n")
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    assert code == 2
+    assert "participants.csv line 2, column referral_date: '2999-01-01'" in capsys.readouterr().err

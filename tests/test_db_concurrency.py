@@ -156,3 +156,53 @@ def test_the_dashboard_never_loads_half_an_import(engine: sa.Engine, tmp_path: P
         assert (int(version[2]), int(version[3]), int(version[1])) == frames
     overlapping = [v for began, ended, v in reader.seen if began < finished and ended > started]
     assert overlapping, "the dashboard did not load while the import ran"
+
+
+def test_a_second_import_waits_for_the_first_and_then_lands(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    """Two imports at once: the second waits for the first to commit, then lands (issue 12).
+
+    A first writer holds the write lock for a second; the import starts while it does.
+    Before the fix, on SQLite the import read (to count the stored participants) and then
+    tried to write: in WAL mode that fails at once with "database is locked" once the
+    first writer has committed, instead of waiting.
+    """
+    import_extract(
+        engine, *_write_extract(tmp_path / "first", 0, 50, 1), imported_at=datetime(2023, 8, 1)
+    )
+    locked = threading.Event()
+    failures: list[BaseException] = []
+
+    def first_writer() -> None:
+        try:
+            with (
+                engine.connect().execution_options(ete_write=True) as connection,
+                connection.begin(),
+            ):
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7431012)")
+                connection.exec_driver_sql(
+                    "INSERT INTO participants (participant_id, region, referral_date) "
+                    "VALUES ('W1', 'Wales', '2022-01-01')"
+                )
+                locked.set()
+                time.sleep(1.0)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+            locked.set()
+
+    writer = threading.Thread(target=first_writer)
+    writer.start()
+    assert locked.wait(READ_TIMEOUT)
+    started = time.monotonic()
+    result = import_extract(
+        engine, *_write_extract(tmp_path / "second", 100, 20, 1), imported_at=datetime(2023, 8, 2)
+    )
+    waited = time.monotonic() - started
+    writer.join(READ_TIMEOUT)
+    assert failures == []
+    # 50 stored, W1 from the first writer, 20 from the second import: 71 people.
+    assert db.participant_count(engine) == 71
+    assert result.participants == 20
+    assert waited >= 0.5  # it waited for the first writer's second

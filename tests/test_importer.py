@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +18,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from ete_metrics import config
 from ete_metrics.data import db
 from ete_metrics.data.importer import import_extract, read_extract
-from ete_metrics.errors import ImportValidationError
+from ete_metrics.errors import ImportValidationError, InputError
 
 WHEN = datetime(2023, 8, 16, 10, 0)
 
@@ -722,3 +725,166 @@ def test_same_day_dates_are_not_warned_about(tmp_path: Path) -> None:
         extract_date=date(2023, 8, 16),
     )
     assert extract.warnings == []
+
+
+# ---------------------------------------------------------------------------
+# Hostile input (issue 12)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["2999-01-01", "0001-01-01", "01/01/2999", "1677-01-01"])
+def test_a_date_outside_the_years_accepted_names_the_cell(tmp_path: Path, bad: str) -> None:
+    # pandas counts nanoseconds from 1970, so a typing slip for 2019 (2999) or the year 1
+    # is a real calendar date it cannot hold; 1678 to 2261 are the whole years it can.
+    participants = f"participant_id,region,referral_date,entry_date\nP1,Wales,{bad},\n"
+    assert rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    ) == [
+        f"participants.csv line 2, column referral_date: '{bad}' is outside the dates accepted "
+        "(1678 to 2261); check the year"
+    ]
+
+
+def test_a_date_cell_outside_the_years_accepted_in_a_workbook(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "milestone", "date"])
+    sheet.append(["P1", "job_start", datetime(2999, 5, 1)])  # row 2 of the sheet
+    sheet.append(["P1", "job_start", date(1, 1, 1)])  # row 3
+    milestones = tmp_path / "milestones.xlsx"
+    book.save(milestones)
+    participants = write(tmp_path, "participants.csv", GOOD_PARTICIPANTS)
+    assert rejected(participants, milestones) == [
+        "milestones.xlsx line 2, column date: '2999-05-01' is outside the dates accepted "
+        "(1678 to 2261); check the year",
+        "milestones.xlsx line 3, column date: '0001-01-01' is outside the dates accepted "
+        "(1678 to 2261); check the year",
+    ]
+
+
+def test_dates_before_the_contract_started_are_warned_about(tmp_path: Path) -> None:
+    # The contract started on 2021-06-01 (config.CONTRACT_START): 1900 and 2021-05-31 are
+    # before it, 2021-06-01 itself is not.
+    participants = (
+        "participant_id,region,referral_date,entry_date\n"
+        "P1,Wales,1900-01-01,2021-06-01\n"
+        "P2,Wales,2021-05-31,\n"
+    )
+    milestones = "participant_id,milestone,date\nP1,job_start,1900-03-02\n"
+    extract = read_extract(*files(tmp_path, participants=participants, milestones=milestones))
+    assert warned(extract.warnings, "date_before_contract") == [
+        "participants.csv line 2, column referral_date: referral_date 1900-01-01 is before the "
+        "contract started (2021-06-01); check the year",
+        "participants.csv line 3, column referral_date: referral_date 2021-05-31 is before the "
+        "contract started (2021-06-01); check the year",
+        "milestones.csv line 2, column date: job_start date 1900-03-02 is before the contract "
+        "started (2021-06-01); check the year",
+    ]
+
+
+def test_ids_that_only_look_the_same_are_read_as_one_and_warned_about(tmp_path: Path) -> None:
+    # P1 typed five ways: with a non-breaking space inside (NFKC: a space, so "P 1"
+    # like the plain "P 1" below), a zero-width space, a right-to-left mark, fullwidth
+    # letters. Each is read as the plain id, so the two "P 1" rows and the "P1" rows clash.
+    participants = (
+        "participant_id,region,referral_date,entry_date\n"
+        "P1,Wales,2022-01-01,\n"
+        "P\u200b1,Wales,2022-01-01,\n"  # line 3: zero-width space
+        "\u200fP1,Wales,2022-01-01,\n"  # line 4: right-to-left mark
+        "\uff30\uff11,Wales,2022-01-01,\n"  # line 5: fullwidth P and 1
+        "P 1,Wales,2022-01-01,\n"
+        "P\u00a01,Wales,2022-01-01,\n"  # line 7: non-breaking space
+    )
+    problems = rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    )
+    assert problems == [
+        "participants.csv line 3, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 3); keep one row per participant",
+        "participants.csv line 4, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 4); keep one row per participant",
+        "participants.csv line 5, column participant_id: participant_id P1 appears twice "
+        "(lines 2 and 5); keep one row per participant",
+        "participants.csv line 7, column participant_id: participant_id P 1 appears twice "
+        "(lines 6 and 7); keep one row per participant",
+    ]
+
+
+def test_a_normalised_id_matches_its_milestones_with_a_warning(tmp_path: Path) -> None:
+    participants = "participant_id,region,referral_date,entry_date\n\uff30\uff11,Wales,2022-01-01,2022-01-02\n"
+    milestones = "participant_id,milestone,date\nP\u200b1,job_start,2022-03-01\n"
+    extract = read_extract(*files(tmp_path, participants=participants, milestones=milestones))
+    assert extract.participants["participant_id"].tolist() == ["P1"]
+    assert extract.milestones["participant_id"].tolist() == ["P1"]
+    assert warned(extract.warnings, "participant_id_normalised") == [
+        "participants.csv line 2, column participant_id: participant_id '\uff30\uff11' was read as "
+        "'P1' (fullwidth letters, non-breaking or invisible characters made plain)",
+        # repr shows the invisible character as an escape, so the message makes it visible
+        "milestones.csv line 2, column participant_id: participant_id 'P\\u200b1' was read as "
+        "'P1' (fullwidth letters, non-breaking or invisible characters made plain)",
+    ]
+
+
+def test_an_id_with_a_cyrillic_letter_is_rejected(tmp_path: Path) -> None:
+    # U+0420 CYRILLIC CAPITAL LETTER ER looks like a Latin P; NFKC leaves it as it is.
+    participants = "participant_id,region,referral_date,entry_date\nP1,Wales,2022-01-01,\n\u04201,Wales,2022-01-01,\n"
+    assert rejected(
+        *files(tmp_path, participants=participants, milestones="participant_id,milestone,date\n")
+    ) == [
+        "participants.csv line 3, column participant_id: participant_id '\u04201' has the "
+        "character '\u0420' (cyrillic capital letter er), which only looks like a plain letter "
+        "or digit; type the id again with A-Z, 0-9 and punctuation"
+    ]
+
+
+def test_a_formula_with_no_saved_value_is_named_as_such(tmp_path: Path) -> None:
+    # openpyxl writes formulas without a saved (cached) value, as a workbook built by a
+    # script or never opened in Excel has them: read for values, such a cell is blank.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "region", "referral_date", "entry_date", "notes"])
+    sheet.append(["P1", "Wales", "2022-01-01", None, "=1+1"])  # an ignored column: no matter
+    sheet.append(['="P"&2', "Wales", "2022-01-01", None, None])  # row 3: the id is a formula
+    sheet.append(["P3", "Wales", "=DATE(2022,1,1)", None, None])  # row 4: a date formula
+    participants = tmp_path / "participants.xlsx"
+    book.save(participants)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+    fix = (
+        "the cell holds a formula with no saved value (the workbook was not saved by Excel "
+        "after the formula was entered, so it reads as blank); open the workbook in Excel and "
+        "save it, or copy the column and paste it back as values"
+    )
+    assert rejected(participants, milestones) == [
+        f"participants.xlsx line 3, column participant_id: {fix}",
+        f"participants.xlsx line 4, column referral_date: {fix}",
+    ]
+
+
+def _bomb(path: Path, unpacked_mb: int) -> None:
+    """A valid workbook plus ``unpacked_mb`` MB of zeros (they deflate to about 1/1000)."""
+    book = openpyxl.Workbook()
+    book.active.append(["participant_id", "region", "referral_date", "entry_date"])
+    book.active.append(["P1", "Wales", "2022-01-01", None])
+    book.save(path)
+    chunk = b"\x00" * (16 * 1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/padding.bin", "w", force_zip64=True) as part,
+    ):
+        for _ in range(unpacked_mb // 16):
+            part.write(chunk)
+
+
+def test_a_zip_bomb_is_refused_in_seconds_under_the_command_line_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line accepts 2,048 MB files; 20 times that (40 GB) unpacked was the
+    # guard, so a workbook unpacking to 1,040 MB went through. The cap is 1,024 MB.
+    monkeypatch.delenv("ETE_MAX_UPLOAD_MB", raising=False)
+    participants = tmp_path / "participants.xlsx"
+    _bomb(participants, 1_040)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+    started = time.monotonic()
+    with config.command_line_limits(), pytest.raises(InputError, match="unpacks to 1,040.0 MB"):
+        read_extract(participants, milestones)
+    assert time.monotonic() - started < 5

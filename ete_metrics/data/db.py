@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of a connection whose transactions write (SQLite: ``BEGIN IMMEDIATE``).
+_WRITE_OPTION = "ete_write"
+#: PostgreSQL advisory lock held by an import's transaction (imports queue on it).
+_IMPORT_LOCK_KEY = 7_431_012
 #: Page cache per connection (KiB); large imports touch many index pages.
 _SQLITE_CACHE_KIB = 131_072
 
@@ -86,7 +90,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer takes the write lock at once (BEGIN IMMEDIATE): in WAL mode a
+        # transaction that reads and then writes fails at once ("database is locked",
+        # no waiting) when another write committed after its read began.
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -332,7 +340,12 @@ def _wrap(action: str, exc: SQLAlchemyError) -> DatabaseError:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()
     reason = detail[0] if detail else type(exc).__name__
     hint = ""
-    if "no such table" in reason or "does not exist" in reason:
+    if "database is locked" in reason:
+        hint = (
+            " Another import (or another write) is running on this database and did not "
+            f"finish within {_SQLITE_BUSY_TIMEOUT_MS // 1000} seconds; try again when it has."
+        )
+    elif "no such table" in reason or "does not exist" in reason:
         hint = " Create the schema first: run `python -m ete_metrics import ...` or `python -m ete_metrics demo`."
     return DatabaseError(f"Could not {action}: {reason}.{hint}")
 
@@ -650,7 +663,14 @@ def save_extract(
 
     create_schema(engine)
     try:
-        with engine.begin() as connection:
+        # One import at a time: a second one waits (up to the busy timeout on SQLite,
+        # on the rows' locks on PostgreSQL) for the first to commit, then lands.
+        with (
+            engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY:d})")
             if replace_all:
                 connection.exec_driver_sql("DELETE FROM milestones")
                 connection.exec_driver_sql("DELETE FROM participants")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -162,7 +163,7 @@ def _excel_cell(value: Any) -> str:
     if isinstance(value, datetime):  # includes pandas.Timestamp
         if pd.isna(value):
             return ""
-        return value.strftime("%Y-%m-%d")
+        return value.date().isoformat()  # four-digit years (strftime gives "1-01-01")
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -393,7 +394,9 @@ def _read_xlsx(
             unpacked = sum(info.file_size for info in archive.infolist())
     except Exception as exc:  # noqa: BLE001 - zipfile raises several types for a damaged archive
         return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
-    allowed_mb = config.XLSX_MAX_EXPANSION * config.max_upload_mb()
+    allowed_mb = min(
+        config.XLSX_MAX_EXPANSION * config.max_upload_mb(), config.XLSX_MAX_UNPACKED_MB
+    )
     if unpacked > allowed_mb * _MB:
         raise InputError(
             f"The {label} file {name} unpacks to {_mb(unpacked)}, more than the {allowed_mb:,} MB "
@@ -410,6 +413,8 @@ def _read_xlsx(
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    formula_cells: list[tuple[int, int]] = []  # (sheet row, column) of a formula with no value
+    formulas_book = None
     try:
         if not book.worksheets:
             return unreadable(
@@ -417,7 +422,24 @@ def _read_xlsx(
             )
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
-        for number, raw in enumerate(sheet.iter_rows(values_only=True), start=1):
+        formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
+        if _has_formulas(data):
+            # The formulas themselves, read alongside, tell a formula Excel never
+            # calculated (no saved value) from a blank cell.
+            formulas_book = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+            )
+            formula_sheet = formulas_book.worksheets[0]
+            formula_sheet.reset_dimensions()
+            formula_rows = formula_sheet.iter_rows(values_only=True)
+        both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
+        for number, (raw, formulas) in enumerate(both, start=1):
+            if formulas is not None:
+                formula_cells += [
+                    (number, j)
+                    for j, (value, formula) in enumerate(zip(raw, formulas, strict=False))
+                    if value is None and isinstance(formula, str) and formula.startswith("=")
+                ]
             values = [_excel_cell(value) for value in raw]
             if not any(values):
                 continue
@@ -435,6 +457,8 @@ def _read_xlsx(
         return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
     finally:
         book.close()
+        if formulas_book is not None:
+            formulas_book.close()
     if header is None:
         return pd.DataFrame(), np.zeros(0, dtype=np.int64), None
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
@@ -448,7 +472,60 @@ def _read_xlsx(
     ]
     padded = [row[:width] + [""] * (width - len(row)) for row in rows]
     frame = pd.DataFrame(padded, columns=columns, dtype=object)
+    frame.attrs["formula_cells"] = [(line, j) for line, j in formula_cells if j < width]
     return frame, np.asarray(lines, dtype=np.int64), None
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (its XML has an ``<f>`` element).
+
+    Read in pieces, so a large sheet is never unpacked into memory at once.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-8:]
+    return False
+
+
+def _formula_problems(
+    name: str, columns: Sequence[str], cells: Sequence[tuple[int, int]], known: Sequence[str]
+) -> list[Problem]:
+    """A problem for each formula with no saved value in a known column (the first 1,000)."""
+    found = [(line, columns[j]) for line, j in cells if columns[j] in known]
+    problems = [
+        Problem(
+            name,
+            line,
+            column,
+            "the cell holds a formula with no saved value (the workbook was not saved by "
+            "Excel after the formula was entered, so it reads as blank); open the workbook in "
+            "Excel and save it, or copy the column and paste it back as values",
+            "formula_without_value",
+        )
+        for line, column in found[:MAX_ERRORS_PER_CHECK]
+    ]
+    if len(found) > MAX_ERRORS_PER_CHECK:
+        problems.append(
+            Problem(
+                name,
+                found[MAX_ERRORS_PER_CHECK][0],
+                found[MAX_ERRORS_PER_CHECK][1],
+                f"{len(found) - MAX_ERRORS_PER_CHECK:,} more cells hold a formula with no saved "
+                "value; only the first 1,000 are listed",
+                "formula_without_value",
+            )
+        )
+    return problems
 
 
 def _too_long_message(values: pd.Series) -> Callable[[int], str]:
@@ -546,9 +623,14 @@ def _read_table(
             )
         ]
 
+    formula_cells = frame.attrs.pop("formula_cells", [])
     frame = frame.fillna("")
     original = [_shorten(str(c)) for c in frame.columns]
     frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
+    if formula_cells:
+        formula_problems = _formula_problems(name, list(frame.columns), formula_cells, known)
+        if formula_problems:  # nothing else of the file is checked until they are fixed
+            return None, formula_problems
     for column in frame.columns.unique():
         values = frame[column]
         if isinstance(values, pd.Series):
@@ -698,11 +780,25 @@ def _every_problem(
     return _problems(table, mask, column, check, message, ids, limit=None)
 
 
-def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse ISO or UK dates; return (datetime64 series, mask of unparseable non-blank values).
+#: The dates an extract may hold: those pandas can count with (it stores nanoseconds
+#: since 1970, so 1677-09-21 to 2262-04-11), to whole years. A year typed as 2999 or
+#: 0001 is an error naming the cell, not a failure later on.
+_EARLIEST_DATE = np.datetime64("1678-01-01")
+_LATEST_DATE = np.datetime64("2261-12-31")
+
+
+def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Parse ISO or UK dates.
 
     Each distinct text is parsed once (an extract has a few thousand distinct dates
     however many rows; a file of one bad value repeated a million times stays quick).
+
+    Returns
+    -------
+    tuple of (pandas.Series, numpy.ndarray, numpy.ndarray)
+        The ``datetime64[ns]`` dates (``NaT`` when blank or not accepted), the mask of
+        non-blank values that are not a date, and the mask of real dates outside
+        ``_EARLIEST_DATE`` to ``_LATEST_DATE``.
     """
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     texts = pd.Series(uniques, dtype=object)
@@ -714,9 +810,13 @@ def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         uk = pd.to_datetime(as_object[need], format="%d/%m/%Y", errors="coerce")
         parsed = parsed.copy()
         parsed[need] = uk
-    parsed_values = parsed.astype("datetime64[ns]").to_numpy()
-    bad = present & np.isnat(parsed_values)
-    return pd.Series(parsed_values[codes], index=values.index), bad[codes]
+    # Parsed at the precision that holds every year (microseconds); only then to nanoseconds.
+    wide = parsed.to_numpy(dtype="datetime64[us]", copy=True)
+    outside = ~np.isnat(wide) & ((wide < _EARLIEST_DATE) | (wide > _LATEST_DATE))
+    wide[outside] = np.datetime64("NaT")
+    parsed_values = wide.astype("datetime64[ns]")
+    bad = present & np.isnat(parsed_values) & ~outside
+    return pd.Series(parsed_values[codes], index=values.index), bad[codes], outside[codes]
 
 
 def _date_column(
@@ -727,7 +827,7 @@ def _date_column(
         if column in table.frame.columns
         else pd.Series("", index=table.frame.index)
     )
-    parsed, bad = _parse_dates(values)
+    parsed, bad, outside = _parse_dates(values)
     errors.extend(
         _problems(
             table,
@@ -735,6 +835,19 @@ def _date_column(
             column,
             "invalid_date",
             lambda i: f"{values.iat[i]!r} is not a real date (use {_DATE_FORMATS_TEXT})",
+            ids,
+        )
+    )
+    errors.extend(
+        _problems(
+            table,
+            outside,
+            column,
+            "date_out_of_range",
+            lambda i: (
+                f"{values.iat[i]!r} is outside the dates accepted ({_EARLIEST_DATE.item():%Y} "
+                f"to {_LATEST_DATE.item():%Y}); check the year"
+            ),
             ids,
         )
     )
@@ -779,6 +892,91 @@ def _id_too_long(table: _Table, ids: pd.Series) -> list[Problem]:
             f"most {config.MAX_ID_CHARS} characters"
         ),
     )
+
+
+def _id_character(char: str) -> str:
+    name = unicodedata.name(char, f"U+{ord(char):04X}")
+    return f"{char!r} ({name.lower()})"
+
+
+#: Scripts whose letters are drawn like Latin ones (Cyrillic Р, Greek Ρ and Latin P).
+_LOOK_ALIKE_SCRIPTS = ("CYRILLIC ", "GREEK ", "ARMENIAN ", "CHEROKEE ", "COPTIC ")
+
+
+def _looks_latin(char: str) -> bool:
+    return not char.isascii() and unicodedata.name(char, "").startswith(_LOOK_ALIKE_SCRIPTS)
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible (format) characters; a joiner inside an emoji or a
+    script that needs it (both neighbours not ASCII) stays."""
+    kept = []
+    for i, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            inside = 0 < i < len(text) - 1 and not text[i - 1].isascii() and not text[i + 1].isascii()
+            if not (char in "\u200c\u200d" and inside):
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
+    """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
+
+    Ids that only look the same would count one person twice, so each id is put in
+    Unicode NFKC form (fullwidth ``Ｐ１`` is ``P1``, a non-breaking space is a space)
+    with invisible characters (zero-width spaces, direction marks, soft hyphens: the
+    Unicode "format" characters) removed, and a warning names the line. An id with a
+    letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
+    Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
+    and they are not in the ids of an English case system. Other scripts are kept.
+    Only the distinct non-ASCII ids are looked at, so plain ids cost one pass.
+    """
+    if "participant_id" not in table.frame.columns:
+        return [], []
+    ids = table.frame["participant_id"]
+    codes, uniques = pd.factorize(ids.to_numpy(dtype=object))
+    fixed = np.array(uniques, dtype=object)
+    changed = np.zeros(len(uniques), dtype=bool)
+    foreign: dict[int, str] = {}
+    for k, value in enumerate(uniques):
+        text = str(value)
+        if text.isascii():
+            continue
+        clean = _visible(unicodedata.normalize("NFKC", text)).strip()
+        if clean != text:
+            fixed[k], changed[k] = clean, True
+        odd = next((c for c in clean if _looks_latin(c)), None)
+        if odd is not None:
+            foreign[k] = odd
+    if not changed.any() and not foreign:
+        return [], []
+    original = ids.copy()
+    errors = _problems(
+        table,
+        np.isin(codes, list(foreign)),
+        "participant_id",
+        "participant_id_not_plain",
+        lambda i: (
+            f"participant_id {original.iat[i]!r} has the character "
+            f"{_id_character(foreign[int(codes[i])])}, which only looks like a plain letter or "
+            "digit; type the id again with A-Z, 0-9 and punctuation"
+        ),
+    )
+    table.frame["participant_id"] = pd.Series(fixed[codes], index=ids.index, dtype=object)
+    shown = table.frame["participant_id"]
+    warnings = _every_problem(
+        table,
+        changed[codes] & ~np.isin(codes, list(foreign)),
+        "participant_id",
+        "participant_id_normalised",
+        lambda i: (
+            f"participant_id {original.iat[i]!r} was read as {shown.iat[i]!r} (fullwidth "
+            "letters, non-breaking or invisible characters made plain)"
+        ),
+        shown,
+    )
+    return errors, warnings
 
 
 def _validate_participants(
@@ -1030,6 +1228,19 @@ def _after_extract_message(
     return lambda i: f"{column} {_fmt(values.iat[i])} is after the extract date {limit:%Y-%m-%d}"
 
 
+def _before_contract_message(
+    label: str, values: pd.Series, start: pd.Timestamp, kind: pd.Series | None = None
+) -> Callable[[int], str]:
+    def message(i: int) -> str:
+        name = label.format(kind=kind.iat[i]) if kind is not None else label
+        return (
+            f"{name} {_fmt(values.iat[i])} is before the contract started ({start:%Y-%m-%d}); "
+            "check the year"
+        )
+
+    return message
+
+
 def _warnings(
     p_table: _Table,
     participants: pd.DataFrame,
@@ -1121,6 +1332,26 @@ def _warnings(
             _constant(f"{later} without a {earlier} for this participant"),
             mids,
         )
+
+    start = pd.Timestamp(config.CONTRACT_START)
+    for column in frames.PARTICIPANT_DATE_COLUMNS:
+        values = participants[column]
+        out += _every_problem(
+            p_table,
+            (values < start).to_numpy(),
+            column,
+            "date_before_contract",
+            _before_contract_message(column, values, start),
+            pids,
+        )
+    out += _every_problem(
+        m_table,
+        (when < start).to_numpy(),
+        "date",
+        "date_before_contract",
+        _before_contract_message("{kind} date", when, start, kind),
+        mids,
+    )
 
     if extract_date is not None:
         limit = pd.Timestamp(extract_date)
@@ -1229,6 +1460,9 @@ def read_extract(
         errors += column_errors
         warnings += column_warnings
         if not column_errors:
+            id_errors, id_warnings = _normalise_ids(table)
+            errors += id_errors
+            warnings += id_warnings
             tables[label] = table
 
     participants = frames.empty_participants()

@@ -167,6 +167,50 @@ def humanise(name: str) -> str:
     return " ".join(out)
 
 
+#: The longest text a fixed layout (a PDF or deck table cell, a footer) shows of one value;
+#: a longer name (the import accepts 1,000 characters) is cut, the workbook keeps it whole.
+LAYOUT_CHARS = 80
+def fit_text(text: Any, limit: int = LAYOUT_CHARS) -> str:
+    """A value as text short enough for a fixed layout.
+
+    Parameters
+    ----------
+    text : Any
+        The value (shown with ``str``).
+    limit : int
+        The most characters kept; a longer text is cut and ends in ``…``.
+
+    Returns
+    -------
+    str
+        The text, shortened when longer than ``limit``.
+    """
+    value = str(text)
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    return value
+
+
+def fit_table(shown: pd.DataFrame, limit: int = LAYOUT_CHARS) -> pd.DataFrame:
+    """A table of display strings with every value and heading passed through :func:`fit_text`.
+
+    Parameters
+    ----------
+    shown : pandas.DataFrame
+        Display strings (e.g. from ``ReportTable.display``); not changed.
+    limit : int
+        As for :func:`fit_text`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame of the same shape; the column names keep their order.
+    """
+    out = shown.map(lambda value: fit_text(value, limit))
+    out.columns = pd.Index([fit_text(c, limit) for c in shown.columns])
+    return out
+
+
 # The column formatters work on NumPy arrays and format each value with one f-string:
 # the tables behind charts are small, and a chain of pandas operations per column cost
 # more than the formatting itself. Each returns an object array of display strings.

@@ -39,6 +39,7 @@ from ete_metrics.present.charts.regions import regions_funnel_plot
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
+    fit_text,
     percent,
     signed_count,
     signed_points,
@@ -229,13 +230,21 @@ class ReportContent:
             ("Entered", entered),
         ]
 
-    def filters_text(self) -> str:
-        """The filters in words, e.g. ``"All regions"`` or ``"Regions: London, Wales · Pathways: custody"``."""
-        parts = ["All regions" if not self.regions else "Regions: " + ", ".join(self.regions)]
+    def filters_text(self, limit: int | None = None) -> str:
+        """The filters in words, e.g. ``"All regions"`` or ``"Regions: London, Wales · Pathways: custody"``.
+
+        With a ``limit``, each name is cut to that many characters
+        (:func:`ete_metrics.present.formatting.fit_text`), for fixed layouts.
+        """
+
+        def names(values: Sequence[str]) -> str:
+            return ", ".join(values if limit is None else [fit_text(v, limit) for v in values])
+
+        parts = ["All regions" if not self.regions else "Regions: " + names(self.regions)]
         if self.pathways:
-            parts.append("Pathways: " + ", ".join(self.pathways))
+            parts.append("Pathways: " + names(self.pathways))
         if self.delivery_partners:
-            parts.append("Delivery partners: " + ", ".join(self.delivery_partners))
+            parts.append("Delivery partners: " + names(self.delivery_partners))
         if self.date_from or self.date_to:
             parts.append("Entered " + self.filter_items()[3][1])
         return " · ".join(parts)

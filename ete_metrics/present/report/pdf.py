@@ -29,7 +29,7 @@ from reportlab.platypus import (
 
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
 from ete_metrics.metrics.targets import ALL_REGIONS
-from ete_metrics.present.formatting import percent, uk_date
+from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, percent, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.steps import label
@@ -57,6 +57,28 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+#: A value this long makes a table's columns share the page, so that it wraps.
+_WRAP_FROM = 30
+
+
+def _wrapping_widths(shown: pd.DataFrame) -> list[float] | None:
+    """Column widths sharing the page when a value is long, else ``None`` (reportlab sizes them).
+
+    reportlab sizes columns by their content and cannot make room for a long word
+    (it fails with "negative availWidth"); with a width given, a paragraph splits
+    a word too long for its column.
+    """
+    longest = [
+        max([len(str(v)) for v in shown.iloc[:, j]] + [len(str(c))])
+        for j, c in enumerate(shown.columns)
+    ]
+    if max(longest, default=0) < _WRAP_FROM:
+        return None
+    wants = [min(max(n, 8), _WRAP_FROM * 2) for n in longest]
+    usable = _PAGE[0] - 2 * _MARGIN
+    return [usable * w / sum(wants) for w in wants]
+
+
 def _table(
     shown: pd.DataFrame,
     styles: dict[str, ParagraphStyle],
@@ -77,6 +99,8 @@ def _table(
             Paragraph(escape(str(v)), styles["figure"] if c in figures else styles["cell"])
             for c, v in zip(shown.columns, row, strict=True)
         ])
+    if widths is None:
+        widths = _wrapping_widths(shown)
     table = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(PALETTE[0])),
@@ -161,7 +185,7 @@ def _headline_targets(content: ReportContent) -> tuple[pd.DataFrame, frozenset[s
         key=table.key, title=table.title, data=table.data[[c for c in keep if c in table.data.columns]],
         counts=table.counts, rates=table.rates, labels={"percent_achieved": "% of target to date"},
     )
-    return chosen.display(), chosen.figure_headings()
+    return fit_table(chosen.display()), chosen.figure_headings()
 
 
 #: Usable height of a page's frame, and an estimate of one table row (8.5 pt text).
@@ -193,7 +217,7 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
     styles = _styles()
     out = io.BytesIO()
     audience = "Stakeholder contract review pack" if content.stakeholder else "Contract review pack"
-    footer_text = f"{content.programme} · {audience} · Figures as at {uk_date(content.as_of)} · {content.filters_text()}"
+    footer_text = f"{content.programme} · {audience} · Figures as at {uk_date(content.as_of)} · {content.filters_text(LAYOUT_CHARS)}"
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -212,7 +236,7 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
     width = _PAGE[0] - 2 * _MARGIN
     story: list[Any] = [
         Paragraph(escape(content.programme), styles["title"]),
-        Paragraph(f"{audience} · figures as at <b>{uk_date(content.as_of)}</b> · {escape(content.filters_text())}", styles["big"]),
+        Paragraph(f"{audience} · figures as at <b>{uk_date(content.as_of)}</b> · {escape(content.filters_text(LAYOUT_CHARS))}", styles["big"]),
         Spacer(1, 4 * mm),
     ]
     if content.note:
@@ -247,7 +271,8 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
         if png is not None:
             story.append(_image(png, width, _chart_height(view.table)))
             story.append(Spacer(1, 3 * mm))
-        story.append(_table(view.table.display(), styles, figures=view.table.figure_headings()))
+        shown = fit_table(view.table.display())  # a long name is cut, then wraps
+        story.append(_table(shown, styles, figures=view.table.figure_headings()))
 
     story.append(PageBreak())
     story.append(Paragraph("Definitions", styles["h1"]))

@@ -23,7 +23,7 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from ete_metrics.config import PALETTE
-from ete_metrics.present.formatting import uk_date
+from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 
 __all__ = ["ROWS_PER_SLIDE", "build_pptx", "figures_title", "table_chunks"]
@@ -89,7 +89,7 @@ def _text_box(
 
 
 def _footer(slide: Slide, content: ReportContent) -> None:
-    parts = [f"Figures as at {uk_date(content.as_of)}", content.filters_text()]
+    parts = [f"Figures as at {uk_date(content.as_of)}", content.filters_text(LAYOUT_CHARS)]
     if content.note:
         parts.append(content.note)
     _text_box(
@@ -254,7 +254,7 @@ def table_chunks(
 def _table_slides(
     prs: PresentationType, content: ReportContent, table: ReportTable, title: str, summary: str
 ) -> None:
-    shown = table.display()
+    shown = fit_table(table.display())  # a long name is cut (the workbook has it whole)
     figures = table.figure_headings()
     for k, chunk in enumerate(table_chunks(shown)):
         slide = _title_only(prs, figures_title(title, continued=k > 0))
@@ -325,7 +325,7 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     audience = "Stakeholder presentation" if content.stakeholder else "Internal presentation"
     subtitle.text_frame.text = f"{audience} · Figures as at {uk_date(content.as_of)}"
     extra = subtitle.text_frame.add_paragraph()
-    extra.text = content.filters_text()
+    extra.text = content.filters_text(LAYOUT_CHARS)
     if content.note:
         note = subtitle.text_frame.add_paragraph()
         note.text = content.note
