@@ -115,8 +115,8 @@ def _cats_files(tmp_path: Path) -> tuple[Path, Path, Path]:
         tmp_path / "enrolments.xlsx",
         ENROLMENT_HEADERS,
         [
-            ["North West", datetime(2023, 5, 2, 10, 0), datetime(2023, 5, 3, 14, 30, 5), None,
-             "1CFG1234A", "Alex Example", "HMP Liverpool", "Wing", "Pat Worker", True, None],
+            ["North West", datetime(2023, 5, 2, 10, 0), datetime(2023, 5, 3, 14, 30, 5),
+             datetime(2023, 5, 2, 11, 0), "1CFG1234A", "Alex Example", "HMP Liverpool", "Wing", "Pat Worker", True, None],
             ["London", datetime(2023, 6, 1), datetime(2023, 6, 2, 9, 0), None,
              "1CFG5678B", "Bo Sample", "Camden Hub", "Hub", "Pat Worker", False,
              "Enrolment approved outside the contract period"],
@@ -213,6 +213,8 @@ def test_cats_three_files_with_re_enrolment_notes_and_custody_prison(tmp_path: P
     assert len(people) == 2  # the re-enrolment on line 4 is left out
     # The earliest enrolment (line 2, approved 3 May 2023, in custody at HMP Liverpool) is kept.
     assert people.loc[alex, "entry_date"] == pd_date(2023, 5, 3)
+    # Submitted to the authority at 11:00 on 2 May 2023 (an Excel date-time): the referral.
+    assert people.loc[alex, "referral_date"] == pd_date(2023, 5, 2)
     assert people.loc[alex, "pathway"] == "custody"
     assert people.loc[alex, "prison"] == "HMP Liverpool"
     # A Hub is a community location: the pathway is community and its name is no prison.
@@ -262,8 +264,13 @@ def test_missing_source_column_is_named_in_source_terms(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "enrolments.csv", ["Contract", "Participant Id"], [["London", "A1"]])
     with pytest.raises(ImportValidationError) as caught:
         read_mapped(load_profile("cats"), path, key=KEY)
-    problem = caught.value.problems[0]
-    assert (problem.file, problem.line, problem.column) == ("enrolments.csv", 1, "Approved")
+    # The profile takes referral_date, entry_date, pathway and prison from these four.
+    assert [(p.file, p.line, p.column) for p in caught.value.problems] == [
+        ("enrolments.csv", 1, "Submission To Authority"),
+        ("enrolments.csv", 1, "Approved"),
+        ("enrolments.csv", 1, "Location Type"),
+        ("enrolments.csv", 1, "Location Name"),
+    ]
 
 
 def test_milestone_file_matching_no_layout_is_an_error(tmp_path: Path) -> None:
