@@ -20,6 +20,7 @@ from dashboard.audit import record_upload
 from dashboard.auth import require_access
 from dashboard.data import forget_metrics, load_data, metric
 from dashboard.filters import current_filters
+from dashboard.mapping_builder import render_mapping_builder
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.uploads import (
     ACCEPTED_TYPES,
@@ -214,6 +215,8 @@ def _upload_section() -> None:
 
 if not filters.stakeholder and access.can_upload:  # directors and data managers only
     _upload_section()
+    st.subheader("Map another system's export")
+    render_mapping_builder()
 else:  # no uploader shown: keep no checked extract (it names participants) in the session
     st.session_state.pop(CHECK_KEY, None)
 

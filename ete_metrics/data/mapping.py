@@ -61,18 +61,24 @@ from ete_metrics.errors import ImportValidationError, InputError, Problem
 
 __all__ = [
     "PROFILES",
+    "column_key",
     "KEY_VARIABLE",
     "SourceMapping",
     "Section",
     "import_mapped",
     "load_mapping",
     "load_profile",
+    "mapping_from_choices",
     "mapping_to_toml",
+    "mappings_folder",
     "parse_mapping",
     "pseudonym",
     "pseudonym_key",
     "read_mapped",
     "read_region_map",
+    "save_mapping",
+    "saved_mappings",
+    "source_preview",
 ]
 
 KEY_VARIABLE = "ETE_PSEUDONYM_KEY"
@@ -882,3 +888,115 @@ def import_mapped(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
         imported_at=imported_at,
     )
+
+
+# ---------------------------------------------------------------------------
+# Building and saving mappings (the Data page's mapping builder)
+# ---------------------------------------------------------------------------
+
+MAPPINGS_VARIABLE = "ETE_MAPPINGS_DIR"
+"""The environment variable naming the folder of saved mappings (default ``mappings``)."""
+
+
+def mappings_folder(environ: MappingABC[str, str] | None = None) -> Path:
+    """Return the folder where saved mappings are kept (``ETE_MAPPINGS_DIR`` or ``mappings``)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(MAPPINGS_VARIABLE, "").strip() or "mappings")
+
+
+def column_key(name: str) -> str:
+    """A column name as the importer matches it (ignoring case, spaces and hyphens)."""
+    return _normalise_column(name)
+
+
+def source_preview(path: str | Path, rows: int = 5) -> pd.DataFrame:
+    """Return the first ``rows`` data rows of a source file, under its own column names.
+
+    Raises
+    ------
+    ImportValidationError
+        The file cannot be read (the message names it and says why).
+    """
+    table, problems = _read_table(path, "sample")
+    if table is None:
+        raise ImportValidationError(problems)
+    frame = table.frame.head(rows).copy()
+    frame.columns = pd.Index(table.frame.attrs.get("original_columns", list(frame.columns)))
+    return frame.reset_index(drop=True)
+
+
+def mapping_from_choices(
+    name: str,
+    participants: MappingABC[str, str],
+    *,
+    milestones: MappingABC[str, str] | None = None,
+    identifiers: Sequence[str] = (),
+    drop: Sequence[str] = (),
+) -> SourceMapping:
+    """Build a mapping from a user's choice of source column for each of our columns.
+
+    Parameters
+    ----------
+    name : str
+        The mapping's name (also its file name when saved).
+    participants : mapping of str to str
+        Our participants column -> the source column chosen for it.
+    milestones : mapping of str to str, optional
+        Our milestones column -> source column, for a milestones file.
+    identifiers : sequence of str
+        More source columns to pseudonymise; the columns chosen for
+        ``participant_id`` always are.
+    drop : sequence of str
+        Personal columns to drop at read.
+
+    Raises
+    ------
+    InputError
+        No name, no source column for ``participant_id``, or a column both
+        used and dropped.
+    """
+    name = name.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}", name):
+        raise InputError(
+            "give the mapping a name of letters, digits, spaces, '-', '_' or '.' (up to 64)"
+        )
+    if not participants.get("participant_id"):
+        raise InputError("choose the column of your file that identifies each person (participant_id)")
+    used = set(participants.values()) | set((milestones or {}).values())
+    clash = sorted(used & set(drop))
+    if clash:
+        raise InputError(
+            f"the column {clash[0]!r} is both used and dropped; drop only columns you do not map"
+        )
+    sections: tuple[Section, ...] = ()
+    if milestones:
+        sections = (_section(dict(milestones), "milestones", _MILESTONE_COLUMNS, name),)
+    ids = [participants["participant_id"], (milestones or {}).get("participant_id", "")]
+    return SourceMapping(
+        name=name,
+        participants=_section(dict(participants), "participants", _PARTICIPANT_COLUMNS, name),
+        milestones=sections,
+        identifiers=tuple(dict.fromkeys(c for c in [*ids, *identifiers] if c)),
+        drop=tuple(drop),
+    )
+
+
+def _file_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip()).strip("-.").lower() or "mapping"
+
+
+def save_mapping(mapping: SourceMapping, folder: str | Path) -> Path:
+    """Write a mapping to ``folder/<name>.toml`` (replacing one of that name) and return the path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_file_stem(mapping.name)}.toml"
+    path.write_text(mapping_to_toml(mapping), encoding="utf-8")
+    return path
+
+
+def saved_mappings(folder: str | Path) -> dict[str, Path]:
+    """Return the saved mappings in ``folder`` by file stem, sorted (none when it does not exist)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {path.stem: path for path in sorted(folder.glob("*.toml"))}
