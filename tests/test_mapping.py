@@ -422,3 +422,26 @@ def test_stacked_milestone_files_keep_their_own_line_numbers(tmp_path: Path) -> 
         ("education2.csv", 3, "Commenced On")
     ]
     assert date(2023, 7, 1)  # the first row's date is valid and raised nothing
+
+
+def test_a_value_with_a_line_break_keeps_later_lines_right(tmp_path: Path) -> None:
+    path = _write_csv(
+        tmp_path / "performance.csv",
+        RM_HEADERS,
+        [
+            # This record spans lines 2 and 3 of the file (a quoted line break in the end state).
+            _rm_row(contract_ref="DN535743", service_user_crn="X1",
+                    date_referral_received="2023-03-01T09:00:00Z", referral_end_state="ended\nearly"),
+            # So this one starts on line 4; its referral date is not a date.
+            _rm_row(contract_ref="DN535743", service_user_crn="X2",
+                    date_referral_received="not a date"),
+        ],
+    )
+    with pytest.raises(ImportValidationError) as caught:
+        read_mapped(
+            load_profile("refer-and-monitor"), path,
+            region_map=read_region_map(_region_map(tmp_path)), key=KEY,
+        )
+    assert [(p.file, p.line, p.column) for p in caught.value.problems] == [
+        ("performance.csv", 4, "date_referral_received")
+    ]

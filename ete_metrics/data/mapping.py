@@ -473,8 +473,8 @@ def _to_dates(values: pd.Series, time_zone: str, date_format: str | None) -> pd.
             text[offset].str.replace(" ", "T", n=1), utc=True, format="ISO8601", errors="coerce"
         )
         ok = stamps.notna()
-        local = stamps[ok].dt.tz_convert(time_zone).dt.strftime("%Y-%m-%d")
-        out[local.index] = local
+        days = stamps[ok].dt.tz_convert(time_zone).dt.tz_localize(None).to_numpy()
+        out[stamps[ok].index] = np.datetime_as_string(days.astype("datetime64[D]"))
     naive = text.str.match(_WITHOUT_OFFSET) & ~offset
     out[naive] = text[naive].str.split(r"[T ]", n=1, regex=True).str[0]
     return out.astype(object)
@@ -641,6 +641,9 @@ def _dedupe(part: _Translated) -> list[Problem]:
     return warnings
 
 
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
 def _write_csv(path: Path, columns: Sequence[str], parts: Sequence[_Translated]) -> list[int]:
     """Write our CSV with each row on its source line (blank lines pad) and return file offsets.
 
@@ -655,15 +658,22 @@ def _write_csv(path: Path, columns: Sequence[str], parts: Sequence[_Translated])
         for part in parts:
             offset = line if offsets else 0  # a later file's line 2 comes after all before
             offsets.append(offset)
-            for row, source_line in zip(
-                part.frame.loc[:, list(columns)].itertuples(index=False, name=None),
-                part.lines,
-                strict=True,
-            ):
-                target = offset + int(source_line)
-                handle.write("\n" * (target - line - 1))
-                writer.writerow(row)
-                line = target
+            frame = part.frame.loc[:, list(columns)]
+            targets = offset + np.asarray(part.lines, dtype=np.int64)
+            if not len(targets):
+                continue
+            body = frame.to_csv(header=False, index=False, lineterminator="\n")
+            records = body.split("\n")[:-1]
+            if len(records) == len(frame) and "\r" not in body:  # no line break in a value
+                gaps = np.diff(targets, prepend=line) - 1
+                handle.write("".join("\n" * g + r + "\n" for g, r in zip(gaps.tolist(), records, strict=True)))
+            else:
+                for row, target in zip(frame.itertuples(index=False, name=None), targets.tolist(), strict=True):
+                    handle.write("\n" * (target - line - 1))
+                    writer.writerow(row)
+                    # A quoted line break moves the next record down as it did in the source.
+                    line = target + sum(len(_LINE_BREAKS.findall(str(v))) for v in row)
+            line = max(line, int(targets[-1]))
     return offsets
 
 
