@@ -21,16 +21,20 @@ from dashboard.render import user_errors
 from dashboard.uploads import ACCEPTED_TYPES, save_uploads
 from ete_metrics.data import frames
 from ete_metrics.data.mapping import (
+    KEY_VARIABLE,
     PROFILES,
     column_key,
     mapping_from_choices,
     mappings_folder,
+    pseudonym_key,
     save_mapping,
     saved_mappings,
     source_preview,
 )
 
 NOT_USED = "(not used)"
+#: The upload's layout when the files are in this project's own import format.
+OWN_FORMAT = "This project's import format"
 #: What the last save did, shown once on the next run.
 SAVED_KEY = "mapping_saved_message"
 
@@ -65,10 +69,30 @@ def _choose(role: str, ours: tuple[str, ...], required: tuple[str, ...], sample:
     return chosen
 
 
-def _saved_list() -> None:
-    """The saved mappings and the shipped profiles: view and download."""
+def layouts() -> dict[str, Path]:
+    """The shipped profiles and the saved mappings, by the label the page shows."""
     available = {f"{name} (shipped profile)": path for name, path in PROFILES.items()}
     available.update(saved_mappings(mappings_folder()))
+    return available
+
+
+def app_pseudonym_key() -> str | None:
+    """The pseudonymisation key: ``ETE_PSEUDONYM_KEY`` in the environment, else in the secrets."""
+    key = pseudonym_key()
+    if key:
+        return key
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        value = st.secrets.get(KEY_VARIABLE)
+    except Exception:  # noqa: BLE001 - unreadable secrets: no key (the import says how to set one)
+        return None
+    return str(value).strip() or None if value else None
+
+
+def _saved_list() -> None:
+    """The saved mappings and the shipped profiles: view and download."""
+    available = layouts()
     st.markdown(f"**Saved mappings** ({len(available)})")
     choice = st.selectbox("Show a saved mapping", list(available), key="mapping_show")
     if choice is None:

@@ -100,3 +100,38 @@ def test_builder_refuses_a_mapping_without_an_id_column(demo_data: DemoData, fol
     _run(at)
     assert any("identifies each person" in e.value for e in at.error)
     assert not folder.exists()
+
+
+def test_upload_through_a_profile_checks_in_source_terms_with_the_key(
+    demo_data: DemoData, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_mapping import _cats_files
+
+    enrolments, education, _ = _cats_files(tmp_path)
+    monkeypatch.delenv("ETE_PSEUDONYM_KEY", raising=False)
+    at = open_page(new_app(), PAGE)
+    at.selectbox(key="upload_layout").set_value("cats (shipped profile)")
+    _run(at)
+    round_ = at.session_state["data_upload_round"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at.file_uploader(key=f"upload_participants_{round_}").set_value(
+        ("enrolments.xlsx", enrolments.read_bytes(), xlsx)
+    )
+    _run(at)
+    # No key: refused, saying how to set one.
+    assert any("no key is set" in e.value and "PSEUDONYM" in e.value for e in at.error)
+
+    monkeypatch.setenv("ETE_PSEUDONYM_KEY", KEY)
+    at.file_uploader(key=f"upload_milestones_{round_}").set_value(
+        ("education.xlsx", education.read_bytes(), xlsx)
+    )
+    _run(at)
+    # 3 enrolment rows, one a re-enrolment: 2 participants; 1 education row: 1 milestone.
+    assert any("passed the checks: 2 participants, 1 milestone" in s.value for s in at.success)
+    shown = " ".join(d.value.to_csv() for d in at.dataframe)
+    assert "1CFG1234A" not in shown and "Alex Example" not in shown
+    # Warnings name the source file, line and column (the re-enrolment on line 4).
+    warnings = next(d.value for d in at.dataframe if "re-enrolment" in d.value.to_csv())
+    warnings.columns = [str(c).lower() for c in warnings.columns]
+    row = warnings[warnings["message"].str.contains("re-enrolment")].iloc[0]
+    assert (row["file"], str(row["line"]), row["column"]) == ("enrolments.xlsx", "4", "Participant Id")
