@@ -20,6 +20,7 @@ from dashboard.audit import record_upload
 from dashboard.auth import require_access
 from dashboard.data import forget_metrics, load_data, metric
 from dashboard.filters import current_filters
+from dashboard.mapping_builder import OWN_FORMAT, app_pseudonym_key, layouts, render_mapping_builder
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.uploads import (
     ACCEPTED_TYPES,
@@ -32,6 +33,7 @@ from dashboard.uploads import (
 )
 from ete_metrics import config
 from ete_metrics.data import db
+from ete_metrics.data.mapping import load_mapping, mapping_to_toml
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
 from ete_metrics.present.formatting import count, counted, uk_date
@@ -97,14 +99,32 @@ def _upload_section() -> None:
         f"{count(config.max_rows())} rows."
     )
     upload_round = st.session_state.setdefault(ROUND_KEY, 0)
-    columns = st.columns(3)
+    available = layouts()
+    layout = st.selectbox(
+        "Layout of the files", [OWN_FORMAT, *available], key="upload_layout",
+        help="Another system's export (Refer and Monitor, CATS, a saved mapping) is read through "
+        "its mapping; see data/README.md.",
+    )
+    try:
+        mapping = None if layout == OWN_FORMAT else load_mapping(available[layout])
+    except InputError as exc:  # a saved mapping edited by hand into something unreadable
+        st.error(str(exc), icon=":material/error:")
+        return
+    roles: tuple[tuple[str, str], ...] = (
+        ("participants", "Participants file"),
+        ("milestones", "Milestones file"),
+        ("targets", "Targets file (optional)"),
+    )
+    if mapping is not None:
+        roles = (
+            ("participants", "Participants file"),
+            ("milestones", "Milestones file (optional)"),
+            ("milestones 2", "Another milestones file (optional)"),
+            ("region_map", "Region map, source,region CSV (optional)"),
+        )
+    columns = st.columns(len(roles))
     uploaded = {}
-    for column, role, label in zip(
-        columns,
-        ("participants", "milestones", "targets"),
-        ("Participants file", "Milestones file", "Targets file (optional)"),
-        strict=True,
-    ):
+    for column, (role, label) in zip(columns, roles, strict=True):
         with column:
             uploaded[role] = st.file_uploader(
                 label, type=list(ACCEPTED_TYPES), key=f"upload_{role}_{upload_round}",
@@ -125,18 +145,25 @@ def _upload_section() -> None:
             key="upload_extract_date",
         )
 
-    if uploaded["participants"] is None or uploaded["milestones"] is None:
-        st.caption("Choose a participants file and a milestones file to check them.")
+    if uploaded["participants"] is None or (mapping is None and uploaded["milestones"] is None):
+        st.caption(
+            "Choose a participants file and a milestones file to check them."
+            if mapping is None
+            else "Choose the participants file of the export to check it."
+        )
         st.session_state.pop(CHECK_KEY, None)
     else:
         files = {
             role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
         }
+        pseudonym_key = app_pseudonym_key() if mapping is not None else None
+        layout_text = b"" if mapping is None else mapping_to_toml(mapping).encode()
         with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
             # The files are written to disk only to be checked or imported, not at every rerun.
             paths: dict[str, Path] | None = None
             key = check_key(
-                files, replace_all=replace_all, extract_date=extract_date, data_version=data.version
+                {**files, "layout": (layout, layout_text)}, replace_all=replace_all,
+                extract_date=extract_date, data_version=data.version,
             )
             kept = st.session_state.pop(CHECK_KEY, None)
             checked: Validation | InputError
@@ -146,7 +173,8 @@ def _upload_section() -> None:
                 try:
                     paths = save_uploads(files, tmp)
                     checked = validate_upload(
-                        paths, engine=engine, replace_all=replace_all, extract_date=extract_date
+                        paths, engine=engine, replace_all=replace_all, extract_date=extract_date,
+                        mapping=mapping, key=pseudonym_key,
                     )
                 except InputError as exc:  # a file over a limit: kept too, not read again
                     checked = exc
@@ -193,7 +221,7 @@ def _upload_section() -> None:
                     paths = paths or save_uploads(files, tmp)
                     result = confirm_import(
                         engine, paths, imported_at=datetime.now(), replace_all=replace_all,
-                        extract_date=extract_date,
+                        extract_date=extract_date, mapping=mapping, key=pseudonym_key,
                     )
                     record_upload(
                         import_id=result.import_id,
@@ -215,6 +243,8 @@ def _upload_section() -> None:
 
 if not filters.stakeholder and access.can_upload:  # directors and data managers only
     _upload_section()
+    st.subheader("Map another system's export")
+    render_mapping_builder()
 else:  # no uploader shown: keep no checked extract (it names participants) in the session
     st.session_state.pop(CHECK_KEY, None)
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from ete_metrics.data import db
 from ete_metrics.data.importer import Extract, ImportResult, import_extract, read_extract
+from ete_metrics.data.mapping import SourceMapping, import_mapped, read_mapped, read_region_map
 from ete_metrics.errors import EteError, ImportValidationError, InputError, Problem
 
 #: The files of an extract, in upload order.
@@ -180,6 +181,8 @@ def validate_upload(
     engine: Engine | None = None,
     replace_all: bool = False,
     extract_date: date | None = None,
+    mapping: SourceMapping | None = None,
+    key: str | None = None,
 ) -> Validation:
     """Validate saved files exactly as the CLI import would, writing nothing.
 
@@ -194,6 +197,12 @@ def validate_upload(
         The extract will replace all data (no existing participants are known).
     extract_date : datetime.date, optional
         When the extract was taken; dates after it are warned about.
+    mapping : SourceMapping, optional
+        The files are another system's export read through this mapping
+        (:func:`ete_metrics.data.mapping.read_mapped`, as ``import --profile/--mapping``):
+        roles ``milestones``, ``milestones 2``... and ``region_map`` are used when given.
+    key : str, optional
+        The pseudonymisation key, for a mapping with identifier columns.
 
     Returns
     -------
@@ -214,13 +223,20 @@ def validate_upload(
         except EteError:
             stored = None  # no tables yet: nobody is known
     try:
-        extract = read_extract(
-            paths["participants"],
-            paths["milestones"],
-            paths.get("targets"),
-            extract_date=extract_date,
-            known_entry_dates=stored,
-        )
+        if mapping is None:
+            extract = read_extract(
+                paths["participants"],
+                paths["milestones"],
+                paths.get("targets"),
+                extract_date=extract_date,
+                known_entry_dates=stored,
+            )
+        else:
+            extract = read_mapped(
+                mapping, paths["participants"], _milestone_paths(paths),
+                region_map=_region_map(paths), key=key, extract_date=extract_date,
+                known_entry_dates=stored,
+            )
     except ImportValidationError as exc:
         return Validation(problems=problems_table(exc.problems))
     return Validation(extract=extract, warnings=problems_table(extract.warnings))
@@ -233,6 +249,8 @@ def confirm_import(
     imported_at: datetime,
     replace_all: bool = False,
     extract_date: date | None = None,
+    mapping: SourceMapping | None = None,
+    key: str | None = None,
 ) -> ImportResult:
     """Import the validated files in one transaction (the explicit confirm step).
 
@@ -247,6 +265,8 @@ def confirm_import(
         Make the extract the whole database.
     extract_date : datetime.date, optional
         Defaults to ``imported_at.date()``.
+    mapping, key : optional
+        As for :func:`validate_upload`.
 
     Returns
     -------
@@ -259,6 +279,12 @@ def confirm_import(
     DatabaseError
         When the write fails (nothing written).
     """
+    if mapping is not None:
+        return import_mapped(
+            engine, mapping, paths["participants"], _milestone_paths(paths),
+            region_map=_region_map(paths), key=key, replace_all=replace_all,
+            extract_date=extract_date, imported_at=imported_at,
+        )
     return import_extract(
         engine,
         paths["participants"],
@@ -268,6 +294,15 @@ def confirm_import(
         extract_date=extract_date,
         imported_at=imported_at,
     )
+
+
+def _milestone_paths(paths: Mapping[str, Path]) -> list[Path]:
+    """The milestones files of an upload: roles ``milestones``, ``milestones 2``, ... in order."""
+    return [paths[r] for r in sorted(paths) if r == "milestones" or r.startswith("milestones ")]
+
+
+def _region_map(paths: Mapping[str, Path]) -> dict[str, str] | None:
+    return read_region_map(paths["region_map"]) if "region_map" in paths else None
 
 
 def preview(extract: Extract, rows: int = 10) -> dict[str, pd.DataFrame]:

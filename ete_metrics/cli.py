@@ -87,22 +87,60 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from ete_metrics.data.audit import record_import
     from ete_metrics.data.db import make_engine
     from ete_metrics.data.importer import import_extract
+    from ete_metrics.data.mapping import (
+        import_mapped,
+        load_mapping,
+        load_profile,
+        pseudonym_key,
+        read_region_map,
+    )
+    from ete_metrics.errors import InputError
     from ete_metrics.protect.access import local_access
 
+    args.milestones = args.milestones or []
+    if args.profile:
+        mapping = load_profile(args.profile)
+    elif args.mapping:
+        mapping = load_mapping(args.mapping)
+    else:
+        mapping = None
+        if len(args.milestones) != 1 or args.region_map:
+            raise InputError(
+                "give one --milestones file (several, or --region-map, need --profile or --mapping)"
+            )
+    if mapping is not None and args.targets:
+        raise InputError("import the targets file on its own, without --profile or --mapping")
     engine = make_engine(args.db)
     audit_problem = ""
     try:
         with config.command_line_limits():  # an operator's whole extract, not an upload
-            result = import_extract(
-                engine,
-                args.participants,
-                args.milestones,
-                args.targets,
-                replace_all=args.replace_all,
-                extract_date=args.extract_date,
-                imported_at=datetime.now().replace(microsecond=0),
-            )
-        files = {"participants": args.participants, "milestones": args.milestones}
+            if mapping is None:
+                result = import_extract(
+                    engine,
+                    args.participants,
+                    args.milestones[0],
+                    args.targets,
+                    replace_all=args.replace_all,
+                    extract_date=args.extract_date,
+                    imported_at=datetime.now().replace(microsecond=0),
+                )
+            else:
+                result = import_mapped(
+                    engine,
+                    mapping,
+                    args.participants,
+                    args.milestones,
+                    region_map=read_region_map(args.region_map) if args.region_map else None,
+                    key=pseudonym_key(),
+                    replace_all=args.replace_all,
+                    extract_date=args.extract_date,
+                    imported_at=datetime.now().replace(microsecond=0),
+                )
+        files = {"participants": args.participants}
+        for number, path in enumerate(args.milestones, start=1):
+            files["milestones" if number == 1 else f"milestones {number}"] = path
+        if args.region_map:
+            files["region map"] = args.region_map
         if args.targets:
             files["targets"] = args.targets
         operator = local_access()
@@ -297,7 +335,26 @@ def build_parser() -> argparse.ArgumentParser:
         "Any error rejects the whole import; warnings are stored. Format: data/README.md.",
     )
     p_import.add_argument("--participants", required=True, metavar="FILE", help="participants file")
-    p_import.add_argument("--milestones", required=True, metavar="FILE", help="milestones file")
+    p_import.add_argument(
+        "--milestones",
+        action="append",
+        metavar="FILE",
+        help="milestones file (with --profile or --mapping: may be given several times, or left out)",
+    )
+    source = p_import.add_mutually_exclusive_group()
+    source.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="the files are another system's export: refer-and-monitor or cats (data/README.md)",
+    )
+    source.add_argument(
+        "--mapping", metavar="FILE", help="a TOML mapping file for another layout (data/README.md)"
+    )
+    p_import.add_argument(
+        "--region-map",
+        metavar="FILE",
+        help="CSV source,region: contract reference or name -> region (with --profile/--mapping)",
+    )
     p_import.add_argument("--targets", metavar="FILE", default=None, help="targets file (optional)")
     p_import.add_argument(
         "--replace-all",

@@ -51,6 +51,7 @@ __all__ = [
     "FileInfo",
     "ImportResult",
     "import_extract",
+    "write_extract",
     "read_extract",
 ]
 
@@ -1552,6 +1553,47 @@ def import_extract(
         extract_date=effective_date,
         known_entry_dates=stored,
     )
+    return write_extract(
+        engine, extract, replace_all=replace_all, extract_date=effective_date, imported_at=imported_at
+    )
+
+
+def write_extract(
+    engine: Engine,
+    extract: Extract,
+    *,
+    replace_all: bool,
+    extract_date: date,
+    imported_at: datetime,
+) -> ImportResult:
+    """Write a validated extract and its import record in one transaction.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+    extract : Extract
+        From :func:`read_extract` (its ``files`` name what is recorded).
+    replace_all : bool
+        As for :func:`import_extract`.
+    extract_date : datetime.date
+        The extract date recorded with the import.
+    imported_at : datetime.datetime
+        The time of the import (the caller reads the clock).
+
+    Returns
+    -------
+    ImportResult
+        The import id, rows imported and the stored warnings.
+
+    Raises
+    ------
+    ImportValidationError
+        ``replace_all`` with no participant rows; nothing is written.
+    DatabaseError
+        The write failed; the database is unchanged.
+    """
+    effective_date = extract_date
     files = extract.files
     if replace_all and extract.participants.empty:
         raise ImportValidationError(

@@ -1,0 +1,106 @@
+"""The Data page's mapping builder in a real headless Chromium (``streamlit run app.py``).
+
+Uploads a sample in another system's layout, chooses a column of it for each
+required column of ours, drops the name column, saves the mapping, and checks the
+saved file imports the sample without the name. Skipped without
+``/usr/bin/chromium`` (a failure under ``CI=true``); the server is always stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
+from test_e2e_browser import PAGE_TIMEOUT_MS, _errors, _open, _settle, _upload
+
+from benchmarks.bench_concurrency import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+KEY = "a-test-key-of-enough-length"
+SAMPLE = (
+    "Client Ref,Client Name,Region,Referred,Started\n"
+    "C1,Chris Person,London,2023-08-16,2023-08-20\n"
+    "C2,Dee Person,Wales,2023-09-01,\n"
+)
+
+
+@pytest.fixture
+def mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder the served app saves mappings in (the server inherits the environment)."""
+    folder = tmp_path / "mappings"
+    monkeypatch.setenv("ETE_MAPPINGS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def server(tmp_path: Path, mappings: Path) -> Iterator[str]:
+    require_chromium()
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.data.demo import build_demo_database
+
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    engine = make_engine(url)
+    try:
+        build_demo_database(engine, n_participants=500)
+    finally:
+        engine.dispose()
+    with streamlit_server(url, tmp_path / "streamlit.log") as base_url:
+        yield base_url
+
+
+def _select(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    choose(page, box, option)
+    _settle(page)
+
+
+def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from ete_metrics.data.mapping import load_mapping, read_mapped
+
+    sample = tmp_path / "crm.csv"
+    sample.write_text(SAMPLE, encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=PAGE_TIMEOUT_MS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            _settle(page)
+            _open(page, "Data", "Data")
+            # The upload section has three uploaders; the builder's sample is the fourth.
+            _upload(page, 3, sample, expect="Your participants file")
+            assert page.get_by_text("Chris Person").count() >= 1  # the preview of the first rows
+            _select(page, "participant_id (required)", "Client Ref")
+            _select(page, "referral_date (required)", "Referred")
+            _select(page, "entry_date (required)", "Started")
+            drop = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Personal columns").first
+            choose(page, drop, "Client Name")
+            _settle(page)
+            name = page.get_by_label("Mapping name")
+            name.fill("Browser CRM")
+            name.press("Enter")
+            _settle(page)
+            page.get_by_role("button", name="Save mapping").click()
+            page.get_by_text("Mapping Browser CRM saved as browser-crm.toml.").first.wait_for(
+                timeout=PAGE_TIMEOUT_MS
+            )
+            assert _errors(page) == []
+        finally:
+            browser.close()
+
+    mapping = load_mapping(mappings / "browser-crm.toml")
+    assert mapping.participants.columns == {
+        "participant_id": "Client Ref", "region": "Region", "referral_date": "Referred",
+        "entry_date": "Started",
+    }
+    assert mapping.drop == ("Client Name",)
+    extract = read_mapped(mapping, sample, key=KEY)
+    assert sorted(extract.participants["region"]) == ["London", "Wales"]
+    assert "Chris Person" not in extract.participants.to_csv()
