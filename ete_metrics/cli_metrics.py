@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.errors import InputError
+from ete_metrics.metrics.standardised import ADJUSTERS
 from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED
@@ -335,13 +336,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from ete_metrics.metrics.comparison import compare_groups
 
     data = _load(args)
-    frame = compare_groups(
-        data.participants, data.milestones, as_of=data.as_of, by=args.by, step=args.step,
-        window_days=args.window_days, date_from=args.date_from, date_to=args.date_to,
-    )
-    _emit(args, data, frame, "compare", counts=["entered", "participants"],
+    options: dict[str, Any] = {
+        "as_of": data.as_of, "by": args.by, "step": args.step, "window_days": args.window_days,
+        "date_from": args.date_from, "date_to": args.date_to,
+    }
+    title = f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
+    if args.adjust_for:
+        from ete_metrics.metrics.standardised import compare_adjusted
+
+        frame = compare_adjusted(data.participants, data.milestones, adjust_for=args.adjust_for, **options)
+        title += f"; observed/expected adjusted for {', '.join(args.adjust_for)}"
+    else:
+        frame = compare_groups(data.participants, data.milestones, **options)
+    _emit(args, data, frame, "compare", counts=["entered", "participants", "observed"],
          rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
-         title=f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}")
+         title=title)
     return 0
 
 
@@ -464,6 +473,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--step", choices=("training", "work", "sustained"), default="work",
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
+    p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,
+                   help="add observed, expected and the observed/expected ratio with its exact 95%%"
+                        " interval, adjusted for these characteristics by indirect standardisation"
+                        f" ({', '.join(ADJUSTERS)}; the page's default is pathway time_since_entry)")
     p.set_defaults(func=_cmd_compare)
 
     p = subparsers.add_parser("targets", help="contract targets against actuals, with RAG")

@@ -117,6 +117,10 @@ _COMPARE_RATES: dict[str, tuple[str | None, str]] = {
     for c in ("rate", "lower_95", "upper_95", "lower_998", "upper_998", "ci_low", "ci_high", "gap")
 }
 
+_RATIO_RATES: dict[str, tuple[str | None, str]] = {
+    c: ("observed", "entered") for c in ("ratio", "ratio_low", "ratio_high")
+}
+
 #: Every view the dashboard and the CLI show, by name.
 VIEWS: dict[str, ViewSpec] = {
     # funnel(), referral_funnel(), delivery_partners(), prisons(): long form, one row per step.
@@ -138,8 +142,17 @@ VIEWS: dict[str, ViewSpec] = {
                "projected_percent": ("actual_to_date", "actual_to_date")},
         derived={"rag": "percent_achieved"},
     ),
-    "compare": ViewSpec(counts=("entered", "participants"), rates=_COMPARE_RATES,
+    # compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
+    "compare": ViewSpec(counts=("entered", "participants", "observed"), whole=("expected",),
+                        rates={**_COMPARE_RATES, **_RATIO_RATES},
                         derived={"position": "rate", "outside_998": "rate"}),
+    # standardised_ratios(): the ratio is blank wherever its observed count is suppressed
+    "standardised": ViewSpec(
+        counts=("entered", "observed"), whole=("expected",),
+        rates={**_RATIO_RATES, **{c: ("observed", "entered") for c in (
+            "raw_rate", "adjusted_rate", "lower_95", "upper_95", "lower_998", "upper_998")}},
+        derived={"position": "ratio", "outside_998": "ratio"},
+    ),
     "equality": ViewSpec(counts=("entered", "participants"), groups=("group",),
                          keys=("characteristic",), rates=_COMPARE_RATES),
     "cohort_curves": ViewSpec(counts=("cohort_size", "participants"), groups=("cohort",),
