@@ -1,6 +1,6 @@
 """Metric subcommands of ``python -m ete_metrics``.
 
-``funnel``, ``compare``, ``targets``, ``cohorts`` (cohort curves, or with ``--incidence``
+``funnel``, ``compare``, ``targets``, ``forecast``, ``cohorts`` (cohort curves, or with ``--incidence``
 the Kaplan–Meier cumulative incidence), ``time-to-outcome`` and ``partners`` each read
 the database given by ``--db`` (default ``ETE_DATABASE_URL``, else ``data/ete.db``), compute one metric as at ``--as-of`` (default: the latest date in
 the data) and print it with ``--format table`` (readable: UK dates, thousands
@@ -377,6 +377,20 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from ete_metrics.metrics.forecast import forecast_to_end
+
+    data = _load(args)
+    regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
+    frame = forecast_to_end(data.participants, data.milestones, as_of=data.as_of, regions=regions)
+    _emit(args, data, frame, "forecast",
+         counts=["actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"],
+         dates=["month"],
+         title=f"Forecast of cumulative training and job starts to the contract's end, from the data "
+               f"as at {_uk(data.as_of)} (80% and 95% prediction intervals)")
+    return 0
+
+
 def _cmd_cohorts(args: argparse.Namespace) -> int:
     from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 
@@ -488,6 +502,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--region", action="append", default=None, metavar="NAME",
                    help="restrict to a region (repeatable)")
     p.set_defaults(func=_cmd_targets)
+
+    p = subparsers.add_parser(
+        "forecast", help="forecast cumulative training and job starts per region to the contract's end",
+        description="Forecast each region's cumulative training starts and job starts month by month to "
+                    "the contract's end, with 80%% and 95%% prediction intervals, from the data as at "
+                    "--as-of (for example --as-of 2023-08-16 for a review in August 2023; default the "
+                    "latest date in the data).",
+    )
+    _common(p, dates=False)
+    p.add_argument("--region", nargs="+", action="extend", default=None, metavar="NAME",
+                   help="only these regions (default all)")
+    p.set_defaults(func=_cmd_forecast)
 
     p = subparsers.add_parser("cohorts", help="cumulative rate by months since entry, per cohort")
     _common(p)

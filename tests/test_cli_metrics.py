@@ -259,3 +259,21 @@ def test_reader_closing_the_pipe_is_not_an_error(
     code, out, err = run(capsys, "funnel", "--db", db, "--format", "csv")
     assert code == 141  # 128 + SIGPIPE, like any command whose reader went away
     assert err == ""  # no apology, no traceback
+
+
+def test_forecast_csv(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "forecast", "--db", db, "--as-of", "2024-03-31", "--region", "London",
+                         "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:9] == ["region", "measure", "month", "actual_to_date", "forecast",
+                                 "low_80", "high_80", "low_95", "high_95"]
+    # London only; training and work; March, April and May 2024
+    assert {(r["region"], r["measure"]) for r in rows} == {("London", "training"), ("London", "work")}
+    assert [r["month"] for r in rows if r["measure"] == "work"] == ["2024-03-01", "2024-04-01", "2024-05-01"]
+    # London: P001 training 1 Feb 2023; job starts P001 1 Mar 2023 and P002 3 Apr 2023
+    work = [r for r in rows if r["measure"] == "work"]
+    assert {r["actual_to_date"] for r in work} == {"2"}
+    for r in rows:
+        assert float(r["low_95"]) <= float(r["low_80"]) <= float(r["forecast"]) <= float(r["high_80"]) \
+            <= float(r["high_95"])

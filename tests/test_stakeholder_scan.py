@@ -315,7 +315,8 @@ def test_hover_scanner_worked_by_hand() -> None:
 CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("funnel",), ("funnel", "--by", "region"), ("funnel", "--referral"),
     ("compare", "--by", "region"), ("compare", "--by", "delivery_partner"),
-    ("targets",), ("targets", "--summary"),
+    ("compare", "--by", "delivery_partner", "--adjust-for", "pathway", "time_since_entry"),
+    ("targets",), ("forecast", "--as-of", "2023-08-16"), ("targets", "--summary"),
     ("cohorts",), ("time-to-outcome",),
     ("partners", "--kind", "delivery"), ("partners", "--kind", "training"),
     ("partners", "--kind", "employers"), ("partners", "--kind", "prisons"),

@@ -153,6 +153,10 @@ VIEWS: dict[str, ViewSpec] = {
             "raw_rate", "adjusted_rate", "lower_95", "upper_95", "lower_998", "upper_998")}},
         derived={"position": "ratio", "outside_998": "ratio"},
     ),
+    # forecast_to_end(): the projected counts are rounded and protected like counts
+    "forecast": ViewSpec(counts=("actual_to_date",), groups=("region",), keys=("measure", "month"),
+                         whole=("forecast", "low_80", "high_80", "low_95", "high_95"),
+                         total_label="All regions"),
     "equality": ViewSpec(counts=("entered", "participants"), groups=("group",),
                          keys=("characteristic",), rates=_COMPARE_RATES),
     "cohort_curves": ViewSpec(counts=("cohort_size", "participants"), groups=("cohort",),
