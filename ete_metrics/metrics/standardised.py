@@ -198,6 +198,27 @@ def poisson_ratio_limit(expected: ArrayLike, probability: float) -> np.ndarray:
     return np.where(e > 0, limit, np.nan).astype("float64")
 
 
+def ratio_limits(expected: ArrayLike) -> pd.DataFrame:
+    """Funnel-plot limits of a standardised ratio over a range of expected counts (for drawing).
+
+    Parameters
+    ----------
+    expected : array-like of float
+        Expected counts at which to evaluate the limits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``expected``, ``lower_95``, ``upper_95`` (p = 0.025, 0.975), ``lower_998``,
+        ``upper_998`` (p = 0.001, 0.999), from :func:`poisson_ratio_limit`.
+    """
+    e = np.atleast_1d(np.asarray(expected, dtype="float64"))
+    out = pd.DataFrame({"expected": e})
+    for name, p in (("lower_95", 0.025), ("upper_95", 0.975), ("lower_998", 0.001), ("upper_998", 0.999)):
+        out[name] = poisson_ratio_limit(e, p)
+    return out
+
+
 def indirect_standardise(people: pd.DataFrame, *, by: str, strata: Sequence[str], outcome: str) -> pd.DataFrame:
     """Observed and expected counts per group by indirect standardisation.
 
@@ -351,8 +372,9 @@ def standardised_ratios(
         out["raw_rate"] = out["observed"] / out["entered"]
     out["adjusted_rate"] = ratio * overall
     out["overall_rate"] = overall
-    for name, p in (("lower_95", 0.025), ("upper_95", 0.975), ("lower_998", 0.001), ("upper_998", 0.999)):
-        out[name] = poisson_ratio_limit(expected, p)
+    limits = ratio_limits(expected)
+    for name in ("lower_95", "upper_95", "lower_998", "upper_998"):
+        out[name] = limits[name].to_numpy()
     out["position"] = np.where(
         ratio > out["upper_95"], "above", np.where(ratio < out["lower_95"], "below", "within")
     ).astype(object)
