@@ -157,6 +157,10 @@ VIEWS: dict[str, ViewSpec] = {
     "forecast": ViewSpec(counts=("actual_to_date",), groups=("region",), keys=("measure", "month"),
                          whole=("forecast", "low_80", "high_80", "low_95", "high_95"),
                          total_label="All regions"),
+    # probability_of_reaching(): targets are contractual; the forecast figures are rounded
+    "target_probability": ViewSpec(counts=("contract_target",), groups=("region",), keys=("measure",),
+                                   whole=("forecast", "low_95", "high_95"), total_label="All regions",
+                                   rates={"probability": ("contract_target", "contract_target")}),
     "equality": ViewSpec(counts=("entered", "participants"), groups=("group",),
                          keys=("characteristic",), rates=_COMPARE_RATES),
     "cohort_curves": ViewSpec(counts=("cohort_size", "participants"), groups=("cohort",),
