@@ -53,7 +53,9 @@ NOT_COUNTS: frozenset[str] = frozenset(
      "median_days_to_work", "position", "outside_998", "overall_rate", "import_id"}
     | {rate for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
     | {"Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
-       "Median days to work"}
+       "Median days to work",
+       # observed / expected ratios in reports (1.0 is "as expected", not a count of one)
+       "Observed / expected", "Ratio 95% low", "Ratio 95% high"}
 )
 
 #: Text that says a count of people: "3 people", "1 participant".
