@@ -16,13 +16,22 @@ from dashboard.render import (
     report_downloads,
     shown,
     shown_count,
+    table_with_downloads,
     tiles,
     user_errors,
 )
+from ete_metrics import config
 from ete_metrics.metrics.activity import monthly_activity
+from ete_metrics.metrics.forecast import (
+    ALL_REGIONS,
+    FORECAST_MEASURES,
+    forecast_to_end,
+    probability_of_reaching,
+)
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.targets import summarise_targets, targets_vs_actual
+from ete_metrics.present.charts.forecast import forecast_chart
 from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
 from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
@@ -204,4 +213,79 @@ else:
         counts=("target", "actual", "cumulative_target", "cumulative_actual"),
         rates=("percent_achieved",),
         dates=("period_start",),
+    )
+
+# --- Forecast to the contract's end ------------------------------------------
+st.subheader("Forecast to the contract's end")
+with user_errors():
+    forecast = metric(forecast_to_end, data, filters, as_of=filters.as_of,
+                      regions=tuple(regions) if regions else None)
+if forecast.empty:
+    empty_state(
+        "The 'Figures as at' date is at or after the contract's end, so there is nothing left to "
+        "forecast. Choose an earlier date (for example 16 Aug 2023) to see where the contract was heading."
+    )
+else:
+    forecast_measure = st.segmented_control(
+        "Forecast of", list(FORECAST_MEASURES), default="work", format_func=label,
+        key="overview_forecast_measure",
+    ) or "work"
+    forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
+    chances = probability_of_reaching(forecast, data.targets)
+    chance_view = shown(chances, "target_probability").numbers
+    mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
+    said = [f"{label(m).lower()} {percent(mine[m], decimals=0)}" for m in FORECAST_MEASURES
+            if m in mine.index and pd.notna(mine[m])]
+    st.caption(
+        f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
+        "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "
+        + (f"Chance of reaching the contract target by the end ({forecast_region}): {', '.join(said)}. "
+           if said else "")
+        + "See 'About these statistics' for the method and its back-test."
+    )
+    if progress.empty:
+        actual_path = pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"),
+                                    "cumulative_actual": pd.Series([], dtype=float)})
+    else:
+        progress_numbers = shown(progress, "targets").numbers
+        picked = progress_numbers.loc[(progress_numbers["measure"] == forecast_measure)
+                                      & ((progress_numbers["region"] == forecast_region)
+                                         | (forecast_region == ALL_REGIONS))]
+        actual_sums = picked.groupby("period_start")["cumulative_actual"].sum(min_count=1)
+        actual_path = pd.DataFrame({"month": actual_sums.index, "cumulative_actual": actual_sums.to_numpy()})
+    planned = data.targets.loc[(data.targets["measure"] == forecast_measure)
+                               & (data.targets["region"].isin(regions) if regions else True)]
+    target_sums = planned.groupby("period_start")["target"].sum().sort_index()
+    # the whole contract's target line, protected like the targets table (rounded for stakeholders)
+    target_numbers = shown(pd.DataFrame({
+        "region": forecast_region, "period_start": target_sums.index, "measure": forecast_measure,
+        "target": target_sums.to_numpy(), "cumulative_target": target_sums.cumsum().to_numpy(),
+    }), "targets").numbers
+    target_path = pd.DataFrame({"month": target_numbers["period_start"],
+                                "cumulative_target": target_numbers["cumulative_target"]})
+    run_rate = None
+    if not summary.empty:
+        summary_numbers = shown(summary, "target_summary").numbers
+        projected = summary_numbers.loc[(summary_numbers["region"] == forecast_region)
+                                        & (summary_numbers["measure"] == forecast_measure), "projected_at_end"]
+        if len(projected) and pd.notna(projected.iloc[0]):
+            run_rate = (config.CONTRACT_START, config.CONTRACT_END, float(projected.iloc[0]))
+    chart_with_table(
+        lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
+                                       measure=forecast_measure, region=forecast_region),
+        forecast,
+        kind="forecast",
+        select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
+                                       & (frame["region"] == forecast_region)],
+        key="overview_forecast",
+        filename=f"forecast_{forecast_measure}",
+        counts=("actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"),
+        dates=("month",),
+        columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
+                 "low_95", "high_95"],
+    )
+    st.markdown("**Chance of reaching each contract target by the end**")
+    table_with_downloads(
+        chances, kind="target_probability", key="overview_target_chances", filename="target_chances",
+        counts=("contract_target", "forecast", "low_95", "high_95"), rates=("probability",),
     )

@@ -1,4 +1,4 @@
-"""Regions: the regions side by side, a funnel plot against control limits, and areas."""
+"""Regions: the regions side by side, a funnel plot against control limits, adjusted for case mix, areas."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
 from dashboard.render import chart_with_table, empty_state, user_errors
@@ -83,6 +84,10 @@ else:
         counts=("entered", "participants"),
         rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
     )
+
+st.subheader("Adjusted for who each region works with")
+adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
+                    common=common)
 
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]

@@ -10,6 +10,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
 from dashboard.render import chart_with_table, empty_state, user_errors
@@ -73,6 +74,9 @@ chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no r
     counts=("entered", "participants"),
     rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
 )
+st.markdown("**Adjusted for who each delivery partner works with**")
+adjusted_comparison(data, filters, by="delivery_partner", step=step, group_label="Delivery partner",
+                    key="partners", common=common)
 st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",

@@ -88,9 +88,44 @@ Greenwood's variance with the log(−log) transformation.
 overall rate using a funnel plot (Spiegelhalter, 2005, *Funnel plots for comparing
 institutional performance*, Statistics in Medicine 24:1185–1202). The limits show where
 95% and 99.8% of groups of that size would fall by chance alone if every group had the
-overall rate (exact binomial limits with interpolation). A point outside the 99.8% limits
+overall rate. The limits are exact binomial limits with Spiegelhalter's interpolation
+(appendix A.1.1 of the paper): exact, because areas and partners can be a few dozen people,
+where approximate limits are misplaced; interpolated, so they are smooth curves. (Other
+public health funnel plots use approximations, such as Wilson score limits or an arcsine
+transformation; for large groups the results are close.) A point outside the 99.8% limits
 is unlikely to be chance; a point outside only the 95% limits may be worth a look.
 Differences within the limits should not be read as real differences in performance.
+
+**Adjusted comparison (observed / expected).** A region or partner that works with people
+less likely to reach an outcome, such as more prison leavers or more people who entered
+only recently, looks worse on its raw rate for that alone. The Regions and Partners pages
+therefore also show a case-mix-adjusted comparison by *indirect standardisation*: each
+person is given the programme-wide rate of people like them (the same pathway, age band,
+gender and time since entry, whichever you choose; by default pathway and time since
+entry), the group's **expected** count is the sum of those rates, and the **ratio** is
+observed ÷ expected (1 = as expected for its mix of people; 1.2 = 20% more). Its 95%
+interval is the exact Poisson interval (Breslow and Day 1987), and its funnel plot uses
+exact Poisson limits around 1 with Spiegelhalter's interpolation, the approach the
+public health indicator methods use for standardised ratios.
+
+*What adjustment can do*: remove the part of a difference explained by the recorded
+characteristics chosen. *What it cannot do*: remove differences in need that is not
+recorded (health, housing, offending history, motivation), or differences in how
+characteristics are recorded. A ratio near 1 means "as expected for these characteristics",
+not "as good as it could be". Raw and adjusted figures are shown side by side so you can
+see what the adjustment changed.
+
+**Forecast to the contract's end.** The Overview's target chart shows a forecast of
+cumulative training and job starts from the cohort curves (how the chance of a first start
+grows with months since entry, per region) applied to the people already in, plus future
+entrants at the recent entry rate (the mean of the last six months). The 80% and 95%
+prediction intervals are analytic (each person's start is a chance event; the number of
+future entrants varies as in the last six months; the entry rate is itself an estimate),
+and the probability of reaching each target follows from them. A back-test on the demo data
+cut at each month from June 2022 found the outcome inside the 80% interval 77% of the time
+and inside the 95% interval 95% of the time. A forecast made with less than a year of data
+runs low, and no forecast foresees changes the data cannot show (a new partner, a change in
+referrals).
 
 **Small numbers.** Rates for small groups move a lot from one month to the next; read them
 with their confidence intervals.

@@ -1,6 +1,6 @@
 """Metric subcommands of ``python -m ete_metrics``.
 
-``funnel``, ``compare``, ``targets``, ``cohorts`` (cohort curves, or with ``--incidence``
+``funnel``, ``compare``, ``targets``, ``forecast``, ``cohorts`` (cohort curves, or with ``--incidence``
 the Kaplan–Meier cumulative incidence), ``time-to-outcome`` and ``partners`` each read
 the database given by ``--db`` (default ``ETE_DATABASE_URL``, else ``data/ete.db``), compute one metric as at ``--as-of`` (default: the latest date in
 the data) and print it with ``--format table`` (readable: UK dates, thousands
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.errors import InputError
+from ete_metrics.metrics.standardised import ADJUSTERS
 from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
@@ -329,13 +330,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from ete_metrics.metrics.comparison import compare_groups
 
     data = _load(args)
-    frame = compare_groups(
-        data.participants, data.milestones, as_of=data.as_of, by=args.by, step=args.step,
-        window_days=args.window_days, date_from=args.date_from, date_to=args.date_to,
-    )
-    _emit(args, data, frame, "compare", counts=["entered", "participants"],
+    options: dict[str, Any] = {
+        "as_of": data.as_of, "by": args.by, "step": args.step, "window_days": args.window_days,
+        "date_from": args.date_from, "date_to": args.date_to,
+    }
+    title = f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
+    if args.adjust_for:
+        from ete_metrics.metrics.standardised import compare_adjusted
+
+        frame = compare_adjusted(data.participants, data.milestones, adjust_for=args.adjust_for, **options)
+        title += f"; observed/expected adjusted for {', '.join(args.adjust_for)}"
+    else:
+        frame = compare_groups(data.participants, data.milestones, **options)
+    _emit(args, data, frame, "compare", counts=["entered", "participants", "observed"],
          rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
-         title=f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}")
+         title=title)
     return 0
 
 
@@ -359,6 +368,20 @@ def _cmd_targets(args: argparse.Namespace) -> int:
              counts=["target", "actual", "cumulative_target", "cumulative_actual"],
              rates=["percent_achieved"], dates=["period_start"],
              title=f"Targets by {args.period} as at {_uk(data.as_of)}")
+    return 0
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from ete_metrics.metrics.forecast import forecast_to_end
+
+    data = _load(args)
+    regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
+    frame = forecast_to_end(data.participants, data.milestones, as_of=data.as_of, regions=regions)
+    _emit(args, data, frame, "forecast",
+         counts=["actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"],
+         dates=["month"],
+         title=f"Forecast of cumulative training and job starts to the contract's end, from the data "
+               f"as at {_uk(data.as_of)} (80% and 95% prediction intervals)")
     return 0
 
 
@@ -458,6 +481,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--step", choices=("training", "work", "sustained"), default="work",
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
+    p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,
+                   help="add observed, expected and the observed/expected ratio with its exact 95%%"
+                        " interval, adjusted for these characteristics by indirect standardisation"
+                        f" ({', '.join(ADJUSTERS)}; the page's default is pathway time_since_entry)")
     p.set_defaults(func=_cmd_compare)
 
     p = subparsers.add_parser("targets", help="contract targets against actuals, with RAG")
@@ -469,6 +496,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--region", action="append", default=None, metavar="NAME",
                    help="restrict to a region (repeatable)")
     p.set_defaults(func=_cmd_targets)
+
+    p = subparsers.add_parser(
+        "forecast", help="forecast cumulative training and job starts per region to the contract's end",
+        description="Forecast each region's cumulative training starts and job starts month by month to "
+                    "the contract's end, with 80%% and 95%% prediction intervals, from the data as at "
+                    "--as-of (for example --as-of 2023-08-16 for a review in August 2023; default the "
+                    "latest date in the data).",
+    )
+    _common(p, dates=False)
+    p.add_argument("--region", nargs="+", action="extend", default=None, metavar="NAME",
+                   help="only these regions (default all)")
+    p.set_defaults(func=_cmd_forecast)
 
     p = subparsers.add_parser("cohorts", help="cumulative rate by months since entry, per cohort")
     _common(p)

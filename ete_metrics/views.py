@@ -90,6 +90,19 @@ HEADINGS: Mapping[str, str] = {
     "count": "Count",
     "month": "Month",
     "participant_id": "Participant ID",
+    "observed": "Observed",
+    "expected": "Expected",
+    "ratio": "Observed / expected",
+    "ratio_low": "Lower 95% limit of the ratio",
+    "ratio_high": "Upper 95% limit of the ratio",
+    "raw_rate": "Rate (unadjusted)",
+    "adjusted_rate": "Rate (adjusted for case mix)",
+    "forecast": "Forecast",
+    "low_80": "Lower 80% limit",
+    "high_80": "Upper 80% limit",
+    "low_95": "Lower 95% limit",
+    "high_95": "Upper 95% limit",
+    "probability": "Chance of reaching the target",
 }
 
 
@@ -194,6 +207,9 @@ _COMPARE_RATES: dict[str, tuple[str | None, str]] = {
     c: ("participants", "entered")
     for c in ("rate", "lower_95", "upper_95", "lower_998", "upper_998", "ci_low", "ci_high", "gap")
 }
+_RATIO_RATES: dict[str, tuple[str | None, str]] = {
+    c: ("observed", "entered") for c in ("ratio", "ratio_low", "ratio_high")
+}
 _COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998",
                      "ci_low", "ci_high")
 
@@ -222,9 +238,29 @@ TARGET_SUMMARY = View(
     derived={"rag": "percent_achieved"},
     percents=("percent_achieved", "projected_percent"),
 )
-COMPARE = View("compare", counts=("entered", "participants"), rates=_COMPARE_RATES,
+#: compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
+COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=("expected",),
+               rates={**_COMPARE_RATES, **_RATIO_RATES},
                derived={"position": "rate", "outside_998": "rate"},
                percents=_COMPARE_PERCENTS, points=("gap",))
+#: standardised_ratios(): the ratio is blank wherever its observed count is suppressed
+STANDARDISED = View(
+    "standardised", counts=("entered", "observed"), whole=("expected",),
+    rates={**_RATIO_RATES, **{c: ("observed", "entered") for c in (
+        "raw_rate", "adjusted_rate", "lower_95", "upper_95", "lower_998", "upper_998")}},
+    derived={"position": "ratio", "outside_998": "ratio"},
+    percents=("raw_rate", "adjusted_rate", "overall_rate"),
+)
+#: forecast_to_end(): the projected counts are rounded and protected like counts
+FORECAST = View("forecast", counts=("actual_to_date",), groups=("region",), keys=("measure", "month"),
+                whole=("forecast", "low_80", "high_80", "low_95", "high_95"),
+                total_label="All regions", dates=("month",))
+#: probability_of_reaching(): targets are contractual; the forecast figures are rounded
+TARGET_PROBABILITY = View(
+    "target_probability", counts=("contract_target",), groups=("region",), keys=("measure",),
+    whole=("forecast", "low_95", "high_95"), total_label="All regions",
+    rates={"probability": ("contract_target", "contract_target")}, percents=("probability",),
+)
 EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",),
                 keys=("characteristic",), rates=_COMPARE_RATES,
                 percents=_COMPARE_PERCENTS, points=("gap",))
@@ -265,8 +301,9 @@ IMPORT_HISTORY = View(
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, EQUALITY, COHORT_CURVES, INCIDENCE,
-        TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
+        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, STANDARDISED, FORECAST,
+        TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, INCIDENCE, TIME_TO_OUTCOME,
+        TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
     )
 }
 

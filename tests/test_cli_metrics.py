@@ -132,6 +132,34 @@ def test_compare_and_targets(db: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert (total["actual_to_date"], total["target_to_date"], total["rag"]) == (3, 3, "green")
 
 
+def test_compare_adjusted_for_pathway(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "compare", "--db", db, "--step", "training",
+                         "--adjust-for", "pathway", "--format", "json")
+    assert code == 0, err
+    records = {r["region"]: r for r in json.loads(out)}
+    # as at 20 May 2023: community stratum P001 (training 1 Feb) and P002 (none) -> 1/2;
+    # custody stratum P003 (training before entry: not counted) -> 0/1.
+    # London: O = 1, E = 0.5 + 0.5 = 1, ratio 1, exact 95% limits for O = 1: 0.0253 to 5.5716
+    # Wales: O = 0, E = 0 -> no ratio
+    london, wales = records["London"], records["Wales"]
+    assert (london["observed"], london["expected"], london["ratio"]) == (1, 1.0, 1.0)
+    assert london["ratio_low"] == pytest.approx(0.0253, abs=1e-4)
+    assert london["ratio_high"] == pytest.approx(5.5716, abs=1e-4)
+    assert (wales["observed"], wales["expected"], wales["ratio"]) == (0, 0.0, None)
+    code, out, err = run(capsys, "compare", "--db", db, "--step", "training", "--adjust-for",
+                         "pathway", "--format", "json", "--audience", "stakeholder")
+    assert code == 0, err
+    london = {r["region"]: r for r in json.loads(out)}["London"]
+    # observed 1 is suppressed, so its ratio and interval are blank too
+    assert london["observed"] == london["ratio"] == london["ratio_high"] == "[c]"
+
+
+def test_compare_refuses_an_unknown_adjustment(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "compare", "--db", db, "--adjust-for", "ethnicity")
+    assert code != 0 and out == ""
+    assert "invalid choice: 'ethnicity'" in err
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -231,3 +259,21 @@ def test_reader_closing_the_pipe_is_not_an_error(
     code, out, err = run(capsys, "funnel", "--db", db, "--format", "csv")
     assert code == 141  # 128 + SIGPIPE, like any command whose reader went away
     assert err == ""  # no apology, no traceback
+
+
+def test_forecast_csv(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "forecast", "--db", db, "--as-of", "2024-03-31", "--region", "London",
+                         "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:9] == ["region", "measure", "month", "actual_to_date", "forecast",
+                                 "low_80", "high_80", "low_95", "high_95"]
+    # London only; training and work; March, April and May 2024
+    assert {(r["region"], r["measure"]) for r in rows} == {("London", "training"), ("London", "work")}
+    assert [r["month"] for r in rows if r["measure"] == "work"] == ["2024-03-01", "2024-04-01", "2024-05-01"]
+    # London: P001 training 1 Feb 2023; job starts P001 1 Mar 2023 and P002 3 Apr 2023
+    work = [r for r in rows if r["measure"] == "work"]
+    assert {r["actual_to_date"] for r in work} == {"2"}
+    for r in rows:
+        assert float(r["low_95"]) <= float(r["low_80"]) <= float(r["forecast"]) <= float(r["high_80"]) \
+            <= float(r["high_95"])

@@ -10,6 +10,7 @@ from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.metrics.forecast import forecast_to_end, probability_of_reaching
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.targets import target_summary
 from ete_metrics.present.formatting import count, percent, signed_count
@@ -97,3 +98,24 @@ def test_nobody_entered_gives_a_friendly_message(demo_db_url: str) -> None:
     assert not at.error
     assert any("No one had entered" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) -> None:
+    # a review in August 2023 asks where the contract will land in June 2024
+    at = open_page(new_app({"as_of": "2023-08-16"}), PAGE)
+    assert not at.error, [e.value for e in at.error]
+    forecast = forecast_to_end(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16))
+    work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == "work")]
+    columns = ["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"]
+    tables = [d.value.reset_index(drop=True) for d in at.dataframe]
+    want = display_table(work[columns].reset_index(drop=True),
+                        counts=("actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"),
+                        dates=("month",))
+    # Aug 2023 .. May 2024: ten months
+    assert len(want) == 10
+    matching = [t for t in tables if list(t.columns) == list(want.columns)]
+    assert len(matching) == 1
+    pd.testing.assert_frame_equal(matching[0], want, check_dtype=False)
+    chances = probability_of_reaching(forecast, demo_data.targets)
+    assert any(t.shape == chances.shape for t in tables)
+    assert any("Chance of reaching the contract target" in c.value for c in at.caption)

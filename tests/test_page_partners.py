@@ -9,6 +9,7 @@ from apptest_support import DemoData, new_app, open_page
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
+from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/5_partners.py"
@@ -25,11 +26,22 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str):  # type: ignore[no-untyped-def]
+    # the adjusted comparison: by default for pathway and time since entry
+    ratios = standardised_ratios(participants, milestones, as_of=as_of, by="delivery_partner", step=step)
     return [
         display_table(
             compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        ),
+        display_table(
+            ratios[["delivery_partner", "entered", "observed", "expected", "raw_rate", "adjusted_rate",
+                    "overall_rate"]],
+            counts=("entered", "observed", "expected"), rates=("raw_rate", "adjusted_rate", "overall_rate"),
+        ),
+        display_table(
+            ratios[["delivery_partner", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]],
+            counts=("observed", "expected"),
         ),
         display_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
         display_table(
@@ -53,7 +65,7 @@ def test_partners_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     assert len(shown) == len(expected)
     for table, want in zip(shown, expected, strict=True):
         _same(table, want)
-    assert at.get("plotly_chart") and len(at.get("plotly_chart")) == 5
+    assert at.get("plotly_chart") and len(at.get("plotly_chart")) == 7
 
 
 def test_partners_page_step_and_region_filter_change_the_figures(demo_data: DemoData) -> None:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
 
 PAGE = "app_pages/3_regions.py"
@@ -41,7 +42,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     in_region = filter_participants(p, regions=[first])
     by_area = funnel(in_region, milestones_for(in_region, m), as_of=as_of, by=["area"])
     pd.testing.assert_frame_equal(
-        _shown(app, 2), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(app, 4), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
 
 
@@ -61,7 +62,7 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     wales = filter_participants(p, regions=["Wales"])
     by_area = funnel(wales, milestones_for(wales, m), as_of=as_of, by=["area"], window_days=182)
     pd.testing.assert_frame_equal(
-        _shown(app, 2), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
+        _shown(app, 4), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
 
 
@@ -72,4 +73,23 @@ def test_a_pathway_in_the_url_applies(demo_db_url: str, demo_data: DemoData) -> 
     expected = funnel(custody, milestones_for(custody, demo_data.milestones), as_of=demo_data.cutoff, by=["region"])
     pd.testing.assert_frame_equal(
         _shown(at, 0), display_table(expected, counts=("participants",), rates=RATES), check_dtype=False
+    )
+
+
+def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoData) -> None:
+    open_page(app, PAGE)
+    p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
+    # the default adjustment: pathway and time since entry, for the step chosen (work)
+    assert app.multiselect(key="regions_adjust").value == ["pathway", "time_since_entry"]
+    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work")
+    columns = ["region", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]
+    pd.testing.assert_frame_equal(
+        _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
+    )
+    # another choice of characteristics gives its own expected counts
+    app.multiselect(key="regions_adjust").set_value(["gender"]).run()
+    assert not app.error, [e.value for e in app.error]
+    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work", adjust_for=["gender"])
+    pd.testing.assert_frame_equal(
+        _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
     )

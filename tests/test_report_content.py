@@ -83,7 +83,8 @@ def test_internal_has_small_counts_somewhere() -> None:
 def test_views_and_definitions() -> None:
     report = content("internal")
     assert [v.key for v in report.views] == [
-        "funnel", "targets", "regions", "cohorts", "partners", "equality", "targets_vs_actual",
+        "funnel", "targets", "regions", "regions_adjusted", "cohorts", "partners", "equality",
+        "targets_vs_actual",
     ]
     assert all(v.figure is not None for v in report.views)
     terms = [term for term, _ in report.definitions]

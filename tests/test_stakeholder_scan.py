@@ -58,7 +58,9 @@ NOT_COUNTS: frozenset[str] = frozenset(
                             "overall_rate")}
     | {heading(rate) for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
     | {"Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
-       "Median days to work"}
+       "Median days to work",
+       # observed / expected ratios in reports (1.0 is "as expected", not a count of one)
+       "Observed / expected", "Ratio 95% low", "Ratio 95% high"}
 )
 
 #: Text that says a count of people: "3 people", "1 participant".
@@ -320,7 +322,8 @@ def test_hover_scanner_worked_by_hand() -> None:
 CLI_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("funnel",), ("funnel", "--by", "region"), ("funnel", "--referral"),
     ("compare", "--by", "region"), ("compare", "--by", "delivery_partner"),
-    ("targets",), ("targets", "--summary"),
+    ("compare", "--by", "delivery_partner", "--adjust-for", "pathway", "time_since_entry"),
+    ("targets",), ("forecast", "--as-of", "2023-08-16"), ("targets", "--summary"),
     ("cohorts",), ("time-to-outcome",),
     ("partners", "--kind", "delivery"), ("partners", "--kind", "training"),
     ("partners", "--kind", "employers"), ("partners", "--kind", "prisons"),

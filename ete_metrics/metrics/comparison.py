@@ -2,8 +2,16 @@
 
 A group's rate is compared with the overall rate using control limits that depend on
 the group's size: small groups vary more by chance, so their limits are wider. The
-limits are exact binomial quantiles with the interpolation of Spiegelhalter (2005),
-the method behind the NHS / Public Health England funnel plots.
+limits are exact binomial quantiles with the interpolation of Spiegelhalter (2005,
+appendix A.1.1). Exact, because regions' areas and partners can be a few dozen people,
+where Normal approximations put limits in the wrong place (even below 0 or above 1);
+interpolated, so the limits are smooth in the group size rather than stepping at each
+whole count. Other public health funnel-plot tools use approximations instead (Wilson
+score limits, or limits on the arcsine square-root scale); for groups of hundreds the
+results are close, for small groups the exact limits are the right ones.
+
+Standardised (observed / expected) ratios have their own funnel plot with exact Poisson
+limits: :mod:`ete_metrics.metrics.standardised`.
 """
 
 from __future__ import annotations

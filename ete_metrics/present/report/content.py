@@ -30,12 +30,14 @@ from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.partners import delivery_partners
+from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits, standardised_ratios
 from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
 from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import step_bars
 from ete_metrics.present.charts.regions import regions_funnel_plot
+from ete_metrics.present.charts.standardised import ratio_funnel_plot
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
@@ -440,6 +442,45 @@ def _regions_view(
         summary="Each region's percent of entrants who started work against the overall rate. "
         "The limits show where 95% and 99.8% of regions of that size would fall by chance "
         "(funnel plot, Spiegelhalter 2005).",
+        table=table,
+        figure=figure,
+    )
+
+
+def _adjusted_view(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    audience: str,
+    dates: dict[str, Any],
+) -> ReportView:
+    """Regions compared after adjusting for case mix (observed / expected, the default adjustment)."""
+    ratios = standardised_ratios(participants, milestones, by="region", step="work", as_of=as_of, **dates)
+    columns = ["region", "entered", "observed", "expected", "ratio", "ratio_low", "ratio_high",
+               "raw_rate", "adjusted_rate", "position"]
+    shown = _present(ratios, "standardised", audience)
+    figure: go.Figure | None = None
+    numbers = _chart_frame(shown, counts=("observed", "expected"))
+    if len(ratios) and numbers["expected"].notna().any():
+        figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step="work")
+        _label_points(figure)
+    adjusted = ", ".join(a.replace("_", " ") for a in DEFAULT_ADJUST)
+    table = ReportTable(
+        key="regions_adjusted",
+        title=f"Regions adjusted for {adjusted} (work)",
+        data=shown[columns].reset_index(drop=True),
+        counts=("entered", "observed", "expected"),
+        rates=("raw_rate", "adjusted_rate"),
+        labels={"observed": "In work", "expected": "Expected", "ratio": "Observed / expected",
+                "ratio_low": "Ratio 95% low", "ratio_high": "Ratio 95% high",
+                "raw_rate": "% in work", "adjusted_rate": "Adjusted %"},
+    )
+    return ReportView(
+        key="regions_adjusted",
+        title="Regions adjusted for who they work with",
+        summary=f"Observed against expected starts in work, given each region's mix of people ({adjusted}) "
+        "and the programme-wide rates of people like them (indirect standardisation; exact Poisson "
+        "limits). It does not adjust for need that is not recorded.",
         table=table,
         figure=figure,
     )
@@ -853,6 +894,7 @@ def report_content(
         _funnel_view(headline, stamp),
         _targets_view(target_table),
         _regions_view(participants, milestones, stamp, audience, dates),
+        _adjusted_view(participants, milestones, stamp, audience, dates),
         _cohorts_view(participants, milestones, stamp, audience, dates),
         _partners_view(participants, milestones, stamp, audience, dates),
         _equality_view(participants, milestones, stamp, audience, dates),
