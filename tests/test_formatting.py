@@ -211,3 +211,11 @@ def test_display_table_shows_codes_in_words_and_keeps_withheld_figures_marked() 
         "Rate": ["[c]", "33.3%"], "Upper 99.8% limit": ["50.0%", "45.0%"],
         "Against the 95% limits": ["[c]", "Above"], "RAG": ["Amber", "Red"],
     }
+
+
+def test_display_table_shows_ratios_with_two_decimals() -> None:
+    frame = pd.DataFrame({"ratio": [1.0911676, "[c]", np.nan], "ratio_low": [0.7759, 0.5, 0.4]})
+    out = display_table(frame)
+    # 1.0911676 -> 1.09; 0.7759 -> 0.78; withheld stays [c]; missing is blank
+    assert out["Observed / expected"].tolist() == ["1.09", "[c]", ""]
+    assert out["Lower 95% limit of the ratio"].tolist() == ["0.78", "0.50", "0.40"]

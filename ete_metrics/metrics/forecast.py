@@ -45,10 +45,10 @@ the intervals are for a programme that carries on as it has been.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ete_metrics import config
 from ete_metrics.counting.population import (
@@ -85,8 +85,8 @@ SHRINK: float = 20.0
 #: The label of the all-regions rows.
 ALL_REGIONS = "All regions"
 
-_Z80 = float(stats.norm.ppf(0.9))
-_Z95 = float(stats.norm.ppf(0.975))
+_Z80 = NormalDist().inv_cdf(0.9)
+_Z95 = NormalDist().inv_cdf(0.975)
 
 
 def _hazards(days: np.ndarray, event_days: np.ndarray, region: np.ndarray, n_regions: int) -> np.ndarray:
@@ -311,6 +311,8 @@ def probability_of_reaching(forecast: pd.DataFrame, targets: pd.DataFrame) -> pd
     mean, sd = last["forecast"].to_numpy(dtype="float64"), last["sd"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (target - 0.5 - mean) / sd
+    from scipy import stats  # here: SciPy takes over a second to load
+
     probability = np.where(sd > 0, stats.norm.sf(z), (mean >= target - 0.5).astype("float64"))
     probability = np.where(np.isnan(target), np.nan, probability)
     out = last[["region", "measure"]].copy()

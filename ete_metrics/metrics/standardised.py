@@ -42,7 +42,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
 from ete_metrics.errors import InputError
@@ -158,6 +157,8 @@ def poisson_interval(observed: ArrayLike, expected: ArrayLike, level: float = 0.
     N. E. Breslow and N. E. Day (1987), Statistical Methods in Cancer Research, vol. II,
     IARC, section 2.3 (the exact limits Byar's approximation approximates).
     """
+    from scipy import stats  # here: SciPy takes over a second to load
+
     o = np.asarray(observed, dtype="float64")
     e = np.asarray(expected, dtype="float64")
     tail = (1.0 - level) / 2.0
@@ -188,6 +189,8 @@ def poisson_ratio_limit(expected: ArrayLike, probability: float) -> np.ndarray:
     """
     e = np.asarray(expected, dtype="float64")
     safe = np.where(e > 0, e, 1.0)
+    from scipy import stats  # here: SciPy takes over a second to load
+
     r = stats.poisson.ppf(probability, safe)
     at_r = stats.poisson.cdf(r, safe)
     below_r = stats.poisson.cdf(r - 1, safe)

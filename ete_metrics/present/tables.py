@@ -27,8 +27,18 @@ from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
+#: Ratios (observed / expected), shown with two decimals wherever they appear ("1.09").
+RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_low", "ratio_high")
+
 #: Columns whose values are codes of the vocabulary, shown in words ("work" -> "Into work").
 WORD_COLUMNS: tuple[str, ...] = ("step", "measure", "rag", "position", "characteristic", "outcome")
+
+
+def _format_ratios(values: pd.Series) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    out = np.empty(len(numbers), dtype=object)
+    out[:] = ["" if not np.isfinite(v) else f"{v:,.2f}" for v in numbers.tolist()]
+    return out
 
 
 def _words(values: pd.Series) -> np.ndarray:
@@ -50,6 +60,7 @@ def display_table(
     """Return a new frame of display strings with headings and categories in words.
 
     Counts get thousands separators (a column named ``change`` is signed: ``+456``),
+    ratios of observed to expected (:data:`RATIO_COLUMNS`) two decimals (``1.09``),
     rates (fractions) are percentages with one decimal, dates are UK dates
     (``16 Aug 2023``), differences of rates are percentage points (``+1.2 pp``);
     codes of the vocabulary in :data:`WORD_COLUMNS` become words ("Into work",
@@ -100,6 +111,9 @@ def display_table(
             roles[column] = formatter
     if "change" in roles and roles["change"] is _format_counts:
         roles["change"] = _format_signed_counts
+    for column in RATIO_COLUMNS:
+        if column in columns:
+            roles.setdefault(column, _format_ratios)
     for column, values in columns.items():
         role = roles.get(column)
         if role is not None:
