@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS
 
 #: Group size of a long-form funnel rate: the first step of the same group.
@@ -181,7 +182,7 @@ def heading(column: str, own: Mapping[str, str] | None = None) -> str:
     -------
     str
         ``own[column]``, else :data:`HEADINGS`, else the name in words
-        (``"some_column"`` -> ``"Some column"``).
+        (:func:`ete_metrics.present.formatting.humanise`: ``"import_id"`` -> ``"Import ID"``).
 
     Examples
     --------
@@ -193,8 +194,7 @@ def heading(column: str, own: Mapping[str, str] | None = None) -> str:
     words = HEADINGS.get(str(column))
     if words is not None:
         return words
-    text = str(column).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    return humanise(str(column))
 
 
 _FUNNEL_RATES: dict[str, tuple[str | None, str]] = {
