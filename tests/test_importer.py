@@ -888,3 +888,45 @@ def test_a_zip_bomb_is_refused_in_seconds_under_the_command_line_limits(
     with config.command_line_limits(), pytest.raises(InputError, match="unpacks to 1,040.0 MB"):
         read_extract(participants, milestones)
     assert time.monotonic() - started < 5
+
+
+def test_a_workbook_over_the_row_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 5 data rows (plus the header and a blank row 3) against a limit of 4: refused
+    # from the sheet's raw XML, so openpyxl (minutes for a full sheet) never runs.
+    monkeypatch.setenv("ETE_MAX_ROWS", "4")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "region", "referral_date", "entry_date"])
+    sheet.append(["P1", "Wales", "2022-01-01", None])
+    sheet.append([None, None, None, None])
+    for n in range(2, 6):
+        sheet.append([f"P{n}", "Wales", "2022-01-01", None])
+    participants = tmp_path / "participants.xlsx"
+    book.save(participants)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", no_parsing)
+    with pytest.raises(InputError, match="more than 4 data rows"):
+        read_extract(participants, milestones)
+
+
+def test_a_workbook_at_the_row_limit_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4 data rows and a limit of 4; a formatted but empty row is not a row.
+    monkeypatch.setenv("ETE_MAX_ROWS", "4")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["participant_id", "region", "referral_date", "entry_date"])
+    for n in range(1, 5):
+        sheet.append([f"P{n}", "Wales", "2022-01-01", None])
+    sheet["A7"].number_format = "0.00"  # a styled cell with no value
+    participants = tmp_path / "participants.xlsx"
+    book.save(participants)
+    milestones = write(tmp_path, "milestones.csv", "participant_id,milestone,date\n")
+    assert read_extract(participants, milestones).participants["participant_id"].tolist() == [
+        "P1", "P2", "P3", "P4"
+    ]

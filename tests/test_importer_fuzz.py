@@ -19,6 +19,7 @@ size) are lowered through their environment variables to keep the files small.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import random
@@ -864,3 +865,70 @@ def test_line_numbers_survive_quoted_line_breaks_and_blank_lines(
         read_extract(path, files_dir / "milestones.csv")
     lines = [p.line for p in caught.value.problems if p.check == "unknown_region"]
     assert lines == starts
+
+
+@pytest.fixture(scope="module")
+def demo_rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[list[str]], list[list[str]]]:
+    """A small demo extract as CSV rows of text (header first): participants, milestones."""
+    from ete_metrics.data.demo import generate_demo
+
+    programme = generate_demo(n_participants=60)
+
+    def text_rows(frame: pd.DataFrame) -> list[list[str]]:
+        shown = frame.astype(object).map(
+            lambda v: "" if v is None or v is pd.NaT or v != v
+            else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
+        )
+        return [list(map(str, frame.columns)), *shown.values.tolist()]
+
+    return text_rows(programme.participants), text_rows(programme.milestones)
+
+
+#: Values a slip of the hand or a hostile file puts in a cell (issue 12 among them).
+MUTATION = st.one_of(
+    HOSTILE_TEXT,
+    st.sampled_from([
+        "2999-01-01", "0001-01-01", "1900-01-01", "29/02/2023", "P\u200b1", "\uff30\uff11",
+        "\u04201", "P\u00a01", "x" * 1_001, "A" * 1_000, "=1+1", "-1", "1e400",
+    ]),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=20),
+)
+
+
+@settings(FUZZ, max_examples=25)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.booleans(), st.floats(0, 1, exclude_max=True), st.floats(0, 1, exclude_max=True),
+            MUTATION,
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    drop_row=st.one_of(st.none(), st.floats(0, 1, exclude_max=True)),
+)
+def test_mutated_demo_extracts_raise_only_the_projects_errors(
+    files_dir: Path,
+    demo_rows: tuple[list[list[str]], list[list[str]]],
+    edits: list[tuple[bool, float, float, str]],
+    drop_row: float | None,
+) -> None:
+    """The demo extract with cells replaced (a header too) is read or refused, never a crash."""
+    tables = [[list(row) for row in table] for table in demo_rows]
+    for in_milestones, row_at, column_at, value in edits:
+        table = tables[int(in_milestones)]
+        row = table[int(row_at * len(table))]
+        row[int(column_at * len(row))] = value
+    if drop_row is not None:
+        del tables[0][1 + int(drop_row * (len(tables[0]) - 1))]
+    paths = []
+    for name, table in zip(("participants.csv", "milestones.csv"), tables, strict=True):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(table)
+        path = files_dir / f"demo_{name}"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        paths.append(path)
+    # The project's own errors (a rejection, a limit) are the only way out; anything
+    # else (OutOfBoundsDatetime, KeyError...) fails the test.
+    with contextlib.suppress(EteError):
+        read_extract(*paths, extract_date=date(2023, 8, 16))

@@ -405,6 +405,12 @@ def _read_xlsx(
             "CSV (UTF-8) instead."
         )
     try:
+        rows_found = _rows_with_values(data, max_rows + 2)
+    except Exception as exc:  # noqa: BLE001 - zipfile and zlib raise several types for a damaged part
+        return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
+    if rows_found > max_rows + 1:  # the header and max_rows rows
+        raise _too_many_rows(label, name, max_rows)
+    try:
         book = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
@@ -475,6 +481,54 @@ def _read_xlsx(
     frame = pd.DataFrame(padded, columns=columns, dtype=object)
     frame.attrs["formula_cells"] = [(line, j) for line, j in formula_cells if j < width]
     return frame, np.asarray(lines, dtype=np.int64), None
+
+
+_SHEET_ID = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+_RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb"(\w+)=\"([^\"]*)\"")
+_VALUE_TAG = re.compile(rb"<(?:\w+:)?(?:v|is)[ >]")
+
+
+def _first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The archive path of the workbook's first worksheet (as openpyxl reads it), or None."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    targets = {}
+    for tag in _RELATIONSHIP.findall(rels):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        targets[attributes.get(b"Id", b"")] = attributes.get(b"Target", b"").decode(errors="replace")
+    for rel_id in _SHEET_ID.findall(book):
+        target = targets.get(rel_id, "")
+        if "worksheets/" in target:
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _rows_with_values(data: bytes, stop: int) -> int:
+    """Rows of the first worksheet holding a value, counted up to ``stop`` in its raw XML.
+
+    Counting ``<row>`` elements with a ``<v>`` or ``<is>`` inside takes seconds for a
+    full sheet, while openpyxl takes minutes and hundreds of MB to parse one: a
+    workbook over the row limit is refused before it is parsed. Returns 0 when the
+    sheet cannot be found (openpyxl then reads it, and the limit applies as it goes).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _first_worksheet_part(archive)
+        if part is None or part not in archive.namelist():
+            return 0
+        count = 0
+        with archive.open(part) as sheet:
+            rest = b""
+            while chunk := sheet.read(1 << 22):
+                pieces = (rest + chunk).split(b"</row>")
+                rest = pieces.pop()
+                count += sum(1 for piece in pieces if _VALUE_TAG.search(piece))
+                if count >= stop:
+                    return count
+        return count
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
