@@ -149,6 +149,8 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     from ete_metrics.counting.filters import filter_participants, milestones_for
     from ete_metrics.data import db
     from ete_metrics.metrics.equality import equality
+    from ete_metrics.steps import label
+    from ete_metrics.views import heading as column_heading
 
     page = browser_page
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -191,12 +193,13 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
         engine.dispose()
     london = filter_participants(participants, regions=["London"])
     expected = equality(london, milestones_for(london, milestones), as_of=cutoff, step="work")
-    assert list(got.columns) == list(expected.columns)
-    assert got["characteristic"].tolist() == expected["characteristic"].tolist()
-    assert got["group"].astype(str).tolist() == expected["group"].astype(str).tolist()
-    assert got["entered"].tolist() == expected["entered"].tolist()
-    assert got["participants"].tolist() == expected["participants"].tolist()
-    pd.testing.assert_series_equal(got["rate"], expected["rate"], check_names=False, rtol=1e-12)
+    # the file's headings and characteristics are the screen's words; its values stay machine-readable
+    assert list(got.columns) == [column_heading(c) for c in expected.columns]
+    assert got["Characteristic"].tolist() == [label(c) for c in expected["characteristic"]]
+    assert got["Group"].astype(str).tolist() == expected["group"].astype(str).tolist()
+    assert got["Entered"].tolist() == expected["entered"].tolist()
+    assert got["People"].tolist() == expected["participants"].tolist()
+    pd.testing.assert_series_equal(got["Rate"], expected["rate"], check_names=False, rtol=1e-12)
     assert expected["entered"].sum() > 0
 
     # Upload on the Data page: a bad file is rejected with file/line/column; nothing written.
@@ -227,10 +230,10 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
         page.get_by_role("button", name="Download CSV").first.click()
     assert problems_info.value.suggested_filename == "import_problems.csv"
     problems_csv = pd.read_csv(problems_info.value.path())
-    assert list(problems_csv.columns) == ["file", "line", "column", "message"]
-    bad_date = problems_csv.loc[problems_csv["column"] == "entry_date"].iloc[0]
-    assert (bad_date["file"], int(bad_date["line"])) == ("participants.csv", 3)
-    assert "not a date" in bad_date["message"]
+    assert list(problems_csv.columns) == ["File", "Line", "Column", "Message"]  # as on screen
+    bad_date = problems_csv.loc[problems_csv["Column"] == "entry_date"].iloc[0]
+    assert (bad_date["File"], int(bad_date["Line"])) == ("participants.csv", 3)
+    assert "not a date" in bad_date["Message"]
 
     # Fixed file: previewed, then written only on the explicit confirm.
     fixed = upload_dir / "fixed" / "participants.csv"
