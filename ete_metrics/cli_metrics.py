@@ -71,11 +71,16 @@ def _iso_date(value: str) -> date:
         ) from None
 
 
-def _days(value: str) -> int:
+def _whole_number(value: str, what: str = "a whole number") -> int:
+    """Parse a command-line whole number, allowing ``,`` and ``_`` separators."""
     try:
-        number = int(value.replace(",", "").replace("_", ""))
+        return int(value.replace(",", "").replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not {what}") from None
+
+
+def _days(value: str) -> int:
+    number = _whole_number(value, "a whole number of days")
     if number < 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
     return number
