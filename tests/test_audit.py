@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import run as _run
+from cli_support import save_frames
 from openpyxl import load_workbook
 
-from ete_metrics.cli import main
 from ete_metrics.data import audit, db
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.protect.access import Access, local_access
@@ -115,18 +116,7 @@ def tiny_db(database_url: str) -> str:
         ("London", "2023-01-01", "entered", 1),
         ("Wales", "2023-02-01", "entered", 2),
     ], columns=["region", "period_start", "measure", "target"]))
-    engine = db.make_engine(database_url)
-    try:
-        db.save_extract(engine, participants, milestones, targets, replace_all=True)
-    finally:
-        engine.dispose()
-    return database_url
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return save_frames(database_url, participants, milestones, targets)
 
 
 def test_as_user_limits_a_metric_to_their_regions(
