@@ -45,19 +45,24 @@ class DemoData:
     cutoff: date
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
+def build_demo_file(path: Path) -> str:
+    """Build the small demo programme (:data:`DEMO_PARTICIPANTS`) in a SQLite file; its URL."""
     from ete_metrics.data.db import make_engine
     from ete_metrics.data.demo import build_demo_database
 
-    path = tmp_path_factory.mktemp("apptest") / "ete_demo.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     try:
         build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)
     finally:
         engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
+    url = build_demo_file(tmp_path_factory.mktemp("apptest") / "ete_demo.db")
     previous = os.environ.get("ETE_DATABASE_URL")
     os.environ["ETE_DATABASE_URL"] = url
     try:
