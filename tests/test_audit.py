@@ -41,6 +41,15 @@ def access_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+def _audit_events(url: str) -> pd.DataFrame:
+    """The audit log of the database at ``url``."""
+    engine = db.make_engine(url)
+    try:
+        return db.load_audit(engine)
+    finally:
+        engine.dispose()
+
+
 def test_sha256_of_bytes_and_of_a_file(tmp_path: Path) -> None:
     assert audit.sha256_of(b"abc") == SHA_ABC
     path = tmp_path / "abc.txt"
@@ -180,11 +189,7 @@ def test_cli_import_is_audited_with_file_hashes(
                         "--milestones", str(tmp_path / "milestones.csv"), "--db", url,
                         "--extract-date", "2022-04-01")
     assert code == 0, err
-    engine = db.make_engine(url)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(url)
     assert len(events) == 1
     event = events.iloc[0]
     assert (event["actor"], event["role"], event["action"]) == ("local", "director", "import")
@@ -216,11 +221,7 @@ def test_report_as_user_is_limited_and_audited(
                         "--db", url, "--as-user", "lead.wales@example.org", "--region", "London")
     assert code == 2 and "London is outside their access" in err
     assert not (tmp_path / "x.xlsx").exists()
-    engine = db.make_engine(url)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(url)
     assert events["action"].tolist() == ["export"]
     event = events.iloc[0]
     assert (event["actor"], event["role"]) == ("lead.wales@example.org", "regional_lead")
@@ -237,11 +238,7 @@ def test_metric_output_is_audited_before_it_is_printed(
     code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--by", "region", "--format", "csv",
                           "--as-of", "2023-05-20", "--as-user", "lead.wales@example.org")
     assert code == 0, err
-    engine = db.make_engine(tiny_db)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(tiny_db)
     assert events["action"].tolist() == ["export"]
     event = events.iloc[0]
     assert (event["actor"], event["role"]) == ("lead.wales@example.org", "regional_lead")
