@@ -17,9 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +34,7 @@ PAGES: tuple[str, ...] = tuple(sorted(f"app_pages/{p.name}" for p in (ROOT / "ap
 
 
 
-__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "new_app", "open_page"]
+__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "media", "new_app", "open_page"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +118,17 @@ def app(demo_db_url: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """The media managers of AppTest runs, kept so deferred downloads can be run later."""
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return managers
