@@ -45,6 +45,7 @@ import pandas as pd
 
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.standardised import ADJUSTERS
+from ete_metrics.present.formatting import is_missing
 from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
@@ -176,12 +177,7 @@ def _json_value(value: Any) -> Any:
         return None
     if isinstance(value, date):
         return value.isoformat()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+    return None if is_missing(value) else value
 
 
 def emit(
