@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import load_data, metric
-from dashboard.filters import current_filters
+from dashboard.filters import WINDOWS, current_filters, window_select
 from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
 from ete_metrics import config
@@ -16,8 +16,6 @@ from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
 from ete_metrics.steps import label
 
-#: Conversion windows offered (days); None = no window.
-WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
 #: Breakdown keys offered; None = no breakdown.
 BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
 ORDERS = {"any": "Any order", "ordered": "Training before work"}
@@ -47,12 +45,9 @@ with left:
         "their first training start.",
     )
 with middle:
-    window = st.selectbox(
-        "Conversion window",
-        WINDOWS,
-        format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
-        key="funnels_window",
-        help="Only people who entered at least this many days before the 'as at' date, and "
+    window = window_select(
+        "funnels_window",
+        "Only people who entered at least this many days before the 'as at' date, and "
         "milestones within this many days of entry.",
     )
 with right:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
-from dashboard.filters import current_filters
+from dashboard.filters import current_filters, window_select
 from dashboard.render import chart_with_table, empty_state, user_errors
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.metrics.funnel import funnel
@@ -17,7 +17,6 @@ from ete_metrics.present.charts.regions import rates_by_group_chart, regions_fun
 from ete_metrics.protect.audience import limit_sizes
 from ete_metrics.steps import label
 
-WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
 STEPS: tuple[str, ...] = ("training", "work")
 
 data = load_data()
@@ -25,12 +24,9 @@ filters = current_filters()
 
 st.header("Regions")
 st.caption(filters.describe())
-window = st.selectbox(
-    "Conversion window",
-    WINDOWS,
-    format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
-    key="regions_window",
-    help="Compare like with like: only people who entered at least this many days before the "
+window = window_select(
+    "regions_window",
+    "Compare like with like: only people who entered at least this many days before the "
     "'as at' date, and milestones within this many days of entry.",
 )
 common = dict(as_of=filters.as_of, window_days=window, **filters.date_range())

@@ -108,3 +108,32 @@ def current_filters() -> Filters:
             "which draws the sidebar first."
         )
     return filters
+
+
+#: The conversion windows a page offers, in days (``None``: all follow-up to date).
+WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
+
+
+def window_select(key: str, help_text: str) -> int | None:
+    """The "Conversion window" select box of a page.
+
+    Parameters
+    ----------
+    key : str
+        The widget's key (also its URL option, where the page keeps one).
+    help_text : str
+        The help shown beside it.
+
+    Returns
+    -------
+    int or None
+        The chosen window in days, ``None`` for all follow-up to date.
+    """
+    window: int | None = st.selectbox(
+        "Conversion window",
+        WINDOWS,
+        format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
+        key=key,
+        help=help_text,
+    )
+    return window

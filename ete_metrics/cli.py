@@ -51,20 +51,11 @@ def _silence_stdout() -> None:
         os.close(null)
 
 
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2023-08-16"
-        ) from None
+_iso_date = cli_metrics._iso_date
 
 
 def _positive_int(value: str) -> int:
-    try:
-        number = int(value.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    number = cli_metrics._whole_number(value)
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
     return number

@@ -45,6 +45,7 @@ import pandas as pd
 
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.standardised import ADJUSTERS
+from ete_metrics.present.formatting import is_missing
 from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
@@ -71,11 +72,16 @@ def _iso_date(value: str) -> date:
         ) from None
 
 
-def _days(value: str) -> int:
+def _whole_number(value: str, what: str = "a whole number") -> int:
+    """Parse a command-line whole number, allowing ``,`` and ``_`` separators."""
     try:
-        number = int(value.replace(",", "").replace("_", ""))
+        return int(value.replace(",", "").replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not {what}") from None
+
+
+def _days(value: str) -> int:
+    number = _whole_number(value, "a whole number of days")
     if number < 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be zero or more")
     return number
@@ -171,12 +177,7 @@ def _json_value(value: Any) -> Any:
         return None
     if isinstance(value, date):
         return value.isoformat()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+    return None if is_missing(value) else value
 
 
 def emit(

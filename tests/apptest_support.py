@@ -17,9 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +34,7 @@ PAGES: tuple[str, ...] = tuple(sorted(f"app_pages/{p.name}" for p in (ROOT / "ap
 
 
 
-__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "new_app", "open_page"]
+__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "media", "new_app", "open_page"]
 
 
 @dataclass(frozen=True)
@@ -45,19 +48,24 @@ class DemoData:
     cutoff: date
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
+def build_demo_file(path: Path) -> str:
+    """Build the small demo programme (:data:`DEMO_PARTICIPANTS`) in a SQLite file; its URL."""
     from ete_metrics.data.db import make_engine
     from ete_metrics.data.demo import build_demo_database
 
-    path = tmp_path_factory.mktemp("apptest") / "ete_demo.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     try:
         build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)
     finally:
         engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the small demo database once per session and point ETE_DATABASE_URL at it."""
+    url = build_demo_file(tmp_path_factory.mktemp("apptest") / "ete_demo.db")
     previous = os.environ.get("ETE_DATABASE_URL")
     os.environ["ETE_DATABASE_URL"] = url
     try:
@@ -110,3 +118,17 @@ def app(demo_db_url: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """The media managers of AppTest runs, kept so deferred downloads can be run later."""
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return managers

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import run as _run
+from cli_support import save_frames
 from openpyxl import load_workbook
 
-from ete_metrics.cli import main
 from ete_metrics.data import audit, db
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.protect.access import Access, local_access
@@ -38,6 +39,15 @@ def access_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(ACCESS, encoding="utf-8")
     monkeypatch.setenv("ETE_ACCESS_FILE", str(path))
     return path
+
+
+def _audit_events(url: str) -> pd.DataFrame:
+    """The audit log of the database at ``url``."""
+    engine = db.make_engine(url)
+    try:
+        return db.load_audit(engine)
+    finally:
+        engine.dispose()
 
 
 def test_sha256_of_bytes_and_of_a_file(tmp_path: Path) -> None:
@@ -115,18 +125,7 @@ def tiny_db(database_url: str) -> str:
         ("London", "2023-01-01", "entered", 1),
         ("Wales", "2023-02-01", "entered", 2),
     ], columns=["region", "period_start", "measure", "target"]))
-    engine = db.make_engine(database_url)
-    try:
-        db.save_extract(engine, participants, milestones, targets, replace_all=True)
-    finally:
-        engine.dispose()
-    return database_url
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return save_frames(database_url, participants, milestones, targets)
 
 
 def test_as_user_limits_a_metric_to_their_regions(
@@ -190,11 +189,7 @@ def test_cli_import_is_audited_with_file_hashes(
                         "--milestones", str(tmp_path / "milestones.csv"), "--db", url,
                         "--extract-date", "2022-04-01")
     assert code == 0, err
-    engine = db.make_engine(url)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(url)
     assert len(events) == 1
     event = events.iloc[0]
     assert (event["actor"], event["role"], event["action"]) == ("local", "director", "import")
@@ -226,11 +221,7 @@ def test_report_as_user_is_limited_and_audited(
                         "--db", url, "--as-user", "lead.wales@example.org", "--region", "London")
     assert code == 2 and "London is outside their access" in err
     assert not (tmp_path / "x.xlsx").exists()
-    engine = db.make_engine(url)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(url)
     assert events["action"].tolist() == ["export"]
     event = events.iloc[0]
     assert (event["actor"], event["role"]) == ("lead.wales@example.org", "regional_lead")
@@ -247,11 +238,7 @@ def test_metric_output_is_audited_before_it_is_printed(
     code, out, err = _run(capsys, "funnel", "--db", tiny_db, "--by", "region", "--format", "csv",
                           "--as-of", "2023-05-20", "--as-user", "lead.wales@example.org")
     assert code == 0, err
-    engine = db.make_engine(tiny_db)
-    try:
-        events = db.load_audit(engine)
-    finally:
-        engine.dispose()
+    events = _audit_events(tiny_db)
     assert events["action"].tolist() == ["export"]
     event = events.iloc[0]
     assert (event["actor"], event["role"]) == ("lead.wales@example.org", "regional_lead")

@@ -36,24 +36,17 @@ def write_extract(folder: Path) -> tuple[Path, Path]:
     return p, m
 
 
+def _cli_import(participants: str, milestones: str, url: str, *extra: str) -> int:
+    """``python -m ete_metrics import`` in this process, into the database at ``url``."""
+    return cli.main(["import", "--participants", participants, "--milestones", milestones, "--db", url, *extra])
+
+
 def test_import_success_prints_a_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     p, m = write_extract(tmp_path)
     url = f"sqlite:///{tmp_path / 'ete.db'}"
-    code = cli.main(
-        [
-            "import",
-            "--participants",
-            str(p),
-            "--milestones",
-            str(m),
-            "--db",
-            url,
-            "--extract-date",
-            "2023-08-16",
-        ]
-    )
+    code = _cli_import(str(p), str(m), url, "--extract-date", "2023-08-16")
     out, err = capsys.readouterr()
     assert code == 0, err
     assert err == ""
@@ -75,17 +68,7 @@ def test_import_rejected_exits_2_with_every_problem(
 ) -> None:
     p, m = write_extract(tmp_path)
     p.write_text(PARTICIPANTS + "P3,Mars,2022-01-01,\nP4,Wales,,\n", encoding="utf-8")
-    code = cli.main(
-        [
-            "import",
-            "--participants",
-            str(p),
-            "--milestones",
-            str(m),
-            "--db",
-            f"sqlite:///{tmp_path / 'ete.db'}",
-        ]
-    )
+    code = _cli_import(str(p), str(m), f"sqlite:///{tmp_path / 'ete.db'}")
     out, err = capsys.readouterr()
     assert code == 2
     assert out == ""
@@ -99,17 +82,7 @@ def test_import_rejected_exits_2_with_every_problem(
 
 
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(
-        [
-            "import",
-            "--participants",
-            str(tmp_path / "none.csv"),
-            "--milestones",
-            str(tmp_path / "none2.csv"),
-            "--db",
-            f"sqlite:///{tmp_path / 'ete.db'}",
-        ]
-    )
+    code = _cli_import(str(tmp_path / "none.csv"), str(tmp_path / "none2.csv"), f"sqlite:///{tmp_path / 'ete.db'}")
     _, err = capsys.readouterr()
     assert code == 2
     assert "none.csv: the participants file" in err and "does not exist" in err
@@ -117,9 +90,7 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_bad_database_url_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p, m = write_extract(tmp_path)
-    code = cli.main(
-        ["import", "--participants", str(p), "--milestones", str(m), "--db", "nosuchdb://x/y"]
-    )
+    code = _cli_import(str(p), str(m), "nosuchdb://x/y")
     _, err = capsys.readouterr()
     assert code == 2
     assert err.startswith("Error: The database URL")
@@ -147,17 +118,7 @@ def test_unexpected_failure_exits_1_with_an_apology(
 
     monkeypatch.setattr(ete_metrics.data.importer, "import_extract", explode)
     p, m = write_extract(tmp_path)
-    code = cli.main(
-        [
-            "import",
-            "--participants",
-            str(p),
-            "--milestones",
-            str(m),
-            "--db",
-            f"sqlite:///{tmp_path / 'ete.db'}",
-        ]
-    )
+    code = _cli_import(str(p), str(m), f"sqlite:///{tmp_path / 'ete.db'}")
     _, err = capsys.readouterr()
     assert code == 1
     assert err.startswith("Sorry, something unexpected went wrong (KeyError")
@@ -235,7 +196,7 @@ def test_db_option_wins_over_the_environment(
     p, m = write_extract(tmp_path)
     monkeypatch.setenv("ETE_DATABASE_URL", f"sqlite:///{tmp_path / 'from_env.db'}")
     url = f"sqlite:///{tmp_path / 'from_option.db'}"
-    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    code = _cli_import(str(p), str(m), url)
     assert code == 0, capsys.readouterr().err
     assert not (tmp_path / "from_env.db").exists()
     engine = db.make_engine(url)
@@ -270,13 +231,13 @@ def test_command_line_import_is_not_held_to_the_upload_row_limit(
     with pytest.raises(InputError, match="participants"):
         read_extract(p, m)
     url = f"sqlite:///{tmp_path / 'ete.db'}"
-    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    code = _cli_import(str(p), str(m), url)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Imported 2 participants" in out
     # ETE_MAX_ROWS, when set, still wins on the command line.
     monkeypatch.setenv("ETE_MAX_ROWS", "1")
-    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    code = _cli_import(str(p), str(m), url)
     _, err = capsys.readouterr()
     assert code == 2
     assert "participants" in err
@@ -296,7 +257,7 @@ def test_an_id_longer_than_the_database_column_is_an_error_naming_the_line(
     )
     m.write_text("participant_id,milestone,date\n", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'ete.db'}"
-    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    code = _cli_import(str(p), str(m), url)
     _, err = capsys.readouterr()
     assert code == 2
     assert "participants.csv line 3, column participant_id: participant_id is 65 characters long" in err
@@ -310,7 +271,7 @@ def test_replace_all_with_a_header_only_participants_file_is_refused(
     # --replace-all would delete both, so it is refused and the 2 stay.
     p, m = write_extract(tmp_path)
     url = f"sqlite:///{tmp_path / 'ete.db'}"
-    assert cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url]) == 0
+    assert _cli_import(str(p), str(m), url) == 0
     empty = tmp_path / "empty_participants.csv"
     empty.write_text("participant_id,region,referral_date,entry_date\n", encoding="utf-8")
     none = tmp_path / "no_milestones.csv"
@@ -336,6 +297,6 @@ def test_a_year_outside_pandas_range_exits_2_naming_the_cell(
     p.write_text("participant_id,region,referral_date,entry_date\nP1,Wales,2999-01-01,\n")
     m.write_text("participant_id,milestone,date\n")
     url = f"sqlite:///{tmp_path / 'ete.db'}"
-    code = cli.main(["import", "--participants", str(p), "--milestones", str(m), "--db", url])
+    code = _cli_import(str(p), str(m), url)
     assert code == 2
     assert "participants.csv line 2, column referral_date: '2999-01-01'" in capsys.readouterr().err

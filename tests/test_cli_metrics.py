@@ -11,9 +11,8 @@ import json
 
 import pandas as pd
 import pytest
+from cli_support import run, save_frames
 
-from ete_metrics.cli import main
-from ete_metrics.data.db import make_engine, save_extract
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 
 
@@ -39,18 +38,7 @@ def db(database_url: str) -> str:
         ("London", "2023-01-01", "entered", 1),
         ("Wales", "2023-02-01", "entered", 2),
     ], columns=["region", "period_start", "measure", "target"]))
-    engine = make_engine(database_url)
-    try:
-        save_extract(engine, participants, milestones, targets, replace_all=True)
-    finally:
-        engine.dispose()
-    return database_url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return save_frames(database_url, participants, milestones, targets)
 
 
 def test_funnel_csv_defaults_to_latest_date(db: str, capsys: pytest.CaptureFixture[str]) -> None:

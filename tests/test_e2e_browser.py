@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from apptest_support import build_demo_file
 from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "screenshots"
-DEMO_PARTICIPANTS = 3_000
 PAGE_TIMEOUT_MS = 60_000
 #: Sidebar link text -> (heading on the page, screenshot name).
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -46,17 +46,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo SQLite database (built here, not through ETE_DATABASE_URL of the session)."""
     require_chromium()
-    from ete_metrics.data.db import make_engine
-    from ete_metrics.data.demo import build_demo_database
-
-    path = tmp_path_factory.mktemp("e2e") / "ete_e2e.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    try:
-        build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)
-    finally:
-        engine.dispose()
-    return url
+    return build_demo_file(tmp_path_factory.mktemp("e2e") / "ete_e2e.db")
 
 
 @pytest.fixture(scope="module")

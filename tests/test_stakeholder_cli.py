@@ -8,9 +8,8 @@ import json
 
 import pandas as pd
 import pytest
+from cli_support import run, save_frames
 
-from ete_metrics.cli import main
-from ete_metrics.data.db import make_engine, save_extract
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
@@ -38,18 +37,7 @@ def db(database_url: str) -> str:
         "participant_id", "milestone", "date", "partner"]))
     targets = conform_targets(pd.DataFrame([("London", "2023-01-01", "entered", 20)],
                                            columns=["region", "period_start", "measure", "target"]))
-    engine = make_engine(database_url)
-    try:
-        save_extract(engine, participants, frame, targets, replace_all=True)
-    finally:
-        engine.dispose()
-    return database_url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return save_frames(database_url, participants, frame, targets)
 
 
 def test_funnel_stakeholder_csv_suppressed_and_rounded(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,6 @@ import io
 from typing import Any
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
 from apptest_support import *  # noqa: F403
 from apptest_support import new_app, open_page
 from openpyxl import load_workbook
@@ -24,19 +23,6 @@ from test_stakeholder_scan import downloads, report_problems
 
 import ete_metrics.present.report as report_module
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
-
-
-@pytest.fixture
-def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return managers
 
 
 def test_report_buttons_build_on_click_for_the_view(demo_db_url: str, media: list[MediaFileManager],

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
 from apptest_support import *  # noqa: F403
 from apptest_support import PAGES, new_app, open_page
 from openpyxl import load_workbook
@@ -199,20 +198,6 @@ def workbook_problems(data: bytes, where: str) -> list[str]:
         frame = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
         problems.extend(frame_problems(frame, f"{where}/{sheet.title}"))
     return problems
-
-
-@pytest.fixture
-def media(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    """The media managers of AppTest runs, kept so deferred downloads can be run later."""
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return managers
 
 
 def downloads(at: AppTest, managers: list[MediaFileManager]) -> Iterator[tuple[str, bytes]]:

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ete_metrics import config
 from ete_metrics.config import COHORT_COLUMNS, GROUPING_COLUMNS
 from ete_metrics.counting.match import match_rows
 from ete_metrics.errors import InputError
@@ -66,6 +67,28 @@ def to_timestamp(value: AsOf, *, name: str = "as_of") -> pd.Timestamp:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return stamp.normalize()
+
+
+def contract_as_of(value: AsOf) -> pd.Timestamp:
+    """Like :func:`to_timestamp`, for measures that count from the contract start.
+
+    Parameters
+    ----------
+    value : date-like
+        The date the figures are as at; it must not be before
+        :data:`ete_metrics.config.CONTRACT_START` (an :class:`InputError` says so).
+
+    Returns
+    -------
+    pandas.Timestamp
+    """
+    stamp = to_timestamp(value)
+    start = pd.Timestamp(config.CONTRACT_START)
+    if stamp < start:
+        raise InputError(
+            f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date."
+        )
+    return stamp
 
 
 def optional_timestamp(value: AsOf | None, *, name: str) -> pd.Timestamp | None:

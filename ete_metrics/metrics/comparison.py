@@ -25,11 +25,9 @@ from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.steps import OUTCOME_MILESTONES
 
-#: Columns of :func:`compare_groups` after the grouping key.
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "entered",
-    "participants",
-    "rate",
+#: Columns of the overall rate and the control limits, ending both
+#: :data:`COMPARISON_COLUMNS` and :data:`ete_metrics.metrics.standardised.STANDARDISED_COLUMNS`.
+LIMIT_COLUMNS: tuple[str, ...] = (
     "overall_rate",
     "lower_95",
     "upper_95",
@@ -38,6 +36,9 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "position",
     "outside_998",
 )
+
+#: Columns of :func:`compare_groups` after the grouping key.
+COMPARISON_COLUMNS: tuple[str, ...] = ("entered", "participants", "rate", *LIMIT_COLUMNS)
 
 _STEPS = tuple(OUTCOME_MILESTONES)
 

@@ -53,12 +53,11 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.population import (
     AsOf,
+    contract_as_of,
     counted_milestones,
     entered_population,
     first_milestone_dates,
-    to_timestamp,
 )
-from ete_metrics.errors import InputError
 
 #: Columns of :func:`forecast_to_end`.
 FORECAST_COLUMNS: tuple[str, ...] = (
@@ -170,10 +169,8 @@ def forecast_to_end(
     InputError
         When ``as_of`` is before the contract start.
     """
-    stamp = to_timestamp(as_of)
+    stamp = contract_as_of(as_of)
     start = pd.Timestamp(config.CONTRACT_START)
-    if stamp < start:
-        raise InputError(f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date.")
     names = list(config.regions()) if regions is None else ([regions] if isinstance(regions, str) else list(regions))
     months = _month_ends(stamp)
     horizon_ends = (months + pd.offsets.MonthEnd(0)).to_numpy(dtype="datetime64[D]")

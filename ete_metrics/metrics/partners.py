@@ -178,6 +178,48 @@ def _first_on_or_after(
     return out
 
 
+def _first_touches(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: AsOf,
+    date_from: AsOf | None,
+    date_to: AsOf | None,
+    first: str,
+    after: tuple[str, ...],
+) -> tuple[pd.Timestamp, np.ndarray, np.ndarray, list[np.ndarray]] | None:
+    """First-touch attribution shared by :func:`training_providers` and :func:`employers`.
+
+    Parameters
+    ----------
+    participants, milestones : pandas.DataFrame
+        In the import format.
+    as_of, date_from, date_to : date-like
+        As in the callers.
+    first : str
+        The milestone that credits a partner (``training_start`` or ``job_start``).
+    after : tuple of str
+        Milestones looked for on or after each participant's first ``first``.
+
+    Returns
+    -------
+    tuple or None
+        ``None`` when nobody entered or nobody reached ``first``; otherwise the as-at
+        timestamp, the first ``first`` date and its partner per population row, and
+        for each of ``after`` the first date on or after it (NaT when none).
+    """
+    stamp = to_timestamp(as_of)
+    population = entered_population(participants, as_of=stamp, date_from=date_from, date_to=date_to)
+    if population.empty:
+        return None
+    counted = counted_milestones(population, milestones, as_of=stamp, kinds=[first, *after])
+    size = len(population)
+    start, partner = _first_touch(counted, first, size)
+    if np.isnat(start).all():
+        return None
+    return stamp, start, partner, [_first_on_or_after(counted, kind, start, size) for kind in after]
+
+
 def training_providers(
     participants: pd.DataFrame,
     milestones: pd.DataFrame,
@@ -222,24 +264,19 @@ def training_providers(
       ``NaN`` when fewer than half are estimated to reach work in the follow-up.
       Exits are not censoring events.
     """
-    stamp = to_timestamp(as_of)
-    population = entered_population(participants, as_of=stamp, date_from=date_from, date_to=date_to)
-    if population.empty:
-        return _empty(TRAINING_PROVIDER_COLUMNS)
-    counted = counted_milestones(
-        population,
+    touched = _first_touches(
+        participants,
         milestones,
-        as_of=stamp,
-        kinds=["training_start", "training_completed", "job_start"],
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        first="training_start",
+        after=("training_completed", "job_start"),
     )
-    size = len(population)
-    start, partner = _first_touch(counted, "training_start", size)
-    trained = ~np.isnat(start)
-    if not trained.any():
+    if touched is None:
         return _empty(TRAINING_PROVIDER_COLUMNS)
-    completed = _first_on_or_after(counted, "training_completed", start, size)
-    work = _first_on_or_after(counted, "job_start", start, size)
-
+    stamp, start, partner, (completed, work) = touched
+    trained = ~np.isnat(start)
     codes, names = pd.factorize(pd.Series(partner[trained], dtype=object), sort=True)
     k = len(names)
     starts_d = start[trained].astype("datetime64[D]")
@@ -301,19 +338,19 @@ def employers(
     - ``sustained_rate = job_sustained / job_starts``. Recent starters have had
       less time to sustain, so the rate is lower for recent periods.
     """
-    stamp = to_timestamp(as_of)
-    population = entered_population(participants, as_of=stamp, date_from=date_from, date_to=date_to)
-    if population.empty:
-        return _empty(EMPLOYER_COLUMNS)
-    counted = counted_milestones(
-        population, milestones, as_of=stamp, kinds=["job_start", "job_sustained"]
+    touched = _first_touches(
+        participants,
+        milestones,
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        first="job_start",
+        after=("job_sustained",),
     )
-    size = len(population)
-    start, partner = _first_touch(counted, "job_start", size)
-    working = ~np.isnat(start)
-    if not working.any():
+    if touched is None:
         return _empty(EMPLOYER_COLUMNS)
-    sustained = _first_on_or_after(counted, "job_sustained", start, size)
+    _, start, partner, (sustained,) = touched
+    working = ~np.isnat(start)
     codes, names = pd.factorize(pd.Series(partner[working], dtype=object), sort=True)
     k = len(names)
     starts = np.bincount(codes, minlength=k).astype("int64")

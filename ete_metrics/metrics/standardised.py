@@ -45,7 +45,7 @@ from numpy.typing import ArrayLike
 
 from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
 from ete_metrics.errors import InputError
-from ete_metrics.metrics.comparison import compare_groups
+from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.funnel import NOT_RECORDED, step_flags
 
 #: Characteristics a comparison can be adjusted for.
@@ -72,13 +72,7 @@ STANDARDISED_COLUMNS: tuple[str, ...] = (
     "ratio_high",
     "raw_rate",
     "adjusted_rate",
-    "overall_rate",
-    "lower_95",
-    "upper_95",
-    "lower_998",
-    "upper_998",
-    "position",
-    "outside_998",
+    *LIMIT_COLUMNS,
 )
 
 #: The columns ``compare --adjust-for`` adds to the comparison.

@@ -26,6 +26,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.population import (
     AsOf,
+    contract_as_of,
     counted_milestones,
     entered_population,
     first_milestone_dates,
@@ -324,12 +325,7 @@ def target_summary(
     InputError
         When ``as_of`` is before the contract start.
     """
-    stamp = to_timestamp(as_of)
-    start = pd.Timestamp(config.CONTRACT_START)
-    if stamp < start:
-        raise InputError(
-            f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date."
-        )
+    stamp = contract_as_of(as_of)
     monthly = targets_vs_actual(
         participants, milestones, targets, as_of=stamp, period="month", regions=regions
     )
@@ -371,13 +367,9 @@ def summarise_targets(
     InputError
         When ``as_of`` is before the contract start.
     """
-    stamp = to_timestamp(as_of)
+    stamp = contract_as_of(as_of)
     start = pd.Timestamp(config.CONTRACT_START)
     end = pd.Timestamp(config.CONTRACT_END)
-    if stamp < start:
-        raise InputError(
-            f"as_of {stamp.date()} is before the contract start {start.date()}: choose a later date."
-        )
     names = _region_list(regions)
     if monthly.empty:
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_SUMMARY_COLUMNS})

@@ -24,8 +24,18 @@ import pandas as pd
 _ACRONYMS = {"id": "ID", "ci": "CI", "rag": "RAG", "fy": "FY"}
 
 
-def _is_missing(value: Any) -> bool:
-    """Return True for None, NaN, NaT and pandas NA (False for any other scalar)."""
+def is_missing(value: Any) -> bool:
+    """Return True for None, NaN, NaT and pandas NA (False for any other scalar).
+
+    Parameters
+    ----------
+    value : object
+        One value (a table cell).
+
+    Returns
+    -------
+    bool
+    """
     if value is None:
         return True
     if isinstance(value, str | bytes):
@@ -49,7 +59,7 @@ def uk_date(value: Any) -> str:
     str
         Day without a leading zero, abbreviated month, four-digit year; ``""`` when missing.
     """
-    if _is_missing(value) or value == "":
+    if is_missing(value) or value == "":
         return ""
     stamp = pd.Timestamp(value) if isinstance(value, datetime | date) else pd.Timestamp(str(value))
     if stamp is pd.NaT:
@@ -70,7 +80,7 @@ def count(n: Any) -> str:
     str
         ``""`` when missing (None/NaN).
     """
-    if _is_missing(n):
+    if is_missing(n):
         return ""
     return f"{int(round(float(n))):,}"
 
@@ -114,7 +124,7 @@ def percent(rate: Any, *, decimals: int = 1) -> str:
     str
         ``""`` when missing (None/NaN).
     """
-    if _is_missing(rate):
+    if is_missing(rate):
         return ""
     value = float(rate) * 100
     if math.isinf(value):
@@ -127,7 +137,7 @@ def percent(rate: Any, *, decimals: int = 1) -> str:
 
 def signed_count(n: Any) -> str:
     """Format a change in a count with its sign: ``+1,234`` / ``-56`` / ``0``."""
-    if _is_missing(n):
+    if is_missing(n):
         return ""
     value = int(round(float(n)))
     return f"{value:+,}" if value else "0"
@@ -135,7 +145,7 @@ def signed_count(n: Any) -> str:
 
 def signed_points(rate_change: Any) -> str:
     """Format a change in a rate (fraction) in percentage points: ``+1.2 pp``."""
-    if _is_missing(rate_change):
+    if is_missing(rate_change):
         return ""
     value = round(float(rate_change) * 100, 1)
     if value == 0:

@@ -44,32 +44,37 @@ def targets_chart(
     for i, (region, rows) in enumerate(part.groupby("region", sort=False)):
         rows = rows.sort_values("period_start")
         shown = plotly_text(region)  # drawn in the legend and hover text, literally
-        fig.add_trace(
-            go.Scatter(
-                x=rows["period_start"].to_list(),
-                y=rows["cumulative_actual"].to_list(),
-                mode="lines",
-                name=f"{shown} actual",
-                legendgroup=shown,
-                line={"color": colour(i), "width": 2.5},
-                customdata=rows[["cumulative_target", "percent_achieved"]].to_numpy(),
-                hovertemplate=(
-                    f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,}} {measure_label.lower()} to date<br>"
-                    "Target to date %{customdata[0]:,} (%{customdata[1]:.1%} achieved)<extra></extra>"
-                ),
-            )
+        # (column, name suffix, line style, hover data, hover template): actual, then target
+        lines = (
+            (
+                "cumulative_actual",
+                "actual",
+                {"width": 2.5},
+                rows[["cumulative_target", "percent_achieved"]].to_numpy(),
+                f"%{{fullData.name}}<br>%{{x|%b %Y}}: %{{y:,}} {measure_label.lower()} to date<br>"
+                "Target to date %{customdata[0]:,} (%{customdata[1]:.1%} achieved)<extra></extra>",
+            ),
+            (
+                "cumulative_target",
+                "target",
+                {"width": 1.5, "dash": "dot"},
+                None,
+                "%{fullData.name}<br>%{x|%b %Y}: %{y:,} to date<extra></extra>",
+            ),
         )
-        fig.add_trace(
-            go.Scatter(
-                x=rows["period_start"].to_list(),
-                y=rows["cumulative_target"].to_list(),
-                mode="lines",
-                name=f"{shown} target",
-                legendgroup=shown,
-                line={"color": colour(i), "width": 1.5, "dash": "dot"},
-                hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{y:,} to date<extra></extra>",
+        for column, suffix, style, customdata, hover in lines:
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["period_start"].to_list(),
+                    y=rows[column].to_list(),
+                    mode="lines",
+                    name=f"{shown} {suffix}",
+                    legendgroup=shown,
+                    line={"color": colour(i), **style},
+                    customdata=customdata,
+                    hovertemplate=hover,
+                )
             )
-        )
     return apply_style(
         fig,
         title=title or f"{measure_label}: cumulative actual against target, by region",

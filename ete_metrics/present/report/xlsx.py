@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ete_metrics.config import PALETTE
+from ete_metrics.present.formatting import is_missing
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.safe_export import neutralise, neutralise_frame
 
@@ -48,12 +49,7 @@ def _cell_value(value: Any) -> Any:
         return float(value)
     if isinstance(value, np.bool_):
         return bool(value)
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+    return None if is_missing(value) else value
 
 
 def _write_table(sheet: Worksheet, table: ReportTable) -> None:
