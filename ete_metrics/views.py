@@ -164,10 +164,6 @@ class View:
         return (*self.counts, *self.whole, *self.days)
 
 
-#: The protection part of a view, by its older name.
-ViewSpec = View
-
-
 def heading(column: str, own: Mapping[str, str] | None = None) -> str:
     """The heading people read for a column.
 

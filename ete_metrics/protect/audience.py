@@ -36,7 +36,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.errors import InputError
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, protect_table
-from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View, ViewSpec
+from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View
 
 __all__ = [
     "AUDIENCES",
@@ -45,7 +45,7 @@ __all__ = [
     "STAKEHOLDER_NOTE",
     "FIRST_STEP",
     "PREVIOUS_STEP",
-    "ViewSpec",
+    "View",
     "VIEWS",
     "check_audience",
     "coarsen_incidence",
