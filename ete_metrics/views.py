@@ -19,7 +19,7 @@ The registry :data:`VIEWS` holds them by name; the module attributes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS
@@ -104,6 +104,14 @@ HEADINGS: Mapping[str, str] = {
     "low_95": "Lower 95% limit",
     "high_95": "Upper 95% limit",
     "probability": "Chance of reaching the target",
+    "previous_month": "Month before",
+    "year_earlier": "Same month a year earlier",
+    "change_on_month": "Change on the month before",
+    "change_on_year": "Change on a year earlier",
+    "quarter_start": "Quarter from",
+    "quarter_to_date": "Quarter to date",
+    "quarter_target": "Quarter's target",
+    "quarter_percent": "% of the quarter's target",
 }
 
 
@@ -234,6 +242,16 @@ TARGET_SUMMARY = View(
     derived={"rag": "percent_achieved"},
     percents=("percent_achieved", "projected_percent"),
 )
+#: review.rag_table(): the director's RAG table, protected as the target summary is
+RAG_TABLE = replace(TARGET_SUMMARY, name="rag_table")
+#: review.month_comparison(): counts only; review.comparison_changes() adds changes of the shown figures
+MONTH_COMPARISON = View(
+    "month_comparison",
+    counts=("participants", "previous_month", "year_earlier", "quarter_to_date", "quarter_target"),
+    keys=("measure", "month", "quarter_start"), dates=("month", "quarter_start"),
+    percents=("change_on_month", "change_on_year", "quarter_percent"),
+    headings={"participants": "In the month"},
+)
 #: compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
 COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=("expected",),
                rates={**_COMPARE_RATES, **_RATIO_RATES},
@@ -297,7 +315,7 @@ IMPORT_HISTORY = View(
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, STANDARDISED, FORECAST,
+        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON, COMPARE, STANDARDISED, FORECAST,
         TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, INCIDENCE, TIME_TO_OUTCOME,
         TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
     )
