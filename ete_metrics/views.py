@@ -257,6 +257,24 @@ COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=
                rates={**_COMPARE_RATES, **_RATIO_RATES},
                derived={"position": "rate", "outside_998": "rate"},
                percents=_COMPARE_PERCENTS, points=("gap",))
+#: compare_within_regions(): each partner against the programme and against its own region
+PARTNER_REGIONS = replace(
+    COMPARE, name="partner_regions", keys=("region",),
+    derived={**COMPARE.derived, "region_position": "rate"},
+    percents=(*_COMPARE_PERCENTS, "region_rate"),
+    headings={"overall_rate": "Programme rate", "region": "Its region", "region_rate": "Its region's rate",
+              "position": "Against the programme's 95% limits",
+              "region_position": "Against its region's 95% limits"},
+)
+#: programme_benchmark(): a scope's rates beside the programme's (an aggregate: no other region's rows)
+BENCHMARK = View(
+    "benchmark", counts=("entered", "participants"), keys=("step",),
+    rates={c: ("participants", "entered") for c in ("rate", "ci_low", "ci_high", "gap")},
+    derived={"position": "rate"},
+    percents=("rate", "ci_low", "ci_high", "programme_rate"), points=("gap",),
+    headings={"programme_rate": "Programme (all regions) rate", "gap": "Gap to the programme",
+              "position": "Against the programme's 95% limits"},
+)
 #: standardised_ratios(): the ratio is blank wherever its observed count is suppressed
 STANDARDISED = View(
     "standardised", counts=("entered", "observed"), whole=("expected",),
@@ -315,7 +333,7 @@ IMPORT_HISTORY = View(
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON, COMPARE, STANDARDISED, FORECAST,
+        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON, COMPARE, PARTNER_REGIONS, BENCHMARK, STANDARDISED, FORECAST,
         TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, INCIDENCE, TIME_TO_OUTCOME,
         TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
     )
