@@ -206,3 +206,29 @@ def test_stakeholder_charts_say_where_a_figure_is_suppressed() -> None:
     assert equality.figure is not None
     marked = {a.y for a in equality.figure.layout.annotations if a.text == "[c]"}
     assert suppressed and marked == suppressed
+
+
+def test_a_regional_leads_pack_is_labelled_with_their_region() -> None:
+    # A Wales lead's data holds Wales only (their scope): nothing in the pack may call
+    # Wales's figures "All regions".
+    participants, milestones, targets = demo()
+    wales = participants.loc[participants["region"] == "Wales"]
+    pack = report_content(wales, milestones.loc[milestones["participant_id"].isin(wales["participant_id"])],
+                          targets.loc[targets["region"] == "Wales"], as_of=AS_OF)
+    assert pack.regions == ("Wales",) and pack.scope == "Wales"
+    assert pack.filters_text() == "Regions: Wales"
+    assert set(pack.targets.data["region"]) == {"Wales"}  # no "All regions" total of Wales alone
+    headline = pack.headline_targets().data.set_index("measure")
+    wales_targets = pack.targets.data.set_index("measure")
+    assert headline.loc["work", "actual_to_date"] == wales_targets.loc["work", "actual_to_date"]
+    regions = next(v for v in pack.views if v.key == "regions")
+    assert regions.table.heading("overall_rate") == "Wales %"
+    every_label = [t.heading(c) for t in pack.tables() for c in t.data.columns]
+    every_label += [str(v) for t in pack.tables() for v in t.data.get("region", [])]
+    assert "All regions" not in every_label and "All regions %" not in every_label
+
+
+def test_the_programme_pack_keeps_all_regions() -> None:
+    pack = content("internal")
+    assert pack.scope == "All regions"
+    assert "All regions" in set(pack.targets.data["region"])

@@ -30,8 +30,9 @@ from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.partners import delivery_partners
+from ete_metrics.metrics.review import rag_table, scope_label
 from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits, standardised_ratios
-from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
+from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
 from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.present.charts.funnels import funnel_chart
@@ -216,6 +217,11 @@ class ReportContent:
         """True for a stakeholder (disclosure-controlled) report."""
         return self.audience == "stakeholder"
 
+    @property
+    def scope(self) -> str:
+        """The regions the report covers, in words: ``"All regions"``, ``"Wales"``, ``"London and Wales"``."""
+        return scope_label(self.regions)
+
     def filter_items(self) -> list[tuple[str, str]]:
         """Each filter and its value in words (the workbook's cover), everyone when unset."""
         if self.date_from or self.date_to:
@@ -254,7 +260,7 @@ class ReportContent:
     def headline_targets(self) -> ReportTable:
         """The all-regions rows of the targets table (the director's first page)."""
         data = self.targets.data
-        overall = data.loc[data["region"] == ALL_REGIONS]
+        overall = data.loc[data["region"] == self.scope]
         if overall.empty:
             overall = data
         return ReportTable(
@@ -358,7 +364,7 @@ def _targets(
     regions: Sequence[str] | None,
     audience: str,
 ) -> ReportTable:
-    summary = target_summary(participants, milestones, targets, as_of=as_of, regions=regions)
+    summary = rag_table(target_summary(participants, milestones, targets, as_of=as_of, regions=regions))
     counts = ["actual_to_date", "target_to_date", "contract_target", "projected_at_end"]
     rates = ["percent_achieved", "projected_percent"]
     shown = _present(summary, "target_summary", audience)  # a hidden rate hides its RAG too
@@ -414,6 +420,7 @@ def _regions_view(
     as_of: pd.Timestamp,
     audience: str,
     dates: Mapping[str, Any],
+    scope: str = "All regions",
 ) -> ReportView:
     comparison = compare_groups(
         participants, milestones, by="region", step="work", as_of=as_of, **dates
@@ -434,7 +441,7 @@ def _regions_view(
         data=shown.reset_index(drop=True),
         counts=("entered", "participants"),
         rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
-        labels={"participants": "In work", "rate": "% in work", "overall_rate": "All regions %"},
+        labels={"participants": "In work", "rate": "% in work", "overall_rate": f"{scope} %"},
     )
     return ReportView(
         key="regions",
@@ -885,6 +892,13 @@ def report_content(
             raise InputError(
                 "No participants match these filters: choose other regions, pathways or partners."
             )
+    if not chosen:
+        # Nothing chosen: the report covers the regions in the data. A regional lead's
+        # data holds their regions only, so their pack is labelled with them, not "All regions".
+        held = set(participants["region"].dropna().astype(str))
+        if held and not set(config.regions()) <= held:
+            chosen = tuple(r for r in config.regions() if r in held) + tuple(
+                sorted(held - set(config.regions())))
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
@@ -893,7 +907,7 @@ def report_content(
     views = (
         _funnel_view(headline, stamp),
         _targets_view(target_table),
-        _regions_view(participants, milestones, stamp, audience, dates),
+        _regions_view(participants, milestones, stamp, audience, dates, scope_label(chosen)),
         _adjusted_view(participants, milestones, stamp, audience, dates),
         _cohorts_view(participants, milestones, stamp, audience, dates),
         _partners_view(participants, milestones, stamp, audience, dates),
