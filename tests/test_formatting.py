@@ -219,3 +219,18 @@ def test_display_table_shows_ratios_with_two_decimals() -> None:
     # 1.0911676 -> 1.09; 0.7759 -> 0.78; withheld stays [c]; missing is blank
     assert out["Observed / expected"].tolist() == ["1.09", "[c]", ""]
     assert out["Lower 95% limit of the ratio"].tolist() == ["0.78", "0.50", "0.40"]
+
+
+def test_a_views_column_family_is_formatted_by_its_pattern() -> None:
+    from ete_metrics.views import COHORT_HEATMAP
+
+    frame = pd.DataFrame({"cohort": ["2023 Q1"], "cohort_size": [1240], "month_0": [0.0],
+                          "month_12": [0.375], "monthly_note": ["x"]})
+    out = display_table(frame, COHORT_HEATMAP)
+    # "month_*" are percentages (0.375 -> 37.5%); a column that only starts alike keeps its text
+    assert out["Cohort size"].tolist() == ["1,240"]
+    assert out["Month 0"].tolist() == ["0.0%"]
+    assert out["Month 12"].tolist() == ["37.5%"]
+    assert out["Monthly note"].tolist() == ["x"]
+    assert COHORT_HEATMAP.formats(frame.columns) == {
+        "cohort_size": "count", "month_0": "percent", "month_12": "percent"}

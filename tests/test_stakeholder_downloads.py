@@ -14,6 +14,7 @@ import pytest
 import dashboard.render as render
 from dashboard.filters import Filters
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
+from ete_metrics.views import FUNNEL
 
 
 def _frame() -> pd.DataFrame:
@@ -152,7 +153,7 @@ def test_a_tables_downloads_carry_the_screens_words_and_machine_values(
         "step": ["entered", "work"], "participants": [120, "[c]"],
         "rate_from_entry": [1.0, "[c]"], "ci_low": [0.97, "[c]"],
     })
-    render.table_with_downloads(frame, key="t", filename="funnel")
+    render.table_with_downloads(frame, FUNNEL, key="t", filename="funnel")
     csv_text = recorder.calls[0]["data"]().decode("utf-8").splitlines()
     # headings and step names as on screen; rates stay fractions in the file
     assert csv_text == [

@@ -34,6 +34,12 @@ RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_low", "ratio_high")
 WORD_COLUMNS: tuple[str, ...] = ("step", "measure", "rag", "position", "characteristic", "outcome")
 
 
+#: The formatter of each role of a view's columns (:meth:`ete_metrics.views.View.formats`).
+_FORMATTERS: dict[str, Any] = {
+    "count": _format_counts, "percent": _format_rates, "date": _format_dates, "points": _format_points,
+}
+
+
 def _format_ratios(values: pd.Series) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     out = np.empty(len(numbers), dtype=object)
@@ -96,11 +102,7 @@ def display_table(
     columns: dict[Any, Any] = {column: source[column] for column in source.columns}
     roles: dict[str, Any] = {}
     if view is not None:
-        for names, formatter in (
-            (view.shown_counts, _format_counts), (view.percents, _format_rates),
-            (view.dates, _format_dates), (view.points, _format_points),
-        ):
-            roles.update({c: formatter for c in names if c in columns})
+        roles.update({c: _FORMATTERS[role] for c, role in view.formats(columns).items()})
     given: tuple[tuple[Iterable[str], Any], ...] = (
         (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
     )
