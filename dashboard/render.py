@@ -10,8 +10,9 @@ its columns' roles, headings and protection) and a chart *builder* (a function o
 frame) rather than a ready figure. In the stakeholder audience
 :func:`shown` protects the frame once (:func:`ete_metrics.protect.audience.protect_view`),
 the table shows the protected figures (``[c]`` for suppressed ones), the chart is
-built from ``numeric_view`` of the protected frame (never the raw one) and the
-downloads carry the protected frame. A view for internal use only
+built from ``numeric_view`` of the protected frame (never the raw one), its suppressed
+figures marked ``[c]`` (:func:`ete_metrics.present.charts.suppressed.mark_suppressed`), and
+the downloads carry the protected frame. A view for internal use only
 (``View.internal_only``) is not shown to stakeholders at all (fail safe).
 
 **Downloads.** Every CSV and Excel file passes through
@@ -30,7 +31,6 @@ import hashlib
 import io
 import logging
 import pickle
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +46,7 @@ from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from ete_metrics.errors import EteError
+from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
 from ete_metrics.present.tables import display_table, file_table
 from ete_metrics.protect.audience import present_view
@@ -351,69 +352,6 @@ def _view(frame: pd.DataFrame | Shown, view: View | None) -> Shown | None:
     return shown(frame, view)
 
 
-def _tidy_labels(figure: go.Figure) -> None:
-    """Bar labels drawn from protected numbers: ``55.0`` -> ``55``, ``nan`` -> ``[c]``."""
-    for trace in figure.data:
-        text = getattr(trace, "text", None)
-        if text is None or isinstance(text, str):
-            continue
-        tidy = []
-        for label in text:
-            value = str(label).replace(",", "")
-            if value.lower() == "nan":
-                tidy.append(SUPPRESSED)
-            elif value.endswith(".0") and value[:-2].isdigit():
-                tidy.append(f"{int(value[:-2]):,}")
-            else:
-                tidy.append(label)
-        trace.text = tidy
-
-
-_HOVER_CUSTOM = re.compile(r"%\{customdata\[(\d+)\](?::([^}]*))?\}")
-
-#: d3 number formats used in the charts' hover text, in Python.
-_PY_FORMATS: dict[str, Callable[[float], str]] = {
-    "": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:g}",
-    ",": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,}",
-    ",.0f": lambda v: f"{v:,.0f}",
-    ".1%": lambda v: f"{v:.1%}",
-    "+.1%": lambda v: f"{v:+.1%}",
-    ".0%": lambda v: f"{v:.0%}",
-}
-
-
-def _tidy_hover(figure: go.Figure) -> None:
-    """Hover text drawn from protected numbers: a suppressed figure reads ``[c]``, not ``NaN``.
-
-    The charts' hover templates format ``customdata`` columns (``%{customdata[0]:,}``);
-    a suppressed value is NaN there, which Plotly shows as "NaN". Where a trace has
-    one, its referenced columns are formatted here (``[c]`` for NaN) and the template
-    shows the text as it is.
-    """
-    for trace in figure.data:
-        template = getattr(trace, "hovertemplate", None)
-        custom = getattr(trace, "customdata", None)
-        if not isinstance(template, str) or custom is None:
-            continue
-        fields = {int(m.group(1)): m.group(2) or "" for m in _HOVER_CUSTOM.finditer(template)}
-        if not fields or any(spec not in _PY_FORMATS for spec in fields.values()):
-            continue
-        values = pd.DataFrame(list(custom))
-        # Only a missing value is suppressed; text (a RAG rating, a name) is shown as it is.
-        if not any(values[i].isna().any() for i in fields if i in values.columns):
-            continue
-        numbers = values.apply(pd.to_numeric, errors="coerce")
-        text = values.astype(object)
-        for i, spec in fields.items():
-            if i in values.columns:
-                text[i] = [
-                    SUPPRESSED if pd.isna(v) else v if pd.isna(n) else _PY_FORMATS[spec](float(n))
-                    for v, n in zip(values[i], numbers[i], strict=True)
-                ]
-        trace.customdata = text.to_numpy(dtype=object)
-        trace.hovertemplate = _HOVER_CUSTOM.sub(lambda m: f"%{{customdata[{m.group(1)}]}}", template)
-
-
 def chart_with_table(
     fig: ChartSource,
     table: pd.DataFrame | Shown,
@@ -456,10 +394,8 @@ def chart_with_table(
         return
     if callable(fig) and not isinstance(fig, go.Figure):
         figure = fig(seen.numbers)
-        if seen.protected:
-            _tidy_labels(figure)
-            if seen.table.isin([SUPPRESSED]).any().any():  # else a gap is just missing, not [c]
-                _tidy_hover(figure)
+        if seen.protected:  # a gap is marked [c] only where the table shows one
+            mark_suppressed(figure, suppressed=bool(seen.table.isin([SUPPRESSED]).any().any()))
     elif seen.protected:
         st.caption("This chart is not available in the stakeholder view.")
         figure = None

@@ -38,6 +38,7 @@ from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import step_bars
 from ete_metrics.present.charts.regions import regions_funnel_plot
 from ete_metrics.present.charts.standardised import ratio_funnel_plot
+from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
@@ -61,7 +62,6 @@ __all__ = [
     "ReportView",
     "definitions",
     "heading",
-    "mark_suppressed_bars",
     "report_content",
 ]
 
@@ -477,50 +477,6 @@ def _adjusted_view(
     )
 
 
-def mark_suppressed_bars(figure: go.Figure) -> None:
-    """Show ``[c]`` where a chart's figure is suppressed, instead of leaving a silent gap (in place).
-
-    On paper a missing bar could be read as zero. A bar whose value is NaN (``"[c]"``
-    in the protected table) is drawn with zero length and labelled ``[c]``; bar labels
-    that read ``nan`` become ``[c]`` and whole numbers lose a trailing ``.0``. In a dot
-    plot of named groups (equality) a suppressed group's row reads ``[c]``.
-
-    Parameters
-    ----------
-    figure : plotly.graph_objects.Figure
-        Drawn from protected numbers.
-    """
-    for trace in figure.data:
-        if trace.type == "scatter" and trace.x is not None and trace.y is not None:
-            # A dot plot of groups (equality): a group whose rate is suppressed is named
-            # on its row with the marker, at the left of the plot.
-            for x, y in zip(trace.x, trace.y, strict=True):
-                if isinstance(y, str) and (x is None or (isinstance(x, float) and np.isnan(x))):
-                    figure.add_annotation(x=0, xref="x domain", xanchor="left", y=y, yref="y",
-                                          text=SUPPRESSED, showarrow=False)
-            continue
-        if trace.type != "bar":
-            continue
-        axis = "x" if trace.orientation == "h" else "y"
-        values = getattr(trace, axis)
-        if values is None:
-            continue
-        values = list(values)
-        missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in values]
-        text = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) else None
-        if text is not None:
-            text = [SUPPRESSED if str(t).lower() == "nan" else
-                    (f"{int(float(str(t).replace(',', ''))):,}" if str(t).endswith(".0") else t)
-                    for t in text]
-        if any(missing):
-            text = text or [""] * len(values)
-            text = [SUPPRESSED if gone else t for t, gone in zip(text, missing, strict=True)]
-            trace.update({axis: [0 if gone else v for v, gone in zip(values, missing, strict=True)]})
-            trace.textposition = "outside"
-        if text is not None:
-            trace.text = text
-
-
 def _label_points(figure: go.Figure) -> None:
     """On paper there is no hover: name each group next to its point (in place).
 
@@ -884,7 +840,7 @@ def report_content(
     if stakeholder:
         for view in views:
             if view.figure is not None:
-                mark_suppressed_bars(view.figure)
+                mark_suppressed(view.figure)
     return ReportContent(
         programme=PROGRAMME,
         as_of=stamp.date(),
