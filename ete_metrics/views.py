@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS
 
@@ -143,6 +144,10 @@ class View:
         (months since entry, a line number) and differences of protected counts.
     headings : mapping of str to str
         This view's own headings, where :data:`HEADINGS` says too little.
+    words : mapping of str to mapping of str to str
+        Columns whose values are codes, with their words for people (the data-quality
+        checks' labels); a code missing there reads as the vocabulary says
+        (:func:`ete_metrics.steps.label`).
     internal_only : bool
         Never shown to stakeholders (participant-level lists, import checks):
         :func:`ete_metrics.protect.audience.protect_view` refuses it and the dashboard
@@ -163,6 +168,7 @@ class View:
     days: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     headings: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     internal_only: bool = False
 
     def heading(self, column: str) -> str:
@@ -333,14 +339,21 @@ TRAINING_PROVIDERS = View(
 EMPLOYERS = View("employers", counts=("job_starts", "job_sustained"), groups=("partner",),
                  rates={"sustained_rate": ("job_sustained", "job_starts")},
                  percents=("sustained_rate",))
-DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",))
+#: The data-quality checks' labels for people, by machine name and by the import's older name.
+CHECK_LABELS: Mapping[str, str] = {
+    **{rule.import_name: rule.label for rule in RULES if rule.import_name},
+    **{rule.name: rule.label for rule in RULES},
+}
+#: data_quality(): one row per check, named in words ("Milestone before entry")
+DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",), words={"check": CHECK_LABELS})
 IMPORT_HISTORY = View(
     "import_history",
     counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
     keys=("id",), dates=("extract_date",),
 )
 #: the problems and warnings of an import, line by line (they name participants)
-IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), internal_only=True)
+IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), words={"check": CHECK_LABELS},
+                     internal_only=True)
 #: follow_up_list(): people to follow up, by pseudonymous id
 FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry",), dates=("entry_date",),
                  internal_only=True)

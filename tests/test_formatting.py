@@ -234,3 +234,21 @@ def test_a_views_column_family_is_formatted_by_its_pattern() -> None:
     assert out["Monthly note"].tolist() == ["x"]
     assert COHORT_HEATMAP.formats(frame.columns) == {
         "cohort_size": "count", "month_0": "percent", "month_12": "percent"}
+
+
+def test_data_quality_checks_are_named_in_words_on_screen_and_in_files() -> None:
+    from ete_metrics.present.tables import file_table
+    from ete_metrics.views import DATA_QUALITY, IMPORT_CHECKS
+
+    quality = pd.DataFrame({"check": ["milestone_before_entry", "exit_before_entry"],
+                            "description": ["A milestone is dated before entry.", "Exit before entry."],
+                            "count": [1234, 0]})
+    # the labels of ete_metrics.data.checks.RULES
+    words = ["Milestone before entry", "Exit before entry"]
+    assert display_table(quality, DATA_QUALITY)["Check"].tolist() == words
+    in_file = file_table(quality, DATA_QUALITY)
+    assert in_file["Check"].tolist() == words and in_file["Count"].tolist() == [1234, 0]
+    # the import stores one rule under an older name; a check of its own reads in words too
+    stored = pd.DataFrame({"line": [3, 12], "check": ["sustained_without_start", "unknown_column"]})
+    assert display_table(stored, IMPORT_CHECKS)["Check"].tolist() == [
+        "Sustained job without a job start", "Unknown column"]
