@@ -417,6 +417,7 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
                             by=args.by or (), date_from=args.date_from, date_to=args.date_to)
     _emit(args, data, frame, "time_to_outcome",
          counts=["entered", "reached", "median_days", "q1_days", "q3_days"],
+         rates=["reached_3_months", "reached_6_months", "reached_12_months"],
          title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
     return 0
 

@@ -358,10 +358,13 @@ INCIDENCE = View(
     rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
     percents=("cumulative_incidence", "ci_low", "ci_high"), days=("days_since_entry",),
 )
+_REACHED_BY = ("reached_3_months", "reached_6_months", "reached_12_months")
 TIME_TO_OUTCOME = View(
     "time_to_outcome", counts=("entered", "reached"), keys=("outcome",),
-    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days")},
-    days=("median_days", "q1_days", "q3_days"),
+    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days", *_REACHED_BY)},
+    days=("median_days", "q1_days", "q3_days"), percents=_REACHED_BY,
+    headings={"reached_3_months": "% reached by 3 months", "reached_6_months": "% reached by 6 months",
+              "reached_12_months": "% reached by 12 months"},
 )
 TRAINING_PROVIDERS = View(
     "training_providers",
