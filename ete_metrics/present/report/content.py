@@ -493,7 +493,7 @@ def _label_points(figure: go.Figure) -> None:
     points = [
         (float(x), k, i)
         for k, trace in enumerate(figure.data)
-        if trace.mode == "markers" and trace.x is not None
+        if trace.mode in ("markers", "markers+text") and trace.x is not None
         for i, x in enumerate(trace.x)
         if x is not None and x == x
     ]
@@ -501,7 +501,7 @@ def _label_points(figure: go.Figure) -> None:
     for n, (_, k, i) in enumerate(sorted(points)):
         positions[(k, i)] = "top center" if n % 2 == 0 else "bottom center"
     for k, trace in enumerate(figure.data):
-        if trace.mode != "markers" or trace.x is None:
+        if trace.mode not in ("markers", "markers+text") or trace.x is None:
             continue
         trace.mode = "markers+text"
         trace.textposition = [positions.get((k, i), "top center") for i in range(len(trace.x))]
