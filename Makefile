@@ -25,11 +25,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m ete_metrics demo --if-empty
 
-## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL).
-run: demo chromium
+## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL). Needs no root:
+## Chromium is only for the deck's and PDF's chart images (and the browser tests).
+run: demo
 	$(BIN)/streamlit run app.py
 
-## Debian's Chromium for the end-to-end browser tests (never a downloaded browser build).
+## Debian's Chromium for the end-to-end browser tests and the reports' chart images (never a
+## downloaded browser build); needs root or sudo. `make test` depends on it, `make run` does not.
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "Installing Debian's chromium for the browser tests"; \

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import io
 import logging
 import pickle
@@ -45,7 +46,7 @@ from dashboard.audit import audited_exports
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
-from ete_metrics.errors import EteError
+from ete_metrics.errors import ConfigError, EteError
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
 from ete_metrics.present.tables import display_table, file_table
@@ -425,6 +426,26 @@ REPORT_FORMATS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Report formats whose charts are drawn by Chromium (through Kaleido).
+IMAGE_FORMATS: frozenset[str] = frozenset({"pptx", "pdf"})
+
+
+def charts_unavailable() -> str | None:
+    """Why report charts cannot be drawn here (no Chromium or Kaleido), with how to fix it; None when they can.
+
+    Cheap (a look along the PATH, no import of Kaleido), so every page run may ask.
+    """
+    from ete_metrics.present.report.images import browser_path
+
+    if importlib.util.find_spec("kaleido") is None:
+        return "Charts in the deck and the review pack need Kaleido: `pip install kaleido`."
+    try:
+        browser_path()
+    except ConfigError as exc:
+        return str(exc)
+    return None
+
+
 def _build_report(
     participants: pd.DataFrame,
     milestones: pd.DataFrame,
@@ -482,10 +503,17 @@ def report_downloads(
         )
         for fmt, (_label, extension, _mime) in REPORT_FORMATS.items()
     }, filters)
+    missing = charts_unavailable()
     for column, (fmt, (label, extension, mime)) in zip(
         st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
     ):
         with column:
+            if missing and fmt in IMAGE_FORMATS:
+                # the deck and the pack draw their charts with Chromium: say how to get it
+                st.button(label, key=f"{key}_{fmt}", disabled=True, icon=":material/download:",
+                          help=missing)
+                st.caption(missing)
+                continue
             st.download_button(
                 label,
                 data=files[f"{stem}.{extension}"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
@@ -119,3 +120,19 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
     chances = probability_of_reaching(forecast, demo_data.targets)
     assert any(t.shape == chances.shape for t in tables)
     assert any("Chance of reaching the contract target" in c.value for c in at.caption)
+
+
+def test_without_chromium_the_page_runs_and_the_deck_says_how_to_install_it(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A machine without Chromium (make run needs no root): the page runs, the workbook is
+    # offered, and the deck and pack buttons are disabled with the way to install it.
+    monkeypatch.setenv("ETE_CHROMIUM", "/nonexistent/chromium")
+    open_page(app, PAGE)
+    assert not app.error and not app.exception, [e.value for e in app.error]
+    downloads = [b.label for b in app.download_button if b.key and b.key.startswith("overview_report_")]
+    assert downloads == ["Download workbook (Excel)"]
+    disabled = [b for b in app.button if b.key in ("overview_report_pptx", "overview_report_pdf")]
+    assert [b.label for b in disabled] == ["Download deck (PowerPoint)", "Download review pack (PDF)"]
+    assert all(b.disabled for b in disabled)
+    assert any("apt-get install chromium" in c.value for c in app.caption)
