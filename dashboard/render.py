@@ -47,9 +47,10 @@ from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from ete_metrics.errors import ConfigError, EteError
+from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
-from ete_metrics.present.tables import display_table, file_table
+from ete_metrics.present.tables import display_table, file_table, rag_grid
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.safe_export import neutralise_frame
@@ -342,6 +343,33 @@ def table_with_downloads(
     downloads(file_table(table, seen.view), key=key, filename=filename)
 
 
+def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
+    """The director's RAG table: regions x measures, each cell coloured Green / Amber / Red.
+
+    The cells carry the percent of target to date and the rating in words (colour is
+    never the only cue), coloured as in the review pack
+    (:data:`ete_metrics.present.charts.style.RAG_COLOURS`), then the work projection at
+    the contract's end; the downloads carry the tidy table.
+
+    Parameters
+    ----------
+    seen : Shown
+        :func:`ete_metrics.metrics.review.rag_table` as the audience may see it.
+    key, filename : str
+        Widget key prefix and download file name.
+    """
+    text, codes = rag_grid(seen.table)
+
+    def colour(column: pd.Series) -> list[str]:
+        return [
+            f"background-color: {RAG_COLOURS[c]}; color: white; font-weight: bold" if c in RAG_COLOURS else ""
+            for c in codes[column.name]
+        ]
+
+    st.dataframe(text.style.apply(colour), width="stretch")
+    downloads(file_table(seen.table, seen.view), key=key, filename=filename)
+
+
 def _view(frame: pd.DataFrame | Shown, view: View | None) -> Shown | None:
     """The frame as the audience may see it; None when it cannot be shown to stakeholders."""
     if isinstance(frame, Shown):
@@ -544,7 +572,8 @@ def tiles(items: Sequence[Any], *, columns: int | None = None) -> None:
     items : sequence
         Each a tuple ``(label, value)``, ``(label, value, delta)`` or
         ``(label, value, delta, help)``, or a dict with keys ``label``, ``value``
-        and optionally ``delta``, ``help``, ``delta_color``, ``delta_arrow``. Values and deltas
+        and optionally ``delta``, ``help``, ``delta_color``, ``delta_arrow``, ``delta_description``.
+        Values and deltas
         should already be formatted strings (:mod:`ete_metrics.present.formatting`).
     columns : int, optional
         Tiles per row (default: all in one row, at most 4 per row).
@@ -576,6 +605,7 @@ def tiles(items: Sequence[Any], *, columns: int | None = None) -> None:
                     help=spec.get("help"),
                     border=True,
                     delta_arrow=spec.get("delta_arrow", "auto"),
+                    delta_description=spec.get("delta_description"),
                 )
 
 

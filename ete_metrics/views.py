@@ -295,6 +295,10 @@ MONTH_COMPARISON = View(
     "month_comparison",
     counts=("participants", "previous_month", "year_earlier", "quarter_to_date", "quarter_target"),
     keys=("measure", "month", "quarter_start"), dates=("month", "quarter_start"),
+    # rates of the shown figures (added after protection), withheld with their figures
+    rates={"change_on_month": ("participants", "previous_month"),
+           "change_on_year": ("participants", "year_earlier"),
+           "quarter_percent": ("quarter_to_date", "quarter_target")},
     percents=("change_on_month", "change_on_year", "quarter_percent"),
     headings={"participants": "In the month"},
 )

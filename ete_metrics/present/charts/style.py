@@ -68,6 +68,8 @@ def colour(i: int) -> str:
 #: (the regions take the palette's first colours, :func:`region_colour`): light purple
 #: above, mid grey within, near black below; the markers' shapes differ too.
 POSITION_COLOURS: dict[str, str] = {"above": "#A285D1", "within": "#8E9091", "below": "#0B0C0C"}
+#: Background of a RAG rating, on screen and in the review pack (GOV.UK green, orange, red).
+RAG_COLOURS: dict[str, str] = {"green": "#00703C", "amber": "#F47738", "red": "#D4351C"}
 #: Marker shape by position (so the position never rests on colour alone).
 POSITION_SYMBOLS: dict[str, str] = {"above": "triangle-up", "within": "circle", "below": "triangle-down"}
 #: Colours for regions beyond the palette's first four (an ``ETE_REGIONS`` override).

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
+from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, percent, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.disclosure import SUPPRESSED
@@ -37,7 +38,7 @@ __all__ = ["build_pdf"]
 
 _PAGE = landscape(A4)
 _MARGIN = 14 * mm
-_RAG = {"Green": colors.HexColor("#00703C"), "Amber": colors.HexColor("#F47738"), "Red": colors.HexColor("#D4351C")}
+_RAG = {label(code): colors.HexColor(value) for code, value in RAG_COLOURS.items()}
 
 
 def _styles() -> dict[str, ParagraphStyle]:
