@@ -233,3 +233,22 @@ def test_the_programme_pack_keeps_all_regions() -> None:
     pack = content("internal")
     assert pack.scope == "All regions"
     assert "All regions" in set(pack.targets.data["region"])
+
+
+def test_the_summary_is_the_overviews_narrative_from_the_shown_figures() -> None:
+    from ete_metrics.metrics.review import comparison_changes, month_comparison
+    from ete_metrics.metrics.targets import targets_vs_actual
+    from ete_metrics.present.narrative import narrative
+    from ete_metrics.protect.audience import present_view
+
+    participants, milestones, targets = demo()
+    for audience in ("internal", "stakeholder"):
+        pack = content(audience)
+        monthly = targets_vs_actual(participants, milestones, targets, as_of=AS_OF)
+        comparison = comparison_changes(present_view(month_comparison(monthly, targets, as_of=AS_OF),
+                                                     "month_comparison", audience))
+        expected = narrative(pack.headline.data, comparison, pack.targets.data, as_of=AS_OF,
+                             previous=pack.previous_as_of, scope="All regions", audience=audience)
+        assert pack.summary == expected and len(expected) >= 3
+    # July 2023 is the latest full month on 16 Aug 2023
+    assert any(s.startswith("Job starts in July 2023: ") for s in content("internal").summary)

@@ -30,7 +30,7 @@ from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.partners import delivery_partners
-from ete_metrics.metrics.review import rag_table, scope_label
+from ete_metrics.metrics.review import comparison_changes, month_comparison, rag_table, scope_label
 from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits, standardised_ratios
 from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
@@ -49,6 +49,7 @@ from ete_metrics.present.formatting import (
     signed_points,
     uk_date,
 )
+from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
@@ -193,6 +194,9 @@ class ReportContent:
         The pathway and delivery-partner filters; empty for everyone.
     date_from, date_to : date or None
         The entry-date range (inclusive); ``None`` when open.
+    summary : tuple of str
+        What changed, in words (:func:`ete_metrics.present.narrative.narrative`): the
+        same sentences as at the top of the Overview, from the figures shown.
     """
 
     programme: str
@@ -210,6 +214,7 @@ class ReportContent:
     delivery_partners: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    summary: tuple[str, ...] = ()
 
     @property
     def stakeholder(self) -> bool:
@@ -369,6 +374,28 @@ def _targets(
         data=shown.reset_index(drop=True),
         view=views.TARGET_SUMMARY,
     )
+
+
+def _summary(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: pd.Timestamp,
+    previous: pd.Timestamp,
+    regions: Sequence[str] | None,
+    audience: str,
+    headline: ReportTable,
+    target_table: ReportTable,
+    scope: str,
+) -> tuple[str, ...]:
+    """The narrative of the Overview, from the same shown figures (headline, RAG table, month)."""
+    monthly = targets_vs_actual(participants, milestones, targets, as_of=as_of, period="month", regions=regions)
+    comparison = comparison_changes(_present(month_comparison(monthly, targets, as_of=as_of, regions=regions),
+                                             views.MONTH_COMPARISON, audience))
+    rag = target_table.data
+    named = scope if scope in set(rag["region"].astype(str)) else str(rag["region"].iloc[0]) if len(rag) else scope
+    return narrative(headline.data, comparison, rag, as_of=as_of.date(), previous=previous.date(),
+                     scope=named, audience=audience)
 
 
 def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
@@ -841,6 +868,8 @@ def report_content(
 
     headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
+    summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
+                       headline, target_table, scope_label(chosen))
     views = (
         _funnel_view(headline, stamp),
         _targets_view(target_table),
@@ -871,4 +900,5 @@ def report_content(
         delivery_partners=chosen_partners,
         date_from=None if start is None else start.date(),
         date_to=None if end is None else end.date(),
+        summary=summary,
     )
