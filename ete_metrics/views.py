@@ -312,8 +312,8 @@ PARTNER_REGIONS = replace(
     COMPARE, name="partner_regions", keys=("region",),
     derived={**COMPARE.derived, "region_position": "rate"},
     percents=(*_COMPARE_PERCENTS, "region_rate"),
-    headings={"overall_rate": "Programme rate", "region": "Its region", "region_rate": "Its region's rate",
-              "position": "Against the programme's 95% limits",
+    headings={"overall_rate": "Rate of all partners shown", "region": "Its region",
+              "region_rate": "Its region's rate", "position": "Against all partners' 95% limits",
               "region_position": "Against its region's 95% limits"},
 )
 #: programme_benchmark(): a scope's rates beside the programme's (an aggregate: no other region's rows)

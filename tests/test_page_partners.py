@@ -6,8 +6,10 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
+from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
-from ete_metrics.metrics.comparison import compare_groups
+from ete_metrics.metrics.comparison import compare_groups, compare_within_regions
+from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
@@ -33,6 +35,15 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        ),
+        # each partner against its own region (hand-checked in tests/test_comparison.py)
+        display_table(
+            compare_within_regions(
+                funnel(participants, milestones, as_of=as_of, by=["delivery_partner", "region"]),
+                by="delivery_partner", step=step,
+            )[["delivery_partner", "region", "entered", "participants", "rate", "region_rate",
+               "region_position", "overall_rate", "position"]],
+            views.PARTNER_REGIONS,
         ),
         display_table(
             ratios[["delivery_partner", "entered", "observed", "expected", "raw_rate", "adjusted_rate",
