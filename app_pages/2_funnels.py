@@ -78,6 +78,17 @@ if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum(
     st.stop()
 
 st.subheader("Entry to training and work")
+if window:
+    # a window too short for an outcome: say so rather than draw an empty bar
+    reached = frame.groupby("step", sort=False)["participants"].sum()
+    for step in [s for s in reached.index if s != "entered" and int(reached[s]) == 0]:
+        st.info(
+            f"No one reached '{label(step)}' within {window} days of entry: the window is too short "
+            "for this outcome" + (" (a job is recorded as sustained weeks after it starts)"
+                                  if step == "sustained" else "")
+            + ". Choose a longer conversion window to see it.",
+            icon=":material/info:",
+        )
 
 
 def _main_chart(numbers):  # type: ignore[no-untyped-def]
@@ -109,6 +120,21 @@ st.caption(
 )
 with user_errors():
     referrals = metric(referral_funnel, data, filters, by=group, **common)
+if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
+    # the same people and dates: the two "Entered" differ only by entries the referral
+    # funnel cannot count (entered before their recorded referral, or with none recorded)
+    entered_here = int(referrals.loc[referrals["step"] == "entered", "participants"].sum())
+    entered_above = int(frame.loc[frame["step"] == "entered", "participants"].sum())
+    if entered_here != entered_above:
+        st.caption(
+            "'Entered' here counts people who entered on or after their referral date. The funnel above "
+            "counts everyone who entered; the difference is the people whose recorded referral date is after "
+            "their entry date, or missing, whom a funnel from referral cannot place."
+            if filters.stakeholder else
+            f"'Entered' here is {count(entered_here)}, against {count(entered_above)} in the funnel above: "
+            f"the {count(entered_above - entered_here)} people whose recorded referral date is after their "
+            "entry date, or missing, entered but cannot be counted from a referral."
+        )
 if referrals.empty:
     empty_state("No referrals with these filters.")
 else:
@@ -122,7 +148,7 @@ else:
             )
         ),
         referrals,
-        view=views.FUNNEL,
+        view=views.REFERRAL_FUNNEL,
         key="funnels_referral",
         filename="referral_funnel" + (f"_by_{by}" if by else ""),
     )

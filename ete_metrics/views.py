@@ -267,6 +267,9 @@ HEADLINE = View("headline", counts=("participants", "participants_month_earlier"
 #: the report's delivery partners: one row per partner, a column per step, from protected funnels
 PARTNER_STEPS = View("partner_steps", counts=("entered", "training", "work"),
                      groups=("delivery_partner",), percents=("training_rate", "work_rate"))
+#: referral_funnel(): the funnel's roles; its rates are of people referred
+REFERRAL_FUNNEL = replace(FUNNEL, name="referral_funnel",
+                          headings={"rate_from_entry": "Rate from referral"})
 ACTIVITY = View("activity", counts=("participants",), groups=("month",), keys=("measure",),
                 dates=("month",))
 TARGETS = View(
@@ -405,7 +408,7 @@ FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry",), dates=("ent
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, HEADLINE, PARTNER_STEPS, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON,
+        FUNNEL, REFERRAL_FUNNEL, HEADLINE, PARTNER_STEPS, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON,
         COMPARE, PARTNER_REGIONS, BENCHMARK, STANDARDISED,
         FORECAST, TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, COHORT_HEATMAP, COHORT_SUMMARY,
         INCIDENCE, TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,

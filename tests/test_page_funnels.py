@@ -9,10 +9,12 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
+from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import label
 
 PAGE = "app_pages/2_funnels.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -34,7 +36,18 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
     dropoff = expected.loc[expected["step"] != "entered", ["step", "participants", "rate_from_previous"]]
     _same(_shown(app, 1), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
-    _same(_shown(app, 2), referral_funnel(p, m, as_of=as_of), counts=("participants",), rates=RATES)
+    referrals = referral_funnel(p, m, as_of=as_of)
+    pd.testing.assert_frame_equal(_shown(app, 2), display_table(referrals, views.REFERRAL_FUNNEL),
+                                  check_dtype=False)
+    assert "Rate from referral" in _shown(app, 2).columns
+    # its "Entered" differs from the entry funnel's, and the page says by how many and why
+    here = int(referrals.loc[referrals["step"] == "entered", "participants"].iloc[0])
+    above = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
+    late = int(((p["entry_date"] <= pd.Timestamp(as_of))
+                & ~(p["referral_date"] <= p["entry_date"])).sum())  # referral after entry, or none
+    assert above - here == late > 0
+    assert any(f"'Entered' here is {here:,}, against {above:,}" in c.value and f"the {late:,} people" in c.value
+               for c in app.caption)
     follow_up = follow_up_list(p, m, as_of=as_of, days=90)
     _same(_shown(app, 3), follow_up, counts=("days_since_entry",), dates=("entry_date",))
 
@@ -108,3 +121,19 @@ def test_an_unknown_page_option_in_the_url_is_ignored(demo_db_url: str) -> None:
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="funnels_window").value is None
     assert at.selectbox(key="funnels_by").value is None
+
+
+def test_a_window_too_short_for_an_outcome_says_so(app: AppTest, demo_data: DemoData) -> None:
+    # nobody in the demo sustains a job within 30 days of entry (sustainment comes 13 weeks on)
+    short = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, window_days=30,
+                   include_sustained=True).set_index("step")["participants"]
+    assert short["sustained"] == 0 and short["entered"] > 0
+    empty = [label(step) for step, people in short.items() if step != "entered" and people == 0]
+    open_page(app, PAGE)
+    app.checkbox(key="funnels_sustained").check()
+    app.selectbox(key="funnels_window").set_value(30).run()
+    assert not app.error, [e.value for e in app.error]
+    notes = [i.value for i in app.info if "too short" in i.value]
+    # one note for each outcome nobody reached in the window, none for the others
+    assert [n.split("'")[1] for n in notes] == empty
+    assert any("'Sustained work' within 30 days" in n for n in notes)
