@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.audit import record_upload
 from dashboard.auth import require_access
-from dashboard.data import forget_metrics, load_data, metric
+from dashboard.data import forget_metrics, load_data, metric, shared_engine
 from dashboard.filters import current_filters
 from dashboard.mapping_builder import OWN_FORMAT, app_pseudonym_key, layouts, render_mapping_builder
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
@@ -47,11 +46,6 @@ DONE_KEY = "data_upload_done"
 CHECK_KEY = "data_upload_check"
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> sa.Engine:
-    return db.make_engine(url)
-
-
 def _when(value: Any) -> str:
     """Import time on screen: ``1 Jun 2024 09:30`` (UK date, 24-hour time)."""
     stamp = pd.Timestamp(value) if value is not None else pd.NaT
@@ -63,7 +57,7 @@ def _when(value: Any) -> str:
 data = load_data()
 filters = current_filters()
 access = require_access()
-engine = _engine(config.database_url())
+engine = shared_engine(config.database_url())
 
 
 def _size(n: int) -> str:

@@ -131,6 +131,8 @@ def signed_in_email() -> str | None:
     return None
 
 
+# Keyed on the file's path and (mtime, size): an edited access file is read again at the
+# next rerun; the four most recent versions are kept.
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _parsed_access(path: str, stamp: tuple[int, int]) -> AccessList:
     """The access file, parsed once per version of the file (path, mtime, size)."""
@@ -198,6 +200,9 @@ def resolve_access() -> Resolution:
     return Resolution(SIGNED_IN, access=access, email=email)
 
 
+# One engine (connection pool) per database URL for the server's life: an engine holds
+# connections, not data, so nothing makes it stale. (Not dashboard.data.shared_engine,
+# which imports this module.)
 @functools.lru_cache(maxsize=8)
 def _audit_engine(url: str) -> sa.Engine:
     return db.make_engine(url)

@@ -137,10 +137,10 @@ def shown(frame: pd.DataFrame, view: View) -> Shown:
     return Shown(table.copy(), numbers.copy(), True, view)
 
 
-#: Protected views kept (the most recently used last). Protection is a pure function of
-#: the figures, the view and the audience, so a frame protected before (shown twice on a
-#: page, or again on an unchanged rerun) is not worked out again: it is looked up by the
-#: digest of its exact contents.
+#: Protected views kept (the most recently used last), shared by every session. Protection
+#: is a pure function of the figures, the view and the audience, and the cache is keyed on
+#: exactly those (the digest of the frame's contents, the view's name, the audience), so it
+#: is never stale: other figures are another key.
 _PROTECTED_CACHE_SIZE = 256
 
 
