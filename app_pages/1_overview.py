@@ -155,10 +155,7 @@ else:
 st.subheader("From entry to training and work")
 chart_with_table(
     lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
-    now,
-    view=views.FUNNEL,
-    key="overview_funnel",
-    filename="overview_funnel",
+    now, views.FUNNEL, key="overview_funnel", filename="overview_funnel",
 )
 
 # --- Monthly activity --------------------------------------------------------
@@ -168,13 +165,8 @@ with user_errors():
 if activity.empty:
     empty_state("No entries or outcomes in this period.")
 else:
-    chart_with_table(
-        activity_chart,
-        activity,
-        view=views.ACTIVITY,
-        key="overview_activity",
-        filename="monthly_activity",
-    )
+    chart_with_table(activity_chart, activity, views.ACTIVITY,
+                     key="overview_activity", filename="monthly_activity")
 
 # --- Targets against actuals by region ---------------------------------------
 st.subheader("Targets against actuals by region")
@@ -201,11 +193,8 @@ else:
     ) or ("work" if "work" in measures else measures[0])
     chart_with_table(
         lambda frame: targets_chart(frame, measure=measure),
-        progress,
-        view=views.TARGETS,
+        progress, views.TARGETS, key="overview_targets", filename=f"targets_{measure}",
         select=lambda frame: frame.loc[frame["measure"] == measure],
-        key="overview_targets",
-        filename=f"targets_{measure}",
     )
 
 # --- Forecast to the contract's end ------------------------------------------
@@ -266,16 +255,13 @@ else:
     chart_with_table(
         lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
                                        measure=forecast_measure, region=forecast_region),
-        forecast,
-        view=views.FORECAST,
+        forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
         select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
                                        & (frame["region"] == forecast_region)],
-        key="overview_forecast",
-        filename=f"forecast_{forecast_measure}",
         columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
                  "low_95", "high_95"],
     )
     st.markdown("**Chance of reaching each contract target by the end**")
     table_with_downloads(
-        chances, view=views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
+        chances, views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
     )

@@ -87,7 +87,7 @@ def _main_chart(numbers):  # type: ignore[no-untyped-def]
 
 
 chart_with_table(
-    _main_chart, frame, view=views.FUNNEL, key="funnels_main",
+    _main_chart, frame, views.FUNNEL, key="funnels_main",
     filename="funnel" + (f"_by_{by}" if by else ""),
 )
 
@@ -95,11 +95,9 @@ st.subheader("Drop-off between steps")
 st.caption("The percentage of people at each step who reached the next one.")
 chart_with_table(
     lambda numbers: conversion_chart(numbers, by=by),
-    frame,
-    view=views.FUNNEL,
-    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
-    key="funnels_dropoff",
+    frame, views.FUNNEL, key="funnels_dropoff",
     filename="funnel_conversion" + (f"_by_{by}" if by else ""),
+    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
 )
 
 st.subheader("From referral")
@@ -121,9 +119,7 @@ else:
                 title=f"Percent of referrals reaching each step, by {label(by).lower()}",
             )
         ),
-        referrals,
-        view=views.FUNNEL,
-        key="funnels_referral",
+        referrals, views.FUNNEL, key="funnels_referral",
         filename="referral_funnel" + (f"_by_{by}" if by else ""),
     )
 
@@ -146,6 +142,6 @@ if follow_up.empty:
 else:
     st.write(f"**{count(len(follow_up))}** people to follow up.")
     table_with_downloads(
-        follow_up, view=views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
+        follow_up, views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
         max_rows=FOLLOW_UP_ROWS_SHOWN,
     )

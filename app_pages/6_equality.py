@@ -84,10 +84,7 @@ st.caption(
 )
 chart_with_table(
     lambda numbers: equality_chart(numbers, step=step),
-    frame,
-    view=views.EQUALITY,
-    key="equality",
-    filename=f"equality_{step}",
+    frame, views.EQUALITY, key="equality", filename=f"equality_{step}",
     # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
     labels={"characteristic": label},
 )

@@ -20,6 +20,7 @@ from dashboard.auth import require_access
 from dashboard.data import forget_metrics, load_data, metric, shared_engine
 from dashboard.filters import current_filters
 from dashboard.mapping_builder import OWN_FORMAT, app_pseudonym_key, layouts, render_mapping_builder
+from dashboard.page_state import show_done
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.uploads import (
     ACCEPTED_TYPES,
@@ -80,11 +81,14 @@ elif not access.can_upload:
     st.caption("Importing extracts is for directors and data managers.")
 
 
+def _checks_table(findings: pd.DataFrame, kind: str) -> None:
+    """The problems or warnings of the extract checked, line by line, with downloads."""
+    table_with_downloads(findings, views.IMPORT_CHECKS, key=f"upload_{kind}", filename=f"import_{kind}")
+
+
 def _upload_section() -> None:
     """Upload, check, preview and import an extract (internal audience only)."""
-    done = st.session_state.pop(DONE_KEY, None)
-    if done:
-        st.success(done, icon=":material/check_circle:")
+    show_done(DONE_KEY)
     st.markdown(
         "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
         "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
@@ -182,10 +186,7 @@ def _upload_section() -> None:
                     "found. Nothing was changed. Fix these in the files and upload them again.",
                     icon=":material/error:",
                 )
-                table_with_downloads(
-                    checked.problems, view=views.IMPORT_CHECKS, key="upload_problems",
-                    filename="import_problems",
-                )
+                _checks_table(checked.problems, "problems")
             else:
                 extract = checked.extract
                 assert extract is not None
@@ -206,10 +207,7 @@ def _upload_section() -> None:
                         "but check these records.",
                         icon=":material/warning:",
                     )
-                    table_with_downloads(
-                        checked.warnings, view=views.IMPORT_CHECKS, key="upload_warnings",
-                        filename="import_warnings",
-                    )
+                    _checks_table(checked.warnings, "warnings")
                 action = "Replace all data with this extract" if replace_all else "Import this extract"
                 if st.button(action, type="primary", key="upload_confirm"):
                     paths = paths or save_uploads(files, tmp)
@@ -259,10 +257,7 @@ else:
         if c in history.columns
     ]
     table_with_downloads(
-        history,
-        view=views.IMPORT_HISTORY,
-        key="import_history",
-        filename="import_history",
+        history, views.IMPORT_HISTORY, key="import_history", filename="import_history",
         columns=wanted,
     )
 
@@ -270,7 +265,7 @@ if len(data.import_warnings) and not filters.stakeholder:  # they name participa
     st.markdown(f"**Warnings stored with the latest import** ({count(len(data.import_warnings))})")
     table_with_downloads(
         data.import_warnings,
-        view=views.IMPORT_CHECKS,
+        views.IMPORT_CHECKS,
         key="import_warnings",
         filename="latest_import_warnings",
         columns=[c for c in ("file", "line", "column", "check", "message", "participant_id")
@@ -290,7 +285,7 @@ if quality.empty:
     empty_state("No data-quality checks to show for these filters.")
 else:
     table_with_downloads(
-        quality, view=views.DATA_QUALITY, key="data_quality", filename="data_quality",
+        quality, views.DATA_QUALITY, key="data_quality", filename="data_quality",
     )
 
 # --- Audit trail (directors and data managers) -------------------------------

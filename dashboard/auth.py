@@ -306,9 +306,9 @@ def gate(url_paths: Iterable[str] = ()) -> Access:
     Returns
     -------
     Access
+        The visitor's access (never returns without one).
     """
-    resolution = resolve_access()
-    _record_gated(resolution)
+    resolution = _recorded_access()
     if resolution.access is None:
         pages = [st.Page(_gate_page, title="Sign in", icon=":material/login:", url_path="sign-in",
                          default=True)]
@@ -321,6 +321,13 @@ def gate(url_paths: Iterable[str] = ()) -> Access:
         page.run()
         st.stop()
     return resolution.access
+
+
+def _recorded_access() -> Resolution:
+    """The visitor's access, its sign-in recorded in the audit trail (the page stops if it cannot be)."""
+    resolution = resolve_access()
+    _record_gated(resolution)
+    return resolution
 
 
 def _record_gated(resolution: Resolution) -> None:
@@ -344,8 +351,7 @@ def require_access() -> Access:
     -------
     Access
     """
-    resolution = resolve_access()
-    _record_gated(resolution)
+    resolution = _recorded_access()
     if resolution.access is None:
         render_gate(resolution)
         st.stop()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.page_state import show_done
 from dashboard.render import user_errors
 from dashboard.uploads import ACCEPTED_TYPES, save_uploads
 from ete_metrics.data import frames
@@ -107,9 +108,7 @@ def _saved_list() -> None:
 
 def render_mapping_builder() -> None:
     """Draw the builder (internal audience only: the caller checks access)."""
-    saved = st.session_state.pop(SAVED_KEY, None)
-    if saved:
-        st.success(saved, icon=":material/check_circle:")
+    show_done(SAVED_KEY)
     st.markdown(
         "For an export from another system: upload a sample, choose which of your columns "
         "becomes each of ours, and save the mapping. Import with "
