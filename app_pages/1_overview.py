@@ -162,11 +162,8 @@ chart_with_table(
 st.subheader("Month by month")
 with user_errors():
     activity = metric(monthly_activity, data, filters, as_of=filters.as_of, **filters.date_range())
-if activity.empty:
-    empty_state("No entries or outcomes in this period.")
-else:
-    chart_with_table(activity_chart, activity, views.ACTIVITY,
-                     key="overview_activity", filename="monthly_activity")
+chart_with_table(activity_chart, activity, views.ACTIVITY, key="overview_activity",
+                 filename="monthly_activity", empty="No entries or outcomes in this period.")
 
 # --- Targets against actuals by region ---------------------------------------
 st.subheader("Targets against actuals by region")

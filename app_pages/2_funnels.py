@@ -107,21 +107,19 @@ st.caption(
 )
 with user_errors():
     referrals = metric(referral_funnel, data, filters, by=group, **common)
-if referrals.empty:
-    empty_state("No referrals with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: (
-            funnel_chart(numbers, title="People referred, entered, into training and into work")
-            if by is None
-            else rates_by_group_chart(
-                numbers, by=by,
-                title=f"Percent of referrals reaching each step, by {label(by).lower()}",
-            )
-        ),
-        referrals, views.FUNNEL, key="funnels_referral",
-        filename="referral_funnel" + (f"_by_{by}" if by else ""),
-    )
+chart_with_table(
+    lambda numbers: (
+        funnel_chart(numbers, title="People referred, entered, into training and into work")
+        if by is None
+        else rates_by_group_chart(
+            numbers, by=by,
+            title=f"Percent of referrals reaching each step, by {label(by).lower()}",
+        )
+    ),
+    referrals, views.FUNNEL, key="funnels_referral",
+    filename="referral_funnel" + (f"_by_{by}" if by else ""),
+    empty="No referrals with these filters.",
+)
 
 if filters.stakeholder:  # no participant-level data for stakeholders
     st.stop()

@@ -86,11 +86,9 @@ st.caption(
 )
 with user_errors():
     providers = metric(training_providers, data, filters, **common)
-if providers.empty:
-    empty_state("No one with these filters has started training yet.")
-else:
-    chart_with_table(training_providers_chart, providers, views.TRAINING_PROVIDERS,
-                     key="partners_providers", filename="training_providers")
+chart_with_table(training_providers_chart, providers, views.TRAINING_PROVIDERS,
+                 key="partners_providers", filename="training_providers",
+                 empty="No one with these filters has started training yet.")
 
 # --- Employers ---------------------------------------------------------------
 st.subheader("Employers")
@@ -101,23 +99,18 @@ st.caption(
 )
 with user_errors():
     employer_table = metric(employers, data, filters, **common)
-if employer_table.empty:
-    empty_state("No one with these filters has started a job yet.")
-else:
-    chart_with_table(employers_chart, employer_table, views.EMPLOYERS,
-                     key="partners_employers", filename="employers")
+chart_with_table(employers_chart, employer_table, views.EMPLOYERS, key="partners_employers",
+                 filename="employers", empty="No one with these filters has started a job yet.")
 
 # --- Prisons -----------------------------------------------------------------
 st.subheader("Prisons (custody pathway)")
 with user_errors():
     prison_funnel = metric(prisons, data, filters, **common)
-if prison_funnel.empty:
-    empty_state("No one on the custody pathway entered the programme with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: step_bars(
-            numbers, by="prison", group_label="Prison",
-            title="Custody pathway: people entered, into training and into work, by prison",
-        ),
-        prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
-    )
+chart_with_table(
+    lambda numbers: step_bars(
+        numbers, by="prison", group_label="Prison",
+        title="Custody pathway: people entered, into training and into work, by prison",
+    ),
+    prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
+    empty="No one on the custody pathway entered the programme with these filters.",
+)

@@ -361,6 +361,7 @@ def chart_with_table(
     columns: Sequence[str] | None = None,
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
+    empty: str | None = None,
 ) -> None:
     """Render a Plotly chart with the numbers behind it right under it.
 
@@ -386,7 +387,12 @@ def chart_with_table(
         chart is drawn from the whole view.
     labels : mapping of str to callable, optional
         Readable values on screen only, as in :func:`table_with_downloads`.
+    empty : str, optional
+        When the table has no rows, this note (:func:`empty_state`) instead of the chart.
     """
+    if empty is not None and len(table.table if isinstance(table, Shown) else table) == 0:
+        empty_state(empty)
+        return
     seen = _view(table, view)
     if seen is None:
         st.caption("This chart is not available in the stakeholder view.")

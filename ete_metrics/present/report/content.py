@@ -827,7 +827,7 @@ def report_content(
 
     headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
-    views = (
+    report_views = (
         _funnel_view(headline, stamp),
         _targets_view(target_table),
         _regions_view(participants, milestones, stamp, audience, dates),
@@ -838,23 +838,17 @@ def report_content(
         _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience),
     )
     if stakeholder:
-        for view in views:
+        for view in report_views:
             if view.figure is not None:
                 mark_suppressed(view.figure)
     return ReportContent(
-        programme=PROGRAMME,
-        as_of=stamp.date(),
-        previous_as_of=previous.date(),
-        audience=audience,
-        regions=chosen,
-        headline=headline,
-        changes=changes,
-        targets=target_table,
-        views=views,
-        definitions=definitions(stakeholder=stakeholder),
-        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
-        pathways=chosen_pathways,
-        delivery_partners=chosen_partners,
+        programme=PROGRAMME, as_of=stamp.date(), previous_as_of=previous.date(), audience=audience,
+        # the filters, as chosen
+        regions=chosen, pathways=chosen_pathways, delivery_partners=chosen_partners,
         date_from=None if start is None else start.date(),
         date_to=None if end is None else end.date(),
+        # what the report shows
+        headline=headline, changes=changes, targets=target_table, views=report_views,
+        definitions=definitions(stakeholder=stakeholder),
+        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
     )
