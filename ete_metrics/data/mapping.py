@@ -11,7 +11,9 @@ Rules applied, in order, to each source file:
 1. Columns listed in ``drop`` (names, emails, support workers) are removed as
    soon as the file is read; their values reach no frame, message or database.
 2. ``identifiers`` (a case reference number, a participant id) are replaced by a
-   keyed pseudonym, HMAC-SHA256 with the secret key (:func:`pseudonym`).
+   keyed pseudonym, HMAC-SHA256 with the secret key (:func:`pseudonym`); the
+   column mapped to ``caseworker`` (an email, a support worker's name) always is,
+   under a key derived for caseworkers (:func:`caseworker_pseudonym`).
 3. Columns are renamed to ours; ``values`` maps translate values (region,
    pathway, milestone), ``constants`` fill a column with one value, and the
    ``--region-map`` file maps contract references or names to regions.
@@ -60,7 +62,9 @@ from ete_metrics.data.importer import (
 from ete_metrics.errors import ImportValidationError, InputError, Problem
 
 __all__ = [
+    "CASEWORKER_DOMAIN",
     "PROFILES",
+    "caseworker_pseudonym",
     "column_key",
     "KEY_VARIABLE",
     "SourceMapping",
@@ -400,6 +404,24 @@ def pseudonym(value: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+#: What a caseworker pseudonym's key is derived with (domain separation, see
+#: :func:`caseworker_pseudonym`). Changing it changes every caseworker pseudonym.
+CASEWORKER_DOMAIN = b"ete-metrics caseworker pseudonym"
+
+
+def caseworker_pseudonym(value: str, key: str) -> str:
+    """Return the keyed pseudonym of a caseworker (an email or a name): 64 hex digits.
+
+    HMAC-SHA256 of the value, with spaces collapsed and case folded
+    (``Jo.Bloggs@X`` and ``jo.bloggs@x`` are one caseworker), under a key derived
+    from the same secret for caseworkers only: ``HMAC-SHA256(key, CASEWORKER_DOMAIN)``.
+    So the same caseworker always gets the same pseudonym, and it never equals the
+    participant pseudonym (:func:`pseudonym`) of the same text.
+    """
+    derived = hmac.new(key.encode("utf-8"), CASEWORKER_DOMAIN, hashlib.sha256).digest()
+    return hmac.new(derived, _value_key(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def _value_key(value: str) -> str:
     return " ".join(str(value).split()).casefold()
 
@@ -556,7 +578,10 @@ def _translate(
             continue
         source_names[column] = original.get(present, source)
         values = frame[present]
-        if present in identifiers:
+        if column == "caseworker":  # a name or an email: always its own kind of pseudonym
+            secret = _check_key(key, source_names[column], table.name)
+            values = values.map(lambda v: caseworker_pseudonym(v, secret) if v else "")
+        elif present in identifiers:
             secret = _check_key(key, source_names[column], table.name)
             values = values.map(lambda v: pseudonym(v, secret) if v else "")
         if column in section.values:
