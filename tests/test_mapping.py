@@ -21,8 +21,10 @@ from ete_metrics.data import db
 from ete_metrics.data.mapping import (
     CASEWORKER_DOMAIN,
     caseworker_pseudonym,
+    dates_as_read,
     import_mapped,
     load_profile,
+    mapping_from_choices,
     mapping_to_toml,
     parse_mapping,
     pseudonym,
@@ -513,3 +515,33 @@ def test_a_too_long_value_is_named_by_the_source_files_own_column(tmp_path: Path
     ]
     assert "1,204 characters long" in str(caught.value)
     assert "location_name" not in str(caught.value)
+
+
+def test_mapping_from_choices_keeps_value_maps_zone_and_format_and_checks_them() -> None:
+    mapping = mapping_from_choices(
+        "crm", {"participant_id": "Ref", "region": "Office", "entry_date": "Started"},
+        milestones={"participant_id": "Ref", "milestone": "Event", "date": "When"},
+        values={"region": {"LDN": "London"}, "pathway": {}},  # an empty map is no map
+        milestone_values={"milestone": {"Course began": "training_start"}},
+        time_zone="America/New_York", date_format="%m/%d/%Y",
+    )
+    assert mapping.participants.values == {"region": {"ldn": "London"}}
+    assert mapping.milestones[0].values == {"milestone": {"course began": "training_start"}}
+    assert (mapping.time_zone, mapping.date_format) == ("America/New_York", "%m/%d/%Y")
+    assert parse_mapping(mapping_to_toml(mapping), "crm") == mapping  # saved as it was built
+    with pytest.raises(InputError, match="for pathway before mapping its values"):
+        mapping_from_choices("crm", {"participant_id": "Ref"}, values={"pathway": {"Jail": "custody"}})
+    with pytest.raises(InputError, match="unknown time_zone 'Mars/Base'"):
+        mapping_from_choices("crm", {"participant_id": "Ref"}, time_zone="Mars/Base")
+    for bad in ("%d/%m", "dd/mm/yyyy", "%Q"):  # no year; no directives; not a directive
+        with pytest.raises(InputError, match="day, month and year"):
+            mapping_from_choices("crm", {"participant_id": "Ref"}, date_format=bad)
+
+
+def test_dates_as_read_are_the_dates_the_import_reads() -> None:
+    values = ["2023-06-30T23:30:00Z", "30/06/2023", "06/30/2023", "2023-06-30 23:30:00", "soon"]
+    # 23:30 UTC on 30 June is 00:30 BST on 1 July in London, 19:30 EDT on 30 June in New York.
+    assert dates_as_read(values) == [date(2023, 7, 1), date(2023, 6, 30), None, date(2023, 6, 30), None]
+    assert dates_as_read(values[:1], "America/New_York") == [date(2023, 6, 30)]
+    # A month-first format reads 06/30/2023; what it does not convert is still read as before.
+    assert dates_as_read(values[1:3], date_format="%m/%d/%Y") == [date(2023, 6, 30), date(2023, 6, 30)]
