@@ -257,8 +257,9 @@ def render_mapping_builder() -> None:
         time_zone, date_format = _dates_and_zone(samples)
         columns = sorted({str(c) for c in people.columns} | {str(c) for c in (events.columns if events is not None else [])})
         st.caption(
-            "The column you choose for participant_id identifies people: it is replaced by a "
-            "keyed pseudonym at import (ETE_PSEUDONYM_KEY), never stored as it is."
+            "The column you choose for participant_id identifies people, and the one for "
+            "caseworker names staff: each is replaced by a keyed pseudonym at import "
+            "(ETE_PSEUDONYM_KEY), never stored as it is."
         )
         drop = st.multiselect(
             "Personal columns to drop at read (names, emails, workers)", columns,

@@ -545,3 +545,18 @@ def test_dates_as_read_are_the_dates_the_import_reads() -> None:
     assert dates_as_read(values[:1], "America/New_York") == [date(2023, 6, 30)]
     # A month-first format reads 06/30/2023; what it does not convert is still read as before.
     assert dates_as_read(values[1:3], date_format="%m/%d/%Y") == [date(2023, 6, 30), date(2023, 6, 30)]
+
+
+def test_a_formula_without_a_value_is_named_by_the_source_files_own_column(tmp_path: Path) -> None:
+    # openpyxl saves a formula with no calculated value, as a program-written workbook does.
+    enrolments = _write_xlsx(
+        tmp_path / "enrolments.xlsx",
+        ENROLMENT_HEADERS,
+        [["London", datetime(2023, 6, 1), datetime(2023, 6, 2), None, "1CFG5678B",
+          "Bo Sample", '="Camden "&"Hub"', "Hub", "Pat Worker", True, None]],
+    )
+    with pytest.raises(ImportValidationError) as caught:
+        read_mapped(load_profile("cats"), enrolments, key=KEY)
+    assert [(p.file, p.line, p.column, p.check) for p in caught.value.problems] == [
+        ("enrolments.xlsx", 2, "Location Name", "formula_without_value")
+    ]
