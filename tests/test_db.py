@@ -43,6 +43,7 @@ PARTICIPANTS: list[dict[str, Any]] = [
         "pathway": "community",
         "exit_date": "2022-06-30",
         "exit_reason": "completed",
+        "caseworker": "cw-7f3a",  # a caseworker's pseudonym
     },
     {"participant_id": "B", "region": "Wales", "referral_date": "2022-02-01", "entry_date": None},
     {
@@ -371,6 +372,29 @@ def test_failed_write_changes_nothing(engine: sa.Engine) -> None:
 def test_loads_before_schema_say_what_to_do(engine: sa.Engine) -> None:
     with pytest.raises(DatabaseError, match="Create the schema first"):
         db.load_participants(engine)
+
+
+def test_a_database_made_before_the_caseworker_column_loads_and_then_takes_one(
+    engine: sa.Engine,
+) -> None:
+    save_base(engine)
+    with engine.begin() as connection:  # as the release before the column made it
+        connection.exec_driver_sql("ALTER TABLE participants DROP COLUMN caseworker")
+    # Read before any import migrated it: the caseworker reads as not recorded.
+    participants = db.load_participants(engine)
+    assert list(participants.columns) == list(frames.PARTICIPANT_COLUMNS)
+    assert participants["caseworker"].isna().all()
+    assert ids(participants) == ["A", "B", "C"]
+    # The next import adds the column and stores the caseworker.
+    db.save_extract(
+        engine,
+        participants_frame([{**PARTICIPANTS[1], "caseworker": "cw-91bc"}]),
+        milestones_frame([]),
+        record={"imported_at": WHEN},
+    )
+    stored = db.load_participants(engine).set_index("participant_id")["caseworker"]
+    assert stored.isna().tolist() == [True, False, True]
+    assert stored["B"] == "cw-91bc"
 
 
 def test_text_columns_load_as_categoricals_except_the_ids(engine: sa.Engine) -> None:

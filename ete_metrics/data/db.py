@@ -26,6 +26,7 @@ from ete_metrics import config
 from ete_metrics.data import frames
 from ete_metrics.errors import DatabaseError, Problem
 from ete_metrics.data.schema import (
+    ADDED_COLUMNS,
     create_schema,
     import_warnings_table,
     imports_table,
@@ -355,6 +356,22 @@ def _wrap(action: str, exc: SQLAlchemyError) -> DatabaseError:
 # ---------------------------------------------------------------------------
 
 
+def _selected(engine: Engine, table: str, columns: Sequence[str]) -> list[str]:
+    """Select expressions for ``columns``: a column added since the database was made
+    (:data:`ete_metrics.data.schema.ADDED_COLUMNS`) and not yet migrated reads as empty."""
+    added = {column for name, column in ADDED_COLUMNS if name == table}
+    if not added & set(columns):
+        return list(columns)
+    try:
+        present = {c["name"] for c in sa.inspect(engine).get_columns(table)}
+    except SQLAlchemyError:
+        return list(columns)  # no table: the query says so (and what to do)
+    return [
+        f"NULL AS {column}" if column in added and column not in present else column
+        for column in columns
+    ]
+
+
 def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
     """Load participants, optionally only those in some regions.
 
@@ -374,7 +391,7 @@ def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> p
         every metric treats as text but which take a few bytes a row and group quickly.
     """
     columns = frames.PARTICIPANT_COLUMNS
-    sql = f"SELECT {', '.join(columns)} FROM participants"
+    sql = f"SELECT {', '.join(_selected(engine, 'participants', columns))} FROM participants"
     if regions is not None:
         sql += " WHERE region IN :regions"
     sql += " ORDER BY participant_id"

@@ -553,10 +553,17 @@ def _has_formulas(data: bytes) -> bool:
 
 
 def _formula_problems(
-    name: str, columns: Sequence[str], cells: Sequence[tuple[int, int]], known: Sequence[str]
+    name: str,
+    columns: Sequence[str],
+    cells: Sequence[tuple[int, int]],
+    known: Sequence[str],
+    spelling: Mapping[str, str],
 ) -> list[Problem]:
-    """A problem for each formula with no saved value in a known column (the first 1,000)."""
-    found = [(line, columns[j]) for line, j in cells if columns[j] in known]
+    """A problem for each formula with no saved value in a known column (the first 1,000),
+    naming the column as the file spells it (``spelling``: normalised name -> header)."""
+    found = [
+        (line, spelling.get(columns[j], columns[j])) for line, j in cells if columns[j] in known
+    ]
     problems = [
         Problem(
             name,
@@ -682,8 +689,13 @@ def _read_table(
     frame = frame.fillna("")
     original = [_shorten(str(c)) for c in frame.columns]
     frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
+    # Problems found here name a column as the file spells it (``Location Name``, not
+    # ``location_name``): the file may be another system's export read through a mapping.
+    spelling = {c: o for c, o in zip(frame.columns, original, strict=True)}
     if formula_cells:
-        formula_problems = _formula_problems(name, list(frame.columns), formula_cells, known)
+        formula_problems = _formula_problems(
+            name, list(frame.columns), formula_cells, known, spelling
+        )
         if formula_problems:  # nothing else of the file is checked until they are fixed
             return None, formula_problems
     for column in frame.columns.unique():
@@ -710,7 +722,8 @@ def _read_table(
             too_long = (values.str.len() > config.MAX_CELL_CHARS).to_numpy()
             if too_long.any():
                 problems += _problems(
-                    table, too_long, column, "value_too_long", _too_long_message(values)
+                    table, too_long, spelling.get(column, column), "value_too_long",
+                    _too_long_message(values),
                 )
                 values = values.where(~too_long, values.str.slice(0, _QUOTE_CHARS) + "…")
         # Comparisons, isin and map are much faster on plain Python strings (object arrays).
@@ -1110,6 +1123,21 @@ def _validate_participants(
             "unknown_pathway",
             lambda i: (
                 f"unknown pathway {pathway_raw.iat[i]!r} (expected {' or '.join(config.PATHWAYS)}, or blank)"
+            ),
+            ids,
+        )
+
+    if "caseworker" in frame.columns:
+        # A caseworker is stored only as a pseudonym: an email (or any '@') is refused,
+        # and the message does not repeat it.
+        errors += _problems(
+            table,
+            frame["caseworker"].str.contains("@", regex=False).to_numpy(dtype=bool),
+            "caseworker",
+            "caseworker_not_pseudonym",
+            lambda i: (
+                "caseworker looks like an email address; give the caseworker's pseudonym, "
+                "never a name or an email (a mapping with caseworker pseudonymises it)"
             ),
             ids,
         )

@@ -9,6 +9,9 @@ Six tables hold the programme's data and its audit trail:
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
 
+A database made before a column was added gets it from :func:`create_schema`
+(:data:`ADDED_COLUMNS`: ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL).
+
 Dates are SQL ``DATE`` columns; ``imports.imported_at`` is a timestamp supplied by
 the caller (the library never reads the clock).
 """
@@ -19,6 +22,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -30,6 +34,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -57,6 +63,9 @@ class Participant(Base):
     disability: Mapped[str | None] = mapped_column(Text)
     exit_date: Mapped[date | None] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(Text)
+    #: The caseworker's keyed pseudonym (never a name or an email); added after the
+    #: first release, so :func:`create_schema` adds it to a database made before.
+    caseworker: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_participants_region", "region"),
@@ -160,11 +169,62 @@ import_warnings_table: Table = Base.metadata.tables["import_warnings"]
 audit_events_table: Table = Base.metadata.tables["audit_events"]
 
 
+#: Columns added to a table after databases were made without them: (table, column).
+#: :func:`create_schema` adds those a database lacks (empty for the rows already there).
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("participants", "caseworker"),)
+
+
+def _add_column(connection: Connection, table: str, column: str) -> None:
+    """``ALTER TABLE table ADD COLUMN column <type>``, the type as the model declares it."""
+    declared = Base.metadata.tables[table].c[column].type.compile(dialect=connection.dialect)
+    preparer = connection.dialect.identifier_preparer
+    exists = " IF NOT EXISTS" if connection.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(
+        f"ALTER TABLE {preparer.quote(table)} ADD COLUMN{exists} "
+        f"{preparer.quote(column)} {declared}"
+    )
+
+
+def migrate_schema(engine: Engine) -> list[str]:
+    """Add the :data:`ADDED_COLUMNS` a database made before them lacks; return those added.
+
+    Idempotent: a column already there is left alone. Two processes migrating at
+    once are safe: PostgreSQL adds ``IF NOT EXISTS``; on SQLite the loser's
+    "duplicate column" is taken as done.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A database whose tables exist (:func:`create_schema` calls this after creating them).
+
+    Returns
+    -------
+    list of str
+        ``"table.column"`` for each column added.
+    """
+    added: list[str] = []
+    inspector = sa_inspect(engine)
+    for table, column in ADDED_COLUMNS:
+        present = {c["name"] for c in inspector.get_columns(table)}
+        if column in present:
+            continue
+        try:
+            with engine.begin() as connection:
+                _add_column(connection, table, column)
+        except (OperationalError, ProgrammingError) as exc:
+            if "duplicate column" not in str(exc).lower():
+                raise
+            continue  # another process added it first
+        added.append(f"{table}.{column}")
+    return added
+
+
 def create_schema(engine: Engine) -> None:
     """Create the ETE tables and indexes that do not exist yet.
 
     Idempotent: existing tables (and their rows) are left untouched
-    (``checkfirst``), so running it again never loses data.
+    (``checkfirst``), so running it again never loses data. A database made
+    before a column was added gets it (:func:`migrate_schema`).
 
     Parameters
     ----------
@@ -172,3 +232,4 @@ def create_schema(engine: Engine) -> None:
         The database to create the schema in.
     """
     Base.metadata.create_all(engine, checkfirst=True)
+    migrate_schema(engine)
