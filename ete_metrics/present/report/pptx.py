@@ -24,7 +24,7 @@ from pptx.util import Emu, Inches, Pt
 
 from ete_metrics.config import PALETTE
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, uk_date
-from ete_metrics.present.report.content import ReportContent, ReportTable
+from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, ReportTable
 
 __all__ = ["ROWS_PER_SLIDE", "build_pptx", "figures_title", "table_chunks"]
 
@@ -336,7 +336,7 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     # Headline figures and what changed
     slide = _title_only(prs, "Headline figures")
     table = content.headline
-    keep = ["step", "participants", "change", "rate_from_entry", "ci_low", "ci_high"]
+    keep = list(HEADLINE_COLUMNS)
     headline = ReportTable(
         key=table.key, title=table.title, data=table.data[keep], counts=table.counts,
         rates=table.rates, labels=table.labels,
