@@ -57,7 +57,6 @@ def _title_slide(content: ReportContent) -> None:
     st.title(content.programme)
     st.subheader(f"Stakeholder presentation · Figures as at {uk_date(content.as_of)}")
     st.markdown(markdown_literal(content.filters_text()))
-    st.caption(markdown_literal(content.note))
 
 
 def _headline_slide(content: ReportContent) -> None:
@@ -122,4 +121,6 @@ with following:
 with leave:
     st.page_link("app_pages/1_overview.py", label="End the presentation", icon=":material/close:")
 
-slides[number]()
+with user_errors():
+    slides[number]()
+st.caption(markdown_literal(_content().note))  # on every slide, as the deck's footer
