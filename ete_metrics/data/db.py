@@ -892,7 +892,7 @@ def participant_count(engine: Engine) -> int:
 # ---------------------------------------------------------------------------
 
 #: The actions recorded in ``audit_events``.
-AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export")
+AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export", "preview")
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
     "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",

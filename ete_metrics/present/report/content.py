@@ -55,6 +55,7 @@ from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
 __all__ = [
+    "HEADLINE_COLUMNS",
     "AUDIENCES",
     "PROGRAMME",
     "ReportContent",
@@ -81,6 +82,12 @@ _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 8: "eight"}
 
 
 # --------------------------------------------------------------------------- data classes
+
+
+#: The headline table's columns on the deck's "Headline figures" slide and the presentation's.
+HEADLINE_COLUMNS: tuple[str, ...] = (
+    "step", "participants", "change", "rate_from_entry", "ci_low", "ci_high",
+)
 
 
 @dataclass(frozen=True)
