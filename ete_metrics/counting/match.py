@@ -4,7 +4,8 @@ Looking participant ids up with a string hash (``pd.Index.get_indexer``) costs a
 second per million ids. Instead the ids' UTF-8 bytes are packed into 64-bit words
 (through Arrow's buffers, no Python loop), hashed to one int64 key per id, and looked
 up in a vectorised open-addressing table. Every match is then verified byte for
-byte, so a hash collision can never produce a wrong match: on any doubt the exact
+byte (an id of up to 8 bytes is its own key, so there its length is all left to
+compare), so a hash collision can never produce a wrong match: on any doubt the exact
 pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
 still pays against ``get_indexer``.
 """
@@ -77,11 +78,11 @@ def _string_parts(
     other columns are subset first, then converted to Arrow.
     """
     if positions is not None and not _arrow_backed(values):
-        if isinstance(values, pd.Series | pd.Index):
-            values = values.take(positions)
-        else:
-            values = np.asarray(values, dtype=object)[positions]
-        positions = None
+        objects = np.asarray(values, dtype=object)
+        if 2 * len(positions) < len(objects):  # a small part: subset the Python strings first
+            values, positions = objects[positions], None
+        else:  # most of them: converting the column whole is quicker than subsetting first
+            values = objects
     arrow = _arrow_strings(values)
     if arrow is None:
         return None
@@ -221,8 +222,10 @@ def match_rows(
                 rows = _lookup(built[0], built[1], p_keys, e_keys)
                 found = rows >= 0
                 matched = rows[found]
-                if bool((p_lengths[matched] == e_lengths[found]).all()) and bool(
-                    (p_words[matched] == e_words[found]).all()
+                # ids of up to 8 bytes are their own key (one word, xor their length): equal
+                # keys and lengths are equal bytes; longer ids are compared word by word
+                if bool((p_lengths[matched] == e_lengths[found]).all()) and (
+                    width == 8 or bool((p_words[matched] == e_words[found]).all())
                 ):
                     return rows
     if population_positions is not None:
