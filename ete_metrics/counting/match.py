@@ -75,14 +75,23 @@ def _string_parts(
     """Byte ``starts``, ``lengths`` and the ``data`` buffer of the (selected) strings.
 
     Arrow-backed columns are read in place (the positions select starts and lengths);
-    other columns are subset first, then converted to Arrow.
+    other columns are converted to Arrow, only at the positions (the others masked as
+    missing, so their Python strings are never read).
     """
     if positions is not None and not _arrow_backed(values):
         objects = np.asarray(values, dtype=object)
-        if 2 * len(positions) < len(objects):  # a small part: subset the Python strings first
-            values, positions = objects[positions], None
-        else:  # most of them: converting the column whole is quicker than subsetting first
-            values = objects
+        unused = np.ones(len(objects), dtype=bool)
+        unused[positions] = False
+        try:
+            arrow = pa.array(objects, mask=unused, type=pa.string())
+        except (pa.ArrowException, TypeError, ValueError):
+            return None  # e.g. a missing id given as NaN: the exact lookup decides
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        if arrow.null_count != int(unused.sum()):  # a missing id among the positions
+            return None
+        offsets, data = _offsets_and_bytes(arrow)
+        return offsets[positions], offsets[positions + 1] - offsets[positions], data
     arrow = _arrow_strings(values)
     if arrow is None:
         return None
