@@ -9,7 +9,9 @@ shuffled and in sorted order, in each dtype ids arrive in:
 - ``object, shared``: Python strings, the milestones' ids the very same string objects
   as the participants' (frames built in Python from one list of ids: the best case for
   ``get_indexer``, which then compares object identities and cached hashes);
-- ``str`` (pandas' default text, Arrow-backed) and ``string[pyarrow]``.
+- ``str`` (pandas' default text, Arrow-backed) and ``string[pyarrow]``;
+- ``int64``: ids as numbers, which the matcher looks up with ``get_indexer`` itself (the
+  ratio shows it costs nothing extra).
 
 Both lookups are run once to warm up and then five times alternately; the medians and
 their ratio (matcher / get_indexer; below 1 means the matcher pays) are printed, and
@@ -33,7 +35,7 @@ from bench_funnel import REPEATS, time_pair  # noqa: E402
 
 from ete_metrics.counting.match import match_rows  # noqa: E402
 
-DTYPES = ("object", "object, shared", "str", "string[pyarrow]")
+DTYPES = ("object", "object, shared", "str", "string[pyarrow]", "int64")
 
 
 def ids_for(size: int, order: str, dtype: str, seed: int) -> tuple[pd.Series, pd.Series]:
@@ -45,6 +47,8 @@ def ids_for(size: int, order: str, dtype: str, seed: int) -> tuple[pd.Series, pd
     def text(values: np.ndarray) -> np.ndarray:
         return np.char.add("P", np.char.zfill(values.astype(str), 7)).astype(object)
 
+    if dtype == "int64":  # ids as numbers (the matcher hands these to get_indexer)
+        return pd.Series(numbers, dtype=dtype), pd.Series(numbers[who], dtype=dtype)
     ids = text(numbers)
     if dtype == "object, shared":
         return pd.Series(ids, dtype=object), pd.Series(ids[who], dtype=object)

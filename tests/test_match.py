@@ -88,3 +88,16 @@ def test_missing_ids_outside_or_at_the_positions(missing: object) -> None:
     got = match_rows(population, events, population_positions=np.array([0, 2]),
                      event_positions=np.array([1, 2]))
     assert got.tolist() == [-1, 0]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "uint32"])
+def test_integer_ids_match_like_pandas(dtype: str) -> None:
+    population = pd.Series([501, 3, 77, 12], dtype=dtype)
+    events = pd.Series([12, 4, 501, 501, 77], dtype=dtype)
+    # 12 is 4th (3), 4 is absent, 501 1st (0), 77 3rd (2)
+    assert match_rows(population, events).tolist() == [3, -1, 0, 0, 2]
+    got = match_rows(population, events, population_positions=np.array([1, 3]),
+                     event_positions=np.array([0, 2]))
+    assert got.tolist() == [1, -1]  # among 3, 12: 12 is 2nd; 501 absent
+    with pytest.raises(InputError, match="repeat"):
+        match_rows(pd.Series([1, 1], dtype=dtype), events)
