@@ -60,7 +60,9 @@ def _arrow_strings(values: pd.Series | pd.Index | np.ndarray) -> pa.Array | None
 def _integers(values: object) -> bool:
     """True for ids held as integers (numpy or pandas' nullable integers without gaps)."""
     dtype = getattr(values, "dtype", None)
-    return dtype is not None and pd.api.types.is_integer_dtype(dtype) and not (
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iu"
+    return dtype is not None and pd.api.types.is_integer_dtype(dtype) and not (  # no gaps
         isinstance(values, pd.Series | pd.Index) and bool(values.hasnans)
     )
 
@@ -258,12 +260,13 @@ def match_rows(
     if event_positions is not None:
         event_ids = event_ids[event_positions]
     index = pd.Index(population_ids)
-    if not index.is_unique:
+    if len(index) == 0:
+        return np.full(len(event_ids), -1, dtype=np.int64)
+    try:  # get_indexer checks the ids are unique as it hashes them
+        return index.get_indexer(event_ids).astype(np.int64, copy=False)
+    except pd.errors.InvalidIndexError:
         repeated = index[index.duplicated()][:5]
         raise InputError(
             "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
             "must appear once; fix the participants extract."
-        )
-    if len(index) == 0:
-        return np.full(len(event_ids), -1, dtype=np.int64)
-    return index.get_indexer(event_ids).astype(np.int64)
+        ) from None
