@@ -373,7 +373,10 @@ def kind_codes(
             codes[hit] = number
             todo &= ~hit
         return codes
-    else:  # categorical or Arrow text: compared without making a Python string per row
+    elif isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
+        lookup = [kinds.index(c) if c in kinds else -1 for c in values.cat.categories]
+        codes = np.array([*lookup, -1], dtype=np.int8)[values.array.codes]  # code -1: missing
+    else:  # Arrow text: compared without making a Python string per row
         codes = np.full(len(values), -1, dtype=np.int8)
         for number, kind in enumerate(kinds):
             codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
