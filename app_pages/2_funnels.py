@@ -14,7 +14,7 @@ from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
-from ete_metrics.steps import label
+from ete_metrics.steps import label, sustained_steps
 
 #: Breakdown keys offered; None = no breakdown.
 BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
@@ -57,7 +57,10 @@ with right:
         format_func=lambda k: "No breakdown" if k is None else label(k),
         key="funnels_by",
     )
-include_sustained = st.checkbox("Show sustained work", key="funnels_sustained")
+# the vocabulary's steps of sustained work ("Show sustained work"), added to the funnel together
+include_sustained = st.checkbox(
+    "Show " + ", ".join(label(step).lower() for step in sustained_steps()), key="funnels_sustained"
+)
 keep_in_url("order", order, "any")
 keep_in_url("window", window, None)
 keep_in_url("by", by, None)

@@ -51,6 +51,7 @@ from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
+from ete_metrics.steps import label, outcome_steps, sustained_steps
 from ete_metrics.views import View
 
 FORMATS = ("table", "csv", "json")
@@ -325,7 +326,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         "as_of": data.as_of, "by": args.by, "step": args.step, "window_days": args.window_days,
         "date_from": args.date_from, "date_to": args.date_to,
     }
-    title = f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
+    title = f"{label(args.step)} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
     if args.adjust_for:
         from ete_metrics.metrics.standardised import compare_adjusted
 
@@ -450,13 +451,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--referral", action="store_true",
                    help="start from referrals (referred -> entered -> training -> work); "
                    "--from/--to then apply to the referral date")
-    p.add_argument("--sustained", action="store_true", help="add the sustained-work step")
+    p.add_argument("--sustained", action="store_true",
+                   help="add the sustained-work steps: " + ", ".join(map(label, sustained_steps())))
     p.set_defaults(func=_cmd_funnel)
 
     p = subparsers.add_parser("compare", help="compare groups against funnel-plot limits")
     _common(p)
     p.add_argument("--by", default="region", metavar="COL", help="grouping column (default region)")
-    p.add_argument("--step", choices=("training", "work", "sustained"), default="work",
+    p.add_argument("--step", choices=outcome_steps(), default="work",
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
     p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,
