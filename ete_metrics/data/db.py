@@ -25,6 +25,7 @@ from ete_metrics import config
 
 from ete_metrics.data import frames
 from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.progress import Progress, tell
 from ete_metrics.data.schema import (
     create_schema,
     import_warnings_table,
@@ -231,6 +232,8 @@ def _to_dates(values: pd.Series | list[Any]) -> pd.Series:
 
 #: Rows fetched from the database at a time while loading (bounds the Python objects alive).
 _FETCH_ROWS = 50_000
+#: Rows inserted by one ``executemany`` while saving (progress is told between them).
+_WRITE_ROWS = 100_000
 
 
 def _arrow_dates(chunks: list[pa.Array]) -> pd.Series | None:
@@ -641,6 +644,7 @@ def save_extract(
     replace_all: bool = False,
     record: Mapping[str, Any] | None = None,
     warnings: Sequence[Problem] = (),
+    progress: Progress | None = None,
 ) -> int:
     """Write an extract to the database in one transaction.
 
@@ -669,6 +673,8 @@ def save_extract(
         ``extract_date``...); row and warning counts default from the frames.
     warnings : sequence of Problem
         Warnings stored in ``import_warnings``.
+    progress : Progress, optional
+        Told as the rows go in, :data:`_WRITE_ROWS` at a time (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -681,6 +687,7 @@ def save_extract(
         The write failed (for example a milestone of an unknown participant
         broke the foreign key); the database is unchanged.
     """
+    tell(progress, "Preparing the rows", 0.0)
     participants = frames.conform_participants(participants)
     milestones = frames.conform_milestones(milestones)
     if targets is not None:
@@ -695,6 +702,7 @@ def save_extract(
         participants, frames.PARTICIPANT_COLUMNS, frames.PARTICIPANT_DATE_COLUMNS
     )
     milestone_rows = _rows(milestones, frames.MILESTONE_COLUMNS, frames.MILESTONE_DATE_COLUMNS)
+    total_rows = max(len(participant_rows) + len(milestone_rows), 1)
 
     values: dict[str, Any] = {
         "imported_at": None,
@@ -739,15 +747,17 @@ def save_extract(
                 )
                 _drop_temp(connection, name)
 
-            if participant_rows:
-                connection.exec_driver_sql(
-                    _insert_sql(connection, "participants", frames.PARTICIPANT_COLUMNS),
-                    participant_rows,
-                )
-            if milestone_rows:
-                connection.exec_driver_sql(
-                    _insert_sql(connection, "milestones", frames.MILESTONE_COLUMNS), milestone_rows
-                )
+            written = 0
+            for table, columns, rows in (
+                ("participants", frames.PARTICIPANT_COLUMNS, participant_rows),
+                ("milestones", frames.MILESTONE_COLUMNS, milestone_rows),
+            ):
+                sql = _insert_sql(connection, table, columns)
+                for first in range(0, len(rows), _WRITE_ROWS):
+                    tell(progress, f"Writing the {table}", 0.2 + 0.7 * written / total_rows)
+                    connection.exec_driver_sql(sql, rows[first : first + _WRITE_ROWS])
+                    written += len(rows[first : first + _WRITE_ROWS])
+            tell(progress, "Writing the targets and the import record", 0.9)
             if targets is not None and len(targets):
                 keys = _rows(targets, ("region", "period_start", "measure"), ("period_start",))
                 marks = _placeholders(connection.dialect, 3).split(", ")
@@ -793,6 +803,7 @@ def save_extract(
                 )
     except SQLAlchemyError as exc:
         raise _wrap("save the extract (nothing was changed)", exc) from None
+    tell(progress, "Saved", 1.0)
     return new_id
 
 
