@@ -176,13 +176,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--db", help="database URL (default: a new 45,000-referral demo)")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    missing = [] if Path(CHROMIUM).exists() else [CHROMIUM]
+    if missing:
+        sys.exit(f"{missing[0]} is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="ete_bench_browser_") as tmp:
         folder = Path(tmp)
-        url = args.db or f"sqlite:///{folder / 'demo.db'}"
-        if not args.db:
-            build_demo(url, 45_000)
+        if args.db is None:
+            args.db = f"sqlite:///{folder / 'demo.db'}"
+            build_demo(args.db, 45_000)
+        url = args.db
         bare_script = folder / "bare.py"
         bare_script.write_text(BARE_PAGE, encoding="utf-8")
         app_log, bare_log = folder / "app.log", folder / "bare.log"
