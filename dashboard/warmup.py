@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit import config as streamlit_config
 from streamlit.logger import get_logger
 
 __all__ = ["LAZY_MODULES", "page_modules", "start_warm_up", "warm_up"]
@@ -92,9 +93,19 @@ def warm_up() -> dict[str, float]:
     return took
 
 
+def start_warm_up() -> threading.Thread | None:
+    """Start :func:`warm_up` in a background thread, once per process (later calls: the same thread).
+
+    Under AppTest (``global.appTest``) nothing is started: a test's script runs alone,
+    with no thread beside it reading the test's database or counting as its calls.
+    """
+    if streamlit_config.get_option("global.appTest"):  # the module's: AppTest patches it there
+        return None
+    return _warm_up_thread()
+
+
 @st.cache_resource(show_spinner=False)
-def start_warm_up() -> threading.Thread:
-    """Start :func:`warm_up` in a background thread, once per process (later calls: the same thread)."""
+def _warm_up_thread() -> threading.Thread:
     thread = threading.Thread(target=warm_up, name="ete-warm-up", daemon=True)
     thread.start()
     return thread

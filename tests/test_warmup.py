@@ -50,11 +50,16 @@ def test_warm_up_on_an_empty_database_loads_nothing_and_does_not_fail(
     assert "data" not in took and "modules" in took
 
 
-def test_warm_up_starts_once_per_process_and_the_app_still_runs(demo_db_url: str) -> None:
+def test_warm_up_starts_once_per_process_and_never_under_apptest(
+    demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = warmup.start_warm_up()
+    assert first is not None
     assert warmup.start_warm_up() is first  # a second session: the same thread, no new warm-up
     first.join(timeout=300)
+    started: list[object] = []
+    monkeypatch.setattr(warmup, "_warm_up_thread", lambda: started.append(1))
     at = new_app()
-    at.run()
+    at.run()  # app.py asks for the warm-up: under AppTest none is started
     assert not at.exception
-    assert warmup.start_warm_up() is first
+    assert started == []
