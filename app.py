@@ -18,6 +18,7 @@ from dashboard.auth import gate, preview_control, show_identity
 from dashboard.data import load_data
 from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
+from dashboard.warmup import start_warm_up
 from ete_metrics.present.formatting import uk_date
 
 st.set_page_config(
@@ -26,6 +27,9 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+# The data and modules the pages need, loaded once per server in the background (at
+# server start with `python -m dashboard.serve`; else beside the first visitor).
+start_warm_up()
 
 #: (section, file, title, icon, default page?)
 PAGES: tuple[tuple[str, str, str, str], ...] = (

@@ -21,6 +21,7 @@ from dashboard.data import forget_metrics, load_data, metric, shared_engine
 from dashboard.filters import current_filters
 from dashboard.mapping_builder import OWN_FORMAT, app_pseudonym_key, layouts, render_mapping_builder
 from dashboard.page_state import show_done
+from dashboard.progress import status_progress
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.uploads import (
     ACCEPTED_TYPES,
@@ -170,10 +171,12 @@ def _upload_section() -> None:
             else:
                 try:
                     paths = save_uploads(files, tmp)
-                    checked = validate_upload(
-                        paths, engine=engine, replace_all=replace_all, extract_date=extract_date,
-                        mapping=mapping, key=pseudonym_key,
-                    )
+                    with status_progress("Checking the files", "Checked the files") as progress:
+                        checked = validate_upload(
+                            paths, engine=engine, replace_all=replace_all,
+                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
+                            progress=progress,
+                        )
                 except InputError as exc:  # a file over a limit: kept too, not read again
                     checked = exc
             st.session_state[CHECK_KEY] = (key, checked)
@@ -211,10 +214,12 @@ def _upload_section() -> None:
                 action = "Replace all data with this extract" if replace_all else "Import this extract"
                 if st.button(action, type="primary", key="upload_confirm"):
                     paths = paths or save_uploads(files, tmp)
-                    result = confirm_import(
-                        engine, paths, imported_at=datetime.now(), replace_all=replace_all,
-                        extract_date=extract_date, mapping=mapping, key=pseudonym_key,
-                    )
+                    with status_progress("Importing the extract", "Imported the extract") as progress:
+                        result = confirm_import(
+                            engine, paths, imported_at=datetime.now(), replace_all=replace_all,
+                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
+                            progress=progress,
+                        )
                     record_upload(
                         import_id=result.import_id,
                         files=paths,

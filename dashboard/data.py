@@ -260,6 +260,15 @@ def _milestone_rows(version: tuple[Any, ...], _data: ProgrammeData) -> np.ndarra
     return match_rows(_data.participants["participant_id"], _data.milestones["participant_id"])
 
 
+def warm_filters(data: ProgrammeData) -> None:
+    """Work out once what every filtered view of ``data`` starts from (the server's warm-up).
+
+    The row of each milestone's participant (:func:`_milestone_rows`) is cached per
+    load; the first filter a visitor sets would otherwise wait for it.
+    """
+    _milestone_rows(data.version, data)
+
+
 @st.cache_resource(show_spinner=False)
 def _filter_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
     """Filtered (participants, milestones) pairs, shared by every session, keyed on the data

@@ -35,7 +35,7 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -140,7 +140,11 @@ def user_access(args: argparse.Namespace) -> Access:
     return access
 
 
-def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
+def _load(
+    args: argparse.Namespace, *, targets: bool = False, columns: Sequence[str] | None = None
+) -> _Data:
+    """Read what a command needs: participants (all columns, or only ``columns``), milestones,
+    targets when asked, and ``--as-of`` (default: the latest date in the data)."""
     from ete_metrics.data.db import (
         data_cutoff,
         load_milestones,
@@ -153,7 +157,7 @@ def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
     regions = access.regions  # only what --as-user may see
     engine = make_engine(args.db)
     try:
-        participants = load_participants(engine, regions=regions)
+        participants = load_participants(engine, regions=regions, columns=columns)
         milestones = load_milestones(engine, regions=regions)
         target_frame = load_targets(engine, regions=regions) if targets else None
         as_of = args.as_of
@@ -298,9 +302,12 @@ def _uk(value: date) -> str:
 
 
 def _cmd_funnel(args: argparse.Namespace) -> int:
+    from ete_metrics.data.frames import PARTICIPANT_COLUMNS
     from ete_metrics.metrics.funnel import funnel, referral_funnel
 
-    data = _load(args)
+    # only the columns the funnel reads: the anchor dates and the grouping columns
+    by = [key for key in args.by or () if key in PARTICIPANT_COLUMNS]
+    data = _load(args, columns=["referral_date", "entry_date", *by])
     options: dict[str, Any] = {
         "as_of": data.as_of,
         "by": args.by or (),

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from ete_metrics.data import db, frames
-from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.errors import DatabaseError, InputError, Problem
 
 # ---------------------------------------------------------------------------
 # Hand-built extract
@@ -190,6 +190,21 @@ def test_regions_filter(engine: sa.Engine) -> None:
     # A value with a quote is a bound parameter, not SQL: simply no rows.
     assert db.load_participants(engine, ["O'Brien'; DROP TABLE participants; --"]).empty
     assert len(db.load_participants(engine)) == 3
+
+
+def test_load_participants_reads_only_the_columns_asked_for(engine: sa.Engine) -> None:
+    save_base(engine)
+    # asked in another order and without the id: the id is added, the table's order kept
+    frame = db.load_participants(engine, ["Wales", "London"], columns=["entry_date", "region"])
+    assert list(frame.columns) == ["participant_id", "region", "entry_date"]
+    assert frame["entry_date"].dtype == "datetime64[ns]"
+    assert records(frame) == [
+        {"participant_id": "A", "region": "London", "entry_date": "2022-01-05"},
+        {"participant_id": "B", "region": "Wales", "entry_date": None},
+    ]
+    assert db.load_participants(engine, [], columns=["region"]).empty
+    with pytest.raises(InputError, match="'shoe_size'"):
+        db.load_participants(engine, columns=["region", "shoe_size"])
 
 
 def test_imports_and_warnings_are_recorded(engine: sa.Engine) -> None:

@@ -44,6 +44,10 @@ from ete_metrics.steps import MILESTONE_TYPES, TARGET_MEASURES
 
 from ete_metrics.data import checks, db, frames
 from ete_metrics.errors import ImportValidationError, InputError, Problem
+from ete_metrics.progress import Progress, share, tell
+
+#: Shares of an import's progress: reading and checking the files, then writing them.
+READ_SHARE: tuple[float, float] = (0.02, 0.6)
 
 __all__ = [
     "MAX_ERRORS_PER_CHECK",
@@ -1480,6 +1484,7 @@ def read_extract(
     known_participant_ids: Iterable[str] = frozenset(),
     extract_date: date | None = None,
     known_entry_dates: pd.Series | None = None,
+    progress: Progress | None = None,
 ) -> Extract:
     """Read and validate an extract without touching any database.
 
@@ -1501,6 +1506,9 @@ def read_extract(
         participants who are not in the extract are checked against these dates
         (``milestone_before_entry``, ``milestone_without_entry`` warnings), as the
         extract's own participants are against theirs.
+    progress : Progress, optional
+        Told each step (reading each file, checking each table, the warnings):
+        :mod:`ete_metrics.progress`.
 
     Returns
     -------
@@ -1533,7 +1541,8 @@ def read_extract(
         specs.append(("targets", targets_path, frames.TARGET_REQUIRED, frames.TARGET_COLUMNS))
 
     tables: dict[str, _Table] = {}
-    for label, path, required, known in specs:
+    for number, (label, path, required, known) in enumerate(specs):
+        tell(progress, f"Reading the {label} file", 0.5 * number / len(specs))
         table, problems = _read_table(path, label, known)
         errors += problems
         if table is None:
@@ -1553,19 +1562,23 @@ def read_extract(
     targets: pd.DataFrame | None = None
     participants_ok = "participants" in tables
     if participants_ok:
+        tell(progress, "Checking the participants", 0.5)
         participants, problems = _validate_participants(tables["participants"], regions)
         errors += problems
     if "milestones" in tables:
+        tell(progress, "Checking the milestones", 0.65)
         ids = participants["participant_id"] if participants_ok else None
         milestones, problems = _validate_milestones(tables["milestones"], ids, known_ids)
         errors += problems
     if "targets" in tables:
+        tell(progress, "Checking the targets", 0.8)
         targets, problems = _validate_targets(tables["targets"], regions)
         errors += problems
 
     if errors:
         raise ImportValidationError(_in_file_order(errors, specs))
 
+    tell(progress, "Looking for data-quality warnings", 0.9)
     warnings += _warnings(
         tables["participants"],
         participants,
@@ -1574,7 +1587,7 @@ def read_extract(
         extract_date,
         known_entry_dates,
     )
-    return Extract(
+    extract = Extract(
         participants=participants,
         milestones=milestones,
         targets=targets,
@@ -1582,6 +1595,8 @@ def read_extract(
         files=files,
         extract_date=extract_date,
     )
+    tell(progress, "Checked the extract", 1.0)
+    return extract
 
 
 def import_extract(
@@ -1593,6 +1608,7 @@ def import_extract(
     replace_all: bool = False,
     extract_date: date | None = None,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate an extract and write it to the database in one transaction.
 
@@ -1611,6 +1627,8 @@ def import_extract(
         When the extract was taken; defaults to ``imported_at.date()``.
     imported_at : datetime.datetime
         The time of the import, recorded in ``imports`` (the caller reads the clock).
+    progress : Progress, optional
+        Told each step, reading and checking then writing (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -1627,6 +1645,7 @@ def import_extract(
     """
     effective_date = extract_date if extract_date is not None else imported_at.date()
     # Nothing is written (not even the schema) until the extract has passed validation.
+    tell(progress, "Reading what is already stored", 0.0)
     stored = None if replace_all else db.participant_entry_dates(engine)
     extract = read_extract(
         participants_path,
@@ -1634,9 +1653,11 @@ def import_extract(
         targets_path,
         extract_date=effective_date,
         known_entry_dates=stored,
+        progress=share(progress, READ_SHARE[0], READ_SHARE[1]),
     )
     return write_extract(
-        engine, extract, replace_all=replace_all, extract_date=effective_date, imported_at=imported_at
+        engine, extract, replace_all=replace_all, extract_date=effective_date,
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
     )
 
 
@@ -1647,6 +1668,7 @@ def write_extract(
     replace_all: bool,
     extract_date: date,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Write a validated extract and its import record in one transaction.
 
@@ -1662,6 +1684,8 @@ def write_extract(
         The extract date recorded with the import.
     imported_at : datetime.datetime
         The time of the import (the caller reads the clock).
+    progress : Progress, optional
+        Told as the rows are written (:func:`ete_metrics.data.db.save_extract`).
 
     Returns
     -------
@@ -1710,6 +1734,7 @@ def write_extract(
         replace_all=replace_all,
         record=record,
         warnings=extract.warnings,
+        progress=progress,
     )
     return ImportResult(
         import_id=import_id,

@@ -52,6 +52,7 @@ from ete_metrics.data import db, frames
 from ete_metrics.data.importer import (
     Extract,
     FileInfo,
+    READ_SHARE,
     ImportResult,
     _normalise_column,
     _read_table,
@@ -60,6 +61,7 @@ from ete_metrics.data.importer import (
     write_extract,
 )
 from ete_metrics.errors import ImportValidationError, InputError, Problem
+from ete_metrics.progress import Progress, share, tell
 
 __all__ = [
     "CASEWORKER_DOMAIN",
@@ -795,6 +797,7 @@ def read_mapped(
     key: str | None = None,
     extract_date: date | None = None,
     known_entry_dates: pd.Series | None = None,
+    progress: Progress | None = None,
 ) -> Extract:
     """Read source files through a mapping and validate them as an extract.
 
@@ -810,7 +813,7 @@ def read_mapped(
         From :func:`read_region_map`.
     key : str, optional
         The pseudonymisation key (:func:`pseudonym_key`); needed when a file has an identifier column.
-    extract_date, known_entry_dates
+    extract_date, known_entry_dates, progress
         As for :func:`ete_metrics.data.importer.read_extract`.
 
     Returns
@@ -849,6 +852,7 @@ def read_mapped(
         return table
 
     participants: _Translated | None = None
+    tell(progress, "Reading the participants file", 0.0)
     table = source_table(participants_path, "participants", section_columns)
     if table is not None:
         participants, problems, notes = _translate(
@@ -858,7 +862,8 @@ def read_mapped(
         errors += problems
         warnings += notes
     milestone_parts: list[_Translated] = []
-    for path in milestones_paths:
+    for number, path in enumerate(milestones_paths):
+        tell(progress, "Reading the milestones files", 0.1 + 0.3 * number / len(milestones_paths))
         known = {c for s in mapping.milestones for c in s.columns.values()}
         table = source_table(path, "milestones", known)
         if table is None:
@@ -920,6 +925,7 @@ def read_mapped(
                 written_milestones,
                 extract_date=extract_date,
                 known_entry_dates=known_entry_dates,
+                progress=share(progress, 0.4, 1.0),
             )
         except ImportValidationError as exc:
             raise ImportValidationError([told(p) for p in exc.problems]) from None
@@ -942,11 +948,12 @@ def import_mapped(
     replace_all: bool = False,
     extract_date: date | None = None,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Read source files through a mapping and import them in one transaction.
 
     Parameters are those of :func:`read_mapped`, and ``replace_all``,
-    ``extract_date`` and ``imported_at`` as for
+    ``extract_date``, ``imported_at`` and ``progress`` as for
     :func:`ete_metrics.data.importer.import_extract`.
 
     Returns
@@ -954,6 +961,7 @@ def import_mapped(
     ImportResult
     """
     effective_date = extract_date if extract_date is not None else imported_at.date()
+    tell(progress, "Reading what is already stored", 0.0)
     stored = None if replace_all else db.participant_entry_dates(engine)
     extract = read_mapped(
         mapping,
@@ -963,10 +971,11 @@ def import_mapped(
         key=key,
         extract_date=effective_date,
         known_entry_dates=stored,
+        progress=share(progress, *READ_SHARE),
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at,
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
     )
 
 

@@ -10,7 +10,7 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -49,6 +49,7 @@ from ete_metrics.present.formatting import (
     uk_date,
 )
 from ete_metrics.present.tables import display_table
+from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.steps import label
@@ -762,6 +763,7 @@ def report_content(
     delivery_partners: Iterable[str] | None = None,
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
+    progress: Progress | None = None,
 ) -> ReportContent:
     """Compute every table and chart of a report once.
 
@@ -782,6 +784,8 @@ def report_content(
     date_from, date_to : date-like, optional
         Only people who entered in this range (inclusive), as on the dashboard; the
         contract targets are per region and are not restricted by entry date.
+    progress : Progress, optional
+        Told which figures are being worked out (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -832,23 +836,31 @@ def report_content(
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
+    tell(progress, "Working out the headline figures", 0.0)
     headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
+    tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
-    report_views = (
-        _funnel_view(headline, stamp),
-        _targets_view(target_table),
-        _regions_view(participants, milestones, stamp, audience, dates),
-        _adjusted_view(participants, milestones, stamp, audience, dates),
-        _cohorts_view(participants, milestones, stamp, audience, dates),
-        _partners_view(participants, milestones, stamp, audience, dates),
-        _equality_view(participants, milestones, stamp, audience, dates),
-        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience),
+    later_views: tuple[tuple[str, Callable[..., ReportView]], ...] = (
+        ("regions", _regions_view),
+        ("adjusted rates", _adjusted_view),
+        ("cohorts", _cohorts_view),
+        ("delivery partners", _partners_view),
+        ("equality figures", _equality_view),
     )
+    built = [_funnel_view(headline, stamp), _targets_view(target_table)]
+    for number, (what, view_of) in enumerate(later_views):
+        tell(progress, f"Working out the {what}", 0.25 + 0.65 * number / len(later_views))
+        built.append(view_of(participants, milestones, stamp, audience, dates))
+    tell(progress, "Working out the targets against actuals", 0.9)
+    built.append(
+        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience)
+    )
+    report_views = tuple(built)
     if stakeholder:
         for view in report_views:
             if view.figure is not None:
                 mark_suppressed(view.figure)
-    return ReportContent(
+    content = ReportContent(
         programme=PROGRAMME, as_of=stamp.date(), previous_as_of=previous.date(), audience=audience,
         # the filters, as chosen
         regions=chosen, pathways=chosen_pathways, delivery_partners=chosen_partners,
@@ -859,3 +871,5 @@ def report_content(
         definitions=definitions(stakeholder=stakeholder),
         note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
     )
+    tell(progress, "Worked out the figures", 1.0)
+    return content
