@@ -25,10 +25,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m ete_metrics demo --if-empty
 
-## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL). Needs no root:
-## Chromium is only for the deck's and PDF's chart images (and the browser tests).
+## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL): `streamlit run app.py`
+## with the warm-up started with the server (dashboard/warmup.py), so the first visitor waits no longer.
+## Needs no root: Chromium is only for the deck's and PDF's chart images (and the browser tests).
 run: demo
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m dashboard.serve
 
 ## Debian's Chromium for the end-to-end browser tests and the reports' chart images (never a
 ## downloaded browser build); needs root or sudo. `make test` depends on it, `make run` does not.

@@ -44,10 +44,7 @@ if by_region.empty:
 st.subheader("Regions side by side")
 chart_with_table(
     lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
-    by_region,
-    view=views.FUNNEL,
-    key="regions_funnel",
-    filename="funnel_by_region",
+    by_region, views.FUNNEL, key="regions_funnel", filename="funnel_by_region",
 )
 
 
@@ -91,9 +88,7 @@ if comparison.empty or limits is None:
 else:
     chart_with_table(
         lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-        comparison,
-        view=views.COMPARE,
-        key="regions_funnel_plot",
+        comparison, views.COMPARE, key="regions_funnel_plot",
         filename=f"funnel_plot_{step}_by_region",
     )
 
@@ -115,8 +110,6 @@ if region:
             lambda numbers: rates_by_group_chart(
                 numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
             ),
-            by_area,
-            view=views.FUNNEL,
-            key="regions_areas",
+            by_area, views.FUNNEL, key="regions_areas",
             filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
         )

@@ -64,9 +64,7 @@ overall_rate = float(compared["overall_rate"].iloc[0])
 chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no raw count leaks)
     lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
                                 by="delivery_partner", step=step, group_label="Delivery partner"),
-    compared,
-    view=views.COMPARE,
-    key="partners_compare",
+    compared, views.COMPARE, key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
 )
 st.markdown("**Each delivery partner against its own region**")
@@ -91,10 +89,7 @@ st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
-    partners_funnel,
-    view=views.FUNNEL,
-    key="partners_funnel",
-    filename="delivery_partners_funnel",
+    partners_funnel, views.FUNNEL, key="partners_funnel", filename="delivery_partners_funnel",
 )
 
 # --- Training providers ------------------------------------------------------
@@ -107,16 +102,9 @@ st.caption(
 )
 with user_errors():
     providers = metric(training_providers, data, filters, **common)
-if providers.empty:
-    empty_state("No one with these filters has started training yet.")
-else:
-    chart_with_table(
-        training_providers_chart,
-        providers,
-        view=views.TRAINING_PROVIDERS,
-        key="partners_providers",
-        filename="training_providers",
-    )
+chart_with_table(training_providers_chart, providers, views.TRAINING_PROVIDERS,
+                 key="partners_providers", filename="training_providers",
+                 empty="No one with these filters has started training yet.")
 
 # --- Employers ---------------------------------------------------------------
 st.subheader("Employers")
@@ -127,31 +115,18 @@ st.caption(
 )
 with user_errors():
     employer_table = metric(employers, data, filters, **common)
-if employer_table.empty:
-    empty_state("No one with these filters has started a job yet.")
-else:
-    chart_with_table(
-        employers_chart,
-        employer_table,
-        view=views.EMPLOYERS,
-        key="partners_employers",
-        filename="employers",
-    )
+chart_with_table(employers_chart, employer_table, views.EMPLOYERS, key="partners_employers",
+                 filename="employers", empty="No one with these filters has started a job yet.")
 
 # --- Prisons -----------------------------------------------------------------
 st.subheader("Prisons (custody pathway)")
 with user_errors():
     prison_funnel = metric(prisons, data, filters, **common)
-if prison_funnel.empty:
-    empty_state("No one on the custody pathway entered the programme with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: step_bars(
-            numbers, by="prison", group_label="Prison",
-            title="Custody pathway: people entered, into training and into work, by prison",
-        ),
-        prison_funnel,
-        view=views.FUNNEL,
-        key="partners_prisons",
-        filename="prisons_funnel",
-    )
+chart_with_table(
+    lambda numbers: step_bars(
+        numbers, by="prison", group_label="Prison",
+        title="Custody pathway: people entered, into training and into work, by prison",
+    ),
+    prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
+    empty="No one on the custody pathway entered the programme with these filters.",
+)

@@ -10,7 +10,8 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -51,12 +52,14 @@ from ete_metrics.present.formatting import (
 )
 from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table
+from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
 __all__ = [
+    "HEADLINE_COLUMNS",
     "AUDIENCES",
     "PROGRAMME",
     "ReportContent",
@@ -83,6 +86,12 @@ _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 8: "eight"}
 
 
 # --------------------------------------------------------------------------- data classes
+
+
+#: The headline table's columns on the deck's "Headline figures" slide and the presentation's.
+HEADLINE_COLUMNS: tuple[str, ...] = (
+    "step", "participants", "change", "rate_from_entry", "ci_low", "ci_high",
+)
 
 
 @dataclass(frozen=True)
@@ -789,6 +798,7 @@ def report_content(
     delivery_partners: Iterable[str] | None = None,
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
+    progress: Progress | None = None,
 ) -> ReportContent:
     """Compute every table and chart of a report once.
 
@@ -809,6 +819,8 @@ def report_content(
     date_from, date_to : date-like, optional
         Only people who entered in this range (inclusive), as on the dashboard; the
         contract targets are per region and are not restricted by entry date.
+    progress : Progress, optional
+        Told which figures are being worked out (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -866,39 +878,43 @@ def report_content(
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
+    tell(progress, "Working out the headline figures", 0.0)
     headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
+    tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
     summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
                        headline, target_table, scope_label(chosen))
-    views = (
-        _funnel_view(headline, stamp),
-        _targets_view(target_table),
-        _regions_view(participants, milestones, stamp, audience, dates, scope_label(chosen)),
-        _adjusted_view(participants, milestones, stamp, audience, dates),
-        _cohorts_view(participants, milestones, stamp, audience, dates),
-        _partners_view(participants, milestones, stamp, audience, dates),
-        _equality_view(participants, milestones, stamp, audience, dates),
-        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience),
+    later_views: tuple[tuple[str, Callable[..., ReportView]], ...] = (
+        ("regions", functools.partial(_regions_view, scope=scope_label(chosen))),
+        ("adjusted rates", _adjusted_view),
+        ("cohorts", _cohorts_view),
+        ("delivery partners", _partners_view),
+        ("equality figures", _equality_view),
     )
+    built = [_funnel_view(headline, stamp), _targets_view(target_table)]
+    for number, (what, view_of) in enumerate(later_views):
+        tell(progress, f"Working out the {what}", 0.25 + 0.65 * number / len(later_views))
+        built.append(view_of(participants, milestones, stamp, audience, dates))
+    tell(progress, "Working out the targets against actuals", 0.9)
+    built.append(
+        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience)
+    )
+    report_views = tuple(built)
     if stakeholder:
-        for view in views:
+        for view in report_views:
             if view.figure is not None:
                 mark_suppressed(view.figure)
-    return ReportContent(
-        programme=PROGRAMME,
-        as_of=stamp.date(),
-        previous_as_of=previous.date(),
-        audience=audience,
-        regions=chosen,
-        headline=headline,
-        changes=changes,
-        targets=target_table,
-        views=views,
-        definitions=definitions(stakeholder=stakeholder),
-        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
-        pathways=chosen_pathways,
-        delivery_partners=chosen_partners,
+    content = ReportContent(
+        programme=PROGRAMME, as_of=stamp.date(), previous_as_of=previous.date(), audience=audience,
+        # the filters, as chosen
+        regions=chosen, pathways=chosen_pathways, delivery_partners=chosen_partners,
         date_from=None if start is None else start.date(),
         date_to=None if end is None else end.date(),
         summary=summary,
+        # what the report shows
+        headline=headline, changes=changes, targets=target_table, views=report_views,
+        definitions=definitions(stakeholder=stakeholder),
+        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
     )
+    tell(progress, "Worked out the figures", 1.0)
+    return content
