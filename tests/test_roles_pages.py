@@ -56,7 +56,7 @@ NOT_COUNTS = (
 #: Rate-like columns of the files (fractions: 1.0 is 100%, not a count of one).
 #: Rate-like columns by name (in frames) and by heading (on screen and in files).
 RATE_COLUMNS = tuple(sorted(
-    {n for spec in VIEWS.values() for c in (*spec.rates, *spec.derived) for n in (c, heading(c))}
+    {n for spec in VIEWS.values() for c in (*spec.rates, *spec.derived) for n in (c, heading(c), spec.heading(c))}
 ))
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
