@@ -246,6 +246,8 @@ else:
         key="overview_forecast_measure",
     ) or "work"
     forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
+    # the total of the regions in view, named truthfully ("Wales" for a Wales lead, not "All regions")
+    forecast_scope = scope if forecast_region == ALL_REGIONS else forecast_region
     chances = probability_of_reaching(forecast, data.targets)
     chance_view = shown(chances, views.TARGET_PROBABILITY).numbers
     mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
@@ -254,7 +256,7 @@ else:
     st.caption(
         f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
         "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "
-        + (f"Chance of reaching the contract target by the end ({forecast_region}): {', '.join(said)}. "
+        + (f"Chance of reaching the contract target by the end ({forecast_scope}): {', '.join(said)}. "
            if said else "")
         + "See 'About these statistics' for the method and its back-test."
     )
@@ -287,7 +289,8 @@ else:
             run_rate = (config.CONTRACT_START, config.CONTRACT_END, float(projected.iloc[0]))
     chart_with_table(
         lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
-                                       measure=forecast_measure, region=forecast_region),
+                                       measure=forecast_measure, region=forecast_region,
+                                       scope=forecast_scope),
         forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
         select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
                                        & (frame["region"] == forecast_region)],

@@ -176,3 +176,13 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     row = months[0].set_index("Measure").loc["Into work"]
     assert row["In the month"] == count(work["participants"])
     assert row["Quarter's target"] == count(work["quarter_target"])
+
+
+def test_two_regions_are_named_not_called_all_regions(demo_db_url: str) -> None:
+    at = open_page(new_app({"region": ["London", "Wales"], "as_of": "2023-08-16"}), PAGE)
+    assert not at.error, [e.value for e in at.error]
+    captions = [c.value for c in at.caption]
+    assert any("by the end (London and Wales)" in c for c in captions), captions
+    assert not any("(All regions)" in c for c in captions)
+    grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
+    assert len(grids) == 1 and list(grids[0].index) == ["London", "Wales", "London and Wales"]

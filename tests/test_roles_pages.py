@@ -554,3 +554,15 @@ def test_a_wales_lead_sees_wales_beside_the_programme(
     assert len(shown) == 1
     pd.testing.assert_frame_equal(shown[0], want, check_dtype=False)
     assert "Programme (all regions) rate" in want.columns
+
+
+def test_a_wales_leads_overview_names_wales_not_all_regions(access_file: Path) -> None:
+    at = visit(signed_in(LEAD, {"as_of": "2023-08-16"}), "app_pages/1_overview.py")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("Chance of reaching the contract target by the end (Wales)" in c for c in captions)
+    texts = [*captions, *(m.value for m in at.markdown)]
+    assert not any("All regions" in t for t in texts), [t for t in texts if "All regions" in t]
+    # the RAG table holds Wales only: no total of Wales alone called "All regions"
+    grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
+    assert len(grids) == 1 and list(grids[0].index) == ["Wales"]
