@@ -166,7 +166,7 @@ else:
                 # coloured as in the review pack and the RAG table
                 "delta_color": {"green": "green", "amber": "orange", "red": "red"}.get(str(row.rag), "off"),
                 "delta_arrow": "off",
-                "delta_description": f"projected {_shown_rate(row.projected_percent)} at contract end",
+                "delta_description": f"projected {_shown_rate(row.projected_percent)}",
                 "help": f"{shown_count(row.actual_to_date)} against a target to date of "
                 f"{shown_count(row.target_to_date)}; run-rate projection at contract end "
                 f"{shown_count(row.projected_at_end)} of {shown_count(row.contract_target)} "
@@ -185,7 +185,11 @@ st.caption(
     "and the quarter so far against the quarter's target (every month of it). "
     "Changes are worked out from the figures shown."
 )
-table_with_downloads(compared_shown, key="overview_month", filename="month_and_quarter")
+table_with_downloads(  # each figure beside its comparison, the dates last
+    compared_shown, key="overview_month", filename="month_and_quarter",
+    columns=["measure", "participants", "previous_month", "change_on_month", "year_earlier", "change_on_year",
+             "quarter_to_date", "quarter_target", "quarter_percent", "month", "quarter_start"],
+)
 
 # --- Funnel ------------------------------------------------------------------
 st.subheader("From entry to training and work")
