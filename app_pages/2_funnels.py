@@ -156,7 +156,8 @@ if filters.stakeholder:  # no participant-level data for stakeholders
 st.subheader("Follow-up list")
 st.caption(
     "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
-    "days ago and have no training or job start recorded (and have not exited)."
+    "days ago, have no job start recorded and have not exited, with their last milestone; the "
+    "longest time since anything happened (the last milestone, or entry) comes first."
 )
 days = st.number_input(
     "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
@@ -165,7 +166,7 @@ days = st.number_input(
 with user_errors():
     follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
 if follow_up.empty:
-    empty_state(f"No one who entered more than {int(days)} days ago is without an outcome.")
+    empty_state(f"No one who entered more than {int(days)} days ago is still waiting for a job start.")
 else:
     st.write(f"**{count(len(follow_up))}** people to follow up.")
     table_with_downloads(

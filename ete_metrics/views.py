@@ -24,7 +24,7 @@ from fnmatch import fnmatchcase
 
 from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
-from ete_metrics.steps import GROUP_LABELS
+from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS
 
 #: Group size of a long-form funnel rate: the first step of the same group.
 FIRST_STEP = "<first step>"
@@ -70,6 +70,9 @@ HEADINGS: Mapping[str, str] = {
     "months_since_entry": "Months since entry",
     "cumulative_rate": "Cumulative %",
     "days_since_entry": "Days since entry",
+    "days_since_last": "Days since the last milestone (or entry)",
+    "last_milestone": "Last milestone",
+    "last_milestone_date": "Date of the last milestone",
     "at_risk": "At risk",
     "events": "Reached the outcome",
     "cumulative_incidence": "Cumulative %",
@@ -402,7 +405,9 @@ IMPORT_HISTORY = View(
 IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), words={"check": CHECK_LABELS},
                      internal_only=True)
 #: follow_up_list(): people to follow up, by pseudonymous id
-FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry",), dates=("entry_date",),
+FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry", "days_since_last"),
+                 dates=("entry_date", "last_milestone_date"),
+                 words={"last_milestone": MILESTONE_LABELS},
                  internal_only=True)
 
 #: Every view the dashboard, the reports and the CLI show, by name.
