@@ -71,30 +71,37 @@ def _limits_for(comparison):  # type: ignore[no-untyped-def]
     return funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(comparison["entered"]))
 
 
-st.subheader("Compared with the overall rate" if scope == ALL_REGIONS else f"Compared with the {scope} rate")
-st.caption(
-    "A funnel plot (Spiegelhalter 2005): each point is a region, the lines show where 95% and "
-    "99.8% of regions of that size would fall by chance if every region had the overall rate."
-)
-step = st.segmented_control(
-    "Step", STEPS, default="work", format_func=label, key="regions_step"
-) or "work"
-with user_errors():
-    # compared from the funnel above (the same population and window), not computed again
-    comparison = compare_funnel(by_region, by="region", step=step)
-    limits = _limits_for(comparison) if len(comparison) else None
-if comparison.empty or limits is None:
-    empty_state("No regions to compare with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-        comparison, views.COMPARE, key="regions_funnel_plot",
-        filename=f"funnel_plot_{step}_by_region",
+if len(held) < 2:  # one region in view: a comparison of regions would compare it with itself
+    st.info(
+        f"Only {scope} is in view, so it is not compared with itself: its rates against the "
+        "programme's are above, and its areas below.",
+        icon=":material/info:",
     )
+else:
+    st.subheader("Compared with the overall rate" if scope == ALL_REGIONS else f"Compared with the {scope} rate")
+    st.caption(
+        "A funnel plot (Spiegelhalter 2005): each point is a region, the lines show where 95% and "
+        "99.8% of regions of that size would fall by chance if every region had the overall rate."
+    )
+    step = st.segmented_control(
+        "Step", STEPS, default="work", format_func=label, key="regions_step"
+    ) or "work"
+    with user_errors():
+        # compared from the funnel above (the same population and window), not computed again
+        comparison = compare_funnel(by_region, by="region", step=step)
+        limits = _limits_for(comparison) if len(comparison) else None
+    if comparison.empty or limits is None:
+        empty_state("No regions to compare with these filters.")
+    else:
+        chart_with_table(
+            lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
+            comparison, views.COMPARE, key="regions_funnel_plot",
+            filename=f"funnel_plot_{step}_by_region",
+        )
 
-st.subheader("Adjusted for who each region works with")
-adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
-                    common=common)
+    st.subheader("Adjusted for who each region works with")
+    adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
+                        common=common)
 
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]
