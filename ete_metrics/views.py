@@ -24,7 +24,7 @@ from fnmatch import fnmatchcase
 
 from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
-from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS
+from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS
 
 #: Group size of a long-form funnel rate: the first step of the same group.
 FIRST_STEP = "<first step>"
@@ -317,11 +317,14 @@ COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=
 #: compare_within_regions(): each partner against the programme and against its own region
 PARTNER_REGIONS = replace(
     COMPARE, name="partner_regions", keys=("region",),
-    derived={**COMPARE.derived, "region_position": "rate"},
-    percents=(*_COMPARE_PERCENTS, "region_rate"),
+    derived={**COMPARE.derived, "region_position": "rate", "programme_position": "rate"},
+    percents=(*_COMPARE_PERCENTS, "region_rate", "programme_rate"),
     headings={"overall_rate": "Rate of all partners shown", "region": "Its region",
               "region_rate": "Its region's rate", "position": "Against all partners' 95% limits",
-              "region_position": "Against its region's 95% limits"},
+              "region_position": "Against its region's 95% limits",
+              "programme_rate": "Programme (all regions) rate",
+              "programme_position": "Against the programme's 95% limits"},
+    words={"region_position": POSITION_LABELS, "programme_position": POSITION_LABELS},
 )
 #: programme_benchmark(): a scope's rates beside the programme's (an aggregate: no other region's rows)
 BENCHMARK = View(

@@ -255,3 +255,20 @@ def test_partner_region_tie_goes_to_the_first_region_by_name() -> None:
     table = _partner_funnel([("A", "Wales", 50, 10), ("A", "London", 50, 10), ("B", "Wales", 10, 1)])
     out = compare_within_regions(table).set_index("delivery_partner")
     assert out.loc["A", "region"] == "London"
+
+
+def test_partners_of_part_of_the_programme_are_also_set_against_the_programmes_rate() -> None:
+    # A Wales lead sees Wales's partners only; the programme (every region) had 300 of 1,000
+    # entrants in work (30%). Only the programme's totals per step are read.
+    table = _partner_funnel([("P1", "Wales", 10, 2), ("P2", "Wales", 20, 8), ("P3", "Wales", 40, 2)])
+    programme = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [1000, 500, 300]})
+    out = compare_within_regions(table, step="work", programme=programme).set_index("delivery_partner")
+    assert out["programme_rate"].tolist() == pytest.approx([0.3, 0.3, 0.3])
+    # The rate of the partners shown is Wales's: 12 of 70.
+    assert out.loc["P1", "overall_rate"] == pytest.approx(12 / 70)
+    # 95% limits around 30% (normal approximation, a guide to the exact ones): n=10 about
+    # 1.6%-58%, n=20 about 10%-50%: P1's 20% and P2's 40% are within; n=40 about 16%-44%:
+    # P3's 5% is below.
+    assert out["programme_position"].tolist() == ["within", "within", "below"]
+    # Without the programme's funnel the columns are not there (the whole programme is in view).
+    assert "programme_rate" not in compare_within_regions(table, step="work").columns

@@ -343,7 +343,7 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
 
 
 def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
-                           step: str = "work") -> pd.DataFrame:
+                           step: str = "work", programme: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each group (a delivery partner) against its own region's rate as well as the programme's.
 
     A partner working in a region where few people reach work should not be blamed for
@@ -356,12 +356,18 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
         :func:`ete_metrics.metrics.funnel.funnel` with ``by=[by, "region"]``.
     by : str, default "delivery_partner"
     step : {"training", "work", "sustained"}, default "work"
+    programme : pandas.DataFrame, optional
+        The programme's funnel (:func:`ete_metrics.metrics.funnel.funnel`, no ``by``, every
+        region's people) when ``table`` holds only part of it (a regional lead's regions):
+        adds ``programme_rate`` (its participants / entered at ``step``) and
+        ``programme_position`` (the group's rate against the 95% limits around it for the
+        group's size). Only its totals are read.
 
     Returns
     -------
     pandas.DataFrame
-        :func:`compare_funnel` of the groups (pooled over regions: the programme's
-        ``overall_rate`` and limits), then :data:`REGION_COLUMNS`: ``region`` is the region
+        :func:`compare_funnel` of the groups (pooled over regions: the ``overall_rate``
+        and limits of the groups shown), then :data:`REGION_COLUMNS`: ``region`` is the region
         where most of the group's people entered (ties: the first in name order);
         ``region_rate`` is that region's rate (everyone in it, every group); and
         ``region_position`` the group's rate against the 95% limits around
@@ -396,6 +402,18 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
             limits = funnel_limits(float(theta), [int(size)])
             lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
     out["region_position"] = _position(out["rate"].to_numpy(), lower, upper)
+    if programme is not None:
+        totals = programme.groupby("step")["participants"].sum()
+        reached, entered_all = totals.get(step, 0), totals.get("entered", 0)
+        rate = float(reached / entered_all) if entered_all else float("nan")
+        out["programme_rate"] = rate
+        lower[:], upper[:] = np.nan, np.nan
+        if entered_all:
+            for i, size in enumerate(out["entered"]):
+                if size > 0:
+                    limits = funnel_limits(rate, [int(size)])
+                    lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
+        out["programme_position"] = _position(out["rate"].to_numpy(), lower, upper)
     return out
 
 
