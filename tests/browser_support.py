@@ -7,6 +7,8 @@ so the suite and the benchmark drive the same browser the same way.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from benchmarks.bench_concurrency import CHOOSE_ATTEMPTS, CHROMIUM, CHROMIUM_ARGS, choose_wait_ms
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "require_chromium"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "chromium_page", "require_chromium"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -49,3 +51,25 @@ def choose(page: Any, box: Any, option: str) -> None:
             if attempt == CHOOSE_ATTEMPTS - 1:
                 raise
     page.keyboard.press("Escape")
+
+
+@contextmanager
+def chromium_page(timeout_ms: int, **context: Any) -> Iterator[Any]:
+    """A Playwright page (sync API) in headless Debian Chromium; closed, with its browser, after.
+
+    ``context`` goes to ``browser.new_context`` (a viewport, ``accept_downloads``...);
+    ``timeout_ms`` bounds the launch and is the page's default timeout.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=timeout_ms
+        )
+        try:
+            opened = browser.new_context(**context)
+            page = opened.new_page()
+            page.set_default_timeout(timeout_ms)
+            yield page
+            opened.close()
+        finally:
+            browser.close()

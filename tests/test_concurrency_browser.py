@@ -16,7 +16,9 @@ Skipped with a reason when ``/usr/bin/chromium`` is absent, except under
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import urllib.parse
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -81,73 +83,70 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-async def _literal_partners(base: str) -> dict[str, Any]:
-    """Open the Overview filtered on the hostile partners; report what the caption renders."""
+@contextlib.asynccontextmanager
+async def _page(**options: Any) -> AsyncIterator[Any]:
+    """A page (Playwright's async API) in headless Debian Chromium, closed with its browser after."""
     from playwright.async_api import async_playwright
 
-    query = urllib.parse.urlencode([("partner", p) for p in PARTNERS])
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
         )
         try:
-            page = await browser.new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: dialogs.append(d.message))
-            await page.goto(f"{base}/?{query}", wait_until="domcontentloaded", timeout=60_000)
-            caption = page.locator('[data-testid="stCaptionContainer"]').filter(
-                has_text="delivery partner:"
-            ).first
-            await caption.wait_for(timeout=90_000)
-            return {
-                # Bare links are broken with invisible word joiners (U+2060): drop them.
-                "text": (await caption.inner_text()).replace("\u2060", ""),
-                "links": await caption.locator("a").count(),
-                "images": await caption.locator("img").count(),
-                "icons": await caption.locator('[data-testid="stIconMaterial"]').count(),
-                "coloured": await caption.locator("span[class*='red'], [style*='color']").count(),
-                "bold": await caption.locator("strong, b").count(),
-                "dialogs": dialogs,
-            }
+            yield await browser.new_page(**options)
         finally:
             await browser.close()
+
+
+async def _literal_partners(base: str) -> dict[str, Any]:
+    """Open the Overview filtered on the hostile partners; report what the caption renders."""
+    query = urllib.parse.urlencode([("partner", p) for p in PARTNERS])
+    async with _page() as page:
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: dialogs.append(d.message))
+        await page.goto(f"{base}/?{query}", wait_until="domcontentloaded", timeout=60_000)
+        caption = page.locator('[data-testid="stCaptionContainer"]').filter(
+            has_text="delivery partner:"
+        ).first
+        await caption.wait_for(timeout=90_000)
+        return {
+            # Bare links are broken with invisible word joiners (U+2060): drop them.
+            "text": (await caption.inner_text()).replace("\u2060", ""),
+            "links": await caption.locator("a").count(),
+            "images": await caption.locator("img").count(),
+            "icons": await caption.locator('[data-testid="stIconMaterial"]').count(),
+            "coloured": await caption.locator("span[class*='red'], [style*='color']").count(),
+            "bold": await caption.locator("strong, b").count(),
+            "dialogs": dialogs,
+        }
 
 
 async def _chart_labels(base: str) -> dict[str, Any]:
     """Open the Partners page filtered on the hostile partners; report what its charts draw."""
-    from playwright.async_api import async_playwright
-
     query = urllib.parse.urlencode([("partner", p) for p in CHART_PARTNERS])
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
+    async with _page(viewport={"width": 1400, "height": 1000}) as page:
+        await page.goto(f"{base}/partners?{query}", wait_until="domcontentloaded", timeout=60_000)
+        # The delivery partners' funnel: one bar group per partner, named on its axis.
+        await page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".some(p => p.textContent.includes('Bold Ltd'))",
+            timeout=90_000,
         )
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000})
-            await page.goto(f"{base}/partners?{query}", wait_until="domcontentloaded", timeout=60_000)
-            # The delivery partners' funnel: one bar group per partner, named on its axis.
-            await page.wait_for_function(
-                "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-                ".some(p => p.textContent.includes('Bold Ltd'))",
-                timeout=90_000,
-            )
-            return dict(await page.evaluate(
-                """() => {
-                    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
-                    const texts = plots.flatMap(p => Array.from(p.querySelectorAll('text'))
-                        .map(t => t.textContent));
-                    return {
-                        texts: texts,
-                        links: plots.reduce((n, p) => n + p.querySelectorAll('a').length, 0),
-                        // Bold drawn from a name (chart titles are bold in Streamlit's theme).
-                        bold: plots.flatMap(p => Array.from(p.querySelectorAll('tspan')))
-                            .filter(t => (t.getAttribute('style') || '').includes('bold'))
-                            .filter(t => /Bold Ltd|Click Ltd/.test(t.textContent)).length,
-                    };
-                }"""
-            ))
-        finally:
-            await browser.close()
+        return dict(await page.evaluate(
+            """() => {
+                const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+                const texts = plots.flatMap(p => Array.from(p.querySelectorAll('text'))
+                    .map(t => t.textContent));
+                return {
+                    texts: texts,
+                    links: plots.reduce((n, p) => n + p.querySelectorAll('a').length, 0),
+                    // Bold drawn from a name (chart titles are bold in Streamlit's theme).
+                    bold: plots.flatMap(p => Array.from(p.querySelectorAll('tspan')))
+                        .filter(t => (t.getAttribute('style') || '').includes('bold'))
+                        .filter(t => /Bold Ltd|Click Ltd/.test(t.textContent)).length,
+                };
+            }"""
+        ))
 
 
 def test_sessions_switch_pages_and_filters_during_an_import_without_errors(

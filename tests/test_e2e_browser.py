@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from apptest_support import build_demo_file
-from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
+from browser_support import choose, chromium_page, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -60,21 +60,8 @@ def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="module")
 def browser_page(server: str) -> Iterator[object]:
     """A Playwright page in headless Debian Chromium, downloads allowed."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=PAGE_TIMEOUT_MS
-        )
-        try:
-            context = browser.new_context(
-                accept_downloads=True, viewport={"width": 1400, "height": 1000}
-            )
-            page = context.new_page()
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            yield page
-            context.close()
-        finally:
-            browser.close()
+    with chromium_page(PAGE_TIMEOUT_MS, accept_downloads=True, viewport={"width": 1400, "height": 1000}) as page:
+        yield page
 
 
 def _settle(page) -> None:  # type: ignore[no-untyped-def]

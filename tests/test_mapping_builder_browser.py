@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
+from browser_support import choose, chromium_page, require_chromium
 from test_e2e_browser import PAGE_TIMEOUT_MS, _errors, _open, _settle, _upload
 
 from benchmarks.bench_concurrency import streamlit_server
@@ -74,52 +74,43 @@ def _shown(page, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     from ete_metrics.data.mapping import load_mapping, read_mapped
 
     sample = tmp_path / "crm.csv"
     sample.write_text(SAMPLE, encoding="utf-8")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=PAGE_TIMEOUT_MS
+    with chromium_page(PAGE_TIMEOUT_MS, viewport={"width": 1400, "height": 1000}) as page:
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        _settle(page)
+        _open(page, "Data", "Data")
+        # The upload section has three uploaders; the builder's sample is the fourth.
+        _upload(page, 3, sample, expect="Your participants file")
+        assert page.get_by_text("Chris Person").count() >= 1  # the preview of the first rows
+        _select(page, "participant_id (required)", "Client Ref")
+        _select(page, "referral_date (required)", "Referred")
+        _select(page, "entry_date (required)", "Started")
+        _select(page, "pathway", "Setting")
+        # One choice per value of their pathway column, in our words.
+        _select(page, "Setting: Prison", "Custody")
+        _select(page, "Setting: Probation", "Community")
+        # Read day first (the default), 08/16/2023 is no date; month first, it is 16 Aug.
+        _shown(page, "not a date: the import would stop here")
+        _select(page, "Format of the dates", "month/day/year (12/31/2023)")
+        _shown(page, "16 Aug 2023")
+        assert page.get_by_text("not a date: the import would stop here").count() == 0
+        _select_typed(page, "Time zone of timestamps", "America/New_York")
+        drop = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Personal columns").first
+        choose(page, drop, "Client Name")
+        _settle(page)
+        name = page.get_by_label("Mapping name")
+        name.fill("Browser CRM")
+        name.press("Enter")
+        _settle(page)
+        page.get_by_role("button", name="Save mapping").click()
+        page.get_by_text("Mapping Browser CRM saved as browser-crm.toml.").first.wait_for(
+            timeout=PAGE_TIMEOUT_MS
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.goto(server, wait_until="domcontentloaded")
-            page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            _settle(page)
-            _open(page, "Data", "Data")
-            # The upload section has three uploaders; the builder's sample is the fourth.
-            _upload(page, 3, sample, expect="Your participants file")
-            assert page.get_by_text("Chris Person").count() >= 1  # the preview of the first rows
-            _select(page, "participant_id (required)", "Client Ref")
-            _select(page, "referral_date (required)", "Referred")
-            _select(page, "entry_date (required)", "Started")
-            _select(page, "pathway", "Setting")
-            # One choice per value of their pathway column, in our words.
-            _select(page, "Setting: Prison", "Custody")
-            _select(page, "Setting: Probation", "Community")
-            # Read day first (the default), 08/16/2023 is no date; month first, it is 16 Aug.
-            _shown(page, "not a date: the import would stop here")
-            _select(page, "Format of the dates", "month/day/year (12/31/2023)")
-            _shown(page, "16 Aug 2023")
-            assert page.get_by_text("not a date: the import would stop here").count() == 0
-            _select_typed(page, "Time zone of timestamps", "America/New_York")
-            drop = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Personal columns").first
-            choose(page, drop, "Client Name")
-            _settle(page)
-            name = page.get_by_label("Mapping name")
-            name.fill("Browser CRM")
-            name.press("Enter")
-            _settle(page)
-            page.get_by_role("button", name="Save mapping").click()
-            page.get_by_text("Mapping Browser CRM saved as browser-crm.toml.").first.wait_for(
-                timeout=PAGE_TIMEOUT_MS
-            )
-            assert _errors(page) == []
-        finally:
-            browser.close()
+        assert _errors(page) == []
 
     mapping = load_mapping(mappings / "browser-crm.toml")
     assert mapping.participants.columns == {
