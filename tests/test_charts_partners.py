@@ -69,6 +69,8 @@ def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
     # limit, so above it; B is below its lower limit, so below it
     assert list(above.textposition) == ["top center"]
     assert list(points["Below the 95% limits"].textposition) == ["bottom center"]
+    # a name by a point at the edge of the plot is drawn whole, not cut off at the axis
+    assert all(t.cliponaxis is False for t in points.values())
     overall = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(overall) == 1 and overall[0].y0 == 0.3
     assert fig.layout.xaxis.title.text == "People entered"

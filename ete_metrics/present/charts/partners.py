@@ -107,6 +107,7 @@ def funnel_plot(
                 y=part["rate"].to_list(),
                 # each point named beside it, as in the reports, on the side clear of the lines
                 mode="markers+text",
+                cliponaxis=False,  # a name by a point at the plot's edge is not cut off
                 textposition=label_sides(part["rate"], part["lower_95"], part["upper_95"],
                                          float(part["overall_rate"].iloc[0])),
                 name=_POSITION_LABELS[position],

@@ -78,6 +78,7 @@ def ratio_funnel_plot(
         fig.add_trace(go.Scatter(
             x=part["expected"].to_numpy(dtype=float), y=part["ratio"].to_numpy(dtype=float),
             mode="markers+text", name=_POSITION_LABELS[position], marker=style.position_marker(position),
+            cliponaxis=False,  # a name by a point at the plot's edge is not cut off
             textposition=style.label_sides(part["ratio"], part["lower_95"], part["upper_95"], 1.0)
             if {"lower_95", "upper_95"} <= set(part.columns) else "top center",
             text=[plotly_text(v) for v in part[by].astype(str)],
