@@ -27,10 +27,12 @@ demo: $(VENV)/.installed
 
 ## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL): `streamlit run app.py`
 ## with the warm-up started with the server (dashboard/warmup.py), so the first visitor waits no longer.
-run: demo chromium
+## Needs no root: Chromium is only for the deck's and PDF's chart images (and the browser tests).
+run: demo
 	$(BIN)/python -m dashboard.serve
 
-## Debian's Chromium for the end-to-end browser tests (never a downloaded browser build).
+## Debian's Chromium for the end-to-end browser tests and the reports' chart images (never a
+## downloaded browser build); needs root or sudo. `make test` depends on it, `make run` does not.
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "Installing Debian's chromium for the browser tests"; \

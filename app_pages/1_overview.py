@@ -9,10 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import filtered, load_data, metric
+from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.render import (
+    Shown,
     chart_with_table,
     empty_state,
+    rag_table_with_downloads,
     report_downloads,
     shown,
     shown_count,
@@ -30,12 +33,14 @@ from ete_metrics.metrics.forecast import (
 )
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
+from ete_metrics.metrics.review import comparison_changes, month_comparison, rag_table, scope_label
 from ete_metrics.metrics.targets import summarise_targets, targets_vs_actual
 from ete_metrics.present.charts.forecast import forecast_chart
 from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
 from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
-from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.present.narrative import narrative
+from ete_metrics.protect.disclosure import SUPPRESSED, numeric_view
 from ete_metrics.steps import label
 
 data = load_data()
@@ -99,6 +104,32 @@ for row in changes.itertuples(index=False):
                 f"(95% interval {_shown_rate(row.ci_low)} to {_shown_rate(row.ci_high)}).",
             }
         )
+regions = filters.regions or None
+with user_errors():
+    # the monthly figures (charted below) are counted once; the summary, the RAG table and
+    # the month comparison are read off them
+    progress = metric(
+        targets_vs_actual, data, filters, with_targets=True, as_of=filters.as_of,
+        period="month", regions=regions,
+    )
+    summary = summarise_targets(progress, data.targets, as_of=filters.as_of, regions=regions)
+    rag = rag_table(summary)
+    comparison = month_comparison(progress, data.targets, as_of=filters.as_of, regions=regions)
+# the regions the figures cover, named truthfully (a regional lead's data holds their regions)
+scope = scope_label(sorted(set(data.participants["region"].dropna().astype(str)))
+                    if not filters.regions else filters.regions)
+rag_seen = shown(rag, views.RAG_TABLE)
+compared_seen = shown(comparison, views.MONTH_COMPARISON)
+compared_table = comparison_changes(compared_seen.table)
+compared_shown = Shown(compared_table, numeric_view(compared_table), compared_seen.protected,
+                       views.MONTH_COMPARISON)
+sentences = narrative(changes, compared_table, rag_seen.table, as_of=filters.as_of, previous=previous,
+                      scope=scope if len(set(rag["region"])) != 1 else str(rag["region"].iloc[0]),
+                      audience=filters.audience)
+if sentences:
+    st.subheader("What changed")
+    st.markdown("\n".join(f"- {markdown_literal(s)}" for s in sentences))
+
 st.subheader("Headline figures")
 with st.expander("Reports for the contract review", icon=":material/description:"):
     st.caption(
@@ -118,20 +149,11 @@ if filters.pathways or filters.delivery_partners or filters.date_from or filters
         "Targets are set per region for all pathways and partners; with a pathway, partner or "
         "entry-date filter the comparison counts only the people selected."
     )
-regions = filters.regions or None
-with user_errors():
-    # the monthly figures (charted below) are counted once and the summary read off them
-    progress = metric(
-        targets_vs_actual, data, filters, with_targets=True, as_of=filters.as_of,
-        period="month", regions=regions,
-    )
-    summary = summarise_targets(progress, data.targets, as_of=filters.as_of, regions=regions)
 if summary.empty:
     empty_state("No contract targets are loaded for these regions.")
 else:
-    overall_label = "All regions"
-    summary_view = shown(summary, views.TARGET_SUMMARY).table
-    overall = summary_view.loc[summary_view["region"] == overall_label]
+    summary_view = rag_seen.table
+    overall = summary_view.loc[summary_view["region"] == scope]
     if overall.empty:
         overall = summary_view
     target_tiles = []
@@ -141,8 +163,10 @@ else:
                 "label": f"{label(str(row.measure))}: % of target",
                 "value": _shown_rate(row.percent_achieved),
                 "delta": label(row.rag),
-                "delta_color": "off",
+                # coloured as in the review pack and the RAG table
+                "delta_color": {"green": "green", "amber": "orange", "red": "red"}.get(str(row.rag), "off"),
                 "delta_arrow": "off",
+                "delta_description": f"projected {_shown_rate(row.projected_percent)}",
                 "help": f"{shown_count(row.actual_to_date)} against a target to date of "
                 f"{shown_count(row.target_to_date)}; run-rate projection at contract end "
                 f"{shown_count(row.projected_at_end)} of {shown_count(row.contract_target)} "
@@ -150,6 +174,22 @@ else:
             }
         )
     tiles(target_tiles)
+    st.markdown("**RAG by region**: percent of target to date, and the work target's run-rate projection "
+                "at the contract's end")
+    rag_table_with_downloads(rag_seen, key="overview_rag", filename="rag_by_region")
+
+# --- This month and this quarter ------------------------------------------------
+st.subheader("This month and this quarter")
+st.caption(
+    "Activity in the latest full month against the month before and the same month a year earlier, "
+    "and the quarter so far against the quarter's target (every month of it). "
+    "Changes are worked out from the figures shown."
+)
+table_with_downloads(  # each figure beside its comparison, the dates last
+    compared_shown, key="overview_month", filename="month_and_quarter",
+    columns=["measure", "participants", "previous_month", "change_on_month", "year_earlier", "change_on_year",
+             "quarter_to_date", "quarter_target", "quarter_percent", "month", "quarter_start"],
+)
 
 # --- Funnel ------------------------------------------------------------------
 st.subheader("From entry to training and work")
@@ -210,6 +250,8 @@ else:
         key="overview_forecast_measure",
     ) or "work"
     forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
+    # the total of the regions in view, named truthfully ("Wales" for a Wales lead, not "All regions")
+    forecast_scope = scope if forecast_region == ALL_REGIONS else forecast_region
     chances = probability_of_reaching(forecast, data.targets)
     chance_view = shown(chances, views.TARGET_PROBABILITY).numbers
     mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
@@ -218,7 +260,7 @@ else:
     st.caption(
         f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
         "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "
-        + (f"Chance of reaching the contract target by the end ({forecast_region}): {', '.join(said)}. "
+        + (f"Chance of reaching the contract target by the end ({forecast_scope}): {', '.join(said)}. "
            if said else "")
         + "See 'About these statistics' for the method and its back-test."
     )
@@ -251,7 +293,8 @@ else:
             run_rate = (config.CONTRACT_START, config.CONTRACT_END, float(projected.iloc[0]))
     chart_with_table(
         lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
-                                       measure=forecast_measure, region=forecast_region),
+                                       measure=forecast_measure, region=forecast_region,
+                                       scope=forecast_scope),
         forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
         select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
                                        & (frame["region"] == forecast_region)],

@@ -81,6 +81,17 @@ if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum(
     st.stop()
 
 st.subheader("Entry to training and work")
+if window:
+    # a window too short for an outcome: say so rather than draw an empty bar
+    reached = frame.groupby("step", sort=False)["participants"].sum()
+    for step in [s for s in reached.index if s != "entered" and int(reached[s]) == 0]:
+        st.info(
+            f"No one reached '{label(step)}' within {window} days of entry: the window is too short "
+            "for this outcome" + (" (a job is recorded as sustained weeks after it starts)"
+                                  if step == "sustained" else "")
+            + ". Choose a longer conversion window to see it.",
+            icon=":material/info:",
+        )
 
 
 def _main_chart(numbers):  # type: ignore[no-untyped-def]
@@ -110,6 +121,21 @@ st.caption(
 )
 with user_errors():
     referrals = metric(referral_funnel, data, filters, by=group, **common)
+if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
+    # the same people and dates: the two "Entered" differ only by entries the referral
+    # funnel cannot count (entered before their recorded referral, or with none recorded)
+    entered_here = int(referrals.loc[referrals["step"] == "entered", "participants"].sum())
+    entered_above = int(frame.loc[frame["step"] == "entered", "participants"].sum())
+    if entered_here != entered_above:
+        st.caption(
+            "'Entered' here counts people who entered on or after their referral date. The funnel above "
+            "counts everyone who entered; the difference is the people whose recorded referral date is after "
+            "their entry date, or missing, whom a funnel from referral cannot place."
+            if filters.stakeholder else
+            f"'Entered' here is {count(entered_here)}, against {count(entered_above)} in the funnel above: "
+            f"the {count(entered_above - entered_here)} people whose recorded referral date is after their "
+            "entry date, or missing, entered but cannot be counted from a referral."
+        )
 chart_with_table(
     lambda numbers: (
         funnel_chart(numbers, title="People referred, entered, into training and into work")
@@ -119,7 +145,7 @@ chart_with_table(
             title=f"Percent of referrals reaching each step, by {label(by).lower()}",
         )
     ),
-    referrals, views.FUNNEL, key="funnels_referral",
+    referrals, views.REFERRAL_FUNNEL, key="funnels_referral",
     filename="referral_funnel" + (f"_by_{by}" if by else ""),
     empty="No referrals with these filters.",
 )
@@ -130,7 +156,8 @@ if filters.stakeholder:  # no participant-level data for stakeholders
 st.subheader("Follow-up list")
 st.caption(
     "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
-    "days ago and have no training or job start recorded (and have not exited)."
+    "days ago, have no job start recorded and have not exited, with their last milestone; the "
+    "longest time since anything happened (the last milestone, or entry) comes first."
 )
 days = st.number_input(
     "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
@@ -139,7 +166,7 @@ days = st.number_input(
 with user_errors():
     follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
 if follow_up.empty:
-    empty_state(f"No one who entered more than {int(days)} days ago is without an outcome.")
+    empty_state(f"No one who entered more than {int(days)} days ago is still waiting for a job start.")
 else:
     st.write(f"**{count(len(follow_up))}** people to follow up.")
     table_with_downloads(

@@ -7,12 +7,14 @@ import dataclasses
 import streamlit as st
 
 from dashboard.adjusted import adjusted_comparison
-from dashboard.data import load_data, metric
+from dashboard.data import load_data, metric, programme_metric
 from dashboard.filters import current_filters, window_select
-from dashboard.render import chart_with_table, empty_state, user_errors
+from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
 from ete_metrics import views
-from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
+from ete_metrics.metrics.comparison import compare_funnel, funnel_limits, programme_benchmark
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.metrics.review import scope_label
+from ete_metrics.metrics.targets import ALL_REGIONS
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.protect.audience import limit_sizes
@@ -46,35 +48,60 @@ chart_with_table(
 )
 
 
+# --- The scope against the programme ------------------------------------------
+held = sorted(set(by_region["region"].astype(str)))
+scope = scope_label(held)
+if scope != ALL_REGIONS:
+    st.subheader(f"{scope} against the programme")
+    st.caption(
+        f"{scope}'s rates beside the programme's, computed from every region's people with the same "
+        "filters and window, and shown as an aggregate only (no other region's figures). The position "
+        "says whether the rate is outside the 95% limits around the programme's rate for a group of "
+        "this size."
+    )
+    with user_errors():
+        mine = metric(funnel, data, filters, **common)
+        programme = programme_metric(funnel, filters, **common)
+        benchmark = programme_benchmark(mine, programme)
+    table_with_downloads(benchmark, views.BENCHMARK, key="regions_benchmark", filename="programme_benchmark")
+
+
 def _limits_for(comparison):  # type: ignore[no-untyped-def]
     """Control limits over the range of group sizes shown (the rounded sizes for stakeholders)."""
     return funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(comparison["entered"]))
 
 
-st.subheader("Compared with the overall rate")
-st.caption(
-    "A funnel plot (Spiegelhalter 2005): each point is a region, the lines show where 95% and "
-    "99.8% of regions of that size would fall by chance if every region had the overall rate."
-)
-step = st.segmented_control(
-    "Step", STEPS, default="work", format_func=label, key="regions_step"
-) or "work"
-with user_errors():
-    # compared from the funnel above (the same population and window), not computed again
-    comparison = compare_funnel(by_region, by="region", step=step)
-    limits = _limits_for(comparison) if len(comparison) else None
-if comparison.empty or limits is None:
-    empty_state("No regions to compare with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-        comparison, views.COMPARE, key="regions_funnel_plot",
-        filename=f"funnel_plot_{step}_by_region",
+if len(held) < 2:  # one region in view: a comparison of regions would compare it with itself
+    st.info(
+        f"Only {scope} is in view, so it is not compared with itself: its rates against the "
+        "programme's are above, and its areas below.",
+        icon=":material/info:",
     )
+else:
+    st.subheader("Compared with the overall rate" if scope == ALL_REGIONS else f"Compared with the {scope} rate")
+    st.caption(
+        "A funnel plot (Spiegelhalter 2005): each point is a region, the lines show where 95% and "
+        "99.8% of regions of that size would fall by chance if every region had the overall rate."
+    )
+    step = st.segmented_control(
+        "Step", STEPS, default="work", format_func=label, key="regions_step"
+    ) or "work"
+    with user_errors():
+        # compared from the funnel above (the same population and window), not computed again
+        comparison = compare_funnel(by_region, by="region", step=step)
+        limits = _limits_for(comparison) if len(comparison) else None
+    if comparison.empty or limits is None:
+        empty_state("No regions to compare with these filters.")
+    else:
+        chart_with_table(
+            lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
+            comparison, views.COMPARE, key="regions_funnel_plot",
+            filename=f"funnel_plot_{step}_by_region",
+        )
 
-st.subheader("Adjusted for who each region works with")
-adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
-                    common=common)
+    st.subheader("Adjusted for who each region works with")
+    adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
+                        common=common)
 
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]

@@ -145,7 +145,8 @@ st.caption(
     "Cumulative percent reaching the outcome by days since entry, using everyone's "
     "follow-up: 1 − Kaplan–Meier, people not there yet are censored at the 'as at' date; "
     "the band is the 95% interval and the dashed line the median (drawn once at least half "
-    "have reached the outcome; blank in the table below until then)."
+    "have reached the outcome). Where fewer than half have, the median is not defined: the table "
+    "below gives the quartile that is reached and the share reached by 3, 6 and 12 months instead."
 )
 with user_errors():
     incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.adjusted import adjusted_comparison
-from dashboard.data import load_data, metric
+from dashboard.data import load_data, metric, programme_metric
 from dashboard.filters import current_filters
-from dashboard.render import chart_with_table, empty_state, user_errors
-from ete_metrics import views
+from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from ete_metrics import config, views
 from ete_metrics.metrics import comparison
+from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
 from ete_metrics.present.charts.partners import (
     employers_chart,
@@ -65,6 +66,28 @@ chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no r
                                 by="delivery_partner", step=step, group_label="Delivery partner"),
     compared, views.COMPARE, key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
+)
+st.markdown("**Each delivery partner against its own region**")
+st.caption(
+    "A partner working where fewer people reach the step should not be blamed for its region: each "
+    "partner's rate beside its region's (everyone in the region, every partner; the region where most "
+    "of its people entered) and the rate of all the partners shown (or, when only part of the "
+    "programme is in view, the programme's rate over every region, an aggregate only), with where it "
+    "falls against the 95% limits around each."
+)
+# Part of the programme in view (a lead's regions, or a region filter): the programme's rate
+# too, from every region's people as an aggregate only (no other region's rows).
+scoped = bool(filters.regions) and set(filters.regions) != set(config.regions())
+with user_errors():
+    by_partner_region = metric(funnel, data, filters, by=("delivery_partner", "region"), **common)
+    programme = programme_metric(funnel, filters, **common) if scoped else None
+    against_region = comparison.compare_within_regions(
+        by_partner_region, by="delivery_partner", step=step, programme=programme
+    )
+table_with_downloads(
+    against_region, views.PARTNER_REGIONS, key="partners_regions", filename=f"delivery_partners_{step}_by_region",
+    columns=["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
+             *(("programme_rate", "programme_position") if scoped else ("overall_rate", "position"))],
 )
 st.markdown("**Adjusted for who each delivery partner works with**")
 adjusted_comparison(data, filters, by="delivery_partner", step=step, group_label="Delivery partner",

@@ -358,3 +358,37 @@ def metric(
         sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
     )
     return _metric_cached(data.version, name, filters.key(), items, fn, frames)
+
+
+def programme_metric(fn: Callable[..., pd.DataFrame], filters: Filters, **kwargs: Any) -> pd.DataFrame:
+    """An aggregate of every region's people, as a benchmark for a user who sees fewer regions.
+
+    A regional lead's data holds their regions only (:func:`load_data`); the programme's
+    overall figures are an aggregate they may compare with. This reads every region
+    (cached, as :func:`read_data`), applies the sidebar's other filters (pathways,
+    partners; ``as_of`` and dates go in ``kwargs``) and returns only ``fn``'s result,
+    which must be an aggregate: no grouping (``by``) is allowed, so no other region's
+    rows ever leave this function.
+
+    Parameters
+    ----------
+    fn : callable
+        A metric function such as ``ete_metrics.metrics.funnel.funnel``.
+    filters : Filters
+        The sidebar's filters; the regions filter is dropped (the programme is every region).
+    **kwargs
+        Keyword arguments of ``fn``, without ``by``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        ``by`` was passed (a breakdown is not an aggregate).
+    """
+    if kwargs.get("by"):
+        raise ValueError("programme_metric gives aggregates only: no 'by'.")
+    everyone = read_data(regions=None)
+    return metric(fn, everyone, dataclasses.replace(filters, regions=()), **kwargs)

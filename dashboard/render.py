@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import io
 import logging
 import pickle
@@ -46,10 +47,11 @@ from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from dashboard.progress import status_progress
-from ete_metrics.errors import EteError
+from ete_metrics.errors import ConfigError, EteError
+from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
-from ete_metrics.present.tables import display_table, file_table
+from ete_metrics.present.tables import display_table, file_table, rag_grid
 from ete_metrics.progress import Progress
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
@@ -342,6 +344,33 @@ def table_with_downloads(
     downloads(file_table(table, seen.view), key=key, filename=filename)
 
 
+def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
+    """The director's RAG table: regions x measures, each cell coloured Green / Amber / Red.
+
+    The cells carry the percent of target to date and the rating in words (colour is
+    never the only cue), coloured as in the review pack
+    (:data:`ete_metrics.present.charts.style.RAG_COLOURS`), then the work projection at
+    the contract's end; the downloads carry the tidy table.
+
+    Parameters
+    ----------
+    seen : Shown
+        :func:`ete_metrics.metrics.review.rag_table` as the audience may see it.
+    key, filename : str
+        Widget key prefix and download file name.
+    """
+    text, codes = rag_grid(seen.table)
+
+    def colour(column: pd.Series) -> list[str]:
+        return [
+            f"background-color: {RAG_COLOURS[c]}; color: white; font-weight: bold" if c in RAG_COLOURS else ""
+            for c in codes[column.name]
+        ]
+
+    st.dataframe(text.style.apply(colour), width="stretch")
+    downloads(file_table(seen.table, seen.view), key=key, filename=filename)
+
+
 def _view(frame: pd.DataFrame | Shown, view: View | None) -> Shown | None:
     """The frame as the audience may see it; None when it cannot be shown to stakeholders."""
     if isinstance(frame, Shown):
@@ -443,6 +472,24 @@ REPORT_NAMES: dict[str, str] = {
     "pdf": "review pack (PDF)",
     "xlsx": "workbook (Excel)",
 }
+#: Report formats whose charts are drawn by Chromium (through Kaleido).
+IMAGE_FORMATS: frozenset[str] = frozenset({"pptx", "pdf"})
+
+
+def charts_unavailable() -> str | None:
+    """Why report charts cannot be drawn here (no Chromium or Kaleido), with how to fix it; None when they can.
+
+    Cheap (a look along the PATH, no import of Kaleido), so every page run may ask.
+    """
+    from ete_metrics.present.report.images import browser_path
+
+    if importlib.util.find_spec("kaleido") is None:
+        return "Charts in the deck and the review pack need Kaleido: `pip install kaleido`."
+    try:
+        browser_path()
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
 def _build_report(
@@ -512,15 +559,21 @@ def report_downloads(
 
     slots: dict[str, Any] = {}
     clicked: str | None = None
+    missing = charts_unavailable()
     for column, fmt in zip(st.columns(len(REPORT_FORMATS)), REPORT_FORMATS, strict=True):
         with column:
             slots[fmt] = st.empty()
             with slots[fmt].container():
-                if fmt in prepared:
+                unavailable = bool(missing) and fmt in IMAGE_FORMATS
+                if fmt in prepared and not unavailable:
                     offer(fmt)
                 elif st.button(f"Prepare the {REPORT_NAMES[fmt]}", key=f"{key}_prepare_{fmt}",
-                               icon=":material/description:"):
+                               icon=":material/description:", disabled=unavailable,
+                               help=missing if unavailable else None):
                     clicked = fmt
+                if unavailable:
+                    # the deck and the pack draw their charts with Chromium: say how to get it
+                    st.caption(str(missing))
     if clicked is None:
         return
     noun = REPORT_NAMES[clicked].split(" (")[0]
@@ -554,7 +607,8 @@ def tiles(items: Sequence[Any], *, columns: int | None = None) -> None:
     items : sequence
         Each a tuple ``(label, value)``, ``(label, value, delta)`` or
         ``(label, value, delta, help)``, or a dict with keys ``label``, ``value``
-        and optionally ``delta``, ``help``, ``delta_color``, ``delta_arrow``. Values and deltas
+        and optionally ``delta``, ``help``, ``delta_color``, ``delta_arrow``, ``delta_description``.
+        Values and deltas
         should already be formatted strings (:mod:`ete_metrics.present.formatting`).
     columns : int, optional
         Tiles per row (default: all in one row, at most 4 per row).
@@ -586,6 +640,7 @@ def tiles(items: Sequence[Any], *, columns: int | None = None) -> None:
                     help=spec.get("help"),
                     border=True,
                     delta_arrow=spec.get("delta_arrow", "auto"),
+                    delta_description=spec.get("delta_description"),
                 )
 
 

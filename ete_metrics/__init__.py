@@ -52,6 +52,8 @@ __all__ = [
     "kaplan_meier",
     "milestones_for",
     "monthly_activity",
+    "month_comparison",
+    "narrative",
     "neutralise_frame",
     "numeric_view",
     "present_view",
@@ -60,6 +62,7 @@ __all__ = [
     "protect_rates",
     "protect_table",
     "protect_view",
+    "rag_table",
     "read_access_file",
     "read_extract",
     "referral_funnel",
@@ -114,6 +117,9 @@ _PUBLIC: dict[str, str] = {
     "protect_rates": "ete_metrics.protect.disclosure",
     "protect_table": "ete_metrics.protect.disclosure",
     "protect_view": "ete_metrics.protect.audience",
+    "month_comparison": "ete_metrics.metrics.review",
+    "narrative": "ete_metrics.present.narrative",
+    "rag_table": "ete_metrics.metrics.review",
     "read_access_file": "ete_metrics.protect.access",
     "read_extract": "ete_metrics.data.importer",
     "referral_funnel": "ete_metrics.metrics.funnel",
@@ -159,8 +165,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see __getattr__
         prisons,
         training_providers,
     )
+    from ete_metrics.metrics.review import month_comparison, rag_table
     from ete_metrics.metrics.targets import target_summary, targets_vs_actual
     from ete_metrics.metrics.time_to_outcome import time_to_outcome
+    from ete_metrics.present.narrative import narrative
     from ete_metrics.present.report import build_report, report_content
     from ete_metrics.protect.access import Access, read_access_file, restrict_frames
     from ete_metrics.protect.audience import present_view, protect_view

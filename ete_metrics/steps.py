@@ -177,6 +177,14 @@ TARGET_MEASURES: tuple[str, ...] = tuple(
     step.target_measure for step in STEPS if step.target_measure is not None
 )
 
+#: Each target measure as a count of events in a period, for sentences ("Job starts in May 2024").
+MEASURE_NOUNS: Mapping[str, str] = {
+    "referred": "Referrals",
+    "entered": "Programme entries",
+    "training": "Training starts",
+    "work": "Job starts",
+}
+
 #: Milestone types caseworkers record, with their words.
 MILESTONE_LABELS: Mapping[str, str] = {
     "training_start": "Training start",

@@ -19,12 +19,12 @@ The registry :data:`VIEWS` holds them by name; the module attributes
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
-from ete_metrics.steps import GROUP_LABELS
+from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS
 
 #: Group size of a long-form funnel rate: the first step of the same group.
 FIRST_STEP = "<first step>"
@@ -70,6 +70,9 @@ HEADINGS: Mapping[str, str] = {
     "months_since_entry": "Months since entry",
     "cumulative_rate": "Cumulative %",
     "days_since_entry": "Days since entry",
+    "days_since_last": "Days since the last milestone (or entry)",
+    "last_milestone": "Last milestone",
+    "last_milestone_date": "Date of the last milestone",
     "at_risk": "At risk",
     "events": "Reached the outcome",
     "cumulative_incidence": "Cumulative %",
@@ -107,6 +110,14 @@ HEADINGS: Mapping[str, str] = {
     "low_95": "Lower 95% limit",
     "high_95": "Upper 95% limit",
     "probability": "Chance of reaching the target",
+    "previous_month": "Month before",
+    "year_earlier": "Same month a year earlier",
+    "change_on_month": "Change on the month before",
+    "change_on_year": "Change on a year earlier",
+    "quarter_start": "Quarter from",
+    "quarter_to_date": "Quarter to date",
+    "quarter_target": "Quarter's target",
+    "quarter_percent": "% of the quarter's target",
 }
 
 
@@ -260,6 +271,9 @@ HEADLINE = View("headline", counts=("participants", "participants_month_earlier"
 #: the report's delivery partners: one row per partner, a column per step, from protected funnels
 PARTNER_STEPS = View("partner_steps", counts=("entered", "training", "work"),
                      groups=("delivery_partner",), percents=("training_rate", "work_rate"))
+#: referral_funnel(): the funnel's roles; its rates are of people referred
+REFERRAL_FUNNEL = replace(FUNNEL, name="referral_funnel",
+                          headings={"rate_from_entry": "Rate from referral"})
 ACTIVITY = View("activity", counts=("participants",), groups=("month",), keys=("measure",),
                 dates=("month",))
 TARGETS = View(
@@ -281,11 +295,46 @@ TARGET_SUMMARY = View(
     derived={"rag": "percent_achieved"},
     percents=("percent_achieved", "projected_percent"),
 )
+#: review.rag_table(): the director's RAG table, protected as the target summary is
+RAG_TABLE = replace(TARGET_SUMMARY, name="rag_table")
+#: review.month_comparison(): counts only; review.comparison_changes() adds changes of the shown figures
+MONTH_COMPARISON = View(
+    "month_comparison",
+    counts=("participants", "previous_month", "year_earlier", "quarter_to_date", "quarter_target"),
+    keys=("measure", "month", "quarter_start"), dates=("month", "quarter_start"),
+    # rates of the shown figures (added after protection), withheld with their figures
+    rates={"change_on_month": ("participants", "previous_month"),
+           "change_on_year": ("participants", "year_earlier"),
+           "quarter_percent": ("quarter_to_date", "quarter_target")},
+    percents=("change_on_month", "change_on_year", "quarter_percent"),
+    headings={"participants": "In the month"},
+)
 #: compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
 COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=("expected",),
                rates={**_COMPARE_RATES, **_RATIO_RATES},
                derived={"position": "rate", "outside_998": "rate"},
                percents=_COMPARE_PERCENTS, points=("gap",))
+#: compare_within_regions(): each partner against the programme and against its own region
+PARTNER_REGIONS = replace(
+    COMPARE, name="partner_regions", keys=("region",),
+    derived={**COMPARE.derived, "region_position": "rate", "programme_position": "rate"},
+    percents=(*_COMPARE_PERCENTS, "region_rate", "programme_rate"),
+    headings={"overall_rate": "Rate of all partners shown", "region": "Its region",
+              "region_rate": "Its region's rate", "position": "Against all partners' 95% limits",
+              "region_position": "Against its region's 95% limits",
+              "programme_rate": "Programme (all regions) rate",
+              "programme_position": "Against the programme's 95% limits"},
+    words={"region_position": POSITION_LABELS, "programme_position": POSITION_LABELS},
+)
+#: programme_benchmark(): a scope's rates beside the programme's (an aggregate: no other region's rows)
+BENCHMARK = View(
+    "benchmark", counts=("entered", "participants"), keys=("step",),
+    rates={c: ("participants", "entered") for c in ("rate", "ci_low", "ci_high", "gap")},
+    derived={"position": "rate"},
+    percents=("rate", "ci_low", "ci_high", "programme_rate"), points=("gap",),
+    headings={"programme_rate": "Programme (all regions) rate", "gap": "Gap to the programme",
+              "position": "Against the programme's 95% limits"},
+)
 #: standardised_ratios(): the ratio is blank wherever its observed count is suppressed
 STANDARDISED = View(
     "standardised", counts=("entered", "observed"), whole=("expected",),
@@ -323,10 +372,13 @@ INCIDENCE = View(
     rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
     percents=("cumulative_incidence", "ci_low", "ci_high"), days=("days_since_entry",),
 )
+_REACHED_BY = ("reached_3_months", "reached_6_months", "reached_12_months")
 TIME_TO_OUTCOME = View(
     "time_to_outcome", counts=("entered", "reached"), keys=("outcome",),
-    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days")},
-    days=("median_days", "q1_days", "q3_days"),
+    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days", *_REACHED_BY)},
+    days=("median_days", "q1_days", "q3_days"), percents=_REACHED_BY,
+    headings={"reached_3_months": "% reached by 3 months", "reached_6_months": "% reached by 6 months",
+              "reached_12_months": "% reached by 12 months"},
 )
 TRAINING_PROVIDERS = View(
     "training_providers",
@@ -356,14 +408,17 @@ IMPORT_HISTORY = View(
 IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), words={"check": CHECK_LABELS},
                      internal_only=True)
 #: follow_up_list(): people to follow up, by pseudonymous id
-FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry",), dates=("entry_date",),
+FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry", "days_since_last"),
+                 dates=("entry_date", "last_milestone_date"),
+                 words={"last_milestone": MILESTONE_LABELS},
                  internal_only=True)
 
 #: Every view the dashboard, the reports and the CLI show, by name.
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, HEADLINE, PARTNER_STEPS, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, STANDARDISED,
+        FUNNEL, REFERRAL_FUNNEL, HEADLINE, PARTNER_STEPS, ACTIVITY, TARGETS, TARGET_SUMMARY, RAG_TABLE, MONTH_COMPARISON,
+        COMPARE, PARTNER_REGIONS, BENCHMARK, STANDARDISED,
         FORECAST, TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, COHORT_HEATMAP, COHORT_SUMMARY,
         INCIDENCE, TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
         IMPORT_CHECKS, FOLLOW_UP,

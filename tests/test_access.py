@@ -205,21 +205,6 @@ def test_restrict_frames_keeps_only_the_users_regions() -> None:
 
 # --- Previews: a director sees the dashboard as another role does ----------------------
 
-PREVIEW_FILE = """
-[users."boss@example.org"]
-role = "director"
-
-[users."data@example.org"]
-role = "data_manager"
-
-[users."lead.wales@example.org"]
-role = "regional_lead"
-regions = ["Wales"]
-
-[users."partner@example.org"]
-role = "stakeholder"
-"""
-
 
 def test_only_a_director_may_preview() -> None:
     assert Access("d@x.org", "director").can_preview
@@ -241,10 +226,12 @@ def test_a_preview_has_the_previewed_scope_and_the_directors_email() -> None:
 
 
 def test_preview_choices_are_the_files_leads_and_stakeholders() -> None:
-    choices = preview_choices(parse_access(PREVIEW_FILE), ["London", "Wales"])
-    assert list(choices) == [
+    choices = preview_choices(parse_access(GOOD), ["London", "Wales"])
+    assert list(choices) == [  # in the file's order; the director and data manager are not offered
         "lead.wales@example.org (regional lead · Wales)",
-        "partner@example.org (stakeholder · all regions)",
+        "lead.north@example.org (regional lead · North West, West Midlands)",
+        "stake@example.org (stakeholder · all regions)",
+        "stake.london@example.org (stakeholder · London)",
     ]
     assert choices["lead.wales@example.org (regional lead · Wales)"].regions == ("Wales",)
 

@@ -72,14 +72,20 @@ def test_monthly_activity_empty() -> None:
 
 def test_follow_up_list() -> None:
     participants, milestones = _data()
-    # as_of 2023-03-31, days 30: entered MORE than 30 days before (entry before 2023-03-01)
-    # A has training -> no; B (39 days, job before entry does not count) -> listed;
-    # C (58 days, job after as_of) -> listed; D exited 2023-03-01 -> no; F 25 days -> no
+    # as_of 2023-03-31, days 30: entered MORE than 30 days before (entry before 2023-03-01),
+    # not into work, not exited. A has a job start (5 Mar) -> no; B (39 days; the job before
+    # entry does not count) -> listed; C (58 days; the job after as_of) -> listed;
+    # D exited 2023-03-01 -> no; F 25 days -> no.
     out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
-    assert list(out.columns) == ["participant_id", "region", "delivery_partner", "entry_date",
-                                 "days_since_entry"]
+    assert list(out.columns) == [
+        "participant_id", "region", "delivery_partner", "pathway", "entry_date", "days_since_entry",
+        "last_milestone", "last_milestone_date", "days_since_last",
+    ]
     assert out["participant_id"].tolist() == ["C", "B"]
     assert out["days_since_entry"].tolist() == [58, 39]
+    # neither has a counted milestone: the time since entry is the time since anything happened
+    assert out["last_milestone"].isna().all() and out["last_milestone_date"].isna().all()
+    assert out["days_since_last"].tolist() == [58, 39]
     # boundary: B has waited exactly 39 days -> not "more than 39"
     assert out.pipe(lambda _: follow_up_list(participants, milestones, as_of=AS_OF, days=39)
                     )["participant_id"].tolist() == ["C"]
@@ -87,13 +93,38 @@ def test_follow_up_list() -> None:
         follow_up_list(participants, milestones, as_of=AS_OF, days=-1)
 
 
+def test_follow_up_list_shows_where_people_are_and_puts_the_longest_silence_first() -> None:
+    participants, milestones = _data()
+    participants = conform_participants(pd.concat([participants, pd.DataFrame([
+        # G entered 1 Jan, trained (start 10 Jan, completed 20 Mar) but no job yet: listed, last
+        # milestone "training_completed" 11 days before 31 Mar. H entered 15 Jan, training start
+        # 1 Feb and nothing since: 58 days of silence, like C (58 since entry), but in the
+        # programme longer (75 days against 58), so H comes first.
+        ("G", "London", "P1", "2023-01-01", "2023-01-01", None),
+        ("H", "Wales", "P2", "2023-01-01", "2023-01-15", None),
+    ], columns=["participant_id", "region", "delivery_partner", "referral_date", "entry_date",
+                "exit_date"])], ignore_index=True))
+    milestones = conform_milestones(pd.concat([milestones, pd.DataFrame([
+        ("G", "training_start", "2023-01-10"),
+        ("G", "training_completed", "2023-03-20"),
+        ("H", "training_start", "2023-02-01"),
+    ], columns=["participant_id", "milestone", "date"])], ignore_index=True))
+    out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
+    assert out["participant_id"].tolist() == ["H", "C", "B", "G"]
+    assert out["days_since_last"].tolist() == [58, 58, 39, 11]
+    assert out["days_since_entry"].tolist() == [75, 58, 39, 89]
+    assert out["last_milestone"].tolist()[0] == "training_start"
+    assert out["last_milestone"].tolist()[3] == "training_completed"
+    assert out["last_milestone_date"].dt.strftime("%Y-%m-%d").tolist()[3] == "2023-03-20"
+
+
 def test_follow_up_list_shows_the_caseworker_pseudonym_when_recorded() -> None:
     participants, milestones = _data()
     # B's caseworker is recorded, C's is not; A (not listed) has another.
     participants["caseworker"] = pd.Series(["cw-a", "cw-b", None, None, None, None], dtype=object)
     out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
-    assert list(out.columns) == ["participant_id", "region", "delivery_partner", "caseworker",
-                                 "entry_date", "days_since_entry"]
+    assert list(out.columns)[:5] == ["participant_id", "region", "delivery_partner", "caseworker",
+                                     "pathway"]
     assert out["participant_id"].tolist() == ["C", "B"]
     assert out["caseworker"].isna().tolist() == [True, False]
     assert out["caseworker"].tolist()[1] == "cw-b"

@@ -54,11 +54,12 @@ def test_funnel_chart_without_groups() -> None:
     assert "of entered" in bar.hovertemplate
 
 
-def test_funnel_chart_by_group_uses_one_palette_colour_per_group() -> None:
+def test_funnel_chart_by_region_uses_each_regions_own_colour() -> None:
     frame = _funnel("region")
     fig = funnel_chart(frame, by="region")
     assert [t.name for t in fig.data] == ["London", "Wales"]
-    assert [t.marker.color for t in fig.data] == [PALETTE[0], PALETTE[1]]
+    # the vocabulary's order (London, North West, West Midlands, Wales), not the traces'
+    assert [t.marker.color for t in fig.data] == [PALETTE[0], PALETTE[3]]
     assert list(fig.data[1].y) == [100, 40, 15]
     assert fig.layout.legend.title.text == "Region"
 

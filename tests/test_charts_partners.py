@@ -12,6 +12,7 @@ from ete_metrics.present.charts.partners import (
     step_bars,
     training_providers_chart,
 )
+from ete_metrics.present.charts.style import POSITION_COLOURS
 
 
 def _comparison() -> pd.DataFrame:
@@ -49,7 +50,7 @@ def _limits() -> pd.DataFrame:
 def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
     fig = funnel_plot(_comparison(), _limits(), step="work")
     lines = [t for t in fig.data if t.mode == "lines"]
-    points = {t.name: t for t in fig.data if t.mode == "markers"}
+    points = {t.name: t for t in fig.data if t.mode == "markers+text"}
     assert len(lines) == 4
     upper_95 = next(t for t in lines if t.name == "95% limits" and t.showlegend)
     assert list(upper_95.x) == [10, 50, 100] and list(upper_95.y) == [0.6, 0.43, 0.39]
@@ -57,8 +58,17 @@ def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
     assert list(above.x) == [40] and list(above.y) == [0.5] and list(above.text) == ["A"]
     assert list(points["Below the 95% limits"].text) == ["B"]
     assert list(points["Within the 95% limits"].y) == [0.2]
-    assert above.marker.color == PALETTE[1]
-    assert points["Within the 95% limits"].marker.color == PALETTE[0]
+    # position colours are never a region's (the palette's first four)
+    colours = {name: t.marker.color for name, t in points.items()}
+    assert colours == {"Above the 95% limits": POSITION_COLOURS["above"],
+                       "Within the 95% limits": POSITION_COLOURS["within"],
+                       "Below the 95% limits": POSITION_COLOURS["below"]}
+    assert not set(colours.values()) & set(PALETTE[:4])
+    assert above.marker.symbol == "triangle-up"
+    # points are named on screen, on the side clear of the lines: A (0.5) is above its upper
+    # limit, so above it; B is below its lower limit, so below it
+    assert list(above.textposition) == ["top center"]
+    assert list(points["Below the 95% limits"].textposition) == ["bottom center"]
     overall = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(overall) == 1 and overall[0].y0 == 0.3
     assert fig.layout.xaxis.title.text == "People entered"
@@ -140,7 +150,8 @@ def test_step_bars_draw_hostile_prison_names_literally_in_order() -> None:
     )
     before = frame.copy()
     fig = step_bars(frame, by="prison", group_label="Prison", title="By prison")
-    assert [list(t.y) for t in fig.data] == [[HOSTILE[name] for name in names]] * 3
+    # every prison entered 10: ranked by value, ties by name
+    assert [list(t.y) for t in fig.data] == [[HOSTILE[name] for name in sorted(names)]] * 3
     assert_drawn_literally(fig)
     pd.testing.assert_frame_equal(frame, before)
 
@@ -157,6 +168,24 @@ def test_provider_and_employer_bars_draw_hostile_names_literally() -> None:
         {"partner": names, "job_starts": [8] * n, "job_sustained": [4] * n, "sustained_rate": [0.5] * n}
     )
     for frame, fig in ((providers, training_providers_chart(providers)), (employers, employers_chart(employers))):
-        assert all(list(t.y) == [HOSTILE[name] for name in names] for t in fig.data)
+        # equal values: ranked by value, ties by name
+        assert all(list(t.y) == [HOSTILE[name] for name in sorted(names)] for t in fig.data)
         assert_drawn_literally(fig)
         assert frame["partner"].to_list() == names  # the frame keeps the raw names
+
+
+def test_bars_are_ranked_by_value_not_by_name() -> None:
+    frame = pd.DataFrame({
+        "delivery_partner": [p for p in ("Alpha", "Beta", "Gamma") for _ in range(2)],
+        "step": ["entered", "work"] * 3,
+        "participants": [50, 10, 200, 20, 120, 60],
+        "rate_from_entry": [1.0, 0.2, 1.0, 0.1, 1.0, 0.5],
+    })
+    fig = step_bars(frame, by="delivery_partner", group_label="Delivery partner", title="t")
+    # entered: Beta 200, Gamma 120, Alpha 50
+    assert [list(t.y) for t in fig.data] == [["Beta", "Gamma", "Alpha"]] * 2
+    assert list(fig.data[1].x) == [20, 60, 10]
+    employers = pd.DataFrame({"partner": ["A", "B", "C"], "job_starts": [3, float("nan"), 9],
+                              "job_sustained": [1, 2, 3], "sustained_rate": [0.3, 0.5, 0.3]})
+    # most job starts first; a suppressed figure ([c], NaN) last
+    assert list(employers_chart(employers).data[0].y) == ["C", "A", "B"]

@@ -69,7 +69,7 @@ def test_regions_funnel_plot() -> None:
         }
     )
     fig = regions_funnel_plot(comparison, limits, step="work")
-    points = [t for t in fig.data if t.mode == "markers"]
+    points = [t for t in fig.data if t.mode == "markers+text"]
     assert len(points) == 1
     assert list(points[0].x) == [100, 50]
     assert list(points[0].y) == [0.1, 0.1]
@@ -108,6 +108,6 @@ def test_regions_funnel_plot_draws_hostile_region_names_literally() -> None:
          "lower_998": [0.0, 0.03], "upper_998": [0.45, 0.2]}
     )
     fig = regions_funnel_plot(comparison, limits, step="work")
-    points = next(t for t in fig.data if t.mode == "markers")
+    points = next(t for t in fig.data if t.mode == "markers+text")
     assert list(points.text) == [HOSTILE[name] for name in names]
     assert_drawn_literally(fig)

@@ -22,7 +22,7 @@ def _ratios() -> pd.DataFrame:
 def test_ratio_funnel_plot_draws_limits_and_groups() -> None:
     fig = ratio_funnel_plot(_ratios(), ratio_limits([5, 10, 20]), by="region", step="work")
     lines = [t for t in fig.data if t.mode == "lines"]
-    markers = [t for t in fig.data if t.mode == "markers"]
+    markers = [t for t in fig.data if t.mode == "markers+text"]
     assert len(lines) == 4
     # one trace per position; the suppressed group is not drawn
     assert sorted(len(t.x) for t in markers) == [1, 1]

@@ -87,3 +87,25 @@ def test_apply_style_merges_the_chart_layout_over_the_house_style() -> None:
     # on the same key the chart's value wins over the house one (".0%" for a percent axis)
     assert layout.yaxis.tickformat == ",d"
     assert layout.xaxis.title.text == "People" and layout.title.text == "T"
+
+
+def test_each_region_has_one_colour_and_positions_never_take_one() -> None:
+    from ete_metrics.config import DEFAULT_REGIONS
+    from ete_metrics.present.charts.style import POSITION_COLOURS, group_colour, region_colour
+
+    colours = [region_colour(r) for r in DEFAULT_REGIONS]
+    assert colours == ["#12436D", "#28A197", "#801650", "#F46A25"]  # the palette's first four, in order
+    assert not set(POSITION_COLOURS.values()) & set(colours)
+    # the same region keeps its colour whatever its place among a chart's traces
+    assert group_colour("region", "Wales", 0) == group_colour("region", "Wales", 3) == "#F46A25"
+    assert group_colour("delivery_partner", "Wales", 1) == "#28A197"  # not a region: palette order
+
+
+def test_label_sides_keeps_names_off_the_lines() -> None:
+    from ete_metrics.present.charts.style import label_sides
+
+    # limits 0.2-0.4 around 0.3: above the upper limit -> above; below the lower -> below;
+    # 0.38 (0.02 from the upper limit, 0.08 from the centre) -> below, toward the centre;
+    # 0.22 (0.02 from the lower limit) -> above; a suppressed point -> above
+    assert label_sides([0.5, 0.1, 0.38, 0.22, "[c]"], [0.2] * 5, [0.4] * 5, 0.3) == [
+        "top center", "bottom center", "bottom center", "top center", "top center"]

@@ -6,6 +6,7 @@ import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.config import PALETTE
+from ete_metrics.present.charts.style import MORE_REGION_COLOURS
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.steps import label
 
@@ -38,7 +39,7 @@ def test_targets_chart_actual_solid_and_target_dotted_per_region() -> None:
     assert list(fig.data[0].y) == [8, 20]
     assert list(fig.data[1].y) == [10, 20]
     assert fig.data[0].line.color == fig.data[1].line.color == PALETTE[0]
-    assert fig.data[2].line.color == PALETTE[1]
+    assert fig.data[2].line.color == PALETTE[3]  # Wales's own colour, whatever the trace order
     assert fig.data[1].line.dash == "dot"
     assert fig.layout.title.text == "Into work: cumulative actual against target, by region"
     assert fig.layout.xaxis.title.text == "Period"
@@ -82,7 +83,8 @@ def test_targets_chart_draws_hostile_region_names_literally_with_matching_colour
     for i, name in enumerate(names):
         actual, target = fig.data[2 * i], fig.data[2 * i + 1]
         assert actual.legendgroup == target.legendgroup == HOSTILE[name]
-        assert actual.line.color == target.line.color == PALETTE[i % len(PALETTE)]
+        assert actual.line.color == target.line.color == MORE_REGION_COLOURS[(4 + i) % len(MORE_REGION_COLOURS)]
+        assert actual.line.color not in PALETTE[:4]  # names outside the vocabulary: never a region's colour
     assert all(t.hovertemplate.startswith("%{fullData.name}<br>") for t in fig.data)
     assert_drawn_literally(fig)
     pd.testing.assert_frame_equal(frame, before)

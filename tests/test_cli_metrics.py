@@ -221,8 +221,10 @@ def test_time_to_outcome_table_shows_whole_days_and_no_nan(
     assert code == 0, err
     assert "NaN" not in out and "nan" not in out
     lines = {line.split()[1]: line.split() for line in out.splitlines()[2:]}
-    assert lines["training"] == ["Into", "training", "3", "1", "22"]
-    assert lines["work"] == ["Into", "work", "3", "3", "50", "0", "94"]
+    # Reached by 3 months (91 days): training 1 - 2/3 = 33.3%, work 1 - 1/3 = 66.7%; by 6 and
+    # 12 months blank (the longest follow-up is 94 days).
+    assert lines["training"] == ["Into", "training", "3", "1", "22", "33.3%"]
+    assert lines["work"] == ["Into", "work", "3", "3", "50", "0", "94", "66.7%"]
 
 
 def test_csv_is_only_csv_on_stdout(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,10 +15,13 @@ import pytest
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import (
+    BENCHMARK_COLUMNS,
     binomial_limit,
     compare_funnel,
     compare_groups,
+    compare_within_regions,
     funnel_limits,
+    programme_benchmark,
 )
 from ete_metrics.metrics.funnel import funnel
 
@@ -195,3 +198,77 @@ def test_compare_funnel_refuses_what_the_funnel_lacks() -> None:
         compare_funnel(_funnel_table(), by="delivery_partner", step="referred")
     empty = compare_funnel(_funnel_table().iloc[0:0], by="delivery_partner")
     assert empty.empty and list(empty.columns)[0] == "delivery_partner"
+
+
+# ------------------------------------------------------------ benchmark and own region
+def _flat_funnel(counts: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "step": list(counts), "participants": list(counts.values()),
+        "ci_low": [0.0, 0.35, 0.1][: len(counts)], "ci_high": [1.0, 0.55, 0.3][: len(counts)],
+    })
+
+
+def test_programme_benchmark_sets_the_scope_beside_the_programme() -> None:
+    wales = _flat_funnel({"entered": 100, "training": 45, "work": 20})
+    programme = _flat_funnel({"entered": 1000, "training": 300, "work": 200})
+    out = programme_benchmark(wales, programme)
+    assert list(out.columns) == list(BENCHMARK_COLUMNS)
+    assert list(out["step"]) == ["training", "work"]
+    assert list(out["entered"]) == [100, 100] and list(out["participants"]) == [45, 20]
+    assert out["rate"].tolist() == pytest.approx([0.45, 0.20])
+    assert out["programme_rate"].tolist() == pytest.approx([0.30, 0.20])  # 300 / 1000, 200 / 1000
+    assert out["gap"].tolist() == pytest.approx([0.15, 0.0])
+    # 45 of 100 against 30%: the 95% limits for 100 people are about 30% +/- 9 points
+    assert list(out["position"]) == ["above", "within"]
+    assert out["ci_low"].tolist() == [0.35, 0.1]  # the scope's own interval, from its funnel
+    nobody = programme_benchmark(_flat_funnel({"entered": 0, "training": 0, "work": 0}), programme)
+    assert nobody.empty and list(nobody.columns) == list(BENCHMARK_COLUMNS)
+
+
+def _partner_funnel(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
+    out = []
+    for partner, region, entered, work in rows:
+        for step, people in (("entered", entered), ("training", entered // 2), ("work", work)):
+            out.append({"delivery_partner": partner, "region": region, "step": step, "participants": people})
+    return pd.DataFrame(out)
+
+
+def test_partner_is_compared_with_its_own_region_as_well_as_the_programme() -> None:
+    table = _partner_funnel([
+        ("A", "London", 90, 18), ("A", "Wales", 10, 5),   # A: 23 of 100, mostly in London
+        ("B", "London", 100, 24),
+        ("C", "Wales", 100, 60),
+    ])
+    out = compare_within_regions(table, by="delivery_partner", step="work").set_index("delivery_partner")
+    assert out.loc["A", "entered"] == 100 and out.loc["A", "participants"] == 23
+    assert out.loc["A", "overall_rate"] == pytest.approx(107 / 300)   # (23 + 24 + 60) / 300
+    assert out.loc["A", "region"] == "London"
+    assert out.loc["A", "region_rate"] == pytest.approx(42 / 190)     # (18 + 24) / (90 + 100)
+    assert out.loc["C", "region_rate"] == pytest.approx(65 / 110)     # (5 + 60) / (10 + 100)
+    # 23% is below the programme's 35.7% for 100 people (limits about +/- 9.4 points)...
+    assert out.loc["A", "position"] == "below"
+    # ...but within what London's 22.1% would give by chance
+    assert out.loc["A", "region_position"] == "within"
+
+
+def test_partner_region_tie_goes_to_the_first_region_by_name() -> None:
+    table = _partner_funnel([("A", "Wales", 50, 10), ("A", "London", 50, 10), ("B", "Wales", 10, 1)])
+    out = compare_within_regions(table).set_index("delivery_partner")
+    assert out.loc["A", "region"] == "London"
+
+
+def test_partners_of_part_of_the_programme_are_also_set_against_the_programmes_rate() -> None:
+    # A Wales lead sees Wales's partners only; the programme (every region) had 300 of 1,000
+    # entrants in work (30%). Only the programme's totals per step are read.
+    table = _partner_funnel([("P1", "Wales", 10, 2), ("P2", "Wales", 20, 8), ("P3", "Wales", 40, 2)])
+    programme = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [1000, 500, 300]})
+    out = compare_within_regions(table, step="work", programme=programme).set_index("delivery_partner")
+    assert out["programme_rate"].tolist() == pytest.approx([0.3, 0.3, 0.3])
+    # The rate of the partners shown is Wales's: 12 of 70.
+    assert out.loc["P1", "overall_rate"] == pytest.approx(12 / 70)
+    # 95% limits around 30% (normal approximation, a guide to the exact ones): n=10 about
+    # 1.6%-58%, n=20 about 10%-50%: P1's 20% and P2's 40% are within; n=40 about 16%-44%:
+    # P3's 5% is below.
+    assert out["programme_position"].tolist() == ["within", "within", "below"]
+    # Without the programme's funnel the columns are not there (the whole programme is in view).
+    assert "programme_rate" not in compare_within_regions(table, step="work").columns

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from ete_metrics.data import frames
-from ete_metrics.data.demo import DemoProgramme, build_demo_database, generate_demo
+from ete_metrics.data.demo import DemoProgramme, apportion, build_demo_database, generate_demo
 from ete_metrics.errors import InputError
 
 REGIONS = {"London", "North West", "West Midlands", "Wales"}
@@ -290,7 +291,12 @@ def test_targets_cover_every_month_region_and_measure(demo: DemoProgramme) -> No
     assert set(targets["measure"]) == {"referred", "entered", "training", "work"}
     assert (targets["target"] >= 0).all()
     totals = targets.groupby("measure")["target"].sum()
-    assert abs(totals["referred"] - 45_000) < 450
+    # The contract's published total, exactly, and each region's share of it exactly:
+    # 45,000 x 0.32, 0.28, 0.24, 0.16.
+    assert totals["referred"] == 45_000
+    referred = targets[targets["measure"] == "referred"].groupby("region")["target"].sum()
+    assert referred.to_dict() == {"London": 14_400, "North West": 12_600,
+                                  "West Midlands": 10_800, "Wales": 7_200}
     # The programme ends close to target overall: entered within 10% of its target.
     entered = demo.participants["entry_date"].notna().sum()
     assert 0.9 < entered / totals["entered"] < 1.1
@@ -303,6 +309,16 @@ def test_targets_cover_every_month_region_and_measure(demo: DemoProgramme) -> No
     assert wm_work < 0.86 * wm_target["target"].sum()
 
 
+def test_apportion_adds_up_exactly_by_largest_remainder() -> None:
+    # 10 in thirds: 3.33 each, the one left over to the first (ties in order).
+    assert apportion(np.array([1.0, 1.0, 1.0]), 10).tolist() == [4, 3, 3]
+    # 7 by 0.5/0.3/0.2: exact 3.5, 2.1, 1.4 -> 3, 2, 1 (+1 to the largest remainder, 0.5).
+    assert apportion(np.array([0.5, 0.3, 0.2]), 7).tolist() == [4, 2, 1]
+    # plain rounding would give 2 + 2 + 2 = 6 of 5 here
+    assert apportion(np.array([1.0, 1.0, 1.0]), 5).tolist() == [2, 2, 1]
+    assert apportion(np.array([0.0, 0.0]), 0).tolist() == [0, 0]
+
+
 # ------------------------------------------------------------------ arguments
 def test_scales_down() -> None:
     programme = generate_demo(2_000)
@@ -311,8 +327,7 @@ def test_scales_down() -> None:
     assert people["participant_id"].is_unique
     assert set(programme.milestones["participant_id"]) <= set(people["participant_id"])
     assert 0.25 < people["entry_date"].notna().mean() < 0.42
-    assert abs(programme.targets.loc[programme.targets["measure"] == "referred",
-                                     "target"].sum() - 2_000) < 40
+    assert programme.targets.loc[programme.targets["measure"] == "referred", "target"].sum() == 2_000
     one = generate_demo(1)
     assert len(one.participants) == 1
 

@@ -6,6 +6,7 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
+from ete_metrics import views
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.charts.cohorts import cohort_heatmap_table, latest_cohorts
@@ -69,10 +70,11 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     quartiles = time_to_outcome(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
     _same(
         _shown(at, 3),
-        display_table(
-            quartiles, counts=("entered", "reached", "median_days", "q1_days", "q3_days")
-        ),
+        display_table(quartiles, views.TIME_TO_OUTCOME),
     )
+    # where the median is blank the shares reached by 3, 6 and 12 months are shown
+    assert "% reached by 12 months" in _shown(at, 3).columns
+    assert _shown(at, 3)["% reached by 3 months"].str.fullmatch(r"\d{1,3}\.\d%").all()
     # Headline formats: percentages with one decimal, counts with separators.
     assert _shown(at, 0)["Cumulative %"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
 

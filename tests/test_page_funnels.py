@@ -9,10 +9,12 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
+from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import label
 
 PAGE = "app_pages/2_funnels.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -34,14 +36,29 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
     dropoff = expected.loc[expected["step"] != "entered", ["step", "participants", "rate_from_previous"]]
     _same(_shown(app, 1), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
-    _same(_shown(app, 2), referral_funnel(p, m, as_of=as_of), counts=("participants",), rates=RATES)
+    referrals = referral_funnel(p, m, as_of=as_of)
+    pd.testing.assert_frame_equal(_shown(app, 2), display_table(referrals, views.REFERRAL_FUNNEL),
+                                  check_dtype=False)
+    assert "Rate from referral" in _shown(app, 2).columns
+    # its "Entered" differs from the entry funnel's, and the page says by how many and why
+    here = int(referrals.loc[referrals["step"] == "entered", "participants"].iloc[0])
+    above = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
+    late = int(((p["entry_date"] <= pd.Timestamp(as_of))
+                & ~(p["referral_date"] <= p["entry_date"])).sum())  # referral after entry, or none
+    assert above - here == late > 0
+    assert any(f"'Entered' here is {here:,}, against {above:,}" in c.value and f"the {late:,} people" in c.value
+               for c in app.caption)
     follow_up = follow_up_list(p, m, as_of=as_of, days=90)
-    _same(_shown(app, 3), follow_up, counts=("days_since_entry",), dates=("entry_date",))
+    pd.testing.assert_frame_equal(_shown(app, 3), display_table(follow_up, views.FOLLOW_UP), check_dtype=False)
     # The demo's referrals have caseworkers: the list names each one's pseudonym.
     assert list(_shown(app, 3).columns) == [
-        "Participant ID", "Region", "Delivery partner", "Caseworker (pseudonym)", "Entry date",
-        "Days since entry",
+        "Participant ID", "Region", "Delivery partner", "Caseworker (pseudonym)", "Pathway", "Entry date",
+        "Days since entry", "Last milestone", "Date of the last milestone",
+        "Days since the last milestone (or entry)",
     ]
+    # where people are, in words: every last milestone shown is a milestone's name or blank
+    assert set(_shown(app, 3)["Last milestone"]) <= {"", "Training start", "Training completed",
+                                                     "Job start", "Job sustained"}
 
 
 def test_options_change_the_funnel(app: AppTest, demo_data: DemoData) -> None:
@@ -74,7 +91,7 @@ def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> No
     open_page(app, PAGE)
     app.number_input(key="funnels_follow_up_days").set_value(365).run()
     expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
-    _same(_shown(app, 3), expected, counts=("days_since_entry",), dates=("entry_date",))
+    pd.testing.assert_frame_equal(_shown(app, 3), display_table(expected, views.FOLLOW_UP), check_dtype=False)
 
 
 def test_a_window_longer_than_the_follow_up_gives_a_friendly_message(demo_db_url: str) -> None:
@@ -113,3 +130,19 @@ def test_an_unknown_page_option_in_the_url_is_ignored(demo_db_url: str) -> None:
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="funnels_window").value is None
     assert at.selectbox(key="funnels_by").value is None
+
+
+def test_a_window_too_short_for_an_outcome_says_so(app: AppTest, demo_data: DemoData) -> None:
+    # nobody in the demo sustains a job within 30 days of entry (sustainment comes 13 weeks on)
+    short = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, window_days=30,
+                   include_sustained=True).set_index("step")["participants"]
+    assert short["sustained"] == 0 and short["entered"] > 0
+    empty = [label(step) for step, people in short.items() if step != "entered" and people == 0]
+    open_page(app, PAGE)
+    app.checkbox(key="funnels_sustained").check()
+    app.selectbox(key="funnels_window").set_value(30).run()
+    assert not app.error, [e.value for e in app.error]
+    notes = [i.value for i in app.info if "too short" in i.value]
+    # one note for each outcome nobody reached in the window, none for the others
+    assert [n.split("'")[1] for n in notes] == empty
+    assert any("'Sustained work' within 30 days" in n for n in notes)

@@ -6,8 +6,10 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 
+from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
-from ete_metrics.metrics.comparison import compare_groups
+from ete_metrics.metrics.comparison import compare_groups, compare_within_regions
+from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
@@ -25,7 +27,8 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(shown, expected.astype(object), check_dtype=False)
 
 
-def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str):  # type: ignore[no-untyped-def]
+def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str,  # type: ignore[no-untyped-def]
+              programme: pd.DataFrame | None = None):
     # the adjusted comparison: by default for pathway and time since entry
     ratios = standardised_ratios(participants, milestones, as_of=as_of, by="delivery_partner", step=step)
     return [
@@ -33,6 +36,15 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        ),
+        # each partner against its own region (hand-checked in tests/test_comparison.py)
+        display_table(
+            compare_within_regions(
+                funnel(participants, milestones, as_of=as_of, by=["delivery_partner", "region"]),
+                by="delivery_partner", step=step, programme=programme,
+            )[["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
+               *(("overall_rate", "position") if programme is None else ("programme_rate", "programme_position"))]],
+            views.PARTNER_REGIONS,
         ),
         display_table(
             ratios[["delivery_partner", "entered", "observed", "expected", "raw_rate", "adjusted_rate",
@@ -81,8 +93,10 @@ def test_partners_page_step_and_region_filter_change_the_figures(demo_data: Demo
     at.multiselect(key="filter_regions").set_value(["London"]).run()
     assert not at.exception
     london = filter_participants(demo_data.participants, regions=["London"])
+    # London is part of the programme: its partners are set against the programme's rate too
+    programme = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
     expected = _expected(london, milestones_for(london, demo_data.milestones), demo_data.cutoff,
-                         "training")
+                         "training", programme)
     for table, want in zip(_tables(at), expected, strict=True):
         _same(table, want)
 
@@ -92,3 +106,18 @@ def test_partners_page_empty_filters_show_a_friendly_message(demo_data: DemoData
     at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
     assert any("No one entered" in i.value for i in at.info)
     assert len(at.dataframe) == 0
+
+
+def test_a_regions_partners_are_also_set_against_the_programme(demo_db_url: str, demo_data: DemoData) -> None:
+    """Filtered to Wales (as a Wales lead is), the partner table carries the programme's rate
+    over every region (an aggregate), not the rate of Wales's own partners twice."""
+    at = open_page(new_app({"region": "Wales"}), "app_pages/5_partners.py")
+    table = next(d.value for d in at.dataframe if "Its region's rate" in d.value.columns)
+    assert "Programme (all regions) rate" in table.columns
+    assert "Rate of all partners shown" not in table.columns
+    p, m = demo_data.participants, demo_data.milestones
+    everyone = funnel(p, m, as_of=demo_data.cutoff)
+    totals = everyone.set_index("step")["participants"]
+    programme = f"{totals['work'] / totals['entered']:.1%}"
+    assert set(table["Programme (all regions) rate"]) == {programme}
+    assert set(table["Its region"]) == {"Wales"}

@@ -93,3 +93,17 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
     )
+
+
+def test_one_region_in_view_is_not_compared_with_itself(demo_db_url: str) -> None:
+    """Filtered to Wales (as a Wales lead is), there is no funnel plot or adjusted comparison of
+    Wales against Wales: a note says why, and Wales is set against the programme instead."""
+    at = open_page(new_app({"region": "Wales"}), PAGE)
+    subheaders = [s.value for s in at.subheader]
+    assert "Wales against the programme" in subheaders
+    assert not any(s.startswith("Compared with") or s.startswith("Adjusted for") for s in subheaders)
+    assert any(i.value.startswith("Only Wales is in view, so it is not compared with itself") for i in at.info)
+    assert not [s for s in at.get("segmented_control") if s.key == "regions_step"]
+    # Two regions are compared with each other as before.
+    two = open_page(new_app({"region": ["Wales", "London"]}), PAGE)
+    assert "Compared with the London and Wales rate" in [s.value for s in two.subheader]

@@ -207,3 +207,48 @@ def test_stakeholder_charts_say_where_a_figure_is_suppressed() -> None:
     assert equality.figure is not None
     marked = {a.y for a in equality.figure.layout.annotations if a.text == "[c]"}
     assert suppressed and marked == suppressed
+
+
+def test_a_regional_leads_pack_is_labelled_with_their_region() -> None:
+    # A Wales lead's data holds Wales only (their scope): nothing in the pack may call
+    # Wales's figures "All regions".
+    participants, milestones, targets = demo()
+    wales = participants.loc[participants["region"] == "Wales"]
+    pack = report_content(wales, milestones.loc[milestones["participant_id"].isin(wales["participant_id"])],
+                          targets.loc[targets["region"] == "Wales"], as_of=AS_OF)
+    assert pack.regions == ("Wales",) and pack.scope == "Wales"
+    assert pack.filters_text() == "Regions: Wales"
+    assert set(pack.targets.data["region"]) == {"Wales"}  # no "All regions" total of Wales alone
+    headline = pack.headline_targets().data.set_index("measure")
+    wales_targets = pack.targets.data.set_index("measure")
+    assert headline.loc["work", "actual_to_date"] == wales_targets.loc["work", "actual_to_date"]
+    regions = next(v for v in pack.views if v.key == "regions")
+    assert regions.table.heading("overall_rate") == "Wales %"
+    every_label = [t.heading(c) for t in pack.tables() for c in t.data.columns]
+    every_label += [str(v) for t in pack.tables() for v in t.data.get("region", [])]
+    assert "All regions" not in every_label and "All regions %" not in every_label
+
+
+def test_the_programme_pack_keeps_all_regions() -> None:
+    pack = content("internal")
+    assert pack.scope == "All regions"
+    assert "All regions" in set(pack.targets.data["region"])
+
+
+def test_the_summary_is_the_overviews_narrative_from_the_shown_figures() -> None:
+    from ete_metrics.metrics.review import comparison_changes, month_comparison
+    from ete_metrics.metrics.targets import targets_vs_actual
+    from ete_metrics.present.narrative import narrative
+    from ete_metrics.protect.audience import present_view
+
+    participants, milestones, targets = demo()
+    for audience in ("internal", "stakeholder"):
+        pack = content(audience)
+        monthly = targets_vs_actual(participants, milestones, targets, as_of=AS_OF)
+        comparison = comparison_changes(present_view(month_comparison(monthly, targets, as_of=AS_OF),
+                                                     "month_comparison", audience))
+        expected = narrative(pack.headline.data, comparison, pack.targets.data, as_of=AS_OF,
+                             previous=pack.previous_as_of, scope="All regions", audience=audience)
+        assert pack.summary == expected and len(expected) >= 3
+    # July 2023 is the latest full month on 16 Aug 2023
+    assert any(s.startswith("Job starts in July 2023: ") for s in content("internal").summary)

@@ -150,3 +150,14 @@ def test_stakeholder_deck_tables_are_the_protected_library_output() -> None:
     (table,) = _tables(by_title[figures_title("Regions compared with control limits")])
     shown_entered = [row[1] for row in table[1:]]
     assert shown_entered == [f"{v:,}" if not isinstance(v, str) else v for v in regions["entered"]]
+
+
+def test_the_first_slide_carries_what_changed_in_words() -> None:
+    from pptx import Presentation
+
+    from ete_metrics.present.report.pptx import build_pptx
+
+    pack = content("internal")
+    deck = Presentation(io.BytesIO(build_pptx(pack, images("internal"))))
+    text = " ".join(shape.text_frame.text for shape in deck.slides[0].shapes if shape.has_text_frame)
+    assert pack.summary and all(sentence in text for sentence in pack.summary)

@@ -56,7 +56,7 @@ NOT_COUNTS = (
 #: Rate-like columns of the files (fractions: 1.0 is 100%, not a count of one).
 #: Rate-like columns by name (in frames) and by heading (on screen and in files).
 RATE_COLUMNS = tuple(sorted(
-    {n for spec in VIEWS.values() for c in (*spec.rates, *spec.derived) for n in (c, heading(c))}
+    {n for spec in VIEWS.values() for c in (*spec.rates, *spec.derived) for n in (c, heading(c), spec.heading(c))}
 ))
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -564,3 +564,40 @@ def test_an_upload_is_recorded_with_its_file_hashes(
     assert events["file_sha256"].iloc[0] == hashlib.sha256(b"participant_id,region\n").hexdigest()
     assert events["detail"].iloc[0].startswith(
         "import #3 (replacing all data, dashboard upload): participants people.csv (sha256 ")
+
+
+def test_a_wales_lead_sees_wales_beside_the_programme(
+    access_file: Path, wales: dict[str, Any], demo_data: DemoData
+) -> None:
+    from ete_metrics import views
+    from ete_metrics.metrics.comparison import programme_benchmark
+    from ete_metrics.present.tables import display_table
+
+    at = visit(signed_in(LEAD), "app_pages/3_regions.py")
+    assert not at.exception
+    assert any(s.value == "Wales against the programme" for s in at.subheader)
+    assert not any(s.value == "Compared with the overall rate" for s in at.subheader)  # not Wales with itself
+    mine = funnel(wales["participants"], wales["milestones"], as_of=demo_data.cutoff)
+    programme = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    expected = programme_benchmark(mine, programme)
+    # the programme's work rate is every region's: people in work / people entered
+    people = programme.set_index("step")["participants"]
+    assert expected.set_index("step").loc["work", "programme_rate"] == pytest.approx(
+        people["work"] / people["entered"])
+    want = display_table(expected, views.BENCHMARK)
+    shown = [d.value.reset_index(drop=True) for d in at.dataframe if list(d.value.columns) == list(want.columns)]
+    assert len(shown) == 1
+    pd.testing.assert_frame_equal(shown[0], want, check_dtype=False)
+    assert "Programme (all regions) rate" in want.columns
+
+
+def test_a_wales_leads_overview_names_wales_not_all_regions(access_file: Path) -> None:
+    at = visit(signed_in(LEAD, {"as_of": "2023-08-16"}), "app_pages/1_overview.py")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("Chance of reaching the contract target by the end (Wales)" in c for c in captions)
+    texts = [*captions, *(m.value for m in at.markdown)]
+    assert not any("All regions" in t for t in texts), [t for t in texts if "All regions" in t]
+    # the RAG table holds Wales only: no total of Wales alone called "All regions"
+    grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
+    assert len(grids) == 1 and list(grids[0].index) == ["Wales"]

@@ -57,6 +57,7 @@ NOT_COUNTS: frozenset[str] = frozenset(
                             "q3_days", "median_days_to_work", "position", "outside_998",
                             "overall_rate")}
     | {heading(rate) for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
+    | {spec.heading(rate) for spec in VIEWS.values() for rate in (*spec.rates, *spec.derived)}
     | {"Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
        "Median days to work",
        # observed / expected ratios in reports (1.0 is "as expected", not a count of one)

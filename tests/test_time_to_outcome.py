@@ -72,7 +72,8 @@ def people() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_overall_quartiles_by_hand() -> None:
     participants, milestones = people()
     out = time_to_outcome(participants, milestones, as_of=AS_OF)
-    assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days"]
+    assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
+                                 "reached_3_months", "reached_6_months", "reached_12_months"]
     training = out.loc[out["outcome"] == "training"].iloc[0]
     work = out.loc[out["outcome"] == "work"].iloc[0]
     assert out["outcome"].tolist() == ["training", "work"]
@@ -122,7 +123,8 @@ def test_date_range_filters_entry() -> None:
 def test_empty_population_has_columns() -> None:
     out = time_to_outcome(empty_participants(), empty_milestones(), as_of=AS_OF, by=["region"])
     assert list(out.columns) == [
-        "region", "outcome", "entered", "reached", "median_days", "q1_days", "q3_days"
+        "region", "outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
+        "reached_3_months", "reached_6_months", "reached_12_months",
     ]
     assert out.empty
 
@@ -137,3 +139,36 @@ def test_nobody_in_range_but_milestones_present() -> None:
     participants, milestones = people()
     out = time_to_outcome(participants, milestones, as_of=AS_OF, date_from="2023-02-28")
     assert out.empty and "median_days" in out.columns
+
+
+def _slow(as_of: str) -> pd.DataFrame:
+    """Five people entered 1 Jan 2023; A in work on day 30, B on day 150, C-E never."""
+    participants = conform_participants(pd.DataFrame({
+        "participant_id": list("ABCDE"), "region": "Wales",
+        "referral_date": pd.Timestamp("2022-12-01"), "entry_date": pd.Timestamp("2023-01-01"),
+    }))
+    milestones = conform_milestones(pd.DataFrame({
+        "participant_id": ["A", "B"], "milestone": "job_start",
+        "date": pd.to_datetime(["2023-01-31", "2023-05-31"]),  # days 30 and 150
+    }))
+    out = time_to_outcome(participants, milestones, as_of=as_of)
+    return out.set_index("outcome")
+
+
+def test_fewer_than_half_reached_shows_the_shares_reached_by_3_6_12_months() -> None:
+    # as at 1 Mar 2024 (day 425): 30e (n5, S 0.8), 150e (n4, S 0.6), 425c x3.
+    # Median (S <= 0.5) never: NaN. Lower quartile (S <= 0.75): day 150.
+    work = _slow("2024-03-01").loc["work"]
+    assert math.isnan(work["median_days"]) and work["q1_days"] == 150
+    assert work["reached_3_months"] == pytest.approx(0.2)    # 1 - S(91) = 1 - 0.8
+    assert work["reached_6_months"] == pytest.approx(0.4)    # 1 - S(182) = 1 - 0.6
+    assert work["reached_12_months"] == pytest.approx(0.4)   # 1 - S(365)
+    training = _slow("2024-03-01").loc["training"]
+    assert training["reached_3_months"] == 0 and training["reached_12_months"] == 0
+
+
+def test_share_is_blank_beyond_the_follow_up() -> None:
+    # as at 20 Jul 2023: day 200 is everyone's longest follow-up, so 12 months is not estimated
+    work = _slow("2023-07-20").loc["work"]
+    assert work["reached_6_months"] == pytest.approx(0.4)
+    assert math.isnan(work["reached_12_months"])

@@ -217,6 +217,41 @@ def survival_quantiles(table: pd.DataFrame, levels: dict[str, float]) -> pd.Data
     return out
 
 
+def survival_at(table: pd.DataFrame, times: dict[str, int]) -> pd.DataFrame:
+    """Kaplan–Meier survival at given times, per group.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`kaplan_meier`.
+    times : dict of str to int
+        Output column name to a time ``t`` (days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``group`` (every group in ``table``), one float column per time:
+        :math:`\\hat S(t)`, the survival after the last event time at or before ``t``
+        (1 before the first); ``NaN`` when ``t`` is after the group's longest follow-up
+        (its last time, event or censored), where the curve is not estimated.
+    """
+    codes, uniques = pd.factorize(table["group"], sort=False)
+    groups = pd.Index(uniques, name="group")
+    times_all = table["time"].to_numpy(dtype="float64")
+    survival = table["survival"].to_numpy(dtype="float64")
+    longest = np.full(len(groups), -np.inf)
+    np.maximum.at(longest, codes, times_all)
+    out = pd.DataFrame(index=groups)
+    for name, t in times.items():
+        # rows are sorted by group then time: the last row at or before t holds S(t)
+        last = np.full(len(groups), -1)
+        at_or_before = np.flatnonzero(times_all <= t)
+        np.maximum.at(last, codes[at_or_before], at_or_before)
+        value = np.where(last >= 0, survival[np.maximum(last, 0)], 1.0)
+        out[name] = np.where(longest >= t, value, np.nan)
+    return out
+
+
 #: Outcome name to the milestone that marks it.
 #: Outcomes timed from entry (time to outcome, cohort curves): the first training and job starts.
 OUTCOME_MILESTONES: dict[str, str] = {step: find_step(step).milestone or "" for step in ("training", "work")}

@@ -638,14 +638,52 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     )
 
 
+def apportion(weights: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers proportional to ``weights`` that add up to ``total`` exactly.
+
+    The largest-remainder (Hamilton) method: each share's whole part, then one more
+    to the shares with the largest fractional parts (ties to the earlier share)
+    until the total is reached.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Non-negative weights, not all zero (unless ``total`` is 0).
+    total : int
+        Non-negative total.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Same length as ``weights``, summing to ``total``.
+
+    Examples
+    --------
+    >>> apportion(np.array([1.0, 1.0, 1.0]), 10).tolist()
+    [4, 3, 3]
+    """
+    weights = np.asarray(weights, dtype="float64")
+    if total == 0 or weights.sum() == 0:
+        return np.zeros(len(weights), dtype="int64")
+    exact = weights / weights.sum() * total
+    whole = np.floor(exact).astype("int64")
+    short = int(total - whole.sum())
+    # stable sort on the negated remainders: the largest first, ties in order
+    whole[np.argsort(-(exact - whole), kind="stable")[:short]] += 1
+    return whole
+
+
 def _targets(n: int, referral: np.ndarray, entry: np.ndarray, training: np.ndarray,
              work: np.ndarray, region_names: list[str]) -> pd.DataFrame:
     """Monthly targets per region and measure for every contract month.
 
     The programme-wide monthly volume of each measure (3-month centred mean),
-    lifted in the first months by a planned ramp-up faster than the actual one,
-    scaled so referred targets sum to ``n``-ish, apportioned by
-    :data:`REGION_SHARES`.
+    lifted in the first months by a planned ramp-up faster than the actual one.
+    The contract total of a measure is ``n`` for referrals (the contract's published
+    total: 45,000 at the default size) and the planned volume's sum, rounded, for the
+    others; it is apportioned exactly (:func:`apportion`) to the regions by
+    :data:`REGION_SHARES`, and each region's total to its months by the planned
+    volume, so the targets add up to the contract totals with no rounding drift.
     """
     n_months = (
         (config.CONTRACT_END.year - config.CONTRACT_START.year) * 12
@@ -655,20 +693,20 @@ def _targets(n: int, referral: np.ndarray, entry: np.ndarray, training: np.ndarr
     lift = 1.0 + 0.35 * np.exp(-month / 3.0)  # planned ramp-up ahead of the actual
     rows: list[pd.DataFrame] = []
     period = (_START.astype("datetime64[M]") + month).astype("datetime64[ns]")
+    shares = np.array([REGION_SHARES[name] for name in region_names])
     for measure, days in (("referred", referral), ("entered", entry),
                           ("training", training), ("work", work)):
         valid = days[~np.isnan(days)]
         volume = np.bincount(_month_index(valid), minlength=n_months)[:n_months].astype(float)
         smooth = pd.Series(volume).rolling(3, center=True, min_periods=1).mean().to_numpy()
         planned = smooth * lift
-        if measure == "referred":
-            planned *= n / planned.sum()
-        for region_name in region_names:
+        total = n if measure == "referred" else int(np.round(planned.sum()))
+        for region_name, region_total in zip(region_names, apportion(shares, total), strict=True):
             rows.append(pd.DataFrame({
                 "region": pd.Series([region_name] * n_months, dtype=object),
                 "period_start": period,
                 "measure": pd.Series([measure] * n_months, dtype=object),
-                "target": np.round(planned * REGION_SHARES[region_name]).astype("int64"),
+                "target": apportion(planned, int(region_total)),
             }))
     return pd.concat(rows, ignore_index=True)
 

@@ -18,6 +18,7 @@ from ete_metrics.counting.population import (
 )
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import group_codes
+from ete_metrics.steps import MILESTONE_TYPES
 
 #: Columns of :func:`monthly_activity` after the grouping keys.
 ACTIVITY_COLUMNS: tuple[str, ...] = ("month", "measure", "participants")
@@ -139,11 +140,15 @@ def follow_up_list(
     as_of: AsOf,
     days: int,
 ) -> pd.DataFrame:
-    """Participants who may need following up: entered a while ago, no outcome yet.
+    """People to follow up: in the programme a while, not yet into work, longest without news first.
 
     Definition: participants with ``entry_date <= as_of`` and ``(as_of - entry_date)``
-    MORE than ``days`` days, no counted ``training_start`` or ``job_start``
-    (``entry_date <= date <= as_of``), and no ``exit_date`` on or before ``as_of``. For
+    MORE than ``days`` days, no counted ``job_start`` (``entry_date <= date <= as_of``),
+    and no ``exit_date`` on or before ``as_of`` (people who have left are not on it).
+    Their last counted milestone of any type (``entry_date <= date <= as_of``; the
+    latest, and of two on one day the later in :data:`ete_metrics.steps.MILESTONE_TYPES`)
+    says where they are; what needs attention first is the longest time since anything
+    happened: since the last milestone, or since entry when there is none. For
     internal (caseworker) use only: it lists pseudonymous ids, and, when the
     participants have a ``caseworker`` recorded (a pseudonym, never a name), whose
     case it is.
@@ -154,15 +159,17 @@ def follow_up_list(
         In the import format.
     as_of : date-like
     days : int
-        Days since entry beyond which someone with no outcome is listed (zero or more).
+        Days since entry beyond which someone not yet into work is listed (zero or more).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``[participant_id, region, delivery_partner, entry_date,
-        days_since_entry]`` (days int64), longest-waiting first, then by id; with
-        ``caseworker`` after ``delivery_partner`` when ``participants`` has a
-        ``caseworker`` column with at least one value.
+        Columns ``[participant_id, region, delivery_partner, pathway, entry_date,
+        days_since_entry, last_milestone, last_milestone_date, days_since_last]``
+        (days int64; ``last_milestone`` a milestone code, missing when none),
+        sorted by ``days_since_last`` (longest first), then ``days_since_entry``,
+        then id; with ``caseworker`` after ``delivery_partner`` when ``participants``
+        has a ``caseworker`` column with at least one value.
 
     Raises
     ------
@@ -172,21 +179,35 @@ def follow_up_list(
     if days is None or int(days) != days or days < 0:
         raise InputError("days must be a whole number of days, zero or more.")
     stamp = to_timestamp(as_of)
-    columns = ["participant_id", "region", "delivery_partner", "entry_date", "exit_date"]
+    columns = ["participant_id", "region", "delivery_partner", "pathway", "entry_date", "exit_date"]
     shown = ["region", "delivery_partner"]
     if "caseworker" in participants.columns and participants["caseworker"].notna().any():
         columns.append("caseworker")
         shown.append("caseworker")
+    shown.append("pathway")
     population = entered_population(participants[columns], as_of=stamp)
-    counted = counted_milestones(
-        population, milestones, as_of=stamp, kinds=("training_start", "job_start")
-    )
+    counted = counted_milestones(population, milestones, as_of=stamp, kinds=MILESTONE_TYPES)
+    rows = counted["row"].to_numpy(dtype="int64")
     waited = (stamp - population["entry_date"]).dt.days.to_numpy(dtype="int64")
-    reached = np.zeros(len(population), dtype=bool)
-    reached[counted["row"].to_numpy(dtype="int64")] = True
+    in_work = np.zeros(len(population), dtype=bool)
+    in_work[rows[(counted["milestone"] == "job_start").to_numpy(dtype=bool)]] = True
+    # The last milestone of each person: latest date, then the later type in the vocabulary.
+    order = pd.Categorical(counted["milestone"].astype(str), categories=MILESTONE_TYPES).codes
+    last = (
+        pd.DataFrame({"row": rows, "date": counted["date"].to_numpy(), "kind": order})
+        .sort_values(["row", "date", "kind"])
+        .drop_duplicates("row", keep="last")
+    )
+    last_kind = np.full(len(population), None, dtype=object)
+    last_kind[last["row"].to_numpy()] = [MILESTONE_TYPES[k] for k in last["kind"].tolist()]
+    last_date = pd.Series(pd.NaT, index=range(len(population)), dtype="datetime64[ns]")
+    last_date.iloc[last["row"].to_numpy()] = pd.to_datetime(last["date"]).to_numpy(dtype="datetime64[ns]")
+    since = np.where(
+        last_date.notna().to_numpy(), (stamp - last_date).dt.days.fillna(0).to_numpy(dtype="int64"), waited
+    )
     exit_dates = population["exit_date"]
     exited = (exit_dates.notna() & (exit_dates <= stamp)).to_numpy(dtype=bool)
-    keep = np.flatnonzero((waited > int(days)) & ~reached & ~exited)
+    keep = np.flatnonzero((waited > int(days)) & ~in_work & ~exited)
     listed = population.iloc[keep]
     out = pd.DataFrame(
         {
@@ -194,7 +215,12 @@ def follow_up_list(
             **{column: listed[column].to_numpy(dtype=object) for column in shown},
             "entry_date": listed["entry_date"].to_numpy(dtype="datetime64[ns]"),
             "days_since_entry": waited[keep],
+            "last_milestone": last_kind[keep],
+            "last_milestone_date": last_date.to_numpy(dtype="datetime64[ns]")[keep],
+            "days_since_last": since[keep],
         }
     )
-    out = out.sort_values(["days_since_entry", "participant_id"], ascending=[False, True])
+    out = out.sort_values(
+        ["days_since_last", "days_since_entry", "participant_id"], ascending=[False, False, True]
+    )
     return out.reset_index(drop=True)

@@ -270,3 +270,153 @@ _DTYPES = {
     "position": "object",
     "outside_998": "bool",
 }
+
+
+#: The label of the programme's aggregate beside a region (or regions) it includes.
+PROGRAMME_LABEL = "Programme (all regions)"
+
+#: Columns of :func:`programme_benchmark`.
+BENCHMARK_COLUMNS: tuple[str, ...] = (
+    "step", "entered", "participants", "rate", "ci_low", "ci_high", "programme_rate", "gap", "position",
+)
+
+#: Columns :func:`compare_within_regions` adds to :func:`compare_funnel`'s.
+REGION_COLUMNS: tuple[str, ...] = ("region", "region_rate", "region_position")
+
+
+def _position(rate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    return np.where(rate > upper, "above", np.where(rate < lower, "below", "within")).astype(object)
+
+
+def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.DataFrame:
+    """A region's (or a scope's) rates beside the programme's, step by step.
+
+    A regional lead sees only their region's records; the programme's rates are an
+    aggregate of every region they may compare with. ``programme`` is only read for its
+    totals per step: no other region's figures appear in the result.
+
+    Parameters
+    ----------
+    scoped : pandas.DataFrame
+        :func:`ete_metrics.metrics.funnel.funnel` (no ``by``) of the scope's people.
+    programme : pandas.DataFrame
+        The same funnel (same ``as_of``, window and filters other than region) of every
+        region's people.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BENCHMARK_COLUMNS`, one row per step of ``scoped`` after
+        ``entered``: the scope's ``entered``, ``participants``, ``rate`` (= participants /
+        entered) and its 95% Wilson interval (``ci_low``, ``ci_high``, from the funnel);
+        ``programme_rate`` = the programme's participants / entered at that step; ``gap``
+        = rate - programme_rate; ``position`` is ``"above"`` / ``"below"`` when the rate is
+        outside the 95% funnel-plot limits around the programme rate for a group of the
+        scope's size (:func:`funnel_limits`), else ``"within"``. Empty when nobody entered.
+    """
+    people = scoped.set_index("step")["participants"]
+    whole = programme.set_index("step")["participants"]
+    entered = int(people.get("entered", 0))
+    programme_entered = int(whole.get("entered", 0))
+    steps = [str(s) for s in scoped["step"] if s != "entered"]
+    if not entered or not programme_entered or not steps:
+        return pd.DataFrame({c: pd.Series([], dtype=_BENCHMARK_DTYPES[c]) for c in BENCHMARK_COLUMNS})
+    reached = np.array([int(people[s]) for s in steps], dtype="int64")
+    programme_rate = np.array([int(whole.get(s, 0)) / programme_entered for s in steps])
+    rate = reached / entered
+    lower = np.array([float(funnel_limits(p, [entered])["lower_95"].iloc[0]) for p in programme_rate])
+    upper = np.array([float(funnel_limits(p, [entered])["upper_95"].iloc[0]) for p in programme_rate])
+    intervals = scoped.set_index("step").loc[steps]
+    return pd.DataFrame({
+        "step": pd.Series(steps, dtype=object),
+        "entered": np.full(len(steps), entered, dtype="int64"),
+        "participants": reached,
+        "rate": rate,
+        "ci_low": intervals["ci_low"].to_numpy(dtype="float64"),
+        "ci_high": intervals["ci_high"].to_numpy(dtype="float64"),
+        "programme_rate": programme_rate,
+        "gap": rate - programme_rate,
+        "position": _position(rate, lower, upper),
+    })
+
+
+def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
+                           step: str = "work", programme: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each group (a delivery partner) against its own region's rate as well as the programme's.
+
+    A partner working in a region where few people reach work should not be blamed for
+    its region: this adds the region the partner works in, that region's rate, and where
+    the partner falls against the 95% limits around its region's rate.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`ete_metrics.metrics.funnel.funnel` with ``by=[by, "region"]``.
+    by : str, default "delivery_partner"
+    step : {"training", "work", "sustained"}, default "work"
+    programme : pandas.DataFrame, optional
+        The programme's funnel (:func:`ete_metrics.metrics.funnel.funnel`, no ``by``, every
+        region's people) when ``table`` holds only part of it (a regional lead's regions):
+        adds ``programme_rate`` (its participants / entered at ``step``) and
+        ``programme_position`` (the group's rate against the 95% limits around it for the
+        group's size). Only its totals are read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`compare_funnel` of the groups (pooled over regions: the ``overall_rate``
+        and limits of the groups shown), then :data:`REGION_COLUMNS`: ``region`` is the region
+        where most of the group's people entered (ties: the first in name order);
+        ``region_rate`` is that region's rate (everyone in it, every group); and
+        ``region_position`` the group's rate against the 95% limits around
+        ``region_rate`` for the group's size (``"above"``, ``"within"``, ``"below"``).
+    """
+    if table.empty:
+        out = compare_funnel(table, by=by, step=step)
+        for column, dtype in zip(REGION_COLUMNS, ("object", "float64", "object"), strict=True):
+            out[column] = pd.Series([], dtype=dtype)
+        return out
+    for column in (by, "region"):
+        if column not in table.columns:
+            raise InputError(f"The funnel has no column {column!r}: compute it with by=[{by!r}, 'region'].")
+    pooled = pd.DataFrame(table.groupby([by, "step"], sort=True, as_index=False)["participants"].sum())
+    compared = compare_funnel(pooled, by=by, step=step)
+    wide = table.pivot_table(index=[by, "region"], columns="step", values="participants",
+                             aggfunc="sum", fill_value=0)
+    if step not in wide.columns:
+        raise InputError(f"The funnel has no {step!r} step to compare.")
+    entered = wide["entered"]
+    main = entered.reset_index().sort_values([by, "entered", "region"], ascending=[True, False, True],
+                                             kind="stable").drop_duplicates(by).set_index(by)["region"]
+    regions = wide.groupby(level="region")[["entered", step]].sum()
+    region_rate = (regions[step] / regions["entered"]).where(regions["entered"] > 0)
+    out = compared.copy()
+    out["region"] = out[by].map(main).astype(object)
+    out["region_rate"] = out["region"].map(region_rate).astype("float64")
+    lower = np.full(len(out), np.nan)
+    upper = np.full(len(out), np.nan)
+    for i, (theta, size) in enumerate(zip(out["region_rate"], out["entered"], strict=True)):
+        if pd.notna(theta) and size > 0:
+            limits = funnel_limits(float(theta), [int(size)])
+            lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
+    out["region_position"] = _position(out["rate"].to_numpy(), lower, upper)
+    if programme is not None:
+        totals = programme.groupby("step")["participants"].sum()
+        reached, entered_all = totals.get(step, 0), totals.get("entered", 0)
+        rate = float(reached / entered_all) if entered_all else float("nan")
+        out["programme_rate"] = rate
+        lower[:], upper[:] = np.nan, np.nan
+        if entered_all:
+            for i, size in enumerate(out["entered"]):
+                if size > 0:
+                    limits = funnel_limits(rate, [int(size)])
+                    lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
+        out["programme_position"] = _position(out["rate"].to_numpy(), lower, upper)
+    return out
+
+
+_BENCHMARK_DTYPES = {
+    "step": "object", "entered": "int64", "participants": "int64", "rate": "float64",
+    "ci_low": "float64", "ci_high": "float64", "programme_rate": "float64", "gap": "float64",
+    "position": "object",
+}

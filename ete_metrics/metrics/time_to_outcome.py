@@ -27,6 +27,7 @@ from ete_metrics.counting.survival import (
     group_codes,
     kaplan_meier,
     outcome_durations,
+    survival_at,
     survival_quantiles,
 )
 
@@ -38,7 +39,13 @@ TIME_TO_OUTCOME_COLUMNS: tuple[str, ...] = (
     "median_days",
     "q1_days",
     "q3_days",
+    "reached_3_months",
+    "reached_6_months",
+    "reached_12_months",
 )
+
+#: Shares reached by a time since entry: column -> days (3, 6 and 12 months).
+REACHED_BY: dict[str, int] = {"reached_3_months": 91, "reached_6_months": 182, "reached_12_months": 365}
 
 #: Survival levels read off the curve: the quartiles of time to outcome.
 _LEVELS = {"q1_days": 0.75, "median_days": 0.5, "q3_days": 0.25}
@@ -69,10 +76,14 @@ def time_to_outcome(
     Returns
     -------
     pandas.DataFrame
-        Columns ``[*by, outcome, entered, reached, median_days, q1_days, q3_days]``,
-        one row per group and outcome (``training`` then ``work``), sorted by the
-        grouping keys. ``entered`` and ``reached`` are int64; the day columns are
-        floats, ``NaN`` when the quantile is not reached.
+        Columns ``[*by, outcome, entered, reached, median_days, q1_days, q3_days,
+        reached_3_months, reached_6_months, reached_12_months]``, one row per group and
+        outcome (``training`` then ``work``), sorted by the grouping keys. ``entered`` and
+        ``reached`` are int64; the day columns are floats, ``NaN`` when the quantile is
+        not reached. Where fewer than half reach the outcome the median is not defined,
+        but the shares are: ``reached_*`` is the Kaplan–Meier share reached by 91, 182
+        and 365 days after entry (:data:`REACHED_BY`; ``1 - S(t)``), NaN when the group's
+        follow-up is shorter than that.
 
     Notes
     -----
@@ -118,7 +129,8 @@ def time_to_outcome(
         firsts = first_milestone_dates(counted, OUTCOME_MILESTONES[outcome], len(population))
         durations, observed = outcome_durations(population, firsts, stamp)
         table = kaplan_meier(durations, observed, codes)
-        quantiles.append(survival_quantiles(table, _LEVELS).reindex(range(n_groups)))
+        quantiles.append(pd.concat([survival_quantiles(table, _LEVELS),
+                                    1.0 - survival_at(table, REACHED_BY)], axis=1).reindex(range(n_groups)))
         reached.append(np.bincount(codes, weights=observed, minlength=n_groups).astype("int64"))
     group_of_row = np.repeat(np.arange(n_groups), len(outcomes))
     data: dict[str, Any] = {
@@ -127,7 +139,7 @@ def time_to_outcome(
     data["outcome"] = pd.Series(np.tile(np.array(outcomes, dtype=object), n_groups), dtype="str")
     data["entered"] = entered[group_of_row]
     data["reached"] = np.stack(reached, axis=1).reshape(-1)
-    for name in ("median_days", "q1_days", "q3_days"):
+    for name in ("median_days", "q1_days", "q3_days", *REACHED_BY):
         data[name] = np.stack(
             [q[name].to_numpy(dtype="float64") for q in quantiles], axis=1
         ).reshape(-1)
@@ -139,6 +151,6 @@ def _empty(keys: list[str]) -> pd.DataFrame:
     data["outcome"] = pd.Series(dtype=object)
     data["entered"] = pd.Series(dtype="int64")
     data["reached"] = pd.Series(dtype="int64")
-    for name in ("median_days", "q1_days", "q3_days"):
+    for name in ("median_days", "q1_days", "q3_days", *REACHED_BY):
         data[name] = pd.Series(dtype="float64")
     return pd.DataFrame(data)

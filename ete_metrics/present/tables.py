@@ -22,6 +22,7 @@ from ete_metrics.present.formatting import (
     _format_rates,
     _format_signed_counts,
     _text,
+    percent,
 )
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.steps import label
@@ -184,3 +185,51 @@ def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
     own = view.headings if view is not None else None
     out.columns = [heading(str(c), own) for c in out.columns]
     return out
+
+
+def rag_grid(rag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The RAG table as people read it: regions down, measures across, each cell a rate and its rating.
+
+    Parameters
+    ----------
+    rag : pandas.DataFrame
+        :func:`ete_metrics.metrics.review.rag_table` as shown (``"[c]"`` where withheld).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The text (``"97.3% Amber"``; a column per measure headed in words, then
+        "Projected at contract end (work)": the work measure's projected percent of its
+        contract target) and, cell for cell, the rating code (``"green"``, ``"amber"``,
+        ``"red"`` or ``""``) for colouring. Regions in the table's order, index ``Region``.
+    """
+    regions = list(dict.fromkeys(rag["region"].astype(str)))
+    measures = list(dict.fromkeys(rag["measure"].astype(str)))
+    text = pd.DataFrame(index=pd.Index(regions, name=heading("region")))
+    codes = pd.DataFrame(index=text.index)
+    cells = rag.set_index([rag["region"].astype(str), rag["measure"].astype(str)])
+    for measure in measures:
+        words, colours = [], []
+        for region in regions:
+            if (region, measure) not in cells.index:
+                words.append("")
+                colours.append("")
+                continue
+            rate: Any = cells.at[(region, measure), "percent_achieved"]
+            code: Any = cells.at[(region, measure), "rag"]
+            shown_rate = rate if isinstance(rate, str) else percent(rate)
+            name = code if isinstance(code, str) and code == SUPPRESSED else label(code)
+            words.append(f"{shown_rate} {name}".strip())
+            colours.append(str(code) if code in ("green", "amber", "red") else "")
+        text[label(measure)] = words
+        codes[label(measure)] = colours
+    if "work" in measures:
+        column = "Projected at contract end (work)"
+        values = []
+        for region in regions:
+            projected: Any = (cells.at[(region, "work"), "projected_percent"]
+                              if (region, "work") in cells.index else None)
+            values.append(projected if isinstance(projected, str) else percent(projected))
+        text[column] = values
+        codes[column] = ""
+    return text, codes

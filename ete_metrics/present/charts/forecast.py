@@ -34,6 +34,7 @@ def forecast_chart(
     run_rate: tuple[date, date, float] | None,
     measure: str,
     region: str,
+    scope: str | None = None,
 ) -> go.Figure:
     """Cumulative actual to date, the forecast with its 80% and 95% bands, target and run rate.
 
@@ -51,6 +52,9 @@ def forecast_chart(
         the second (the contract's end).
     measure, region : str
         What is drawn (title).
+    scope : str, optional
+        The words for ``region`` in the title, when its rows are a total of fewer regions than
+        the programme's (``"Wales"`` for a Wales lead's "All regions" total).
 
     Returns
     -------
@@ -96,7 +100,7 @@ def forecast_chart(
         ))
     return apply_style(
         fig,
-        title=f"{label(measure)}, {plotly_text(region)}: forecast to the contract's end",
+        title=f"{label(measure)}, {plotly_text(scope or region)}: forecast to the contract's end",
         x_title="Month",
         y_title="People (cumulative)",
         layout={"xaxis": {"tickformat": "%b %Y"}, "yaxis": {"tickformat": ",d"}},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text
+from ete_metrics.present.charts.style import apply_style, colour, group_colour, plotly_text
 from ete_metrics.steps import label
 
 
@@ -47,18 +47,18 @@ def funnel_chart(
     fig = go.Figure()
     steps = _steps(frame)
     first = label(steps[0]).lower() if steps else "entered"
-    groups: list[tuple[str, pd.DataFrame]]
+    groups: list[tuple[str, str, pd.DataFrame]]
     if by is None:
-        groups = [("All", frame)]
+        groups = [("All", "All", frame)]
     else:
-        groups = [(plotly_text(g), part) for g, part in frame.groupby(by, sort=False, dropna=False)]
-    for i, (name, part) in enumerate(groups):
+        groups = [(plotly_text(g), str(g), part) for g, part in frame.groupby(by, sort=False, dropna=False)]
+    for i, (name, group, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
                 x=[label(s) for s in part["step"].astype(str)],
                 y=part["participants"].to_list(),
                 name=name,
-                marker_color=colour(i),
+                marker_color=group_colour(by, group, i),
                 customdata=part[["rate_from_entry", "rate_from_previous"]].to_numpy(),
                 hovertemplate=(
                     ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")
@@ -114,16 +114,16 @@ def conversion_chart(
     labels = {steps[i]: f"{label(steps[i - 1])} → {label(steps[i])}" for i in range(1, len(steps))}
     shown = frame.loc[frame["step"].astype(str).isin(list(labels))]
     if by is None:
-        groups = [("All", shown)]
+        groups = [("All", "All", shown)]
     else:
-        groups = [(plotly_text(g), part) for g, part in shown.groupby(by, sort=False, dropna=False)]
-    for i, (name, part) in enumerate(groups):
+        groups = [(plotly_text(g), str(g), part) for g, part in shown.groupby(by, sort=False, dropna=False)]
+    for i, (name, group, part) in enumerate(groups):
         fig.add_trace(
             go.Bar(
                 x=[labels[s] for s in part["step"].astype(str)],
                 y=part["rate_from_previous"].to_list(),
                 name=name,
-                marker_color=colour(i),
+                marker_color=group_colour(by, group, i),
                 customdata=part[["participants"]].to_numpy(),
                 hovertemplate=(
                     ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+from ete_metrics.present.charts.style import (
+    apply_style,
+    colour,
+    label_sides,
+    plotly_text,
+    position_marker,
+    reference_line,
+)
 from ete_metrics.steps import label, phrase
 
-#: Marker colour by position against the 95% limits (palette indices).
-_POSITION_COLOURS: dict[str, int] = {"above": 1, "within": 0, "below": 2}
 _POSITION_LABELS: dict[str, str] = {
     "above": "Above the 95% limits",
     "within": "Within the 95% limits",
@@ -55,7 +61,9 @@ def funnel_plot(
     plotly.graph_objects.Figure
         Four limit lines (95% dashed, 99.8% dotted), a horizontal line at the overall
         rate and one marker trace per position (above / within / below the 95%
-        limits) with x = entered, y = rate (percent axis).
+        limits; :data:`~ete_metrics.present.charts.style.POSITION_COLOURS`, never a
+        region's colour) with x = entered, y = rate (percent axis), each point named
+        beside it (:func:`~ete_metrics.present.charts.style.label_sides`).
     """
     step_label = phrase(step)
     fig = go.Figure()
@@ -97,10 +105,12 @@ def funnel_plot(
             go.Scatter(
                 x=part["entered"].to_list(),
                 y=part["rate"].to_list(),
-                mode="markers",
+                # each point named beside it, as in the reports, on the side clear of the lines
+                mode="markers+text",
+                textposition=label_sides(part["rate"], part["lower_95"], part["upper_95"],
+                                         float(part["overall_rate"].iloc[0])),
                 name=_POSITION_LABELS[position],
-                marker={"color": colour(_POSITION_COLOURS[position]), "size": 11,
-                        "line": {"color": "white", "width": 1}},
+                marker=position_marker(position),
                 text=[plotly_text(v) for v in part[by].astype(str)],
                 customdata=part[["participants"]].to_numpy(),
                 hovertemplate=(
@@ -150,6 +160,13 @@ def step_bars(
     fig = go.Figure()
     step_names = funnel_frame["step"].astype(str).to_numpy()  # once, not once per step
     steps = list(dict.fromkeys(step_names))
+    if steps:  # groups ranked by the first step's people (most first), not by name
+        first = funnel_frame.loc[step_names == steps[0]]
+        order = ranked(first[by], first["participants"])
+        funnel_frame = funnel_frame.iloc[
+            np.argsort(funnel_frame[by].astype(str).map(order).to_numpy(), kind="stable")
+        ]
+        step_names = funnel_frame["step"].astype(str).to_numpy()
     for i, step in enumerate(steps):
         part = funnel_frame.loc[step_names == step]
         fig.add_trace(
@@ -228,6 +245,9 @@ def _count_bars(
     x_title: str,
 ) -> go.Figure:
     fig = go.Figure()
+    # ranked by the first series (most first), not by name
+    order = ranked(frame["partner"], frame[series[0][0]])
+    frame = frame.iloc[np.argsort(frame["partner"].astype(str).map(order).to_numpy(), kind="stable")]
     names = [plotly_text(v) for v in frame["partner"].astype(str)]
     for i, (column, series_name, rate) in enumerate(series):
         if rate is None:
@@ -251,6 +271,21 @@ def _count_bars(
         fig, title=title, x_title="People", y_title=x_title, legend_title="",
         layout=_bars_layout(len(names), len(series)),
     )
+
+
+def ranked(groups: pd.Series, values: pd.Series) -> dict[str, int]:
+    """Each group's rank by value, largest first; missing or suppressed values last, ties by name.
+
+    Examples
+    --------
+    >>> ranked(pd.Series(["B", "A", "C", "D"]), pd.Series([5, 5, float("nan"), 9]))
+    {'D': 0, 'A': 1, 'B': 2, 'C': 3}
+    """
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
+    names = groups.astype(str).to_numpy()
+    keyed = sorted(zip(names, numbers, strict=True),
+                   key=lambda pair: (np.isnan(pair[1]), -np.nan_to_num(pair[1]), pair[0]))
+    return {name: i for i, (name, _) in enumerate(dict.fromkeys(keyed))}
 
 
 def _bars_layout(groups: int, bars_per_group: int) -> dict[str, Any]:

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ete_metrics.present.charts import style
 from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
 from ete_metrics.steps import phrase
 
-_POSITION_COLOURS: dict[str, int] = {"above": 1, "within": 0, "below": 2}
 _POSITION_LABELS: dict[str, str] = {
     "above": "More than expected (outside 95% limits)",
     "within": "Within the 95% limits",
@@ -77,9 +77,9 @@ def ratio_funnel_plot(
             continue
         fig.add_trace(go.Scatter(
             x=part["expected"].to_numpy(dtype=float), y=part["ratio"].to_numpy(dtype=float),
-            mode="markers", name=_POSITION_LABELS[position],
-            marker={"color": colour(_POSITION_COLOURS[position]), "size": 11,
-                    "line": {"color": "white", "width": 1}},
+            mode="markers+text", name=_POSITION_LABELS[position], marker=style.position_marker(position),
+            textposition=style.label_sides(part["ratio"], part["lower_95"], part["upper_95"], 1.0)
+            if {"lower_95", "upper_95"} <= set(part.columns) else "top center",
             text=[plotly_text(v) for v in part[by].astype(str)],
             customdata=np.column_stack([
                 pd.to_numeric(part["observed"], errors="coerce").to_numpy(dtype=float),

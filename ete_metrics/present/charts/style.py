@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 
+from ete_metrics import config
 from ete_metrics.config import PALETTE
 
 #: Font stack readable on screen and in decks.
@@ -60,6 +62,91 @@ def plotly_text(value: object) -> str:
 def colour(i: int) -> str:
     """Return the i-th palette colour (wrapping after six)."""
     return PALETTE[i % len(PALETTE)]
+
+
+#: Colours of a point's position against funnel-plot limits, never a region's colour
+#: (the regions take the palette's first colours, :func:`region_colour`): light purple
+#: above, mid grey within, near black below; the markers' shapes differ too.
+POSITION_COLOURS: dict[str, str] = {"above": "#A285D1", "within": "#8E9091", "below": "#0B0C0C"}
+#: Background of a RAG rating, on screen and in the review pack (GOV.UK green, orange, red).
+RAG_COLOURS: dict[str, str] = {"green": "#00703C", "amber": "#F47738", "red": "#D4351C"}
+#: Marker shape by position (so the position never rests on colour alone).
+POSITION_SYMBOLS: dict[str, str] = {"above": "triangle-up", "within": "circle", "below": "triangle-down"}
+#: Colours for regions beyond the palette's first four (an ``ETE_REGIONS`` override).
+MORE_REGION_COLOURS: tuple[str, ...] = ("#3D3D3D", "#6B8E23", "#B58B00", "#5B7FA6")
+
+
+def region_colour(region: object, i: int = 0) -> str:
+    """The one colour of a region on every chart, from the vocabulary's order.
+
+    The configured regions (:func:`ete_metrics.config.regions`) take the palette's
+    colours in order (London dark blue, North West turquoise, West Midlands dark pink,
+    Wales orange with the default four), whatever the order of a chart's traces or which
+    regions it shows. A fifth and later configured region, and a name outside the
+    vocabulary (the ``i``-th group of the chart), take :data:`MORE_REGION_COLOURS`: never
+    a configured region's colour nor a position's.
+
+    Examples
+    --------
+    >>> region_colour("Wales"), region_colour("London")
+    ('#F46A25', '#12436D')
+    """
+    names = config.regions()
+    text = str(region)
+    if text in names and names.index(text) < 4:
+        return PALETTE[names.index(text)]
+    extra = names.index(text) - 4 if text in names else len(names) + i
+    return MORE_REGION_COLOURS[extra % len(MORE_REGION_COLOURS)]
+
+
+def group_colour(by: str | None, group: object, i: int) -> str:
+    """The colour of the ``i``-th group of a chart: a region's own colour, else the palette's i-th."""
+    return region_colour(group, i) if by == "region" else colour(i)
+
+
+def position_marker(position: str) -> dict[str, Any]:
+    """The marker of a point above, within or below the limits: its colour and shape."""
+    return {"color": POSITION_COLOURS[position], "symbol": POSITION_SYMBOLS[position], "size": 11,
+            "line": {"color": "white", "width": 1}}
+
+
+def label_sides(values: Any, lower: Any, upper: Any, centre: float) -> list[str]:
+    """Where to write each funnel-plot point's name so it crosses no line (a reasonable effort).
+
+    A point outside the limits is labelled on the far side from them (above a point above
+    the upper limit, below one under the lower limit); a point within is labelled on the
+    side with more room before the next line (the limit on one side, the centre line on
+    the other), so the text sits in the widest clear band.
+
+    Parameters
+    ----------
+    values, lower, upper : array-like of float
+        Each point's value and the 95% limits at its size (NaN: labelled above).
+    centre : float
+        The centre line (the overall rate; 1 for ratios).
+
+    Returns
+    -------
+    list of str
+        Plotly text positions, ``"top center"`` or ``"bottom center"``.
+
+    Examples
+    --------
+    >>> label_sides([0.5, 0.1, 0.31, 0.29], [0.2] * 4, [0.4] * 4, 0.3)
+    ['top center', 'bottom center', 'top center', 'bottom center']
+    """
+    out = []
+    columns = (pd.to_numeric(pd.Series(list(c), dtype=object), errors="coerce") for c in (values, lower, upper))
+    for v, lo, hi in zip(*columns, strict=True):
+        if v != v or lo != lo or hi != hi or v > hi:
+            out.append("top center")
+        elif v < lo:
+            out.append("bottom center")
+        elif v >= centre:
+            out.append("top center" if hi - v >= v - centre else "bottom center")
+        else:
+            out.append("bottom center" if v - lo >= centre - v else "top center")
+    return out
 
 
 def _merged(current: Any, update: Any) -> Any:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+from ete_metrics.present.charts.style import (
+    apply_style,
+    colour,
+    plotly_text,
+    reference_line,
+    region_colour,
+)
 from ete_metrics.steps import label
 
 
@@ -70,7 +76,7 @@ def targets_chart(
                     mode="lines",
                     name=f"{shown} {suffix}",
                     legendgroup=shown,
-                    line={"color": colour(i), **style},
+                    line={"color": region_colour(region, i), **style},
                     customdata=customdata,
                     hovertemplate=hover,
                 )

@@ -10,6 +10,7 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -30,8 +31,9 @@ from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
 from ete_metrics.metrics.partners import delivery_partners
+from ete_metrics.metrics.review import comparison_changes, month_comparison, rag_table, scope_label
 from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits, standardised_ratios
-from ete_metrics.metrics.targets import ALL_REGIONS, target_summary, targets_vs_actual
+from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
 from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.present.charts.funnels import funnel_chart
@@ -48,6 +50,7 @@ from ete_metrics.present.formatting import (
     signed_points,
     uk_date,
 )
+from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table
 from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
@@ -200,6 +203,9 @@ class ReportContent:
         The pathway and delivery-partner filters; empty for everyone.
     date_from, date_to : date or None
         The entry-date range (inclusive); ``None`` when open.
+    summary : tuple of str
+        What changed, in words (:func:`ete_metrics.present.narrative.narrative`): the
+        same sentences as at the top of the Overview, from the figures shown.
     """
 
     programme: str
@@ -217,11 +223,17 @@ class ReportContent:
     delivery_partners: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    summary: tuple[str, ...] = ()
 
     @property
     def stakeholder(self) -> bool:
         """True for a stakeholder (disclosure-controlled) report."""
         return self.audience == "stakeholder"
+
+    @property
+    def scope(self) -> str:
+        """The regions the report covers, in words: ``"All regions"``, ``"Wales"``, ``"London and Wales"``."""
+        return scope_label(self.regions)
 
     def filter_items(self) -> list[tuple[str, str]]:
         """Each filter and its value in words (the workbook's cover), everyone when unset."""
@@ -261,7 +273,7 @@ class ReportContent:
     def headline_targets(self) -> ReportTable:
         """The all-regions rows of the targets table (the director's first page)."""
         data = self.targets.data
-        overall = data.loc[data["region"] == ALL_REGIONS]
+        overall = data.loc[data["region"] == self.scope]
         if overall.empty:
             overall = data
         return ReportTable(
@@ -363,7 +375,7 @@ def _targets(
     regions: Sequence[str] | None,
     audience: str,
 ) -> ReportTable:
-    summary = target_summary(participants, milestones, targets, as_of=as_of, regions=regions)
+    summary = rag_table(target_summary(participants, milestones, targets, as_of=as_of, regions=regions))
     shown = _present(summary, views.TARGET_SUMMARY, audience)  # a hidden rate hides its RAG too
     return ReportTable(
         key="targets",
@@ -371,6 +383,28 @@ def _targets(
         data=shown.reset_index(drop=True),
         view=views.TARGET_SUMMARY,
     )
+
+
+def _summary(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: pd.Timestamp,
+    previous: pd.Timestamp,
+    regions: Sequence[str] | None,
+    audience: str,
+    headline: ReportTable,
+    target_table: ReportTable,
+    scope: str,
+) -> tuple[str, ...]:
+    """The narrative of the Overview, from the same shown figures (headline, RAG table, month)."""
+    monthly = targets_vs_actual(participants, milestones, targets, as_of=as_of, period="month", regions=regions)
+    comparison = comparison_changes(_present(month_comparison(monthly, targets, as_of=as_of, regions=regions),
+                                             views.MONTH_COMPARISON, audience))
+    rag = target_table.data
+    named = scope if scope in set(rag["region"].astype(str)) else str(rag["region"].iloc[0]) if len(rag) else scope
+    return narrative(headline.data, comparison, rag, as_of=as_of.date(), previous=previous.date(),
+                     scope=named, audience=audience)
 
 
 def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
@@ -415,6 +449,7 @@ def _regions_view(
     as_of: pd.Timestamp,
     audience: str,
     dates: Mapping[str, Any],
+    scope: str = "All regions",
 ) -> ReportView:
     comparison = compare_groups(
         participants, milestones, by="region", step="work", as_of=as_of, **dates
@@ -434,7 +469,7 @@ def _regions_view(
         title="Regions compared with control limits (work)",
         data=shown.reset_index(drop=True),
         view=views.COMPARE,
-        labels={"participants": "In work", "rate": "% in work", "overall_rate": "All regions %"},
+        labels={"participants": "In work", "rate": "% in work", "overall_rate": f"{scope} %"},
     )
     return ReportView(
         key="regions",
@@ -494,7 +529,7 @@ def _label_points(figure: go.Figure) -> None:
     points = [
         (float(x), k, i)
         for k, trace in enumerate(figure.data)
-        if trace.mode == "markers" and trace.x is not None
+        if trace.mode in ("markers", "markers+text") and trace.x is not None
         for i, x in enumerate(trace.x)
         if x is not None and x == x
     ]
@@ -502,7 +537,7 @@ def _label_points(figure: go.Figure) -> None:
     for n, (_, k, i) in enumerate(sorted(points)):
         positions[(k, i)] = "top center" if n % 2 == 0 else "bottom center"
     for k, trace in enumerate(figure.data):
-        if trace.mode != "markers" or trace.x is None:
+        if trace.mode not in ("markers", "markers+text") or trace.x is None:
             continue
         trace.mode = "markers+text"
         trace.textposition = [positions.get((k, i), "top center") for i in range(len(trace.x))]
@@ -833,6 +868,13 @@ def report_content(
             raise InputError(
                 "No participants match these filters: choose other regions, pathways or partners."
             )
+    if not chosen:
+        # Nothing chosen: the report covers the regions in the data. A regional lead's
+        # data holds their regions only, so their pack is labelled with them, not "All regions".
+        held = set(participants["region"].dropna().astype(str))
+        if held and not set(config.regions()) <= held:
+            chosen = tuple(r for r in config.regions() if r in held) + tuple(
+                sorted(held - set(config.regions())))
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
@@ -840,8 +882,10 @@ def report_content(
     headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
     tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
+    summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
+                       headline, target_table, scope_label(chosen))
     later_views: tuple[tuple[str, Callable[..., ReportView]], ...] = (
-        ("regions", _regions_view),
+        ("regions", functools.partial(_regions_view, scope=scope_label(chosen))),
         ("adjusted rates", _adjusted_view),
         ("cohorts", _cohorts_view),
         ("delivery partners", _partners_view),
@@ -866,6 +910,7 @@ def report_content(
         regions=chosen, pathways=chosen_pathways, delivery_partners=chosen_partners,
         date_from=None if start is None else start.date(),
         date_to=None if end is None else end.date(),
+        summary=summary,
         # what the report shows
         headline=headline, changes=changes, targets=target_table, views=report_views,
         definitions=definitions(stakeholder=stakeholder),

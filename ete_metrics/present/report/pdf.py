@@ -28,7 +28,7 @@ from reportlab.platypus import (
 )
 
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
-from ete_metrics.metrics.targets import ALL_REGIONS
+from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, percent, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.disclosure import SUPPRESSED
@@ -38,7 +38,7 @@ __all__ = ["build_pdf"]
 
 _PAGE = landscape(A4)
 _MARGIN = 14 * mm
-_RAG = {"Green": colors.HexColor("#00703C"), "Amber": colors.HexColor("#F47738"), "Red": colors.HexColor("#D4351C")}
+_RAG = {label(code): colors.HexColor(value) for code, value in RAG_COLOURS.items()}
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -145,7 +145,7 @@ def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Tabl
     ]
     centred = ParagraphStyle("cc", parent=styles["cell"], alignment=1)
     for i, region in enumerate(regions, start=1):
-        row: list[Any] = [Paragraph(f"<b>{escape(region)}</b>" if region == ALL_REGIONS else escape(region),
+        row: list[Any] = [Paragraph(f"<b>{escape(region)}</b>" if region == content.scope else escape(region),
                                     styles["cell"])]
         for j, measure in enumerate(measures, start=1):
             match = data.loc[(data["region"].astype(str) == region) & (data["measure"].astype(str) == measure)]

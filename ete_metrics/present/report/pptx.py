@@ -313,9 +313,11 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     title, subtitle = slide.shapes.title, slide.placeholders[1]
     assert title is not None
-    title.left, title.top, title.width, title.height = _MARGIN, Inches(2.0), _WIDTH - 2 * _MARGIN, Inches(1.8)
+    # with the summary the title and subtitle move up to leave it the lower half
+    top = Inches(0.5) if content.summary else Inches(2.0)
+    title.left, title.top, title.width, title.height = _MARGIN, top, _WIDTH - 2 * _MARGIN, Inches(1.6)
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = (
-        _MARGIN, Inches(4.0), _WIDTH - 2 * _MARGIN, Inches(2.0),
+        _MARGIN, top + Inches(1.7), _WIDTH - 2 * _MARGIN, Inches(1.5),
     )
     title.text = content.programme
     for run in title.text_frame.paragraphs[0].runs:
@@ -331,6 +333,9 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
         note.text = content.note
         for run in note.runs:
             run.font.size = Pt(14)
+    if content.summary:  # what changed, in words: the same text as at the top of the Overview
+        _text_box(slide, _MARGIN, Inches(3.8), _WIDTH - 2 * _MARGIN, Inches(3.4),
+                  ["What changed", *content.summary], size=13, bold_first=True)
     _notes(slide, content, f"Data cut-off {uk_date(content.as_of)}.")
 
     # Headline figures and what changed
