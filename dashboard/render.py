@@ -46,11 +46,13 @@ from dashboard.audit import audited_exports
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
+from dashboard.progress import status_progress
 from ete_metrics.errors import ConfigError, EteError
 from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
 from ete_metrics.present.tables import display_table, file_table, rag_grid
+from ete_metrics.progress import Progress
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.safe_export import neutralise_frame
@@ -464,6 +466,12 @@ REPORT_FORMATS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: What each report is called in its Prepare button and progress box.
+REPORT_NAMES: dict[str, str] = {
+    "pptx": "deck (PowerPoint)",
+    "pdf": "review pack (PDF)",
+    "xlsx": "workbook (Excel)",
+}
 #: Report formats whose charts are drawn by Chromium (through Kaleido).
 IMAGE_FORMATS: frozenset[str] = frozenset({"pptx", "pdf"})
 
@@ -497,14 +505,16 @@ def _build_report(
     delivery_partners: tuple[str, ...] = (),
     date_from: Any = None,
     date_to: Any = None,
+    progress: Progress | None = None,
 ) -> bytes:
-    """Build one report (called only when its download button is clicked)."""
+    """Build one report (when its Prepare button is clicked), telling ``progress`` each step."""
     from ete_metrics.present.report import build_report
 
     return build_report(
         participants, milestones, targets, as_of=as_of, audience=audience,
         regions=list(regions) or None, fmt=fmt, pathways=list(pathways) or None,
         delivery_partners=list(delivery_partners) or None, date_from=date_from, date_to=date_to,
+        progress=progress,
     )
 
 
@@ -515,44 +525,67 @@ def report_downloads(
     *,
     key: str = "report",
 ) -> None:
-    """Render the deck, review-pack and workbook download buttons for the current view.
+    """Render a Prepare button for the deck, the review pack and the workbook of the current view.
 
-    Each file is built only when its button is clicked (``st.download_button`` with a
-    callable ``data``, Streamlit >= 1.44), from the sidebar's filters (as at, entry dates,
-    regions, pathways, delivery partners) and audience.
+    A click builds that file in the page's run, under a status box saying the step it is
+    on (figures, each chart, the layout), then puts a download button in the Prepare
+    button's place. The file is kept in the session for the view it was built for (the
+    sidebar's filters and audience, and the data's size): change the view and the
+    Prepare buttons come back. Each download is recorded in the audit trail when it
+    is downloaded (:func:`dashboard.audit.audited_exports`).
 
     Parameters
     ----------
     participants, milestones, targets : pandas.DataFrame
         The data left by the sidebar's region, pathway and partner filters.
     key : str
-        Widget key prefix.
+        Widget key prefix: ``{key}_prepare_{fmt}`` the Prepare buttons, ``{key}_{fmt}``
+        the download buttons.
     """
     filters = current_filters()
     stem = f"ete_outcomes_{filters.as_of.isoformat()}"
     if filters.stakeholder:
         stem += STAKEHOLDER_SUFFIX
-    files = audited_exports({
-        f"{stem}.{extension}": functools.partial(
-            _build_report, participants, milestones, targets, as_of=filters.as_of,
-            audience=filters.audience, regions=filters.regions, fmt=fmt,
-            pathways=filters.pathways, delivery_partners=filters.delivery_partners,
-            date_from=filters.date_from, date_to=filters.date_to,
-        )
-        for fmt, (_label, extension, _mime) in REPORT_FORMATS.items()
-    }, filters)
+    view = (repr(filters), len(participants), len(milestones), len(targets))
+    kept = st.session_state.get(f"{key}_prepared")
+    prepared: dict[str, bytes] = kept[1] if isinstance(kept, tuple) and kept[0] == view else {}
+    st.session_state[f"{key}_prepared"] = (view, prepared)
+
+    def offer(fmt: str) -> None:
+        label, extension, mime = REPORT_FORMATS[fmt]
+        name = f"{stem}.{extension}"
+        data = prepared[fmt]
+        _download_button(label, audited_exports({name: lambda: data}, filters), name, mime, key=f"{key}_{fmt}")
+
+    slots: dict[str, Any] = {}
+    clicked: str | None = None
     missing = charts_unavailable()
-    for column, (fmt, (label, extension, mime)) in zip(
-        st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
-    ):
+    for column, fmt in zip(st.columns(len(REPORT_FORMATS)), REPORT_FORMATS, strict=True):
         with column:
-            if missing and fmt in IMAGE_FORMATS:
-                # the deck and the pack draw their charts with Chromium: say how to get it
-                st.button(label, key=f"{key}_{fmt}", disabled=True, icon=":material/download:",
-                          help=missing)
-                st.caption(missing)
-                continue
-            _download_button(label, files, f"{stem}.{extension}", mime, key=f"{key}_{fmt}")
+            slots[fmt] = st.empty()
+            with slots[fmt].container():
+                unavailable = bool(missing) and fmt in IMAGE_FORMATS
+                if fmt in prepared and not unavailable:
+                    offer(fmt)
+                elif st.button(f"Prepare the {REPORT_NAMES[fmt]}", key=f"{key}_prepare_{fmt}",
+                               icon=":material/description:", disabled=unavailable,
+                               help=missing if unavailable else None):
+                    clicked = fmt
+                if unavailable:
+                    # the deck and the pack draw their charts with Chromium: say how to get it
+                    st.caption(str(missing))
+    if clicked is None:
+        return
+    noun = REPORT_NAMES[clicked].split(" (")[0]
+    with status_progress(f"Preparing the {noun}", f"The {noun} is ready to download") as progress:
+        prepared[clicked] = _build_report(
+            participants, milestones, targets, as_of=filters.as_of, audience=filters.audience,
+            regions=filters.regions, fmt=clicked, pathways=filters.pathways,
+            delivery_partners=filters.delivery_partners, date_from=filters.date_from,
+            date_to=filters.date_to, progress=progress,
+        )
+    with slots[clicked].container():
+        offer(clicked)
 
 
 def empty_state(message: str) -> None:

@@ -28,14 +28,11 @@ import streamlit as st
 from streamlit import config as streamlit_config
 from streamlit.logger import get_logger
 
-__all__ = ["LAZY_MODULES", "page_modules", "start_warm_up", "warm_up"]
+__all__ = ["page_modules", "start_warm_up", "warm_up"]
 
 #: Streamlit's logger (its level and handler): "Warm-up done: ..." shows in the server log.
 LOGGER = get_logger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
-#: Modules the metrics import only when first used (SciPy for the funnel-plot limits and
-#: the standardised ratios: a second or more to load), loaded by the warm-up too.
-LAZY_MODULES: tuple[str, ...] = ("scipy.stats",)
 
 
 def page_modules(folder: Path = ROOT / "app_pages") -> list[str]:
@@ -69,7 +66,7 @@ def warm_up() -> dict[str, float]:
     """
     took: dict[str, float] = {}
     start = time.perf_counter()
-    for name in [*page_modules(), *LAZY_MODULES]:
+    for name in page_modules():
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a page reports its own import error

@@ -77,8 +77,8 @@ __all__ = [
 ]
 
 #: Where each public name lives. The face imports nothing up front: a name's room is
-#: imported on first use, so ``python -m ete_metrics funnel`` does not pay for SciPy,
-#: Plotly or the report libraries it never touches.
+#: imported on first use, so ``python -m ete_metrics funnel`` does not pay for Plotly or
+#: the report libraries it never touches.
 _PUBLIC: dict[str, str] = {
     "Access": "ete_metrics.protect.access",
     "build_demo_database": "ete_metrics.data.demo",

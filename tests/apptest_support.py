@@ -116,6 +116,16 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def prepare_reports(at: AppTest, key: str = "overview_report") -> AppTest:
+    """Click each report's Prepare button still shown (deck, review pack, workbook), as a person would."""
+    for fmt in ("pptx", "pdf", "xlsx"):
+        if not any(b.key == f"{key}_prepare_{fmt}" for b in at.button):
+            continue  # already prepared for this view
+        at.button(key=f"{key}_prepare_{fmt}").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def each_screen(at: AppTest, page: str) -> Iterator[AppTest]:
     """``at`` as it is, and for the presentation each following slide in turn (Next clicked).
 

@@ -123,19 +123,43 @@ def test_the_library_never_imports_streamlit() -> None:
     assert offenders == []
 
 
-def test_the_face_and_a_metric_command_load_no_scipy_plotly_or_report_libraries() -> None:
+def _heavy_modules_after(code: str) -> str:
+    """Run ``code`` in a fresh Python and name the heavy libraries it loaded (comma-separated)."""
     import subprocess
     import sys
 
+    report = (
+        "\nheavy = sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'scipy', 'plotly', 'pptx', 'reportlab', 'kaleido'})\nprint(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + code + report],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_the_face_and_a_metric_command_load_no_scipy_plotly_or_report_libraries() -> None:
     code = (
-        "import sys, ete_metrics, ete_metrics.cli, ete_metrics.cli_metrics\n"
+        "import ete_metrics, ete_metrics.cli, ete_metrics.cli_metrics\n"
         "from ete_metrics import db, funnel, wilson_interval\n"
         "wilson_interval([1], [2])\n"
-        "heavy = sorted(m for m in ('scipy', 'plotly', 'pptx', 'reportlab', 'kaleido') if m in sys.modules)\n"
-        "print(','.join(heavy))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    assert _heavy_modules_after(code) == ""
+
+
+def test_a_report_with_its_funnel_plots_and_standardised_ratios_loads_no_scipy() -> None:
+    # the funnel-plot limits and the exact Poisson intervals are NumPy (metrics/distributions.py)
+    code = (
+        "from ete_metrics.data.demo import generate_demo\n"
+        "from ete_metrics.present.report import build_report, report_content\n"
+        "from ete_metrics.metrics.standardised import poisson_interval\n"
+        "demo = generate_demo(n_participants=600)\n"
+        "content = report_content(demo.participants, demo.milestones, demo.targets, as_of='2023-08-16')\n"
+        "figures = {view.key: view.figure for view in content.views}\n"
+        "assert figures['regions'] is not None and figures['regions_adjusted'] is not None\n"
+        "data = build_report(demo.participants, demo.milestones, demo.targets, as_of='2023-08-16', fmt='xlsx')\n"
+        "assert data[:2] == b'PK' and poisson_interval([3], [2.0])[1][0] > 0\n"
+    )
+    assert "scipy" not in _heavy_modules_after(code).split(",")
 
 
 def test_every_public_name_of_the_face_resolves() -> None:

@@ -127,17 +127,21 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
 def test_without_chromium_the_page_runs_and_the_deck_says_how_to_install_it(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A machine without Chromium (make run needs no root): the page runs, the workbook is
-    # offered, and the deck and pack buttons are disabled with the way to install it.
+    # A machine without Chromium (make run needs no root): the page runs, the workbook can
+    # be prepared, and the deck and pack buttons are disabled with the way to install it.
     monkeypatch.setenv("ETE_CHROMIUM", "/nonexistent/chromium")
     open_page(app, PAGE)
     assert not app.error and not app.exception, [e.value for e in app.error]
+    prepare = {b.key: b for b in app.button if b.key and b.key.startswith("overview_report_prepare_")}
+    assert [b.label for b in prepare.values()] == [
+        "Prepare the deck (PowerPoint)", "Prepare the review pack (PDF)", "Prepare the workbook (Excel)"]
+    assert [key for key, b in prepare.items() if b.disabled] == [
+        "overview_report_prepare_pptx", "overview_report_prepare_pdf"]
+    assert any("apt-get install chromium" in c.value for c in app.caption)
+    prepare["overview_report_prepare_xlsx"].click().run()
+    assert not app.exception, [e.value for e in app.exception]
     downloads = [b.label for b in app.download_button if b.key and b.key.startswith("overview_report_")]
     assert downloads == ["Download workbook (Excel)"]
-    disabled = [b for b in app.button if b.key in ("overview_report_pptx", "overview_report_pdf")]
-    assert [b.label for b in disabled] == ["Download deck (PowerPoint)", "Download review pack (PDF)"]
-    assert all(b.disabled for b in disabled)
-    assert any("apt-get install chromium" in c.value for c in app.caption)
 
 
 def _review(demo: DemoData, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 from apptest_support import *  # noqa: F403
-from apptest_support import APP, PAGES, TIMEOUT, DemoData, each_screen
+from apptest_support import APP, PAGES, TIMEOUT, DemoData, each_screen, prepare_reports
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
@@ -125,7 +125,10 @@ def signed_in(email: str | None, query_params: dict[str, Any] | None = None) -> 
 
 
 def visit(at: AppTest, page: str, recorded: list[dict[str, Any]] | None = None) -> AppTest:
-    """Run the app if needed and open ``page``; ``recorded`` keeps only that page's downloads."""
+    """Run the app if needed and open ``page``; ``recorded`` keeps only that page's downloads.
+
+    With ``recorded``, the Overview's reports are prepared first, so their downloads are kept too.
+    """
     if "ete_filters" not in at.session_state:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
@@ -134,6 +137,11 @@ def visit(at: AppTest, page: str, recorded: list[dict[str, Any]] | None = None) 
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if recorded is not None and page == "app_pages/1_overview.py":
+        prepare_reports(at)  # the reports are downloads of the page too, once prepared
+        recorded.clear()
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -454,12 +462,19 @@ def test_sign_in_is_recorded_once_per_session(fresh_manager: str, demo_db_url: s
     assert json.loads(events["filters"].iloc[0]) == {"scope": "all regions"}
 
 
-def test_every_download_is_recorded(
-    access_file: Path, recorded: list[dict[str, Any]], demo_db_url: str
-) -> None:
+@pytest.fixture
+def new_wales_lead(access_file: Path) -> str:
+    """A Wales regional lead with an email of their own, so the test's audit events are theirs."""
     email = f"lead.{uuid.uuid4().hex[:8]}@example.org"
     with access_file.open("a", encoding="utf-8") as handle:
         handle.write(f'\n[users."{email}"]\nrole = "regional_lead"\nregions = ["Wales"]\n')
+    return email
+
+
+def test_every_download_is_recorded(
+    new_wales_lead: str, recorded: list[dict[str, Any]], demo_db_url: str
+) -> None:
+    email = new_wales_lead
     visit(signed_in(email), "app_pages/3_regions.py", recorded)
     csv_calls = [c for c in recorded if str(c["file_name"]).endswith((".csv", ".xlsx"))]
     assert csv_calls
@@ -475,6 +490,26 @@ def test_every_download_is_recorded(
     filters = json.loads(exports["filters"].iloc[0])
     assert filters["scope"] == [WALES] and filters["regions"] == [WALES]
     assert filters["audience"] == "internal"
+
+
+def test_a_prepared_report_is_recorded_when_downloaded(
+    new_wales_lead: str, recorded: list[dict[str, Any]], demo_db_url: str
+) -> None:
+    email = new_wales_lead
+    at = visit(signed_in(email), "app_pages/1_overview.py")
+    recorded.clear()
+    at.button(key="overview_report_prepare_xlsx").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    reports = [c for c in recorded if str(c["file_name"]).startswith("ete_outcomes_")]
+    assert [str(c["file_name"]).rsplit(".", 1)[-1] for c in reports] == ["xlsx"]
+    assert _audit(demo_db_url, email)["action"].tolist() == ["sign_in"]  # preparing is not exporting
+    content = reports[0]["data"]()
+    exports = _audit(demo_db_url, email).query("action == 'export'")
+    from ete_metrics.data.audit import sha256_of
+
+    assert exports["file_sha256"].tolist() == [sha256_of(content)]
+    assert [d.split(" (")[0] for d in exports["detail"]] == [reports[0]["file_name"]]
+    assert json.loads(exports["filters"].iloc[0])["regions"] == [WALES]
 
 
 def test_a_data_manager_can_upload_and_read_the_audit_trail(

@@ -1,9 +1,12 @@
 """Downloads: formula injection neutralised, the stakeholder note in every export,
-and the report buttons wired to ete_metrics.present.report.build_report for the current view."""
+and the report buttons wired to ete_metrics.present.report.build_report for the current view
+(a Prepare button each, then the download)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -85,31 +88,63 @@ def test_internal_downloads_unchanged_names(monkeypatch: pytest.MonkeyPatch, rec
     assert "notes" not in book.sheetnames
 
 
-def test_report_buttons_build_lazily_for_the_view(monkeypatch: pytest.MonkeyPatch,
-                                                  recorder: _Recorder) -> None:
+def test_report_buttons_prepare_on_click_for_the_view(monkeypatch: pytest.MonkeyPatch,
+                                                     recorder: _Recorder) -> None:
     filters = _use(monkeypatch, "stakeholder")
     built: list[dict[str, Any]] = []
+    steps: list[tuple[str, float]] = []
 
     def fake_build(participants: Any, milestones: Any, targets: Any, **kwargs: Any) -> bytes:
         built.append(kwargs)
+        kwargs["progress"]("Drawing the charts", 0.5)
         return b"report"
 
     import ete_metrics.present.report as report
 
     monkeypatch.setattr(report, "build_report", fake_build)
+    clicks: set[str] = set()
+    shown: list[str] = []
+
+    def button(label: str, *, key: str, **kwargs: Any) -> bool:
+        shown.append(label)
+        return key in clicks
+
+    @contextmanager
+    def status(working: str, finished: str) -> Iterator[Any]:
+        yield lambda step, fraction: steps.append((step, fraction))
+
+    monkeypatch.setattr(render.st, "button", button)
+    monkeypatch.setattr(render.st, "session_state", {})
+    monkeypatch.setattr(render, "status_progress", status)
     empty = pd.DataFrame()
+
     render.report_downloads(empty, empty, empty, key="r")
-    assert [c["label"] for c in recorder.calls] == [
-        "Download deck (PowerPoint)", "Download review pack (PDF)", "Download workbook (Excel)"]
-    assert not built  # nothing is built until a button is clicked
-    assert [c["file_name"] for c in recorder.calls] == [
-        "ete_outcomes_2023-08-16_rounded_suppressed.pptx",
-        "ete_outcomes_2023-08-16_rounded_suppressed.pdf",
-        "ete_outcomes_2023-08-16_rounded_suppressed.xlsx"]
-    assert recorder.calls[1]["data"]() == b"report"
-    assert built == [{"as_of": filters.as_of, "audience": "stakeholder", "regions": ["London"],
-                      "fmt": "pdf", "pathways": None, "delivery_partners": None,
-                      "date_from": None, "date_to": None}]
+    assert shown == ["Prepare the deck (PowerPoint)", "Prepare the review pack (PDF)", "Prepare the workbook (Excel)"]
+    assert not built and not recorder.calls  # nothing is built, nothing offered, until a click
+
+    clicks.add("r_prepare_pdf")
+    render.report_downloads(empty, empty, empty, key="r")
+    assert [c["file_name"] for c in recorder.calls] == ["ete_outcomes_2023-08-16_rounded_suppressed.pdf"]
+    assert recorder.calls[0]["label"] == "Download review pack (PDF)"
+    assert recorder.calls[0]["data"]() == b"report"
+    assert steps == [("Drawing the charts", 0.5)]  # the build's steps reach the status box
+    assert [{k: v for k, v in b.items() if k != "progress"} for b in built] == [
+        {"as_of": filters.as_of, "audience": "stakeholder", "regions": ["London"], "fmt": "pdf",
+         "pathways": None, "delivery_partners": None, "date_from": None, "date_to": None}]
+
+    clicks.clear()  # the next run: the pack is kept for this view, the other two still to prepare
+    shown.clear()
+    recorder.calls.clear()
+    render.report_downloads(empty, empty, empty, key="r")
+    assert len(built) == 1
+    assert shown == ["Prepare the deck (PowerPoint)", "Prepare the workbook (Excel)"]
+    assert [c["label"] for c in recorder.calls] == ["Download review pack (PDF)"]
+
+    _use(monkeypatch, "internal")  # another view: the pack is prepared again
+    shown.clear()
+    recorder.calls.clear()
+    render.report_downloads(empty, empty, empty, key="r")
+    assert len(shown) == 3 and not recorder.calls
 
 
 def test_tidy_hover_shows_the_marker_not_nan() -> None:

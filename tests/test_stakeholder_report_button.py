@@ -1,10 +1,10 @@
-"""The Overview's report buttons (AppTest): built on click, for the sidebar's filters and audience.
+"""The Overview's report buttons (AppTest): prepared on click, for the sidebar's filters and audience.
 
 The deck, review pack and workbook are offered on the Overview page. Rendering the page
-builds none of them (each button carries a deferred callable and no file); running the
-callable, as a click does, builds the file for the filters in the URL/sidebar and the
-audience — here a stakeholder view of Wales and the custody pathway — which the test
-then opens and checks.
+builds none of them (a Prepare button each); clicking one builds that file in the page's
+run under a status box with the step it is on, for the filters in the URL/sidebar and the
+audience — here a stakeholder view of Wales and the custody pathway — and puts its
+download button in the Prepare button's place. The test downloads, opens and checks them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import new_app, open_page
+from apptest_support import new_app, open_page, prepare_reports
 from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
@@ -25,7 +25,7 @@ import ete_metrics.present.report as report_module
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 
-def test_report_buttons_build_on_click_for_the_view(demo_db_url: str, media: list[MediaFileManager],
+def test_report_buttons_prepare_on_click_for_the_view(demo_db_url: str, media: list[MediaFileManager],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
     real = report_module.build_report
@@ -39,14 +39,27 @@ def test_report_buttons_build_on_click_for_the_view(demo_db_url: str, media: lis
         new_app({"audience": "stakeholder", "region": "Wales", "pathway": "custody"}),
         "app_pages/1_overview.py",
     )
+    assert not [b for b in at.download_button if b.key and b.key.startswith("overview_report_")]
+    prepare = [b for b in at.button if b.key and b.key.startswith("overview_report_prepare_")]
+    assert [b.label for b in prepare] == [
+        "Prepare the deck (PowerPoint)", "Prepare the review pack (PDF)", "Prepare the workbook (Excel)"]
+    assert calls == []  # rendering the page built nothing
+
+    at.button(key="overview_report_prepare_xlsx").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(calls) == 1 and calls[0]["fmt"] == "xlsx" and callable(calls[0]["progress"])
+    assert [s.label for s in at.status] == ["The workbook is ready to download"]
+    assert [b.label for b in at.download_button if b.key == "overview_report_xlsx"] == ["Download workbook (Excel)"]
+    assert [b.key for b in at.button if b.key and b.key.startswith("overview_report_prepare_")] == [
+        "overview_report_prepare_pptx", "overview_report_prepare_pdf"]
+
+    prepare_reports(at)  # the workbook is kept: clicking on builds the deck and the pack once each
+    assert sorted(c["fmt"] for c in calls) == ["pdf", "pptx", "xlsx"]
     buttons = [b for b in at.download_button if b.key and b.key.startswith("overview_report_")]
     assert [b.label for b in buttons] == [
         "Download deck (PowerPoint)", "Download review pack (PDF)", "Download workbook (Excel)"]
-    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
-    assert calls == []  # rendering the page built nothing
-
     files = {name: data for name, data in downloads(at, media) if name.startswith("ete_outcomes_")}
-    assert len(calls) == 3  # one build per click
+    assert len(calls) == 3  # downloading builds nothing more
     assert {c["audience"] for c in calls} == {"stakeholder"}
     assert all(c["regions"] == ["Wales"] and c["pathways"] == ["custody"] for c in calls)
     stems = {name.rsplit(".", 1)[0] for name in files}

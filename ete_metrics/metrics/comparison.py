@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from ete_metrics.counting.population import AsOf, validate_by
 from ete_metrics.errors import InputError
+from ete_metrics.metrics.distributions import binomial_ppf
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.steps import outcome_step
 
@@ -48,7 +49,7 @@ def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndar
     ``p`` (0.025 and 0.975 for the 95% limits, 0.001 and 0.999 for 99.8%):
 
     1. ``r_p`` is the smallest ``r`` with ``P(R <= r) >= p`` for ``R ~ Binomial(n, theta)``
-       (``scipy.stats.binom.ppf``);
+       (:func:`ete_metrics.metrics.distributions.binomial_ppf`, exact, in NumPy);
     2. ``alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1))``;
     3. the limit, as a proportion, is ``(r_p - alpha) / n``, clipped to 0–1.
 
@@ -75,12 +76,9 @@ def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndar
     D. J. Spiegelhalter (2005), "Funnel plots for comparing institutional performance",
     Statistics in Medicine 24(8):1185–1202, appendix A.1.1.
     """
-    from scipy import stats  # here, not at import: only funnel plots need SciPy (1.5 s to load)
-
     n = np.asarray(sizes, dtype="float64")
-    r = stats.binom.ppf(probability, n, rate)
-    at_r = stats.binom.cdf(r, n, rate)
-    below_r = stats.binom.cdf(r - 1, n, rate)
+    valid = np.isfinite(n) & (n > 0)
+    r, at_r, below_r = binomial_ppf(probability, np.where(valid, n, 0.0), rate)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = at_r - below_r
         alpha = np.where(step > 0, (at_r - probability) / step, 0.0)
@@ -88,7 +86,7 @@ def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndar
     limit = np.clip(limit, 0.0, 1.0)
     if rate >= 1.0:  # degenerate: every trial succeeds, the limits are 1 (the formula gives 1 - alpha/n)
         limit = np.ones_like(limit)
-    return np.where(n > 0, limit, np.nan).astype("float64")
+    return np.where(valid, limit, np.nan).astype("float64")
 
 
 def funnel_limits(overall_rate: float, sizes: ArrayLike) -> pd.DataFrame:

@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike
 from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
+from ete_metrics.metrics.distributions import gamma_ppf, poisson_ppf
 from ete_metrics.metrics.funnel import NOT_RECORDED, step_flags
 from ete_metrics.steps import outcome_step
 
@@ -150,14 +151,13 @@ def poisson_interval(observed: ArrayLike, expected: ArrayLike, level: float = 0.
     N. E. Breslow and N. E. Day (1987), Statistical Methods in Cancer Research, vol. II,
     IARC, section 2.3 (the exact limits Byar's approximation approximates).
     """
-    from scipy import stats  # here: SciPy takes over a second to load
-
     o = np.asarray(observed, dtype="float64")
     e = np.asarray(expected, dtype="float64")
     tail = (1.0 - level) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(o > 0, stats.chi2.ppf(tail, 2.0 * np.maximum(o, 1.0)) / 2.0, 0.0) / e
-        high = stats.chi2.ppf(1.0 - tail, 2.0 * (o + 1.0)) / 2.0 / e
+        # chi2.ppf(p, 2 k) / 2 is the gamma quantile of shape k
+        low = np.where(o > 0, gamma_ppf(tail, np.maximum(o, 1.0)), 0.0) / e
+        high = gamma_ppf(1.0 - tail, o + 1.0) / e
     bad = ~(e > 0)
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
@@ -182,11 +182,7 @@ def poisson_ratio_limit(expected: ArrayLike, probability: float) -> np.ndarray:
     """
     e = np.asarray(expected, dtype="float64")
     safe = np.where(e > 0, e, 1.0)
-    from scipy import stats  # here: SciPy takes over a second to load
-
-    r = stats.poisson.ppf(probability, safe)
-    at_r = stats.poisson.cdf(r, safe)
-    below_r = stats.poisson.cdf(r - 1, safe)
+    r, at_r, below_r = poisson_ppf(probability, safe)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = at_r - below_r
         alpha = np.where(step > 0, (at_r - probability) / step, 0.0)
