@@ -36,6 +36,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.errors import InputError
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, protect_table
+from ete_metrics.protect.policy import published_rates, step_relative
 from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View
 
 __all__ = [
@@ -89,19 +90,6 @@ def check_audience(audience: str) -> str:
 def _group_keys(frame: pd.DataFrame, groups: list[str], keys: list[str]) -> list[str]:
     """Columns identifying a funnel's group (everything but the step)."""
     return [c for c in [*groups, *keys] if c != "step"]
-
-
-def _step_relative(
-    frame: pd.DataFrame, values: pd.Series, by: list[str], where: str
-) -> pd.Series:
-    """The value of the first / previous step of each row's group (rows in step order)."""
-    if by:
-        grouped = values.groupby([frame[c].astype(object).fillna("\x00") for c in by], sort=False)
-        return grouped.transform("first") if where == FIRST_STEP else grouped.shift(1)
-    return (
-        pd.Series(values.iloc[0], index=values.index) if where == FIRST_STEP and len(values)
-        else values.shift(1)
-    )
 
 
 def protect_view(
@@ -193,8 +181,8 @@ def protect_view(
             if size not in relative:
                 base = pd.to_numeric(source["participants"], errors="coerce").astype(float)
                 relative[size] = (
-                    _step_relative(source, base, step_by, size).to_numpy(dtype=float),
-                    _step_relative(source, pd.Series(hidden["participants"], index=source.index)
+                    step_relative(source, base, step_by, size).to_numpy(dtype=float),
+                    step_relative(source, pd.Series(hidden["participants"], index=source.index)
                                    .astype(float), step_by, size)
                     .fillna(0).to_numpy(dtype=float) > 0,
                 )
@@ -217,7 +205,7 @@ def protect_view(
             values = out[name].astype(object)
             values[blanked[rate]] = SUPPRESSED
             out[name] = values
-    return out
+    return published_rates(out, source, spec, step_by=step_by, min_group=min_group)
 
 
 def coarsen_incidence(frame: pd.DataFrame, *, min_events: int = config.MIN_GROUP_FOR_RATE) -> pd.DataFrame:
