@@ -20,7 +20,7 @@ from dashboard.render import (
     tiles,
     user_errors,
 )
-from ete_metrics import config
+from ete_metrics import config, views
 from ete_metrics.metrics.activity import monthly_activity
 from ete_metrics.metrics.forecast import (
     ALL_REGIONS,
@@ -75,7 +75,7 @@ def _change(value: object, formatter: Callable[[Any], str]) -> str | None:
 # Tiles show what the audience may see: for stakeholders the protected figures, and
 # the changes since last month are differences of the protected (rounded) figures,
 # left out where either is suppressed (the same headline as the deck's).
-changes = headline(shown(now, "funnel").table, shown(before, "funnel").table)
+changes = headline(shown(now, views.FUNNEL).table, shown(before, views.FUNNEL).table)
 count_tiles = []
 rate_tiles = []
 for row in changes.itertuples(index=False):
@@ -130,7 +130,7 @@ if summary.empty:
     empty_state("No contract targets are loaded for these regions.")
 else:
     overall_label = "All regions"
-    summary_view = shown(summary, "target_summary").table
+    summary_view = shown(summary, views.TARGET_SUMMARY).table
     overall = summary_view.loc[summary_view["region"] == overall_label]
     if overall.empty:
         overall = summary_view
@@ -156,11 +156,9 @@ st.subheader("From entry to training and work")
 chart_with_table(
     lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
     now,
-    kind="funnel",
+    view=views.FUNNEL,
     key="overview_funnel",
     filename="overview_funnel",
-    counts=("participants",),
-    rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"),
 )
 
 # --- Monthly activity --------------------------------------------------------
@@ -173,11 +171,9 @@ else:
     chart_with_table(
         activity_chart,
         activity,
-        kind="activity",
+        view=views.ACTIVITY,
         key="overview_activity",
         filename="monthly_activity",
-        counts=("participants",),
-        dates=("month",),
     )
 
 # --- Targets against actuals by region ---------------------------------------
@@ -206,13 +202,10 @@ else:
     chart_with_table(
         lambda frame: targets_chart(frame, measure=measure),
         progress,
-        kind="targets",
+        view=views.TARGETS,
         select=lambda frame: frame.loc[frame["measure"] == measure],
         key="overview_targets",
         filename=f"targets_{measure}",
-        counts=("target", "actual", "cumulative_target", "cumulative_actual"),
-        rates=("percent_achieved",),
-        dates=("period_start",),
     )
 
 # --- Forecast to the contract's end ------------------------------------------
@@ -232,7 +225,7 @@ else:
     ) or "work"
     forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
     chances = probability_of_reaching(forecast, data.targets)
-    chance_view = shown(chances, "target_probability").numbers
+    chance_view = shown(chances, views.TARGET_PROBABILITY).numbers
     mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
     said = [f"{label(m).lower()} {percent(mine[m], decimals=0)}" for m in FORECAST_MEASURES
             if m in mine.index and pd.notna(mine[m])]
@@ -247,7 +240,7 @@ else:
         actual_path = pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"),
                                     "cumulative_actual": pd.Series([], dtype=float)})
     else:
-        progress_numbers = shown(progress, "targets").numbers
+        progress_numbers = shown(progress, views.TARGETS).numbers
         picked = progress_numbers.loc[(progress_numbers["measure"] == forecast_measure)
                                       & ((progress_numbers["region"] == forecast_region)
                                          | (forecast_region == ALL_REGIONS))]
@@ -260,12 +253,12 @@ else:
     target_numbers = shown(pd.DataFrame({
         "region": forecast_region, "period_start": target_sums.index, "measure": forecast_measure,
         "target": target_sums.to_numpy(), "cumulative_target": target_sums.cumsum().to_numpy(),
-    }), "targets").numbers
+    }), views.TARGETS).numbers
     target_path = pd.DataFrame({"month": target_numbers["period_start"],
                                 "cumulative_target": target_numbers["cumulative_target"]})
     run_rate = None
     if not summary.empty:
-        summary_numbers = shown(summary, "target_summary").numbers
+        summary_numbers = shown(summary, views.TARGET_SUMMARY).numbers
         projected = summary_numbers.loc[(summary_numbers["region"] == forecast_region)
                                         & (summary_numbers["measure"] == forecast_measure), "projected_at_end"]
         if len(projected) and pd.notna(projected.iloc[0]):
@@ -274,18 +267,15 @@ else:
         lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
                                        measure=forecast_measure, region=forecast_region),
         forecast,
-        kind="forecast",
+        view=views.FORECAST,
         select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
                                        & (frame["region"] == forecast_region)],
         key="overview_forecast",
         filename=f"forecast_{forecast_measure}",
-        counts=("actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"),
-        dates=("month",),
         columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
                  "low_95", "high_95"],
     )
     st.markdown("**Chance of reaching each contract target by the end**")
     table_with_downloads(
-        chances, kind="target_probability", key="overview_target_chances", filename="target_chances",
-        counts=("contract_target", "forecast", "low_95", "high_95"), rates=("probability",),
+        chances, view=views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
     )

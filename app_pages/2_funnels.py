@@ -8,7 +8,7 @@ from dashboard.data import load_data, metric
 from dashboard.filters import WINDOWS, current_filters, window_select
 from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
-from ete_metrics import config
+from ete_metrics import config, views
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
@@ -77,7 +77,6 @@ if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum(
     )
     st.stop()
 
-rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 st.subheader("Entry to training and work")
 
 
@@ -88,9 +87,8 @@ def _main_chart(numbers):  # type: ignore[no-untyped-def]
 
 
 chart_with_table(
-    _main_chart, frame, kind="funnel", key="funnels_main",
+    _main_chart, frame, view=views.FUNNEL, key="funnels_main",
     filename="funnel" + (f"_by_{by}" if by else ""),
-    counts=("participants",), rates=rates,
 )
 
 st.subheader("Drop-off between steps")
@@ -98,12 +96,10 @@ st.caption("The percentage of people at each step who reached the next one.")
 chart_with_table(
     lambda numbers: conversion_chart(numbers, by=by),
     frame,
-    kind="funnel",
+    view=views.FUNNEL,
     select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
     key="funnels_dropoff",
     filename="funnel_conversion" + (f"_by_{by}" if by else ""),
-    counts=("participants",),
-    rates=("rate_from_previous",),
 )
 
 st.subheader("From referral")
@@ -126,11 +122,9 @@ else:
             )
         ),
         referrals,
-        kind="funnel",
+        view=views.FUNNEL,
         key="funnels_referral",
         filename="referral_funnel" + (f"_by_{by}" if by else ""),
-        counts=("participants",),
-        rates=rates,
     )
 
 if filters.stakeholder:  # no participant-level data for stakeholders
@@ -152,7 +146,6 @@ if follow_up.empty:
 else:
     st.write(f"**{count(len(follow_up))}** people to follow up.")
     table_with_downloads(
-        follow_up, key="funnels_follow_up", filename="follow_up_list",
-        counts=("days_since_entry",), dates=("entry_date",),
+        follow_up, view=views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
         max_rows=FOLLOW_UP_ROWS_SHOWN,
     )

@@ -10,6 +10,7 @@ from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters, window_select
 from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics import views
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.charts.funnels import funnel_chart
@@ -30,7 +31,6 @@ window = window_select(
     "'as at' date, and milestones within this many days of entry.",
 )
 common = dict(as_of=filters.as_of, window_days=window, **filters.date_range())
-rates = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 
 with user_errors():
     by_region = metric(funnel, data, filters, by=("region",), **common)
@@ -43,11 +43,9 @@ st.subheader("Regions side by side")
 chart_with_table(
     lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
     by_region,
-    kind="funnel",
+    view=views.FUNNEL,
     key="regions_funnel",
     filename="funnel_by_region",
-    counts=("participants",),
-    rates=rates,
 )
 
 
@@ -74,11 +72,9 @@ else:
     chart_with_table(
         lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
         comparison,
-        kind="compare",
+        view=views.COMPARE,
         key="regions_funnel_plot",
         filename=f"funnel_plot_{step}_by_region",
-        counts=("entered", "participants"),
-        rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
     )
 
 st.subheader("Adjusted for who each region works with")
@@ -100,9 +96,7 @@ if region:
                 numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
             ),
             by_area,
-            kind="funnel",
+            view=views.FUNNEL,
             key="regions_areas",
             filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
-            counts=("participants",),
-            rates=rates,
         )

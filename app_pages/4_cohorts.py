@@ -20,6 +20,7 @@ from dashboard.render import (
     table_with_downloads,
     user_errors,
 )
+from ete_metrics import views
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.charts.cohorts import (
@@ -119,12 +120,10 @@ else:
             outcome=outcome, cohorts=chosen_cohorts,
         ),
         curves,
-        kind="cohort_curves",
+        view=views.COHORT_CURVES,
         select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
         key="cohort_curves",
         filename=f"cohort_curves_{cohort}_{outcome}",
-        counts=("months_since_entry", "cohort_size", "participants"),
-        rates=("cumulative_rate",),
     )
 
 st.subheader("Cohort by month since entry")
@@ -134,18 +133,15 @@ st.caption(
 )
 # For stakeholders the heatmap is built from the protected curves (rounded sizes, no rates
 # for small cohorts), so it is already protected.
-curves_view = shown(curves, "cohort_curves")
+curves_view = shown(curves, views.COHORT_CURVES)
 heatmap = cohort_heatmap_table(curves)
-month_columns = [c for c in heatmap.columns if c.startswith("month_")]
 if curves_view.protected:
     heatmap = protected_heatmap(heatmap, curves_view.table)
-heatmap_view = Shown(heatmap, heatmap, curves_view.protected)
+heatmap_view = Shown(heatmap, heatmap, curves_view.protected, views.COHORT_HEATMAP)
 table_with_downloads(
     heatmap_view,
     key="cohort_heatmap",
     filename=f"cohort_by_month_{cohort}_{outcome}",
-    counts=("cohort_size",),
-    rates=month_columns,
 )
 
 st.subheader(f"Time from entry to {outcome}")
@@ -158,20 +154,17 @@ st.caption(
 with user_errors():
     incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)
     quartiles = metric(time_to_outcome, data, filters, **common)
-quartiles_view = shown(quartiles, "time_to_outcome")
+quartiles_view = shown(quartiles, views.TIME_TO_OUTCOME)
 chart_with_table(
     lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
     incidence,
-    kind="incidence",
+    view=views.INCIDENCE,
     key="time_to_outcome_curve",
     filename=f"cumulative_incidence_{outcome}",
-    counts=("days_since_entry", "at_risk", "events"),
-    rates=("cumulative_incidence", "ci_low", "ci_high"),
 )
 st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
 table_with_downloads(
     quartiles_view,
     key="time_to_outcome_table",
     filename="time_to_outcome",
-    counts=("entered", "reached", "median_days", "q1_days", "q3_days"),
 )

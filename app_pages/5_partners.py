@@ -6,14 +6,13 @@ Thin page: reads the sidebar filters, calls :mod:`ete_metrics.metrics.comparison
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
 from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics import views
 from ete_metrics.metrics import comparison
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
 from ete_metrics.present.charts.partners import (
@@ -26,9 +25,6 @@ from ete_metrics.protect.audience import limit_sizes
 
 #: Step choices for the comparison: widget label -> step.
 STEP_CHOICES = {"Work": "work", "Training": "training"}
-FUNNEL_COLUMNS: dict[str, Any] = dict(
-    counts=("participants",), rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
-)
 
 data = load_data()
 filters = current_filters()
@@ -68,11 +64,9 @@ chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no r
     lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
                                 by="delivery_partner", step=step, group_label="Delivery partner"),
     compared,
-    kind="compare",
+    view=views.COMPARE,
     key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
-    counts=("entered", "participants"),
-    rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
 )
 st.markdown("**Adjusted for who each delivery partner works with**")
 adjusted_comparison(data, filters, by="delivery_partner", step=step, group_label="Delivery partner",
@@ -82,10 +76,9 @@ chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
     partners_funnel,
-    kind="funnel",
+    view=views.FUNNEL,
     key="partners_funnel",
     filename="delivery_partners_funnel",
-    **FUNNEL_COLUMNS,
 )
 
 # --- Training providers ------------------------------------------------------
@@ -104,11 +97,9 @@ else:
     chart_with_table(
         training_providers_chart,
         providers,
-        kind="training_providers",
+        view=views.TRAINING_PROVIDERS,
         key="partners_providers",
         filename="training_providers",
-        counts=("training_starts", "training_completed", "work_after_training", "median_days_to_work"),
-        rates=("completion_rate", "work_rate"),
     )
 
 # --- Employers ---------------------------------------------------------------
@@ -126,11 +117,9 @@ else:
     chart_with_table(
         employers_chart,
         employer_table,
-        kind="employers",
+        view=views.EMPLOYERS,
         key="partners_employers",
         filename="employers",
-        counts=("job_starts", "job_sustained"),
-        rates=("sustained_rate",),
     )
 
 # --- Prisons -----------------------------------------------------------------
@@ -146,8 +135,7 @@ else:
             title="Custody pathway: people entered, into training and into work, by prison",
         ),
         prison_funnel,
-        kind="funnel",
+        view=views.FUNNEL,
         key="partners_prisons",
         filename="prisons_funnel",
-        **FUNNEL_COLUMNS,
     )

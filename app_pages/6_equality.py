@@ -12,6 +12,7 @@ from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
 from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics import views
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.steps import label
@@ -84,12 +85,9 @@ st.caption(
 chart_with_table(
     lambda numbers: equality_chart(numbers, step=step),
     frame,
-    kind="equality",
+    view=views.EQUALITY,
     key="equality",
     filename=f"equality_{step}",
     # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
     labels={"characteristic": label},
-    counts=("entered", "participants"),
-    rates=("rate", "ci_low", "ci_high", "overall_rate"),
-    points=("gap",),
 )

@@ -31,7 +31,7 @@ from dashboard.uploads import (
     save_uploads,
     validate_upload,
 )
-from ete_metrics import config
+from ete_metrics import config, views
 from ete_metrics.data import db
 from ete_metrics.data.mapping import load_mapping, mapping_to_toml
 from ete_metrics.data.quality import data_quality
@@ -189,8 +189,8 @@ def _upload_section() -> None:
                     icon=":material/error:",
                 )
                 table_with_downloads(
-                    checked.problems, key="upload_problems", filename="import_problems",
-                    counts=("line",),
+                    checked.problems, view=views.IMPORT_CHECKS, key="upload_problems",
+                    filename="import_problems",
                 )
             else:
                 extract = checked.extract
@@ -213,8 +213,8 @@ def _upload_section() -> None:
                         icon=":material/warning:",
                     )
                     table_with_downloads(
-                        checked.warnings, key="upload_warnings", filename="import_warnings",
-                        counts=("line",),
+                        checked.warnings, view=views.IMPORT_CHECKS, key="upload_warnings",
+                        filename="import_warnings",
                     )
                 action = "Replace all data with this extract" if replace_all else "Import this extract"
                 if st.button(action, type="primary", key="upload_confirm"):
@@ -266,23 +266,21 @@ else:
     ]
     table_with_downloads(
         history,
-        kind="import_history",
+        view=views.IMPORT_HISTORY,
         key="import_history",
         filename="import_history",
         columns=wanted,
-        counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
-        dates=("extract_date",),
     )
 
 if len(data.import_warnings) and not filters.stakeholder:  # they name participants
     st.markdown(f"**Warnings stored with the latest import** ({count(len(data.import_warnings))})")
     table_with_downloads(
         data.import_warnings,
+        view=views.IMPORT_CHECKS,
         key="import_warnings",
         filename="latest_import_warnings",
         columns=[c for c in ("file", "line", "column", "check", "message", "participant_id")
                  if c in data.import_warnings.columns],
-        counts=("line",),
     )
 
 # --- Data quality ------------------------------------------------------------
@@ -298,8 +296,7 @@ if quality.empty:
     empty_state("No data-quality checks to show for these filters.")
 else:
     table_with_downloads(
-        quality, kind="data_quality", key="data_quality", filename="data_quality",
-        counts=("count",),
+        quality, view=views.DATA_QUALITY, key="data_quality", filename="data_quality",
     )
 
 # --- Audit trail (directors and data managers) -------------------------------

@@ -295,29 +295,37 @@ async def _page_errors(page: Any, result: Result, where: str) -> None:
         result.note("error message", f"{where}: {text}")
 
 
-#: Clicks on a multiselect before its list of options shows (see :func:`_choose`).
-CHOOSE_ATTEMPTS = 10
+#: Tries at picking an option in a multiselect before giving up (see :func:`_choose`).
+CHOOSE_ATTEMPTS = 6
+
+
+def choose_wait_ms(attempt: int) -> int:
+    """How long try ``attempt`` (from 0) waits for the option: 2 s, then longer, at most 10 s.
+
+    A busy machine (four sessions and an import on two cores) can take seconds to draw
+    the list, so later tries wait longer instead of giving up on a fixed short wait.
+    """
+    return min(2_000 * (attempt + 1), 10_000)
 
 
 async def _choose(page: Any, box: Any, option: str) -> None:
-    """Open the multiselect and pick ``option``, clicking the box again until the option shows.
+    """Pick ``option`` in the multiselect ``box`` by typing its name, as a keyboard user does.
 
-    A click does not always open the list: once Escape has closed it, Chromium 156's
-    next click on the box only focuses it (the list opens on the click after), and a
-    rerun can close an open list. So each attempt clicks the box unless its list is
-    already open (a click would close it) and waits 1.5 s for the option; a list that
-    is open but slow to draw is waited for again by the next attempt, which does not
-    click it. The attempts are bounded.
+    Typing into the box's input opens its list, filtered to the matching option, whatever
+    state a click would have left the list in (in Chromium 156 a click after Escape only
+    focuses the box, and a rerun can close an open list). Each try types the name again
+    and waits longer for the option; the tries are bounded. Escape closes the list.
     """
     wanted = page.get_by_role("option", name=option, exact=True)
+    field = box.locator("input")
     for attempt in range(CHOOSE_ATTEMPTS):
-        if await box.locator("input").get_attribute("aria-expanded") != "true":
-            await box.click()
         try:
-            await wanted.wait_for(state="visible", timeout=1_500)
+            await field.click(timeout=5_000)
+            await field.fill(option, timeout=5_000)
+            await wanted.wait_for(state="visible", timeout=choose_wait_ms(attempt))
             await wanted.click(timeout=5_000)
             break
-        except Exception:  # noqa: BLE001 - the list did not open, or closed under us: again
+        except Exception:  # noqa: BLE001 - the list did not show, or closed under us: again
             if attempt == CHOOSE_ATTEMPTS - 1:
                 raise
     await page.keyboard.press("Escape")

@@ -14,6 +14,7 @@ import streamlit as st
 from dashboard.data import ProgrammeData, metric
 from dashboard.filters import Filters
 from dashboard.render import chart_with_table, empty_state, user_errors
+from ete_metrics import views
 from ete_metrics.metrics.standardised import (
     ADJUSTERS,
     DEFAULT_ADJUST,
@@ -79,11 +80,9 @@ def adjusted_comparison(
     chart_with_table(
         lambda numbers: raw_and_adjusted_chart(numbers, by=by, step=step, group_label=group_label),
         ratios,
-        kind="standardised",
+        view=views.STANDARDISED,
         key=f"{key}_raw_adjusted",
         filename=f"{by}_{step}_raw_and_adjusted",
-        counts=("entered", "observed", "expected"),
-        rates=("raw_rate", "adjusted_rate", "overall_rate"),
         columns=[by, "entered", "observed", "expected", "raw_rate", "adjusted_rate", "overall_rate"],
     )
     st.caption(
@@ -95,9 +94,8 @@ def adjusted_comparison(
         lambda numbers: ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by=by,
                                           step=step, group_label=group_label),
         ratios,
-        kind="standardised",
+        view=views.STANDARDISED,
         key=f"{key}_ratio_funnel",
         filename=f"{by}_{step}_observed_expected",
-        counts=("observed", "expected"),
         columns=[by, "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"],
     )

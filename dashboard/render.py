@@ -5,14 +5,15 @@ behind a chart are always in a table right under it, downloadable as CSV (ISO
 dates, raw numbers) and Excel.
 
 **Audiences.** This module is where the stakeholder view is enforced. Pages pass
-each table with the *kind* of view it is (a key of
-:data:`ete_metrics.protect.audience.VIEWS`) and a chart *builder* (a function of the
+each table with its *view* (a :class:`ete_metrics.views.View`, e.g. ``views.FUNNEL``:
+its columns' roles, headings and protection) and a chart *builder* (a function of the
 frame) rather than a ready figure. In the stakeholder audience
 :func:`shown` protects the frame once (:func:`ete_metrics.protect.audience.protect_view`),
 the table shows the protected figures (``[c]`` for suppressed ones), the chart is
-built from ``numeric_view`` of the protected frame (never the raw one) and the
-downloads carry the protected frame. A table or chart without a kind is not shown
-to stakeholders at all (fail safe).
+built from ``numeric_view`` of the protected frame (never the raw one), its suppressed
+figures marked ``[c]`` (:func:`ete_metrics.present.charts.suppressed.mark_suppressed`), and
+the downloads carry the protected frame. A view for internal use only
+(``View.internal_only``) is not shown to stakeholders at all (fail safe).
 
 **Downloads.** Every CSV and Excel file passes through
 :func:`ete_metrics.protect.safe_export.neutralise_frame` (no spreadsheet formula
@@ -30,8 +31,7 @@ import hashlib
 import io
 import logging
 import pickle
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -46,11 +46,13 @@ from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from ete_metrics.errors import EteError
+from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count
 from ete_metrics.present.tables import display_table, file_table
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.safe_export import neutralise_frame
+from ete_metrics.views import View
 
 LOGGER = logging.getLogger(__name__)
 
@@ -83,48 +85,56 @@ class Shown:
         one (``"[c]"`` -> NaN).
     protected : bool
         True in the stakeholder audience.
+    view : View
+        Its view: the columns' roles and headings.
     """
 
     table: pd.DataFrame
     numbers: pd.DataFrame
     protected: bool
+    view: View
 
     def select(self, pick: Callable[[pd.DataFrame], pd.DataFrame]) -> Shown:
         """Apply the same row/column selection to the table and the numbers."""
         table = pick(self.table).reset_index(drop=True)
         if self.numbers is self.table:  # internal audience: one frame, picked once
-            return Shown(table, table, self.protected)
-        return Shown(table, pick(self.numbers).reset_index(drop=True), self.protected)
+            return Shown(table, table, self.protected, self.view)
+        return Shown(table, pick(self.numbers).reset_index(drop=True), self.protected, self.view)
 
 
-def shown(frame: pd.DataFrame, kind: str) -> Shown:
+def shown(frame: pd.DataFrame, view: View) -> Shown:
     """Return ``frame`` as the current audience may see it (the one place protection happens).
 
     Parameters
     ----------
     frame : pandas.DataFrame
         A metric's output (true counts). Not modified.
-    kind : str
-        Its view, a key of :data:`ete_metrics.protect.audience.VIEWS`.
+    view : View
+        Its view (:mod:`ete_metrics.views`).
 
     Returns
     -------
     Shown
+
+    Raises
+    ------
+    ete_metrics.errors.InputError
+        In the stakeholder audience, a view for internal use only.
     """
     filters = current_filters()
     if not filters.stakeholder:
-        return Shown(frame, frame, False)
+        return Shown(frame, frame, False, view)
 
     def protect() -> tuple[pd.DataFrame, pd.DataFrame]:
-        protected = present_view(frame, kind, filters.audience)
+        protected = present_view(frame, view, filters.audience)
         return protected, numeric_view(protected)
 
-    key = _content_key(frame, kind, filters.audience)
+    key = _content_key(frame, view.name, filters.audience)
     table, numbers = (
         protect() if key is None
         else _protected_cache().get_or_compute(key, protect, limit=_PROTECTED_CACHE_SIZE)
     )
-    return Shown(table.copy(), numbers.copy(), True)
+    return Shown(table.copy(), numbers.copy(), True, view)
 
 
 #: Protected views kept (the most recently used last). Protection is a pure function of
@@ -275,14 +285,10 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
 
 def table_with_downloads(
     frame: pd.DataFrame | Shown,
+    view: View | None = None,
     *,
     key: str,
     filename: str,
-    kind: str | None = None,
-    counts: Iterable[str] = (),
-    rates: Iterable[str] = (),
-    dates: Iterable[str] = (),
-    points: Iterable[str] = (),
     columns: Sequence[str] | None = None,
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     max_rows: int | None = None,
@@ -293,17 +299,15 @@ def table_with_downloads(
     Parameters
     ----------
     frame : pandas.DataFrame or Shown
-        Raw figures (protected here for stakeholders when ``kind`` is given), or a
-        :class:`Shown` from :func:`shown`. The downloads carry these, the screen shows
-        formatted strings.
+        Raw figures (protected here for stakeholders), or a :class:`Shown` from
+        :func:`shown`. The downloads carry these, the screen shows formatted strings.
+    view : View
+        The frame's view (:mod:`ete_metrics.views`): its columns are formatted by their
+        roles (counts ``10,234``, percentages ``38.1%``, UK dates, ``+1.2 pp``) and
+        headed in words. Needed with a raw frame; a :class:`Shown` carries its own.
+        A view for internal use only is not shown to stakeholders (fail safe).
     key, filename : str
         Widget key prefix and download file name (without extension).
-    kind : str, optional
-        The view (a key of :data:`ete_metrics.protect.audience.VIEWS`). In the stakeholder
-        audience a raw frame without a kind is not shown (fail safe).
-    counts, rates, dates, points : iterable of str
-        Columns formatted as counts (``10,234``), percentages (``38.1%``), UK dates and
-        differences of rates in percentage points (``+1.2 pp``).
     columns : sequence of str, optional
         Show (and download) only these columns, in this order.
     select : callable, optional
@@ -315,16 +319,13 @@ def table_with_downloads(
         On screen only, show ``labels[column](value)`` for the values of these columns
         (e.g. ``"age_band"`` as "Age band"); the downloads keep the values.
     """
-    view = _view(frame, kind)
-    if view is None:
+    seen = _view(frame, view)
+    if seen is None:
         st.caption("This table is not available in the stakeholder view.")
         return
-    table = view.table if select is None else select(view.table).reset_index(drop=True)
+    table = seen.table if select is None else select(seen.table).reset_index(drop=True)
     if columns is not None:
         table = table.loc[:, [c for c in columns if c in table.columns]]
-    counts, rates, dates, points = (
-        [c for c in group if c in table.columns] for group in (counts, rates, dates, points)
-    )
     on_screen = table
     if max_rows is not None and len(table) > max_rows:
         on_screen = table.iloc[:max_rows]
@@ -336,99 +337,28 @@ def table_with_downloads(
         on_screen = on_screen.assign(
             **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
         )
-    st.dataframe(
-        display_table(on_screen, counts=counts, rates=rates, dates=dates, points=points),
-        hide_index=True,
-        width="stretch",
-    )
-    downloads(file_table(table), key=key, filename=filename)
+    st.dataframe(display_table(on_screen, seen.view), hide_index=True, width="stretch")
+    downloads(file_table(table, seen.view), key=key, filename=filename)
 
 
-def _view(frame: pd.DataFrame | Shown, kind: str | None) -> Shown | None:
+def _view(frame: pd.DataFrame | Shown, view: View | None) -> Shown | None:
     """The frame as the audience may see it; None when it cannot be shown to stakeholders."""
     if isinstance(frame, Shown):
         return frame
-    if kind is not None:
-        return shown(frame, kind)
-    if stakeholder_mode():
+    if view is None:
+        raise TypeError("A table is shown with its view (ete_metrics.views), e.g. views.FUNNEL.")
+    if view.internal_only and stakeholder_mode():
         return None
-    return Shown(frame, frame, False)
-
-
-def _tidy_labels(figure: go.Figure) -> None:
-    """Bar labels drawn from protected numbers: ``55.0`` -> ``55``, ``nan`` -> ``[c]``."""
-    for trace in figure.data:
-        text = getattr(trace, "text", None)
-        if text is None or isinstance(text, str):
-            continue
-        tidy = []
-        for label in text:
-            value = str(label).replace(",", "")
-            if value.lower() == "nan":
-                tidy.append(SUPPRESSED)
-            elif value.endswith(".0") and value[:-2].isdigit():
-                tidy.append(f"{int(value[:-2]):,}")
-            else:
-                tidy.append(label)
-        trace.text = tidy
-
-
-_HOVER_CUSTOM = re.compile(r"%\{customdata\[(\d+)\](?::([^}]*))?\}")
-
-#: d3 number formats used in the charts' hover text, in Python.
-_PY_FORMATS: dict[str, Callable[[float], str]] = {
-    "": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:g}",
-    ",": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,}",
-    ",.0f": lambda v: f"{v:,.0f}",
-    ".1%": lambda v: f"{v:.1%}",
-    "+.1%": lambda v: f"{v:+.1%}",
-    ".0%": lambda v: f"{v:.0%}",
-}
-
-
-def _tidy_hover(figure: go.Figure) -> None:
-    """Hover text drawn from protected numbers: a suppressed figure reads ``[c]``, not ``NaN``.
-
-    The charts' hover templates format ``customdata`` columns (``%{customdata[0]:,}``);
-    a suppressed value is NaN there, which Plotly shows as "NaN". Where a trace has
-    one, its referenced columns are formatted here (``[c]`` for NaN) and the template
-    shows the text as it is.
-    """
-    for trace in figure.data:
-        template = getattr(trace, "hovertemplate", None)
-        custom = getattr(trace, "customdata", None)
-        if not isinstance(template, str) or custom is None:
-            continue
-        fields = {int(m.group(1)): m.group(2) or "" for m in _HOVER_CUSTOM.finditer(template)}
-        if not fields or any(spec not in _PY_FORMATS for spec in fields.values()):
-            continue
-        values = pd.DataFrame(list(custom))
-        # Only a missing value is suppressed; text (a RAG rating, a name) is shown as it is.
-        if not any(values[i].isna().any() for i in fields if i in values.columns):
-            continue
-        numbers = values.apply(pd.to_numeric, errors="coerce")
-        text = values.astype(object)
-        for i, spec in fields.items():
-            if i in values.columns:
-                text[i] = [
-                    SUPPRESSED if pd.isna(v) else v if pd.isna(n) else _PY_FORMATS[spec](float(n))
-                    for v, n in zip(values[i], numbers[i], strict=True)
-                ]
-        trace.customdata = text.to_numpy(dtype=object)
-        trace.hovertemplate = _HOVER_CUSTOM.sub(lambda m: f"%{{customdata[{m.group(1)}]}}", template)
+    return shown(frame, view)
 
 
 def chart_with_table(
     fig: ChartSource,
     table: pd.DataFrame | Shown,
+    view: View | None = None,
     *,
     key: str,
     filename: str,
-    kind: str | None = None,
-    counts: Iterable[str] = (),
-    rates: Iterable[str] = (),
-    dates: Iterable[str] = (),
-    points: Iterable[str] = (),
     columns: Sequence[str] | None = None,
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
@@ -444,15 +374,12 @@ def chart_with_table(
         shown only to the internal audience.
     table : pandas.DataFrame or Shown
         The tidy frame the chart is built from (raw numbers), or a :class:`Shown`.
+    view : View
+        The table's view (:mod:`ete_metrics.views`), as in :func:`table_with_downloads`.
     key : str
         Unique key prefix for the chart and the download buttons.
     filename : str
         Download file name without extension.
-    kind : str, optional
-        The view (a key of :data:`ete_metrics.protect.audience.VIEWS`); needed for stakeholders.
-    counts, rates, dates, points : iterable of str
-        Columns shown as counts, percentages (one decimal), UK dates and percentage
-        points (``+1.2 pp``, differences of rates).
     columns : sequence of str, optional
         Show (and download) only these columns, in this order.
     select : callable, optional
@@ -461,17 +388,15 @@ def chart_with_table(
     labels : mapping of str to callable, optional
         Readable values on screen only, as in :func:`table_with_downloads`.
     """
-    view = _view(table, kind)
-    if view is None:
+    seen = _view(table, view)
+    if seen is None:
         st.caption("This chart is not available in the stakeholder view.")
         return
     if callable(fig) and not isinstance(fig, go.Figure):
-        figure = fig(view.numbers)
-        if view.protected:
-            _tidy_labels(figure)
-            if view.table.isin([SUPPRESSED]).any().any():  # else a gap is just missing, not [c]
-                _tidy_hover(figure)
-    elif view.protected:
+        figure = fig(seen.numbers)
+        if seen.protected:  # a gap is marked [c] only where the table shows one
+            mark_suppressed(figure, suppressed=bool(seen.table.isin([SUPPRESSED]).any().any()))
+    elif seen.protected:
         st.caption("This chart is not available in the stakeholder view.")
         figure = None
     else:
@@ -479,8 +404,8 @@ def chart_with_table(
     if figure is not None:
         st.plotly_chart(figure, key=f"{key}_chart", config=PLOTLY_CONFIG)
     table_with_downloads(
-        view if select is None else view.select(select), key=key, filename=filename,
-        counts=counts, rates=rates, dates=dates, points=points, columns=columns, labels=labels,
+        seen if select is None else seen.select(select), key=key, filename=filename,
+        columns=columns, labels=labels,
     )
 
 

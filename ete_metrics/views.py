@@ -18,9 +18,11 @@ The registry :data:`VIEWS` holds them by name; the module attributes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
+from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS
 
@@ -136,8 +138,20 @@ class View:
     percents, dates, points, days : tuple of str
         Columns shown as percentages (fractions), UK dates, changes in percentage
         points and numbers of days; ``counts`` and ``whole`` are shown as counts.
+        A name may be a pattern (``"month_*"``) for a family of columns.
+    numbers : tuple of str
+        Other whole numbers shown like counts but not protected as counts: keys
+        (months since entry, a line number) and differences of protected counts.
     headings : mapping of str to str
         This view's own headings, where :data:`HEADINGS` says too little.
+    words : mapping of str to mapping of str to str
+        Columns whose values are codes, with their words for people (the data-quality
+        checks' labels); a code missing there reads as the vocabulary says
+        (:func:`ete_metrics.steps.label`).
+    internal_only : bool
+        Never shown to stakeholders (participant-level lists, import checks):
+        :func:`ete_metrics.protect.audience.protect_view` refuses it and the dashboard
+        does not show it in the stakeholder view.
     """
 
     name: str
@@ -152,7 +166,10 @@ class View:
     dates: tuple[str, ...] = ()
     points: tuple[str, ...] = ()
     days: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
     headings: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    internal_only: bool = False
 
     def heading(self, column: str) -> str:
         """The heading people read for ``column`` in this view (see :func:`heading`)."""
@@ -160,8 +177,29 @@ class View:
 
     @property
     def shown_counts(self) -> tuple[str, ...]:
-        """Columns shown as counts: counts of people, whole projections and days."""
-        return (*self.counts, *self.whole, *self.days)
+        """Columns shown as counts: counts of people, whole projections, days and other numbers."""
+        return (*self.counts, *self.whole, *self.days, *self.numbers)
+
+    def formats(self, columns: Iterable[str]) -> dict[str, str]:
+        """How each of ``columns`` is shown: ``"count"``, ``"percent"``, ``"date"`` or ``"points"``.
+
+        Columns with no role are left out; a role's patterns (``"month_*"``) match
+        whole column names.
+
+        Examples
+        --------
+        >>> View("v", counts=("n",), percents=("month_*",)).formats(["n", "month_3", "name"])
+        {'n': 'count', 'month_3': 'percent'}
+        """
+        roles = (("count", self.shown_counts), ("percent", self.percents),
+                 ("date", self.dates), ("points", self.points))
+        out: dict[str, str] = {}
+        for column in columns:
+            for role, names in roles:
+                if any(fnmatchcase(str(column), name) for name in names):
+                    out[str(column)] = role
+                    break
+        return out
 
 
 def heading(column: str, own: Mapping[str, str] | None = None) -> str:
@@ -213,6 +251,14 @@ _COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998"
 FUNNEL = View("funnel", counts=("participants",), groups=("delivery_partner", "prison"),
               keys=("step",), rates=_FUNNEL_RATES,
               percents=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"))
+#: headline() of two protected funnels: now, a month earlier and the change between them
+HEADLINE = View("headline", counts=("participants", "participants_month_earlier"), keys=("step",),
+                numbers=("change",),
+                percents=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low",
+                          "ci_high"))
+#: the report's delivery partners: one row per partner, a column per step, from protected funnels
+PARTNER_STEPS = View("partner_steps", counts=("entered", "training", "work"),
+                     groups=("delivery_partner",), percents=("training_rate", "work_rate"))
 ACTIVITY = View("activity", counts=("participants",), groups=("month",), keys=("measure",),
                 dates=("month",))
 TARGETS = View(
@@ -263,11 +309,18 @@ EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",
 COHORT_CURVES = View("cohort_curves", counts=("cohort_size", "participants"), groups=("cohort",),
                      keys=("months_since_entry",),
                      rates={"cumulative_rate": ("participants", "cohort_size")},
-                     percents=("cumulative_rate",))
+                     percents=("cumulative_rate",), numbers=("months_since_entry",))
+#: cohort_heatmap_table(): the curves as cohort x month since entry (``month_0``, ``month_1``...);
+#: protected from the protected curves (``protected_heatmap``), not by this view's rules
+COHORT_HEATMAP = View("cohort_heatmap", counts=("cohort_size",), groups=("cohort",),
+                      percents=("month_*",))
+#: the report's cohort table: the curves at a few months since entry (``work_by_12_months``)
+COHORT_SUMMARY = View("cohort_summary", counts=("cohort_size",), groups=("cohort",),
+                      percents=("*_by_*_months",))
 INCIDENCE = View(
     "incidence", counts=("at_risk", "events"), keys=("days_since_entry",),
     rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
-    percents=("cumulative_incidence", "ci_low", "ci_high"),
+    percents=("cumulative_incidence", "ci_low", "ci_high"), days=("days_since_entry",),
 )
 TIME_TO_OUTCOME = View(
     "time_to_outcome", counts=("entered", "reached"), keys=("outcome",),
@@ -286,20 +339,33 @@ TRAINING_PROVIDERS = View(
 EMPLOYERS = View("employers", counts=("job_starts", "job_sustained"), groups=("partner",),
                  rates={"sustained_rate": ("job_sustained", "job_starts")},
                  percents=("sustained_rate",))
-DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",))
+#: The data-quality checks' labels for people, by machine name and by the import's older name.
+CHECK_LABELS: Mapping[str, str] = {
+    **{rule.import_name: rule.label for rule in RULES if rule.import_name},
+    **{rule.name: rule.label for rule in RULES},
+}
+#: data_quality(): one row per check, named in words ("Milestone before entry")
+DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",), words={"check": CHECK_LABELS})
 IMPORT_HISTORY = View(
     "import_history",
     counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
-    keys=("id",),
+    keys=("id",), dates=("extract_date",),
 )
+#: the problems and warnings of an import, line by line (they name participants)
+IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), words={"check": CHECK_LABELS},
+                     internal_only=True)
+#: follow_up_list(): people to follow up, by pseudonymous id
+FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry",), dates=("entry_date",),
+                 internal_only=True)
 
 #: Every view the dashboard, the reports and the CLI show, by name.
 VIEWS: Mapping[str, View] = {
     view.name: view
     for view in (
-        FUNNEL, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, STANDARDISED, FORECAST,
-        TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, INCIDENCE, TIME_TO_OUTCOME,
-        TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
+        FUNNEL, HEADLINE, PARTNER_STEPS, ACTIVITY, TARGETS, TARGET_SUMMARY, COMPARE, STANDARDISED,
+        FORECAST, TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, COHORT_HEATMAP, COHORT_SUMMARY,
+        INCIDENCE, TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
+        IMPORT_CHECKS, FOLLOW_UP,
     )
 }
 

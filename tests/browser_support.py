@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.bench_concurrency import CHOOSE_ATTEMPTS, CHROMIUM, CHROMIUM_ARGS
+from benchmarks.bench_concurrency import CHOOSE_ATTEMPTS, CHROMIUM, CHROMIUM_ARGS, choose_wait_ms
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "require_chromium"]
 
@@ -30,22 +30,22 @@ def require_chromium() -> None:
 
 
 def choose(page: Any, box: Any, option: str) -> None:
-    """Pick ``option`` in a Streamlit multiselect ``box`` (Playwright, sync API).
+    """Pick ``option`` in a Streamlit multiselect or select ``box`` (Playwright, sync API).
 
-    As the concurrency benchmark's ``_choose``: a click on the box does not always
-    open its list in Chromium 156, so the box is clicked again (unless its list is
-    open) until the option shows, a bounded number of times; Escape closes the list
-    at the end.
+    As the concurrency benchmark's ``_choose``: type the option's name into the box
+    (which opens its list, filtered), wait for the option (longer on each try, a bounded
+    number of tries) and click it; Escape closes the list at the end.
     """
     wanted = page.get_by_role("option", name=option, exact=True)
+    field = box.locator("input")
     for attempt in range(CHOOSE_ATTEMPTS):
-        if box.locator("input").get_attribute("aria-expanded") != "true":
-            box.click()
         try:
-            wanted.wait_for(state="visible", timeout=1_500)
+            field.click(timeout=5_000)
+            field.fill(option, timeout=5_000)
+            wanted.wait_for(state="visible", timeout=choose_wait_ms(attempt))
             wanted.click(timeout=5_000)
             break
-        except Exception:  # noqa: BLE001 - the list did not open, or closed under us: again
+        except Exception:  # noqa: BLE001 - the list did not show, or closed under us: again
             if attempt == CHOOSE_ATTEMPTS - 1:
                 raise
     page.keyboard.press("Escape")

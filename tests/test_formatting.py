@@ -219,3 +219,36 @@ def test_display_table_shows_ratios_with_two_decimals() -> None:
     # 1.0911676 -> 1.09; 0.7759 -> 0.78; withheld stays [c]; missing is blank
     assert out["Observed / expected"].tolist() == ["1.09", "[c]", ""]
     assert out["Lower 95% limit of the ratio"].tolist() == ["0.78", "0.50", "0.40"]
+
+
+def test_a_views_column_family_is_formatted_by_its_pattern() -> None:
+    from ete_metrics.views import COHORT_HEATMAP
+
+    frame = pd.DataFrame({"cohort": ["2023 Q1"], "cohort_size": [1240], "month_0": [0.0],
+                          "month_12": [0.375], "monthly_note": ["x"]})
+    out = display_table(frame, COHORT_HEATMAP)
+    # "month_*" are percentages (0.375 -> 37.5%); a column that only starts alike keeps its text
+    assert out["Cohort size"].tolist() == ["1,240"]
+    assert out["Month 0"].tolist() == ["0.0%"]
+    assert out["Month 12"].tolist() == ["37.5%"]
+    assert out["Monthly note"].tolist() == ["x"]
+    assert COHORT_HEATMAP.formats(frame.columns) == {
+        "cohort_size": "count", "month_0": "percent", "month_12": "percent"}
+
+
+def test_data_quality_checks_are_named_in_words_on_screen_and_in_files() -> None:
+    from ete_metrics.present.tables import file_table
+    from ete_metrics.views import DATA_QUALITY, IMPORT_CHECKS
+
+    quality = pd.DataFrame({"check": ["milestone_before_entry", "exit_before_entry"],
+                            "description": ["A milestone is dated before entry.", "Exit before entry."],
+                            "count": [1234, 0]})
+    # the labels of ete_metrics.data.checks.RULES
+    words = ["Milestone before entry", "Exit before entry"]
+    assert display_table(quality, DATA_QUALITY)["Check"].tolist() == words
+    in_file = file_table(quality, DATA_QUALITY)
+    assert in_file["Check"].tolist() == words and in_file["Count"].tolist() == [1234, 0]
+    # the import stores one rule under an older name; a check of its own reads in words too
+    stored = pd.DataFrame({"line": [3, 12], "check": ["sustained_without_start", "unknown_column"]})
+    assert display_table(stored, IMPORT_CHECKS)["Check"].tolist() == [
+        "Sustained job without a job start", "Unknown column"]

@@ -27,6 +27,7 @@ from dashboard.uploads import (
     validate_upload,
 )
 from ete_metrics.data import db
+from ete_metrics.data.checks import RULES_BY_NAME
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import ImportValidationError, InputError, Problem
 from ete_metrics.present.tables import display_table
@@ -145,6 +146,11 @@ def test_milestones_may_refer_to_participants_already_in_the_database(
     assert replaced.problems.loc[0, "line"] == 2
 
 
+def _in_words(quality: pd.DataFrame) -> pd.DataFrame:
+    """The checks named by their labels for people (ete_metrics.data.checks.RULES)."""
+    return quality.assign(check=[RULES_BY_NAME[name].label for name in quality["check"]])
+
+
 def test_data_page_shows_history_and_quality_checks(demo_data: DemoData) -> None:
     at = open_page(new_app(), PAGE)
     engine = db.make_engine(demo_data.url)
@@ -159,13 +165,16 @@ def test_data_page_shows_history_and_quality_checks(demo_data: DemoData) -> None
         imports.iloc[::-1].reset_index(drop=True), dates=("extract_date",)
     ).loc[0, "Extract date"]
     expected = display_table(
-        data_quality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        _in_words(data_quality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)),
         counts=("count",),
     )
     quality = next(t for t in tables if "Check" in t.columns)
     pd.testing.assert_frame_equal(
         quality.reset_index(drop=True).astype(object), expected.astype(object), check_dtype=False
     )
+    # the checks are named in words, the rules' labels, not their machine names
+    assert quality["Check"].iloc[0] == "Milestone before entry"
+    assert not quality["Check"].str.contains("_").any()
     # No upload yet: the page asks for files and has no confirm button.
     assert not [b for b in at.button if b.key == "upload_confirm"]
 
@@ -174,7 +183,8 @@ def test_data_page_quality_follows_the_as_of_filter(demo_data: DemoData) -> None
     as_of = "2022-06-30"
     at = open_page(new_app({"as_of": as_of}), PAGE)
     expected = display_table(
-        data_quality(demo_data.participants, demo_data.milestones, as_of=as_of), counts=("count",)
+        _in_words(data_quality(demo_data.participants, demo_data.milestones, as_of=as_of)),
+        counts=("count",),
     )
     quality = next(d.value for d in at.dataframe if "Check" in d.value.columns)
     pd.testing.assert_frame_equal(

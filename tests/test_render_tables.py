@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard.render as render
 from dashboard.filters import Filters
 from ete_metrics.protect.audience import present_view
+from ete_metrics.views import FUNNEL, View
 
 
 def _long_table_app() -> None:
@@ -21,11 +22,13 @@ def _long_table_app() -> None:
 
     from dashboard.filters import FILTERS_KEY, Filters
     from dashboard.render import table_with_downloads
+    from ete_metrics.views import View
 
     st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date())
     frame = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(2_500)], "days": range(2_500)})
-    table_with_downloads(frame, key="long", filename="long", counts=("days",), max_rows=1_000)
-    table_with_downloads(frame.head(10), key="short", filename="short", counts=("days",), max_rows=1_000)
+    listing = View("long_list", counts=(), days=("days",), internal_only=True)
+    table_with_downloads(frame, listing, key="long", filename="long", max_rows=1_000)
+    table_with_downloads(frame.head(10), listing, key="short", filename="short", max_rows=1_000)
 
 
 def test_a_long_table_shows_its_first_rows_and_says_so() -> None:
@@ -53,7 +56,7 @@ def protections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the protections ``render.shown`` works out (the stakeholder audience)."""
     calls: list[int] = []
 
-    def counted(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
+    def counted(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
         calls.append(len(frame))
         return present_view(frame, kind, audience)
 
@@ -69,19 +72,19 @@ def _audience(monkeypatch: pytest.MonkeyPatch, audience: str) -> None:
 
 def test_a_view_shown_again_is_not_protected_again(monkeypatch: pytest.MonkeyPatch, protections: list[int]) -> None:
     _audience(monkeypatch, "stakeholder")
-    first = render.shown(_funnel_view(3), "funnel")
+    first = render.shown(_funnel_view(3), FUNNEL)
     # 23 -> 25; 3 is suppressed, and so is every rate it is part of; 12 -> 10
     assert first.protected
     assert first.table["participants"].to_list() == [25, "[c]", 10]
     assert first.table["rate_from_previous"].to_list()[1:] == ["[c]", "[c]"]
     assert first.numbers["participants"].to_list()[::2] == [25, 10]
     first.table.loc[0, "participants"] = 999  # the page's copy
-    again = render.shown(_funnel_view(3), "funnel")  # equal figures, another frame
+    again = render.shown(_funnel_view(3), FUNNEL)  # equal figures, another frame
     assert again.table["participants"].to_list() == [25, "[c]", 10]
     assert protections == [3]  # worked out once
 
     # one count different: protected afresh (7 -> 5, shown; its rate from entry too)
-    other = render.shown(_funnel_view(7), "funnel")
+    other = render.shown(_funnel_view(7), FUNNEL)
     assert other.table["participants"].to_list() == [25, 5, 10]
     assert other.table["rate_from_entry"].iloc[1] == pytest.approx(7 / 23)
     assert protections == [3, 3]
@@ -89,10 +92,10 @@ def test_a_view_shown_again_is_not_protected_again(monkeypatch: pytest.MonkeyPat
 
 def test_the_internal_audience_sees_the_true_figures(monkeypatch: pytest.MonkeyPatch, protections: list[int]) -> None:
     _audience(monkeypatch, "stakeholder")
-    render.shown(_funnel_view(3), "funnel")
+    render.shown(_funnel_view(3), FUNNEL)
     _audience(monkeypatch, "internal")
     raw = _funnel_view(3)
-    internal = render.shown(raw, "funnel")
+    internal = render.shown(raw, FUNNEL)
     assert not internal.protected and internal.table is raw  # never a stakeholder's protected copy
     assert internal.table["participants"].to_list() == [23, 3, 12]
     assert protections == [3]
@@ -107,3 +110,35 @@ def test_protected_view_key_tells_categories_apart() -> None:
     all_regions = pd.DataFrame({"region": pd.Categorical(["Wales"], categories=["London", "Wales"])})
     assert _content_key(wales_only, "funnel", "stakeholder") != _content_key(all_regions, "funnel", "stakeholder")
     assert _content_key(wales_only, "funnel", "stakeholder") == _content_key(wales_only.copy(), "funnel", "stakeholder")
+
+
+def _internal_list_app() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard.filters import FILTERS_KEY, Filters
+    from dashboard.render import table_with_downloads
+    from ete_metrics.views import FOLLOW_UP
+
+    audience = st.query_params.get("audience", "internal")
+    st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date(), audience=audience)
+    frame = pd.DataFrame({"participant_id": ["P0000001", "P0000002"], "days_since_entry": [1200, 95],
+                          "entry_date": pd.to_datetime(["2021-01-04", "2024-02-26"])})
+    table_with_downloads(frame, FOLLOW_UP, key="follow_up", filename="follow_up")
+
+
+@pytest.mark.parametrize("audience", ["internal", "stakeholder"])
+def test_a_view_for_internal_use_is_formatted_by_its_roles_and_hidden_from_stakeholders(audience: str) -> None:
+    at = AppTest.from_function(_internal_list_app, default_timeout=60)
+    at.query_params["audience"] = audience
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if audience == "stakeholder":
+        assert len(at.dataframe) == 0 and not at.get("download_button")
+        assert "This table is not available in the stakeholder view." in [c.value for c in at.caption]
+        return
+    shown = at.dataframe[0].value
+    # the view's roles: days as counts ("1,200"), entry dates as UK dates
+    assert shown.to_dict("list") == {"Participant ID": ["P0000001", "P0000002"],
+                                     "Days since entry": ["1,200", "95"],
+                                     "Entry date": ["4 Jan 2021", "26 Feb 2024"]}

@@ -180,3 +180,14 @@ def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
     assert protected.loc["Wales", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
     assert protected.loc["London", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
     assert protected.loc["North West", ["actual_to_date", "rag"]].tolist() == [70, "green"]
+
+
+def test_a_view_for_internal_use_only_is_never_protected_for_stakeholders() -> None:
+    from ete_metrics.views import FOLLOW_UP
+
+    follow_up = pd.DataFrame({"participant_id": ["P0000001"], "days_since_entry": [120]})
+    with pytest.raises(InputError, match="internal use only"):
+        protect_view(follow_up, FOLLOW_UP)
+    with pytest.raises(InputError, match="internal use only"):
+        present_view(follow_up, "follow_up", "stakeholder")
+    assert present_view(follow_up, FOLLOW_UP, "internal") is follow_up

@@ -13,7 +13,9 @@ import pytest
 
 import dashboard.render as render
 from dashboard.filters import Filters
+from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
+from ete_metrics.views import FUNNEL
 
 
 def _frame() -> pd.DataFrame:
@@ -119,14 +121,14 @@ def test_tidy_hover_shows_the_marker_not_nan() -> None:
         customdata=np.array([[1235.0, 0.2], [np.nan, np.nan]]),
         hovertemplate="%{x}: %{customdata[0]:,} people (%{customdata[1]:.1%})<extra></extra>",
     ))
-    render._tidy_hover(figure)
+    mark_suppressed(figure)
     trace = figure.data[0]
     # Worked by hand: 1235 -> "1,235", 0.2 -> "20.0%"; the suppressed row reads [c].
     assert [list(row) for row in trace.customdata] == [["1,235", "20.0%"], ["[c]", "[c]"]]
     assert trace.hovertemplate == "%{x}: %{customdata[0]} people (%{customdata[1]})<extra></extra>"
     untouched = go.Figure(go.Bar(x=["A"], y=[1.0], customdata=[[5.0]],
                                  hovertemplate="%{customdata[0]:,}"))
-    render._tidy_hover(untouched)  # nothing suppressed: left as Plotly formats it
+    mark_suppressed(untouched)  # nothing suppressed: left as Plotly formats it
     assert untouched.data[0].hovertemplate == "%{customdata[0]:,}"
 
 
@@ -140,7 +142,7 @@ def test_tidy_hover_keeps_text_in_hover_data() -> None:
         customdata=np.array([[12.0, "Green"], [np.nan, "Amber"]], dtype=object),
         hovertemplate="%{x}: %{customdata[0]:,} (%{customdata[1]})<extra></extra>",
     ))
-    render._tidy_hover(figure)
+    mark_suppressed(figure)
     assert [list(row) for row in figure.data[0].customdata] == [["12", "Green"], ["[c]", "Amber"]]
 
 
@@ -152,7 +154,7 @@ def test_a_tables_downloads_carry_the_screens_words_and_machine_values(
         "step": ["entered", "work"], "participants": [120, "[c]"],
         "rate_from_entry": [1.0, "[c]"], "ci_low": [0.97, "[c]"],
     })
-    render.table_with_downloads(frame, key="t", filename="funnel")
+    render.table_with_downloads(frame, FUNNEL, key="t", filename="funnel")
     csv_text = recorder.calls[0]["data"]().decode("utf-8").splitlines()
     # headings and step names as on screen; rates stay fractions in the file
     assert csv_text == [

@@ -34,6 +34,12 @@ RATIO_COLUMNS: tuple[str, ...] = ("ratio", "ratio_low", "ratio_high")
 WORD_COLUMNS: tuple[str, ...] = ("step", "measure", "rag", "position", "characteristic", "outcome")
 
 
+#: The formatter of each role of a view's columns (:meth:`ete_metrics.views.View.formats`).
+_FORMATTERS: dict[str, Any] = {
+    "count": _format_counts, "percent": _format_rates, "date": _format_dates, "points": _format_points,
+}
+
+
 def _format_ratios(values: pd.Series) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     out = np.empty(len(numbers), dtype=object)
@@ -41,10 +47,20 @@ def _format_ratios(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _words(values: pd.Series) -> np.ndarray:
+def _words(values: pd.Series, own: Mapping[str, str] | None = None) -> np.ndarray:
+    words = own or {}
     out = np.empty(len(values), dtype=object)
-    out[:] = [v if isinstance(v, str) and v == SUPPRESSED else label(v) for v in values.tolist()]
+    out[:] = [
+        v if isinstance(v, str) and v == SUPPRESSED else words.get(v) or label(v)
+        for v in values.tolist()
+    ]
     return out
+
+
+def _word_columns(columns: Iterable[Any], view: View | None) -> dict[Any, Mapping[str, str]]:
+    """The columns of codes shown in words, with the view's own words for them."""
+    own = view.words if view is not None else {}
+    return {c: own.get(c, {}) for c in columns if c in WORD_COLUMNS or c in own}
 
 
 def display_table(
@@ -96,11 +112,7 @@ def display_table(
     columns: dict[Any, Any] = {column: source[column] for column in source.columns}
     roles: dict[str, Any] = {}
     if view is not None:
-        for names, formatter in (
-            (view.shown_counts, _format_counts), (view.percents, _format_rates),
-            (view.dates, _format_dates), (view.points, _format_points),
-        ):
-            roles.update({c: formatter for c in names if c in columns})
+        roles.update({c: _FORMATTERS[role] for c, role in view.formats(columns).items()})
     given: tuple[tuple[Iterable[str], Any], ...] = (
         (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
     )
@@ -114,12 +126,13 @@ def display_table(
     for column in RATIO_COLUMNS:
         if column in columns:
             roles.setdefault(column, _format_ratios)
+    coded = _word_columns(columns, view)
     for column, values in columns.items():
         role = roles.get(column)
         if role is not None:
             columns[column] = role(values)
-        elif column in WORD_COLUMNS:
-            columns[column] = _words(values)
+        elif column in coded:
+            columns[column] = _words(values, coded[column])
         elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
             columns[column] = _text(values)
         else:
@@ -157,7 +170,7 @@ def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
     frame : pandas.DataFrame
         A view as shown to its audience. Not modified.
     view : View, optional
-        Its view, for its own headings.
+        Its view, for its own headings and words.
 
     Returns
     -------
@@ -165,7 +178,7 @@ def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
         A new frame, index reset.
     """
     out = frame.reset_index(drop=True)
-    words = {column: _words(out[column]) for column in WORD_COLUMNS if column in out.columns}
+    words = {column: _words(out[column], own) for column, own in _word_columns(out.columns, view).items()}
     if words:
         out = out.assign(**words)
     own = view.headings if view is not None else None

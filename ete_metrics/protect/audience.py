@@ -124,7 +124,7 @@ def protect_view(
     Raises
     ------
     InputError
-        Unknown ``kind``, or the frame does not fit the view.
+        Unknown ``kind``, a view for internal use only, or the frame does not fit the view.
     """
     if isinstance(kind, View):
         spec = kind
@@ -132,6 +132,10 @@ def protect_view(
         spec = VIEWS[kind]
     else:
         raise InputError(f"No disclosure rules for the view {kind!r}; known: {sorted(VIEWS)}.")
+    if spec.internal_only:
+        raise InputError(
+            f"The {spec.name!r} view is for internal use only: it is never shown to stakeholders."
+        )
     kind = spec.name
     source = frame.drop(columns=[c for c in PARTICIPANT_LEVEL if c in frame.columns])
     if kind == "incidence":

@@ -11,7 +11,7 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics import config, steps
+from ete_metrics import config, steps, views
 from ete_metrics.config import RAG_AMBER_FROM, RAG_GREEN_FROM
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.counting.population import to_timestamp
@@ -38,6 +38,7 @@ from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import step_bars
 from ete_metrics.present.charts.regions import regions_funnel_plot
 from ete_metrics.present.charts.standardised import ratio_funnel_plot
+from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
@@ -51,7 +52,7 @@ from ete_metrics.present.tables import display_table
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.steps import label
-from ete_metrics.views import heading
+from ete_metrics.views import View, heading
 
 __all__ = [
     "AUDIENCES",
@@ -61,7 +62,6 @@ __all__ = [
     "ReportView",
     "definitions",
     "heading",
-    "mark_suppressed_bars",
     "report_content",
 ]
 
@@ -96,9 +96,9 @@ class ReportTable:
     data : pandas.DataFrame
         The values: numbers, text, dates, and ``"[c]"`` where a figure is
         suppressed (stakeholder reports). Files get these values.
-    counts, rates, dates, points : tuple of str
-        Columns shown as counts (``10,234``), percentages (``38.1%``), dates, and
-        differences of rates in percentage points (``+1.2 pp``).
+    view : View or None
+        Its view (:mod:`ete_metrics.views`): how each column is shown (counts
+        ``10,234``, percentages ``38.1%``, dates, ``+1.2 pp``); None for a table of text.
     labels : mapping of str to str
         Headings for columns whose name says too little here (``participants`` of
         the regions table is "In work"); others get :func:`heading`.
@@ -107,31 +107,30 @@ class ReportTable:
     key: str
     title: str
     data: pd.DataFrame
-    counts: tuple[str, ...] = ()
-    rates: tuple[str, ...] = ()
-    dates: tuple[str, ...] = ()
-    points: tuple[str, ...] = ()
+    view: View | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def display(self) -> pd.DataFrame:
         """Display strings with readable headings (:func:`ete_metrics.present.tables.display_table`)."""
-        present = set(self.data.columns)
-        counts, rates, dates, points = (
-            [c for c in names if c in present]
-            for names in (self.counts, self.rates, self.dates, self.points)
-        )
-        return display_table(
-            self.data, counts=counts, rates=rates, dates=dates, points=points, labels=self.labels
-        )
+        return display_table(self.data, self.view, labels=self.labels)
 
     def heading(self, column: str) -> str:
         """The heading of ``column`` in every format (slide, page, sheet)."""
-        return heading(column, self.labels)
+        own = {**(self.view.headings if self.view is not None else {}), **self.labels}
+        return heading(column, own)
+
+    def formats(self) -> dict[str, str]:
+        """How each column holding figures is shown (:meth:`ete_metrics.views.View.formats`)."""
+        return {} if self.view is None else self.view.formats(self.data.columns)
 
     def figure_headings(self) -> frozenset[str]:
         """Headings of the columns holding figures (right-aligned in tables)."""
-        figures = (*self.counts, *self.rates, *self.dates, *self.points)
-        return frozenset(self.heading(c) for c in self.data.columns if c in figures)
+        return frozenset(self.heading(c) for c in self.formats())
+
+    def with_columns(self, columns: Sequence[str], **changes: Any) -> ReportTable:
+        """The same table with only ``columns`` (those present, in this order)."""
+        data = self.data[[c for c in columns if c in self.data.columns]].reset_index(drop=True)
+        return replace(self, data=data, **changes)
 
 
 @dataclass(frozen=True)
@@ -261,8 +260,7 @@ class ReportContent:
             key="headline_targets",
             title="Against contract targets",
             data=overall.drop(columns=["region"]).reset_index(drop=True),
-            counts=tuple(c for c in self.targets.counts if c != "region"),
-            rates=self.targets.rates,
+            view=self.targets.view,
         )
 
     def tables(self) -> list[ReportTable]:
@@ -285,7 +283,7 @@ class ReportContent:
 # --------------------------------------------------------------------------- protection
 
 
-def _present(frame: pd.DataFrame, kind: str, audience: str) -> pd.DataFrame:
+def _present(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
     """The view as shown: :func:`ete_metrics.protect.audience.present_view` (the dashboard's rules)."""
     return present_view(frame.reset_index(drop=True), kind, audience).reset_index(drop=True)
 
@@ -314,11 +312,11 @@ def _headline(
 ) -> tuple[ReportTable, tuple[str, ...]]:
     now = _present(
         funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
-        "funnel", audience,
+        views.FUNNEL, audience,
     )
     before = _present(
         funnel(participants, milestones, as_of=previous, include_sustained=True, **dates),
-        "funnel", audience,
+        views.FUNNEL, audience,
     )
     changes = headline(now, before)
     frame = changes.drop(columns="rate_change")
@@ -329,8 +327,7 @@ def _headline(
         labels={"participants": "People", "change": f"Change since {uk_date(previous)}",
                 "participants_month_earlier": f"People at {uk_date(previous)}",
                 "rate_month_earlier": f"% of entered at {uk_date(previous)}"},
-        counts=("participants", "participants_month_earlier", "change"),
-        rates=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low", "ci_high"),
+        view=views.HEADLINE,
     )
     sentences: list[str] = []
     for row in changes.itertuples(index=False):
@@ -359,15 +356,12 @@ def _targets(
     audience: str,
 ) -> ReportTable:
     summary = target_summary(participants, milestones, targets, as_of=as_of, regions=regions)
-    counts = ["actual_to_date", "target_to_date", "contract_target", "projected_at_end"]
-    rates = ["percent_achieved", "projected_percent"]
-    shown = _present(summary, "target_summary", audience)  # a hidden rate hides its RAG too
+    shown = _present(summary, views.TARGET_SUMMARY, audience)  # a hidden rate hides its RAG too
     return ReportTable(
         key="targets",
         title="Against contract targets, to date",
         data=shown.reset_index(drop=True),
-        counts=tuple(counts),
-        rates=tuple(rates),
+        view=views.TARGET_SUMMARY,
     )
 
 
@@ -379,8 +373,7 @@ def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
         key="funnel",
         title="People at each step",
         data=data.reset_index(drop=True),
-        counts=("participants",),
-        rates=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"),
+        view=views.FUNNEL,
     )
     figure = funnel_chart(
         _chart_frame(data), title=f"People at each step, as at {uk_date(as_of)}"
@@ -418,7 +411,7 @@ def _regions_view(
     comparison = compare_groups(
         participants, milestones, by="region", step="work", as_of=as_of, **dates
     )
-    shown = _present(comparison, "compare", audience)
+    shown = _present(comparison, views.COMPARE, audience)
     shown = shown.drop(columns=["outside_998"], errors="ignore")
     figure: go.Figure | None = None
     numbers = _chart_frame(shown)
@@ -432,8 +425,7 @@ def _regions_view(
         key="regions",
         title="Regions compared with control limits (work)",
         data=shown.reset_index(drop=True),
-        counts=("entered", "participants"),
-        rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
+        view=views.COMPARE,
         labels={"participants": "In work", "rate": "% in work", "overall_rate": "All regions %"},
     )
     return ReportView(
@@ -458,7 +450,7 @@ def _adjusted_view(
     ratios = standardised_ratios(participants, milestones, by="region", step="work", as_of=as_of, **dates)
     columns = ["region", "entered", "observed", "expected", "ratio", "ratio_low", "ratio_high",
                "raw_rate", "adjusted_rate", "position"]
-    shown = _present(ratios, "standardised", audience)
+    shown = _present(ratios, views.STANDARDISED, audience)
     figure: go.Figure | None = None
     numbers = _chart_frame(shown, counts=("observed", "expected"))
     if len(ratios) and numbers["expected"].notna().any():
@@ -469,8 +461,7 @@ def _adjusted_view(
         key="regions_adjusted",
         title=f"Regions adjusted for {adjusted} (work)",
         data=shown[columns].reset_index(drop=True),
-        counts=("entered", "observed", "expected"),
-        rates=("raw_rate", "adjusted_rate"),
+        view=views.STANDARDISED,
         labels={"observed": "In work", "expected": "Expected", "ratio": "Observed / expected",
                 "ratio_low": "Ratio 95% low", "ratio_high": "Ratio 95% high",
                 "raw_rate": "% in work", "adjusted_rate": "Adjusted %"},
@@ -484,50 +475,6 @@ def _adjusted_view(
         table=table,
         figure=figure,
     )
-
-
-def mark_suppressed_bars(figure: go.Figure) -> None:
-    """Show ``[c]`` where a chart's figure is suppressed, instead of leaving a silent gap (in place).
-
-    On paper a missing bar could be read as zero. A bar whose value is NaN (``"[c]"``
-    in the protected table) is drawn with zero length and labelled ``[c]``; bar labels
-    that read ``nan`` become ``[c]`` and whole numbers lose a trailing ``.0``. In a dot
-    plot of named groups (equality) a suppressed group's row reads ``[c]``.
-
-    Parameters
-    ----------
-    figure : plotly.graph_objects.Figure
-        Drawn from protected numbers.
-    """
-    for trace in figure.data:
-        if trace.type == "scatter" and trace.x is not None and trace.y is not None:
-            # A dot plot of groups (equality): a group whose rate is suppressed is named
-            # on its row with the marker, at the left of the plot.
-            for x, y in zip(trace.x, trace.y, strict=True):
-                if isinstance(y, str) and (x is None or (isinstance(x, float) and np.isnan(x))):
-                    figure.add_annotation(x=0, xref="x domain", xanchor="left", y=y, yref="y",
-                                          text=SUPPRESSED, showarrow=False)
-            continue
-        if trace.type != "bar":
-            continue
-        axis = "x" if trace.orientation == "h" else "y"
-        values = getattr(trace, axis)
-        if values is None:
-            continue
-        values = list(values)
-        missing = [v is None or (isinstance(v, float) and np.isnan(v)) for v in values]
-        text = list(trace.text) if trace.text is not None and not isinstance(trace.text, str) else None
-        if text is not None:
-            text = [SUPPRESSED if str(t).lower() == "nan" else
-                    (f"{int(float(str(t).replace(',', ''))):,}" if str(t).endswith(".0") else t)
-                    for t in text]
-        if any(missing):
-            text = text or [""] * len(values)
-            text = [SUPPRESSED if gone else t for t, gone in zip(text, missing, strict=True)]
-            trace.update({axis: [0 if gone else v for v, gone in zip(values, missing, strict=True)]})
-            trace.textposition = "outside"
-        if text is not None:
-            trace.text = text
 
 
 def _label_points(figure: go.Figure) -> None:
@@ -567,13 +514,12 @@ def _cohorts_view(
     curves = cohort_curves(
         participants, milestones, cohort="entry_quarter", outcome="work", as_of=as_of, **dates
     )
-    shown = _present(curves, "cohort_curves", audience)
+    shown = _present(curves, views.COHORT_CURVES, audience)
     long_table = ReportTable(
         key="cohort_curves",
         title="Cumulative percent in work by months since entry, by quarter of entry",
         data=shown.reset_index(drop=True),
-        counts=("cohort_size", "participants"),
-        rates=("cumulative_rate",),
+        view=views.COHORT_CURVES,
     )
     rows: list[dict[str, Any]] = []
     for cohort, part in shown.groupby("cohort", sort=True, observed=True):
@@ -611,8 +557,7 @@ def _cohorts_view(
             key="cohorts",
             title="Percent in work by months since entry",
             data=summary,
-            counts=("cohort_size",),
-            rates=rate_columns,
+            view=views.COHORT_SUMMARY,
         ),
         figure=figure,
         more_tables=(long_table,),
@@ -628,7 +573,7 @@ def _partners_view(
 ) -> ReportView:
     steps = ["entered", "training", "work"]
     long = delivery_partners(participants, milestones, as_of=as_of, **dates)
-    long = _present(long.loc[long["step"].isin(steps)], "funnel", audience)
+    long = _present(long.loc[long["step"].isin(steps)], views.FUNNEL, audience)
     partners = list(dict.fromkeys(long["delivery_partner"].astype(str)))
     shown = pd.DataFrame({"delivery_partner": partners})
     for step in steps:
@@ -672,8 +617,7 @@ def _partners_view(
             key="partners",
             title="Delivery partners",
             data=shown.reset_index(drop=True),
-            counts=tuple(steps),
-            rates=("training_rate", "work_rate"),
+            view=views.PARTNER_STEPS,
         ),
         figure=figure,
     )
@@ -686,7 +630,7 @@ def _equality_view(
     audience: str,
     dates: Mapping[str, Any],
 ) -> ReportView:
-    shown = _present(equality(participants, milestones, as_of=as_of, **dates), "equality", audience)
+    shown = _present(equality(participants, milestones, as_of=as_of, **dates), views.EQUALITY, audience)
     figure = equality_chart(_chart_frame(shown), step="work") if len(shown) else None
     return ReportView(
         key="equality",
@@ -697,9 +641,7 @@ def _equality_view(
             key="equality",
             title="Work by protected characteristic",
             data=shown.reset_index(drop=True),
-            counts=("entered", "participants"),
-            rates=("rate", "ci_low", "ci_high", "overall_rate"),
-            points=("gap",),
+            view=views.EQUALITY,
             labels={"participants": "In work", "rate": "% in work"},
         ),
         figure=figure,
@@ -717,15 +659,12 @@ def _targets_vs_actual_view(
     progress = targets_vs_actual(
         participants, milestones, targets, as_of=as_of, period="quarter", regions=regions
     )
-    counts = ("target", "actual", "cumulative_target", "cumulative_actual")
-    shown = _present(progress, "targets", audience)
+    shown = _present(progress, views.TARGETS, audience)
     full = ReportTable(
         key="targets_vs_actual",
         title="Targets against actuals by region and quarter",
         data=shown.reset_index(drop=True),
-        counts=counts,
-        rates=("percent_achieved",),
-        dates=("period_start",),
+        view=views.TARGETS,
         labels={"period_start": "Quarter from"},
     )
     work = shown.loc[shown["measure"] == "work"]
@@ -745,9 +684,7 @@ def _targets_vs_actual_view(
             key="targets_vs_actual_work",
             title="Work against target, latest quarters",
             data=latest.reset_index(drop=True),
-            counts=("cumulative_target", "cumulative_actual"),
-            rates=("percent_achieved",),
-            dates=("period_start",),
+            view=views.TARGETS,
             labels={"period_start": "Quarter from"},
         ),
         figure=figure,
@@ -903,7 +840,7 @@ def report_content(
     if stakeholder:
         for view in views:
             if view.figure is not None:
-                mark_suppressed_bars(view.figure)
+                mark_suppressed(view.figure)
     return ReportContent(
         programme=PROGRAMME,
         as_of=stamp.date(),

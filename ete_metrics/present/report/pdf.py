@@ -181,10 +181,7 @@ def _headline_targets(content: ReportContent) -> tuple[pd.DataFrame, frozenset[s
     table: ReportTable = content.headline_targets()
     keep = ["measure", "actual_to_date", "target_to_date", "percent_achieved", "rag",
             "contract_target", "projected_at_end", "projected_percent"]
-    chosen = ReportTable(
-        key=table.key, title=table.title, data=table.data[[c for c in keep if c in table.data.columns]],
-        counts=table.counts, rates=table.rates, labels={"percent_achieved": "% of target to date"},
-    )
+    chosen = table.with_columns(keep, labels={"percent_achieved": "% of target to date"})
     return fit_table(chosen.display()), chosen.figure_headings()
 
 

@@ -337,10 +337,7 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     slide = _title_only(prs, "Headline figures")
     table = content.headline
     keep = ["step", "participants", "change", "rate_from_entry", "ci_low", "ci_high"]
-    headline = ReportTable(
-        key=table.key, title=table.title, data=table.data[keep], counts=table.counts,
-        rates=table.rates, labels=table.labels,
-    )
+    headline = table.with_columns(keep)
     _table(slide, headline.display(), _TABLE_TOP, _WIDTH - 2 * _MARGIN,
            figures=headline.figure_headings())
     shown = headline.display()

@@ -61,13 +61,14 @@ def _write_table(sheet: Worksheet, table: ReportTable) -> None:
         cell.font = _HEADER_FONT
     for row in frame.itertuples(index=False):
         sheet.append([_cell_value(v) for v in row])
+    formats = table.formats()
     for j, column in enumerate(columns, start=1):
         letter = get_column_letter(j)
-        if column in table.rates:
+        if formats.get(column) == "percent":
             fmt = "0.0%"
-        elif column in table.counts:
+        elif formats.get(column) == "count":
             fmt = "#,##0"
-        elif column in table.dates or pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+        elif formats.get(column) == "date" or pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
             fmt = "yyyy-mm-dd"
         else:
             fmt = None
