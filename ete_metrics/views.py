@@ -170,6 +170,7 @@ class View:
     headings: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     internal_only: bool = False
+    totals_published: bool = True
 
     def heading(self, column: str) -> str:
         """The heading people read for ``column`` in this view (see :func:`heading`)."""
@@ -309,7 +310,10 @@ EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",
 COHORT_CURVES = View("cohort_curves", counts=("cohort_size", "participants"), groups=("cohort",),
                      keys=("months_since_entry",),
                      rates={"cumulative_rate": ("participants", "cohort_size")},
-                     percents=("cumulative_rate",), numbers=("months_since_entry",))
+                     percents=("cumulative_rate",), numbers=("months_since_entry",),
+                     # nothing publishes the sum over cohorts at a month since entry, so a
+                     # small cohort's count needs no partner cell in a large cohort
+                     totals_published=False)
 #: cohort_heatmap_table(): the curves as cohort x month since entry (``month_0``, ``month_1``...);
 #: protected from the protected curves (``protected_heatmap``), not by this view's rules
 COHORT_HEATMAP = View("cohort_heatmap", counts=("cohort_size",), groups=("cohort",),

@@ -117,3 +117,24 @@ def test_random_programmes_hold(regions: list[list[tuple[int, int, int]]], drill
         return
     parts = _regions_publication(groups, drill="R0" if drill else None)
     assert attack(parts, publish(parts, "stakeholder")) == []
+
+
+def _compare(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame({"region": [r for r, _, _ in rows], "entered": [n for _, n, _ in rows],
+                         "participants": [x for _, _, x in rows],
+                         "rate": [x / n for _, n, x in rows]})
+
+
+def test_a_cell_suppressed_in_one_table_is_suppressed_wherever_it_is_shown() -> None:
+    # One table shows regions A (30 entered, 3 in work), B (25, 7), C (40, 20): A's 3 is
+    # suppressed and B, the smallest other, with it. Another table of the same publication
+    # shows B and C only: B is the same people, so it is suppressed there too, and then C
+    # with it (one suppressed cell in a line with a total); C then in the first table.
+    parts = [Part(_compare([("A", 30, 3), ("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=WORK),
+             Part(_compare([("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=WORK)]
+    alone = publish(parts[:1], "stakeholder")[0]
+    assert alone["participants"].tolist() == ["[c]", "[c]", 20]
+    first, second = publish(parts, "stakeholder")
+    assert second["participants"].tolist() == ["[c]", "[c]"]
+    assert first["participants"].tolist() == ["[c]", "[c]", "[c]"]
+    assert first["entered"].tolist() == [30, 25, 40]

@@ -28,7 +28,7 @@ for at least ``MIN_GROUP_FOR_RATE`` people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,7 @@ def protect_view(
     kind: View | str,
     *,
     min_group: int = config.MIN_GROUP_FOR_RATE,
+    also_suppress: Mapping[Hashable, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Protect one metric view for stakeholders.
 
@@ -114,6 +115,9 @@ def protect_view(
     kind : View or str
         The view (:mod:`ete_metrics.views`), or its name.
     min_group : int, default ``config.MIN_GROUP_FOR_RATE``
+    also_suppress : mapping of count column to boolean array, optional
+        Cells suppressed because the publication set suppresses them elsewhere
+        (:func:`ete_metrics.protect.publication.publish`); row-aligned with ``frame``.
 
     Returns
     -------
@@ -163,7 +167,8 @@ def protect_view(
         group_columns=groups,
         key_columns=keys,
         total_row_label=total_label,
-        totals_published=True,
+        totals_published=spec.totals_published,
+        also_suppress=also_suppress,
     )
     hidden = {
         c: np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in out[c].to_numpy(dtype=object)),

@@ -535,6 +535,7 @@ def protect_table(
     round_to: int = ROUND_TO,
     min_group: int = MIN_GROUP_FOR_RATE,
     suppress_zero: bool = False,
+    also_suppress: Mapping[Hashable, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Protect a tidy table of counts (and rates) for stakeholders.
 
@@ -585,6 +586,10 @@ def protect_table(
     min_group : int, default ``config.MIN_GROUP_FOR_RATE`` (10)
     suppress_zero : bool, default False
         Also suppress true zeros (see the module notes for why they are shown).
+    also_suppress : mapping of count column to boolean array, optional
+        Cells to suppress as well as the primary ones (rows where the array is
+        True), before the secondary suppression: the cells a publication set
+        (:mod:`ete_metrics.protect.publication`) suppresses in another table.
 
     Returns
     -------
@@ -632,6 +637,11 @@ def protect_table(
         frame, group_columns, key_columns, total_row_label, totals_published, n_cols
     )
     mask = _primary_mask(values, suppress_below, suppress_zero)
+    for j, column in enumerate(count_columns):
+        extra = (also_suppress or {}).get(column)
+        if extra is not None:
+            cells = slice(j * n_rows, (j + 1) * n_rows)
+            mask[cells] |= np.asarray(extra, dtype=bool) & ~np.isnan(values[cells])
     mask = _secondary_suppress(values, mask, lines)
 
     out = frame.copy()
