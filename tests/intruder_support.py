@@ -6,7 +6,9 @@ It reads only what is published (the protected frames) and the public policy:
   ``c + 2``, and at least 5 (counts 1-4 are suppressed);
 - a suppressed count (``"[c]"``) is some whole number from 0 up;
 - a cell broken down by a group (regions, the areas of one region, steps by delivery
-  partner) is the sum of its parts;
+  partner) is the sum of its parts, where the metric's definitions make it so (a breakdown
+  that leaves out people with no value recorded does not: the intruder is given only the
+  sums that hold for the true counts);
 - a fraction (a rate ``x / n``) published at ``d`` decimals puts ``x / n`` within half
   a unit of its last digit, unless it is the published counts' own fraction at the
   policy's precision (then it says nothing the counts did not).
@@ -101,6 +103,8 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
     rows_eq: list[dict[int, float]] = []
     rows_le: list[dict[int, float]] = []  # sum <= 0
     targets: list[tuple[int, int, str, object, int]] = []
+    truth: dict[int, float] = {}
+    sums: list[tuple[int, set[int]]] = []
     for p, (part, shown) in enumerate(zip(parts, published, strict=True)):
         cells = _cells_of(part, shown)
         at = {(row, column): var(cell) for row, column, cell in cells}
@@ -108,6 +112,7 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
         children: dict[Cell, set[int]] = {}
         for row, column, cell in cells:
             v = at[(row, column)]
+            truth[v] = float(pd.to_numeric(part.frame[column], errors="coerce").iloc[row])
             value = shown.iloc[row][column]
             if isinstance(value, str):
                 lo, hi = 0.0, float(_BIG)
@@ -124,11 +129,7 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
             for g in own:
                 parent = (moment, measure, frozenset((k, x) for k, x in where if k != g))
                 children.setdefault(parent, set()).add(v)
-        for parent, members in children.items():
-            total = var(parent)
-            row_eq = {m: 1.0 for m in members}
-            row_eq[total] = row_eq.get(total, 0.0) - 1.0
-            rows_eq.append(row_eq)
+        sums.extend((var(parent), members) for parent, members in children.items())
         for rate in FRACTIONS & set(shown.columns):
             numerator, size = part.spec.rates.get(rate, (None, ""))
             if numerator is None:
@@ -156,6 +157,12 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
                 half = 0.5 * 10.0 ** -_decimals(float(value)) + 1e-12
                 rows_le.append({x: 1.0, n: -(float(value) + half)})
                 rows_le.append({x: -1.0, n: float(value) - half})
+    for total, members in sums:
+        if truth.setdefault(total, sum(truth[m] for m in members)) != sum(truth[m] for m in members):
+            continue  # not a sum the metric defines
+        row_eq = {m: 1.0 for m in members}
+        row_eq[total] = row_eq.get(total, 0.0) - 1.0
+        rows_eq.append(row_eq)
     size = len(index)
     constraints = []
     for rows, lo_b, hi_b in ((rows_eq, 0.0, 0.0), (rows_le, -np.inf, 0.0)):

@@ -15,7 +15,9 @@ from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_cou
 from tests.report_support import AS_OF, content, demo
 
 # Columns holding small whole numbers that are not counts of people.
-NOT_COUNTS = ("Months since entry",)
+#: Headings of columns that are not counts: months, and observed / expected ratios (a ratio of
+#: 20 to 20 published counts reads 1.00).
+NOT_COUNTS = ("Months since entry", "Observed / expected", "Ratio 95% low", "Ratio 95% high")
 
 
 def test_display_table_worked_by_hand() -> None:
@@ -160,7 +162,8 @@ def test_no_participants_is_a_clear_error() -> None:
 
 def test_stakeholder_definitions_explain_the_marker_and_rounding() -> None:
     terms = dict(content("stakeholder").definitions)
-    assert "[c]" in terms and "Rounding" in terms
+    assert "[c]" in terms and "Counts" in terms and "Rates" in terms
+    assert "published (rounded) counts" in terms["Rates"]
     assert "[c]" not in dict(content("internal").definitions)
 
 

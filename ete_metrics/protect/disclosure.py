@@ -52,9 +52,11 @@ Limits of the secondary suppression heuristic
   separate count columns and are never summed into each other. Describe other
   non-additive identifiers (a funnel step in long form, a date) with
   ``key_columns``.
-- Rates are computed from unrounded counts, as is usual in GSS publications;
-  with very small groups a rate can narrow the range of a rounded count. The
-  minimum group size for rates limits this.
+- :func:`protect_table` computes nothing from counts; the views' rates are
+  recomputed from the published (rounded) counts by
+  :func:`ete_metrics.protect.policy.published_rates`, because a rate from the
+  exact counts gives them back. Secondary suppression across several tables
+  published together is :func:`ete_metrics.protect.publication.publish`.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ SUPPRESSED: str = "[c]"
 #: The note every stakeholder page and export carries.
 STAKEHOLDER_NOTE: str = (
     "Figures are rounded to the nearest 5 and counts below 5 are suppressed ([c]) "
-    "to protect the people in them; rates are not shown for groups of fewer than 10."
+    "to protect the people in them; rates are computed from the rounded figures and not shown "
+    "for groups of fewer than 10."
 )
 
 #: Labels recognised as the margin (total) row or column of a cross-tab.
