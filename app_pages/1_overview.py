@@ -16,6 +16,7 @@ from dashboard.render import (
     report_downloads,
     shown,
     shown_count,
+    shown_together,
     table_with_downloads,
     tiles,
     user_errors,
@@ -36,6 +37,7 @@ from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
 from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
 from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.protect.publication import Part
 from ete_metrics.steps import label
 
 data = load_data()
@@ -75,7 +77,11 @@ def _change(value: object, formatter: Callable[[Any], str]) -> str | None:
 # Tiles show what the audience may see: for stakeholders the protected figures, and
 # the changes since last month are differences of the protected (rounded) figures,
 # left out where either is suppressed (the same headline as the deck's).
-changes = headline(shown(now, views.FUNNEL).table, shown(before, views.FUNNEL).table)
+# Now and a month earlier are published together: protected as one set.
+now_shown, before_shown = shown_together(
+    [Part(now, views.FUNNEL), Part(before, views.FUNNEL, moment="a month earlier")]
+)
+changes = headline(now_shown.table, before_shown.table)
 count_tiles = []
 rate_tiles = []
 for row in changes.itertuples(index=False):
@@ -155,7 +161,7 @@ else:
 st.subheader("From entry to training and work")
 chart_with_table(
     lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
-    now,
+    now_shown,  # as protected with the month earlier (the tiles' set)
     view=views.FUNNEL,
     key="overview_funnel",
     filename="overview_funnel",
