@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters, window_select
-from dashboard.render import chart_with_table, empty_state, user_errors
+from dashboard.render import chart_with_table, empty_state, shown_together, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.protect.audience import limit_sizes
+from ete_metrics.protect.publication import Part
 from ete_metrics.steps import label
 
 STEPS: tuple[str, ...] = ("training", "work")
@@ -39,14 +41,11 @@ if by_region.empty:
                 "or clear some filters.")
     st.stop()
 
+# The funnel by region, its comparison and the areas of the region drilled into are
+# published together: placed first, filled once all three are known and protected as one
+# set (a region suppressed in one is suppressed in all; see shown_together).
 st.subheader("Regions side by side")
-chart_with_table(
-    lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
-    by_region,
-    view=views.FUNNEL,
-    key="regions_funnel",
-    filename="funnel_by_region",
-)
+side_by_side = st.container()
 
 
 def _limits_for(comparison):  # type: ignore[no-untyped-def]
@@ -62,20 +61,11 @@ st.caption(
 step = st.segmented_control(
     "Step", STEPS, default="work", format_func=label, key="regions_step"
 ) or "work"
+compared = st.container()
 with user_errors():
     # compared from the funnel above (the same population and window), not computed again
     comparison = compare_funnel(by_region, by="region", step=step)
     limits = _limits_for(comparison) if len(comparison) else None
-if comparison.empty or limits is None:
-    empty_state("No regions to compare with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-        comparison,
-        view=views.COMPARE,
-        key="regions_funnel_plot",
-        filename=f"funnel_plot_{step}_by_region",
-    )
 
 st.subheader("Adjusted for who each region works with")
 adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
@@ -84,19 +74,48 @@ adjusted_comparison(data, filters, by="region", step=step, group_label="Region",
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]
 region = st.selectbox("Region", choices, key="regions_drill")
+by_area = pd.DataFrame()
 if region:
     in_region = dataclasses.replace(filters, regions=(region,))
     with user_errors():
         by_area = metric(funnel, data, in_region, by=("area",), **common)
     if by_area.empty:
         empty_state(f"No one in {region} with these filters.")
+
+parts = [Part(by_region, views.FUNNEL)]
+if not comparison.empty:
+    parts.append(Part(comparison, views.COMPARE, measures={"entered": "entered", "participants": step}))
+if region and not by_area.empty:
+    parts.append(Part(by_area, views.FUNNEL, within={"region": region}))
+together = shown_together(parts)
+region_view = together[0]
+
+with side_by_side:
+    chart_with_table(
+        lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
+        region_view,
+        view=views.FUNNEL,
+        key="regions_funnel",
+        filename="funnel_by_region",
+    )
+with compared:
+    if comparison.empty or limits is None:
+        empty_state("No regions to compare with these filters.")
     else:
         chart_with_table(
-            lambda numbers: rates_by_group_chart(
-                numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
-            ),
-            by_area,
-            view=views.FUNNEL,
-            key="regions_areas",
-            filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
+            lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
+            together[1],
+            view=views.COMPARE,
+            key="regions_funnel_plot",
+            filename=f"funnel_plot_{step}_by_region",
         )
+if region and not by_area.empty:
+    chart_with_table(
+        lambda numbers: rates_by_group_chart(
+            numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
+        ),
+        together[-1],
+        view=views.FUNNEL,
+        key="regions_areas",
+        filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
+    )
