@@ -42,10 +42,17 @@ _RATIOS = frozenset({"ratio", "ratio_low", "ratio_high"})
 
 _WORDS = {5: "five", 10: "ten"}
 
+
+def _words(number: int) -> str:
+    """A threshold in words where it is small, so text never shows a bare count of 1-4."""
+    return _WORDS.get(number, str(number))
+
+
 #: The policy and its reasons, as people read it (About page, deck and workbook definitions).
 POLICY: tuple[tuple[str, str], ...] = (
-    ("Counts", f"Counts from 1 to {config.SUPPRESS_BELOW - 1} are suppressed ({SUPPRESSED}) and "
-     f"every other count is rounded to the nearest {config.ROUND_TO}, so totals may not equal "
+    ("Counts", f"Counts below {_words(config.SUPPRESS_BELOW)} (other than zero) are suppressed "
+     f"({SUPPRESSED}) and every other count is rounded to the nearest {config.ROUND_TO}, so "
+     "totals may not equal "
      "the sum of their parts (GSS guidance on tables from administrative sources, 2014). "
      "A zero is shown as 0: it says nothing about any one person."),
     ("Suppression across a page or pack", "Where a suppressed count could be worked out from "
@@ -55,7 +62,7 @@ POLICY: tuple[tuple[str, str], ...] = (
      "they appear."),
     ("Rates", "Rates, intervals, limits and gaps are computed from the published (rounded) "
      "counts and shown as a percentage with one decimal, in files as on screen; a rate is not "
-     f"shown where its published group size is below {config.MIN_GROUP_FOR_RATE} or one of "
+     f"shown where its published group size is below {_words(config.MIN_GROUP_FOR_RATE)} or one of "
      "its counts is suppressed. A rate from the exact counts would give the exact counts "
      "back; a rate from the published counts adds nothing to them, and matches them."),
 )
