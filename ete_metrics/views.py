@@ -152,6 +152,10 @@ class View:
         Never shown to stakeholders (participant-level lists, import checks):
         :func:`ete_metrics.protect.audience.protect_view` refuses it and the dashboard
         does not show it in the stakeholder view.
+    totals_published : bool, default True
+        Whether the sums of the view's additive groups are published (in the view
+        or elsewhere), so secondary suppression must protect them. False where no
+        such total exists (cohorts at a month since entry are never summed).
     """
 
     name: str

@@ -142,9 +142,10 @@ def _cells(number: int, part: Part) -> list[_Cell]:
     groups = [c for c in frame.columns if (c in view.groups or c in BREAKDOWN_COLUMNS)
               and c not in keys and not (c == "group" and "characteristic" in keys)]
     out: list[_Cell] = []
+    records = frame.to_dict("records")
     for column in (c for c in view.counts if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-        for row, data in enumerate(frame.to_dict("records")):
+        for row, data in enumerate(records):
             measure: list[Hashable] = [part.measures.get(column, f"{view.name}:{column}")]
             where: dict[str, Hashable] = dict(part.within)
             own: list[str] = []
@@ -212,14 +213,14 @@ def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) ->
                         if 1 <= c.true < config.SUPPRESS_BELOW and index[c.identity] in hidden})
     chosen: set[Identity] = set()
     names = {v: identity for identity, v in index.items()}
+    published = {index[c.identity] for c in cells}
     for v in primaries:
         component, own_lines = _component(v, lines)
         if not own_lines or not _pinned(v, component, own_lines, low, high):
             continue
         open_cells = [m for p, members in own_lines if v in (p, *members)
-                      for m in (p, *members) if m in truth and m not in hidden and m != v
-                      and m in names and any(c.identity == names[m] for c in cells)
-                      and truth[m] > 0]
+                      for m in (p, *members)
+                      if m in published and m not in hidden and m != v and truth[m] > 0]
         if open_cells:
             best = min(open_cells, key=lambda m: (truth[m], m))
             chosen.add(names[best])
