@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.adjusted import adjusted_comparison
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
-from dashboard.render import chart_with_table, empty_state, user_errors
+from dashboard.render import chart_with_table, empty_state, shown_together, user_errors
 from ete_metrics import views
 from ete_metrics.metrics import comparison
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
@@ -22,6 +22,7 @@ from ete_metrics.present.charts.partners import (
     training_providers_chart,
 )
 from ete_metrics.protect.audience import limit_sizes
+from ete_metrics.protect.publication import Part
 
 #: Step choices for the comparison: widget label -> step.
 STEP_CHOICES = {"Work": "work", "Training": "training"}
@@ -59,11 +60,17 @@ st.caption(
     "it has entered. Partners outside the dashed 95% limits differ from the overall rate by "
     "more than chance would usually explain; outside the dotted 99.8% limits, by much more."
 )
-overall_rate = float(compared["overall_rate"].iloc[0])
-chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no raw count leaks)
-    lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
-                                by="delivery_partner", step=step, group_label="Delivery partner"),
-    compared,
+# the comparison and each partner's funnel count the same people: protected together
+compared_view, partners_view = shown_together([
+    Part(compared, views.COMPARE, measures={"entered": "entered", "participants": step}),
+    Part(partners_funnel, views.FUNNEL),
+])
+chart_with_table(  # limits around the overall rate and over the sizes shown (as published)
+    lambda numbers: funnel_plot(
+        numbers,
+        comparison.funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"])),
+        by="delivery_partner", step=step, group_label="Delivery partner"),
+    compared_view,
     view=views.COMPARE,
     key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
@@ -75,7 +82,7 @@ st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
-    partners_funnel,
+    partners_view,
     view=views.FUNNEL,
     key="partners_funnel",
     filename="delivery_partners_funnel",
