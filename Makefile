@@ -25,9 +25,10 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m ete_metrics demo --if-empty
 
-## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL).
+## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL): `streamlit run app.py`
+## with the warm-up started with the server (dashboard/warmup.py), so the first visitor waits no longer.
 run: demo chromium
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m dashboard.serve
 
 ## Debian's Chromium for the end-to-end browser tests (never a downloaded browser build).
 chromium:

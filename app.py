@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.auth import gate, show_identity
+from dashboard.auth import gate, preview_control, show_identity
 from dashboard.data import load_data
 from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
+from dashboard.warmup import start_warm_up
 from ete_metrics.present.formatting import uk_date
 
 st.set_page_config(
@@ -26,10 +27,14 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+# The data and modules the pages need, loaded once per server in the background (at
+# server start with `python -m dashboard.serve`; else beside the first visitor).
+start_warm_up()
 
 #: (section, file, title, icon, default page?)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Contract", "app_pages/1_overview.py", "Overview", ":material/dashboard:"),
+    ("Contract", "app_pages/9_present.py", "Presentation", ":material/slideshow:"),
     ("Analysis", "app_pages/2_funnels.py", "Funnels", ":material/filter_alt:"),
     ("Analysis", "app_pages/3_regions.py", "Regions", ":material/map:"),
     ("Analysis", "app_pages/4_cohorts.py", "Cohorts", ":material/timeline:"),
@@ -37,6 +42,15 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Analysis", "app_pages/6_equality.py", "Equality", ":material/diversity_3:"),
     ("Data and methods", "app_pages/7_data.py", "Data", ":material/database:"),
     ("Data and methods", "app_pages/8_about.py", "About these statistics", ":material/info:"),
+)
+
+
+#: The presentation page's URL path (``app_pages/9_present.py``).
+PRESENTATION = "present"
+#: Hides the sidebar, its open/close control and Streamlit's header bar.
+HIDE_SIDEBAR = (
+    "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
+    "[data-testid='stHeader'] {display: none;}</style>"
 )
 
 
@@ -61,22 +75,29 @@ def _imported_at(last_import: dict[str, Any] | None) -> str:
 sections = _navigation()
 # Before anything else: without access the sign-in or no-access page is the only page
 # (whatever the link), and no data is loaded.
-access = gate(p.url_path for pages in sections.values() for p in pages)
+own_access = gate(p.url_path for pages in sections.values() for p in pages)
 page = st.navigation(sections)
-data = load_data()  # only the regions this user may see
+data = load_data()  # only the regions this user (or the role a director previews) may see
+# The presentation is full width for a meeting's screen: no header, banners or sidebar.
+# The sidebar's widgets still run (hidden), so the filters and a preview outlive it.
+presenting = page.url_path == PRESENTATION
 
-st.title("ETE Outcomes")
-header = [
-    "Education, Training and Employment programme for people on probation",
-    f"data to **{uk_date(data.cutoff)}**" if data.cutoff else "",
-]
-landed = _imported_at(data.last_import)
-if landed:
-    header.append(f"last import {landed}")
-st.caption(" · ".join(part for part in header if part))
-show_identity(access)  # who is signed in (sidebar), or the "sign-in is off" banner
+if presenting:
+    st.html(HIDE_SIDEBAR)
+else:
+    st.title("ETE Outcomes")
+    header = [
+        "Education, Training and Employment programme for people on probation",
+        f"data to **{uk_date(data.cutoff)}**" if data.cutoff else "",
+    ]
+    landed = _imported_at(data.last_import)
+    if landed:
+        header.append(f"last import {landed}")
+    st.caption(" · ".join(part for part in header if part))
+    show_identity(own_access)  # who is signed in (sidebar), or the "sign-in is off" banner
+preview_control(own_access, banner=not presenting)  # a director may see it as a lead or stakeholder does
 
 filters = sidebar_filters(data)
-if filters.stakeholder:  # every page, before its content
+if filters.stakeholder and not presenting:  # every page, before its content
     stakeholder_note()
 page.run()

@@ -161,26 +161,15 @@ else:
 st.subheader("From entry to training and work")
 chart_with_table(
     lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
-    now_shown,  # as protected with the month earlier (the tiles' set)
-    view=views.FUNNEL,
-    key="overview_funnel",
-    filename="overview_funnel",
+    now_shown, views.FUNNEL, key="overview_funnel", filename="overview_funnel",  # as protected with the month earlier
 )
 
 # --- Monthly activity --------------------------------------------------------
 st.subheader("Month by month")
 with user_errors():
     activity = metric(monthly_activity, data, filters, as_of=filters.as_of, **filters.date_range())
-if activity.empty:
-    empty_state("No entries or outcomes in this period.")
-else:
-    chart_with_table(
-        activity_chart,
-        activity,
-        view=views.ACTIVITY,
-        key="overview_activity",
-        filename="monthly_activity",
-    )
+chart_with_table(activity_chart, activity, views.ACTIVITY, key="overview_activity",
+                 filename="monthly_activity", empty="No entries or outcomes in this period.")
 
 # --- Targets against actuals by region ---------------------------------------
 st.subheader("Targets against actuals by region")
@@ -207,11 +196,8 @@ else:
     ) or ("work" if "work" in measures else measures[0])
     chart_with_table(
         lambda frame: targets_chart(frame, measure=measure),
-        progress,
-        view=views.TARGETS,
+        progress, views.TARGETS, key="overview_targets", filename=f"targets_{measure}",
         select=lambda frame: frame.loc[frame["measure"] == measure],
-        key="overview_targets",
-        filename=f"targets_{measure}",
     )
 
 # --- Forecast to the contract's end ------------------------------------------
@@ -272,16 +258,13 @@ else:
     chart_with_table(
         lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
                                        measure=forecast_measure, region=forecast_region),
-        forecast,
-        view=views.FORECAST,
+        forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
         select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
                                        & (frame["region"] == forecast_region)],
-        key="overview_forecast",
-        filename=f"forecast_{forecast_measure}",
         columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
                  "low_95", "high_95"],
     )
     st.markdown("**Chance of reaching each contract target by the end**")
     table_with_downloads(
-        chances, view=views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
+        chances, views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
     )

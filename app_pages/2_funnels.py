@@ -14,7 +14,7 @@ from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
-from ete_metrics.steps import label
+from ete_metrics.steps import label, sustained_steps
 
 #: Breakdown keys offered; None = no breakdown.
 BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
@@ -57,7 +57,10 @@ with right:
         format_func=lambda k: "No breakdown" if k is None else label(k),
         key="funnels_by",
     )
-include_sustained = st.checkbox("Show sustained work", key="funnels_sustained")
+# the vocabulary's steps of sustained work ("Show sustained work"), added to the funnel together
+include_sustained = st.checkbox(
+    "Show " + ", ".join(label(step).lower() for step in sustained_steps()), key="funnels_sustained"
+)
 keep_in_url("order", order, "any")
 keep_in_url("window", window, None)
 keep_in_url("by", by, None)
@@ -87,7 +90,7 @@ def _main_chart(numbers):  # type: ignore[no-untyped-def]
 
 
 chart_with_table(
-    _main_chart, frame, view=views.FUNNEL, key="funnels_main",
+    _main_chart, frame, views.FUNNEL, key="funnels_main",
     filename="funnel" + (f"_by_{by}" if by else ""),
 )
 
@@ -95,11 +98,9 @@ st.subheader("Drop-off between steps")
 st.caption("The percentage of people at each step who reached the next one.")
 chart_with_table(
     lambda numbers: conversion_chart(numbers, by=by),
-    frame,
-    view=views.FUNNEL,
-    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
-    key="funnels_dropoff",
+    frame, views.FUNNEL, key="funnels_dropoff",
     filename="funnel_conversion" + (f"_by_{by}" if by else ""),
+    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
 )
 
 st.subheader("From referral")
@@ -109,23 +110,19 @@ st.caption(
 )
 with user_errors():
     referrals = metric(referral_funnel, data, filters, by=group, **common)
-if referrals.empty:
-    empty_state("No referrals with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: (
-            funnel_chart(numbers, title="People referred, entered, into training and into work")
-            if by is None
-            else rates_by_group_chart(
-                numbers, by=by,
-                title=f"Percent of referrals reaching each step, by {label(by).lower()}",
-            )
-        ),
-        referrals,
-        view=views.FUNNEL,
-        key="funnels_referral",
-        filename="referral_funnel" + (f"_by_{by}" if by else ""),
-    )
+chart_with_table(
+    lambda numbers: (
+        funnel_chart(numbers, title="People referred, entered, into training and into work")
+        if by is None
+        else rates_by_group_chart(
+            numbers, by=by,
+            title=f"Percent of referrals reaching each step, by {label(by).lower()}",
+        )
+    ),
+    referrals, views.FUNNEL, key="funnels_referral",
+    filename="referral_funnel" + (f"_by_{by}" if by else ""),
+    empty="No referrals with these filters.",
+)
 
 if filters.stakeholder:  # no participant-level data for stakeholders
     st.stop()
@@ -146,6 +143,6 @@ if follow_up.empty:
 else:
     st.write(f"**{count(len(follow_up))}** people to follow up.")
     table_with_downloads(
-        follow_up, view=views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
+        follow_up, views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
         max_rows=FOLLOW_UP_ROWS_SHOWN,
     )

@@ -93,9 +93,7 @@ region_view = together[0]
 with side_by_side:
     chart_with_table(
         lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
-        region_view,
-        view=views.FUNNEL,
-        key="regions_funnel",
+        region_view, views.FUNNEL, key="regions_funnel",
         filename="funnel_by_region",
     )
 with compared:
@@ -104,9 +102,7 @@ with compared:
     else:
         chart_with_table(
             lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-            together[1],
-            view=views.COMPARE,
-            key="regions_funnel_plot",
+            together[1], views.COMPARE, key="regions_funnel_plot",
             filename=f"funnel_plot_{step}_by_region",
         )
 if region and not by_area.empty:
@@ -114,8 +110,6 @@ if region and not by_area.empty:
         lambda numbers: rates_by_group_chart(
             numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
         ),
-        together[-1],
-        view=views.FUNNEL,
-        key="regions_areas",
+        together[-1], views.FUNNEL, key="regions_areas",
         filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
     )

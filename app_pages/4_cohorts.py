@@ -119,11 +119,9 @@ else:
             numbers.loc[numbers["cohort"].isin(chosen_cohorts)].reset_index(drop=True),
             outcome=outcome, cohorts=chosen_cohorts,
         ),
-        curves,
-        view=views.COHORT_CURVES,
-        select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
-        key="cohort_curves",
+        curves, views.COHORT_CURVES, key="cohort_curves",
         filename=f"cohort_curves_{cohort}_{outcome}",
+        select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
     )
 
 st.subheader("Cohort by month since entry")
@@ -139,9 +137,7 @@ if curves_view.protected:
     heatmap = protected_heatmap(heatmap, curves_view.table)
 heatmap_view = Shown(heatmap, heatmap, curves_view.protected, views.COHORT_HEATMAP)
 table_with_downloads(
-    heatmap_view,
-    key="cohort_heatmap",
-    filename=f"cohort_by_month_{cohort}_{outcome}",
+    heatmap_view, key="cohort_heatmap", filename=f"cohort_by_month_{cohort}_{outcome}",
 )
 
 st.subheader(f"Time from entry to {outcome}")
@@ -157,14 +153,10 @@ with user_errors():
 quartiles_view = shown(quartiles, views.TIME_TO_OUTCOME)
 chart_with_table(
     lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
-    incidence,
-    view=views.INCIDENCE,
-    key="time_to_outcome_curve",
+    incidence, views.INCIDENCE, key="time_to_outcome_curve",
     filename=f"cumulative_incidence_{outcome}",
 )
 st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
 table_with_downloads(
-    quartiles_view,
-    key="time_to_outcome_table",
-    filename="time_to_outcome",
+    quartiles_view, key="time_to_outcome_table", filename="time_to_outcome",
 )

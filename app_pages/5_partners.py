@@ -70,9 +70,7 @@ chart_with_table(  # limits around the overall rate and over the sizes shown (as
         numbers,
         comparison.funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"])),
         by="delivery_partner", step=step, group_label="Delivery partner"),
-    compared_view,
-    view=views.COMPARE,
-    key="partners_compare",
+    compared_view, views.COMPARE, key="partners_compare",
     filename=f"delivery_partners_{step}_funnel_plot",
 )
 st.markdown("**Adjusted for who each delivery partner works with**")
@@ -82,9 +80,7 @@ st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
-    partners_view,
-    view=views.FUNNEL,
-    key="partners_funnel",
+    partners_view, views.FUNNEL, key="partners_funnel",
     filename="delivery_partners_funnel",
 )
 
@@ -98,16 +94,9 @@ st.caption(
 )
 with user_errors():
     providers = metric(training_providers, data, filters, **common)
-if providers.empty:
-    empty_state("No one with these filters has started training yet.")
-else:
-    chart_with_table(
-        training_providers_chart,
-        providers,
-        view=views.TRAINING_PROVIDERS,
-        key="partners_providers",
-        filename="training_providers",
-    )
+chart_with_table(training_providers_chart, providers, views.TRAINING_PROVIDERS,
+                 key="partners_providers", filename="training_providers",
+                 empty="No one with these filters has started training yet.")
 
 # --- Employers ---------------------------------------------------------------
 st.subheader("Employers")
@@ -118,31 +107,18 @@ st.caption(
 )
 with user_errors():
     employer_table = metric(employers, data, filters, **common)
-if employer_table.empty:
-    empty_state("No one with these filters has started a job yet.")
-else:
-    chart_with_table(
-        employers_chart,
-        employer_table,
-        view=views.EMPLOYERS,
-        key="partners_employers",
-        filename="employers",
-    )
+chart_with_table(employers_chart, employer_table, views.EMPLOYERS, key="partners_employers",
+                 filename="employers", empty="No one with these filters has started a job yet.")
 
 # --- Prisons -----------------------------------------------------------------
 st.subheader("Prisons (custody pathway)")
 with user_errors():
     prison_funnel = metric(prisons, data, filters, **common)
-if prison_funnel.empty:
-    empty_state("No one on the custody pathway entered the programme with these filters.")
-else:
-    chart_with_table(
-        lambda numbers: step_bars(
-            numbers, by="prison", group_label="Prison",
-            title="Custody pathway: people entered, into training and into work, by prison",
-        ),
-        prison_funnel,
-        view=views.FUNNEL,
-        key="partners_prisons",
-        filename="prisons_funnel",
-    )
+chart_with_table(
+    lambda numbers: step_bars(
+        numbers, by="prison", group_label="Prison",
+        title="Custody pathway: people entered, into training and into work, by prison",
+    ),
+    prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
+    empty="No one on the custody pathway entered the programme with these filters.",
+)

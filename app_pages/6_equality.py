@@ -15,10 +15,10 @@ from dashboard.render import chart_with_table, empty_state, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.charts.equality import equality_chart
-from ete_metrics.steps import label
+from ete_metrics.steps import label, outcome_steps
 
-#: Step choices: widget label -> step.
-STEP_CHOICES = {"Work": "work", "Training": "training", "Sustained work": "sustained"}
+#: Outcomes offered: every step after entry in the vocabulary, work first (the default).
+STEPS = ("work", *(step for step in outcome_steps() if step != "work"))
 #: Characteristics compared, in display order.
 CHARACTERISTICS = ("gender", "age_band", "ethnicity", "disability")
 #: Windows offered (the first: none).
@@ -37,14 +37,14 @@ st.header("Equality")
 st.caption(filters.describe())
 
 # the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
-url_option("equality_step", "outcome", list(STEP_CHOICES), to_text=STEP_CHOICES.__getitem__)
+url_option("equality_step", "outcome", STEPS)
 url_option("equality_window", "window", WINDOWS, to_text=_window_text)
 left, right = st.columns(2)
 with left:
-    step_label = st.radio(
-        "Outcome", list(STEP_CHOICES), horizontal=True, key="equality_step",
+    step = str(st.radio(
+        "Outcome", STEPS, format_func=label, horizontal=True, key="equality_step",
         help="Entered participants with at least one counted milestone of this kind.",
-    )
+    ))
 with right:
     window = st.selectbox(
         "Time allowed since entry",
@@ -53,7 +53,6 @@ with right:
         help="With a window, only people who entered at least that long ago are counted, "
         "and only outcomes within the window — so groups are compared like with like.",
     )
-step = STEP_CHOICES[str(step_label)]
 window_days = None if window == "Any time" else int(str(window).split()[1])
 keep_in_url("outcome", step, "work")
 keep_in_url("window", _window_text(str(window)), "none")
@@ -84,10 +83,7 @@ st.caption(
 )
 chart_with_table(
     lambda numbers: equality_chart(numbers, step=step),
-    frame,
-    view=views.EQUALITY,
-    key="equality",
-    filename=f"equality_{step}",
+    frame, views.EQUALITY, key="equality", filename=f"equality_{step}",
     # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
     labels={"characteristic": label},
 )

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.audit import record_upload
 from dashboard.auth import require_access
-from dashboard.data import forget_metrics, load_data, metric
+from dashboard.data import forget_metrics, load_data, metric, shared_engine
 from dashboard.filters import current_filters
 from dashboard.mapping_builder import OWN_FORMAT, app_pseudonym_key, layouts, render_mapping_builder
+from dashboard.page_state import show_done
+from dashboard.progress import status_progress
 from dashboard.render import downloads, empty_state, table_with_downloads, user_errors
 from dashboard.uploads import (
     ACCEPTED_TYPES,
@@ -47,11 +48,6 @@ DONE_KEY = "data_upload_done"
 CHECK_KEY = "data_upload_check"
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> sa.Engine:
-    return db.make_engine(url)
-
-
 def _when(value: Any) -> str:
     """Import time on screen: ``1 Jun 2024 09:30`` (UK date, 24-hour time)."""
     stamp = pd.Timestamp(value) if value is not None else pd.NaT
@@ -63,7 +59,7 @@ def _when(value: Any) -> str:
 data = load_data()
 filters = current_filters()
 access = require_access()
-engine = _engine(config.database_url())
+engine = shared_engine(config.database_url())
 
 
 def _size(n: int) -> str:
@@ -86,11 +82,14 @@ elif not access.can_upload:
     st.caption("Importing extracts is for directors and data managers.")
 
 
+def _checks_table(findings: pd.DataFrame, kind: str) -> None:
+    """The problems or warnings of the extract checked, line by line, with downloads."""
+    table_with_downloads(findings, views.IMPORT_CHECKS, key=f"upload_{kind}", filename=f"import_{kind}")
+
+
 def _upload_section() -> None:
     """Upload, check, preview and import an extract (internal audience only)."""
-    done = st.session_state.pop(DONE_KEY, None)
-    if done:
-        st.success(done, icon=":material/check_circle:")
+    show_done(DONE_KEY)
     st.markdown(
         "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
         "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
@@ -172,10 +171,12 @@ def _upload_section() -> None:
             else:
                 try:
                     paths = save_uploads(files, tmp)
-                    checked = validate_upload(
-                        paths, engine=engine, replace_all=replace_all, extract_date=extract_date,
-                        mapping=mapping, key=pseudonym_key,
-                    )
+                    with status_progress("Checking the files", "Checked the files") as progress:
+                        checked = validate_upload(
+                            paths, engine=engine, replace_all=replace_all,
+                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
+                            progress=progress,
+                        )
                 except InputError as exc:  # a file over a limit: kept too, not read again
                     checked = exc
             st.session_state[CHECK_KEY] = (key, checked)
@@ -188,10 +189,7 @@ def _upload_section() -> None:
                     "found. Nothing was changed. Fix these in the files and upload them again.",
                     icon=":material/error:",
                 )
-                table_with_downloads(
-                    checked.problems, view=views.IMPORT_CHECKS, key="upload_problems",
-                    filename="import_problems",
-                )
+                _checks_table(checked.problems, "problems")
             else:
                 extract = checked.extract
                 assert extract is not None
@@ -212,17 +210,16 @@ def _upload_section() -> None:
                         "but check these records.",
                         icon=":material/warning:",
                     )
-                    table_with_downloads(
-                        checked.warnings, view=views.IMPORT_CHECKS, key="upload_warnings",
-                        filename="import_warnings",
-                    )
+                    _checks_table(checked.warnings, "warnings")
                 action = "Replace all data with this extract" if replace_all else "Import this extract"
                 if st.button(action, type="primary", key="upload_confirm"):
                     paths = paths or save_uploads(files, tmp)
-                    result = confirm_import(
-                        engine, paths, imported_at=datetime.now(), replace_all=replace_all,
-                        extract_date=extract_date, mapping=mapping, key=pseudonym_key,
-                    )
+                    with status_progress("Importing the extract", "Imported the extract") as progress:
+                        result = confirm_import(
+                            engine, paths, imported_at=datetime.now(), replace_all=replace_all,
+                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
+                            progress=progress,
+                        )
                     record_upload(
                         import_id=result.import_id,
                         files=paths,
@@ -265,10 +262,7 @@ else:
         if c in history.columns
     ]
     table_with_downloads(
-        history,
-        view=views.IMPORT_HISTORY,
-        key="import_history",
-        filename="import_history",
+        history, views.IMPORT_HISTORY, key="import_history", filename="import_history",
         columns=wanted,
     )
 
@@ -276,7 +270,7 @@ if len(data.import_warnings) and not filters.stakeholder:  # they name participa
     st.markdown(f"**Warnings stored with the latest import** ({count(len(data.import_warnings))})")
     table_with_downloads(
         data.import_warnings,
-        view=views.IMPORT_CHECKS,
+        views.IMPORT_CHECKS,
         key="import_warnings",
         filename="latest_import_warnings",
         columns=[c for c in ("file", "line", "column", "check", "message", "participant_id")
@@ -296,7 +290,7 @@ if quality.empty:
     empty_state("No data-quality checks to show for these filters.")
 else:
     table_with_downloads(
-        quality, view=views.DATA_QUALITY, key="data_quality", filename="data_quality",
+        quality, views.DATA_QUALITY, key="data_quality", filename="data_quality",
     )
 
 # --- Audit trail (directors and data managers) -------------------------------

@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,15 +202,18 @@ def _machine_cpu() -> float:
 
 
 @contextmanager
-def streamlit_server(url: str, log: Path, pids: list[int] | None = None) -> Iterator[str]:
+def streamlit_server(
+    url: str, log: Path, pids: list[int] | None = None, launch: Sequence[str] = ("streamlit", "run", "app.py"),
+) -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port; yields the base URL; always stopped.
 
-    The server's process id is appended to ``pids`` when given.
+    The server's process id is appended to ``pids`` when given. ``launch`` is what
+    ``python -m`` runs, before the server options (another script, or ``dashboard.serve``).
     """
     port = free_port()
     env = {**os.environ, "ETE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", *launch,
         "--server.headless", "true", "--server.port", str(port),
         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",

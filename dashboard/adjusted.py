@@ -79,9 +79,7 @@ def adjusted_comparison(
     )
     chart_with_table(
         lambda numbers: raw_and_adjusted_chart(numbers, by=by, step=step, group_label=group_label),
-        ratios,
-        view=views.STANDARDISED,
-        key=f"{key}_raw_adjusted",
+        ratios, views.STANDARDISED, key=f"{key}_raw_adjusted",
         filename=f"{by}_{step}_raw_and_adjusted",
         columns=[by, "entered", "observed", "expected", "raw_rate", "adjusted_rate", "overall_rate"],
     )
@@ -93,9 +91,7 @@ def adjusted_comparison(
     chart_with_table(  # limits over the expected counts shown (rounded for stakeholders)
         lambda numbers: ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by=by,
                                           step=step, group_label=group_label),
-        ratios,
-        view=views.STANDARDISED,
-        key=f"{key}_ratio_funnel",
+        ratios, views.STANDARDISED, key=f"{key}_ratio_funnel",
         filename=f"{by}_{step}_observed_expected",
         columns=[by, "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"],
     )

@@ -44,12 +44,20 @@ from ete_metrics.protect.access import (
     access_file_path,
     local_access,
     parse_access,
+    preview_choices,
 )
 
 LOGGER = logging.getLogger(__name__)
 
 #: Session-state key: the email whose sign-in was recorded in this session.
 SIGN_IN_RECORDED_KEY = "_ete_sign_in_recorded"
+
+#: Session-state key: what a director previews the dashboard as (a label of :func:`previews`).
+PREVIEW_KEY = "ete_preview_as"
+#: Session-state key: the preview last written to the audit trail in this session.
+PREVIEW_RECORDED_KEY = "_ete_preview_recorded"
+#: The preview choice meaning "no preview: my own view".
+OWN_VIEW = "My own view"
 
 #: Shown on every page when sign-in is off.
 SIGN_IN_OFF_BANNER = (
@@ -131,6 +139,8 @@ def signed_in_email() -> str | None:
     return None
 
 
+# Keyed on the file's path and (mtime, size): an edited access file is read again at the
+# next rerun; the four most recent versions are kept.
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _parsed_access(path: str, stamp: tuple[int, int]) -> AccessList:
     """The access file, parsed once per version of the file (path, mtime, size)."""
@@ -198,6 +208,9 @@ def resolve_access() -> Resolution:
     return Resolution(SIGNED_IN, access=access, email=email)
 
 
+# One engine (connection pool) per database URL for the server's life: an engine holds
+# connections, not data, so nothing makes it stale. (Not dashboard.data.shared_engine,
+# which imports this module.)
 @functools.lru_cache(maxsize=8)
 def _audit_engine(url: str) -> sa.Engine:
     return db.make_engine(url)
@@ -301,9 +314,9 @@ def gate(url_paths: Iterable[str] = ()) -> Access:
     Returns
     -------
     Access
+        The visitor's own access (not previewed: :func:`preview_control` does that).
     """
-    resolution = resolve_access()
-    _record_gated(resolution)
+    resolution = _recorded_access()
     if resolution.access is None:
         pages = [st.Page(_gate_page, title="Sign in", icon=":material/login:", url_path="sign-in",
                          default=True)]
@@ -316,6 +329,13 @@ def gate(url_paths: Iterable[str] = ()) -> Access:
         page.run()
         st.stop()
     return resolution.access
+
+
+def _recorded_access() -> Resolution:
+    """The visitor's access, its sign-in recorded in the audit trail (the page stops if it cannot be)."""
+    resolution = resolve_access()
+    _record_gated(resolution)
+    return resolution
 
 
 def _record_gated(resolution: Resolution) -> None:
@@ -338,14 +358,106 @@ def require_access() -> Access:
     Returns
     -------
     Access
+        What the visitor's pages work with: for a director previewing another role,
+        that role's access (:func:`previewed`).
     """
-    resolution = resolve_access()
-    _record_gated(resolution)
+    resolution = _recorded_access()
     if resolution.access is None:
         render_gate(resolution)
         st.stop()
         raise AssertionError("unreachable: st.stop() raises")
-    return resolution.access
+    return previewed(resolution.access)
+
+
+def previews() -> dict[str, Access]:
+    """What a director may preview the dashboard as (:func:`ete_metrics.protect.access.preview_choices`).
+
+    From the access file when there is a readable one, else a lead of each region and a stakeholder.
+    """
+    try:
+        listed = read_access()
+    except ConfigError:
+        listed = None
+    return preview_choices(listed, config.regions())
+
+
+def previewed(real: Access) -> Access:
+    """The access the pages work with: ``real``, or for a director the role being previewed.
+
+    A preview is only ever honoured for a director (:attr:`Access.can_preview`): for
+    anyone else a preview in the session is dropped, so a lead or a stakeholder cannot
+    widen what they see whatever the session holds.
+    """
+    label = st.session_state.get(PREVIEW_KEY)
+    if not real.can_preview:
+        if label is not None:
+            del st.session_state[PREVIEW_KEY]
+        return real
+    chosen = previews().get(label) if isinstance(label, str) else None
+    return real if chosen is None else real.preview_as(chosen)
+
+
+def _end_preview() -> None:
+    st.session_state[PREVIEW_KEY] = OWN_VIEW
+
+
+def preview_control(real: Access, *, banner: bool = True) -> Access:
+    """For a director: the sidebar's "Preview as" choice, the preview banner and its audit record.
+
+    Called by ``app.py`` once per run, before the data is loaded. Renders nothing for
+    anyone else.
+
+    Parameters
+    ----------
+    real : Access
+        The visitor's own access (:func:`resolve_access`, not previewed).
+    banner : bool
+        Say on the page that this is a preview (not on the presentation, which has no banners).
+
+    Returns
+    -------
+    Access
+        What the pages show: ``real``, or the previewed role's access.
+    """
+    if not real.can_preview:
+        return real
+    choices = previews()
+    if st.session_state.get(PREVIEW_KEY) not in (OWN_VIEW, *choices):
+        st.session_state[PREVIEW_KEY] = OWN_VIEW  # a choice that has left the access file
+    with st.sidebar:
+        st.selectbox(
+            "Preview as",
+            [OWN_VIEW, *choices],
+            key=PREVIEW_KEY,
+            help="See the dashboard as a regional lead or a stakeholder sees it: their regions, "
+            "their audience, their pages. For directors only; recorded in the audit trail.",
+        )
+    label = st.session_state[PREVIEW_KEY]
+    access = real if label == OWN_VIEW else real.preview_as(choices[label])
+    _record_preview(real, None if label == OWN_VIEW else access, label)
+    if label != OWN_VIEW and banner:
+        st.warning(
+            f"**Preview**: you are seeing the dashboard as {markdown_literal(label)} sees it "
+            f"({markdown_literal(access.describe())}). This is not your own view.",
+            icon=":material/visibility:",
+        )
+        st.button("End the preview", key="end_preview", on_click=_end_preview,
+                  icon=":material/visibility_off:")
+    return access
+
+
+def _record_preview(real: Access, access: Access | None, label: str) -> None:
+    """Write a started or ended preview to the audit trail, once per change in a session."""
+    recorded = st.session_state.get(PREVIEW_RECORDED_KEY, OWN_VIEW)
+    if recorded == label:
+        return
+    try:
+        audit.record_preview(audit_engine(), occurred_at=now_utc(), actor=real, previewed=access, label=label)
+    except EteError as exc:  # no unaudited preview, as no unaudited sign-in
+        st.error(f"The preview could not be recorded in the audit trail, so it is not shown: "
+                 f"{markdown_literal(exc)}", icon=":material/error:")
+        st.stop()
+    st.session_state[PREVIEW_RECORDED_KEY] = label
 
 
 def show_identity(access: Access) -> None:

@@ -3,11 +3,10 @@
 :func:`load_data` reads every table through :mod:`ete_metrics.data.db` and caches the
 result keyed on the database URL and a cheap *version* query (latest import id
 and row counts), so a new import invalidates the cache while filter changes never
-re-read the database. The frames are cached with ``st.cache_resource`` (shared,
-not copied: copying 45,000 participants on every rerun cost ~70 ms) and are
-therefore **read-only** — the metric functions never mutate their inputs. :func:`metric` caches a metric
-call keyed on that version, the filters and the arguments, without hashing the
-frames, so a warm rerun is fast.
+re-read the database. The frames are cached with ``st.cache_resource``: shared by
+every session, not copied, and therefore **read-only** (the metric functions never
+mutate their inputs). :func:`metric` caches a metric call keyed on that version, the
+filters and the arguments, without hashing the frames.
 """
 
 from __future__ import annotations
@@ -66,7 +65,12 @@ class ProgrammeData:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(url: str) -> sa.Engine:
+def shared_engine(url: str) -> sa.Engine:
+    """The app's one engine (connection pool) per database URL, for every session and page.
+
+    Cached for the server's life, keyed on the URL: an engine holds no data, only
+    connections, so nothing ever makes it stale.
+    """
     return db.make_engine(url)
 
 
@@ -90,13 +94,16 @@ _WHOLE_EXTRACT_COLUMNS = (
 _LOAD_ATTEMPTS = 5
 
 
+# Cached for every session, keyed on (URL, data version, regions): a new import changes the
+# version, so the next rerun reads the new data; the scope is part of the key, so one role's
+# data never reaches another. The six most recent loads are kept.
 @st.cache_resource(show_spinner="Loading the programme data…", max_entries=6)
 def _load(
     url: str, version: tuple[Any, ...], regions: tuple[str, ...] | None = None
 ) -> ProgrammeData:
     """Read the data of ``regions`` (None: all). Keyed by the scope, so one role's data
     never reaches another: a restricted load reads only its regions from the database."""
-    engine = _engine(url)
+    engine = shared_engine(url)
     # The tables are read one after the other: when an import lands in between (the
     # version changed), read them all again, so the frames are always one state of the data.
     for attempt in range(_LOAD_ATTEMPTS):
@@ -161,7 +168,7 @@ def read_data(url: str | None = None, regions: tuple[str, ...] | None = None) ->
         The database cannot be reached, has no tables, or holds no participants.
     """
     resolved = config.database_url(url)
-    engine = _engine(resolved)
+    engine = shared_engine(resolved)
     version = db.data_version(engine)
     if not version[2]:
         raise DatabaseError(
@@ -245,18 +252,32 @@ def _apply_filters(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame,
     return participants, data.milestones.loc[mine].reset_index(drop=True)
 
 
+# Keyed on the data version only (``_data`` is not hashed): the rows belong to the load of
+# that version, so a new import (a new version) works them out again.
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _milestone_rows(version: tuple[Any, ...], _data: ProgrammeData) -> np.ndarray:
     """Row of each milestone's participant in ``_data.participants`` (-1: none), once per load."""
     return match_rows(_data.participants["participant_id"], _data.milestones["participant_id"])
 
 
+def warm_filters(data: ProgrammeData) -> None:
+    """Work out once what every filtered view of ``data`` starts from (the server's warm-up).
+
+    The row of each milestone's participant (:func:`_milestone_rows`) is cached per
+    load; the first filter a visitor sets would otherwise wait for it.
+    """
+    _milestone_rows(data.version, data)
+
+
 @st.cache_resource(show_spinner=False)
 def _filter_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Filtered (participants, milestones) pairs, shared by every session, keyed on the data
+    version and the sidebar's region, pathway and partner filters: a new import (a new
+    version) is filtered afresh; the least recently used go first."""
     return SharedLru()
 
 
-#: Metric results kept (the most recently used last), as ``st.cache_data`` did before.
+#: Metric results kept (the most recently used last).
 _METRIC_CACHE_SIZE = 512
 
 
@@ -281,8 +302,8 @@ def _metric_cached(
     fn: Callable[..., pd.DataFrame],
     frames: tuple[pd.DataFrame, ...],
 ) -> pd.DataFrame:
-    # A plain dictionary keyed by hashable tuples: ``st.cache_data`` hashed the key and
-    # pickled the frame on every call (~1 ms a call, three to five calls a page).
+    # Keyed on hashable tuples only (the frames are not hashed: the version stands for
+    # them), so a result is the same function of the same data, filters and arguments.
     result = _metric_cache().get_or_compute(
         (version, name, filter_key, kwargs),
         lambda: fn(*frames, **dict(kwargs)),

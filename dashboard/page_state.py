@@ -97,3 +97,10 @@ def keep_in_url(
     text = to_text(value)
     if st.query_params.get(param) != text:
         st.query_params[param] = text
+
+
+def show_done(key: str) -> None:
+    """Say once what the last run did (kept under ``key`` across its ``st.rerun``), then forget it."""
+    done = st.session_state.pop(key, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")

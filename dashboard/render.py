@@ -179,10 +179,10 @@ def _publication_cache() -> SharedLru[list[tuple[pd.DataFrame, pd.DataFrame]]]:
     return SharedLru()
 
 
-#: Protected views kept (the most recently used last). Protection is a pure function of
-#: the figures, the view and the audience, so a frame protected before (shown twice on a
-#: page, or again on an unchanged rerun) is not worked out again: it is looked up by the
-#: digest of its exact contents.
+#: Protected views kept (the most recently used last), shared by every session. Protection
+#: is a pure function of the figures, the view and the audience, and the cache is keyed on
+#: exactly those (the digest of the frame's contents, the view's name, the audience), so it
+#: is never stale: other figures are another key.
 _PROTECTED_CACHE_SIZE = 256
 
 
@@ -302,27 +302,26 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
         f"{filename}.csv": functools.partial(csv_bytes, table),
         f"{filename}.xlsx": functools.partial(excel_bytes, table, sheet_name=filename, note=note),
     }, current_filters())
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
-        st.download_button(
-            "Download CSV",
-            data=files[f"{filename}.csv"],
-            file_name=f"{filename}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-    with right:
-        st.download_button(
-            "Download Excel",
-            data=files[f"{filename}.xlsx"],
-            file_name=f"{filename}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}_xlsx",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+    for column, (extension, (label, mime)) in zip(
+        st.columns([1, 1, 4]), TABLE_FORMATS.items(), strict=False
+    ):
+        with column:
+            _download_button(label, files, f"{filename}.{extension}", mime, key=f"{key}_{extension}")
+
+
+def _download_button(
+    label: str, files: Mapping[str, Callable[[], bytes]], file_name: str, mime: str, *, key: str
+) -> None:
+    """One download button for ``files[file_name]`` (built when clicked, no rerun)."""
+    st.download_button(
+        label,
+        data=files[file_name],
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def table_with_downloads(
@@ -404,6 +403,7 @@ def chart_with_table(
     columns: Sequence[str] | None = None,
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
+    empty: str | None = None,
 ) -> None:
     """Render a Plotly chart with the numbers behind it right under it.
 
@@ -429,7 +429,12 @@ def chart_with_table(
         chart is drawn from the whole view.
     labels : mapping of str to callable, optional
         Readable values on screen only, as in :func:`table_with_downloads`.
+    empty : str, optional
+        When the table has no rows, this note (:func:`empty_state`) instead of the chart.
     """
+    if empty is not None and len(table.table if isinstance(table, Shown) else table) == 0:
+        empty_state(empty)
+        return
     seen = _view(table, view)
     if seen is None:
         st.caption("This chart is not available in the stakeholder view.")
@@ -451,6 +456,15 @@ def chart_with_table(
     )
 
 
+#: MIME type of an Excel workbook.
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: The formats a table is downloaded in: extension -> (button label, MIME type).
+TABLE_FORMATS: dict[str, tuple[str, str]] = {
+    "csv": ("Download CSV", "text/csv"),
+    "xlsx": ("Download Excel", XLSX_MIME),
+}
+
 #: The report formats offered: format -> (button label, extension, MIME type).
 REPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "pptx": (
@@ -459,11 +473,7 @@ REPORT_FORMATS: dict[str, tuple[str, str, str]] = {
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ),
     "pdf": ("Download review pack (PDF)", "pdf", "application/pdf"),
-    "xlsx": (
-        "Download workbook (Excel)",
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
+    "xlsx": ("Download workbook (Excel)", "xlsx", XLSX_MIME),
 }
 
 
@@ -528,15 +538,7 @@ def report_downloads(
         st.columns(len(REPORT_FORMATS)), REPORT_FORMATS.items(), strict=True
     ):
         with column:
-            st.download_button(
-                label,
-                data=files[f"{stem}.{extension}"],
-                file_name=f"{stem}.{extension}",
-                mime=mime,
-                key=f"{key}_{fmt}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
+            _download_button(label, files, f"{stem}.{extension}", mime, key=f"{key}_{fmt}")
 
 
 def empty_state(message: str) -> None:

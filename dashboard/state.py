@@ -95,6 +95,8 @@ def _options(values: pd.Series, preferred: tuple[str, ...] = ()) -> list[str]:
     return ordered + sorted(present - set(ordered))
 
 
+# Keyed on the data version only (``_data`` is not hashed: the version stands for it), so a
+# new import offers its regions, pathways, partners and dates at the next rerun.
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _choices(version: tuple[Any, ...], _data: ProgrammeData) -> tuple[dict[str, list[str]], tuple[date, date]]:
     """The sidebar's options and date bounds, computed once per data version."""

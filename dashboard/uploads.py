@@ -24,6 +24,7 @@ from ete_metrics.data import db
 from ete_metrics.data.importer import Extract, ImportResult, import_extract, read_extract
 from ete_metrics.data.mapping import SourceMapping, import_mapped, read_mapped, read_region_map
 from ete_metrics.errors import EteError, ImportValidationError, InputError, Problem
+from ete_metrics.progress import Progress
 
 #: The files of an extract, in upload order.
 FILE_ROLES: tuple[str, ...] = ("participants", "milestones", "targets")
@@ -183,6 +184,7 @@ def validate_upload(
     extract_date: date | None = None,
     mapping: SourceMapping | None = None,
     key: str | None = None,
+    progress: Progress | None = None,
 ) -> Validation:
     """Validate saved files exactly as the CLI import would, writing nothing.
 
@@ -203,6 +205,8 @@ def validate_upload(
         roles ``milestones``, ``milestones 2``... and ``region_map`` are used when given.
     key : str, optional
         The pseudonymisation key, for a mapping with identifier columns.
+    progress : Progress, optional
+        Told each step of the check (:mod:`ete_metrics.progress`): the page's status box.
 
     Returns
     -------
@@ -230,12 +234,13 @@ def validate_upload(
                 paths.get("targets"),
                 extract_date=extract_date,
                 known_entry_dates=stored,
+                progress=progress,
             )
         else:
             extract = read_mapped(
                 mapping, paths["participants"], _milestone_paths(paths),
                 region_map=_region_map(paths), key=key, extract_date=extract_date,
-                known_entry_dates=stored,
+                known_entry_dates=stored, progress=progress,
             )
     except ImportValidationError as exc:
         return Validation(problems=problems_table(exc.problems))
@@ -251,6 +256,7 @@ def confirm_import(
     extract_date: date | None = None,
     mapping: SourceMapping | None = None,
     key: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import the validated files in one transaction (the explicit confirm step).
 
@@ -265,7 +271,7 @@ def confirm_import(
         Make the extract the whole database.
     extract_date : datetime.date, optional
         Defaults to ``imported_at.date()``.
-    mapping, key : optional
+    mapping, key, progress : optional
         As for :func:`validate_upload`.
 
     Returns
@@ -283,7 +289,7 @@ def confirm_import(
         return import_mapped(
             engine, mapping, paths["participants"], _milestone_paths(paths),
             region_map=_region_map(paths), key=key, replace_all=replace_all,
-            extract_date=extract_date, imported_at=imported_at,
+            extract_date=extract_date, imported_at=imported_at, progress=progress,
         )
     return import_extract(
         engine,
@@ -293,6 +299,7 @@ def confirm_import(
         replace_all=replace_all,
         extract_date=extract_date,
         imported_at=imported_at,
+        progress=progress,
     )
 
 

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ete_metrics import cli_metrics, config
+from ete_metrics.cli_progress import progress_bar
 from ete_metrics.errors import EteError
 
 EXIT_OK = 0
@@ -70,6 +71,13 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet", action="store_true",
+        help="no progress bar (none is drawn anyway when standard error is not a terminal)",
+    )
+
+
 def _uk_date(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -104,7 +112,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
     audit_problem = ""
     try:
-        with config.command_line_limits():  # an operator's whole extract, not an upload
+        with (
+            config.command_line_limits(),  # an operator's whole extract, not an upload
+            progress_bar(args.quiet) as progress,
+        ):
             if mapping is None:
                 result = import_extract(
                     engine,
@@ -114,6 +125,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                     replace_all=args.replace_all,
                     extract_date=args.extract_date,
                     imported_at=datetime.now().replace(microsecond=0),
+                    progress=progress,
                 )
             else:
                 result = import_mapped(
@@ -126,6 +138,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                     replace_all=args.replace_all,
                     extract_date=args.extract_date,
                     imported_at=datetime.now().replace(microsecond=0),
+                    progress=progress,
                 )
         files = {"participants": args.participants}
         for number, path in enumerate(args.milestones, start=1):
@@ -248,10 +261,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
                 "import an extract first (python -m ete_metrics import ...) or build the demo "
                 "(python -m ete_metrics demo)."
             )
-        content = build_report(
-            participants, milestones, targets, as_of=as_of, audience=args.audience,
-            regions=regions or None, fmt=args.format,
-        )
+        with progress_bar(args.quiet) as progress:
+            content = build_report(
+                participants, milestones, targets, as_of=as_of, audience=args.audience,
+                regions=regions or None, fmt=args.format, progress=progress,
+            )
         # Recorded first: a report that cannot be recorded is not written.
         try:
             record_export(
@@ -298,6 +312,7 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="the date the figures are as at (default: the data's cut-off)",
     )
     cli_metrics.add_as_user(p_report)
+    _add_quiet(p_report)
     _add_db(p_report)
     p_report.set_defaults(func=_cmd_report)
 
@@ -359,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the day the extract was taken (default: today); later dates are warned about",
     )
+    _add_quiet(p_import)
     _add_db(p_import)
     p_import.set_defaults(func=_cmd_import)
 

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ete_metrics import views
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.standardised import ADJUSTERS
 from ete_metrics.present.formatting import is_missing
@@ -50,6 +51,8 @@ from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
+from ete_metrics.steps import label, outcome_steps, sustained_steps
+from ete_metrics.views import View
 
 FORMATS = ("table", "csv", "json")
 
@@ -137,7 +140,11 @@ def user_access(args: argparse.Namespace) -> Access:
     return access
 
 
-def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
+def _load(
+    args: argparse.Namespace, *, targets: bool = False, columns: Sequence[str] | None = None
+) -> _Data:
+    """Read what a command needs: participants (all columns, or only ``columns``), milestones,
+    targets when asked, and ``--as-of`` (default: the latest date in the data)."""
     from ete_metrics.data.db import (
         data_cutoff,
         load_milestones,
@@ -150,7 +157,7 @@ def _load(args: argparse.Namespace, *, targets: bool = False) -> _Data:
     regions = access.regions  # only what --as-user may see
     engine = make_engine(args.db)
     try:
-        participants = load_participants(engine, regions=regions)
+        participants = load_participants(engine, regions=regions, columns=columns)
         milestones = load_milestones(engine, regions=regions)
         target_frame = load_targets(engine, regions=regions) if targets else None
         as_of = args.as_of
@@ -183,10 +190,8 @@ def _json_value(value: Any) -> Any:
 def emit(
     frame: pd.DataFrame,
     fmt: str,
+    view: View | None = None,
     *,
-    counts: Sequence[str] = (),
-    rates: Sequence[str] = (),
-    dates: Sequence[str] = (),
     title: str = "",
     out: Any = None,
     note: str | None = None,
@@ -201,8 +206,9 @@ def emit(
         ``csv``: the frame as CSV only (ISO dates, rates as fractions). ``json``: a list of
         records (ISO dates, missing values null). ``table``: an optional title line, then the
         frame with UK dates, thousands separators and percentages (one decimal place).
-    counts, rates, dates : sequence of str
-        Columns to format in the table.
+    view : View, optional
+        The published view the frame is (:mod:`ete_metrics.views`): its columns' roles
+        (counts, percentages, dates...) and headings, as on screen and in the reports.
     title : str
         A heading for the table (not printed for csv or json).
     out : file-like, optional
@@ -214,8 +220,7 @@ def emit(
     stream = out if out is not None else sys.stdout
     if note and fmt != "table":
         sys.stderr.write(note + "\n")
-    present = set(frame.columns)
-    date_columns = [c for c in dates if c in present]
+    date_columns = [c for c in (view.dates if view is not None else ()) if c in frame.columns]
     if fmt == "csv":
         copy = neutralise_frame(frame)
         for column in date_columns:
@@ -238,12 +243,7 @@ def emit(
     if frame.empty:
         stream.write("No participants match: nothing to show.\n")
         return
-    shown = display_table(
-        frame,
-        counts=[c for c in counts if c in present],
-        rates=[c for c in rates if c in present],
-        dates=date_columns,
-    )
+    shown = display_table(frame, view)
     stream.write(shown.to_string(index=False) + "\n")
 
 
@@ -252,10 +252,8 @@ def emit(
 _NOT_AUDITED = frozenset({"db", "func", "as_user", "command"})
 
 
-def _emit(
-    args: argparse.Namespace, data: _Data, frame: pd.DataFrame, kind: str, **kwargs: Any
-) -> None:
-    """Protect ``frame`` for ``--audience`` (view ``kind``), record it, then print it.
+def _emit(args: argparse.Namespace, data: _Data, frame: pd.DataFrame, view: View, title: str) -> None:
+    """Protect ``frame`` for ``--audience`` as the published ``view``, record it, then print it.
 
     The text is built first, recorded in the audit trail (:func:`_record`) and only
     then written to standard output, so nothing leaves unrecorded.
@@ -264,8 +262,8 @@ def _emit(
     buffer = io.StringIO()
     # a table carries the note in its text; for csv and json it goes to standard error,
     # after the output is recorded like the rest
-    emit(present_view(frame, kind, args.audience), args.format, out=buffer,
-         note=note if args.format == "table" else None, **kwargs)
+    emit(present_view(frame, view, args.audience), args.format, view, title=title, out=buffer,
+         note=note if args.format == "table" else None)
     text = buffer.getvalue()
     _record(args, data, text)
     if note and args.format != "table":
@@ -303,13 +301,13 @@ def _uk(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-_FUNNEL_RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
-
-
 def _cmd_funnel(args: argparse.Namespace) -> int:
+    from ete_metrics.data.frames import PARTICIPANT_COLUMNS
     from ete_metrics.metrics.funnel import funnel, referral_funnel
 
-    data = _load(args)
+    # only the columns the funnel reads: the anchor dates and the grouping columns
+    by = [key for key in args.by or () if key in PARTICIPANT_COLUMNS]
+    data = _load(args, columns=["referral_date", "entry_date", *by])
     options: dict[str, Any] = {
         "as_of": data.as_of,
         "by": args.by or (),
@@ -322,7 +320,7 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
         frame = referral_funnel(data.participants, data.milestones, **options)
     else:
         frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
-    _emit(args, data, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+    _emit(args, data, frame, views.FUNNEL,
           title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
     return 0
 
@@ -335,7 +333,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         "as_of": data.as_of, "by": args.by, "step": args.step, "window_days": args.window_days,
         "date_from": args.date_from, "date_to": args.date_to,
     }
-    title = f"Into {args.step} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
+    title = f"{label(args.step)} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
     if args.adjust_for:
         from ete_metrics.metrics.standardised import compare_adjusted
 
@@ -343,9 +341,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         title += f"; observed/expected adjusted for {', '.join(args.adjust_for)}"
     else:
         frame = compare_groups(data.participants, data.milestones, **options)
-    _emit(args, data, frame, "compare", counts=["entered", "participants", "observed"],
-         rates=["rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"],
-         title=title)
+    _emit(args, data, frame, views.COMPARE, title=title)
     return 0
 
 
@@ -358,16 +354,12 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     if args.summary:
         frame = target_summary(data.participants, data.milestones, data.targets,
                                as_of=data.as_of, regions=regions)
-        _emit(args, data, frame, "target_summary",
-             counts=["actual_to_date", "target_to_date", "contract_target", "projected_at_end"],
-             rates=["percent_achieved", "projected_percent"],
+        _emit(args, data, frame, views.TARGET_SUMMARY,
              title=f"Targets to date as at {_uk(data.as_of)}")
     else:
         frame = targets_vs_actual(data.participants, data.milestones, data.targets,
                                   as_of=data.as_of, period=args.period, regions=regions)
-        _emit(args, data, frame, "targets",
-             counts=["target", "actual", "cumulative_target", "cumulative_actual"],
-             rates=["percent_achieved"], dates=["period_start"],
+        _emit(args, data, frame, views.TARGETS,
              title=f"Targets by {args.period} as at {_uk(data.as_of)}")
     return 0
 
@@ -378,9 +370,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     data = _load(args)
     regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
     frame = forecast_to_end(data.participants, data.milestones, as_of=data.as_of, regions=regions)
-    _emit(args, data, frame, "forecast",
-         counts=["actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"],
-         dates=["month"],
+    _emit(args, data, frame, views.FORECAST,
          title=f"Forecast of cumulative training and job starts to the contract's end, from the data "
                f"as at {_uk(data.as_of)} (80% and 95% prediction intervals)")
     return 0
@@ -394,8 +384,7 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
         frame = cumulative_incidence(data.participants, data.milestones, as_of=data.as_of,
                                      outcome=args.outcome, by=args.by or (),
                                      date_from=args.date_from, date_to=args.date_to)
-        _emit(args, data, frame, "incidence", counts=["at_risk", "events"],
-              rates=["cumulative_incidence", "ci_low", "ci_high"],
+        _emit(args, data, frame, views.INCIDENCE,
               title=f"Cumulative incidence of {args.outcome} by days since entry "
               f"(1 - Kaplan–Meier, 95% interval), as at {_uk(data.as_of)}")
         return 0
@@ -404,7 +393,7 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
     frame = cohort_curves(data.participants, data.milestones, as_of=data.as_of,
                           cohort=args.cohort, outcome=args.outcome,
                           date_from=args.date_from, date_to=args.date_to)
-    _emit(args, data, frame, "cohort_curves", counts=["cohort_size", "participants"], rates=["cumulative_rate"],
+    _emit(args, data, frame, views.COHORT_CURVES,
          title=f"Into {args.outcome} by months since entry, as at {_uk(data.as_of)}")
     return 0
 
@@ -415,8 +404,7 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
     data = _load(args)
     frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
                             by=args.by or (), date_from=args.date_from, date_to=args.date_to)
-    _emit(args, data, frame, "time_to_outcome",
-         counts=["entered", "reached", "median_days", "q1_days", "q3_days"],
+    _emit(args, data, frame, views.TIME_TO_OUTCOME,
          title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
     return 0
 
@@ -432,21 +420,18 @@ def _cmd_partners(args: argparse.Namespace) -> int:
             partners.delivery_partners if args.kind == "delivery" else partners.prisons
         )
         frame = function(data.participants, data.milestones, window_days=args.window_days, **common)
-        _emit(args, data, frame, "funnel", counts=["participants"], rates=_FUNNEL_RATES,
+        _emit(args, data, frame, views.FUNNEL,
               title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
         return 0
     if args.window_days is not None:
         raise InputError(f"--window-days applies to --kind delivery or prisons, not {args.kind}.")
     if args.kind == "training":
         frame = partners.training_providers(data.participants, data.milestones, **common)
-        _emit(args, data, frame, "training_providers",
-             counts=["training_starts", "training_completed", "work_after_training",
-                     "median_days_to_work"],
-             rates=["completion_rate", "work_rate"],
+        _emit(args, data, frame, views.TRAINING_PROVIDERS,
              title=f"Training providers as at {_uk(data.as_of)}")
     else:
         frame = partners.employers(data.participants, data.milestones, **common)
-        _emit(args, data, frame, "employers", counts=["job_starts", "job_sustained"], rates=["sustained_rate"],
+        _emit(args, data, frame, views.EMPLOYERS,
              title=f"Employers as at {_uk(data.as_of)}")
     return 0
 
@@ -473,13 +458,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--referral", action="store_true",
                    help="start from referrals (referred -> entered -> training -> work); "
                    "--from/--to then apply to the referral date")
-    p.add_argument("--sustained", action="store_true", help="add the sustained-work step")
+    p.add_argument("--sustained", action="store_true",
+                   help="add the sustained-work steps: " + ", ".join(map(label, sustained_steps())))
     p.set_defaults(func=_cmd_funnel)
 
     p = subparsers.add_parser("compare", help="compare groups against funnel-plot limits")
     _common(p)
     p.add_argument("--by", default="region", metavar="COL", help="grouping column (default region)")
-    p.add_argument("--step", choices=("training", "work", "sustained"), default="work",
+    p.add_argument("--step", choices=outcome_steps(), default="work",
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
     p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,

@@ -8,12 +8,16 @@ all read them from here, so a label or a definition is changed in one place.
 
 Adding a step (say, jobs sustained at 26 weeks) means adding one :class:`Step` to
 :data:`STEPS` (and, when a new milestone records it, the milestone to
-:data:`MILESTONE_LABELS`); see ``docs/architecture.md``.
+:data:`MILESTONE_LABELS`); see ``docs/architecture.md``. The lists derived from the
+steps (:func:`outcome_steps`, :func:`funnel_steps`, :func:`referral_steps`,
+:func:`outcome_milestones`, :func:`find_step`) read :data:`STEPS` when they are
+called, so the funnel, the comparisons, the CLI's and the pages' step choices all
+follow it.
 
 Examples
 --------
->>> from ete_metrics.steps import STEP, label
->>> STEP["work"].milestone, label("work")
+>>> from ete_metrics.steps import find_step, label
+>>> find_step("work").milestone, label("work")
 ('job_start', 'Into work')
 """
 
@@ -23,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ete_metrics import config
+from ete_metrics.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,15 @@ class Step:
         steps recorded on the participant (referral and entry dates).
     target_measure : str or None
         The contract measure with targets for this step, if any.
+    sustained : bool
+        A step of sustained work: in the entry funnel only when sustained work is asked
+        for (``include_sustained``), never in the referral funnel.
+    after : str or None
+        In the ordered funnel, the step that must come first: this step then counts
+        only for people who reached ``after`` (in order).
+    on_or_after : bool
+        With ``after``: a milestone of this step counts in the ordered funnel only on or
+        after the person's first counted milestone of ``after`` (the same day counts).
     """
 
     name: str
@@ -52,6 +66,9 @@ class Step:
     definition: str
     milestone: str | None = None
     target_measure: str | None = None
+    sustained: bool = False
+    after: str | None = None
+    on_or_after: bool = False
 
 
 #: Every step, in funnel order.
@@ -79,27 +96,82 @@ STEPS: tuple[Step, ...] = (
     Step(
         "work", "Into work", "in work",
         "Entered participants with at least one job start counted the same way.",
-        milestone="job_start", target_measure="work",
+        milestone="job_start", target_measure="work", after="training", on_or_after=True,
     ),
     Step(
         "sustained", "Sustained work", "in sustained work",
         "Entered participants with at least one recorded sustained job (the contract's "
         "sustainment milestone), counted the same way.",
-        milestone="job_sustained",
+        milestone="job_sustained", sustained=True, after="work",
     ),
 )
 
-#: Steps by code.
-STEP: Mapping[str, Step] = {step.name: step for step in STEPS}
 
-#: The entry funnel's steps, in order (``sustained`` only when asked for).
-FUNNEL_STEPS: tuple[str, ...] = ("entered", "training", "work", "sustained")
-#: The referral funnel's steps, in order.
-REFERRAL_STEPS: tuple[str, ...] = ("referred", "entered", "training", "work")
-#: Steps after entry that a milestone marks: code -> milestone type.
-OUTCOME_MILESTONES: Mapping[str, str] = {
-    step.name: step.milestone for step in STEPS if step.milestone is not None
-}
+def find_step(name: str) -> Step:
+    """The step with this code.
+
+    Raises
+    ------
+    KeyError
+        For a code that is not a step.
+    """
+    for step in STEPS:
+        if step.name == name:
+            return step
+    raise KeyError(name)
+
+
+def outcome_steps(*, sustained: bool = True) -> tuple[str, ...]:
+    """The steps after entry that a milestone marks, in funnel order.
+
+    Parameters
+    ----------
+    sustained : bool, default True
+        Include the steps of sustained work.
+
+    Examples
+    --------
+    >>> outcome_steps(), outcome_steps(sustained=False)
+    (('training', 'work', 'sustained'), ('training', 'work'))
+    """
+    return tuple(
+        step.name for step in STEPS if step.milestone is not None and (sustained or not step.sustained)
+    )
+
+
+def outcome_step(name: str) -> Step:
+    """The step after entry with this code, for a metric that measures one step.
+
+    Raises
+    ------
+    InputError
+        For a code that is not one of :func:`outcome_steps` (the message names them).
+    """
+    if name in outcome_steps():
+        return find_step(name)
+    raise InputError(f"Unknown step {name!r}: choose from {', '.join(outcome_steps())}.")
+
+
+def sustained_steps() -> tuple[str, ...]:
+    """The steps of sustained work, in funnel order (``include_sustained`` adds them)."""
+    return tuple(step.name for step in STEPS if step.sustained)
+
+
+def outcome_milestones() -> dict[str, str]:
+    """Each step after entry with the milestone type that marks it (code -> milestone)."""
+    return {step.name: step.milestone for step in STEPS if step.milestone is not None}
+
+
+def funnel_steps(*, sustained: bool = False) -> tuple[str, ...]:
+    """The entry funnel's steps, in order: ``entered``, then :func:`outcome_steps`."""
+    return ("entered", *outcome_steps(sustained=sustained))
+
+
+def referral_steps() -> tuple[str, ...]:
+    """The referral funnel's steps, in order (no sustained work)."""
+    return ("referred", "entered", *outcome_steps(sustained=False))
+
+
 #: Measures that carry contract targets, in order.
 TARGET_MEASURES: tuple[str, ...] = tuple(
     step.target_measure for step in STEPS if step.target_measure is not None
@@ -138,13 +210,15 @@ GROUP_LABELS: Mapping[str, str] = {
     "entry_fy": "Financial year of entry",
 }
 
-_WORDS: Mapping[str, str] = {
-    **{step.name: step.label for step in STEPS},
-    **MILESTONE_LABELS,
-    **RAG_LABELS,
-    **POSITION_LABELS,
-    **GROUP_LABELS,
-}
+_WORDS: Mapping[str, str] = {**MILESTONE_LABELS, **RAG_LABELS, **POSITION_LABELS, **GROUP_LABELS}
+
+
+def _words(text: str) -> str | None:
+    """The words for a code, steps first (read from :data:`STEPS` when asked)."""
+    for step in STEPS:
+        if step.name == text:
+            return step.label
+    return _WORDS.get(text)
 
 
 def label(code: object) -> str:
@@ -170,7 +244,7 @@ def label(code: object) -> str:
     if code is None or (isinstance(code, float) and code != code):
         return ""
     text = str(code)
-    words = _WORDS.get(text) or _WORDS.get(text.lower())
+    words = _words(text) or _words(text.lower())
     if words is not None:
         return words
     return text.replace("_", " ").capitalize()
@@ -178,8 +252,10 @@ def label(code: object) -> str:
 
 def phrase(step: str) -> str:
     """A step inside a sentence: ``phrase("work")`` -> ``"in work"`` (unknown: the code)."""
-    known = STEP.get(step)
-    return known.phrase if known else step
+    for known in STEPS:
+        if known.name == step:
+            return known.phrase
+    return step
 
 
 def step_labels(steps: tuple[str, ...] | list[str]) -> list[str]:

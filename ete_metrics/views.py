@@ -93,6 +93,7 @@ HEADINGS: Mapping[str, str] = {
     "count": "Count",
     "month": "Month",
     "participant_id": "Participant ID",
+    "caseworker": "Caseworker (pseudonym)",
     "observed": "Observed",
     "expected": "Expected",
     "ratio": "Observed / expected",

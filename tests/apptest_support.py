@@ -34,7 +34,12 @@ PAGES: tuple[str, ...] = tuple(sorted(f"app_pages/{p.name}" for p in (ROOT / "ap
 
 
 
-__all__ = ["APP", "DemoData", "app", "demo_data", "demo_db_url", "media", "new_app", "open_page"]
+__all__ = [
+    "APP", "PRESENTATION", "DemoData", "app", "demo_data", "demo_db_url", "each_screen", "media", "new_app",
+    "open_page",
+]
+#: The presentation page: one slide at a time (:func:`each_screen` shows every slide).
+PRESENTATION = "app_pages/9_present.py"
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,20 @@ def open_page(at: AppTest, page: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def each_screen(at: AppTest, page: str) -> Iterator[AppTest]:
+    """``at`` as it is, and for the presentation each following slide in turn (Next clicked).
+
+    So a test that scans every page for what it must not show scans every slide.
+    """
+    yield at
+    if page != PRESENTATION:
+        return
+    while not at.button(key="present_next").disabled:
+        at.button(key="present_next").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        yield at
 
 
 @pytest.fixture

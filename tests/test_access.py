@@ -14,6 +14,7 @@ from ete_metrics.protect.access import (
     access_for,
     local_access,
     parse_access,
+    preview_choices,
     read_access_file,
     restrict_frames,
 )
@@ -200,3 +201,51 @@ def test_restrict_frames_keeps_only_the_users_regions() -> None:
     # everyone: the frames come back as they are
     p, m, t = restrict_frames(local_access(), participants, milestones, targets)
     assert p is participants and m is milestones and t is targets
+
+
+# --- Previews: a director sees the dashboard as another role does ----------------------
+
+
+def test_only_a_director_may_preview() -> None:
+    assert Access("d@x.org", "director").can_preview
+    for role, regions in (("data_manager", None), ("regional_lead", ("Wales",)), ("stakeholder", None)):
+        someone = Access("s@x.org", role, regions)
+        assert not someone.can_preview
+        with pytest.raises(ConfigError, match="may not preview"):
+            someone.preview_as(Access("t@x.org", "stakeholder"))
+
+
+def test_a_preview_has_the_previewed_scope_and_the_directors_email() -> None:
+    director = Access("d@x.org", "director")
+    seen = director.preview_as(Access("lead@x.org", "regional_lead", ("Wales",)))
+    assert (seen.email, seen.role, seen.regions) == ("d@x.org", "regional_lead", ("Wales",))
+    assert seen.forced_audience is None and not seen.can_upload and not seen.can_preview
+    as_stakeholder = director.preview_as(Access("p@x.org", "stakeholder"))
+    assert as_stakeholder.forced_audience == "stakeholder"
+    assert not as_stakeholder.can_see_participant_level
+
+
+def test_preview_choices_are_the_files_leads_and_stakeholders() -> None:
+    choices = preview_choices(parse_access(GOOD), ["London", "Wales"])
+    assert list(choices) == [  # in the file's order; the director and data manager are not offered
+        "lead.wales@example.org (regional lead · Wales)",
+        "lead.north@example.org (regional lead · North West, West Midlands)",
+        "stake@example.org (stakeholder · all regions)",
+        "stake.london@example.org (stakeholder · London)",
+    ]
+    assert choices["lead.wales@example.org (regional lead · Wales)"].regions == ("Wales",)
+
+
+def test_without_a_file_a_lead_of_each_region_and_a_stakeholder() -> None:
+    choices = preview_choices(None, ["London", "Wales"])
+    assert list(choices) == [
+        "A regional lead (London)", "A regional lead (Wales)", "A stakeholder (all regions)",
+    ]
+    assert [(a.role, a.regions) for a in choices.values()] == [
+        ("regional_lead", ("London",)), ("regional_lead", ("Wales",)), ("stakeholder", None),
+    ]
+    # A file listing only directors and data managers offers the same.
+    only_managers = parse_access('[users."a@x.org"]\nrole = "director"\n')
+    assert list(preview_choices(only_managers, ["Wales"])) == [
+        "A regional lead (Wales)", "A stakeholder (all regions)",
+    ]

@@ -8,6 +8,7 @@ import pytest
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.activity import follow_up_list, monthly_activity
+from ete_metrics.views import heading
 
 
 def _data() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,3 +85,20 @@ def test_follow_up_list() -> None:
                     )["participant_id"].tolist() == ["C"]
     with pytest.raises(InputError):
         follow_up_list(participants, milestones, as_of=AS_OF, days=-1)
+
+
+def test_follow_up_list_shows_the_caseworker_pseudonym_when_recorded() -> None:
+    participants, milestones = _data()
+    # B's caseworker is recorded, C's is not; A (not listed) has another.
+    participants["caseworker"] = pd.Series(["cw-a", "cw-b", None, None, None, None], dtype=object)
+    out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
+    assert list(out.columns) == ["participant_id", "region", "delivery_partner", "caseworker",
+                                 "entry_date", "days_since_entry"]
+    assert out["participant_id"].tolist() == ["C", "B"]
+    assert out["caseworker"].isna().tolist() == [True, False]
+    assert out["caseworker"].tolist()[1] == "cw-b"
+    assert heading("caseworker") == "Caseworker (pseudonym)"
+    # As loaded from the database: a categorical column, the same list.
+    loaded = participants.assign(caseworker=participants["caseworker"].astype("category"))
+    again = follow_up_list(loaded, milestones, as_of=AS_OF, days=30)
+    assert again["caseworker"].tolist()[1] == "cw-b" and pd.isna(again["caseworker"].iloc[0])

@@ -20,6 +20,13 @@ def _url(engine: sa.Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+def _import(engine: sa.Engine, ids: list[str], *, imported_at: datetime, extract_date: date) -> None:
+    """Save an extract of ``ids`` (all data replaced), recorded as imported at ``imported_at``."""
+    participants, milestones = _extract(ids)
+    save_extract(engine, participants, milestones, replace_all=True,
+                 record={"imported_at": imported_at, "extract_date": extract_date})
+
+
 def _extract(ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     participants = pd.DataFrame(
         {
@@ -40,11 +47,7 @@ def test_read_data_and_invalidation_after_an_import(engine: sa.Engine) -> None:
     create_schema(engine)
     with pytest.raises(DatabaseError, match="no participants"):
         read_data(_url(engine))
-    participants, milestones = _extract(["A1", "A2"])
-    save_extract(
-        engine, participants, milestones, replace_all=True,
-        record={"imported_at": datetime(2022, 5, 2, 9, 30), "extract_date": date(2022, 5, 1)},
-    )
+    _import(engine, ["A1", "A2"], imported_at=datetime(2022, 5, 2, 9, 30), extract_date=date(2022, 5, 1))
     data = read_data(_url(engine))
     assert len(data.participants) == 2
     # the cut-off is the last import's extract date, not the latest date in the data (1 Apr 2022)
@@ -53,11 +56,7 @@ def test_read_data_and_invalidation_after_an_import(engine: sa.Engine) -> None:
     assert pd.Timestamp(data.last_import["imported_at"]) == pd.Timestamp("2022-05-02 09:30")
     assert read_data(_url(engine)) is data  # cached: same object, no re-read
     # a new import changes the version, so the next load sees it
-    participants, milestones = _extract(["A1", "A2", "A3"])
-    save_extract(
-        engine, participants, milestones, replace_all=True,
-        record={"imported_at": datetime(2022, 6, 2, 9, 30), "extract_date": date(2022, 6, 1)},
-    )
+    _import(engine, ["A1", "A2", "A3"], imported_at=datetime(2022, 6, 2, 9, 30), extract_date=date(2022, 6, 1))
     fresh = read_data(_url(engine))
     assert len(fresh.participants) == 3
     assert fresh.cutoff == date(2022, 6, 1)
@@ -69,11 +68,7 @@ def test_a_database_without_tables_says_how_to_fix_it(engine: sa.Engine) -> None
 
 
 def test_filtered_and_metric(engine: sa.Engine) -> None:
-    participants, milestones = _extract(["B1", "B2", "B3"])
-    save_extract(
-        engine, participants, milestones, replace_all=True,
-        record={"imported_at": datetime(2022, 5, 2), "extract_date": date(2022, 5, 1)},
-    )
+    _import(engine, ["B1", "B2", "B3"], imported_at=datetime(2022, 5, 2), extract_date=date(2022, 5, 1))
     data = read_data(_url(engine))
     everyone = Filters(as_of=date(2022, 5, 1))
     p, m = filtered(data, everyone)

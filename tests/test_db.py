@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from ete_metrics.data import db, frames
-from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.errors import DatabaseError, InputError, Problem
 
 # ---------------------------------------------------------------------------
 # Hand-built extract
@@ -43,6 +43,7 @@ PARTICIPANTS: list[dict[str, Any]] = [
         "pathway": "community",
         "exit_date": "2022-06-30",
         "exit_reason": "completed",
+        "caseworker": "cw-7f3a",  # a caseworker's pseudonym
     },
     {"participant_id": "B", "region": "Wales", "referral_date": "2022-02-01", "entry_date": None},
     {
@@ -189,6 +190,21 @@ def test_regions_filter(engine: sa.Engine) -> None:
     # A value with a quote is a bound parameter, not SQL: simply no rows.
     assert db.load_participants(engine, ["O'Brien'; DROP TABLE participants; --"]).empty
     assert len(db.load_participants(engine)) == 3
+
+
+def test_load_participants_reads_only_the_columns_asked_for(engine: sa.Engine) -> None:
+    save_base(engine)
+    # asked in another order and without the id: the id is added, the table's order kept
+    frame = db.load_participants(engine, ["Wales", "London"], columns=["entry_date", "region"])
+    assert list(frame.columns) == ["participant_id", "region", "entry_date"]
+    assert frame["entry_date"].dtype == "datetime64[ns]"
+    assert records(frame) == [
+        {"participant_id": "A", "region": "London", "entry_date": "2022-01-05"},
+        {"participant_id": "B", "region": "Wales", "entry_date": None},
+    ]
+    assert db.load_participants(engine, [], columns=["region"]).empty
+    with pytest.raises(InputError, match="'shoe_size'"):
+        db.load_participants(engine, columns=["region", "shoe_size"])
 
 
 def test_imports_and_warnings_are_recorded(engine: sa.Engine) -> None:
@@ -371,6 +387,29 @@ def test_failed_write_changes_nothing(engine: sa.Engine) -> None:
 def test_loads_before_schema_say_what_to_do(engine: sa.Engine) -> None:
     with pytest.raises(DatabaseError, match="Create the schema first"):
         db.load_participants(engine)
+
+
+def test_a_database_made_before_the_caseworker_column_loads_and_then_takes_one(
+    engine: sa.Engine,
+) -> None:
+    save_base(engine)
+    with engine.begin() as connection:  # as the release before the column made it
+        connection.exec_driver_sql("ALTER TABLE participants DROP COLUMN caseworker")
+    # Read before any import migrated it: the caseworker reads as not recorded.
+    participants = db.load_participants(engine)
+    assert list(participants.columns) == list(frames.PARTICIPANT_COLUMNS)
+    assert participants["caseworker"].isna().all()
+    assert ids(participants) == ["A", "B", "C"]
+    # The next import adds the column and stores the caseworker.
+    db.save_extract(
+        engine,
+        participants_frame([{**PARTICIPANTS[1], "caseworker": "cw-91bc"}]),
+        milestones_frame([]),
+        record={"imported_at": WHEN},
+    )
+    stored = db.load_participants(engine).set_index("participant_id")["caseworker"]
+    assert stored.isna().tolist() == [True, False, True]
+    assert stored["B"] == "cw-91bc"
 
 
 def test_text_columns_load_as_categoricals_except_the_ids(engine: sa.Engine) -> None:

@@ -57,6 +57,17 @@ def test_programme_is_frozen(small: DemoProgramme) -> None:
 
 
 # ------------------------------------------------------------------ formats
+def test_every_referral_has_a_caseworker_pseudonym_of_its_partner(small: DemoProgramme) -> None:
+    people = small.participants
+    assert people["caseworker"].notna().all()
+    assert people["caseworker"].str.fullmatch(r"[0-9a-f]{64}").all()  # a pseudonym, not a name
+    # A partner's few caseworkers (4 each) work for that partner only.
+    per_caseworker = people.groupby("caseworker")["delivery_partner"].nunique()
+    assert (per_caseworker == 1).all()
+    per_partner = people.groupby("delivery_partner")["caseworker"].nunique()
+    assert per_partner.between(1, 4).all() and (per_partner == 4).any()
+
+
 def test_columns_and_dtypes_match_frames_formats(demo: DemoProgramme) -> None:
     assert tuple(demo.participants.columns) == frames.PARTICIPANT_COLUMNS
     assert tuple(demo.milestones.columns) == frames.MILESTONE_COLUMNS

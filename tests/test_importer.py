@@ -100,6 +100,27 @@ def test_good_extract_reads_into_frames(tmp_path: Path) -> None:
     )
 
 
+def test_the_optional_caseworker_column_is_read_and_an_email_in_it_refused(tmp_path: Path) -> None:
+    people = (
+        "participant_id,region,referral_date,entry_date,Caseworker\n"
+        "P1,London,2022-01-01,2022-01-05,cw-7f3a\n"
+        "P2,Wales,2022-02-01,,\n"
+    )
+    extract = read_extract(*files(tmp_path, participants=people, milestones="participant_id,milestone,date\n"))
+    assert extract.participants["caseworker"].tolist() == ["cw-7f3a", None]
+    assert extract.warnings == []  # a known column: no "unknown column" warning
+    # An email is not a pseudonym: refused, and the message does not repeat it.
+    people = people.replace("cw-7f3a", "jo.bloggs@provider.example")
+    problems = rejected(
+        *files(tmp_path, participants=people, milestones="participant_id,milestone,date\n")
+    )
+    assert problems == [
+        "participants.csv line 2, column caseworker: caseworker looks like an email address; "
+        "give the caseworker's pseudonym, never a name or an email (a mapping with caseworker "
+        "pseudonymises it)"
+    ]
+
+
 def test_bom_headers_in_any_case_and_spacing_uk_dates_and_region_spelling(tmp_path: Path) -> None:
     participants = write(
         tmp_path,

@@ -19,8 +19,12 @@ import sqlalchemy as sa
 from ete_metrics import cli
 from ete_metrics.data import db
 from ete_metrics.data.mapping import (
+    CASEWORKER_DOMAIN,
+    caseworker_pseudonym,
+    dates_as_read,
     import_mapped,
     load_profile,
+    mapping_from_choices,
     mapping_to_toml,
     parse_mapping,
     pseudonym,
@@ -157,6 +161,25 @@ def test_pseudonym_is_hmac_sha256_same_key_same_id_other_key_other_id() -> None:
     assert pseudonym("X123457", KEY) != expected
 
 
+def _caseworker(value: str, key: str) -> str:
+    """The definition, with the standard library: HMAC-SHA256 under HMAC-SHA256(key, domain)."""
+    derived = hmac.new(key.encode(), CASEWORKER_DOMAIN, hashlib.sha256).digest()
+    return hmac.new(derived, value.encode(), hashlib.sha256).hexdigest()
+
+
+def test_caseworker_pseudonym_is_keyed_and_never_a_participant_pseudonym() -> None:
+    email = "jo.bloggs@provider.example"
+    assert CASEWORKER_DOMAIN == b"ete-metrics caseworker pseudonym"
+    assert caseworker_pseudonym(email, KEY) == _caseworker(email, KEY)
+    # Case and spacing do not make another caseworker.
+    assert caseworker_pseudonym(" Jo.Bloggs@Provider.example ", KEY) == _caseworker(email, KEY)
+    assert caseworker_pseudonym("Pat  Worker", KEY) == _caseworker("pat worker", KEY)
+    assert caseworker_pseudonym(email, OTHER_KEY) != caseworker_pseudonym(email, KEY)
+    # Domain-separated: the same text as a participant id gets another pseudonym.
+    for text in (email, "x123456"):
+        assert caseworker_pseudonym(text, KEY) != pseudonym(text, KEY)
+
+
 def test_refer_and_monitor_maps_columns_dates_and_regions(tmp_path: Path) -> None:
     extract = read_mapped(
         load_profile("refer-and-monitor"),
@@ -174,6 +197,11 @@ def test_refer_and_monitor_maps_columns_dates_and_regions(tmp_path: Path) -> Non
     assert first["exit_date"] == pd_date(2023, 12, 31)  # 23:59 GMT stays on the 31st
     assert first["exit_reason"] == "completed"
     assert first["delivery_partner"] == "HARMONY_LIVING"
+    # caseworker_id (an email) is kept only as the caseworker's pseudonym.
+    assert first["caseworker"] == _caseworker("jo.bloggs@provider.example", KEY)
+    assert people.loc[pseudonym("Y654321", KEY), "caseworker"] == _caseworker(
+        "sam.smith@provider.example", KEY
+    )
     second = people.loc[pseudonym("Y654321", KEY)]
     assert second["region"] == "London"  # the map matches 'dn535743' ignoring case
     # 10:00 at +01:00 is 09:00 UTC, 10:00 BST: still 1 February.
@@ -217,6 +245,10 @@ def test_cats_three_files_with_re_enrolment_notes_and_custody_prison(tmp_path: P
     assert people.loc[alex, "referral_date"] == pd_date(2023, 5, 2)
     assert people.loc[alex, "pathway"] == "custody"
     assert people.loc[alex, "prison"] == "HMP Liverpool"
+    # Support Worker (a name) is kept only as the caseworker's pseudonym.
+    assert people.loc[alex, "caseworker"] == people.loc[bo, "caseworker"] == _caseworker(
+        "pat worker", KEY
+    )
     # A Hub is a community location: the pathway is community and its name is no prison.
     assert people.loc[bo, "pathway"] == "community"
     assert people.loc[bo, "prison"] is None or people.loc[bo, "prison"] != "Camden Hub"
@@ -264,12 +296,13 @@ def test_missing_source_column_is_named_in_source_terms(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "enrolments.csv", ["Contract", "Participant Id"], [["London", "A1"]])
     with pytest.raises(ImportValidationError) as caught:
         read_mapped(load_profile("cats"), path, key=KEY)
-    # The profile takes referral_date, entry_date, pathway and prison from these four.
+    # The profile takes referral_date, entry_date, pathway, prison and caseworker from these five.
     assert [(p.file, p.line, p.column) for p in caught.value.problems] == [
         ("enrolments.csv", 1, "Submission To Authority"),
         ("enrolments.csv", 1, "Approved"),
         ("enrolments.csv", 1, "Location Type"),
         ("enrolments.csv", 1, "Location Name"),
+        ("enrolments.csv", 1, "Support Worker"),
     ]
 
 
@@ -339,18 +372,32 @@ def test_region_map_errors_name_file_and_line(tmp_path: Path) -> None:
     assert (problem.file, problem.line, problem.column) == ("map.csv", 3, "source")
 
 
-def test_no_personal_data_in_the_database_file(tmp_path: Path) -> None:
+PERSONAL = [
+    "Alex Example", "Bo Sample", "Pat Worker", "jo.bloggs@provider.example",
+    "sam.smith@provider.example", "X123456", "Y654321", "1CFG1234A", "1CFG5678B",
+]
+
+
+def test_no_personal_data_in_the_database_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite:///{tmp_path / 'ete.db'}"
     engine = db.make_engine(url)
     enrolments, education, employment = _cats_files(tmp_path)
-    import_mapped(
-        engine, load_profile("cats"), enrolments, [education, employment], key=KEY,
-        imported_at=WHEN,
-    )
-    import_mapped(
-        engine, load_profile("refer-and-monitor"), _rm_file(tmp_path),
-        region_map=read_region_map(_region_map(tmp_path)), key=KEY, imported_at=WHEN,
-    )
+    caplog.set_level("DEBUG")
+    results = [
+        import_mapped(
+            engine, load_profile("cats"), enrolments, [education, employment], key=KEY,
+            imported_at=WHEN,
+        ),
+        import_mapped(
+            engine, load_profile("refer-and-monitor"), _rm_file(tmp_path),
+            region_map=read_region_map(_region_map(tmp_path)), key=KEY, imported_at=WHEN,
+        ),
+    ]
+    told = " ".join(str(w) for r in results for w in r.warnings) + caplog.text
+    for personal in PERSONAL:  # nor in a warning or a log line
+        assert personal.casefold() not in told.casefold(), personal
     with engine.connect() as connection:
         stored = connection.execute(sa.text("SELECT count(*) FROM participants")).scalar_one()
         warnings = connection.execute(sa.text("SELECT count(*) FROM import_warnings")).scalar_one()
@@ -358,13 +405,14 @@ def test_no_personal_data_in_the_database_file(tmp_path: Path) -> None:
     assert stored == 4  # 2 CATS people (one re-enrolment left out) + 2 R&M referrals
     assert warnings > 0  # the notes and the re-enrolment were stored, so they were searched
     content = (tmp_path / "ete.db").read_bytes()
-    for personal in [
-        "Alex Example", "Bo Sample", "Pat Worker", "jo.bloggs@provider.example",
-        "sam.smith@provider.example", "X123456", "Y654321", "1CFG1234A", "1CFG5678B",
-    ]:
+    for personal in PERSONAL:
         assert personal.encode() not in content, personal
         assert personal.encode("utf-16-le") not in content, personal
+        assert personal.casefold().encode() not in content.lower(), personal
     assert pseudonym("1CFG1234A", KEY).encode() in content
+    # The caseworkers are there, as their pseudonyms only.
+    for caseworker in ("pat worker", "jo.bloggs@provider.example", "sam.smith@provider.example"):
+        assert _caseworker(caseworker, KEY).encode() in content
 
 
 def test_reimport_updates_the_same_person(tmp_path: Path) -> None:
@@ -444,4 +492,71 @@ def test_a_value_with_a_line_break_keeps_later_lines_right(tmp_path: Path) -> No
         )
     assert [(p.file, p.line, p.column) for p in caught.value.problems] == [
         ("performance.csv", 4, "date_referral_received")
+    ]
+
+
+def test_a_too_long_value_is_named_by_the_source_files_own_column(tmp_path: Path) -> None:
+    _, education, _ = _cats_files(tmp_path)
+    long_name = "HMP " + "L" * 1_200  # 1,204 characters; the longest accepted is 1,000
+    enrolments = _write_xlsx(
+        tmp_path / "enrolments.xlsx",
+        ENROLMENT_HEADERS,
+        [
+            ["London", datetime(2023, 6, 1), datetime(2023, 6, 2), None, "1CFG5678B",
+             "Bo Sample", "Camden Hub", "Hub", "Pat Worker", True, None],
+            ["North West", datetime(2023, 5, 2), datetime(2023, 5, 3), None, "1CFG1234A",
+             "Alex Example", long_name, "Wing", "Pat Worker", True, None],
+        ],
+    )
+    with pytest.raises(ImportValidationError) as caught:
+        read_mapped(load_profile("cats"), enrolments, [education], key=KEY)
+    assert [(p.file, p.line, p.column, p.check) for p in caught.value.problems] == [
+        ("enrolments.xlsx", 3, "Location Name", "value_too_long")
+    ]
+    assert "1,204 characters long" in str(caught.value)
+    assert "location_name" not in str(caught.value)
+
+
+def test_mapping_from_choices_keeps_value_maps_zone_and_format_and_checks_them() -> None:
+    mapping = mapping_from_choices(
+        "crm", {"participant_id": "Ref", "region": "Office", "entry_date": "Started"},
+        milestones={"participant_id": "Ref", "milestone": "Event", "date": "When"},
+        values={"region": {"LDN": "London"}, "pathway": {}},  # an empty map is no map
+        milestone_values={"milestone": {"Course began": "training_start"}},
+        time_zone="America/New_York", date_format="%m/%d/%Y",
+    )
+    assert mapping.participants.values == {"region": {"ldn": "London"}}
+    assert mapping.milestones[0].values == {"milestone": {"course began": "training_start"}}
+    assert (mapping.time_zone, mapping.date_format) == ("America/New_York", "%m/%d/%Y")
+    assert parse_mapping(mapping_to_toml(mapping), "crm") == mapping  # saved as it was built
+    with pytest.raises(InputError, match="for pathway before mapping its values"):
+        mapping_from_choices("crm", {"participant_id": "Ref"}, values={"pathway": {"Jail": "custody"}})
+    with pytest.raises(InputError, match="unknown time_zone 'Mars/Base'"):
+        mapping_from_choices("crm", {"participant_id": "Ref"}, time_zone="Mars/Base")
+    for bad in ("%d/%m", "dd/mm/yyyy", "%Q"):  # no year; no directives; not a directive
+        with pytest.raises(InputError, match="day, month and year"):
+            mapping_from_choices("crm", {"participant_id": "Ref"}, date_format=bad)
+
+
+def test_dates_as_read_are_the_dates_the_import_reads() -> None:
+    values = ["2023-06-30T23:30:00Z", "30/06/2023", "06/30/2023", "2023-06-30 23:30:00", "soon"]
+    # 23:30 UTC on 30 June is 00:30 BST on 1 July in London, 19:30 EDT on 30 June in New York.
+    assert dates_as_read(values) == [date(2023, 7, 1), date(2023, 6, 30), None, date(2023, 6, 30), None]
+    assert dates_as_read(values[:1], "America/New_York") == [date(2023, 6, 30)]
+    # A month-first format reads 06/30/2023; what it does not convert is still read as before.
+    assert dates_as_read(values[1:3], date_format="%m/%d/%Y") == [date(2023, 6, 30), date(2023, 6, 30)]
+
+
+def test_a_formula_without_a_value_is_named_by_the_source_files_own_column(tmp_path: Path) -> None:
+    # openpyxl saves a formula with no calculated value, as a program-written workbook does.
+    enrolments = _write_xlsx(
+        tmp_path / "enrolments.xlsx",
+        ENROLMENT_HEADERS,
+        [["London", datetime(2023, 6, 1), datetime(2023, 6, 2), None, "1CFG5678B",
+          "Bo Sample", '="Camden "&"Hub"', "Hub", "Pat Worker", True, None]],
+    )
+    with pytest.raises(ImportValidationError) as caught:
+        read_mapped(load_profile("cats"), enrolments, key=KEY)
+    assert [(p.file, p.line, p.column, p.check) for p in caught.value.problems] == [
+        ("enrolments.xlsx", 2, "Location Name", "formula_without_value")
     ]

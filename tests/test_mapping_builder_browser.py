@@ -1,8 +1,10 @@
 """The Data page's mapping builder in a real headless Chromium (``streamlit run app.py``).
 
 Uploads a sample in another system's layout, chooses a column of it for each
-required column of ours, drops the name column, saves the mapping, and checks the
-saved file imports the sample without the name. Skipped without
+required column of ours, maps the values of its pathway column to ours, chooses
+its date format (month first) and a time zone, sees its dates read right, drops
+the name column, saves the mapping, and checks the saved file imports the sample
+without the name. Waits are on Streamlit's script state, never sleeps. Skipped without
 ``/usr/bin/chromium`` (a failure under ``CI=true``); the server is always stopped.
 """
 
@@ -21,9 +23,9 @@ pytestmark = pytest.mark.browser
 
 KEY = "a-test-key-of-enough-length"
 SAMPLE = (
-    "Client Ref,Client Name,Region,Referred,Started\n"
-    "C1,Chris Person,London,2023-08-16,2023-08-20\n"
-    "C2,Dee Person,Wales,2023-09-01,\n"
+    "Client Ref,Client Name,Region,Setting,Referred,Started\n"
+    "C1,Chris Person,London,Prison,08/16/2023,08/20/2023\n"
+    "C2,Dee Person,Wales,Probation,09/01/2023,\n"
 )
 
 
@@ -57,6 +59,20 @@ def _select(page, label: str, option: str) -> None:  # type: ignore[no-untyped-d
     _settle(page)
 
 
+def _select_typed(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``option`` in a long select box by typing it (its list shows only what fits)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.click()
+    box.locator("input").fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    _settle(page)
+
+
+def _shown(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait (bounded) until ``text`` is on the page (a table's cells are in the DOM, hidden)."""
+    page.get_by_text(text, exact=True).first.wait_for(state="attached", timeout=PAGE_TIMEOUT_MS)
+
+
 def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     from ete_metrics.data.mapping import load_mapping, read_mapped
@@ -80,6 +96,16 @@ def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tm
             _select(page, "participant_id (required)", "Client Ref")
             _select(page, "referral_date (required)", "Referred")
             _select(page, "entry_date (required)", "Started")
+            _select(page, "pathway", "Setting")
+            # One choice per value of their pathway column, in our words.
+            _select(page, "Setting: Prison", "Custody")
+            _select(page, "Setting: Probation", "Community")
+            # Read day first (the default), 08/16/2023 is no date; month first, it is 16 Aug.
+            _shown(page, "not a date: the import would stop here")
+            _select(page, "Format of the dates", "month/day/year (12/31/2023)")
+            _shown(page, "16 Aug 2023")
+            assert page.get_by_text("not a date: the import would stop here").count() == 0
+            _select_typed(page, "Time zone of timestamps", "America/New_York")
             drop = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Personal columns").first
             choose(page, drop, "Client Name")
             _settle(page)
@@ -98,9 +124,16 @@ def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tm
     mapping = load_mapping(mappings / "browser-crm.toml")
     assert mapping.participants.columns == {
         "participant_id": "Client Ref", "region": "Region", "referral_date": "Referred",
-        "entry_date": "Started",
+        "entry_date": "Started", "pathway": "Setting",
     }
+    assert mapping.participants.values == {
+        "pathway": {"prison": "custody", "probation": "community"}
+    }
+    assert (mapping.date_format, mapping.time_zone) == ("%m/%d/%Y", "America/New_York")
     assert mapping.drop == ("Client Name",)
     extract = read_mapped(mapping, sample, key=KEY)
-    assert sorted(extract.participants["region"]) == ["London", "Wales"]
+    rows = extract.participants.sort_values("referral_date")
+    assert rows["region"].tolist() == ["London", "Wales"]
+    assert rows["pathway"].tolist() == ["custody", "community"]
+    assert [d.date().isoformat() for d in rows["referral_date"]] == ["2023-08-16", "2023-09-01"]
     assert "Chris Person" not in extract.participants.to_csv()

@@ -74,3 +74,30 @@ def test_positions_select_like_subsetting(dtype: object) -> None:
     got = match_rows(population, events, population_positions=p_pos, event_positions=e_pos)
     # population subset: ccc, bbbbbbbbbb, Zoë; events subset: P0000003, ccc, bbbbbbbbbb, Zoë, nope
     assert got.tolist() == [-1, 0, 1, 2, -1]
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_missing_ids_outside_or_at_the_positions(missing: object) -> None:
+    population = pd.Series(["a", missing, "b", "c"], dtype=object)
+    events = pd.Series(["c", missing, "a", "b"], dtype=object)
+    # the missing ids are not at the positions asked for: the others match as usual
+    got = match_rows(population, events, population_positions=np.array([0, 2, 3]),
+                     event_positions=np.array([0, 2, 3]))
+    assert got.tolist() == [2, 0, 1]  # c is 3rd, a 1st, b 2nd of a, b, c
+    # a missing id at the positions matches nothing (as pandas' lookup of a missing value)
+    got = match_rows(population, events, population_positions=np.array([0, 2]),
+                     event_positions=np.array([1, 2]))
+    assert got.tolist() == [-1, 0]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "uint32"])
+def test_integer_ids_match_like_pandas(dtype: str) -> None:
+    population = pd.Series([501, 3, 77, 12], dtype=dtype)
+    events = pd.Series([12, 4, 501, 501, 77], dtype=dtype)
+    # 12 is 4th (3), 4 is absent, 501 1st (0), 77 3rd (2)
+    assert match_rows(population, events).tolist() == [3, -1, 0, 0, 2]
+    got = match_rows(population, events, population_positions=np.array([1, 3]),
+                     event_positions=np.array([0, 2]))
+    assert got.tolist() == [1, -1]  # among 3, 12: 12 is 2nd; 501 absent
+    with pytest.raises(InputError, match="repeat"):
+        match_rows(pd.Series([1, 1], dtype=dtype), events)

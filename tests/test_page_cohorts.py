@@ -31,18 +31,17 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(shown, expected.astype(object), check_dtype=False)
 
 
+def _same_curves(shown: pd.DataFrame, curves: pd.DataFrame) -> None:
+    """The table of cohort curves shows ``curves``: counts, months and percentages formatted."""
+    _same(shown, display_table(curves, counts=("months_since_entry", "cohort_size", "participants"),
+                               rates=("cumulative_rate",)))
+
+
 def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     at = open_page(new_app(), PAGE)
     curves = _expected_curves(demo_data, "training")
     assert curves["cohort"].nunique() == 8  # quarter cohorts, latest eight by default
-    _same(
-        _shown(at, 0),
-        display_table(
-            curves,
-            counts=("months_since_entry", "cohort_size", "participants"),
-            rates=("cumulative_rate",),
-        ),
-    )
+    _same_curves(_shown(at, 0), curves)
     full = cohort_curves(
         demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
         cohort="entry_quarter", outcome="training",
@@ -86,14 +85,7 @@ def test_cohorts_page_outcome_and_cohort_widgets_change_the_figures(demo_data: D
     work = _expected_curves(demo_data, "work")
     after = _shown(at, 0)
     assert not after.equals(before)
-    _same(
-        after,
-        display_table(
-            work,
-            counts=("months_since_entry", "cohort_size", "participants"),
-            rates=("cumulative_rate",),
-        ),
-    )
+    _same_curves(after, work)
     at.radio(key="cohorts_cohort").set_value("Month of entry").run()
     assert not at.exception
     monthly = _expected_curves(demo_data, "work", cohort="entry_month")
@@ -121,12 +113,5 @@ def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
     shown = _shown(at, 0)
     monthly = _expected_curves(demo_data, "work", cohort="entry_month")
     assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
-    _same(
-        shown,
-        display_table(
-            monthly,
-            counts=("months_since_entry", "cohort_size", "participants"),
-            rates=("cumulative_rate",),
-        ),
-    )
+    _same_curves(shown, monthly)
     assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == "work"

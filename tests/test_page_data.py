@@ -414,3 +414,35 @@ def test_data_page_checks_again_after_an_import_lands(
     assert any(s.startswith("Import 3 done: 1 participant and 2 milestones written, ") for s in _messages(at)[0])
     assert "data_upload_check" not in at.session_state
     assert len(validations) == 2  # the confirm re-validates inside confirm_import only
+
+
+def test_data_page_shows_the_check_and_the_import_step_by_step(
+    small_db: str, validations: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dashboard.uploads
+
+    steps: list[str] = []
+    real_confirm = dashboard.uploads.confirm_import
+
+    def confirm_watched(engine, paths, *, progress, **kwargs):  # type: ignore[no-untyped-def]
+        def told(step: str, fraction: float) -> None:
+            steps.append(step)
+            progress(step, fraction)
+
+        return real_confirm(engine, paths, progress=told, **kwargs)
+
+    monkeypatch.setattr(dashboard.uploads, "confirm_import", confirm_watched)
+    at = open_page(new_app(), PAGE)
+    _choose(at, "participants", "new.csv",
+            "participant_id,region,referral_date,entry_date\nN1,London,2023-05-01,2023-05-10\n")
+    _choose(at, "milestones", "new_milestones.csv", "participant_id,milestone,date\n")
+    _rerun(at)
+    # the check ran with a progress hook, and its status box ends saying it is done
+    assert callable(validations[-1]["progress"])
+    assert [(s.label, s.state) for s in at.status] == [("Checked the files", "complete")]
+    at.button(key="upload_confirm").click()
+    _rerun(at)
+    assert any(s.startswith("Import 2 done: 1 participant") for s in _messages(at)[0])
+    # the import told the page each step, reading then writing
+    assert steps.index("Checking the participants") < steps.index("Writing the participants")
+    assert steps[-1] == "Saved"

@@ -28,6 +28,15 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
+def _save(at: AppTest, name: str, drop: list[str]) -> list[str]:
+    """Drop these columns, name the mapping, save it; return the 'saved' messages shown."""
+    at.multiselect(key="mapping_drop").set_value(drop)
+    at.text_input(key="mapping_name").input(name)
+    at.button(key="mapping_save").click()
+    _run(at)
+    return [s.value for s in at.success if "saved" in s.value]
+
+
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "mappings"
@@ -59,13 +68,7 @@ def test_builder_previews_maps_and_saves_a_mapping_offered_next_time(
     at.selectbox(key="mapping_participants_referral_date").set_value("Referred")
     at.selectbox(key="mapping_participants_entry_date").set_value("Started")
     _run(at)
-    at.multiselect(key="mapping_drop").set_value(["Client Name"])
-    at.text_input(key="mapping_name").input("Our CRM")
-    at.button(key="mapping_save").click()
-    _run(at)
-    assert [s.value for s in at.success if "saved" in s.value] == [
-        "Mapping Our CRM saved as our-crm.toml."
-    ]
+    assert _save(at, "Our CRM", drop=["Client Name"]) == ["Mapping Our CRM saved as our-crm.toml."]
     assert "our-crm" in at.selectbox(key="mapping_show").options
 
     # The saved file is a working mapping: the sample imports through it, without the name.
@@ -135,3 +138,104 @@ def test_upload_through_a_profile_checks_in_source_terms_with_the_key(
     warnings.columns = [str(c).lower() for c in warnings.columns]
     row = warnings[warnings["message"].str.contains("re-enrolment")].iloc[0]
     assert (row["file"], str(row["line"]), row["column"]) == ("enrolments.xlsx", "4", "Participant Id")
+
+
+# Another CRM: offices and settings in its own words, US dates, and a milestones file.
+US_SAMPLE = (
+    "Client Ref,Client Name,Office,Setting,Referred,Started\n"
+    "C1,Chris Person,LDN,Prison,08/16/2023,08/20/2023\n"
+    "C2,Dee Person,wales,Probation,09/01/2023,\n"
+)
+US_EVENTS = "Client Ref,Event,When\nC1,Course began,09/01/2023\n"
+
+
+def _read_as(at: AppTest) -> dict[str, str]:
+    """The builder's 'your dates as they will be read' table: your value -> read as."""
+    table = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
+    return dict(zip(table["Your value"], table["Read as"], strict=True))
+
+
+def test_builder_maps_values_time_zone_and_date_format_into_the_saved_file(
+    demo_data: DemoData, folder: Path, tmp_path: Path
+) -> None:
+    at = open_page(new_app(), PAGE)
+    at.file_uploader(key="mapping_sample_participants").set_value(
+        ("crm.csv", US_SAMPLE.encode(), "text/csv")
+    )
+    _run(at)
+    for ours, theirs in {
+        "participant_id": "Client Ref", "region": "Office", "pathway": "Setting",
+        "referral_date": "Referred", "entry_date": "Started",
+    }.items():
+        at.selectbox(key=f"mapping_participants_{ours}").set_value(theirs)
+    _run(at)
+    at.file_uploader(key="mapping_sample_milestones").set_value(
+        ("events.csv", US_EVENTS.encode(), "text/csv")
+    )
+    _run(at)
+    for ours, theirs in {"participant_id": "Client Ref", "milestone": "Event", "date": "When"}.items():
+        at.selectbox(key=f"mapping_milestones_{ours}").set_value(theirs)
+    _run(at)
+    # One select box per value of their region, pathway and milestone columns.
+    boxes = {s.label: s for s in at.selectbox if s.key and s.key.startswith("mapping_value_")}
+    assert set(boxes) == {
+        "Office: LDN", "Office: wales", "Setting: Prison", "Setting: Probation",
+        "Event: Course began",
+    }
+    assert all(b.value == "(keep as it is)" for b in boxes.values())
+    # With the default format, 08/16/2023 is no date (no 16th month): the preview says so.
+    assert _read_as(at)["08/16/2023"].startswith("not a date")
+    assert _read_as(at)["09/01/2023"] == "9 Jan 2023"  # read day first
+    boxes["Office: LDN"].set_value("London")
+    boxes["Setting: Prison"].set_value("custody")
+    boxes["Setting: Probation"].set_value("community")
+    boxes["Event: Course began"].set_value("training_start")
+    at.selectbox(key="mapping_date_format").set_value("%m/%d/%Y")
+    at.selectbox(key="mapping_time_zone").set_value("America/New_York")
+    _run(at)
+    assert _read_as(at)["08/16/2023"] == "16 Aug 2023"
+    assert _read_as(at)["09/01/2023"] == "1 Sep 2023"
+    assert _save(at, "US CRM", drop=["Client Name"]) == ["Mapping US CRM saved as us-crm.toml."]
+
+    text = (folder / "us-crm.toml").read_text(encoding="utf-8")
+    assert 'date_format = "%m/%d/%Y"' in text and 'time_zone = "America/New_York"' in text
+    assert "[participants.values.region]" in text and "[milestones.values.milestone]" in text
+    mapping = load_mapping(folder / "us-crm.toml")
+    assert (mapping.time_zone, mapping.date_format) == ("America/New_York", "%m/%d/%Y")
+    # Values are matched ignoring case; 'wales' was kept (our region in another case).
+    assert mapping.participants.values == {
+        "region": {"ldn": "London"},
+        "pathway": {"prison": "custody", "probation": "community"},
+    }
+    assert mapping.milestones[0].values == {"milestone": {"course began": "training_start"}}
+    # The saved mapping imports the samples: regions, pathways, US dates, the milestone.
+    people, events = tmp_path / "crm.csv", tmp_path / "events.csv"
+    people.write_text(US_SAMPLE, encoding="utf-8")
+    events.write_text(US_EVENTS, encoding="utf-8")
+    extract = read_mapped(mapping, people, [events], key=KEY)
+    rows = extract.participants.sort_values("referral_date")
+    assert rows["region"].tolist() == ["London", "Wales"]
+    assert rows["pathway"].tolist() == ["custody", "community"]
+    assert [d.date().isoformat() for d in rows["referral_date"]] == ["2023-08-16", "2023-09-01"]
+    assert extract.milestones["milestone"].tolist() == ["training_start"]
+    assert extract.milestones["date"].iloc[0].date().isoformat() == "2023-09-01"
+
+
+def test_builder_refuses_a_typed_date_format_that_reads_no_date(
+    demo_data: DemoData, folder: Path
+) -> None:
+    at = open_page(new_app(), PAGE)
+    at.file_uploader(key="mapping_sample_participants").set_value(
+        ("crm.csv", US_SAMPLE.encode(), "text/csv")
+    )
+    _run(at)
+    at.selectbox(key="mapping_participants_participant_id").set_value("Client Ref")
+    at.selectbox(key="mapping_date_format").set_value("other")
+    _run(at)
+    at.text_input(key="mapping_date_format_other").input("%d/%m")  # no year
+    at.text_input(key="mapping_name").input("No year")
+    at.button(key="mapping_save").click()
+    _run(at)
+    shown = [e.value.replace("\\", "") for e in at.error]  # as written, without markdown escapes
+    assert any("must be a strftime format of a day, month and year" in e for e in shown), shown
+    assert not folder.exists()

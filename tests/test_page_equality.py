@@ -45,7 +45,7 @@ def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
 def test_equality_page_widgets_change_the_figures(demo_data: DemoData) -> None:
     at = open_page(new_app(), PAGE)
     before = _shown(at)
-    at.radio(key="equality_step").set_value("Training").run()
+    at.radio(key="equality_step").set_value("training").run()
     assert not at.exception
     training = _shown(at)
     assert not training.equals(before)

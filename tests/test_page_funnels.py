@@ -37,6 +37,11 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     _same(_shown(app, 2), referral_funnel(p, m, as_of=as_of), counts=("participants",), rates=RATES)
     follow_up = follow_up_list(p, m, as_of=as_of, days=90)
     _same(_shown(app, 3), follow_up, counts=("days_since_entry",), dates=("entry_date",))
+    # The demo's referrals have caseworkers: the list names each one's pseudonym.
+    assert list(_shown(app, 3).columns) == [
+        "Participant ID", "Region", "Delivery partner", "Caseworker (pseudonym)", "Entry date",
+        "Days since entry",
+    ]
 
 
 def test_options_change_the_funnel(app: AppTest, demo_data: DemoData) -> None:

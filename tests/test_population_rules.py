@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ete_metrics.counting.population import (
     NAT,
@@ -110,3 +111,23 @@ def test_group_codes_with_a_wide_range_of_combinations_sort_by_labels() -> None:
     codes, groups = group_codes(frame, positions, np.zeros(45, dtype=np.int64), ["a"])
     assert codes.tolist() == list(range(44, -1, -1))
     assert groups["a"].tolist() == labels
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string[pyarrow]", "category"])
+def test_milestone_types_are_coded_alike_in_every_text_dtype(dtype: object) -> None:
+    from ete_metrics.counting.population import kind_codes
+
+    milestones = pd.DataFrame({"milestone": pd.Series(
+        ["job_start", None, "training_start", "job_sustained", "job_start", "training_start"],
+        dtype=dtype,
+    )})
+    # job_start is kind 1, training_start kind 0; a missing or other type is -1
+    assert kind_codes(milestones, ["training_start", "job_start"]).tolist() == [1, -1, 0, -1, 1, 0]
+    # rows outside ``where`` are -1 whatever their type
+    where = np.array([True, True, False, True, True, True])
+    assert kind_codes(milestones, ["training_start", "job_start"], where=where).tolist() == [
+        1, -1, -1, -1, 1, 0,
+    ]
+    # three or more types (one hash pass for Python strings)
+    kinds = ["job_sustained", "training_start", "job_start"]
+    assert kind_codes(milestones, kinds).tolist() == [2, -1, 1, 0, 2, 1]

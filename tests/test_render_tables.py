@@ -168,3 +168,30 @@ def test_tables_shown_together_share_their_suppressions(monkeypatch: pytest.Monk
     _audience(monkeypatch, "internal")
     internal, _ = render.shown_together(parts)
     assert internal.table["participants"].to_list() == [3, 7, 20]
+
+
+def _empty_chart_app() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard.filters import FILTERS_KEY, Filters
+    from dashboard.render import chart_with_table
+    from ete_metrics.present.charts.funnels import funnel_chart
+    from ete_metrics.views import FUNNEL
+
+    st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date())
+    nobody = pd.DataFrame({"step": [], "participants": []})
+    chart_with_table(funnel_chart, nobody, FUNNEL, key="none", filename="none",
+                     empty="No one entered with these filters.")
+    someone = pd.DataFrame({"step": ["entered"], "participants": [7], "rate_from_entry": [1.0],
+                            "rate_from_previous": [float("nan")]})
+    chart_with_table(funnel_chart, someone, FUNNEL, key="some", filename="some",
+                     empty="No one entered with these filters.")
+
+
+def test_a_chart_of_no_rows_shows_its_note_instead() -> None:
+    at = AppTest.from_function(_empty_chart_app, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [i.value for i in at.info] == ["No one entered with these filters."]  # once: the empty one
+    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1
+    assert at.dataframe[0].value["People"].tolist() == ["7"]

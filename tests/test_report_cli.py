@@ -11,11 +11,17 @@ from ete_metrics.data.db import make_engine
 from ete_metrics.data.demo import build_demo_database
 
 
-def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def _demo(tmp_path: Path, participants: int) -> str:
+    """The URL of a demo database of ``participants`` people in ``tmp_path``."""
     url = f"sqlite:///{tmp_path / 'ete.db'}"
     engine = make_engine(url)
-    build_demo_database(engine, n_participants=3000)
+    build_demo_database(engine, n_participants=participants)
     engine.dispose()
+    return url
+
+
+def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = _demo(tmp_path, 3000)
     out = tmp_path / "pack.xlsx"
     code = main([
         "report", "--format", "xlsx", "--out", str(out), "--audience", "stakeholder",
@@ -54,10 +60,7 @@ def _one_line_error(capsys, code: int) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_report_errors_are_one_line(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'ete.db'}"
-    engine = make_engine(url)
-    build_demo_database(engine, n_participants=1000)
-    engine.dispose()
+    url = _demo(tmp_path, 1000)
     out = str(tmp_path / "r.xlsx")
 
     message = _one_line_error(capsys, main(["report", "--format", "xlsx", "--out", out, "--db", url,
@@ -87,10 +90,7 @@ def test_report_errors_are_one_line(tmp_path: Path, capsys) -> None:  # type: ig
 
 
 def test_report_region_names_ignore_case(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'ete.db'}"
-    engine = make_engine(url)
-    build_demo_database(engine, n_participants=1000)
-    engine.dispose()
+    url = _demo(tmp_path, 1000)
     out = tmp_path / "r.xlsx"
     assert main(["report", "--format", "xlsx", "--out", str(out), "--db", url,
                  "--region", "west midlands"]) == 0, capsys.readouterr().err

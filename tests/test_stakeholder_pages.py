@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, DemoData, new_app, open_page
+from apptest_support import PAGES, DemoData, each_screen, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
+from dashboard.escape import unescape_markdown
 from ete_metrics.protect.audience import protect_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 
@@ -119,7 +120,8 @@ def assert_nothing_disclosive(at: AppTest) -> None:
 
 
 def _note_shown(at: AppTest) -> bool:
-    return any(STAKEHOLDER_NOTE in str(el.value) for el in at.info)
+    """The stakeholder note: above every page, and in the presentation's footer."""
+    return any(STAKEHOLDER_NOTE in unescape_markdown(str(el.value)) for el in [*at.info, *at.caption])
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -127,7 +129,8 @@ def test_every_page_protected_via_query_param(demo_db_url: str, page: str) -> No
     at = open_page(new_app({"audience": "stakeholder"}), page)
     assert _note_shown(at)
     assert at.session_state["ete_filters"].audience == "stakeholder"
-    assert_nothing_disclosive(at)
+    for screen in each_screen(at, page):  # every slide of the presentation
+        assert_nothing_disclosive(screen)
 
 
 CHART_PAGES = PAGES[:6]

@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, new_app, open_page
+from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page
 from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from dashboard.escape import unescape_markdown
 from ete_metrics.cli import main
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
@@ -267,8 +268,9 @@ def page_problems(at: AppTest, managers: list[MediaFileManager]) -> list[str]:
 def test_every_output_of_every_page_is_protected(demo_db_url: str, media: list[MediaFileManager],
                                                  page: str) -> None:
     at = open_page(new_app({"audience": "stakeholder"}), page)
-    assert any(STAKEHOLDER_NOTE in str(el.value) for el in at.info)
-    problems = page_problems(at, media)
+    notes = [*at.info, *at.caption] if page == PRESENTATION else at.info  # the slides' footer
+    assert any(STAKEHOLDER_NOTE in unescape_markdown(str(el.value)) for el in notes)
+    problems = [p for screen in each_screen(at, page) for p in page_problems(screen, media)]
     assert not problems, problems[:15]
     # Nothing participant-level is offered: no follow-up list, no upload previews.
     headings = [str(h.value) for h in at.subheader]

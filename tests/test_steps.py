@@ -5,12 +5,12 @@ from __future__ import annotations
 from ete_metrics import steps
 from ete_metrics.counting.survival import OUTCOME_MILESTONES as TIMED_OUTCOMES
 from ete_metrics.present.report.content import definitions as report_definitions
-from ete_metrics.steps import STEP, label, phrase
+from ete_metrics.steps import find_step, label, phrase
 
 
 def test_each_step_has_its_milestone_and_words() -> None:
     assert [s.name for s in steps.STEPS] == ["referred", "entered", "training", "work", "sustained"]
-    assert [STEP[s].milestone for s in ("training", "work", "sustained")] == [
+    assert [find_step(s).milestone for s in ("training", "work", "sustained")] == [
         "training_start", "job_start", "job_sustained",
     ]
     assert [label(s) for s in ("training", "work", "sustained")] == [

@@ -4,9 +4,13 @@ Looking participant ids up with a string hash (``pd.Index.get_indexer``) costs a
 second per million ids. Instead the ids' UTF-8 bytes are packed into 64-bit words
 (through Arrow's buffers, no Python loop), hashed to one int64 key per id, and looked
 up in a vectorised open-addressing table. Every match is then verified byte for
-byte, so a hash collision can never produce a wrong match: on any doubt the exact
+byte (an id of up to 8 bytes is its own key, so there its length is all left to
+compare), so a hash collision can never produce a wrong match: on any doubt the exact
 pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
-still pays against ``get_indexer``.
+still pays against ``get_indexer``: it does for text ids, Arrow-backed (about a tenth of
+the time) or Python strings (a third to a half; about the same when the milestones'
+ids are the very same string objects as the participants'); integer ids are looked up
+with ``get_indexer`` itself, which is quick for numbers.
 """
 
 from __future__ import annotations
@@ -53,6 +57,16 @@ def _arrow_strings(values: pd.Series | pd.Index | np.ndarray) -> pa.Array | None
     return arrow
 
 
+def _integers(values: object) -> bool:
+    """True for ids held as integers (numpy or pandas' nullable integers without gaps)."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iu"
+    return dtype is not None and pd.api.types.is_integer_dtype(dtype) and not (  # no gaps
+        isinstance(values, pd.Series | pd.Index) and bool(values.hasnans)
+    )
+
+
 def _offsets_and_bytes(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     n = len(arrow)
     buffers = arrow.buffers()
@@ -74,14 +88,23 @@ def _string_parts(
     """Byte ``starts``, ``lengths`` and the ``data`` buffer of the (selected) strings.
 
     Arrow-backed columns are read in place (the positions select starts and lengths);
-    other columns are subset first, then converted to Arrow.
+    other columns are converted to Arrow, only at the positions (the others masked as
+    missing, so their Python strings are never read).
     """
     if positions is not None and not _arrow_backed(values):
-        if isinstance(values, pd.Series | pd.Index):
-            values = values.take(positions)
-        else:
-            values = np.asarray(values, dtype=object)[positions]
-        positions = None
+        objects = np.asarray(values, dtype=object)
+        unused = np.ones(len(objects), dtype=bool)
+        unused[positions] = False
+        try:
+            arrow = pa.array(objects, mask=unused, type=pa.string())
+        except (pa.ArrowException, TypeError, ValueError):
+            return None  # e.g. a missing id given as NaN: the exact lookup decides
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        if arrow.null_count != int(unused.sum()):  # a missing id among the positions
+            return None
+        offsets, data = _offsets_and_bytes(arrow)
+        return offsets[positions], offsets[positions + 1] - offsets[positions], data
     arrow = _arrow_strings(values)
     if arrow is None:
         return None
@@ -205,8 +228,10 @@ def match_rows(
     InputError
         When ``population_ids`` repeat an id.
     """
-    population = _string_parts(population_ids, population_positions)
-    events = _string_parts(event_ids, event_positions)
+    numbers = _integers(population_ids) and _integers(event_ids)
+    # integer ids: pandas' integer hash (get_indexer) is already quick, so it is used as is
+    population = None if numbers else _string_parts(population_ids, population_positions)
+    events = None if numbers else _string_parts(event_ids, event_positions)
     if population is not None and events is not None and len(population[0]) and len(events[0]):
         p_starts, p_lengths, p_data = population
         e_starts, e_lengths, e_data = events
@@ -221,21 +246,27 @@ def match_rows(
                 rows = _lookup(built[0], built[1], p_keys, e_keys)
                 found = rows >= 0
                 matched = rows[found]
-                if bool((p_lengths[matched] == e_lengths[found]).all()) and bool(
-                    (p_words[matched] == e_words[found]).all()
+                # ids of up to 8 bytes are their own key (one word, xor their length): equal
+                # keys and lengths are equal bytes; longer ids are compared word by word
+                if bool((p_lengths[matched] == e_lengths[found]).all()) and (
+                    width == 8 or bool((p_words[matched] == e_words[found]).all())
                 ):
                     return rows
+    kind = None if numbers else object  # integers keep their dtype, other ids are compared as objects
+    population_ids = np.asarray(population_ids, dtype=kind)
+    event_ids = np.asarray(event_ids, dtype=kind)
     if population_positions is not None:
-        population_ids = np.asarray(population_ids, dtype=object)[population_positions]
+        population_ids = population_ids[population_positions]
     if event_positions is not None:
-        event_ids = np.asarray(event_ids, dtype=object)[event_positions]
-    index = pd.Index(np.asarray(population_ids, dtype=object))
-    if not index.is_unique:
+        event_ids = event_ids[event_positions]
+    index = pd.Index(population_ids)
+    if len(index) == 0:
+        return np.full(len(event_ids), -1, dtype=np.int64)
+    try:  # get_indexer checks the ids are unique as it hashes them
+        return index.get_indexer(event_ids).astype(np.int64, copy=False)
+    except pd.errors.InvalidIndexError:
         repeated = index[index.duplicated()][:5]
         raise InputError(
             "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
             "must appear once; fix the participants extract."
-        )
-    if len(index) == 0:
-        return np.full(len(event_ids), -1, dtype=np.int64)
-    return index.get_indexer(np.asarray(event_ids, dtype=object)).astype(np.int64)
+        ) from None

@@ -339,7 +339,9 @@ def entered_population(
     return population
 
 
-def kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
+def kind_codes(
+    milestones: pd.DataFrame, kinds: Sequence[str], *, where: np.ndarray | None = None
+) -> np.ndarray:
     """Index of each milestone's type in ``kinds`` (-1 for other types).
 
     Parameters
@@ -348,6 +350,9 @@ def kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
         Needs ``milestone``.
     kinds : sequence of str
         The wanted milestone types (at most 127).
+    where : numpy.ndarray of bool, optional
+        Only these rows are looked at; the others get -1 (for text held as Python
+        strings, skipping rows saves a comparison each).
 
     Returns
     -------
@@ -358,14 +363,25 @@ def kind_codes(milestones: pd.DataFrame, kinds: Sequence[str]) -> np.ndarray:
     if values.dtype == object and len(kinds) > 2:  # one hash pass beats 3+ comparison passes
         found, uniques = pd.factorize(values, use_na_sentinel=True)
         lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
-        return np.array([*lookup, -1], dtype=np.int8)[found]
-    plain = values.to_numpy() if values.dtype == object else None
-    codes = np.full(len(values), -1, dtype=np.int8)
-    for number, kind in enumerate(kinds):
-        if plain is not None:
-            codes[np.asarray(plain == kind, dtype=bool)] = number
-        else:  # categorical or Arrow text: compared without making a Python string per row
+        codes = np.array([*lookup, -1], dtype=np.int8)[found]
+    elif values.dtype == object:  # each row compared until its type is found
+        plain = values.to_numpy()
+        codes = np.full(len(values), -1, dtype=np.int8)
+        todo = np.ones(len(values), dtype=bool) if where is None else where.copy()
+        for number, kind in enumerate(kinds):
+            hit = np.equal(plain, kind, where=todo, out=np.zeros(len(values), dtype=bool))
+            codes[hit] = number
+            todo &= ~hit
+        return codes
+    elif isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
+        lookup = [kinds.index(c) if c in kinds else -1 for c in values.cat.categories]
+        codes = np.array([*lookup, -1], dtype=np.int8)[values.array.codes]  # code -1: missing
+    else:  # Arrow text: compared without making a Python string per row
+        codes = np.full(len(values), -1, dtype=np.int8)
+        for number, kind in enumerate(kinds):
             codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
+    if where is not None:
+        codes[~where] = -1
     return codes
 
 
@@ -415,10 +431,13 @@ def counted_events(
     stamp = to_timestamp(as_of).value
     window = window_ns(window_days)
     event_dates = date_values(milestones["date"])
-    codes = (
-        np.zeros(len(milestones), dtype=np.int8) if kinds is None else kind_codes(milestones, kinds)
-    )
-    selected = np.flatnonzero((codes >= 0) & (event_dates != NAT) & (event_dates <= stamp))
+    dated = (event_dates != NAT) & (event_dates <= stamp)
+    if kinds is None:
+        codes = np.zeros(len(milestones), dtype=np.int8)
+        selected = np.flatnonzero(dated)
+    else:
+        codes = kind_codes(milestones, kinds, where=dated)
+        selected = np.flatnonzero(codes >= 0)
     if not (len(positions) and len(selected)):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.int8), empty

@@ -21,7 +21,9 @@ from sqlalchemy import Engine
 from ete_metrics.data import db
 from ete_metrics.protect.access import Access
 
-__all__ = ["export_filters", "record_export", "record_import", "record_sign_in", "sha256_of"]
+__all__ = [
+    "export_filters", "record_export", "record_import", "record_preview", "record_sign_in", "sha256_of",
+]
 
 
 def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
@@ -104,6 +106,40 @@ def record_sign_in(
         engine, occurred_at=occurred_at, actor=email, role=access.role, action="sign_in",
         detail=f"signed in as {access.describe()}",
         filters=export_filters(access),
+    )
+
+
+def record_preview(
+    engine: Engine, *, occurred_at: datetime, actor: Access, previewed: Access | None, label: str = ""
+) -> int:
+    """Record that a director started (or ended) a preview of the dashboard as another role.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    occurred_at : datetime.datetime
+        When (UTC).
+    actor : Access
+        The director's own access.
+    previewed : Access or None
+        The access previewed, or None when the preview ended.
+    label : str
+        The preview's name as chosen (an email and scope, or "A regional lead (Wales)").
+
+    Returns
+    -------
+    int
+        The audit event's id.
+    """
+    if previewed is None:
+        detail = "ended the preview: back to their own view"
+        filters = export_filters(actor)
+    else:
+        detail = f"previewed the dashboard as {label or previewed.describe()}: {previewed.describe()}"
+        filters = export_filters(previewed)
+    return db.record_audit(
+        engine, occurred_at=occurred_at, actor=actor.email, role=actor.role, action="preview",
+        detail=detail, filters=filters,
     )
 
 

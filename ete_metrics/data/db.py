@@ -17,15 +17,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine, bindparam, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from ete_metrics import config
 
 from ete_metrics.data import frames
 from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.progress import Progress, tell
 from ete_metrics.data.schema import (
+    ADDED_COLUMNS,
     create_schema,
     import_warnings_table,
     imports_table,
@@ -178,8 +180,8 @@ def make_engine(url: str | None = None) -> Engine:
 # ---------------------------------------------------------------------------
 
 
-def _placeholders(connection: Connection, count: int) -> str:
-    style = connection.dialect.paramstyle
+def _placeholders(dialect: Dialect, count: int) -> str:
+    style = dialect.paramstyle
     if style == "qmark":
         marker = "?"
     elif style in ("format", "pyformat"):
@@ -193,7 +195,7 @@ def _placeholders(connection: Connection, count: int) -> str:
 
 def _insert_sql(connection: Connection, table: str, columns: Sequence[str]) -> str:
     cols = ", ".join(columns)
-    return f"INSERT INTO {table} ({cols}) VALUES ({_placeholders(connection, len(columns))})"
+    return f"INSERT INTO {table} ({cols}) VALUES ({_placeholders(connection.dialect, len(columns))})"
 
 
 def _date_values(values: pd.Series) -> list[Any]:
@@ -231,6 +233,8 @@ def _to_dates(values: pd.Series | list[Any]) -> pd.Series:
 
 #: Rows fetched from the database at a time while loading (bounds the Python objects alive).
 _FETCH_ROWS = 50_000
+#: Rows inserted by one ``executemany`` while saving (progress is told between them).
+_WRITE_ROWS = 100_000
 
 
 def _arrow_dates(chunks: list[pa.Array]) -> pd.Series | None:
@@ -291,27 +295,52 @@ def _read(
 ) -> pd.DataFrame:
     """Run a query and build the frame column by column, a chunk of rows at a time.
 
+    The query runs on the DB-API cursor of one of the engine's pooled connections
+    (``Engine.raw_connection``): the rows arrive as the driver's plain tuples, without
+    SQLAlchemy's result rows on top, which for a load of many thousands of rows is a
+    large share of the time. ``sql`` names the regions as ``:regions``
+    (``region IN :regions``); they are bound as parameters (one placeholder each, in
+    the driver's parameter style), never written into the SQL. On PostgreSQL the
+    cursor is a server-side (named) one, so a million rows arrive a chunk at a time.
+
     Text columns become Arrow-backed strings (pandas' ``str`` dtype: a few bytes a
     value instead of a Python object each) and ISO dates are parsed by Arrow, so a
     million participants load without holding every row as Python tuples at once.
     Text columns also in ``category_columns`` (few distinct values: regions,
     partners, milestone types...) become categoricals, one small integer code a row.
+
+    Raises
+    ------
+    sqlalchemy.exc.DBAPIError
+        The driver's error, wrapped as SQLAlchemy wraps it (callers catch
+        ``SQLAlchemyError``).
     """
-    statement = text(sql)
-    params: dict[str, Any] = {}
+    params: tuple[Any, ...] = ()
     if regions is not None:
-        statement = statement.bindparams(bindparam("regions", expanding=True))
-        params["regions"] = list(regions)
+        params = tuple(regions)
+        marker = _placeholders(engine.dialect, len(params)) if params else "NULL"
+        sql = sql.replace(":regions", f"({marker})")
     kinds = {
         column: "date" if column in date_columns else "text" if column in text_columns else "other"
         for column in columns
     }
     parts: dict[str, list[Any]] = {column: [] for column in columns}
-    with engine.connect() as connection:
-        result = connection.execution_options(yield_per=_FETCH_ROWS).execute(statement, params)
-        for rows in result.partitions(_FETCH_ROWS):
-            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
-                parts[column].append(_column_chunk(values, kinds[column]))
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    raw = engine.raw_connection()
+    try:
+        named = {"name": "ete_read"} if engine.dialect.name == "postgresql" else {}
+        cursor = raw.cursor(**named)
+        try:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(_FETCH_ROWS):
+                for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                    parts[column].append(_column_chunk(values, kinds[column]))
+        finally:
+            cursor.close()
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, dbapi_error) from None
+    finally:
+        raw.close()
     data: dict[str, Any] = {}
     for column in columns:
         chunks = parts.pop(column)
@@ -355,8 +384,28 @@ def _wrap(action: str, exc: SQLAlchemyError) -> DatabaseError:
 # ---------------------------------------------------------------------------
 
 
-def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
-    """Load participants, optionally only those in some regions.
+def _selected(engine: Engine, table: str, columns: Sequence[str]) -> list[str]:
+    """Select expressions for ``columns``: a column added since the database was made
+    (:data:`ete_metrics.data.schema.ADDED_COLUMNS`) and not yet migrated reads as empty."""
+    added = {column for name, column in ADDED_COLUMNS if name == table}
+    if not added & set(columns):
+        return list(columns)
+    try:
+        present = {c["name"] for c in sa.inspect(engine).get_columns(table)}
+    except SQLAlchemyError:
+        return list(columns)  # no table: the query says so (and what to do)
+    return [
+        f"NULL AS {column}" if column in added and column not in present else column
+        for column in columns
+    ]
+
+
+def load_participants(
+    engine: Engine,
+    regions: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Load participants, optionally only those in some regions or only some columns.
 
     Parameters
     ----------
@@ -364,30 +413,50 @@ def load_participants(engine: Engine, regions: Sequence[str] | None = None) -> p
         The ETE database.
     regions : sequence of str, optional
         Canonical region names; ``None`` loads every region.
+    columns : sequence of str, optional
+        Only these of :data:`~ete_metrics.data.frames.PARTICIPANT_COLUMNS` (a metric
+        that needs a few columns reads a fraction of the data); ``participant_id`` is
+        always included. ``None`` loads them all.
 
     Returns
     -------
     pandas.DataFrame
-        The :func:`ete_metrics.data.frames.conform_participants` format, ordered by ``participant_id``.
-        ``participant_id`` is text (``str``); the other text columns (region, pathway,
-        partner, characteristics...) are categoricals with sorted categories, which
-        every metric treats as text but which take a few bytes a row and group quickly.
+        The :func:`ete_metrics.data.frames.conform_participants` format (with
+        ``columns``: just those, in the order of ``PARTICIPANT_COLUMNS``), ordered by
+        ``participant_id``. ``participant_id`` is text (``str``); the other text columns
+        (region, pathway, partner, characteristics...) are categoricals with sorted
+        categories, which every metric treats as text but which take a few bytes a row
+        and group quickly.
+
+    Raises
+    ------
+    InputError
+        ``columns`` names a column participants do not have.
     """
-    columns = frames.PARTICIPANT_COLUMNS
-    sql = f"SELECT {', '.join(columns)} FROM participants"
+    chosen = frames.PARTICIPANT_COLUMNS
+    if columns is not None:
+        unknown = sorted(set(columns) - set(chosen))
+        if unknown:
+            from ete_metrics.errors import InputError
+
+            raise InputError(f"Participants have no column {', '.join(map(repr, unknown))}.")
+        wanted = {"participant_id", *columns}
+        chosen = tuple(c for c in chosen if c in wanted)
+    dates = [c for c in chosen if c in frames.PARTICIPANT_DATE_COLUMNS]
+    sql = f"SELECT {', '.join(_selected(engine, 'participants', chosen))} FROM participants"
     if regions is not None:
         sql += " WHERE region IN :regions"
     sql += " ORDER BY participant_id"
     try:
         frame = _read(
-            engine, sql, columns, frames.PARTICIPANT_DATE_COLUMNS, regions,
-            text_columns=[c for c in columns if c not in frames.PARTICIPANT_DATE_COLUMNS],
-            category_columns=[
-                c for c in columns if c not in ("participant_id", *frames.PARTICIPANT_DATE_COLUMNS)
-            ],
+            engine, sql, chosen, dates, regions,
+            text_columns=[c for c in chosen if c not in dates],
+            category_columns=[c for c in chosen if c not in ("participant_id", *dates)],
         )
     except SQLAlchemyError as exc:
         raise _wrap("load participants", exc) from None
+    if columns is not None:
+        return frame
     return frames.conform_participants(frame)
 
 
@@ -592,6 +661,7 @@ def save_extract(
     replace_all: bool = False,
     record: Mapping[str, Any] | None = None,
     warnings: Sequence[Problem] = (),
+    progress: Progress | None = None,
 ) -> int:
     """Write an extract to the database in one transaction.
 
@@ -620,6 +690,8 @@ def save_extract(
         ``extract_date``...); row and warning counts default from the frames.
     warnings : sequence of Problem
         Warnings stored in ``import_warnings``.
+    progress : Progress, optional
+        Told as the rows go in, :data:`_WRITE_ROWS` at a time (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -632,6 +704,7 @@ def save_extract(
         The write failed (for example a milestone of an unknown participant
         broke the foreign key); the database is unchanged.
     """
+    tell(progress, "Preparing the rows", 0.0)
     participants = frames.conform_participants(participants)
     milestones = frames.conform_milestones(milestones)
     if targets is not None:
@@ -646,6 +719,7 @@ def save_extract(
         participants, frames.PARTICIPANT_COLUMNS, frames.PARTICIPANT_DATE_COLUMNS
     )
     milestone_rows = _rows(milestones, frames.MILESTONE_COLUMNS, frames.MILESTONE_DATE_COLUMNS)
+    total_rows = max(len(participant_rows) + len(milestone_rows), 1)
 
     values: dict[str, Any] = {
         "imported_at": None,
@@ -690,18 +764,20 @@ def save_extract(
                 )
                 _drop_temp(connection, name)
 
-            if participant_rows:
-                connection.exec_driver_sql(
-                    _insert_sql(connection, "participants", frames.PARTICIPANT_COLUMNS),
-                    participant_rows,
-                )
-            if milestone_rows:
-                connection.exec_driver_sql(
-                    _insert_sql(connection, "milestones", frames.MILESTONE_COLUMNS), milestone_rows
-                )
+            written = 0
+            for table, columns, rows in (
+                ("participants", frames.PARTICIPANT_COLUMNS, participant_rows),
+                ("milestones", frames.MILESTONE_COLUMNS, milestone_rows),
+            ):
+                sql = _insert_sql(connection, table, columns)
+                for first in range(0, len(rows), _WRITE_ROWS):
+                    tell(progress, f"Writing the {table}", 0.2 + 0.7 * written / total_rows)
+                    connection.exec_driver_sql(sql, rows[first : first + _WRITE_ROWS])
+                    written += len(rows[first : first + _WRITE_ROWS])
+            tell(progress, "Writing the targets and the import record", 0.9)
             if targets is not None and len(targets):
                 keys = _rows(targets, ("region", "period_start", "measure"), ("period_start",))
-                marks = _placeholders(connection, 3).split(", ")
+                marks = _placeholders(connection.dialect, 3).split(", ")
                 connection.exec_driver_sql(
                     f"DELETE FROM targets WHERE region = {marks[0]} AND period_start = {marks[1]} "
                     f"AND measure = {marks[2]}",
@@ -744,6 +820,7 @@ def save_extract(
                 )
     except SQLAlchemyError as exc:
         raise _wrap("save the extract (nothing was changed)", exc) from None
+    tell(progress, "Saved", 1.0)
     return new_id
 
 
@@ -875,7 +952,7 @@ def participant_count(engine: Engine) -> int:
 # ---------------------------------------------------------------------------
 
 #: The actions recorded in ``audit_events``.
-AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export")
+AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export", "preview")
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
     "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",

@@ -42,6 +42,7 @@ actual one, so early months run behind target.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -248,6 +249,7 @@ _WORK_RATE_TRAINED = 0.31  # base entered-and-trained -> work probability
 _WORK_RATE_UNTRAINED = 0.191  # base entered-not-trained -> work probability
 _SECOND_JOB_RATE = 0.08
 _SUSTAINED_RATE = 0.52
+_CASEWORKERS_PER_PARTNER = 4  # each partner's caseworkers share its referrals
 _EXIT_RATE = 0.85
 _DEFECT_RATE = 0.004
 
@@ -590,6 +592,15 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     id_numbers = rng.choice(9_000_000, size=n, replace=False) + 1_000_000
     ids = np.char.add("P", id_numbers.astype("U7")).astype(object)
 
+    # Each referral's caseworker, one of its partner's few, as a pseudonym (64 hex
+    # digits, like the importer's): derived from the id, so no random draw changes.
+    caseworker_labels = [
+        hashlib.sha256(f"demo caseworker {k} of {label}".encode()).hexdigest()
+        for label in partner_labels
+        for k in range(_CASEWORKERS_PER_PARTNER)
+    ]
+    caseworker = partner * _CASEWORKERS_PER_PARTNER + id_numbers % _CASEWORKERS_PER_PARTNER
+
     # Participants in referral order (ids break ties: fixed width, so numeric
     # order is string order); the ids themselves are unrelated to that order.
     order = np.lexsort((id_numbers, referral))
@@ -608,6 +619,7 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
         "disability": _text(list(DISABILITY), disability[order]),
         "exit_date": _dates(exit_day[order]),
         "exit_reason": _text(EXIT_REASONS, exit_reason[order], missing=np.isnan(exit_day[order])),
+        "caseworker": _text(caseworker_labels, caseworker[order]),
     })
     milestone_order = np.lexsort((m_type, m_day, id_numbers[m_pid]))
     milestones = pd.DataFrame({

@@ -32,6 +32,7 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "disability",
     "exit_date",
     "exit_reason",
+    "caseworker",
 )
 PARTICIPANT_DATE_COLUMNS: tuple[str, ...] = ("referral_date", "entry_date", "exit_date")
 #: Columns a participants file must have (the others are optional).

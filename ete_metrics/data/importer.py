@@ -44,6 +44,10 @@ from ete_metrics.steps import MILESTONE_TYPES, TARGET_MEASURES
 
 from ete_metrics.data import checks, db, frames
 from ete_metrics.errors import ImportValidationError, InputError, Problem
+from ete_metrics.progress import Progress, share, tell
+
+#: Shares of an import's progress: reading and checking the files, then writing them.
+READ_SHARE: tuple[float, float] = (0.02, 0.6)
 
 __all__ = [
     "MAX_ERRORS_PER_CHECK",
@@ -553,10 +557,17 @@ def _has_formulas(data: bytes) -> bool:
 
 
 def _formula_problems(
-    name: str, columns: Sequence[str], cells: Sequence[tuple[int, int]], known: Sequence[str]
+    name: str,
+    columns: Sequence[str],
+    cells: Sequence[tuple[int, int]],
+    known: Sequence[str],
+    spelling: Mapping[str, str],
 ) -> list[Problem]:
-    """A problem for each formula with no saved value in a known column (the first 1,000)."""
-    found = [(line, columns[j]) for line, j in cells if columns[j] in known]
+    """A problem for each formula with no saved value in a known column (the first 1,000),
+    naming the column as the file spells it (``spelling``: normalised name -> header)."""
+    found = [
+        (line, spelling.get(columns[j], columns[j])) for line, j in cells if columns[j] in known
+    ]
     problems = [
         Problem(
             name,
@@ -682,8 +693,13 @@ def _read_table(
     frame = frame.fillna("")
     original = [_shorten(str(c)) for c in frame.columns]
     frame.columns = pd.Index([_normalise_column(c) for c in frame.columns])
+    # Problems found here name a column as the file spells it (``Location Name``, not
+    # ``location_name``): the file may be another system's export read through a mapping.
+    spelling = {c: o for c, o in zip(frame.columns, original, strict=True)}
     if formula_cells:
-        formula_problems = _formula_problems(name, list(frame.columns), formula_cells, known)
+        formula_problems = _formula_problems(
+            name, list(frame.columns), formula_cells, known, spelling
+        )
         if formula_problems:  # nothing else of the file is checked until they are fixed
             return None, formula_problems
     for column in frame.columns.unique():
@@ -710,7 +726,8 @@ def _read_table(
             too_long = (values.str.len() > config.MAX_CELL_CHARS).to_numpy()
             if too_long.any():
                 problems += _problems(
-                    table, too_long, column, "value_too_long", _too_long_message(values)
+                    table, too_long, spelling.get(column, column), "value_too_long",
+                    _too_long_message(values),
                 )
                 values = values.where(~too_long, values.str.slice(0, _QUOTE_CHARS) + "…")
         # Comparisons, isin and map are much faster on plain Python strings (object arrays).
@@ -1114,6 +1131,21 @@ def _validate_participants(
             ids,
         )
 
+    if "caseworker" in frame.columns:
+        # A caseworker is stored only as a pseudonym: an email (or any '@') is refused,
+        # and the message does not repeat it.
+        errors += _problems(
+            table,
+            frame["caseworker"].str.contains("@", regex=False).to_numpy(dtype=bool),
+            "caseworker",
+            "caseworker_not_pseudonym",
+            lambda i: (
+                "caseworker looks like an email address; give the caseworker's pseudonym, "
+                "never a name or an email (a mapping with caseworker pseudonymises it)"
+            ),
+            ids,
+        )
+
     data: dict[str, Any] = {}
     for column in frames.PARTICIPANT_COLUMNS:
         if column in dates:
@@ -1452,6 +1484,7 @@ def read_extract(
     known_participant_ids: Iterable[str] = frozenset(),
     extract_date: date | None = None,
     known_entry_dates: pd.Series | None = None,
+    progress: Progress | None = None,
 ) -> Extract:
     """Read and validate an extract without touching any database.
 
@@ -1473,6 +1506,9 @@ def read_extract(
         participants who are not in the extract are checked against these dates
         (``milestone_before_entry``, ``milestone_without_entry`` warnings), as the
         extract's own participants are against theirs.
+    progress : Progress, optional
+        Told each step (reading each file, checking each table, the warnings):
+        :mod:`ete_metrics.progress`.
 
     Returns
     -------
@@ -1505,7 +1541,8 @@ def read_extract(
         specs.append(("targets", targets_path, frames.TARGET_REQUIRED, frames.TARGET_COLUMNS))
 
     tables: dict[str, _Table] = {}
-    for label, path, required, known in specs:
+    for number, (label, path, required, known) in enumerate(specs):
+        tell(progress, f"Reading the {label} file", 0.5 * number / len(specs))
         table, problems = _read_table(path, label, known)
         errors += problems
         if table is None:
@@ -1525,19 +1562,23 @@ def read_extract(
     targets: pd.DataFrame | None = None
     participants_ok = "participants" in tables
     if participants_ok:
+        tell(progress, "Checking the participants", 0.5)
         participants, problems = _validate_participants(tables["participants"], regions)
         errors += problems
     if "milestones" in tables:
+        tell(progress, "Checking the milestones", 0.65)
         ids = participants["participant_id"] if participants_ok else None
         milestones, problems = _validate_milestones(tables["milestones"], ids, known_ids)
         errors += problems
     if "targets" in tables:
+        tell(progress, "Checking the targets", 0.8)
         targets, problems = _validate_targets(tables["targets"], regions)
         errors += problems
 
     if errors:
         raise ImportValidationError(_in_file_order(errors, specs))
 
+    tell(progress, "Looking for data-quality warnings", 0.9)
     warnings += _warnings(
         tables["participants"],
         participants,
@@ -1546,7 +1587,7 @@ def read_extract(
         extract_date,
         known_entry_dates,
     )
-    return Extract(
+    extract = Extract(
         participants=participants,
         milestones=milestones,
         targets=targets,
@@ -1554,6 +1595,8 @@ def read_extract(
         files=files,
         extract_date=extract_date,
     )
+    tell(progress, "Checked the extract", 1.0)
+    return extract
 
 
 def import_extract(
@@ -1565,6 +1608,7 @@ def import_extract(
     replace_all: bool = False,
     extract_date: date | None = None,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate an extract and write it to the database in one transaction.
 
@@ -1583,6 +1627,8 @@ def import_extract(
         When the extract was taken; defaults to ``imported_at.date()``.
     imported_at : datetime.datetime
         The time of the import, recorded in ``imports`` (the caller reads the clock).
+    progress : Progress, optional
+        Told each step, reading and checking then writing (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -1599,6 +1645,7 @@ def import_extract(
     """
     effective_date = extract_date if extract_date is not None else imported_at.date()
     # Nothing is written (not even the schema) until the extract has passed validation.
+    tell(progress, "Reading what is already stored", 0.0)
     stored = None if replace_all else db.participant_entry_dates(engine)
     extract = read_extract(
         participants_path,
@@ -1606,9 +1653,11 @@ def import_extract(
         targets_path,
         extract_date=effective_date,
         known_entry_dates=stored,
+        progress=share(progress, READ_SHARE[0], READ_SHARE[1]),
     )
     return write_extract(
-        engine, extract, replace_all=replace_all, extract_date=effective_date, imported_at=imported_at
+        engine, extract, replace_all=replace_all, extract_date=effective_date,
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
     )
 
 
@@ -1619,6 +1668,7 @@ def write_extract(
     replace_all: bool,
     extract_date: date,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Write a validated extract and its import record in one transaction.
 
@@ -1634,6 +1684,8 @@ def write_extract(
         The extract date recorded with the import.
     imported_at : datetime.datetime
         The time of the import (the caller reads the clock).
+    progress : Progress, optional
+        Told as the rows are written (:func:`ete_metrics.data.db.save_extract`).
 
     Returns
     -------
@@ -1682,6 +1734,7 @@ def write_extract(
         replace_all=replace_all,
         record=record,
         warnings=extract.warnings,
+        progress=progress,
     )
     return ImportResult(
         import_id=import_id,

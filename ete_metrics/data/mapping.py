@@ -11,7 +11,9 @@ Rules applied, in order, to each source file:
 1. Columns listed in ``drop`` (names, emails, support workers) are removed as
    soon as the file is read; their values reach no frame, message or database.
 2. ``identifiers`` (a case reference number, a participant id) are replaced by a
-   keyed pseudonym, HMAC-SHA256 with the secret key (:func:`pseudonym`).
+   keyed pseudonym, HMAC-SHA256 with the secret key (:func:`pseudonym`); the
+   column mapped to ``caseworker`` (an email, a support worker's name) always is,
+   under a key derived for caseworkers (:func:`caseworker_pseudonym`).
 3. Columns are renamed to ours; ``values`` maps translate values (region,
    pathway, milestone), ``constants`` fill a column with one value, and the
    ``--region-map`` file maps contract references or names to regions.
@@ -50,6 +52,7 @@ from ete_metrics.data import db, frames
 from ete_metrics.data.importer import (
     Extract,
     FileInfo,
+    READ_SHARE,
     ImportResult,
     _normalise_column,
     _read_table,
@@ -58,10 +61,14 @@ from ete_metrics.data.importer import (
     write_extract,
 )
 from ete_metrics.errors import ImportValidationError, InputError, Problem
+from ete_metrics.progress import Progress, share, tell
 
 __all__ = [
+    "CASEWORKER_DOMAIN",
     "PROFILES",
+    "caseworker_pseudonym",
     "column_key",
+    "dates_as_read",
     "KEY_VARIABLE",
     "SourceMapping",
     "Section",
@@ -251,6 +258,20 @@ def parse_mapping(text: str, source: str = "mapping") -> SourceMapping:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: is not a valid TOML mapping file ({exc})") from None
+    return _mapping_from_raw(raw, source)
+
+
+def _date_format_reads_dates(date_format: str) -> bool:
+    """Whether a ``strftime`` format writes a date it reads back (day, month and year)."""
+    day = date(2023, 12, 31)
+    try:
+        return datetime.strptime(day.strftime(date_format), date_format).date() == day
+    except ValueError:
+        return False
+
+
+def _mapping_from_raw(raw: dict[str, Any], source: str) -> SourceMapping:
+    """A mapping from its TOML tables (as :mod:`tomllib` reads them), checked."""
     unknown = sorted(set(raw) - _TOP_KEYS)
     if unknown:
         raise InputError(
@@ -275,8 +296,13 @@ def parse_mapping(text: str, source: str = "mapping") -> SourceMapping:
             f"{source}: unknown time_zone {time_zone!r} (use a name such as Europe/London)"
         ) from None
     date_format = raw.get("date_format") or None
-    if date_format is not None and (not isinstance(date_format, str) or "%" not in date_format):
-        raise InputError(f"{source}: date_format must be a strftime format such as \"%d/%m/%Y\"")
+    if date_format is not None and (
+        not isinstance(date_format, str) or not _date_format_reads_dates(date_format)
+    ):
+        raise InputError(
+            f"{source}: date_format must be a strftime format of a day, month and year such "
+            f"as \"%d/%m/%Y\" (not {date_format!r})"
+        )
     return SourceMapping(
         name=str(raw.get("name", source)),
         description=str(raw.get("description", "")),
@@ -400,6 +426,24 @@ def pseudonym(value: str, key: str) -> str:
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+#: What a caseworker pseudonym's key is derived with (domain separation, see
+#: :func:`caseworker_pseudonym`). Changing it changes every caseworker pseudonym.
+CASEWORKER_DOMAIN = b"ete-metrics caseworker pseudonym"
+
+
+def caseworker_pseudonym(value: str, key: str) -> str:
+    """Return the keyed pseudonym of a caseworker (an email or a name): 64 hex digits.
+
+    HMAC-SHA256 of the value, with spaces collapsed and case folded
+    (``Jo.Bloggs@X`` and ``jo.bloggs@x`` are one caseworker), under a key derived
+    from the same secret for caseworkers only: ``HMAC-SHA256(key, CASEWORKER_DOMAIN)``.
+    So the same caseworker always gets the same pseudonym, and it never equals the
+    participant pseudonym (:func:`pseudonym`) of the same text.
+    """
+    derived = hmac.new(key.encode("utf-8"), CASEWORKER_DOMAIN, hashlib.sha256).digest()
+    return hmac.new(derived, _value_key(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def _value_key(value: str) -> str:
     return " ".join(str(value).split()).casefold()
 
@@ -480,6 +524,31 @@ def _to_dates(values: pd.Series, time_zone: str, date_format: str | None) -> pd.
     return out.astype(object)
 
 
+def dates_as_read(
+    values: Sequence[str], time_zone: str = "Europe/London", date_format: str | None = None
+) -> list[date | None]:
+    """The dates a mapping with this time zone and date format reads from source values.
+
+    As the import reads them (:func:`read_mapped`): a timestamp with an offset is
+    the calendar date in ``time_zone``; ``None`` where a value is not a date so read
+    (the import would report it). For the Data page's mapping builder to show
+    what a choice of format does to the user's own values.
+
+    Examples
+    --------
+    >>> dates_as_read(["2023-06-30T23:30:00Z", "08/16/2023"], date_format=None)
+    [datetime.date(2023, 7, 1), None]
+    >>> dates_as_read(["08/16/2023"], date_format="%m/%d/%Y")
+    [datetime.date(2023, 8, 16)]
+    """
+    text = pd.Series([str(v).strip() for v in values], dtype=object)
+    converted = _to_dates(text, time_zone, date_format)
+    iso = pd.to_datetime(converted, format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(converted, format="%d/%m/%Y", errors="coerce")
+    # What the format did not convert, the import still reads as ISO or DD/MM/YYYY.
+    return [None if pd.isna(v) else v.date() for v in iso.fillna(uk)]
+
+
 def _sort_dates(values: pd.Series) -> pd.Series:
     iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
@@ -556,7 +625,10 @@ def _translate(
             continue
         source_names[column] = original.get(present, source)
         values = frame[present]
-        if present in identifiers:
+        if column == "caseworker":  # a name or an email: always its own kind of pseudonym
+            secret = _check_key(key, source_names[column], table.name)
+            values = values.map(lambda v: caseworker_pseudonym(v, secret) if v else "")
+        elif present in identifiers:
             secret = _check_key(key, source_names[column], table.name)
             values = values.map(lambda v: pseudonym(v, secret) if v else "")
         if column in section.values:
@@ -725,6 +797,7 @@ def read_mapped(
     key: str | None = None,
     extract_date: date | None = None,
     known_entry_dates: pd.Series | None = None,
+    progress: Progress | None = None,
 ) -> Extract:
     """Read source files through a mapping and validate them as an extract.
 
@@ -740,7 +813,7 @@ def read_mapped(
         From :func:`read_region_map`.
     key : str, optional
         The pseudonymisation key (:func:`pseudonym_key`); needed when a file has an identifier column.
-    extract_date, known_entry_dates
+    extract_date, known_entry_dates, progress
         As for :func:`ete_metrics.data.importer.read_extract`.
 
     Returns
@@ -779,6 +852,7 @@ def read_mapped(
         return table
 
     participants: _Translated | None = None
+    tell(progress, "Reading the participants file", 0.0)
     table = source_table(participants_path, "participants", section_columns)
     if table is not None:
         participants, problems, notes = _translate(
@@ -788,7 +862,8 @@ def read_mapped(
         errors += problems
         warnings += notes
     milestone_parts: list[_Translated] = []
-    for path in milestones_paths:
+    for number, path in enumerate(milestones_paths):
+        tell(progress, "Reading the milestones files", 0.1 + 0.3 * number / len(milestones_paths))
         known = {c for s in mapping.milestones for c in s.columns.values()}
         table = source_table(path, "milestones", known)
         if table is None:
@@ -850,6 +925,7 @@ def read_mapped(
                 written_milestones,
                 extract_date=extract_date,
                 known_entry_dates=known_entry_dates,
+                progress=share(progress, 0.4, 1.0),
             )
         except ImportValidationError as exc:
             raise ImportValidationError([told(p) for p in exc.problems]) from None
@@ -872,11 +948,12 @@ def import_mapped(
     replace_all: bool = False,
     extract_date: date | None = None,
     imported_at: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Read source files through a mapping and import them in one transaction.
 
     Parameters are those of :func:`read_mapped`, and ``replace_all``,
-    ``extract_date`` and ``imported_at`` as for
+    ``extract_date``, ``imported_at`` and ``progress`` as for
     :func:`ete_metrics.data.importer.import_extract`.
 
     Returns
@@ -884,6 +961,7 @@ def import_mapped(
     ImportResult
     """
     effective_date = extract_date if extract_date is not None else imported_at.date()
+    tell(progress, "Reading what is already stored", 0.0)
     stored = None if replace_all else db.participant_entry_dates(engine)
     extract = read_mapped(
         mapping,
@@ -893,10 +971,11 @@ def import_mapped(
         key=key,
         extract_date=effective_date,
         known_entry_dates=stored,
+        progress=share(progress, *READ_SHARE),
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at,
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
     )
 
 
@@ -942,6 +1021,10 @@ def mapping_from_choices(
     milestones: MappingABC[str, str] | None = None,
     identifiers: Sequence[str] = (),
     drop: Sequence[str] = (),
+    values: MappingABC[str, MappingABC[str, str]] | None = None,
+    milestone_values: MappingABC[str, MappingABC[str, str]] | None = None,
+    time_zone: str = "Europe/London",
+    date_format: str | None = None,
 ) -> SourceMapping:
     """Build a mapping from a user's choice of source column for each of our columns.
 
@@ -958,12 +1041,21 @@ def mapping_from_choices(
         ``participant_id`` always are.
     drop : sequence of str
         Personal columns to drop at read.
+    values, milestone_values : mapping of str to mapping of str to str, optional
+        Value maps of the participants and the milestones file: our column
+        (``region``, ``pathway``; ``milestone``) -> {their value: ours}.
+    time_zone : str
+        The zone whose calendar date a timestamp with an offset becomes.
+    date_format : str, optional
+        A ``strftime`` format of their dates (``None``: ISO dates and
+        timestamps, or ``DD/MM/YYYY``).
 
     Raises
     ------
     InputError
-        No name, no source column for ``participant_id``, or a column both
-        used and dropped.
+        No name, no source column for ``participant_id``, a column both used
+        and dropped, a value map of a column not mapped, an unknown time zone or
+        a date format that does not read a day, month and year.
     """
     name = name.strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}", name):
@@ -978,17 +1070,29 @@ def mapping_from_choices(
         raise InputError(
             f"the column {clash[0]!r} is both used and dropped; drop only columns you do not map"
         )
-    sections: tuple[Section, ...] = ()
-    if milestones:
-        sections = (_section(dict(milestones), "milestones", _MILESTONE_COLUMNS, name),)
     ids = [participants["participant_id"], (milestones or {}).get("participant_id", "")]
-    return SourceMapping(
-        name=name,
-        participants=_section(dict(participants), "participants", _PARTICIPANT_COLUMNS, name),
-        milestones=sections,
-        identifiers=tuple(dict.fromkeys(c for c in [*ids, *identifiers] if c)),
-        drop=tuple(drop),
-    )
+
+    def table(columns: MappingABC[str, str], maps: MappingABC[str, MappingABC[str, str]] | None, what: str) -> dict[str, Any]:
+        maps = {column: dict(m) for column, m in (maps or {}).items() if m}
+        unmapped = sorted(set(maps) - set(columns))
+        if unmapped:
+            raise InputError(
+                f"choose the column of your {what} file for {unmapped[0]} before mapping its values"
+            )
+        return {**columns, **({"values": maps} if maps else {})}
+
+    raw: dict[str, Any] = {
+        "name": name,
+        "time_zone": time_zone,
+        "identifiers": list(dict.fromkeys(c for c in [*ids, *identifiers] if c)),
+        "drop": list(drop),
+        "participants": table(participants, values, "participants"),
+    }
+    if date_format:
+        raw["date_format"] = date_format
+    if milestones:
+        raw["milestones"] = [table(milestones, milestone_values, "milestones")]
+    return _mapping_from_raw(raw, name)
 
 
 def _file_stem(name: str) -> str:

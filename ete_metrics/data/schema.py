@@ -1,4 +1,4 @@
-"""The database schema: SQLAlchemy 2.x typed declarative models.
+"""The database schema: SQLAlchemy 2.x Core tables.
 
 Six tables hold the programme's data and its audit trail:
 
@@ -9,166 +9,212 @@ Six tables hold the programme's data and its audit trail:
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
 
+A database made before a column was added gets it from :func:`create_schema`
+(:data:`ADDED_COLUMNS`: ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL).
+
 Dates are SQL ``DATE`` columns; ``imports.imported_at`` is a timestamp supplied by
 the caller (the library never reads the clock).
+
+The tables are Core :class:`~sqlalchemy.Table` objects, not ORM classes: nothing
+maps rows to objects (loads build DataFrames, writes send plain tuples), and the
+ORM's import would be a tenth of a second of every command's start.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from sqlalchemy import (
     Boolean,
+    Column,
+    Connection,
     Date,
     DateTime,
     Engine,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+#: The ETE tables.
+metadata = MetaData()
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the ETE schema."""
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
-class Participant(Base):
-    """A referral to the programme (a *participant* once they have an ``entry_date``)."""
+#: A referral to the programme (a *participant* once they have an ``entry_date``).
+participants_table = Table(
+    "participants",
+    metadata,
+    _id(),
+    Column("participant_id", String(64), unique=True, nullable=False),
+    Column("region", String(64), nullable=False),
+    Column("area", Text),
+    Column("referral_date", Date),
+    Column("entry_date", Date),
+    Column("pathway", String(16)),
+    Column("prison", Text),
+    Column("delivery_partner", Text),
+    Column("gender", Text),
+    Column("age_band", Text),
+    Column("ethnicity", Text),
+    Column("disability", Text),
+    Column("exit_date", Date),
+    Column("exit_reason", Text),
+    # The caseworker's keyed pseudonym (never a name or an email); added after the first
+    # release, so create_schema adds it to a database made before (ADDED_COLUMNS).
+    Column("caseworker", Text),
+    Index("ix_participants_region", "region"),
+    Index("ix_participants_entry_date", "entry_date"),
+)
 
-    __tablename__ = "participants"
+#: A dated milestone (``training_start``, ``training_completed``, ``job_start``, ``job_sustained``).
+milestones_table = Table(
+    "milestones",
+    metadata,
+    _id(),
+    Column(
+        "participant_id", String(64), ForeignKey("participants.participant_id"),
+        nullable=False, index=True,
+    ),
+    Column("milestone", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("partner", Text),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    participant_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    region: Mapped[str] = mapped_column(String(64), nullable=False)
-    area: Mapped[str | None] = mapped_column(Text)
-    referral_date: Mapped[date | None] = mapped_column(Date)
-    entry_date: Mapped[date | None] = mapped_column(Date)
-    pathway: Mapped[str | None] = mapped_column(String(16))
-    prison: Mapped[str | None] = mapped_column(Text)
-    delivery_partner: Mapped[str | None] = mapped_column(Text)
-    gender: Mapped[str | None] = mapped_column(Text)
-    age_band: Mapped[str | None] = mapped_column(Text)
-    ethnicity: Mapped[str | None] = mapped_column(Text)
-    disability: Mapped[str | None] = mapped_column(Text)
-    exit_date: Mapped[date | None] = mapped_column(Date)
-    exit_reason: Mapped[str | None] = mapped_column(Text)
+#: A contract target for one region, month (``period_start``, first day) and measure.
+targets_table = Table(
+    "targets",
+    metadata,
+    _id(),
+    Column("region", String(64), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("target", Integer, nullable=False),
+    UniqueConstraint("region", "period_start", "measure", name="uq_targets_key"),
+)
 
-    __table_args__ = (
-        Index("ix_participants_region", "region"),
-        Index("ix_participants_entry_date", "entry_date"),
+#: One import: which files, their checksums and row counts, and when.
+imports_table = Table(
+    "imports",
+    metadata,
+    _id(),
+    Column("imported_at", DateTime),  # None: the caller gave no time
+    Column("participants_file", Text),
+    Column("milestones_file", Text),
+    Column("targets_file", Text),
+    Column("participants_sha256", String(64)),
+    Column("milestones_sha256", String(64)),
+    Column("targets_sha256", String(64)),
+    Column("participants_rows", Integer, nullable=False, default=0),
+    Column("milestones_rows", Integer, nullable=False, default=0),
+    Column("targets_rows", Integer, nullable=False, default=0),
+    Column("warnings_count", Integer, nullable=False, default=0),
+    Column("extract_date", Date),
+    Column("replace_all", Boolean, nullable=False, default=False),
+)
+
+#: A data-quality warning stored with an import (the import went ahead).
+import_warnings_table = Table(
+    "import_warnings",
+    metadata,
+    _id(),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("file", Text, nullable=False),
+    Column("line", Integer),
+    Column("column", Text),
+    Column("check", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("participant_id", String(64)),
+)
+
+#: One audited action: a sign-in, an import or an export. ``occurred_at`` is UTC,
+#: stored without a time zone and supplied by the caller; ``filters`` is JSON text
+#: (the view's filters and scope); ``file_sha256`` the SHA-256 of the file imported
+#: or exported, where there is one.
+audit_events_table = Table(
+    "audit_events",
+    metadata,
+    _id(),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("role", String(32)),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text),
+    Column("filters", Text),
+    Column("file_sha256", String(64)),
+    Index("ix_audit_events_occurred_at", "occurred_at"),
+)
+
+
+#: Columns added to a table after databases were made without them: (table, column).
+#: :func:`create_schema` adds those a database lacks (empty for the rows already there).
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("participants", "caseworker"),)
+
+
+def _add_column(connection: Connection, table: str, column: str) -> None:
+    """``ALTER TABLE table ADD COLUMN column <type>``, the type as the model declares it."""
+    declared = metadata.tables[table].c[column].type.compile(dialect=connection.dialect)
+    preparer = connection.dialect.identifier_preparer
+    exists = " IF NOT EXISTS" if connection.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(
+        f"ALTER TABLE {preparer.quote(table)} ADD COLUMN{exists} "
+        f"{preparer.quote(column)} {declared}"
     )
 
 
-class Milestone(Base):
-    """A dated milestone (``training_start``, ``training_completed``, ``job_start``, ``job_sustained``)."""
+def migrate_schema(engine: Engine) -> list[str]:
+    """Add the :data:`ADDED_COLUMNS` a database made before them lacks; return those added.
 
-    __tablename__ = "milestones"
+    Idempotent: a column already there is left alone. Two processes migrating at
+    once are safe: PostgreSQL adds ``IF NOT EXISTS``; on SQLite the loser's
+    "duplicate column" is taken as done.
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    participant_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("participants.participant_id"), nullable=False, index=True
-    )
-    milestone: Mapped[str] = mapped_column(String(32), nullable=False)
-    date: Mapped[date] = mapped_column(Date, nullable=False)
-    partner: Mapped[str | None] = mapped_column(Text)
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A database whose tables exist (:func:`create_schema` calls this after creating them).
 
-
-class Target(Base):
-    """A contract target for one region, month (``period_start``, first day) and measure."""
-
-    __tablename__ = "targets"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    region: Mapped[str] = mapped_column(String(64), nullable=False)
-    period_start: Mapped[date] = mapped_column(Date, nullable=False)
-    measure: Mapped[str] = mapped_column(String(16), nullable=False)
-    target: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    __table_args__ = (UniqueConstraint("region", "period_start", "measure", name="uq_targets_key"),)
-
-
-class ImportRecord(Base):
-    """One import: which files, their checksums and row counts, and when."""
-
-    __tablename__ = "imports"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    imported_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: caller gave no time
-    participants_file: Mapped[str | None] = mapped_column(Text)
-    milestones_file: Mapped[str | None] = mapped_column(Text)
-    targets_file: Mapped[str | None] = mapped_column(Text)
-    participants_sha256: Mapped[str | None] = mapped_column(String(64))
-    milestones_sha256: Mapped[str | None] = mapped_column(String(64))
-    targets_sha256: Mapped[str | None] = mapped_column(String(64))
-    participants_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    milestones_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    targets_rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    warnings_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    extract_date: Mapped[date | None] = mapped_column(Date)
-    replace_all: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
-class ImportWarning(Base):
-    """A data-quality warning stored with an import (the import went ahead)."""
-
-    __tablename__ = "import_warnings"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    import_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("imports.id"), nullable=False, index=True
-    )
-    file: Mapped[str] = mapped_column(Text, nullable=False)
-    line: Mapped[int | None] = mapped_column(Integer)
-    column: Mapped[str | None] = mapped_column(Text)
-    check: Mapped[str] = mapped_column(String(64), nullable=False)
-    message: Mapped[str] = mapped_column(Text, nullable=False)
-    participant_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class AuditEvent(Base):
-    """One audited action: a sign-in, an import or an export.
-
-    ``occurred_at`` is UTC, stored without a time zone and supplied by the caller.
-    ``filters`` is JSON text (the view's filters and scope); ``file_sha256`` the
-    SHA-256 of the file imported or exported, where there is one.
+    Returns
+    -------
+    list of str
+        ``"table.column"`` for each column added.
     """
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
-    actor: Mapped[str] = mapped_column(String(320), nullable=False)
-    role: Mapped[str | None] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(32), nullable=False)
-    detail: Mapped[str | None] = mapped_column(Text)
-    filters: Mapped[str | None] = mapped_column(Text)
-    file_sha256: Mapped[str | None] = mapped_column(String(64))
-
-    __table_args__ = (Index("ix_audit_events_occurred_at", "occurred_at"),)
-
-
-participants_table: Table = Base.metadata.tables["participants"]
-milestones_table: Table = Base.metadata.tables["milestones"]
-targets_table: Table = Base.metadata.tables["targets"]
-imports_table: Table = Base.metadata.tables["imports"]
-import_warnings_table: Table = Base.metadata.tables["import_warnings"]
-audit_events_table: Table = Base.metadata.tables["audit_events"]
+    added: list[str] = []
+    inspector = sa_inspect(engine)
+    for table, column in ADDED_COLUMNS:
+        present = {c["name"] for c in inspector.get_columns(table)}
+        if column in present:
+            continue
+        try:
+            with engine.begin() as connection:
+                _add_column(connection, table, column)
+        except (OperationalError, ProgrammingError) as exc:
+            if "duplicate column" not in str(exc).lower():
+                raise
+            continue  # another process added it first
+        added.append(f"{table}.{column}")
+    return added
 
 
 def create_schema(engine: Engine) -> None:
     """Create the ETE tables and indexes that do not exist yet.
 
     Idempotent: existing tables (and their rows) are left untouched
-    (``checkfirst``), so running it again never loses data.
+    (``checkfirst``), so running it again never loses data. A database made
+    before a column was added gets it (:func:`migrate_schema`).
 
     Parameters
     ----------
     engine : sqlalchemy.Engine
         The database to create the schema in.
     """
-    Base.metadata.create_all(engine, checkfirst=True)
+    metadata.create_all(engine, checkfirst=True)
+    migrate_schema(engine)

@@ -22,7 +22,8 @@ from ete_metrics.metrics.funnel import group_codes
 #: Columns of :func:`monthly_activity` after the grouping keys.
 ACTIVITY_COLUMNS: tuple[str, ...] = ("month", "measure", "participants")
 
-#: Columns of :func:`follow_up_list`.
+#: Columns of :func:`follow_up_list` (with ``caseworker`` after ``delivery_partner``
+#: when the participants have caseworkers recorded).
 FOLLOW_UP_COLUMNS: tuple[str, ...] = (
     "participant_id",
     "region",
@@ -143,7 +144,9 @@ def follow_up_list(
     Definition: participants with ``entry_date <= as_of`` and ``(as_of - entry_date)``
     MORE than ``days`` days, no counted ``training_start`` or ``job_start``
     (``entry_date <= date <= as_of``), and no ``exit_date`` on or before ``as_of``. For
-    internal (caseworker) use only: it lists pseudonymous ids.
+    internal (caseworker) use only: it lists pseudonymous ids, and, when the
+    participants have a ``caseworker`` recorded (a pseudonym, never a name), whose
+    case it is.
 
     Parameters
     ----------
@@ -157,7 +160,9 @@ def follow_up_list(
     -------
     pandas.DataFrame
         Columns ``[participant_id, region, delivery_partner, entry_date,
-        days_since_entry]`` (days int64), longest-waiting first, then by id.
+        days_since_entry]`` (days int64), longest-waiting first, then by id; with
+        ``caseworker`` after ``delivery_partner`` when ``participants`` has a
+        ``caseworker`` column with at least one value.
 
     Raises
     ------
@@ -168,6 +173,10 @@ def follow_up_list(
         raise InputError("days must be a whole number of days, zero or more.")
     stamp = to_timestamp(as_of)
     columns = ["participant_id", "region", "delivery_partner", "entry_date", "exit_date"]
+    shown = ["region", "delivery_partner"]
+    if "caseworker" in participants.columns and participants["caseworker"].notna().any():
+        columns.append("caseworker")
+        shown.append("caseworker")
     population = entered_population(participants[columns], as_of=stamp)
     counted = counted_milestones(
         population, milestones, as_of=stamp, kinds=("training_start", "job_start")
@@ -182,8 +191,7 @@ def follow_up_list(
     out = pd.DataFrame(
         {
             "participant_id": listed["participant_id"].to_numpy(dtype=object),
-            "region": listed["region"].to_numpy(dtype=object),
-            "delivery_partner": listed["delivery_partner"].to_numpy(dtype=object),
+            **{column: listed[column].to_numpy(dtype=object) for column in shown},
             "entry_date": listed["entry_date"].to_numpy(dtype="datetime64[ns]"),
             "days_since_entry": waited[keep],
         }

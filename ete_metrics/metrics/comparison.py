@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from ete_metrics.counting.population import AsOf, validate_by
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
-from ete_metrics.steps import OUTCOME_MILESTONES
+from ete_metrics.steps import outcome_step
 
 #: Columns of the overall rate and the control limits, ending both
 #: :data:`COMPARISON_COLUMNS` and :data:`ete_metrics.metrics.standardised.STANDARDISED_COLUMNS`.
@@ -39,8 +39,6 @@ LIMIT_COLUMNS: tuple[str, ...] = (
 
 #: Columns of :func:`compare_groups` after the grouping key.
 COMPARISON_COLUMNS: tuple[str, ...] = ("entered", "participants", "rate", *LIMIT_COLUMNS)
-
-_STEPS = tuple(OUTCOME_MILESTONES)
 
 
 def binomial_limit(rate: float, sizes: ArrayLike, probability: float) -> np.ndarray:
@@ -180,8 +178,7 @@ def compare_groups(
     if not isinstance(by, str):
         raise InputError("compare_groups takes one grouping column, e.g. by='region'.")
     validate_by(by)
-    if step not in _STEPS:
-        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEPS)}.")
+    sustained = outcome_step(step).sustained
     table = funnel(
         participants,
         milestones,
@@ -190,7 +187,7 @@ def compare_groups(
         window_days=window_days,
         date_from=date_from,
         date_to=date_to,
-        include_sustained=step == "sustained",
+        include_sustained=sustained,
     )
     return compare_funnel(table, by=by, step=step)
 
@@ -222,10 +219,9 @@ def compare_funnel(table: pd.DataFrame, *, by: str, step: str = "work") -> pd.Da
     ------
     InputError
         For an unknown step, or a ``table`` without the grouping column or the step
-        (``sustained`` is in a funnel only with ``include_sustained=True``).
+        (a step of sustained work is in a funnel only with ``include_sustained=True``).
     """
-    if step not in _STEPS:
-        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEPS)}.")
+    sustained = outcome_step(step).sustained
     if table.empty:
         out = pd.DataFrame({by: pd.Series([], dtype=object)})
         for column in COMPARISON_COLUMNS:
@@ -237,7 +233,7 @@ def compare_funnel(table: pd.DataFrame, *, by: str, step: str = "work") -> pd.Da
     if step not in wide.columns or "entered" not in wide.columns:
         raise InputError(
             f"The funnel has no {step!r} step to compare"
-            + (": compute it with include_sustained=True." if step == "sustained" else ".")
+            + (": compute it with include_sustained=True." if sustained else ".")
         )
     entered = wide["entered"].to_numpy(dtype="int64")
     reached = wide[step].to_numpy(dtype="int64")

@@ -18,7 +18,7 @@ from ete_metrics.counting.population import (
 )
 from ete_metrics.counting.survival import NOT_RECORDED
 from ete_metrics.errors import InputError
-from ete_metrics.steps import OUTCOME_MILESTONES
+from ete_metrics.steps import outcome_milestones, outcome_step
 
 #: Columns of :func:`equality`.
 EQUALITY_COLUMNS: tuple[str, ...] = (
@@ -32,9 +32,6 @@ EQUALITY_COLUMNS: tuple[str, ...] = (
     "overall_rate",
     "gap",
 )
-
-#: Step name to the milestone that marks it.
-
 
 def equality(
     participants: pd.DataFrame,
@@ -58,7 +55,8 @@ def equality(
         Participant columns from :data:`config.GROUPING_COLUMNS`.
     step : {"training", "work", "sustained"}
         ``training``: a counted ``training_start``; ``work``: a counted ``job_start``
-        (any order); ``sustained``: a counted ``job_sustained``.
+        (any order); ``sustained``: a counted ``job_sustained``; any other step of
+        :func:`ete_metrics.steps.outcome_steps`: a counted milestone of its type.
     window_days : int, optional
         Conversion window: only participants with ``entry_date + N days <= as_of``,
         and milestones on or before ``entry_date + N days``.
@@ -84,8 +82,7 @@ def equality(
     description, not a test: check the interval and the group size before
     reading a difference into it.
     """
-    if step not in OUTCOME_MILESTONES:
-        raise InputError(f"Unknown step {step!r}: choose from {', '.join(OUTCOME_MILESTONES)}.")
+    kind = outcome_milestones()[outcome_step(step).name]
     keys = validate_by(list(characteristics))
     for key in keys:
         if key not in GROUPING_COLUMNS:
@@ -110,7 +107,6 @@ def equality(
                 for column in EQUALITY_COLUMNS
             }
         )
-    kind = OUTCOME_MILESTONES[step]
     counted = counted_milestones(
         population, milestones, as_of=stamp, window_days=window_days, kinds=[kind]
     )

@@ -11,7 +11,10 @@ Definitions (the same as :mod:`ete_metrics.counting.population`):
 - **Window** of N days: only participants with ``entry_date + N days <= as_of``, and a
   milestone counts only when ``date <= entry_date + N days`` (both inclusive).
 - **Ordered**: work counts only for a participant with training and a counted
-  ``job_start`` on or after their first counted ``training_start`` (the same day counts).
+  ``job_start`` on or after their first counted ``training_start`` (the same day counts);
+  sustained work only with that work. The order is the vocabulary's
+  (:attr:`ete_metrics.steps.Step.after`), and so are the steps: a step added to
+  :data:`ete_metrics.steps.STEPS` is counted here from its milestone.
 
 The population and the counted milestones come from the shared rules
 (:func:`ete_metrics.counting.population.population_rows` and
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ete_metrics import steps as vocabulary
 from ete_metrics.counting.intervals import wilson_interval
 from ete_metrics.counting.population import (
     NAT,
@@ -41,7 +45,6 @@ from ete_metrics.counting.population import (
     window_ns,
 )
 from ete_metrics.errors import InputError
-from ete_metrics.steps import FUNNEL_STEPS, OUTCOME_MILESTONES, REFERRAL_STEPS
 
 #: Label for a missing grouping value.
 NOT_RECORDED = "Not recorded"
@@ -226,7 +229,8 @@ def step_flags(
         if window is not None:
             entered &= entry <= anchor_at + window
     codes, groups = group_codes(participants, positions, entry, keys)
-    steps = ["training", "work"] + (["sustained"] if include_sustained else [])
+    steps = list(vocabulary.outcome_steps(sustained=include_sustained))
+    milestone_of = vocabulary.outcome_milestones()
 
     flags: dict[str, np.ndarray] = {}
     if anchor != "entry_date":
@@ -240,7 +244,7 @@ def step_flags(
         np.where(entered, entry, NAT),
         milestones,
         as_of=as_of,
-        kinds=[OUTCOME_MILESTONES[s] for s in steps],
+        kinds=[milestone_of[s] for s in steps],
         window_days=window_days,
         window_from=anchor_at,
     )
@@ -248,17 +252,22 @@ def step_flags(
         flag = np.zeros(len(positions), dtype=bool)
         flag[rows[kind_of == number]] = True
         flags[step] = flag
-    if ordered:  # work: a counted job_start on or after the first counted training_start
-        is_training = kind_of == steps.index("training")
-        first_training = first_per_row(rows[is_training], dates[is_training], len(positions))
-        is_job = kind_of == steps.index("work")
-        job_rows = rows[is_job]
-        after = first_training[job_rows]
-        work = np.zeros(len(positions), dtype=bool)
-        work[job_rows[(after != NAT) & (dates[is_job] >= after)]] = True
-        flags["work"] = work
-        if "sustained" in flags:  # an ordered funnel nests: sustained work after training
-            flags["sustained"] = flags["sustained"] & flags["work"]
+    if ordered:  # each step after the one the vocabulary puts first (Step.after), in order
+        for number, step in enumerate(steps):
+            before = vocabulary.find_step(step).after
+            if before is None or before not in flags:
+                continue
+            if vocabulary.find_step(step).on_or_after:  # work: a job start on or after training
+                is_before = kind_of == steps.index(before)
+                first = first_per_row(rows[is_before], dates[is_before], len(positions))
+                is_step = kind_of == number
+                step_rows = rows[is_step]
+                after = first[step_rows]
+                flag = np.zeros(len(positions), dtype=bool)
+                flag[step_rows[(after != NAT) & (dates[is_step] >= after)]] = True
+                flags[step] = flag
+            # an ordered funnel nests: sustained work counts only after (ordered) work
+            flags[step] = flags[step] & flags[before]
     return StepCounts(positions=positions, codes=codes, groups=groups, flags=flags)
 
 
@@ -363,7 +372,9 @@ def funnel(
     date_from, date_to : date-like, optional
         Inclusive range of ``entry_date``.
     include_sustained : bool, default False
-        Add the ``sustained`` step (its ``rate_from_previous`` is against work).
+        Add the steps of sustained work (``sustained``: every step the vocabulary marks
+        ``sustained``, :func:`ete_metrics.steps.outcome_steps`); the ``rate_from_previous``
+        of each is against the step before it.
 
     Returns
     -------
@@ -393,8 +404,7 @@ def funnel(
         date_to=date_to,
         include_sustained=include_sustained,
     )
-    steps = FUNNEL_STEPS if include_sustained else FUNNEL_STEPS[:3]
-    return _assemble(counts, keys, steps)
+    return _assemble(counts, keys, vocabulary.funnel_steps(sustained=include_sustained))
 
 
 def referral_funnel(
@@ -451,4 +461,4 @@ def referral_funnel(
         date_to=date_to,
         anchor="referral_date",
     )
-    return _assemble(counts, keys, REFERRAL_STEPS)
+    return _assemble(counts, keys, vocabulary.referral_steps())

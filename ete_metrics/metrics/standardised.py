@@ -47,6 +47,7 @@ from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.funnel import NOT_RECORDED, step_flags
+from ete_metrics.steps import outcome_step
 
 #: Characteristics a comparison can be adjusted for.
 ADJUSTERS: tuple[str, ...] = ("pathway", "age_band", "gender", "time_since_entry")
@@ -77,8 +78,6 @@ STANDARDISED_COLUMNS: tuple[str, ...] = (
 
 #: The columns ``compare --adjust-for`` adds to the comparison.
 ADDED_COLUMNS: tuple[str, ...] = ("observed", "expected", "ratio", "ratio_low", "ratio_high")
-
-_STEPS = ("training", "work", "sustained")
 
 
 def check_adjust_for(adjust_for: Sequence[str] | str | None) -> list[str]:
@@ -290,7 +289,7 @@ def _people(
     """The funnel population, one row per person: group, strata and outcome."""
     counts = step_flags(
         participants, milestones, as_of=as_of, by=[by], window_days=window_days,
-        date_from=date_from, date_to=date_to, include_sustained=step == "sustained",
+        date_from=date_from, date_to=date_to, include_sustained=outcome_step(step).sustained,
     )
     positions = counts.positions
     people = pd.DataFrame({by: counts.groups[by].to_numpy(dtype=object)[counts.codes]})
@@ -355,8 +354,7 @@ def standardised_ratios(
     if not isinstance(by, str):
         raise InputError("Give one grouping column, e.g. by='region'.")
     validate_by(by)
-    if step not in _STEPS:
-        raise InputError(f"Unknown step {step!r}: choose from {', '.join(_STEPS)}.")
+    outcome_step(step)  # an InputError names the steps
     adjust = check_adjust_for(adjust_for)
     people = _people(participants, milestones, as_of=as_of, by=by, step=step, adjust=adjust,
                      window_days=window_days, date_from=date_from, date_to=date_to)

@@ -64,6 +64,7 @@ __all__ = [
     "local_access",
     "normalise_email",
     "parse_access",
+    "preview_choices",
     "read_access_file",
     "restrict_frames",
 ]
@@ -189,6 +190,30 @@ class Access:
             )
         return wanted
 
+    @property
+    def can_preview(self) -> bool:
+        """True for a director: they may preview the dashboard as another role sees it.
+
+        Never for a data manager, a regional lead or a stakeholder: a preview shows
+        what the previewed role sees, and only someone who sees everything may do that.
+        """
+        return self.role == DIRECTOR
+
+    def preview_as(self, other: Access) -> Access:
+        """The access a director has while previewing ``other``'s view of the dashboard.
+
+        ``other``'s role and regions, with this user's email, so that what is done in
+        the preview (an export, say) is still recorded against the person doing it.
+
+        Raises
+        ------
+        ConfigError
+            This user may not preview (:attr:`can_preview`).
+        """
+        if not self.can_preview:
+            raise ConfigError(f"{self.email} ({self.role.replace('_', ' ')}) may not preview other roles.")
+        return Access(email=self.email, role=other.role, regions=other.regions)
+
     def describe(self) -> str:
         """One line for the screen, e.g. ``"regional lead · Wales"``."""
         scope = "all regions" if self.regions is None else ", ".join(self.regions)
@@ -235,6 +260,47 @@ class AccessList:
         if not email:
             return None
         return self.users.get(normalise_email(email))
+
+
+def preview_choices(
+    listed: AccessList | None, regions: Iterable[str]
+) -> dict[str, Access]:
+    """What a director may preview the dashboard as: label -> the access previewed.
+
+    The regional leads and stakeholders of the access file, by email and scope
+    (``"lead.wales@example.org (regional lead · Wales)"``), in the file's order; with
+    no access file (the local operator) or none listed, a regional lead of each of
+    ``regions`` and a stakeholder (``"A regional lead (Wales)"``, ``"A stakeholder
+    (all regions)"``). Directors and data managers see what the director sees, so
+    they are not offered.
+
+    Parameters
+    ----------
+    listed : AccessList or None
+        The access file, when there is one.
+    regions : iterable of str
+        The contract's regions (:func:`ete_metrics.config.regions`).
+
+    Returns
+    -------
+    dict of str to Access
+    """
+    previewable = (REGIONAL_LEAD, STAKEHOLDER_ROLE)
+    choices = {
+        f"{email} ({access.describe()})": access
+        for email, access in (listed.users.items() if listed is not None else ())
+        if access.role in previewable
+    }
+    if choices:
+        return choices
+    generic = {
+        f"A regional lead ({region})": Access(
+            email=f"a regional lead ({region})", role=REGIONAL_LEAD, regions=(region,)
+        )
+        for region in regions
+    }
+    generic["A stakeholder (all regions)"] = Access(email="a stakeholder", role=STAKEHOLDER_ROLE)
+    return generic
 
 
 def normalise_email(email: str) -> str:

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+from ete_metrics.present.charts.style import (
+    KEY_LINE,
+    apply_style,
+    colour,
+    plotly_text,
+    reference_line,
+)
 
 #: Words used in titles for the outcomes.
 OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
@@ -215,13 +221,8 @@ def cumulative_incidence_chart(
         row = medians.loc[medians["outcome"] == outcome]
         if len(row) and pd.notna(row["median_days"].iloc[0]):
             median = float(row["median_days"].iloc[0])
-            reference_line(
-                fig,
-                x=median,
-                line={"color": colour(4), "dash": "dash", "width": 1.5},
-                annotation_text=f"Median {median:,.0f} days",
-                annotation_position="top right",
-            )
+            reference_line(fig, x=median, line=KEY_LINE, annotation_text=f"Median {median:,.0f} days",
+                           annotation_position="top right")
     return apply_style(
         fig,
         title=f"Time from entry to {label}: cumulative percent reached (1 − Kaplan–Meier)",

@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+from ete_metrics.present.charts.style import (
+    KEY_LINE,
+    apply_style,
+    colour,
+    plotly_text,
+    reference_line,
+)
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import phrase
 
@@ -65,13 +71,8 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
         )
     if len(frame):
         overall = float(frame["overall_rate"].iloc[0])
-        reference_line(
-            fig,
-            x=overall,
-            line={"color": colour(4), "dash": "dash", "width": 1.5},
-            annotation_text=f"Overall {overall:.1%}",
-            annotation_position="top",
-        )
+        reference_line(fig, x=overall, line=KEY_LINE, annotation_text=f"Overall {overall:.1%}",
+                       annotation_position="top")
     return apply_style(
         fig,
         title=f"Percent {step_phrase} by gender, age, ethnicity and disability (95% intervals)",

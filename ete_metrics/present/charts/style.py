@@ -112,6 +112,10 @@ _LINE_LABELS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+#: The line marking a key figure across a chart (the overall rate, the median): dashed, muted.
+KEY_LINE: dict[str, Any] = {"color": colour(4), "dash": "dash", "width": 1.5}
+
+
 def reference_line(
     fig: go.Figure,
     *,

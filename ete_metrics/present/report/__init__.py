@@ -9,6 +9,7 @@ every table through :mod:`ete_metrics.protect.disclosure`.
 Examples
 --------
 >>> from datetime import date
+from typing import Any
 >>> from ete_metrics import generate_demo
 >>> from ete_metrics.present.report import build_report
 >>> demo = generate_demo(n_participants=3000)
@@ -19,8 +20,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +35,7 @@ from ete_metrics.present.report.content import (
     ReportView,
     report_content,
 )
+from ete_metrics.progress import Progress, share, tell
 
 __all__ = [
     "AUDIENCES",
@@ -42,6 +45,7 @@ __all__ = [
     "ReportTable",
     "ReportView",
     "build_report",
+    "build_reports",
     "render_report",
     "report_content",
 ]
@@ -76,18 +80,38 @@ def _for_print(figure: go.Figure) -> go.Figure:
     return copy
 
 
-def _chart_images(content: ReportContent) -> dict[str, bytes]:
+#: What a person reads while each format is laid out.
+_LAYING_OUT: dict[str, str] = {
+    "pptx": "Laying out the deck",
+    "pdf": "Laying out the review pack",
+    "xlsx": "Writing the workbook",
+}
+
+
+def _chart_images(content: ReportContent, progress: Progress | None = None) -> dict[str, bytes]:
     """PNG of each view's chart (Kaleido and the system Chromium), by view key."""
     from ete_metrics.present.report.images import render_pngs
 
     views = [v for v in content.views if v.figure is not None]
     pngs = render_pngs(
-        [_for_print(v.figure) for v in views if v.figure is not None], width=1000, height=540
+        [_for_print(v.figure) for v in views if v.figure is not None], width=1000, height=540,
+        progress=progress,
     )
     return {v.key: png for v, png in zip(views, pngs, strict=True)}
 
 
-def render_report(content: ReportContent, fmt: str) -> bytes:
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown report format {fmt!r}: choose pptx, pdf or xlsx.")
+
+
+def render_report(
+    content: ReportContent,
+    fmt: str,
+    *,
+    images: dict[str, bytes] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
     """Lay out already computed report content in one format.
 
     Parameters
@@ -95,6 +119,11 @@ def render_report(content: ReportContent, fmt: str) -> bytes:
     content : ReportContent
         From :func:`report_content`.
     fmt : {"pptx", "pdf", "xlsx"}
+    images : dict of str to bytes, optional
+        The charts already drawn for this content (another format of the same
+        content drew them); drawn here when omitted (pptx, pdf).
+    progress : Progress, optional
+        Told each chart drawn, then the layout (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -108,13 +137,15 @@ def render_report(content: ReportContent, fmt: str) -> bytes:
     ConfigError
         Charts cannot be drawn (Kaleido or Chromium missing) for pptx or pdf.
     """
-    if fmt not in FORMATS:
-        raise InputError(f"Unknown report format {fmt!r}: choose pptx, pdf or xlsx.")
+    _check_format(fmt)
     if fmt == "xlsx":
         from ete_metrics.present.report.xlsx import build_xlsx
 
+        tell(progress, _LAYING_OUT[fmt], 0.0)
         return build_xlsx(content)
-    images = _chart_images(content)
+    if images is None:
+        images = _chart_images(content, share(progress, 0.0, 0.8))
+    tell(progress, _LAYING_OUT[fmt], 0.8)
     if fmt == "pptx":
         from ete_metrics.present.report.pptx import build_pptx
 
@@ -137,6 +168,7 @@ def build_report(
     delivery_partners: Iterable[str] | None = None,
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
     """Build a deck, contract review pack or workbook.
 
@@ -156,6 +188,8 @@ def build_report(
         Only these pathways and delivery partners.
     date_from, date_to : date-like, optional
         Only people who entered in this range (inclusive).
+    progress : Progress, optional
+        Told each step: the figures, each chart, the layout (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -170,10 +204,64 @@ def build_report(
     ConfigError
         Charts cannot be drawn because Kaleido or Chromium is missing (pptx, pdf).
     """
-    if fmt not in FORMATS:
-        raise InputError(f"Unknown report format {fmt!r}: choose pptx, pdf or xlsx.")
-    content = report_content(
+    return build_reports(
         participants, milestones, targets, as_of=as_of, audience=audience, regions=regions,
-        pathways=pathways, delivery_partners=delivery_partners, date_from=date_from, date_to=date_to,
+        formats=(fmt,), pathways=pathways, delivery_partners=delivery_partners,
+        date_from=date_from, date_to=date_to, progress=progress,
+    )[fmt]
+
+
+def build_reports(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    formats: Sequence[str],
+    progress: Progress | None = None,
+    **options: Any,
+) -> dict[str, bytes]:
+    """Build several formats of one report: the figures worked out and the charts drawn once.
+
+    Parameters
+    ----------
+    participants, milestones, targets : pandas.DataFrame
+        As for :func:`build_report`.
+    formats : sequence of str
+        Each of :data:`FORMATS`, once.
+    progress : Progress, optional
+        Told each step: the figures, each chart, each layout (:mod:`ete_metrics.progress`).
+    **options
+        ``as_of`` and the keyword arguments of :func:`report_content` (audience,
+        regions, pathways, delivery partners, entry dates).
+
+    Returns
+    -------
+    dict of str to bytes
+        Each format's file, by format.
+
+    Raises
+    ------
+    InputError, ConfigError
+        As for :func:`build_report`.
+    """
+    for fmt in formats:
+        _check_format(fmt)
+    if len(set(formats)) != len(formats) or not formats:
+        raise InputError(f"Give each report format once: {', '.join(formats) or 'none given'}.")
+    charted = [fmt for fmt in formats if fmt != "xlsx"]
+    # shares of the whole: the figures, the charts (when a format has them), the layouts
+    figures_end = 0.3 if charted else 0.7
+    charts_end = 0.85 if charted else figures_end
+    content = report_content(
+        participants, milestones, targets, progress=share(progress, 0.0, figures_end), **options
     )
-    return render_report(content, fmt)
+    images = _chart_images(content, share(progress, figures_end, charts_end)) if charted else None
+    files: dict[str, bytes] = {}
+    step = (1.0 - charts_end) / len(formats)
+    for number, fmt in enumerate(formats):
+        start = charts_end + step * number
+        files[fmt] = render_report(
+            content, fmt, images=images, progress=share(progress, start, start + step)
+        )
+    tell(progress, "Done", 1.0)
+    return files

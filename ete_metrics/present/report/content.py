@@ -10,7 +10,7 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -49,6 +49,7 @@ from ete_metrics.present.formatting import (
     uk_date,
 )
 from ete_metrics.present.tables import display_table
+from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.protect.policy import POLICY
@@ -57,6 +58,7 @@ from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
 __all__ = [
+    "HEADLINE_COLUMNS",
     "AUDIENCES",
     "PROGRAMME",
     "ReportContent",
@@ -83,6 +85,12 @@ _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 8: "eight"}
 
 
 # --------------------------------------------------------------------------- data classes
+
+
+#: The headline table's columns on the deck's "Headline figures" slide and the presentation's.
+HEADLINE_COLUMNS: tuple[str, ...] = (
+    "step", "participants", "change", "rate_from_entry", "ci_low", "ci_high",
+)
 
 
 @dataclass(frozen=True)
@@ -748,6 +756,7 @@ def report_content(
     delivery_partners: Iterable[str] | None = None,
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
+    progress: Progress | None = None,
 ) -> ReportContent:
     """Compute every table and chart of a report once.
 
@@ -768,6 +777,8 @@ def report_content(
     date_from, date_to : date-like, optional
         Only people who entered in this range (inclusive), as on the dashboard; the
         contract targets are per region and are not restricted by entry date.
+    progress : Progress, optional
+        Told which figures are being worked out (:mod:`ete_metrics.progress`).
 
     Returns
     -------
@@ -818,39 +829,43 @@ def report_content(
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
+    tell(progress, "Working out the published figures together", 0.0)
     now, before, comparison, adjusted, partners, groups = publish(
         _pack(participants, milestones, stamp, previous, dates), audience
     )
     headline, changes = _headline(now, before, stamp, previous)
+    tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
-    views = (
-        _funnel_view(headline, stamp),
-        _targets_view(target_table),
-        _regions_view(comparison.reset_index(drop=True)),
-        _adjusted_view(adjusted.reset_index(drop=True)),
-        _cohorts_view(participants, milestones, stamp, audience, dates),
-        _partners_view(partners),
-        _equality_view(groups),
-        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience),
+    later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
+        ("regions", lambda: _regions_view(comparison.reset_index(drop=True))),
+        ("adjusted rates", lambda: _adjusted_view(adjusted.reset_index(drop=True))),
+        ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates)),
+        ("delivery partners", lambda: _partners_view(partners)),
+        ("equality figures", lambda: _equality_view(groups)),
     )
+    built = [_funnel_view(headline, stamp), _targets_view(target_table)]
+    for number, (what, view_of) in enumerate(later_views):
+        tell(progress, f"Working out the {what}", 0.25 + 0.65 * number / len(later_views))
+        built.append(view_of())
+    tell(progress, "Working out the targets against actuals", 0.9)
+    built.append(
+        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience)
+    )
+    report_views = tuple(built)
     if stakeholder:
-        for view in views:
+        for view in report_views:
             if view.figure is not None:
                 mark_suppressed(view.figure)
-    return ReportContent(
-        programme=PROGRAMME,
-        as_of=stamp.date(),
-        previous_as_of=previous.date(),
-        audience=audience,
-        regions=chosen,
-        headline=headline,
-        changes=changes,
-        targets=target_table,
-        views=views,
-        definitions=definitions(stakeholder=stakeholder),
-        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
-        pathways=chosen_pathways,
-        delivery_partners=chosen_partners,
+    content = ReportContent(
+        programme=PROGRAMME, as_of=stamp.date(), previous_as_of=previous.date(), audience=audience,
+        # the filters, as chosen
+        regions=chosen, pathways=chosen_pathways, delivery_partners=chosen_partners,
         date_from=None if start is None else start.date(),
         date_to=None if end is None else end.date(),
+        # what the report shows
+        headline=headline, changes=changes, targets=target_table, views=report_views,
+        definitions=definitions(stakeholder=stakeholder),
+        note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
     )
+    tell(progress, "Worked out the figures", 1.0)
+    return content

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import shutil
 import threading
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ete_metrics.errors import ConfigError
+from ete_metrics.progress import Progress, tell
 
 __all__ = ["DEFAULT_SCALE", "browser_path", "render_pngs"]
 
@@ -76,13 +78,16 @@ def _plotly_js() -> str:
     return str(path)
 
 
-async def _render(figures: Sequence[go.Figure], opts: list[dict[str, Any]], path: str) -> list[bytes]:
+async def _render(
+    figures: Sequence[go.Figure], opts: list[dict[str, Any]], path: str, done: queue.SimpleQueue[int]
+) -> list[bytes]:
     import kaleido
 
     async with kaleido.Kaleido(n=1, path=path, plotlyjs=_plotly_js(), mathjax=False, timeout=90) as k:
         results = []
         for figure, opt in zip(figures, opts, strict=True):
             results.append(await k.calc_fig(figure, opts=opt))
+            done.put(len(results))
         return results
 
 
@@ -92,6 +97,7 @@ def render_pngs(
     width: int = 1100,
     height: int = 560,
     scale: float = DEFAULT_SCALE,
+    progress: Progress | None = None,
 ) -> list[bytes]:
     """Render Plotly figures to PNG images with one headless Chromium.
 
@@ -103,6 +109,10 @@ def render_pngs(
         Size in CSS pixels; a figure's own ``layout.height`` wins over ``height``.
     scale : float, default 2
         Pixel density of the PNG (2 doubles the pixels for sharp images).
+    progress : Progress, optional
+        Told after each chart ("Drawing chart 3 of 8"), from the calling thread (the
+        charts are drawn in a worker thread; a caller such as a Streamlit script can
+        only update its page from its own thread).
 
     Returns
     -------
@@ -132,15 +142,23 @@ def render_pngs(
         for f in figures
     ]
     outcome: dict[str, Any] = {}
+    done: queue.SimpleQueue[int] = queue.SimpleQueue()
 
     def run() -> None:  # in its own thread: the caller may already run an event loop
         try:
-            outcome["images"] = asyncio.run(_render(list(figures), opts, path))
+            outcome["images"] = asyncio.run(_render(list(figures), opts, path, done))
         except BaseException as exc:  # noqa: BLE001 - reported below as a ConfigError
             outcome["error"] = exc
+        finally:
+            done.put(-1)  # the worker has finished
 
+    total = len(figures)
     worker = threading.Thread(target=run, name="ete-kaleido", daemon=True)
     worker.start()
+    tell(progress, f"Drawing chart 1 of {total}", 0.0)
+    while (drawn := done.get()) >= 0:
+        if drawn < total:
+            tell(progress, f"Drawing chart {drawn + 1} of {total}", drawn / total)
     worker.join()
     if "error" in outcome:
         exc = outcome["error"]
@@ -149,6 +167,7 @@ def render_pngs(
             f"Could not draw the charts with Chromium at {path} ({type(exc).__name__}: {first}). "
             f"{_INSTALL_HINT}"
         ) from exc
+    tell(progress, f"Drew {total} charts", 1.0)
     return [_opaque(png) for png in outcome["images"]]
 
 

@@ -24,7 +24,7 @@ from pptx.util import Emu, Inches, Pt
 
 from ete_metrics.config import PALETTE
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, uk_date
-from ete_metrics.present.report.content import ReportContent, ReportTable
+from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, ReportTable
 
 __all__ = ["ROWS_PER_SLIDE", "build_pptx", "figures_title", "table_chunks"]
 
@@ -336,8 +336,7 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     # Headline figures and what changed
     slide = _title_only(prs, "Headline figures")
     table = content.headline
-    keep = ["step", "participants", "change", "rate_from_entry", "ci_low", "ci_high"]
-    headline = table.with_columns(keep)
+    headline = table.with_columns(list(HEADLINE_COLUMNS))
     _table(slide, headline.display(), _TABLE_TOP, _WIDTH - 2 * _MARGIN,
            figures=headline.figure_headings())
     shown = headline.display()

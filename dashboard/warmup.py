@@ -1,0 +1,111 @@
+"""Warm-up: what the first page needs, loaded once per server, so the first visitor waits no longer.
+
+A cold server makes its first visitor wait for everything nobody has needed yet:
+the page modules and their libraries (Plotly, the metrics, the charts), the whole
+programme data read from the database, the milestones' participant rows. Later
+visitors find all of that in memory (``st.cache_resource`` and the loaded
+modules are shared by every session of the process). :func:`warm_up` does that
+work in advance; :func:`start_warm_up` runs it once per process in a background
+thread.
+
+It starts at server start when the dashboard is launched with ``python -m
+dashboard.serve`` (``make run``), and otherwise with the first session (``app.py``
+calls :func:`start_warm_up`; the thread then works beside that first visitor's
+own loading, and every visitor after finds it done). It never shows anything and
+never fails the app: an empty or missing database, or any error, is logged and
+left for the pages to report as they always do.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import threading
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit import config as streamlit_config
+from streamlit.logger import get_logger
+
+__all__ = ["LAZY_MODULES", "page_modules", "start_warm_up", "warm_up"]
+
+#: Streamlit's logger (its level and handler): "Warm-up done: ..." shows in the server log.
+LOGGER = get_logger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+#: Modules the metrics import only when first used (SciPy for the funnel-plot limits and
+#: the standardised ratios: a second or more to load), loaded by the warm-up too.
+LAZY_MODULES: tuple[str, ...] = ("scipy.stats",)
+
+
+def page_modules(folder: Path = ROOT / "app_pages") -> list[str]:
+    """The modules the pages import at their top level (found in their source), sorted."""
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    return sorted(found - {"__future__"})
+
+
+def _first_chart() -> None:
+    """Build and serialise one small chart (Plotly loads its validators on first use)."""
+    import plotly.graph_objects as go
+
+    go.Figure(go.Bar(x=["a", "b"], y=[1, 2])).to_json()
+
+
+def warm_up() -> dict[str, float]:
+    """Import what the pages import and load the whole programme data into the caches.
+
+    Returns
+    -------
+    dict of str to float
+        Seconds each part took (``modules``, ``chart``, ``data``); a part that
+        failed is left out (the reason is logged).
+    """
+    took: dict[str, float] = {}
+    start = time.perf_counter()
+    for name in [*page_modules(), *LAZY_MODULES]:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a page reports its own import error
+            LOGGER.warning("Warm-up: could not import %s", name, exc_info=True)
+    took["modules"] = time.perf_counter() - start
+    start = time.perf_counter()
+    try:
+        _first_chart()
+        took["chart"] = time.perf_counter() - start
+    except Exception:  # noqa: BLE001 - charts report their own errors on the page
+        LOGGER.warning("Warm-up: could not build a chart", exc_info=True)
+    start = time.perf_counter()
+    try:
+        from dashboard.data import read_data, warm_filters
+
+        warm_filters(read_data())  # everything, as the local operator and directors see it
+        took["data"] = time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 - no data yet: the pages say what to do
+        LOGGER.info("Warm-up: no programme data loaded (%s)", exc)
+    LOGGER.info("Warm-up done: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
+    return took
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Start :func:`warm_up` in a background thread, once per process (later calls: the same thread).
+
+    Under AppTest (``global.appTest``) nothing is started: a test's script runs alone,
+    with no thread beside it reading the test's database or counting as its calls.
+    """
+    if streamlit_config.get_option("global.appTest"):  # the module's: AppTest patches it there
+        return None
+    return _warm_up_thread()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_thread() -> threading.Thread:
+    thread = threading.Thread(target=warm_up, name="ete-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,112 @@
+"""The stakeholder presentation and a director's preview, in a real headless Chromium.
+
+``streamlit run app.py`` on 127.0.0.1 against a small demo database, driven by
+Playwright in Debian's ``/usr/bin/chromium``:
+
+- the presentation fills the window (no sidebar, no banner), the arrow keys move
+  between slides (the caption says which slide), and a slide's chart is drawn;
+- the local operator previews a Wales lead: the banner says so, the Regions page shows
+  Wales only, and ending the preview brings the other regions back.
+
+Screenshots go to ``screenshots/``. Every wait is on Streamlit's script state or on
+what the page shows, bounded; skipped with a reason without Chromium, except under
+``CI=true`` where that is a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apptest_support import build_demo_file
+from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, require_chromium
+
+from benchmarks.bench_concurrency import IDLE, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
+    folder = tmp_path_factory.mktemp("present")
+    url = build_demo_file(folder / "ete_present.db")
+    with streamlit_server(url, folder / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=TIMEOUT_MS
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900}, reduced_motion="reduce")
+            tab = context.new_page()
+            tab.set_default_timeout(TIMEOUT_MS)
+            yield tab
+            context.close()
+        finally:
+            browser.close()
+
+
+def _shows(page: Any, text: str) -> None:
+    """Wait until ``text`` is on the page and the script has finished its run."""
+    page.get_by_text(text).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+
+
+def _errors(page: Any) -> list[str]:
+    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+
+
+def test_the_presentation_fills_the_screen_and_the_arrow_keys_move(server: str, page: Any) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.goto(f"{server}/present", wait_until="domcontentloaded")
+    _shows(page, "Slide 1 of ")
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert page.get_by_text("Sign-in is off").count() == 0
+    page.keyboard.press("ArrowRight")
+    _shows(page, "Slide 2 of ")
+    page.keyboard.press("ArrowRight")
+    _shows(page, "Slide 3 of ")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(SCREENSHOTS / "presentation.png"))
+    page.keyboard.press("ArrowLeft")
+    _shows(page, "Slide 2 of ")
+    assert _errors(page) == []
+    # "End the presentation" goes back to the Overview, with its frame and sidebar.
+    page.get_by_text("End the presentation").click()
+    page.get_by_role("heading", name="Overview", exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+def test_the_local_operator_previews_a_wales_lead(server: str, page: Any) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Overview", exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Preview as").first
+    choose(page, box, "A regional lead (Wales)")
+    _shows(page, "you are seeing the dashboard as A regional lead (Wales) sees it")
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Regions").first.click()
+    page.get_by_role("heading", name="Regions", exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    regions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
+    regions.locator("input").click()
+    page.get_by_role("option", name="Wales", exact=True).wait_for(timeout=TIMEOUT_MS)
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert options == ["Wales"]
+    page.screenshot(path=str(SCREENSHOTS / "preview_wales_regions.png"))
+    page.get_by_role("button", name="End the preview").click()
+    page.get_by_text("you are seeing the dashboard as").wait_for(state="detached", timeout=TIMEOUT_MS)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    assert _errors(page) == []
