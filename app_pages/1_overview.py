@@ -16,7 +16,7 @@ from dashboard.render import (
     report_downloads,
     shown,
     shown_count,
-    shown_together,
+    shown_publication,
     table_with_downloads,
     tiles,
     user_errors,
@@ -37,7 +37,6 @@ from ete_metrics.present.charts.funnels import activity_chart, funnel_chart
 from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
 from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.protect.publication import Part
 from ete_metrics.steps import label
 
 data = load_data()
@@ -78,9 +77,8 @@ def _change(value: object, formatter: Callable[[Any], str]) -> str | None:
 # the changes since last month are differences of the protected (rounded) figures,
 # left out where either is suppressed (the same headline as the deck's).
 # Now and a month earlier are published together: protected as one set.
-now_shown, before_shown = shown_together(
-    [Part(now, views.FUNNEL), Part(before, views.FUNNEL, moment="a month earlier")]
-)
+published = shown_publication("overview", {"now": now, "month_earlier": before})
+now_shown, before_shown = published["now"], published["month_earlier"]
 changes = headline(now_shown.table, before_shown.table)
 count_tiles = []
 rate_tiles = []

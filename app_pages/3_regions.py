@@ -7,17 +7,16 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from dashboard.adjusted import adjusted_comparison
+from dashboard.adjusted import adjusted_comparison, adjusted_ratios
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters, window_select
-from dashboard.render import chart_with_table, empty_state, shown_together, user_errors
+from dashboard.render import chart_with_table, empty_state, shown_publication, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.protect.audience import limit_sizes
-from ete_metrics.protect.publication import Part
 from ete_metrics.steps import label
 
 STEPS: tuple[str, ...] = ("training", "work")
@@ -41,9 +40,10 @@ if by_region.empty:
                 "or clear some filters.")
     st.stop()
 
-# The funnel by region, its comparison and the areas of the region drilled into are
-# published together: placed first, filled once all three are known and protected as one
-# set (a region suppressed in one is suppressed in all; see shown_together).
+# The funnel by region, its comparison, the adjusted comparison and the areas of the region
+# drilled into are published together (views.PUBLICATIONS["regions"]): placed first, filled
+# once all are known and protected as one set (a region suppressed in one is suppressed in
+# all; the areas sum to their region; see shown_publication).
 st.subheader("Regions side by side")
 side_by_side = st.container()
 
@@ -68,8 +68,8 @@ with user_errors():
     limits = _limits_for(comparison) if len(comparison) else None
 
 st.subheader("Adjusted for who each region works with")
-adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
-                    common=common)
+adjusted = adjusted_ratios(data, filters, by="region", step=step, key="regions", common=common)
+adjusted_place = st.container()
 
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]
@@ -82,18 +82,17 @@ if region:
     if by_area.empty:
         empty_state(f"No one in {region} with these filters.")
 
-parts = [Part(by_region, views.FUNNEL)]
-if not comparison.empty:
-    parts.append(Part(comparison, views.COMPARE, measures={"entered": "entered", "participants": step}))
-if region and not by_area.empty:
-    parts.append(Part(by_area, views.FUNNEL, within={"region": region}))
-together = shown_together(parts)
-region_view = together[0]
+together = shown_publication("regions", {
+    "by_region": by_region,
+    "comparison": None if comparison.empty else comparison,
+    "adjusted": None if adjusted.ratios.empty else adjusted.ratios,
+    "areas": by_area if region and not by_area.empty else None,
+}, step=step, within={"region": str(region)})
 
 with side_by_side:
     chart_with_table(
         lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
-        region_view, views.FUNNEL, key="regions_funnel",
+        together["by_region"], views.FUNNEL, key="regions_funnel",
         filename="funnel_by_region",
     )
 with compared:
@@ -102,14 +101,17 @@ with compared:
     else:
         chart_with_table(
             lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-            together[1], views.COMPARE, key="regions_funnel_plot",
+            together["comparison"], views.COMPARE, key="regions_funnel_plot",
             filename=f"funnel_plot_{step}_by_region",
         )
+with adjusted_place:
+    adjusted_comparison(adjusted, together.get("adjusted"), by="region", step=step, group_label="Region",
+                        key="regions")
 if region and not by_area.empty:
     chart_with_table(
         lambda numbers: rates_by_group_chart(
             numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
         ),
-        together[-1], views.FUNNEL, key="regions_areas",
+        together["areas"], views.FUNNEL, key="regions_areas",
         filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.adjusted import adjusted_comparison
+from dashboard.adjusted import adjusted_comparison, adjusted_ratios
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
-from dashboard.render import chart_with_table, empty_state, shown_together, user_errors
+from dashboard.render import chart_with_table, empty_state, shown_publication, user_errors
 from ete_metrics import views
 from ete_metrics.metrics import comparison
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
@@ -22,7 +22,6 @@ from ete_metrics.present.charts.partners import (
     training_providers_chart,
 )
 from ete_metrics.protect.audience import limit_sizes
-from ete_metrics.protect.publication import Part
 
 #: Step choices for the comparison: widget label -> step.
 STEP_CHOICES = {"Work": "work", "Training": "training"}
@@ -60,27 +59,37 @@ st.caption(
     "it has entered. Partners outside the dashed 95% limits differ from the overall rate by "
     "more than chance would usually explain; outside the dotted 99.8% limits, by much more."
 )
-# the comparison and each partner's funnel count the same people: protected together
-compared_view, partners_view = shown_together([
-    Part(compared, views.COMPARE, measures={"entered": "entered", "participants": step}),
-    Part(partners_funnel, views.FUNNEL),
-])
-chart_with_table(  # limits around the overall rate and over the sizes shown (as published)
-    lambda numbers: funnel_plot(
-        numbers,
-        comparison.funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"])),
-        by="delivery_partner", step=step, group_label="Delivery partner"),
-    compared_view, views.COMPARE, key="partners_compare",
-    filename=f"delivery_partners_{step}_funnel_plot",
-)
+compared_place = st.container()
 st.markdown("**Adjusted for who each delivery partner works with**")
-adjusted_comparison(data, filters, by="delivery_partner", step=step, group_label="Delivery partner",
-                    key="partners", common=common)
+adjusted = adjusted_ratios(data, filters, by="delivery_partner", step=step, key="partners", common=common)
+adjusted_place = st.container()
+with user_errors():
+    prison_funnel = metric(prisons, data, filters, **common)
+# the comparison, the adjusted comparison, each partner's funnel and the prisons' (custody
+# pathway) count the same people: protected together (views.PUBLICATIONS["partners"])
+together = shown_publication("partners", {
+    "comparison": compared,
+    "adjusted": None if adjusted.ratios.empty else adjusted.ratios,
+    "funnel": partners_funnel,
+    "prisons": None if prison_funnel.empty else prison_funnel,
+}, step=step, within={"pathway": "custody"})
+with compared_place:
+    chart_with_table(  # limits around the overall rate and over the sizes shown (as published)
+        lambda numbers: funnel_plot(
+            numbers,
+            comparison.funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"])),
+            by="delivery_partner", step=step, group_label="Delivery partner"),
+        together["comparison"], views.COMPARE, key="partners_compare",
+        filename=f"delivery_partners_{step}_funnel_plot",
+    )
+with adjusted_place:
+    adjusted_comparison(adjusted, together.get("adjusted"), by="delivery_partner", step=step,
+                        group_label="Delivery partner", key="partners")
 st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
-    partners_view, views.FUNNEL, key="partners_funnel",
+    together["funnel"], views.FUNNEL, key="partners_funnel",
     filename="delivery_partners_funnel",
 )
 
@@ -112,13 +121,11 @@ chart_with_table(employers_chart, employer_table, views.EMPLOYERS, key="partners
 
 # --- Prisons -----------------------------------------------------------------
 st.subheader("Prisons (custody pathway)")
-with user_errors():
-    prison_funnel = metric(prisons, data, filters, **common)
 chart_with_table(
     lambda numbers: step_bars(
         numbers, by="prison", group_label="Prison",
         title="Custody pathway: people entered, into training and into work, by prison",
     ),
-    prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
+    together.get("prisons", prison_funnel), views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
     empty="No one on the custody pathway entered the programme with these filters.",
 )

@@ -51,7 +51,7 @@ from ete_metrics.present.formatting import count
 from ete_metrics.present.tables import display_table, file_table
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
-from ete_metrics.protect.publication import Part, publish
+from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.protect.safe_export import neutralise_frame
 from ete_metrics.views import View
 
@@ -172,6 +172,27 @@ def shown_together(parts: Sequence[Part]) -> list[Shown]:
     )
     return [Shown(table.copy(), numbers.copy(), True, part.spec)
             for (table, numbers), part in zip(together, parts, strict=True)]
+
+
+def shown_publication(
+    publication: str,
+    frames: Mapping[str, pd.DataFrame | None],
+    *,
+    step: str | None = None,
+    within: Mapping[str, str] | None = None,
+) -> dict[str, Shown]:
+    """A declared publication set (:data:`ete_metrics.views.PUBLICATIONS`), shown together.
+
+    The page names its tables as the set does (None for one not shown this time); see
+    :func:`ete_metrics.protect.publication.parts_of` and :func:`shown_together`.
+
+    Returns
+    -------
+    dict of str to Shown
+        By table name, for the tables given.
+    """
+    parts = parts_of(publication, frames, step=step, within=within)
+    return dict(zip(parts, shown_together(list(parts.values())), strict=True))
 
 
 @st.cache_resource(show_spinner=False)

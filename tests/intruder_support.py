@@ -19,6 +19,7 @@ finds the smallest and largest value each published count can take.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -140,9 +141,8 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
                     continue
                 x = at[(row, numerator)]
                 n_row, n_col = row, size
-                if size == FIRST_STEP:
+                if size == FIRST_STEP:  # the group's first step (entered; referred from referral)
                     first = [r for r, c, cell in cells if c == numerator
-                             and cell[1][0] == "entered"
                              and cell[2] == cell_at[(row, numerator)][2]]
                     if not first:
                         continue
@@ -157,9 +157,13 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
                 half = 0.5 * 10.0 ** -_decimals(float(value)) + 1e-12
                 rows_le.append({x: 1.0, n: -(float(value) + half)})
                 rows_le.append({x: -1.0, n: float(value) - half})
+    shown_vars = {v for v, *_ in targets}
+    uses = Counter(v for total, members in sums for v in (total, *members))
     for total, members in sums:
         if truth.setdefault(total, sum(truth[m] for m in members)) != sum(truth[m] for m in members):
             continue  # not a sum the metric defines
+        if total not in shown_vars and uses[total] == 1:
+            continue  # a total published nowhere and in no other sum says nothing
         row_eq = {m: 1.0 for m in members}
         row_eq[total] = row_eq.get(total, 0.0) - 1.0
         rows_eq.append(row_eq)
@@ -177,7 +181,10 @@ def attack(parts: Sequence[Part], published: Sequence[pd.DataFrame]) -> list[Fin
     integrality = np.ones(size)
     found: list[Finding] = []
     solved: dict[int, tuple[int, int]] = {}
+    constrained = {j for rows in (rows_eq, rows_le) for row_map in rows for j in row_map}
     for v, p, column, value, row in targets:
+        if v not in solved and v not in constrained:  # its bounds alone
+            solved[v] = (int(bounds.lb[v]), int(bounds.ub[v]))
         if v not in solved:
             ends = []
             for sign in (1.0, -1.0):

@@ -12,6 +12,7 @@ for an audience.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,9 +23,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from ete_metrics import config
 from ete_metrics.protect.audience import BREAKDOWN_COLUMNS, INTERNAL, check_audience, protect_view
 from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.views import View, view_named
+from ete_metrics.views import CHOSEN_STEP, NOW, PUBLICATIONS, View, view_named
 
-__all__ = ["NOW", "Part", "publish"]
+__all__ = ["NOW", "Part", "parts_of", "publish"]
 
 #: Rounds of "suppress where pinned, protect again" before giving up adding cells.
 MAX_ROUNDS = 20
@@ -32,9 +33,6 @@ _UNBOUNDED = 10.0**7
 
 #: A cell's identity: (moment, measure, the groups it is in). Equal identities are the same people.
 Identity = tuple[str, tuple[Hashable, ...], frozenset[tuple[str, Hashable]]]
-
-#: The moment of a part published "as at" the publication's date.
-NOW = "now"
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,54 @@ class Part:
     def spec(self) -> View:
         """The :class:`View` itself."""
         return view_named(self.view)
+
+
+def parts_of(
+    publication: str,
+    frames: Mapping[str, pd.DataFrame | None],
+    *,
+    step: str | None = None,
+    within: Mapping[str, str] | None = None,
+) -> dict[str, Part]:
+    """The parts of a declared publication set (:data:`ete_metrics.views.PUBLICATIONS`).
+
+    Parameters
+    ----------
+    publication : str
+        The set's name (``"regions"``, ``"pack"``...).
+    frames : mapping of str to DataFrame or None
+        Its tables (true counts) by the names the set gives them; a table not shown
+        this time (None, or left out) is not part of it.
+    step : str, optional
+        The step chosen on the page, for the set's :data:`~ete_metrics.views.CHOSEN_STEP`.
+    within : mapping of str to str, optional
+        The values of the filters the set's tables are drawn under (``{"region": "Wales"}``).
+
+    Returns
+    -------
+    dict of str to Part
+        In the order of ``frames``.
+
+    Raises
+    ------
+    KeyError
+        A table the set does not declare, or a filter of a table's ``within`` not given
+        (programming errors).
+    """
+    declared = PUBLICATIONS[publication]
+    out: dict[str, Part] = {}
+    for name, frame in frames.items():
+        if frame is None:
+            continue
+        table = declared[name]
+        measures = {column: (step if measure == CHOSEN_STEP else measure)
+                    for column, measure in table.measures.items()}
+        if any(m is None for m in measures.values()):
+            raise KeyError(f"{publication}/{name}: the step compared is needed")
+        out[name] = Part(frame, table.view, moment=table.moment,
+                         within={f: (within or {})[f] for f in table.within},
+                         measures={c: str(m) for c, m in measures.items()})
+    return out
 
 
 def publish(parts: Sequence[Part], audience: str) -> list[pd.DataFrame]:
@@ -111,10 +157,12 @@ def publish(parts: Sequence[Part], audience: str) -> list[pd.DataFrame]:
     for _ in range(MAX_ROUNDS):
         shown = [protect_view(part.frame, part.spec, also_suppress=forced[i] or None)
                  for i, part in enumerate(parts)]
-        hidden = {c.identity for c in cells if _is_hidden(shown, c)}
-        spread = [c for c in cells if c.identity in hidden and not _is_hidden(shown, c)]
+        values = _Values(shown)
+        hidden = {c.identity for c in cells if _is_hidden(values, c)}
+        spread = [c for c in cells if c.identity in hidden and not _is_hidden(values, c)]
         if not spread:
-            spread = [c for c in cells if c.identity in _pinned_neighbours(cells, shown)]
+            neighbours = _pinned_neighbours(cells, values)
+            spread = [c for c in cells if c.identity in neighbours]
         if not spread:
             return shown
         for c in spread:
@@ -167,16 +215,26 @@ def _cells(number: int, part: Part) -> list[_Cell]:
     return out
 
 
-def _shown_value(shown: Sequence[pd.DataFrame], cell: _Cell) -> object:
-    return shown[cell.part][cell.column].iloc[cell.row]
+class _Values:
+    """The published values of the parts' columns, read once as lists (not cell by cell)."""
+
+    def __init__(self, shown: Sequence[pd.DataFrame]) -> None:
+        self._shown = shown
+        self._columns: dict[tuple[int, str], list[object]] = {}
+
+    def of(self, cell: _Cell) -> object:
+        key = (cell.part, cell.column)
+        if key not in self._columns:
+            self._columns[key] = self._shown[cell.part][cell.column].tolist()
+        return self._columns[key][cell.row]
 
 
-def _is_hidden(shown: Sequence[pd.DataFrame], cell: _Cell) -> bool:
-    value = _shown_value(shown, cell)
+def _is_hidden(values: _Values, cell: _Cell) -> bool:
+    value = values.of(cell)
     return isinstance(value, str) and value == SUPPRESSED
 
 
-def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) -> set[Identity]:
+def _pinned_neighbours(cells: Sequence[_Cell], shown: _Values) -> set[Identity]:
     """Identities to suppress next: for each pinned primary, its smallest open neighbour."""
     index: dict[Identity, int] = {}
     truth: dict[int, float] = {}
@@ -185,7 +243,7 @@ def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) ->
     for c in cells:
         v = index.setdefault(c.identity, len(index))
         truth[v] = c.true
-        value = _shown_value(shown, c)
+        value = shown.of(c)
         if not isinstance(value, (int, float, np.integer, np.floating)) or np.isnan(value):
             lo, hi = 0.0, _UNBOUNDED
         else:
@@ -204,6 +262,8 @@ def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) ->
         p = index.setdefault(parent, len(index))
         if truth.setdefault(p, total) == total:
             lines.append((p, sorted(members)))
+    published = {index[c.identity] for c in cells}
+    lines = _informative(lines, published)
     size = len(index)
     for v in range(size):
         low.setdefault(v, 0.0)
@@ -213,7 +273,6 @@ def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) ->
                         if 1 <= c.true < config.SUPPRESS_BELOW and index[c.identity] in hidden})
     chosen: set[Identity] = set()
     names = {v: identity for identity, v in index.items()}
-    published = {index[c.identity] for c in cells}
     for v in primaries:
         component, own_lines = _component(v, lines)
         if not own_lines or not _pinned(v, component, own_lines, low, high):
@@ -225,6 +284,14 @@ def _pinned_neighbours(cells: Sequence[_Cell], shown: Sequence[pd.DataFrame]) ->
             best = min(open_cells, key=lambda m: (truth[m], m))
             chosen.add(names[best])
     return chosen
+
+
+def _informative(lines: list[tuple[int, list[int]]], published: set[int]) -> list[tuple[int, list[int]]]:
+    """The sums that say something: a sum whose total is published nowhere and used in no
+    other sum leaves its parts free (an unknown total can be anything), so it is dropped
+    (e.g. cohorts at a month since entry, whose sum over cohorts is never published)."""
+    uses = Counter(v for p, members in lines for v in (p, *members))
+    return [(p, members) for p, members in lines if p in published or uses[p] > 1]
 
 
 def _component(v: int, lines: list[tuple[int, list[int]]]) -> tuple[list[int], list[tuple[int, list[int]]]]:

@@ -53,7 +53,7 @@ from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
 from ete_metrics.protect.policy import POLICY
-from ete_metrics.protect.publication import Part, publish
+from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
@@ -307,6 +307,8 @@ def _pack(
 ) -> list[Part]:
     """The pack's tables of the same people, protected together (:func:`publish`).
 
+    The set is declared as ``"pack"`` in :data:`ete_metrics.views.PUBLICATIONS`.
+
     The headline now and a month earlier, the regions compared (work) and adjusted
     for case mix, the delivery partners' steps and the equality groups: each counts
     the people entered and in work, so a cell suppressed in one is suppressed in all,
@@ -314,22 +316,18 @@ def _pack(
     (contractual measures; quarters of entry at a month since entry) and are
     protected as views.
     """
-    work = {"entered": "entered", "participants": "work", "observed": "work"}
     partners = delivery_partners(participants, milestones, as_of=as_of, **dates)
-    return [
-        Part(funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
-             views.FUNNEL),
-        Part(funnel(participants, milestones, as_of=previous, include_sustained=True, **dates),
-             views.FUNNEL, moment="a month earlier"),
-        Part(compare_groups(participants, milestones, by="region", step="work", as_of=as_of,
-                            **dates), views.COMPARE, measures=work),
-        Part(standardised_ratios(participants, milestones, by="region", step="work", as_of=as_of,
-                                 **dates), views.STANDARDISED, measures=work),
-        Part(partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
-             views.FUNNEL),
-        Part(equality(participants, milestones, as_of=as_of, **dates), views.EQUALITY,
-             measures=work),
-    ]
+    return list(parts_of("pack", {
+        "now": funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
+        "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
+                                **dates),
+        "comparison": compare_groups(participants, milestones, by="region", step="work",
+                                     as_of=as_of, **dates),
+        "adjusted": standardised_ratios(participants, milestones, by="region", step="work",
+                                        as_of=as_of, **dates),
+        "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
+        "equality": equality(participants, milestones, as_of=as_of, **dates),
+    }).values())
 
 
 def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",)) -> pd.DataFrame:
