@@ -9,6 +9,7 @@ numbers only; it must not pin a suppressed count to 1-4 nor recover a rounded co
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,23 @@ def test_a_cell_suppressed_in_one_table_is_suppressed_wherever_it_is_shown() -> 
     assert second["participants"].tolist() == ["[c]", "[c]"]
     assert first["participants"].tolist() == ["[c]", "[c]", "[c]"]
     assert first["entered"].tolist() == [30, 25, 40]
+
+
+def test_a_declared_publication_gives_its_parts_their_ties() -> None:
+    from ete_metrics.protect.publication import parts_of
+    from ete_metrics.views import PUBLICATIONS, STANDARDISED
+
+    frame = pd.DataFrame({"region": ["A"], "entered": [10], "participants": [5]})
+    parts = parts_of("regions", {"comparison": frame, "adjusted": frame, "areas": frame,
+                                 "by_region": None}, step="training", within={"region": "A"})
+    assert list(parts) == ["comparison", "adjusted", "areas"]  # None: not shown this time
+    assert dict(parts["comparison"].measures) == {"entered": "entered", "participants": "training",
+                                                  "observed": "training"}
+    assert parts["adjusted"].spec == STANDARDISED
+    assert dict(parts["areas"].within) == {"region": "A"} and parts["areas"].moment == "now"
+    assert dict(parts["comparison"].within) == {}
+    # the pack compares work; a page that compares a chosen step must say which
+    assert parts_of("pack", {"comparison": frame})["comparison"].measures["participants"] == "work"
+    with pytest.raises(KeyError):
+        parts_of("regions", {"comparison": frame})
+    assert {"overview", "funnels", "regions", "cohorts", "partners", "equality", "pack"} <= set(PUBLICATIONS)
