@@ -14,6 +14,11 @@ columns its metric returns,
 
 The registry :data:`VIEWS` holds them by name; the module attributes
 (:data:`FUNNEL`, :data:`COMPARE`...) are the objects callers pass.
+
+:data:`PUBLICATIONS` declares what each page and the report pack publish together
+(:class:`Published`: a view and what ties its cells to the others'), so the set is
+protected as a whole (:func:`ete_metrics.protect.publication.parts_of` and ``publish``;
+on screen ``dashboard.render.shown_publication``).
 """
 
 from __future__ import annotations
