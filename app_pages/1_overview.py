@@ -19,6 +19,7 @@ from dashboard.render import (
     report_downloads,
     shown,
     shown_count,
+    shown_publication,
     table_with_downloads,
     tiles,
     user_errors,
@@ -80,7 +81,10 @@ def _change(value: object, formatter: Callable[[Any], str]) -> str | None:
 # Tiles show what the audience may see: for stakeholders the protected figures, and
 # the changes since last month are differences of the protected (rounded) figures,
 # left out where either is suppressed (the same headline as the deck's).
-changes = headline(shown(now, views.FUNNEL).table, shown(before, views.FUNNEL).table)
+# Now and a month earlier are published together: protected as one set.
+published = shown_publication("overview", {"now": now, "month_earlier": before})
+now_shown, before_shown = published["now"], published["month_earlier"]
+changes = headline(now_shown.table, before_shown.table)
 count_tiles = []
 rate_tiles = []
 for row in changes.itertuples(index=False):
@@ -195,7 +199,7 @@ table_with_downloads(  # each figure beside its comparison, the dates last
 st.subheader("From entry to training and work")
 chart_with_table(
     lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
-    now, views.FUNNEL, key="overview_funnel", filename="overview_funnel",
+    now_shown, views.FUNNEL, key="overview_funnel", filename="overview_funnel",  # as protected with the month earlier
 )
 
 # --- Monthly activity --------------------------------------------------------

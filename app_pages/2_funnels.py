@@ -7,7 +7,13 @@ import streamlit as st
 from dashboard.data import load_data, metric
 from dashboard.filters import WINDOWS, current_filters, window_select
 from dashboard.page_state import keep_in_url, url_option
-from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from dashboard.render import (
+    chart_with_table,
+    empty_state,
+    shown_publication,
+    table_with_downloads,
+    user_errors,
+)
 from ete_metrics import config, views
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
@@ -80,6 +86,12 @@ if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum(
     )
     st.stop()
 
+with user_errors():
+    referrals = metric(referral_funnel, data, filters, by=group, **common)
+# the funnel (with its drop-off) and the funnel from referral are published together
+# (views.PUBLICATIONS["funnels"])
+published = shown_publication("funnels", {"funnel": frame, "referrals": None if referrals.empty else referrals})
+
 st.subheader("Entry to training and work")
 if window:
     # a window too short for an outcome: say so rather than draw an empty bar
@@ -101,7 +113,7 @@ def _main_chart(numbers):  # type: ignore[no-untyped-def]
 
 
 chart_with_table(
-    _main_chart, frame, views.FUNNEL, key="funnels_main",
+    _main_chart, published["funnel"], views.FUNNEL, key="funnels_main",
     filename="funnel" + (f"_by_{by}" if by else ""),
 )
 
@@ -109,7 +121,7 @@ st.subheader("Drop-off between steps")
 st.caption("The percentage of people at each step who reached the next one.")
 chart_with_table(
     lambda numbers: conversion_chart(numbers, by=by),
-    frame, views.FUNNEL, key="funnels_dropoff",
+    published["funnel"], views.FUNNEL, key="funnels_dropoff",
     filename="funnel_conversion" + (f"_by_{by}" if by else ""),
     select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
 )
@@ -119,8 +131,6 @@ st.caption(
     "Starts from everyone referred (referral date on or before the 'as at' date); rates are "
     "relative to referrals, and any window is measured from the referral date."
 )
-with user_errors():
-    referrals = metric(referral_funnel, data, filters, by=group, **common)
 if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
     # the same people and dates: the two "Entered" differ only by entries the referral
     # funnel cannot count (entered before their recorded referral, or with none recorded)
@@ -145,7 +155,7 @@ chart_with_table(
             title=f"Percent of referrals reaching each step, by {label(by).lower()}",
         )
     ),
-    referrals, views.REFERRAL_FUNNEL, key="funnels_referral",
+    published.get("referrals", referrals), views.REFERRAL_FUNNEL, key="funnels_referral",
     filename="referral_funnel" + (f"_by_{by}" if by else ""),
     empty="No referrals with these filters.",
 )

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.adjusted import adjusted_comparison
+from dashboard.adjusted import adjusted_comparison, adjusted_ratios
 from dashboard.data import load_data, metric, programme_metric
 from dashboard.filters import current_filters, window_select
-from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from dashboard.render import (
+    chart_with_table,
+    empty_state,
+    shown_publication,
+    table_with_downloads,
+    user_errors,
+)
 from ete_metrics import views
 from ete_metrics.metrics.comparison import compare_funnel, funnel_limits, programme_benchmark
 from ete_metrics.metrics.funnel import funnel
@@ -41,11 +48,12 @@ if by_region.empty:
                 "or clear some filters.")
     st.stop()
 
+# The funnel by region, its comparison, the adjusted comparison and the areas of the region
+# drilled into are published together (views.PUBLICATIONS["regions"]): placed first, filled
+# once all are known and protected as one set (a region suppressed in one is suppressed in
+# all; the areas sum to their region; see shown_publication).
 st.subheader("Regions side by side")
-chart_with_table(
-    lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
-    by_region, views.FUNNEL, key="regions_funnel", filename="funnel_by_region",
-)
+side_by_side = st.container()
 
 
 # --- The scope against the programme ------------------------------------------
@@ -71,7 +79,10 @@ def _limits_for(comparison):  # type: ignore[no-untyped-def]
     return funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(comparison["entered"]))
 
 
-if len(held) < 2:  # one region in view: a comparison of regions would compare it with itself
+# One region in view: a comparison of regions would compare it with itself.
+alone = len(held) < 2
+comparison, limits, adjusted, step = pd.DataFrame(), None, None, "work"
+if alone:
     st.info(
         f"Only {scope} is in view, so it is not compared with itself: its rates against the "
         "programme's are above, and its areas below.",
@@ -86,37 +97,58 @@ else:
     step = st.segmented_control(
         "Step", STEPS, default="work", format_func=label, key="regions_step"
     ) or "work"
+    compared = st.container()
     with user_errors():
         # compared from the funnel above (the same population and window), not computed again
         comparison = compare_funnel(by_region, by="region", step=step)
         limits = _limits_for(comparison) if len(comparison) else None
-    if comparison.empty or limits is None:
-        empty_state("No regions to compare with these filters.")
-    else:
-        chart_with_table(
-            lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
-            comparison, views.COMPARE, key="regions_funnel_plot",
-            filename=f"funnel_plot_{step}_by_region",
-        )
 
     st.subheader("Adjusted for who each region works with")
-    adjusted_comparison(data, filters, by="region", step=step, group_label="Region", key="regions",
-                        common=common)
+    adjusted = adjusted_ratios(data, filters, by="region", step=step, key="regions", common=common)
+    adjusted_place = st.container()
 
 st.subheader("Areas within a region")
 choices = [r for r in by_region["region"].astype(str).drop_duplicates()]
 region = st.selectbox("Region", choices, key="regions_drill")
+by_area = pd.DataFrame()
 if region:
     in_region = dataclasses.replace(filters, regions=(region,))
     with user_errors():
         by_area = metric(funnel, data, in_region, by=("area",), **common)
     if by_area.empty:
         empty_state(f"No one in {region} with these filters.")
-    else:
-        chart_with_table(
-            lambda numbers: rates_by_group_chart(
-                numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
-            ),
-            by_area, views.FUNNEL, key="regions_areas",
-            filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
-        )
+
+together = shown_publication("regions", {
+    "by_region": by_region,
+    "comparison": None if comparison.empty else comparison,
+    "adjusted": None if adjusted is None or adjusted.ratios.empty else adjusted.ratios,
+    "areas": by_area if region and not by_area.empty else None,
+}, step=step, within={"region": str(region)})
+
+with side_by_side:
+    chart_with_table(
+        lambda numbers: funnel_chart(numbers, by="region", title="People at each step, by region"),
+        together["by_region"], views.FUNNEL, key="regions_funnel",
+        filename="funnel_by_region",
+    )
+if adjusted is not None:  # two regions or more in view: compared with each other
+    with compared:
+        if comparison.empty or limits is None:
+            empty_state("No regions to compare with these filters.")
+        else:
+            chart_with_table(
+                lambda numbers: regions_funnel_plot(numbers, _limits_for(numbers), step=step, by="region"),
+                together["comparison"], views.COMPARE, key="regions_funnel_plot",
+                filename=f"funnel_plot_{step}_by_region",
+            )
+    with adjusted_place:
+        adjusted_comparison(adjusted, together.get("adjusted"), by="region", step=step, group_label="Region",
+                            key="regions")
+if region and not by_area.empty:
+    chart_with_table(
+        lambda numbers: rates_by_group_chart(
+            numbers, by="area", title=f"Percent of entrants reaching each step, by area of {region}"
+        ),
+        together["areas"], views.FUNNEL, key="regions_areas",
+        filename=f"funnel_by_area_{region.lower().replace(' ', '_')}",
+    )

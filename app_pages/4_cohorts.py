@@ -17,6 +17,7 @@ from dashboard.render import (
     chart_with_table,
     empty_state,
     shown,
+    shown_publication,
     table_with_downloads,
     user_errors,
 )
@@ -98,6 +99,17 @@ if curves.empty:
     )
     st.stop()
 
+with user_errors():
+    incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)
+    quartiles = metric(time_to_outcome, data, filters, **common)
+# the cohort curves (and the heatmap drawn from them), the cumulative percent and the time to
+# each outcome are published together (views.PUBLICATIONS["cohorts"])
+published = shown_publication("cohorts", {
+    "curves": curves,
+    "time_to_outcome": None if quartiles.empty else quartiles,
+    "incidence": None if incidence.empty else incidence,
+}, step=outcome)
+
 st.subheader(f"Cumulative percent in {outcome} by months since entry")
 st.caption(
     "Each line follows one entry cohort, only as far as every member of the cohort has "
@@ -119,7 +131,7 @@ else:
             numbers.loc[numbers["cohort"].isin(chosen_cohorts)].reset_index(drop=True),
             outcome=outcome, cohorts=chosen_cohorts,
         ),
-        curves, views.COHORT_CURVES, key="cohort_curves",
+        published["curves"], views.COHORT_CURVES, key="cohort_curves",
         filename=f"cohort_curves_{cohort}_{outcome}",
         select=lambda frame: frame.loc[frame["cohort"].isin(chosen_cohorts)],
     )
@@ -131,7 +143,7 @@ st.caption(
 )
 # For stakeholders the heatmap is built from the protected curves (rounded sizes, no rates
 # for small cohorts), so it is already protected.
-curves_view = shown(curves, views.COHORT_CURVES)
+curves_view = published["curves"]
 heatmap = cohort_heatmap_table(curves)
 if curves_view.protected:
     heatmap = protected_heatmap(heatmap, curves_view.table)
@@ -148,13 +160,10 @@ st.caption(
     "have reached the outcome). Where fewer than half have, the median is not defined: the table "
     "below gives the quartile that is reached and the share reached by 3, 6 and 12 months instead."
 )
-with user_errors():
-    incidence = metric(cumulative_incidence, data, filters, outcome=outcome, **common)
-    quartiles = metric(time_to_outcome, data, filters, **common)
-quartiles_view = shown(quartiles, views.TIME_TO_OUTCOME)
+quartiles_view = published.get("time_to_outcome") or shown(quartiles, views.TIME_TO_OUTCOME)
 chart_with_table(
     lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
-    incidence, views.INCIDENCE, key="time_to_outcome_curve",
+    published.get("incidence", incidence), views.INCIDENCE, key="time_to_outcome_curve",
     filename=f"cumulative_incidence_{outcome}",
 )
 st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")

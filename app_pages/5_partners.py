@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.adjusted import adjusted_comparison
+from dashboard.adjusted import adjusted_comparison, adjusted_ratios
 from dashboard.data import load_data, metric, programme_metric
 from dashboard.filters import current_filters
-from dashboard.render import chart_with_table, empty_state, table_with_downloads, user_errors
+from dashboard.render import (
+    chart_with_table,
+    empty_state,
+    shown_publication,
+    table_with_downloads,
+    user_errors,
+)
 from ete_metrics import config, views
 from ete_metrics.metrics import comparison
 from ete_metrics.metrics.funnel import funnel
@@ -60,13 +66,7 @@ st.caption(
     "it has entered. Partners outside the dashed 95% limits differ from the overall rate by "
     "more than chance would usually explain; outside the dotted 99.8% limits, by much more."
 )
-overall_rate = float(compared["overall_rate"].iloc[0])
-chart_with_table(  # limits over the sizes shown (rounded for stakeholders: no raw count leaks)
-    lambda numbers: funnel_plot(numbers, comparison.funnel_limits(overall_rate, limit_sizes(numbers["entered"])),
-                                by="delivery_partner", step=step, group_label="Delivery partner"),
-    compared, views.COMPARE, key="partners_compare",
-    filename=f"delivery_partners_{step}_funnel_plot",
-)
+compared_place = st.container()
 st.markdown("**Each delivery partner against its own region**")
 st.caption(
     "A partner working where fewer people reach the step should not be blamed for its region: each "
@@ -90,13 +90,36 @@ table_with_downloads(
              *(("programme_rate", "programme_position") if scoped else ("overall_rate", "position"))],
 )
 st.markdown("**Adjusted for who each delivery partner works with**")
-adjusted_comparison(data, filters, by="delivery_partner", step=step, group_label="Delivery partner",
-                    key="partners", common=common)
+adjusted = adjusted_ratios(data, filters, by="delivery_partner", step=step, key="partners", common=common)
+adjusted_place = st.container()
+with user_errors():
+    prison_funnel = metric(prisons, data, filters, **common)
+# the comparison, the adjusted comparison, each partner's funnel and the prisons' (custody
+# pathway) count the same people: protected together (views.PUBLICATIONS["partners"])
+together = shown_publication("partners", {
+    "comparison": compared,
+    "adjusted": None if adjusted.ratios.empty else adjusted.ratios,
+    "funnel": partners_funnel,
+    "prisons": None if prison_funnel.empty else prison_funnel,
+}, step=step, within={"pathway": "custody"})
+with compared_place:
+    chart_with_table(  # limits around the overall rate and over the sizes shown (as published)
+        lambda numbers: funnel_plot(
+            numbers,
+            comparison.funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"])),
+            by="delivery_partner", step=step, group_label="Delivery partner"),
+        together["comparison"], views.COMPARE, key="partners_compare",
+        filename=f"delivery_partners_{step}_funnel_plot",
+    )
+with adjusted_place:
+    adjusted_comparison(adjusted, together.get("adjusted"), by="delivery_partner", step=step,
+                        group_label="Delivery partner", key="partners")
 st.markdown("**Each delivery partner's funnel**")
 chart_with_table(
     lambda numbers: step_bars(numbers, by="delivery_partner", group_label="Delivery partner",
                               title="People entered, into training and into work, by delivery partner"),
-    partners_funnel, views.FUNNEL, key="partners_funnel", filename="delivery_partners_funnel",
+    together["funnel"], views.FUNNEL, key="partners_funnel",
+    filename="delivery_partners_funnel",
 )
 
 # --- Training providers ------------------------------------------------------
@@ -127,13 +150,11 @@ chart_with_table(employers_chart, employer_table, views.EMPLOYERS, key="partners
 
 # --- Prisons -----------------------------------------------------------------
 st.subheader("Prisons (custody pathway)")
-with user_errors():
-    prison_funnel = metric(prisons, data, filters, **common)
 chart_with_table(
     lambda numbers: step_bars(
         numbers, by="prison", group_label="Prison",
         title="Custody pathway: people entered, into training and into work, by prison",
     ),
-    prison_funnel, views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
+    together.get("prisons", prison_funnel), views.FUNNEL, key="partners_prisons", filename="prisons_funnel",
     empty="No one on the custody pathway entered the programme with these filters.",
 )

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
 from dashboard.page_state import keep_in_url, url_option
-from dashboard.render import chart_with_table, empty_state, user_errors
+from dashboard.render import chart_with_table, empty_state, shown_publication, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.charts.equality import equality_chart
@@ -83,7 +83,8 @@ st.caption(
 )
 chart_with_table(
     lambda numbers: equality_chart(numbers, step=step),
-    frame, views.EQUALITY, key="equality", filename=f"equality_{step}",
+    shown_publication("equality", {"equality": frame}, step=step)["equality"], views.EQUALITY,
+    key="equality", filename=f"equality_{step}",
     # readable characteristics ("Age band") and the gap in percentage points ("+1.2 pp")
     labels={"characteristic": label},
 )

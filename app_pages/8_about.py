@@ -9,6 +9,7 @@ from dashboard.filters import current_filters
 from ete_metrics import config
 from ete_metrics.present.formatting import count, uk_date
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, round_to_base
+from ete_metrics.protect.policy import POLICY
 from ete_metrics.steps import definitions
 
 data = load_data()
@@ -132,6 +133,9 @@ with their confidence intervals.
 """
 )
 
+#: The publication policy, the same words as the reports' definitions.
+_POLICY = "\n".join(f"- **{term}.** {text}" for term, text in POLICY)
+
 st.subheader("The stakeholder view")
 st.markdown(
     f"""
@@ -139,16 +143,10 @@ Choose **Audience: Stakeholder** in the sidebar (or add `?audience=stakeholder` 
 `--audience stakeholder` on the command line) for anything shared outside the programme team.
 {STAKEHOLDER_NOTE}
 
-The method follows the ONS / Government Statistical Service *Disclosure control guidance for
-tables produced from administrative sources* (2014):
+The policy (for counts, the ONS / Government Statistical Service *Disclosure control guidance
+for tables produced from administrative sources*, 2014; for rates, this project's rule):
 
-- counts from {config.SUPPRESS_BELOW - 1 if config.SUPPRESS_BELOW > 1 else 0} down to 1 are
-  suppressed and shown as **[c]**; where a table's total is published, a second cell in the same
-  row or column is suppressed too, so a suppressed count cannot be worked back by subtraction;
-- every other count is rounded to the nearest {config.ROUND_TO}; totals are rounded on their own,
-  so rounded figures may not add up exactly;
-- rates, intervals and medians are not shown (**[c]**) for groups of fewer than
-  {config.MIN_GROUP_FOR_RATE} people, or where the count behind them is suppressed;
+{_POLICY}
 - charts are drawn from the protected figures; changes since last month are differences of
   rounded figures;
 - there is no participant-level data: no follow-up list, no uploads or previews, no example

@@ -3,17 +3,23 @@
 Raw and adjusted rates side by side, then the observed / expected funnel plot, each with its
 numbers under it (:func:`dashboard.render.chart_with_table`, view ``standardised``, so the
 stakeholder view protects the counts and blanks a ratio whose observed count is suppressed).
+
+The section is in two halves, so a page can protect its ratios with the page's other tables
+of the same people (:func:`dashboard.render.shown_publication`): :func:`adjusted_ratios`
+asks what to adjust for and counts, :func:`adjusted_comparison` shows the ratios as shown.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.data import ProgrammeData, metric
 from dashboard.filters import Filters
-from dashboard.render import chart_with_table, empty_state, user_errors
+from dashboard.render import Shown, chart_with_table, empty_state, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.standardised import (
     ADJUSTERS,
@@ -33,17 +39,32 @@ ADJUSTER_LABELS: dict[str, str] = {
 }
 
 
-def adjusted_comparison(
+@dataclass(frozen=True)
+class Adjusted:
+    """Observed / expected ratios of groups and what they were adjusted for.
+
+    Attributes
+    ----------
+    ratios : pandas.DataFrame
+        :func:`ete_metrics.metrics.standardised.standardised_ratios` (true counts).
+    adjust : tuple of str
+        The characteristics adjusted for.
+    """
+
+    ratios: pd.DataFrame
+    adjust: tuple[str, ...]
+
+
+def adjusted_ratios(
     data: ProgrammeData,
     filters: Filters,
     *,
     by: str,
     step: str,
-    group_label: str,
     key: str,
     common: dict[str, Any],
-) -> None:
-    """Render the adjusted comparison of groups ``by`` for ``step``.
+) -> Adjusted:
+    """Ask what to adjust for (a multiselect) and count the groups' ratios.
 
     Parameters
     ----------
@@ -53,8 +74,6 @@ def adjusted_comparison(
         The grouping column (``region``, ``delivery_partner``).
     step : str
         ``training``, ``work`` or ``sustained``.
-    group_label : str
-        What a group is called on screen.
     key : str
         Widget and download key prefix.
     common : dict
@@ -66,12 +85,37 @@ def adjusted_comparison(
         help="Each person is given the programme-wide rate of people with the same "
         "characteristics; a group's expected number is the sum. See 'About these statistics'.",
     )
+    ratios = pd.DataFrame()
     with user_errors():
         ratios = metric(standardised_ratios, data, filters, by=by, step=step, adjust_for=tuple(adjust), **common)
-    if ratios.empty:
+    return Adjusted(ratios, tuple(adjust))
+
+
+def adjusted_comparison(
+    adjusted: Adjusted,
+    ratios: Shown | None,
+    *,
+    by: str,
+    step: str,
+    group_label: str,
+    key: str,
+) -> None:
+    """Render the adjusted comparison of groups ``by`` for ``step``.
+
+    Parameters
+    ----------
+    adjusted : Adjusted
+        From :func:`adjusted_ratios`.
+    ratios : Shown or None
+        ``adjusted.ratios`` as the audience may see them (shown with the page's other
+        tables); None when there are none.
+    by, step, group_label, key : str
+        The grouping column, the step, what a group is called on screen, the key prefix.
+    """
+    if ratios is None or adjusted.ratios.empty:
         empty_state("No one to compare with these filters.")
         return
-    named = ", ".join(ADJUSTER_LABELS[a].lower() for a in adjust) or "nothing (the overall rate)"
+    named = ", ".join(ADJUSTER_LABELS[a].lower() for a in adjusted.adjust) or "nothing (the overall rate)"
     st.caption(
         f"Adjusted for {named}. The adjusted rate is what the {group_label.lower()}'s observed / expected "
         "ratio means on the rate scale (ratio × overall rate). Adjustment removes differences explained by "

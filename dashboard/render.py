@@ -55,6 +55,7 @@ from ete_metrics.present.tables import display_table, file_table, rag_grid
 from ete_metrics.progress import Progress
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
+from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.protect.safe_export import neutralise_frame
 from ete_metrics.views import View
 
@@ -139,6 +140,68 @@ def shown(frame: pd.DataFrame, view: View) -> Shown:
         else _protected_cache().get_or_compute(key, protect, limit=_PROTECTED_CACHE_SIZE)
     )
     return Shown(table.copy(), numbers.copy(), True, view)
+
+
+def shown_together(parts: Sequence[Part]) -> list[Shown]:
+    """The frames one page publishes together, as the current audience may see them.
+
+    For stakeholders the set is protected as one publication
+    (:func:`ete_metrics.protect.publication.publish`): a cell suppressed in one table is
+    suppressed wherever the page shows the same people (a region in the funnel by region,
+    the comparison and its drill-down; now and a month earlier), and the set is audited
+    as a whole. Pass the results to :func:`chart_with_table` in place of the frames.
+
+    Parameters
+    ----------
+    parts : sequence of Part
+        The page's frames (true counts) with their views and ties.
+
+    Returns
+    -------
+    list of Shown
+        In the order of ``parts``.
+    """
+    filters = current_filters()
+    if not filters.stakeholder:
+        return [Shown(part.frame, part.frame, False, part.spec) for part in parts]
+    keys = [_content_key(part.frame, part.spec.name, filters.audience) for part in parts]
+    ties = tuple((part.moment, tuple(part.within.items()), tuple(part.measures.items())) for part in parts)
+
+    def protect() -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+        return [(table, numeric_view(table)) for table in publish(parts, filters.audience)]
+
+    together = (
+        protect() if any(k is None for k in keys)
+        else _publication_cache().get_or_compute((tuple(keys), ties), protect, limit=_PROTECTED_CACHE_SIZE)
+    )
+    return [Shown(table.copy(), numbers.copy(), True, part.spec)
+            for (table, numbers), part in zip(together, parts, strict=True)]
+
+
+def shown_publication(
+    publication: str,
+    frames: Mapping[str, pd.DataFrame | None],
+    *,
+    step: str | None = None,
+    within: Mapping[str, str] | None = None,
+) -> dict[str, Shown]:
+    """A declared publication set (:data:`ete_metrics.views.PUBLICATIONS`), shown together.
+
+    The page names its tables as the set does (None for one not shown this time); see
+    :func:`ete_metrics.protect.publication.parts_of` and :func:`shown_together`.
+
+    Returns
+    -------
+    dict of str to Shown
+        By table name, for the tables given.
+    """
+    parts = parts_of(publication, frames, step=step, within=within)
+    return dict(zip(parts, shown_together(list(parts.values())), strict=True))
+
+
+@st.cache_resource(show_spinner=False)
+def _publication_cache() -> SharedLru[list[tuple[pd.DataFrame, pd.DataFrame]]]:
+    return SharedLru()
 
 
 #: Protected views kept (the most recently used last), shared by every session. Protection

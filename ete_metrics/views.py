@@ -14,6 +14,11 @@ columns its metric returns,
 
 The registry :data:`VIEWS` holds them by name; the module attributes
 (:data:`FUNNEL`, :data:`COMPARE`...) are the objects callers pass.
+
+:data:`PUBLICATIONS` declares what each page and the report pack publish together
+(:class:`Published`: a view and what ties its cells to the others'), so the set is
+protected as a whole (:func:`ete_metrics.protect.publication.parts_of` and ``publish``;
+on screen ``dashboard.render.shown_publication``).
 """
 
 from __future__ import annotations
@@ -164,6 +169,10 @@ class View:
         Never shown to stakeholders (participant-level lists, import checks):
         :func:`ete_metrics.protect.audience.protect_view` refuses it and the dashboard
         does not show it in the stakeholder view.
+    totals_published : bool, default True
+        Whether the sums of the view's additive groups are published (in the view
+        or elsewhere), so secondary suppression must protect them. False where no
+        such total exists (cohorts at a month since entry are never summed).
     """
 
     name: str
@@ -182,6 +191,7 @@ class View:
     headings: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     internal_only: bool = False
+    totals_published: bool = True
 
     def heading(self, column: str) -> str:
         """The heading people read for ``column`` in this view (see :func:`heading`)."""
@@ -359,7 +369,10 @@ EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",
 COHORT_CURVES = View("cohort_curves", counts=("cohort_size", "participants"), groups=("cohort",),
                      keys=("months_since_entry",),
                      rates={"cumulative_rate": ("participants", "cohort_size")},
-                     percents=("cumulative_rate",), numbers=("months_since_entry",))
+                     percents=("cumulative_rate",), numbers=("months_since_entry",),
+                     # nothing publishes the sum over cohorts at a month since entry, so a
+                     # small cohort's count needs no partner cell in a large cohort
+                     totals_published=False)
 #: cohort_heatmap_table(): the curves as cohort x month since entry (``month_0``, ``month_1``...);
 #: protected from the protected curves (``protected_heatmap``), not by this view's rules
 COHORT_HEATMAP = View("cohort_heatmap", counts=("cohort_size",), groups=("cohort",),
@@ -435,3 +448,84 @@ def view_named(view: View | str) -> View:
         No view has that name (a programming error).
     """
     return view if isinstance(view, View) else VIEWS[view]
+
+
+# --------------------------------------------------------------------------- publication sets
+
+#: The moment of a table published "as at" the publication's date.
+NOW = "now"
+#: In a publication's ``measures``: the step the page or pack compares (chosen on the page).
+CHOSEN_STEP = "<chosen step>"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One table of a publication set, as declared: its view and what ties it to the others.
+
+    Two cells of a set with the same moment, measure (funnel step) and groups are the
+    same people, so they are protected together
+    (:func:`ete_metrics.protect.publication.publish`).
+
+    Attributes
+    ----------
+    view : View
+    moment : str, default :data:`NOW`
+        Tables of the same moment count the same people at the same date (``"a month
+        earlier"``; ``"from referral"`` for a funnel that counts from referral).
+    measures : mapping of str to str
+        The funnel step each count column counts where the view does not say it in a
+        ``step`` column; :data:`CHOSEN_STEP` is the step chosen on the page.
+    within : tuple of str
+        Filters the table is drawn under (``("region",)`` for the areas of the region
+        drilled into): its cells are parts of that filter's cells, e.g. the areas of a
+        region sum to the region.
+    """
+
+    view: View
+    moment: str = NOW
+    measures: Mapping[str, str] = field(default_factory=dict)
+    within: tuple[str, ...] = ()
+
+
+_COMPARED = {"entered": "entered", "participants": CHOSEN_STEP, "observed": CHOSEN_STEP}
+_AT_WORK = {"entered": "entered", "participants": "work", "observed": "work"}
+
+#: Every publication set: what each page and the report pack show of the same people at
+#: once, by table. A cell suppressed in one table is suppressed wherever the set shows the
+#: same people, and the set is audited as a whole (secondary cells chosen for it).
+PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
+    # the tiles and the funnel now, and the tiles' changes from a month earlier
+    "overview": {"now": Published(FUNNEL), "month_earlier": Published(FUNNEL, moment="a month earlier")},
+    # the funnel (and its drop-off, the same table) and the funnel from referral
+    "funnels": {"funnel": Published(FUNNEL), "referrals": Published(REFERRAL_FUNNEL, moment="from referral")},
+    # regions side by side, compared, adjusted for case mix, and the areas of one region
+    "regions": {
+        "by_region": Published(FUNNEL),
+        "comparison": Published(COMPARE, measures=_COMPARED),
+        "adjusted": Published(STANDARDISED, measures=_COMPARED),
+        "areas": Published(FUNNEL, within=("region",)),
+    },
+    # the cohort curves (the heatmap is drawn from them), the time to each outcome
+    "cohorts": {
+        "curves": Published(COHORT_CURVES, measures={"participants": CHOSEN_STEP}),
+        "time_to_outcome": Published(TIME_TO_OUTCOME),
+        "incidence": Published(INCIDENCE),
+    },
+    # delivery partners compared, adjusted, their funnels; the prisons (custody pathway)
+    "partners": {
+        "comparison": Published(COMPARE, measures=_COMPARED),
+        "adjusted": Published(STANDARDISED, measures=_COMPARED),
+        "funnel": Published(FUNNEL),
+        "prisons": Published(FUNNEL, within=("pathway",)),
+    },
+    "equality": {"equality": Published(EQUALITY, measures=_COMPARED)},
+    # the report pack (deck, PDF and workbook): targets and cohorts count other things
+    "pack": {
+        "now": Published(FUNNEL),
+        "month_earlier": Published(FUNNEL, moment="a month earlier"),
+        "comparison": Published(COMPARE, measures=_AT_WORK),
+        "adjusted": Published(STANDARDISED, measures=_AT_WORK),
+        "partners": Published(FUNNEL),
+        "equality": Published(EQUALITY, measures=_AT_WORK),
+    },
+}

@@ -83,10 +83,11 @@ def test_a_view_shown_again_is_not_protected_again(monkeypatch: pytest.MonkeyPat
     assert again.table["participants"].to_list() == [25, "[c]", 10]
     assert protections == [3]  # worked out once
 
-    # one count different: protected afresh (7 -> 5, shown; its rate from entry too)
+    # one count different: protected afresh (7 -> 5, shown; its rate from entry too, from
+    # the published counts: 5 / 25 = 0.2)
     other = render.shown(_funnel_view(7), FUNNEL)
     assert other.table["participants"].to_list() == [25, 5, 10]
-    assert other.table["rate_from_entry"].iloc[1] == pytest.approx(7 / 23)
+    assert other.table["rate_from_entry"].iloc[1] == 0.2
     assert protections == [3, 3]
 
 
@@ -142,6 +143,31 @@ def test_a_view_for_internal_use_is_formatted_by_its_roles_and_hidden_from_stake
     assert shown.to_dict("list") == {"Participant ID": ["P0000001", "P0000002"],
                                      "Days since entry": ["1,200", "95"],
                                      "Entry date": ["4 Jan 2021", "26 Feb 2024"]}
+
+
+def test_tables_shown_together_share_their_suppressions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ete_metrics.protect.publication import Part
+    from ete_metrics.views import COMPARE
+
+    def compare(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+        return pd.DataFrame({"region": [r for r, _, _ in rows], "entered": [n for _, n, _ in rows],
+                             "participants": [x for _, _, x in rows]})
+
+    # Regions A (30 entered, 3 in work), B (25, 7), C (40, 20) in one table: A's 3 and its
+    # secondary B (the smallest other) are suppressed. A second table on the page shows B and
+    # C: B is suppressed there too, then C as its partner, and so C in the first table.
+    work = {"entered": "entered", "participants": "work"}
+    parts = [Part(compare([("A", 30, 3), ("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work),
+             Part(compare([("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work)]
+    _audience(monkeypatch, "stakeholder")
+    render._publication_cache().clear()
+    first, second = render.shown_together(parts)
+    assert first.table["participants"].to_list() == ["[c]", "[c]", "[c]"]
+    assert second.table["participants"].to_list() == ["[c]", "[c]"]
+    assert first.numbers["participants"].isna().all() and first.protected
+    _audience(monkeypatch, "internal")
+    internal, _ = render.shown_together(parts)
+    assert internal.table["participants"].to_list() == [3, 7, 20]
 
 
 def _empty_chart_app() -> None:

@@ -15,7 +15,9 @@ from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_cou
 from tests.report_support import AS_OF, content, demo
 
 # Columns holding small whole numbers that are not counts of people.
-NOT_COUNTS = ("Months since entry",)
+#: Headings of columns that are not counts: months, and observed / expected ratios (a ratio of
+#: 20 to 20 published counts reads 1.00).
+NOT_COUNTS = ("Months since entry", "Observed / expected", "Ratio 95% low", "Ratio 95% high")
 
 
 def test_display_table_worked_by_hand() -> None:
@@ -65,7 +67,8 @@ def test_stakeholder_tables_show_no_small_counts_and_carry_note() -> None:
     assert report.note == STAKEHOLDER_NOTE
     for table in report.tables():
         rates = [c for c, role in table.formats().items() if role == "percent"]
-        ignore = ("months_since_entry", *rates)  # rates of 1.0 are 100%, not counts
+        # rates of 1.0 are 100%, and an observed / expected ratio of 1.0 is a ratio: not counts
+        ignore = ("months_since_entry", *rates, "ratio", "ratio_low", "ratio_high")
         assert not find_disclosive_counts(table.data, ignore_columns=ignore), table.key
         assert not find_disclosive_counts(table.display(), ignore_columns=NOT_COUNTS), table.key
         assert "participant_id" not in table.data.columns
@@ -159,7 +162,8 @@ def test_no_participants_is_a_clear_error() -> None:
 
 def test_stakeholder_definitions_explain_the_marker_and_rounding() -> None:
     terms = dict(content("stakeholder").definitions)
-    assert "[c]" in terms and "Rounding" in terms
+    assert "[c]" in terms and "Counts" in terms and "Rates" in terms
+    assert "published (rounded) counts" in terms["Rates"]
     assert "[c]" not in dict(content("internal").definitions)
 
 

@@ -44,9 +44,11 @@ def test_funnel_rates_blank_for_small_groups_and_suppressed_counts() -> None:
     out = protect_view(_funnel(), "funnel")
     # London (40 entered >= 10): entered and training rates shown; work's numerator is
     # suppressed -> blank. Its rate from previous: numerator suppressed -> blank.
-    assert out["rate_from_entry"].tolist()[:3] == [1.0, 0.3, C]
-    assert out["ci_low"].tolist()[:3] == [0.9, 0.2, C]
-    assert out["rate_from_previous"].tolist()[1:3] == [0.3, C]
+    # Rates are from the published counts (policy): training 12 -> 10, so 10 / 40 = 0.25;
+    # Wilson 95% lower limits (z = 1.96): 40 of 40 -> 0.912, 10 of 40 -> 0.142.
+    assert out["rate_from_entry"].tolist()[:3] == [1.0, 0.25, C]
+    assert out["ci_low"].tolist()[:3] == [0.912, 0.142, C]
+    assert out["rate_from_previous"].tolist()[1:3] == [0.25, C]
     assert pd.isna(out["rate_from_previous"].iloc[0])  # no previous step: stays missing
     # Wales: 8 entered < 10 -> every rate from entry blank; from previous: training's
     # previous (entered 8) < 10 -> blank; work's previous (training 6) < 10 -> blank.
@@ -65,15 +67,16 @@ def test_funnel_matches_protect_table_for_the_counts() -> None:
 
 def test_overall_funnel_primary_only_and_rate_from_previous_uses_previous_step() -> None:
     # No breakdown: 100 entered, 9 training, 9 work (rounded 100, 10, 10).
-    # Work's rate from previous is over training (9 < 10) -> blank; from entry over 100 -> shown.
+    # Work's rate from previous is over training (9 < 10) -> blank; from entry over 100 -> shown,
+    # from the published counts: 10 / 100 = 0.1.
     frame = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [100, 9, 9],
                           "rate_from_entry": [1.0, 0.09, 0.09],
                           "rate_from_previous": [float("nan"), 0.09, 1.0],
                           "ci_low": [0.96, 0.04, 0.04], "ci_high": [1.0, 0.16, 0.16]})
     out = protect_view(frame, "funnel")
     assert out["participants"].tolist() == [100, 10, 10]
-    assert out["rate_from_entry"].tolist() == [1.0, 0.09, 0.09]
-    assert out["rate_from_previous"].tolist()[1:] == [0.09, C]
+    assert out["rate_from_entry"].tolist() == [1.0, 0.1, 0.1]
+    assert out["rate_from_previous"].tolist()[1:] == [0.1, C]
 
 
 def test_equality_and_compare_blank_derived_columns() -> None:
@@ -87,7 +90,8 @@ def test_equality_and_compare_blank_derived_columns() -> None:
     assert out["entered"].tolist() == [10, 50]
     assert out["participants"].tolist() == [C, C]
     assert out["rate"].tolist() == [C, C] and out["gap"].tolist() == [C, C]
-    assert out["overall_rate"].tolist() == [0.19, 0.19]  # the whole population's: kept
+    # the whole population's, from its published totals: 12 in work -> 10, 62 entered -> 60
+    assert out["overall_rate"].tolist() == [0.167, 0.167]
 
     compare = pd.DataFrame({"region": ["A", "B"], "entered": [8, 30], "participants": [5, 10],
                             "rate": [0.625, 1 / 3], "overall_rate": [0.39, 0.39],
@@ -98,7 +102,9 @@ def test_equality_and_compare_blank_derived_columns() -> None:
     # A: 8 entered < 10 -> its rate, limits and position are blank; 8 -> 10. B shown.
     assert out["entered"].tolist() == [10, 30]
     assert out.loc[0, "rate"] == C and out.loc[0, "position"] == C and out.loc[0, "upper_998"] == C
-    assert out.loc[1, "rate"] == pytest.approx(1 / 3) and out.loc[1, "position"] == "within"
+    # B: 10 of 30 published -> 0.333; overall 15 of 38 -> published 15 of 40 = 0.375.
+    assert out.loc[1, "rate"] == 0.333 and out.loc[1, "position"] == "within"
+    assert out.loc[1, "overall_rate"] == 0.375
 
 
 def test_data_quality_drops_example_ids_and_participant_ids() -> None:

@@ -33,6 +33,8 @@ from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_di
 NOT_COUNTS = (
     "Months since entry", "Days since entry", "Id", "Median days", "Q1 days", "Q3 days",
     "Median days to work", "ID",
+    # observed / expected ratios: a ratio of published counts can read 1.00
+    "Observed / expected", "Lower 95% limit of the ratio", "Upper 95% limit of the ratio",
 )
 PARTICIPANT_ID = re.compile(r"P\d{7}")
 SMALL_COUNT_TEXT = re.compile(

@@ -35,4 +35,4 @@ def test_reports_carry_the_same_definitions_as_the_vocabulary() -> None:
     assert shared[:5] == tuple((s.label, s.definition) for s in steps.STEPS)
     assert report_definitions()[: len(shared)] == shared
     stakeholder = dict(report_definitions(stakeholder=True))
-    assert "[c]" in stakeholder and "Rounding" in stakeholder
+    assert "[c]" in stakeholder and "Counts" in stakeholder and "Rates" in stakeholder

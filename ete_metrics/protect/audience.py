@@ -28,7 +28,7 @@ for at least ``MIN_GROUP_FOR_RATE`` people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.errors import InputError
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, protect_table
+from ete_metrics.protect.policy import published_rates, step_relative
 from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View
 
 __all__ = [
@@ -91,24 +92,12 @@ def _group_keys(frame: pd.DataFrame, groups: list[str], keys: list[str]) -> list
     return [c for c in [*groups, *keys] if c != "step"]
 
 
-def _step_relative(
-    frame: pd.DataFrame, values: pd.Series, by: list[str], where: str
-) -> pd.Series:
-    """The value of the first / previous step of each row's group (rows in step order)."""
-    if by:
-        grouped = values.groupby([frame[c].astype(object).fillna("\x00") for c in by], sort=False)
-        return grouped.transform("first") if where == FIRST_STEP else grouped.shift(1)
-    return (
-        pd.Series(values.iloc[0], index=values.index) if where == FIRST_STEP and len(values)
-        else values.shift(1)
-    )
-
-
 def protect_view(
     frame: pd.DataFrame,
     kind: View | str,
     *,
     min_group: int = config.MIN_GROUP_FOR_RATE,
+    also_suppress: Mapping[Hashable, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Protect one metric view for stakeholders.
 
@@ -126,6 +115,9 @@ def protect_view(
     kind : View or str
         The view (:mod:`ete_metrics.views`), or its name.
     min_group : int, default ``config.MIN_GROUP_FOR_RATE``
+    also_suppress : mapping of count column to boolean array, optional
+        Cells suppressed because the publication set suppresses them elsewhere
+        (:func:`ete_metrics.protect.publication.publish`); row-aligned with ``frame``.
 
     Returns
     -------
@@ -175,7 +167,8 @@ def protect_view(
         group_columns=groups,
         key_columns=keys,
         total_row_label=total_label,
-        totals_published=True,
+        totals_published=spec.totals_published,
+        also_suppress=also_suppress,
     )
     hidden = {
         c: np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in out[c].to_numpy(dtype=object)),
@@ -197,8 +190,8 @@ def protect_view(
             if size not in relative:
                 base = pd.to_numeric(source["participants"], errors="coerce").astype(float)
                 relative[size] = (
-                    _step_relative(source, base, step_by, size).to_numpy(dtype=float),
-                    _step_relative(source, pd.Series(hidden["participants"], index=source.index)
+                    step_relative(source, base, step_by, size).to_numpy(dtype=float),
+                    step_relative(source, pd.Series(hidden["participants"], index=source.index)
                                    .astype(float), step_by, size)
                     .fillna(0).to_numpy(dtype=float) > 0,
                 )
@@ -221,7 +214,7 @@ def protect_view(
             values = out[name].astype(object)
             values[blanked[rate]] = SUPPRESSED
             out[name] = values
-    return out
+    return published_rates(out, source, spec, step_by=step_by, min_group=min_group)
 
 
 def coarsen_incidence(frame: pd.DataFrame, *, min_events: int = config.MIN_GROUP_FOR_RATE) -> pd.DataFrame:

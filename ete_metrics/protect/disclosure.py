@@ -52,9 +52,11 @@ Limits of the secondary suppression heuristic
   separate count columns and are never summed into each other. Describe other
   non-additive identifiers (a funnel step in long form, a date) with
   ``key_columns``.
-- Rates are computed from unrounded counts, as is usual in GSS publications;
-  with very small groups a rate can narrow the range of a rounded count. The
-  minimum group size for rates limits this.
+- :func:`protect_table` computes nothing from counts; the views' rates are
+  recomputed from the published (rounded) counts by
+  :func:`ete_metrics.protect.policy.published_rates`, because a rate from the
+  exact counts gives them back. Secondary suppression across several tables
+  published together is :func:`ete_metrics.protect.publication.publish`.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ SUPPRESSED: str = "[c]"
 #: The note every stakeholder page and export carries.
 STAKEHOLDER_NOTE: str = (
     "Figures are rounded to the nearest 5 and counts below 5 are suppressed ([c]) "
-    "to protect the people in them; rates are not shown for groups of fewer than 10."
+    "to protect the people in them; rates are computed from the rounded figures and not shown "
+    "for groups of fewer than 10."
 )
 
 #: Labels recognised as the margin (total) row or column of a cross-tab.
@@ -535,6 +538,7 @@ def protect_table(
     round_to: int = ROUND_TO,
     min_group: int = MIN_GROUP_FOR_RATE,
     suppress_zero: bool = False,
+    also_suppress: Mapping[Hashable, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Protect a tidy table of counts (and rates) for stakeholders.
 
@@ -585,6 +589,10 @@ def protect_table(
     min_group : int, default ``config.MIN_GROUP_FOR_RATE`` (10)
     suppress_zero : bool, default False
         Also suppress true zeros (see the module notes for why they are shown).
+    also_suppress : mapping of count column to boolean array, optional
+        Cells to suppress as well as the primary ones (rows where the array is
+        True), before the secondary suppression: the cells a publication set
+        (:mod:`ete_metrics.protect.publication`) suppresses in another table.
 
     Returns
     -------
@@ -632,6 +640,11 @@ def protect_table(
         frame, group_columns, key_columns, total_row_label, totals_published, n_cols
     )
     mask = _primary_mask(values, suppress_below, suppress_zero)
+    for j, column in enumerate(count_columns):
+        extra = (also_suppress or {}).get(column)
+        if extra is not None:
+            cells = slice(j * n_rows, (j + 1) * n_rows)
+            mask[cells] |= np.asarray(extra, dtype=bool) & ~np.isnan(values[cells])
     mask = _secondary_suppress(values, mask, lines)
 
     out = frame.copy()

@@ -10,7 +10,6 @@ the definitions. The PowerPoint, PDF and Excel writers only lay this out.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -55,6 +54,8 @@ from ete_metrics.present.tables import display_table
 from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
+from ete_metrics.protect.policy import POLICY
+from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.steps import label
 from ete_metrics.views import View, heading
 
@@ -308,6 +309,38 @@ def _present(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
     return present_view(frame.reset_index(drop=True), kind, audience).reset_index(drop=True)
 
 
+def _pack(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    as_of: pd.Timestamp,
+    previous: pd.Timestamp,
+    dates: Mapping[str, Any],
+) -> list[Part]:
+    """The pack's tables of the same people, protected together (:func:`publish`).
+
+    The set is declared as ``"pack"`` in :data:`ete_metrics.views.PUBLICATIONS`.
+
+    The headline now and a month earlier, the regions compared (work) and adjusted
+    for case mix, the delivery partners' steps and the equality groups: each counts
+    the people entered and in work, so a cell suppressed in one is suppressed in all,
+    and the set is audited as a whole. Targets and cohort tables count other things
+    (contractual measures; quarters of entry at a month since entry) and are
+    protected as views.
+    """
+    partners = delivery_partners(participants, milestones, as_of=as_of, **dates)
+    return list(parts_of("pack", {
+        "now": funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
+        "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
+                                **dates),
+        "comparison": compare_groups(participants, milestones, by="region", step="work",
+                                     as_of=as_of, **dates),
+        "adjusted": standardised_ratios(participants, milestones, by="region", step="work",
+                                        as_of=as_of, **dates),
+        "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
+        "equality": equality(participants, milestones, as_of=as_of, **dates),
+    }).values())
+
+
 def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",)) -> pd.DataFrame:
     """Numbers a chart may draw: ``"[c]"`` becomes NaN; whole count columns stay whole."""
     numbers = disclosure.numeric_view(table)
@@ -323,21 +356,8 @@ def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",))
 
 
 def _headline(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    as_of: pd.Timestamp,
-    previous: pd.Timestamp,
-    audience: str,
-    dates: Mapping[str, Any],
+    now: pd.DataFrame, before: pd.DataFrame, as_of: pd.Timestamp, previous: pd.Timestamp
 ) -> tuple[ReportTable, tuple[str, ...]]:
-    now = _present(
-        funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
-        views.FUNNEL, audience,
-    )
-    before = _present(
-        funnel(participants, milestones, as_of=previous, include_sustained=True, **dates),
-        views.FUNNEL, audience,
-    )
     changes = headline(now, before)
     frame = changes.drop(columns="rate_change")
     table = ReportTable(
@@ -443,25 +463,14 @@ def _targets_view(targets: ReportTable) -> ReportView:
     )
 
 
-def _regions_view(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    as_of: pd.Timestamp,
-    audience: str,
-    dates: Mapping[str, Any],
-    scope: str = "All regions",
-) -> ReportView:
-    comparison = compare_groups(
-        participants, milestones, by="region", step="work", as_of=as_of, **dates
-    )
-    shown = _present(comparison, views.COMPARE, audience)
+def _regions_view(shown: pd.DataFrame, scope: str = "All regions") -> ReportView:
     shown = shown.drop(columns=["outside_998"], errors="ignore")
     figure: go.Figure | None = None
     numbers = _chart_frame(shown)
-    if len(comparison) and numbers["entered"].notna().any():
-        # Limits are drawn at sizes derived from the figures shown (rounded for
-        # stakeholders), so the chart's axis reveals no unrounded count.
-        limits = funnel_limits(float(comparison["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
+    if len(shown) and numbers["entered"].notna().any():
+        # Limits are drawn around the overall rate as published, at sizes derived from the
+        # figures shown (rounded for stakeholders): the chart reveals no unrounded count.
+        limits = funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
         figure = regions_funnel_plot(numbers, limits, step="work", by="region")
         _label_points(figure)
     table = ReportTable(
@@ -482,21 +491,13 @@ def _regions_view(
     )
 
 
-def _adjusted_view(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    as_of: pd.Timestamp,
-    audience: str,
-    dates: dict[str, Any],
-) -> ReportView:
+def _adjusted_view(shown: pd.DataFrame) -> ReportView:
     """Regions compared after adjusting for case mix (observed / expected, the default adjustment)."""
-    ratios = standardised_ratios(participants, milestones, by="region", step="work", as_of=as_of, **dates)
     columns = ["region", "entered", "observed", "expected", "ratio", "ratio_low", "ratio_high",
                "raw_rate", "adjusted_rate", "position"]
-    shown = _present(ratios, views.STANDARDISED, audience)
     figure: go.Figure | None = None
     numbers = _chart_frame(shown, counts=("observed", "expected"))
-    if len(ratios) and numbers["expected"].notna().any():
+    if len(shown) and numbers["expected"].notna().any():
         figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step="work")
         _label_points(figure)
     adjusted = ", ".join(a.replace("_", " ") for a in DEFAULT_ADJUST)
@@ -607,16 +608,12 @@ def _cohorts_view(
     )
 
 
-def _partners_view(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    as_of: pd.Timestamp,
-    audience: str,
-    dates: Mapping[str, Any],
-) -> ReportView:
-    steps = ["entered", "training", "work"]
-    long = delivery_partners(participants, milestones, as_of=as_of, **dates)
-    long = _present(long.loc[long["step"].isin(steps)], views.FUNNEL, audience)
+#: The steps of the delivery partners' table.
+PARTNER_STEPS: tuple[str, ...] = ("entered", "training", "work")
+
+
+def _partners_view(long: pd.DataFrame) -> ReportView:
+    steps = list(PARTNER_STEPS)
     partners = list(dict.fromkeys(long["delivery_partner"].astype(str)))
     shown = pd.DataFrame({"delivery_partner": partners})
     for step in steps:
@@ -666,14 +663,7 @@ def _partners_view(
     )
 
 
-def _equality_view(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    as_of: pd.Timestamp,
-    audience: str,
-    dates: Mapping[str, Any],
-) -> ReportView:
-    shown = _present(equality(participants, milestones, as_of=as_of, **dates), views.EQUALITY, audience)
+def _equality_view(shown: pd.DataFrame) -> ReportView:
     figure = equality_chart(_chart_frame(shown), step="work") if len(shown) else None
     return ReportView(
         key="equality",
@@ -753,8 +743,7 @@ def definitions(*, stakeholder: bool = False) -> tuple[tuple[str, str], ...]:
          f"{_WORDS.get(config.SUPPRESS_BELOW, config.SUPPRESS_BELOW)}, or a figure from which one "
          "could be worked out (from a total, or a rate of a group of fewer than "
          f"{config.MIN_GROUP_FOR_RATE} people)."),
-        ("Rounding", f"Every count is rounded to the nearest {config.ROUND_TO}, so totals may not "
-         "equal the sum of their parts; rates use the unrounded counts."),
+        *POLICY,
     ) if stakeholder else ()
     return (*steps.definitions(), *protected)
 
@@ -878,23 +867,26 @@ def report_content(
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
-    tell(progress, "Working out the headline figures", 0.0)
-    headline, changes = _headline(participants, milestones, stamp, previous, audience, dates)
+    tell(progress, "Working out the published figures together", 0.0)
+    now, before, comparison, adjusted, partners, groups = publish(
+        _pack(participants, milestones, stamp, previous, dates), audience
+    )
+    headline, changes = _headline(now, before, stamp, previous)
     tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
     summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
                        headline, target_table, scope_label(chosen))
-    later_views: tuple[tuple[str, Callable[..., ReportView]], ...] = (
-        ("regions", functools.partial(_regions_view, scope=scope_label(chosen))),
-        ("adjusted rates", _adjusted_view),
-        ("cohorts", _cohorts_view),
-        ("delivery partners", _partners_view),
-        ("equality figures", _equality_view),
+    later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
+        ("regions", lambda: _regions_view(comparison.reset_index(drop=True), scope_label(chosen))),
+        ("adjusted rates", lambda: _adjusted_view(adjusted.reset_index(drop=True))),
+        ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates)),
+        ("delivery partners", lambda: _partners_view(partners)),
+        ("equality figures", lambda: _equality_view(groups)),
     )
     built = [_funnel_view(headline, stamp), _targets_view(target_table)]
     for number, (what, view_of) in enumerate(later_views):
         tell(progress, f"Working out the {what}", 0.25 + 0.65 * number / len(later_views))
-        built.append(view_of(participants, milestones, stamp, audience, dates))
+        built.append(view_of())
     tell(progress, "Working out the targets against actuals", 0.9)
     built.append(
         _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience)
