@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ete_metrics import config
 from ete_metrics.protect.audience import BREAKDOWN_COLUMNS, INTERNAL, check_audience, protect_view
@@ -313,6 +312,9 @@ def _component(v: int, lines: list[tuple[int, list[int]]]) -> tuple[list[int], l
 def _pinned(v: int, component: list[int], lines: list[tuple[int, list[int]]],
             low: Mapping[int, float], high: Mapping[int, float]) -> bool:
     """True when the integer programme leaves ``v`` a single possible value."""
+    # SciPy only here: a stakeholder publication with a suppressed cell to audit needs it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     at = {u: i for i, u in enumerate(component)}
     matrix = np.zeros((len(lines), len(component)))
     for row, (p, members) in enumerate(lines):
