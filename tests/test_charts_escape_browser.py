@@ -24,6 +24,7 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import employers_chart
+from ete_metrics.present.charts.style import plotly_text
 
 pytestmark = pytest.mark.browser
 
@@ -100,13 +101,15 @@ def test_employer_names_are_drawn_literally(browser: Any, tmp_path: Path) -> Non
     employers = pd.DataFrame(
         {"partner": NAMES, "job_starts": [8] * n, "job_sustained": [4] * n, "sustained_rate": [0.5] * n}
     )
-    page = _open(browser, employers_chart(employers), tmp_path / "employers.html")
+    figure = employers_chart(employers)
+    page = _open(browser, figure, tmp_path / "employers.html")
     try:
         # Each tick label reads exactly the imported name, on one line.
         assert sorted(_texts(page, ".yaxislayer-above .ytick text")) == sorted(NAMES)
         _assert_no_markup(page)
-        # Hover over the bold-named employer's first bar: its name as typed, not bold.
-        hover = _hover(page, 0, NAMES.index(BOLD))
+        # Hover over the bold-named employer's first bar (bars are ranked by value, so find
+        # its place in the trace): its name as typed, not bold.
+        hover = _hover(page, 0, [str(v) for v in figure.data[0].y].index(plotly_text(BOLD)))
         assert BOLD in hover and "Job starts: 8" in hover
         _assert_no_markup(page)
         page.screenshot(path=str(SCREENSHOT), full_page=True)

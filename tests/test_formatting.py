@@ -252,3 +252,13 @@ def test_data_quality_checks_are_named_in_words_on_screen_and_in_files() -> None
     stored = pd.DataFrame({"line": [3, 12], "check": ["sustained_without_start", "unknown_column"]})
     assert display_table(stored, IMPORT_CHECKS)["Check"].tolist() == [
         "Sustained job without a job start", "Unknown column"]
+
+
+def test_a_yes_no_column_with_withheld_values_is_shown_in_words() -> None:
+    # For stakeholders "Outside the 99.8% limits" is blanked ([c]) beside a withheld rate: such
+    # a column is neither flags nor text, so it reads Yes / No / [c] (a table can draw it).
+    frame = pd.DataFrame({"region": ["A", "B", "C"], "outside_998": pd.Series([True, False, "[c]"], dtype=object)})
+    out = display_table(frame)
+    assert out["Outside the 99.8% limits"].tolist() == ["Yes", "No", "[c]"]
+    # plain flags keep their dtype (a check box on screen)
+    assert display_table(frame.iloc[:2].astype({"outside_998": bool}))["Outside the 99.8% limits"].dtype == bool

@@ -49,6 +49,8 @@ OTHER_REGIONS = tuple(r for r in config.regions() if r != WALES)
 PARTICIPANT_ID = re.compile(r"P\d{7}")
 #: Columns (on screen and in files) holding small whole numbers that are not counts of people.
 NOT_COUNTS = (
+    # observed / expected ratios, shown with two decimals ("1.00" is a ratio, not a count)
+    "Observed / expected", "Lower 95% limit of the ratio", "Upper 95% limit of the ratio",
     "Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
     "Median days to work", "months_since_entry", "days_since_entry", "id", "median_days",
     "q1_days", "q3_days", "median_days_to_work",

@@ -64,6 +64,26 @@ def _word_columns(columns: Iterable[Any], view: View | None) -> dict[Any, Mappin
     return {c: own.get(c, {}) for c in columns if c in WORD_COLUMNS or c in own}
 
 
+def _is_flag(values: pd.Series) -> bool:
+    """True for a yes/no column with ``"[c]"`` where withheld (stakeholders): shown in words,
+    since such a column is neither a flag nor text. A column of plain flags keeps its dtype."""
+    if not pd.api.types.is_object_dtype(values):
+        return False
+    listed = values.tolist()
+    withheld = [isinstance(v, str) and v == SUPPRESSED for v in listed]
+    seen = [v for v, w in zip(listed, withheld, strict=True) if not w and not pd.isna(v)]
+    return any(withheld) and bool(seen) and all(isinstance(v, bool | np.bool_) for v in seen)
+
+
+def _flag_words(values: pd.Series) -> np.ndarray:
+    """A yes/no column in words: ``Yes``, ``No``, ``[c]`` kept, missing empty."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [
+        v if isinstance(v, str) else "" if pd.isna(v) else "Yes" if v else "No" for v in values.tolist()
+    ]
+    return out
+
+
 def display_table(
     frame: pd.DataFrame,
     view: View | None = None,
@@ -81,7 +101,8 @@ def display_table(
     rates (fractions) are percentages with one decimal, dates are UK dates
     (``16 Aug 2023``), differences of rates are percentage points (``+1.2 pp``);
     codes of the vocabulary in :data:`WORD_COLUMNS` become words ("Into work",
-    "Amber", "Gender"); ``"[c]"`` stays ``"[c]"``; missing values are empty.
+    "Amber", "Gender"); a yes/no column with withheld values reads "Yes", "No" and
+    ``"[c]"``; ``"[c]"`` stays ``"[c]"``; missing values are empty.
 
     Parameters
     ----------
@@ -134,6 +155,8 @@ def display_table(
             columns[column] = role(values)
         elif column in coded:
             columns[column] = _words(values, coded[column])
+        elif _is_flag(values):
+            columns[column] = _flag_words(values)
         elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
             columns[column] = _text(values)
         else:
