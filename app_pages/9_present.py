@@ -104,7 +104,8 @@ if data.participants.empty:
     st.stop()
 
 with user_errors():
-    slides = _slides(_content())
+    content = _content()
+    slides = _slides(content)
 last = len(slides) - 1
 number = min(max(int(st.session_state.get(SLIDE_KEY, 0)), 0), last)
 st.session_state[SLIDE_KEY] = number
@@ -123,4 +124,4 @@ with leave:
 
 with user_errors():
     slides[number]()
-st.caption(markdown_literal(_content().note))  # on every slide, as the deck's footer
+st.caption(markdown_literal(content.note))  # on every slide, as the deck's footer
