@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.data import filtered, load_data, metric
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
+from dashboard.page_state import section_tabs
 from dashboard.render import (
     Shown,
     chart_with_table,
@@ -120,7 +121,7 @@ with user_errors():
     rag = rag_table(summary)
     comparison = month_comparison(progress, data.targets, as_of=filters.as_of, regions=regions)
 # the regions the figures cover, named truthfully (a regional lead's data holds their regions)
-scope = scope_label(sorted(set(data.participants["region"].dropna().astype(str)))
+scope = scope_label(sorted({str(r) for r in data.participants["region"].dropna().unique()})
                     if not filters.regions else filters.regions)
 rag_seen = shown(rag, views.RAG_TABLE)
 compared_seen = shown(comparison, views.MONTH_COMPARISON)
@@ -195,117 +196,119 @@ table_with_downloads(  # each figure beside its comparison, the dates last
              "quarter_to_date", "quarter_target", "quarter_percent", "month", "quarter_start"],
 )
 
-# --- Funnel ------------------------------------------------------------------
-st.subheader("From entry to training and work")
-chart_with_table(
-    lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
-    now_shown, views.FUNNEL, key="overview_funnel", filename="overview_funnel",  # as protected with the month earlier
+# --- In detail: one tab drawn at a time ------------------------------------------
+# Only the open tab's chart and table are drawn (dashboard.page_state.section_tabs), so
+# opening the Overview mounts one chart, not four; the open tab is kept in the URL.
+FUNNEL, ACTIVITY, TARGETS, FORECAST = (
+    "Entry to training and work", "Month by month", "Targets by region", "Forecast to the end",
 )
 
-# --- Monthly activity --------------------------------------------------------
-st.subheader("Month by month")
-with user_errors():
-    activity = metric(monthly_activity, data, filters, as_of=filters.as_of, **filters.date_range())
-chart_with_table(activity_chart, activity, views.ACTIVITY, key="overview_activity",
-                 filename="monthly_activity", empty="No entries or outcomes in this period.")
 
-# --- Targets against actuals by region ---------------------------------------
-st.subheader("Targets against actuals by region")
-with user_errors():
-    progress = metric(
-        targets_vs_actual,
-        data,
-        filters,
-        with_targets=True,
-        as_of=filters.as_of,
-        period="month",
-        regions=regions,
-    )
-if progress.empty:
-    empty_state("No contract targets are loaded for these regions.")
-else:
-    measures = list(dict.fromkeys(progress["measure"].astype(str)))
-    measure = st.segmented_control(
-        "Measure",
-        measures,
-        default="work" if "work" in measures else measures[0],
-        format_func=label,
-        key="overview_target_measure",
-    ) or ("work" if "work" in measures else measures[0])
+def _funnel() -> None:
     chart_with_table(
-        lambda frame: targets_chart(frame, measure=measure),
-        progress, views.TARGETS, key="overview_targets", filename=f"targets_{measure}",
-        select=lambda frame: frame.loc[frame["measure"] == measure],
+        lambda frame: funnel_chart(frame, title=f"People at each step, as at {uk_date(filters.as_of)}"),
+        now_shown, views.FUNNEL, key="overview_funnel", filename="overview_funnel",  # as protected with the month earlier
     )
 
-# --- Forecast to the contract's end ------------------------------------------
-st.subheader("Forecast to the contract's end")
-with user_errors():
-    forecast = metric(forecast_to_end, data, filters, as_of=filters.as_of,
-                      regions=tuple(regions) if regions else None)
-if forecast.empty:
-    empty_state(
-        "The 'Figures as at' date is at or after the contract's end, so there is nothing left to "
-        "forecast. Choose an earlier date (for example 16 Aug 2023) to see where the contract was heading."
-    )
-else:
-    forecast_measure = st.segmented_control(
-        "Forecast of", list(FORECAST_MEASURES), default="work", format_func=label,
-        key="overview_forecast_measure",
-    ) or "work"
-    forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
-    # the total of the regions in view, named truthfully ("Wales" for a Wales lead, not "All regions")
-    forecast_scope = scope if forecast_region == ALL_REGIONS else forecast_region
-    chances = probability_of_reaching(forecast, data.targets)
-    chance_view = shown(chances, views.TARGET_PROBABILITY).numbers
-    mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
-    said = [f"{label(m).lower()} {percent(mine[m], decimals=0)}" for m in FORECAST_MEASURES
-            if m in mine.index and pd.notna(mine[m])]
-    st.caption(
-        f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
-        "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "
-        + (f"Chance of reaching the contract target by the end ({forecast_scope}): {', '.join(said)}. "
-           if said else "")
-        + "See 'About these statistics' for the method and its back-test."
-    )
+
+def _activity() -> None:
+    with user_errors():
+        activity = metric(monthly_activity, data, filters, as_of=filters.as_of, **filters.date_range())
+    chart_with_table(activity_chart, activity, views.ACTIVITY, key="overview_activity",
+                     filename="monthly_activity", empty="No entries or outcomes in this period.")
+
+
+def _targets() -> None:
     if progress.empty:
-        actual_path = pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"),
-                                    "cumulative_actual": pd.Series([], dtype=float)})
+        empty_state("No contract targets are loaded for these regions.")
     else:
-        progress_numbers = shown(progress, views.TARGETS).numbers
-        picked = progress_numbers.loc[(progress_numbers["measure"] == forecast_measure)
-                                      & ((progress_numbers["region"] == forecast_region)
-                                         | (forecast_region == ALL_REGIONS))]
-        actual_sums = picked.groupby("period_start")["cumulative_actual"].sum(min_count=1)
-        actual_path = pd.DataFrame({"month": actual_sums.index, "cumulative_actual": actual_sums.to_numpy()})
-    planned = data.targets.loc[(data.targets["measure"] == forecast_measure)
-                               & (data.targets["region"].isin(regions) if regions else True)]
-    target_sums = planned.groupby("period_start")["target"].sum().sort_index()
-    # the whole contract's target line, protected like the targets table (rounded for stakeholders)
-    target_numbers = shown(pd.DataFrame({
-        "region": forecast_region, "period_start": target_sums.index, "measure": forecast_measure,
-        "target": target_sums.to_numpy(), "cumulative_target": target_sums.cumsum().to_numpy(),
-    }), views.TARGETS).numbers
-    target_path = pd.DataFrame({"month": target_numbers["period_start"],
-                                "cumulative_target": target_numbers["cumulative_target"]})
-    run_rate = None
-    if not summary.empty:
-        summary_numbers = shown(summary, views.TARGET_SUMMARY).numbers
-        projected = summary_numbers.loc[(summary_numbers["region"] == forecast_region)
-                                        & (summary_numbers["measure"] == forecast_measure), "projected_at_end"]
-        if len(projected) and pd.notna(projected.iloc[0]):
-            run_rate = (config.CONTRACT_START, config.CONTRACT_END, float(projected.iloc[0]))
-    chart_with_table(
-        lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
-                                       measure=forecast_measure, region=forecast_region,
-                                       scope=forecast_scope),
-        forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
-        select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
-                                       & (frame["region"] == forecast_region)],
-        columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
-                 "low_95", "high_95"],
-    )
-    st.markdown("**Chance of reaching each contract target by the end**")
-    table_with_downloads(
-        chances, views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
-    )
+        measures = list(dict.fromkeys(progress["measure"].astype(str)))
+        measure = st.segmented_control(
+            "Measure",
+            measures,
+            default="work" if "work" in measures else measures[0],
+            format_func=label,
+            key="overview_target_measure",
+        ) or ("work" if "work" in measures else measures[0])
+        chart_with_table(
+            lambda frame: targets_chart(frame, measure=measure),
+            progress, views.TARGETS, key="overview_targets", filename=f"targets_{measure}",
+            select=lambda frame: frame.loc[frame["measure"] == measure],
+        )
+
+
+def _forecast() -> None:
+    with user_errors():
+        forecast = metric(forecast_to_end, data, filters, as_of=filters.as_of,
+                          regions=tuple(regions) if regions else None)
+    if forecast.empty:
+        empty_state(
+            "The 'Figures as at' date is at or after the contract's end, so there is nothing left to "
+            "forecast. Choose an earlier date (for example 16 Aug 2023) to see where the contract was heading."
+        )
+    else:
+        forecast_measure = st.segmented_control(
+            "Forecast of", list(FORECAST_MEASURES), default="work", format_func=label,
+            key="overview_forecast_measure",
+        ) or "work"
+        forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
+        # the total of the regions in view, named truthfully ("Wales" for a Wales lead, not "All regions")
+        forecast_scope = scope if forecast_region == ALL_REGIONS else forecast_region
+        chances = probability_of_reaching(forecast, data.targets)
+        chance_view = shown(chances, views.TARGET_PROBABILITY).numbers
+        mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
+        said = [f"{label(m).lower()} {percent(mine[m], decimals=0)}" for m in FORECAST_MEASURES
+                if m in mine.index and pd.notna(mine[m])]
+        st.caption(
+            f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
+            "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "
+            + (f"Chance of reaching the contract target by the end ({forecast_scope}): {', '.join(said)}. "
+               if said else "")
+            + "See 'About these statistics' for the method and its back-test."
+        )
+        if progress.empty:
+            actual_path = pd.DataFrame({"month": pd.Series([], dtype="datetime64[ns]"),
+                                        "cumulative_actual": pd.Series([], dtype=float)})
+        else:
+            progress_numbers = shown(progress, views.TARGETS).numbers
+            picked = progress_numbers.loc[(progress_numbers["measure"] == forecast_measure)
+                                          & ((progress_numbers["region"] == forecast_region)
+                                             | (forecast_region == ALL_REGIONS))]
+            actual_sums = picked.groupby("period_start")["cumulative_actual"].sum(min_count=1)
+            actual_path = pd.DataFrame({"month": actual_sums.index, "cumulative_actual": actual_sums.to_numpy()})
+        planned = data.targets.loc[(data.targets["measure"] == forecast_measure)
+                                   & (data.targets["region"].isin(regions) if regions else True)]
+        target_sums = planned.groupby("period_start")["target"].sum().sort_index()
+        # the whole contract's target line, protected like the targets table (rounded for stakeholders)
+        target_numbers = shown(pd.DataFrame({
+            "region": forecast_region, "period_start": target_sums.index, "measure": forecast_measure,
+            "target": target_sums.to_numpy(), "cumulative_target": target_sums.cumsum().to_numpy(),
+        }), views.TARGETS).numbers
+        target_path = pd.DataFrame({"month": target_numbers["period_start"],
+                                    "cumulative_target": target_numbers["cumulative_target"]})
+        run_rate = None
+        if not summary.empty:
+            summary_numbers = shown(summary, views.TARGET_SUMMARY).numbers
+            projected = summary_numbers.loc[(summary_numbers["region"] == forecast_region)
+                                            & (summary_numbers["measure"] == forecast_measure), "projected_at_end"]
+            if len(projected) and pd.notna(projected.iloc[0]):
+                run_rate = (config.CONTRACT_START, config.CONTRACT_END, float(projected.iloc[0]))
+        chart_with_table(
+            lambda numbers: forecast_chart(numbers, actual=actual_path, target=target_path, run_rate=run_rate,
+                                           measure=forecast_measure, region=forecast_region,
+                                           scope=forecast_scope),
+            forecast, views.FORECAST, key="overview_forecast", filename=f"forecast_{forecast_measure}",
+            select=lambda frame: frame.loc[(frame["measure"] == forecast_measure)
+                                           & (frame["region"] == forecast_region)],
+            columns=["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80",
+                     "low_95", "high_95"],
+        )
+        st.markdown("**Chance of reaching each contract target by the end**")
+        table_with_downloads(
+            chances, views.TARGET_PROBABILITY, key="overview_target_chances", filename="target_chances",
+        )
+
+
+section, tab = section_tabs([FUNNEL, ACTIVITY, TARGETS, FORECAST], key="overview_section", param="overview_tab")
+with tab:
+    {FUNNEL: _funnel, ACTIVITY: _activity, TARGETS: _targets, FORECAST: _forecast}[section]()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.data import load_data, metric
 from dashboard.filters import WINDOWS, current_filters, window_select
-from dashboard.page_state import keep_in_url, url_option
+from dashboard.page_state import keep_in_url, section_tabs, url_option
 from dashboard.render import (
     chart_with_table,
     empty_state,
@@ -92,94 +92,107 @@ with user_errors():
 # (views.PUBLICATIONS["funnels"])
 published = shown_publication("funnels", {"funnel": frame, "referrals": None if referrals.empty else referrals})
 
-st.subheader("Entry to training and work")
-if window:
-    # a window too short for an outcome: say so rather than draw an empty bar
-    reached = frame.groupby("step", sort=False)["participants"].sum()
-    for step in [s for s in reached.index if s != "entered" and int(reached[s]) == 0]:
-        st.info(
-            f"No one reached '{label(step)}' within {window} days of entry: the window is too short "
-            "for this outcome" + (" (a job is recorded as sustained weeks after it starts)"
-                                  if step == "sustained" else "")
-            + ". Choose a longer conversion window to see it.",
-            icon=":material/info:",
-        )
-
-
 def _main_chart(numbers):  # type: ignore[no-untyped-def]
     if by is None:
         return funnel_chart(numbers, title="People at each step")
     return rates_by_group_chart(numbers, by=by)
 
 
-chart_with_table(
-    _main_chart, published["funnel"], views.FUNNEL, key="funnels_main",
-    filename="funnel" + (f"_by_{by}" if by else ""),
+# --- One tab drawn at a time --------------------------------------------------------
+# Only the open tab's chart and table are drawn (dashboard.page_state.section_tabs); the
+# funnel and the funnel from referral above are protected together whichever is open.
+MAIN, DROP_OFF, REFERRAL, FOLLOW_UP = (
+    "Entry to training and work", "Drop-off between steps", "From referral", "Follow-up list",
 )
 
-st.subheader("Drop-off between steps")
-st.caption("The percentage of people at each step who reached the next one.")
-chart_with_table(
-    lambda numbers: conversion_chart(numbers, by=by),
-    published["funnel"], views.FUNNEL, key="funnels_dropoff",
-    filename="funnel_conversion" + (f"_by_{by}" if by else ""),
-    select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
-)
 
-st.subheader("From referral")
-st.caption(
-    "Starts from everyone referred (referral date on or before the 'as at' date); rates are "
-    "relative to referrals, and any window is measured from the referral date."
-)
-if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
-    # the same people and dates: the two "Entered" differ only by entries the referral
-    # funnel cannot count (entered before their recorded referral, or with none recorded)
-    entered_here = int(referrals.loc[referrals["step"] == "entered", "participants"].sum())
-    entered_above = int(frame.loc[frame["step"] == "entered", "participants"].sum())
-    if entered_here != entered_above:
-        st.caption(
-            "'Entered' here counts people who entered on or after their referral date. The funnel above "
-            "counts everyone who entered; the difference is the people whose recorded referral date is after "
-            "their entry date, or missing, whom a funnel from referral cannot place."
-            if filters.stakeholder else
-            f"'Entered' here is {count(entered_here)}, against {count(entered_above)} in the funnel above: "
-            f"the {count(entered_above - entered_here)} people whose recorded referral date is after their "
-            "entry date, or missing, entered but cannot be counted from a referral."
-        )
-chart_with_table(
-    lambda numbers: (
-        funnel_chart(numbers, title="People referred, entered, into training and into work")
-        if by is None
-        else rates_by_group_chart(
-            numbers, by=by,
-            title=f"Percent of referrals reaching each step, by {label(by).lower()}",
-        )
-    ),
-    published.get("referrals", referrals), views.REFERRAL_FUNNEL, key="funnels_referral",
-    filename="referral_funnel" + (f"_by_{by}" if by else ""),
-    empty="No referrals with these filters.",
-)
-
-if filters.stakeholder:  # no participant-level data for stakeholders
-    st.stop()
-
-st.subheader("Follow-up list")
-st.caption(
-    "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
-    "days ago, have no job start recorded and have not exited, with their last milestone; the "
-    "longest time since anything happened (the last milestone, or entry) comes first."
-)
-days = st.number_input(
-    "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
-    key="funnels_follow_up_days",
-)
-with user_errors():
-    follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
-if follow_up.empty:
-    empty_state(f"No one who entered more than {int(days)} days ago is still waiting for a job start.")
-else:
-    st.write(f"**{count(len(follow_up))}** people to follow up.")
-    table_with_downloads(
-        follow_up, views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
-        max_rows=FOLLOW_UP_ROWS_SHOWN,
+def _main() -> None:
+    if window:
+        # a window too short for an outcome: say so rather than draw an empty bar
+        reached = frame.groupby("step", sort=False)["participants"].sum()
+        for step in [s for s in reached.index if s != "entered" and int(reached[s]) == 0]:
+            st.info(
+                f"No one reached '{label(step)}' within {window} days of entry: the window is too short "
+                "for this outcome" + (" (a job is recorded as sustained weeks after it starts)"
+                                      if step == "sustained" else "")
+                + ". Choose a longer conversion window to see it.",
+                icon=":material/info:",
+            )
+    chart_with_table(
+        _main_chart, published["funnel"], views.FUNNEL, key="funnels_main",
+        filename="funnel" + (f"_by_{by}" if by else ""),
     )
+
+
+def _drop_off() -> None:
+    st.caption("The percentage of people at each step who reached the next one.")
+    chart_with_table(
+        lambda numbers: conversion_chart(numbers, by=by),
+        published["funnel"], views.FUNNEL, key="funnels_dropoff",
+        filename="funnel_conversion" + (f"_by_{by}" if by else ""),
+        select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
+    )
+
+
+def _referral() -> None:
+    st.caption(
+        "Starts from everyone referred (referral date on or before the 'as at' date); rates are "
+        "relative to referrals, and any window is measured from the referral date."
+    )
+    if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
+        # the same people and dates: the two "Entered" differ only by entries the referral
+        # funnel cannot count (entered before their recorded referral, or with none recorded)
+        entered_here = int(referrals.loc[referrals["step"] == "entered", "participants"].sum())
+        entered_above = int(frame.loc[frame["step"] == "entered", "participants"].sum())
+        if entered_here != entered_above:
+            st.caption(
+                "'Entered' here counts people who entered on or after their referral date. The funnel from entry "
+                "counts everyone who entered; the difference is the people whose recorded referral date is after "
+                "their entry date, or missing, whom a funnel from referral cannot place."
+                if filters.stakeholder else
+                f"'Entered' here is {count(entered_here)}, against {count(entered_above)} in the funnel from entry: "
+                f"the {count(entered_above - entered_here)} people whose recorded referral date is after their "
+                "entry date, or missing, entered but cannot be counted from a referral."
+            )
+    chart_with_table(
+        lambda numbers: (
+            funnel_chart(numbers, title="People referred, entered, into training and into work")
+            if by is None
+            else rates_by_group_chart(
+                numbers, by=by,
+                title=f"Percent of referrals reaching each step, by {label(by).lower()}",
+            )
+        ),
+        published.get("referrals", referrals), views.REFERRAL_FUNNEL, key="funnels_referral",
+        filename="referral_funnel" + (f"_by_{by}" if by else ""),
+        empty="No referrals with these filters.",
+    )
+
+
+def _follow_up() -> None:
+    st.caption(
+        "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
+        "days ago, have no job start recorded and have not exited, with their last milestone; the "
+        "longest time since anything happened (the last milestone, or entry) comes first."
+    )
+    days = st.number_input(
+        "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
+        key="funnels_follow_up_days",
+    )
+    with user_errors():
+        follow_up = metric(follow_up_list, data, filters, as_of=filters.as_of, days=int(days))
+    if follow_up.empty:
+        empty_state(f"No one who entered more than {int(days)} days ago is still waiting for a job start.")
+    else:
+        st.write(f"**{count(len(follow_up))}** people to follow up.")
+        table_with_downloads(
+            follow_up, views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
+            max_rows=FOLLOW_UP_ROWS_SHOWN,
+        )
+
+
+# no participant-level data for stakeholders: no follow-up list
+sections = [MAIN, DROP_OFF, REFERRAL] + ([] if filters.stakeholder else [FOLLOW_UP])
+section, tab = section_tabs(sections, key="funnels_section", param="funnels_tab")
+with tab:
+    {MAIN: _main, DROP_OFF: _drop_off, REFERRAL: _referral, FOLLOW_UP: _follow_up}[section]()

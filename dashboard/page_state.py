@@ -10,8 +10,10 @@ the URL is ignored (the widget keeps its default).
 
 Query parameters (all optional):
 
+- Overview: ``overview_tab`` (the open tab, e.g. ``forecast-to-the-end``);
 - Funnels: ``order`` (``any`` / ``ordered``), ``window`` (days, e.g. ``90``),
-  ``by`` (a breakdown, e.g. ``region``), ``sustained`` (``1``);
+  ``by`` (a breakdown, e.g. ``region``), ``sustained`` (``1``), ``funnels_tab``
+  (e.g. ``from-referral``);
 - Cohorts: ``cohort`` (``entry_quarter`` / ``entry_month``), ``outcome``
   (``training`` / ``work``);
 - Equality: ``outcome`` (``work`` / ``training`` / ``sustained``), ``window``
@@ -104,3 +106,38 @@ def show_done(key: str) -> None:
     done = st.session_state.pop(key, None)
     if done:
         st.success(done, icon=":material/check_circle:")
+
+
+def _slug(label: str) -> str:
+    """A section's text in the URL: ``"Month by month"`` -> ``"month-by-month"``."""
+    return "-".join("".join(c if c.isalnum() else " " for c in label.lower()).split())
+
+
+def section_tabs(labels: Sequence[str], *, key: str, param: str) -> tuple[str, Any]:
+    """Tabs of which only the open one is drawn; the open one kept in the URL as ``param``.
+
+    Streamlit's lazy tabs (``on_change="rerun"``): choosing a tab reruns the page, and
+    the page draws the open tab's charts and tables only. A page switch then mounts
+    one chart instead of all of them (what a person waits for; see
+    ``benchmarks/bench_browser.py``). The figures a page protects together are still
+    worked out whichever tab is open, so what a tab shows never depends on another.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The tabs' labels, the first open by default.
+    key : str
+        The tabs' widget key.
+    param : str
+        The query parameter, one per page (its value ``"month-by-month"`` for "Month by month").
+
+    Returns
+    -------
+    (str, streamlit container)
+        The open tab's label, and its container to draw in.
+    """
+    url_option(key, param, labels, to_text=_slug)
+    tabs = st.tabs(list(labels), key=key, on_change="rerun")
+    opened = next((i for i, tab in enumerate(tabs) if tab.open), 0)
+    keep_in_url(param, labels[opened], labels[0], to_text=_slug)
+    return labels[opened], tabs[opened]

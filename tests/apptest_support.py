@@ -126,12 +126,32 @@ def prepare_reports(at: AppTest, key: str = "overview_report") -> AppTest:
     return at
 
 
-def each_screen(at: AppTest, page: str) -> Iterator[AppTest]:
-    """``at`` as it is, and for the presentation each following slide in turn (Next clicked).
+#: The pages drawing one tab at a time (``dashboard.page_state.section_tabs``): their tabs' key.
+SECTIONS = {"app_pages/1_overview.py": "overview_section", "app_pages/2_funnels.py": "funnels_section"}
 
-    So a test that scans every page for what it must not show scans every slide.
+
+def open_section(at: AppTest, page: str, section: str) -> AppTest:
+    """Open tab ``section`` (its label) of ``page``, as a click on the tab does, and run."""
+    at.session_state[SECTIONS[page]] = section
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def each_screen(at: AppTest, page: str) -> Iterator[AppTest]:
+    """``at`` as it is, then each other tab of a page drawn a tab at a time, or for the
+    presentation each following slide in turn (Next clicked).
+
+    So a test that scans every page for what it must not show scans every tab and slide.
     """
     yield at
+    if page in SECTIONS:
+        labels = [tab.label for tab in at.tabs]
+        assert labels, f"{page} shows no tabs"
+        for section in labels[1:]:
+            yield open_section(at, page, section)
+        open_section(at, page, labels[0])
+        return
     if page != PRESENTATION:
         return
     while not at.button(key="present_next").disabled:

@@ -54,9 +54,11 @@ class Recorder:
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
-    """Record render.shown, render.shown_together and the report's publish (the pack)."""
+    """Record render.shown, render.shown_together and the report's publish (the pack) and
+    its views protected one by one (present_view: the targets and cohort tables)."""
     seen = Recorder()
     shown, together, pack = render.shown, render.shown_together, report_content.publish
+    alone = report_content.present_view
 
     def recording_shown(frame: pd.DataFrame, view):  # type: ignore[no-untyped-def]
         out = shown(frame, view)
@@ -76,7 +78,14 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
             seen.add(parts, out)
         return out
 
+    def recording_alone(frame, view, audience):  # type: ignore[no-untyped-def]
+        out = alone(frame, view, audience)
+        if audience == "stakeholder":
+            seen.add([Part(frame, view)], [out])
+        return out
+
     monkeypatch.setattr(render, "shown", recording_shown)
+    monkeypatch.setattr(report_content, "present_view", recording_alone)
     monkeypatch.setattr(render, "shown_together", recording_together)
     monkeypatch.setattr(report_content, "publish", recording_publish)
     yield seen

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, open_section
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics import views
@@ -33,13 +33,20 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
     expected = funnel(p, m, as_of=as_of)
+    # one tab drawn at a time: the funnel's chart and table only
+    assert [t.label for t in app.tabs] == ["Entry to training and work", "Drop-off between steps",
+                                           "From referral", "Follow-up list"]
+    assert len(app.dataframe) == 1 and len(app.get("plotly_chart")) == 1
     _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
+    open_section(app, PAGE, "Drop-off between steps")
     dropoff = expected.loc[expected["step"] != "entered", ["step", "participants", "rate_from_previous"]]
-    _same(_shown(app, 1), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
+    _same(_shown(app, 0), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
+    assert app.query_params["funnels_tab"] in ("drop-off-between-steps", ["drop-off-between-steps"])  # in a link
+    open_section(app, PAGE, "From referral")
     referrals = referral_funnel(p, m, as_of=as_of)
-    pd.testing.assert_frame_equal(_shown(app, 2), display_table(referrals, views.REFERRAL_FUNNEL),
+    pd.testing.assert_frame_equal(_shown(app, 0), display_table(referrals, views.REFERRAL_FUNNEL),
                                   check_dtype=False)
-    assert "Rate from referral" in _shown(app, 2).columns
+    assert "Rate from referral" in _shown(app, 0).columns
     # its "Entered" differs from the entry funnel's, and the page says by how many and why
     here = int(referrals.loc[referrals["step"] == "entered", "participants"].iloc[0])
     above = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
@@ -48,16 +55,17 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     assert above - here == late > 0
     assert any(f"'Entered' here is {here:,}, against {above:,}" in c.value and f"the {late:,} people" in c.value
                for c in app.caption)
+    open_section(app, PAGE, "Follow-up list")
     follow_up = follow_up_list(p, m, as_of=as_of, days=90)
-    pd.testing.assert_frame_equal(_shown(app, 3), display_table(follow_up, views.FOLLOW_UP), check_dtype=False)
+    pd.testing.assert_frame_equal(_shown(app, 0), display_table(follow_up, views.FOLLOW_UP), check_dtype=False)
     # The demo's referrals have caseworkers: the list names each one's pseudonym.
-    assert list(_shown(app, 3).columns) == [
+    assert list(_shown(app, 0).columns) == [
         "Participant ID", "Region", "Delivery partner", "Caseworker (pseudonym)", "Pathway", "Entry date",
         "Days since entry", "Last milestone", "Date of the last milestone",
         "Days since the last milestone (or entry)",
     ]
     # where people are, in words: every last milestone shown is a milestone's name or blank
-    assert set(_shown(app, 3)["Last milestone"]) <= {"", "Training start", "Training completed",
+    assert set(_shown(app, 0)["Last milestone"]) <= {"", "Training start", "Training completed",
                                                      "Job start", "Job sustained"}
 
 
@@ -88,10 +96,10 @@ def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> No
 
 
 def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> None:
-    open_page(app, PAGE)
+    open_section(open_page(app, PAGE), PAGE, "Follow-up list")
     app.number_input(key="funnels_follow_up_days").set_value(365).run()
     expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
-    pd.testing.assert_frame_equal(_shown(app, 3), display_table(expected, views.FOLLOW_UP), check_dtype=False)
+    pd.testing.assert_frame_equal(_shown(app, 0), display_table(expected, views.FOLLOW_UP), check_dtype=False)
 
 
 def test_a_window_longer_than_the_follow_up_gives_a_friendly_message(demo_db_url: str) -> None:
@@ -146,3 +154,16 @@ def test_a_window_too_short_for_an_outcome_says_so(app: AppTest, demo_data: Demo
     # one note for each outcome nobody reached in the window, none for the others
     assert [n.split("'")[1] for n in notes] == empty
     assert any("'Sustained work' within 30 days" in n for n in notes)
+
+
+def test_a_section_in_the_url_opens_its_tab(demo_db_url: str, demo_data: DemoData) -> None:
+    # a shared link to the funnel from referral opens that tab, and draws only its chart and table
+    at = open_page(new_app({"funnels_tab": "from-referral"}), PAGE)
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) == 1
+    referrals = referral_funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    pd.testing.assert_frame_equal(_shown(at, 0), display_table(referrals, views.REFERRAL_FUNNEL),
+                                  check_dtype=False)
+    # an unknown section is ignored: the first tab
+    at = open_page(new_app({"funnels_tab": "<script>"}), PAGE)
+    assert not at.error and "% of entered" in _shown(at, 0).columns

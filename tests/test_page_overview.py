@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, open_section
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal
@@ -105,7 +105,7 @@ def test_nobody_entered_gives_a_friendly_message(demo_db_url: str) -> None:
 
 def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) -> None:
     # a review in August 2023 asks where the contract will land in June 2024
-    at = open_page(new_app({"as_of": "2023-08-16"}), PAGE)
+    at = open_section(open_page(new_app({"as_of": "2023-08-16"}), PAGE), PAGE, "Forecast to the end")
     assert not at.error, [e.value for e in at.error]
     forecast = forecast_to_end(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16))
     work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == "work")]
@@ -185,8 +185,8 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
 def test_two_regions_are_named_not_called_all_regions(demo_db_url: str) -> None:
     at = open_page(new_app({"region": ["London", "Wales"], "as_of": "2023-08-16"}), PAGE)
     assert not at.error, [e.value for e in at.error]
-    captions = [c.value for c in at.caption]
-    assert any("by the end (London and Wales)" in c for c in captions), captions
-    assert not any("(All regions)" in c for c in captions)
     grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
     assert len(grids) == 1 and list(grids[0].index) == ["London", "Wales", "London and Wales"]
+    captions = [c.value for c in open_section(at, PAGE, "Forecast to the end").caption]
+    assert any("by the end (London and Wales)" in c for c in captions), captions
+    assert not any("(All regions)" in c for c in captions)

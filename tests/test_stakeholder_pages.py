@@ -154,16 +154,16 @@ def test_scanner_finds_small_counts_in_internal_view(demo_db_url: str) -> None:
 
 def test_switch_with_the_sidebar_widget(demo_db_url: str) -> None:
     at = open_page(new_app(), "app_pages/2_funnels.py")
-    assert any(h.value == "Follow-up list" for h in at.subheader)
+    assert "Follow-up list" in [t.label for t in at.tabs]
     at.sidebar.radio(key="filter_audience").set_value("stakeholder").run()
     assert not at.exception
     assert at.query_params.get("audience") in ("stakeholder", ["stakeholder"])
     assert _note_shown(at)
-    assert not any(h.value == "Follow-up list" for h in at.subheader)
+    assert [t.label for t in at.tabs] == ["Entry to training and work", "Drop-off between steps", "From referral"]
     assert_nothing_disclosive(at)
     # and back: the internal view is as before
     at.sidebar.radio(key="filter_audience").set_value("internal").run()
-    assert any(h.value == "Follow-up list" for h in at.subheader)
+    assert "Follow-up list" in [t.label for t in at.tabs]
     assert "audience" not in at.query_params
 
 

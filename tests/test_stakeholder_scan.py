@@ -277,7 +277,7 @@ def test_every_output_of_every_page_is_protected(demo_db_url: str, media: list[M
     problems = [p for screen in each_screen(at, page) for p in page_problems(screen, media)]
     assert not problems, problems[:15]
     # Nothing participant-level is offered: no follow-up list, no upload previews.
-    headings = [str(h.value) for h in at.subheader]
+    headings = [str(h.value) for h in at.subheader] + [t.label for t in at.tabs]
     assert "Follow-up list" not in headings
     assert not at.get("file_uploader")
 
@@ -291,7 +291,7 @@ def test_the_scan_finds_small_counts_in_the_internal_view(demo_db_url: str,
     assert any("hover" in p for p in problems)
     assert any(".csv" in p for p in problems) and any(".xlsx" in p for p in problems)
     funnels = open_page(new_app(), "app_pages/2_funnels.py")
-    assert any(str(h.value) == "Follow-up list" for h in funnels.subheader)
+    assert "Follow-up list" in [t.label for t in funnels.tabs]
 
 
 def test_hover_scanner_worked_by_hand() -> None:

@@ -44,7 +44,7 @@ def targets_chart(
         Two ``Scatter`` traces per region in palette order: ``<region> actual``
         (solid) and ``<region> target`` (dotted), x = period_start.
     """
-    fig = go.Figure()
+    traces: list[go.Scatter] = []
     part = frame.loc[frame["measure"].astype(str) == measure]
     measure_label = label(measure)
     for i, (region, rows) in enumerate(part.groupby("region", sort=False)):
@@ -69,7 +69,7 @@ def targets_chart(
             ),
         )
         for column, suffix, style, customdata, hover in lines:
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=rows["period_start"].to_list(),
                     y=rows[column].to_list(),
@@ -81,8 +81,9 @@ def targets_chart(
                     hovertemplate=hover,
                 )
             )
+    # one Figure from all the traces: add_trace re-validates the figure's data on every call
     return apply_style(
-        fig,
+        go.Figure(data=traces),
         title=title or f"{measure_label}: cumulative actual against target, by region",
         x_title="Period",
         y_title="People (cumulative)",
