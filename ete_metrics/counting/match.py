@@ -9,10 +9,11 @@ a read of the table from main memory). Every match is then verified byte for
 byte (an id of up to 8 bytes is its own key, so there its length is all left to
 compare), so a hash collision can never produce a wrong match: on any doubt the exact
 pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
-still pays against ``get_indexer``: it does for text ids, Arrow-backed (about a tenth of
-the time) or Python strings (a third to a half; about the same when the milestones'
-ids are the very same string objects as the participants'); integer ids are looked up
-with ``get_indexer`` itself, which is quick for numbers.
+still pays against ``get_indexer``: it does for text ids, Arrow-backed (a seventh to a
+fifth of the time) or Python strings (a quarter to three quarters; about the same, 0.6
+to 1.15, when the milestones' ids are the very same string objects as the
+participants'); integer ids are looked up with ``get_indexer`` itself, which is quick
+for numbers.
 """
 
 from __future__ import annotations
