@@ -101,3 +101,24 @@ def test_integer_ids_match_like_pandas(dtype: str) -> None:
     assert got.tolist() == [1, -1]  # among 3, 12: 12 is 2nd; 501 absent
     with pytest.raises(InputError, match="repeat"):
         match_rows(pd.Series([1, 1], dtype=dtype), events)
+
+
+@pytest.mark.parametrize("where", [0, 4_321, 9_999])
+def test_a_repeated_id_among_many_is_rejected(where: int) -> None:
+    # 10,000 ids share the hash table's slots with many neighbours; the repeat of the id
+    # at `where` must be found however the two copies are placed
+    ids = [f"P{n:07d}" for n in range(10_000)]
+    ids.append(ids[where])
+    with pytest.raises(InputError, match="repeat"):
+        match_rows(pd.Series(ids, dtype=object), pd.Series(["P0000001"], dtype=object))
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_many_ids_present_and_absent(dtype: object) -> None:
+    # a population of 20,000 ids (every third number) and events of every number below
+    # 60,000: an event's row is its number // 3 when the number is a multiple of 3, else -1
+    population = pd.Series([f"ID-{n}" for n in range(0, 60_000, 3)], dtype=dtype)
+    numbers = np.random.default_rng(7).permutation(60_000)
+    events = pd.Series([f"ID-{n}" for n in numbers], dtype=dtype)
+    want = np.where(numbers % 3 == 0, numbers // 3, -1)
+    assert match_rows(population, events).tolist() == want.tolist()

@@ -131,3 +131,14 @@ def test_milestone_types_are_coded_alike_in_every_text_dtype(dtype: object) -> N
     # three or more types (one hash pass for Python strings)
     kinds = ["job_sustained", "training_start", "job_start"]
     assert kind_codes(milestones, kinds).tolist() == [2, -1, 1, 0, 2, 1]
+
+
+def test_kind_codes_of_python_strings_with_missing_values() -> None:
+    from ete_metrics.counting.population import kind_codes
+
+    values = ["job_start", pd.NA, None, "training_start", float("nan"), "job_start"]
+    milestones = pd.DataFrame({"milestone": pd.Series(values, dtype=object)})
+    where = np.array([True, False, True, True, True, False])
+    # index in [training_start, job_start]; missing values and rows not asked for are -1
+    got = kind_codes(milestones, ["training_start", "job_start"], where=where)
+    assert got.tolist() == [1, -1, -1, 0, -1, -1]

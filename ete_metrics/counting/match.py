@@ -3,17 +3,22 @@
 Looking participant ids up with a string hash (``pd.Index.get_indexer``) costs about a
 second per million ids. Instead the ids' UTF-8 bytes are packed into 64-bit words
 (through Arrow's buffers, no Python loop), hashed to one int64 key per id, and looked
-up in a vectorised open-addressing table. Every match is then verified byte for
+up in a vectorised open-addressing table (after a bit map of the population's hashes,
+small enough to stay in the processor's cache, has turned away most absent ids without
+a read of the table from main memory). Every match is then verified byte for
 byte (an id of up to 8 bytes is its own key, so there its length is all left to
 compare), so a hash collision can never produce a wrong match: on any doubt the exact
 pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
-still pays against ``get_indexer``: it does for text ids, Arrow-backed (about a tenth of
-the time) or Python strings (a third to a half; about the same when the milestones'
-ids are the very same string objects as the participants'); integer ids are looked up
-with ``get_indexer`` itself, which is quick for numbers.
+still pays against ``get_indexer``: it does for text ids, Arrow-backed (a seventh to a
+fifth of the time) or Python strings (a quarter to three quarters; about the same, 0.6
+to 1.15, when the milestones' ids are the very same string objects as the
+participants'); integer ids are looked up with ``get_indexer`` itself, which is quick
+for numbers.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,6 +28,9 @@ from ete_metrics.errors import InputError
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _LENGTH_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+
+#: About this many event ids are looked up first to judge whether most are absent (_find).
+_SAMPLE = 4096
 
 
 def _arrow_backed(values: object) -> bool:
@@ -68,6 +76,7 @@ def _integers(values: object) -> bool:
 
 
 def _offsets_and_bytes(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The string array's offsets (int32 or int64, as stored) and its data bytes."""
     n = len(arrow)
     buffers = arrow.buffers()
     offset_type = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
@@ -79,7 +88,7 @@ def _offsets_and_bytes(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         if buffers[2] is not None and buffers[2].size
         else np.zeros(0, dtype=np.uint8)
     )
-    return offsets.astype(np.int64), data
+    return offsets, data
 
 
 def _string_parts(
@@ -88,15 +97,21 @@ def _string_parts(
     """Byte ``starts``, ``lengths`` and the ``data`` buffer of the (selected) strings.
 
     Arrow-backed columns are read in place (the positions select starts and lengths);
-    other columns are converted to Arrow, only at the positions (the others masked as
-    missing, so their Python strings are never read).
+    other columns are converted to Arrow, only at the positions: the rows from the first
+    to the last position are converted with the others masked as missing, so their
+    Python strings are never read.
     """
     if positions is not None and not _arrow_backed(values):
         objects = np.asarray(values, dtype=object)
-        unused = np.ones(len(objects), dtype=bool)
-        unused[positions] = False
+        if len(positions) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+        first, last = int(positions.min()), int(positions.max())
+        stretch = objects[first : last + 1]
+        local = positions - first
+        unused = np.ones(len(stretch), dtype=bool)
+        unused[local] = False
         try:
-            arrow = pa.array(objects, mask=unused, type=pa.string())
+            arrow = pa.array(stretch, mask=unused, type=pa.string())
         except (pa.ArrowException, TypeError, ValueError):
             return None  # e.g. a missing id given as NaN: the exact lookup decides
         if isinstance(arrow, pa.ChunkedArray):
@@ -104,11 +119,13 @@ def _string_parts(
         if arrow.null_count != int(unused.sum()):  # a missing id among the positions
             return None
         offsets, data = _offsets_and_bytes(arrow)
-        return offsets[positions], offsets[positions + 1] - offsets[positions], data
+        starts = offsets[local].astype(np.int64)  # widened after the selection: fewer to copy
+        return starts, offsets[local + 1] - starts, data
     arrow = _arrow_strings(values)
     if arrow is None:
         return None
     offsets, data = _offsets_and_bytes(arrow)
+    offsets = offsets.astype(np.int64)
     starts, lengths = offsets[:-1], np.diff(offsets)
     if positions is not None:
         starts, lengths = starts[positions], lengths[positions]
@@ -152,8 +169,28 @@ def _hash_slots(keys: np.ndarray, bits: int) -> np.ndarray:
     return ((keys * _MULTIPLIER) >> np.uint64(64 - bits)).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The population's ids ready for lookups.
+
+    ``words``, ``lengths`` and ``keys`` per population row, and ``table`` the hash table
+    of the keys (:func:`_build_table`: ``table[slot]`` is a row, -1 for an empty slot).
+    """
+
+    words: np.ndarray
+    lengths: np.ndarray
+    keys: np.ndarray
+    table: np.ndarray
+    bits: int
+
+
 def _build_table(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """Open addressing with linear probing, filled a round at a time; None on repeated keys."""
+    """Open addressing with linear probing, filled a round at a time; None on repeated keys.
+
+    A repeated key is found while filling: two equal keys start at the same slot and
+    move on together until one of them takes a free slot, where the other then meets it
+    (so no second pass over the keys is needed to check that each finds itself).
+    """
     bits = max(4, int(np.ceil(np.log2(max(len(keys), 1)))) + 2)
     size = 1 << bits
     dtype = np.int32 if len(keys) < 2**31 - 1 else np.int64
@@ -162,14 +199,13 @@ def _build_table(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
     slot = _hash_slots(keys, bits)
     while len(pending):
         free = table[slot] < 0
-        table[slot[free]] = pending[free]
-        placed = np.zeros(len(pending), dtype=bool)
-        placed[free] = table[slot[free]] == pending[free]
-        pending = pending[~placed]
-        slot = (slot[~placed] + 1) & (size - 1)
-    # every key must find itself; a repeated key finds its twin instead
-    if not np.array_equal(_lookup(table, bits, keys, keys), np.arange(len(keys))):
-        return None
+        table[slot[free]] = pending[free]  # of several keys meeting at a free slot, one wins
+        holder = table[slot]
+        lost = holder != pending
+        if bool((keys[holder[lost]] == keys[pending[lost]]).any()):
+            return None
+        pending = pending[lost]
+        slot = (slot[lost] + 1) & (size - 1)
     return table, bits
 
 
@@ -195,6 +231,97 @@ def _lookup(table: np.ndarray, bits: int, keys: np.ndarray, queries: np.ndarray)
         pending = pending[going]
         slot = (slot[going] + 1) & mask
     return out
+
+
+def _sieve(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """A bit map of the keys' hashes: a query whose bit is not set is certainly absent.
+
+    The hash table is several megabytes, so each probe of it is a read from main memory;
+    at about 32 bits per key (at most 1 MiB, which stays in the processor's cache) the
+    bit map answers most absent ids at a fraction of that, and only the rest probe the
+    table.
+    """
+    bits = min(23, max(10, int(np.ceil(np.log2(max(len(keys), 1)))) + 5))
+    marked = np.zeros(1 << bits, dtype=bool)
+    marked[_hash_slots(keys, bits)] = True
+    return np.packbits(marked, bitorder="little"), bits
+
+
+def _find(population: _Table, queries: np.ndarray) -> np.ndarray:
+    """Population row of each query key (-1 when absent).
+
+    When most queries are absent (as in a funnel, where most milestones belong to
+    participants outside the population) they are first sifted through :func:`_sieve`;
+    whether they are is judged from a sample of about 4,000 queries, looked up directly.
+    """
+    step = max(len(queries) // _SAMPLE, 1)
+    sample = _lookup(population.table, population.bits, population.keys, queries[::step])
+    if len(queries) <= _SAMPLE or bool((sample >= 0).mean() >= 0.5):
+        return _lookup(population.table, population.bits, population.keys, queries)
+    sieve, bits = _sieve(population.keys)
+    slots = _hash_slots(queries, bits)
+    maybe = np.flatnonzero((sieve[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+    rows = np.full(len(queries), -1, dtype=np.int64)
+    rows[maybe] = _lookup(population.table, population.bits, population.keys, queries[maybe])
+    return rows
+
+
+def _population_table(
+    starts: np.ndarray, lengths: np.ndarray, data: np.ndarray, width: int
+) -> _Table | None:
+    """Pack and hash the population's ids; None when a key repeats (a repeated id or,
+    very rarely, two ids with one hash: the exact lookup then decides)."""
+    words = _packed_words(starts, lengths, data, width)
+    keys = _keys(words, lengths)
+    built = _build_table(keys)
+    if built is None:
+        return None
+    return _Table(words=words, lengths=lengths, keys=keys, table=built[0], bits=built[1])
+
+
+def _match_events(
+    population: _Table | None, events: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray | None:
+    """Population row of each event id (-1 when absent); None when the check fails.
+
+    Every match is checked byte for byte: ids of up to 8 bytes are their own key (one
+    word, xor their length), so equal keys and lengths are equal bytes; longer ids are
+    compared word by word. An id longer than every population id cannot match.
+    """
+    if population is None:
+        return None
+    starts, lengths, data = events
+    width = population.words.shape[1] * 8
+    words = _packed_words(starts, lengths, data, width)
+    rows = _find(population, _keys(words, lengths))
+    rows[lengths > width] = -1  # only their first `width` bytes were packed
+    found = rows >= 0
+    matched = rows[found]
+    if not bool((population.lengths[matched] == lengths[found]).all()):
+        return None
+    if width > 8 and not bool((population.words[matched] == words[found]).all()):
+        return None
+    return rows
+
+
+def _match_text(
+    population_ids: pd.Series | pd.Index | np.ndarray,
+    event_ids: pd.Series | pd.Index | np.ndarray,
+    population_positions: np.ndarray | None,
+    event_positions: np.ndarray | None,
+) -> np.ndarray | None:
+    """:func:`match_rows` for text ids by their bytes; None when the exact lookup must decide."""
+    population = _string_parts(population_ids, population_positions)
+    if population is None or len(population[0]) == 0:
+        return None
+    p_starts, p_lengths, p_data = population
+    width = -(-max(int(p_lengths.max()), 1) // 8) * 8
+    if width > 64:
+        return None
+    events = _string_parts(event_ids, event_positions)
+    if events is None or len(events[0]) == 0:
+        return None
+    return _match_events(_population_table(p_starts, p_lengths, p_data, width), events)
 
 
 def match_rows(
@@ -230,28 +357,10 @@ def match_rows(
     """
     numbers = _integers(population_ids) and _integers(event_ids)
     # integer ids: pandas' integer hash (get_indexer) is already quick, so it is used as is
-    population = None if numbers else _string_parts(population_ids, population_positions)
-    events = None if numbers else _string_parts(event_ids, event_positions)
-    if population is not None and events is not None and len(population[0]) and len(events[0]):
-        p_starts, p_lengths, p_data = population
-        e_starts, e_lengths, e_data = events
-        width = max(int(p_lengths.max()), int(e_lengths.max()), 1)
-        width = -(-width // 8) * 8
-        if width <= 64:
-            p_words = _packed_words(p_starts, p_lengths, p_data, width)
-            e_words = _packed_words(e_starts, e_lengths, e_data, width)
-            p_keys, e_keys = _keys(p_words, p_lengths), _keys(e_words, e_lengths)
-            built = _build_table(p_keys)
-            if built is not None:
-                rows = _lookup(built[0], built[1], p_keys, e_keys)
-                found = rows >= 0
-                matched = rows[found]
-                # ids of up to 8 bytes are their own key (one word, xor their length): equal
-                # keys and lengths are equal bytes; longer ids are compared word by word
-                if bool((p_lengths[matched] == e_lengths[found]).all()) and (
-                    width == 8 or bool((p_words[matched] == e_words[found]).all())
-                ):
-                    return rows
+    if not numbers:
+        rows = _match_text(population_ids, event_ids, population_positions, event_positions)
+        if rows is not None:
+            return rows
     kind = None if numbers else object  # integers keep their dtype, other ids are compared as objects
     population_ids = np.asarray(population_ids, dtype=kind)
     event_ids = np.asarray(event_ids, dtype=kind)
