@@ -183,6 +183,7 @@ def build_report(
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
     progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
 ) -> bytes:
     """Build a deck, contract review pack or workbook.
 
@@ -204,6 +205,8 @@ def build_report(
         Only people who entered in this range (inclusive).
     progress : Progress, optional
         Told each step: the figures, each chart, the layout (:mod:`ete_metrics.progress`).
+    browser : ChartBrowser, optional
+        As for :func:`build_reports` (pptx, pdf).
 
     Returns
     -------
@@ -221,7 +224,7 @@ def build_report(
     return build_reports(
         participants, milestones, targets, as_of=as_of, audience=audience, regions=regions,
         formats=(fmt,), pathways=pathways, delivery_partners=delivery_partners,
-        date_from=date_from, date_to=date_to, progress=progress,
+        date_from=date_from, date_to=date_to, progress=progress, browser=browser,
     )[fmt]
 
 
@@ -232,6 +235,7 @@ def build_reports(
     *,
     formats: Sequence[str],
     progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
     **options: Any,
 ) -> dict[str, bytes]:
     """Build several formats of one report: the figures worked out and the charts drawn once.
@@ -244,6 +248,10 @@ def build_reports(
         Each of :data:`FORMATS`, once.
     progress : Progress, optional
         Told each step: the figures, each chart, each layout (:mod:`ete_metrics.progress`).
+    browser : ChartBrowser, optional
+        One started earlier (:func:`~ete_metrics.present.report.images.start_browser`), e.g.
+        before the data were read, for the charts; it is closed once they are drawn. By
+        default one is started as the figures are worked out.
     **options
         ``as_of`` and the keyword arguments of :func:`report_content` (audience,
         regions, pathways, delivery partners, entry dates).
@@ -266,28 +274,30 @@ def build_reports(
     # shares of the whole: the figures, the charts (when a format has them), the layouts
     figures_end = 0.3 if charted else 0.7
     charts_end = 0.85 if charted else figures_end
-    images = None
-    if charted:
+    own = None
+    if charted and browser is None:
         from ete_metrics.present.report.images import start_browser
 
         # Chromium starts and loads plotly.js (seconds) while the figures are worked out
-        with start_browser() as browser:
-            content = report_content(
-                participants, milestones, targets, progress=share(progress, 0.0, figures_end),
-                **options
-            )
-            images = _chart_images(content, share(progress, figures_end, charts_end), browser)
-    else:  # a workbook has no charts: no Plotly, no browser
+        browser = own = start_browser()
+    try:
         content = report_content(
             participants, milestones, targets, progress=share(progress, 0.0, figures_end),
-            charts=False, **options
+            charts=bool(charted), **options
         )
-    files: dict[str, bytes] = {}
-    step = (1.0 - charts_end) / len(formats)
-    for number, fmt in enumerate(formats):
-        start = charts_end + step * number
-        files[fmt] = render_report(
-            content, fmt, images=images, progress=share(progress, start, start + step)
-        )
+        images = None
+        if browser is not None and charted:
+            images = _chart_images(content, share(progress, figures_end, charts_end), browser)
+            browser.close(wait=False)  # Chromium ends while the files are laid out
+        files: dict[str, bytes] = {}
+        step = (1.0 - charts_end) / len(formats)
+        for number, fmt in enumerate(formats):
+            start = charts_end + step * number
+            files[fmt] = render_report(
+                content, fmt, images=images, progress=share(progress, start, start + step)
+            )
+    finally:
+        if own is not None:
+            own.close()
     tell(progress, "Done", 1.0)
     return files

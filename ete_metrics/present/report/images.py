@@ -118,18 +118,14 @@ class ChartBrowser:
         self._path = ""
         self._problem: ConfigError | None = None
         self._closed = False
+        self._closing: concurrent.futures.Future[None] | None = None
         self._loop = asyncio.new_event_loop()
         self._browser: Any = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="ete-kaleido", daemon=True)
         try:
-            import kaleido  # noqa: F401
-        except ImportError:
-            self._problem = ConfigError(f"Charts in reports need Kaleido. {_INSTALL_HINT}")
-        else:
-            try:
-                self._path = browser_path()
-            except ConfigError as exc:
-                self._problem = exc
+            self._path = browser_path()
+        except ConfigError as exc:
+            self._problem = exc
         self._opened: concurrent.futures.Future[None] | None = None
         if self._problem is None:
             _quiet_browser_logs()
@@ -137,6 +133,10 @@ class ChartBrowser:
             self._opened = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
 
     async def _open(self) -> None:
+        try:  # imported here, in the browser's thread: the caller carries on meanwhile
+            import kaleido  # noqa: F401
+        except ImportError:
+            raise ConfigError(f"Charts in reports need Kaleido. {_INSTALL_HINT}") from None
         self._browser = _kaleido(self._path)  # kept first: closed even if opening fails
         await self._browser.open()
 
@@ -201,6 +201,8 @@ class ChartBrowser:
                 tell(progress, f"Drawing chart {drawn + 1} of {total}", drawn / total)
         try:
             images = job.result()
+        except ConfigError:
+            raise
         except BaseException as exc:  # noqa: BLE001 - reported as a ConfigError
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(
@@ -210,14 +212,21 @@ class ChartBrowser:
         tell(progress, f"Drew {total} charts", 1.0)
         return images
 
-    def close(self) -> None:
-        """End the browser and its thread (waits for both; closing twice is harmless)."""
-        if self._closed:
+    def close(self, wait: bool = True) -> None:
+        """End the browser and its thread; closing again is harmless.
+
+        Parameters
+        ----------
+        wait : bool, default True
+            Wait until both have ended. ``False`` starts closing and returns (the
+            browser ends while the caller lays out its files); a later ``close()`` waits.
+        """
+        if self._opened is None:
+            if not self._closed:
+                self._closed = True
+                self._loop.close()
             return
         self._closed = True
-        if self._opened is None:
-            self._loop.close()
-            return
 
         async def shut() -> None:
             assert self._opened is not None
@@ -228,8 +237,12 @@ class ChartBrowser:
                     await self._browser.close()
             await self._loop.shutdown_default_executor()
 
+        if self._closing is None:
+            self._closing = asyncio.run_coroutine_threadsafe(shut(), self._loop)
+        if not wait or self._loop.is_closed():
+            return
         try:
-            asyncio.run_coroutine_threadsafe(shut(), self._loop).result(timeout=60)
+            self._closing.result(timeout=60)
         except BaseException:  # noqa: BLE001 - closing must not hide the caller's outcome
             pass
         finally:
