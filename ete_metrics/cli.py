@@ -249,6 +249,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     spelling = {r.casefold(): r for r in config.regions()}
     requested = [spelling.get(r.strip().casefold(), r) for r in args.region] if args.region else None
     regions = access.check_regions(requested)  # a region outside --as-user: refused
+    browser = None
+    if args.format in ("pptx", "pdf"):
+        from ete_metrics.present.report.images import start_browser
+
+        browser = start_browser()  # Chromium starts and loads plotly.js while the data are read
     engine = make_engine(args.db)
     try:
         participants = load_participants(engine, regions=access.regions)
@@ -264,7 +269,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         with progress_bar(args.quiet) as progress:
             content = build_report(
                 participants, milestones, targets, as_of=as_of, audience=args.audience,
-                regions=regions or None, fmt=args.format, progress=progress,
+                regions=regions or None, fmt=args.format, progress=progress, browser=browser,
             )
         # Recorded first: a report that cannot be recorded is not written.
         try:
@@ -287,6 +292,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise InputError(f"Could not write {out}: {exc.strerror}. Choose another --out file.") from None
     finally:
         engine.dispose()
+        if browser is not None:
+            browser.close()
     print(f"Wrote the {args.audience} {args.format} report as at {_uk_date(as_of)} to {out} ({len(content):,} bytes).")
     return EXIT_OK
 

@@ -167,3 +167,15 @@ def test_every_public_name_of_the_face_resolves() -> None:
 
     for name in ete_metrics.__all__:
         assert getattr(ete_metrics, name) is not None, name
+
+
+def test_a_workbook_loads_no_plotly_browser_or_other_report_libraries() -> None:
+    # a workbook has no charts: its figures are worked out without Plotly, and no browser starts
+    code = (
+        "from ete_metrics.data.demo import generate_demo\n"
+        "from ete_metrics.present.report import build_report\n"
+        "demo = generate_demo(n_participants=600)\n"
+        "data = build_report(demo.participants, demo.milestones, demo.targets, as_of='2023-08-16', fmt='xlsx')\n"
+        "assert data[:2] == b'PK'\n"
+    )
+    assert _heavy_modules_after(code) == ""

@@ -256,3 +256,16 @@ def test_the_summary_is_the_overviews_narrative_from_the_shown_figures() -> None
         assert pack.summary == expected and len(expected) >= 3
     # July 2023 is the latest full month on 16 Aug 2023
     assert any(s.startswith("Job starts in July 2023: ") for s in content("internal").summary)
+
+
+def test_without_charts_the_tables_are_the_same_and_there_are_no_figures() -> None:
+    participants, milestones, targets = demo()
+    charted = content("stakeholder")
+    plain = report_content(participants, milestones, targets, as_of=AS_OF, audience="stakeholder", charts=False)
+    assert [v.figure for v in plain.views] == [None] * len(plain.views)
+    assert any(v.figure is not None for v in charted.views)
+    assert [t.key for t in plain.tables()] == [t.key for t in charted.tables()]
+    for shown, drawn in zip(plain.tables(), charted.tables(), strict=True):
+        pd.testing.assert_frame_equal(shown.data, drawn.data)
+    assert (plain.headline.data.equals(charted.headline.data) and plain.changes == charted.changes
+            and plain.summary == charted.summary)

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from ete_metrics.errors import InputError
 from ete_metrics.present.report.content import (
@@ -36,6 +35,11 @@ from ete_metrics.present.report.content import (
     report_content,
 )
 from ete_metrics.progress import Progress, share, tell
+
+if TYPE_CHECKING:  # Plotly is loaded only for a deck or a pack: a workbook has no charts
+    import plotly.graph_objects as go
+
+    from ete_metrics.present.report.images import ChartBrowser
 
 __all__ = [
     "AUDIENCES",
@@ -67,17 +71,21 @@ PRINT_FONT_SIZE = 18
 PRINT_TITLE_SIZE = 22
 
 
-def _for_print(figure: go.Figure) -> go.Figure:
-    """A copy of a dashboard chart with text large enough for a slide or a printed page."""
-    copy = go.Figure(figure)
-    copy.update_layout(
-        font={"size": PRINT_FONT_SIZE},
-        title={"font": {"size": PRINT_TITLE_SIZE}},
-        legend={"font": {"size": PRINT_FONT_SIZE - 2}},
-    )
-    if copy.layout.height:  # tall horizontal bar charts: keep their room per bar
-        copy.update_layout(height=int(copy.layout.height * 1.15))
-    return copy
+def _for_print(figure: go.Figure) -> dict[str, Any]:
+    """A dashboard chart with text large enough for a slide or a printed page, as a figure dict.
+
+    The same as ``go.Figure(figure).update_layout(font={"size": 18}, title={"font": {"size":
+    22}}, legend={"font": {"size": 16}})`` and 15% more height for a chart that sets its
+    own, then ``to_dict()`` (what Kaleido draws), without validating the figure again.
+    """
+    spec = figure.to_dict()
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {})["size"] = PRINT_FONT_SIZE
+    layout.setdefault("title", {}).setdefault("font", {})["size"] = PRINT_TITLE_SIZE
+    layout.setdefault("legend", {}).setdefault("font", {})["size"] = PRINT_FONT_SIZE - 2
+    if layout.get("height"):  # tall horizontal bar charts: keep their room per bar
+        layout["height"] = int(layout["height"] * 1.15)
+    return spec
 
 
 #: What a person reads while each format is laid out.
@@ -88,14 +96,20 @@ _LAYING_OUT: dict[str, str] = {
 }
 
 
-def _chart_images(content: ReportContent, progress: Progress | None = None) -> dict[str, bytes]:
-    """PNG of each view's chart (Kaleido and the system Chromium), by view key."""
+def _chart_images(
+    content: ReportContent, progress: Progress | None = None, browser: ChartBrowser | None = None
+) -> dict[str, bytes]:
+    """PNG of each view's chart (Kaleido and the system Chromium), by view key.
+
+    ``browser``: one already started (:func:`~ete_metrics.present.report.images.start_browser`);
+    by default one is started and closed.
+    """
     from ete_metrics.present.report.images import render_pngs
 
     views = [v for v in content.views if v.figure is not None]
     pngs = render_pngs(
         [_for_print(v.figure) for v in views if v.figure is not None], width=1000, height=540,
-        progress=progress,
+        progress=progress, browser=browser,
     )
     return {v.key: png for v, png in zip(views, pngs, strict=True)}
 
@@ -169,6 +183,7 @@ def build_report(
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
     progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
 ) -> bytes:
     """Build a deck, contract review pack or workbook.
 
@@ -190,6 +205,8 @@ def build_report(
         Only people who entered in this range (inclusive).
     progress : Progress, optional
         Told each step: the figures, each chart, the layout (:mod:`ete_metrics.progress`).
+    browser : ChartBrowser, optional
+        As for :func:`build_reports` (pptx, pdf).
 
     Returns
     -------
@@ -207,7 +224,7 @@ def build_report(
     return build_reports(
         participants, milestones, targets, as_of=as_of, audience=audience, regions=regions,
         formats=(fmt,), pathways=pathways, delivery_partners=delivery_partners,
-        date_from=date_from, date_to=date_to, progress=progress,
+        date_from=date_from, date_to=date_to, progress=progress, browser=browser,
     )[fmt]
 
 
@@ -218,6 +235,7 @@ def build_reports(
     *,
     formats: Sequence[str],
     progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
     **options: Any,
 ) -> dict[str, bytes]:
     """Build several formats of one report: the figures worked out and the charts drawn once.
@@ -230,6 +248,10 @@ def build_reports(
         Each of :data:`FORMATS`, once.
     progress : Progress, optional
         Told each step: the figures, each chart, each layout (:mod:`ete_metrics.progress`).
+    browser : ChartBrowser, optional
+        One started earlier (:func:`~ete_metrics.present.report.images.start_browser`), e.g.
+        before the data were read, for the charts; it is closed once they are drawn. By
+        default one is started as the figures are worked out.
     **options
         ``as_of`` and the keyword arguments of :func:`report_content` (audience,
         regions, pathways, delivery partners, entry dates).
@@ -252,16 +274,30 @@ def build_reports(
     # shares of the whole: the figures, the charts (when a format has them), the layouts
     figures_end = 0.3 if charted else 0.7
     charts_end = 0.85 if charted else figures_end
-    content = report_content(
-        participants, milestones, targets, progress=share(progress, 0.0, figures_end), **options
-    )
-    images = _chart_images(content, share(progress, figures_end, charts_end)) if charted else None
-    files: dict[str, bytes] = {}
-    step = (1.0 - charts_end) / len(formats)
-    for number, fmt in enumerate(formats):
-        start = charts_end + step * number
-        files[fmt] = render_report(
-            content, fmt, images=images, progress=share(progress, start, start + step)
+    own = None
+    if charted and browser is None:
+        from ete_metrics.present.report.images import start_browser
+
+        # Chromium starts and loads plotly.js (seconds) while the figures are worked out
+        browser = own = start_browser()
+    try:
+        content = report_content(
+            participants, milestones, targets, progress=share(progress, 0.0, figures_end),
+            charts=bool(charted), **options
         )
+        images = None
+        if browser is not None and charted:
+            images = _chart_images(content, share(progress, figures_end, charts_end), browser)
+            browser.close(wait=False)  # Chromium ends while the files are laid out
+        files: dict[str, bytes] = {}
+        step = (1.0 - charts_end) / len(formats)
+        for number, fmt in enumerate(formats):
+            start = charts_end + step * number
+            files[fmt] = render_report(
+                content, fmt, images=images, progress=share(progress, start, start + step)
+            )
+    finally:
+        if own is not None:
+            own.close()
     tell(progress, "Done", 1.0)
     return files

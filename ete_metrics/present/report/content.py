@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from ete_metrics import config, steps, views
 from ete_metrics.config import RAG_AMBER_FROM, RAG_GREEN_FROM
@@ -33,14 +32,6 @@ from ete_metrics.metrics.partners import delivery_partners
 from ete_metrics.metrics.review import comparison_changes, month_comparison, rag_table, scope_label
 from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits, standardised_ratios
 from ete_metrics.metrics.targets import target_summary, targets_vs_actual
-from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
-from ete_metrics.present.charts.equality import equality_chart
-from ete_metrics.present.charts.funnels import funnel_chart
-from ete_metrics.present.charts.partners import step_bars
-from ete_metrics.present.charts.regions import regions_funnel_plot
-from ete_metrics.present.charts.standardised import ratio_funnel_plot
-from ete_metrics.present.charts.suppressed import mark_suppressed
-from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.present.formatting import (
     count,
     fit_text,
@@ -58,6 +49,9 @@ from ete_metrics.protect.policy import POLICY
 from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.steps import label
 from ete_metrics.views import View, heading
+
+if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
+    import plotly.graph_objects as go
 
 __all__ = [
     "HEADLINE_COLUMNS",
@@ -427,7 +421,7 @@ def _summary(
                      scope=named, audience=audience)
 
 
-def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
+def _funnel_view(headline: ReportTable, as_of: pd.Timestamp, charts: bool = True) -> ReportView:
     data = headline.data[
         ["step", "participants", "rate_from_entry", "rate_from_previous", "ci_low", "ci_high"]
     ]
@@ -437,9 +431,11 @@ def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
         data=data.reset_index(drop=True),
         view=views.FUNNEL,
     )
-    figure = funnel_chart(
-        _chart_frame(data), title=f"People at each step, as at {uk_date(as_of)}"
-    )
+    figure: go.Figure | None = None
+    if charts:
+        from ete_metrics.present.charts.funnels import funnel_chart
+
+        figure = funnel_chart(_chart_frame(data), title=f"People at each step, as at {uk_date(as_of)}")
     return ReportView(
         key="funnel",
         title="From entry to training and work",
@@ -450,8 +446,12 @@ def _funnel_view(headline: ReportTable, as_of: pd.Timestamp) -> ReportView:
     )
 
 
-def _targets_view(targets: ReportTable) -> ReportView:
-    figure = target_progress_chart(_chart_frame(targets.data))
+def _targets_view(targets: ReportTable, charts: bool = True) -> ReportView:
+    figure: go.Figure | None = None
+    if charts:
+        from ete_metrics.present.charts.targets import target_progress_chart
+
+        figure = target_progress_chart(_chart_frame(targets.data))
     return ReportView(
         key="targets",
         title="Against contract targets",
@@ -463,11 +463,13 @@ def _targets_view(targets: ReportTable) -> ReportView:
     )
 
 
-def _regions_view(shown: pd.DataFrame, scope: str = "All regions") -> ReportView:
+def _regions_view(shown: pd.DataFrame, scope: str = "All regions", charts: bool = True) -> ReportView:
     shown = shown.drop(columns=["outside_998"], errors="ignore")
     figure: go.Figure | None = None
     numbers = _chart_frame(shown)
-    if len(shown) and numbers["entered"].notna().any():
+    if charts and len(shown) and numbers["entered"].notna().any():
+        from ete_metrics.present.charts.regions import regions_funnel_plot
+
         # Limits are drawn around the overall rate as published, at sizes derived from the
         # figures shown (rounded for stakeholders): the chart reveals no unrounded count.
         limits = funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
@@ -491,13 +493,15 @@ def _regions_view(shown: pd.DataFrame, scope: str = "All regions") -> ReportView
     )
 
 
-def _adjusted_view(shown: pd.DataFrame) -> ReportView:
+def _adjusted_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
     """Regions compared after adjusting for case mix (observed / expected, the default adjustment)."""
     columns = ["region", "entered", "observed", "expected", "ratio", "ratio_low", "ratio_high",
                "raw_rate", "adjusted_rate", "position"]
     figure: go.Figure | None = None
     numbers = _chart_frame(shown, counts=("observed", "expected"))
-    if len(shown) and numbers["expected"].notna().any():
+    if charts and len(shown) and numbers["expected"].notna().any():
+        from ete_metrics.present.charts.standardised import ratio_funnel_plot
+
         figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step="work")
         _label_points(figure)
     adjusted = ", ".join(a.replace("_", " ") for a in DEFAULT_ADJUST)
@@ -554,6 +558,7 @@ def _cohorts_view(
     as_of: pd.Timestamp,
     audience: str,
     dates: Mapping[str, Any],
+    charts: bool = True,
 ) -> ReportView:
     curves = cohort_curves(
         participants, milestones, cohort="entry_quarter", outcome="work", as_of=as_of, **dates
@@ -581,16 +586,17 @@ def _cohorts_view(
     for column in rate_columns:
         summary[column] = summary[column].astype(object)
     summary["cohort_size"] = summary["cohort_size"].astype(object)
-    chosen = latest_cohorts(curves, limit=8) if len(curves) else []
-    figure = (
-        cohort_curves_chart(
-            _chart_frame(shown.loc[shown["cohort"].isin(chosen)].reset_index(drop=True)),
-            outcome="work",
-            cohorts=chosen,
-        )
-        if chosen
-        else None
-    )
+    figure: go.Figure | None = None
+    if charts and len(curves):
+        from ete_metrics.present.charts.cohorts import cohort_curves_chart, latest_cohorts
+
+        chosen = latest_cohorts(curves, limit=8)
+        if chosen:
+            figure = cohort_curves_chart(
+                _chart_frame(shown.loc[shown["cohort"].isin(chosen)].reset_index(drop=True)),
+                outcome="work",
+                cohorts=chosen,
+            )
     return ReportView(
         key="cohorts",
         title="Cohorts: time to work",
@@ -612,7 +618,7 @@ def _cohorts_view(
 PARTNER_STEPS: tuple[str, ...] = ("entered", "training", "work")
 
 
-def _partners_view(long: pd.DataFrame) -> ReportView:
+def _partners_view(long: pd.DataFrame, charts: bool = True) -> ReportView:
     steps = list(PARTNER_STEPS)
     partners = list(dict.fromkeys(long["delivery_partner"].astype(str)))
     shown = pd.DataFrame({"delivery_partner": partners})
@@ -624,30 +630,6 @@ def _partners_view(long: pd.DataFrame) -> ReportView:
         part = long.loc[long["step"] == step]
         rates = dict(zip(part["delivery_partner"].astype(str), part["rate_from_entry"], strict=True))
         shown[f"{step}_rate"] = pd.Series([rates.get(p, np.nan) for p in partners], dtype=object)
-    numbers = _chart_frame(shown)
-    chart_long = pd.DataFrame(
-        [
-            {
-                "delivery_partner": row["delivery_partner"],
-                "step": step,
-                "participants": row[step],
-                "rate_from_entry": 1.0 if step == "entered" else row[f"{step}_rate"],
-            }
-            for _, row in numbers.iterrows()
-            for step in steps
-        ],
-        columns=["delivery_partner", "step", "participants", "rate_from_entry"],
-    )
-    figure = (
-        step_bars(
-            chart_long,
-            by="delivery_partner",
-            group_label="Delivery partner",
-            title="People at each step, by delivery partner",
-        )
-        if len(chart_long)
-        else None
-    )
     return ReportView(
         key="partners",
         title="Delivery partners",
@@ -659,12 +641,44 @@ def _partners_view(long: pd.DataFrame) -> ReportView:
             data=shown.reset_index(drop=True),
             view=views.PARTNER_STEPS,
         ),
-        figure=figure,
+        figure=_partners_chart(shown) if charts else None,
     )
 
 
-def _equality_view(shown: pd.DataFrame) -> ReportView:
-    figure = equality_chart(_chart_frame(shown), step="work") if len(shown) else None
+def _partners_chart(shown: pd.DataFrame) -> go.Figure | None:
+    """People at each step by delivery partner, from the partners' table as shown."""
+    from ete_metrics.present.charts.partners import step_bars
+
+    numbers = _chart_frame(shown)
+    chart_long = pd.DataFrame(
+        [
+            {
+                "delivery_partner": row["delivery_partner"],
+                "step": step,
+                "participants": row[step],
+                "rate_from_entry": 1.0 if step == "entered" else row[f"{step}_rate"],
+            }
+            for _, row in numbers.iterrows()
+            for step in PARTNER_STEPS
+        ],
+        columns=["delivery_partner", "step", "participants", "rate_from_entry"],
+    )
+    if not len(chart_long):
+        return None
+    return step_bars(
+        chart_long,
+        by="delivery_partner",
+        group_label="Delivery partner",
+        title="People at each step, by delivery partner",
+    )
+
+
+def _equality_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
+    figure: go.Figure | None = None
+    if charts and len(shown):
+        from ete_metrics.present.charts.equality import equality_chart
+
+        figure = equality_chart(_chart_frame(shown), step="work")
     return ReportView(
         key="equality",
         title="Equality: work by protected characteristic",
@@ -688,6 +702,7 @@ def _targets_vs_actual_view(
     as_of: pd.Timestamp,
     regions: Sequence[str] | None,
     audience: str,
+    charts: bool = True,
 ) -> ReportView:
     progress = targets_vs_actual(
         participants, milestones, targets, as_of=as_of, period="quarter", regions=regions
@@ -706,7 +721,11 @@ def _targets_vs_actual_view(
     latest = latest.sort_values(["period_start", "region"], kind="stable")[
         ["region", "period_start", "cumulative_target", "cumulative_actual", "percent_achieved", "rag"]
     ]
-    figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure="work") if len(work) else None
+    figure: go.Figure | None = None
+    if charts and len(work):
+        from ete_metrics.present.charts.targets import targets_chart
+
+        figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure="work")
     return ReportView(
         key="targets_vs_actual",
         title="Targets against actuals: work",
@@ -751,6 +770,11 @@ def definitions(*, stakeholder: bool = False) -> tuple[tuple[str, str], ...]:
 # --------------------------------------------------------------------------- entry point
 
 
+def _names(column: pd.Series) -> list[str]:
+    """The distinct values of a column as text, missing ones left out (each read once, not per row)."""
+    return [str(v) for v in column.dropna().unique()]
+
+
 def _canonical(
     chosen: Iterable[str] | None, known: Iterable[str], what: str
 ) -> tuple[str, ...]:
@@ -788,6 +812,7 @@ def report_content(
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
     progress: Progress | None = None,
+    charts: bool = True,
 ) -> ReportContent:
     """Compute every table and chart of a report once.
 
@@ -810,6 +835,9 @@ def report_content(
         contract targets are per region and are not restricted by entry date.
     progress : Progress, optional
         Told which figures are being worked out (:mod:`ete_metrics.progress`).
+    charts : bool, default True
+        Draw each view's Plotly figure. ``False`` leaves every ``figure`` ``None``
+        and loads no Plotly: the tables are the same (a workbook has no charts).
 
     Returns
     -------
@@ -831,12 +859,8 @@ def report_content(
     stakeholder = audience == "stakeholder"
     stamp = to_timestamp(as_of)
     previous = pd.Timestamp(month_earlier(stamp))
-    chosen = _canonical(
-        regions, set(participants["region"].dropna().astype(str)) | set(config.regions()), "region"
-    )
-    chosen_pathways = _canonical(
-        pathways, set(participants["pathway"].dropna().astype(str)) | set(config.PATHWAYS), "pathway"
-    )
+    chosen = _canonical(regions, set(_names(participants["region"])) | set(config.regions()), "region")
+    chosen_pathways = _canonical(pathways, set(_names(participants["pathway"])) | set(config.PATHWAYS), "pathway")
     chosen_partners = _canonical(
         delivery_partners, participants["delivery_partner"].dropna().astype(str).unique(),
         "delivery partner",
@@ -860,7 +884,7 @@ def report_content(
     if not chosen:
         # Nothing chosen: the report covers the regions in the data. A regional lead's
         # data holds their regions only, so their pack is labelled with them, not "All regions".
-        held = set(participants["region"].dropna().astype(str))
+        held = set(_names(participants["region"]))
         if held and not set(config.regions()) <= held:
             chosen = tuple(r for r in config.regions() if r in held) + tuple(
                 sorted(held - set(config.regions())))
@@ -877,22 +901,24 @@ def report_content(
     summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
                        headline, target_table, scope_label(chosen))
     later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
-        ("regions", lambda: _regions_view(comparison.reset_index(drop=True), scope_label(chosen))),
-        ("adjusted rates", lambda: _adjusted_view(adjusted.reset_index(drop=True))),
-        ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates)),
-        ("delivery partners", lambda: _partners_view(partners)),
-        ("equality figures", lambda: _equality_view(groups)),
+        ("regions", lambda: _regions_view(comparison.reset_index(drop=True), scope_label(chosen), charts)),
+        ("adjusted rates", lambda: _adjusted_view(adjusted.reset_index(drop=True), charts)),
+        ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates, charts)),
+        ("delivery partners", lambda: _partners_view(partners, charts)),
+        ("equality figures", lambda: _equality_view(groups, charts)),
     )
-    built = [_funnel_view(headline, stamp), _targets_view(target_table)]
+    built = [_funnel_view(headline, stamp, charts), _targets_view(target_table, charts)]
     for number, (what, view_of) in enumerate(later_views):
         tell(progress, f"Working out the {what}", 0.25 + 0.65 * number / len(later_views))
         built.append(view_of())
     tell(progress, "Working out the targets against actuals", 0.9)
     built.append(
-        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience)
+        _targets_vs_actual_view(participants, milestones, targets, stamp, region_list, audience, charts)
     )
     report_views = tuple(built)
-    if stakeholder:
+    if stakeholder and charts:
+        from ete_metrics.present.charts.suppressed import mark_suppressed
+
         for view in report_views:
             if view.figure is not None:
                 mark_suppressed(view.figure)

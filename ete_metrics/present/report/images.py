@@ -9,25 +9,33 @@ loads the ``plotly.min.js`` that ships with the installed plotly package and no
 MathJax, so nothing is fetched from the network. When no browser can be run an
 :class:`~ete_metrics.errors.ConfigError` says what to install; charts are never
 left out silently.
+
+Starting Chromium and loading plotly.js into its page takes seconds, longer than
+drawing a report's charts: :class:`ChartBrowser` starts it in a thread of its own
+(:func:`start_browser`), so that a caller works out its figures meanwhile, and
+draws every chart of a report in that one page, one after another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import os
 import queue
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import plotly.graph_objects as go
+from typing import TYPE_CHECKING, Any
 
 from ete_metrics.errors import ConfigError
 from ete_metrics.progress import Progress, tell
 
-__all__ = ["DEFAULT_SCALE", "browser_path", "render_pngs"]
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = ["DEFAULT_SCALE", "ChartBrowser", "browser_path", "render_pngs", "start_browser"]
 
 #: Pixel density: 2 gives sharp images on projectors and in print.
 DEFAULT_SCALE = 2.0
@@ -78,33 +86,205 @@ def _plotly_js() -> str:
     return str(path)
 
 
-async def _render(
-    figures: Sequence[go.Figure], opts: list[dict[str, Any]], path: str, done: queue.SimpleQueue[int]
-) -> list[bytes]:
+def _kaleido(path: str) -> Any:
+    """A Kaleido browser (not yet open) whose page is not reloaded between charts.
+
+    Kaleido reloads its page after every chart, which parses plotly.js's 4.8 MB
+    again: half the time of drawing a report's charts. ``Plotly.toImage`` draws each
+    chart in a new element of its own and removes it, so the next chart is drawn
+    exactly as on a fresh page (the tests compare the images).
+    """
     import kaleido
 
-    async with kaleido.Kaleido(n=1, path=path, plotlyjs=_plotly_js(), mathjax=False, timeout=90) as k:
-        results = []
+    class _OnePage(kaleido.Kaleido):  # type: ignore[misc]
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    chosen = _OnePage if hasattr(kaleido.Kaleido, "_return_kaleido_tab") else kaleido.Kaleido
+    return chosen(n=1, path=path, plotlyjs=_plotly_js(), mathjax=False, timeout=90)
+
+
+class ChartBrowser:
+    """A headless Chromium with plotly.js loaded, started in a thread of its own.
+
+    Made by :func:`start_browser`, which returns at once: the browser starts while
+    the caller works. :meth:`draw` waits until it is ready, then draws charts in its
+    one page; :meth:`close` ends it (also as a context manager). A browser that
+    could not start says so, as a :class:`~ete_metrics.errors.ConfigError`, when
+    asked to draw, not before: a caller's own errors come first.
+    """
+
+    def __init__(self) -> None:
+        self._path = ""
+        self._problem: ConfigError | None = None
+        self._closed = False
+        self._closing: concurrent.futures.Future[None] | None = None
+        self._loop = asyncio.new_event_loop()
+        self._browser: Any = None
+        self._thread = threading.Thread(target=self._loop.run_forever, name="ete-kaleido", daemon=True)
+        try:
+            self._path = browser_path()
+        except ConfigError as exc:
+            self._problem = exc
+        self._opened: concurrent.futures.Future[None] | None = None
+        if self._problem is None:
+            _quiet_browser_logs()
+            self._thread.start()
+            self._opened = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+
+    async def _open(self) -> None:
+        try:  # imported here, in the browser's thread: the caller carries on meanwhile
+            import kaleido  # noqa: F401
+        except ImportError:
+            raise ConfigError(f"Charts in reports need Kaleido. {_INSTALL_HINT}") from None
+        self._browser = _kaleido(self._path)  # kept first: closed even if opening fails
+        await self._browser.open()
+
+    async def _draw(
+        self,
+        figures: Sequence[Any],
+        opts: Sequence[Mapping[str, Any]],
+        done: queue.SimpleQueue[int],
+    ) -> list[bytes]:
+        loop = asyncio.get_running_loop()
+        flattened: list[asyncio.Future[bytes]] = []
         for figure, opt in zip(figures, opts, strict=True):
-            results.append(await k.calc_fig(figure, opts=opt))
-            done.put(len(results))
-        return results
+            png = await self._browser.calc_fig(figure, opts=dict(opt))
+            # made opaque in a worker thread while Chromium draws the next chart
+            flattened.append(loop.run_in_executor(None, _opaque, png))
+            done.put(len(flattened))
+        return list(await asyncio.gather(*flattened))
+
+    def draw(
+        self,
+        figures: Sequence[Any],
+        opts: Sequence[Mapping[str, Any]],
+        progress: Progress | None = None,
+    ) -> list[bytes]:
+        """Draw figures to opaque PNGs, one after another in the one page.
+
+        Parameters
+        ----------
+        figures : sequence of plotly.graph_objects.Figure or dict
+            The charts (not modified).
+        opts : sequence of dict
+            Kaleido's options of each chart: ``format``, ``width``, ``height``, ``scale``.
+        progress : Progress, optional
+            Told after each chart, from the calling thread.
+
+        Returns
+        -------
+        list of bytes
+
+        Raises
+        ------
+        ConfigError
+            When Kaleido or Chromium is missing or the browser could not draw.
+        """
+        if self._problem is not None:
+            raise self._problem
+        if self._closed or self._opened is None:
+            raise RuntimeError("This chart browser is closed.")
+        total = len(figures)
+        done: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+        async def opened_then_draw() -> list[bytes]:
+            assert self._opened is not None
+            await asyncio.wrap_future(self._opened)
+            return await self._draw(figures, opts, done)
+
+        job = asyncio.run_coroutine_threadsafe(opened_then_draw(), self._loop)
+        job.add_done_callback(lambda _: done.put(-1))  # the drawing has finished
+        tell(progress, f"Drawing chart 1 of {total}", 0.0)
+        while (drawn := done.get()) >= 0:
+            if drawn < total:
+                tell(progress, f"Drawing chart {drawn + 1} of {total}", drawn / total)
+        try:
+            images = job.result()
+        except ConfigError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - reported as a ConfigError
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(
+                f"Could not draw the charts with Chromium at {self._path} ({type(exc).__name__}: "
+                f"{first}). {_INSTALL_HINT}"
+            ) from exc
+        tell(progress, f"Drew {total} charts", 1.0)
+        return images
+
+    def close(self, wait: bool = True) -> None:
+        """End the browser and its thread; closing again is harmless.
+
+        Parameters
+        ----------
+        wait : bool, default True
+            Wait until both have ended. ``False`` starts closing and returns (the
+            browser ends while the caller lays out its files); a later ``close()`` waits.
+        """
+        if self._opened is None:
+            if not self._closed:
+                self._closed = True
+                self._loop.close()
+            return
+        self._closed = True
+
+        async def shut() -> None:
+            assert self._opened is not None
+            with contextlib.suppress(BaseException):  # a failed start was reported by draw
+                await asyncio.wrap_future(self._opened)
+            if self._browser is not None:
+                with contextlib.suppress(BaseException):
+                    await self._browser.close()
+            await self._loop.shutdown_default_executor()
+
+        if self._closing is None:
+            self._closing = asyncio.run_coroutine_threadsafe(shut(), self._loop)
+        if not wait or self._loop.is_closed():
+            return
+        try:
+            self._closing.result(timeout=60)
+        except BaseException:  # noqa: BLE001 - closing must not hide the caller's outcome
+            pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    def __enter__(self) -> ChartBrowser:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def start_browser() -> ChartBrowser:
+    """Start Chromium and load plotly.js in the background; returns at once.
+
+    Returns
+    -------
+    ChartBrowser
+        To draw with (:meth:`ChartBrowser.draw`, :func:`render_pngs`) and close.
+        Never raises: a missing Kaleido or Chromium is reported when drawing.
+    """
+    return ChartBrowser()
 
 
 def render_pngs(
-    figures: Sequence[go.Figure],
+    figures: Sequence[go.Figure | dict[str, Any]],
     *,
     width: int = 1100,
     height: int = 560,
     scale: float = DEFAULT_SCALE,
     progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
 ) -> list[bytes]:
     """Render Plotly figures to PNG images with one headless Chromium.
 
     Parameters
     ----------
-    figures : sequence of plotly.graph_objects.Figure
-        The charts (not modified).
+    figures : sequence of plotly.graph_objects.Figure or dict
+        The charts (not modified), as figures or their ``to_dict()``.
     width, height : int
         Size in CSS pixels; a figure's own ``layout.height`` wins over ``height``.
     scale : float, default 2
@@ -113,6 +293,9 @@ def render_pngs(
         Told after each chart ("Drawing chart 3 of 8"), from the calling thread (the
         charts are drawn in a worker thread; a caller such as a Streamlit script can
         only update its page from its own thread).
+    browser : ChartBrowser, optional
+        A browser already started (:func:`start_browser`), left open; by default one
+        is started for these charts and closed.
 
     Returns
     -------
@@ -126,49 +309,23 @@ def render_pngs(
     """
     if not figures:
         return []
-    try:
-        import kaleido  # noqa: F401
-    except ImportError:
-        raise ConfigError(f"Charts in reports need Kaleido. {_INSTALL_HINT}") from None
-    path = browser_path()
-    _quiet_browser_logs()
     opts = [
-        {
-            "format": "png",
-            "width": width,
-            "height": int(f.layout.height) if f.layout.height else height,
-            "scale": scale,
-        }
+        {"format": "png", "width": width, "height": _height(f) or height, "scale": scale}
         for f in figures
     ]
-    outcome: dict[str, Any] = {}
-    done: queue.SimpleQueue[int] = queue.SimpleQueue()
+    if browser is not None:
+        return browser.draw(figures, opts, progress)
+    with start_browser() as own:
+        return own.draw(figures, opts, progress)
 
-    def run() -> None:  # in its own thread: the caller may already run an event loop
-        try:
-            outcome["images"] = asyncio.run(_render(list(figures), opts, path, done))
-        except BaseException as exc:  # noqa: BLE001 - reported below as a ConfigError
-            outcome["error"] = exc
-        finally:
-            done.put(-1)  # the worker has finished
 
-    total = len(figures)
-    worker = threading.Thread(target=run, name="ete-kaleido", daemon=True)
-    worker.start()
-    tell(progress, f"Drawing chart 1 of {total}", 0.0)
-    while (drawn := done.get()) >= 0:
-        if drawn < total:
-            tell(progress, f"Drawing chart {drawn + 1} of {total}", drawn / total)
-    worker.join()
-    if "error" in outcome:
-        exc = outcome["error"]
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(
-            f"Could not draw the charts with Chromium at {path} ({type(exc).__name__}: {first}). "
-            f"{_INSTALL_HINT}"
-        ) from exc
-    tell(progress, f"Drew {total} charts", 1.0)
-    return [_opaque(png) for png in outcome["images"]]
+def _height(figure: go.Figure | dict[str, Any]) -> int | None:
+    """The figure's own ``layout.height``, if it has one."""
+    if isinstance(figure, dict):
+        value = figure.get("layout", {}).get("height")
+    else:
+        value = figure.layout.height
+    return int(value) if value else None
 
 
 def _quiet_browser_logs() -> None:

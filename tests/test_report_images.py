@@ -1,0 +1,59 @@
+"""Tests for ete_metrics.present.report.images and the charts' print copies (Chromium needed)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import plotly.graph_objects as go
+from PIL import Image
+from plotly.utils import PlotlyJSONEncoder
+
+from ete_metrics.present.report import PRINT_FONT_SIZE, PRINT_TITLE_SIZE, _for_print
+from ete_metrics.present.report.images import render_pngs, start_browser
+from tests.report_support import content
+
+
+def _plotly_print_copy(figure: go.Figure) -> dict[str, object]:
+    """The print copy as Plotly's own update_layout makes it (the definition)."""
+    copy = go.Figure(figure)
+    copy.update_layout(
+        font={"size": PRINT_FONT_SIZE},
+        title={"font": {"size": PRINT_TITLE_SIZE}},
+        legend={"font": {"size": PRINT_FONT_SIZE - 2}},
+    )
+    if copy.layout.height:
+        copy.update_layout(height=int(copy.layout.height * 1.15))
+    return copy.to_dict()
+
+
+def _json(spec: dict[str, object]) -> str:
+    return json.dumps(spec, cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+def test_print_copies_are_plotlys_update_layout_and_leave_the_figure_alone() -> None:
+    figures = [v.figure for aud in ("internal", "stakeholder") for v in content(aud).views
+               if v.figure is not None]
+    assert any(f.layout.height for f in figures)  # the taller charts are covered too
+    for figure in figures:
+        before = _json(figure.to_dict())
+        assert _json(_for_print(figure)) == _json(_plotly_print_copy(figure))
+        assert _json(figure.to_dict()) == before
+
+
+def _bar(colour: str, title: str) -> go.Figure:
+    return go.Figure(go.Bar(x=["a", "b", "c"], y=[3, 1, 2], marker_color=colour),
+                     layout={"title": {"text": title}, "paper_bgcolor": "white"})
+
+
+def test_charts_drawn_one_after_another_in_one_page_are_as_drawn_alone() -> None:
+    first, second = _bar("#1d70b8", "First"), _bar("#d4351c", "Second")
+    alone = render_pngs([second], width=400, height=300, scale=1)
+    with start_browser() as browser:
+        together = render_pngs([first, second, first], width=400, height=300, scale=1,
+                               browser=browser)
+        again = render_pngs([second], width=400, height=300, scale=1, browser=browser)
+    assert together[1] == alone[0] and again[0] == alone[0]
+    assert together[0] == together[2] and together[0] != together[1]
+    with Image.open(io.BytesIO(together[0])) as image:
+        assert image.mode == "RGB" and image.size == (400, 300)
