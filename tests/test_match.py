@@ -122,3 +122,22 @@ def test_many_ids_present_and_absent(dtype: object) -> None:
     events = pd.Series([f"ID-{n}" for n in numbers], dtype=dtype)
     want = np.where(numbers % 3 == 0, numbers // 3, -1)
     assert match_rows(population, events).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_population_ids_built_once_serve_several_lookups(dtype: object) -> None:
+    from ete_metrics.counting.match import PopulationIds
+
+    ids = pd.Series(["P01", "P02", "P03", "P04"], dtype=dtype)
+    population = PopulationIds(ids, np.array([1, 3]))  # P02 is row 0, P04 row 1
+    events = pd.Series(["P04", "P01", "P02", "P9"], dtype=dtype)
+    assert population.rows_of(events).tolist() == [1, -1, 0, -1]
+    assert population.rows_of(events, np.array([2, 3])).tolist() == [0, -1]
+
+
+def test_a_repeated_population_id_is_reported_when_looked_up() -> None:
+    from ete_metrics.counting.match import PopulationIds
+
+    population = PopulationIds(pd.Series(["P01", "P02", "P01"], dtype="str"))
+    with pytest.raises(InputError, match="Participant ids repeat \\(P01\\)"):
+        population.rows_of(pd.Series(["P02"], dtype="str"))

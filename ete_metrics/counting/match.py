@@ -304,24 +304,74 @@ def _match_events(
     return rows
 
 
-def _match_text(
+class PopulationIds:
+    """The population's ids, ready for events to be looked up among them.
+
+    Built apart from the lookup (:meth:`rows_of`) so that a caller can prepare the
+    population while the events are being chosen, e.g. in another thread.
+
+    Parameters
+    ----------
+    ids : array-like of str or int
+        Unique participant ids.
+    positions : numpy.ndarray of int, optional
+        Use only these positions of ``ids`` (as if they had been subset first;
+        Arrow-backed columns are then read without copying).
+    """
+
+    def __init__(
+        self, ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
+    ) -> None:
+        self._ids = ids
+        self._positions = positions
+        self._table: _Table | None = None
+        if not _integers(ids):  # integer ids: pandas' integer hash (get_indexer) is quick
+            parts = _string_parts(ids, positions)
+            if parts is not None and len(parts[0]):
+                starts, lengths, data = parts
+                width = -(-max(int(lengths.max()), 1) // 8) * 8
+                if width <= 64:
+                    self._table = _population_table(starts, lengths, data, width)
+
+    def rows_of(
+        self, event_ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Population row of each event id (-1 when absent); see :func:`match_rows`."""
+        if self._table is not None and not _integers(event_ids):
+            events = _string_parts(event_ids, positions)
+            if events is not None and len(events[0]):
+                rows = _match_events(self._table, events)
+                if rows is not None:
+                    return rows
+        return _exact_rows(self._ids, event_ids, self._positions, positions)
+
+
+def _exact_rows(
     population_ids: pd.Series | pd.Index | np.ndarray,
     event_ids: pd.Series | pd.Index | np.ndarray,
     population_positions: np.ndarray | None,
     event_positions: np.ndarray | None,
-) -> np.ndarray | None:
-    """:func:`match_rows` for text ids by their bytes; None when the exact lookup must decide."""
-    population = _string_parts(population_ids, population_positions)
-    if population is None or len(population[0]) == 0:
-        return None
-    p_starts, p_lengths, p_data = population
-    width = -(-max(int(p_lengths.max()), 1) // 8) * 8
-    if width > 64:
-        return None
-    events = _string_parts(event_ids, event_positions)
-    if events is None or len(events[0]) == 0:
-        return None
-    return _match_events(_population_table(p_starts, p_lengths, p_data, width), events)
+) -> np.ndarray:
+    """:func:`match_rows` by pandas' exact lookup (``get_indexer``)."""
+    numbers = _integers(population_ids) and _integers(event_ids)
+    kind = None if numbers else object  # integers keep their dtype, other ids are compared as objects
+    population_ids = np.asarray(population_ids, dtype=kind)
+    event_ids = np.asarray(event_ids, dtype=kind)
+    if population_positions is not None:
+        population_ids = population_ids[population_positions]
+    if event_positions is not None:
+        event_ids = event_ids[event_positions]
+    index = pd.Index(population_ids)
+    if len(index) == 0:
+        return np.full(len(event_ids), -1, dtype=np.int64)
+    try:  # get_indexer checks the ids are unique as it hashes them
+        return index.get_indexer(event_ids).astype(np.int64, copy=False)
+    except pd.errors.InvalidIndexError:
+        repeated = index[index.duplicated()][:5]
+        raise InputError(
+            "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
+            "must appear once; fix the participants extract."
+        ) from None
 
 
 def match_rows(
@@ -355,27 +405,4 @@ def match_rows(
     InputError
         When ``population_ids`` repeat an id.
     """
-    numbers = _integers(population_ids) and _integers(event_ids)
-    # integer ids: pandas' integer hash (get_indexer) is already quick, so it is used as is
-    if not numbers:
-        rows = _match_text(population_ids, event_ids, population_positions, event_positions)
-        if rows is not None:
-            return rows
-    kind = None if numbers else object  # integers keep their dtype, other ids are compared as objects
-    population_ids = np.asarray(population_ids, dtype=kind)
-    event_ids = np.asarray(event_ids, dtype=kind)
-    if population_positions is not None:
-        population_ids = population_ids[population_positions]
-    if event_positions is not None:
-        event_ids = event_ids[event_positions]
-    index = pd.Index(population_ids)
-    if len(index) == 0:
-        return np.full(len(event_ids), -1, dtype=np.int64)
-    try:  # get_indexer checks the ids are unique as it hashes them
-        return index.get_indexer(event_ids).astype(np.int64, copy=False)
-    except pd.errors.InvalidIndexError:
-        repeated = index[index.duplicated()][:5]
-        raise InputError(
-            "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
-            "must appear once; fix the participants extract."
-        ) from None
+    return PopulationIds(population_ids, population_positions).rows_of(event_ids, event_positions)

@@ -20,6 +20,7 @@ and the funnel (:func:`ete_metrics.metrics.funnel.step_flags`) are built on them
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Literal
 
@@ -28,7 +29,7 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.config import COHORT_COLUMNS, GROUPING_COLUMNS
-from ete_metrics.counting.match import match_rows
+from ete_metrics.counting.match import PopulationIds
 from ete_metrics.errors import InputError
 
 Anchor = Literal["entry_date", "referral_date"]
@@ -433,23 +434,25 @@ def counted_events(
     """
     stamp = to_timestamp(as_of).value
     window = window_ns(window_days)
-    event_dates = date_values(milestones["date"])
-    dated = (event_dates != NAT) & (event_dates <= stamp)
-    if kinds is None:
-        codes = np.zeros(len(milestones), dtype=np.int8)
-        selected = np.flatnonzero(dated)
-    else:
+
+    def chosen_events() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        event_dates = date_values(milestones["date"])
+        dated = (event_dates != NAT) & (event_dates <= stamp)
+        if kinds is None:
+            return event_dates, np.zeros(len(milestones), dtype=np.int8), np.flatnonzero(dated)
         codes = kind_codes(milestones, kinds, where=dated)
-        selected = np.flatnonzero(codes >= 0)
-    if not (len(positions) and len(selected)):
+        return event_dates, codes, np.flatnonzero(codes >= 0)
+
+    # The events are chosen in a second thread while the population's ids are hashed:
+    # most of both is numpy and Arrow work that releases the GIL (benchmarks/bench_funnel.py).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ete-events") as beside:
+        events = beside.submit(chosen_events)
+        population = PopulationIds(participant_ids, positions) if len(positions) else None
+        event_dates, codes, selected = events.result()
+    if population is None or not len(selected):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.int8), empty
-    rows = match_rows(
-        participant_ids,
-        milestones["participant_id"],
-        population_positions=positions,
-        event_positions=selected,
-    )
+    rows = population.rows_of(milestones["participant_id"], selected)
     found = rows >= 0
     selected, rows = selected[found], rows[found]
     dates = event_dates[selected]

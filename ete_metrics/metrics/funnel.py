@@ -26,6 +26,7 @@ fraction of a second.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,7 +229,6 @@ def step_flags(
         window = window_ns(window_days)
         if window is not None:
             entered &= entry <= anchor_at + window
-    codes, groups = group_codes(participants, positions, entry, keys)
     steps = list(vocabulary.outcome_steps(sustained=include_sustained))
     milestone_of = vocabulary.outcome_milestones()
 
@@ -237,17 +237,22 @@ def step_flags(
         flags["referred"] = np.ones(len(positions), dtype=bool)
     flags["entered"] = entered
 
-    # milestones count from entry (none for a referral not entered), the window from the anchor
-    _, rows, kind_of, dates = counted_events(
-        participants["participant_id"],
-        positions,
-        np.where(entered, entry, NAT),
-        milestones,
-        as_of=as_of,
-        kinds=[milestone_of[s] for s in steps],
-        window_days=window_days,
-        window_from=anchor_at,
-    )
+    # the groups are coded in a second thread while the milestones are counted (mostly
+    # numpy and Arrow work that releases the GIL; benchmarks/bench_funnel.py)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ete-groups") as beside:
+        grouped = beside.submit(group_codes, participants, positions, entry, keys)
+        # milestones count from entry (none for a referral not entered), the window from the anchor
+        _, rows, kind_of, dates = counted_events(
+            participants["participant_id"],
+            positions,
+            np.where(entered, entry, NAT),
+            milestones,
+            as_of=as_of,
+            kinds=[milestone_of[s] for s in steps],
+            window_days=window_days,
+            window_from=anchor_at,
+        )
+        codes, groups = grouped.result()
     for number, step in enumerate(steps):
         flag = np.zeros(len(positions), dtype=bool)
         flag[rows[kind_of == number]] = True
