@@ -372,8 +372,9 @@ async def session(browser: Any, base: str, number: int, seconds: float, result: 
                 if step % 3 == 2:
                     began = time.perf_counter()
                     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
-                    # Regions already chosen (shown as tags in the box): reset, else choose one.
-                    if await box.locator('[data-baseweb="tag"]').count():
+                    # Regions already chosen (each a tag in the box, `data-tag` in Streamlit
+                    # 1.67, `data-baseweb="tag"` before): reset, else choose one.
+                    if await box.locator('[data-tag], [data-baseweb="tag"]').count():
                         await page.locator('[data-testid="stSidebar"] button').filter(
                             has_text="Reset filters").first.click()
                         ready = "() => !location.search.includes('region=')"
