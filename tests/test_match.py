@@ -76,6 +76,14 @@ def test_positions_select_like_subsetting(dtype: object) -> None:
     assert got.tolist() == [-1, 0, 1, 2, -1]
 
 
+@pytest.mark.parametrize("dtype", [object, "str", "int64"])
+def test_no_positions_select_nothing(dtype: object) -> None:
+    ids = pd.Series([1, 2, 3] if dtype == "int64" else ["a", "b", "c"], dtype=dtype)
+    none = np.array([], dtype=np.int64)
+    assert match_rows(ids, ids, event_positions=none).tolist() == []
+    assert match_rows(ids, ids, population_positions=none).tolist() == [-1, -1, -1]
+
+
 @pytest.mark.parametrize("missing", [None, float("nan")])
 def test_missing_ids_outside_or_at_the_positions(missing: object) -> None:
     population = pd.Series(["a", missing, "b", "c"], dtype=object)
@@ -135,9 +143,13 @@ def test_population_ids_built_once_serve_several_lookups(dtype: object) -> None:
     assert population.rows_of(events, np.array([2, 3])).tolist() == [0, -1]
 
 
-def test_a_repeated_population_id_is_reported_when_looked_up() -> None:
+@pytest.mark.parametrize("dtype", [object, "str", "int64"])
+def test_a_repeated_population_id_is_reported_when_the_population_is_built(dtype: object) -> None:
     from ete_metrics.counting.match import PopulationIds
 
-    population = PopulationIds(pd.Series(["P01", "P02", "P01"], dtype="str"))
-    with pytest.raises(InputError, match="Participant ids repeat \\(P01\\)"):
-        population.rows_of(pd.Series(["P02"], dtype="str"))
+    ids = ["1", "2", "1", "3", "3"] if dtype != "int64" else [1, 2, 1, 3, 3]
+    with pytest.raises(InputError, match="Participant ids repeat \\(1, 3\\)"):
+        PopulationIds(pd.Series(ids, dtype=dtype))
+    # ids Arrow cannot hold (a missing one) are checked by pandas, with the same message
+    with pytest.raises(InputError, match="Participant ids repeat \\(1, 3\\)"):
+        PopulationIds(pd.Series([*ids, None], dtype=object))

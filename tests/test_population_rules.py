@@ -48,7 +48,18 @@ def test_population_rows_entry_and_window() -> None:
     assert positions.tolist() == [0, 1, 2, 3]
 
 
-def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor() -> None:
+@pytest.mark.parametrize(
+    "stretches",
+    [None, [slice(0, 2), slice(2, 4), slice(4, 6)], [slice(0, 1), slice(1, 6)], [slice(0, 5), slice(5, 6)]],
+    ids=["as chosen", "three stretches", "first row alone", "last row alone"],
+)
+def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor(
+    stretches: list[slice] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the milestones may be read in stretches of rows, each in its own thread: the
+    # answer is the same however they are cut (and in milestone order)
+    if stretches is not None:
+        monkeypatch.setattr("ete_metrics.counting.population._stretches", lambda rows: stretches)
     milestones = conform_milestones(
         pd.DataFrame(
             [
@@ -86,6 +97,38 @@ def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor() -> 
     window_from = np.array([ns("2023-01-01"), ns("2023-01-01"), ns("2023-07-01")])
     selected, *_ = count(window_days=30, window_from=window_from)
     assert selected.tolist() == [1]
+
+
+def test_stretches_cover_the_rows_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ete_metrics.counting import population
+
+    monkeypatch.setattr(population, "STRETCH_ROWS", 4)
+    monkeypatch.setattr(population.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    # 3 processors, stretches of at least 4 rows: 10 rows make 2 stretches, 13 make 3
+    assert population._stretches(10) == [slice(0, 5), slice(5, 10)]
+    assert population._stretches(13) == [slice(0, 4), slice(4, 8), slice(8, 13)]
+    assert population._stretches(3) == [slice(0, 3)]  # fewer rows than a stretch: one
+    assert population._stretches(0) == [slice(0, 0)]
+
+
+def test_an_error_in_a_stretch_or_in_the_population_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ete_metrics.errors import InputError
+
+    milestones = conform_milestones(pd.DataFrame(
+        [("A", "job_start", "2023-02-01"), ("C", "job_start", "2023-08-05")],
+        columns=["participant_id", "milestone", "date"],
+    ))
+    monkeypatch.setattr(
+        "ete_metrics.counting.population._stretches", lambda rows: [slice(0, 1), slice(1, 2)]
+    )
+    repeated = pd.Series(["A", "C", "A"], dtype="str")
+    with pytest.raises(InputError, match="Participant ids repeat \\(A\\)"):
+        counted_events(repeated, np.array([0, 1, 2]), np.zeros(3, dtype=np.int64), milestones,
+                       as_of=AS_OF, kinds=["job_start"])
+    broken = milestones.drop(columns="milestone")  # the stretches cannot code the types
+    with pytest.raises(KeyError, match="milestone"):
+        counted_events(PEOPLE["participant_id"], np.array([0, 2]), np.zeros(2, dtype=np.int64),
+                       broken, as_of=AS_OF, kinds=["job_start"])
 
 
 def test_first_per_row() -> None:
@@ -131,6 +174,10 @@ def test_milestone_types_are_coded_alike_in_every_text_dtype(dtype: object) -> N
     # three or more types (one hash pass for Python strings)
     kinds = ["job_sustained", "training_start", "job_start"]
     assert kind_codes(milestones, kinds).tolist() == [2, -1, 1, 0, 2, 1]
+    # a type named twice keeps its first number: job_start is 0, training_start 1
+    kinds = ["job_start", "training_start", "job_start"]
+    assert kind_codes(milestones, kinds).tolist() == [0, -1, 1, -1, 0, 1]
+    assert kind_codes(milestones, ["job_start", "job_start"]).tolist() == [0, -1, -1, -1, 0, -1]
 
 
 def test_kind_codes_of_python_strings_with_missing_values() -> None:
@@ -142,3 +189,6 @@ def test_kind_codes_of_python_strings_with_missing_values() -> None:
     # index in [training_start, job_start]; missing values and rows not asked for are -1
     got = kind_codes(milestones, ["training_start", "job_start"], where=where)
     assert got.tolist() == [1, -1, -1, 0, -1, -1]
+    # pd.NA among the rows asked for is a missing type too
+    got = kind_codes(milestones, ["training_start", "job_start"])
+    assert got.tolist() == [1, -1, -1, 0, -1, 1]

@@ -9,11 +9,11 @@ a read of the table from main memory). Every match is then verified byte for
 byte (an id of up to 8 bytes is its own key, so there its length is all left to
 compare), so a hash collision can never produce a wrong match: on any doubt the exact
 pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
-still pays against ``get_indexer``: it does for text ids, Arrow-backed (a seventh to a
-fifth of the time) or Python strings (a quarter to three quarters; about the same, 0.6
-to 1.15, when the milestones' ids are the very same string objects as the
-participants'); integer ids are looked up with ``get_indexer`` itself, which is quick
-for numbers.
+still pays against ``get_indexer``: it does for text ids, Arrow-backed (about a fifth
+to a third of the time) or Python strings (about half; 0.8 to 1.5, about the same, when
+the milestones' ids are the very same string objects as the participants'); integer
+ids are looked up with ``get_indexer`` itself, which is quick for numbers. Ids are read
+(:class:`PreparedIds`) apart from the lookup, so that a caller can choose the thread.
 """
 
 from __future__ import annotations
@@ -43,17 +43,17 @@ def _arrow_backed(values: object) -> bool:
     return False
 
 
-def _arrow_strings(values: pd.Series | pd.Index | np.ndarray) -> pa.Array | None:
-    """The values as one Arrow (large_)string array, or None when that is not possible."""
+def _arrow_strings(values: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None) -> pa.Array | None:
+    """The values (at the positions) as one Arrow (large_)string array, or None when
+    that is not possible (e.g. a missing id, or one that is not text)."""
     try:
         if _arrow_backed(values):
             arrow = pa.array(values.array)  # type: ignore[union-attr]
+            if positions is not None:
+                arrow = arrow.take(pa.array(positions))
         else:
             objects = np.asarray(values, dtype=object)
-            try:  # the quicker conversion; NaN (a float) as a missing id needs from_pandas
-                arrow = pa.array(objects, type=pa.string())
-            except (pa.ArrowException, TypeError, ValueError):
-                arrow = pa.array(objects, from_pandas=True)
+            arrow = pa.array(objects if positions is None else objects[positions], type=pa.string())
     except (pa.ArrowException, TypeError, ValueError):
         return None
     if isinstance(arrow, pa.ChunkedArray):
@@ -97,38 +97,24 @@ def _string_parts(
     """Byte ``starts``, ``lengths`` and the ``data`` buffer of the (selected) strings.
 
     Arrow-backed columns are read in place (the positions select starts and lengths);
-    other columns are converted to Arrow, only at the positions: the rows from the first
-    to the last position are converted with the others masked as missing, so their
-    Python strings are never read.
+    other columns are converted to Arrow, only at the positions.
     """
     if positions is not None and not _arrow_backed(values):
-        objects = np.asarray(values, dtype=object)
-        if len(positions) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-        first, last = int(positions.min()), int(positions.max())
-        stretch = objects[first : last + 1]
-        local = positions - first
-        unused = np.ones(len(stretch), dtype=bool)
-        unused[local] = False
-        try:
-            arrow = pa.array(stretch, mask=unused, type=pa.string())
-        except (pa.ArrowException, TypeError, ValueError):
-            return None  # e.g. a missing id given as NaN: the exact lookup decides
-        if isinstance(arrow, pa.ChunkedArray):
-            arrow = arrow.combine_chunks()
-        if arrow.null_count != int(unused.sum()):  # a missing id among the positions
-            return None
-        offsets, data = _offsets_and_bytes(arrow)
-        starts = offsets[local].astype(np.int64)  # widened after the selection: fewer to copy
-        return starts, offsets[local + 1] - starts, data
-    arrow = _arrow_strings(values)
+        arrow, positions = _arrow_strings(values, positions), None
+    else:
+        arrow = _arrow_strings(values)
     if arrow is None:
         return None
     offsets, data = _offsets_and_bytes(arrow)
-    offsets = offsets.astype(np.int64)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    if positions is not None:
-        starts, lengths = starts[positions], lengths[positions]
+    if positions is None:
+        offsets = offsets.astype(np.int64)
+        return offsets[:-1], np.diff(offsets), data
+    # only the positions' offsets are read, and only the stretch of bytes they use
+    starts = offsets[positions].astype(np.int64)
+    lengths = offsets[positions + 1] - starts
+    if len(positions):
+        low, high = int(starts.min()), int((starts + lengths).max())
+        starts, data = starts - low, data[low:high]
     return starts, lengths, data
 
 
@@ -173,8 +159,9 @@ def _hash_slots(keys: np.ndarray, bits: int) -> np.ndarray:
 class _Table:
     """The population's ids ready for lookups.
 
-    ``words``, ``lengths`` and ``keys`` per population row, and ``table`` the hash table
-    of the keys (:func:`_build_table`: ``table[slot]`` is a row, -1 for an empty slot).
+    ``words``, ``lengths`` and ``keys`` per population row, ``table`` the hash table
+    of the keys (:func:`_build_table`: ``table[slot]`` is a row, -1 for an empty slot)
+    and ``sieve`` the bit map of the keys (:func:`_sieve`).
     """
 
     words: np.ndarray
@@ -182,6 +169,7 @@ class _Table:
     keys: np.ndarray
     table: np.ndarray
     bits: int
+    sieve: tuple[np.ndarray, int]
 
 
 def _build_table(keys: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -258,7 +246,7 @@ def _find(population: _Table, queries: np.ndarray) -> np.ndarray:
     sample = _lookup(population.table, population.bits, population.keys, queries[::step])
     if len(queries) <= _SAMPLE or bool((sample >= 0).mean() >= 0.5):
         return _lookup(population.table, population.bits, population.keys, queries)
-    sieve, bits = _sieve(population.keys)
+    sieve, bits = population.sieve
     slots = _hash_slots(queries, bits)
     maybe = np.flatnonzero((sieve[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
     rows = np.full(len(queries), -1, dtype=np.int64)
@@ -276,7 +264,9 @@ def _population_table(
     built = _build_table(keys)
     if built is None:
         return None
-    return _Table(words=words, lengths=lengths, keys=keys, table=built[0], bits=built[1])
+    return _Table(
+        words=words, lengths=lengths, keys=keys, table=built[0], bits=built[1], sieve=_sieve(keys)
+    )
 
 
 def _match_events(
@@ -312,38 +302,77 @@ class PopulationIds:
 
     Parameters
     ----------
-    ids : array-like of str or int
-        Unique participant ids.
+    ids : PreparedIds or array-like of str or int
+        Unique participant ids (already read as :class:`PreparedIds`, then without
+        ``positions``).
     positions : numpy.ndarray of int, optional
         Use only these positions of ``ids`` (as if they had been subset first;
         Arrow-backed columns are then read without copying).
+
+    Raises
+    ------
+    InputError
+        When an id repeats.
     """
 
     def __init__(
-        self, ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
+        self, ids: PreparedIds | pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
     ) -> None:
-        self._ids = ids
-        self._positions = positions
+        prepared = ids if isinstance(ids, PreparedIds) else PreparedIds(ids, positions)
+        self._ids = prepared.ids
+        self._positions = prepared.positions
         self._table: _Table | None = None
-        if not _integers(ids):  # integer ids: pandas' integer hash (get_indexer) is quick
-            parts = _string_parts(ids, positions)
-            if parts is not None and len(parts[0]):
-                starts, lengths, data = parts
-                width = -(-max(int(lengths.max()), 1) // 8) * 8
-                if width <= 64:
-                    self._table = _population_table(starts, lengths, data, width)
+        # integer ids have no parts: pandas' integer hash (get_indexer) is quick for them
+        if prepared.parts is not None and len(prepared.parts[0]):
+            starts, lengths, data = prepared.parts
+            width = -(-max(int(lengths.max()), 1) // 8) * 8
+            if width <= 64:
+                self._table = _population_table(starts, lengths, data, width)
+        #: pandas' index of the ids, for the exact lookup (made here only without a table)
+        self._index: pd.Index | None = None
+        if self._table is None:  # (a repeated id leaves no table) checked as pandas checks
+            self._index = _exact_index(self._ids, self._positions)
+            if not self._index.is_unique:
+                raise _repeat_error(self._index[self._index.duplicated()])
 
     def rows_of(
-        self, event_ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
+        self, event_ids: PreparedIds | pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None
     ) -> np.ndarray:
-        """Population row of each event id (-1 when absent); see :func:`match_rows`."""
-        if self._table is not None and not _integers(event_ids):
-            events = _string_parts(event_ids, positions)
-            if events is not None and len(events[0]):
-                rows = _match_events(self._table, events)
-                if rows is not None:
-                    return rows
-        return _exact_rows(self._ids, event_ids, self._positions, positions)
+        """Population row of each event id (-1 when absent); see :func:`match_rows`.
+
+        ``event_ids`` may be already read as :class:`PreparedIds` (then without ``positions``).
+        """
+        events = event_ids if isinstance(event_ids, PreparedIds) else PreparedIds(event_ids, positions)
+        if self._table is not None and events.parts is not None and len(events.parts[0]):
+            rows = _match_events(self._table, events.parts)
+            if rows is not None:
+                return rows
+        numbers = _integers(self._ids) and _integers(events.ids)
+        index = self._index if self._index is not None and numbers == _integers(self._ids) else None
+        return _exact_rows(self._ids, events.ids, self._positions, events.positions, index=index)
+
+
+class PreparedIds:
+    """Ids with their text read, ready to hash (:class:`PopulationIds`) or look up.
+
+    Reading is the part of matching that holds the GIL for Python strings (they are
+    converted to Arrow); making this apart lets a caller choose the thread it happens
+    in. Arrow-backed and integer ids cost next to nothing to read.
+
+    Parameters
+    ----------
+    ids : array-like of str or int
+        The ids.
+    positions : numpy.ndarray of int, optional
+        Use only these positions of ``ids``.
+    """
+
+    def __init__(self, ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None) -> None:
+        self.ids = ids
+        self.positions = positions
+        #: Byte starts, lengths and buffer of the text ids (None for integer ids, or when
+        #: they cannot be read so; the exact lookup then decides)
+        self.parts = None if _integers(ids) else _string_parts(ids, positions)
 
 
 def _exact_rows(
@@ -351,27 +380,39 @@ def _exact_rows(
     event_ids: pd.Series | pd.Index | np.ndarray,
     population_positions: np.ndarray | None,
     event_positions: np.ndarray | None,
+    *,
+    index: pd.Index | None = None,
 ) -> np.ndarray:
-    """:func:`match_rows` by pandas' exact lookup (``get_indexer``)."""
+    """:func:`match_rows` by pandas' exact lookup (``get_indexer``); ``index``: the
+    population's, already made by :func:`_exact_index` for these events."""
     numbers = _integers(population_ids) and _integers(event_ids)
-    kind = None if numbers else object  # integers keep their dtype, other ids are compared as objects
-    population_ids = np.asarray(population_ids, dtype=kind)
-    event_ids = np.asarray(event_ids, dtype=kind)
-    if population_positions is not None:
-        population_ids = population_ids[population_positions]
+    if index is None:
+        index = _exact_index(population_ids, population_positions, numbers=numbers)
+    events = np.asarray(event_ids, dtype=None if numbers else object)
     if event_positions is not None:
-        event_ids = event_ids[event_positions]
-    index = pd.Index(population_ids)
+        events = events[event_positions]
     if len(index) == 0:
-        return np.full(len(event_ids), -1, dtype=np.int64)
+        return np.full(len(events), -1, dtype=np.int64)
     try:  # get_indexer checks the ids are unique as it hashes them
-        return index.get_indexer(event_ids).astype(np.int64, copy=False)
+        return index.get_indexer(pd.Index(events, copy=False)).astype(np.int64, copy=False)
     except pd.errors.InvalidIndexError:
-        repeated = index[index.duplicated()][:5]
-        raise InputError(
-            "Participant ids repeat (" + ", ".join(map(str, repeated)) + "): each participant "
-            "must appear once; fix the participants extract."
-        ) from None
+        raise _repeat_error(index[index.duplicated()]) from None
+
+
+def _exact_index(
+    ids: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None, *, numbers: bool | None = None
+) -> pd.Index:
+    """The ids (at the positions) as a pandas index: integers keep their dtype when
+    ``numbers`` (by default: when they are integers), other ids are compared as objects."""
+    values = np.asarray(ids, dtype=None if (_integers(ids) if numbers is None else numbers) else object)
+    return pd.Index(values if positions is None else values[positions])
+
+
+def _repeat_error(repeated: pd.Index) -> InputError:
+    return InputError(
+        "Participant ids repeat (" + ", ".join(map(str, repeated[:5])) + "): each participant "
+        "must appear once; fix the participants extract."
+    )
 
 
 def match_rows(

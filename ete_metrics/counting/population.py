@@ -19,8 +19,9 @@ and the funnel (:func:`ete_metrics.metrics.funnel.step_flags`) are built on them
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Literal
 
@@ -29,7 +30,7 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.config import COHORT_COLUMNS, GROUPING_COLUMNS
-from ete_metrics.counting.match import PopulationIds
+from ete_metrics.counting.match import PopulationIds, PreparedIds
 from ete_metrics.errors import InputError
 
 Anchor = Literal["entry_date", "referral_date"]
@@ -363,30 +364,48 @@ def kind_codes(
     if values.dtype == object and len(kinds) > 2:  # one hash pass beats 3+ comparison passes
         found, uniques = pd.factorize(values, use_na_sentinel=True)
         lookup = [kinds.index(u) if u in kinds else -1 for u in uniques]
-        codes = np.array([*lookup, -1], dtype=np.int8)[found]
-    elif values.dtype == object:  # one comparison pass per type
-        plain = values.to_numpy()
-        codes = np.full(len(values), -1, dtype=np.int8)
-        todo = np.ones(len(values), dtype=bool) if where is None else where.copy()
-        for number, kind in enumerate(kinds):
-            try:  # every row: numpy's masked pass (where=) is no quicker on Python strings
-                hit = np.equal(plain, kind)
-            except TypeError:  # e.g. pd.NA, whose truth is undefined: compare only `todo`
-                hit = np.equal(plain, kind, where=todo, out=np.zeros(len(values), dtype=bool))
-            hit &= todo
-            codes[hit] = number
-            todo &= ~hit
-        return codes
+        codes = np.array([*lookup, -1], dtype=np.int8)[found]  # code -1: missing
     elif isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
         lookup = [kinds.index(c) if c in kinds else -1 for c in values.cat.categories]
         codes = np.array([*lookup, -1], dtype=np.int8)[values.array.codes]  # code -1: missing
-    else:  # Arrow text: compared without making a Python string per row
-        codes = np.full(len(values), -1, dtype=np.int8)
+    else:  # one comparison pass per type (Arrow text without a Python string per row)
+        plain = values.to_numpy() if values.dtype == object else None
+        number_plus_one = np.zeros(len(values), dtype=np.int8)
         for number, kind in enumerate(kinds):
-            codes[(values == kind).to_numpy(dtype=bool, na_value=False)] = number
+            if kind in kinds[:number]:  # a repeated kind keeps its first number
+                continue
+            if plain is None:
+                hit = (values == kind).to_numpy(dtype=bool, na_value=False)
+            else:
+                try:
+                    hit = np.equal(plain, kind)
+                except TypeError:  # e.g. pd.NA, whose truth is undefined: compared one by one
+                    hit = np.array([isinstance(v, str) and v == kind for v in plain], dtype=bool)
+            # a value equals one kind at most: adding each kind's number codes it (no masked writes)
+            number_plus_one += np.asarray(hit, dtype=bool).view(np.int8) * np.int8(number + 1)
+        codes = number_plus_one - np.int8(1)
     if where is not None:
-        codes[~where] = -1
+        codes = np.where(where, codes, np.int8(-1))
     return codes
+
+
+def _no_events() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The outputs of :func:`counted_events` when no milestone counts."""
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty.copy(), np.zeros(0, dtype=np.int8), empty.copy()
+
+
+#: Milestones are read in stretches of at least this many rows, one thread each.
+STRETCH_ROWS = 500_000
+
+
+def _stretches(rows: int) -> list[slice]:
+    """The row stretches the milestones are read in: one per processor this process may
+    use, each of at least :data:`STRETCH_ROWS` rows (one stretch for a smaller table)."""
+    processors = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    count = max(1, min(processors or 1, rows // STRETCH_ROWS))
+    bounds = np.linspace(0, rows, count + 1).astype(int)
+    return [slice(int(low), int(high)) for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def counted_events(
@@ -434,34 +453,61 @@ def counted_events(
     """
     stamp = to_timestamp(as_of).value
     window = window_ns(window_days)
+    if not len(positions):
+        return _no_events()
+    event_dates = date_values(milestones["date"])
 
-    def chosen_events() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        event_dates = date_values(milestones["date"])
-        dated = (event_dates != NAT) & (event_dates <= stamp)
+    def chosen_in(stretch: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Type codes of the rows ``stretch`` and the positions of those that may count."""
+        dates = event_dates[stretch]
+        dated = (dates != NAT) & (dates <= stamp)
         if kinds is None:
-            return event_dates, np.zeros(len(milestones), dtype=np.int8), np.flatnonzero(dated)
-        codes = kind_codes(milestones, kinds, where=dated)
-        return event_dates, codes, np.flatnonzero(codes >= 0)
+            return np.zeros(len(dates), dtype=np.int8), np.flatnonzero(dated) + stretch.start
+        codes = kind_codes(milestones.iloc[stretch], kinds, where=dated)
+        return codes, np.flatnonzero(codes >= 0) + stretch.start
 
-    # The events are chosen in a second thread while the population's ids are hashed:
-    # most of both is numpy and Arrow work that releases the GIL (benchmarks/bench_funnel.py).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ete-events") as beside:
-        events = beside.submit(chosen_events)
-        population = PopulationIds(participant_ids, positions) if len(positions) else None
-        event_dates, codes, selected = events.result()
-    if population is None or not len(selected):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.int8), empty
-    rows = population.rows_of(milestones["participant_id"], selected)
-    found = rows >= 0
-    selected, rows = selected[found], rows[found]
-    dates = event_dates[selected]
-    start_of = starts[rows]
-    counted = (start_of != NAT) & (dates >= start_of)
-    if window is not None:
-        counted &= dates <= (starts if window_from is None else window_from)[rows] + window
-    selected = selected[counted]
-    return selected, rows[counted], codes[selected], dates[counted]
+    def counted_of(
+        population: Future[PopulationIds], ids: PreparedIds, codes: np.ndarray, stretch: slice
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The outputs for the chosen milestones ``ids`` of the rows ``stretch``."""
+        rows = population.result().rows_of(ids)
+        found = rows >= 0
+        assert ids.positions is not None  # (made with the chosen positions)
+        selected, rows = ids.positions[found], rows[found]
+        dates = event_dates[selected]
+        start_of = starts[rows]
+        counted = (start_of != NAT) & (dates >= start_of)
+        if window is not None:
+            counted &= dates <= (starts if window_from is None else window_from)[rows] + window
+        selected = selected[counted]
+        return selected, rows[counted], codes[selected - stretch.start], dates[counted]
+
+    # The milestones are taken in stretches of rows (one per processor, for a large
+    # table). This thread reads the ids, one read after another (for Python strings that
+    # holds the GIL, so reads in several threads would only queue for it); the numpy and
+    # Arrow work, which releases the GIL, runs in threads beside it:
+    # - each stretch's milestones of the wanted types and dates are chosen while this
+    #   thread reads the population's ids;
+    # - the population is hashed while this thread reads the chosen milestones' ids;
+    # - each stretch's ids are looked up as soon as they are read.
+    # The figures do not depend on the threads: the stretches' outputs are joined in
+    # milestone order (benchmarks/bench_funnel.py measures the time). One thread more
+    # than stretches, so that the population's task, submitted before the lookups that
+    # wait for it, always has one.
+    stretches = _stretches(len(milestones))
+    with ThreadPoolExecutor(max_workers=len(stretches) + 1, thread_name_prefix="ete-events") as workers:
+        choosing = [workers.submit(chosen_in, stretch) for stretch in stretches]
+        population = workers.submit(PopulationIds, PreparedIds(participant_ids, positions))
+        counting = []
+        for stretch, choice in zip(stretches, choosing, strict=True):
+            codes, selected = choice.result()
+            ids = PreparedIds(milestones["participant_id"], selected)
+            counting.append(workers.submit(counted_of, population, ids, codes, stretch))
+        counted = [future.result() for future in counting]
+    if len(counted) == 1:
+        return counted[0]
+    selected, rows, codes, dates = (np.concatenate(column) for column in zip(*counted, strict=True))
+    return selected, rows, codes, dates
 
 
 def counted_milestones(
