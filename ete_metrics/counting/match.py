@@ -43,17 +43,14 @@ def _arrow_backed(values: object) -> bool:
     return False
 
 
-def _arrow_strings(values: pd.Series | pd.Index | np.ndarray, positions: np.ndarray | None = None) -> pa.Array | None:
-    """The values (at the positions) as one Arrow (large_)string array, or None when
-    that is not possible (e.g. a missing id, or one that is not text)."""
+def _arrow_strings(values: pd.Series | pd.Index | np.ndarray) -> pa.Array | None:
+    """The values as one Arrow (large_)string array, or None when that is not possible
+    (e.g. a missing id, or one that is not text)."""
     try:
         if _arrow_backed(values):
             arrow = pa.array(values.array)  # type: ignore[union-attr]
-            if positions is not None:
-                arrow = arrow.take(pa.array(positions))
         else:
-            objects = np.asarray(values, dtype=object)
-            arrow = pa.array(objects if positions is None else objects[positions], type=pa.string())
+            arrow = pa.array(np.asarray(values, dtype=object), type=pa.string())
     except (pa.ArrowException, TypeError, ValueError):
         return None
     if isinstance(arrow, pa.ChunkedArray):
@@ -99,10 +96,9 @@ def _string_parts(
     Arrow-backed columns are read in place (the positions select starts and lengths);
     other columns are converted to Arrow, only at the positions.
     """
-    if positions is not None and not _arrow_backed(values):
-        arrow, positions = _arrow_strings(values, positions), None
-    else:
-        arrow = _arrow_strings(values)
+    if positions is not None and not _arrow_backed(values):  # only these are converted
+        values, positions = np.asarray(values, dtype=object)[positions], None
+    arrow = _arrow_strings(values)
     if arrow is None:
         return None
     offsets, data = _offsets_and_bytes(arrow)
@@ -347,9 +343,7 @@ class PopulationIds:
             rows = _match_events(self._table, events.parts)
             if rows is not None:
                 return rows
-        numbers = _integers(self._ids) and _integers(events.ids)
-        index = self._index if self._index is not None and numbers == _integers(self._ids) else None
-        return _exact_rows(self._ids, events.ids, self._positions, events.positions, index=index)
+        return _exact_rows(self._ids, events.ids, self._positions, events.positions, index=self._index)
 
 
 class PreparedIds:
@@ -384,9 +378,9 @@ def _exact_rows(
     index: pd.Index | None = None,
 ) -> np.ndarray:
     """:func:`match_rows` by pandas' exact lookup (``get_indexer``); ``index``: the
-    population's, already made by :func:`_exact_index` for these events."""
+    population's, if already made by :func:`_exact_index` (used when it suits the events)."""
     numbers = _integers(population_ids) and _integers(event_ids)
-    if index is None:
+    if index is None or numbers != _integers(population_ids):  # integers among other ids: objects
         index = _exact_index(population_ids, population_positions, numbers=numbers)
     events = np.asarray(event_ids, dtype=None if numbers else object)
     if event_positions is not None:
