@@ -59,7 +59,7 @@ side_by_side = st.container()
 # --- The scope against the programme ------------------------------------------
 held = sorted(set(by_region["region"].astype(str)))
 scope = scope_label(held)
-if scope != ALL_REGIONS:
+if filters.part_of_programme:  # (as on the Partners page)
     st.subheader(f"{scope} against the programme")
     st.caption(
         f"{scope}'s rates beside the programme's, computed from every region's people with the same "
@@ -85,7 +85,10 @@ comparison, limits, adjusted, step = pd.DataFrame(), None, None, "work"
 if alone:
     st.info(
         f"Only {scope} is in view, so it is not compared with itself: its rates against the "
-        "programme's are above, and its areas below.",
+        "programme's are above, and its areas below."
+        if filters.part_of_programme
+        else f"Only {scope} has people with these filters, so it is not compared with itself: "
+        "its areas are below.",
         icon=":material/info:",
     )
 else:

@@ -18,7 +18,7 @@ from dashboard.render import (
     table_with_downloads,
     user_errors,
 )
-from ete_metrics import config, views
+from ete_metrics import views
 from ete_metrics.metrics import comparison
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
@@ -77,7 +77,7 @@ st.caption(
 )
 # Part of the programme in view (a lead's regions, or a region filter): the programme's rate
 # too, from every region's people as an aggregate only (no other region's rows).
-scoped = bool(filters.regions) and set(filters.regions) != set(config.regions())
+scoped = filters.part_of_programme
 with user_errors():
     by_partner_region = metric(funnel, data, filters, by=("delivery_partner", "region"), **common)
     programme = programme_metric(funnel, filters, **common) if scoped else None

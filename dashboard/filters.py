@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.escape import markdown_literal
+from ete_metrics import config
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.protect.audience import INTERNAL, STAKEHOLDER
 
@@ -50,6 +51,17 @@ class Filters:
     def stakeholder(self) -> bool:
         """True in the stakeholder audience (protected figures only)."""
         return self.audience == STAKEHOLDER
+
+    @property
+    def part_of_programme(self) -> bool:
+        """True when only some of the programme's regions are in view (a region filter, or a
+        regional lead's regions): pages then set the view against the programme's aggregate.
+
+        Decided by the regions chosen, not by the regions the figures happen to hold: a
+        partner or pathway filter that leaves one region's people still views the whole
+        programme, whose aggregate with the same filters would be the same people.
+        """
+        return bool(self.regions) and not set(config.regions()) <= set(self.regions)
 
     def date_range(self) -> dict[str, Any]:
         """Return ``{"date_from": ..., "date_to": ...}`` to pass to a metric function."""

@@ -11,14 +11,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 
-from benchmarks.bench_concurrency import CHOOSE_ATTEMPTS, CHROMIUM, CHROMIUM_ARGS, choose_wait_ms
+from benchmarks.bench_concurrency import (
+    CHOOSE_ATTEMPTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    choose_wait_ms,
+)
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "chromium_page", "require_chromium"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "chromium_page", "one_run", "require_chromium"]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+#: The app's websocket in each open page (the newest, should the page reload).
+_SOCKETS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+
+
+def _run_finished(payload: str | bytes) -> bool:
+    """True for Streamlit's message that a script run (or a fragment's) is over; a run
+    stopped early for another (``st.rerun``) is not over: the next one follows."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(payload, bytes):
+        return False
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - not a ForwardMsg: not the end of a run
+        return False
+    return message.WhichOneof("type") == "script_finished" and (
+        message.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+    )
 
 
 def require_chromium() -> None:
@@ -68,8 +95,25 @@ def chromium_page(timeout_ms: int, **context: Any) -> Iterator[Any]:
         try:
             opened = browser.new_context(**context)
             page = opened.new_page()
+            page.on("websocket", lambda socket: _SOCKETS.__setitem__(page, socket))
             page.set_default_timeout(timeout_ms)
             yield page
             opened.close()
         finally:
             browser.close()
+
+
+@contextmanager
+def one_run(page: Any, timeout_ms: int) -> Iterator[None]:
+    """Around an action that makes Streamlit rerun the script (a click, a choice, an
+    upload): on leaving, wait (at most ``timeout_ms``) until the server has said that
+    the run it started is over, and the page shows the script as no longer running.
+
+    The end of the run is Streamlit's own ``script_finished`` message on the app's
+    websocket, listened for from before the action, so a run however quick or slow is
+    caught and nothing waits on a clock. Use it only around actions that rerun.
+    """
+    socket = _SOCKETS[page]
+    with socket.expect_event("framereceived", predicate=_run_finished, timeout=timeout_ms):
+        yield
+    page.wait_for_function(IDLE, timeout=timeout_ms)

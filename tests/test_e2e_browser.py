@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from apptest_support import build_demo_file
-from browser_support import choose, chromium_page, require_chromium
+from browser_support import choose, chromium_page, one_run, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -64,17 +64,30 @@ def browser_page(server: str) -> Iterator[object]:
         yield page
 
 
-def _settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait (bounded) until Streamlit has finished running the script (its script state)."""
-    page.wait_for_timeout(500)
+def _first_visit(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the app and wait (bounded) for its first run to finish: the title is drawn by
+    that run, and the script state says when it is over."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=PAGE_TIMEOUT_MS)
-    page.wait_for_timeout(500)
 
 
 def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+    """Another page through the sidebar navigation, its run finished (bounded waits)."""
+    with one_run(page, PAGE_TIMEOUT_MS):
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=PAGE_TIMEOUT_MS)
-    _settle(page)
+
+
+#: True when every Plotly chart on the page is drawn at its container's width (after the
+#: viewport changes, the charts re-lay out; the screenshot waits for that, not for a clock).
+CHARTS_DRAWN = (
+    "() => { const charts = document.querySelectorAll('[data-testid=\"stPlotlyChart\"]');"
+    " const plots = document.querySelectorAll('.js-plotly-plot');"
+    " return charts.length === plots.length && Array.from(plots).every(p => {"
+    " const svg = p.querySelector('.main-svg');"
+    " return svg && Math.abs(svg.getBoundingClientRect().width - p.getBoundingClientRect().width) < 2; }); }"
+)
 
 
 def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +98,7 @@ def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         ".map(e => e.scrollHeight), document.body.scrollHeight)"
     )
     page.set_viewport_size({"width": 1400, "height": int(min(max(height, 1000), 12000))})
-    page.wait_for_timeout(1500)  # charts re-lay out to the new size
+    page.wait_for_function(CHARTS_DRAWN, timeout=PAGE_TIMEOUT_MS)  # re-laid out to the new size
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
 
@@ -106,12 +119,12 @@ def _upload(page, index: int, path: Path, expect: str | None = None) -> None:  #
     """
     uploader = page.locator('[data-testid="stFileUploader"]').nth(index)
     for _attempt in range(3):
-        uploader.locator('input[type="file"]').set_input_files(str(path))
         try:
-            uploader.locator('[data-testid="stFileChipName"]').filter(has_text=path.name).first.wait_for(
-                timeout=20_000
-            )
-            _settle(page)
+            with one_run(page, PAGE_TIMEOUT_MS):
+                uploader.locator('input[type="file"]').set_input_files(str(path))
+                uploader.locator('[data-testid="stFileChipName"]').filter(has_text=path.name).first.wait_for(
+                    timeout=20_000
+                )
             if expect is not None:
                 page.get_by_text(expect).first.wait_for(timeout=20_000)
             return
@@ -131,9 +144,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
 
     page = browser_page
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.goto(server, wait_until="domcontentloaded")
-    page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-    _settle(page)
+    _first_visit(page, server)
 
     # Every page through the sidebar navigation: a heading, no error, a screenshot.
     problems: dict[str, list[str]] = {}
@@ -146,8 +157,8 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     # Change a sidebar filter on the Equality page: London only.
     _open(page, "Equality", "Equality")
     regions = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Regions").first
-    choose(page, regions, "London")
-    _settle(page)
+    with one_run(page, PAGE_TIMEOUT_MS):
+        choose(page, regions, "London")
     page.get_by_text("London").first.wait_for(timeout=PAGE_TIMEOUT_MS)
     assert "region=London" in page.url
     assert _errors(page) == []
@@ -193,7 +204,6 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     _open(page, "Data", "Data")
     _upload(page, 0, bad)
     _upload(page, 1, good_milestones, expect="The extract was rejected")
-    _settle(page)
     _screenshot(page, "7_data_rejected")
     assert not page.get_by_role("button", name="Import this extract").count()
     engine = db.make_engine(demo_url)
@@ -219,15 +229,14 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
         "participant_id,region,referral_date,entry_date\nE2E1,London,2023-01-02,2023-01-10\n"
     )
     _upload(page, 0, fixed, expect="The extract passed the checks")
-    _settle(page)
     engine = db.make_engine(demo_url)
     try:
         assert len(db.load_imports(engine)) == 1  # not yet written
     finally:
         engine.dispose()
-    page.get_by_role("button", name="Import this extract").click()
+    with one_run(page, PAGE_TIMEOUT_MS):
+        page.get_by_role("button", name="Import this extract").click()
     page.get_by_text("Import 2 done").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-    _settle(page)
     _screenshot(page, "7_data_imported")
     engine = db.make_engine(demo_url)
     try:

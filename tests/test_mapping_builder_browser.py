@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import choose, chromium_page, require_chromium
-from test_e2e_browser import PAGE_TIMEOUT_MS, _errors, _open, _settle, _upload
+from browser_support import choose, chromium_page, one_run, require_chromium
+from test_e2e_browser import PAGE_TIMEOUT_MS, _errors, _first_visit, _open, _upload
 
 from benchmarks.bench_concurrency import streamlit_server
 
@@ -55,17 +55,17 @@ def server(tmp_path: Path, mappings: Path) -> Iterator[str]:
 
 def _select(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-    choose(page, box, option)
-    _settle(page)
+    with one_run(page, PAGE_TIMEOUT_MS):
+        choose(page, box, option)
 
 
 def _select_typed(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
     """Pick ``option`` in a long select box by typing it (its list shows only what fits)."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-    box.click()
-    box.locator("input").fill(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
-    _settle(page)
+    with one_run(page, PAGE_TIMEOUT_MS):
+        box.click()
+        box.locator("input").fill(option)
+        page.get_by_role("option", name=option, exact=True).first.click()
 
 
 def _shown(page, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,13 +79,11 @@ def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tm
     sample = tmp_path / "crm.csv"
     sample.write_text(SAMPLE, encoding="utf-8")
     with chromium_page(PAGE_TIMEOUT_MS, viewport={"width": 1400, "height": 1000}) as page:
-        page.goto(server, wait_until="domcontentloaded")
-        page.get_by_text("ETE Outcomes").first.wait_for(timeout=PAGE_TIMEOUT_MS)
-        _settle(page)
+        _first_visit(page, server)
         _open(page, "Data", "Data")
         # The upload section has three uploaders; the builder's sample is the fourth.
         _upload(page, 3, sample, expect="Your participants file")
-        assert page.get_by_text("Chris Person").count() >= 1  # the preview of the first rows
+        _shown(page, "Chris Person")  # the preview of the first rows (a grid drawn after the run)
         _select(page, "participant_id (required)", "Client Ref")
         _select(page, "referral_date (required)", "Referred")
         _select(page, "entry_date (required)", "Started")
@@ -100,12 +98,12 @@ def test_mapping_builder_saves_a_working_mapping(server: str, mappings: Path, tm
         assert page.get_by_text("not a date: the import would stop here").count() == 0
         _select_typed(page, "Time zone of timestamps", "America/New_York")
         drop = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Personal columns").first
-        choose(page, drop, "Client Name")
-        _settle(page)
+        with one_run(page, PAGE_TIMEOUT_MS):
+            choose(page, drop, "Client Name")
         name = page.get_by_label("Mapping name")
-        name.fill("Browser CRM")
-        name.press("Enter")
-        _settle(page)
+        with one_run(page, PAGE_TIMEOUT_MS):
+            name.fill("Browser CRM")
+            name.press("Enter")
         page.get_by_role("button", name="Save mapping").click()
         page.get_by_text("Mapping Browser CRM saved as browser-crm.toml.").first.wait_for(
             timeout=PAGE_TIMEOUT_MS

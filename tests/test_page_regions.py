@@ -107,3 +107,19 @@ def test_one_region_in_view_is_not_compared_with_itself(demo_db_url: str) -> Non
     # Two regions are compared with each other as before.
     two = open_page(new_app({"region": ["Wales", "London"]}), PAGE)
     assert "Compared with the London and Wales rate" in [s.value for s in two.subheader]
+
+
+def test_a_partner_in_one_region_is_not_set_against_itself(demo_db_url: str) -> None:
+    """A director's partner filter leaves one region's people (Cymru Ymlaen works in Wales
+    only), but the whole programme is in view: its aggregate over every region with the
+    same filters is the same people, so there is no "Wales against the programme" (as the
+    Partners page decides: only a region filter or a lead's regions are part of the
+    programme), and Wales alone is still not compared with itself."""
+    at = open_page(new_app({"partner": "Cymru Ymlaen Partnership"}), PAGE)
+    assert not at.error, [e.value for e in at.error]
+    subheaders = [s.value for s in at.subheader]
+    assert not [s for s in subheaders if s.endswith("against the programme")]
+    assert not any(s.startswith("Compared with") for s in subheaders)
+    notes = [i.value for i in at.info]
+    assert any(n.startswith("Only Wales has people with these filters") for n in notes), notes
+    assert not any("against the programme" in n for n in notes)

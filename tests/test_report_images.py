@@ -57,3 +57,63 @@ def test_charts_drawn_one_after_another_in_one_page_are_as_drawn_alone() -> None
     assert together[0] == together[2] and together[0] != together[1]
     with Image.open(io.BytesIO(together[0])) as image:
         assert image.mode == "RGB" and image.size == (400, 300)
+
+
+class _FakeKaleido:
+    """Stands in for Kaleido's browser: opens at once; draws a 2x2 PNG, or never returns
+    when ``stalls`` (as Chromium sometimes does under load)."""
+
+    made: list[_FakeKaleido] = []
+
+    def __init__(self, stalls: bool) -> None:
+        self.stalls = stalls
+        self.closed = False
+        _FakeKaleido.made.append(self)
+
+    async def open(self) -> None:
+        return None
+
+    async def calc_fig(self, figure: object, opts: dict[str, object]) -> bytes:
+        import asyncio
+
+        if self.stalls:
+            await asyncio.Event().wait()  # never set
+        buffer = io.BytesIO()
+        Image.new("RGBA", (2, 2), (255, 0, 0, 255)).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def _fake_browsers(monkeypatch, stalling: int):  # type: ignore[no-untyped-def]
+    """The first ``stalling`` browsers made stall; the ones after draw."""
+    from ete_metrics.present.report import images
+
+    _FakeKaleido.made = []
+    monkeypatch.setattr(images, "browser_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(images, "_kaleido", lambda path: _FakeKaleido(len(_FakeKaleido.made) < stalling))
+    monkeypatch.setattr(images, "STALL_SECONDS", 0.5)
+
+
+def test_a_stalled_browser_is_started_again_and_draws_every_chart(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _fake_browsers(monkeypatch, stalling=1)
+    said: list[str] = []
+    with start_browser() as browser:
+        pngs = render_pngs([{"data": []}, {"data": []}], browser=browser,
+                           progress=lambda text, fraction: said.append(text))
+    assert len(pngs) == 2 and all(Image.open(io.BytesIO(p)).mode == "RGB" for p in pngs)
+    assert [b.stalls for b in _FakeKaleido.made] == [True, False]
+    assert _FakeKaleido.made[0].closed and _FakeKaleido.made[1].closed  # the stalled one too
+    assert "Starting the chart browser again" in said
+
+
+def test_a_browser_that_stalls_twice_is_reported_not_waited_for(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from ete_metrics.errors import ConfigError
+
+    _fake_browsers(monkeypatch, stalling=2)
+    with start_browser() as browser, pytest.raises(ConfigError, match=r"chart 1 of 3 was not drawn in 0.5 seconds, twice"):
+        render_pngs([{"data": []}] * 3, browser=browser)
+    assert len(_FakeKaleido.made) == 2

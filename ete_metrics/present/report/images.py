@@ -40,6 +40,12 @@ __all__ = ["DEFAULT_SCALE", "ChartBrowser", "browser_path", "render_pngs", "star
 #: Pixel density: 2 gives sharp images on projectors and in print.
 DEFAULT_SCALE = 2.0
 
+#: Seconds without a chart drawn (or the browser opened) after which Chromium is taken
+#: to have stalled: it is started again and the charts drawn once more; a second stall
+#: is reported. Kaleido bounds each drawing itself, but not the waits around it (opening
+#: the browser, getting its page): one of those once held a report for good.
+STALL_SECONDS = 120.0
+
 _CANDIDATES: tuple[str, ...] = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 
 _INSTALL_HINT = (
@@ -179,12 +185,37 @@ class ChartBrowser:
         Raises
         ------
         ConfigError
-            When Kaleido or Chromium is missing or the browser could not draw.
+            When Kaleido or Chromium is missing, the browser could not draw, or it
+            stalled twice (no chart for :data:`STALL_SECONDS`; after the first stall it
+            is started again and every chart drawn once more).
         """
         if self._problem is not None:
             raise self._problem
         if self._closed or self._opened is None:
             raise RuntimeError("This chart browser is closed.")
+        total = len(figures)
+        tell(progress, f"Drawing chart 1 of {total}", 0.0)
+        try:
+            images = self._draw_or_stall(figures, opts, progress)
+        except _StalledError:  # once more, in a new browser
+            tell(progress, "Starting the chart browser again", 0.0)
+            self._reopen()
+            try:
+                images = self._draw_or_stall(figures, opts, progress)
+            except _StalledError as stalled:
+                raise ConfigError(
+                    f"Chromium at {self._path} stopped drawing charts (chart {stalled.chart} of {total} "
+                    f"was not drawn in {STALL_SECONDS:g} seconds, twice). Try again; if it keeps "
+                    f"happening, check that Chromium runs on this machine. {_INSTALL_HINT}"
+                ) from None
+        tell(progress, f"Drew {total} charts", 1.0)
+        return images
+
+    def _draw_or_stall(
+        self, figures: Sequence[Any], opts: Sequence[Mapping[str, Any]], progress: Progress | None
+    ) -> list[bytes]:
+        """Draw in the browser's thread, telling ``progress`` from this one; raise
+        :class:`_StalledError` (the drawing cancelled) after :data:`STALL_SECONDS` without a chart."""
         total = len(figures)
         done: queue.SimpleQueue[int] = queue.SimpleQueue()
 
@@ -195,12 +226,20 @@ class ChartBrowser:
 
         job = asyncio.run_coroutine_threadsafe(opened_then_draw(), self._loop)
         job.add_done_callback(lambda _: done.put(-1))  # the drawing has finished
-        tell(progress, f"Drawing chart 1 of {total}", 0.0)
-        while (drawn := done.get()) >= 0:
+        drawn = 0
+        while True:
+            try:
+                step = done.get(timeout=STALL_SECONDS)
+            except queue.Empty:
+                job.cancel()
+                raise _StalledError(drawn + 1) from None
+            if step < 0:
+                break
+            drawn = step
             if drawn < total:
                 tell(progress, f"Drawing chart {drawn + 1} of {total}", drawn / total)
         try:
-            images = job.result()
+            return job.result()
         except ConfigError:
             raise
         except BaseException as exc:  # noqa: BLE001 - reported as a ConfigError
@@ -209,8 +248,19 @@ class ChartBrowser:
                 f"Could not draw the charts with Chromium at {self._path} ({type(exc).__name__}: "
                 f"{first}). {_INSTALL_HINT}"
             ) from exc
-        tell(progress, f"Drew {total} charts", 1.0)
-        return images
+
+    def _reopen(self) -> None:
+        """Close the stalled browser (bounded) and start a new one in the same thread."""
+        stalled = self._browser
+
+        async def reopen() -> None:
+            if stalled is not None:
+                with contextlib.suppress(BaseException):  # it has stalled: closed as far as it goes
+                    await asyncio.wait_for(stalled.close(), timeout=30)
+            self._browser = _kaleido(self._path)
+            await self._browser.open()
+
+        self._opened = asyncio.run_coroutine_threadsafe(reopen(), self._loop)
 
     def close(self, wait: bool = True) -> None:
         """End the browser and its thread; closing again is harmless.
@@ -256,6 +306,14 @@ class ChartBrowser:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class _StalledError(Exception):
+    """Chromium drew nothing for :data:`STALL_SECONDS`; ``chart`` is the one it was on (from 1)."""
+
+    def __init__(self, chart: int) -> None:
+        super().__init__(chart)
+        self.chart = chart
 
 
 def start_browser() -> ChartBrowser:
