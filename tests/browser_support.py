@@ -14,6 +14,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.bench_concurrency import (
     CHOOSE_ATTEMPTS,
@@ -34,8 +35,6 @@ _SOCKETS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
 def _run_finished(payload: str | bytes) -> bool:
     """True for Streamlit's message that a script run (or a fragment's) is over; a run
     stopped early for another (``st.rerun``) is not over: the next one follows."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     if not isinstance(payload, bytes):
         return False
     message = ForwardMsg()

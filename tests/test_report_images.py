@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
 import plotly.graph_objects as go
+import pytest
 from PIL import Image
 from plotly.utils import PlotlyJSONEncoder
 
+from ete_metrics.errors import ConfigError
 from ete_metrics.present.report import PRINT_FONT_SIZE, PRINT_TITLE_SIZE, _for_print
 from ete_metrics.present.report.images import render_pngs, start_browser
 from tests.report_support import content
@@ -74,8 +77,6 @@ class _FakeKaleido:
         return None
 
     async def calc_fig(self, figure: object, opts: dict[str, object]) -> bytes:
-        import asyncio
-
         if self.stalls:
             await asyncio.Event().wait()  # never set
         buffer = io.BytesIO()
@@ -109,10 +110,6 @@ def test_a_stalled_browser_is_started_again_and_draws_every_chart(monkeypatch) -
 
 
 def test_a_browser_that_stalls_twice_is_reported_not_waited_for(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import pytest
-
-    from ete_metrics.errors import ConfigError
-
     _fake_browsers(monkeypatch, stalling=2)
     with start_browser() as browser, pytest.raises(ConfigError, match=r"chart 1 of 3 was not drawn in 0.5 seconds, twice"):
         render_pngs([{"data": []}] * 3, browser=browser)
