@@ -59,6 +59,7 @@ side_by_side = st.container()
 # --- The scope against the programme ------------------------------------------
 held = sorted(set(by_region["region"].astype(str)))
 scope = scope_label(held)
+benchmark: pd.DataFrame | None = None
 if filters.part_of_programme:  # (as on the Partners page)
     st.subheader(f"{scope} against the programme")
     st.caption(
@@ -71,7 +72,7 @@ if filters.part_of_programme:  # (as on the Partners page)
         mine = metric(funnel, data, filters, **common)
         programme = programme_metric(funnel, filters, **common)
         benchmark = programme_benchmark(mine, programme)
-    table_with_downloads(benchmark, views.BENCHMARK, key="regions_benchmark", filename="programme_benchmark")
+    against_programme = st.container()
 
 
 def _limits_for(comparison):  # type: ignore[no-untyped-def]
@@ -126,7 +127,12 @@ together = shown_publication("regions", {
     "comparison": None if comparison.empty else comparison,
     "adjusted": None if adjusted is None or adjusted.ratios.empty else adjusted.ratios,
     "areas": by_area if region and not by_area.empty else None,
+    "benchmark": benchmark,
 }, step=step, within={"region": str(region)})
+
+if benchmark is not None:
+    with against_programme:
+        table_with_downloads(together["benchmark"], key="regions_benchmark", filename="programme_benchmark")
 
 with side_by_side:
     chart_with_table(

@@ -23,7 +23,12 @@ from dashboard.render import (
 )
 from ete_metrics import views
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
-from ete_metrics.metrics.time_to_outcome import time_to_outcome
+from ete_metrics.metrics.time_to_outcome import (
+    REACHED_BY,
+    TIME_TO_OUTCOME_BY_HORIZON,
+    TIME_TO_OUTCOME_COLUMNS,
+    time_to_outcome,
+)
 from ete_metrics.present.charts.cohorts import (
     cohort_curves_chart,
     cohort_heatmap_table,
@@ -107,7 +112,6 @@ with user_errors():
 published = shown_publication("cohorts", {
     "curves": curves,
     "time_to_outcome": None if quartiles.empty else quartiles,
-    "incidence": None if incidence.empty else incidence,
 }, step=outcome)
 
 st.subheader(f"Cumulative percent in {outcome} by months since entry")
@@ -153,20 +157,38 @@ table_with_downloads(
 )
 
 st.subheader(f"Time from entry to {outcome}")
-st.caption(
-    "Cumulative percent reaching the outcome by days since entry, using everyone's "
-    "follow-up: 1 − Kaplan–Meier, people not there yet are censored at the 'as at' date; "
-    "the band is the 95% interval and the dashed line the median (drawn once at least half "
-    "have reached the outcome). Where fewer than half have, the median is not defined: the table "
-    "below gives the quartile that is reached and the share reached by 3, 6 and 12 months instead."
-)
 quartiles_view = published.get("time_to_outcome") or shown(quartiles, views.TIME_TO_OUTCOME)
-chart_with_table(
-    lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
-    published.get("incidence", incidence), views.INCIDENCE, key="time_to_outcome_curve",
-    filename=f"cumulative_incidence_{outcome}",
-)
-st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
+if filters.stakeholder:
+    st.caption(
+        "The Kaplan–Meier curve of days to the outcome is worked out from each person's own dates, "
+        "not from published counts, so it is for the programme team only. The cohort curves above "
+        "show the same progress from published counts, and the table below the people followed 3, "
+        "6 and 12 months."
+    )
+else:
+    st.caption(
+        "Cumulative percent reaching the outcome by days since entry, using everyone's "
+        "follow-up: 1 − Kaplan–Meier, people not there yet are censored at the 'as at' date; "
+        "the band is the 95% interval and the dashed line the median (drawn once at least half "
+        "have reached the outcome). Where fewer than half have, the median is not defined: the table "
+        "below gives the quartile that is reached and the share reached by 3, 6 and 12 months instead."
+    )
+    chart_with_table(
+        lambda numbers: cumulative_incidence_chart(numbers, outcome=outcome, medians=quartiles_view.numbers),
+        incidence, views.INCIDENCE, key="time_to_outcome_curve",
+        filename=f"cumulative_incidence_{outcome}",
+    )
+if quartiles_view.protected:
+    # Kaplan-Meier days and shares come from each person's days: stakeholders get the shares
+    # of the people followed 3, 6 and 12 months, from the published counts.
+    st.markdown("**Training and work within 3, 6 and 12 months of entry**")
+    st.caption("Of the people who entered at least 3, 6 or 12 months before the 'as at' date, how "
+               "many reached training and work within that time of their entry, and the percent.")
+    shown_columns = ["outcome", "entered", "reached", *TIME_TO_OUTCOME_BY_HORIZON]
+else:
+    st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
+    shown_columns = ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days", *REACHED_BY]
 table_with_downloads(
     quartiles_view, key="time_to_outcome_table", filename="time_to_outcome",
+    columns=[*[c for c in quartiles.columns if c not in TIME_TO_OUTCOME_COLUMNS], *shown_columns],
 )

@@ -84,11 +84,7 @@ with user_errors():
     against_region = comparison.compare_within_regions(
         by_partner_region, by="delivery_partner", step=step, programme=programme
     )
-table_with_downloads(
-    against_region, views.PARTNER_REGIONS, key="partners_regions", filename=f"delivery_partners_{step}_by_region",
-    columns=["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
-             *(("programme_rate", "programme_position") if scoped else ("overall_rate", "position"))],
-)
+against_region_place = st.container()
 st.markdown("**Adjusted for who each delivery partner works with**")
 adjusted = adjusted_ratios(data, filters, by="delivery_partner", step=step, key="partners", common=common)
 adjusted_place = st.container()
@@ -101,7 +97,14 @@ together = shown_publication("partners", {
     "adjusted": None if adjusted.ratios.empty else adjusted.ratios,
     "funnel": partners_funnel,
     "prisons": None if prison_funnel.empty else prison_funnel,
+    "against_region": against_region,
 }, step=step, within={"pathway": "custody"})
+with against_region_place:
+    table_with_downloads(
+        together["against_region"], key="partners_regions", filename=f"delivery_partners_{step}_by_region",
+        columns=["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
+                 *(("programme_rate", "programme_position") if scoped else ("overall_rate", "position"))],
+    )
 with compared_place:
     chart_with_table(  # limits around the overall rate and over the sizes shown (as published)
         lambda numbers: funnel_plot(

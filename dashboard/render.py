@@ -193,9 +193,12 @@ def shown_publication(
     Returns
     -------
     dict of str to Shown
-        By table name, for the tables given.
+        By table name, for the tables given; for stakeholders, not the tables of a view for
+        internal use only (the page shows its note in their place).
     """
     parts = parts_of(publication, frames, step=step, within=within)
+    if stakeholder_mode():
+        parts = {name: part for name, part in parts.items() if not part.spec.internal_only}
     return dict(zip(parts, shown_together(list(parts.values())), strict=True))
 
 

@@ -399,13 +399,17 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
 
 
 def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
-    from ete_metrics.metrics.time_to_outcome import time_to_outcome
+    from ete_metrics.metrics.time_to_outcome import TIME_TO_OUTCOME_BY_HORIZON, time_to_outcome
 
     data = _load(args)
     frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
                             by=args.by or (), date_from=args.date_from, date_to=args.date_to)
-    _emit(args, data, frame, views.TIME_TO_OUTCOME,
-         title=f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}")
+    if args.audience == INTERNAL:  # the Kaplan-Meier days and shares
+        frame = frame.drop(columns=list(TIME_TO_OUTCOME_BY_HORIZON))
+        title = f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}"
+    else:  # those follow from each person's days: the shares of people followed long enough
+        title = f"Training and work within 3, 6 and 12 months of entry, as at {_uk(data.as_of)}"
+    _emit(args, data, frame, views.TIME_TO_OUTCOME, title=title)
     return 0
 
 

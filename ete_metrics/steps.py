@@ -23,8 +23,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.errors import InputError
@@ -306,3 +310,39 @@ def definitions() -> tuple[tuple[str, str], ...]:
         Term (a step's label) and definition.
     """
     return (*((step.label, step.definition) for step in STEPS), *TERMS)
+
+
+def rag_rating(actual: Iterable[float] | np.ndarray, target: Iterable[float] | np.ndarray) -> np.ndarray:
+    """Red/amber/green rating of actual against target, compared exactly.
+
+    Parameters
+    ----------
+    actual, target : array-like of int
+        Cumulative actual and cumulative target.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        ``"green"`` when ``actual / target >= config.RAG_GREEN_FROM`` (1.00), ``"amber"``
+        when ``>= config.RAG_AMBER_FROM`` (0.86), ``"red"`` otherwise, ``None`` where the
+        target is 0 (no target). The thresholds are read as exact decimals and compared
+        in integer arithmetic (``actual * 100 >= 86 * target``), so 86 of 100 is amber
+        and 859 of 1,000 is red without floating-point doubt.
+    """
+    actual_values = np.asarray(actual, dtype=object)
+    target_values = np.asarray(target, dtype=object)
+    green = Fraction(str(config.RAG_GREEN_FROM))
+    amber = Fraction(str(config.RAG_AMBER_FROM))
+    out = np.empty(len(actual_values), dtype=object)
+    for i, (a, t) in enumerate(zip(actual_values, target_values, strict=True)):
+        if t is None or pd.isna(t) or t <= 0:
+            out[i] = None
+            continue
+        a, t = int(a), int(t)
+        if a * green.denominator >= green.numerator * t:
+            out[i] = "green"
+        elif a * amber.denominator >= amber.numerator * t:
+            out[i] = "amber"
+        else:
+            out[i] = "red"
+    return out

@@ -26,10 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import ClassVar
 
+from ete_metrics import config
 from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS
+
+#: The grouping keys of the vocabulary: groups of people in every view.
+_BREAKDOWNS: frozenset[str] = frozenset((*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS))
 
 #: Group size of a long-form funnel rate: the first step of the same group.
 FIRST_STEP = "<first step>"
@@ -62,6 +67,7 @@ HEADINGS: Mapping[str, str] = {
     "percent_achieved": "% of target",
     "projected_percent": "Projected % of contract",
     "projected_at_end": "Projected at contract end",
+    "contract_elapsed": "Share of the contract elapsed",
     "actual_to_date": "Actual to date",
     "target_to_date": "Target to date",
     "contract_target": "Contract target",
@@ -126,39 +132,300 @@ HEADINGS: Mapping[str, str] = {
 }
 
 
+# --------------------------------------------------------------------------- how stakeholders get a column
+
+
+class Rule:
+    """How stakeholders get one column of a view (the base of the rules below).
+
+    Every column a view's metric returns has a rule, and a stakeholder sees a column only
+    through it (:func:`ete_metrics.protect.audience.protect_view`): a count is protected
+    by the policy; every other figure is worked out again from the *published* counts
+    (never read off the true figures); a label or a date is shown as it is; a column with
+    no rule, or the rule :data:`WITHHELD`, is not shown to stakeholders at all.
+    """
+
+    #: The columns the rule reads (published values of the same row, or of the table).
+    def needs(self) -> tuple[str, ...]:
+        return ()
+
+    #: A number people read as a rate, interval, ratio or chance (not a count).
+    figure: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Count(Rule):
+    """A count of people: 0 shown, 1-4 suppressed, others rounded to 5 (the policy).
+
+    ``per`` names the groups the count is *of*, where the figure is of a larger group
+    repeated on each row (``("region",)``: the partner's region's figure; ``()``: the
+    whole programme's). ``None``: the row's own group, as usual.
+    """
+
+    per: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Estimate(Rule):
+    """A modelled count (a forecast, an expected count): rounded to a whole number, then
+    protected as a count and published as one."""
+
+
+@dataclass(frozen=True)
+class Share(Rule):
+    """``numerator / denominator`` of two published counts of the same row (``denominator``
+    may be :data:`FIRST_STEP` or :data:`PREVIOUS_STEP` in a long funnel), at the precision
+    shown; withheld where either is suppressed or the published denominator is below ten."""
+
+    numerator: str
+    denominator: str
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.numerator,) if self.denominator in (FIRST_STEP, PREVIOUS_STEP) else (
+            self.numerator, self.denominator)
+
+
+@dataclass(frozen=True)
+class Interval(Share):
+    """A bound (``"low"`` or ``"high"``) of the 95% Wilson interval of a :class:`Share`."""
+
+    bound: str = "low"
+
+
+@dataclass(frozen=True)
+class Pooled(Rule):
+    """The rate of all the table's rows together (within each value of ``within``):
+    the rows' total numerator over their total denominator, each total rounded and
+    suppressed as a count."""
+
+    numerator: str
+    denominator: str
+    within: tuple[str, ...] = ()
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.numerator, self.denominator)
+
+
+@dataclass(frozen=True)
+class Limit(Rule):
+    """A funnel-plot control limit (exact binomial, Spiegelhalter 2005) around the published
+    rate ``around`` for a group of the published size ``size``, at ``probability``."""
+
+    around: str
+    size: str
+    probability: float
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.around, self.size)
+
+
+@dataclass(frozen=True)
+class RatioLimit(Rule):
+    """A funnel-plot limit of an observed / expected ratio at the published ``expected``
+    count (exact Poisson), at ``probability``."""
+
+    expected: str
+    probability: float
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.expected,)
+
+
+@dataclass(frozen=True)
+class RatioInterval(Rule):
+    """A bound of the exact Poisson 95% interval of ``observed / expected``, from the
+    published observed and expected counts."""
+
+    observed: str
+    expected: str
+    bound: str = "low"
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.observed, self.expected)
+
+
+@dataclass(frozen=True)
+class Ratio(Rule):
+    """``numerator / denominator`` of two published figures (minus one for a change), at
+    ``decimals``; withheld where either is suppressed, missing where the denominator is 0."""
+
+    numerator: str
+    denominator: str
+    decimals: int = 3
+    minus_one: bool = False
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.numerator, self.denominator)
+
+
+@dataclass(frozen=True)
+class Product(Rule):
+    """``left x right`` of two published figures (an adjusted rate: ratio x overall rate)."""
+
+    left: str
+    right: str
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True)
+class Gap(Rule):
+    """``rate - reference`` of two published rates, in percentage points."""
+
+    rate: str
+    reference: str
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.rate, self.reference)
+
+
+@dataclass(frozen=True)
+class Difference(Rule):
+    """``now - before`` of two published counts (a change in people)."""
+
+    now: str
+    before: str
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.now, self.before)
+
+
+@dataclass(frozen=True)
+class RunRate(Rule):
+    """A run-rate projection of a published count to the contract's end: the count over
+    the share of the contract elapsed (a column of dates alone), rounded to 5."""
+
+    count: str
+    elapsed: str
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.count, self.elapsed)
+
+
+@dataclass(frozen=True)
+class Chance(Rule):
+    """The chance of reaching ``target`` from a published forecast and its published upper
+    95% limit (a Normal forecast, with a continuity correction)."""
+
+    estimate: str
+    high: str
+    target: str
+    figure: ClassVar[bool] = True
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.estimate, self.high, self.target)
+
+
+@dataclass(frozen=True)
+class Position(Rule):
+    """Where a published rate (or ratio) falls against published limits: ``"above"``,
+    ``"within"`` or ``"below"``; as a yes/no ``outside`` them when ``flag``."""
+
+    rate: str
+    lower: str
+    upper: str
+    flag: bool = False
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.rate, self.lower, self.upper)
+
+
+@dataclass(frozen=True)
+class Rating(Rule):
+    """The RAG rating of a published actual against a published target (the contract's
+    thresholds, :func:`ete_metrics.steps.rag_rating`)."""
+
+    actual: str
+    target: str
+
+    def needs(self) -> tuple[str, ...]:
+        return (self.actual, self.target)
+
+
+@dataclass(frozen=True)
+class Label(Rule):
+    """A key or category shown as it is (a step, a region, a measure, a month). ``additive``:
+    mutually exclusive groups whose counts add up to a published total. ``identifies``
+    False: a description of the row's group (a partner's main region), neither a group
+    nor a key of its cells."""
+
+    additive: bool = False
+    identifies: bool = True
+
+
+@dataclass(frozen=True)
+class Calendar(Rule):
+    """A figure of dates alone, the same whatever the data (the share of the contract
+    elapsed on the as-at date): shown as it is."""
+
+    figure: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Republished(Rule):
+    """A figure as published in another view (a table laid out from published tables,
+    such as the cohort heatmap from the protected curves)."""
+
+    view: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Withheld(Rule):
+    """Not published to stakeholders (worked out from each person's records, not from the
+    published counts: a Kaplan-Meier median, a forecast's spread)."""
+
+
+#: A count of the row's own group.
+COUNT = Count()
+#: A modelled count, protected as a count.
+ESTIMATE = Estimate()
+#: A key (a step, a measure, a date): not a group of people.
+KEY = Label()
+#: A category of people whose counts add up (a region, a partner, a cohort).
+GROUP = Label(additive=True)
+#: A description of the row's group, not one of its keys (a partner's main region).
+DESCRIPTION = Label(identifies=False)
+#: Not published to stakeholders.
+WITHHELD = Withheld()
+
+#: The rule of a grouping key of the vocabulary (``by=``), in every view.
+BREAKDOWN = GROUP
+
+
 @dataclass(frozen=True)
 class View:
-    """One published view: how it is protected and how it is shown.
+    """One published view: how stakeholders get each column, and how it is shown.
 
     Attributes
     ----------
     name : str
         Short name (``"funnel"``), unique in :data:`VIEWS`.
-    counts : tuple of str
-        Counts of people (protected: suppressed 1-4, secondary suppression, rounded).
-    groups : tuple of str
-        Additive group columns (mutually exclusive categories whose totals are published).
-        Any breakdown columns present in the frame are added.
-    keys : tuple of str
-        Non-additive identifiers (funnel step, date, characteristic).
-    rates : mapping of str to (numerator, group size)
-        Each rate-like column (rate, interval bound, median, gap) with the count column
-        that is its numerator (``None``: any suppression in the row) and the column holding
-        its group size, or :data:`FIRST_STEP` / :data:`PREVIOUS_STEP` for long-form funnels.
-    derived : mapping of str to str
-        Non-rate columns blanked wherever the named rate is blanked (e.g. the funnel-plot
-        position of a group).
+    columns : mapping of str to Rule
+        Every column the view's metric returns, with how stakeholders get it
+        (:class:`Rule`); a name may be a pattern (``"month_*"``). The grouping keys of the
+        vocabulary (:data:`ete_metrics.config.GROUPING_COLUMNS` and the cohort keys) are
+        groups in every view (:data:`BREAKDOWN`). A column with no rule is not shown to
+        stakeholders (and the suite fails: ``tests/test_views.py``).
     total_label : str or None
         Label of total rows in the group columns (e.g. ``"All regions"``).
-    whole : tuple of str
-        Count-like projections (floats) rounded to whole numbers, then protected as counts.
     percents, dates, points, days : tuple of str
         Columns shown as percentages (fractions), UK dates, changes in percentage
-        points and numbers of days; ``counts`` and ``whole`` are shown as counts.
+        points and numbers of days; counts and estimates are shown as counts.
         A name may be a pattern (``"month_*"``) for a family of columns.
     numbers : tuple of str
-        Other whole numbers shown like counts but not protected as counts: keys
-        (months since entry, a line number) and differences of protected counts.
+        Other whole numbers shown like counts (months since entry, a line number, a
+        change in people).
     headings : mapping of str to str
         This view's own headings, where :data:`HEADINGS` says too little.
     words : mapping of str to mapping of str to str
@@ -166,9 +433,13 @@ class View:
         checks' labels); a code missing there reads as the vocabulary says
         (:func:`ete_metrics.steps.label`).
     internal_only : bool
-        Never shown to stakeholders (participant-level lists, import checks):
+        Never shown to stakeholders (participant-level lists, import checks, figures
+        worked out from each person's records):
         :func:`ete_metrics.protect.audience.protect_view` refuses it and the dashboard
         does not show it in the stakeholder view.
+    composite : bool
+        Laid out from tables already published (the headline from the two protected
+        funnels): never protected again, and its rules say where each figure comes from.
     totals_published : bool, default True
         Whether the sums of the view's additive groups are published (in the view
         or elsewhere), so secondary suppression must protect them. False where no
@@ -176,13 +447,8 @@ class View:
     """
 
     name: str
-    counts: tuple[str, ...]
-    groups: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()
-    rates: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
-    derived: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, Rule]
     total_label: str | None = None
-    whole: tuple[str, ...] = ()
     percents: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     points: tuple[str, ...] = ()
@@ -191,16 +457,93 @@ class View:
     headings: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     internal_only: bool = False
+    composite: bool = False
     totals_published: bool = True
 
     def heading(self, column: str) -> str:
         """The heading people read for ``column`` in this view (see :func:`heading`)."""
         return heading(column, self.headings)
 
+    def rule(self, column: str) -> Rule | None:
+        """How stakeholders get ``column``: its rule, a group for a grouping key, else None.
+
+        Examples
+        --------
+        >>> v = View("v", {"n": COUNT, "month_*": Share("n", "m")})
+        >>> v.rule("n") == COUNT, v.rule("month_3"), v.rule("region") == GROUP, v.rule("x")
+        (True, Share(numerator='n', denominator='m'), True, None)
+        """
+        found = self.columns.get(column)
+        if found is not None:
+            return found
+        for name, rule in self.columns.items():
+            if any(c in name for c in "*?[") and fnmatchcase(str(column), name):
+                return rule
+        if column in _BREAKDOWNS:
+            return BREAKDOWN
+        return None
+
+    def published(self, columns: Iterable[str]) -> list[str]:
+        """The columns of ``columns`` stakeholders may see, in order (a rule, not withheld)."""
+        return [c for c in columns if (r := self.rule(c)) is not None and not isinstance(r, Withheld)]
+
+    def _named(self, kind: type[Rule] | tuple[type[Rule], ...]) -> tuple[str, ...]:
+        return tuple(c for c, r in self.columns.items() if isinstance(r, kind))
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """Counts of people of the row's own group (protected by the policy)."""
+        return tuple(c for c, r in self.columns.items() if isinstance(r, Count) and r.per is None)
+
+    @property
+    def scoped(self) -> dict[str, tuple[str, ...]]:
+        """Counts of a larger group repeated on each row, by column: the groups they are of."""
+        return {c: r.per for c, r in self.columns.items() if isinstance(r, Count) and r.per is not None}
+
+    @property
+    def whole(self) -> tuple[str, ...]:
+        """Modelled counts (:class:`Estimate`), rounded and protected as counts."""
+        return self._named(Estimate)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Additive group columns (their totals are published); grouping keys are added."""
+        return tuple(c for c, r in self.columns.items() if isinstance(r, Label) and r.additive)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Non-additive keys (a funnel step, a date, a characteristic)."""
+        return tuple(c for c, r in self.columns.items()
+                     if isinstance(r, Label) and not r.additive and r.identifies)
+
+    @property
+    def rates(self) -> dict[str, tuple[str | None, str]]:
+        """Every figure that is not a count (rate, interval, limit, gap, ratio, chance, days),
+        with the count it is of and its group size where it has them."""
+        out: dict[str, tuple[str | None, str]] = {}
+        for column, rule in self.columns.items():
+            if isinstance(rule, Share | Pooled | Ratio):
+                out[column] = (rule.numerator, rule.denominator)
+            elif rule.figure:
+                out[column] = (None, "")
+        return out
+
+    @property
+    def derived(self) -> dict[str, str]:
+        """Categories worked out from a published figure (a position, a RAG rating)."""
+        out: dict[str, str] = {}
+        for column, rule in self.columns.items():
+            if isinstance(rule, Position):
+                out[column] = rule.rate
+            elif isinstance(rule, Rating):
+                out[column] = rule.actual
+        return out
+
     @property
     def shown_counts(self) -> tuple[str, ...]:
-        """Columns shown as counts: counts of people, whole projections, days and other numbers."""
-        return (*self.counts, *self.whole, *self.days, *self.numbers)
+        """Columns shown as counts: counts of people, estimates, days and other numbers."""
+        return (*self.counts, *self.scoped, *self.whole,
+                *self._named(RunRate), *self.days, *self.numbers)
 
     def formats(self, columns: Iterable[str]) -> dict[str, str]:
         """How each of ``columns`` is shown: ``"count"``, ``"percent"``, ``"date"`` or ``"points"``.
@@ -210,7 +553,7 @@ class View:
 
         Examples
         --------
-        >>> View("v", counts=("n",), percents=("month_*",)).formats(["n", "month_3", "name"])
+        >>> View("v", {"n": COUNT}, percents=("month_*",)).formats(["n", "month_3", "name"])
         {'n': 'count', 'month_3': 'percent'}
         """
         roles = (("count", self.shown_counts), ("percent", self.percents),
@@ -253,157 +596,261 @@ def heading(column: str, own: Mapping[str, str] | None = None) -> str:
     return humanise(str(column))
 
 
-_FUNNEL_RATES: dict[str, tuple[str | None, str]] = {
-    "rate_from_entry": ("participants", FIRST_STEP),
-    "ci_low": ("participants", FIRST_STEP),
-    "ci_high": ("participants", FIRST_STEP),
-    "rate_from_previous": ("participants", PREVIOUS_STEP),
-}
-_COMPARE_RATES: dict[str, tuple[str | None, str]] = {
-    c: ("participants", "entered")
-    for c in ("rate", "lower_95", "upper_95", "lower_998", "upper_998", "ci_low", "ci_high", "gap")
-}
-_RATIO_RATES: dict[str, tuple[str | None, str]] = {
-    c: ("observed", "entered") for c in ("ratio", "ratio_low", "ratio_high")
-}
-_COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998",
-                     "ci_low", "ci_high")
+def _limits(around: str, size: str) -> dict[str, Rule]:
+    """The funnel plot's 95% and 99.8% limits around a published rate for a published size."""
+    return {name: Limit(around, size, p) for name, p in _LIMIT_PROBABILITIES.items()}
+
+
+def _ratio_limits(expected: str) -> dict[str, Rule]:
+    """The 95% and 99.8% limits of an observed / expected ratio at a published expected count."""
+    return {name: RatioLimit(expected, p) for name, p in _LIMIT_PROBABILITIES.items()}
+
+
+#: The funnel plot's limits by cumulative probability.
+_LIMIT_PROBABILITIES = {"lower_95": 0.025, "upper_95": 0.975, "lower_998": 0.001, "upper_998": 0.999}
 
 #: funnel(), referral_funnel(), delivery_partners(), prisons(): long form, one row per step.
-FUNNEL = View("funnel", counts=("participants",), groups=("delivery_partner", "prison"),
-              keys=("step",), rates=_FUNNEL_RATES,
-              percents=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"))
+FUNNEL = View(
+    "funnel",
+    {"step": KEY, "participants": COUNT, "delivery_partner": GROUP, "prison": GROUP,
+     "rate_from_entry": Share("participants", FIRST_STEP),
+     "rate_from_previous": Share("participants", PREVIOUS_STEP),
+     "ci_low": Interval("participants", FIRST_STEP, "low"),
+     "ci_high": Interval("participants", FIRST_STEP, "high")},
+    percents=("rate_from_entry", "rate_from_previous", "ci_low", "ci_high"),
+)
 #: headline() of two protected funnels: now, a month earlier and the change between them
-HEADLINE = View("headline", counts=("participants", "participants_month_earlier"), keys=("step",),
-                numbers=("change",),
-                percents=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low",
-                          "ci_high"))
+HEADLINE = View(
+    "headline",
+    {"step": KEY, "participants": Republished("funnel", "participants"),
+     "participants_month_earlier": Republished("funnel", "participants"),
+     "change": Difference("participants", "participants_month_earlier"),
+     "rate_from_entry": Republished("funnel", "rate_from_entry"),
+     "rate_month_earlier": Republished("funnel", "rate_from_entry"),
+     "rate_change": Gap("rate_from_entry", "rate_month_earlier"),
+     "rate_from_previous": Republished("funnel", "rate_from_previous"),
+     "ci_low": Republished("funnel", "ci_low"), "ci_high": Republished("funnel", "ci_high")},
+    numbers=("participants", "participants_month_earlier", "change"),
+    percents=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low", "ci_high"),
+    points=("rate_change",), composite=True,
+)
 #: the report's delivery partners: one row per partner, a column per step, from protected funnels
-PARTNER_STEPS = View("partner_steps", counts=("entered", "training", "work"),
-                     groups=("delivery_partner",), percents=("training_rate", "work_rate"))
+PARTNER_STEPS = View(
+    "partner_steps",
+    {"delivery_partner": GROUP, **{c: Republished("funnel", "participants") for c in ("entered", "training", "work")},
+     "training_rate": Republished("funnel", "rate_from_entry"), "work_rate": Republished("funnel", "rate_from_entry")},
+    numbers=("entered", "training", "work"), percents=("training_rate", "work_rate"), composite=True,
+)
 #: referral_funnel(): the funnel's roles; its rates are of people referred
 REFERRAL_FUNNEL = replace(FUNNEL, name="referral_funnel",
                           headings={"rate_from_entry": "Rate from referral"})
-ACTIVITY = View("activity", counts=("participants",), groups=("month",), keys=("measure",),
-                dates=("month",))
+ACTIVITY = View("activity", {"measure": KEY, "month": GROUP, "participants": COUNT}, dates=("month",))
 TARGETS = View(
     "targets",
-    counts=("target", "actual", "cumulative_target", "cumulative_actual"),
-    groups=("region",), keys=("period_start", "measure"), total_label="All regions",
-    rates={"percent_achieved": ("cumulative_actual", "cumulative_actual")},
-    # the RAG rating tells how the actual compares with its target: hidden with the rate
-    derived={"rag": "percent_achieved"},
-    percents=("percent_achieved",), dates=("period_start",),
+    {"region": GROUP, "period_start": KEY, "measure": KEY,
+     "target": COUNT, "actual": COUNT, "cumulative_target": COUNT, "cumulative_actual": COUNT,
+     # the percent of target and its rating from the published actual and target to date
+     "percent_achieved": Ratio("cumulative_actual", "cumulative_target"),
+     "rag": Rating("cumulative_actual", "cumulative_target")},
+    total_label="All regions", percents=("percent_achieved",), dates=("period_start",),
 )
 TARGET_SUMMARY = View(
     "target_summary",
-    counts=("actual_to_date", "target_to_date", "contract_target"),
-    groups=("region",), keys=("measure",), total_label="All regions",
-    whole=("projected_at_end",),
-    rates={"percent_achieved": ("actual_to_date", "actual_to_date"),
-           "projected_percent": ("actual_to_date", "actual_to_date")},
-    derived={"rag": "percent_achieved"},
-    percents=("percent_achieved", "projected_percent"),
+    {"region": GROUP, "measure": KEY,
+     "actual_to_date": COUNT, "target_to_date": COUNT, "contract_target": COUNT,
+     "percent_achieved": Ratio("actual_to_date", "target_to_date"),
+     "rag": Rating("actual_to_date", "target_to_date"),
+     "contract_elapsed": Calendar(),
+     # the run-rate projection from the published actual, and its percent of the contract target
+     "projected_at_end": RunRate("actual_to_date", "contract_elapsed"),
+     "projected_percent": Ratio("projected_at_end", "contract_target")},
+    total_label="All regions", percents=("percent_achieved", "projected_percent", "contract_elapsed"),
 )
 #: review.rag_table(): the director's RAG table, protected as the target summary is
 RAG_TABLE = replace(TARGET_SUMMARY, name="rag_table")
-#: review.month_comparison(): counts only; review.comparison_changes() adds changes of the shown figures
+#: review.month_comparison(): counts; review.comparison_changes() adds changes of the shown figures
 MONTH_COMPARISON = View(
     "month_comparison",
-    counts=("participants", "previous_month", "year_earlier", "quarter_to_date", "quarter_target"),
-    keys=("measure", "month", "quarter_start"), dates=("month", "quarter_start"),
-    # rates of the shown figures (added after protection), withheld with their figures
-    rates={"change_on_month": ("participants", "previous_month"),
-           "change_on_year": ("participants", "year_earlier"),
-           "quarter_percent": ("quarter_to_date", "quarter_target")},
+    {"measure": KEY, "month": KEY, "quarter_start": KEY,
+     **{c: COUNT for c in ("participants", "previous_month", "year_earlier", "quarter_to_date",
+                           "quarter_target")},
+     "change_on_month": Ratio("participants", "previous_month", minus_one=True),
+     "change_on_year": Ratio("participants", "year_earlier", minus_one=True),
+     "quarter_percent": Ratio("quarter_to_date", "quarter_target")},
+    dates=("month", "quarter_start"),
     percents=("change_on_month", "change_on_year", "quarter_percent"),
     headings={"participants": "In the month"},
 )
+_COMPARISON: dict[str, Rule] = {
+    "entered": COUNT, "participants": COUNT,
+    "rate": Share("participants", "entered"),
+    "ci_low": Interval("participants", "entered", "low"),
+    "ci_high": Interval("participants", "entered", "high"),
+    "overall_rate": Pooled("participants", "entered"),
+    **_limits("overall_rate", "entered"),
+    "gap": Gap("rate", "overall_rate"),
+    "position": Position("rate", "lower_95", "upper_95"),
+    "outside_998": Position("rate", "lower_998", "upper_998", flag=True),
+}
+_ADJUSTMENT: dict[str, Rule] = {
+    "observed": COUNT, "expected": ESTIMATE,
+    "ratio": Ratio("observed", "expected", decimals=2),
+    "ratio_low": RatioInterval("observed", "expected", "low"),
+    "ratio_high": RatioInterval("observed", "expected", "high"),
+}
+_COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998",
+                     "ci_low", "ci_high")
 #: compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
-COMPARE = View("compare", counts=("entered", "participants", "observed"), whole=("expected",),
-               rates={**_COMPARE_RATES, **_RATIO_RATES},
-               derived={"position": "rate", "outside_998": "rate"},
-               percents=_COMPARE_PERCENTS, points=("gap",))
-#: compare_within_regions(): each partner against the programme and against its own region
-PARTNER_REGIONS = replace(
-    COMPARE, name="partner_regions", keys=("region",),
-    derived={**COMPARE.derived, "region_position": "rate", "programme_position": "rate"},
-    percents=(*_COMPARE_PERCENTS, "region_rate", "programme_rate"),
+COMPARE = View("compare", {**_COMPARISON, **_ADJUSTMENT}, percents=_COMPARE_PERCENTS, points=("gap",))
+#: compare_within_regions(): each partner against all the partners shown and against its own
+#: region (everyone in it), and for part of the programme against the programme's rate
+PARTNER_REGIONS = View(
+    "partner_regions",
+    {**_COMPARISON, "region": DESCRIPTION,
+     "region_entered": Count(per=("region",)), "region_participants": Count(per=("region",)),
+     "region_rate": Share("region_participants", "region_entered"),
+     "region_position": Position("rate", "region_lower_95", "region_upper_95"),
+     "region_lower_95": Limit("region_rate", "entered", 0.025),
+     "region_upper_95": Limit("region_rate", "entered", 0.975),
+     "programme_entered": Count(per=()), "programme_participants": Count(per=()),
+     "programme_rate": Share("programme_participants", "programme_entered"),
+     "programme_lower_95": Limit("programme_rate", "entered", 0.025),
+     "programme_upper_95": Limit("programme_rate", "entered", 0.975),
+     "programme_position": Position("rate", "programme_lower_95", "programme_upper_95")},
+    percents=(*_COMPARE_PERCENTS, "region_rate", "programme_rate", "region_lower_95",
+              "region_upper_95", "programme_lower_95", "programme_upper_95"),
+    points=("gap",),
     headings={"overall_rate": "Rate of all partners shown", "region": "Its region",
+              "region_entered": "Its region's entered", "region_participants": "Its region's reached",
               "region_rate": "Its region's rate", "position": "Against all partners' 95% limits",
               "region_position": "Against its region's 95% limits",
+              "region_lower_95": "Its region's lower 95% limit",
+              "region_upper_95": "Its region's upper 95% limit",
+              "programme_entered": "Programme (all regions) entered",
+              "programme_participants": "Programme (all regions) reached",
               "programme_rate": "Programme (all regions) rate",
+              "programme_lower_95": "Programme's lower 95% limit",
+              "programme_upper_95": "Programme's upper 95% limit",
               "programme_position": "Against the programme's 95% limits"},
     words={"region_position": POSITION_LABELS, "programme_position": POSITION_LABELS},
 )
 #: programme_benchmark(): a scope's rates beside the programme's (an aggregate: no other region's rows)
 BENCHMARK = View(
-    "benchmark", counts=("entered", "participants"), keys=("step",),
-    rates={c: ("participants", "entered") for c in ("rate", "ci_low", "ci_high", "gap")},
-    derived={"position": "rate"},
-    percents=("rate", "ci_low", "ci_high", "programme_rate"), points=("gap",),
-    headings={"programme_rate": "Programme (all regions) rate", "gap": "Gap to the programme",
+    "benchmark",
+    {"step": KEY, "entered": COUNT, "participants": COUNT,
+     "rate": Share("participants", "entered"),
+     "ci_low": Interval("participants", "entered", "low"),
+     "ci_high": Interval("participants", "entered", "high"),
+     "programme_entered": Count(per=()), "programme_participants": Count(per=("step",)),
+     "programme_rate": Share("programme_participants", "programme_entered"),
+     "gap": Gap("rate", "programme_rate"),
+     "programme_lower_95": Limit("programme_rate", "entered", 0.025),
+     "programme_upper_95": Limit("programme_rate", "entered", 0.975),
+     "position": Position("rate", "programme_lower_95", "programme_upper_95")},
+    percents=("rate", "ci_low", "ci_high", "programme_rate", "programme_lower_95", "programme_upper_95"),
+    points=("gap",),
+    headings={"programme_entered": "Programme (all regions) entered",
+              "programme_participants": "Programme (all regions) reached",
+              "programme_rate": "Programme (all regions) rate", "gap": "Gap to the programme",
+              "programme_lower_95": "Programme's lower 95% limit",
+              "programme_upper_95": "Programme's upper 95% limit",
               "position": "Against the programme's 95% limits"},
 )
-#: standardised_ratios(): the ratio is blank wherever its observed count is suppressed
+#: standardised_ratios(): observed against expected for the case mix, with the ratio's limits
 STANDARDISED = View(
-    "standardised", counts=("entered", "observed"), whole=("expected",),
-    rates={**_RATIO_RATES, **{c: ("observed", "entered") for c in (
-        "raw_rate", "adjusted_rate", "lower_95", "upper_95", "lower_998", "upper_998")}},
-    derived={"position": "ratio", "outside_998": "ratio"},
+    "standardised",
+    {"entered": COUNT, **_ADJUSTMENT,
+     "raw_rate": Share("observed", "entered"),
+     "overall_rate": Pooled("observed", "entered"),
+     "adjusted_rate": Product("ratio", "overall_rate"),
+     **_ratio_limits("expected"),
+     "position": Position("ratio", "lower_95", "upper_95"),
+     "outside_998": Position("ratio", "lower_998", "upper_998", flag=True)},
     percents=("raw_rate", "adjusted_rate", "overall_rate"),
 )
 #: forecast_to_end(): the projected counts are rounded and protected like counts
-FORECAST = View("forecast", counts=("actual_to_date",), groups=("region",), keys=("measure", "month"),
-                whole=("forecast", "low_80", "high_80", "low_95", "high_95"),
-                total_label="All regions", dates=("month",))
+FORECAST = View(
+    "forecast",
+    {"region": GROUP, "measure": KEY, "month": KEY, "actual_to_date": COUNT,
+     **{c: ESTIMATE for c in ("forecast", "low_80", "high_80", "low_95", "high_95")},
+     "sd": WITHHELD},
+    total_label="All regions", dates=("month",),
+)
 #: probability_of_reaching(): targets are contractual; the forecast figures are rounded
 TARGET_PROBABILITY = View(
-    "target_probability", counts=("contract_target",), groups=("region",), keys=("measure",),
-    whole=("forecast", "low_95", "high_95"), total_label="All regions",
-    rates={"probability": ("contract_target", "contract_target")}, percents=("probability",),
+    "target_probability",
+    {"region": GROUP, "measure": KEY, "contract_target": COUNT,
+     **{c: ESTIMATE for c in ("forecast", "low_95", "high_95")},
+     "probability": Chance("forecast", "high_95", "contract_target")},
+    total_label="All regions", percents=("probability",),
 )
-EQUALITY = View("equality", counts=("entered", "participants"), groups=("group",),
-                keys=("characteristic",), rates=_COMPARE_RATES,
-                percents=_COMPARE_PERCENTS, points=("gap",))
-COHORT_CURVES = View("cohort_curves", counts=("cohort_size", "participants"), groups=("cohort",),
-                     keys=("months_since_entry",),
-                     rates={"cumulative_rate": ("participants", "cohort_size")},
+EQUALITY = View(
+    "equality",
+    {**_COMPARISON, "characteristic": KEY, "group": GROUP,
+     "overall_rate": Pooled("participants", "entered", within=("characteristic",))},
+    percents=_COMPARE_PERCENTS, points=("gap",),
+)
+COHORT_CURVES = View("cohort_curves",
+                     {"cohort": GROUP, "months_since_entry": KEY, "cohort_size": COUNT,
+                      "participants": COUNT, "cumulative_rate": Share("participants", "cohort_size")},
                      percents=("cumulative_rate",), numbers=("months_since_entry",),
                      # nothing publishes the sum over cohorts at a month since entry, so a
                      # small cohort's count needs no partner cell in a large cohort
                      totals_published=False)
 #: cohort_heatmap_table(): the curves as cohort x month since entry (``month_0``, ``month_1``...);
-#: protected from the protected curves (``protected_heatmap``), not by this view's rules
-COHORT_HEATMAP = View("cohort_heatmap", counts=("cohort_size",), groups=("cohort",),
-                      percents=("month_*",))
+#: laid out from the protected curves (``protected_heatmap``)
+COHORT_HEATMAP = View("cohort_heatmap",
+                      {"cohort": GROUP, "cohort_size": Republished("cohort_curves", "cohort_size"),
+                       "month_*": Republished("cohort_curves", "cumulative_rate")},
+                      numbers=("cohort_size",), percents=("month_*",), composite=True)
 #: the report's cohort table: the curves at a few months since entry (``work_by_12_months``)
-COHORT_SUMMARY = View("cohort_summary", counts=("cohort_size",), groups=("cohort",),
-                      percents=("*_by_*_months",))
+COHORT_SUMMARY = View("cohort_summary",
+                      {"cohort": GROUP, "cohort_size": Republished("cohort_curves", "cohort_size"),
+                       "*_by_*_months": Republished("cohort_curves", "cumulative_rate")},
+                      numbers=("cohort_size",), percents=("*_by_*_months",), composite=True)
+#: cumulative_incidence(): a Kaplan-Meier curve, worked out from each person's days to the
+#: outcome; the cohort curves publish the same progress from counts
 INCIDENCE = View(
-    "incidence", counts=("at_risk", "events"), keys=("days_since_entry",),
-    rates={c: ("at_risk", "at_risk") for c in ("cumulative_incidence", "ci_low", "ci_high")},
+    "incidence",
+    {"days_since_entry": KEY, "at_risk": COUNT, "events": COUNT,
+     **{c: WITHHELD for c in ("cumulative_incidence", "ci_low", "ci_high")}},
     percents=("cumulative_incidence", "ci_low", "ci_high"), days=("days_since_entry",),
+    internal_only=True,
 )
-_REACHED_BY = ("reached_3_months", "reached_6_months", "reached_12_months")
+#: Horizons of the time to outcome's counts: 3, 6 and 12 months.
+_HORIZONS = (3, 6, 12)
 TIME_TO_OUTCOME = View(
-    "time_to_outcome", counts=("entered", "reached"), keys=("outcome",),
-    rates={c: ("reached", "entered") for c in ("median_days", "q1_days", "q3_days", *_REACHED_BY)},
-    days=("median_days", "q1_days", "q3_days"), percents=_REACHED_BY,
-    headings={"reached_3_months": "% reached by 3 months", "reached_6_months": "% reached by 6 months",
-              "reached_12_months": "% reached by 12 months"},
+    "time_to_outcome",
+    {"outcome": KEY, "entered": COUNT, "reached": COUNT,
+     # Kaplan-Meier quartiles and shares: from each person's days, not published counts
+     **{c: WITHHELD for c in ("median_days", "q1_days", "q3_days",
+                              *(f"reached_{m}_months" for m in _HORIZONS))},
+     # people followed that long, those of them who reached it by then, and its share
+     **{f"followed_{m}_months": COUNT for m in _HORIZONS},
+     **{f"within_{m}_months": COUNT for m in _HORIZONS},
+     **{f"share_within_{m}_months": Share(f"within_{m}_months", f"followed_{m}_months")
+        for m in _HORIZONS}},
+    days=("median_days", "q1_days", "q3_days"),
+    percents=(*(f"reached_{m}_months" for m in _HORIZONS),
+              *(f"share_within_{m}_months" for m in _HORIZONS)),
+    headings={**{f"reached_{m}_months": f"% reached by {m} months" for m in _HORIZONS},
+              **{f"followed_{m}_months": f"Entered {m} months or more before" for m in _HORIZONS},
+              **{f"within_{m}_months": f"Of them, reached it within {m} months" for m in _HORIZONS},
+              **{f"share_within_{m}_months": f"% within {m} months" for m in _HORIZONS}},
 )
 TRAINING_PROVIDERS = View(
     "training_providers",
-    counts=("training_starts", "training_completed", "work_after_training"),
-    groups=("partner",),
-    rates={"completion_rate": ("training_completed", "training_starts"),
-           "work_rate": ("work_after_training", "training_starts"),
-           "median_days_to_work": ("work_after_training", "training_starts")},
+    {"partner": GROUP,
+     **{c: COUNT for c in ("training_starts", "training_completed", "work_after_training")},
+     "completion_rate": Share("training_completed", "training_starts"),
+     "work_rate": Share("work_after_training", "training_starts"),
+     # a Kaplan-Meier median: from each person's days, not published counts
+     "median_days_to_work": WITHHELD},
     percents=("completion_rate", "work_rate"), days=("median_days_to_work",),
 )
-EMPLOYERS = View("employers", counts=("job_starts", "job_sustained"), groups=("partner",),
-                 rates={"sustained_rate": ("job_sustained", "job_starts")},
+EMPLOYERS = View("employers",
+                 {"partner": GROUP, "job_starts": COUNT, "job_sustained": COUNT,
+                  "sustained_rate": Share("job_sustained", "job_starts")},
                  percents=("sustained_rate",))
 #: The data-quality checks' labels for people, by machine name and by the import's older name.
 CHECK_LABELS: Mapping[str, str] = {
@@ -411,17 +858,22 @@ CHECK_LABELS: Mapping[str, str] = {
     **{rule.name: rule.label for rule in RULES},
 }
 #: data_quality(): one row per check, named in words ("Milestone before entry")
-DATA_QUALITY = View("data_quality", counts=("count",), keys=("check",), words={"check": CHECK_LABELS})
+DATA_QUALITY = View("data_quality",
+                    {"check": KEY, "description": KEY, "count": COUNT, "example_ids": WITHHELD},
+                    words={"check": CHECK_LABELS})
 IMPORT_HISTORY = View(
     "import_history",
-    counts=("participants_rows", "milestones_rows", "targets_rows", "warnings_count"),
-    keys=("id",), dates=("extract_date",),
+    {"id": KEY, "extract_date": KEY, "imported_at": KEY, "replace_all": KEY,
+     **{f"{kind}_{what}": KEY for kind in ("participants", "milestones", "targets")
+        for what in ("file", "sha256")},
+     **{c: COUNT for c in ("participants_rows", "milestones_rows", "targets_rows", "warnings_count")}},
+    dates=("extract_date",),
 )
 #: the problems and warnings of an import, line by line (they name participants)
-IMPORT_CHECKS = View("import_checks", counts=(), numbers=("line",), words={"check": CHECK_LABELS},
+IMPORT_CHECKS = View("import_checks", {"*": WITHHELD}, numbers=("line",), words={"check": CHECK_LABELS},
                      internal_only=True)
 #: follow_up_list(): people to follow up, by pseudonymous id
-FOLLOW_UP = View("follow_up", counts=(), days=("days_since_entry", "days_since_last"),
+FOLLOW_UP = View("follow_up", {"*": WITHHELD}, days=("days_since_entry", "days_since_last"),
                  dates=("entry_date", "last_milestone_date"),
                  words={"last_milestone": MILESTONE_LABELS},
                  internal_only=True)
@@ -489,6 +941,8 @@ class Published:
 
 _COMPARED = {"entered": "entered", "participants": CHOSEN_STEP, "observed": CHOSEN_STEP}
 _AT_WORK = {"entered": "entered", "participants": "work", "observed": "work"}
+#: The programme's figures beside a part of it (a lead's regions): not cells of the part.
+_PROGRAMME = {"programme_entered": "programme entered", "programme_participants": "programme reached"}
 
 #: Every publication set: what each page and the report pack show of the same people at
 #: once, by table. A cell suppressed in one table is suppressed wherever the set shows the
@@ -504,12 +958,13 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "comparison": Published(COMPARE, measures=_COMPARED),
         "adjusted": Published(STANDARDISED, measures=_COMPARED),
         "areas": Published(FUNNEL, within=("region",)),
+        "benchmark": Published(BENCHMARK, measures=_PROGRAMME),
     },
-    # the cohort curves (the heatmap is drawn from them), the time to each outcome
+    # the cohort curves (the heatmap is drawn from them), the time to each outcome (its
+    # Kaplan-Meier curve is for the programme team only: views.INCIDENCE)
     "cohorts": {
         "curves": Published(COHORT_CURVES, measures={"participants": CHOSEN_STEP}),
         "time_to_outcome": Published(TIME_TO_OUTCOME),
-        "incidence": Published(INCIDENCE),
     },
     # delivery partners compared, adjusted, their funnels; the prisons (custody pathway)
     "partners": {
@@ -517,6 +972,9 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "adjusted": Published(STANDARDISED, measures=_COMPARED),
         "funnel": Published(FUNNEL),
         "prisons": Published(FUNNEL, within=("pathway",)),
+        "against_region": Published(PARTNER_REGIONS, measures={
+            **_COMPARED, "region_entered": "entered", "region_participants": CHOSEN_STEP,
+            **_PROGRAMME}),
     },
     "equality": {"equality": Published(EQUALITY, measures=_COMPARED)},
     # the report pack (deck, PDF and workbook): targets and cohorts count other things

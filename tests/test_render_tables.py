@@ -22,11 +22,11 @@ def _long_table_app() -> None:
 
     from dashboard.filters import FILTERS_KEY, Filters
     from dashboard.render import table_with_downloads
-    from ete_metrics.views import View
+    from ete_metrics.views import WITHHELD, View
 
     st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date())
     frame = pd.DataFrame({"participant_id": [f"P{i:05d}" for i in range(2_500)], "days": range(2_500)})
-    listing = View("long_list", counts=(), days=("days",), internal_only=True)
+    listing = View("long_list", {"*": WITHHELD}, days=("days",), internal_only=True)
     table_with_downloads(frame, listing, key="long", filename="long", max_rows=1_000)
     table_with_downloads(frame.head(10), listing, key="short", filename="short", max_rows=1_000)
 

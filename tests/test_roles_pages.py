@@ -51,6 +51,7 @@ PARTICIPANT_ID = re.compile(r"P\d{7}")
 NOT_COUNTS = (
     # observed / expected ratios, shown with two decimals ("1.00" is a ratio, not a count)
     "Observed / expected", "Lower 95% limit of the ratio", "Upper 95% limit of the ratio",
+    "Ratio 95% low", "Ratio 95% high",
     "Months since entry", "Days since entry", "Id", "ID", "Median days", "Q1 days", "Q3 days",
     "Median days to work", "months_since_entry", "days_since_entry", "id", "median_days",
     "q1_days", "q3_days", "median_days_to_work",

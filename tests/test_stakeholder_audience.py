@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ete_metrics.errors import InputError
-from ete_metrics.protect.audience import VIEWS, coarsen_incidence, present_view, protect_view
+from ete_metrics.protect.audience import VIEWS, present_view, protect_view
 from ete_metrics.protect.disclosure import SUPPRESSED, find_disclosive_counts, protect_table
 
 C = SUPPRESSED
@@ -50,10 +50,12 @@ def test_funnel_rates_blank_for_small_groups_and_suppressed_counts() -> None:
     assert out["ci_low"].tolist()[:3] == [0.912, 0.142, C]
     assert out["rate_from_previous"].tolist()[1:3] == [0.25, C]
     assert pd.isna(out["rate_from_previous"].iloc[0])  # no previous step: stays missing
-    # Wales: 8 entered < 10 -> every rate from entry blank; from previous: training's
-    # previous (entered 8) < 10 -> blank; work's previous (training 6) < 10 -> blank.
-    assert out["rate_from_entry"].tolist()[3:] == [C, C, C]
-    assert out["rate_from_previous"].tolist()[4:] == [C, C]
+    # Wales: 8 entered, published 10 (not below ten: a rate's group size is the published
+    # one, else blanking would tell 8 or 9 from 10-12): entered 10 / 10 = 1.0, training
+    # 6 -> 5, 5 / 10 = 0.5, work suppressed -> blank. From previous: training over entered
+    # 5 / 10 = 0.5; work's previous (training published 5) < 10 -> blank.
+    assert out["rate_from_entry"].tolist()[3:] == [1.0, 0.5, C]
+    assert out["rate_from_previous"].tolist()[4:] == [0.5, C]
     assert not find_disclosive_counts(out, ignore_columns=VIEWS["funnel"].rates)
 
 
@@ -67,8 +69,8 @@ def test_funnel_matches_protect_table_for_the_counts() -> None:
 
 def test_overall_funnel_primary_only_and_rate_from_previous_uses_previous_step() -> None:
     # No breakdown: 100 entered, 9 training, 9 work (rounded 100, 10, 10).
-    # Work's rate from previous is over training (9 < 10) -> blank; from entry over 100 -> shown,
-    # from the published counts: 10 / 100 = 0.1.
+    # Work's rate from previous is over training's published 10 (not below ten): 10 / 10 = 1.0;
+    # from entry over 100, from the published counts: 10 / 100 = 0.1.
     frame = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [100, 9, 9],
                           "rate_from_entry": [1.0, 0.09, 0.09],
                           "rate_from_previous": [float("nan"), 0.09, 1.0],
@@ -76,7 +78,7 @@ def test_overall_funnel_primary_only_and_rate_from_previous_uses_previous_step()
     out = protect_view(frame, "funnel")
     assert out["participants"].tolist() == [100, 10, 10]
     assert out["rate_from_entry"].tolist() == [1.0, 0.1, 0.1]
-    assert out["rate_from_previous"].tolist()[1:] == [0.1, C]
+    assert out["rate_from_previous"].tolist()[1:] == [0.1, 1.0]
 
 
 def test_equality_and_compare_blank_derived_columns() -> None:
@@ -99,9 +101,13 @@ def test_equality_and_compare_blank_derived_columns() -> None:
                             "lower_998": [0.05, 0.15], "upper_998": [0.8, 0.65],
                             "position": ["above", "within"], "outside_998": [False, False]})
     out = protect_view(compare, "compare")
-    # A: 8 entered < 10 -> its rate, limits and position are blank; 8 -> 10. B shown.
+    # A: 8 entered -> published 10 (a group size is the published one), 5 -> 5: rate 0.5.
+    # Its upper 95% limit around the published overall 0.375 for 10 people: Binomial(10,
+    # 0.375) has P(R <= 6) = 0.96160, P(R <= 7) = 0.99216, so r = 7, alpha = (0.99216 -
+    # 0.975) / (0.99216 - 0.96160) = 0.5615 and the limit (7 - 0.5615) / 10 = 0.644: within.
     assert out["entered"].tolist() == [10, 30]
-    assert out.loc[0, "rate"] == C and out.loc[0, "position"] == C and out.loc[0, "upper_998"] == C
+    assert out.loc[0, "rate"] == 0.5 and out.loc[0, "upper_95"] == 0.644
+    assert out.loc[0, "position"] == "within"
     # B: 10 of 30 published -> 0.333; overall 15 of 38 -> published 15 of 40 = 0.375.
     assert out.loc[1, "rate"] == 0.333 and out.loc[1, "position"] == "within"
     assert out.loc[1, "overall_rate"] == 0.375
@@ -131,31 +137,14 @@ def test_input_not_modified() -> None:
     pd.testing.assert_frame_equal(frame, before)
 
 
-def test_incidence_curve_shows_only_steps_of_ten_or_more_people() -> None:
-    # Days 0..5 with 0, 3, 4, 5, 2, 1 events for one group: kept are day 0 (nobody
-    # yet), day 3 (3 + 4 + 5 = 12 >= 10 since day 0); days 4 and 5 add only 3, so the
-    # curve ends at day 3. The rise from day 0 to day 3 stands for 12 people, never
-    # for the 3 or 4 of a single day.
-    frame = pd.DataFrame({
-        "region": ["Wales"] * 6 + ["London"] * 2,
-        "days_since_entry": [0, 1, 2, 3, 4, 5, 0, 7],
-        "at_risk": [100, 100, 97, 93, 88, 86, 50, 50],
-        "events": [0, 3, 4, 5, 2, 1, 10, 4],
-        "cumulative_incidence": [0.0, 0.03, 0.07, 0.12, 0.14, 0.15, 0.2, 0.28],
-        "ci_low": [0.0] * 8,
-        "ci_high": [0.5] * 8,
-    })
-    coarse = coarsen_incidence(frame)
-    assert coarse["region"].tolist() == ["Wales", "Wales", "London"]
-    assert coarse["days_since_entry"].tolist() == [0, 3, 0]
-    assert coarse["events"].tolist() == [0, 12, 10]
-    assert frame["events"].tolist() == [0, 3, 4, 5, 2, 1, 10, 4]  # input untouched
-    protected = protect_view(frame, "incidence")
-    assert protected["days_since_entry"].tolist() == [0, 3, 0]
-    # Counts of the kept rows rounded to the nearest 5: events 0, 12 -> 10, 10;
-    # at_risk 100, 93 -> 95, 50.
-    assert protected["events"].tolist() == [0, 10, 10]
-    assert protected["at_risk"].tolist() == [100, 95, 50]
+def test_the_incidence_curve_is_not_published_to_stakeholders() -> None:
+    # A Kaplan-Meier curve is worked out from each person's days, not from published counts
+    # (the cohort curves publish the same progress from counts): refused, never protected.
+    frame = pd.DataFrame({"days_since_entry": [0, 3], "at_risk": [100, 93], "events": [0, 12],
+                          "cumulative_incidence": [0.0, 0.12], "ci_low": [0.0, 0.05],
+                          "ci_high": [0.0, 0.2]})
+    with pytest.raises(InputError, match="internal use only"):
+        protect_view(frame, "incidence")
 
 
 def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
@@ -171,6 +160,7 @@ def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
         "actual_to_date": [60, 70, 3],
         "target_to_date": [50, 50, 40],
         "contract_target": [100, 100, 80],
+        "contract_elapsed": [0.5, 0.5, 0.5],
         "percent_achieved": [1.2, 1.4, 0.075],
         "projected_at_end": [120.0, 140.0, 6.0],
         "projected_percent": [1.2, 1.4, 0.075],
@@ -180,6 +170,10 @@ def test_rag_rating_is_hidden_with_the_percent_of_target() -> None:
     assert protected.loc["Wales", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
     assert protected.loc["London", ["actual_to_date", "percent_achieved", "rag"]].tolist() == ["[c]"] * 3
     assert protected.loc["North West", ["actual_to_date", "rag"]].tolist() == [70, "green"]
+    # North West's percent and projection from its published actual: 70 / 50 = 1.4; the
+    # run rate 70 / 0.5 = 140 (rounded to 5: 140) and 140 / 100 = 1.4 of the contract.
+    assert protected.loc["North West", ["percent_achieved", "projected_at_end",
+                                        "projected_percent"]].tolist() == [1.4, 140, 1.4]
 
 
 def test_a_view_for_internal_use_only_is_never_protected_for_stakeholders() -> None:

@@ -35,6 +35,7 @@ NOT_COUNTS = (
     "Median days to work", "ID",
     # observed / expected ratios: a ratio of published counts can read 1.00
     "Observed / expected", "Lower 95% limit of the ratio", "Upper 95% limit of the ratio",
+    "Ratio 95% low", "Ratio 95% high",
 )
 PARTICIPANT_ID = re.compile(r"P\d{7}")
 SMALL_COUNT_TEXT = re.compile(

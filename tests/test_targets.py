@@ -120,8 +120,8 @@ def test_summary_and_projection_arithmetic() -> None:
     participants, milestones, targets = _data()
     out = target_summary(participants, milestones, targets, as_of=AS_OF, regions=["London", "Wales"])
     assert list(out.columns) == ["region", "measure", "actual_to_date", "target_to_date",
-                                 "percent_achieved", "rag", "contract_target", "projected_at_end",
-                                 "projected_percent"]
+                                 "percent_achieved", "rag", "contract_target", "contract_elapsed",
+                                 "projected_at_end", "projected_percent"]
     assert out["region"].tolist() == ["London"] * 4 + ["Wales"] * 4 + ["All regions"] * 4
     row = out[(out["region"] == "London") & (out["measure"] == "entered")].iloc[0]
     # London entered: actual 3 to date, target 1+1+2 = 4 -> 0.75 red; contract 1+1+2+10 = 14
@@ -129,6 +129,7 @@ def test_summary_and_projection_arithmetic() -> None:
     assert row["rag"] == "red"
     # elapsed = (2021-08-16 - 2021-06-01) + 1 = 76 + 1 = 77 days; total = 2024-06-01 - 2021-06-01
     # = 365 + 365 + 366 = 1,096 days; projected = 3 / 77 * 1096 = 42.7013; / 14 = 3.05009
+    assert row["contract_elapsed"] == pytest.approx(77 / 1096)
     assert row["projected_at_end"] == pytest.approx(3 / 77 * 1096)
     assert row["projected_at_end"] == pytest.approx(42.7013, abs=1e-4)
     assert row["projected_percent"] == pytest.approx(42.7013 / 14, abs=1e-4)

@@ -73,7 +73,8 @@ def test_overall_quartiles_by_hand() -> None:
     participants, milestones = people()
     out = time_to_outcome(participants, milestones, as_of=AS_OF)
     assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
-                                 "reached_3_months", "reached_6_months", "reached_12_months"]
+                                 "reached_3_months", "reached_6_months", "reached_12_months",
+                                 *HORIZON_COLUMNS]
     training = out.loc[out["outcome"] == "training"].iloc[0]
     work = out.loc[out["outcome"] == "work"].iloc[0]
     assert out["outcome"].tolist() == ["training", "work"]
@@ -82,6 +83,39 @@ def test_overall_quartiles_by_hand() -> None:
     assert math.isnan(training["q3_days"])
     assert (work["entered"], work["reached"]) == (5, 3)
     assert (work["q1_days"], work["median_days"], work["q3_days"]) == (10, 10, 31)
+
+
+HORIZON_COLUMNS = [f"{what}_{m}_months" for m in (3, 6, 12)
+                   for what in ("followed", "within", "share_within")]
+
+
+def test_people_followed_three_months_and_reaching_it_within() -> None:
+    # As at 2 Apr 2023, A and B (entered 1 Jan) have been followed 31 + 28 + 31 + 1 = 91 days,
+    # three months; D (10 Jan) 82, C and E fewer: 2 followed. Both reached training (days 2
+    # and 3) and work (days 10 and 31) within 91 days: 2 of 2 for each, a share of 1.0. Nobody
+    # has been followed 182 days: 0, and no share. A day earlier nobody has been followed 91.
+    participants, milestones = people()
+    out = time_to_outcome(participants, milestones, as_of="2023-04-02").set_index("outcome")
+    for outcome in ("training", "work"):
+        row = out.loc[outcome]
+        assert (row["followed_3_months"], row["within_3_months"], row["share_within_3_months"]) == (2, 2, 1.0)
+        assert (row["followed_6_months"], row["within_6_months"]) == (0, 0)
+        assert math.isnan(row["share_within_6_months"])
+    earlier = time_to_outcome(participants, milestones, as_of="2023-04-01")
+    assert earlier["followed_3_months"].tolist() == [0, 0]
+
+
+def test_reaching_it_after_three_months_is_not_within_them() -> None:
+    # One person entered 1 Jan 2022, into work on day 100: followed a year as at 1 Jan 2023,
+    # so counted in all three horizons, within 6 and 12 months but not within 3.
+    participants = conform_participants(pd.DataFrame({
+        "participant_id": ["A"], "region": ["London"], "referral_date": pd.to_datetime(["2021-12-01"]),
+        "entry_date": pd.to_datetime(["2022-01-01"]), "exit_date": pd.to_datetime([None])}))
+    milestones = conform_milestones(pd.DataFrame({
+        "participant_id": ["A"], "milestone": ["job_start"], "date": pd.to_datetime(["2022-04-11"])}))
+    work = time_to_outcome(participants, milestones, as_of="2023-01-01").set_index("outcome").loc["work"]
+    assert [work[f"followed_{m}_months"] for m in (3, 6, 12)] == [1, 1, 1]
+    assert [work[f"within_{m}_months"] for m in (3, 6, 12)] == [0, 1, 1]
 
 
 def test_inputs_not_mutated() -> None:
@@ -124,7 +158,7 @@ def test_empty_population_has_columns() -> None:
     out = time_to_outcome(empty_participants(), empty_milestones(), as_of=AS_OF, by=["region"])
     assert list(out.columns) == [
         "region", "outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
-        "reached_3_months", "reached_6_months", "reached_12_months",
+        "reached_3_months", "reached_6_months", "reached_12_months", *HORIZON_COLUMNS,
     ]
     assert out.empty
 

@@ -277,11 +277,13 @@ PROGRAMME_LABEL = "Programme (all regions)"
 
 #: Columns of :func:`programme_benchmark`.
 BENCHMARK_COLUMNS: tuple[str, ...] = (
-    "step", "entered", "participants", "rate", "ci_low", "ci_high", "programme_rate", "gap", "position",
+    "step", "entered", "participants", "rate", "ci_low", "ci_high", "programme_entered",
+    "programme_participants", "programme_rate", "gap", "position",
 )
 
 #: Columns :func:`compare_within_regions` adds to :func:`compare_funnel`'s.
-REGION_COLUMNS: tuple[str, ...] = ("region", "region_rate", "region_position")
+REGION_COLUMNS: tuple[str, ...] = ("region", "region_entered", "region_participants", "region_rate",
+                                   "region_position")
 
 
 def _position(rate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -309,7 +311,8 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
         Columns :data:`BENCHMARK_COLUMNS`, one row per step of ``scoped`` after
         ``entered``: the scope's ``entered``, ``participants``, ``rate`` (= participants /
         entered) and its 95% Wilson interval (``ci_low``, ``ci_high``, from the funnel);
-        ``programme_rate`` = the programme's participants / entered at that step; ``gap``
+        ``programme_entered`` and ``programme_participants``, the programme's people entered
+        and at that step; ``programme_rate`` = the second over the first; ``gap``
         = rate - programme_rate; ``position`` is ``"above"`` / ``"below"`` when the rate is
         outside the 95% funnel-plot limits around the programme rate for a group of the
         scope's size (:func:`funnel_limits`), else ``"within"``. Empty when nobody entered.
@@ -322,7 +325,8 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
     if not entered or not programme_entered or not steps:
         return pd.DataFrame({c: pd.Series([], dtype=_BENCHMARK_DTYPES[c]) for c in BENCHMARK_COLUMNS})
     reached = np.array([int(people[s]) for s in steps], dtype="int64")
-    programme_rate = np.array([int(whole.get(s, 0)) / programme_entered for s in steps])
+    programme_reached = np.array([int(whole.get(s, 0)) for s in steps], dtype="int64")
+    programme_rate = programme_reached / programme_entered
     rate = reached / entered
     lower = np.array([float(funnel_limits(p, [entered])["lower_95"].iloc[0]) for p in programme_rate])
     upper = np.array([float(funnel_limits(p, [entered])["upper_95"].iloc[0]) for p in programme_rate])
@@ -334,6 +338,8 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
         "rate": rate,
         "ci_low": intervals["ci_low"].to_numpy(dtype="float64"),
         "ci_high": intervals["ci_high"].to_numpy(dtype="float64"),
+        "programme_entered": np.full(len(steps), programme_entered, dtype="int64"),
+        "programme_participants": programme_reached,
         "programme_rate": programme_rate,
         "gap": rate - programme_rate,
         "position": _position(rate, lower, upper),
@@ -359,7 +365,8 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
         region's people) when ``table`` holds only part of it (a regional lead's regions):
         adds ``programme_rate`` (its participants / entered at ``step``) and
         ``programme_position`` (the group's rate against the 95% limits around it for the
-        group's size). Only its totals are read.
+        group's size), with the programme's ``programme_entered`` and
+        ``programme_participants`` it is worked out from. Only its totals are read.
 
     Returns
     -------
@@ -367,13 +374,15 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
         :func:`compare_funnel` of the groups (pooled over regions: the ``overall_rate``
         and limits of the groups shown), then :data:`REGION_COLUMNS`: ``region`` is the region
         where most of the group's people entered (ties: the first in name order);
-        ``region_rate`` is that region's rate (everyone in it, every group); and
+        ``region_entered`` and ``region_participants`` that region's people entered and at
+        the step (everyone in it, every group); ``region_rate`` the second over the first; and
         ``region_position`` the group's rate against the 95% limits around
         ``region_rate`` for the group's size (``"above"``, ``"within"``, ``"below"``).
     """
     if table.empty:
         out = compare_funnel(table, by=by, step=step)
-        for column, dtype in zip(REGION_COLUMNS, ("object", "float64", "object"), strict=True):
+        for column, dtype in zip(REGION_COLUMNS, ("object", "int64", "int64", "float64", "object"),
+                                 strict=True):
             out[column] = pd.Series([], dtype=dtype)
         return out
     for column in (by, "region"):
@@ -392,6 +401,8 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
     region_rate = (regions[step] / regions["entered"]).where(regions["entered"] > 0)
     out = compared.copy()
     out["region"] = out[by].map(main).astype(object)
+    out["region_entered"] = out["region"].map(regions["entered"]).astype("int64")
+    out["region_participants"] = out["region"].map(regions[step]).astype("int64")
     out["region_rate"] = out["region"].map(region_rate).astype("float64")
     lower = np.full(len(out), np.nan)
     upper = np.full(len(out), np.nan)
@@ -404,6 +415,8 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
         totals = programme.groupby("step")["participants"].sum()
         reached, entered_all = totals.get(step, 0), totals.get("entered", 0)
         rate = float(reached / entered_all) if entered_all else float("nan")
+        out["programme_entered"] = int(entered_all)
+        out["programme_participants"] = int(reached)
         out["programme_rate"] = rate
         lower[:], upper[:] = np.nan, np.nan
         if entered_all:
@@ -417,6 +430,7 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
 
 _BENCHMARK_DTYPES = {
     "step": "object", "entered": "int64", "participants": "int64", "rate": "float64",
-    "ci_low": "float64", "ci_high": "float64", "programme_rate": "float64", "gap": "float64",
+    "ci_low": "float64", "ci_high": "float64", "programme_entered": "int64",
+    "programme_participants": "int64", "programme_rate": "float64", "gap": "float64",
     "position": "object",
 }

@@ -18,7 +18,6 @@ RAG rating compares cumulative actual with cumulative target: green at 100% or m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -33,7 +32,7 @@ from ete_metrics.counting.population import (
     to_timestamp,
 )
 from ete_metrics.errors import InputError
-from ete_metrics.steps import TARGET_MEASURES
+from ete_metrics.steps import TARGET_MEASURES, rag_rating
 
 #: Columns of :func:`targets_vs_actual`.
 TARGET_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
@@ -57,6 +56,7 @@ TARGET_SUMMARY_COLUMNS: tuple[str, ...] = (
     "percent_achieved",
     "rag",
     "contract_target",
+    "contract_elapsed",
     "projected_at_end",
     "projected_percent",
 )
@@ -65,42 +65,6 @@ TARGET_SUMMARY_COLUMNS: tuple[str, ...] = (
 ALL_REGIONS = "All regions"
 
 _PERIODS = ("month", "quarter")
-
-
-def rag_rating(actual: Iterable[float] | np.ndarray, target: Iterable[float] | np.ndarray) -> np.ndarray:
-    """Red/amber/green rating of actual against target, compared exactly.
-
-    Parameters
-    ----------
-    actual, target : array-like of int
-        Cumulative actual and cumulative target.
-
-    Returns
-    -------
-    numpy.ndarray of object
-        ``"green"`` when ``actual / target >= config.RAG_GREEN_FROM`` (1.00), ``"amber"``
-        when ``>= config.RAG_AMBER_FROM`` (0.86), ``"red"`` otherwise, ``None`` where the
-        target is 0 (no target). The thresholds are read as exact decimals and compared
-        in integer arithmetic (``actual * 100 >= 86 * target``), so 86 of 100 is amber
-        and 859 of 1,000 is red without floating-point doubt.
-    """
-    actual_values = np.asarray(actual, dtype=object)
-    target_values = np.asarray(target, dtype=object)
-    green = Fraction(str(config.RAG_GREEN_FROM))
-    amber = Fraction(str(config.RAG_AMBER_FROM))
-    out = np.empty(len(actual_values), dtype=object)
-    for i, (a, t) in enumerate(zip(actual_values, target_values, strict=True)):
-        if t is None or pd.isna(t) or t <= 0:
-            out[i] = None
-            continue
-        a, t = int(a), int(t)
-        if a * green.denominator >= green.numerator * t:
-            out[i] = "green"
-        elif a * amber.denominator >= amber.numerator * t:
-            out[i] = "amber"
-        else:
-            out[i] = "red"
-    return out
 
 
 def _periods(as_of: pd.Timestamp, period: str) -> pd.DatetimeIndex:
@@ -301,6 +265,7 @@ def target_summary(
 
         elapsed_days     = (as_of - CONTRACT_START).days + 1   (as_of counts; at most the total)
         total_days       = (CONTRACT_END - CONTRACT_START).days (CONTRACT_END is the day after)
+        contract_elapsed = elapsed_days / total_days      (the share of the contract elapsed)
         projected_at_end = actual_to_date / elapsed_days * total_days
         projected_percent = projected_at_end / contract_target
 
@@ -316,7 +281,8 @@ def target_summary(
     -------
     pandas.DataFrame
         Columns ``[region, measure, actual_to_date, target_to_date, percent_achieved,
-        rag, contract_target, projected_at_end, projected_percent]``: one row per region
+        rag, contract_target, contract_elapsed, projected_at_end, projected_percent]``: one
+        row per region
         and measure, then the ``"All regions"`` rows (sums over the regions). Fractions
         are NaN (and ``rag`` None) where the target is 0.
 
@@ -406,6 +372,7 @@ def summarise_targets(
         projected_percent = np.where(contract_target > 0, projected / contract_target, np.nan)
     out["percent_achieved"] = percent
     out["rag"] = rag_rating(out["actual_to_date"].to_numpy(), out["target_to_date"].to_numpy())
+    out["contract_elapsed"] = elapsed_days / total_days
     out["projected_at_end"] = projected
     out["projected_percent"] = projected_percent
     for column in ("actual_to_date", "target_to_date", "contract_target"):
@@ -428,6 +395,7 @@ _DTYPES = {
     "actual_to_date": "int64",
     "target_to_date": "int64",
     "contract_target": "int64",
+    "contract_elapsed": "float64",
     "projected_at_end": "float64",
     "projected_percent": "float64",
 }

@@ -42,10 +42,27 @@ TIME_TO_OUTCOME_COLUMNS: tuple[str, ...] = (
     "reached_3_months",
     "reached_6_months",
     "reached_12_months",
+    "followed_3_months",
+    "within_3_months",
+    "share_within_3_months",
+    "followed_6_months",
+    "within_6_months",
+    "share_within_6_months",
+    "followed_12_months",
+    "within_12_months",
+    "share_within_12_months",
 )
 
 #: Shares reached by a time since entry: column -> days (3, 6 and 12 months).
 REACHED_BY: dict[str, int] = {"reached_3_months": 91, "reached_6_months": 182, "reached_12_months": 365}
+
+#: The horizons counted in people: months -> days (the days of :data:`REACHED_BY`).
+HORIZONS: dict[int, int] = {3: 91, 6: 182, 12: 365}
+
+#: The columns of the horizons counted in people, in order.
+TIME_TO_OUTCOME_BY_HORIZON: tuple[str, ...] = tuple(
+    f"{what}_{months}_months" for months in HORIZONS for what in ("followed", "within", "share_within")
+)
 
 #: Survival levels read off the curve: the quartiles of time to outcome.
 _LEVELS = {"q1_days": 0.75, "median_days": 0.5, "q3_days": 0.25}
@@ -83,7 +100,12 @@ def time_to_outcome(
         not reached. Where fewer than half reach the outcome the median is not defined,
         but the shares are: ``reached_*`` is the Kaplan–Meier share reached by 91, 182
         and 365 days after entry (:data:`REACHED_BY`; ``1 - S(t)``), NaN when the group's
-        follow-up is shorter than that.
+        follow-up is shorter than that. The same horizons counted in people
+        (:data:`HORIZONS`), for a table whose figures follow from its counts:
+        ``followed_<m>_months`` is the number entered at least that many days before
+        ``as_of``, ``within_<m>_months`` how many of them reached the outcome within that
+        many days of entry, and ``share_within_<m>_months`` the second over the first
+        (NaN when nobody has been followed that long).
 
     Notes
     -----
@@ -125,6 +147,10 @@ def time_to_outcome(
     outcomes = sorted(OUTCOME_MILESTONES)
     reached: list[np.ndarray] = []
     quantiles: list[pd.DataFrame] = []
+    # whole days since entry on the as-at date (calendar dates, as outcome_durations counts)
+    followed_days, _ = outcome_durations(population, np.full(len(population), np.datetime64("NaT"), "datetime64[ns]"),
+                                         stamp)
+    horizon_counts: list[dict[str, np.ndarray]] = []
     for outcome in outcomes:
         firsts = first_milestone_dates(counted, OUTCOME_MILESTONES[outcome], len(population))
         durations, observed = outcome_durations(population, firsts, stamp)
@@ -132,6 +158,7 @@ def time_to_outcome(
         quantiles.append(pd.concat([survival_quantiles(table, _LEVELS),
                                     1.0 - survival_at(table, REACHED_BY)], axis=1).reindex(range(n_groups)))
         reached.append(np.bincount(codes, weights=observed, minlength=n_groups).astype("int64"))
+        horizon_counts.append(_within(codes, n_groups, followed_days, durations, observed))
     group_of_row = np.repeat(np.arange(n_groups), len(outcomes))
     data: dict[str, Any] = {
         key: pd.Series(labels[key].to_numpy(dtype=object)[group_of_row], dtype=object) for key in keys
@@ -143,7 +170,28 @@ def time_to_outcome(
         data[name] = np.stack(
             [q[name].to_numpy(dtype="float64") for q in quantiles], axis=1
         ).reshape(-1)
+    for months in HORIZONS:
+        followed, within = f"followed_{months}_months", f"within_{months}_months"
+        for name in (followed, within):
+            data[name] = np.stack([h[name] for h in horizon_counts], axis=1).reshape(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data[f"share_within_{months}_months"] = np.where(
+                data[followed] > 0, data[within] / np.maximum(data[followed], 1), np.nan)
     return pd.DataFrame(data, columns=columns)
+
+
+def _within(codes: np.ndarray, n_groups: int, followed_days: np.ndarray, durations: np.ndarray,
+            observed: np.ndarray) -> dict[str, np.ndarray]:
+    """Per group and horizon: people followed at least that long, and of them how many
+    reached the outcome within that many days of entry."""
+    out: dict[str, np.ndarray] = {}
+    reached = np.asarray(observed, dtype=bool)
+    for months, days in HORIZONS.items():
+        followed = followed_days >= days
+        within = followed & reached & (np.asarray(durations) <= days)
+        out[f"followed_{months}_months"] = np.bincount(codes, weights=followed, minlength=n_groups).astype("int64")
+        out[f"within_{months}_months"] = np.bincount(codes, weights=within, minlength=n_groups).astype("int64")
+    return out
 
 
 def _empty(keys: list[str]) -> pd.DataFrame:
@@ -153,4 +201,8 @@ def _empty(keys: list[str]) -> pd.DataFrame:
     data["reached"] = pd.Series(dtype="int64")
     for name in ("median_days", "q1_days", "q3_days", *REACHED_BY):
         data[name] = pd.Series(dtype="float64")
+    for months in HORIZONS:
+        data[f"followed_{months}_months"] = pd.Series(dtype="int64")
+        data[f"within_{months}_months"] = pd.Series(dtype="int64")
+        data[f"share_within_{months}_months"] = pd.Series(dtype="float64")
     return pd.DataFrame(data)

@@ -3,31 +3,31 @@
 The dashboard and the command line have two audiences:
 
 - ``internal`` — the programme team: every figure as computed.
-- ``stakeholder`` — the Ministry of Justice, probation and partners: every count
-  protected with :mod:`ete_metrics.protect.disclosure` (counts 1 to 4 suppressed as
-  ``[c]`` with secondary suppression, other counts rounded to the nearest 5,
-  rates blank for groups of fewer than 10), no participant-level columns.
+- ``stakeholder`` — the Ministry of Justice, probation and partners: only what each
+  view declares how to publish (:mod:`ete_metrics.views`: a rule per column), every
+  count protected with :mod:`ete_metrics.protect.disclosure` (counts 1 to 4 suppressed
+  as ``[c]`` with secondary suppression, other counts rounded to the nearest 5) and
+  every other figure worked out again from the published counts
+  (:mod:`ete_metrics.protect.policy`), no participant-level columns.
 
-Each metric's output is a *view*: :data:`VIEWS` records, per view, which
-columns are counts of people, which are additive groups (so secondary
-suppression knows the totals), which are non-additive keys (funnel step, date)
-and which rates (and intervals, medians, gaps) go with which numerator and
-group size. :func:`protect_view` is the only function the dashboard and the CLI
-call; charts are drawn from ``disclosure.numeric_view`` of its output.
+Fail closed: a column with no rule is dropped (and warns, :class:`UndeclaredColumn`,
+which the suite turns into an error), a withheld column is dropped, a view for internal
+use only is refused. :func:`protect_view` is the only function the dashboard and the
+CLI call; charts are drawn from ``disclosure.numeric_view`` of its output.
 
 Method: ONS / GSS *Disclosure control guidance for tables produced from
 administrative sources* (2014), as implemented in :mod:`ete_metrics.protect.disclosure`.
-Group sizes for the rate rule are the *true* counts; a rate is also blank when
-its numerator or group size is suppressed. Limits: see the disclosure module
-(single-table secondary suppression); in addition a cumulative series (targets
-to date) is protected period by period, so differences between consecutive
-rounded totals are bounded only by the rounding. A cumulative-incidence curve
-is first coarsened (:func:`coarsen_incidence`) so that each step it shows stands
-for at least ``MIN_GROUP_FOR_RATE`` people.
+A rate is blank where its published group size is below ``MIN_GROUP_FOR_RATE`` or its
+numerator or group size is suppressed. Limits: see the disclosure module (single-table
+secondary suppression; several tables published together:
+:mod:`ete_metrics.protect.publication`); a cumulative series (targets to date) is
+protected period by period, so differences between consecutive rounded totals are
+bounded only by the rounding.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
@@ -35,9 +35,9 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.errors import InputError
-from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, protect_table
-from ete_metrics.protect.policy import published_rates, step_relative
-from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, View
+from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, protect_table
+from ete_metrics.protect.policy import derive
+from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, Label, View
 
 __all__ = [
     "AUDIENCES",
@@ -49,10 +49,11 @@ __all__ = [
     "View",
     "VIEWS",
     "check_audience",
-    "coarsen_incidence",
     "limit_sizes",
     "protect_view",
     "present_view",
+    "stakeholder_columns",
+    "UndeclaredColumn",
 ]
 
 INTERNAL = "internal"
@@ -87,9 +88,26 @@ def check_audience(audience: str) -> str:
     return audience
 
 
-def _group_keys(frame: pd.DataFrame, groups: list[str], keys: list[str]) -> list[str]:
-    """Columns identifying a funnel's group (everything but the step)."""
-    return [c for c in [*groups, *keys] if c != "step"]
+
+
+class UndeclaredColumn(UserWarning):
+    """A view's frame has a column its view gives no rule: it is not shown to stakeholders.
+
+    The suite turns this warning into an error (``pyproject.toml``), so a new column
+    without a declaration fails a test before it can reach a stakeholder; at run time the
+    column is dropped and this warning is logged.
+    """
+
+
+def stakeholder_columns(frame: pd.DataFrame, spec: View) -> list[str]:
+    """The columns of ``frame`` a stakeholder may see, by the view's rules (warns of any
+    column the view does not declare: it is dropped)."""
+    undeclared = [str(c) for c in frame.columns if spec.rule(str(c)) is None]
+    if undeclared:
+        warnings.warn(UndeclaredColumn(
+            f"The {spec.name!r} view declares no rule for {undeclared}: not shown to stakeholders. "
+            "Declare how stakeholders get each column in ete_metrics/views.py."), stacklevel=3)
+    return spec.published([str(c) for c in frame.columns])
 
 
 def protect_view(
@@ -99,14 +117,18 @@ def protect_view(
     min_group: int = config.MIN_GROUP_FOR_RATE,
     also_suppress: Mapping[Hashable, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Protect one metric view for stakeholders.
+    """Protect one metric view for stakeholders: fail closed, column by column.
 
-    Method: :func:`ete_metrics.protect.disclosure.protect_table` on the view's counts
-    (primary suppression of 1 to 4, secondary suppression along the view's
-    additive groups, rounding to base 5), then every rate-like column blanked
-    (``"[c]"``) where its group has fewer than ``min_group`` people (true
-    count) or its numerator or group size is suppressed (ONS / GSS 2014).
-    Participant-level columns (``participant_id``, ``example_ids``) are dropped.
+    Method: only the columns the view declares a rule for are kept
+    (:meth:`ete_metrics.views.View.rule`; a column with none, or withheld, is dropped).
+    The counts are protected by :func:`ete_metrics.protect.disclosure.protect_table`
+    (primary suppression of 1 to 4, secondary suppression along the view's additive
+    groups, rounding to base 5; a count of a larger group repeated on each row, such as a
+    partner's region, is protected once per group); modelled counts are rounded to whole
+    numbers and protected as counts; then every other figure is worked out again from
+    the published counts by its rule (:func:`ete_metrics.protect.policy.derive`):
+    nothing but labels and figures of dates alone is read off the true frame.
+    Participant-level columns (``participant_id``, ``example_ids``) are never kept.
 
     Parameters
     ----------
@@ -122,13 +144,14 @@ def protect_view(
     Returns
     -------
     pandas.DataFrame
-        A new frame: counts are object columns of rounded ``int`` or ``"[c]"``;
-        rates are floats or ``"[c]"``; other columns unchanged.
+        A new frame of the published columns, in the frame's order: counts are object
+        columns of rounded ``int`` or ``"[c]"``; rates are floats or ``"[c]"``.
 
     Raises
     ------
     InputError
-        Unknown ``kind``, a view for internal use only, or the frame does not fit the view.
+        Unknown ``kind``, a view for internal use only or laid out from published
+        tables, or the frame does not fit the view.
     """
     if isinstance(kind, View):
         spec = kind
@@ -140,16 +163,18 @@ def protect_view(
         raise InputError(
             f"The {spec.name!r} view is for internal use only: it is never shown to stakeholders."
         )
+    if spec.composite:
+        raise InputError(
+            f"The {spec.name!r} view is laid out from published tables: protect those instead."
+        )
     kind = spec.name
-    source = frame.drop(columns=[c for c in PARTICIPANT_LEVEL if c in frame.columns])
-    if kind == "incidence":
-        source = coarsen_incidence(source, min_events=min_group)
+    keep = [c for c in stakeholder_columns(frame, spec) if c not in PARTICIPANT_LEVEL]
+    source = frame[keep].copy()
     for column in spec.whole:
         if column in source.columns:
             source[column] = pd.to_numeric(source[column], errors="coerce").round().astype("Int64")
     counts = [c for c in (*spec.counts, *spec.whole) if c in source.columns]
-    extra_groups = [c for c in BREAKDOWN_COLUMNS if c in source.columns and c not in spec.keys]
-    groups = list(dict.fromkeys([*[c for c in spec.groups if c in source.columns], *extra_groups]))
+    groups = [c for c in source.columns if isinstance(rule := spec.rule(c), Label) and rule.additive]
     keys = [c for c in spec.keys if c in source.columns and c not in groups]
     if not counts:
         raise InputError(f"The {kind!r} view has none of its count columns {list(spec.counts)}.")
@@ -168,106 +193,38 @@ def protect_view(
         key_columns=keys,
         total_row_label=total_label,
         totals_published=spec.totals_published,
-        also_suppress=also_suppress,
+        also_suppress={c: m for c, m in (also_suppress or {}).items() if c in counts} or None,
     )
-    hidden = {
-        c: np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in out[c].to_numpy(dtype=object)),
-                       dtype=bool, count=len(out))
-        for c in counts
-    }
-    any_hidden = np.zeros(len(out), dtype=bool)
-    for mask in hidden.values():
-        any_hidden |= mask
-    blanked: dict[str, np.ndarray] = {}
-    step_by = _group_keys(source, groups, keys)
-    # the first / previous step's size and whether it is hidden, once per kind of step
-    # (a funnel's three rates from entry share them)
-    relative: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for rate, (numerator, size) in spec.rates.items():
-        if rate not in source.columns:
-            continue
-        if size in (FIRST_STEP, PREVIOUS_STEP):
-            if size not in relative:
-                base = pd.to_numeric(source["participants"], errors="coerce").astype(float)
-                relative[size] = (
-                    step_relative(source, base, step_by, size).to_numpy(dtype=float),
-                    step_relative(source, pd.Series(hidden["participants"], index=source.index)
-                                   .astype(float), step_by, size)
-                    .fillna(0).to_numpy(dtype=float) > 0,
-                )
-            true_size, size_hidden = relative[size]
-        elif size in source.columns:
-            true_size = pd.to_numeric(source[size], errors="coerce").to_numpy(dtype=float)
-            size_hidden = hidden.get(size, np.zeros(len(out), dtype=bool))
-        else:
-            raise InputError(f"The {kind!r} view needs the group size column {size!r} for {rate!r}.")
-        numerator_hidden = hidden.get(numerator, any_hidden) if numerator else any_hidden
-        blank = (np.isnan(true_size) | (true_size < min_group) | size_hidden | numerator_hidden)
-        present = source[rate].notna().to_numpy(dtype=bool)
-        blank &= present
-        blanked[rate] = blank
-        rate_values = out[rate].astype(object)
-        rate_values[blank] = SUPPRESSED
-        out[rate] = rate_values
-    for name, rate in spec.derived.items():
-        if name in out.columns and rate in blanked:
-            values = out[name].astype(object)
-            values[blanked[rate]] = SUPPRESSED
-            out[name] = values
-    return published_rates(out, source, spec, step_by=step_by, min_group=min_group)
+    for column, per in spec.scoped.items():
+        if column in source.columns:
+            out[column] = _protect_scoped(source, column, per, (also_suppress or {}).get(column))
+    step_by = [c for c in [*groups, *keys] if c != "step"]
+    return derive(out, source, spec, step_by=step_by, min_group=min_group)
 
 
-def coarsen_incidence(frame: pd.DataFrame, *, min_events: int = config.MIN_GROUP_FOR_RATE) -> pd.DataFrame:
-    """Keep only the steps of a cumulative-incidence curve that hold enough events.
+def _protect_scoped(source: pd.DataFrame, column: str, per: tuple[str, ...],
+                    forced: np.ndarray | None) -> pd.Series:
+    """A count of a larger group repeated on each row, protected once per group.
 
-    An exact curve reveals each day's events: the rise between two consecutive
-    points times the number at risk is the count of people reaching the outcome
-    in between, which may be 1 to 4 even when ``events`` itself is suppressed.
-    This keeps, per group, the first row when nobody has reached the outcome
-    yet, and then only rows where at least ``min_events`` people have reached it
-    since the previous kept row; ``events`` on a kept row becomes that sum.
-    Rows after the last such step are dropped, so the curve ends there. The
-    rise between any two points shown then stands for ``min_events`` or more
-    people.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Output of :func:`ete_metrics.metrics.cohorts.cumulative_incidence` (rows sorted by
-        group then ``days_since_entry``). Not modified.
-    min_events : int, default ``config.MIN_GROUP_FOR_RATE``
-        Fewest people a step of the curve may stand for.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new frame with the same columns and a subset of the rows.
+    The groups' values (the same on every row of a group) are protected as a table of
+    their own, its groups adding up to a published total; a group suppressed anywhere in
+    the publication (``forced`` on any of its rows) is suppressed on every row.
     """
-    groups = [c for c in BREAKDOWN_COLUMNS if c in frame.columns]
-    events = pd.to_numeric(frame["events"], errors="coerce").fillna(0).to_numpy(dtype="int64")
-    if groups:
-        codes = frame.groupby(groups, sort=False, dropna=False).ngroup().to_numpy()
-    else:
-        codes = np.zeros(len(frame), dtype="int64")
-    keep = np.zeros(len(frame), dtype=bool)
-    block = np.zeros(len(frame), dtype="int64")
-    previous_code: int | None = None
-    pending = 0
-    started = False
-    for position, code in enumerate(codes):
-        if code != previous_code:
-            previous_code, pending, started = int(code), 0, False
-        pending += int(events[position])
-        if not started and pending == 0:
-            keep[position], block[position], started = True, 0, True
-            continue
-        started = True
-        if pending >= min_events:
-            keep[position], block[position] = True, pending
-            pending = 0
-    out = frame.loc[keep].copy()
-    out["events"] = block[keep].astype("int64")
-    return out.reset_index(drop=True)
+    present = [c for c in per if c in source.columns]
+    keys = (source[present].astype(object).apply(tuple, axis=1) if present
+            else pd.Series([()] * len(source), index=source.index))
+    values = pd.to_numeric(source[column], errors="coerce")
+    first = ~keys.duplicated()
+    table = source.loc[first, present].copy() if present else pd.DataFrame(index=source.index[first])
+    table[column] = values[first].astype(object).where(values[first].notna(), np.nan)
+    hide: dict[Hashable, np.ndarray] | None = None
+    if forced is not None:
+        forced_keys = set(keys[np.asarray(forced, dtype=bool)])
+        hide = {column: np.array([k in forced_keys for k in keys[first]], dtype=bool)}
+    shown = protect_table(table.reset_index(drop=True), count_columns=[column], group_columns=present,
+                          also_suppress=hide)
+    by_key = dict(zip(keys[first], shown[column], strict=True))
+    return pd.Series([by_key[k] for k in keys], index=source.index, dtype=object)
 
 
 def present_view(frame: pd.DataFrame, kind: View | str, audience: str) -> pd.DataFrame:

@@ -12,7 +12,9 @@ show; :func:`published_rates` applies the rate rule to a protected view.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable
+from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,25 +22,38 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.intervals import wilson_interval
 from ete_metrics.metrics.comparison import binomial_limit
-from ete_metrics.metrics.standardised import poisson_ratio_limit
+from ete_metrics.metrics.standardised import poisson_interval, poisson_ratio_limit
 from ete_metrics.protect.disclosure import SUPPRESSED, round_to_base
-from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, View
+from ete_metrics.steps import rag_rating
+from ete_metrics.views import (
+    FIRST_STEP,
+    PREVIOUS_STEP,
+    Calendar,
+    Chance,
+    Difference,
+    Gap,
+    Interval,
+    Limit,
+    Pooled,
+    Position,
+    Product,
+    Rating,
+    Ratio,
+    RatioInterval,
+    RatioLimit,
+    Rule,
+    RunRate,
+    Share,
+    View,
+)
 
-__all__ = ["DECIMALS", "FRACTIONS", "POLICY", "published_rates", "step_relative"]
+__all__ = ["DECIMALS", "DERIVED", "POLICY", "derive", "pooled_totals", "step_relative"]
 
 #: Decimals of a fraction as published: a percentage with one decimal (38.1% = 0.381).
 DECIMALS = 3
 
-#: Rate columns that are a plain fraction ``numerator / group size``.
-FRACTIONS = frozenset({
-    "rate", "rate_from_entry", "rate_from_previous", "cumulative_rate", "completion_rate",
-    "work_rate", "sustained_rate", "raw_rate",
-})
-#: Funnel-plot limits around the overall rate, by cumulative probability.
-_LIMITS = {"lower_95": 0.025, "upper_95": 0.975, "lower_998": 0.001, "upper_998": 0.999}
-_INTERVAL = ("ci_low", "ci_high")
-#: Observed / expected ratios, shown with two decimals (1.09).
-_RATIOS = frozenset({"ratio", "ratio_low", "ratio_high"})
+#: The 95% two-sided quantile of the standard Normal (a forecast's upper 95% limit).
+_Z95 = NormalDist().inv_cdf(0.975)
 
 _WORDS = {5: "five", 10: "ten"}
 
@@ -64,7 +79,13 @@ POLICY: tuple[tuple[str, str], ...] = (
      "counts and shown as a percentage with one decimal, in files as on screen; a rate is not "
      f"shown where its published group size is below {_words(config.MIN_GROUP_FOR_RATE)} or one of "
      "its counts is suppressed. A rate from the exact counts would give the exact counts "
-     "back; a rate from the published counts adds nothing to them, and matches them."),
+     "back; a rate from the published counts adds nothing to them, and matches them. "
+     "A percent of target, its RAG rating and the run-rate projection are worked out from the "
+     "published actual and target in the same way."),
+    ("What is not published", "A figure that cannot be worked out from the published counts is "
+     "not shown to stakeholders: the Kaplan–Meier days to training and to work and their curve "
+     "(worked out from each person's dates; the shares of people followed 3, 6 and 12 months "
+     "are published instead) and the spread of a forecast."),
 )
 
 
@@ -84,7 +105,242 @@ def _rounded(values: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
     return np.array([v if np.isnan(v) else round(float(v), decimals) for v in values], dtype=float)
 
 
-def published_rates(
+class _Published:
+    """The published values of a protected view: numbers, and where each is withheld.
+
+    Columns are read from the protected frame only (and, for a :class:`Pooled` rate, the
+    totals of the true counts rounded and suppressed as counts): nothing here reads a true
+    figure of a row.
+    """
+
+    def __init__(self, out: pd.DataFrame, source: pd.DataFrame, spec: View, step_by: list[str],
+                 min_group: int) -> None:
+        self.out, self.source, self.spec = out, source, spec
+        self.step_by, self.min_group = step_by, min_group
+        self.values: dict[str, np.ndarray] = {}
+        self.hidden: dict[str, np.ndarray] = {}
+        self.rows = len(out)
+        self.current = ""
+
+    def column_of(self, rule: Rule) -> str:
+        """The column being worked out (for a rule that reads its own column)."""
+        del rule
+        return self.current
+
+    def read(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(numbers with NaN where blank or withheld, withheld) of a published column."""
+        if column not in self.values:
+            if column not in self.out.columns:
+                raise KeyError(column)
+            shown = self.out[column].astype(object)
+            hidden = np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in shown),
+                                 dtype=bool, count=self.rows)
+            numbers = pd.to_numeric(shown.where(~hidden), errors="coerce").to_numpy(dtype=float)
+            self.values[column], self.hidden[column] = numbers, hidden
+        return self.values[column], self.hidden[column]
+
+    def size(self, name: str, numerator: str) -> tuple[np.ndarray, np.ndarray]:
+        """A group size: a column, or the first / previous step of a long funnel's group."""
+        if name not in (FIRST_STEP, PREVIOUS_STEP):
+            return self.read(name)
+        values, hidden = self.read(numerator)
+        frame = self.out
+        size = step_relative(frame, pd.Series(values, index=frame.index), self.step_by, name)
+        withheld = step_relative(frame, pd.Series(hidden.astype(float), index=frame.index),
+                                 self.step_by, name)
+        return size.to_numpy(dtype=float), withheld.fillna(0).to_numpy(dtype=float) > 0
+
+    def put(self, column: str, values: Any, withheld: np.ndarray, missing: np.ndarray) -> None:
+        """Store a derived column: ``"[c]"`` where withheld, NaN where missing."""
+        out = pd.Series(values, index=self.out.index, dtype=object)
+        out[missing] = np.nan
+        out[withheld & ~missing] = SUPPRESSED
+        self.out[column] = out
+        self.values.pop(column, None)
+        self.hidden.pop(column, None)
+
+
+def _share(p: _Published, rule: Share) -> tuple[Any, np.ndarray, np.ndarray]:
+    x, x_hidden = p.read(rule.numerator)
+    n, n_hidden = p.size(rule.denominator, rule.numerator)
+    missing = (np.isnan(n) & ~n_hidden) | (n <= 0) | (np.isnan(x) & ~x_hidden)
+    withheld = x_hidden | n_hidden | (n < p.min_group)
+    ok = ~missing & ~withheld
+    if isinstance(rule, Interval):
+        values = np.full(p.rows, np.nan)
+        if ok.any():
+            low, high = wilson_interval(x[ok].astype(int), n[ok].astype(int))
+            values[ok] = low if rule.bound == "low" else high
+        return _rounded(values), withheld, missing
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _rounded(np.where(ok, x / np.where(n > 0, n, 1), np.nan)), withheld, missing
+
+
+def pooled_totals(source: pd.DataFrame, rule: Pooled) -> tuple[np.ndarray, np.ndarray]:
+    """The totals a pooled rate is published from: the true totals of its numerator and
+    denominator over the table's rows (within each value of ``rule.within``), as published
+    counts (rounded to 5; ``NaN`` where suppressed, a total of 1-4). Row-aligned.
+
+    They are published counts of the table's whole (the programme, or everyone in the
+    comparison): a figure the page or pack also shows, protected as a count.
+    """
+    x = pd.to_numeric(source[rule.numerator], errors="coerce").fillna(0)
+    n = pd.to_numeric(source[rule.denominator], errors="coerce").fillna(0)
+    within = [c for c in rule.within if c in source.columns]
+    if within:
+        grouping = [source[c].astype(object) for c in within]
+        total_x = x.groupby(grouping, sort=False).transform("sum")
+        total_n = n.groupby(grouping, sort=False).transform("sum")
+    else:
+        total_x = pd.Series(x.sum(), index=source.index)
+        total_n = pd.Series(n.sum(), index=source.index)
+    out = []
+    for total in (total_x, total_n):
+        true = total.round().astype("int64").to_numpy()
+        shown = round_to_base(true).astype(float)
+        shown[(true >= 1) & (true < config.SUPPRESS_BELOW)] = np.nan
+        out.append(shown)
+    return out[0], out[1]
+
+
+def _pooled(p: _Published, rule: Pooled) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The rows' totals, each rounded and suppressed as a count, one over the other."""
+    shown_x, shown_n = pooled_totals(p.source, rule)
+    withheld = np.isnan(shown_x) | np.isnan(shown_n) | (shown_n < p.min_group)
+    missing = shown_n == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(shown_n > 0, shown_x / np.where(shown_n > 0, shown_n, 1), np.nan)
+    return _rounded(values), withheld & ~missing, missing
+
+
+def _limit(p: _Published, rule: Limit) -> tuple[Any, np.ndarray, np.ndarray]:
+    theta, theta_hidden = p.read(rule.around)
+    n, n_hidden = p.read(rule.size)
+    missing = np.isnan(theta) & ~theta_hidden | np.isnan(n) & ~n_hidden | (n <= 0)
+    withheld = theta_hidden | n_hidden | (n < p.min_group)
+    values = np.full(p.rows, np.nan)
+    for i in np.flatnonzero(~missing & ~withheld):
+        values[i] = float(binomial_limit(float(theta[i]), [int(n[i])], rule.probability)[0])
+    return _rounded(values), withheld, missing
+
+
+def _ratio_limit(p: _Published, rule: RatioLimit) -> tuple[Any, np.ndarray, np.ndarray]:
+    expected, hidden = p.read(rule.expected)
+    missing = (np.isnan(expected) & ~hidden) | (expected <= 0)
+    values = np.full(p.rows, np.nan)
+    ok = ~missing & ~hidden
+    if ok.any():
+        values[ok] = poisson_ratio_limit(expected[ok], rule.probability)
+    return _rounded(values), hidden, missing
+
+
+def _ratio_interval(p: _Published, rule: RatioInterval) -> tuple[Any, np.ndarray, np.ndarray]:
+    observed, o_hidden = p.read(rule.observed)
+    expected, e_hidden = p.read(rule.expected)
+    missing = (np.isnan(expected) & ~e_hidden) | (expected <= 0) | (np.isnan(observed) & ~o_hidden)
+    withheld = o_hidden | e_hidden
+    values = np.full(p.rows, np.nan)
+    ok = ~missing & ~withheld
+    if ok.any():
+        low, high = poisson_interval(observed[ok], expected[ok])
+        values[ok] = low if rule.bound == "low" else high
+    return _rounded(values, 2), withheld, missing
+
+
+def _two(p: _Published, left: str, right: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    a, a_hidden = p.read(left)
+    b, b_hidden = p.read(right)
+    missing = (np.isnan(a) & ~a_hidden) | (np.isnan(b) & ~b_hidden)
+    return a, b, a_hidden | b_hidden, missing
+
+
+def _ratio(p: _Published, rule: Ratio) -> tuple[Any, np.ndarray, np.ndarray]:
+    a, b, withheld, missing = _two(p, rule.numerator, rule.denominator)
+    missing = missing | (b == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(~missing & ~withheld, a / np.where(b != 0, b, 1) - (1 if rule.minus_one else 0), np.nan)
+    return _rounded(values, rule.decimals), withheld, missing
+
+
+def _product(p: _Published, rule: Product) -> tuple[Any, np.ndarray, np.ndarray]:
+    a, b, withheld, missing = _two(p, rule.left, rule.right)
+    return _rounded(a * b), withheld, missing
+
+
+def _gap(p: _Published, rule: Gap) -> tuple[Any, np.ndarray, np.ndarray]:
+    a, b, withheld, missing = _two(p, rule.rate, rule.reference)
+    return _rounded(a - b), withheld, missing
+
+
+def _difference(p: _Published, rule: Difference) -> tuple[Any, np.ndarray, np.ndarray]:
+    a, b, withheld, missing = _two(p, rule.now, rule.before)
+    values = np.array([None if np.isnan(d) else int(d) for d in (a - b).tolist()], dtype=object)
+    return values, withheld, missing
+
+
+def _run_rate(p: _Published, rule: RunRate) -> tuple[Any, np.ndarray, np.ndarray]:
+    count, elapsed, withheld, missing = _two(p, rule.count, rule.elapsed)
+    missing = missing | (elapsed <= 0)
+    values = np.array([None if m or w else int(round_to_base(int(round(c / e))))
+                       for c, e, m, w in zip(count, elapsed, missing, withheld, strict=True)], dtype=object)
+    return values, withheld, missing
+
+
+def _chance(p: _Published, rule: Chance) -> tuple[Any, np.ndarray, np.ndarray]:
+    mean, m_hidden = p.read(rule.estimate)
+    high, h_hidden = p.read(rule.high)
+    target, t_hidden = p.read(rule.target)
+    withheld = m_hidden | h_hidden | t_hidden
+    missing = (np.isnan(mean) & ~m_hidden) | (np.isnan(high) & ~h_hidden) | (np.isnan(target) & ~t_hidden)
+    values = np.full(p.rows, np.nan)
+    normal = NormalDist()
+    for i in np.flatnonzero(~missing & ~withheld):
+        sd = (high[i] - mean[i]) / _Z95
+        values[i] = (1.0 - normal.cdf((target[i] - 0.5 - mean[i]) / sd) if sd > 0
+                     else float(mean[i] >= target[i] - 0.5))
+    return _rounded(values), withheld, missing
+
+
+def _position(p: _Published, rule: Position) -> tuple[Any, np.ndarray, np.ndarray]:
+    rate, r_hidden = p.read(rule.rate)
+    lower, l_hidden = p.read(rule.lower)
+    upper, u_hidden = p.read(rule.upper)
+    withheld = r_hidden | l_hidden | u_hidden
+    missing = ((np.isnan(rate) & ~r_hidden) | (np.isnan(lower) & ~l_hidden)
+               | (np.isnan(upper) & ~u_hidden))
+    if rule.flag:
+        values: Any = ((rate > upper) | (rate < lower)).astype(object)
+    else:
+        values = np.where(rate > upper, "above", np.where(rate < lower, "below", "within")).astype(object)
+    return values, withheld, missing
+
+
+def _rating(p: _Published, rule: Rating) -> tuple[Any, np.ndarray, np.ndarray]:
+    actual, target, withheld, missing = _two(p, rule.actual, rule.target)
+    missing = missing | ~(target > 0)
+    ok = ~missing & ~withheld
+    values = np.full(p.rows, None, dtype=object)
+    if ok.any():
+        values[ok] = rag_rating(actual[ok], target[ok])
+    return values, withheld, missing
+
+
+def _calendar(p: _Published, rule: Calendar) -> tuple[Any, np.ndarray, np.ndarray]:
+    """A figure of dates alone (the same whatever the data), at the precision shown."""
+    values = pd.to_numeric(p.source[p.column_of(rule)], errors="coerce").to_numpy(dtype=float)
+    return _rounded(values), np.zeros(p.rows, dtype=bool), np.isnan(values)
+
+
+#: How each kind of derived figure is worked out from the published values.
+DERIVED: dict[type[Rule], Callable[[_Published, Any], tuple[Any, np.ndarray, np.ndarray]]] = {
+    Interval: _share, Share: _share, Pooled: _pooled, Limit: _limit, RatioLimit: _ratio_limit,
+    RatioInterval: _ratio_interval, Ratio: _ratio, Product: _product, Gap: _gap,
+    Difference: _difference, RunRate: _run_rate, Chance: _chance, Position: _position,
+    Rating: _rating, Calendar: _calendar,
+}
+
+
+def derive(
     protected: pd.DataFrame,
     source: pd.DataFrame,
     spec: View,
@@ -92,24 +348,27 @@ def published_rates(
     step_by: list[str],
     min_group: int = config.MIN_GROUP_FOR_RATE,
 ) -> pd.DataFrame:
-    """Every rate-like column of a protected view, recomputed from its published counts.
+    """Every figure of a protected view that is not a count, from its published counts.
 
-    Method (this project's rule, see :data:`POLICY`): a fraction is the published
-    numerator over the published group size; its 95% interval is Wilson's (1927) on
-    those; funnel-plot limits are exact binomial limits (Spiegelhalter 2005) around
-    the overall rate from the published totals; a gap is the published rate minus the
-    published overall rate; an observed / expected ratio uses the published counts.
-    Every value is rounded to :data:`DECIMALS` (days to whole days, ratios to two
-    decimals), the precision the screen shows. A value already
-    blanked (``"[c]"``) stays blank; a fraction is also blanked where its published
-    group size is below ``min_group``.
+    Method (this project's rule, see :data:`POLICY`): each column is worked out by its
+    rule (:mod:`ete_metrics.views`) from the published values of the view, never read off
+    the true figures: a share is the published numerator over the published group size
+    (withheld where either is suppressed or the size is below ``min_group``); its 95%
+    interval is Wilson's (1927) on those; funnel-plot limits are exact binomial limits
+    (Spiegelhalter 2005) around a published rate; a pooled rate is the rows' totals,
+    rounded and suppressed as counts; a gap, ratio or product combines published figures;
+    a position or RAG rating compares published figures. Every value is rounded to the
+    precision the screen shows (:data:`DECIMALS`; ratios of observed to expected two
+    decimals). A figure another rule needs but the view does not show (a partner's limits
+    around its region's rate) is worked out for it and not shown. Labels and figures of
+    dates alone are shown as they are; no other column is.
 
     Parameters
     ----------
     protected : pandas.DataFrame
-        The view with counts protected and rates blanked (not modified).
+        The view's published columns with its counts protected (not modified).
     source : pandas.DataFrame
-        The view's true frame, same rows (for the overall totals).
+        The view's true frame, same rows (read only for a pooled rate's totals).
     spec : View
     step_by : list of str
         Columns identifying a long-form funnel's group (for the first / previous step).
@@ -118,129 +377,39 @@ def published_rates(
     Returns
     -------
     pandas.DataFrame
+        The published columns of ``protected`` in its order, derived ones filled in.
     """
-    out = protected.copy()
-    counts = {c: _shown(out, c).to_numpy(dtype=float) for c in (*spec.counts, *spec.whole) if c in out.columns}
-    pairs: dict[tuple[str | None, str], tuple[np.ndarray, np.ndarray]] = {}
-
-    def sizes(size: str) -> np.ndarray | None:
-        if size in (FIRST_STEP, PREVIOUS_STEP) and "participants" in counts:
-            base = pd.Series(counts["participants"], index=out.index)
-            return step_relative(out, base, step_by, size).to_numpy(dtype=float)
-        return counts.get(size)
-
-    def put(column: str, values: np.ndarray, blank: np.ndarray | None = None) -> None:
-        shown = out[column].astype(object)
-        hidden = np.fromiter((isinstance(v, str) and v == SUPPRESSED for v in shown),
-                             dtype=bool, count=len(shown))
-        missing = source[column].isna().to_numpy(dtype=bool) if column in source else hidden
-        new = pd.Series(values, index=out.index, dtype=object).where(~np.isnan(values), np.nan)
-        if blank is not None:
-            new[blank & ~missing] = SUPPRESSED
-        new[hidden] = SUPPRESSED
-        new[missing & ~hidden] = np.nan
-        out[column] = new
-
-    fractions = [r for r in spec.rates if r in FRACTIONS and r in out.columns]
-    for rate in fractions:
-        numerator, size = spec.rates[rate]
-        n = sizes(size)
-        if numerator not in counts or n is None:
-            continue
-        x = counts[numerator]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = np.where(n > 0, x / n, np.nan)
-        put(rate, _rounded(value), blank=~(n >= min_group))
-        pairs[(numerator, size)] = (x, n)
-    overall = _overall(out, source, spec, counts)
-    if overall is not None:
-        out["overall_rate"] = _rounded(overall)
-    for rate, (numerator, size) in spec.rates.items():
-        if rate not in out.columns or rate in fractions:
-            continue
-        value = _other(rate, out, counts, pairs.get((numerator, size)), overall)
-        put(rate, value)
-    if "position" in out.columns and overall is not None and "rate" in out.columns:
-        rate_shown, upper, lower = _shown(out, "rate"), _shown(out, "upper_95"), _shown(out, "lower_95")
-        position = np.where(rate_shown > upper, "above", np.where(rate_shown < lower, "below", "within"))
-        keep = out["position"].astype(object) != SUPPRESSED
-        out.loc[keep, "position"] = position[keep.to_numpy()]
-        if "outside_998" in out.columns:
-            upper = _shown(out, "upper_998")
-            lower = _shown(out, "lower_998")
-            outside = pd.Series((rate_shown > upper) | (rate_shown < lower), index=out.index)
-            keep = out["outside_998"].astype(object) != SUPPRESSED
-            out.loc[keep, "outside_998"] = outside[keep].astype(bool)
-    return out
+    shown = list(protected.columns)
+    published = _Published(protected.copy(), source, spec, step_by, min_group)
+    pending: dict[str, Rule] = {}
+    for column in shown:
+        rule = spec.rule(column)
+        if rule is not None and type(rule) in DERIVED:
+            pending[column] = rule
+    _fill(published, pending)
+    return published.out[shown]
 
 
-def _shown(out: pd.DataFrame, column: str) -> pd.Series:
-    """A published column as numbers (NaN where blank, suppressed or absent)."""
-    if column not in out.columns:
-        return pd.Series(np.nan, index=out.index)
-    values = out[column].astype(object)
-    return pd.to_numeric(values.where(values != SUPPRESSED), errors="coerce")
+def _fill(published: _Published, pending: dict[str, Rule]) -> None:
+    """Work out the pending columns, each after the columns it needs (adding hidden helpers)."""
+    done = {c for c in published.out.columns if c not in pending}
+
+    def work_out(column: str, rule: Rule, path: tuple[str, ...]) -> None:
+        for need in rule.needs():
+            if need in done or need in (FIRST_STEP, PREVIOUS_STEP):
+                continue
+            inner = pending.get(need) or published.spec.rule(need)
+            if inner is None or type(inner) not in DERIVED or need in path:
+                raise KeyError(f"The {published.spec.name!r} view's {column!r} needs {need!r}, "
+                               "which is neither published here nor worked out from published figures.")
+            work_out(need, inner, (*path, need))
+        published.current = column
+        values, withheld, missing = DERIVED[type(rule)](published, rule)
+        published.put(column, values, np.asarray(withheld, dtype=bool), np.asarray(missing, dtype=bool))
+        done.add(column)
+
+    for column, rule in pending.items():
+        if column not in done:
+            work_out(column, rule, (column,))
 
 
-def _overall(out: pd.DataFrame, source: pd.DataFrame, spec: View,
-             counts: dict[str, np.ndarray]) -> np.ndarray | None:
-    """The overall rate from the published totals (rounded sums of the true counts)."""
-    if "overall_rate" not in out.columns:
-        return None
-    main = next((r for r in ("rate", "raw_rate") if r in spec.rates), None)
-    if main is None:
-        return None
-    numerator, size = spec.rates[main]
-    if numerator not in source.columns or size not in source.columns:
-        return None
-    keys: list[Hashable] = [k for k in spec.keys if k in source.columns and k != "step"]
-    x = pd.to_numeric(source[numerator], errors="coerce").fillna(0)
-    n = pd.to_numeric(source[size], errors="coerce").fillna(0)
-    if keys:
-        grouping = [source[k].astype(object) for k in keys]
-        total_x = x.groupby(grouping, sort=False).transform("sum")
-        total_n = n.groupby(grouping, sort=False).transform("sum")
-    else:
-        total_x = pd.Series(x.sum(), index=source.index)
-        total_n = pd.Series(n.sum(), index=source.index)
-    shown_x = round_to_base(total_x.round().astype("int64")).to_numpy(dtype=float)
-    shown_n = round_to_base(total_n.round().astype("int64")).to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(shown_n > 0, shown_x / shown_n, np.nan)
-
-
-def _other(rate: str, out: pd.DataFrame, counts: dict[str, np.ndarray],
-           pair: tuple[np.ndarray, np.ndarray] | None, overall: np.ndarray | None) -> np.ndarray:
-    """An interval, limit, gap or ratio from the published figures; else the value at the shown precision."""
-    current = _shown(out, rate).to_numpy(dtype=float)
-    if rate in _INTERVAL and pair is not None:
-        x, n = pair
-        ok = ~np.isnan(x) & ~np.isnan(n) & (n > 0) & (x <= n)
-        low, high = np.full(len(x), np.nan), np.full(len(x), np.nan)
-        if ok.any():
-            low[ok], high[ok] = wilson_interval(x[ok].astype(int), n[ok].astype(int))
-        return _rounded(low if rate == "ci_low" else high)
-    if rate in _LIMITS and overall is not None and "entered" in counts and "rate" in out.columns:
-        n = counts["entered"]
-        values = np.full(len(n), np.nan)
-        for i, (theta, size) in enumerate(zip(overall, n, strict=True)):
-            if not np.isnan(theta) and not np.isnan(size) and size > 0:
-                values[i] = float(binomial_limit(float(theta), [int(size)], _LIMITS[rate])[0])
-        return _rounded(values)
-    if rate in _LIMITS and "expected" in counts:
-        expected = counts["expected"]
-        values = np.full(len(expected), np.nan)
-        ok = ~np.isnan(expected) & (expected > 0)
-        if ok.any():
-            values[ok] = poisson_ratio_limit(expected[ok], _LIMITS[rate])
-        return _rounded(values)
-    if rate == "gap" and overall is not None and "rate" in out.columns:
-        return _rounded(_shown(out, "rate").to_numpy(dtype=float) - _rounded(overall))
-    if rate == "ratio" and "observed" in counts and "expected" in counts:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _rounded(np.where(counts["expected"] > 0, counts["observed"] / counts["expected"], np.nan), 2)
-    if rate in _RATIOS:
-        return _rounded(current, 2)
-    if rate.endswith("days"):
-        return _rounded(current, 0)
-    return _rounded(current)

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics import config
-from ete_metrics.protect.audience import BREAKDOWN_COLUMNS, INTERNAL, check_audience, protect_view
+from ete_metrics.protect.audience import INTERNAL, check_audience, protect_view
 from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.views import CHOSEN_STEP, NOW, PUBLICATIONS, View, view_named
+from ete_metrics.views import CHOSEN_STEP, NOW, PUBLICATIONS, Label, View, view_named
 
 __all__ = ["NOW", "Part", "parts_of", "publish"]
 
@@ -181,30 +181,39 @@ class _Cell:
 
 
 def _cells(number: int, part: Part) -> list[_Cell]:
-    """Every count cell of a part with its identity (a cumulative-incidence curve has none)."""
+    """Every count cell of a part with its identity.
+
+    A count of a larger group repeated on each row (:attr:`ete_metrics.views.View.scoped`,
+    a partner's region's figure) is a cell of that group: the same identity on every row.
+    """
     view, frame = part.spec, part.frame
-    if view.name == "incidence":
-        return []
     keys = [k for k in view.keys if k in frame.columns]
-    groups = [c for c in frame.columns if (c in view.groups or c in BREAKDOWN_COLUMNS)
+    groups = [c for c in frame.columns
+              if isinstance(rule := view.rule(str(c)), Label) and rule.additive
               and c not in keys and not (c == "group" and "characteristic" in keys)]
     out: list[_Cell] = []
     records = frame.to_dict("records")
-    for column in (c for c in view.counts if c in frame.columns):
+    scoped = view.scoped
+    for column in (c for c in (*view.counts, *scoped) if c in frame.columns):
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+        per = scoped.get(column)
+        row_keys = keys if per is None else [k for k in keys if k in per]
+        row_groups = groups if per is None else [g for g in per if g in frame.columns and g not in keys]
         for row, data in enumerate(records):
             measure: list[Hashable] = [part.measures.get(column, f"{view.name}:{column}")]
             where: dict[str, Hashable] = dict(part.within)
             own: list[str] = []
-            for key in keys:
-                if key == "step":
+            for key in row_keys:
+                if key == "step" and per is not None:  # a larger group's figure at each step
+                    measure.append(("step", str(data["step"])))
+                elif key == "step":
                     measure[0] = str(data["step"])
                 elif key == "characteristic":
                     where[str(data["characteristic"])] = data["group"]
                     own.append(str(data["characteristic"]))
                 else:
                     measure.append((key, data[key]))
-            for g in groups:
+            for g in row_groups:
                 if view.total_label is None or data[g] != view.total_label:
                     where[str(g)] = data[g]
                     own.append(str(g))
