@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 import streamlit as st
@@ -37,13 +37,14 @@ import streamlit as st
 from dashboard.escape import markdown_literal
 from ete_metrics import config
 from ete_metrics.data import audit, db
-from ete_metrics.errors import ConfigError, EteError
+from ete_metrics.errors import ConfigError, EteError, InputError
 from ete_metrics.protect.access import (
     Access,
     AccessList,
     access_file_path,
     local_access,
     parse_access,
+    parse_email,
     preview_choices,
 )
 
@@ -128,14 +129,17 @@ def _require_sign_in() -> bool:
 
 def signed_in_email() -> str | None:
     """The email of the signed-in user (``email`` claim, else an email-like
-    ``preferred_username`` as Entra ID sends), or None when nobody is signed in."""
+    ``preferred_username`` as Entra ID sends), read by the access file's one rule
+    (:func:`ete_metrics.protect.access.parse_email`); None when nobody is signed in or
+    no claim is an email address (an empty or blank one is not)."""
     user = st.user
     if not user.get("is_logged_in"):
         return None
     for claim in ("email", "preferred_username", "upn"):
-        value = user.get(claim)
-        if isinstance(value, str) and "@" in value:
-            return value.strip().lower()
+        try:
+            return parse_email(user.get(claim))
+        except InputError:
+            continue
     return None
 
 
@@ -202,8 +206,9 @@ def resolve_access() -> Resolution:
         listed = read_access()
     except ConfigError as exc:
         return Resolution(MISCONFIGURED, email=email, message=str(exc))
-    access = listed.lookup(email)
-    if access is None:
+    try:
+        access = listed.resolve(email)
+    except InputError:  # not in the file: no access
         return Resolution(DENIED, email=email)
     return Resolution(SIGNED_IN, access=access, email=email)
 
@@ -386,15 +391,36 @@ def previewed(real: Access) -> Access:
 
     A preview is only ever honoured for a director (:attr:`Access.can_preview`): for
     anyone else a preview in the session is dropped, so a lead or a stakeholder cannot
-    widen what they see whatever the session holds.
+    widen what they see whatever the session holds. A director's preview must be one of
+    :func:`previews` now: any other (someone since removed from the access file, an
+    empty or unknown user) shows nothing but a way out (:func:`_refuse_preview`), never
+    the director's own figures in its place.
     """
     label = st.session_state.get(PREVIEW_KEY)
     if not real.can_preview:
         if label is not None:
             del st.session_state[PREVIEW_KEY]
         return real
+    if label is None or label == OWN_VIEW:
+        return real
     chosen = previews().get(label) if isinstance(label, str) else None
-    return real if chosen is None else real.preview_as(chosen)
+    if chosen is None:
+        _refuse_preview(label)
+    return real.preview_as(chosen)
+
+
+def _refuse_preview(label: object) -> NoReturn:
+    """Show that a preview is not one that may be seen, with a button ending it, and stop."""
+    st.error(
+        f"The preview as {markdown_literal(str(label))} is not one you may see: it is not a regional "
+        "lead or stakeholder of the access file (removed from it, or never in it), so nothing is "
+        "shown. End the preview to see your own view, then choose another.",
+        icon=":material/block:",
+    )
+    st.button("End the preview", key="end_preview", on_click=_end_preview,
+              icon=":material/visibility_off:")
+    st.stop()
+    raise AssertionError("unreachable: st.stop() raises")
 
 
 def _end_preview() -> None:

@@ -21,7 +21,8 @@ are neutralised against spreadsheet formula injection
 The commands run as the local operator, who sees everything. ``--as-user EMAIL``
 runs one as that user of the access file (:mod:`ete_metrics.protect.access`): only their
 regions are read from the database, and a stakeholder always gets the stakeholder
-audience.
+audience. An ``--as-user`` that is empty, blank or not in the access file is refused:
+nothing is read, printed or written.
 
 What a command prints is an export: before it is printed it is recorded in the
 audit trail (``audit_events``: who, when, the command and its options, the SHA-256
@@ -129,12 +130,16 @@ def add_as_user(parser: argparse.ArgumentParser) -> None:
 def user_access(args: argparse.Namespace) -> Access:
     """The access a command runs with: ``--as-user``'s, else the local operator's (everything).
 
+    Only a command run without ``--as-user`` runs as the local operator. An ``--as-user``
+    that is given is resolved by the access file whatever it holds: empty or blank (a
+    script passing an unset variable), not an email address, or not in the file, it is
+    refused (:func:`ete_metrics.protect.access.access_for`) before anything is read.
     A stakeholder's ``args.audience`` is set to ``stakeholder`` whatever was asked.
     """
     from ete_metrics.protect.access import access_for, local_access
 
     email = getattr(args, "as_user", None)
-    access = access_for(email) if email else local_access()
+    access = local_access() if email is None else access_for(email)
     if hasattr(args, "audience"):
         args.audience = access.audience(args.audience)
     return access

@@ -40,6 +40,15 @@ __all__ = [
 ]
 #: The presentation page: one slide at a time (:func:`each_screen` shows every slide).
 PRESENTATION = "app_pages/9_present.py"
+#: An ``[auth]`` secret (sign-in on, one OpenID Connect provider), for ``at.secrets["auth"]``:
+#: with it ``at.user`` is the signed-in visitor. Not a real registration.
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "client_id": "00000000-0000-0000-0000-000000000000",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://login.example.org/.well-known/openid-configuration",
+}
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ete_metrics.errors import ConfigError
+from ete_metrics.errors import ConfigError, InputError
 from ete_metrics.protect.access import (
     Access,
     access_file_path,
     access_for,
     local_access,
     parse_access,
+    parse_email,
     preview_choices,
     read_access_file,
     restrict_frames,
@@ -62,6 +65,67 @@ def test_parse_a_good_file() -> None:
     assert listed.lookup(None) is None and listed.lookup("") is None
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("lead.wales@example.org", "lead.wales@example.org"),
+        ("  Lead.WALES@Example.ORG\t", "lead.wales@example.org"),  # one rule: stripped, lower case
+        ("\u00a0lead.wales@example.org\n", "lead.wales@example.org"),  # a no-break space is space
+    ],
+)
+def test_an_email_is_read_by_one_rule(given: str, expected: str) -> None:
+    assert parse_email(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("", "is empty"), ("   ", "is empty"), ("\t\n", "is empty"), (None, "is empty"),
+        (3, "is not an email address"), ("local", "is not an email address"), ("@example.org", "is not an email"),
+        ("lead@", "is not an email"), ("a@b@example.org", "is not an email"),
+        ("lead wales@example.org", "is not an email"), ("lead.wales@example.org\u200b", "is not an email"),
+        ("lead\x00@example.org", "is not an email"),
+    ],
+)
+def test_what_is_not_an_email_is_refused(given: object, says: str) -> None:
+    with pytest.raises(InputError, match=f"--as-user .*{says}"):
+        parse_email(given, what="--as-user")
+
+
+@given(st.text(alphabet=st.characters(categories=["Zs", "Cc"]), max_size=6))
+def test_any_blank_identity_is_refused_whatever_the_file(blank: str) -> None:
+    listed = parse_access(GOOD)
+    with pytest.raises(InputError):
+        listed.resolve(blank)
+    assert listed.lookup(blank) is None
+
+
+#: Identities near the file's keys: any case, spaces, tabs or invisible characters around.
+NEAR_KEYS = st.tuples(
+    st.sampled_from(sorted(parse_access(GOOD).users)),
+    st.text(alphabet=" \t\n\u00a0\u200b@", max_size=3),
+    st.text(alphabet=" \t\n\u00a0\u200b@", max_size=3),
+    st.booleans(),
+).map(lambda t: t[1] + (t[0].upper() if t[3] else t[0]) + t[2])
+
+
+@given(st.one_of(st.text(max_size=30), NEAR_KEYS))
+def test_resolve_grants_exactly_what_the_file_lists(identity: str) -> None:
+    listed = parse_access(GOOD)
+    key = identity.strip().lower()
+    if key in listed.users:  # the one rule reads it as a key of the file: that key's access
+        assert listed.resolve(identity) == listed.users[key]
+    else:  # anything else is refused
+        with pytest.raises(InputError):
+            listed.resolve(identity)
+
+
+def test_no_access_belongs_to_an_empty_user() -> None:
+    for blank in ("", "  "):
+        with pytest.raises(ConfigError, match="an empty or blank user has no access"):
+            Access(blank, "director")
+
+
 def test_an_empty_file_lets_nobody_in() -> None:
     assert parse_access("", source="access.toml").lookup("director@example.org") is None
 
@@ -95,6 +159,12 @@ def test_an_empty_file_lets_nobody_in() -> None:
          r'access\.toml: unknown section\(s\) user'),
         ('[users."a@example.org"\nrole = "director"\n', r"access\.toml is not valid TOML"),
         ('users = 3\n', r"access\.toml: users must be a table"),
+        ('[users.""]\nrole = "director"\n', r'access\.toml: users\."" is not an email address'),
+        ('[users."  "]\nrole = "director"\n', r'access\.toml: users\."  " is not an email address'),
+        ('[users."a b@example.org"]\nrole = "director"\n',
+         r'access\.toml: users\."a b@example\.org" is not an email address'),
+        ('[users."a@b@example.org"]\nrole = "director"\n',
+         r'access\.toml: users\."a@b@example\.org" is not an email address'),
     ],
 )
 def test_bad_files_name_the_file_and_the_key(text: str, expected: str) -> None:
@@ -111,7 +181,7 @@ def test_read_the_file_from_ete_access_file(tmp_path: Path, monkeypatch: pytest.
     listed = read_access_file()
     assert listed.source == str(path)
     assert access_for("Stake@example.org").role == "stakeholder"
-    with pytest.raises(ConfigError, match=r"nobody@example\.org is not in the access file .*who\.toml"):
+    with pytest.raises(InputError, match=r"nobody@example\.org is not in the access file .*who\.toml"):
         access_for("nobody@example.org")
 
 

@@ -17,20 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import APP, TIMEOUT, DemoData, new_app
+from apptest_support import APP, AUTH, TIMEOUT, DemoData, new_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import OWN_VIEW, PREVIEW_KEY
 from ete_metrics.data import db
 from ete_metrics.metrics.funnel import funnel
 
-AUTH = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "not-a-real-secret",
-    "client_id": "00000000-0000-0000-0000-000000000000",
-    "client_secret": "not-a-real-secret",
-    "server_metadata_url": "https://login.example.org/.well-known/openid-configuration",
-}
 LEAD = "lead.wales@example.org"
 STAKEHOLDER = "partner@example.org"
 WALES_LEAD = f"{LEAD} (regional lead · Wales)"

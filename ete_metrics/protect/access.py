@@ -24,7 +24,13 @@ Roles
     Always the protected stakeholder audience (rounded and suppressed figures, no
     participant-level data); no uploads. ``regions`` optional (default all).
 
-An email not in the file has no access. Enforcement happens where the data is
+Access is denied by default. Every identity (a key of the file, the CLI's
+``--as-user``, the email a sign-in sends) is read by one rule, :func:`parse_email`,
+and resolved by one, :meth:`AccessList.resolve`: an empty or blank identity, one
+that is not an email address, or an email not in the file is refused (an
+:class:`~ete_metrics.errors.InputError`), and a file with an entry it cannot read
+(an undefined role, say) is refused whole (a :class:`~ete_metrics.errors.ConfigError`),
+so nobody gets data from it. Enforcement happens where the data is
 loaded: callers pass :attr:`Access.regions` to the ``ete_metrics.data.db.load_*``
 functions (or :func:`restrict_frames` on frames already loaded), so every metric
 runs on data the user may see, whatever filters they choose afterwards.
@@ -46,7 +52,7 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.counting.filters import filter_participants, milestones_for
-from ete_metrics.errors import ConfigError
+from ete_metrics.errors import ConfigError, InputError
 from ete_metrics.protect.audience import INTERNAL, STAKEHOLDER
 
 __all__ = [
@@ -62,8 +68,8 @@ __all__ = [
     "access_file_path",
     "access_for",
     "local_access",
-    "normalise_email",
     "parse_access",
+    "parse_email",
     "preview_choices",
     "read_access_file",
     "restrict_frames",
@@ -109,6 +115,8 @@ class Access:
     regions: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.email, str) or not self.email.strip():
+            raise ConfigError("An access belongs to someone: an empty or blank user has no access.")
         if self.role not in ROLES:
             raise ConfigError(f"Unknown role {self.role!r}: use one of {', '.join(ROLES)}.")
         if self.regions is not None and not isinstance(self.regions, tuple):
@@ -246,20 +254,52 @@ class AccessList:
     source: str
     users: Mapping[str, Access] = field(default_factory=dict)
 
-    def lookup(self, email: str | None) -> Access | None:
-        """Return the access of ``email`` (case-insensitive), or None when it is not listed.
+    def resolve(self, identity: object) -> Access:
+        """Return the access of ``identity``, refusing everything the file does not list.
+
+        The one rule for who may see what: ``identity`` is read by :func:`parse_email`
+        (so an empty, blank or malformed one is refused whatever the file says), then
+        looked up among the file's users.
 
         Parameters
         ----------
-        email : str or None
+        identity : object
+            An email as given (``--as-user``, a sign-in's email claim); any case,
+            surrounding spaces allowed.
+
+        Returns
+        -------
+        Access
+
+        Raises
+        ------
+        InputError
+            ``identity`` is not an email address, or the file does not list it.
+        """
+        email = parse_email(identity)
+        access = self.users.get(email)
+        if access is None:
+            raise InputError(
+                f"{email} is not in the access file {self.source}, so they may see no data. "
+                "Add them there, or run without --as-user."
+            )
+        return access
+
+    def lookup(self, email: object) -> Access | None:
+        """Return the access of ``email`` (:meth:`resolve`), or None when it is refused.
+
+        Parameters
+        ----------
+        email : object
 
         Returns
         -------
         Access or None
         """
-        if not email:
+        try:
+            return self.resolve(email)
+        except InputError:
             return None
-        return self.users.get(normalise_email(email))
 
 
 def preview_choices(
@@ -303,9 +343,46 @@ def preview_choices(
     return generic
 
 
-def normalise_email(email: str) -> str:
-    """Return an email as the access file is keyed: stripped and lower case."""
-    return str(email).strip().lower()
+def parse_email(value: object, *, what: str = "The email") -> str:
+    """Read a user's identity: the one rule for the access file's keys, ``--as-user`` and sign-in.
+
+    Surrounding whitespace is dropped and the email is lower-cased (emails are not
+    case-sensitive here); what is left must be one email address: text, one ``@``,
+    text, with no whitespace or invisible characters inside.
+
+    Parameters
+    ----------
+    value : object
+        The identity as given.
+    what : str
+        What the value is, for messages (e.g. ``"--as-user"``).
+
+    Returns
+    -------
+    str
+        The email, stripped and lower case.
+
+    Raises
+    ------
+    InputError
+        ``value`` is missing, empty or blank, or not an email address.
+    """
+    advice = "give the email a user signs in with, as the access file lists it (e.g. lead.wales@example.org)."
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{what} {value!r} is not an email address: {advice}")
+    text = (value or "").strip()
+    if not text:
+        raise InputError(f"{what} is empty: an empty or blank user may see no data; {advice}")
+    email = text.lower()
+    name, at, domain = email.partition("@")
+    if (
+        not (name and at and domain)
+        or "@" in domain
+        or not email.isprintable()
+        or any(character.isspace() for character in email)
+    ):
+        raise InputError(f"{what} {text!r} is not an email address: {advice}")
+    return email
 
 
 def access_file_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -388,9 +465,10 @@ def parse_access(text: str, *, source: str = "access file") -> AccessList:
     users: dict[str, Access] = {}
     for raw_email, entry in users_table.items():
         key = f'users."{raw_email}"'
-        email = normalise_email(raw_email)
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
-            raise ConfigError(f"{source}: {key} is not an email address.")
+        try:
+            email = parse_email(raw_email)
+        except InputError:
+            raise ConfigError(f"{source}: {key} is not an email address.") from None
         if email in users:
             raise ConfigError(f"{source}: {key} is listed twice (emails are not case-sensitive).")
         if not isinstance(entry, dict):
@@ -453,15 +531,17 @@ def read_access_file(path: str | os.PathLike[str] | None = None) -> AccessList:
     return parse_access(text, source=str(resolved))
 
 
-def access_for(email: str, path: str | os.PathLike[str] | None = None) -> Access:
-    """Return the access of ``email`` from the access file, refusing an unlisted email.
+def access_for(email: object, path: str | os.PathLike[str] | None = None) -> Access:
+    """Return the access of ``email`` from the access file, refusing anything it does not list.
 
     Used by the command line's ``--as-user`` so a CLI call or export gets exactly
-    what that user would get in the dashboard.
+    what that user would get in the dashboard. An empty or blank ``email`` is
+    refused before the file is read (never taken as "no user given").
 
     Parameters
     ----------
-    email : str
+    email : object
+        As given to ``--as-user``.
     path : str or path, optional
         The access file (default :func:`access_file_path`).
 
@@ -471,17 +551,13 @@ def access_for(email: str, path: str | os.PathLike[str] | None = None) -> Access
 
     Raises
     ------
+    InputError
+        ``email`` is empty, blank or not an email address, or not in the file.
     ConfigError
-        The file is missing or invalid, or ``email`` is not in it.
+        The file is missing or invalid (an undefined role, say).
     """
-    listed = read_access_file(path)
-    access = listed.lookup(email)
-    if access is None:
-        raise ConfigError(
-            f"{normalise_email(email)} is not in the access file {listed.source}, so they may see "
-            "no data. Add them there, or run without --as-user."
-        )
-    return access
+    parse_email(email, what="--as-user")
+    return read_access_file(path).resolve(email)
 
 
 def restrict_frames(
