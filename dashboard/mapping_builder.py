@@ -258,7 +258,8 @@ def render_mapping_builder() -> None:
         st.caption(
             "The column you choose for participant_id identifies people, and the one for "
             "caseworker names staff: each is replaced by a keyed pseudonym at import "
-            "(ETE_PSEUDONYM_KEY), never stored as it is."
+            "(ETE_PSEUDONYM_KEY), never stored as it is, so it can be chosen for no other "
+            "column, nor dropped."
         )
         drop = st.multiselect(
             "Personal columns to drop at read (names, emails, workers)", columns,

@@ -444,6 +444,7 @@ def _read_xlsx(
             formula_sheet.reset_dimensions()
             formula_rows = formula_sheet.iter_rows(values_only=True)
         both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
+        number = 0
         for number, (raw, formulas) in enumerate(both, start=1):
             if formulas is not None:
                 formula_cells += [
@@ -464,8 +465,12 @@ def _read_xlsx(
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails in many ways
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
+        # Not the error's own text: it may quote the cell (a case reference, a name).
+        return unreadable(
+            f"could not be read as an Excel workbook: row {number + 1:,} of its first sheet has "
+            f"a damaged cell ({type(exc).__name__}); open the workbook in Excel and save it "
+            "again, or export CSV"
+        )
     finally:
         book.close()
         if formulas_book is not None:

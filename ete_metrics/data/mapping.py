@@ -6,14 +6,26 @@ exports, any extract) into this project's participants and milestones files
 so every check still applies. Problems are then put back into the source's
 own terms: its file name, its line numbers and its column names.
 
+Identifiers never leave the mapping stage. A mapping gives each source column
+at most one *identifying* role: an identifier (listed in ``identifiers``, or
+mapped to ``participant_id``), the caseworker, or dropped; a column with such a
+role and any other (a note, another of our columns) is refused when the mapping
+is read, naming the column (:func:`parse_mapping`, :func:`read_mapped`). Only
+the columns a mapping declares as outputs are kept: the sources of our columns
+and the ``notes``.
+
 Rules applied, in order, to each source file:
 
-1. Columns listed in ``drop`` (names, emails, support workers) are removed as
-   soon as the file is read; their values reach no frame, message or database.
-2. ``identifiers`` (a case reference number, a participant id) are replaced by a
-   keyed pseudonym, HMAC-SHA256 with the secret key (:func:`pseudonym`); the
-   column mapped to ``caseworker`` (an email, a support worker's name) always is,
-   under a key derived for caseworkers (:func:`caseworker_pseudonym`).
+1. As soon as the file is read, every column that is not the source of one of
+   our columns nor a note is removed: ``drop`` columns (names, emails), other
+   ``identifiers`` and every column the mapping does not name. Their values
+   reach no frame, message, log or database.
+2. The column mapped to ``participant_id`` (a case reference number, a
+   participant id) is replaced by a keyed pseudonym, HMAC-SHA256 with the secret
+   key (:func:`pseudonym`), whether or not it is listed in ``identifiers``; the
+   column mapped to ``caseworker`` (an email, a support worker's name) by the
+   caseworker's pseudonym, under a key derived for caseworkers
+   (:func:`caseworker_pseudonym`). Only then does anything else read the file.
 3. Columns are renamed to ours; ``values`` maps translate values (region,
    pathway, milestone), ``constants`` fill a column with one value, and the
    ``--region-map`` file maps contract references or names to regions.
@@ -37,7 +49,7 @@ import re
 import tempfile
 import tomllib
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -67,6 +79,7 @@ __all__ = [
     "CASEWORKER_DOMAIN",
     "PROFILES",
     "caseworker_pseudonym",
+    "check_roles",
     "column_key",
     "dates_as_read",
     "KEY_VARIABLE",
@@ -154,7 +167,8 @@ class SourceMapping:
     milestones : tuple of Section
         The milestones layouts (empty: the source has no milestones).
     identifiers : tuple of str
-        Source columns replaced by a keyed pseudonym.
+        Source columns that identify people: never stored or shown (the one mapped
+        to ``participant_id`` is stored as its keyed pseudonym, listed here or not).
     drop : tuple of str
         Source columns of personal data, removed at read.
     notes : tuple of str
@@ -303,7 +317,7 @@ def _mapping_from_raw(raw: dict[str, Any], source: str) -> SourceMapping:
             f"{source}: date_format must be a strftime format of a day, month and year such "
             f"as \"%d/%m/%Y\" (not {date_format!r})"
         )
-    return SourceMapping(
+    mapping = SourceMapping(
         name=str(raw.get("name", source)),
         description=str(raw.get("description", "")),
         participants=participants,
@@ -316,6 +330,75 @@ def _mapping_from_raw(raw: dict[str, Any], source: str) -> SourceMapping:
         dedupe=bool(raw.get("dedupe", True)),
         region_map_required=bool(raw.get("region_map_required", False)),
     )
+    check_roles(mapping, source)
+    return mapping
+
+
+#: The roles that keep a column's values out of every output (see :func:`check_roles`).
+_IDENTIFYING_ROLES = ("identifier", "caseworker", "dropped")
+
+
+def _role_words(role: str) -> str:
+    return {
+        "identifier": "an identifier (in identifiers, or mapped to participant_id)",
+        "caseworker": "the caseworker column (mapped to caseworker)",
+        "dropped": "dropped (in drop)",
+        "note": "a note (in notes)",
+    }.get(role, f"mapped to our column {role}")
+
+
+def _source_roles(mapping: SourceMapping) -> dict[str, dict[str, str]]:
+    """Each source column (as :func:`column_key` matches it) -> its roles -> the name as written.
+
+    Roles: ``identifier`` (listed in ``identifiers`` or mapped to ``participant_id``),
+    ``caseworker`` (mapped to ``caseworker``), ``dropped``, ``note``, or the name of
+    another of our columns it is mapped to. A ``detect`` column has no role: only its
+    name is read.
+    """
+    roles: dict[str, dict[str, str]] = {}
+
+    def add(name: str, role: str) -> None:
+        roles.setdefault(_normalise_column(name), {}).setdefault(role, name)
+
+    for name in mapping.identifiers:
+        add(name, "identifier")
+    for section in (mapping.participants, *mapping.milestones):
+        for ours, name in section.columns.items():
+            add(name, {"participant_id": "identifier"}.get(ours, ours))
+    for name in mapping.drop:
+        add(name, "dropped")
+    for name in mapping.notes:
+        add(name, "note")
+    return roles
+
+
+def check_roles(mapping: SourceMapping, source: str | None = None) -> None:
+    """Refuse a mapping that gives a source column an identifying role and another one.
+
+    A column that identifies people (an identifier, the caseworker) or is dropped is
+    never stored or shown, so it can have no other role: also a note, or also
+    mapped to another of our columns (area, a grouping column, a milestone's
+    partner...), its values would be written as they are. The message names the
+    column as the mapping writes it, never a value.
+
+    Raises
+    ------
+    InputError
+        The first such column, with the two roles and what to change.
+    """
+    where = source or mapping.name
+    for roles in _source_roles(mapping).values():
+        identifying = [r for r in _IDENTIFYING_ROLES if r in roles]
+        if not identifying or len(roles) == 1:
+            continue
+        first = identifying[0]
+        other = next(r for r in roles if r != first)
+        raise InputError(
+            f"{where}: the column {roles[first]!r} is {_role_words(first)} and also "
+            f"{_role_words(other)}. A column that identifies people, names a caseworker or is "
+            "dropped is never stored or shown, so it can have no other role; take it out of "
+            "one of them"
+        )
 
 
 def load_mapping(path: str | Path) -> SourceMapping:
@@ -575,6 +658,57 @@ def _present(table: _Table, column: str) -> str | None:
     return key if key in table.frame.columns else None
 
 
+#: Our columns whose source identifies someone -> the pseudonym its values become.
+_PSEUDONYMS: dict[str, Callable[[str, str], str]] = {
+    "participant_id": pseudonym,
+    "caseworker": caseworker_pseudonym,  # a name or an email: its own kind of pseudonym
+}
+
+
+def _declared_outputs(
+    table: _Table, section: Section, mapping: SourceMapping, key: str | None
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The only part of a source file the rest of the mapping stage sees.
+
+    The sources of our columns and the notes, nothing else: every other column
+    (dropped, an identifier not mapped, one the mapping does not name) is gone,
+    and the sources of ``participant_id`` and ``caseworker`` hold their keyed
+    pseudonyms. A column read twice (two headers the importer matches as one) is
+    an error naming it, and is not read.
+    """
+    kept: dict[str, str] = {}  # column (as matched) -> our column it becomes, or "" for an output
+    for ours, source in section.columns.items():
+        kept[_normalise_column(source)] = ours if ours in _PSEUDONYMS else ""
+    for note in mapping.notes:
+        kept.setdefault(_normalise_column(note), "")
+    frame = table.frame
+    original = dict(
+        zip(frame.columns, frame.attrs.get("original_columns", list(frame.columns)), strict=True)
+    )
+    columns = [c for c in frame.columns if c in kept]
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    problems = [
+        Problem(
+            table.name, 1, original.get(c, c),
+            f"the column {original.get(c, c)!r} appears twice (the mapping {mapping.name} reads "
+            "it); keep one",
+            "duplicate_column",
+        )
+        for c in twice
+    ]
+    if problems:
+        return None, problems
+    safe = frame.loc[:, columns].copy()
+    for column in columns:
+        ours = kept[column]
+        if ours:
+            secret = _check_key(key, original.get(column, column), table.name)
+            as_pseudonym = _PSEUDONYMS[ours]
+            safe[column] = safe[column].map(lambda v, f=as_pseudonym, k=secret: f(v, k) if v else "")
+    safe.attrs["original_columns"] = [original.get(c, c) for c in columns]
+    return safe, []
+
+
 def _translate(
     table: _Table,
     section: Section,
@@ -585,13 +719,7 @@ def _translate(
     date_columns: Sequence[str],
 ) -> tuple[_Translated | None, list[Problem], list[Problem]]:
     """Return (translated file, errors, warnings) for one source file."""
-    frame = table.frame
-    # 1. Personal columns go first: nothing below can copy them.
-    for column in mapping.drop:
-        present = _present(table, column)
-        if present is not None:
-            frame = frame.drop(columns=present)
-    original = dict(
+    found = dict(
         zip(
             table.frame.columns,
             table.frame.attrs.get("original_columns", list(table.frame.columns)),
@@ -600,9 +728,28 @@ def _translate(
     )
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    for column in ours:
+        source = section.columns.get(column)
+        if source is not None and column not in section.constants and _present(table, source) is None:
+            errors.append(
+                Problem(
+                    table.name, 1, source,
+                    f"the column {source!r} is missing; the mapping {mapping.name} takes "
+                    f"{column} from it (columns found: {', '.join(found.values()) or 'none'})",
+                    "missing_column",
+                )
+            )
+    if errors:
+        return None, errors, warnings
+    # 1-2. Only the declared outputs go on, identifiers as pseudonyms: nothing below
+    # (nor the table, from here on) holds any other value of the file.
+    frame, errors = _declared_outputs(table, section, mapping, key)
+    table.frame = frame if frame is not None else table.frame.iloc[:, :0]
+    if frame is None:
+        return None, errors, warnings
+    original = dict(zip(frame.columns, frame.attrs["original_columns"], strict=True))
     out = pd.DataFrame(index=frame.index)
     source_names: dict[str, str] = {}
-    identifiers = {_normalise_column(c) for c in mapping.identifiers}
     for column in ours:
         if column in section.constants:
             out[column] = section.constants[column]
@@ -611,26 +758,9 @@ def _translate(
         if source is None:
             out[column] = ""
             continue
-        present = _present(table, source)
-        if present is None or present not in frame.columns:
-            errors.append(
-                Problem(
-                    table.name, 1, source,
-                    f"the column {source!r} is missing; the mapping {mapping.name} takes "
-                    f"{column} from it (columns found: "
-                    f"{', '.join(v for k, v in original.items() if k in frame.columns) or 'none'})",
-                    "missing_column",
-                )
-            )
-            continue
+        present = _normalise_column(source)
         source_names[column] = original.get(present, source)
         values = frame[present]
-        if column == "caseworker":  # a name or an email: always its own kind of pseudonym
-            secret = _check_key(key, source_names[column], table.name)
-            values = values.map(lambda v: caseworker_pseudonym(v, secret) if v else "")
-        elif present in identifiers:
-            secret = _check_key(key, source_names[column], table.name)
-            values = values.map(lambda v: pseudonym(v, secret) if v else "")
         if column in section.values:
             value_map = section.values[column]
             values = values.map(lambda v, m=value_map: m.get(_value_key(v), v) if v else v)
@@ -639,14 +769,12 @@ def _translate(
         if column in date_columns:
             values = _to_dates(values, mapping.time_zone, mapping.date_format)
         out[column] = values
-    if errors:
-        return None, errors, warnings
     if "prison" in section.columns and "pathway" in out.columns:
         out.loc[out["pathway"].str.casefold() != "custody", "prison"] = ""
     ids = out["participant_id"] if "participant_id" in out.columns else None
     for column in mapping.notes:
-        present = _present(table, column)
-        if present is None or present not in frame.columns:
+        present = _normalise_column(column)
+        if present not in frame.columns:
             continue
         notes = frame[present].tolist()
         id_list: list[str] = ids.tolist() if ids is not None else [""] * len(notes)
@@ -812,7 +940,8 @@ def read_mapped(
     region_map : dict, optional
         From :func:`read_region_map`.
     key : str, optional
-        The pseudonymisation key (:func:`pseudonym_key`); needed when a file has an identifier column.
+        The pseudonymisation key (:func:`pseudonym_key`); needed for the ``participant_id``
+        and ``caseworker`` columns, which are always pseudonymised.
     extract_date, known_entry_dates, progress
         As for :func:`ete_metrics.data.importer.read_extract`.
 
@@ -827,9 +956,11 @@ def read_mapped(
     ImportValidationError
         Every problem, in the source files' own names, lines and columns.
     InputError
-        A mapping cannot apply (no key for an identifier, milestone files for a
-        mapping without milestones, a file matching no milestone layout).
+        A mapping cannot apply (a column with an identifying role and another,
+        see :func:`check_roles`; no key for an identifier; milestone files for a
+        mapping without milestones).
     """
+    check_roles(mapping)  # a mapping built in code is held to the rules of one read from a file
     if mapping.region_map_required and not region_map:
         raise InputError(
             f"the {mapping.name} mapping takes regions from contract references: give a "
@@ -1037,8 +1168,9 @@ def mapping_from_choices(
     milestones : mapping of str to str, optional
         Our milestones column -> source column, for a milestones file.
     identifiers : sequence of str
-        More source columns to pseudonymise; the columns chosen for
-        ``participant_id`` always are.
+        More source columns that identify people: never stored or shown, so they
+        can have no other role. The columns chosen for ``participant_id`` are
+        identifiers (and stored as their keyed pseudonyms).
     drop : sequence of str
         Personal columns to drop at read.
     values, milestone_values : mapping of str to mapping of str to str, optional
@@ -1054,8 +1186,9 @@ def mapping_from_choices(
     ------
     InputError
         No name, no source column for ``participant_id``, a column both used
-        and dropped, a value map of a column not mapped, an unknown time zone or
-        a date format that does not read a day, month and year.
+        and dropped, an identifier or the caseworker column given another role
+        (:func:`check_roles`), a value map of a column not mapped, an unknown time
+        zone or a date format that does not read a day, month and year.
     """
     name = name.strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}", name):
