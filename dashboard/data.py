@@ -165,17 +165,14 @@ def read_data(url: str | None = None, regions: tuple[str, ...] | None = None) ->
     Raises
     ------
     DatabaseError
-        The database cannot be reached, has no tables, or holds no participants.
+        The database cannot be reached or read (the message says what to check, never
+        that it is empty), has no ETE tables, or holds no participants.
     """
     resolved = config.database_url(url)
     engine = shared_engine(resolved)
-    version = db.data_version(engine)
-    if not version[2]:
-        raise DatabaseError(
-            "The database holds no participants yet. Build the demo database with `make run` "
-            "(or `python -m ete_metrics demo`), or import an extract with "
-            "`python -m ete_metrics import ...`."
-        )
+    version = db.data_version(engine)  # cannot be read: says so and what to check
+    if not version[2]:  # the demo is suggested only for a database with no data at all
+        raise DatabaseError(db.database_holdings(engine).no_participants())
     return _load(resolved, version, None if regions is None else tuple(regions))
 
 
@@ -191,8 +188,8 @@ def load_data() -> ProgrammeData:
     -------
     ProgrammeData
         Cached on the database URL, the user's scope and the latest import; a new
-        import invalidates it. When the database is missing or empty a clear
-        ``st.error`` is shown and the script stops (never a traceback).
+        import invalidates it. When the database cannot be reached, or is empty, a clear
+        ``st.error`` says which and what to do, and the script stops (never a traceback).
     """
     access = require_access()
     try:

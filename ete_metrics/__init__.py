@@ -31,6 +31,7 @@ __all__ = [
     "ImportValidationError",
     "InputError",
     "Problem",
+    "RealDataError",
     "build_demo_database",
     "build_report",
     "cohort_curves",
@@ -113,6 +114,7 @@ _PUBLIC: dict[str, str] = {
     "present_view": "ete_metrics.protect.audience",
     "prisons": "ete_metrics.metrics.partners",
     "Problem": "ete_metrics.errors",
+    "RealDataError": "ete_metrics.errors",
     "protect_crosstab": "ete_metrics.protect.disclosure",
     "protect_rates": "ete_metrics.protect.disclosure",
     "protect_table": "ete_metrics.protect.disclosure",
@@ -153,6 +155,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time see __getattr__
         ImportValidationError,
         InputError,
         Problem,
+        RealDataError,
     )
     from ete_metrics.metrics.activity import follow_up_list, monthly_activity
     from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence

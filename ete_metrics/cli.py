@@ -5,7 +5,8 @@ Commands
 ``import``
     Validate an extract and load it (see ``data/README.md``).
 ``demo``
-    Build a synthetic demonstration database.
+    Build a synthetic demonstration database: an empty database, or one holding the demo;
+    a database holding real data is refused (``--replace-imported-data`` to replace it).
 ``init-db``
     Create the schema (idempotent).
 Metric commands are added by :func:`ete_metrics.cli_metrics.register`.
@@ -189,18 +190,49 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ete_metrics.data.db import make_engine, participant_count
+    from ete_metrics.data.db import database_holdings, make_engine, record_audit
     from ete_metrics.data.demo import build_demo_database
+    from ete_metrics.protect.access import local_access
 
     engine = make_engine(args.db)
+    audit_problem = ""
     try:
-        if args.if_empty and participant_count(engine) > 0:
-            print("The database already holds data; the demo was not built (drop --if-empty to rebuild).")
+        holdings = database_holdings(engine)  # cannot be read: an error saying what to check
+        if args.if_empty and not holdings.empty:
+            held = "the demo" if holdings.demo else "real data"
+            print(
+                f"The database already holds {held} ({holdings.describe()}): it was left as it is "
+                "and the demo was not built."
+            )
             return EXIT_OK
-        build_demo_database(engine, n_participants=args.participants, seed=args.seed)
+        # Real data is refused here (RealDataError, nothing changed) unless the flag says otherwise.
+        import_id = build_demo_database(
+            engine, n_participants=args.participants, seed=args.seed,
+            replace_imported_data=args.replace_imported_data,
+        )
+        replaced = (
+            f"; it replaced real data on purpose (--replace-imported-data): {holdings.describe()}"
+            if holdings.real else ""
+        )
+        operator = local_access()
+        try:
+            record_audit(
+                engine, occurred_at=datetime.now(UTC), actor=operator.email, role=operator.role,
+                action="import",
+                detail=f"import #{import_id} (replacing all data, command line): the synthetic demo "
+                f"programme, seed {args.seed}, {args.participants:,} referrals{replaced}",
+            )
+        except (EteError, OSError) as exc:
+            audit_problem = str(exc)
     finally:
         engine.dispose()
     print(f"Built a demo database of {args.participants:,} synthetic referrals (seed {args.seed}).")
+    if audit_problem:
+        print(
+            f"Error: the demo was built but could not be recorded in the audit trail: {audit_problem}",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
     return EXIT_OK
 
 
@@ -236,6 +268,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from ete_metrics.data.audit import export_filters, record_export
     from ete_metrics.data.db import (
         data_cutoff,
+        database_holdings,
         load_milestones,
         load_participants,
         load_targets,
@@ -261,11 +294,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         targets = load_targets(engine, regions=access.regions)
         as_of = args.as_of or data_cutoff(engine)
         if participants.empty or as_of is None:
-            raise InputError(
-                "The database holds no participants, so there is nothing to report: "
-                "import an extract first (python -m ete_metrics import ...) or build the demo "
-                "(python -m ete_metrics demo)."
-            )
+            raise InputError(f"Nothing to report. {database_holdings(engine).no_participants()}")
         with progress_bar(args.quiet) as progress:
             content = build_report(
                 participants, milestones, targets, as_of=as_of, audience=args.audience,
@@ -385,7 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p_import)
     p_import.set_defaults(func=_cmd_import)
 
-    p_demo = subparsers.add_parser("demo", help="build a synthetic demo database")
+    p_demo = subparsers.add_parser(
+        "demo",
+        help="build a synthetic demo database (never over real data unless told to)",
+        description="Build the synthetic demo programme in the database. A database holding "
+        "real data (imported, or of unknown origin) is refused and left unchanged: choose "
+        "another database with --db or ETE_DATABASE_URL, or give --replace-imported-data to "
+        "replace it on purpose. An empty database, or one holding the demo, is (re)built.",
+    )
     p_demo.add_argument(
         "--participants",
         type=_positive_int,
@@ -396,10 +432,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument(
         "--seed", type=int, default=20210601, metavar="S", help="random seed (default 20210601)"
     )
-    p_demo.add_argument(
+    overwrite = p_demo.add_mutually_exclusive_group()
+    overwrite.add_argument(
         "--if-empty",
         action="store_true",
-        help="build only when the database holds no participants yet (used by make run)",
+        help="build only when the database holds no data at all; otherwise leave it as it is "
+        "(used by make run)",
+    )
+    overwrite.add_argument(
+        "--replace-imported-data",
+        action="store_true",
+        help="replace the real data a database holds with the synthetic demo (every participant, "
+        "milestone and target stored is deleted); without it such a database is refused",
     )
     _add_db(p_demo)
     p_demo.set_defaults(func=_cmd_demo)

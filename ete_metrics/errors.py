@@ -21,6 +21,14 @@ class DatabaseError(EteError):
     """The database cannot be reached, or its schema is not what the library expects."""
 
 
+class RealDataError(EteError):
+    """A command would replace data that is not provably the synthetic demo; nothing was changed.
+
+    Raised by :func:`ete_metrics.data.demo.build_demo_database` (and the ``demo`` command)
+    over a database holding imported data, or data whose origin is not recorded.
+    """
+
+
 class InputError(EteError):
     """An argument to a metric is invalid (unknown grouping column, bad date range)."""
 

@@ -64,10 +64,14 @@ class DemoData:
 
 def build_demo_file(path: Path) -> str:
     """Build the small demo programme (:data:`DEMO_PARTICIPANTS`) in a SQLite file; its URL."""
+    return build_demo_at(f"sqlite:///{path}")
+
+
+def build_demo_at(url: str) -> str:
+    """Build the small demo programme (:data:`DEMO_PARTICIPANTS`) in the database at ``url``; the URL."""
     from ete_metrics.data.db import make_engine
     from ete_metrics.data.demo import build_demo_database
 
-    url = f"sqlite:///{path}"
     engine = make_engine(url)
     try:
         build_demo_database(engine, n_participants=DEMO_PARTICIPANTS)

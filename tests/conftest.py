@@ -8,6 +8,7 @@ with the reason; under CI (``CI=true``) a missing server is a failure instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -42,12 +43,9 @@ def _postgres_available() -> str | None:
 _POSTGRES_REASON = _postgres_available()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A URL of an empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ete.db'}"
-        return
+@contextlib.contextmanager
+def _postgres_schema() -> Iterator[str]:
+    """The URL of a PostgreSQL schema of its own (skipped without a server, failed in CI)."""
     if _POSTGRES_REASON is not None:
         if IN_CI:
             pytest.fail(f"PostgreSQL tests must run in CI: {_POSTGRES_REASON}")
@@ -62,6 +60,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A URL of an empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ete.db'}"
+        return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL of an empty PostgreSQL schema of its own (mark the test ``postgres``)."""
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url() -> Iterator[str]:
+    """As :func:`postgres_url`, one schema for a whole test module."""
+    with _postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

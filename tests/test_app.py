@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import PAGES, DemoData, build_demo_at, new_app, open_page
+from outage_support import Relay, lock_out, reader_role, terminate, with_application_name
 from streamlit.testing.v1 import AppTest
 
+from dashboard.escape import unescape_markdown
 from ete_metrics.present.formatting import uk_date
 
 
@@ -138,3 +140,132 @@ def test_url_dates_outside_the_data_are_moved_into_it_and_said_so(
     at.date_input(key="filter_date_from").set_value(date(2022, 1, 1)).run()
     assert not at.exception
     assert len(at.sidebar.info) == 2
+
+
+# ---------------------------------------------------------------------------
+# A database that does not answer says so, on every page; only an empty one is offered the demo
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postgres_demo(postgres_module_url: str) -> str:
+    """The small demo programme in a PostgreSQL schema of this module's own; its URL."""
+    return build_demo_at(postgres_module_url)
+
+
+def _error_at(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The one error the app shows over the database at ``url``, as it reads on screen."""
+    monkeypatch.setenv("ETE_DATABASE_URL", url)
+    at = new_app()
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1, [e.value for e in at.error]
+    return unescape_markdown(at.error[0].value)
+
+
+def _says_unreachable(at: AppTest, where: str) -> None:
+    """One error: the database cannot be reached, and what to check. Never that it is empty or
+    has no tables, never a command that writes (as the demo would)."""
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert len(shown) == 1, shown
+    message = unescape_markdown(shown[0])  # the URL is shown as literal text
+    assert message.startswith(f"Cannot connect to the database at {where}: "), message
+    assert "Check that the database server is running and can be reached from here" in message
+    for never in ("empty", "no ETE tables", "no participants", "demo", "python -m", "make run"):
+        assert never not in message, message
+
+
+def _opened(at: AppTest, page: str) -> AppTest:
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_says_when_the_database_server_goes_away(
+    page: str, postgres_demo: str, demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Relay(postgres_demo) as relay:
+        monkeypatch.setenv("ETE_DATABASE_URL", relay.url)
+        at = _opened(new_app(), page)
+        assert not at.exception and not at.error, [e.value for e in at.error]  # it answers
+        relay.cut()  # the server stops, or the network between them fails
+        at.run()
+    _says_unreachable(at, relay.url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_says_when_the_database_server_cannot_be_reached_at_all(
+    page: str, demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port 1 on this machine: nothing listens there, the connection is refused at once.
+    closed = "postgresql+psycopg://ete@127.0.0.1:1/ete"
+    monkeypatch.setenv("ETE_DATABASE_URL", closed)
+    _says_unreachable(_opened(new_app(), page), closed)
+
+
+@pytest.mark.postgres
+def test_a_page_reads_on_after_the_server_drops_its_connections(
+    postgres_demo: str, demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, name = with_application_name(postgres_demo)
+    monkeypatch.setenv("ETE_DATABASE_URL", url)
+    at = new_app()
+    at.run()
+    assert not at.error
+    assert terminate(postgres_demo, name) >= 1  # an administrator, or a restart, ends them
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "last import" in at.caption[0].value  # the data, as before
+
+
+@pytest.mark.postgres
+def test_a_page_whose_connections_are_dropped_and_log_in_refused_says_so(
+    postgres_demo: str, demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with reader_role(postgres_demo) as (url, role):
+        monkeypatch.setenv("ETE_DATABASE_URL", url)
+        at = new_app()
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        lock_out(postgres_demo, role)  # its connections terminated, new ones refused
+        at.run()
+        _says_unreachable(at, url)
+        assert f'role "{role}" is not permitted to log in' in unescape_markdown(at.error[0].value)
+
+
+def test_another_applications_database_is_told_to_check_the_url_not_offered_the_demo(
+    demo_db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    message = _error_at(url, monkeypatch)
+    assert "has no ETE tables, but it holds 1 other table: check that the URL" in message
+    assert "demo" not in message and "make run" not in message
+
+
+def test_a_database_of_real_data_without_participants_is_not_offered_the_demo(
+    demo_db_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import pandas as pd
+
+    from ete_metrics.data import frames
+    from ete_metrics.data.db import make_engine, save_extract
+
+    url = f"sqlite:///{tmp_path / 'targets_only.db'}"
+    engine = make_engine(url)  # the contract's targets, imported before any participant
+    targets = pd.DataFrame({"region": ["Wales"], "period_start": [pd.Timestamp("2024-06-01")],
+                            "measure": ["entered"], "target": [12]})
+    save_extract(engine, frames.empty_participants(), frames.empty_milestones(), targets,
+                 record={"imported_at": pd.Timestamp("2024-06-03 09:30").to_pydatetime()})
+    engine.dispose()
+    message = _error_at(url, monkeypatch)
+    assert "holds no participants (0 participants, 0 milestones and 1 target; 1 import recorded, the latest on 3 Jun 2024)" in message
+    assert "demo" not in message and "make run" not in message

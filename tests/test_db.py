@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from outage_support import Relay, terminate, with_application_name
 
 from ete_metrics.data import db, frames
 from ete_metrics.errors import DatabaseError, InputError, Problem
@@ -155,6 +156,114 @@ def test_make_engine_unreachable_server_says_what_to_fix() -> None:
     with pytest.raises(DatabaseError, match="Cannot connect to the database") as caught:
         db.make_engine("postgresql+psycopg://someone:secret@127.0.0.1:1/none")
     assert "secret" not in str(caught.value)  # the password is never shown
+
+
+#: Everything a database is asked, by the dashboard and the commands.
+READS: dict[str, Any] = {
+    "data_version": db.data_version,
+    "load_participants": db.load_participants,
+    "load_milestones": db.load_milestones,
+    "load_targets": db.load_targets,
+    "load_imports": db.load_imports,
+    "load_import_warnings": db.load_import_warnings,
+    "load_audit": db.load_audit,
+    "data_cutoff": db.data_cutoff,
+    "participant_ids": db.participant_ids,
+    "participant_entry_dates": db.participant_entry_dates,
+    "participant_count": db.participant_count,
+    "database_holdings": db.database_holdings,
+    "create_schema": db.create_schema,
+    "save_extract": lambda engine: db.save_extract(
+        engine, participants_frame(PARTICIPANTS), milestones_frame(MILESTONES)
+    ),
+    "record_audit": lambda engine: db.record_audit(
+        engine, occurred_at=WHEN, actor="local", action="export"
+    ),
+}
+
+
+def _unreachable(message: str, where: str) -> None:
+    """The message says the database cannot be reached and what to check; never that it is
+    empty or has no tables, and no command that writes."""
+    assert message.startswith(f"Cannot connect to the database at {where}: "), message
+    assert "Check that the database server is running and can be reached from here" in message
+    for never in ("empty", "no ETE tables", "demo", "python -m", "make run", "import an extract"):
+        assert never not in message, message
+
+
+@pytest.mark.postgres
+def test_a_server_that_goes_away_is_said_to_be_unreachable_by_every_read(postgres_url: str) -> None:
+    setup = db.make_engine(postgres_url)
+    save_base(setup)
+    setup.dispose()
+    with Relay(postgres_url) as relay:
+        engine = db.make_engine(relay.url)
+        assert db.data_version(engine)[2] == 3  # answering, its connection in the pool
+        relay.cut()
+        for read in READS.values():
+            with pytest.raises(DatabaseError) as caught:
+                read(engine)
+            _unreachable(str(caught.value), relay.url)  # (no password in the URL to hide)
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_connections_the_server_dropped_are_replaced_never_taken_for_missing_tables(
+    postgres_url: str,
+) -> None:
+    url, name = with_application_name(postgres_url)
+    engine = db.make_engine(url)
+    try:
+        save_base(engine)
+        version = db.data_version(engine)
+        assert terminate(postgres_url, name) >= 1  # the pool's connections, ended by the server
+        assert db.data_version(engine) == version
+        assert ids(db.load_participants(engine)) == ["A", "B", "C"]
+    finally:
+        engine.dispose()
+
+
+def test_a_file_that_is_not_a_database_says_what_to_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "ete.db"
+    path.write_bytes(b"participant_id,region\nA,Wales\n" * 200)  # a CSV saved under the name
+    with pytest.raises(DatabaseError) as caught:
+        db.make_engine(f"sqlite:///{path}")
+    message = str(caught.value)
+    assert message.startswith(f"Cannot connect to the database at sqlite:///{path}: file is not a database. ")
+    assert "Check that the file exists, that this user may read and write it and its folder, that it is an SQLite database" in message
+    assert "server" not in message and "demo" not in message
+    folder = tmp_path / "a_folder.db"  # a wrong URL naming a folder
+    folder.mkdir()
+    with pytest.raises(DatabaseError, match="unable to open database file. Check that the file exists"):
+        db.make_engine(f"sqlite:///{folder}")
+
+
+def test_another_applications_database_is_told_to_check_the_url_not_offered_the_demo(
+    engine: sa.Engine,
+) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    for read in (db.data_version, db.load_participants, db.data_cutoff):
+        with pytest.raises(DatabaseError) as caught:
+            read(engine)
+        message = str(caught.value)
+        assert "has no ETE tables, but it holds 1 other table: check that the URL (--db or ETE_DATABASE_URL) names the ETE database" in message
+        assert "demo" not in message and "make run" not in message
+
+
+def test_missing_tables_in_a_database_of_ete_data_are_added_by_init_db_not_the_demo(
+    engine: sa.Engine,
+) -> None:
+    save_base(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE targets")
+    with pytest.raises(DatabaseError) as caught:
+        db.load_targets(engine)
+    message = str(caught.value)
+    assert message.startswith("Could not load targets: the database at ")
+    assert "lacks the ETE table targets" in message
+    assert "`python -m ete_metrics init-db`, which keeps every row already stored" in message
+    assert "demo" not in message
 
 
 # ---------------------------------------------------------------------------
@@ -385,7 +494,7 @@ def test_failed_write_changes_nothing(engine: sa.Engine) -> None:
 
 
 def test_loads_before_schema_say_what_to_do(engine: sa.Engine) -> None:
-    with pytest.raises(DatabaseError, match="Create the schema first"):
+    with pytest.raises(DatabaseError, match="has no ETE tables yet: it is empty"):
         db.load_participants(engine)
 
 

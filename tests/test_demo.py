@@ -7,16 +7,22 @@ with the metrics library, so a fault in either cannot hide the other's.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from outage_support import snapshot
+from sqlalchemy.engine import make_url
 
-from ete_metrics.data import frames
+from ete_metrics.data import db, frames
+from ete_metrics.data.db import create_schema, database_holdings, save_extract
 from ete_metrics.data.demo import DemoProgramme, apportion, build_demo_database, generate_demo
-from ete_metrics.errors import InputError
+from ete_metrics.data.importer import import_extract
+from ete_metrics.errors import InputError, RealDataError
 
 REGIONS = {"London", "North West", "West Midlands", "Wales"}
 EXTRACT = pd.Timestamp("2024-05-31")
@@ -361,3 +367,141 @@ def test_build_demo_database_round_trips(engine: sa.Engine) -> None:
     assert stored_ids == set(programme.participants["participant_id"])
     assert entered == programme.participants["entry_date"].notna().sum()
     assert custody_without_prison == 0
+
+
+# ------------------------------------------------------------------ real data is never replaced unasked
+REAL_PARTICIPANTS = """participant_id,region,referral_date,entry_date
+R1,London,2022-01-04,2022-01-10
+R2,Wales,2022-02-01,2022-02-07
+R3,North West,2022-03-01,
+"""
+REAL_MILESTONES = """participant_id,milestone,date
+R1,training_start,2022-02-01
+R2,job_start,2022-05-02
+"""
+REAL_TARGETS = """region,period_start,measure,target
+London,2022-01-01,entered,5
+"""
+
+
+def _import_real(engine: sa.Engine, folder: Path) -> None:
+    """Three real participants, imported as the command line and the Data page import them."""
+    paths = []
+    for name, text in (("participants", REAL_PARTICIPANTS), ("milestones", REAL_MILESTONES),
+                       ("targets", REAL_TARGETS)):
+        paths.append(folder / f"{name}.csv")
+        paths[-1].write_text(text, encoding="utf-8")
+    import_extract(engine, *paths, extract_date=date(2024, 6, 3), imported_at=datetime(2024, 6, 3, 9, 30))
+
+
+def stored(engine: sa.Engine, database_url: str) -> tuple[object, bytes]:
+    """Every table's columns and rows; for SQLite the file's bytes too, with nothing open."""
+    engine.dispose()  # SQLite: the last connection closed writes the WAL back into the file
+    rows = snapshot(database_url)
+    path = make_url(database_url).database
+    return rows, Path(path).read_bytes() if database_url.startswith("sqlite") and path else b""
+
+
+def test_the_demo_refuses_a_database_of_imported_data_and_changes_nothing(
+    engine: sa.Engine, database_url: str, tmp_path: Path
+) -> None:
+    _import_real(engine, tmp_path)
+    before = stored(engine, database_url)
+    with pytest.raises(RealDataError) as refused:
+        build_demo_database(engine, n_participants=400, seed=11)
+    message = str(refused.value)
+    # What it holds (3 participants, 2 milestones, 1 target, one import), that nothing was
+    # changed, and both ways on: another database, or the flag that replaces it on purpose.
+    assert "3 participants, 2 milestones and 1 target; 1 import recorded, the latest on 3 Jun 2024" in message
+    assert "nothing was changed" in message
+    assert "--db URL or ETE_DATABASE_URL" in message
+    assert "--replace-imported-data" in message
+    assert stored(engine, database_url) == before  # every table, column and row; SQLite: every byte
+    assert database_holdings(engine).real
+
+
+def test_replace_imported_data_replaces_it_on_purpose(engine: sa.Engine, tmp_path: Path) -> None:
+    _import_real(engine, tmp_path)
+    programme = generate_demo(400, seed=11)
+    build_demo_database(engine, n_participants=400, seed=11, replace_imported_data=True)
+    with engine.connect() as connection:
+        stored = set(connection.execute(sa.text("SELECT participant_id FROM participants")).scalars())
+        targets = int(connection.execute(sa.text("SELECT COUNT(*) FROM targets")).scalar_one())
+    assert stored == set(programme.participants["participant_id"])  # R1-R3 are gone
+    assert targets == 576  # the real target too
+    holdings = database_holdings(engine)
+    assert (holdings.demo, holdings.real, holdings.imports) == (True, False, 2)
+    # and now it is the demo, which the demo may replace without being told
+    build_demo_database(engine, n_participants=300, seed=3)
+    assert database_holdings(engine).participants == 300
+
+
+def _rows_without_an_import(engine: sa.Engine) -> None:
+    create_schema(engine)
+    with engine.begin() as connection:  # written by some other tool: no import recorded
+        connection.execute(sa.text(
+            "INSERT INTO participants (participant_id, region, entry_date) VALUES ('X1', 'Wales', '2022-01-03')"
+        ))
+
+
+def _an_import_after_the_demo(engine: sa.Engine) -> None:
+    build_demo_database(engine, n_participants=300, seed=3)
+    participants = frames.conform_participants(pd.DataFrame(
+        {"participant_id": ["X1"], "region": ["Wales"], "entry_date": [pd.Timestamp("2022-01-03")]}
+    ))
+    save_extract(engine, participants, frames.empty_milestones(), record={"participants_file": "update.csv"})
+
+
+def _demo_rows_changed_afterwards(engine: sa.Engine) -> None:
+    build_demo_database(engine, n_participants=300, seed=3)
+    with engine.begin() as connection:  # a real referral typed in over the demo's
+        connection.execute(sa.text(
+            "INSERT INTO participants (participant_id, region, entry_date) VALUES ('X1', 'Wales', '2022-01-03')"
+        ))
+
+
+def _made_before_imports_recorded_their_origin(engine: sa.Engine) -> None:
+    build_demo_database(engine, n_participants=300, seed=3)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE imports DROP COLUMN origin")
+
+
+def _another_applications_tables(engine: sa.Engine) -> None:
+    with engine.begin() as connection:  # a wrong URL: some other application's database
+        connection.exec_driver_sql("CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT)")
+        connection.exec_driver_sql("INSERT INTO orders (id, item) VALUES (1, 'boots')")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_rows_without_an_import, _an_import_after_the_demo, _demo_rows_changed_afterwards,
+     _made_before_imports_recorded_their_origin, _another_applications_tables],
+)
+def test_data_not_provably_the_demo_counts_as_real(
+    engine: sa.Engine, database_url: str, make: Callable[[sa.Engine], None]
+) -> None:
+    make(engine)
+    before = stored(engine, database_url)
+    with pytest.raises(RealDataError, match="holds real data"):
+        build_demo_database(engine, n_participants=400, seed=11)
+    assert stored(engine, database_url) == before  # not even the schema was migrated
+    assert database_holdings(engine).real
+
+
+def test_an_import_landing_after_the_first_look_is_still_seen(
+    engine: sa.Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo looks again inside its write's transaction: real data imported while the demo
+    programme was being generated (after the first look found the database empty) is kept."""
+    import ete_metrics.data.demo as demo_module
+
+    def generate_then_import(*args: object, **kwargs: object) -> DemoProgramme:
+        made = generate_demo(*args, **kwargs)  # type: ignore[arg-type]
+        _import_real(engine, tmp_path)  # lands between the first look and the write
+        return made
+
+    monkeypatch.setattr(demo_module, "generate_demo", generate_then_import)
+    with pytest.raises(RealDataError, match="3 participants"):
+        build_demo_database(engine, n_participants=400, seed=11)
+    stored = db.load_participants(engine)["participant_id"].tolist()
+    assert stored == ["R1", "R2", "R3"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,24 +20,28 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from ete_metrics import config
 
 from ete_metrics.data import frames
-from ete_metrics.errors import DatabaseError, Problem
+from ete_metrics.errors import DatabaseError, Problem, RealDataError
 from ete_metrics.progress import Progress, tell
+from ete_metrics.data import schema
 from ete_metrics.data.schema import (
     ADDED_COLUMNS,
-    create_schema,
     import_warnings_table,
     imports_table,
+    metadata,
 )
 
 __all__ = [
     "AUDIT_ACTIONS",
+    "DEMO_ORIGIN",
+    "Holdings",
     "create_schema",
     "data_cutoff",
+    "database_holdings",
     "load_audit",
     "load_import_warnings",
     "load_imports",
@@ -149,7 +154,10 @@ def make_engine(url: str | None = None) -> Engine:
         connect_args["connect_timeout"] = 10
 
     try:
-        engine = sa.create_engine(parsed, connect_args=connect_args)
+        # A server may drop the pool's connections (a restart, an idle timeout, an
+        # administrator): each is tested as it is taken from the pool and replaced when dead,
+        # so a dropped connection is never taken for a missing or empty database.
+        engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=backend != "sqlite")
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
             f"The database URL {_safe_url(parsed)} names a driver that is not available ({exc}). "
@@ -166,13 +174,35 @@ def make_engine(url: str | None = None) -> Engine:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         engine.dispose()
-        detail = str(getattr(exc, "orig", exc)).strip().splitlines()
-        reason = detail[0] if detail else type(exc).__name__
-        raise DatabaseError(
-            f"Cannot connect to the database at {_safe_url(parsed)}: {reason}. "
-            "Check the server is running and the URL (--db or ETE_DATABASE_URL) is right."
-        ) from None
+        raise _unreachable(parsed, _reason(exc)) from None
     return engine
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the driver's message (the password is never in it)."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return detail[0] if detail else type(exc).__name__
+
+
+def _unreachable(url: URL, reason: str) -> DatabaseError:
+    """The database cannot be reached or read: what to check. Never "empty", never a command
+    that writes: nothing can be known about its data."""
+    where = _safe_url(url)
+    if url.get_backend_name() == "sqlite":
+        check = (
+            "Check that the file exists, that this user may read and write it and its folder, "
+            "that it is an SQLite database, and that the URL (--db or ETE_DATABASE_URL) names it."
+        )
+    else:
+        check = (
+            "Check that the database server is running and can be reached from here (host and "
+            "port), and that the database name, user and password in the URL (--db or "
+            "ETE_DATABASE_URL) are right."
+        )
+    return DatabaseError(
+        f"Cannot connect to the database at {where}: {reason}. {check} "
+        "Nothing is known about its data until it answers; nothing was changed."
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -326,7 +356,10 @@ def _read(
     }
     parts: dict[str, list[Any]] = {column: [] for column in columns}
     dbapi_error = engine.dialect.loaded_dbapi.Error
-    raw = engine.raw_connection()
+    try:
+        raw = engine.raw_connection()
+    except dbapi_error as exc:  # no connection (the driver's error, not wrapped by the pool)
+        raise sa.exc.DBAPIError.instance(sql, params, exc, dbapi_error) from None
     try:
         named = {"name": "ete_read"} if engine.dialect.name == "postgresql" else {}
         cursor = raw.cursor(**named)
@@ -365,18 +398,95 @@ def _read(
     return pd.DataFrame(data, columns=list(columns))
 
 
-def _wrap(action: str, exc: SQLAlchemyError) -> DatabaseError:
-    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
-    reason = detail[0] if detail else type(exc).__name__
-    hint = ""
-    if "database is locked" in reason:
-        hint = (
-            " Another import (or another write) is running on this database and did not "
-            f"finish within {_SQLITE_BUSY_TIMEOUT_MS // 1000} seconds; try again when it has."
+#: The tables of the programme's data. (Not the audit trail: sign-ins are recorded in a
+#: database that holds no data too.)
+_DATA_TABLES: tuple[str, ...] = ("participants", "milestones", "targets", "imports", "import_warnings")
+
+
+def _no_tables(where: str, others: int) -> DatabaseError:
+    """The database answers but has none of the ETE tables. Only one with no tables at all
+    is told about the demo: another application's database is not ours to fill."""
+    if others:
+        return DatabaseError(
+            f"The database at {where} has no ETE tables, but it holds {others:,} other "
+            f"table{'s' if others != 1 else ''}: check that the URL (--db or ETE_DATABASE_URL) "
+            "names the ETE database. To keep the ETE data in this one, import an extract into it "
+            "(`python -m ete_metrics import ...`)."
         )
-    elif "no such table" in reason or "does not exist" in reason:
-        hint = " Create the schema first: run `python -m ete_metrics import ...` or `python -m ete_metrics demo`."
-    return DatabaseError(f"Could not {action}: {reason}.{hint}")
+    return DatabaseError(
+        f"The database at {where} has no ETE tables yet: it is empty. If you expected data here, "
+        "check the URL (--db or ETE_DATABASE_URL). Otherwise import an extract "
+        "(`python -m ete_metrics import ...`) or build the synthetic demo programme in it "
+        "(`make run`, or `python -m ete_metrics demo`)."
+    )
+
+
+def _wrap(action: str, exc: SQLAlchemyError, engine: Engine, *, creating: bool = False) -> DatabaseError:
+    """Say what went wrong, found out rather than guessed from the driver's words.
+
+    A failed statement may mean that the server went away, that the connection was
+    dropped, that the tables are missing or that the user may not read them. The database
+    is asked again on a fresh connection: when it does not answer, the error says it
+    cannot be reached and what to check (never that it is empty, never a command that
+    writes); when it answers, whether the ETE tables are there decides the advice (unless
+    ``creating`` them is what failed).
+    """
+    reason = _reason(exc)
+    where = _safe_url(engine.url)
+    if "database is locked" in reason:
+        return DatabaseError(
+            f"Could not {action}: {reason}. Another import (or another write) is running on "
+            f"this database and did not finish within {_SQLITE_BUSY_TIMEOUT_MS // 1000} seconds; "
+            "try again when it has (nothing was changed)."
+        )
+    try:
+        with engine.connect() as connection:
+            tables = set(sa.inspect(connection).get_table_names())
+    except SQLAlchemyError as again:
+        return _unreachable(engine.url, _reason(again))
+    if not creating and not tables & set(_DATA_TABLES):
+        return _no_tables(where, len(tables - set(metadata.tables)))
+    missing = [table for table in _DATA_TABLES if table not in tables]
+    if missing and not creating:
+        return DatabaseError(
+            f"Could not {action}: the database at {where} lacks the ETE "
+            f"table{'s' if len(missing) != 1 else ''} {', '.join(missing)} ({reason}). Add "
+            "them with `python -m ete_metrics init-db`, which keeps every row already stored."
+        )
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return DatabaseError(
+            f"The connection to the database at {where} was lost while trying to {action} "
+            f"({reason}); nothing was changed. It answers again now: try again (reload the page, "
+            "or run the command again)."
+        )
+    return DatabaseError(
+        f"Could not {action} (nothing was changed): {reason}. The database at {where} answers "
+        "and has its ETE tables; if the message is about permissions, check the user in the URL "
+        "(--db or ETE_DATABASE_URL)."
+    )
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the ETE tables and indexes that do not exist yet (:func:`ete_metrics.data.schema.create_schema`).
+
+    Idempotent: existing tables and their rows are left untouched; a database made before
+    a column was added gets it.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The database to create the schema in.
+
+    Raises
+    ------
+    DatabaseError
+        The database cannot be reached, or the tables cannot be made (the message says
+        what to check).
+    """
+    try:
+        schema.create_schema(engine)
+    except SQLAlchemyError as exc:
+        raise _wrap("create the ETE tables", exc, engine, creating=True) from None
 
 
 # ---------------------------------------------------------------------------
@@ -454,7 +564,7 @@ def load_participants(
             category_columns=[c for c in chosen if c not in ("participant_id", *dates)],
         )
     except SQLAlchemyError as exc:
-        raise _wrap("load participants", exc) from None
+        raise _wrap("load participants", exc, engine) from None
     if columns is not None:
         return frame
     return frames.conform_participants(frame)
@@ -495,7 +605,7 @@ def load_milestones(engine: Engine, regions: Sequence[str] | None = None) -> pd.
             category_columns=["milestone", "partner"],
         )
     except SQLAlchemyError as exc:
-        raise _wrap("load milestones", exc) from None
+        raise _wrap("load milestones", exc, engine) from None
     return frames.conform_milestones(frame)
 
 
@@ -523,8 +633,18 @@ def load_targets(engine: Engine, regions: Sequence[str] | None = None) -> pd.Dat
     try:
         frame = _read(engine, sql, columns, frames.TARGET_DATE_COLUMNS, regions)
     except SQLAlchemyError as exc:
-        raise _wrap("load targets", exc) from None
+        raise _wrap("load targets", exc, engine) from None
     return frames.conform_targets(frame)
+
+
+def _imports_columns(connection: Connection) -> set[str]:
+    """The columns the database's ``imports`` table has (one made before a column lacks it)."""
+    added = {column for table, column in ADDED_COLUMNS if table == "imports"}
+    names = {column.name for column in imports_table.c}
+    if not added:
+        return names
+    present = {c["name"] for c in sa.inspect(connection).get_columns("imports")}
+    return names & present if present else names  # no table: the query says so
 
 
 def load_imports(engine: Engine) -> pd.DataFrame:
@@ -539,14 +659,21 @@ def load_imports(engine: Engine) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per import with the columns of the ``imports`` table;
-        ``imported_at`` and ``extract_date`` as ``datetime64[ns]``.
+        ``imported_at`` and ``extract_date`` as ``datetime64[ns]``. A column added since
+        the database was made (:data:`~ete_metrics.data.schema.ADDED_COLUMNS`) and not yet
+        migrated reads as empty.
     """
     try:
         with engine.connect() as connection:
-            result = connection.execute(sa.select(imports_table).order_by(imports_table.c.id))
+            present = _imports_columns(connection)
+            chosen = [
+                column if column.name in present else sa.null().label(column.name)
+                for column in imports_table.c
+            ]
+            result = connection.execute(sa.select(*chosen).order_by(imports_table.c.id))
             frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     except SQLAlchemyError as exc:
-        raise _wrap("load the import history", exc) from None
+        raise _wrap("load the import history", exc, engine) from None
     for column in ("imported_at", "extract_date"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame
@@ -574,7 +701,7 @@ def load_import_warnings(engine: Engine) -> pd.DataFrame:
                 sa.select(*[table.c[c] for c in columns]).order_by(table.c.import_id, table.c.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise _wrap("load the import warnings", exc) from None
+        raise _wrap("load the import warnings", exc, engine) from None
     frame = pd.DataFrame(rows, columns=columns)
     frame["line"] = frame["line"].astype("Int64")
     return frame
@@ -602,7 +729,7 @@ def data_cutoff(engine: Engine) -> date | None:
         with engine.connect() as connection:
             rows = connection.execute(text(sql)).all()
     except SQLAlchemyError as exc:
-        raise _wrap("find the data cut-off date", exc) from None
+        raise _wrap("find the data cut-off date", exc, engine) from None
     found: list[date] = []
     for row in rows:
         for value in row:
@@ -662,6 +789,7 @@ def save_extract(
     record: Mapping[str, Any] | None = None,
     warnings: Sequence[Problem] = (),
     progress: Progress | None = None,
+    refuse_real: bool = False,
 ) -> int:
     """Write an extract to the database in one transaction.
 
@@ -692,6 +820,10 @@ def save_extract(
         Warnings stored in ``import_warnings``.
     progress : Progress, optional
         Told as the rows go in, :data:`_WRITE_ROWS` at a time (:mod:`ete_metrics.progress`).
+    refuse_real : bool
+        Write nothing, and raise :class:`RealDataError`, when the database holds real data
+        (:attr:`Holdings.real`: anything but nothing or the demo's). Checked inside the
+        write's transaction, after its lock, so an import that lands first is seen.
 
     Returns
     -------
@@ -703,6 +835,8 @@ def save_extract(
     DatabaseError
         The write failed (for example a milestone of an unknown participant
         broke the foreign key); the database is unchanged.
+    RealDataError
+        ``refuse_real`` and the database holds real data; the database is unchanged.
     """
     tell(progress, "Preparing the rows", 0.0)
     participants = frames.conform_participants(participants)
@@ -745,6 +879,10 @@ def save_extract(
         ):
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY:d})")
+            if refuse_real:
+                holdings = _holdings(connection, _safe_url(engine.url))
+                if holdings.real:
+                    raise RealDataError(holdings.refusal())
             if replace_all:
                 connection.exec_driver_sql("DELETE FROM milestones")
                 connection.exec_driver_sql("DELETE FROM participants")
@@ -819,7 +957,7 @@ def save_extract(
                     ],
                 )
     except SQLAlchemyError as exc:
-        raise _wrap("save the extract (nothing was changed)", exc) from None
+        raise _wrap("save the extract", exc, engine) from None
     tell(progress, "Saved", 1.0)
     return new_id
 
@@ -837,13 +975,13 @@ def participant_ids(engine: Engine) -> frozenset[str]:
     frozenset of str
         The stored ids, used to accept milestones of participants not in an extract.
     """
-    if not sa.inspect(engine).has_table("participants"):
-        return frozenset()
     try:
+        if not sa.inspect(engine).has_table("participants"):
+            return frozenset()
         with engine.connect() as connection:
             rows = connection.exec_driver_sql("SELECT participant_id FROM participants").all()
     except SQLAlchemyError as exc:
-        raise _wrap("load participant ids", exc) from None
+        raise _wrap("load participant ids", exc, engine) from None
     return frozenset(row[0] for row in rows)
 
 
@@ -870,9 +1008,9 @@ def participant_entry_dates(engine: Engine) -> pd.Series:
         index=pd.Index([], dtype=object, name="participant_id"),
         name="entry_date",
     )
-    if not sa.inspect(engine).has_table("participants"):
-        return empty
     try:
+        if not sa.inspect(engine).has_table("participants"):
+            return empty
         frame = _read(
             engine,
             "SELECT participant_id, entry_date FROM participants",
@@ -882,7 +1020,7 @@ def participant_entry_dates(engine: Engine) -> pd.Series:
             text_columns=["participant_id"],
         )
     except SQLAlchemyError as exc:
-        raise _wrap("load participants' entry dates", exc) from None
+        raise _wrap("load participants' entry dates", exc, engine) from None
     if frame.empty:
         return empty
     dates = frame["entry_date"].astype("datetime64[ns]").to_numpy()
@@ -906,7 +1044,8 @@ def data_version(engine: Engine) -> tuple[Any, ...]:
     Raises
     ------
     DatabaseError
-        When the ETE tables do not exist, with how to create them.
+        The database cannot be reached or read (it says what to check), or it has no
+        ETE tables (it says how to make them).
     """
     sql = sa.text(
         "SELECT (SELECT MAX(id) FROM imports), (SELECT COUNT(*) FROM imports), "
@@ -916,13 +1055,7 @@ def data_version(engine: Engine) -> tuple[Any, ...]:
         with engine.connect() as connection:
             row = connection.execute(sql).one()
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        raise DatabaseError(
-            "The database has no ETE tables yet"
-            + (f" ({reason[0]})" if reason else "")
-            + ". Build the demo database with `make run` (or `python -m ete_metrics demo`), "
-            "or import an extract with `python -m ete_metrics import ...`."
-        ) from None
+        raise _wrap("read the data", exc, engine) from None
     return tuple(row)
 
 
@@ -938,13 +1071,178 @@ def participant_count(engine: Engine) -> int:
     -------
     int
     """
-    if not sa.inspect(engine).has_table("participants"):
-        return 0
     try:
+        if not sa.inspect(engine).has_table("participants"):
+            return 0
         with engine.connect() as connection:
             return _count(connection, "participants")
     except SQLAlchemyError as exc:
-        raise _wrap("count participants", exc) from None
+        raise _wrap("count participants", exc, engine) from None
+
+
+# ---------------------------------------------------------------------------
+# What a database holds: real data, the demo's, or nothing
+# ---------------------------------------------------------------------------
+
+#: ``imports.origin`` of the rows the synthetic demo programme writes
+#: (:func:`ete_metrics.data.demo.build_demo_database`); an import leaves it empty.
+DEMO_ORIGIN = "demo"
+
+
+def _when(value: Any) -> str:
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a database holds, and whether it is provably the synthetic demo programme.
+
+    Attributes
+    ----------
+    where : str
+        The database's URL, without its password.
+    participants, milestones, targets : int
+        Rows stored (0 for a table that does not exist).
+    imports : int
+        Rows of the import history.
+    last_import : datetime or None
+        When the latest import was made, as recorded.
+    others : int
+        Tables that are not ETE's (another application's database, most likely a wrong URL).
+    demo : bool
+        The data are provably the demo's: the latest import is the demo's (``origin``
+        :data:`DEMO_ORIGIN`, replacing all data) and the tables hold as many rows as it
+        wrote. Anything else counts as real data (fail closed): an import after the demo,
+        rows no import recorded, or a database made before imports recorded their origin.
+    """
+
+    where: str
+    participants: int
+    milestones: int
+    targets: int
+    imports: int
+    last_import: datetime | None
+    others: int
+    demo: bool
+
+    @property
+    def empty(self) -> bool:
+        """No participant, milestone or target is stored, nor any other table: nothing to lose."""
+        return self.participants == self.milestones == self.targets == self.others == 0
+
+    @property
+    def real(self) -> bool:
+        """Data is stored and it is not provably the demo's: never replaced unasked."""
+        return not self.empty and not self.demo
+
+    def describe(self) -> str:
+        """``2,050 participants, 9,120 milestones and 576 targets; 3 imports, the latest on 12 Mar 2024``."""
+        rows = (
+            f"{_counted(self.participants, 'participant')}, {_counted(self.milestones, 'milestone')} "
+            f"and {_counted(self.targets, 'target')}"
+        )
+        others = f"; {_counted(self.others, 'other table')}" if self.others else ""
+        if not self.imports:
+            return f"{rows}; no import recorded{others}"
+        latest = f", the latest on {_when(self.last_import)}" if self.last_import is not None else ""
+        return f"{rows}; {_counted(self.imports, 'import')} recorded{latest}{others}"
+
+    def refusal(self) -> str:
+        """Why the demo was not built over this data, and how to choose otherwise."""
+        return (
+            f"The database at {self.where} holds real data ({self.describe()}), not the synthetic "
+            "demo: the demo was not built and nothing was changed. (Data counts as real unless the "
+            "latest import is the demo's and nothing was written since.) To build the demo, choose "
+            "another database with --db URL or ETE_DATABASE_URL (for example "
+            "--db sqlite:///data/demo.db). To replace this data with the demo on purpose, run "
+            "`python -m ete_metrics demo --replace-imported-data`: every participant, milestone "
+            "and target stored is deleted."
+        )
+
+    def no_participants(self) -> str:
+        """What to do about a database that holds no participants (the demo only when it is empty)."""
+        if self.empty:
+            return (
+                f"The database at {self.where} holds no participants yet: it holds no data at all. "
+                "If you expected data here, check the URL (--db or ETE_DATABASE_URL). Otherwise "
+                "import an extract (`python -m ete_metrics import ...`) or build the synthetic demo "
+                "programme in it (`make run`, or `python -m ete_metrics demo`)."
+            )
+        if self.participants:  # how many is not said: the reader may see only some regions
+            return f"None of the participants in the database at {self.where} is in the regions you may see."
+        return (
+            f"The database at {self.where} holds no participants ({self.describe()}). Import an "
+            "extract with its participants (`python -m ete_metrics import ...`)."
+        )
+
+
+def _holdings(connection: Connection, where: str) -> Holdings:
+    inspector = sa.inspect(connection)
+    tables = set(inspector.get_table_names())
+    counts = {
+        table: _count(connection, table) if table in tables else 0
+        for table in ("participants", "milestones", "targets")
+    }
+    imports, latest = 0, None
+    if "imports" in tables:
+        imports = _count(connection, "imports")
+        table = imports_table
+        present = {c["name"] for c in inspector.get_columns("imports")}
+        origin = table.c.origin if "origin" in present else sa.null()
+        latest = connection.execute(
+            sa.select(
+                origin.label("origin"), table.c.replace_all, table.c.imported_at,
+                table.c.participants_rows, table.c.milestones_rows, table.c.targets_rows,
+            ).order_by(table.c.id.desc()).limit(1)
+        ).first()
+    demo = (
+        latest is not None
+        and latest.origin == DEMO_ORIGIN
+        and bool(latest.replace_all)
+        and (latest.participants_rows, latest.milestones_rows, latest.targets_rows)
+        == (counts["participants"], counts["milestones"], counts["targets"])
+    )
+    return Holdings(
+        where=where,
+        participants=counts["participants"],
+        milestones=counts["milestones"],
+        targets=counts["targets"],
+        imports=imports,
+        last_import=None if latest is None else latest.imported_at,
+        others=len(tables - set(metadata.tables)),
+        demo=demo,
+    )
+
+
+def database_holdings(engine: Engine) -> Holdings:
+    """Find out what the database holds: nothing, the demo's data, or real data.
+
+    Reads only: it creates and changes nothing (tables that do not exist count as empty).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    Holdings
+
+    Raises
+    ------
+    DatabaseError
+        The database cannot be reached or read; the message says what to check.
+    """
+    try:
+        with engine.connect() as connection:
+            return _holdings(connection, _safe_url(engine.url))
+    except SQLAlchemyError as exc:
+        raise _wrap("find out what the database holds", exc, engine) from None
 
 
 # ---------------------------------------------------------------------------
@@ -1047,7 +1345,7 @@ def record_audit(
         with engine.begin() as connection:
             key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
     except SQLAlchemyError as exc:
-        raise _wrap("record the audit event", exc) from None
+        raise _wrap("record the audit event", exc, engine) from None
     assert key is not None
     return int(key[0])
 
@@ -1082,7 +1380,11 @@ def load_audit(
     from ete_metrics.data.schema import audit_events_table
 
     table = audit_events_table
-    if not sa.inspect(engine).has_table(table.name):
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+    except SQLAlchemyError as exc:
+        raise _wrap("load the audit trail", exc, engine) from None
+    if not recorded:
         frame = pd.DataFrame({column: [] for column in AUDIT_COLUMNS}, dtype=object)
         frame["occurred_at"] = frame["occurred_at"].astype("datetime64[ns]")
         frame["id"] = frame["id"].astype("int64")
@@ -1100,7 +1402,7 @@ def load_audit(
         with engine.connect() as connection:
             rows = connection.execute(query).all()
     except SQLAlchemyError as exc:
-        raise _wrap("load the audit trail", exc) from None
+        raise _wrap("load the audit trail", exc, engine) from None
     # Text columns stay Python objects: ``None`` where nothing was recorded.
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS), dtype=object)
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")

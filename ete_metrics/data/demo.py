@@ -54,7 +54,7 @@ from ete_metrics import config
 from ete_metrics.steps import MILESTONE_TYPES
 
 from ete_metrics.data import frames
-from ete_metrics.errors import InputError
+from ete_metrics.errors import InputError, RealDataError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -712,27 +712,47 @@ def _targets(n: int, referral: np.ndarray, entry: np.ndarray, training: np.ndarr
 
 
 def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PARTICIPANTS,
-                        seed: int = DEFAULT_SEED) -> None:
+                        seed: int = DEFAULT_SEED, replace_imported_data: bool = False) -> int:
     """Create the schema and load the demo programme into ``engine``'s database.
+
+    The demo replaces only nothing or a demo: a database holding real data (imported, or
+    of unknown origin: :attr:`ete_metrics.data.db.Holdings.real`) is refused unless
+    ``replace_imported_data``. It is checked before anything is written, and again inside
+    the write's transaction. The demo's import row records its origin
+    (:data:`ete_metrics.data.db.DEMO_ORIGIN`), so the next build knows it for the demo.
 
     Parameters
     ----------
     engine : sqlalchemy.Engine
-        The database to write to; existing extract data is replaced.
+        The database to write to; an empty database, or one holding the demo, which is replaced.
     n_participants : int, default 45,000
         Number of referrals, passed to :func:`generate_demo`.
     seed : int, default 20210601
         Seed, passed to :func:`generate_demo`.
+    replace_imported_data : bool, default False
+        Replace real data too: every participant, milestone and target stored is deleted.
+
+    Returns
+    -------
+    int
+        The id of the demo's row in the import history.
 
     Raises
     ------
+    RealDataError
+        The database holds real data and ``replace_imported_data`` is False; nothing was
+        changed (not even the schema).
     InputError
         When ``n_participants`` is invalid.
     DatabaseError
-        When the database cannot be written (raised by :mod:`ete_metrics.data.db`).
+        When the database cannot be read or written (raised by :mod:`ete_metrics.data.db`).
     """
-    from ete_metrics.data.db import create_schema, save_extract
+    from ete_metrics.data.db import DEMO_ORIGIN, create_schema, database_holdings, save_extract
 
+    if not replace_imported_data:
+        holdings = database_holdings(engine)  # before anything is made or written
+        if holdings.real:
+            raise RealDataError(holdings.refusal())
     programme = generate_demo(n_participants, seed)
     # The library never reads the clock: the demo is "imported" at midnight
     # after its extract date. The file fields say where the rows came from.
@@ -743,9 +763,10 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
         "milestones_file": f"{source}: milestones",
         "targets_file": f"{source}: targets",
         "extract_date": programme.extract_date,
+        "origin": DEMO_ORIGIN,
     }
     create_schema(engine)
-    save_extract(
+    return save_extract(
         engine,
         programme.participants,
         programme.milestones,
@@ -753,4 +774,5 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
         replace_all=True,
         record=record,
         warnings=[],
+        refuse_real=not replace_imported_data,
     )

@@ -5,7 +5,8 @@ Six tables hold the programme's data and its audit trail:
 - ``participants`` — one row per referral, keyed by the pseudonymous ``participant_id``.
 - ``milestones`` — dated training and work milestones of a participant.
 - ``targets`` — contract targets per region, month and measure.
-- ``imports`` — one row per import: files, their SHA-256, row counts, extract date.
+- ``imports`` — one row per import: files, their SHA-256, row counts, extract date, and
+  ``origin`` (``"demo"`` for the synthetic demo programme, empty for an import).
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
 
@@ -119,6 +120,10 @@ imports_table = Table(
     Column("warnings_count", Integer, nullable=False, default=0),
     Column("extract_date", Date),
     Column("replace_all", Boolean, nullable=False, default=False),
+    # What wrote the data: "demo" (ete_metrics.data.db.DEMO_ORIGIN) for the synthetic demo
+    # programme; empty for an import. Anything but "demo" counts as real data, which the
+    # demo never replaces unasked. Added after the first release (ADDED_COLUMNS).
+    Column("origin", String(16)),
 )
 
 #: A data-quality warning stored with an import (the import went ahead).
@@ -156,7 +161,7 @@ audit_events_table = Table(
 
 #: Columns added to a table after databases were made without them: (table, column).
 #: :func:`create_schema` adds those a database lacks (empty for the rows already there).
-ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("participants", "caseworker"),)
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("participants", "caseworker"), ("imports", "origin"))
 
 
 def _add_column(connection: Connection, table: str, column: str) -> None:
