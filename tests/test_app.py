@@ -10,6 +10,7 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
+from dashboard.escape import unescape_markdown
 from ete_metrics.present.formatting import uk_date
 
 
@@ -123,7 +124,7 @@ def test_url_dates_outside_the_data_are_moved_into_it_and_said_so(
     assert filters.date_from == date(2021, 6, 1)
     assert filters.date_to == demo_data.cutoff
     assert filters.as_of == date(2021, 6, 1)
-    notes = [n.value for n in at.sidebar.info]
+    notes = [unescape_markdown(n.value) for n in at.sidebar.info]  # shown escaped (a link is input)
     cutoff = uk_date(demo_data.cutoff)
     assert notes == [
         f"'Figures as at' was 1 Jan 1900, outside the data (1 Jun 2021 to {cutoff}); "
