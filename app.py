@@ -97,7 +97,7 @@ else:
     show_identity(own_access)  # who is signed in (sidebar), or the "sign-in is off" banner
 preview_control(own_access, banner=not presenting)  # a director may see it as a lead or stakeholder does
 
-filters = sidebar_filters(data)
+filters = sidebar_filters(data, notes_in_sidebar=not presenting)  # the presentation hides the sidebar
 if filters.stakeholder and not presenting:  # every page, before its content
     stakeholder_note()
 page.run()

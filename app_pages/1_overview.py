@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.data import filtered, load_data, metric
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
+from dashboard.links import OVERVIEW_TAB, OVERVIEW_TABS
 from dashboard.page_state import section_tabs
 from dashboard.render import (
     Shown,
@@ -199,9 +200,7 @@ table_with_downloads(  # each figure beside its comparison, the dates last
 # --- In detail: one tab drawn at a time ------------------------------------------
 # Only the open tab's chart and table are drawn (dashboard.page_state.section_tabs), so
 # opening the Overview mounts one chart, not four; the open tab is kept in the URL.
-FUNNEL, ACTIVITY, TARGETS, FORECAST = (
-    "Entry to training and work", "Month by month", "Targets by region", "Forecast to the end",
-)
+FUNNEL, ACTIVITY, TARGETS, FORECAST = OVERVIEW_TABS  # declared with the link's tab (dashboard.links)
 
 
 def _funnel() -> None:
@@ -309,6 +308,6 @@ def _forecast() -> None:
         )
 
 
-section, tab = section_tabs([FUNNEL, ACTIVITY, TARGETS, FORECAST], key="overview_section", param="overview_tab")
+section, tab = section_tabs(OVERVIEW_TAB, key="overview_section")
 with tab:
     {FUNNEL: _funnel, ACTIVITY: _activity, TARGETS: _targets, FORECAST: _forecast}[section]()

@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.data import load_data, metric
-from dashboard.filters import WINDOWS, current_filters, window_select
+from dashboard.filters import current_filters, window_select
+from dashboard.links import (
+    FUNNELS_BY,
+    FUNNELS_ORDER,
+    FUNNELS_SUSTAINED,
+    FUNNELS_TAB,
+    FUNNELS_TABS,
+    FUNNELS_WINDOW,
+)
 from dashboard.page_state import keep_in_url, section_tabs, url_option
 from dashboard.render import (
     chart_with_table,
@@ -14,7 +22,7 @@ from dashboard.render import (
     table_with_downloads,
     user_errors,
 )
-from ete_metrics import config, views
+from ete_metrics import views
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
@@ -22,9 +30,6 @@ from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
 from ete_metrics.steps import label, sustained_steps
 
-#: Breakdown keys offered; None = no breakdown.
-BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
-ORDERS = {"any": "Any order", "ordered": "Training before work"}
 #: Rows of the follow-up list shown on screen (longest waiting first; downloads have all).
 FOLLOW_UP_ROWS_SHOWN = 1_000
 
@@ -34,17 +39,17 @@ filters = current_filters()
 st.header("Funnels")
 st.caption(filters.describe())
 
-# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
-url_option("funnels_order", "order", list(ORDERS))
-url_option("funnels_window", "window", WINDOWS)
-url_option("funnels_by", "by", BREAKDOWNS)
-url_option("funnels_sustained", "sustained", (False, True))
+# the page's options are kept in the URL (declared in dashboard.links), so a link reproduces the view
+url_option(FUNNELS_ORDER, "funnels_order")
+url_option(FUNNELS_WINDOW, "funnels_window")
+url_option(FUNNELS_BY, "funnels_by")
+url_option(FUNNELS_SUSTAINED, "funnels_sustained")
 left, middle, right = st.columns(3)
 with left:
     order = st.radio(
         "Order of milestones",
-        list(ORDERS),
-        format_func=ORDERS.__getitem__,
+        FUNNELS_ORDER.options,
+        format_func=FUNNELS_ORDER.describe,
         horizontal=True,
         key="funnels_order",
         help="'Training before work' counts work only for people whose job started on or after "
@@ -59,18 +64,18 @@ with middle:
 with right:
     by = st.selectbox(
         "Break down by",
-        BREAKDOWNS,
-        format_func=lambda k: "No breakdown" if k is None else label(k),
+        FUNNELS_BY.options,
+        format_func=FUNNELS_BY.describe,
         key="funnels_by",
     )
 # the vocabulary's steps of sustained work ("Show sustained work"), added to the funnel together
 include_sustained = st.checkbox(
     "Show " + ", ".join(label(step).lower() for step in sustained_steps()), key="funnels_sustained"
 )
-keep_in_url("order", order, "any")
-keep_in_url("window", window, None)
-keep_in_url("by", by, None)
-keep_in_url("sustained", include_sustained, False)
+keep_in_url(FUNNELS_ORDER, order)
+keep_in_url(FUNNELS_WINDOW, window)
+keep_in_url(FUNNELS_BY, by)
+keep_in_url(FUNNELS_SUSTAINED, include_sustained)
 
 group = () if by is None else (by,)
 common = dict(as_of=filters.as_of, window_days=window, ordered=order == "ordered", **filters.date_range())
@@ -101,9 +106,7 @@ def _main_chart(numbers):  # type: ignore[no-untyped-def]
 # --- One tab drawn at a time --------------------------------------------------------
 # Only the open tab's chart and table are drawn (dashboard.page_state.section_tabs); the
 # funnel and the funnel from referral above are protected together whichever is open.
-MAIN, DROP_OFF, REFERRAL, FOLLOW_UP = (
-    "Entry to training and work", "Drop-off between steps", "From referral", "Follow-up list",
-)
+MAIN, DROP_OFF, REFERRAL, FOLLOW_UP = FUNNELS_TABS  # declared with the link's tab (dashboard.links)
 
 
 def _main() -> None:
@@ -193,6 +196,6 @@ def _follow_up() -> None:
 
 # no participant-level data for stakeholders: no follow-up list
 sections = [MAIN, DROP_OFF, REFERRAL] + ([] if filters.stakeholder else [FOLLOW_UP])
-section, tab = section_tabs(sections, key="funnels_section", param="funnels_tab")
+section, tab = section_tabs(FUNNELS_TAB, key="funnels_section", offered=sections)
 with tab:
     {MAIN: _main, DROP_OFF: _drop_off, REFERRAL: _referral, FOLLOW_UP: _follow_up}[section]()

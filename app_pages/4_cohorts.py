@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
+from dashboard.links import COHORT_CHOICES, COHORTS_COHORT, COHORTS_OUTCOME, OUTCOME_CHOICES
 from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import (
     Shown,
@@ -36,10 +37,6 @@ from ete_metrics.present.charts.cohorts import (
     latest_cohorts,
 )
 
-#: Cohort choices: widget label -> cohort key.
-COHORT_CHOICES = {"Quarter of entry": "entry_quarter", "Month of entry": "entry_month"}
-#: Outcome choices: widget label -> outcome.
-OUTCOME_CHOICES = {"Training": "training", "Work": "work"}
 #: Lines shown by default (legibility).
 DEFAULT_LINES = 8
 
@@ -74,24 +71,24 @@ filters = current_filters()
 st.header("Cohorts")
 st.caption(filters.describe())
 
-# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
-url_option("cohorts_cohort", "cohort", list(COHORT_CHOICES), to_text=COHORT_CHOICES.__getitem__)
-url_option("cohorts_outcome", "outcome", list(OUTCOME_CHOICES), to_text=OUTCOME_CHOICES.__getitem__)
+# the page's options are kept in the URL (declared in dashboard.links), so a link reproduces the view
+url_option(COHORTS_COHORT, "cohorts_cohort")
+url_option(COHORTS_OUTCOME, "cohorts_outcome")
 left, right = st.columns(2)
 with left:
     cohort_label = st.radio(
-        "Cohorts by", list(COHORT_CHOICES), horizontal=True, key="cohorts_cohort",
+        "Cohorts by", COHORTS_COHORT.options, horizontal=True, key="cohorts_cohort",
         help="Group people by the quarter or the month they entered the programme.",
     )
 with right:
     outcome_label = st.radio(
-        "Outcome", list(OUTCOME_CHOICES), horizontal=True, key="cohorts_outcome",
+        "Outcome", COHORTS_OUTCOME.options, horizontal=True, key="cohorts_outcome",
         help="First training start, or first job start, on or after entry.",
     )
 cohort = COHORT_CHOICES[str(cohort_label)]
 outcome = OUTCOME_CHOICES[str(outcome_label)]
-keep_in_url("cohort", cohort, "entry_quarter")
-keep_in_url("outcome", outcome, "training")
+keep_in_url(COHORTS_COHORT, cohort_label)
+keep_in_url(COHORTS_OUTCOME, outcome_label)
 common = {"as_of": filters.as_of, **filters.date_range()}
 
 with user_errors():

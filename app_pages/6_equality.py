@@ -10,25 +10,16 @@ import streamlit as st
 
 from dashboard.data import load_data, metric
 from dashboard.filters import current_filters
+from dashboard.links import EQUALITY_OUTCOME, EQUALITY_WINDOW, EQUALITY_WINDOWS
 from dashboard.page_state import keep_in_url, url_option
 from dashboard.render import chart_with_table, empty_state, shown_publication, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.charts.equality import equality_chart
-from ete_metrics.steps import label, outcome_steps
+from ete_metrics.steps import label
 
-#: Outcomes offered: every step after entry in the vocabulary, work first (the default).
-STEPS = ("work", *(step for step in outcome_steps() if step != "work"))
 #: Characteristics compared, in display order.
 CHARACTERISTICS = ("gender", "age_band", "ethnicity", "disability")
-#: Windows offered (the first: none).
-WINDOWS = ["Any time", "Within 90 days", "Within 180 days", "Within 365 days"]
-
-
-def _window_text(label: str) -> str:
-    """A window's text in the URL: ``"90"`` for "Within 90 days", ``"none"`` for any time."""
-    return "none" if label == WINDOWS[0] else label.split()[1]
-
 
 data = load_data()
 filters = current_filters()
@@ -36,26 +27,26 @@ filters = current_filters()
 st.header("Equality")
 st.caption(filters.describe())
 
-# the page's options are kept in the URL (dashboard.page_state), so a link reproduces the view
-url_option("equality_step", "outcome", STEPS)
-url_option("equality_window", "window", WINDOWS, to_text=_window_text)
+# the page's options are kept in the URL (declared in dashboard.links), so a link reproduces the view
+url_option(EQUALITY_OUTCOME, "equality_step")
+url_option(EQUALITY_WINDOW, "equality_window")
 left, right = st.columns(2)
 with left:
     step = str(st.radio(
-        "Outcome", STEPS, format_func=label, horizontal=True, key="equality_step",
+        "Outcome", EQUALITY_OUTCOME.options, format_func=label, horizontal=True, key="equality_step",
         help="Entered participants with at least one counted milestone of this kind.",
     ))
 with right:
     window = st.selectbox(
         "Time allowed since entry",
-        WINDOWS,
+        EQUALITY_WINDOW.options,
         key="equality_window",
         help="With a window, only people who entered at least that long ago are counted, "
         "and only outcomes within the window — so groups are compared like with like.",
     )
-window_days = None if window == "Any time" else int(str(window).split()[1])
-keep_in_url("outcome", step, "work")
-keep_in_url("window", _window_text(str(window)), "none")
+window_days = None if window == EQUALITY_WINDOWS[0] else int(str(window).split()[1])
+keep_in_url(EQUALITY_OUTCOME, step)
+keep_in_url(EQUALITY_WINDOW, window)
 
 with user_errors():
     frame = metric(

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.escape import markdown_literal
+from dashboard.links import WINDOWS, window_words
 from ete_metrics import config
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.protect.audience import INTERNAL, STAKEHOLDER
@@ -33,7 +34,8 @@ class Filters:
     date_from, date_to : date or None
         Only participants who entered in this range (inclusive); ``None`` = open.
     regions, pathways, delivery_partners : tuple of str
-        Restrict to these; an empty tuple means everyone.
+        Restrict to these; an empty tuple means everyone. Each value counts once (a
+        repeated one is dropped when the filters are made).
     audience : str
         ``"internal"`` (default) or ``"stakeholder"``: every figure shown is then
         protected by :func:`ete_metrics.protect.audience.protect_view`.
@@ -46,6 +48,12 @@ class Filters:
     pathways: tuple[str, ...] = ()
     delivery_partners: tuple[str, ...] = ()
     audience: str = INTERNAL
+
+    def __post_init__(self) -> None:
+        # Each region, pathway and partner once, whoever built the filters: a region named
+        # twice would count its people and targets twice.
+        for name in ("regions", "pathways", "delivery_partners"):
+            object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
 
     @property
     def stakeholder(self) -> bool:
@@ -122,10 +130,6 @@ def current_filters() -> Filters:
     return filters
 
 
-#: The conversion windows a page offers, in days (``None``: all follow-up to date).
-WINDOWS: tuple[int | None, ...] = (None, 30, 90, 182, 365)
-
-
 def window_select(key: str, help_text: str) -> int | None:
     """The "Conversion window" select box of a page.
 
@@ -144,7 +148,7 @@ def window_select(key: str, help_text: str) -> int | None:
     window: int | None = st.selectbox(
         "Conversion window",
         WINDOWS,
-        format_func=lambda d: "None (all follow-up to date)" if d is None else f"{d} days",
+        format_func=window_words,
         key=key,
         help=help_text,
     )

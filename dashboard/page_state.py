@@ -1,104 +1,119 @@
-"""Page options kept in the URL, like the sidebar filters (:mod:`dashboard.state`).
+"""The URL on the Streamlit side: reading and writing links, the notes about them, page options.
 
-A page's own controls (the Funnels page's order, window, breakdown; the Cohorts
-page's cohort and outcome; the Equality page's outcome and window) are mirrored in
-``st.query_params`` so a copied link reproduces the view exactly. A page calls
-:func:`url_option` just before creating the widget (it seeds the widget's state from
-the URL, once per session) and :func:`keep_in_url` with the widget's value after it.
-Defaults are left out of the URL, so a plain link stays plain; an unknown value in
-the URL is ignored (the widget keeps its default).
+Every query parameter the app reads is declared in :mod:`dashboard.links`, with the
+rule its kind is read by; this module is the only one that touches ``st.query_params``
+(:func:`url_texts`, :func:`set_url`).
 
-Query parameters (all optional):
+A page's own controls (the Funnels page's order, window, breakdown; the Cohorts page's
+cohort and outcome; the Equality page's outcome and window; the open tab of a page drawn
+a tab at a time) are mirrored in the URL so a copied link reproduces the view exactly.
+A page calls :func:`url_option` just before creating the control (it seeds the control
+from the link, once per session) and :func:`keep_in_url` with the control's value after
+it; :func:`section_tabs` does both for tabs. Defaults are left out of the URL, so a plain
+link stays plain.
 
-- Overview: ``overview_tab`` (the open tab, e.g. ``forecast-to-the-end``);
-- Funnels: ``order`` (``any`` / ``ordered``), ``window`` (days, e.g. ``90``),
-  ``by`` (a breakdown, e.g. ``region``), ``sustained`` (``1``), ``funnels_tab``
-  (e.g. ``from-referral``);
-- Cohorts: ``cohort`` (``entry_quarter`` / ``entry_month``), ``outcome``
-  (``training`` / ``work``);
-- Equality: ``outcome`` (``work`` / ``training`` / ``sustained``), ``window``
-  (days: ``90``, ``180``, ``365``).
+What a link gave that was not used (a value ignored, a date moved, a repeat counted
+once) is said in a note beside the control, for as long as the control holds what the
+link left it (:func:`keep_notes`, :func:`show_notes`). The notes hold the link's text, so
+they are shown escaped (:func:`dashboard.escape.markdown_literal`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
+from dashboard.escape import markdown_literal
+from dashboard.links import ChoiceParam, Param
+
 #: Session-state key of the widget keys already seeded from the URL.
 _SEEDED_KEY = "_ete_page_options_seeded"
+#: Session-state key of the standing notes: widget key -> (the value the link left, notes).
+NOTES_KEY = "_ete_link_notes"
+_MISSING = object()
 
 
-def option_text(value: Any) -> str:
-    """The URL text of an option value: ``None`` -> ``"none"``, ``True`` -> ``"1"``, else ``str``."""
-    if value is None:
-        return "none"
-    if value is True:
-        return "1"
-    if value is False:
-        return "0"
-    return str(value)
+def url_texts(param: Param) -> list[str]:
+    """Every value the URL gives ``param``, in order (none when the URL cannot be read)."""
+    try:
+        return [str(text) for text in st.query_params.get_all(param.name)]
+    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
+        return []
 
 
-def url_option(
-    key: str,
-    param: str,
-    options: Sequence[Any],
-    *,
-    to_text: Callable[[Any], str] = option_text,
-) -> None:
-    """Seed widget ``key`` from query parameter ``param`` (once per session; call before the widget).
+def set_url(param: Param, texts: Sequence[str]) -> None:
+    """Write ``param``'s values to the URL (no values: the parameter is removed); untouched if equal."""
+    if not texts:
+        if param.name in st.query_params:
+            del st.query_params[param.name]
+        return
+    if url_texts(param) != list(texts):
+        st.query_params[param.name] = list(texts) if len(texts) > 1 else texts[0]
+
+
+def keep_notes(key: str, kept: Any, notes: Sequence[str]) -> None:
+    """Keep ``notes`` about widget ``key`` while it holds ``kept`` (what the link left it)."""
+    if notes:
+        st.session_state.setdefault(NOTES_KEY, {})[key] = (kept, tuple(notes))
+
+
+def standing_notes(key: str, default: Any = _MISSING) -> tuple[str, ...]:
+    """The notes about widget ``key`` while it holds the value they are about; else forgotten.
 
     Parameters
     ----------
     key : str
         The widget's key.
-    param : str
-        The query parameter.
-    options : sequence
-        The widget's options (values as the widget returns them).
-    to_text : callable
-        An option's text in the URL (default :func:`option_text`).
+    default : Any, optional
+        The widget's value before it is first drawn (where its state is not set by then).
     """
-    seeded: set[str] = st.session_state.setdefault(_SEEDED_KEY, set())
-    if key in seeded:
-        return
-    seeded.add(key)
-    try:
-        wanted = st.query_params.get(param)
-    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
-        return
-    if wanted is None:
-        return
-    for option in options:
-        if to_text(option) == wanted:
-            st.session_state[key] = option
-            return
+    kept_notes: dict[str, tuple[Any, tuple[str, ...]]] = st.session_state.get(NOTES_KEY, {})
+    if key not in kept_notes:
+        return ()
+    kept, notes = kept_notes[key]
+    current = st.session_state.get(key, default)
+    if current is not _MISSING and current == kept:
+        return notes
+    del kept_notes[key]
+    return ()
 
 
-def keep_in_url(
-    param: str, value: Any, default: Any, *, to_text: Callable[[Any], str] = option_text
-) -> None:
-    """Write a widget's value to query parameter ``param`` (removed when it is the default).
+def show_notes(notes: Sequence[str], where: Any = None) -> None:
+    """Show notes about a link, escaped (they quote it), in ``where`` (default: the page)."""
+    for note in notes:
+        (st if where is None else where).info(markdown_literal(note), icon=":material/link:")
+
+
+def url_option(param: ChoiceParam, key: str, *, offered: Sequence[Any] | None = None) -> None:
+    """Seed widget ``key`` from ``param`` in the URL (once per session) and say what was ignored.
+
+    Call it just before the widget.
 
     Parameters
     ----------
-    param : str
-        The query parameter.
-    value, default : Any
-        The widget's value and its default.
-    to_text : callable
-        The value's text in the URL (default :func:`option_text`).
+    param : dashboard.links.ChoiceParam
+        The parameter (its options, default and text in the URL).
+    key : str
+        The widget's key.
+    offered : sequence, optional
+        The options the page offers now, where fewer than ``param.options``.
     """
-    if to_text(value) == to_text(default):
-        if param in st.query_params:
-            del st.query_params[param]
-        return
-    text = to_text(value)
-    if st.query_params.get(param) != text:
-        st.query_params[param] = text
+    seeded: set[str] = st.session_state.setdefault(_SEEDED_KEY, set())
+    if key not in seeded:
+        seeded.add(key)
+        parsed = param.parse(url_texts(param), offered=offered)
+        if parsed.value != param.default:  # a default left unset: the widget starts at it anyway
+            st.session_state[key] = parsed.value
+        keep_notes(key, parsed.value, parsed.notes)
+    show_notes(standing_notes(key, param.default))
+
+
+def keep_in_url(param: ChoiceParam, value: Any) -> None:
+    """Write a widget's value to ``param`` in the URL (removed when it is the default)."""
+    text = param.to_text(value)
+    set_url(param, [] if text == param.to_text(param.default) else [text])
 
 
 def show_done(key: str) -> None:
@@ -108,12 +123,7 @@ def show_done(key: str) -> None:
         st.success(done, icon=":material/check_circle:")
 
 
-def _slug(label: str) -> str:
-    """A section's text in the URL: ``"Month by month"`` -> ``"month-by-month"``."""
-    return "-".join("".join(c if c.isalnum() else " " for c in label.lower()).split())
-
-
-def section_tabs(labels: Sequence[str], *, key: str, param: str) -> tuple[str, Any]:
+def section_tabs(param: ChoiceParam, *, key: str, offered: Sequence[str] | None = None) -> tuple[str, Any]:
     """Tabs of which only the open one is drawn; the open one kept in the URL as ``param``.
 
     Streamlit's lazy tabs (``on_change="rerun"``): choosing a tab reruns the page, and
@@ -124,20 +134,23 @@ def section_tabs(labels: Sequence[str], *, key: str, param: str) -> tuple[str, A
 
     Parameters
     ----------
-    labels : sequence of str
-        The tabs' labels, the first open by default.
+    param : dashboard.links.ChoiceParam
+        The tabs' parameter (:func:`dashboard.links.tab`): its options are the tabs' labels,
+        the first open by default, each in the URL as its slug (``"month-by-month"``).
     key : str
         The tabs' widget key.
-    param : str
-        The query parameter, one per page (its value ``"month-by-month"`` for "Month by month").
+    offered : sequence of str, optional
+        The tabs shown now, where fewer than the parameter's (in the same order, the
+        first the same).
 
     Returns
     -------
     (str, streamlit container)
         The open tab's label, and its container to draw in.
     """
-    url_option(key, param, labels, to_text=_slug)
-    tabs = st.tabs(list(labels), key=key, on_change="rerun")
+    labels = list(param.options if offered is None else offered)
+    url_option(param, key, offered=labels)
+    tabs = st.tabs(labels, key=key, on_change="rerun")
     opened = next((i for i, tab in enumerate(tabs) if tab.open), 0)
-    keep_in_url(param, labels[opened], labels[0], to_text=_slug)
+    keep_in_url(param, labels[opened])
     return labels[opened], tabs[opened]

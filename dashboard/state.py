@@ -5,16 +5,21 @@ renders the widgets in the sidebar and stores the resulting :class:`Filters` in
 ``st.session_state``; pages read them with :func:`dashboard.filters.current_filters`.
 
 Because the widgets live in the entry script they keep their values when the user
-moves between pages. Their values are mirrored in ``st.query_params`` so a copied
-link opens the same view. Query parameters (all optional; absent = the default):
+moves between pages. Their values are mirrored in the URL (its query string) so a copied
+link opens the same view. Query parameters (all optional; absent = the default),
+declared with their rules in :mod:`dashboard.links`:
 
 ``as_of``     ISO date, default the data's cut-off
 ``from``/``to`` ISO dates, the range of entry dates (inclusive)
 ``region``, ``pathway``, ``partner``  repeatable, e.g. ``?region=London&region=Wales``
 ``audience``  ``stakeholder`` for the protected stakeholder view (default ``internal``)
 
-A date outside the data's range (a bookmark that outlived an import, ``?from=1900-01-01``)
-moves to the nearest end of the range, and the sidebar says so.
+The link is read once per session. A date outside the data's range (a bookmark that
+outlived an import, ``?from=1900-01-01``) moves to the nearest end of the range; a value
+that is not a date, a region the data does not hold, an audience that is neither is
+ignored (an unclear audience gives the protected view); a repeated value counts once.
+The sidebar says so, naming the parameter and the value, for as long as the control
+holds what the link left it.
 
 An empty ``regions``/``pathways``/``delivery_partners`` tuple means *no
 restriction* (everyone), which is the default.
@@ -31,13 +36,31 @@ import streamlit as st
 from dashboard.auth import require_access
 from dashboard.data import ProgrammeData
 from dashboard.filters import FILTERS_KEY, Filters
+from dashboard.links import (
+    AS_OF,
+    AUDIENCE,
+    DATE_FROM,
+    DATE_TO,
+    PARTNER,
+    PATHWAY,
+    REGION,
+    ChoicesParam,
+    DateParam,
+    Param,
+)
+from dashboard.page_state import (
+    NOTES_KEY,
+    keep_notes,
+    set_url,
+    show_notes,
+    standing_notes,
+    url_texts,
+)
 from ete_metrics import config
-from ete_metrics.present.formatting import uk_date
-from ete_metrics.protect.audience import AUDIENCES, INTERNAL, STAKEHOLDER
+from ete_metrics.protect.access import Access
+from ete_metrics.protect.audience import AUDIENCES, INTERNAL
 
 _INIT_KEY = "_ete_filters_initialised"
-#: Dates moved into the data's range: widget key -> (the date used, what the sidebar says).
-_MOVED_KEY = "_ete_filters_moved_dates"
 
 #: Widget keys (also the session-state keys).
 AS_OF_KEY = "filter_as_of"
@@ -48,44 +71,12 @@ PATHWAYS_KEY = "filter_pathways"
 PARTNERS_KEY = "filter_delivery_partners"
 AUDIENCE_KEY = "filter_audience"
 
-#: Query parameter names.
-QP_AS_OF = "as_of"
-QP_FROM = "from"
-QP_TO = "to"
-QP_REGION = "region"
-QP_PATHWAY = "pathway"
-QP_PARTNER = "partner"
-QP_AUDIENCE = "audience"
-_ALL_QP = (QP_AS_OF, QP_FROM, QP_TO, QP_REGION, QP_PATHWAY, QP_PARTNER, QP_AUDIENCE)
-
-#: The date inputs' labels, by widget key (as the moved-date note names them).
-_DATE_LABELS = {
-    AS_OF_KEY: "Figures as at",
-    FROM_KEY: "Entered from",
-    TO_KEY: "Entered to",
-}
-
-#: Labels of the audience control.
-AUDIENCE_LABELS = {INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)"}
-
-
-def _parse_date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        stamp = pd.Timestamp(str(value))
-    except (ValueError, TypeError):
-        return None
-    if stamp is pd.NaT:
-        return None
-    return stamp.date()
-
-
-def _get_all(name: str) -> list[str]:
-    try:
-        return [v for v in st.query_params.get_all(name) if v != ""]
-    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
-        return []
+#: The date filters: widget key -> parameter.
+_DATES: dict[str, DateParam] = {AS_OF_KEY: AS_OF, FROM_KEY: DATE_FROM, TO_KEY: DATE_TO}
+#: The filters choosing from the data: widget key -> parameter.
+_CHOICES: dict[str, ChoicesParam] = {REGIONS_KEY: REGION, PATHWAYS_KEY: PATHWAY, PARTNERS_KEY: PARTNER}
+#: Every sidebar parameter, by widget key, in the order of the controls.
+_ALL: dict[str, Param] = {AUDIENCE_KEY: AUDIENCE, **_DATES, **_CHOICES}
 
 
 def _options(values: pd.Series, preferred: tuple[str, ...] = ()) -> list[str]:
@@ -99,12 +90,12 @@ def _options(values: pd.Series, preferred: tuple[str, ...] = ()) -> list[str]:
 # new import offers its regions, pathways, partners and dates at the next rerun.
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _choices(version: tuple[Any, ...], _data: ProgrammeData) -> tuple[dict[str, list[str]], tuple[date, date]]:
-    """The sidebar's options and date bounds, computed once per data version."""
+    """The sidebar's options (by the data's column) and date bounds, computed once per data version."""
     participants = _data.participants
+    preferred = {"region": config.regions(), "pathway": config.PATHWAYS}
     options = {
-        "regions": _options(participants["region"], config.regions()),
-        "pathways": _options(participants["pathway"], config.PATHWAYS),
-        "delivery_partners": _options(participants["delivery_partner"]),
+        param.column: _options(participants[param.column], preferred.get(param.column, ()))
+        for param in _CHOICES.values()
     }
     return options, _bounds(_data)
 
@@ -118,89 +109,70 @@ def _bounds(data: ProgrammeData) -> tuple[date, date]:
     return earliest, cutoff
 
 
-def _initialise_from_url(data: ProgrammeData, options: dict[str, list[str]]) -> None:
-    """Seed the widgets' session state from the URL, once per session."""
-    st.session_state[AS_OF_KEY] = _parse_date(st.query_params.get(QP_AS_OF))
-    st.session_state[FROM_KEY] = _parse_date(st.query_params.get(QP_FROM))
-    st.session_state[TO_KEY] = _parse_date(st.query_params.get(QP_TO))
-    for key, qp, name in (
-        (REGIONS_KEY, QP_REGION, "regions"),
-        (PATHWAYS_KEY, QP_PATHWAY, "pathways"),
-        (PARTNERS_KEY, QP_PARTNER, "delivery_partners"),
-    ):
-        st.session_state[key] = [v for v in _get_all(qp) if v in options[name]]
-    audience = st.query_params.get(QP_AUDIENCE)
-    st.session_state[AUDIENCE_KEY] = audience if audience in AUDIENCES else INTERNAL
+def _everyone(param: ChoicesParam, access: Access) -> str:
+    """What no value of ``param`` chosen means for this user, in a note."""
+    if param is REGION:
+        return f"all your regions ({', '.join(access.regions)})" if access.regions else "all regions, the whole programme"
+    return f"all {param.label.lower()}"
+
+
+def _initialise_from_url(options: dict[str, list[str]], earliest: date, cutoff: date, access: Access) -> None:
+    """Seed the widgets' session state from the URL (once per session), keeping notes of what was not used."""
+    for key, date_param in _DATES.items():
+        parsed = date_param.parse(url_texts(date_param), earliest=earliest, latest=cutoff)
+        st.session_state[key] = parsed.value
+        keep_notes(key, parsed.value, parsed.notes)
+    for key, param in _CHOICES.items():
+        parsed = param.parse(url_texts(param), allowed=options[param.column], everyone=_everyone(param, access))
+        st.session_state[key] = list(parsed.value)
+        keep_notes(key, list(parsed.value), parsed.notes)
+    parsed = AUDIENCE.parse(url_texts(AUDIENCE))
+    st.session_state[AUDIENCE_KEY] = parsed.value
+    keep_notes(AUDIENCE_KEY, parsed.value, parsed.notes)
     st.session_state[_INIT_KEY] = True
 
 
 def _keep_dates_in_range(earliest: date, cutoff: date) -> None:
     """Move the date filters into the data's range before the date inputs are drawn.
 
-    A bookmarked link (``?from=1900-01-01``) or a session that outlived an import can
-    hold a date outside the range the date inputs allow, which Streamlit refuses with
-    an error in place of the page. The date moves to the nearest end of the range and
-    the sidebar says so for as long as the moved date stays in place.
+    A session that outlived an import can hold a date outside the range the date inputs
+    allow, which Streamlit refuses with an error in place of the page. The date moves to
+    the nearest end of the range, as a link's does (:meth:`dashboard.links.DateParam.clamp`),
+    and the sidebar says so for as long as the moved date stays in place.
     """
-    moved: dict[str, tuple[date, str]] = st.session_state.setdefault(_MOVED_KEY, {})
     if st.session_state.get(AS_OF_KEY) is None:
         st.session_state[AS_OF_KEY] = cutoff
-    for key, label in _DATE_LABELS.items():
+    for key, param in _DATES.items():
         value = st.session_state.get(key)
-        if not isinstance(value, date) or earliest <= value <= cutoff:
+        if not isinstance(value, date):
             continue
-        kept = min(max(value, earliest), cutoff)
-        st.session_state[key] = kept
-        moved[key] = (
-            kept,
-            f"'{label}' was {uk_date(value)}, outside the data ({uk_date(earliest)} to "
-            f"{uk_date(cutoff)}); {uk_date(kept)} is used instead.",
-        )
-    for key, (kept, message) in list(moved.items()):
-        if st.session_state.get(key) == kept:
-            st.sidebar.info(message)
-        else:
-            del moved[key]
+        kept, moved = param.clamp(value, earliest, cutoff)
+        if moved is not None:
+            st.session_state[key] = kept
+            keep_notes(key, kept, [moved])
 
 
 def _reset() -> None:
     st.session_state.pop(_INIT_KEY, None)
-    st.session_state.pop(_MOVED_KEY, None)
-    for qp in _ALL_QP:
-        if qp == QP_AUDIENCE:  # resetting the filters never drops the protection
+    st.session_state.pop(NOTES_KEY, None)
+    for param in _ALL.values():
+        if param is AUDIENCE:  # resetting the filters never drops the protection
             continue
-        if qp in st.query_params:
-            del st.query_params[qp]
+        set_url(param, [])
 
 
 def _write_url(filters: Filters, cutoff: date | None) -> None:
     """Mirror the filters in the URL (defaults left out, so a plain link stays plain)."""
-    wanted: dict[str, str | list[str]] = {}
-    if cutoff is None or filters.as_of != cutoff:
-        wanted[QP_AS_OF] = filters.as_of.isoformat()
-    if filters.date_from:
-        wanted[QP_FROM] = filters.date_from.isoformat()
-    if filters.date_to:
-        wanted[QP_TO] = filters.date_to.isoformat()
-    if filters.regions:
-        wanted[QP_REGION] = list(filters.regions)
-    if filters.pathways:
-        wanted[QP_PATHWAY] = list(filters.pathways)
-    if filters.delivery_partners:
-        wanted[QP_PARTNER] = list(filters.delivery_partners)
-    if filters.audience != INTERNAL:
-        wanted[QP_AUDIENCE] = filters.audience
-    for qp in _ALL_QP:
-        if qp in wanted:
-            value = wanted[qp]
-            current = _get_all(qp)
-            if current != (value if isinstance(value, list) else [value]):
-                st.query_params[qp] = value
-        elif qp in st.query_params:
-            del st.query_params[qp]
+    set_url(AS_OF, [filters.as_of.isoformat()] if cutoff is None or filters.as_of != cutoff else [])
+    set_url(DATE_FROM, [filters.date_from.isoformat()] if filters.date_from else [])
+    set_url(DATE_TO, [filters.date_to.isoformat()] if filters.date_to else [])
+    set_url(REGION, list(filters.regions))
+    set_url(PATHWAY, list(filters.pathways))
+    set_url(PARTNER, list(filters.delivery_partners))
+    set_url(AUDIENCE, [filters.audience] if filters.audience != INTERNAL else [])
 
 
-def sidebar_filters(data: ProgrammeData) -> Filters:
+def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Filters:
     """Render the shared sidebar filters and return (and store) the user's choice.
 
     Called once per run by ``app.py``, before the page runs.
@@ -209,6 +181,10 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
     ----------
     data : dashboard.data.ProgrammeData
         The loaded data (its cut-off and the regions, pathways and partners present).
+    notes_in_sidebar : bool
+        Where the notes about the link go (what it gave that was not used): the sidebar,
+        beside the filters, or (``False``: the presentation, whose sidebar is hidden) the
+        top of the page.
 
     Returns
     -------
@@ -216,9 +192,9 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
         Also stored in ``st.session_state`` for :func:`dashboard.filters.current_filters`.
     """
     options, (earliest, cutoff) = _choices(data.version, data)
-    if not st.session_state.get(_INIT_KEY):
-        _initialise_from_url(data, options)
     access = require_access()
+    if not st.session_state.get(_INIT_KEY):
+        _initialise_from_url(options, earliest, cutoff, access)
     forced = access.forced_audience  # stakeholders: the protected view, always
     if forced is not None:
         st.session_state[AUDIENCE_KEY] = forced
@@ -226,12 +202,15 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
     with st.sidebar:
         st.header("Filters")
     _keep_dates_in_range(earliest, cutoff)
+    notes = st.sidebar if notes_in_sidebar else st.container()
+    for key in _ALL:  # in the order of the controls
+        show_notes(standing_notes(key), notes)
     with st.sidebar:
         audience = st.radio(
             "Audience",
-            list(AUDIENCES),
+            list(AUDIENCE.options),
             key=AUDIENCE_KEY,
-            format_func=AUDIENCE_LABELS.__getitem__,
+            format_func=AUDIENCE.describe,
             disabled=forced is not None,
             help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
             "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
@@ -254,14 +233,14 @@ def sidebar_filters(data: ProgrammeData) -> Filters:
             format="DD/MM/YYYY", help="Only people who entered on or before this date.",
         )
         regions = st.multiselect(
-            "Regions", options["regions"], key=REGIONS_KEY, placeholder="All regions"
+            "Regions", options[REGION.column], key=REGIONS_KEY, placeholder="All regions"
         )
         pathways = st.multiselect(
-            "Pathways", options["pathways"], key=PATHWAYS_KEY, placeholder="All pathways",
+            "Pathways", options[PATHWAY.column], key=PATHWAYS_KEY, placeholder="All pathways",
             format_func=lambda v: str(v).capitalize(),
         )
         partners = st.multiselect(
-            "Delivery partners", options["delivery_partners"], key=PARTNERS_KEY,
+            "Delivery partners", options[PARTNER.column], key=PARTNERS_KEY,
             placeholder="All delivery partners",
         )
         st.button("Reset filters", on_click=_reset, key="filter_reset")

@@ -125,7 +125,7 @@ def test_url_dates_outside_the_data_are_moved_into_it_and_said_so(
     assert filters.date_from == date(2021, 6, 1)
     assert filters.date_to == demo_data.cutoff
     assert filters.as_of == date(2021, 6, 1)
-    notes = [n.value for n in at.sidebar.info]
+    notes = [unescape_markdown(n.value) for n in at.sidebar.info]  # shown escaped (a link is input)
     cutoff = uk_date(demo_data.cutoff)
     assert notes == [
         f"'Figures as at' was 1 Jan 1900, outside the data (1 Jun 2021 to {cutoff}); "

@@ -222,10 +222,13 @@ def test_data_page_hides_uploads_and_ids(demo_db_url: str) -> None:
     assert internal.get("file_uploader")
 
 
-def test_unknown_audience_in_url_falls_back_to_internal(demo_db_url: str) -> None:
+def test_unknown_audience_in_url_falls_back_to_the_protected_view_and_says_so(demo_db_url: str) -> None:
+    # a link that does not name one audience (a typo of "stakeholder", "public") fails closed
     at = open_page(new_app({"audience": "public"}), "app_pages/1_overview.py")
-    assert at.session_state["ete_filters"].audience == "internal"
-    assert not _note_shown(at)
+    assert at.session_state["ete_filters"].audience == "stakeholder"
+    assert _note_shown(at)
+    assert any("‘audience=public’ was ignored" in unescape_markdown(str(el.value)) for el in at.sidebar.info)
+    assert at.query_params["audience"] == "stakeholder"  # the link now says what is shown
 
 
 def test_bar_labels_show_protected_figures(demo_db_url: str) -> None:
