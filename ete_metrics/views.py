@@ -863,7 +863,7 @@ DATA_QUALITY = View("data_quality",
                     words={"check": CHECK_LABELS})
 IMPORT_HISTORY = View(
     "import_history",
-    {"id": KEY, "extract_date": KEY, "imported_at": KEY, "replace_all": KEY,
+    {"id": KEY, "extract_date": KEY, "imported_at": KEY, "replace_all": KEY, "origin": KEY,
      **{f"{kind}_{what}": KEY for kind in ("participants", "milestones", "targets")
         for what in ("file", "sha256")},
      **{c: COUNT for c in ("participants_rows", "milestones_rows", "targets_rows", "warnings_count")}},
