@@ -220,6 +220,20 @@ def test_percent_of_target_is_of_the_published_actual_and_target() -> None:
         60, 80, 0.75, "red"]
 
 
+def test_a_rating_against_a_withheld_target_is_withheld_and_no_target_has_none() -> None:
+    # A target of 3 is suppressed: its rating would tell how 0 compares with it, so [c].
+    # A target of 0 is no target: no rating (blank), as for the programme team.
+    monthly = pd.DataFrame({
+        "region": ["London", "Wales"], "period_start": pd.to_datetime(["2021-06-01"] * 2),
+        "measure": ["training"] * 2, "target": [3, 0], "actual": [0, 0],
+        "cumulative_target": [3, 0], "cumulative_actual": [0, 0],
+        "percent_achieved": [0.0, np.nan], "rag": ["red", None],
+    })
+    out = protect_view(monthly, views.TARGETS).set_index("region")
+    assert out.loc["London", ["cumulative_target", "percent_achieved", "rag"]].tolist() == [C, C, C]
+    assert pd.isna(out.loc["Wales", "rag"]) and pd.isna(out.loc["Wales", "percent_achieved"])
+
+
 def test_time_to_outcome_for_stakeholders_follows_from_published_counts() -> None:
     # 152 people followed 3 months (published 150), 3 of them reached work within it
     # (suppressed): the share is withheld. 60 followed 6 months, 31 within (60, 30): 0.5.

@@ -317,7 +317,7 @@ def _position(p: _Published, rule: Position) -> tuple[Any, np.ndarray, np.ndarra
 
 def _rating(p: _Published, rule: Rating) -> tuple[Any, np.ndarray, np.ndarray]:
     actual, target, withheld, missing = _two(p, rule.actual, rule.target)
-    missing = missing | ~(target > 0)
+    missing = missing | (~withheld & ~(target > 0))  # no target: no rating
     ok = ~missing & ~withheld
     values = np.full(p.rows, None, dtype=object)
     if ok.any():
