@@ -260,10 +260,11 @@ class ChoiceParam(Param):
 
     Attributes
     ----------
-    options : tuple
-        The values, as the control returns them.
+    listed : tuple, or a function giving one
+        The values, as the control returns them; a function where they come from the
+        vocabulary (read when the page runs, so a step added there is offered).
     default : Any
-        The value without a link (one of ``options``).
+        The value without a link (one of :attr:`options`).
     text : callable
         An option's text in the link (:func:`option_text`, :func:`slug`...).
     describe : callable
@@ -275,12 +276,17 @@ class ChoiceParam(Param):
         Why, in a note (after the option it gives).
     """
 
-    options: tuple[Any, ...] = ()
+    listed: tuple[Any, ...] | Callable[[], tuple[Any, ...]] = ()
     default: Any = None
     text: Callable[[Any], str] = option_text
     describe: Callable[[Any], str] = str
     instead: Any = _AS_DEFAULT
     why_instead: str = ""
+
+    @property
+    def options(self) -> tuple[Any, ...]:
+        """The values, as the control returns them."""
+        return tuple(self.listed()) if callable(self.listed) else self.listed
 
     def to_text(self, value: Any) -> str:
         """``value``'s text in a link."""
@@ -384,13 +390,13 @@ class ChoicesParam(Param):
 
 def flag(name: str, label: str, *, page: str) -> ChoiceParam:
     """A check box's parameter: ``1`` on, ``0`` off (the default)."""
-    return ChoiceParam(name, label, page, options=(False, True), default=False,
+    return ChoiceParam(name, label, page, listed=(False, True), default=False,
                        describe=lambda on: "on" if on else "off")
 
 
 def tab(name: str, labels: Sequence[str], *, page: str) -> ChoiceParam:
     """The open tab of a page drawn a tab at a time: its label's :func:`slug`, the first by default."""
-    return ChoiceParam(name, "Open tab", page, options=tuple(labels), default=labels[0], text=slug,
+    return ChoiceParam(name, "Open tab", page, listed=tuple(labels), default=labels[0], text=slug,
                        describe=lambda shown: f"‘{shown}’")
 
 
@@ -411,7 +417,7 @@ REGION = ChoicesParam("region", "Regions", column="region", noun="region")
 PATHWAY = ChoicesParam("pathway", "Pathways", column="pathway", noun="pathway")
 PARTNER = ChoicesParam("partner", "Delivery partners", column="delivery_partner", noun="delivery partner")
 AUDIENCE = ChoiceParam(
-    "audience", "Audience", options=AUDIENCES, default=INTERNAL, describe=AUDIENCE_LABELS.__getitem__,
+    "audience", "Audience", listed=AUDIENCES, default=INTERNAL, describe=AUDIENCE_LABELS.__getitem__,
     instead=STAKEHOLDER, why_instead=": a link that does not name one audience gets the protected figures",
 )
 
@@ -434,11 +440,11 @@ ORDERS = {"any": "Any order", "ordered": "Training before work"}
 BREAKDOWNS: tuple[str | None, ...] = (None, *config.GROUPING_COLUMNS, *config.COHORT_COLUMNS)
 #: The Funnels page's tabs (the follow-up list for the internal audience only).
 FUNNELS_TABS = ("Entry to training and work", "Drop-off between steps", "From referral", "Follow-up list")
-FUNNELS_ORDER = ChoiceParam("order", "Order of milestones", FUNNELS, options=tuple(ORDERS), default="any",
+FUNNELS_ORDER = ChoiceParam("order", "Order of milestones", FUNNELS, listed=tuple(ORDERS), default="any",
                             describe=ORDERS.__getitem__)
-FUNNELS_WINDOW = ChoiceParam("window", "Conversion window", FUNNELS, options=WINDOWS, default=None,
+FUNNELS_WINDOW = ChoiceParam("window", "Conversion window", FUNNELS, listed=WINDOWS, default=None,
                              describe=window_words)
-FUNNELS_BY = ChoiceParam("by", "Break down by", FUNNELS, options=BREAKDOWNS, default=None,
+FUNNELS_BY = ChoiceParam("by", "Break down by", FUNNELS, listed=BREAKDOWNS, default=None,
                          describe=lambda key: "No breakdown" if key is None else label(key))
 FUNNELS_SUSTAINED = flag("sustained", "Show sustained work", page=FUNNELS)
 FUNNELS_TAB = tab("funnels_tab", FUNNELS_TABS, page=FUNNELS)
@@ -447,13 +453,16 @@ FUNNELS_TAB = tab("funnels_tab", FUNNELS_TABS, page=FUNNELS)
 COHORT_CHOICES = {"Quarter of entry": "entry_quarter", "Month of entry": "entry_month"}
 #: The Cohorts page's outcomes: words -> value.
 OUTCOME_CHOICES = {"Training": "training", "Work": "work"}
-COHORTS_COHORT = ChoiceParam("cohort", "Cohorts by", COHORTS, options=tuple(COHORT_CHOICES),
+COHORTS_COHORT = ChoiceParam("cohort", "Cohorts by", COHORTS, listed=tuple(COHORT_CHOICES),
                              default="Quarter of entry", text=COHORT_CHOICES.__getitem__)
-COHORTS_OUTCOME = ChoiceParam("outcome", "Outcome", COHORTS, options=tuple(OUTCOME_CHOICES), default="Training",
+COHORTS_OUTCOME = ChoiceParam("outcome", "Outcome", COHORTS, listed=tuple(OUTCOME_CHOICES), default="Training",
                               text=OUTCOME_CHOICES.__getitem__)
 
-#: The Equality page's outcomes: every step after entry in the vocabulary, work first (the default).
-EQUALITY_STEPS = ("work", *(step for step in outcome_steps() if step != "work"))
+def equality_steps() -> tuple[str, ...]:
+    """The Equality page's outcomes: every step after entry in the vocabulary, work first (the default)."""
+    return ("work", *(step for step in outcome_steps() if step != "work"))
+
+
 #: The Equality page's windows (the first: none).
 EQUALITY_WINDOWS = ("Any time", "Within 90 days", "Within 180 days", "Within 365 days")
 
@@ -463,9 +472,9 @@ def _equality_window_text(words: str) -> str:
     return "none" if words == EQUALITY_WINDOWS[0] else words.split()[1]
 
 
-EQUALITY_OUTCOME = ChoiceParam("outcome", "Outcome", EQUALITY, options=EQUALITY_STEPS, default="work",
+EQUALITY_OUTCOME = ChoiceParam("outcome", "Outcome", EQUALITY, listed=equality_steps, default="work",
                                describe=label)
-EQUALITY_WINDOW = ChoiceParam("window", "Time allowed since entry", EQUALITY, options=EQUALITY_WINDOWS,
+EQUALITY_WINDOW = ChoiceParam("window", "Time allowed since entry", EQUALITY, listed=EQUALITY_WINDOWS,
                               default=EQUALITY_WINDOWS[0], text=_equality_window_text)
 
 #: Every query parameter the app reads.

@@ -114,7 +114,7 @@ def test_a_repeated_date_counts_once_and_different_dates_are_all_ignored() -> No
 
 # --- One value from a list ---------------------------------------------------------
 
-WINDOW = ChoiceParam("window", "Conversion window", "app_pages/x.py", options=(None, 30, 90), default=None,
+WINDOW = ChoiceParam("window", "Conversion window", "app_pages/x.py", listed=(None, 30, 90), default=None,
                      describe=window_words)
 
 
