@@ -222,12 +222,13 @@ def test_percent_of_target_is_of_the_published_actual_and_target() -> None:
 
 def test_a_rating_against_a_withheld_target_is_withheld_and_no_target_has_none() -> None:
     # A target of 3 is suppressed: its rating would tell how 0 compares with it, so [c].
-    # A target of 0 is no target: no rating (blank), as for the programme team.
+    # (North West's 40, the smallest other target, is suppressed with it.) A target of 0 is
+    # no target: no rating (blank), as for the programme team.
     monthly = pd.DataFrame({
-        "region": ["London", "Wales"], "period_start": pd.to_datetime(["2021-06-01"] * 2),
-        "measure": ["training"] * 2, "target": [3, 0], "actual": [0, 0],
-        "cumulative_target": [3, 0], "cumulative_actual": [0, 0],
-        "percent_achieved": [0.0, np.nan], "rag": ["red", None],
+        "region": ["London", "North West", "Wales"], "period_start": pd.to_datetime(["2021-06-01"] * 3),
+        "measure": ["training"] * 3, "target": [3, 40, 0], "actual": [0, 0, 0],
+        "cumulative_target": [3, 40, 0], "cumulative_actual": [0, 0, 0],
+        "percent_achieved": [0.0, 0.0, np.nan], "rag": ["red", "red", None],
     })
     out = protect_view(monthly, views.TARGETS).set_index("region")
     assert out.loc["London", ["cumulative_target", "percent_achieved", "rag"]].tolist() == [C, C, C]
