@@ -14,12 +14,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.auth import gate, preview_control, show_identity
+from dashboard.auth import gate, preview_control, require_access, show_identity
 from dashboard.data import load_data
 from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
 from dashboard.warmup import start_warm_up
+from ete_metrics.errors import InputError
 from ete_metrics.present.formatting import uk_date
+from ete_metrics.protect.audience import check_stakeholder_scope
 
 st.set_page_config(
     page_title="ETE Outcomes",
@@ -47,6 +49,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 
 #: The presentation page's URL path (``app_pages/9_present.py``).
 PRESENTATION = "present"
+#: The page of methods and definitions: no figures, shown to every audience and scope.
+ABOUT = "about"
 #: Hides the sidebar, its open/close control and Streamlit's header bar.
 HIDE_SIDEBAR = (
     "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
@@ -100,4 +104,11 @@ preview_control(own_access, banner=not presenting)  # a director may see it as a
 filters = sidebar_filters(data, notes_in_sidebar=not presenting)  # the presentation hides the sidebar
 if filters.stakeholder and not presenting:  # every page, before its content
     stakeholder_note()
+if filters.stakeholder and page.url_path != ABOUT:
+    # stakeholder figures: the whole programme or one region, never a total of some regions
+    try:
+        check_stakeholder_scope(filters.regions or require_access().regions)
+    except InputError as refused:
+        st.error(str(refused), icon=":material/block:")
+        st.stop()
 page.run()

@@ -49,7 +49,7 @@ from ete_metrics.errors import InputError
 from ete_metrics.metrics.standardised import ADJUSTERS
 from ete_metrics.present.formatting import is_missing
 from ete_metrics.protect.access import Access
-from ete_metrics.protect.audience import AUDIENCES, INTERNAL, present_view
+from ete_metrics.protect.audience import AUDIENCES, INTERNAL, check_stakeholder_scope, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
 from ete_metrics.steps import label, outcome_steps, sustained_steps
@@ -134,7 +134,9 @@ def user_access(args: argparse.Namespace) -> Access:
     that is given is resolved by the access file whatever it holds: empty or blank (a
     script passing an unset variable), not an email address, or not in the file, it is
     refused (:func:`ete_metrics.protect.access.access_for`) before anything is read.
-    A stakeholder's ``args.audience`` is set to ``stakeholder`` whatever was asked.
+    A stakeholder's ``args.audience`` is set to ``stakeholder`` whatever was asked, and a
+    stakeholder publication covers the whole programme or one region
+    (:func:`ete_metrics.protect.audience.check_stakeholder_scope`).
     """
     from ete_metrics.protect.access import access_for, local_access
 
@@ -142,6 +144,8 @@ def user_access(args: argparse.Namespace) -> Access:
     access = local_access() if email is None else access_for(email)
     if hasattr(args, "audience"):
         args.audience = access.audience(args.audience)
+        if args.audience != INTERNAL:  # the whole programme or one region, never a pair's totals
+            check_stakeholder_scope(getattr(args, "region", None) or access.regions)
     return access
 
 

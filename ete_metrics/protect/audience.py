@@ -49,6 +49,7 @@ __all__ = [
     "View",
     "VIEWS",
     "check_audience",
+    "check_stakeholder_scope",
     "limit_sizes",
     "protect_view",
     "present_view",
@@ -88,6 +89,44 @@ def check_audience(audience: str) -> str:
     return audience
 
 
+def check_stakeholder_scope(regions: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Return the regions of a stakeholder publication if it may be published, else refuse.
+
+    Stakeholder figures are published for the whole programme or for one region. Each is
+    rounded on its own, so a total of some regions (a pair), set beside the same regions'
+    own figures and the programme's, narrows the true counts until some are exact: an
+    intruder with integer programming pinned 106 counts on a crafted programme from the
+    pairs' publications, and none without them (``tests/test_intruder_crafted.py``).
+
+    Parameters
+    ----------
+    regions : iterable of str or None
+        The regions the figures cover (None or empty: the whole programme).
+
+    Returns
+    -------
+    tuple of str or None
+        The regions, as a tuple (None for the whole programme).
+
+    Raises
+    ------
+    InputError
+        Several regions but not all of them.
+
+    Examples
+    --------
+    >>> check_stakeholder_scope(["Wales"]), check_stakeholder_scope(None)
+    (('Wales',), None)
+    """
+    chosen = tuple(dict.fromkeys(str(r) for r in regions or ()))
+    if len(chosen) > 1 and not set(config.regions()) <= set(chosen):
+        raise InputError(
+            f"Stakeholder figures are published for the whole programme or for one region, not "
+            f"for {', '.join(chosen)} together: a total of several regions, set beside each "
+            "region's own published figures, would give exact counts back. Choose one region, "
+            "or all of them."
+        )
+    return chosen or None
 
 
 class UndeclaredColumn(UserWarning):
@@ -174,7 +213,10 @@ def protect_view(
     groups = [c for c in source.columns if isinstance(rule := spec.rule(c), Label) and rule.additive]
     keys = [c for c in spec.keys if c in source.columns and c not in groups]
     if not counts:
-        raise InputError(f"The {kind!r} view has none of its count columns {list(spec.counts)}.")
+        # no count of people to protect (a regional user's import history, whose whole-extract
+        # row counts are never loaded): only its labels and dates, as they are
+        labels = [c for c in source.columns if isinstance(spec.rule(c), Label)]
+        return source[labels].reset_index(drop=True)
     count_input = source.copy()
     for column in counts:
         count_input[column] = count_input[column].astype(object).where(

@@ -44,7 +44,12 @@ from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table
 from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
-from ete_metrics.protect.audience import AUDIENCES, limit_sizes, present_view
+from ete_metrics.protect.audience import (
+    AUDIENCES,
+    check_stakeholder_scope,
+    limit_sizes,
+    present_view,
+)
 from ete_metrics.protect.policy import POLICY
 from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.steps import label
@@ -886,6 +891,8 @@ def report_content(
         if held and not set(config.regions()) <= held:
             chosen = tuple(r for r in config.regions() if r in held) + tuple(
                 sorted(held - set(config.regions())))
+    if stakeholder:  # the whole programme or one region (a pair's totals would be differenced)
+        check_stakeholder_scope(chosen)
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
 
