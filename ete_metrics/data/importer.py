@@ -379,7 +379,10 @@ def _used_width(values: list[str]) -> int:
 def _read_xlsx(
     data: bytes, name: str, label: str, max_rows: int
 ) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
-    """Read the first worksheet: the first non-blank row is the header; blank rows are skipped.
+    """Read the first visible worksheet: the first non-blank row is the header; blank rows skipped.
+
+    A hidden sheet (often an old copy of the data) is never read: the sheet read is the
+    first one a person sees on opening the workbook, and messages name it.
 
     Returns the frame, the sheet row of each frame row, or why the workbook cannot be read.
     Raises :class:`InputError` for a workbook that unpacks to far more than its size
@@ -424,6 +427,7 @@ def _read_xlsx(
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    where = "first sheet"
     formula_cells: list[tuple[int, int]] = []  # (sheet row, column) of a formula with no value
     formulas_book = None
     try:
@@ -431,7 +435,16 @@ def _read_xlsx(
             return unreadable(
                 "has no worksheet (only charts); put the table on the first sheet of the workbook"
             )
-        sheet = book.worksheets[0]
+        visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
+        if not visible:
+            hidden = ", ".join(f"'{_shorten(ws.title, 40)}'" for ws in book.worksheets)
+            return unreadable(
+                f"has no visible worksheet (hidden: {hidden}); show the sheet that holds the "
+                "extract (Excel: Home, Format, Hide & Unhide) and save it as the first sheet"
+            )
+        index = visible[0]
+        sheet = book.worksheets[index]
+        where = f"sheet '{_shorten(sheet.title, 40)}'"
         sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
         formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
         if _has_formulas(data):
@@ -440,7 +453,7 @@ def _read_xlsx(
             formulas_book = openpyxl.load_workbook(
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False
             )
-            formula_sheet = formulas_book.worksheets[0]
+            formula_sheet = formulas_book.worksheets[index]
             formula_sheet.reset_dimensions()
             formula_rows = formula_sheet.iter_rows(values_only=True)
         both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
@@ -467,7 +480,7 @@ def _read_xlsx(
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails in many ways
         # Not the error's own text: it may quote the cell (a case reference, a name).
         return unreadable(
-            f"could not be read as an Excel workbook: row {number + 1:,} of its first sheet has "
+            f"could not be read as an Excel workbook: row {number + 1:,} of its {where} has "
             f"a damaged cell ({type(exc).__name__}); open the workbook in Excel and save it "
             "again, or export CSV"
         )
@@ -480,7 +493,7 @@ def _read_xlsx(
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
     if width > config.MAX_COLUMNS:
         return unreadable(
-            f"has {width:,} columns on its first sheet; an extract file has at most "
+            f"has {width:,} columns on its {where}; an extract file has at most "
             f"{config.MAX_COLUMNS:,}. Check it is the right file"
         )
     columns = [
@@ -492,14 +505,16 @@ def _read_xlsx(
     return frame, np.asarray(lines, dtype=np.int64), None
 
 
-_SHEET_ID = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_SHEET_ID = re.compile(rb"\br:id=\"([^\"]+)\"")
+_SHEET_STATE = re.compile(rb"\bstate=\"([^\"]*)\"")
 _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb"(\w+)=\"([^\"]*)\"")
 _VALUE_TAG = re.compile(rb"<(?:\w+:)?(?:v|is)[ >]")
 
 
 def _first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
-    """The archive path of the workbook's first worksheet (as openpyxl reads it), or None."""
+    """The archive path of the workbook's first visible worksheet (the one read), or None."""
     try:
         book = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
@@ -509,15 +524,19 @@ def _first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
     for tag in _RELATIONSHIP.findall(rels):
         attributes = dict(_ATTRIBUTE.findall(tag))
         targets[attributes.get(b"Id", b"")] = attributes.get(b"Target", b"").decode(errors="replace")
-    for rel_id in _SHEET_ID.findall(book):
-        target = targets.get(rel_id, "")
+    for tag in _SHEET_TAG.findall(book):
+        state = _SHEET_STATE.search(tag)
+        rel_id = _SHEET_ID.search(tag)
+        if rel_id is None or (state is not None and state.group(1) != b"visible"):
+            continue
+        target = targets.get(rel_id.group(1), "")
         if "worksheets/" in target:
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return None
 
 
 def _rows_with_values(data: bytes, stop: int) -> int:
-    """Rows of the first worksheet holding a value, counted up to ``stop`` in its raw XML.
+    """Rows of the worksheet read holding a value, counted up to ``stop`` in its raw XML.
 
     Counting ``<row>`` elements with a ``<v>`` or ``<is>`` inside takes seconds for a
     full sheet, while openpyxl takes minutes and hundreds of MB to parse one: a

@@ -1,0 +1,77 @@
+"""Hostile extracts found by an outside probe (issue 26): hidden sheets, ids holding control
+characters or a byte-order mark, identical milestone rows.
+
+Files are tiny and hand-written in ``tmp_path``; line 1 is the header.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ete_metrics.data.importer import read_extract
+from ete_metrics.errors import ImportValidationError
+
+MILESTONES = "participant_id,milestone,date\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def messages(participants: Path, milestones: Path) -> list[str]:
+    with pytest.raises(ImportValidationError) as caught:
+        read_extract(participants, milestones)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def hidden_first_sheet(tmp_path: Path) -> Path:
+    """A workbook whose first sheet (hidden) holds stale rows; the second, visible and active,
+    holds the current ones."""
+    book = openpyxl.Workbook()
+    stale = book.active
+    stale.title = "Old copy"
+    stale.append(["participant_id", "region", "referral_date", "entry_date"])
+    stale.append(["OLD1", "London", datetime(2021, 1, 4), None])
+    stale.append(["OLD2", "London", datetime(2021, 1, 5), None])
+    current = book.create_sheet("Participants")
+    current.append(["participant_id", "region", "referral_date", "entry_date"])
+    current.append(["NEW1", "Wales", datetime(2022, 3, 1), datetime(2022, 3, 8)])
+    stale.sheet_state = "hidden"
+    book.active = 1
+    path = tmp_path / "participants.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_hidden_first_sheet_is_not_read(tmp_path: Path) -> None:
+    participants = hidden_first_sheet(tmp_path)
+    extract = read_extract(participants, write(tmp_path, "milestones.csv", MILESTONES))
+    # what a person sees on opening the workbook: the visible sheet's one row
+    assert extract.participants["participant_id"].tolist() == ["NEW1"]
+    assert extract.participants["region"].tolist() == ["Wales"]
+
+
+def test_a_problem_on_the_visible_sheet_names_its_line(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    stale = book.active
+    stale.title = "Old copy"
+    stale.append(["participant_id", "region", "referral_date", "entry_date"])
+    stale.append(["OLD1", "London", datetime(2021, 1, 4), None])
+    current = book.create_sheet("Participants")
+    current.append(["participant_id", "region", "referral_date", "entry_date"])
+    current.append(["NEW1", "Wales", datetime(2022, 3, 1), None])
+    current.append(["NEW2", "Atlantis", datetime(2022, 3, 1), None])  # sheet row 3
+    stale.sheet_state = "veryHidden"
+    book.active = 1
+    path = tmp_path / "participants.xlsx"
+    book.save(path)
+    assert messages(path, write(tmp_path, "milestones.csv", MILESTONES)) == [
+        "participants.xlsx line 3, column region: unknown region 'Atlantis' "
+        "(expected one of: London, North West, West Midlands, Wales)"
+    ]
