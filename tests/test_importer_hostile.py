@@ -75,3 +75,44 @@ def test_a_problem_on_the_visible_sheet_names_its_line(tmp_path: Path) -> None:
         "participants.xlsx line 3, column region: unknown region 'Atlantis' "
         "(expected one of: London, North West, West Midlands, Wales)"
     ]
+
+
+PARTICIPANTS = "participant_id,region,referral_date,entry_date\n"
+
+
+@pytest.mark.parametrize(
+    ("inside", "named"),
+    [
+        ("\n", "a line break"),
+        ("\r", "a carriage return"),
+        ("\t", "a tab"),
+        ("\ufeff", "a byte-order mark"),
+        ("\x07", "a control character, U+0007"),
+    ],
+)
+def test_an_id_holding_a_break_or_a_byte_order_mark_is_refused_without_showing_it(
+    tmp_path: Path, inside: str, named: str
+) -> None:
+    # "N00?01": the character is the 4th of the id; the row is the file's line 3
+    participants = write(
+        tmp_path,
+        "participants.csv",
+        PARTICIPANTS + "N0002,Wales,2022-01-01,\n" + f'"N00{inside}01",London,2022-01-01,\n',
+    )
+    found = messages(participants, write(tmp_path, "milestones.csv", MILESTONES))
+    assert found == [
+        f"participants.csv line 3, column participant_id: participant_id holds {named} "
+        "(character 4 of the id, which is not shown here); an id is one line of letters, digits "
+        "and punctuation: correct it in the case system and export again"
+    ]
+    assert not any("N00" in message for message in found)  # the id itself never shown
+
+
+def test_an_id_with_a_break_in_the_milestones_file_is_refused(tmp_path: Path) -> None:
+    participants = write(tmp_path, "participants.csv", PARTICIPANTS + "N0001,Wales,,2022-01-03\n")
+    milestones = write(tmp_path, "milestones.csv", MILESTONES + '"N0\n001",job_start,2022-02-01\n')
+    assert messages(participants, milestones) == [
+        "milestones.csv line 2, column participant_id: participant_id holds a line break "
+        "(character 3 of the id, which is not shown here); an id is one line of letters, digits "
+        "and punctuation: correct it in the case system and export again"
+    ]

@@ -444,7 +444,8 @@ def _read_xlsx(
             )
         index = visible[0]
         sheet = book.worksheets[index]
-        where = f"sheet '{_shorten(sheet.title, 40)}'"
+        if index:  # the sheets before it are hidden: say which sheet was read
+            where = f"first visible sheet, '{_shorten(sheet.title, 40)}',"
         sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
         formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
         if _has_formulas(data):
@@ -493,7 +494,7 @@ def _read_xlsx(
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
     if width > config.MAX_COLUMNS:
         return unreadable(
-            f"has {width:,} columns on its {where}; an extract file has at most "
+            f"has {width:,} columns on its {where.rstrip(',')}; an extract file has at most "
             f"{config.MAX_COLUMNS:,}. Check it is the right file"
         )
     columns = [
@@ -1016,6 +1017,30 @@ def _visible(text: str) -> str:
     return "".join(kept)
 
 
+#: Characters no id holds, named in words: line and page breaks, tabs, other control
+#: characters and the byte-order mark. An id holding one is refused, never repaired.
+_ID_BREAKS = {
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\u2028": "a line separator",
+    "\u2029": "a paragraph separator",
+    "\ufeff": "a byte-order mark",
+}
+#: Any character :func:`_id_break` names (the control characters are Unicode's Cc).
+ID_BREAK_PATTERN = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]"
+
+
+def _id_break(text: str) -> tuple[int, str] | None:
+    """The first character of ``text`` no id may hold, as (1-based position, its name), or None."""
+    for position, char in enumerate(text, start=1):
+        if char in _ID_BREAKS:
+            return position, _ID_BREAKS[char]
+        if unicodedata.category(char) == "Cc":
+            return position, f"a control character, U+{ord(char):04X}"
+    return None
+
+
 def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
 
@@ -1026,7 +1051,10 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
     Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
     and they are not in the ids of an English case system. Other scripts are kept.
-    Only the distinct non-ASCII ids are looked at, so plain ids cost one pass.
+    An id holding a line break, carriage return, tab, other control character or a
+    byte-order mark is an error too (the message names the character and where it is,
+    never the id). Only the distinct non-ASCII ids, and those such a character was found
+    in, are looked at one by one, so plain ids cost two passes.
     """
     if "participant_id" not in table.frame.columns:
         return [], []
@@ -1035,9 +1063,15 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     fixed = np.array(uniques, dtype=object)
     changed = np.zeros(len(uniques), dtype=bool)
     foreign: dict[int, str] = {}
+    broken: dict[int, tuple[int, str]] = {}
+    controlled = pd.Series(uniques, dtype=object).astype(str).str.contains(ID_BREAK_PATTERN)
     for k, value in enumerate(uniques):
         text = str(value)
-        if text.isascii():
+        if text.isascii() and not controlled.iat[k]:
+            continue
+        found = _id_break(text)
+        if found is not None:
+            broken[k] = found
             continue
         clean = _visible(unicodedata.normalize("NFKC", text)).strip()
         if clean != text:
@@ -1045,10 +1079,21 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
         odd = next((c for c in clean if _looks_latin(c)), None)
         if odd is not None:
             foreign[k] = odd
-    if not changed.any() and not foreign:
+    if not changed.any() and not foreign and not broken:
         return [], []
     original = ids.copy()
     errors = _problems(
+        table,
+        np.isin(codes, list(broken)),
+        "participant_id",
+        "participant_id_not_plain",
+        lambda i: (
+            f"participant_id holds {broken[int(codes[i])][1]} (character "
+            f"{broken[int(codes[i])][0]:,} of the id, which is not shown here); an id is one line "
+            "of letters, digits and punctuation: correct it in the case system and export again"
+        ),
+    )
+    errors += _problems(
         table,
         np.isin(codes, list(foreign)),
         "participant_id",
@@ -1063,7 +1108,7 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     shown = table.frame["participant_id"]
     warnings = _every_problem(
         table,
-        changed[codes] & ~np.isin(codes, list(foreign)),
+        changed[codes] & ~np.isin(codes, [*foreign, *broken]),
         "participant_id",
         "participant_id_normalised",
         lambda i: (
@@ -1072,6 +1117,10 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
         ),
         shown,
     )
+    if broken:  # the rows are refused: no later check may quote their id
+        keep = ~np.isin(codes, list(broken))
+        table.frame = table.frame.loc[keep].reset_index(drop=True)
+        table.lines = table.lines[keep]
     return errors, warnings
 
 
