@@ -116,3 +116,40 @@ def test_an_id_with_a_break_in_the_milestones_file_is_refused(tmp_path: Path) ->
         "(character 3 of the id, which is not shown here); an id is one line of letters, digits "
         "and punctuation: correct it in the case system and export again"
     ]
+
+
+def test_identical_milestone_rows_are_read_once_with_a_warning(tmp_path: Path) -> None:
+    participants = write(tmp_path, "participants.csv", PARTICIPANTS + "N0001,Wales,,2022-01-03\n")
+    milestones = write(
+        tmp_path,
+        "milestones.csv",
+        "participant_id,milestone,date,partner\n"
+        "N0001,job_start,2022-05-01,Acme\n"  # line 2: kept
+        "N0001,training_start,2022-02-01,\n"  # line 3: another milestone
+        "N0001,job_start,2022-05-01,Acme\n"  # line 4: a repeat of line 2
+        "N0001,job_start,2021-12-01,Acme\n"  # line 5: another date, before the entry
+        "N0001,job_start,2022-05-01,Other\n",  # line 6: a repeat of line 2, another partner
+    )
+    extract = read_extract(participants, milestones)
+    kept = extract.milestones
+    assert list(zip(kept["milestone"], kept["date"].dt.strftime("%Y-%m-%d"), kept["partner"], strict=True)) == [
+        ("job_start", "2022-05-01", "Acme"),
+        ("training_start", "2022-02-01", None),
+        ("job_start", "2021-12-01", "Acme"),
+    ]
+    repeats = [w for w in extract.warnings if w.check == "duplicate_milestone"]
+    assert [(w.file, w.line, w.column, w.participant_id) for w in repeats] == [
+        ("milestones.csv", 4, "milestone", "N0001"),
+        ("milestones.csv", 6, "milestone", "N0001"),
+    ]
+    assert [w.message for w in repeats] == [
+        "job_start on 2022-05-01 repeats line 2 (the same participant, milestone and date): "
+        "stored once",
+        "job_start on 2022-05-01 repeats line 2 (the same participant, milestone and date): "
+        "stored once; its partner differs, and the first row's is kept",
+    ]
+    assert not any("N0001" in w.message for w in repeats)
+    # the other warnings still name the lines of the rows kept (line 5, not the 4th row read)
+    assert [(w.line, w.check) for w in extract.warnings if w.check != "duplicate_milestone"] == [
+        (5, "milestone_before_entry")
+    ]

@@ -5,14 +5,18 @@ mapping stage, naming the row and column but never the value."""
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from ete_metrics.data.mapping import parse_mapping, read_mapped
+from ete_metrics.data import db
+from ete_metrics.data.mapping import import_mapped, parse_mapping, pseudonym, read_mapped
 from ete_metrics.errors import ImportValidationError, InputError
 
 KEY = "a-test-key-of-enough-length"
+WHEN = datetime(2024, 1, 10, 12, 0)
 GOOD = '[participants]\nparticipant_id = "CRN"\nregion = "Office"\nreferral_date = "Referred"\n'
 
 
@@ -84,3 +88,31 @@ def test_an_identifier_with_a_break_is_refused_without_its_value(
         "correct it in the source system and export again"
     ]
     assert not any("X10" in text or "0002" in text for text in texts)
+
+
+def test_identical_milestones_are_stored_once_with_a_warning_naming_no_identifier(
+    tmp_path: Path,
+) -> None:
+    mapping = parse_mapping(
+        'identifiers = ["CRN"]\n'
+        '[participants]\nparticipant_id = "CRN"\nregion = "Office"\nentry_date = "Started"\n'
+        '[[milestones]]\nparticipant_id = "CRN"\nmilestone = "Event"\ndate = "When"\n',
+        "ours.toml",
+    )
+    people = tmp_path / "people.csv"
+    people.write_text("CRN,Office,Started\nX123456,Wales,2023-01-02\n", encoding="utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "CRN,Event,When\n" + "X123456,job_start,2023-03-01\n" * 3, encoding="utf-8"
+    )
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'ete.db'}")
+    import_mapped(engine, mapping, people, [events], key=KEY, imported_at=WHEN)
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM milestones")).scalar_one()
+        rows = connection.execute(sa.text("SELECT * FROM import_warnings")).mappings().all()
+    engine.dispose()
+    assert stored == 1  # three identical rows, stored once
+    repeats = [dict(row) for row in rows if row["check"] == "duplicate_milestone"]
+    assert [(row["file"], row["line"]) for row in repeats] == [("events.csv", 3), ("events.csv", 4)]
+    assert all("X123456" not in str(value) for row in rows for value in dict(row).values())
+    assert {row["participant_id"] for row in repeats} == {pseudonym("X123456", KEY)}

@@ -1538,6 +1538,48 @@ def _warnings(
     return out
 
 
+def _repeated_milestones(
+    m_table: _Table, milestones: pd.DataFrame
+) -> tuple[list[Problem], pd.DataFrame]:
+    """Keep one of identical milestone rows (same participant, milestone and date), with a
+    ``duplicate_milestone`` warning for each repeat; return (warnings, milestones kept).
+
+    The first row is kept; the milestones' table loses the repeats too, so the later
+    warnings' lines stay those of the rows kept.
+    """
+    repeat = checks.repeated_milestones(milestones)
+    if not repeat.any():
+        return [], milestones
+    key = list(checks.MILESTONE_KEY)
+    first = ~repeat
+    kept_rows = milestones.loc[first, key].assign(_line=m_table.lines[first])
+    kept_rows["_partner"] = milestones.loc[first, "partner"]
+    found = milestones.loc[:, key].merge(kept_rows, on=key, how="left")  # keeps the row order
+    first_line = found["_line"].to_numpy()
+    first_partner = found["_partner"]
+    kind = milestones["milestone"]
+    when = milestones["date"]
+    partner = milestones["partner"]
+
+    def plain(value: object) -> str:
+        return "" if value is None or value != value else str(value)  # blank, None or NaN
+
+    def message(i: int) -> str:
+        differs = plain(partner.iat[i]) != plain(first_partner.iat[i])
+        note = "; its partner differs, and the first row's is kept" if differs else ""
+        return (
+            f"{kind.iat[i]} on {_fmt(when.iat[i])} repeats line {int(first_line[i]):,} (the same "
+            f"participant, milestone and date): stored once{note}"
+        )
+
+    warnings = _every_problem(
+        m_table, repeat, "milestone", "duplicate_milestone", message, milestones["participant_id"]
+    )
+    m_table.frame = m_table.frame.loc[first].reset_index(drop=True)
+    m_table.lines = m_table.lines[first]
+    return warnings, milestones.loc[first].reset_index(drop=True)
+
+
 def _in_file_order(problems: list[Problem], specs: Sequence[tuple[Any, ...]]) -> list[Problem]:
     """Sort problems by file (participants, milestones, targets) then line; stable otherwise."""
     order = {Path(spec[1]).name or str(spec[1]): position for position, spec in enumerate(specs)}
@@ -1652,6 +1694,8 @@ def read_extract(
         raise ImportValidationError(_in_file_order(errors, specs))
 
     tell(progress, "Looking for data-quality warnings", 0.9)
+    repeated, milestones = _repeated_milestones(tables["milestones"], milestones)
+    warnings += repeated
     warnings += _warnings(
         tables["participants"],
         participants,
