@@ -9,7 +9,7 @@ million participants loads in seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -790,6 +790,7 @@ def save_extract(
     warnings: Sequence[Problem] = (),
     progress: Progress | None = None,
     refuse_real: bool = False,
+    audit: AuditEntry | None = None,
 ) -> int:
     """Write an extract to the database in one transaction.
 
@@ -824,6 +825,9 @@ def save_extract(
         Write nothing, and raise :class:`RealDataError`, when the database holds real data
         (:attr:`Holdings.real`: anything but nothing or the demo's). Checked inside the
         write's transaction, after its lock, so an import that lands first is seen.
+    audit : AuditEntry, optional
+        The import's audit event (:func:`ete_metrics.data.audit.import_entry`), written in
+        the same transaction: the import is stored with its audit row or not at all.
 
     Returns
     -------
@@ -955,6 +959,15 @@ def save_extract(
                         (new_id, w.file, w.line, w.column, w.check, w.message, w.participant_id)
                         for w in warnings
                     ],
+                )
+            if audit is not None:
+                written_rows = {
+                    "participants": len(participants),
+                    "milestones": len(milestones),
+                    "targets": 0 if targets is None else len(targets),
+                }
+                connection.execute(
+                    sa.insert(schema.audit_events_table).values(**audit(new_id, written_rows))
                 )
     except SQLAlchemyError as exc:
         raise _wrap("save the extract", exc, engine) from None
@@ -1314,11 +1327,49 @@ def record_audit(
     DatabaseError
         The row could not be written.
     """
+    from ete_metrics.data.schema import audit_events_table
+
+    values = audit_values(
+        occurred_at=occurred_at, actor=actor, action=action, role=role, detail=detail,
+        filters=filters, file_sha256=file_sha256,
+    )
+    try:
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
+    except SQLAlchemyError as exc:
+        raise _wrap("record the audit event", exc, engine) from None
+    assert key is not None
+    return int(key[0])
+
+
+#: An import's audit event, made in the import's own transaction: given the new
+#: ``imports`` row's id and the rows written (``participants``, ``milestones``,
+#: ``targets``), the ``audit_events`` row's values (:func:`audit_values`).
+AuditEntry = Callable[[int, Mapping[str, int]], Mapping[str, Any]]
+
+
+def audit_values(
+    *,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    role: str | None = None,
+    detail: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    file_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The checked values of one ``audit_events`` row (parameters as for :func:`record_audit`).
+
+    Raises
+    ------
+    InputError
+        Unknown action, empty actor or a malformed SHA-256.
+    """
     import json
     import re
 
     from ete_metrics.errors import InputError
-    from ete_metrics.data.schema import audit_events_table
 
     if action not in AUDIT_ACTIONS:
         raise InputError(f"Unknown audit action {action!r}: use one of {', '.join(AUDIT_ACTIONS)}.")
@@ -1340,14 +1391,7 @@ def record_audit(
         else json.dumps(dict(filters), sort_keys=True, default=_audit_json),
         "file_sha256": file_sha256,
     }
-    try:
-        audit_events_table.create(engine, checkfirst=True)
-        with engine.begin() as connection:
-            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
-    except SQLAlchemyError as exc:
-        raise _wrap("record the audit event", exc, engine) from None
-    assert key is not None
-    return int(key[0])
+    return values
 
 
 def load_audit(

@@ -1726,6 +1726,7 @@ def import_extract(
     extract_date: date | None = None,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Validate an extract and write it to the database in one transaction.
 
@@ -1746,6 +1747,9 @@ def import_extract(
         The time of the import, recorded in ``imports`` (the caller reads the clock).
     progress : Progress, optional
         Told each step, reading and checking then writing (:mod:`ete_metrics.progress`).
+    audit : AuditEntry, optional
+        The import's audit event (:func:`ete_metrics.data.audit.import_entry`), written in
+        the import's transaction.
 
     Returns
     -------
@@ -1774,7 +1778,7 @@ def import_extract(
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0), audit=audit,
     )
 
 
@@ -1786,6 +1790,7 @@ def write_extract(
     extract_date: date,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Write a validated extract and its import record in one transaction.
 
@@ -1803,6 +1808,8 @@ def write_extract(
         The time of the import (the caller reads the clock).
     progress : Progress, optional
         Told as the rows are written (:func:`ete_metrics.data.db.save_extract`).
+    audit : AuditEntry, optional
+        The import's audit event, written in the same transaction.
 
     Returns
     -------
@@ -1852,6 +1859,7 @@ def write_extract(
         record=record,
         warnings=extract.warnings,
         progress=progress,
+        audit=audit,
     )
     return ImportResult(
         import_id=import_id,

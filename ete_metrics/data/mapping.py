@@ -1170,11 +1170,12 @@ def import_mapped(
     extract_date: date | None = None,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Read source files through a mapping and import them in one transaction.
 
     Parameters are those of :func:`read_mapped`, and ``replace_all``,
-    ``extract_date``, ``imported_at`` and ``progress`` as for
+    ``extract_date``, ``imported_at``, ``progress`` and ``audit`` as for
     :func:`ete_metrics.data.importer.import_extract`.
 
     Returns
@@ -1196,7 +1197,7 @@ def import_mapped(
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0), audit=audit,
     )
 
 
