@@ -125,7 +125,11 @@ def start_with_the_server() -> None:
     read twice, and Streamlit would warn that "[server] config option section was
     detected" changed.
     """
-    streamlit_config.on_config_parsed(lambda: _warm_up_thread() and None, force_connect=True)
+    streamlit_config.on_config_parsed(_start_once, force_connect=True)
+
+
+def _start_once() -> None:
+    _warm_up_thread()
 
 
 _STARTED: list[threading.Thread] = []
