@@ -35,12 +35,12 @@ def run_arguments(argv: Sequence[str], environ: Mapping[str, str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Start the Streamlit server on ``app.py`` with its warm-up (does not return)."""
+    print("Starting the dashboard (the first page is ready a few seconds after the address below)",
+          flush=True)  # before Streamlit's import, which takes seconds on a cold start
     from streamlit.web import cli
 
     from dashboard.warmup import start_with_the_server
 
-    print("Starting the dashboard (the first page is ready a few seconds after the address below)",
-          flush=True)
     start_with_the_server()
     sys.argv = ["streamlit", *run_arguments(sys.argv[1:] if argv is None else argv, os.environ)]
     cli.main()
