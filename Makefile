@@ -13,15 +13,25 @@ INSTALLER ?= uv
 
 .PHONY: run test test-fast lint typecheck demo bench clean-db chromium
 
+# The virtual environment is made without pip (installing pip into it is the slowest part
+# of making it); uv is installed by the pip wheel that ships with Python, run from the wheel.
+# pip itself is put into .venv only when it is the installer.
+PIP_WHEEL = $$($(BIN)/python -c 'import ensurepip, glob, os; print(next(iter(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))), ""))')
+ENSURE_PIP = $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
+
 $(BIN)/python:
 	@echo "== Creating the virtual environment $(VENV) ($$($(PYTHON) --version))"
-	@$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv --without-pip $(VENV)
 
 $(VENV)/.installer: | $(BIN)/python
 	@if [ "$(INSTALLER)" = uv ]; then \
 	  echo "== Installing the uv installer into $(VENV)"; \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check uv >$(VENV)/uv-install.log 2>&1 \
-	    || echo "   uv could not be installed ($(VENV)/uv-install.log says why): pip installs instead"; \
+	  wheel="$(PIP_WHEEL)"; \
+	  { [ -n "$$wheel" ] && $(BIN)/python "$$wheel/pip" install --quiet --disable-pip-version-check uv; } \
+	    >$(VENV)/uv-install.log 2>&1 \
+	  || { $(ENSURE_PIP) && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; } \
+	    >>$(VENV)/uv-install.log 2>&1 \
+	  || echo "   uv could not be installed ($(VENV)/uv-install.log says why): pip installs instead"; \
 	fi
 	@touch $@
 
@@ -29,9 +39,9 @@ $(VENV)/.installer: | $(BIN)/python
 define install
 	@if [ -x $(BIN)/uv ]; then \
 	  $(BIN)/uv pip install --python $(BIN)/python -r $(1) \
-	    || { echo "   uv could not install them: pip tries"; $(BIN)/python -m pip install -r $(1); }; \
+	    || { echo "   uv could not install them: pip tries"; $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); }; \
 	else \
-	  $(BIN)/python -m pip install -r $(1); \
+	  $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); \
 	fi
 endef
 
