@@ -6,30 +6,66 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+# The installer: uv (installed from PyPI into .venv; it installs the packages in seconds
+# where they are in its cache, ~/.cache/uv or UV_CACHE_DIR) or, with INSTALLER=pip or
+# where uv cannot be had, pip (minutes).
+INSTALLER ?= uv
 
 .PHONY: run test test-fast lint typecheck demo bench clean-db chromium
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# The virtual environment is made without pip (installing pip into it is the slowest part
+# of making it); uv is installed by the pip wheel that ships with Python, run from the wheel.
+# pip itself is put into .venv only when it is the installer.
+PIP_WHEEL = $$($(BIN)/python -c 'import ensurepip, glob, os; print(next(iter(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))), ""))')
+ENSURE_PIP = $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+$(BIN)/python:
+	@echo "== Creating the virtual environment $(VENV) ($$($(PYTHON) --version))"
+	@$(PYTHON) -m venv --without-pip $(VENV)
+
+$(VENV)/.installer: | $(BIN)/python
+	@if [ "$(INSTALLER)" = uv ]; then \
+	  echo "== Installing the uv installer into $(VENV)"; \
+	  wheel="$(PIP_WHEEL)"; \
+	  { [ -n "$$wheel" ] && $(BIN)/python "$$wheel/pip" install --quiet --disable-pip-version-check uv; } \
+	    >$(VENV)/uv-install.log 2>&1 \
+	  || { $(ENSURE_PIP) && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; } \
+	    >>$(VENV)/uv-install.log 2>&1 \
+	  || echo "   uv could not be installed ($(VENV)/uv-install.log says why): pip installs instead"; \
+	fi
+	@touch $@
+
+# $(call install,FILE): the packages of FILE, with uv when it is there (pip if uv fails).
+define install
+	@if [ -x $(BIN)/uv ]; then \
+	  $(BIN)/uv pip install --python $(BIN)/python -r $(1) \
+	    || { echo "   uv could not install them: pip tries"; $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); }; \
+	else \
+	  $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); \
+	fi
+endef
+
+$(VENV)/.installed: requirements.txt | $(VENV)/.installer
+	@echo "== Installing the dashboard's packages (requirements.txt)"
+	$(call install,requirements.txt)
+	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+	@echo "== Installing the test and quality tools (requirements-dev.txt)"
+	$(call install,requirements-dev.txt)
+	@touch $@
 
 ## Build the demo programme into the configured database unless it already holds data.
 demo: $(VENV)/.installed
-	$(BIN)/python -m ete_metrics demo --if-empty
+	@echo "== The demo programme (built once, into an empty database)"
+	@$(BIN)/python -m ete_metrics demo --if-empty
 
 ## Start the dashboard (honours STREAMLIT_SERVER_PORT, ETE_DATABASE_URL): `streamlit run app.py`
 ## with the warm-up started with the server (dashboard/warmup.py), so the first visitor waits no longer.
 ## Needs no root: Chromium is only for the deck's and PDF's chart images (and the browser tests).
 run: demo
-	$(BIN)/python -m dashboard.serve
+	@echo "== Starting the dashboard"
+	@$(BIN)/python -m dashboard.serve
 
 ## Debian's Chromium for the end-to-end browser tests and the reports' chart images (never a
 ## downloaded browser build); needs root or sudo. `make test` depends on it, `make run` does not.

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.audit import record_upload
+from dashboard.audit import upload_audit
 from dashboard.auth import require_access
 from dashboard.data import forget_metrics, load_data, metric, shared_engine
 from dashboard.filters import current_filters
@@ -219,14 +219,9 @@ def _upload_section() -> None:
                             engine, paths, imported_at=datetime.now(), replace_all=replace_all,
                             extract_date=extract_date, mapping=mapping, key=pseudonym_key,
                             progress=progress,
+                            # recorded in the import's own transaction: both, or neither
+                            audit=upload_audit(files=paths, replace_all=replace_all),
                         )
-                    record_upload(
-                        import_id=result.import_id,
-                        files=paths,
-                        rows={"participants": result.participants, "milestones": result.milestones,
-                              "targets": result.targets},
-                        replace_all=replace_all,
-                    )
                     forget_metrics()  # the old version's results, freed now
                     st.session_state[ROUND_KEY] = upload_round + 1
                     st.session_state.pop(CHECK_KEY, None)

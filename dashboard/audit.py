@@ -17,6 +17,7 @@ from dashboard.auth import audit_engine, now_utc, require_access
 from dashboard.filters import Filters
 from ete_metrics import config
 from ete_metrics.data import audit
+from ete_metrics.data.db import AuditEntry
 
 LOGGER = logging.getLogger(__name__)
 
@@ -70,6 +71,24 @@ def audited_exports(
         return build_and_record
 
     return {file_name: recorded(make, file_name) for file_name, make in makers.items()}
+
+
+def upload_audit(*, files: Mapping[str, Any], replace_all: bool) -> AuditEntry:
+    """The audit event of an import from the Data page's upload, written in the import's own
+    transaction (pass it as ``audit`` to :func:`dashboard.uploads.confirm_import`): the
+    import is stored with its audit row or not at all.
+
+    Parameters
+    ----------
+    files : mapping of str to path
+        Role to the saved file.
+    replace_all : bool
+    """
+    access = require_access()
+    return audit.import_entry(
+        occurred_at=now_utc(), actor=access.email, role=access.role, files=files,
+        replace_all=replace_all, source="dashboard upload",
+    )
 
 
 def record_upload(

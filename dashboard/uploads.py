@@ -257,6 +257,7 @@ def confirm_import(
     mapping: SourceMapping | None = None,
     key: str | None = None,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Import the validated files in one transaction (the explicit confirm step).
 
@@ -273,6 +274,9 @@ def confirm_import(
         Defaults to ``imported_at.date()``.
     mapping, key, progress : optional
         As for :func:`validate_upload`.
+    audit : AuditEntry, optional
+        The import's audit event (:func:`dashboard.audit.upload_audit`), written in the
+        import's transaction.
 
     Returns
     -------
@@ -289,7 +293,7 @@ def confirm_import(
         return import_mapped(
             engine, mapping, paths["participants"], _milestone_paths(paths),
             region_map=_region_map(paths), key=key, replace_all=replace_all,
-            extract_date=extract_date, imported_at=imported_at, progress=progress,
+            extract_date=extract_date, imported_at=imported_at, progress=progress, audit=audit,
         )
     return import_extract(
         engine,
@@ -300,6 +304,7 @@ def confirm_import(
         extract_date=extract_date,
         imported_at=imported_at,
         progress=progress,
+        audit=audit,
     )
 
 

@@ -20,19 +20,34 @@ from __future__ import annotations
 
 import ast
 import importlib
+import logging
 import threading
 import time
 from pathlib import Path
 
-import streamlit as st
 from streamlit import config as streamlit_config
 from streamlit.logger import get_logger
 
-__all__ = ["page_modules", "start_warm_up", "warm_up"]
+__all__ = ["page_modules", "start_warm_up", "start_with_the_server", "warm_up"]
 
 #: Streamlit's logger (its level and handler): "Warm-up done: ..." shows in the server log.
 LOGGER = get_logger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
+THREAD_NAME = "ete-warm-up"
+#: The logger of Streamlit's "Thread '...': missing ScriptRunContext!" warning.
+CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+class _NotFromTheWarmUp(logging.Filter):
+    """Drops the warm-up thread's "missing ScriptRunContext" warnings, and nothing else.
+
+    The warm-up fills the shared caches outside any session by design; Streamlit warns
+    about every cached call made so (harmless, as the warning itself says), which would
+    read as a fault in the server's log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != THREAD_NAME
 
 
 def page_modules(folder: Path = ROOT / "app_pages") -> list[str]:
@@ -102,8 +117,30 @@ def start_warm_up() -> threading.Thread | None:
     return _warm_up_thread()
 
 
-@st.cache_resource(show_spinner=False)
+def start_with_the_server() -> None:
+    """Start the warm-up as soon as the server has read its configuration (``dashboard.serve``).
+
+    Nothing here reads the configuration itself: read before ``streamlit run`` reads it
+    with its own options (the port from ``STREAMLIT_SERVER_PORT``, say), it would be
+    read twice, and Streamlit would warn that "[server] config option section was
+    detected" changed.
+    """
+    streamlit_config.on_config_parsed(_start_once, force_connect=True)
+
+
+def _start_once() -> None:
+    _warm_up_thread()
+
+
+_STARTED: list[threading.Thread] = []
+_START_LOCK = threading.Lock()
+
+
 def _warm_up_thread() -> threading.Thread:
-    thread = threading.Thread(target=warm_up, name="ete-warm-up", daemon=True)
-    thread.start()
-    return thread
+    with _START_LOCK:
+        if not _STARTED:
+            logging.getLogger(CONTEXT_LOGGER).addFilter(_NotFromTheWarmUp())
+            thread = threading.Thread(target=warm_up, name=THREAD_NAME, daemon=True)
+            thread.start()
+            _STARTED.append(thread)
+        return _STARTED[0]

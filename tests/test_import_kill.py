@@ -99,3 +99,72 @@ def test_kill_9_at_commit_leaves_the_old_or_the_new_state(
         child.wait(60)
     assert child.returncode in (-signal.SIGKILL, 0)
     assert _state(database_url) in (old, new)
+
+
+AUDITED_CHILD = """
+import os
+import signal
+import sys
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+from ete_metrics import cli
+
+committed = []
+
+
+@event.listens_for(Engine, "commit")
+def on_commit(connection):
+    if connection.get_execution_options().get("ete_write"):  # the import's own transaction
+        committed.append(True)
+
+
+@event.listens_for(Pool, "checkin")
+def on_checkin(dbapi_connection, record):
+    # The import's transaction is committed and its connection handed back: die here,
+    # before anything else the command would do.
+    if committed:
+        print("KILLED AFTER THE IMPORT'S COMMIT", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+cli.main(["import", "--participants", sys.argv[2], "--milestones", sys.argv[3], "--db", sys.argv[1], "--quiet"])
+print("DONE", flush=True)
+"""
+
+
+def _imports_and_audit_rows(url: str) -> tuple[list[int], list[str]]:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            imports = [row[0] for row in connection.exec_driver_sql("SELECT id FROM imports ORDER BY id")]
+        audit = db.load_audit(engine, actions=["import"])["detail"].tolist()
+        return imports, sorted(audit)
+    finally:
+        engine.dispose()
+
+
+def test_a_kill_right_after_the_imports_commit_leaves_it_with_its_audit_row(
+    database_url: str, tmp_path: Path
+) -> None:
+    from ete_metrics import cli
+
+    first = _extract(tmp_path / "first", 0, 20)
+    assert cli.main(["import", "--participants", str(first[0]), "--milestones", str(first[1]),
+                     "--db", database_url, "--quiet"]) == 0
+    child = subprocess.run(
+        [sys.executable, "-c", AUDITED_CHILD, database_url, *map(str, _extract(tmp_path / "second", 20, 30))],
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert "KILLED AFTER THE IMPORT'S COMMIT" in child.stdout
+    imports, audit = _imports_and_audit_rows(database_url)
+    # Both imports were committed; each has its audit row, naming its own import.
+    assert imports == [1, 2]
+    assert [detail.split(" (")[0] for detail in audit] == ["import #1", "import #2"]

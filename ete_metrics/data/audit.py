@@ -22,7 +22,8 @@ from ete_metrics.data import db
 from ete_metrics.protect.access import Access
 
 __all__ = [
-    "export_filters", "record_export", "record_import", "record_preview", "record_sign_in", "sha256_of",
+    "export_filters", "import_entry", "record_export", "record_import", "record_preview",
+    "record_sign_in", "sha256_of",
 ]
 
 
@@ -183,17 +184,49 @@ def record_import(
     int
         The audit event's id.
     """
-    hashes = {role_name: sha256_of(path) for role_name, path in files.items()}
-    parts = []
-    for role_name, path in files.items():
-        count = f", {rows[role_name]:,} rows" if rows and role_name in rows else ""
-        parts.append(f"{role_name} {Path(path).name} (sha256 {hashes[role_name]}{count})")
+    values = import_entry(
+        occurred_at=occurred_at, actor=actor, role=role, files=files, replace_all=replace_all,
+        source=source,
+    )(import_id, rows or {})
+    return db.record_audit(engine, **{**values, "occurred_at": occurred_at})
+
+
+def import_entry(
+    *,
+    occurred_at: datetime,
+    actor: str,
+    role: str | None,
+    files: Mapping[str, str | os.PathLike[str]],
+    replace_all: bool = False,
+    source: str = "",
+) -> db.AuditEntry:
+    """An import's audit event, to be written in the import's own transaction.
+
+    Pass it as ``audit`` to :func:`ete_metrics.data.importer.import_extract` or
+    :func:`ete_metrics.data.mapping.import_mapped`: the import and its audit row are
+    committed together, so no import is ever stored without its audit row (nor an audit
+    row without its import). The actor and the time are checked now (a bad one fails
+    before anything is read or written); the files are hashed when the import is written
+    (they have been read and checked by then: a missing file is reported as the import's).
+    Parameters as for :func:`record_import`.
+    """
     mode = "replacing all data" if replace_all else "updating"
-    detail = f"import #{import_id} ({mode}{', ' + source if source else ''}): " + "; ".join(parts)
-    return db.record_audit(
-        engine, occurred_at=occurred_at, actor=actor, role=role, action="import",
-        detail=detail, file_sha256=hashes.get("participants") or next(iter(hashes.values()), None),
-    )
+    db.audit_values(occurred_at=occurred_at, actor=actor, role=role, action="import")
+
+    def entry(import_id: int, rows: Mapping[str, int]) -> dict[str, Any]:
+        hashes = {role_name: sha256_of(path) for role_name, path in files.items()}
+        sha256 = hashes.get("participants") or next(iter(hashes.values()), None)
+        parts = []
+        for role_name, path in files.items():
+            count = f", {rows[role_name]:,} rows" if role_name in rows else ""
+            parts.append(f"{role_name} {Path(path).name} (sha256 {hashes[role_name]}{count})")
+        detail = f"import #{import_id} ({mode}{', ' + source if source else ''}): " + "; ".join(parts)
+        return db.audit_values(
+            occurred_at=occurred_at, actor=actor, role=role, action="import", detail=detail,
+            file_sha256=sha256,
+        )
+
+    return entry
 
 
 def record_export(

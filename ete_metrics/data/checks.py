@@ -87,6 +87,12 @@ RULES: tuple[Rule, ...] = (
         "completed_without_start",
     ),
     Rule(
+        "duplicate_milestone",
+        "Milestone recorded twice",
+        "The same milestone of a participant is recorded again on the same date.",
+        "duplicate_milestone",
+    ),
+    Rule(
         "entered_without_referral",
         "Entry without referral",
         "An entry date is recorded but no referral date.",
@@ -174,3 +180,18 @@ def without_earlier(milestones: pd.DataFrame, rule: str) -> np.ndarray:
     out = np.zeros(len(milestones), dtype=bool)
     out[np.flatnonzero(is_later)] = np.isnat(matched) | (dates[is_later] < matched)
     return out
+
+
+#: What makes two milestone rows the same record: one person, one milestone, one date.
+MILESTONE_KEY = ("participant_id", "milestone", "date")
+
+
+def repeated_milestones(milestones: pd.DataFrame) -> np.ndarray:
+    """Milestone rows that repeat an earlier row's participant, milestone and date.
+
+    The first row of each record is not flagged, its repeats are (whatever their
+    partner). One flag per row.
+    """
+    if milestones.empty:
+        return np.zeros(len(milestones), dtype=bool)
+    return milestones.duplicated(list(MILESTONE_KEY), keep="first").to_numpy(dtype=bool)

@@ -9,7 +9,7 @@ million participants loads in seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,12 +72,13 @@ def _safe_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     """WAL, foreign keys and a busy timeout on every connection; real transactions.
 
     pysqlite's own transaction handling does not begin a transaction before DDL
     or SELECT; we switch it off and emit ``BEGIN`` ourselves (the recipe in the
-    SQLAlchemy SQLite documentation) so a whole import is one transaction.
+    SQLAlchemy SQLite documentation) so a whole import is one transaction. A
+    ``read_only`` engine sets no journal mode (that would write).
     """
 
     @event.listens_for(engine, "connect")
@@ -85,7 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            if engine.url.database not in (None, "", ":memory:"):
+            if not read_only and engine.url.database not in (None, "", ":memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -174,8 +175,67 @@ def make_engine(url: str | None = None) -> Engine:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         engine.dispose()
+        if backend == "sqlite":
+            read_only = _read_only_sqlite(parsed, _reason(exc), connect_args)
+            if read_only is not None:
+                return read_only
         raise _unreachable(parsed, _reason(exc)) from None
     return engine
+
+
+#: What SQLite says when it may read a WAL database's file but not make the files beside
+#: it (``-wal``, ``-shm``): its folder or file system is read-only.
+_CANNOT_WRITE_BESIDE = ("unable to open database file", "readonly database", "read-only")
+
+
+def _read_only_sqlite(url: URL, reason: str, connect_args: dict[str, Any]) -> Engine | None:
+    """A read-only engine on an SQLite file this process may read but not write beside.
+
+    A database in WAL mode is read through its ``-shm`` file, which SQLite makes beside
+    it: in a read-only folder or file system it cannot, and the database cannot even be
+    opened. The file is then opened read-only (``mode=ro``) and, failing that, as a
+    file that nothing changes (``immutable=1``), which is only right while its
+    write-ahead log holds nothing: a non-empty ``-wal`` beside it is refused with what
+    to do. Returns None when that is not the trouble (no such file, not readable).
+
+    Raises
+    ------
+    DatabaseError
+        The file can be read only without the changes its write-ahead log holds.
+    """
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if not any(words in reason for words in _CANNOT_WRITE_BESIDE):
+        return None
+    path = os.path.abspath(database)
+    if not os.path.isfile(path) or not os.access(path, os.R_OK):
+        return None
+    from urllib.parse import quote
+
+    wal = f"{path}-wal"
+    pending = os.path.exists(wal) and os.path.getsize(wal) > 0
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        if "immutable" in query and pending:
+            raise DatabaseError(
+                f"The SQLite database {path} can only be read here (its folder or file system "
+                f"is read-only: {reason}), and its write-ahead log {wal} holds changes not yet "
+                "in the file, which cannot be read without writing. Open it once where it can "
+                "be written (any import, or `python -m ete_metrics init-db`, merges the log), or "
+                "make its folder writable. Nothing was changed."
+            )
+        engine = sa.create_engine(
+            f"sqlite:///file:{quote(path)}?{query}&uri=true", connect_args=connect_args
+        )
+        _configure_sqlite(engine, read_only=True)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM sqlite_master"))
+        except SQLAlchemyError:
+            engine.dispose()
+            continue
+        return engine
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -433,6 +493,13 @@ def _wrap(action: str, exc: SQLAlchemyError, engine: Engine, *, creating: bool =
     """
     reason = _reason(exc)
     where = _safe_url(engine.url)
+    if "readonly database" in reason or "read-only" in reason:
+        return DatabaseError(
+            f"Could not {action}: the database at {where} can only be read here (its file, "
+            "folder or file system is read-only), so its figures can be shown but nothing can be "
+            "written to it. Import into a database this user may write (--db or "
+            "ETE_DATABASE_URL), or make the file and its folder writable. Nothing was changed."
+        )
     if "database is locked" in reason:
         return DatabaseError(
             f"Could not {action}: {reason}. Another import (or another write) is running on "
@@ -790,6 +857,7 @@ def save_extract(
     warnings: Sequence[Problem] = (),
     progress: Progress | None = None,
     refuse_real: bool = False,
+    audit: AuditEntry | None = None,
 ) -> int:
     """Write an extract to the database in one transaction.
 
@@ -824,6 +892,9 @@ def save_extract(
         Write nothing, and raise :class:`RealDataError`, when the database holds real data
         (:attr:`Holdings.real`: anything but nothing or the demo's). Checked inside the
         write's transaction, after its lock, so an import that lands first is seen.
+    audit : AuditEntry, optional
+        The import's audit event (:func:`ete_metrics.data.audit.import_entry`), written in
+        the same transaction: the import is stored with its audit row or not at all.
 
     Returns
     -------
@@ -955,6 +1026,15 @@ def save_extract(
                         (new_id, w.file, w.line, w.column, w.check, w.message, w.participant_id)
                         for w in warnings
                     ],
+                )
+            if audit is not None:
+                written_rows = {
+                    "participants": len(participants),
+                    "milestones": len(milestones),
+                    "targets": 0 if targets is None else len(targets),
+                }
+                connection.execute(
+                    sa.insert(schema.audit_events_table).values(**audit(new_id, written_rows))
                 )
     except SQLAlchemyError as exc:
         raise _wrap("save the extract", exc, engine) from None
@@ -1314,11 +1394,49 @@ def record_audit(
     DatabaseError
         The row could not be written.
     """
+    from ete_metrics.data.schema import audit_events_table
+
+    values = audit_values(
+        occurred_at=occurred_at, actor=actor, action=action, role=role, detail=detail,
+        filters=filters, file_sha256=file_sha256,
+    )
+    try:
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
+    except SQLAlchemyError as exc:
+        raise _wrap("record the audit event", exc, engine) from None
+    assert key is not None
+    return int(key[0])
+
+
+#: An import's audit event, made in the import's own transaction: given the new
+#: ``imports`` row's id and the rows written (``participants``, ``milestones``,
+#: ``targets``), the ``audit_events`` row's values (:func:`audit_values`).
+AuditEntry = Callable[[int, Mapping[str, int]], Mapping[str, Any]]
+
+
+def audit_values(
+    *,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    role: str | None = None,
+    detail: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    file_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The checked values of one ``audit_events`` row (parameters as for :func:`record_audit`).
+
+    Raises
+    ------
+    InputError
+        Unknown action, empty actor or a malformed SHA-256.
+    """
     import json
     import re
 
     from ete_metrics.errors import InputError
-    from ete_metrics.data.schema import audit_events_table
 
     if action not in AUDIT_ACTIONS:
         raise InputError(f"Unknown audit action {action!r}: use one of {', '.join(AUDIT_ACTIONS)}.")
@@ -1340,14 +1458,7 @@ def record_audit(
         else json.dumps(dict(filters), sort_keys=True, default=_audit_json),
         "file_sha256": file_sha256,
     }
-    try:
-        audit_events_table.create(engine, checkfirst=True)
-        with engine.begin() as connection:
-            key = connection.execute(sa.insert(audit_events_table).values(**values)).inserted_primary_key
-    except SQLAlchemyError as exc:
-        raise _wrap("record the audit event", exc, engine) from None
-    assert key is not None
-    return int(key[0])
+    return values
 
 
 def load_audit(

@@ -379,7 +379,10 @@ def _used_width(values: list[str]) -> int:
 def _read_xlsx(
     data: bytes, name: str, label: str, max_rows: int
 ) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
-    """Read the first worksheet: the first non-blank row is the header; blank rows are skipped.
+    """Read the first visible worksheet: the first non-blank row is the header; blank rows skipped.
+
+    A hidden sheet (often an old copy of the data) is never read: the sheet read is the
+    first one a person sees on opening the workbook, and messages name it.
 
     Returns the frame, the sheet row of each frame row, or why the workbook cannot be read.
     Raises :class:`InputError` for a workbook that unpacks to far more than its size
@@ -424,6 +427,7 @@ def _read_xlsx(
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    where = "first sheet"
     formula_cells: list[tuple[int, int]] = []  # (sheet row, column) of a formula with no value
     formulas_book = None
     try:
@@ -431,7 +435,17 @@ def _read_xlsx(
             return unreadable(
                 "has no worksheet (only charts); put the table on the first sheet of the workbook"
             )
-        sheet = book.worksheets[0]
+        visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
+        if not visible:
+            hidden = ", ".join(f"'{_shorten(ws.title, 40)}'" for ws in book.worksheets)
+            return unreadable(
+                f"has no visible worksheet (hidden: {hidden}); show the sheet that holds the "
+                "extract (Excel: Home, Format, Hide & Unhide) and save it as the first sheet"
+            )
+        index = visible[0]
+        sheet = book.worksheets[index]
+        if index:  # the sheets before it are hidden: say which sheet was read
+            where = f"first visible sheet, '{_shorten(sheet.title, 40)}',"
         sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
         formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
         if _has_formulas(data):
@@ -440,7 +454,7 @@ def _read_xlsx(
             formulas_book = openpyxl.load_workbook(
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False
             )
-            formula_sheet = formulas_book.worksheets[0]
+            formula_sheet = formulas_book.worksheets[index]
             formula_sheet.reset_dimensions()
             formula_rows = formula_sheet.iter_rows(values_only=True)
         both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
@@ -467,7 +481,7 @@ def _read_xlsx(
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails in many ways
         # Not the error's own text: it may quote the cell (a case reference, a name).
         return unreadable(
-            f"could not be read as an Excel workbook: row {number + 1:,} of its first sheet has "
+            f"could not be read as an Excel workbook: row {number + 1:,} of its {where} has "
             f"a damaged cell ({type(exc).__name__}); open the workbook in Excel and save it "
             "again, or export CSV"
         )
@@ -480,7 +494,7 @@ def _read_xlsx(
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
     if width > config.MAX_COLUMNS:
         return unreadable(
-            f"has {width:,} columns on its first sheet; an extract file has at most "
+            f"has {width:,} columns on its {where.rstrip(',')}; an extract file has at most "
             f"{config.MAX_COLUMNS:,}. Check it is the right file"
         )
     columns = [
@@ -492,14 +506,16 @@ def _read_xlsx(
     return frame, np.asarray(lines, dtype=np.int64), None
 
 
-_SHEET_ID = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_SHEET_ID = re.compile(rb"\br:id=\"([^\"]+)\"")
+_SHEET_STATE = re.compile(rb"\bstate=\"([^\"]*)\"")
 _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb"(\w+)=\"([^\"]*)\"")
 _VALUE_TAG = re.compile(rb"<(?:\w+:)?(?:v|is)[ >]")
 
 
 def _first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
-    """The archive path of the workbook's first worksheet (as openpyxl reads it), or None."""
+    """The archive path of the workbook's first visible worksheet (the one read), or None."""
     try:
         book = archive.read("xl/workbook.xml")
         rels = archive.read("xl/_rels/workbook.xml.rels")
@@ -509,15 +525,19 @@ def _first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
     for tag in _RELATIONSHIP.findall(rels):
         attributes = dict(_ATTRIBUTE.findall(tag))
         targets[attributes.get(b"Id", b"")] = attributes.get(b"Target", b"").decode(errors="replace")
-    for rel_id in _SHEET_ID.findall(book):
-        target = targets.get(rel_id, "")
+    for tag in _SHEET_TAG.findall(book):
+        state = _SHEET_STATE.search(tag)
+        rel_id = _SHEET_ID.search(tag)
+        if rel_id is None or (state is not None and state.group(1) != b"visible"):
+            continue
+        target = targets.get(rel_id.group(1), "")
         if "worksheets/" in target:
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return None
 
 
 def _rows_with_values(data: bytes, stop: int) -> int:
-    """Rows of the first worksheet holding a value, counted up to ``stop`` in its raw XML.
+    """Rows of the worksheet read holding a value, counted up to ``stop`` in its raw XML.
 
     Counting ``<row>`` elements with a ``<v>`` or ``<is>`` inside takes seconds for a
     full sheet, while openpyxl takes minutes and hundreds of MB to parse one: a
@@ -997,6 +1017,30 @@ def _visible(text: str) -> str:
     return "".join(kept)
 
 
+#: Characters no id holds, named in words: line and page breaks, tabs, other control
+#: characters and the byte-order mark. An id holding one is refused, never repaired.
+_ID_BREAKS = {
+    "\n": "a line break",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    "\u2028": "a line separator",
+    "\u2029": "a paragraph separator",
+    "\ufeff": "a byte-order mark",
+}
+#: Any character :func:`_id_break` names (the control characters are Unicode's Cc).
+ID_BREAK_PATTERN = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]"
+
+
+def _id_break(text: str) -> tuple[int, str] | None:
+    """The first character of ``text`` no id may hold, as (1-based position, its name), or None."""
+    for position, char in enumerate(text, start=1):
+        if char in _ID_BREAKS:
+            return position, _ID_BREAKS[char]
+        if unicodedata.category(char) == "Cc":
+            return position, f"a control character, U+{ord(char):04X}"
+    return None
+
+
 def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
 
@@ -1007,7 +1051,10 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
     Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
     and they are not in the ids of an English case system. Other scripts are kept.
-    Only the distinct non-ASCII ids are looked at, so plain ids cost one pass.
+    An id holding a line break, carriage return, tab, other control character or a
+    byte-order mark is an error too (the message names the character and where it is,
+    never the id). Only the distinct non-ASCII ids, and those such a character was found
+    in, are looked at one by one, so plain ids cost two passes.
     """
     if "participant_id" not in table.frame.columns:
         return [], []
@@ -1016,9 +1063,15 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     fixed = np.array(uniques, dtype=object)
     changed = np.zeros(len(uniques), dtype=bool)
     foreign: dict[int, str] = {}
+    broken: dict[int, tuple[int, str]] = {}
+    controlled = pd.Series(uniques, dtype=object).astype(str).str.contains(ID_BREAK_PATTERN)
     for k, value in enumerate(uniques):
         text = str(value)
-        if text.isascii():
+        if text.isascii() and not controlled.iat[k]:
+            continue
+        found = _id_break(text)
+        if found is not None:
+            broken[k] = found
             continue
         clean = _visible(unicodedata.normalize("NFKC", text)).strip()
         if clean != text:
@@ -1026,10 +1079,21 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
         odd = next((c for c in clean if _looks_latin(c)), None)
         if odd is not None:
             foreign[k] = odd
-    if not changed.any() and not foreign:
+    if not changed.any() and not foreign and not broken:
         return [], []
     original = ids.copy()
     errors = _problems(
+        table,
+        np.isin(codes, list(broken)),
+        "participant_id",
+        "participant_id_not_plain",
+        lambda i: (
+            f"participant_id holds {broken[int(codes[i])][1]} (character "
+            f"{broken[int(codes[i])][0]:,} of the id, which is not shown here); an id is one line "
+            "of letters, digits and punctuation: correct it in the case system and export again"
+        ),
+    )
+    errors += _problems(
         table,
         np.isin(codes, list(foreign)),
         "participant_id",
@@ -1044,7 +1108,7 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
     shown = table.frame["participant_id"]
     warnings = _every_problem(
         table,
-        changed[codes] & ~np.isin(codes, list(foreign)),
+        changed[codes] & ~np.isin(codes, [*foreign, *broken]),
         "participant_id",
         "participant_id_normalised",
         lambda i: (
@@ -1053,6 +1117,10 @@ def _normalise_ids(table: _Table) -> tuple[list[Problem], list[Problem]]:
         ),
         shown,
     )
+    if broken:  # the rows are refused: no later check may quote their id
+        keep = ~np.isin(codes, list(broken))
+        table.frame = table.frame.loc[keep].reset_index(drop=True)
+        table.lines = table.lines[keep]
     return errors, warnings
 
 
@@ -1470,6 +1538,48 @@ def _warnings(
     return out
 
 
+def _repeated_milestones(
+    m_table: _Table, milestones: pd.DataFrame
+) -> tuple[list[Problem], pd.DataFrame]:
+    """Keep one of identical milestone rows (same participant, milestone and date), with a
+    ``duplicate_milestone`` warning for each repeat; return (warnings, milestones kept).
+
+    The first row is kept; the milestones' table loses the repeats too, so the later
+    warnings' lines stay those of the rows kept.
+    """
+    repeat = checks.repeated_milestones(milestones)
+    if not repeat.any():
+        return [], milestones
+    key = list(checks.MILESTONE_KEY)
+    first = ~repeat
+    kept_rows = milestones.loc[first, key].assign(_line=m_table.lines[first])
+    kept_rows["_partner"] = milestones.loc[first, "partner"]
+    found = milestones.loc[:, key].merge(kept_rows, on=key, how="left")  # keeps the row order
+    first_line = found["_line"].to_numpy()
+    first_partner = found["_partner"]
+    kind = milestones["milestone"]
+    when = milestones["date"]
+    partner = milestones["partner"]
+
+    def plain(value: object) -> str:
+        return "" if value is None or value != value else str(value)  # blank, None or NaN
+
+    def message(i: int) -> str:
+        differs = plain(partner.iat[i]) != plain(first_partner.iat[i])
+        note = "; its partner differs, and the first row's is kept" if differs else ""
+        return (
+            f"{kind.iat[i]} on {_fmt(when.iat[i])} repeats line {int(first_line[i]):,} (the same "
+            f"participant, milestone and date): stored once{note}"
+        )
+
+    warnings = _every_problem(
+        m_table, repeat, "milestone", "duplicate_milestone", message, milestones["participant_id"]
+    )
+    m_table.frame = m_table.frame.loc[first].reset_index(drop=True)
+    m_table.lines = m_table.lines[first]
+    return warnings, milestones.loc[first].reset_index(drop=True)
+
+
 def _in_file_order(problems: list[Problem], specs: Sequence[tuple[Any, ...]]) -> list[Problem]:
     """Sort problems by file (participants, milestones, targets) then line; stable otherwise."""
     order = {Path(spec[1]).name or str(spec[1]): position for position, spec in enumerate(specs)}
@@ -1584,6 +1694,8 @@ def read_extract(
         raise ImportValidationError(_in_file_order(errors, specs))
 
     tell(progress, "Looking for data-quality warnings", 0.9)
+    repeated, milestones = _repeated_milestones(tables["milestones"], milestones)
+    warnings += repeated
     warnings += _warnings(
         tables["participants"],
         participants,
@@ -1614,6 +1726,7 @@ def import_extract(
     extract_date: date | None = None,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Validate an extract and write it to the database in one transaction.
 
@@ -1634,6 +1747,9 @@ def import_extract(
         The time of the import, recorded in ``imports`` (the caller reads the clock).
     progress : Progress, optional
         Told each step, reading and checking then writing (:mod:`ete_metrics.progress`).
+    audit : AuditEntry, optional
+        The import's audit event (:func:`ete_metrics.data.audit.import_entry`), written in
+        the import's transaction.
 
     Returns
     -------
@@ -1662,7 +1778,7 @@ def import_extract(
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0), audit=audit,
     )
 
 
@@ -1674,6 +1790,7 @@ def write_extract(
     extract_date: date,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Write a validated extract and its import record in one transaction.
 
@@ -1691,6 +1808,8 @@ def write_extract(
         The time of the import (the caller reads the clock).
     progress : Progress, optional
         Told as the rows are written (:func:`ete_metrics.data.db.save_extract`).
+    audit : AuditEntry, optional
+        The import's audit event, written in the same transaction.
 
     Returns
     -------
@@ -1740,6 +1859,7 @@ def write_extract(
         record=record,
         warnings=extract.warnings,
         progress=progress,
+        audit=audit,
     )
     return ImportResult(
         import_id=import_id,

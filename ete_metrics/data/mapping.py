@@ -64,10 +64,12 @@ from ete_metrics.data import db, frames
 from ete_metrics.data.importer import (
     Extract,
     FileInfo,
+    ID_BREAK_PATTERN,
     READ_SHARE,
     ImportResult,
     _normalise_column,
     _read_table,
+    _id_break,
     _Table,
     read_extract,
     write_extract,
@@ -202,23 +204,70 @@ class SourceMapping:
 # ---------------------------------------------------------------------------
 
 
-def _strings(value: Any, where: str, source: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{source}: {where} must be a list of column names, e.g. [\"Name\"]")
-    return tuple(value)
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words, for a message naming a wrong type."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true or false)"
+    if isinstance(value, str):
+        return f"the text {_toml_string(value)}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a date or time ({value})"
 
 
-def _section(raw: Any, where: str, ours: frozenset[str], source: str) -> Section:
+def _wrong(name: str, value: Any, wanted: str) -> str:
+    """The message part naming one setting of the wrong type: what it must be, what it is."""
+    return f"{name} must be {wanted}, not {_kind(value)}"
+
+
+def _strings(value: Any, where: str, wrong: list[str]) -> tuple[str, ...]:
+    """A list of column names, or () with the wrong type added to ``wrong``."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    example = f"[{_toml_string(value)}]" if isinstance(value, str) else '["Name"]'
+    if isinstance(value, list):
+        wrong.append(
+            f"{where} must be a list of column names in quotes, e.g. {example}; "
+            "it holds something else"
+        )
+    else:
+        wrong.append(_wrong(where, value, f"a list of column names, e.g. {where} = {example}"))
+    return ()
+
+
+def _section(
+    raw: Any, where: str, ours: frozenset[str], source: str, wrong: list[str] | None = None
+) -> Section:
+    """One [participants] or [[milestones]] table; settings of the wrong type go to ``wrong``
+    (raised at once when it is not given)."""
+    own: list[str] = [] if wrong is None else wrong
     if not isinstance(raw, dict):
-        raise InputError(f"{source}: [{where}] must be a table of our column = \"source column\"")
+        own.append(_wrong(f"[{where}]", raw, 'a table of our column = "source column"'))
+        if wrong is None:
+            raise InputError(f"{source}: {own[0]}")
+        return Section(columns={})
     columns: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
     constants: dict[str, str] = {}
     detect: str | None = None
     for key, value in raw.items():
-        if key == "detect" and isinstance(value, str):
+        if key in ours and not isinstance(value, str):
+            one = isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)
+            example = f"{key} = {_toml_string(value[0] if one else 'Source column')}"
+            own.append(
+                _wrong(f"[{where}] {key}", value, f"one source column's name in quotes, e.g. {example}")
+            )
+        elif key == "detect" and not isinstance(value, str):
+            own.append(_wrong(f"[{where}] detect", value, "a source column's name in quotes"))
+        elif key in ("values", "constants") and not isinstance(value, dict):
+            own.append(_wrong(f"[{where}] {key}", value, f"a table ([{where}.{key}])"))
+        elif key == "detect":
             detect = value
-        elif key in ("values", "constants") and isinstance(value, dict):
+        elif key in ("values", "constants"):
             for column, mapped in value.items():
                 if column not in ours:
                     raise InputError(
@@ -246,6 +295,8 @@ def _section(raw: Any, where: str, ours: frozenset[str], source: str) -> Section
                 f"({', '.join(sorted(ours))}) given as \"source column\", nor detect, values "
                 "or constants"
             )
+    if wrong is None and own:
+        raise InputError(f"{source}: {'; '.join(own)}")
     return Section(columns=columns, values=values, constants=constants, detect=detect)
 
 
@@ -293,15 +344,34 @@ def _mapping_from_raw(raw: dict[str, Any], source: str) -> SourceMapping:
         )
     if "participants" not in raw:
         raise InputError(f"{source}: a mapping needs a [participants] table")
-    participants = _section(raw["participants"], "participants", _PARTICIPANT_COLUMNS, source)
+    # Every setting of the wrong type is named, all in one message.
+    wrong: list[str] = []
+    for key in ("name", "description", "time_zone", "date_format"):
+        if key in raw and not isinstance(raw[key], str):
+            wrong.append(_wrong(key, raw[key], "text in quotes"))
+    for key in ("dedupe", "region_map_required"):
+        if key in raw and not isinstance(raw[key], bool):
+            wrong.append(_wrong(key, raw[key], "true or false (no quotes)"))
+    participants = _section(
+        raw["participants"], "participants", _PARTICIPANT_COLUMNS, source, wrong
+    )
     milestones_raw = raw.get("milestones", [])
     if isinstance(milestones_raw, dict):
         milestones_raw = [milestones_raw]
     if not isinstance(milestones_raw, list):
-        raise InputError(f"{source}: milestones must be [[milestones]] tables")
+        wrong.append(_wrong("milestones", milestones_raw, "[[milestones]] tables"))
+        milestones_raw = []
     milestones = tuple(
-        _section(m, "milestones", _MILESTONE_COLUMNS, source) for m in milestones_raw
+        _section(m, "milestones", _MILESTONE_COLUMNS, source, wrong) for m in milestones_raw
     )
+    identifiers = _strings(raw.get("identifiers", []), "identifiers", wrong)
+    drop = _strings(raw.get("drop", []), "drop", wrong)
+    notes = _strings(raw.get("notes", []), "notes", wrong)
+    if wrong:
+        raise InputError(
+            f"{source}: {'a setting has' if len(wrong) == 1 else 'settings have'} the wrong "
+            f"type: {'; '.join(wrong)}"
+        )
     time_zone = raw.get("time_zone", "Europe/London")
     try:
         ZoneInfo(str(time_zone))
@@ -322,13 +392,13 @@ def _mapping_from_raw(raw: dict[str, Any], source: str) -> SourceMapping:
         description=str(raw.get("description", "")),
         participants=participants,
         milestones=milestones,
-        identifiers=_strings(raw.get("identifiers", []), "identifiers", source),
-        drop=_strings(raw.get("drop", []), "drop", source),
-        notes=_strings(raw.get("notes", []), "notes", source),
+        identifiers=identifiers,
+        drop=drop,
+        notes=notes,
         time_zone=str(time_zone),
         date_format=date_format,
-        dedupe=bool(raw.get("dedupe", True)),
-        region_map_required=bool(raw.get("region_map_required", False)),
+        dedupe=raw.get("dedupe", True),
+        region_map_required=raw.get("region_map_required", False),
     )
     check_roles(mapping, source)
     return mapping
@@ -699,6 +769,26 @@ def _declared_outputs(
     if problems:
         return None, problems
     safe = frame.loc[:, columns].copy()
+    for column in columns:
+        if kept[column] != "participant_id":
+            continue
+        # An identifier holding a line break, tab or byte-order mark would become the
+        # pseudonym of someone else: refused, naming the row and column, never the value.
+        values = safe[column]
+        for i in np.flatnonzero(values.str.contains(ID_BREAK_PATTERN).to_numpy(dtype=bool)).tolist():
+            found = _id_break(str(values.iat[i]))
+            if found is not None:
+                problems.append(
+                    Problem(
+                        table.name, int(table.lines[i]), original.get(column, column),
+                        f"the identifier holds {found[1]} (character {found[0]:,} of it, which is "
+                        "not shown here); an identifier is one line of letters, digits and "
+                        "punctuation: correct it in the source system and export again",
+                        "participant_id_not_plain",
+                    )
+                )
+    if problems:
+        return None, problems
     for column in columns:
         ours = kept[column]
         if ours:
@@ -1080,11 +1170,12 @@ def import_mapped(
     extract_date: date | None = None,
     imported_at: datetime,
     progress: Progress | None = None,
+    audit: db.AuditEntry | None = None,
 ) -> ImportResult:
     """Read source files through a mapping and import them in one transaction.
 
     Parameters are those of :func:`read_mapped`, and ``replace_all``,
-    ``extract_date``, ``imported_at`` and ``progress`` as for
+    ``extract_date``, ``imported_at``, ``progress`` and ``audit`` as for
     :func:`ete_metrics.data.importer.import_extract`.
 
     Returns
@@ -1106,7 +1197,7 @@ def import_mapped(
     )
     return write_extract(
         engine, extract, replace_all=replace_all, extract_date=effective_date,
-        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0),
+        imported_at=imported_at, progress=share(progress, READ_SHARE[1], 1.0), audit=audit,
     )
 
 

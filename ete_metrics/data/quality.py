@@ -62,6 +62,8 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
       the same participant on or before its date.
     - ``completed_without_training_start``: likewise for ``training_completed`` and
       ``training_start``.
+    - ``duplicate_milestone``: a milestone repeating another of the same participant,
+      milestone and date (an import stores one of them; older data may hold both).
     - ``entered_without_referral``: ``entry_date`` set but ``referral_date`` missing.
     - ``milestone_unknown_participant``: a milestone whose ``participant_id`` is not
       in ``participants`` (it cannot count anywhere).
@@ -117,6 +119,7 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
                 m_ids(checks.date_after(m_dates, limit)),
             ]
         ),
+        "duplicate_milestone": m_ids(checks.repeated_milestones(milestones)),
         "entered_without_referral": ids(checks.entered_without_referral(referral, entry)),
         "milestone_unknown_participant": m_ids(~known),
     }

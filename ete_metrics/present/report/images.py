@@ -243,11 +243,25 @@ class ChartBrowser:
         except ConfigError:
             raise
         except BaseException as exc:  # noqa: BLE001 - reported as a ConfigError
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ConfigError(
-                f"Could not draw the charts with Chromium at {self._path} ({type(exc).__name__}: "
-                f"{first}). {_INSTALL_HINT}"
-            ) from exc
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: BaseException) -> ConfigError:
+        """What went wrong, in words: Chromium is there (it was found), so it is never
+        "install Chromium" unless it was never started at all."""
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = f"{type(exc).__name__}: {first}"
+        opened = self._opened is not None and self._opened.done() and self._opened.exception() is None
+        if opened:
+            return ConfigError(
+                f"Chromium at {self._path} stopped while drawing the charts ({detail}): it was "
+                "closed or ended by something else on this machine, or ran out of memory. Nothing "
+                "was written; try again."
+            )
+        return ConfigError(
+            f"Chromium at {self._path} could not be started to draw the charts ({detail}). Check "
+            f"that it runs on this machine (`{self._path} --headless --version`), or set "
+            "ETE_CHROMIUM to another Chrome or Chromium binary. Nothing was written."
+        )
 
     def _reopen(self) -> None:
         """Close the stalled browser (bounded) and start a new one in the same thread."""
@@ -284,7 +298,13 @@ class ChartBrowser:
                 await asyncio.wrap_future(self._opened)
             if self._browser is not None:
                 with contextlib.suppress(BaseException):
-                    await self._browser.close()
+                    await asyncio.wait_for(self._browser.close(), timeout=30)
+            # What the browser driver left running (its watchdog of a browser that died,
+            # say) ends here, not at exit with "Task was destroyed but it is pending!".
+            left = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
             await self._loop.shutdown_default_executor()
 
         if self._closing is None:
