@@ -40,6 +40,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -291,8 +292,10 @@ def write_workbook(
     _table(contents, 3, ["Sheet name", "Table title"],
            [[sheet, neutralise(table.title)] for table, sheet, _ in placed], "contents", {})
     for i, (_, sheet, _) in enumerate(placed, start=4):
-        contents.cell(row=i, column=1).hyperlink = f"#'{sheet}'!A1"
-        contents.cell(row=i, column=1).style = "Hyperlink"
+        link = contents.cell(row=i, column=1)
+        quoted = sheet.replace("'", "''")
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!A1", display=sheet)
+        link.style = "Hyperlink"
     contents.column_dimensions["B"].width = 90
 
     notes_sheet = book.create_sheet(NOTES)
