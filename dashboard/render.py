@@ -32,6 +32,7 @@ import hashlib
 import importlib.util
 import logging
 import pickle
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ from ete_metrics.protect.audience import AUDIENCE_LABELS, INTERNAL, STAKEHOLDER,
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.protect.safe_export import neutralise_frame
-from ete_metrics.views import View
+from ete_metrics.views import View, heading
 
 LOGGER = logging.getLogger(__name__)
 
@@ -281,6 +282,10 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")
 
 
+#: A column name as in code (``occurred_at``), not yet a heading in words.
+_CODE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
 def excel_bytes(
     table: pd.DataFrame,
     *,
@@ -314,6 +319,8 @@ def excel_bytes(
     """
     name = sheet_name or "data"
     title = humanise(name.removesuffix(STAKEHOLDER_SUFFIX))
+    # a column still named as in code (a frame that is not a view, e.g. the audit trail) in words
+    table = table.rename(columns=lambda c: heading(c) if isinstance(c, str) and _CODE_NAME.fullmatch(c) else c)
     stakeholder = note is not None
     notes = [f"{NOT_AVAILABLE}: no figure exists for that row (for example a rate from the step "
              "before for the first step, or a median not reached)."]

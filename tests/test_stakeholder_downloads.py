@@ -43,7 +43,7 @@ def test_excel_neutralises_and_carries_the_note_sheet() -> None:
     assert book.sheetnames == ["Cover", "Contents", "Notes", "Partners"]
     table = book["Partners"]
     assert table["A1"].value == "Partners" and table["A2"].value == "This worksheet contains one table."
-    assert [table["A3"].value, table["B3"].value] == ["delivery_partner", "participants"]
+    assert [table["A3"].value, table["B3"].value] == ["Delivery partner", "People"]  # names in words
     assert table["A4"].value == "'=cmd()" and table["A4"].data_type == "s"
     assert table["B5"].value == -5
     assert table.tables["partners_rounded_suppressed"].ref == "A3:B6"
