@@ -231,7 +231,10 @@ def download_problems(name: str, data: bytes) -> list[str]:
                      for v in row if v[:1] in ("=", "+", "@", "\t", "\r")]
         return problems
     if name.endswith(".xlsx"):
+        from report_support import code_cells
+
         problems = workbook_problems(data, name)
+        problems += [f"{name}/{sheet}!{cell}: code {text!r}" for sheet, cell, text in code_cells(data)]
         book = load_workbook(io.BytesIO(data), read_only=True)
         if STAKEHOLDER_NOTE not in [c for s in book.worksheets for r in s.iter_rows(values_only=True)
                                     for c in r]:
