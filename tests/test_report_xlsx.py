@@ -123,6 +123,9 @@ def test_codes_read_as_words() -> None:
     assert set(tables["targets"]["RAG"]) <= {"Green", "Amber", "Red"}
     assert set(tables["regions"]["Against the 95% limits"]) <= {"Above", "Within", "Below"}
     assert "Gender" in set(tables["equality"]["Characteristic"])
+    entered, training, work = (steps.label(s) for s in steps.funnel_steps()[:3])
+    assert list(tables["partners"].columns) == [
+        "Delivery partner", entered, training, work, f"% {training.lower()}", f"% {work.lower()}"]
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
