@@ -152,8 +152,10 @@ for tables produced from administrative sources*, 2014; for rates, this project'
 - there is no participant-level data: no follow-up list, no uploads or previews, no example
   ids in the data-quality checks.
 
-**Downloads in the stakeholder view** carry the protected figures. The Excel workbook has a
-second sheet, *notes*, with the note above. The CSV file stays a plain table that software can
+**Downloads in the stakeholder view** carry the protected figures. The Excel workbook is laid out
+as the Government Statistical Service asks (a cover, a contents sheet, a notes sheet, then the
+table on its own sheet): its cover and notes carry the note above and say what `[c]` means. The
+CSV file stays a plain table that software can
 read (no note lines); its file name ends in `_rounded_suppressed`. The thresholds are settings
 in `ete_metrics/config.py`.
 """

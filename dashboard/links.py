@@ -36,7 +36,7 @@ from typing import Any
 
 from ete_metrics import config
 from ete_metrics.present.formatting import uk_date
-from ete_metrics.protect.audience import AUDIENCES, INTERNAL, STAKEHOLDER
+from ete_metrics.protect.audience import AUDIENCE_LABELS, AUDIENCES, INTERNAL, STAKEHOLDER
 from ete_metrics.steps import label, outcome_steps
 
 __all__ = [
@@ -407,8 +407,6 @@ FUNNELS = "app_pages/2_funnels.py"
 COHORTS = "app_pages/4_cohorts.py"
 EQUALITY = "app_pages/6_equality.py"
 
-#: Labels of the audience control.
-AUDIENCE_LABELS = {INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)"}
 
 AS_OF = DateParam("as_of", "Figures as at", to_cutoff=True)
 DATE_FROM = DateParam("from", "Entered from")

@@ -17,9 +17,10 @@ the downloads carry the protected frame. A view for internal use only
 
 **Downloads.** Every CSV and Excel file passes through
 :func:`ete_metrics.protect.safe_export.neutralise_frame` (no spreadsheet formula
-injection). In the stakeholder audience the files say the figures are protected:
-the Excel workbook has a second sheet ``notes`` with
-:data:`~ete_metrics.protect.disclosure.STAKEHOLDER_NOTE`; the CSV stays a plain,
+injection). The Excel workbook is laid out as the report workbook is (a cover,
+contents, notes, the table on its own sheet: :mod:`ete_metrics.present.workbook`).
+In the stakeholder audience the files say the figures are protected: the workbook's
+cover and notes carry :data:`~ete_metrics.protect.disclosure.STAKEHOLDER_NOTE`; the CSV stays a plain,
 machine-readable table (no comment lines) and its *file name* ends with
 ``_rounded_suppressed``, with the note shown next to the buttons.
 """
@@ -29,10 +30,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import io
 import logging
 import pickle
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -50,14 +51,15 @@ from dashboard.progress import status_progress
 from ete_metrics.errors import ConfigError, EteError
 from ete_metrics.present.charts.style import RAG_COLOURS
 from ete_metrics.present.charts.suppressed import mark_suppressed
-from ete_metrics.present.formatting import count
+from ete_metrics.present.formatting import count, humanise
 from ete_metrics.present.tables import display_table, file_table, rag_grid
+from ete_metrics.present.workbook import NOT_AVAILABLE, SheetTable, write_workbook
 from ete_metrics.progress import Progress
-from ete_metrics.protect.audience import present_view
+from ete_metrics.protect.audience import AUDIENCE_LABELS, INTERNAL, STAKEHOLDER, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, numeric_view
 from ete_metrics.protect.publication import Part, parts_of, publish
 from ete_metrics.protect.safe_export import neutralise_frame
-from ete_metrics.views import View
+from ete_metrics.views import View, heading
 
 LOGGER = logging.getLogger(__name__)
 
@@ -280,38 +282,69 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8")
 
 
-def excel_bytes(table: pd.DataFrame, *, sheet_name: str = "data", note: str | None = None) -> bytes:
-    """Return the table as an Excel workbook (.xlsx, openpyxl): raw numbers, real dates.
+#: A column name as in code (``occurred_at``), not yet a heading in words.
+_CODE_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
-    Text cells are neutralised (:func:`ete_metrics.protect.safe_export.neutralise_frame`).
+
+def excel_bytes(
+    table: pd.DataFrame,
+    *,
+    sheet_name: str = "data",
+    note: str | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> bytes:
+    """Return the table as an Excel workbook laid out for release (openpyxl).
+
+    The same layout as the report workbook (:func:`ete_metrics.present.workbook.write_workbook`,
+    the GSS guidance): a cover, a contents sheet, a notes sheet and the table on its own
+    sheet, named and titled in words; raw numbers, ISO dates, ``[c]`` where suppressed
+    and ``[x]`` where no figure exists. Text cells are neutralised
+    (:func:`ete_metrics.protect.safe_export.neutralise`).
 
     Parameters
     ----------
     table : pandas.DataFrame
+        As files hold it (:func:`ete_metrics.present.tables.file_table`: headings and codes in words).
     sheet_name : str
-        Truncated to Excel's 31 characters.
+        The download's file name (``"funnel_by_region"``): the table's sheet and title in
+        words ("Funnel by region") and its Excel table name.
     note : str, optional
-        When given, written to a second sheet ``notes`` (the stakeholder note).
+        The stakeholder note: given, the cover and the notes say the figures are protected.
+    formats : mapping of str to str, optional
+        Heading -> role (``"count"``, ``"percent"``, ``"date"``): the cells' number formats.
 
     Returns
     -------
     bytes
     """
-    buffer = io.BytesIO()
-    out = neutralise_frame(table)
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object)
-    with pd.ExcelWriter(
-        buffer, engine="openpyxl", date_format="YYYY-MM-DD", datetime_format="YYYY-MM-DD"
-    ) as writer:
-        out.to_excel(writer, index=False, sheet_name=(sheet_name or "data")[:31])
-        if note:
-            pd.DataFrame({"note": [note]}).to_excel(writer, index=False, sheet_name="notes")
-    return buffer.getvalue()
+    name = sheet_name or "data"
+    title = humanise(name.removesuffix(STAKEHOLDER_SUFFIX))
+    # a column still named as in code (a frame that is not a view, e.g. the audit trail) in words
+    table = table.rename(columns=lambda c: heading(c) if isinstance(c, str) and _CODE_NAME.fullmatch(c) else c)
+    stakeholder = note is not None
+    notes = [f"{NOT_AVAILABLE}: no figure exists for that row (for example a rate from the step "
+             "before for the first step, or a median not reached)."]
+    if stakeholder:
+        notes = [f"{SUPPRESSED}: a figure suppressed to protect the people in it.",
+                 f"Disclosure control: {note}", *notes]
+    details: list[tuple[str, Any]] = [
+        ("Table", title),
+        ("Audience", AUDIENCE_LABELS[STAKEHOLDER if stakeholder else INTERNAL]),
+    ]
+    if note:
+        details.append(("Disclosure control", note))
+    return write_workbook(
+        f"{title}: ETE outcomes",
+        [SheetTable(sheet=title, title=title, frame=table, name=name, formats=dict(formats or {}))],
+        details=details,
+        about=[f"The table {title!r} as shown on the dashboard, downloaded."],
+        notes=notes,
+    )
 
 
-def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
+def downloads(
+    table: pd.DataFrame, *, key: str, filename: str, formats: Mapping[str, str] | None = None
+) -> None:
     """Render CSV and Excel download buttons for ``table`` (generated on click).
 
     Parameters
@@ -322,13 +355,16 @@ def downloads(table: pd.DataFrame, *, key: str, filename: str) -> None:
         Unique widget key prefix on the page.
     filename : str
         File name without extension, e.g. ``"funnel_by_region"``.
+    formats : mapping of str to str, optional
+        The workbook's number formats by heading (:func:`file_formats`).
     """
     note = STAKEHOLDER_NOTE if stakeholder_mode() else None
     if note:
         filename = f"{filename}{STAKEHOLDER_SUFFIX}"
     files = audited_exports({
         f"{filename}.csv": functools.partial(csv_bytes, table),
-        f"{filename}.xlsx": functools.partial(excel_bytes, table, sheet_name=filename, note=note),
+        f"{filename}.xlsx": functools.partial(excel_bytes, table, sheet_name=filename, note=note,
+                                              formats=formats),
     }, current_filters())
     for column, (extension, (label, mime)) in zip(
         st.columns([1, 1, 4]), TABLE_FORMATS.items(), strict=False
@@ -407,7 +443,15 @@ def table_with_downloads(
             **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
         )
     st.dataframe(display_table(on_screen, seen.view), hide_index=True, width="stretch")
-    downloads(file_table(table, seen.view), key=key, filename=filename)
+    downloads(file_table(table, seen.view), key=key, filename=filename,
+              formats=file_formats(seen.view, table.columns))
+
+
+def file_formats(view: View | None, columns: Iterable[Any]) -> dict[str, str]:
+    """Heading -> role of the columns of ``view`` holding figures (a workbook's number formats)."""
+    if view is None:
+        return {}
+    return {view.heading(column): role for column, role in view.formats(map(str, columns)).items()}
 
 
 def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
@@ -434,7 +478,8 @@ def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
         ]
 
     st.dataframe(text.style.apply(colour), width="stretch")
-    downloads(file_table(seen.table, seen.view), key=key, filename=filename)
+    downloads(file_table(seen.table, seen.view), key=key, filename=filename,
+              formats=file_formats(seen.view, seen.table.columns))
 
 
 def _view(frame: pd.DataFrame | Shown, view: View | None) -> Shown | None:

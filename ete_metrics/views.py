@@ -32,6 +32,7 @@ from ete_metrics import config
 from ete_metrics.data.checks import RULES
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS
+from ete_metrics.steps import label as _step_label
 
 #: The grouping keys of the vocabulary: groups of people in every view.
 _BREAKDOWNS: frozenset[str] = frozenset((*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS))
@@ -569,6 +570,10 @@ PARTNER_STEPS = View(
     {"delivery_partner": GROUP, **{c: Republished("funnel", "participants") for c in ("entered", "training", "work")},
      "training_rate": Republished("funnel", "rate_from_entry"), "work_rate": Republished("funnel", "rate_from_entry")},
     numbers=("entered", "training", "work"), percents=("training_rate", "work_rate"), composite=True,
+    # each step's column in the step's words ("Into training"), its rate of the partner's entrants
+    headings={**{step: _step_label(step) for step in ("entered", "training", "work")},
+              "training_rate": f"% {_step_label('training').lower()}",
+              "work_rate": f"% {_step_label('work').lower()}"},
 )
 #: referral_funnel(): the funnel's roles; its rates are of people referred
 REFERRAL_FUNNEL = replace(FUNNEL, name="referral_funnel",

@@ -30,6 +30,36 @@ def small_counts(text: str) -> list[str]:
     return SMALL_COUNT.findall(flat)
 
 
+def vocabulary_codes() -> frozenset[str]:
+    """Every code of the vocabulary (steps, measures, milestones, ratings, positions, groupings,
+    audiences): none may stand in a cell people read."""
+    from ete_metrics import steps
+    from ete_metrics.protect.audience import AUDIENCES
+
+    return frozenset({
+        *(step.name for step in steps.STEPS), *steps.TARGET_MEASURES, *steps.MILESTONE_LABELS,
+        *steps.RAG_LABELS, *steps.POSITION_LABELS, *steps.GROUP_LABELS, *AUDIENCES,
+    })
+
+
+#: A name as in code (``targets_vs_actual_work``).
+SNAKE_CASE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+def code_cells(data: bytes) -> list[tuple[str, str, str]]:
+    """(sheet, cell, text) of every cell of a workbook holding a code or a snake_case name."""
+    import io
+
+    from openpyxl import load_workbook
+
+    codes = vocabulary_codes()
+    book = load_workbook(io.BytesIO(data))
+    return [(sheet.title, cell.coordinate, cell.value) for sheet in book.worksheets
+            for row in sheet.iter_rows() for cell in row
+            if isinstance(cell.value, str) and (cell.value.strip() in codes
+                                                or SNAKE_CASE.fullmatch(cell.value.strip()))]
+
+
 @lru_cache(maxsize=1)
 def demo() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     programme = generate_demo(n_participants=3000)

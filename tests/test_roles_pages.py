@@ -40,6 +40,7 @@ from dashboard.escape import markdown_literal, unescape_markdown
 from ete_metrics import config
 from ete_metrics.data import db
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.present.workbook import read_tables
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import find_disclosive_counts
 from ete_metrics.views import heading
@@ -162,16 +163,19 @@ def _charts(at: AppTest) -> list[str]:
 
 
 def _download_tables(content: bytes, file_name: str) -> list[pd.DataFrame]:
-    """The tables of a downloaded CSV or Excel file (every sheet)."""
+    """The tables of a downloaded CSV or Excel file.
+
+    A workbook's tables are read back through its Contents sheet
+    (:func:`ete_metrics.present.workbook.read_tables`), and its other text (cover, notes,
+    the lines above each table) as one more frame of one text column.
+    """
     if file_name.endswith(".csv"):
         return [pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)]
+    tables = list(read_tables(content).values())
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-    tables = []
-    for sheet in book.worksheets:
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        if rows:
-            tables.append(pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]]))
-    return tables
+    text = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+            for v in row if isinstance(v, str)]
+    return [*tables, pd.DataFrame({"text": text})]
 
 
 def _report_text(content: bytes, file_name: str) -> str:

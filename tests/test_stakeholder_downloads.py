@@ -17,6 +17,7 @@ import pytest
 import dashboard.render as render
 from dashboard.filters import Filters
 from ete_metrics.present.charts.suppressed import mark_suppressed
+from ete_metrics.present.workbook import read_cover, read_tables
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.views import FUNNEL
 
@@ -36,15 +37,35 @@ def test_csv_neutralises_formula_text() -> None:
 
 
 def test_excel_neutralises_and_carries_the_note_sheet() -> None:
-    book = openpyxl.load_workbook(io.BytesIO(render.excel_bytes(_frame(), sheet_name="partners",
-                                                                note=STAKEHOLDER_NOTE)))
-    assert book.sheetnames == ["partners", "notes"]
-    data = book["partners"]
-    assert data["A2"].value == "'=cmd()" and data["A2"].data_type == "s"
-    assert data["B3"].value == -5
-    assert book["notes"]["A2"].value == STAKEHOLDER_NOTE
+    """The download is laid out as the report workbook (GSS): cover, contents, notes, the table."""
+    data = render.excel_bytes(_frame(), sheet_name="partners_rounded_suppressed", note=STAKEHOLDER_NOTE)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Cover", "Contents", "Notes", "Partners"]
+    table = book["Partners"]
+    assert table["A1"].value == "Partners" and table["A2"].value == "This worksheet contains one table."
+    assert [table["A3"].value, table["B3"].value] == ["Delivery partner", "People"]  # names in words
+    assert table["A4"].value == "'=cmd()" and table["A4"].data_type == "s"
+    assert table["B5"].value == -5
+    assert table.tables["partners_rounded_suppressed"].ref == "A3:B6"
+    assert read_cover(data)["Disclosure control"] == STAKEHOLDER_NOTE
+    assert read_cover(data)["Audience"] == "Stakeholder (protected)"
+    notes = [c.value for c in book["Notes"]["B"]]
+    assert f"Disclosure control: {STAKEHOLDER_NOTE}" in notes
+    assert list(read_tables(data)) == ["partners_rounded_suppressed"]
     plain = openpyxl.load_workbook(io.BytesIO(render.excel_bytes(_frame())))
-    assert plain.sheetnames == ["data"]
+    assert plain.sheetnames == ["Cover", "Contents", "Notes", "Data"]
+    assert STAKEHOLDER_NOTE not in [c.value for s in plain.worksheets for r in s.iter_rows() for c in r]
+
+
+def test_excel_number_formats_follow_the_view() -> None:
+    frame = pd.DataFrame({"Step": ["Entered", "Into work"], "People": [1200, 300],
+                          "% of entered": [1.0, 0.25]})
+    data = render.excel_bytes(frame, sheet_name="funnel",
+                              formats={"People": "count", "% of entered": "percent"})
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Funnel"]
+    assert [sheet["B4"].number_format, sheet["C5"].number_format] == ["#,##0", "0.0%"]
+    assert render.file_formats(FUNNEL, ["step", "participants", "rate_from_entry"]) == {
+        "People": "count", "% of entered": "percent"}
 
 
 class _Recorder:
@@ -76,16 +97,15 @@ def test_stakeholder_downloads_named_and_noted(monkeypatch: pytest.MonkeyPatch, 
     assert names == ["partners_rounded_suppressed.csv", "partners_rounded_suppressed.xlsx"]
     csv_data = recorder.calls[0]["data"]()  # generated on click
     assert csv_data.decode("utf-8").splitlines()[1].startswith("'=cmd()")
-    book = openpyxl.load_workbook(io.BytesIO(recorder.calls[1]["data"]()))
-    assert book["notes"]["A2"].value == STAKEHOLDER_NOTE
+    assert read_cover(recorder.calls[1]["data"]())["Disclosure control"] == STAKEHOLDER_NOTE
 
 
 def test_internal_downloads_unchanged_names(monkeypatch: pytest.MonkeyPatch, recorder: _Recorder) -> None:
     _use(monkeypatch, "internal")
     render.downloads(_frame(), key="k", filename="partners")
     assert [c["file_name"] for c in recorder.calls] == ["partners.csv", "partners.xlsx"]
-    book = openpyxl.load_workbook(io.BytesIO(recorder.calls[1]["data"]()))
-    assert "notes" not in book.sheetnames
+    cover = read_cover(recorder.calls[1]["data"]())
+    assert "Disclosure control" not in cover and cover["Audience"] == "Internal (all figures)"
 
 
 def test_report_buttons_prepare_on_click_for_the_view(monkeypatch: pytest.MonkeyPatch,

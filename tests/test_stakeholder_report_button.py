@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from apptest_support import *  # noqa: F403
 from apptest_support import new_app, open_page, prepare_reports
-from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from test_stakeholder_scan import downloads, report_problems
 
 import ete_metrics.present.report as report_module
+from ete_metrics.present.workbook import read_cover, read_tables
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 
 
@@ -75,13 +75,12 @@ def test_report_buttons_prepare_on_click_for_the_view(demo_db_url: str, media: l
     first = " ".join(PdfReader(io.BytesIO(pack)).pages[0].extract_text().split())
     assert "Stakeholder contract review pack" in first and "Regions: Wales" in first
 
-    book = load_workbook(io.BytesIO(files[next(n for n in files if n.endswith(".xlsx"))]))
-    cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True) if row[0]}
-    assert cover["Audience"] == "stakeholder"
+    workbook = files[next(n for n in files if n.endswith(".xlsx"))]
+    cover = read_cover(workbook)
+    assert cover["Audience"] == "Stakeholder (protected)"
     assert cover["Regions"] == "Wales" and cover["Pathways"] == "custody"
     assert cover["Disclosure control"] == STAKEHOLDER_NOTE
-    regions = [r[0] for r in book["regions"].iter_rows(min_row=2, values_only=True)]
-    assert regions == ["Wales"]
+    assert read_tables(workbook)["regions"]["Region"].tolist() == ["Wales"]
 
     for name, data in files.items():
         assert report_problems(name, data) == [], name

@@ -40,6 +40,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
 from ete_metrics.cli import main
+from ete_metrics.present.workbook import read_tables
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 from ete_metrics.views import heading
@@ -173,6 +174,10 @@ def chart_problems(figure: dict[str, Any]) -> list[str]:
     return problems
 
 
+#: The tables of a workbook's layout (its cover's details, contents and notes), not figures.
+LAYOUT_TABLES: tuple[str, ...] = ("cover_details", "contents", "notes")
+
+
 def frame_problems(frame: pd.DataFrame, where: str) -> list[str]:
     """A count of 1 to 4 in any count column, or a participant id anywhere."""
     ignore = [c for c in frame.columns if c in NOT_COUNTS]
@@ -186,19 +191,23 @@ def frame_problems(frame: pd.DataFrame, where: str) -> list[str]:
 
 
 def workbook_problems(data: bytes, where: str) -> list[str]:
-    """Every sheet of a workbook, as frames (the first row is the heading)."""
+    """Every table of a workbook as a reader sees it, and every cell for a participant id.
+
+    The tables are read back through the Contents sheet
+    (:func:`ete_metrics.present.workbook.read_tables`, a number formatted as a percentage
+    read as the percentage shown: a rate, not a count); a table on a sheet the Contents
+    do not list is a problem itself, so no published table escapes the scan.
+    """
     problems = []
-    book = load_workbook(io.BytesIO(data), read_only=True)
+    book = load_workbook(io.BytesIO(data))
     for sheet in book.worksheets:
-        # What a reader sees: a number formatted as a percentage is a rate, not a count.
-        rows = [[f"{c.value:.1%}" if "%" in str(c.number_format) and isinstance(c.value, (int, float))
-                 else c.value for c in row] for row in sheet.iter_rows()]
-        if sheet.title in ("Cover", "notes", "Definitions") or len(rows) < 2:
-            problems.extend(f"{where}/{sheet.title}: participant id" for r in rows
-                            if PARTICIPANT_ID.search(" ".join(map(str, r))))
-            continue
-        frame = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
-        problems.extend(frame_problems(frame, f"{where}/{sheet.title}"))
+        problems.extend(f"{where}/{sheet.title}: participant id" for r in sheet.iter_rows(values_only=True)
+                        if PARTICIPANT_ID.search(" ".join(map(str, r))))
+    tables = read_tables(data, as_seen=True)
+    every = {name for sheet in book.worksheets for name in sheet.tables} - set(LAYOUT_TABLES)
+    problems.extend(f"{where}: table {name} not listed on the Contents sheet" for name in every - set(tables))
+    for name, frame in tables.items():
+        problems.extend(frame_problems(frame, f"{where}/{name}"))
     return problems
 
 
@@ -222,7 +231,10 @@ def download_problems(name: str, data: bytes) -> list[str]:
                      for v in row if v[:1] in ("=", "+", "@", "\t", "\r")]
         return problems
     if name.endswith(".xlsx"):
+        from report_support import code_cells
+
         problems = workbook_problems(data, name)
+        problems += [f"{name}/{sheet}!{cell}: code {text!r}" for sheet, cell, text in code_cells(data)]
         book = load_workbook(io.BytesIO(data), read_only=True)
         if STAKEHOLDER_NOTE not in [c for s in book.worksheets for r in s.iter_rows(values_only=True)
                                     for c in r]:

@@ -182,7 +182,9 @@ def display_table(
     return out
 
 
-def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
+def file_table(
+    frame: pd.DataFrame, view: View | None = None, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """The table as a downloaded file holds it: the screen's words, machine-readable values.
 
     Headings and codes of the vocabulary are the words on screen (as
@@ -195,6 +197,8 @@ def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
         A view as shown to its audience. Not modified.
     view : View, optional
         Its view, for its own headings and words.
+    labels : mapping of str to str, optional
+        Headings of this table that win over the view's (as :func:`display_table`).
 
     Returns
     -------
@@ -205,7 +209,7 @@ def file_table(frame: pd.DataFrame, view: View | None = None) -> pd.DataFrame:
     words = {column: _words(out[column], own) for column, own in _word_columns(out.columns, view).items()}
     if words:
         out = out.assign(**words)
-    own = view.headings if view is not None else None
+    own = {**(view.headings if view is not None else {}), **(labels or {})}
     out.columns = [heading(str(c), own) for c in out.columns]
     return out
 

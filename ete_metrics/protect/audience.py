@@ -41,6 +41,7 @@ from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, VIEWS, Label, View
 
 __all__ = [
     "AUDIENCES",
+    "AUDIENCE_LABELS",
     "INTERNAL",
     "STAKEHOLDER",
     "STAKEHOLDER_NOTE",
@@ -61,6 +62,10 @@ INTERNAL = "internal"
 STAKEHOLDER = "stakeholder"
 #: The audiences, default first.
 AUDIENCES: tuple[str, ...] = (INTERNAL, STAKEHOLDER)
+#: Each audience in words (the sidebar's control, a workbook's cover).
+AUDIENCE_LABELS: Mapping[str, str] = {
+    INTERNAL: "Internal (all figures)", STAKEHOLDER: "Stakeholder (protected)",
+}
 
 
 #: Columns that identify groups whenever they are present (a ``by=`` breakdown).
