@@ -110,6 +110,13 @@ last = len(slides) - 1
 number = min(max(int(st.session_state.get(SLIDE_KEY, 0)), 0), last)
 st.session_state[SLIDE_KEY] = number
 
+# Each button shows its arrow once: the icon, before "Previous" and after "Next". Streamlit
+# also draws a shortcut's key after the label ("← Previous ←"), so that hint is hidden; the
+# caption between the buttons says the arrow keys move between slides.
+st.html(
+    "<style>.st-key-present_previous [aria-label^='Shortcut'], "
+    ".st-key-present_next [aria-label^='Shortcut'] { display: none; }</style>"
+)
 previous, where, following, leave = st.columns([1, 2, 1, 1], vertical_alignment="center")
 with previous:
     st.button("Previous", key="present_previous", icon=":material/arrow_back:", shortcut="Left",
@@ -117,7 +124,7 @@ with previous:
 with where:
     st.caption(f"Slide {number + 1} of {last + 1} · the arrow keys move between slides")
 with following:
-    st.button("Next", key="present_next", icon=":material/arrow_forward:", shortcut="Right",
+    st.button("Next", key="present_next", icon=":material/arrow_forward:", icon_position="right", shortcut="Right",
               disabled=number == last, on_click=_move, args=(1, last), width="stretch")
 with leave:
     st.page_link("app_pages/1_overview.py", label="End the presentation", icon=":material/close:")
