@@ -15,10 +15,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import filtered, load_data
+from dashboard.data import filtered, load_data, programme_metric
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.render import PLOTLY_CONFIG, empty_state, user_errors
+from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, report_content
 from ete_metrics.protect.audience import STAKEHOLDER
@@ -43,11 +44,16 @@ def _content() -> ReportContent:
         return kept[1]
     participants, milestones = filtered(data, filters)
     with st.spinner("Preparing the slides…"):
+        # Part of the programme in view (a lead's regions, or a region filter): set against
+        # the programme's aggregate, as on the Regions page, never compared with itself.
+        programme = programme_metric(
+            funnel, filters, as_of=filters.as_of, include_sustained=True, **filters.date_range()
+        ) if filters.part_of_programme else None
         content = report_content(
             participants, milestones, data.targets, as_of=filters.as_of, audience=STAKEHOLDER,
             regions=list(filters.regions) or None, pathways=list(filters.pathways) or None,
             delivery_partners=list(filters.delivery_partners) or None,
-            date_from=filters.date_from, date_to=filters.date_to,
+            date_from=filters.date_from, date_to=filters.date_to, programme=programme,
         )
     st.session_state[CONTENT_KEY] = (key, content)
     return content
