@@ -317,7 +317,7 @@ def test_one_region_is_set_against_the_programme_not_compared_with_itself() -> N
         assert work["rate"] == pytest.approx(0.3) and work["programme_rate"] == pytest.approx(0.5)
         assert work["gap"] == pytest.approx(-0.2)
         shown = against.table.display()
-        assert "Wales %" not in shown.columns and "Programme (all regions) rate" in shown.columns
+        assert "Wales %" not in shown.columns and "Programme rate" in shown.columns
 
 
 def test_a_leads_data_alone_is_set_against_the_programme_given() -> None:

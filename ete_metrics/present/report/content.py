@@ -557,7 +557,9 @@ def _benchmark_view(shown: pd.DataFrame, scope: str, charts: bool = True) -> Rep
         data=shown.reset_index(drop=True),
         view=views.BENCHMARK,
         labels={"entered": f"{scope} entered", "participants": f"{scope} reached",
-                "rate": f"{scope} rate"},
+                "rate": f"{scope} rate", "programme_entered": "Programme entered",
+                "programme_participants": "Programme reached", "programme_rate": "Programme rate",
+                "position": "Against programme's limits"},
     )
     return ReportView(
         key="benchmark",
