@@ -12,6 +12,7 @@ from ete_metrics.present.charts.funnels import (
     conversion_chart,
     funnel_chart,
 )
+from ete_metrics.present.charts.style import step_colour
 from ete_metrics.steps import label
 
 
@@ -83,7 +84,7 @@ def test_activity_chart_one_line_per_measure() -> None:
     )
     fig = activity_chart(frame, title="Monthly")
     assert [t.name for t in fig.data] == ["Entered", "Into training", "Into work"]
-    assert [t.line.color for t in fig.data] == list(PALETTE[:3])
+    assert [t.line.color for t in fig.data] == [step_colour(s) for s in ("entered", "training", "work")]
     assert list(fig.data[1].y) == [20, 25]
     assert [pd.Timestamp(x) for x in fig.data[2].x] == list(months)
     assert fig.layout.xaxis.title.text == "Month"

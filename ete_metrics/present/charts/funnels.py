@@ -10,7 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, group_colour, plotly_text
+from ete_metrics.present.charts.style import (
+    apply_style,
+    group_colour,
+    plotly_text,
+    step_colour,
+)
 from ete_metrics.steps import label
 
 
@@ -177,7 +182,7 @@ def activity_chart(
                 y=part["participants"].to_list(),
                 mode="lines+markers",
                 name=label(measure),
-                line={"color": colour(i), "width": 2},
+                line={"color": step_colour(measure, i), "width": 2},
                 marker={"size": 5},
                 hovertemplate=f"{label(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
             )

@@ -11,7 +11,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts.partners import funnel_plot
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, region_colour
+from ete_metrics.present.charts.style import (
+    apply_style,
+    colour,
+    plotly_text,
+    region_colour,
+    step_colour,
+)
 from ete_metrics.steps import label
 
 
@@ -51,7 +57,7 @@ def rates_by_group_chart(
                 x=[plotly_text(v) for v in part[by].astype(str)],
                 y=rate.to_list(),
                 name=label(step),
-                marker_color=colour(i + 1),
+                marker_color=step_colour(step, i + 1),
                 error_y={
                     "type": "data",
                     "symmetric": False,
