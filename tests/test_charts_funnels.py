@@ -51,7 +51,8 @@ def test_funnel_chart_without_groups() -> None:
     bar = fig.data[0]
     assert list(bar.x) == ["Entered", "Into training", "Into work"]
     assert list(bar.y) == [200, 80, 30]
-    assert bar.marker.color == PALETTE[0]
+    # each step in its own colour, not the first region's (issue 26 item 11)
+    assert list(bar.marker.color) == [step_colour(s) for s in ("entered", "training", "work")]
     assert "of entered" in bar.hovertemplate
 
 

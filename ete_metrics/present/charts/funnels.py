@@ -63,7 +63,10 @@ def funnel_chart(
                 x=[label(s) for s in part["step"].astype(str)],
                 y=part["participants"].to_list(),
                 name=name,
-                marker_color=group_colour(by, group, i),
+                # one series: each step in its own colour (never London's navy); by group:
+                # each group's colour (a region's own)
+                marker_color=([step_colour(s, n) for n, s in enumerate(part["step"].astype(str))]
+                              if by is None else group_colour(by, group, i)),
                 customdata=part[["rate_from_entry", "rate_from_previous"]].to_numpy(),
                 hovertemplate=(
                     ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")
