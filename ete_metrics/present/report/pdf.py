@@ -225,6 +225,15 @@ def _height(flowable: Any, width: float) -> float:
     return float(flowable.wrap(width, _FRAME_HEIGHT)[1]) + flowable.getSpaceBefore() + flowable.getSpaceAfter()
 
 
+#: A chart may be drawn this small (from 70 mm) to keep its table on its page.
+_SMALLEST_CHART = 55 * mm
+
+
+def _table_height(shown: pd.DataFrame, styles: dict[str, ParagraphStyle], width: float) -> float:
+    """The height of a table drawn whole (a little more, for the page's rounding)."""
+    return _height(_table(shown, styles), width) + 1 * mm
+
+
 def _row_chunks(heights: list[float], first: float, later: float) -> list[tuple[int, int]]:
     """Rows ``[start, end)`` on each page: ``first`` room on the first page, ``later`` on the
     next (after their heading and the repeated header). A page never holds fewer than
@@ -369,15 +378,19 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
         story.append(PageBreak())
         top = [Paragraph(escape(view.title), styles["h1"]), Paragraph(escape(view.summary), styles["body"]),
                Spacer(1, 2 * mm)]
+        shown = fit_table(view.table.display())  # a long name is cut, then wraps
         png = images.get(view.key)
         if png is not None:
             chart = _image(png, width, _chart_height(view.table))
             if _is_tall(png):  # a page of its own, as tall as the page allows
                 chart = _image(png, width, _TALL_CHART_HEIGHT)
+            else:  # a table a few rows too long for the page: a smaller chart rather than a page more
+                short = _ROOM - sum(_height(f, width) for f in top) - 3 * mm - _table_height(shown, styles, width)
+                if _SMALLEST_CHART <= short < chart.drawHeight:
+                    chart = _image(png, width, short)
             top += [chart, Spacer(1, 3 * mm)]
         story += top
         room = _ROOM - sum(_height(f, width) for f in top)
-        shown = fit_table(view.table.display())  # a long name is cut, then wraps
         story += _paged_table(shown, styles, title=view.title, room=room, width=width,
                               figures=view.table.figure_headings())
 
