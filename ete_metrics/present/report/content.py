@@ -191,7 +191,9 @@ class ReportContent:
     targets : ReportTable
         Contract targets to date with RAG, per region and for all regions.
     views : tuple of ReportView
-        Funnel, targets, regions, cohorts, partners, equality, targets against actuals.
+        Funnel, targets, then for part of the programme (a lead's region) that part against
+        the programme and, with two regions or more, the regions compared and adjusted for case
+        mix; cohorts, partners, equality, targets against actuals.
     definitions : tuple of (str, str)
         Term and definition.
     note : str
