@@ -15,10 +15,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import filtered, load_data
+from dashboard.data import filtered, load_data, programme_metric
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
 from dashboard.render import PLOTLY_CONFIG, empty_state, user_errors
+from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, report_content
 from ete_metrics.protect.audience import STAKEHOLDER
@@ -43,11 +44,16 @@ def _content() -> ReportContent:
         return kept[1]
     participants, milestones = filtered(data, filters)
     with st.spinner("Preparing the slides…"):
+        # Part of the programme in view (a lead's regions, or a region filter): set against
+        # the programme's aggregate, as on the Regions page, never compared with itself.
+        programme = programme_metric(
+            funnel, filters, as_of=filters.as_of, include_sustained=True, **filters.date_range()
+        ) if filters.part_of_programme else None
         content = report_content(
             participants, milestones, data.targets, as_of=filters.as_of, audience=STAKEHOLDER,
             regions=list(filters.regions) or None, pathways=list(filters.pathways) or None,
             delivery_partners=list(filters.delivery_partners) or None,
-            date_from=filters.date_from, date_to=filters.date_to,
+            date_from=filters.date_from, date_to=filters.date_to, programme=programme,
         )
     st.session_state[CONTENT_KEY] = (key, content)
     return content
@@ -110,6 +116,13 @@ last = len(slides) - 1
 number = min(max(int(st.session_state.get(SLIDE_KEY, 0)), 0), last)
 st.session_state[SLIDE_KEY] = number
 
+# Each button shows its arrow once: the icon, before "Previous" and after "Next". Streamlit
+# also draws a shortcut's key after the label ("← Previous ←"), so that hint is hidden; the
+# caption between the buttons says the arrow keys move between slides.
+st.html(
+    "<style>.st-key-present_previous [aria-label^='Shortcut'], "
+    ".st-key-present_next [aria-label^='Shortcut'] { display: none; }</style>"
+)
 previous, where, following, leave = st.columns([1, 2, 1, 1], vertical_alignment="center")
 with previous:
     st.button("Previous", key="present_previous", icon=":material/arrow_back:", shortcut="Left",
@@ -117,7 +130,7 @@ with previous:
 with where:
     st.caption(f"Slide {number + 1} of {last + 1} · the arrow keys move between slides")
 with following:
-    st.button("Next", key="present_next", icon=":material/arrow_forward:", shortcut="Right",
+    st.button("Next", key="present_next", icon=":material/arrow_forward:", icon_position="right", shortcut="Right",
               disabled=number == last, on_click=_move, args=(1, last), width="stretch")
 with leave:
     st.page_link("app_pages/1_overview.py", label="End the presentation", icon=":material/close:")

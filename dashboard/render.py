@@ -617,15 +617,19 @@ def _build_report(
     date_from: Any = None,
     date_to: Any = None,
     progress: Progress | None = None,
+    programme: pd.DataFrame | None = None,
 ) -> bytes:
-    """Build one report (when its Prepare button is clicked), telling ``progress`` each step."""
+    """Build one report (when its Prepare button is clicked), telling ``progress`` each step.
+
+    ``programme``: the programme's funnel when only part of it is in view (as on the pages).
+    """
     from ete_metrics.present.report import build_report
 
     return build_report(
         participants, milestones, targets, as_of=as_of, audience=audience,
         regions=list(regions) or None, fmt=fmt, pathways=list(pathways) or None,
         delivery_partners=list(delivery_partners) or None, date_from=date_from, date_to=date_to,
-        progress=progress,
+        progress=progress, programme=programme,
     )
 
 
@@ -688,12 +692,19 @@ def report_downloads(
     if clicked is None:
         return
     noun = REPORT_NAMES[clicked].split(" (")[0]
+    programme = None
+    if filters.part_of_programme:  # a lead's regions, or a region filter: set against the programme
+        from dashboard.data import programme_metric
+        from ete_metrics.metrics.funnel import funnel
+
+        programme = programme_metric(funnel, filters, as_of=filters.as_of, include_sustained=True,
+                                     **filters.date_range())
     with status_progress(f"Preparing the {noun}", f"The {noun} is ready to download") as progress:
         prepared[clicked] = _build_report(
             participants, milestones, targets, as_of=filters.as_of, audience=filters.audience,
             regions=filters.regions, fmt=clicked, pathways=filters.pathways,
             delivery_partners=filters.delivery_partners, date_from=filters.date_from,
-            date_to=filters.date_to, progress=progress,
+            date_to=filters.date_to, progress=progress, programme=programme,
         )
     with slots[clicked].container():
         offer(clicked)

@@ -265,6 +265,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
     from ete_metrics.errors import DatabaseError, InputError
     from ete_metrics.present.report import build_report
+    from ete_metrics.present.report.content import part_of_programme, programme_funnel
 
     out = _writable_output(args.out)  # before any work: a bad path fails at once
     access = cli_metrics.user_access(args)  # a stakeholder user gets the stakeholder audience
@@ -284,10 +285,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         as_of = args.as_of or data_cutoff(engine)
         if participants.empty or as_of is None:
             raise InputError(f"Nothing to report. {database_holdings(engine).no_participants()}")
+        programme = None
+        if access.regions is not None and part_of_programme(regions or access.regions):
+            # a lead's data hold their regions: the programme's aggregate (every region's
+            # people, totals per step only) is what their regions are set against
+            programme = programme_funnel(load_participants(engine), load_milestones(engine), as_of=as_of)
         with progress_bar(args.quiet) as progress:
             content = build_report(
                 participants, milestones, targets, as_of=as_of, audience=args.audience,
                 regions=regions or None, fmt=args.format, progress=progress, browser=browser,
+                programme=programme,
             )
         # Recorded first: a report that cannot be recorded is not written.
         try:

@@ -912,5 +912,7 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "comparison": Published(COMPARE, measures=_AT_WORK),
         "partners": Published(FUNNEL),
         "equality": Published(EQUALITY, measures=_AT_WORK),
+        # part of the programme (a lead's region) beside the programme's aggregate
+        "benchmark": Published(BENCHMARK, measures=_PROGRAMME),
     },
 }

@@ -169,3 +169,19 @@ def test_cumulative_incidence_chart_by_group_draws_hostile_names_literally() -> 
     assert [t.name for t in fig.data] == [name for pair in expected for name in pair]
     assert_drawn_literally(fig)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_eight_cohort_curves_are_each_told_apart_without_colour_alone() -> None:
+    """Issue 26 item 11: of eight curves, 2022-Q3 and 2024-Q1 were both navy. Each curve now has a
+    marker shape of its own, and two of one colour differ in line style too."""
+    names = ["2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2"]
+    curves = pd.DataFrame(
+        {"cohort": names, "months_since_entry": [0] * 8, "cohort_size": [1] * 8,
+         "participants": [0] * 8, "cumulative_rate": [0.0] * 8}
+    )
+    fig = cohort_curves_chart(curves, cohorts=names)
+    symbols = [t.marker.symbol for t in fig.data]
+    assert None not in symbols and len(set(symbols)) == 8
+    assert {t.line.color for t in fig.data} <= set(PALETTE)
+    styles = [(t.line.color, t.line.dash) for t in fig.data]
+    assert len(set(styles)) == 8  # 2022-Q3 solid navy, 2024-Q1 dashed navy

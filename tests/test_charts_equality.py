@@ -8,6 +8,7 @@ from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.config import PALETTE
 from ete_metrics.present.charts.equality import equality_chart
+from ete_metrics.present.charts.style import step_colour
 
 
 def _frame() -> pd.DataFrame:
@@ -38,7 +39,10 @@ def test_equality_chart_points_error_bars_and_overall_line() -> None:
     # Error bars reach the interval: 0.6 + 0.28 = 0.88, 0.6 - 0.37 = 0.23.
     assert list(gender.error_x.array) == pytest.approx([0.28, 0.42])
     assert list(gender.error_x.arrayminus) == pytest.approx([0.37, 0.16])
-    assert gender.marker.color == PALETTE[0] and disability.marker.color == PALETTE[1]
+    # the work step's colour, never a region's; each characteristic its own shape (issue 26 item 11)
+    assert gender.marker.color == disability.marker.color == step_colour("work")
+    assert gender.marker.color not in PALETTE[:4]
+    assert gender.marker.symbol != disability.marker.symbol
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(lines) == 1 and lines[0].x0 == 0.4
     assert fig.layout.xaxis.title.text == "Percent in work"

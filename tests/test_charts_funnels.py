@@ -12,6 +12,7 @@ from ete_metrics.present.charts.funnels import (
     conversion_chart,
     funnel_chart,
 )
+from ete_metrics.present.charts.style import step_colour
 from ete_metrics.steps import label
 
 
@@ -50,7 +51,8 @@ def test_funnel_chart_without_groups() -> None:
     bar = fig.data[0]
     assert list(bar.x) == ["Entered", "Into training", "Into work"]
     assert list(bar.y) == [200, 80, 30]
-    assert bar.marker.color == PALETTE[0]
+    # each step in its own colour, not the first region's (issue 26 item 11)
+    assert list(bar.marker.color) == [step_colour(s) for s in ("entered", "training", "work")]
     assert "of entered" in bar.hovertemplate
 
 
@@ -83,7 +85,7 @@ def test_activity_chart_one_line_per_measure() -> None:
     )
     fig = activity_chart(frame, title="Monthly")
     assert [t.name for t in fig.data] == ["Entered", "Into training", "Into work"]
-    assert [t.line.color for t in fig.data] == list(PALETTE[:3])
+    assert [t.line.color for t in fig.data] == [step_colour(s) for s in ("entered", "training", "work")]
     assert list(fig.data[1].y) == [20, 25]
     assert [pd.Timestamp(x) for x in fig.data[2].x] == list(months)
     assert fig.layout.xaxis.title.text == "Month"

@@ -12,7 +12,7 @@ from ete_metrics.present.charts.partners import (
     step_bars,
     training_providers_chart,
 )
-from ete_metrics.present.charts.style import POSITION_COLOURS
+from ete_metrics.present.charts.style import POSITION_COLOURS, step_colour
 
 
 def _comparison() -> pd.DataFrame:
@@ -91,7 +91,8 @@ def test_step_bars_one_trace_per_step_in_order() -> None:
     assert [t.name for t in fig.data] == ["Entered", "Into training", "Into work"]
     assert list(fig.data[1].y) == ["HMP A", "HMP B"] and list(fig.data[1].x) == [4, 1]
     assert fig.data[1].orientation == "h"
-    assert [t.marker.color for t in fig.data] == list(PALETTE[:3])
+    # each step in its own colour, never a region's (issue 26 item 11)
+    assert [t.marker.color for t in fig.data] == [step_colour(s) for s in ("entered", "training", "work")]
     assert fig.layout.title.text == "Custody pathway by prison"
     assert fig.layout.yaxis.title.text == "Prison" and fig.layout.xaxis.title.text == "People"
 
@@ -106,7 +107,9 @@ def test_training_providers_chart_values() -> None:
     fig = training_providers_chart(providers)
     assert [list(t.x) for t in fig.data] == [[10], [6], [3]]
     assert [list(t.y) for t in fig.data] == [["P"]] * 3
-    assert [t.marker.color for t in fig.data] == list(PALETTE[:3])
+    # starts and completions in training's colour (completions hatched), into work in work's
+    assert [t.marker.color for t in fig.data] == [step_colour("training")] * 2 + [step_colour("work")]
+    assert [t.marker.pattern.shape for t in fig.data] == ["", "/", ""]
     assert fig.layout.yaxis.title.text == "Training provider"
     assert fig.layout.xaxis.title.text == "People"
     assert "Training providers" in fig.layout.title.text

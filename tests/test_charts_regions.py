@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
-from ete_metrics.config import PALETTE
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
+from ete_metrics.present.charts.style import step_colour
 
 
 def _by_region() -> pd.DataFrame:
@@ -29,7 +29,7 @@ def test_rates_by_group_chart() -> None:
     fig = rates_by_group_chart(_by_region(), by="region")
     # the entered step (always 100%) is left out: one trace per later step
     assert [t.name for t in fig.data] == ["Into training", "Into work"]
-    assert [t.marker.color for t in fig.data] == [PALETTE[1], PALETTE[2]]
+    assert [t.marker.color for t in fig.data] == [step_colour("training"), step_colour("work")]
     training = fig.data[0]
     assert list(training.x) == ["London", "Wales"]
     assert list(training.y) == [0.4, 0.2]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ete_metrics.config import PALETTE
 from ete_metrics.metrics.standardised import ratio_limits
 from ete_metrics.present.charts.standardised import ratio_funnel_plot, raw_and_adjusted_chart
+from ete_metrics.present.charts.style import step_colour
 
 
 def _ratios() -> pd.DataFrame:
@@ -36,3 +38,6 @@ def test_raw_and_adjusted_side_by_side() -> None:
     assert [t.name for t in fig.data] == ["Raw", "Adjusted for case mix"]
     assert list(fig.data[0].y[:2]) == [0.4, 0.2] and list(fig.data[1].y[:2]) == [0.36, 0.21]
     assert fig.layout.barmode == "group"
+    # raw grey, adjusted in the step's colour: never a region's (issue 26 item 11)
+    assert fig.data[1].marker.color == step_colour("work")
+    assert not {t.marker.color for t in fig.data} & set(PALETTE[:4])

@@ -109,3 +109,32 @@ def test_label_sides_keeps_names_off_the_lines() -> None:
     # 0.22 (0.02 from the lower limit) -> above; a suppressed point -> above
     assert label_sides([0.5, 0.1, 0.38, 0.22, "[c]"], [0.2] * 5, [0.4] * 5, 0.3) == [
         "top center", "bottom center", "bottom center", "top center", "top center"]
+
+
+def test_one_meaning_per_colour_steps_never_take_a_regions_colour() -> None:
+    """Issue 26 item 11: the region colours were reused for steps (the Presentation's partners
+    slide, the Partners page, the areas chart). Steps now have colours of their own, the same
+    on every chart, distinct from every region's and every position's."""
+    import pandas as pd
+
+    from ete_metrics import config
+    from ete_metrics.present.charts.partners import step_bars
+    from ete_metrics.present.charts.regions import rates_by_group_chart
+    from ete_metrics.present.charts.style import POSITION_COLOURS, region_colour, step_colour
+
+    regions = {region_colour(r) for r in config.regions()}
+    steps = ["entered", "training", "work"]
+    by_partner = pd.DataFrame({
+        "delivery_partner": ["A"] * 3, "step": steps, "participants": [10, 4, 2],
+        "rate_from_entry": [1.0, 0.4, 0.2], "rate_from_previous": [1.0, 0.4, 0.5],
+        "ci_low": [1.0, 0.2, 0.1], "ci_high": [1.0, 0.6, 0.4],
+    })
+    drawn = {t.name: t.marker.color for t in step_bars(by_partner, by="delivery_partner",
+                                                        group_label="Delivery partner", title="t").data}
+    by_area = by_partner.rename(columns={"delivery_partner": "area"})
+    drawn_areas = {t.name: t.marker.color for t in rates_by_group_chart(by_area, by="area").data}
+    for name, colour_ in {**drawn, **drawn_areas}.items():
+        assert colour_ not in regions, name
+        assert colour_ not in POSITION_COLOURS.values(), name
+    assert drawn["Into work"] == drawn_areas["Into work"] == step_colour("work")
+    assert len(set(drawn.values())) == 3

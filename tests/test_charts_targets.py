@@ -6,7 +6,7 @@ import pandas as pd
 from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.config import PALETTE
-from ete_metrics.present.charts.style import MORE_REGION_COLOURS
+from ete_metrics.present.charts.style import MORE_REGION_COLOURS, step_colour
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
 from ete_metrics.steps import label
 
@@ -61,7 +61,8 @@ def test_target_progress_chart() -> None:
     assert len(fig.data) == 1
     assert list(fig.data[0].x) == ["London", "All regions"]
     assert list(fig.data[0].y) == [0.9, 0.9]
-    assert fig.data[0].marker.color == PALETTE[0]
+    # into work in the work step's colour, not London's navy (issue 26 item 11)
+    assert fig.data[0].marker.color == step_colour("work") and fig.data[0].marker.color not in PALETTE[:4]
     assert fig.layout.yaxis.tickformat == ".0%"
     assert fig.layout.title.text == "Percent of target achieved to date"
 

@@ -122,3 +122,31 @@ def test_the_slides_follow_the_sidebar_filters(demo_data: DemoData) -> None:
     _next(at)  # the funnel view
     pd.testing.assert_frame_equal(_table(at), _text(deck.views[0].table.display()))
     assert deck.views[0].table.display().equals(_deck(demo_data).views[0].table.display()) is False
+
+
+def test_a_wales_leads_slides_set_wales_against_the_programme(demo_data: DemoData) -> None:
+    """Issue 26 item 1: a lead's slide 5 set Wales against itself ("Wales %" beside Wales's rate).
+    As on the Regions page, Wales alone is set against the programme's aggregate instead."""
+    from dashboard.auth import PREVIEW_KEY
+
+    at = new_app()
+    at.run()
+    at.selectbox(key=PREVIEW_KEY).select("A regional lead (Wales)")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    deck = _deck(demo_data, regions=["Wales"])  # every region's data, Wales chosen
+    against = next(v for v in deck.views if v.key == "benchmark")
+    titles = []
+    for _ in range(len(deck.views) + 2):
+        titles += [h.value for h in at.main.header]
+        if against.title in titles[-1:]:
+            break
+        _next(at)
+    assert titles[-1] == "Wales against the programme"
+    # the programme's figures: every region's people (an aggregate), as the Wales pack shows them
+    pd.testing.assert_frame_equal(_table(at), _text(against.table.display()))
+    shown = _table(at)
+    assert (shown["Programme entered"] != shown["Wales entered"]).all()
+    assert "Regions compared with control limits" not in titles

@@ -99,3 +99,38 @@ def test_the_local_operator_previews_a_wales_lead(server: str, page: Any) -> Non
     page.get_by_role("heading", name="Compared with the overall rate", exact=True).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
     assert _errors(page) == []
+
+
+#: Each button's words as a person reads them: visible text, a Material icon read as its arrow.
+_BUTTON_TEXT = """(button) => {
+    const arrows = {arrow_back: "\\u2190", arrow_forward: "\\u2192"};
+    const parts = [];
+    const walk = (node) => {
+        if (node.nodeType === Node.TEXT_NODE) { parts.push(node.textContent.trim()); return; }
+        if (node.nodeType !== Node.ELEMENT_NODE) return;
+        const style = getComputedStyle(node);
+        if (style.display === "none" || style.visibility === "hidden") return;
+        if (node.dataset && node.dataset.testid === "stIconMaterial") {
+            parts.push(arrows[node.textContent.trim()] || node.textContent.trim()); return;
+        }
+        node.childNodes.forEach(walk);
+    };
+    walk(button);
+    return parts.filter((p) => p).join(" ");
+}"""
+
+
+def test_the_slide_buttons_read_previous_and_next_with_one_arrow_each(server: str, page: Any) -> None:
+    """The buttons read "← Previous" and "Next →" (not "← Previous ←": an icon and the shortcut's key)."""
+    page.goto(f"{server}/present", wait_until="domcontentloaded")
+    _shows(page, "Slide 1 of ")
+    previous = page.locator(".st-key-present_previous button")
+    following = page.locator(".st-key-present_next button")
+    assert previous.evaluate(_BUTTON_TEXT) == "\u2190 Previous"
+    assert following.evaluate(_BUTTON_TEXT) == "Next \u2192"
+    # the arrow keys still move between slides
+    page.keyboard.press("ArrowRight")
+    _shows(page, "Slide 2 of ")
+    assert previous.evaluate(_BUTTON_TEXT) == "\u2190 Previous"
+    page.keyboard.press("ArrowLeft")
+    _shows(page, "Slide 1 of ")

@@ -68,5 +68,6 @@ def test_the_intruder_finds_nothing_in_the_pack() -> None:
     participants, milestones, _ = demo()
     as_of = pd.Timestamp(AS_OF)
     dates = {"date_from": None, "date_to": None}
-    parts = _pack(participants, milestones, as_of, pd.Timestamp(month_earlier(as_of)), dates)
+    parts = list(_pack(participants, milestones, as_of, pd.Timestamp(month_earlier(as_of)), dates).values())
     assert attack(parts, publish(parts, "stakeholder")) == []
+

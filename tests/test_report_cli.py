@@ -94,3 +94,35 @@ def test_report_region_names_ignore_case(tmp_path: Path, capsys) -> None:  # typ
                  "--region", "west midlands"]) == 0, capsys.readouterr().err
     cover = read_cover(out.read_bytes())
     assert cover["Regions"] == "West Midlands"
+
+
+def test_a_leads_report_sets_their_region_against_the_programme(
+    tmp_path: Path, capsys, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 26 item 1: a Wales lead's pack (their data hold Wales only) set Wales against itself.
+    Now Wales is set against the programme's aggregate: every region's people entered."""
+    from ete_metrics.data.db import load_participants
+
+    url = _demo(tmp_path, 3000)
+    access = tmp_path / "access.toml"
+    access.write_text('[users."lead.wales@example.org"]\nrole = "regional_lead"\nregions = ["Wales"]\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("ETE_ACCESS_FILE", str(access))
+    out = tmp_path / "pack.xlsx"
+    code = main(["report", "--format", "xlsx", "--out", str(out), "--as-of", "2023-08-16", "--db", url,
+                 "--as-user", "lead.wales@example.org"])
+    assert code == 0, capsys.readouterr().err
+    book = load_workbook(out)
+    assert "regions" not in book.sheetnames and "regions_adjusted" not in book.sheetnames
+    engine = make_engine(url)
+    everyone = load_participants(engine)
+    engine.dispose()
+    entered = everyone["entry_date"].notna() & (everyone["entry_date"] <= "2023-08-16")
+    rows = list(book["benchmark"].iter_rows(values_only=True))
+    header = list(rows[1] if rows[0][0] != "Step" else rows[0])
+    first = rows[rows.index(tuple(header)) + 1]
+    programme = first[header.index("Programme entered")]
+    wales = first[header.index("Wales entered")]
+    # the programme: every region's people entered by the date; Wales: Wales's own
+    assert programme == int(entered.sum())
+    assert wales == int((entered & (everyone["region"] == "Wales")).sum())

@@ -102,8 +102,10 @@ def test_regions_filter_keeps_only_those_regions() -> None:
     report = report_content(
         participants, milestones, targets, as_of=AS_OF, regions=["Wales"]
     )
-    regions_table = next(v.table for v in report.views if v.key == "regions").data
-    assert regions_table["region"].tolist() == ["Wales"]
+    # Wales alone is set against the programme (not compared with itself): its entered there
+    assert "regions" not in [v.key for v in report.views]
+    against = next(v.table for v in report.views if v.key == "benchmark").data
+    assert set(against["entered"]) == {report.headline.data["participants"].iloc[0]}
     entered = int((participants["region"] == "Wales").sum())
     assert report.headline.data["participants"].iloc[0] <= entered
     assert report.filters_text() == "Regions: Wales"
@@ -226,8 +228,8 @@ def test_a_regional_leads_pack_is_labelled_with_their_region() -> None:
     headline = pack.headline_targets().data.set_index("measure")
     wales_targets = pack.targets.data.set_index("measure")
     assert headline.loc["work", "actual_to_date"] == wales_targets.loc["work", "actual_to_date"]
-    regions = next(v for v in pack.views if v.key == "regions")
-    assert regions.table.heading("overall_rate") == "Wales %"
+    # Wales alone is not compared with itself (no "Wales %" beside Wales's own rate)
+    assert not {"regions", "regions_adjusted"} & {v.key for v in pack.views}
     every_label = [t.heading(c) for t in pack.tables() for c in t.data.columns]
     every_label += [str(v) for t in pack.tables() for v in t.data.get("region", [])]
     assert "All regions" not in every_label and "All regions %" not in every_label
@@ -269,3 +271,83 @@ def test_without_charts_the_tables_are_the_same_and_there_are_no_figures() -> No
         pd.testing.assert_frame_equal(shown.data, drawn.data)
     assert (plain.headline.data.equals(charted.headline.data) and plain.changes == charted.changes
             and plain.summary == charted.summary)
+
+
+def _two_regions() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Wales: 10 entered, 3 in work; London: 10 entered, 7 in work (entered 20 Jun 2021)."""
+    from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
+    from ete_metrics.steps import outcome_milestones
+
+    regions = ["Wales"] * 10 + ["London"] * 10
+    participants = conform_participants(pd.DataFrame({
+        "participant_id": [f"P{i:02d}" for i in range(20)],
+        "region": regions,
+        "referral_date": pd.Timestamp("2021-06-10"),
+        "entry_date": pd.Timestamp("2021-06-20"),
+        "pathway": "community", "delivery_partner": "Acme", "area": "Area",
+        "gender": "Female", "age_band": "25-34",
+    }))
+    in_work = [f"P{i:02d}" for i in (0, 1, 2)] + [f"P{i:02d}" for i in range(10, 17)]
+    milestones = conform_milestones(pd.DataFrame({
+        "participant_id": in_work, "milestone": outcome_milestones()["work"],
+        "date": pd.Timestamp("2021-07-01"),
+    }))
+    targets = conform_targets(pd.DataFrame({
+        "region": ["Wales", "London"], "period_start": pd.Timestamp("2021-06-01"),
+        "measure": "entered", "target": 10,
+    }))
+    return participants, milestones, targets
+
+
+def test_one_region_is_set_against_the_programme_not_compared_with_itself() -> None:
+    """Issue 26 item 1: the pages' rule in the packs. Wales alone: no regions comparison nor
+    adjusted ratios (Wales against Wales: "Overall" = Wales, observed = expected), but Wales
+    beside the programme: work 3 / 10 = 30.0% against 10 / 20 = 50.0%, a gap of -20 pp."""
+    participants, milestones, targets = _two_regions()
+    for given in ({}, {"programme": None}):
+        report = report_content(participants, milestones, targets, as_of="2021-07-31", regions=["Wales"],
+                                charts=False, **given)
+        keys = [v.key for v in report.views]
+        assert "regions" not in keys and "regions_adjusted" not in keys
+        against = next(v for v in report.views if v.key == "benchmark")
+        assert against.title == "Wales against the programme"
+        work = against.table.data.set_index("step").loc["work"]
+        assert (work["entered"], work["participants"]) == (10, 3)
+        assert (work["programme_entered"], work["programme_participants"]) == (20, 10)
+        assert work["rate"] == pytest.approx(0.3) and work["programme_rate"] == pytest.approx(0.5)
+        assert work["gap"] == pytest.approx(-0.2)
+        shown = against.table.display()
+        assert "Wales %" not in shown.columns and "Programme rate" in shown.columns
+
+
+def test_a_leads_data_alone_is_set_against_the_programme_given() -> None:
+    """A lead's data hold Wales only: the programme's funnel is given (every region's people)."""
+    from ete_metrics.present.report.content import programme_funnel
+
+    participants, milestones, targets = _two_regions()
+    programme = programme_funnel(participants, milestones, as_of="2021-07-31")
+    wales = participants.loc[participants["region"] == "Wales"]
+    report = report_content(wales, milestones.loc[milestones["participant_id"].isin(wales["participant_id"])],
+                            targets.loc[targets["region"] == "Wales"], as_of="2021-07-31",
+                            charts=False, programme=programme)
+    assert report.regions == ("Wales",)
+    keys = [v.key for v in report.views]
+    assert "regions" not in keys and "regions_adjusted" not in keys
+    work = next(v for v in report.views if v.key == "benchmark").table.data.set_index("step").loc["work"]
+    assert (work["participants"], work["programme_participants"], work["programme_entered"]) == (3, 10, 20)
+
+
+def test_two_regions_of_part_of_the_programme_are_compared_and_set_against_it() -> None:
+    participants, milestones, targets = _two_regions()
+    north_west = participants.iloc[:5].assign(region="North West",
+                                              participant_id=[f"N{i}" for i in range(5)])
+    participants = pd.concat([participants, north_west], ignore_index=True)  # 5 more, none in work
+    report = report_content(participants, milestones, targets, as_of="2021-07-31",
+                            regions=["Wales", "London"], charts=False)
+    keys = [v.key for v in report.views]
+    assert {"benchmark", "regions", "regions_adjusted"} <= set(keys)
+    regions = next(v for v in report.views if v.key == "regions").table.data.set_index("region")
+    # the two regions' own rate: 10 in work of 20 entered; the programme's 10 of 25
+    assert regions["overall_rate"].iloc[0] == pytest.approx(0.5)
+    work = next(v for v in report.views if v.key == "benchmark").table.data.set_index("step").loc["work"]
+    assert work["programme_rate"] == pytest.approx(0.4) and work["rate"] == pytest.approx(0.5)

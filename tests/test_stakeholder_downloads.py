@@ -122,6 +122,10 @@ def test_report_buttons_prepare_on_click_for_the_view(monkeypatch: pytest.Monkey
     import ete_metrics.present.report as report
 
     monkeypatch.setattr(report, "build_report", fake_build)
+    import dashboard.data
+
+    # London alone is part of the programme: its reports are set against the programme's funnel
+    monkeypatch.setattr(dashboard.data, "programme_metric", lambda fn, filters, **kwargs: pd.DataFrame({"step": []}))
     clicks: set[str] = set()
     shown: list[str] = []
 
@@ -148,9 +152,10 @@ def test_report_buttons_prepare_on_click_for_the_view(monkeypatch: pytest.Monkey
     assert recorder.calls[0]["label"] == "Download review pack (PDF)"
     assert recorder.calls[0]["data"]() == b"report"
     assert steps == [("Drawing the charts", 0.5)]  # the build's steps reach the status box
-    assert [{k: v for k, v in b.items() if k != "progress"} for b in built] == [
+    assert [{k: v for k, v in b.items() if k not in ("progress", "programme")} for b in built] == [
         {"as_of": filters.as_of, "audience": "stakeholder", "regions": ["London"], "fmt": "pdf",
          "pathways": None, "delivery_partners": None, "date_from": None, "date_to": None}]
+    assert built[0]["programme"] is not None  # London alone: set against the programme (issue 26)
 
     clicks.clear()  # the next run: the pack is kept for this view, the other two still to prepare
     shown.clear()

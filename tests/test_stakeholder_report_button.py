@@ -80,7 +80,41 @@ def test_report_buttons_prepare_on_click_for_the_view(demo_db_url: str, media: l
     assert cover["Audience"] == "Stakeholder (protected)"
     assert cover["Regions"] == "Wales" and cover["Pathways"] == "custody"
     assert cover["Disclosure control"] == STAKEHOLDER_NOTE
-    assert read_tables(workbook)["regions"]["Region"].tolist() == ["Wales"]
+    # Wales alone is set against the programme, not compared with itself (issue 26 item 1): no
+    # regions comparison table; the benchmark's rows are the steps, with the programme beside them
+    assert not {"regions", "regions_adjusted"} & set(read_tables(workbook))
 
     for name, data in files.items():
         assert report_problems(name, data) == [], name
+
+
+def test_a_wales_leads_workbook_sets_wales_against_the_programme(demo_db_url: str, media: list[MediaFileManager],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 26 item 1: a lead's reports from the Overview set Wales against the programme's
+    aggregate (every region's people), as the pages do, not against itself."""
+    from dashboard.auth import PREVIEW_KEY
+
+    calls: list[dict[str, Any]] = []
+    real = report_module.build_report
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "build_report", counting)
+    at = new_app()
+    at.run()
+    at.selectbox(key=PREVIEW_KEY).select("A regional lead (Wales)")
+    at.run()
+    at = open_page(at, "app_pages/1_overview.py")
+    at.button(key="overview_report_prepare_xlsx").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(calls) == 1 and calls[0]["programme"] is not None
+    files = {name: data for name, data in downloads(at, media) if name.endswith(".xlsx")}
+    book = load_workbook(io.BytesIO(next(iter(files.values()))))
+    assert "benchmark" in book.sheetnames and "regions" not in book.sheetnames
+    programme = calls[0]["programme"].set_index("step")["participants"]
+    rows = [r for r in book["benchmark"].iter_rows(values_only=True) if r and r[0]]
+    header = next(r for r in rows if "Programme entered" in r)
+    first = rows[rows.index(header) + 1]
+    assert first[header.index("Programme entered")] == programme["entered"]

@@ -28,6 +28,10 @@ OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
 
 #: Line styles cycled every six cohorts (the palette has six colours).
 _DASHES: tuple[str, ...] = ("solid", "dash", "dot")
+#: A marker shape of its own for each of twelve cohorts: two cohorts of one colour differ in
+#: their line and their markers, and none rests on colour alone (the legend shows both).
+_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "triangle-down", "x",
+                             "cross", "star", "pentagon", "hexagon", "triangle-left", "triangle-right")
 
 
 def _outcome_label(outcome: str) -> str:
@@ -97,7 +101,7 @@ def cohort_curves_chart(
                 name=plotly_text(name),
                 # Six palette colours; lines 7-12 repeat them dashed so no two look alike.
                 line={"color": colour(i), "width": 2, "dash": _DASHES[(i // 6) % len(_DASHES)]},
-                marker={"color": colour(i), "size": 5},
+                marker={"color": colour(i), "size": 8, "symbol": _SYMBOLS[i % len(_SYMBOLS)]},
                 customdata=part[["participants", "cohort_size"]].to_numpy(),
                 hovertemplate=(
                     "Cohort %{fullData.name}<br>Month %{x} since entry<br>"

@@ -12,12 +12,15 @@ import plotly.graph_objects as go
 from ete_metrics.present.charts.style import (
     KEY_LINE,
     apply_style,
-    colour,
     plotly_text,
     reference_line,
+    step_colour,
 )
 from ete_metrics.present.formatting import humanise
 from ete_metrics.steps import phrase
+
+#: Marker shape of each characteristic, in order (gender, age band, ethnicity, disability...).
+_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "triangle-down", "star")
 
 
 def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
@@ -51,13 +54,15 @@ def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
                 y=[plotly_text(f"{name}: {g}") for g in part["group"].astype(str)],
                 mode="markers",
                 name=plotly_text(name),
-                marker={"color": colour(i), "size": 10},
+                # every point in the step's colour (the rate of that step), each characteristic
+                # its own marker shape: a region's colour is never reused for a group
+                marker={"color": step_colour(step), "size": 10, "symbol": _SYMBOLS[i % len(_SYMBOLS)]},
                 error_x={
                     "type": "data",
                     "symmetric": False,
                     "array": (part["ci_high"].astype(float) - rate).to_list(),
                     "arrayminus": (rate - part["ci_low"].astype(float)).to_list(),
-                    "color": colour(i),
+                    "color": step_colour(step),
                     "thickness": 1.5,
                 },
                 customdata=part[["participants", "entered", "ci_low", "ci_high", "gap"]].to_numpy(),

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from ete_metrics.present.charts.style import apply_style, colour, group_colour, plotly_text
+from ete_metrics.present.charts.style import (
+    apply_style,
+    group_colour,
+    plotly_text,
+    step_colour,
+)
 from ete_metrics.steps import label
 
 
@@ -58,7 +63,10 @@ def funnel_chart(
                 x=[label(s) for s in part["step"].astype(str)],
                 y=part["participants"].to_list(),
                 name=name,
-                marker_color=group_colour(by, group, i),
+                # one series: each step in its own colour (never London's navy); by group:
+                # each group's colour (a region's own)
+                marker_color=([step_colour(s, n) for n, s in enumerate(part["step"].astype(str))]
+                              if by is None else group_colour(by, group, i)),
                 customdata=part[["rate_from_entry", "rate_from_previous"]].to_numpy(),
                 hovertemplate=(
                     ("" if by is None else f"{label(by)}: %{{fullData.name}}<br>")
@@ -177,7 +185,7 @@ def activity_chart(
                 y=part["participants"].to_list(),
                 mode="lines+markers",
                 name=label(measure),
-                line={"color": colour(i), "width": 2},
+                line={"color": step_colour(measure, i), "width": 2},
                 marker={"size": 5},
                 hovertemplate=f"{label(measure)}<br>%{{x|%b %Y}}: %{{y:,}} people<extra></extra>",
             )

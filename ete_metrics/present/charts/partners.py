@@ -20,6 +20,7 @@ from ete_metrics.present.charts.style import (
     plotly_text,
     position_marker,
     reference_line,
+    step_colour,
 )
 from ete_metrics.steps import label, phrase
 
@@ -176,7 +177,7 @@ def step_bars(
                 x=part["participants"].to_list(),
                 orientation="h",
                 name=label(step),
-                marker_color=colour(i),
+                marker_color=step_colour(step, i),
                 customdata=part[["rate_from_entry"]].to_numpy(),
                 hovertemplate=(
                     f"{group_label}: %{{y}}<br>{label(step)}: "
@@ -205,10 +206,10 @@ def training_providers_chart(providers: pd.DataFrame) -> go.Figure:
         Three horizontal ``Bar`` traces (``training_starts``,
         ``training_completed``, ``work_after_training``): y = provider, x = people.
     """
-    series = (
-        ("training_starts", "Training starts", None),
-        ("training_completed", "Completed training", "completion_rate"),
-        ("work_after_training", "Into work after training", "work_rate"),
+    series = (  # each in its step's colour; completions hatched in training's
+        ("training_starts", "Training starts", None, "training"),
+        ("training_completed", "Completed training", "completion_rate", "training"),
+        ("work_after_training", "Into work after training", "work_rate", "work"),
     )
     return _count_bars(
         providers, series, title="Training providers: starts, completions and onward into work",
@@ -231,8 +232,8 @@ def employers_chart(employers: pd.DataFrame) -> go.Figure:
         y = employer, x = people.
     """
     series = (
-        ("job_starts", "Job starts", None),
-        ("job_sustained", "Sustained jobs", "sustained_rate"),
+        ("job_starts", "Job starts", None, "work"),
+        ("job_sustained", "Sustained jobs", "sustained_rate", "sustained"),
     )
     return _count_bars(employers, series, title="Employers: job starts and sustained jobs",
                        x_title="Employer")
@@ -240,7 +241,7 @@ def employers_chart(employers: pd.DataFrame) -> go.Figure:
 
 def _count_bars(
     frame: pd.DataFrame,
-    series: tuple[tuple[str, str, str | None], ...],
+    series: tuple[tuple[str, str, str | None, str], ...],
     *,
     title: str,
     x_title: str,
@@ -250,7 +251,8 @@ def _count_bars(
     order = ranked(frame["partner"], frame[series[0][0]])
     frame = frame.iloc[np.argsort(frame["partner"].astype(str).map(order).to_numpy(), kind="stable")]
     names = [plotly_text(v) for v in frame["partner"].astype(str)]
-    for i, (column, series_name, rate) in enumerate(series):
+    drawn: set[str] = set()
+    for column, series_name, rate, step in series:
         if rate is None:
             template = f"%{{y}}<br>{series_name}: %{{x:,}}<extra></extra>"
             custom = None
@@ -263,11 +265,14 @@ def _count_bars(
                 x=frame[column].to_list(),
                 orientation="h",
                 name=series_name,
-                marker_color=colour(i),
+                marker_color=step_colour(step),
+                # a second series of one step's colour is hatched (completed training)
+                marker_pattern_shape="/" if step in drawn else "",
                 customdata=custom,
                 hovertemplate=template,
             )
         )
+        drawn.add(step)
     return apply_style(
         fig, title=title, x_title="People", y_title=x_title, legend_title="",
         layout=_bars_layout(len(names), len(series)),

@@ -11,7 +11,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts.partners import funnel_plot
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text
+from ete_metrics.present.charts.style import (
+    apply_style,
+    colour,
+    plotly_text,
+    region_colour,
+    step_colour,
+)
 from ete_metrics.steps import label
 
 
@@ -51,7 +57,7 @@ def rates_by_group_chart(
                 x=[plotly_text(v) for v in part[by].astype(str)],
                 y=rate.to_list(),
                 name=label(step),
-                marker_color=colour(i + 1),
+                marker_color=step_colour(step, i + 1),
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -105,3 +111,51 @@ def regions_funnel_plot(
         See :func:`ete_metrics.present.charts.partners.funnel_plot` (the same house funnel plot).
     """
     return funnel_plot(comparison, limits, by=by, step=step, group_label=label(by))
+
+
+#: The programme's bars beside a part of it: a light grey no region, step or position takes.
+PROGRAMME_COLOUR = "#BFC1C3"
+
+
+def benchmark_chart(benchmark: pd.DataFrame, *, scope: str) -> go.Figure:
+    """A part of the programme (a lead's region) beside the programme, step by step.
+
+    Parameters
+    ----------
+    benchmark : pandas.DataFrame
+        :func:`ete_metrics.metrics.comparison.programme_benchmark` (numbers; NaN where hidden).
+    scope : str
+        The part's name (``"Wales"``): its bars take the region's own colour.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two ``Bar`` traces, x = steps: the scope's rate with its 95% interval, and the
+        programme's rate (every region; an aggregate).
+    """
+    steps = [label(s) for s in benchmark["step"].astype(str)]
+    rate = benchmark["rate"].astype(float)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=steps, y=rate.to_list(), name=plotly_text(scope), marker_color=region_colour(scope),
+        error_y={"type": "data", "symmetric": False,
+                 "array": (benchmark["ci_high"].astype(float) - rate).to_list(),
+                 "arrayminus": (rate - benchmark["ci_low"].astype(float)).to_list(),
+                 "color": colour(4), "thickness": 1},
+        text=[f"{v:.1%}" if v == v else "" for v in rate], textposition="outside",
+        hovertemplate="%{fullData.name}<br>%{x}: %{y:.1%} of entered<extra></extra>",
+    ))
+    programme = benchmark["programme_rate"].astype(float)
+    fig.add_trace(go.Bar(
+        x=steps, y=programme.to_list(), name="Programme (all regions)", marker_color=PROGRAMME_COLOUR,
+        text=[f"{v:.1%}" if v == v else "" for v in programme], textposition="outside",
+        hovertemplate="Programme (all regions)<br>%{x}: %{y:.1%} of entered<extra></extra>",
+    ))
+    return apply_style(
+        fig,
+        title=f"Percent of entrants reaching each step: {plotly_text(scope)} and the programme",
+        x_title="Step",
+        y_title="Percent of entered",
+        percent_axis=True,
+        layout={"barmode": "group"},
+    )

@@ -11,7 +11,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts import style
-from ete_metrics.present.charts.style import apply_style, colour, plotly_text, reference_line
+from ete_metrics.present.charts.style import (
+    apply_style,
+    colour,
+    plotly_text,
+    reference_line,
+    step_colour,
+)
 from ete_metrics.steps import phrase
 
 _POSITION_LABELS: dict[str, str] = {
@@ -123,10 +129,12 @@ def raw_and_adjusted_chart(
     step_label = phrase(step)
     fig = go.Figure()
     groups = [plotly_text(v) for v in ratios[by].astype(str)]
-    for column, name, index in (("raw_rate", "Raw", 4), ("adjusted_rate", "Adjusted for case mix", 0)):
+    # raw in grey, adjusted in the step's colour: never a region's colour (London's navy)
+    for column, name, shade in (("raw_rate", "Raw", colour(4)), ("adjusted_rate", "Adjusted for case mix",
+                                                                 step_colour(step))):
         fig.add_trace(go.Bar(
             x=groups, y=pd.to_numeric(ratios[column], errors="coerce").to_numpy(dtype=float), name=name,
-            marker={"color": colour(index)},
+            marker={"color": shade},
             hovertemplate=f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
         ))
     overall = pd.to_numeric(ratios["overall_rate"], errors="coerce").dropna()

@@ -99,6 +99,30 @@ def region_colour(region: object, i: int = 0) -> str:
     return MORE_REGION_COLOURS[extra % len(MORE_REGION_COLOURS)]
 
 
+#: Colours of the funnel's steps: one purple, lighter to darker along the funnel (referred,
+#: entered, training, work, sustained work), so a step is never drawn in a region's colour
+#: (the palette's first four) nor a position's; each at least 3:1 against white.
+STEP_COLOURS: tuple[str, ...] = ("#9580CB", "#7A5FB8", "#5F429E", "#472C84", "#311A5E")
+
+
+def step_colour(step: object, i: int = 0) -> str:
+    """The one colour of a funnel step on every chart, from the vocabulary's order (:mod:`ete_metrics.steps`).
+
+    A name that is not a step (a chart's ``i``-th series of step-like measures) takes
+    the ``i``-th of :data:`STEP_COLOURS`.
+
+    Examples
+    --------
+    >>> step_colour("work") == STEP_COLOURS[3]
+    True
+    """
+    from ete_metrics import steps
+
+    names = [s.name for s in steps.STEPS]
+    index = names.index(str(step)) if str(step) in names else i
+    return STEP_COLOURS[index % len(STEP_COLOURS)]
+
+
 def group_colour(by: str | None, group: object, i: int) -> str:
     """The colour of the ``i``-th group of a chart: a region's own colour, else the palette's i-th."""
     return region_colour(group, i) if by == "region" else colour(i)

@@ -15,6 +15,7 @@ from ete_metrics.present.charts.style import (
     plotly_text,
     reference_line,
     region_colour,
+    step_colour,
 )
 from ete_metrics.steps import label
 
@@ -118,7 +119,7 @@ def target_progress_chart(summary: pd.DataFrame, *, title: str | None = None) ->
                 x=[plotly_text(v) for v in part["region"].astype(str)],
                 y=part["percent_achieved"].astype(float).to_list(),
                 name=label(measure),
-                marker_color=colour(i),
+                marker_color=step_colour(measure, i),  # a measure is a step: its colour, not a region's
                 customdata=pd.DataFrame(
                     {
                         "actual": part["actual_to_date"].to_numpy(),

@@ -184,6 +184,7 @@ def build_report(
     date_to: date | pd.Timestamp | str | None = None,
     progress: Progress | None = None,
     browser: ChartBrowser | None = None,
+    programme: pd.DataFrame | None = None,
 ) -> bytes:
     """Build a deck, contract review pack or workbook.
 
@@ -207,6 +208,8 @@ def build_report(
         Told each step: the figures, each chart, the layout (:mod:`ete_metrics.progress`).
     browser : ChartBrowser, optional
         As for :func:`build_reports` (pptx, pdf).
+    programme : pandas.DataFrame, optional
+        The programme's funnel, for part of it held alone (as for :func:`report_content`).
 
     Returns
     -------
@@ -224,7 +227,7 @@ def build_report(
     return build_reports(
         participants, milestones, targets, as_of=as_of, audience=audience, regions=regions,
         formats=(fmt,), pathways=pathways, delivery_partners=delivery_partners,
-        date_from=date_from, date_to=date_to, progress=progress, browser=browser,
+        date_from=date_from, date_to=date_to, progress=progress, browser=browser, programme=programme,
     )[fmt]
 
 

@@ -24,7 +24,7 @@ from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.counting.population import to_timestamp
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.cohorts import cohort_curves
-from ete_metrics.metrics.comparison import compare_groups, funnel_limits
+from ete_metrics.metrics.comparison import compare_groups, funnel_limits, programme_benchmark
 from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
@@ -67,6 +67,8 @@ __all__ = [
     "ReportView",
     "definitions",
     "heading",
+    "part_of_programme",
+    "programme_funnel",
     "report_content",
 ]
 
@@ -194,7 +196,9 @@ class ReportContent:
     targets : ReportTable
         Contract targets to date with RAG, per region and for all regions.
     views : tuple of ReportView
-        Funnel, targets, regions, cohorts, partners, equality, targets against actuals.
+        Funnel, targets, then for part of the programme (a lead's region) that part against
+        the programme and, with two regions or more, the regions compared and adjusted for case
+        mix; cohorts, partners, equality, targets against actuals.
     definitions : tuple of (str, str)
         Term and definition.
     note : str
@@ -308,13 +312,53 @@ def _present(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
     return present_view(frame.reset_index(drop=True), kind, audience).reset_index(drop=True)
 
 
+def part_of_programme(regions: Iterable[str]) -> bool:
+    """True when ``regions`` (those a report covers) are only part of the programme.
+
+    The pages' rule (``dashboard.filters.Filters.part_of_programme``): decided by the
+    regions chosen (a region filter, or a regional lead's regions), not by the regions
+    the figures happen to hold.
+    """
+    chosen = set(regions)
+    return bool(chosen) and not set(config.regions()) <= chosen
+
+
+def programme_funnel(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    *,
+    as_of: date | pd.Timestamp | str,
+    pathways: Iterable[str] | None = None,
+    delivery_partners: Iterable[str] | None = None,
+    date_from: date | pd.Timestamp | str | None = None,
+    date_to: date | pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """The programme's funnel (every region's people; an aggregate, no breakdown).
+
+    What a report of part of the programme is set against (:func:`report_content`'s
+    ``programme``): ``participants`` and ``milestones`` hold every region; the other
+    filters are the report's. Only the totals per step leave this function.
+    """
+    if pathways or delivery_partners:
+        participants = filter_participants(participants, pathways=list(pathways or ()) or None,
+                                           delivery_partners=list(delivery_partners or ()) or None)
+        milestones = milestones_for(participants, milestones)
+    start = None if date_from is None else to_timestamp(date_from)
+    end = None if date_to is None else to_timestamp(date_to)
+    return funnel(participants, milestones, as_of=to_timestamp(as_of), include_sustained=True,
+                  date_from=start, date_to=end)
+
+
 def _pack(
     participants: pd.DataFrame,
     milestones: pd.DataFrame,
     as_of: pd.Timestamp,
     previous: pd.Timestamp,
     dates: Mapping[str, Any],
-) -> list[Part]:
+    *,
+    compare_regions: bool = True,
+    programme: pd.DataFrame | None = None,
+) -> dict[str, Part]:
     """The pack's tables of the same people, protected together (:func:`publish`).
 
     The set is declared as ``"pack"`` in :data:`ete_metrics.views.PUBLICATIONS`.
@@ -325,17 +369,24 @@ def _pack(
     and the set is audited as a whole. Targets and cohort tables count other things
     (contractual measures; quarters of entry at a month since entry) and are
     protected as views.
+
+    As on the Regions page, the regions are compared with each other (and adjusted) only
+    when two or more are in view (``compare_regions``): one region alone would be compared
+    with itself. With the ``programme``'s funnel (part of the programme in view), the
+    pack's people are set against it (``"benchmark"``, an aggregate of every region).
     """
     partners = delivery_partners(participants, milestones, as_of=as_of, **dates)
-    return list(parts_of("pack", {
-        "now": funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates),
+    now = funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates)
+    return parts_of("pack", {
+        "now": now,
         "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
                                 **dates),
         "comparison": compare_groups(participants, milestones, by="region", step="work",
-                                     as_of=as_of, **dates),
+                                     as_of=as_of, **dates) if compare_regions else None,
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
         "equality": equality(participants, milestones, as_of=as_of, **dates),
-    }).values())
+        "benchmark": None if programme is None else programme_benchmark(now, programme),
+    })
 
 
 def _chart_frame(table: pd.DataFrame, counts: Sequence[str] = ("participants",)) -> pd.DataFrame:
@@ -491,6 +542,37 @@ def _regions_view(shown: pd.DataFrame, scope: str = "All regions", charts: bool 
         summary="Each region's percent of entrants who started work against the overall rate. "
         "The limits show where 95% and 99.8% of regions of that size would fall by chance "
         "(funnel plot, Spiegelhalter 2005).",
+        table=table,
+        figure=figure,
+    )
+
+
+def _benchmark_view(shown: pd.DataFrame, scope: str, charts: bool = True) -> ReportView:
+    """A part of the programme (a lead's region) against the programme, step by step, as on the
+    Regions page: an aggregate of every region beside it, never another region's figures."""
+    figure: go.Figure | None = None
+    numbers = _chart_frame(shown)
+    if charts and len(shown):
+        from ete_metrics.present.charts.regions import benchmark_chart
+
+        figure = benchmark_chart(numbers, scope=scope)
+    table = ReportTable(
+        key="benchmark",
+        title=f"{scope} against the programme",
+        data=shown.reset_index(drop=True),
+        view=views.BENCHMARK,
+        labels={"entered": f"{scope} entered", "participants": f"{scope} reached",
+                "rate": f"{scope} rate", "programme_entered": "Programme entered",
+                "programme_participants": "Programme reached", "programme_rate": "Programme rate",
+                "position": "Against programme's limits"},
+    )
+    return ReportView(
+        key="benchmark",
+        title=f"{scope} against the programme",
+        summary=f"{scope}'s percent of entrants reaching each step beside the programme's (every "
+        "region's people with the same filters, shown as an aggregate only). The position says "
+        "whether the rate is outside the 95% limits around the programme's rate for a group of "
+        f"this size. {scope} is not compared with itself.",
         table=table,
         figure=figure,
     )
@@ -816,6 +898,7 @@ def report_content(
     date_to: date | pd.Timestamp | str | None = None,
     progress: Progress | None = None,
     charts: bool = True,
+    programme: pd.DataFrame | None = None,
 ) -> ReportContent:
     """Compute every table and chart of a report once.
 
@@ -841,6 +924,13 @@ def report_content(
     charts : bool, default True
         Draw each view's Plotly figure. ``False`` leaves every ``figure`` ``None``
         and loads no Plotly: the tables are the same (a workbook has no charts).
+    programme : pandas.DataFrame, optional
+        :func:`programme_funnel` of every region's people, for a report of part of the
+        programme (:func:`part_of_programme`) whose ``participants`` hold only that part
+        (a regional lead's). By default it is worked out from ``participants`` when they
+        hold every region. As on the pages, part of the programme is set against the
+        programme's aggregate, and its regions are compared with each other only when two
+        or more are in view.
 
     Returns
     -------
@@ -872,6 +962,7 @@ def report_content(
     end = None if date_to is None else to_timestamp(date_to)
     if start is not None and end is not None and start > end:
         raise InputError("The entry-date range starts after it ends: choose a start on or before the end.")
+    everyone, everyone_milestones = participants, milestones
     if chosen or chosen_pathways or chosen_partners:
         participants = filter_participants(
             participants,
@@ -895,23 +986,38 @@ def report_content(
         check_stakeholder_scope(chosen)
     region_list = list(chosen) or None
     dates = {"date_from": start, "date_to": end}
+    scope = scope_label(chosen)
+    if part_of_programme(chosen) and programme is None and set(_names(everyone["region"])) - set(chosen):
+        programme = programme_funnel(everyone, everyone_milestones, as_of=stamp, pathways=chosen_pathways,
+                                     delivery_partners=chosen_partners, date_from=start, date_to=end)
+    if not part_of_programme(chosen):
+        programme = None  # the whole programme in view: nothing to set it against
+    compare_regions = len(_names(participants["region"])) >= 2
 
     tell(progress, "Working out the published figures together", 0.0)
-    now, before, comparison, partners, groups = publish(
-        _pack(participants, milestones, stamp, previous, dates), audience
-    )
+    parts = _pack(participants, milestones, stamp, previous, dates, compare_regions=compare_regions,
+                  programme=programme)
+    published = dict(zip(parts, publish(list(parts.values()), audience), strict=True))
+    now, before, partners, groups = (published[k] for k in ("now", "month_earlier", "partners", "equality"))
     headline, changes = _headline(now, before, stamp, previous)
     tell(progress, "Working out the targets", 0.15)
     target_table = _targets(participants, milestones, targets, stamp, region_list, audience)
     summary = _summary(participants, milestones, targets, stamp, previous, region_list, audience,
-                       headline, target_table, scope_label(chosen))
+                       headline, target_table, scope)
+    regional: list[tuple[str, Callable[[], ReportView]]] = []
+    if "benchmark" in published:
+        regional.append(("programme's figures", lambda: _benchmark_view(published["benchmark"], scope, charts)))
+    if compare_regions:
+        regional += [
+            ("regions", lambda: _regions_view(published["comparison"].reset_index(drop=True), scope, charts)),
+        ]
+        if not stakeholder:  # a model of each person's records: for the programme team only
+            regional.append(("adjusted rates", lambda: _adjusted_view(_present(
+                standardised_ratios(participants, milestones, by="region", step="work", as_of=stamp,
+                                    date_from=start, date_to=end),
+                views.STANDARDISED, audience), charts)))
     later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
-        ("regions", lambda: _regions_view(comparison.reset_index(drop=True), scope_label(chosen), charts)),
-        # a model of each person's records: for the programme team only (views.STANDARDISED)
-        *((("adjusted rates", lambda: _adjusted_view(_present(
-            standardised_ratios(participants, milestones, by="region", step="work", as_of=stamp,
-                                date_from=start, date_to=end),
-            views.STANDARDISED, audience), charts)),) if not stakeholder else ()),
+        *regional,
         ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates, charts)),
         ("delivery partners", lambda: _partners_view(partners, charts)),
         ("equality figures", lambda: _equality_view(groups, charts)),

@@ -170,6 +170,15 @@ def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Tabl
     return table
 
 
+def _is_tall(png: bytes) -> bool:
+    """A chart drawn taller than the standard 1,000 by 540 (one row per group)."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(png)) as picture:
+        w, h = picture.size
+    return h / w > 0.6
+
+
 def _image(png: bytes, max_width: float, max_height: float) -> Image:
     from PIL import Image as PILImage
 
@@ -197,6 +206,92 @@ def _chart_height(table: ReportTable) -> float:
     """Room for a view's chart so that the page also holds its table where it can."""
     wanted = _FRAME_HEIGHT - 30 * mm - (len(table.data) + 1.5) * _ROW
     return float(min(95 * mm, max(70 * mm, wanted)))
+
+
+#: A table's rows are never left alone on a page: at least this many rows start it or end it.
+_MIN_ROWS = 3
+#: A chart drawn taller than a landscape page's chart band (the equality chart: a row per
+#: group) gets a page of its own, at this height, so its text is read at the size of the rest.
+_TALL_CHART_HEIGHT = _FRAME_HEIGHT - 32 * mm
+
+
+#: The height a page's flowables may fill: the frame less its padding (6 pt top and bottom)
+#: and a little slack for rounding.
+_ROOM = _FRAME_HEIGHT - 12 - 3 * mm
+
+
+def _height(flowable: Any, width: float) -> float:
+    """The height a flowable takes on the page, with the space before and after it."""
+    return float(flowable.wrap(width, _FRAME_HEIGHT)[1]) + flowable.getSpaceBefore() + flowable.getSpaceAfter()
+
+
+#: A chart may be drawn this small (from 70 mm) to keep its table on its page.
+_SMALLEST_CHART = 55 * mm
+
+
+def _table_height(shown: pd.DataFrame, styles: dict[str, ParagraphStyle], width: float) -> float:
+    """The height of a table drawn whole (a little more, for the page's rounding)."""
+    return _height(_table(shown, styles), width) + 1 * mm
+
+
+def _row_chunks(heights: list[float], first: float, later: float) -> list[tuple[int, int]]:
+    """Rows ``[start, end)`` on each page: ``first`` room on the first page, ``later`` on the
+    next (after their heading and the repeated header). A page never holds fewer than
+    :data:`_MIN_ROWS` rows of a longer table: a first page with less room starts the table
+    on the next page (an empty first chunk), and the last page takes rows from the one before."""
+    chunks: list[tuple[int, int]] = []
+    start, room = 0, first
+    while start < len(heights):
+        end, used = start, 0.0
+        while end < len(heights) and used + heights[end] <= room:
+            used += heights[end]
+            end += 1
+        if end == start and room == later:
+            end = start + 1  # a row taller than a page: alone, as reportlab would
+        if not chunks and end - start < min(_MIN_ROWS, len(heights)) and end < len(heights):
+            end = start  # too little room under the chart: the table starts on the next page
+        chunks.append((start, end))
+        start, room = end, later
+    rows = [c for c in chunks if c[1] > c[0]]
+    if len(rows) >= 2:
+        (a, b), (c, d) = rows[-2], rows[-1]
+        short = _MIN_ROWS - (d - c)
+        if short > 0 and b - a - short >= _MIN_ROWS:
+            rows[-2], rows[-1] = (a, b - short), (b - short, d)
+    if chunks and chunks[0][1] == chunks[0][0]:
+        return [chunks[0], *rows]
+    return rows
+
+
+def _paged_table(
+    shown: pd.DataFrame,
+    styles: dict[str, ParagraphStyle],
+    *,
+    title: str,
+    room: float,
+    width: float,
+    widths: list[float] | None = None,
+    figures: frozenset[str] = frozenset(),
+) -> list[Any]:
+    """A table over as many pages as it needs, each continuation page under "<title> (continued)".
+
+    ``room``: the height left on the page the table starts on. No page holds a lone row
+    under a repeated header (:func:`_row_chunks`).
+    """
+    whole = _table(shown, styles, widths=widths, figures=figures)
+    whole.wrap(width, _FRAME_HEIGHT)
+    heights = [float(h) for h in whole._rowHeights]
+    header, rows = heights[0], heights[1:]
+    heading = Paragraph(escape(f"{title} (continued)"), styles["h1"])
+    later = _ROOM - _height(heading, width) - 2 * mm - header
+    fixed = [float(w) for w in whole._colWidths]
+    out: list[Any] = []
+    for number, (start, end) in enumerate(_row_chunks(rows, room - header, later)):
+        if number:
+            out += [PageBreak(), Paragraph(escape(f"{title} (continued)"), styles["h1"]), Spacer(1, 2 * mm)]
+        if end > start:
+            out.append(_table(shown.iloc[start:end], styles, widths=fixed, figures=figures))
+    return out
 
 
 @contextmanager
@@ -281,20 +376,30 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
 
     for view in content.views:
         story.append(PageBreak())
-        story.append(Paragraph(escape(view.title), styles["h1"]))
-        story.append(Paragraph(escape(view.summary), styles["body"]))
-        story.append(Spacer(1, 2 * mm))
+        top = [Paragraph(escape(view.title), styles["h1"]), Paragraph(escape(view.summary), styles["body"]),
+               Spacer(1, 2 * mm)]
+        shown = fit_table(view.table.display())  # a long name is cut, then wraps
         png = images.get(view.key)
         if png is not None:
-            story.append(_image(png, width, _chart_height(view.table)))
-            story.append(Spacer(1, 3 * mm))
-        shown = fit_table(view.table.display())  # a long name is cut, then wraps
-        story.append(_table(shown, styles, figures=view.table.figure_headings()))
+            chart = _image(png, width, _chart_height(view.table))
+            if _is_tall(png):  # a page of its own, as tall as the page allows
+                chart = _image(png, width, _TALL_CHART_HEIGHT)
+            else:  # a table a few rows too long for the page: a smaller chart rather than a page more
+                short = _ROOM - sum(_height(f, width) for f in top) - 3 * mm - _table_height(shown, styles, width)
+                if _SMALLEST_CHART <= short < chart.drawHeight:
+                    chart = _image(png, width, short)
+            top += [chart, Spacer(1, 3 * mm)]
+        story += top
+        room = _ROOM - sum(_height(f, width) for f in top)
+        story += _paged_table(shown, styles, title=view.title, room=room, width=width,
+                              figures=view.table.figure_headings())
 
     story.append(PageBreak())
-    story.append(Paragraph("Definitions", styles["h1"]))
+    heading = Paragraph("Definitions", styles["h1"])
+    story.append(heading)
     definitions = pd.DataFrame(list(content.definitions), columns=["Term", "Definition"])
-    story.append(_table(definitions, styles, widths=[55 * mm, width - 60 * mm]))
+    story += _paged_table(definitions, styles, title="Definitions", room=_ROOM - _height(heading, width),
+                          width=width, widths=[55 * mm, width - 60 * mm])
     with _binary_streams():
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
