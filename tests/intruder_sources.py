@@ -30,6 +30,7 @@ from ete_metrics.metrics.review import scope_label
 from ete_metrics.present.report import ReportContent
 from ete_metrics.present.report.xlsx import build_xlsx, sheet_name
 from ete_metrics.steps import find_step, funnel_steps
+from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, Interval, Label, Ratio, Share, View
 from tests.intruder_support import Intruder
 
 Regions = frozenset[str]
@@ -288,3 +289,147 @@ def _quarter_over(quarter: date, at: date) -> bool:
 
 
 __all__ = ["WorkbookReader", "previous", "tie_everything", "workbook_sheets", "funnel_steps"]
+
+
+# --------------------------------------------------------------------------- any view's frame
+
+#: The kind of a cumulative count in a targets table, by its period.
+_PERIOD_NAMES = {"quarter": ("period", "cumulative"), "month": ("month_period", "month_cumulative")}
+
+
+class FrameReader:
+    """Reads one protected frame of a view (a CLI command's output) into the intruder's programme.
+
+    Counts are named as the workbook names them (``("people", as_at, step, regions, group)``...)
+    so the same people are one variable whatever shows them; ``kind`` says what the view's
+    counts are of: ``"funnel"`` (a step per row), ``("compare", step)``, ``("targets", period)``,
+    ``"target_summary"``, ``("cohorts", outcome)``, or any other tag (counts named by column).
+    """
+
+    def __init__(self, intruder: Intruder, view: View, kind: object, as_at: date,
+                 scope: Sequence[str], every: Sequence[str], where: str) -> None:
+        self.intruder = intruder
+        self.view = view
+        self.kind = kind
+        self.at = as_at
+        self.scope: Regions = frozenset(scope or every)
+        self.every = every
+        self.where = where
+
+    def _regions_group(self, truth: pd.DataFrame, row: int) -> tuple[Regions, tuple]:
+        regions = self.scope
+        group: list[tuple[str, str]] = []
+        for column in truth.columns:
+            rule = self.view.rule(str(column))
+            if not isinstance(rule, Label) or not rule.additive:
+                continue
+            value = truth.at[row, column]
+            if pd.isna(value) or (self.view.total_label is not None and value == self.view.total_label):
+                continue
+            if column == "region":
+                regions = frozenset({str(value)})
+            elif column not in ("cohort",):
+                group.append((str(column), str(value)))
+        return regions, tuple(group)
+
+    def name(self, truth: pd.DataFrame, row: int, column: str) -> Hashable:
+        regions, group = self._regions_group(truth, row)
+        kind = self.kind
+        if kind == "funnel" and column == "participants":
+            return ("people", self.at, str(truth.at[row, "step"]), regions, group)
+        if isinstance(kind, tuple) and kind[0] == "compare" and column in ("entered", "participants", "observed"):
+            return ("people", self.at, "entered" if column == "entered" else kind[1], regions, group)
+        if isinstance(kind, tuple) and kind[0] == "targets":
+            measure = str(truth.at[row, "measure"])
+            period = _date(truth.at[row, "period_start"])
+            own, cumulative = _PERIOD_NAMES[kind[1]]
+            if column == "actual":
+                return (own, self.at, measure, period, regions)
+            if column == "cumulative_actual":
+                return (cumulative, self.at, measure, period, regions)
+            return ("target" if column == "target" else "cumulative_target", measure, period, regions) \
+                if kind[1] == "quarter" else (f"month_{column}", measure, period, regions)
+        if kind == "target_summary":
+            measure = str(truth.at[row, "measure"])
+            if column == "actual_to_date":
+                return ("to_date", self.at, measure, regions)
+            if column == "target_to_date":
+                return ("target_to_date", self.at, measure, regions)
+            return ("contract_target", measure, regions)
+        if isinstance(kind, tuple) and kind[0] == "cohorts":
+            cohort = str(truth.at[row, "cohort"])
+            if column == "cohort_size":
+                return ("cohort", self.at, cohort, regions)
+            reached = "cohort_reached" if kind[1] == "work" else f"cohort_reached_{kind[1]}"
+            return (reached, self.at, cohort, int(truth.at[row, "months_since_entry"]), regions)
+        keys = tuple((k, str(truth.at[row, k])) for k in self.view.keys if k in truth.columns)
+        return (str(kind), self.at, column, keys, regions, group)
+
+    def read(self, shown: pd.DataFrame, truth: pd.DataFrame) -> None:
+        shown, truth = shown.reset_index(drop=True), truth.reset_index(drop=True)
+        assert len(shown) == len(truth), self.where
+        targets = {"target", "cumulative_target", "target_to_date", "contract_target"}
+        for column in self.view.counts:
+            if column not in truth.columns:
+                continue
+            for row in range(len(truth)):
+                name = self.name(truth, row, column)
+                where = f"{self.where} row {row} {column}"
+                if column in shown.columns:
+                    self.intruder.published(name, shown.at[row, column], truth.at[row, column], where)
+                else:
+                    self.intruder.var(name, truth.at[row, column])
+                if column in targets:
+                    self.intruder.known(name, int(truth.at[row, column]))
+        for column, rule in self.view.columns.items():
+            if column not in shown.columns or not isinstance(rule, Share | Ratio) or isinstance(rule, Interval):
+                continue
+            if isinstance(rule, Ratio) and rule.minus_one:
+                continue
+            for row in range(len(truth)):
+                numerator = self.name(truth, row, rule.numerator)
+                if rule.denominator in (FIRST_STEP, PREVIOUS_STEP):
+                    regions, group = self._regions_group(truth, row)
+                    same = [r for r in range(len(truth)) if self._regions_group(truth, r) == (regions, group)]
+                    place = same.index(row)
+                    if place == 0:
+                        continue
+                    other = same[0] if rule.denominator == FIRST_STEP else same[place - 1]
+                    denominator = self.name(truth, other, rule.numerator)
+                else:
+                    denominator = self.name(truth, row, rule.denominator)
+                self.intruder.fraction(numerator, denominator, shown.at[row, column],
+                                       f"{self.where} row {row} {column}")
+
+
+def tie_months(intruder: Intruder) -> int:
+    """A month's actuals sum, month by month, to the cumulative actual; the cumulative actual at
+    a quarter's last month (or the as-at date's month) is the quarter's; monthly cohorts sum to
+    their quarter's cohort."""
+    names = list(intruder.index)
+    added = 0
+    by_series: dict[tuple, list[tuple]] = {}
+    for name in names:
+        if name[0] == "month_period":
+            by_series.setdefault((name[1], name[2], name[4]), []).append(name)
+    for (when, measure, regions), months in by_series.items():
+        months.sort(key=lambda n: n[3])
+        for i, month in enumerate(months):
+            cumulative = ("month_cumulative", when, measure, month[3], regions)
+            parts = [month] + ([("month_cumulative", when, measure, months[i - 1][3], regions)] if i else [])
+            added += intruder.tie_sum(cumulative, parts)
+            start = month[3]
+            quarter = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+            last = start.month % 3 == 0 or (start.year, start.month) == (when.year, when.month)
+            if last and ("cumulative", when, measure, quarter, regions) in intruder.index:
+                added += intruder.tie_sum(("cumulative", when, measure, quarter, regions), [cumulative])
+    cohorts: dict[tuple, list[tuple]] = {}
+    for name in names:
+        if name[0] == "cohort" and len(str(name[2])) == 7 and "-Q" not in str(name[2]):  # 2023-01
+            year, month = str(name[2]).split("-")
+            quarter = f"{year}-Q{(int(month) - 1) // 3 + 1}"
+            cohorts.setdefault(("cohort", name[1], quarter, name[3]), []).append(name)
+    for whole, parts in cohorts.items():
+        if whole in intruder.index:
+            added += intruder.tie_sum(whole, parts)
+    return added
