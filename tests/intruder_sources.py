@@ -29,6 +29,7 @@ from ete_metrics.metrics.headline import month_earlier
 from ete_metrics.metrics.review import scope_label
 from ete_metrics.present.report import ReportContent
 from ete_metrics.present.report.xlsx import build_xlsx, sheet_name
+from ete_metrics.protect.publication import Part
 from ete_metrics.steps import find_step, funnel_steps
 from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, Interval, Label, Ratio, Share, View
 from tests.intruder_support import Intruder
@@ -328,6 +329,8 @@ class FrameReader:
                 continue
             if column == "region":
                 regions = frozenset({str(value)})
+            elif column == "group" and "characteristic" in truth.columns:
+                group.append((str(truth.at[row, "characteristic"]), str(value)))
             elif column not in ("cohort",):
                 group.append((str(column), str(value)))
         return regions, tuple(group)
@@ -433,3 +436,31 @@ def tie_months(intruder: Intruder) -> int:
         if whole in intruder.index:
             added += intruder.tie_sum(whole, parts)
     return added
+
+
+def read_part(intruder: Intruder, part: Part, shown: pd.DataFrame, as_at: date,
+              every: Sequence[str], where: str) -> None:
+    """One table a page published (:class:`Part`: the true frame, its view and ties) as the
+    stakeholder saw it, named as the workbooks and the command line name the same counts."""
+    view = part.spec
+    at = previous(as_at) if part.moment == "a month earlier" else as_at
+    within = dict(part.within)
+    scope = (str(within.pop("region")),) if "region" in within else ()
+    step = str(part.measures.get("participants", part.measures.get("observed", "work")))
+    kind: object
+    if within:  # drawn under another filter (the prisons: the custody pathway)
+        kind = (view.name, tuple(sorted((k, str(v)) for k, v in within.items())))
+    elif view.name in ("funnel", "referral_funnel"):
+        kind = "referral_funnel" if part.moment == "from referral" or view.name != "funnel" else "funnel"
+    elif view.name in ("compare", "standardised", "equality", "partner_regions"):
+        kind = ("compare", step)
+    elif view.name == "cohort_curves":
+        kind = ("cohorts", step)
+    elif view.name == "targets":
+        months = {pd.Timestamp(d).month for d in part.frame["period_start"].dropna()}
+        kind = ("targets", "quarter" if months <= {1, 4, 7, 10} else "month")
+    elif view.name in ("target_summary", "rag_table"):
+        kind = "target_summary"
+    else:
+        kind = view.name
+    FrameReader(intruder, view, kind, at, scope, every, where).read(shown, part.frame)

@@ -44,6 +44,7 @@ from tests.crafted_support import AS_OF, EXPECTED, REGIONS, SCOPES, WORK, crafte
 from tests.intruder_sources import (
     FrameReader,
     WorkbookReader,
+    read_part,
     tie_everything,
     tie_months,
     workbook_sheets,
@@ -189,6 +190,63 @@ def _commands_read(intruder: Intruder, url: str) -> int:
     return count
 
 
+#: The as-at date the pages are opened at (a link's ``as_of``; the latest date is clamped to
+#: the data's last date, so the middle one), with the month before it.
+PAGE_AS_OF = AS_OF[1]
+
+
+def _pages_read(intruder: Intruder, url: str, patch: pytest.MonkeyPatch) -> int:
+    """Open every page as a stakeholder (a link with ``?audience=stakeholder&as_of=``) and read
+    every table it publishes, as tests/test_intruder_pages.py records them."""
+    from apptest_support import PAGES, each_screen, new_app, open_page
+
+    import dashboard.render as render
+    import ete_metrics.present.report.content as report_content_module
+    from ete_metrics.protect.publication import Part
+    from tests.test_intruder_pages import Recorder
+
+    seen = Recorder()
+    shown, together = render.shown, render.shown_together
+    pack, alone = report_content_module.publish, report_content_module.present_view
+
+    def recording_shown(frame, view):  # type: ignore[no-untyped-def]
+        out = shown(frame, view)
+        if out.protected:
+            seen.add([Part(frame, view)], [out.table])
+        return out
+
+    def recording_together(parts):  # type: ignore[no-untyped-def]
+        out = together(parts)
+        if out and out[0].protected:
+            seen.add(parts, [s.table for s in out])
+        return out
+
+    def recording_publish(parts, audience):  # type: ignore[no-untyped-def]
+        out = pack(parts, audience)
+        if audience == "stakeholder":
+            seen.add(parts, out)
+        return out
+
+    def recording_alone(frame, view, audience):  # type: ignore[no-untyped-def]
+        out = alone(frame, view, audience)
+        if audience == "stakeholder":
+            seen.add([Part(frame, view)], [out])
+        return out
+
+    patch.setenv("ETE_DATABASE_URL", url)
+    patch.setattr(render, "shown", recording_shown)
+    patch.setattr(render, "shown_together", recording_together)
+    patch.setattr(report_content_module, "publish", recording_publish)
+    patch.setattr(report_content_module, "present_view", recording_alone)
+    for page in PAGES:
+        at = open_page(new_app({"audience": "stakeholder", "as_of": PAGE_AS_OF.isoformat()}), page)
+        for _ in each_screen(at, page):
+            pass
+    for number, (part, table) in enumerate(seen.published):
+        read_part(intruder, part, table, PAGE_AS_OF, REGIONS, f"page table {number} ({part.spec.name})")
+    return len(seen.published)
+
+
 # --------------------------------------------------------------------------- the attack
 
 
@@ -212,7 +270,8 @@ def attack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Attack]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ETE_ACCESS_FILE", str(access))
         intruder = Intruder()
-        sources = Counter({"workbooks": _workbooks(intruder), "commands": _commands_read(intruder, url)})
+        sources = Counter({"workbooks": _workbooks(intruder), "commands": _commands_read(intruder, url),
+                           "page tables": _pages_read(intruder, url, patch)})
     ties = tie_everything(intruder, REGIONS)
     ties["months"] = tie_months(intruder)
     assert intruder.conflicts == []  # one name, one true value: the naming is sound
@@ -231,7 +290,8 @@ def _report(attack: Attack) -> str:
 
 
 def test_the_intruder_reads_every_source(attack: Attack) -> None:
-    assert attack.sources == {"workbooks": 21, "commands": 3 * len(_commands())}
+    assert attack.sources["workbooks"] == 21 and attack.sources["commands"] == 3 * len(_commands())
+    assert attack.sources["page tables"] > 20
     assert attack.tested > 500 and attack.intruder.constraints() > 1000
     assert all(attack.ties[kind] > 0 for kind in ("regions", "groups", "quarters", "dates", "months"))
 
