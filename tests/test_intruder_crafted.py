@@ -25,7 +25,8 @@ published rate is the published counts' own). But about a hundred rounded or sup
 counts are pinned, every one by differencing counts rounded to 5 one by one: a workbook for
 a pair of regions publishes the pair's total (headline, targets' total row, equality and
 partners of the pair) rounded on its own, beside the same regions' figures in their own
-workbooks and in the all-regions one. Without the six pair workbooks the workbooks pin nothing; with
+workbooks and in the all-regions one. Without the six pair workbooks and the pairs' commands
+(test_without_the_pairs_of_regions_nothing_is_pinned) nothing is pinned; with
 them, e.g. the North West's referrals to 16 Jun (shown 45) are 47, and with the 16 Jul
 workbooks the North West's one referral of the July quarter (shown [c]) is 1; London's 12 in
 work with a disability (shown [c] in London's 16 Aug workbook) is 12.
@@ -365,11 +366,11 @@ def test_the_intruder_reads_every_source(attack: Attack) -> None:
 #: What the intruder finds on the code as it is (see the module's findings below): every pin
 #: comes from counts rounded to 5 one by one, none from a rate. The test passes when they are gone.
 ROUNDING_DIFFERENCES = (
-    "counts rounded to 5 independently are differenced across overlapping publications: a region, "
-    "a pair and all regions; a characteristic's groups and their total; a quarter's actual, its "
-    "cumulative actual and the actual to date; the same count a month apart (e.g. the North West's "
-    "one July referral, the targets table's quarter actual [c], comes back as 1; London's 12 in "
-    "work with a disability, [c] in one workbook, as 12)"
+    "a pair of regions' totals (its workbooks' headline, targets' total row, equality and partners) "
+    "are rounded to 5 on their own, beside the same regions' figures and all regions' in other "
+    "workbooks: differenced with the quarters' actuals, the groups' totals and the month before, "
+    "106 rounded or suppressed counts come back exactly (e.g. the North West's one July-quarter "
+    "referral, [c], as 1; London's 12 in work with a disability, [c] on 16 Aug, as 12)"
 )
 
 
