@@ -19,7 +19,8 @@ differences give months); a rate shown at its precision bounds its numerator ove
 size unless it is the published counts' own rate. No count published suppressed or rounded
 may come out as one exact value.
 
-Findings on main as at 3f43855 (test_the_intruder_pins_no_count is an expected failure until
+Findings on main as at 3f43855, the same with i25-withhold (ef5d979) merged (the test
+test_the_intruder_pins_no_count is an expected failure until
 they are fixed): no rate, share, "% of target" or projection gives anything away (every
 published rate is the published counts' own). But about a hundred rounded or suppressed
 counts are pinned, every one by differencing counts rounded to 5 one by one: a workbook for
