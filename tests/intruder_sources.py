@@ -18,20 +18,29 @@ internal version of the same source, so every tie the intruder is given is check
 
 from __future__ import annotations
 
-import io
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
-from openpyxl import load_workbook
 
 from ete_metrics.metrics.headline import month_earlier
 from ete_metrics.metrics.review import scope_label
 from ete_metrics.present.report import ReportContent
-from ete_metrics.present.report.xlsx import build_xlsx, sheet_name
+from ete_metrics.present.report.xlsx import build_xlsx
+from ete_metrics.present.workbook import read_tables
 from ete_metrics.protect.publication import Part
 from ete_metrics.steps import find_step, funnel_steps
-from ete_metrics.views import FIRST_STEP, PREVIOUS_STEP, Interval, Label, Ratio, Share, View
+from ete_metrics.views import (
+    FIRST_STEP,
+    PREVIOUS_STEP,
+    Interval,
+    Label,
+    Position,
+    Rating,
+    Ratio,
+    Share,
+    View,
+)
 from tests.intruder_support import Intruder
 
 Regions = frozenset[str]
@@ -47,12 +56,24 @@ def previous(as_at: date) -> date:
 
 
 def workbook_sheets(content: ReportContent) -> dict[str, pd.DataFrame]:
-    """Every table of the stakeholder workbook as its cells read back from the file."""
-    book = load_workbook(io.BytesIO(build_xlsx(content)))
+    """Every table of the stakeholder workbook as its cells read back from the file.
+
+    The file is read through its Contents sheet (:func:`read_tables`); a table's columns are
+    in the order of its frame. Its figures are the file's; its labels, ratings and positions
+    (written in words: "Into work", "Green") are the frame's codes, the same public words.
+    """
+    tables = read_tables(build_xlsx(content))
     out = {}
     for table in content.tables():
-        rows = list(book[sheet_name(table.key)].iter_rows(min_row=2, values_only=True))
-        out[table.key] = pd.DataFrame(rows, columns=list(table.data.columns), dtype=object)
+        read = tables[table.key]
+        columns = list(table.data.columns)
+        assert len(read.columns) == len(columns), (table.key, list(read.columns), columns)
+        frame = pd.DataFrame(read.to_numpy(dtype=object), columns=columns, dtype=object)
+        assert table.view is not None and len(frame) == len(table.data), table.key
+        for column in columns:
+            if isinstance(table.view.rule(column), Label | Rating | Position):
+                frame[column] = table.data[column].to_numpy(dtype=object)
+        out[table.key] = frame
     return out
 
 

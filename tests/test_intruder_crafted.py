@@ -19,18 +19,17 @@ differences give months); a rate shown at its precision bounds its numerator ove
 size unless it is the published counts' own rate. No count published suppressed or rounded
 may come out as one exact value.
 
-Findings on main as at 3f43855, the same with i25-withhold (ef5d979) merged (the test
-test_the_intruder_pins_no_count is an expected failure until
-they are fixed): no rate, share, "% of target" or projection gives anything away (every
-published rate is the published counts' own). But about a hundred rounded or suppressed
-counts are pinned, every one by differencing counts rounded to 5 one by one: a workbook for
-a pair of regions publishes the pair's total (headline, targets' total row, equality and
-partners of the pair) rounded on its own, beside the same regions' figures in their own
-workbooks and in the all-regions one. Without the six pair workbooks and the pairs' commands
-(test_without_the_pairs_of_regions_nothing_is_pinned) nothing is pinned; with
-them, e.g. the North West's referrals to 16 Jun (shown 45) are 47, and with the 16 Jul
-workbooks the North West's one referral of the July quarter (shown [c]) is 1; London's 12 in
-work with a disability (shown [c] in London's 16 Aug workbook) is 12.
+Findings. Before issue 25's scope rule (main as at 3f43855, and with the model figures
+withheld): no rate, share, "% of target" or projection gave anything away (every published
+rate is the published counts' own), but 106 rounded or suppressed counts were pinned, every
+one by differencing counts rounded to 5 one by one: a workbook for a pair of regions
+published the pair's total (headline, targets' total row, equality and partners) rounded on
+its own, beside the same regions' figures in their own workbooks and in the all-regions one
+(e.g. the North West's one referral of the July quarter, shown [c], was 1; London's 12 in
+work with a disability, [c] on 16 Aug, was 12). So stakeholder figures are published for the
+whole programme or one region (``check_stakeholder_scope``): the six pair workbooks and the
+pairs' commands are refused, and test_a_pairs_publication_would_give_counts_away keeps the
+reason (with the refusal switched off, the same attack pins counts again).
 """
 
 from __future__ import annotations
@@ -48,8 +47,10 @@ import pandas as pd
 import pytest
 from cli_support import save_frames
 
+import ete_metrics.present.report.content as content_module
 from ete_metrics import views
 from ete_metrics.cli import main
+from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.report import report_content
@@ -95,17 +96,27 @@ def test_the_crafted_programme_holds_its_small_groups() -> None:
 # --------------------------------------------------------------------------- the sources
 
 
-@lru_cache(maxsize=1)
-def _books() -> tuple[tuple[date, tuple[str, ...], dict[str, pd.DataFrame], dict[str, pd.DataFrame]], ...]:
-    """The 21 stakeholder workbooks read back from their files, each with the internal
-    workbook's tables of the same scope and date (the true values)."""
+@lru_cache(maxsize=2)
+def _books(pairs_allowed: bool = False) -> tuple[
+        tuple[date, tuple[str, ...], dict[str, pd.DataFrame], dict[str, pd.DataFrame]], ...]:
+    """The stakeholder workbooks read back from their files (21 asked for: a pair of regions'
+    is refused unless ``pairs_allowed``), each with the internal workbook's tables of the
+    same scope and date (the true values)."""
     participants, milestones, targets = crafted()
     out = []
     for at in AS_OF:
         for scope in SCOPES:
             options = {"as_of": at, "regions": list(scope) or None, "charts": False}
-            shown = workbook_sheets(report_content(participants, milestones, targets,
-                                                   audience="stakeholder", **options))
+            if len(scope) == 2 and not pairs_allowed:
+                with pytest.raises(InputError, match="whole programme or for one region"):
+                    report_content(participants, milestones, targets, audience="stakeholder", **options)
+                continue
+            with contextlib.ExitStack() as stack:
+                if pairs_allowed:  # the refusal switched off: what a pair's workbook would hold
+                    patch = stack.enter_context(pytest.MonkeyPatch.context())
+                    patch.setattr(content_module, "check_stakeholder_scope", lambda regions: regions)
+                shown = workbook_sheets(report_content(participants, milestones, targets,
+                                                       audience="stakeholder", **options))
             true = {t.key: t.data for t in report_content(participants, milestones, targets,
                                                           audience="internal", **options).tables()}
             out.append((at, scope, shown, true))
@@ -208,7 +219,8 @@ def _command_outputs(url: str) -> list[Output]:
     for at in AS_OF:
         for command in _commands():
             common = ("--db", url, "--as-of", at.isoformat(), "--format", "csv")
-            if command.view.internal_only:  # refused to a stakeholder (the forecast)
+            if command.view.internal_only or len(command.scope) > 1:
+                # refused to a stakeholder: the forecast (a model), a pair of regions' totals
                 _run(*command.argv, *common, "--as-user", STAKEHOLDER, refused=True)
                 out.append((command, at, None, None))
                 continue
@@ -277,19 +289,17 @@ def _page_tables(url: str, patch: pytest.MonkeyPatch) -> list[tuple[Part, pd.Dat
 
 
 def _programme(outputs: list[Output], pages: list[tuple[Part, pd.DataFrame]], *,
-               pairs: bool = True) -> tuple[Intruder, Counter[str], dict[str, int]]:
-    """One integer programme over everything read (without the pairs of regions: ``pairs`` False)."""
+               pairs: bool = False) -> tuple[Intruder, Counter[str], dict[str, int]]:
+    """One integer programme over everything read (``pairs``: with the pairs' workbooks as
+    they would be without the refusal)."""
     intruder = Intruder()
     sources: Counter[str] = Counter()
-    for at, scope, shown, true in _books():
-        if pairs or len(scope) < 2:
-            label = f"workbook {at} {' and '.join(scope) or 'all regions'}"
-            unknown = WorkbookReader(intruder, scope, REGIONS, at, label).read(shown, true)
-            assert unknown == [], unknown  # a table the intruder cannot read: teach it
-            sources["workbooks"] += 1
+    for at, scope, shown, true in _books(pairs):
+        label = f"workbook {at} {' and '.join(scope) or 'all regions'}"
+        unknown = WorkbookReader(intruder, scope, REGIONS, at, label).read(shown, true)
+        assert unknown == [], unknown  # a table the intruder cannot read: teach it
+        sources["workbooks"] += 1
     for command, at, shown_frame, true_frame in outputs:
-        if not pairs and len(command.scope) > 1:
-            continue
         sources["commands"] += 1
         if shown_frame is not None and true_frame is not None:
             where = f"CLI {' '.join(command.argv)} --as-of {at}"
@@ -358,25 +368,14 @@ SLOW = pytest.mark.browser
 @SLOW
 def test_the_intruder_reads_every_source(attack: Attack) -> None:
     print(_report(attack))
-    assert attack.sources["workbooks"] == 21 and attack.sources["commands"] == 3 * len(_commands())
+    # 21 asked for; the six of a pair of regions refused (see the module's findings)
+    assert attack.sources["workbooks"] == 15 and attack.sources["commands"] == 3 * len(_commands())
     assert attack.sources["page tables"] > 20
     assert attack.tested > 500 and attack.intruder.constraints() > 1000
     assert all(attack.ties[kind] > 0 for kind in ("regions", "groups", "quarters", "dates", "months"))
 
 
-#: What the intruder finds on the code as it is (see the module's findings below): every pin
-#: comes from counts rounded to 5 one by one, none from a rate. The test passes when they are gone.
-ROUNDING_DIFFERENCES = (
-    "a pair of regions' totals (its workbooks' headline, targets' total row, equality and partners) "
-    "are rounded to 5 on their own, beside the same regions' figures and all regions' in other "
-    "workbooks: differenced with the quarters' actuals, the groups' totals and the month before, "
-    "106 rounded or suppressed counts come back exactly (e.g. the North West's one July-quarter "
-    "referral, [c], as 1; London's 12 in work with a disability, [c] on 16 Aug, as 12)"
-)
-
-
 @SLOW
-@pytest.mark.xfail(strict=True, reason=ROUNDING_DIFFERENCES)
 def test_the_intruder_pins_no_count(attack: Attack) -> None:
     # a count the published zeros force to zero (a group with none in work anywhere) is no
     # disclosure: every other count shown [c] or rounded keeps more than one value
@@ -384,15 +383,14 @@ def test_the_intruder_pins_no_count(attack: Attack) -> None:
 
 
 @SLOW
-def test_without_the_pairs_of_regions_nothing_is_pinned(
+def test_a_pairs_publication_would_give_counts_away(
         raw: tuple[list[Output], list[tuple[Part, pd.DataFrame]]]) -> None:
-    """Every source but the two pairs' workbooks and commands: the intruder pins nothing (what
-    it pins with them is the pairs' totals rounded on their own: see the module's findings)."""
-    intruder, sources, _ = _programme(*raw, pairs=False)
-    assert sources["workbooks"] == 15
-    pins, tested = intruder.solve()
-    assert tested > 500
-    assert [p for p in pins if p.value != 0] == []
+    """Why a pair of regions is refused: with its six workbooks as they would be (the refusal
+    switched off), the same attack pins counts that are published rounded or suppressed."""
+    intruder, sources, _ = _programme(*raw, pairs=True)
+    assert sources["workbooks"] == 21
+    pins, _ = intruder.solve()
+    assert [p for p in pins if p.value != 0], "the pairs' totals no longer give counts away"
 
 
 @SLOW
