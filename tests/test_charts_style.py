@@ -109,3 +109,74 @@ def test_label_sides_keeps_names_off_the_lines() -> None:
     # 0.22 (0.02 from the lower limit) -> above; a suppressed point -> above
     assert label_sides([0.5, 0.1, 0.38, 0.22, "[c]"], [0.2] * 5, [0.4] * 5, 0.3) == [
         "top center", "bottom center", "bottom center", "top center", "top center"]
+
+
+# --- Text contrast (WCAG 2.2 AA 1.4.3: 4.5:1) on every colour that carries text ---------------
+
+
+def _plotly_hover_text(background: str) -> str:
+    """The text colour Plotly draws on a hover label of ``background`` when none is set:
+    its ``Color.contrast``, dark grey #444 on a light colour (tinycolor's perceived
+    brightness above 128), else white."""
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#444444" if (red * 299 + green * 587 + blue * 114) / 1000 >= 128 else "#FFFFFF"
+
+
+def test_contrast_gives_wcags_ratios() -> None:
+    from ete_metrics.present.charts.style import contrast, luminance
+
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#FFFFFF", "#000000") == pytest.approx(21.0)  # either way round
+    assert contrast("#12436D", "#12436D") == pytest.approx(1.0)
+    # worked by hand: amber #F47738 -> linear 0.9047, 0.1845, 0.0396 -> luminance 0.3272;
+    # white on it (1.05 / 0.3772) is the 2.78:1 the accessibility review measured
+    assert luminance("#F47738") == pytest.approx(0.3272, abs=1e-4)
+    assert contrast("#FFFFFF", "#F47738") == pytest.approx(2.78, abs=0.005)
+    # GOV.UK's text colour on white: #0B0C0C -> linear 0.00335, 0.00368, 0.00368 -> 0.00361; 19.6:1
+    assert contrast("#0B0C0C", "#FFFFFF") == pytest.approx(19.59, abs=0.01)
+
+
+def test_every_rag_cell_on_screen_and_in_the_pdf_has_readable_text() -> None:
+    from dashboard.render import rag_cell_style
+    from ete_metrics.present.charts.style import RAG_COLOURS, TEXT_CONTRAST, contrast
+    from ete_metrics.present.report import pdf
+
+    assert set(RAG_COLOURS) == {"green", "amber", "red"}
+    for code in RAG_COLOURS:
+        css = dict(part.strip().split(": ") for part in rag_cell_style(code).split(";"))
+        assert css["background-color"] == RAG_COLOURS[code]
+        assert contrast(css["color"], css["background-color"]) >= TEXT_CONTRAST, (code, css)
+    assert rag_cell_style("suppressed") == ""  # a cell not rated is not coloured
+    assert set(pdf._RAG) == set(pdf._RAG_TEXT) == {"Green", "Amber", "Red"}
+    for name, background in pdf._RAG.items():
+        text = pdf._RAG_TEXT[name]
+        assert contrast(f"#{text.hexval()[2:]}", f"#{background.hexval()[2:]}") >= TEXT_CONTRAST, name
+
+
+def test_every_hover_label_is_readable_on_every_region_position_and_palette_colour() -> None:
+    from ete_metrics.config import PALETTE, regions
+    from ete_metrics.present.charts.style import (
+        MORE_REGION_COLOURS,
+        POSITION_COLOURS,
+        TEXT_CONTRAST,
+        contrast,
+        region_colour,
+    )
+
+    colours = {
+        **{f"region {r}": region_colour(r) for r in regions()},
+        **{f"extra region {i}": c for i, c in enumerate(MORE_REGION_COLOURS)},
+        **{f"position {p}": c for p, c in POSITION_COLOURS.items()},
+        **{f"palette {i}": c for i, c in enumerate(PALETTE)},
+    }
+    fig = go.Figure([go.Scatter(x=[1], y=[1], name=n, marker={"color": c}) for n, c in colours.items()])
+    label = apply_style(fig, title="T", x_title="X", y_title="Y").layout.hoverlabel
+    too_faint = {}
+    for name, trace_colour in colours.items():
+        # as Plotly draws it: the label's colour, else the trace's; its text colour, else Plotly's pick
+        background = label.bgcolor or trace_colour
+        text = label.font.color or _plotly_hover_text(background)
+        ratio = contrast(text, background)
+        if ratio < TEXT_CONTRAST:
+            too_faint[name] = round(ratio, 2)
+    assert too_faint == {}
