@@ -75,7 +75,7 @@ def _first_visit(page, url: str) -> None:  # type: ignore[no-untyped-def]
 def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
     """Another page through the sidebar navigation, its run finished (bounded waits)."""
     with one_run(page, PAGE_TIMEOUT_MS):
-        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+        page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=PAGE_TIMEOUT_MS)
 
 
