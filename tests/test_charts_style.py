@@ -180,3 +180,26 @@ def test_every_hover_label_is_readable_on_every_region_position_and_palette_colo
         if ratio < TEXT_CONTRAST:
             too_faint[name] = round(ratio, 2)
     assert too_faint == {}
+
+
+def test_every_chart_text_colour_is_set_and_reads_on_white() -> None:
+    from ete_metrics.present.charts.style import TEXT_CONTRAST, contrast
+
+    layout = apply_style(go.Figure(), title="T", x_title="X", y_title="Y", legend_title="L").layout
+    background = layout.paper_bgcolor
+    assert background == layout.plot_bgcolor == "white"
+    # each colour set on the figure, so Streamlit's chart theme (axis titles in #808495,
+    # 3.7:1 on white) cannot choose it
+    colours = {
+        "font": layout.font.color,
+        "title": layout.title.font.color,
+        "legend": layout.legend.font.color,
+        "legend title": layout.legend.title.font.color,
+        "x title": layout.xaxis.title.font.color,
+        "y title": layout.yaxis.title.font.color,
+        "x ticks": layout.xaxis.tickfont.color,
+        "y ticks": layout.yaxis.tickfont.color,
+    }
+    assert None not in colours.values(), colours
+    assert {name: c for name, c in colours.items() if contrast(c, "#FFFFFF") < TEXT_CONTRAST} == {}
+    assert contrast("#808495", "#FFFFFF") == pytest.approx(3.71, abs=0.01)  # the theme's grey fails
