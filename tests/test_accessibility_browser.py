@@ -6,7 +6,8 @@ stakeholder (both through "Preview as"), opens every page through the sidebar's
 navigation at 1440 px and runs axe-core (``axe-playwright-python``) with the rules
 tagged ``wcag2a``, ``wcag2aa``, ``wcag21a``, ``wcag21aa`` and ``wcag22aa``. The
 headings of each page must also go down one level at a time (WCAG 1.3.1; axe's own
-``heading-order`` rule is a best practice, outside those tags).
+``heading-order`` rule is a best practice, outside those tags), and every text drawn in a
+chart (SVG, whose contrast axe-core does not check) must read at 4.5:1 on its white.
 
 A violation is the framework's only when it is listed in :data:`FRAMEWORK` (Streamlit's
 own markup, which the app cannot change: see ``docs/accessibility.md``); every other
@@ -28,7 +29,7 @@ from typing import Any
 
 import pytest
 from apptest_support import build_demo_file
-from browser_support import choose, chromium_page, one_run, require_chromium
+from browser_support import CHARTS_DRAWN, choose, chromium_page, one_run, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -67,13 +68,13 @@ HEADINGS = (
     ".filter(h => h.offsetParent !== null && h.textContent.trim() !== '')"
     ".map(h => [Number(h.tagName[1]), h.textContent.trim()])"
 )
-#: True when every Plotly chart on the page is drawn at its container's width.
-CHARTS_DRAWN = (
-    "() => { const charts = document.querySelectorAll('[data-testid=\"stPlotlyChart\"]');"
-    " const plots = document.querySelectorAll('.js-plotly-plot');"
-    " return charts.length === plots.length && Array.from(plots).every(p => {"
-    " const svg = p.querySelector('.main-svg');"
-    " return svg && Math.abs(svg.getBoundingClientRect().width - p.getBoundingClientRect().width) < 2; }); }"
+#: Every text drawn in the page's charts (SVG, which axe-core does not check for contrast):
+#: [its fill colour, its opacity, the text]; the charts' background is white.
+CHART_TEXTS = (
+    "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg text'))"
+    ".filter(t => t.textContent.trim() !== '')"
+    ".map(t => { const s = getComputedStyle(t);"
+    " return [s.fill, Number(s.fillOpacity) * Number(s.opacity), t.textContent.trim()]; })"
 )
 
 
@@ -112,6 +113,26 @@ def _screenshot(page: Any, name: str) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 1000})
 
 
+def _on_white(fill: str, opacity: float) -> str:
+    """``rgb(r, g, b)`` or ``rgba(r, g, b, a)`` drawn at ``opacity`` on white, as ``#RRGGBB``."""
+    parts = [float(p) for p in fill[fill.index("(") + 1:fill.index(")")].split(",")]
+    alpha = (parts[3] if len(parts) == 4 else 1.0) * opacity
+    return "#" + "".join(f"{round(c * alpha + 255 * (1 - alpha)):02X}" for c in parts[:3])
+
+
+def _faint_chart_text(texts: list[list[Any]]) -> list[str]:
+    """Each chart text below 4.5:1 on the white chart (its colour and ratio)."""
+    from ete_metrics.present.charts.style import TEXT_CONTRAST, contrast
+
+    faint = []
+    for fill, opacity, text in texts:
+        drawn = _on_white(fill, opacity)
+        ratio = contrast(drawn, "#FFFFFF")
+        if ratio < TEXT_CONTRAST:
+            faint.append(f"{text[:40]!r} in {drawn} ({ratio:.2f}:1)")
+    return sorted(set(faint))
+
+
 def _heading_jumps(levels: list[list[Any]]) -> list[str]:
     """Each heading more than one level below the one before it (h1 then h3)."""
     jumps = []
@@ -129,6 +150,7 @@ def test_every_page_for_every_audience_meets_wcag_22_aa(server: str) -> None:
     ours: list[str] = []
     framework: Counter[str] = Counter()
     headings: list[str] = []
+    faint: list[str] = []
     visited = 0
     with chromium_page(TIMEOUT_MS, viewport={"width": WIDTH, "height": 1000}) as page:
         for audience, preview in AUDIENCES.items():
@@ -156,9 +178,11 @@ def test_every_page_for_every_audience_meets_wcag_22_aa(server: str) -> None:
                         else:
                             ours.append(f"{where}: {violation['id']} at {node.get('target')}: {node.get('html', '')[:160]}")
                 headings += [f"{where}: {jump}" for jump in _heading_jumps(page.evaluate(HEADINGS))]
+                faint += [f"{where}: {text}" for text in _faint_chart_text(page.evaluate(CHART_TEXTS))]
     print(f"\naxe-core WCAG 2.2 AA on {visited} page visits: {len(ours)} violating elements of the project's,"
           f" {dict(Counter(line.split(': ')[1].split(' at ')[0] for line in ours))};"
           f" {sum(framework.values())} of the framework's {dict(framework)}")
     assert visited == len(PAGES) * len(AUDIENCES)
     assert ours == [], "\n".join(ours)
     assert headings == [], "\n".join(headings)
+    assert faint == [], "\n".join(faint[:40])
