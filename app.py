@@ -16,6 +16,7 @@ import streamlit as st
 
 from dashboard.auth import gate, preview_control, require_access, show_identity
 from dashboard.data import load_data
+from dashboard.navigation import sidebar_navigation
 from dashboard.render import stakeholder_note
 from dashboard.state import sidebar_filters
 from dashboard.warmup import start_warm_up
@@ -80,7 +81,8 @@ sections = _navigation()
 # Before anything else: without access the sign-in or no-access page is the only page
 # (whatever the link), and no data is loaded.
 own_access = gate(p.url_path for pages in sections.values() for p in pages)
-page = st.navigation(sections)
+page = st.navigation(sections, position="hidden")  # the sidebar's links are the app's own:
+sidebar_navigation(sections)  # Streamlit's fail WCAG 1.3.1 (dashboard.navigation)
 data = load_data()  # only the regions this user (or the role a director previews) may see
 # The presentation is full width for a meeting's screen: no header, banners or sidebar.
 # The sidebar's widgets still run (hidden), so the filters and a preview outlive it.

@@ -61,7 +61,7 @@ def _content() -> ReportContent:
 
 def _title_slide(content: ReportContent) -> None:
     st.title(content.programme)
-    st.subheader(f"Stakeholder presentation · Figures as at {uk_date(content.as_of)}")
+    st.header(f"Stakeholder presentation · Figures as at {uk_date(content.as_of)}")  # h1, then h2
     st.markdown(markdown_literal(content.filters_text()))
 
 

@@ -106,14 +106,14 @@ async def _new_session(browser: Any, base: str, heading: str, frames: list[int] 
 
 async def _switch(page: Any, link: str) -> float:
     began = time.perf_counter()
-    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+    await page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
     await page.wait_for_function(_ready(link), timeout=TIMEOUT_MS)
     return time.perf_counter() - began
 
 
 async def _bare_switch(page: Any, link: str) -> float:
     began = time.perf_counter()
-    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+    await page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
     await page.wait_for_function(_ready(link), timeout=TIMEOUT_MS)
     return time.perf_counter() - began
 

@@ -390,7 +390,7 @@ async def session(browser: Any, base: str, number: int, seconds: float, result: 
                 else:
                     link, heading = rng.choice([p for p in PAGES if p[1] != current])
                     began = time.perf_counter()
-                    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+                    await page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
                     await _settle(page, _heading_js(heading))
                     result.page_ms.append((time.perf_counter() - began) * 1000)
                     current = heading

@@ -49,7 +49,7 @@ from dashboard.filters import current_filters
 from dashboard.lru import SharedLru
 from dashboard.progress import status_progress
 from ete_metrics.errors import ConfigError, EteError
-from ete_metrics.present.charts.style import RAG_COLOURS
+from ete_metrics.present.charts.style import RAG_COLOURS, RAG_TEXT
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.formatting import count, humanise
 from ete_metrics.present.tables import display_table, file_table, rag_grid
@@ -454,6 +454,14 @@ def file_formats(view: View | None, columns: Iterable[Any]) -> dict[str, str]:
     return {view.heading(column): role for column, role in view.formats(map(str, columns)).items()}
 
 
+def rag_cell_style(code: object) -> str:
+    """The CSS of a RAG table cell rated ``code``: its colour, and text that reads on it
+    (:data:`~ete_metrics.present.charts.style.RAG_TEXT`, 4.5:1 at least); none for a cell not rated."""
+    if code not in RAG_COLOURS:
+        return ""
+    return f"background-color: {RAG_COLOURS[code]}; color: {RAG_TEXT[code]}; font-weight: bold"
+
+
 def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
     """The director's RAG table: regions x measures, each cell coloured Green / Amber / Red.
 
@@ -472,10 +480,7 @@ def rag_table_with_downloads(seen: Shown, *, key: str, filename: str) -> None:
     text, codes = rag_grid(seen.table)
 
     def colour(column: pd.Series) -> list[str]:
-        return [
-            f"background-color: {RAG_COLOURS[c]}; color: white; font-weight: bold" if c in RAG_COLOURS else ""
-            for c in codes[column.name]
-        ]
+        return [rag_cell_style(c) for c in codes[column.name]]
 
     st.dataframe(text.style.apply(colour), width="stretch")
     downloads(file_table(seen.table, seen.view), key=key, filename=filename,

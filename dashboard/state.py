@@ -206,16 +206,19 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
     for key in _ALL:  # in the order of the controls
         show_notes(standing_notes(key), notes)
     with st.sidebar:
-        audience = st.radio(
-            "Audience",
-            list(AUDIENCE.options),
-            key=AUDIENCE_KEY,
-            format_func=AUDIENCE.describe,
-            disabled=forced is not None,
-            help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
-            "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
-            "participant-level data. Use it for anything shared outside the programme team.",
-        )
+        if forced is not None:  # in words: a disabled control's faint text is 2.4:1 (WCAG 1.4.3)
+            st.markdown(f"**Audience**: {AUDIENCE.describe(forced)}, always for this role")
+            audience = forced
+        else:
+            audience = st.radio(
+                "Audience",
+                list(AUDIENCE.options),
+                key=AUDIENCE_KEY,
+                format_func=AUDIENCE.describe,
+                help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
+                "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
+                "participant-level data. Use it for anything shared outside the programme team.",
+            )
         as_of = st.date_input(
             "Figures as at",
             key=AS_OF_KEY,

@@ -24,9 +24,21 @@ from benchmarks.bench_concurrency import (
     choose_wait_ms,
 )
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "chromium_page", "one_run", "require_chromium"]
+__all__ = [
+    "CHARTS_DRAWN", "CHROMIUM", "CHROMIUM_ARGS", "IN_CI", "choose", "chromium_page", "one_run", "require_chromium",
+]
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+#: True when every Plotly chart on the page is drawn at its container's width (after the
+#: viewport changes, the charts re-lay out; the screenshot waits for that, not for a clock).
+CHARTS_DRAWN = (
+    "() => { const charts = document.querySelectorAll('[data-testid=\"stPlotlyChart\"]');"
+    " const plots = document.querySelectorAll('.js-plotly-plot');"
+    " return charts.length === plots.length && Array.from(plots).every(p => {"
+    " const svg = p.querySelector('.main-svg');"
+    " return svg && Math.abs(svg.getBoundingClientRect().width - p.getBoundingClientRect().width) < 2; }); }"
+)
 
 #: The app's websocket in each open page (the newest, should the page reload).
 _SOCKETS: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()

@@ -138,3 +138,97 @@ def test_one_meaning_per_colour_steps_never_take_a_regions_colour() -> None:
         assert colour_ not in POSITION_COLOURS.values(), name
     assert drawn["Into work"] == drawn_areas["Into work"] == step_colour("work")
     assert len(set(drawn.values())) == 3
+
+
+# --- Text contrast (WCAG 2.2 AA 1.4.3: 4.5:1) on every colour that carries text ---------------
+
+
+def _plotly_hover_text(background: str) -> str:
+    """The text colour Plotly draws on a hover label of ``background`` when none is set:
+    its ``Color.contrast``, dark grey #444 on a light colour (tinycolor's perceived
+    brightness above 128), else white."""
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#444444" if (red * 299 + green * 587 + blue * 114) / 1000 >= 128 else "#FFFFFF"
+
+
+def test_contrast_gives_wcags_ratios() -> None:
+    from ete_metrics.present.charts.style import contrast, luminance
+
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#FFFFFF", "#000000") == pytest.approx(21.0)  # either way round
+    assert contrast("#12436D", "#12436D") == pytest.approx(1.0)
+    # worked by hand: amber #F47738 -> linear 0.9047, 0.1845, 0.0396 -> luminance 0.3272;
+    # white on it (1.05 / 0.3772) is the 2.78:1 the accessibility review measured
+    assert luminance("#F47738") == pytest.approx(0.3272, abs=1e-4)
+    assert contrast("#FFFFFF", "#F47738") == pytest.approx(2.78, abs=0.005)
+    # GOV.UK's text colour on white: #0B0C0C -> linear 0.00335, 0.00368, 0.00368 -> 0.00361; 19.6:1
+    assert contrast("#0B0C0C", "#FFFFFF") == pytest.approx(19.59, abs=0.01)
+
+
+def test_every_rag_cell_on_screen_and_in_the_pdf_has_readable_text() -> None:
+    from dashboard.render import rag_cell_style
+    from ete_metrics.present.charts.style import RAG_COLOURS, TEXT_CONTRAST, contrast
+    from ete_metrics.present.report import pdf
+
+    assert set(RAG_COLOURS) == {"green", "amber", "red"}
+    for code in RAG_COLOURS:
+        css = dict(part.strip().split(": ") for part in rag_cell_style(code).split(";"))
+        assert css["background-color"] == RAG_COLOURS[code]
+        assert contrast(css["color"], css["background-color"]) >= TEXT_CONTRAST, (code, css)
+    assert rag_cell_style("suppressed") == ""  # a cell not rated is not coloured
+    assert set(pdf._RAG) == set(pdf._RAG_TEXT) == {"Green", "Amber", "Red"}
+    for name, background in pdf._RAG.items():
+        text = pdf._RAG_TEXT[name]
+        assert contrast(f"#{text.hexval()[2:]}", f"#{background.hexval()[2:]}") >= TEXT_CONTRAST, name
+
+
+def test_every_hover_label_is_readable_on_every_region_position_and_palette_colour() -> None:
+    from ete_metrics.config import PALETTE, regions
+    from ete_metrics.present.charts.style import (
+        MORE_REGION_COLOURS,
+        POSITION_COLOURS,
+        TEXT_CONTRAST,
+        contrast,
+        region_colour,
+    )
+
+    colours = {
+        **{f"region {r}": region_colour(r) for r in regions()},
+        **{f"extra region {i}": c for i, c in enumerate(MORE_REGION_COLOURS)},
+        **{f"position {p}": c for p, c in POSITION_COLOURS.items()},
+        **{f"palette {i}": c for i, c in enumerate(PALETTE)},
+    }
+    fig = go.Figure([go.Scatter(x=[1], y=[1], name=n, marker={"color": c}) for n, c in colours.items()])
+    label = apply_style(fig, title="T", x_title="X", y_title="Y").layout.hoverlabel
+    too_faint = {}
+    for name, trace_colour in colours.items():
+        # as Plotly draws it: the label's colour, else the trace's; its text colour, else Plotly's pick
+        background = label.bgcolor or trace_colour
+        text = label.font.color or _plotly_hover_text(background)
+        ratio = contrast(text, background)
+        if ratio < TEXT_CONTRAST:
+            too_faint[name] = round(ratio, 2)
+    assert too_faint == {}
+
+
+def test_every_chart_text_colour_is_set_and_reads_on_white() -> None:
+    from ete_metrics.present.charts.style import TEXT_CONTRAST, contrast
+
+    layout = apply_style(go.Figure(), title="T", x_title="X", y_title="Y", legend_title="L").layout
+    background = layout.paper_bgcolor
+    assert background == layout.plot_bgcolor == "white"
+    # each colour set on the figure, so Streamlit's chart theme (axis titles in #808495,
+    # 3.7:1 on white) cannot choose it
+    colours = {
+        "font": layout.font.color,
+        "title": layout.title.font.color,
+        "legend": layout.legend.font.color,
+        "legend title": layout.legend.title.font.color,
+        "x title": layout.xaxis.title.font.color,
+        "y title": layout.yaxis.title.font.color,
+        "x ticks": layout.xaxis.tickfont.color,
+        "y ticks": layout.yaxis.tickfont.color,
+    }
+    assert None not in colours.values(), colours
+    assert {name: c for name, c in colours.items() if contrast(c, "#FFFFFF") < TEXT_CONTRAST} == {}
+    assert contrast("#808495", "#FFFFFF") == pytest.approx(3.71, abs=0.01)  # the theme's grey fails

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from apptest_support import build_demo_file
-from browser_support import choose, chromium_page, one_run, require_chromium
+from browser_support import CHARTS_DRAWN, choose, chromium_page, one_run, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -75,19 +75,10 @@ def _first_visit(page, url: str) -> None:  # type: ignore[no-untyped-def]
 def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
     """Another page through the sidebar navigation, its run finished (bounded waits)."""
     with one_run(page, PAGE_TIMEOUT_MS):
-        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
+        page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=PAGE_TIMEOUT_MS)
 
 
-#: True when every Plotly chart on the page is drawn at its container's width (after the
-#: viewport changes, the charts re-lay out; the screenshot waits for that, not for a clock).
-CHARTS_DRAWN = (
-    "() => { const charts = document.querySelectorAll('[data-testid=\"stPlotlyChart\"]');"
-    " const plots = document.querySelectorAll('.js-plotly-plot');"
-    " return charts.length === plots.length && Array.from(plots).every(p => {"
-    " const svg = p.querySelector('.main-svg');"
-    " return svg && Math.abs(svg.getBoundingClientRect().width - p.getBoundingClientRect().width) < 2; }); }"
-)
 
 
 def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import SIGN_IN_OFF_BANNER
 from dashboard.escape import unescape_markdown
+from ete_metrics.present.formatting import uk_date
 from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, report_content
 from ete_metrics.protect.disclosure import find_disclosive_counts
 
@@ -62,7 +63,9 @@ def test_every_slide_shows_the_stakeholder_decks_figures(demo_data: DemoData) ->
     slides = 1 + 1 + len(deck.views) + 1  # title, headline, a slide a view, definitions
     assert at.caption[0].value.startswith(f"Slide 1 of {slides} ")
     assert at.title[0].value == deck.programme
-    assert any("Stakeholder presentation" in s.value for s in at.subheader)
+    # the headings go down one level at a time (WCAG 1.3.1): the title (h1), then the subtitle (h2), never h3
+    assert [h.value for h in at.main.header] == [f"Stakeholder presentation · Figures as at {uk_date(deck.as_of)}"]
+    assert len(at.main.subheader) == 0
 
     _next(at)
     expected = deck.headline.display()[[deck.headline.heading(c) for c in HEADLINE_COLUMNS]]

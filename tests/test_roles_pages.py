@@ -364,8 +364,8 @@ def test_a_stakeholder_never_sees_small_counts_or_ids(
 ) -> None:
     at = visit(signed_in(STAKEHOLDER, {"audience": "internal"}), page, recorded)
     assert at.session_state["ete_filters"].audience == "stakeholder"
-    audience = at.sidebar.radio(key="filter_audience")
-    assert audience.value == "stakeholder" and audience.disabled
+    assert not [r for r in at.sidebar.radio if r.key == "filter_audience"]  # said in words, always
+    assert any(m.value.startswith("**Audience**: Stakeholder (protected)") for m in at.sidebar.markdown)
     assert not at.get("file_uploader")
     assert not any(h.value in ("Follow-up list", "Audit trail") for h in at.subheader)
     problems = [p for screen in each_screen(at, page) for p in _disclosure_problems(screen, recorded)]

@@ -6,6 +6,7 @@ Chart builders take a tidy frame computed by the metrics modules and return a
 
 from __future__ import annotations
 
+import copy
 import html
 from typing import Any
 
@@ -70,6 +71,66 @@ def colour(i: int) -> str:
 POSITION_COLOURS: dict[str, str] = {"above": "#A285D1", "within": "#8E9091", "below": "#0B0C0C"}
 #: Background of a RAG rating, on screen and in the review pack (GOV.UK green, orange, red).
 RAG_COLOURS: dict[str, str] = {"green": "#00703C", "amber": "#F47738", "red": "#D4351C"}
+#: Text colours on a coloured background: near black (the page's text) or white,
+#: whichever contrasts more with it (:func:`text_on`).
+DARK_TEXT = "#0B0C0C"
+LIGHT_TEXT = "#FFFFFF"
+#: Quieter text (a chart's tick labels): GOV.UK's secondary text colour, 7.0:1 on white.
+SECONDARY_TEXT = "#505A5F"
+#: WCAG 2.2 AA (1.4.3): normal text needs a contrast ratio of at least 4.5:1.
+TEXT_CONTRAST = 4.5
+
+
+def _linear(channel: int) -> float:
+    value = channel / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def luminance(colour: str) -> float:
+    """WCAG's relative luminance of a ``#RRGGBB`` colour (0 black, 1 white).
+
+    Examples
+    --------
+    >>> luminance("#FFFFFF"), luminance("#000000")
+    (1.0, 0.0)
+    """
+    code = colour.lstrip("#")
+    if len(code) != 6:
+        raise ValueError(f"not a #RRGGBB colour: {colour!r}")
+    red, green, blue = (_linear(int(code[i:i + 2], 16)) for i in (0, 2, 4))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio of two ``#RRGGBB`` colours, from 1 (the same) to 21 (black on white).
+
+    Examples
+    --------
+    >>> round(contrast("#000000", "#FFFFFF"), 1)
+    21.0
+    """
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_on(background: str) -> str:
+    """The colour of text on ``background``: :data:`DARK_TEXT` or :data:`LIGHT_TEXT`, whichever contrasts more.
+
+    Examples
+    --------
+    >>> text_on("#F47738"), text_on("#00703C")
+    ('#0B0C0C', '#FFFFFF')
+    """
+    return DARK_TEXT if contrast(DARK_TEXT, background) >= contrast(LIGHT_TEXT, background) else LIGHT_TEXT
+
+
+#: The text on each RAG background, on screen and in the review pack (white on amber
+#: would be 2.78:1; near black is 7.0:1).
+RAG_TEXT: dict[str, str] = {code: text_on(background) for code, background in RAG_COLOURS.items()}
+#: Every chart's hover label: near-black text on white, whatever the colour of the point
+#: or line hovered (Plotly's default draws it on the trace's colour, 3.2:1 on Wales's orange).
+HOVER_LABEL: dict[str, Any] = {"bgcolor": LIGHT_TEXT, "bordercolor": DARK_TEXT,
+                               "font": {"family": FONT_FAMILY, "size": 13, "color": DARK_TEXT}}
 #: Marker shape by position (so the position never rests on colour alone).
 POSITION_SYMBOLS: dict[str, str] = {"above": "triangle-up", "within": "circle", "below": "triangle-down"}
 #: Colours for regions beyond the palette's first four (an ``ETE_REGIONS`` override).
@@ -307,18 +368,22 @@ def apply_style(
     -------
     plotly.graph_objects.Figure
     """
-    axis = {"showline": True, "linecolor": "#BFC1C3", "gridcolor": "#F3F2F1"}
+    # Every text's colour set here: Streamlit's chart theme would draw the axis titles in
+    # its light grey (#808495, 3.7:1 on white), below WCAG's 4.5:1.
+    axis = {"showline": True, "linecolor": "#BFC1C3", "gridcolor": "#F3F2F1",
+            "tickfont": {"color": SECONDARY_TEXT}}
     style: dict[str, Any] = {
-        "title": {"text": plotly_text(title), "x": 0.0, "xanchor": "left"},
-        "font": {"family": FONT_FAMILY, "size": 14, "color": "#0B0C0C"},
+        "title": {"text": plotly_text(title), "x": 0.0, "xanchor": "left", "font": {"color": DARK_TEXT}},
+        "font": {"family": FONT_FAMILY, "size": 14, "color": DARK_TEXT},
         "colorway": list(PALETTE),
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
-        "legend": {"title": {"text": plotly_text(legend_title or "")}},
-        "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}},
-        "xaxis": {"title": {"text": plotly_text(x_title)}, **axis},
-        "yaxis": {"title": {"text": plotly_text(y_title)}, **axis},
+        "legend": {"title": {"text": plotly_text(legend_title or ""), "font": {"color": DARK_TEXT}},
+                   "font": {"color": DARK_TEXT}},
+        "hoverlabel": copy.deepcopy(HOVER_LABEL),
+        "xaxis": {"title": {"text": plotly_text(x_title), "font": {"color": DARK_TEXT}}, **copy.deepcopy(axis)},
+        "yaxis": {"title": {"text": plotly_text(y_title), "font": {"color": DARK_TEXT}}, **copy.deepcopy(axis)},
     }
     if percent_axis:
         style["yaxis"].update(tickformat=".0%", rangemode="tozero")

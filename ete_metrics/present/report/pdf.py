@@ -31,7 +31,7 @@ from reportlab.platypus import (
 )
 
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
-from ete_metrics.present.charts.style import RAG_COLOURS
+from ete_metrics.present.charts.style import RAG_COLOURS, RAG_TEXT
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, percent, uk_date
 from ete_metrics.present.report.content import ReportContent, ReportTable
 from ete_metrics.protect.disclosure import SUPPRESSED
@@ -42,6 +42,8 @@ __all__ = ["build_pdf"]
 _PAGE = landscape(A4)
 _MARGIN = 14 * mm
 _RAG = {label(code): colors.HexColor(value) for code, value in RAG_COLOURS.items()}
+#: The text on each RAG cell (near black on amber: white would be 2.78:1).
+_RAG_TEXT = {label(code): colors.HexColor(value) for code, value in RAG_TEXT.items()}
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -120,7 +122,7 @@ def _table(
                 commands.append(("BACKGROUND", (j, i), (j, i), _RAG[value]))
                 body[i - 1][j] = Paragraph(
                     f"<b>{escape(str(value))}</b>",
-                    ParagraphStyle("rag", parent=styles["cell"], textColor=colors.white, alignment=1),
+                    ParagraphStyle("rag", parent=styles["cell"], textColor=_RAG_TEXT[value], alignment=1),
                 )
         table = Table([header, *body], colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(commands))
@@ -160,7 +162,7 @@ def _rag_grid(content: ReportContent, styles: dict[str, ParagraphStyle]) -> Tabl
             name = rag if rag == SUPPRESSED else label(rag)
             if name in _RAG:
                 commands.append(("BACKGROUND", (j, i), (j, i), _RAG[name]))
-                style = ParagraphStyle("w", parent=centred, textColor=colors.white)
+                style = ParagraphStyle("w", parent=centred, textColor=_RAG_TEXT[name])
                 row.append(Paragraph(f"<b>{escape(shown_rate)}</b> {escape(name)}", style))
             else:
                 row.append(Paragraph(f"{escape(shown_rate)} {escape(name)}", centred))
