@@ -36,12 +36,13 @@ $(VENV)/.installer: | $(BIN)/python
 	@touch $@
 
 # $(call install,FILE): the packages of FILE, with uv when it is there (pip if uv fails).
+# $(call install,FILE,--no-deps): the same, without the packages' declared dependencies.
 define install
 	@if [ -x $(BIN)/uv ]; then \
-	  $(BIN)/uv pip install --python $(BIN)/python -r $(1) \
-	    || { echo "   uv could not install them: pip tries"; $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); }; \
+	  $(BIN)/uv pip install --python $(BIN)/python $(2) -r $(1) \
+	    || { echo "   uv could not install them: pip tries"; $(ENSURE_PIP); $(BIN)/python -m pip install $(2) -r $(1); }; \
 	else \
-	  $(ENSURE_PIP); $(BIN)/python -m pip install -r $(1); \
+	  $(ENSURE_PIP); $(BIN)/python -m pip install $(2) -r $(1); \
 	fi
 endef
 
@@ -50,9 +51,10 @@ $(VENV)/.installed: requirements.txt | $(VENV)/.installer
 	$(call install,requirements.txt)
 	@touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	@echo "== Installing the test and quality tools (requirements-dev.txt)"
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-nodeps.txt $(VENV)/.installed
+	@echo "== Installing the test and quality tools (requirements-dev.txt, requirements-nodeps.txt)"
 	$(call install,requirements-dev.txt)
+	$(call install,requirements-nodeps.txt,--no-deps)
 	@touch $@
 
 ## Build the demo programme into the configured database unless it already holds data.
