@@ -426,33 +426,82 @@ def _entered(p: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return p.loc[p["entry_date"].notna() & (p["entry_date"] <= as_of)]
 
 
-def one_change(prog: Programme, rng: np.random.Generator, as_of: str = AS_OF) -> tuple[str, Programme]:
-    """One small change: a job or training start more or fewer, a milestone moved some days,
-    or a person entered (or referred) more or fewer."""
+#: The outcomes' milestones a change adds, drops or moves.
+STARTS = ("job_start", "training_start")
+
+
+def _counted(prog: Programme, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Milestones that count: of people entered, between entry and the as-at date."""
+    p, m, _ = prog
+    entry = m["participant_id"].map(p.set_index("participant_id")["entry_date"])
+    return m.loc[entry.notna() & (m["date"] >= entry) & (m["date"] <= as_of)]
+
+
+#: The funnel step each start counts for.
+_STEP_OF = {"job_start": "work", "training_start": "training"}
+
+
+def _slack(truth: Mapping[tuple[str, ...], float], people: pd.DataFrame, step: str, delta: int) -> pd.DataFrame:
+    """The people whose every group's count of ``step`` (by each grouping key, now) is shown
+    the same after ``delta`` more: worth trying (the screen and the surfaces decide)."""
+    from ete_metrics import config
+    from ete_metrics.counting.population import add_cohorts
+
+    keep = np.ones(len(people), dtype=bool)
+    whole = truth.get((f"funnel {AS_OF}", "participants", step))
+    if whole is not None and _shown_class(whole) != _shown_class(whole + delta):
+        return people.iloc[:0]
+    labelled = add_cohorts(people)
+    for key in (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS):
+        if key not in labelled.columns:
+            continue
+        values = labelled[key].astype(str).tolist()
+        for i, value in enumerate(values):
+            x = truth.get((f"funnel {AS_OF} {key}", "participants", value, step))
+            if x is not None and _shown_class(x) != _shown_class(x + delta):
+                keep[i] = False
+    return people.loc[keep]
+
+
+def one_change(prog: Programme, rng: np.random.Generator, as_of: str = AS_OF,
+               truth: Mapping[tuple[str, ...], float] | None = None) -> tuple[str, Programme]:
+    """One small change that counts: a job or training start more or fewer (dated in the
+    last month, for people whose groups' counts have room), a counted milestone moved some
+    days (within entry and the as-at date), a person entered more or fewer."""
     p, m, t = prog
     cutoff = pd.Timestamp(as_of)
-    kind = rng.choice(["add start", "drop start", "move milestone", "move milestone", "drop person",
-                       "copy person"])
-    starts = m.loc[m["milestone"].isin(["job_start", "training_start"])]
+    truth = truth or {}
+    kind = rng.choice(["add start", "drop start", "pass start", "pass start", "pass start",
+                       "move milestone", "move milestone", "drop person", "copy person"])
+    counted = _counted(prog, cutoff)
+    starts = counted.loc[counted["milestone"].isin(STARTS)]
+    entered = _entered(p, cutoff)
     if kind == "drop start" and len(starts):
-        row = starts.index[rng.integers(len(starts))]
+        milestone = str(rng.choice(STARTS))
+        mine = starts.loc[(starts["milestone"] == milestone) & (starts["date"] > pd.Timestamp(MONTH_EARLIER))]
+        who = _slack(truth, entered.loc[entered["participant_id"].isin(mine["participant_id"])],
+                     _STEP_OF[milestone], -1)
+        mine = mine.loc[mine["participant_id"].isin(who["participant_id"])]
+        if not len(mine):
+            mine = starts
+        row = mine.index[rng.integers(len(mine))]
         return f"drop {m.at[row, 'milestone']} of {m.at[row, 'participant_id']}", (p, m.drop(index=row), t)
-    if kind == "move milestone" and len(m):
-        row = m.index[rng.integers(len(m))]
-        days = int(rng.choice([-1, 1])) * int(rng.integers(1, 40))
+    if kind == "pass start" and len(starts):
+        return _pass_start(prog, rng, truth, starts, entered)
+    if kind == "move milestone" and len(counted):
+        row = counted.index[rng.integers(len(counted))]
         person = p.loc[p["participant_id"] == m.at[row, "participant_id"]].iloc[0]
-        new = m.at[row, "date"] + pd.Timedelta(days=days)
-        if pd.notna(person["entry_date"]) and new < person["entry_date"]:
-            new = person["entry_date"]
+        days = int(rng.choice([-1, 1])) * int(rng.integers(1, 20))
+        new = min(max(m.at[row, "date"] + pd.Timedelta(days=days), person["entry_date"]), cutoff)
         changed = m.copy()
         changed.at[row, "date"] = new
         return (f"move {m.at[row, 'milestone']} of {m.at[row, 'participant_id']} "
                 f"from {m.at[row, 'date'].date()} to {new.date()}", (p, changed, t))
     if kind == "drop person":
-        who = p["participant_id"].iloc[rng.integers(len(p))]
+        who = entered["participant_id"].iloc[rng.integers(len(entered))]
         return f"drop {who}", (p.loc[p["participant_id"] != who], m.loc[m["participant_id"] != who], t)
     if kind == "copy person":
-        row = p.iloc[[rng.integers(len(p))]].copy()
+        row = entered.iloc[[rng.integers(len(entered))]].copy()
         old = row["participant_id"].iloc[0]
         new_id = f"P{9000000 + int(rng.integers(999999)):07d}"
         row["participant_id"] = new_id
@@ -460,11 +509,16 @@ def one_change(prog: Programme, rng: np.random.Generator, as_of: str = AS_OF) ->
         copied["participant_id"] = new_id
         return (f"copy {old} as {new_id}",
                 (pd.concat([p, row], ignore_index=True), pd.concat([m, copied], ignore_index=True), t))
-    entered = _entered(p, cutoff)
-    person = entered.iloc[rng.integers(len(entered))]
-    span = max(1, int((cutoff - person["entry_date"]).days))
-    when = person["entry_date"] + pd.Timedelta(days=int(rng.integers(span + 1)))
-    milestone = str(rng.choice(["job_start", "training_start"]))
+    milestone = str(rng.choice(STARTS))
+    without = entered.loc[~entered["participant_id"].isin(
+        counted.loc[counted["milestone"] == milestone, "participant_id"])]
+    roomy = _slack(truth, without, _STEP_OF[milestone], +1)
+    if len(roomy):
+        without = roomy
+    person = without.iloc[rng.integers(len(without))]
+    first = max(person["entry_date"], pd.Timestamp(MONTH_EARLIER) + pd.Timedelta(days=1))
+    span = max(0, int((cutoff - first).days))
+    when = min(first + pd.Timedelta(days=int(rng.integers(span + 1))), cutoff)
     partners = m.loc[m["milestone"] == milestone, "partner"].dropna()
     row = pd.DataFrame({"participant_id": [person["participant_id"]], "milestone": [milestone],
                         "date": [when], "partner": [partners.iloc[0] if len(partners) else None]})
@@ -472,12 +526,96 @@ def one_change(prog: Programme, rng: np.random.Generator, as_of: str = AS_OF) ->
     return f"add {milestone} of {person['participant_id']} on {when.date()}", (p, added, t)
 
 
-def perturb(prog: Programme, rng: np.random.Generator) -> Perturbation:
+def _pass_start(prog: Programme, rng: np.random.Generator, truth: Mapping[tuple[str, ...], float],
+                starts: pd.DataFrame, entered: pd.DataFrame) -> tuple[str, Programme]:
+    """A start passed from one person to another entered by then (same date): the
+    programme's totals stay, the groups where the two differ move by one each way."""
+    from ete_metrics import config
+    from ete_metrics.counting.population import add_cohorts
+
+    p, m, t = prog
+    row = starts.index[rng.integers(len(starts))]
+    milestone, when, giver = m.at[row, "milestone"], m.at[row, "date"], m.at[row, "participant_id"]
+    step = _STEP_OF[str(milestone)]
+    have = set(starts.loc[starts["milestone"] == milestone, "participant_id"])
+    takers = add_cohorts(entered.loc[~entered["participant_id"].isin(have) & (entered["entry_date"] <= when)])
+    source = add_cohorts(p.loc[p["participant_id"] == giver]).iloc[0]
+    keep = np.ones(len(takers), dtype=bool)
+    for key in (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS):
+        if key not in takers.columns:
+            continue
+        mine = str(source[key])
+        x = truth.get((f"funnel {AS_OF} {key}", "participants", mine, step))
+        values = takers[key].astype(str).to_numpy()
+        differ = values != mine
+        if x is not None and _shown_class(x) != _shown_class(x - 1):
+            keep &= ~differ
+        for value in set(values[differ]):
+            y = truth.get((f"funnel {AS_OF} {key}", "participants", value, step))
+            if y is not None and _shown_class(y) != _shown_class(y + 1):
+                keep &= values != value
+    if not keep.any():
+        return f"pass nothing ({milestone} of {giver} has no taker)", prog
+    taker = takers.loc[keep, "participant_id"].iloc[rng.integers(int(keep.sum()))]
+    changed = m.copy()
+    changed.at[row, "participant_id"] = taker
+    return f"pass {milestone} of {giver} on {when.date()} to {taker}", (p, changed, t)
+
+
+def perturb(prog: Programme, rng: np.random.Generator,
+            truth: Mapping[tuple[str, ...], float] | None = None) -> Perturbation:
     words: list[str] = []
     for _ in range(int(rng.integers(1, 3))):
-        said, prog = one_change(prog, rng)
+        said, prog = one_change(prog, rng, truth=truth)
         words.append(said)
     return Perturbation(tuple(words), prog)
+
+
+# --------------------------------------------------------------------------- the screen
+
+
+def true_counts(prog: Programme) -> dict[tuple[str, ...], float]:
+    """The true counts most surfaces publish (the funnel by each grouping key, now and a
+    month earlier, the targets' cumulative actuals, the time to outcome's counts), by cell:
+    a cheap screen before the surfaces are made."""
+    from ete_metrics import config
+    from ete_metrics.metrics.funnel import funnel
+    from ete_metrics.metrics.targets import targets_vs_actual
+    from ete_metrics.metrics.time_to_outcome import time_to_outcome
+
+    p, m, t = prog
+    out: dict[tuple[str, ...], float] = {}
+
+    def put(name: str, frame: pd.DataFrame, keys: list[str], columns: list[str]) -> None:
+        for record in frame[[*keys, *columns]].itertuples(index=False):
+            for c, value in zip(columns, record[len(keys):], strict=True):
+                out[(name, c, *map(str, record[:len(keys)]))] = float(value) if pd.notna(value) else -1.0
+
+    for as_of in (AS_OF, MONTH_EARLIER):
+        put(f"funnel {as_of}", funnel(p, m, as_of=as_of), ["step"], ["participants"])
+        for key in (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS):
+            if key in p.columns or key in config.COHORT_COLUMNS:
+                put(f"funnel {as_of} {key}", funnel(p, m, as_of=as_of, by=key), [key, "step"], ["participants"])
+    monthly = targets_vs_actual(p, m, t, as_of=AS_OF, period="month")
+    put("targets", monthly, ["region", "period_start", "measure"], ["actual", "cumulative_actual"])
+    spans = time_to_outcome(p, m, as_of=AS_OF, by="region")
+    put("time", spans, ["region", "outcome"], [c for c in spans.columns if c.startswith(("followed", "within"))])
+    return out
+
+
+def _shown_class(value: float) -> float:
+    """What a stakeholder sees of a true count: 0, suppressed (-2) or rounded to 5."""
+    if value <= 0:
+        return value
+    return -2.0 if value < 5 else float(5 * np.floor(value / 5 + 0.5))
+
+
+def passes_screen(before: dict[tuple[str, ...], float], after: dict[tuple[str, ...], float]) -> bool:
+    """Whether the change alters true counts (it is worth trying) and every one would be
+    shown as before (it may keep every published count)."""
+    if set(before) != set(after) or before == after:
+        return False
+    return all(_shown_class(before[k]) == _shown_class(after[k]) for k in before)
 
 
 #: The fast surfaces in the order they are checked (cheapest first, so most candidates are
@@ -518,32 +656,42 @@ def _same_counts(base: Surfaces, prog: Programme) -> Surfaces | None:
 class Search:
     """What the search tried and kept."""
 
+    screened: int
     tried: int
     kept: list[Perturbation]
     seconds: float
 
     def __str__(self) -> str:
-        return f"{len(self.kept)} kept of {self.tried} tried in {self.seconds:.0f} s"
+        return (f"{self.screened} perturbations made, {self.tried} through the screen of true counts, "
+                f"{len(self.kept)} kept (every published count the same) in {self.seconds:.0f} s")
 
 
 def find_perturbations(base: Programme, surfaces: Surfaces, *, want: int, budget: float,
-                       seed: int = SEED, tries: int = 400) -> Search:
+                       seed: int = SEED, tries: int = 3000) -> Search:
     """Perturbations of ``base`` that leave every published count of every fast surface
     (``surfaces``, of ``base``) as it is; stops at ``want`` kept, ``tries`` tried or
     ``budget`` seconds."""
     rng = np.random.default_rng(seed)
     start = time.monotonic()
     kept: list[Perturbation] = []
-    tried = 0
+    tried = screened = 0
+    truth = true_counts(base)
+    seen: set[tuple[str, ...]] = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        while len(kept) < want and tried < tries and time.monotonic() - start < budget:
+        while len(kept) < want and screened < tries and time.monotonic() - start < budget:
+            screened += 1
+            candidate = perturb(base, rng, truth)
+            if candidate.words in seen:
+                continue
+            seen.add(candidate.words)
+            if not passes_screen(truth, true_counts(candidate.programme)):
+                continue
             tried += 1
-            candidate = perturb(base, rng)
             shown = _same_counts(surfaces, candidate.programme)
             if shown is not None:
                 kept.append(replace(candidate, surfaces=shown))
-    return Search(tried, kept, time.monotonic() - start)
+    return Search(screened, tried, kept, time.monotonic() - start)
 
 
 @functools.lru_cache(maxsize=1)
