@@ -36,7 +36,7 @@ def test_every_view_has_a_producer() -> None:
 def test_the_search_finds_perturbations_that_keep_every_count() -> None:
     _, _, search = searched()
     print(search)
-    assert len(search.kept) >= 3, str(search)
+    assert len(search.kept) >= 2, str(search)
 
 
 def _report(moves: list[Move], limit: int = 25) -> str:
