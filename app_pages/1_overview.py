@@ -44,6 +44,7 @@ from ete_metrics.present.charts.targets import targets_chart
 from ete_metrics.present.formatting import percent, signed_count, signed_points, uk_date
 from ete_metrics.present.narrative import narrative
 from ete_metrics.protect.disclosure import SUPPRESSED, numeric_view
+from ete_metrics.protect.policy import NOT_PUBLISHED
 from ete_metrics.steps import label
 
 data = load_data()
@@ -237,6 +238,9 @@ def _targets() -> None:
 
 
 def _forecast() -> None:
+    if filters.stakeholder:
+        st.info(NOT_PUBLISHED[views.FORECAST.name], icon=":material/info:")
+        return
     with user_errors():
         forecast = metric(forecast_to_end, data, filters, as_of=filters.as_of,
                           regions=tuple(regions) if regions else None)

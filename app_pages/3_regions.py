@@ -125,7 +125,6 @@ if region:
 together = shown_publication("regions", {
     "by_region": by_region,
     "comparison": None if comparison.empty else comparison,
-    "adjusted": None if adjusted is None or adjusted.ratios.empty else adjusted.ratios,
     "areas": by_area if region and not by_area.empty else None,
     "benchmark": benchmark,
 }, step=step, within={"region": str(region)})
@@ -151,7 +150,7 @@ if adjusted is not None:  # two regions or more in view: compared with each othe
                 filename=f"funnel_plot_{step}_by_region",
             )
     with adjusted_place:
-        adjusted_comparison(adjusted, together.get("adjusted"), by="region", step=step, group_label="Region",
+        adjusted_comparison(adjusted, by="region", step=step, group_label="Region",
                             key="regions")
 if region and not by_area.empty:
     chart_with_table(

@@ -94,7 +94,6 @@ with user_errors():
 # pathway) count the same people: protected together (views.PUBLICATIONS["partners"])
 together = shown_publication("partners", {
     "comparison": compared,
-    "adjusted": None if adjusted.ratios.empty else adjusted.ratios,
     "funnel": partners_funnel,
     "prisons": None if prison_funnel.empty else prison_funnel,
     "against_region": against_region,
@@ -115,7 +114,7 @@ with compared_place:
         filename=f"delivery_partners_{step}_funnel_plot",
     )
 with adjusted_place:
-    adjusted_comparison(adjusted, together.get("adjusted"), by="delivery_partner", step=step,
+    adjusted_comparison(adjusted, by="delivery_partner", step=step,
                         group_label="Delivery partner", key="partners")
 st.markdown("**Each delivery partner's funnel**")
 chart_with_table(

@@ -1,12 +1,14 @@
 """The case-mix-adjusted comparison section shared by the Regions and Partners pages.
 
 Raw and adjusted rates side by side, then the observed / expected funnel plot, each with its
-numbers under it (:func:`dashboard.render.chart_with_table`, view ``standardised``, so the
-stakeholder view protects the counts and blanks a ratio whose observed count is suppressed).
+numbers under it (:func:`dashboard.render.chart_with_table`, view ``standardised``).
 
-The section is in two halves, so a page can protect its ratios with the page's other tables
-of the same people (:func:`dashboard.render.shown_publication`): :func:`adjusted_ratios`
-asks what to adjust for and counts, :func:`adjusted_comparison` shows the ratios as shown.
+The expected counts are a model of each person's records, not published counts, so the
+section is for the programme team only (``views.STANDARDISED.internal_only``): stakeholders
+read :data:`NOT_PUBLISHED` in its place, and nothing is counted for them.
+
+The section is in two halves, so a page can ask what to adjust for where the section starts
+and draw it later: :func:`adjusted_ratios` asks and counts, :func:`adjusted_comparison` shows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import streamlit as st
 
 from dashboard.data import ProgrammeData, metric
 from dashboard.filters import Filters
-from dashboard.render import Shown, chart_with_table, empty_state, user_errors
+from dashboard.render import chart_with_table, empty_state, stakeholder_mode, user_errors
 from ete_metrics import views
 from ete_metrics.metrics.standardised import (
     ADJUSTERS,
@@ -28,6 +30,7 @@ from ete_metrics.metrics.standardised import (
     standardised_ratios,
 )
 from ete_metrics.present.charts.standardised import ratio_funnel_plot, raw_and_adjusted_chart
+from ete_metrics.protect import policy
 from ete_metrics.protect.audience import limit_sizes
 
 #: Readable names of the characteristics an adjustment can use.
@@ -37,6 +40,9 @@ ADJUSTER_LABELS: dict[str, str] = {
     "gender": "Gender",
     "time_since_entry": "Time since entry",
 }
+
+#: Said to stakeholders where the programme team sees the adjusted comparison.
+NOT_PUBLISHED = policy.NOT_PUBLISHED[views.STANDARDISED.name]
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ def adjusted_ratios(
     common : dict
         ``as_of``, the entry range and any conversion window, as for the page's other metrics.
     """
+    if stakeholder_mode():
+        return Adjusted(pd.DataFrame(), ())
     adjust = st.multiselect(
         "Adjust for", list(ADJUSTERS), default=list(DEFAULT_ADJUST), format_func=lambda name: ADJUSTER_LABELS.get(name, name),
         key=f"{key}_adjust",
@@ -93,7 +101,6 @@ def adjusted_ratios(
 
 def adjusted_comparison(
     adjusted: Adjusted,
-    ratios: Shown | None,
     *,
     by: str,
     step: str,
@@ -106,13 +113,14 @@ def adjusted_comparison(
     ----------
     adjusted : Adjusted
         From :func:`adjusted_ratios`.
-    ratios : Shown or None
-        ``adjusted.ratios`` as the audience may see them (shown with the page's other
-        tables); None when there are none.
     by, step, group_label, key : str
         The grouping column, the step, what a group is called on screen, the key prefix.
     """
-    if ratios is None or adjusted.ratios.empty:
+    if stakeholder_mode():
+        st.caption(NOT_PUBLISHED)
+        return
+    ratios = adjusted.ratios
+    if ratios.empty:
         empty_state("No one to compare with these filters.")
         return
     named = ", ".join(ADJUSTER_LABELS[a].lower() for a in adjusted.adjust) or "nothing (the overall rate)"
@@ -132,7 +140,7 @@ def adjusted_comparison(
         "people. Outside the dashed 95% limits a group differs from expected by more than chance "
         "would usually explain; outside the dotted 99.8% limits, by much more (exact Poisson limits)."
     )
-    chart_with_table(  # limits over the expected counts shown (rounded for stakeholders)
+    chart_with_table(  # limits over the expected counts
         lambda numbers: ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by=by,
                                           step=step, group_label=group_label),
         ratios, views.STANDARDISED, key=f"{key}_ratio_funnel",

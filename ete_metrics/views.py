@@ -166,12 +166,6 @@ class Count(Rule):
 
 
 @dataclass(frozen=True)
-class Estimate(Rule):
-    """A modelled count (a forecast, an expected count): rounded to a whole number, then
-    protected as a count and published as one."""
-
-
-@dataclass(frozen=True)
 class Share(Rule):
     """``numerator / denominator`` of two published counts of the same row (``denominator``
     may be :data:`FIRST_STEP` or :data:`PREVIOUS_STEP` in a long funnel), at the precision
@@ -223,33 +217,6 @@ class Limit(Rule):
 
 
 @dataclass(frozen=True)
-class RatioLimit(Rule):
-    """A funnel-plot limit of an observed / expected ratio at the published ``expected``
-    count (exact Poisson), at ``probability``."""
-
-    expected: str
-    probability: float
-    figure: ClassVar[bool] = True
-
-    def needs(self) -> tuple[str, ...]:
-        return (self.expected,)
-
-
-@dataclass(frozen=True)
-class RatioInterval(Rule):
-    """A bound of the exact Poisson 95% interval of ``observed / expected``, from the
-    published observed and expected counts."""
-
-    observed: str
-    expected: str
-    bound: str = "low"
-    figure: ClassVar[bool] = True
-
-    def needs(self) -> tuple[str, ...]:
-        return (self.observed, self.expected)
-
-
-@dataclass(frozen=True)
 class Ratio(Rule):
     """``numerator / denominator`` of two published figures (minus one for a change), at
     ``decimals``; withheld where either is suppressed, missing where the denominator is 0."""
@@ -262,18 +229,6 @@ class Ratio(Rule):
 
     def needs(self) -> tuple[str, ...]:
         return (self.numerator, self.denominator)
-
-
-@dataclass(frozen=True)
-class Product(Rule):
-    """``left x right`` of two published figures (an adjusted rate: ratio x overall rate)."""
-
-    left: str
-    right: str
-    figure: ClassVar[bool] = True
-
-    def needs(self) -> tuple[str, ...]:
-        return (self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -310,20 +265,6 @@ class RunRate(Rule):
 
     def needs(self) -> tuple[str, ...]:
         return (self.count, self.elapsed)
-
-
-@dataclass(frozen=True)
-class Chance(Rule):
-    """The chance of reaching ``target`` from a published forecast and its published upper
-    95% limit (a Normal forecast, with a continuity correction)."""
-
-    estimate: str
-    high: str
-    target: str
-    figure: ClassVar[bool] = True
-
-    def needs(self) -> tuple[str, ...]:
-        return (self.estimate, self.high, self.target)
 
 
 @dataclass(frozen=True)
@@ -388,8 +329,6 @@ class Withheld(Rule):
 
 #: A count of the row's own group.
 COUNT = Count()
-#: A modelled count, protected as a count.
-ESTIMATE = Estimate()
 #: A key (a step, a measure, a date): not a group of people.
 KEY = Label()
 #: A category of people whose counts add up (a region, a partner, a cohort).
@@ -501,11 +440,6 @@ class View:
         return {c: r.per for c, r in self.columns.items() if isinstance(r, Count) and r.per is not None}
 
     @property
-    def whole(self) -> tuple[str, ...]:
-        """Modelled counts (:class:`Estimate`), rounded and protected as counts."""
-        return self._named(Estimate)
-
-    @property
     def groups(self) -> tuple[str, ...]:
         """Additive group columns (their totals are published); grouping keys are added."""
         return tuple(c for c, r in self.columns.items() if isinstance(r, Label) and r.additive)
@@ -542,7 +476,7 @@ class View:
     @property
     def shown_counts(self) -> tuple[str, ...]:
         """Columns shown as counts: counts of people, estimates, days and other numbers."""
-        return (*self.counts, *self.scoped, *self.whole,
+        return (*self.counts, *self.scoped,
                 *self._named(RunRate), *self.days, *self.numbers)
 
     def formats(self, columns: Iterable[str]) -> dict[str, str]:
@@ -599,11 +533,6 @@ def heading(column: str, own: Mapping[str, str] | None = None) -> str:
 def _limits(around: str, size: str) -> dict[str, Rule]:
     """The funnel plot's 95% and 99.8% limits around a published rate for a published size."""
     return {name: Limit(around, size, p) for name, p in _LIMIT_PROBABILITIES.items()}
-
-
-def _ratio_limits(expected: str) -> dict[str, Rule]:
-    """The 95% and 99.8% limits of an observed / expected ratio at a published expected count."""
-    return {name: RatioLimit(expected, p) for name, p in _LIMIT_PROBABILITIES.items()}
 
 
 #: The funnel plot's limits by cumulative probability.
@@ -692,16 +621,16 @@ _COMPARISON: dict[str, Rule] = {
     "position": Position("rate", "lower_95", "upper_95"),
     "outside_998": Position("rate", "lower_998", "upper_998", flag=True),
 }
+#: Observed against expected for the case mix: the expected count is a model of each person's
+#: records (a logistic regression), not a published count, so it and its ratio are withheld
 _ADJUSTMENT: dict[str, Rule] = {
-    "observed": COUNT, "expected": ESTIMATE,
-    "ratio": Ratio("observed", "expected", decimals=2),
-    "ratio_low": RatioInterval("observed", "expected", "low"),
-    "ratio_high": RatioInterval("observed", "expected", "high"),
+    "observed": COUNT, **{c: WITHHELD for c in ("expected", "ratio", "ratio_low", "ratio_high")},
 }
 _COMPARE_PERCENTS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998",
                      "ci_low", "ci_high")
 #: compare_groups(); with --adjust-for (compare_adjusted()) also observed and expected
-COMPARE = View("compare", {**_COMPARISON, **_ADJUSTMENT}, percents=_COMPARE_PERCENTS, points=("gap",))
+COMPARE = View("compare", {**_COMPARISON, **_ADJUSTMENT}, percents=_COMPARE_PERCENTS, points=("gap",),
+               numbers=("expected",))
 #: compare_within_regions(): each partner against all the partners shown and against its own
 #: region (everyone in it), and for part of the programme against the programme's rate
 PARTNER_REGIONS = View(
@@ -756,33 +685,28 @@ BENCHMARK = View(
               "programme_upper_95": "Programme's upper 95% limit",
               "position": "Against the programme's 95% limits"},
 )
+#: Model-based figures are for the programme team only: each is worked out from every person's
+#: records (a case-mix model, a forecast), so no rule derives it from published counts, and a
+#: change of one person no published count shows could move it.
 #: standardised_ratios(): observed against expected for the case mix, with the ratio's limits
 STANDARDISED = View(
-    "standardised",
-    {"entered": COUNT, **_ADJUSTMENT,
-     "raw_rate": Share("observed", "entered"),
-     "overall_rate": Pooled("observed", "entered"),
-     "adjusted_rate": Product("ratio", "overall_rate"),
-     **_ratio_limits("expected"),
-     "position": Position("ratio", "lower_95", "upper_95"),
-     "outside_998": Position("ratio", "lower_998", "upper_998", flag=True)},
-    percents=("raw_rate", "adjusted_rate", "overall_rate"),
+    "standardised", {"*": WITHHELD},
+    percents=("raw_rate", "adjusted_rate", "overall_rate"), numbers=("entered", "observed", "expected"),
+    internal_only=True,
 )
-#: forecast_to_end(): the projected counts are rounded and protected like counts
+#: forecast_to_end(): the projected counts to the contract's end, with their intervals
 FORECAST = View(
-    "forecast",
-    {"region": GROUP, "measure": KEY, "month": KEY, "actual_to_date": COUNT,
-     **{c: ESTIMATE for c in ("forecast", "low_80", "high_80", "low_95", "high_95")},
-     "sd": WITHHELD},
+    "forecast", {"*": WITHHELD},
     total_label="All regions", dates=("month",),
+    numbers=("actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"),
+    internal_only=True,
 )
-#: probability_of_reaching(): targets are contractual; the forecast figures are rounded
+#: probability_of_reaching(): the chance of reaching each contract target by the end
 TARGET_PROBABILITY = View(
-    "target_probability",
-    {"region": GROUP, "measure": KEY, "contract_target": COUNT,
-     **{c: ESTIMATE for c in ("forecast", "low_95", "high_95")},
-     "probability": Chance("forecast", "high_95", "contract_target")},
+    "target_probability", {"*": WITHHELD},
     total_label="All regions", percents=("probability",),
+    numbers=("contract_target", "forecast", "low_95", "high_95"),
+    internal_only=True,
 )
 EQUALITY = View(
     "equality",
@@ -952,11 +876,11 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
     "overview": {"now": Published(FUNNEL), "month_earlier": Published(FUNNEL, moment="a month earlier")},
     # the funnel (and its drop-off, the same table) and the funnel from referral
     "funnels": {"funnel": Published(FUNNEL), "referrals": Published(REFERRAL_FUNNEL, moment="from referral")},
-    # regions side by side, compared, adjusted for case mix, and the areas of one region
+    # regions side by side, compared, and the areas of one region (the case-mix adjusted
+    # comparison is for the programme team only: views.STANDARDISED)
     "regions": {
         "by_region": Published(FUNNEL),
         "comparison": Published(COMPARE, measures=_COMPARED),
-        "adjusted": Published(STANDARDISED, measures=_COMPARED),
         "areas": Published(FUNNEL, within=("region",)),
         "benchmark": Published(BENCHMARK, measures=_PROGRAMME),
     },
@@ -966,10 +890,9 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "curves": Published(COHORT_CURVES, measures={"participants": CHOSEN_STEP}),
         "time_to_outcome": Published(TIME_TO_OUTCOME),
     },
-    # delivery partners compared, adjusted, their funnels; the prisons (custody pathway)
+    # delivery partners compared, their funnels; the prisons (custody pathway)
     "partners": {
         "comparison": Published(COMPARE, measures=_COMPARED),
-        "adjusted": Published(STANDARDISED, measures=_COMPARED),
         "funnel": Published(FUNNEL),
         "prisons": Published(FUNNEL, within=("pathway",)),
         "against_region": Published(PARTNER_REGIONS, measures={
@@ -982,7 +905,6 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "now": Published(FUNNEL),
         "month_earlier": Published(FUNNEL, moment="a month earlier"),
         "comparison": Published(COMPARE, measures=_AT_WORK),
-        "adjusted": Published(STANDARDISED, measures=_AT_WORK),
         "partners": Published(FUNNEL),
         "equality": Published(EQUALITY, measures=_AT_WORK),
     },

@@ -68,7 +68,7 @@ def _cells_of(part: Part, shown: pd.DataFrame) -> list[tuple[int, str, Cell]]:
     groups = [c for c in shown.columns if (c in view.groups or c in BREAKDOWN_COLUMNS)
               and c not in keys]
     out = []
-    for column in (*view.counts, *view.whole):
+    for column in view.counts:
         if column not in shown.columns:
             continue
         for row in range(len(shown)):

@@ -143,15 +143,17 @@ def test_a_cell_suppressed_in_one_table_is_suppressed_wherever_it_is_shown() -> 
 
 def test_a_declared_publication_gives_its_parts_their_ties() -> None:
     from ete_metrics.protect.publication import parts_of
-    from ete_metrics.views import PUBLICATIONS, STANDARDISED
+    from ete_metrics.views import COMPARE, PUBLICATIONS
 
     frame = pd.DataFrame({"region": ["A"], "entered": [10], "participants": [5]})
-    parts = parts_of("regions", {"comparison": frame, "adjusted": frame, "areas": frame,
+    parts = parts_of("regions", {"comparison": frame, "areas": frame,
                                  "by_region": None}, step="training", within={"region": "A"})
-    assert list(parts) == ["comparison", "adjusted", "areas"]  # None: not shown this time
+    assert list(parts) == ["comparison", "areas"]  # None: not shown this time
     assert dict(parts["comparison"].measures) == {"entered": "entered", "participants": "training",
                                                   "observed": "training"}
-    assert parts["adjusted"].spec == STANDARDISED
+    assert parts["comparison"].spec == COMPARE
+    # the case-mix adjusted comparison is a model of each person's records: no set publishes it
+    assert all(p.view.name != "standardised" for tables in PUBLICATIONS.values() for p in tables.values())
     assert dict(parts["areas"].within) == {"region": "A"} and parts["areas"].moment == "now"
     assert dict(parts["comparison"].within) == {}
     # the pack compares work; a page that compares a chosen step must say which

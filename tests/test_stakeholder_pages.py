@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, DemoData, each_screen, new_app, open_page
+from apptest_support import PAGES, DemoData, each_screen, new_app, open_page, open_section
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
@@ -238,3 +238,31 @@ def test_bar_labels_show_protected_figures(demo_db_url: str) -> None:
     assert labels  # the funnel's bars are labelled
     for label in labels:
         assert label == SUPPRESSED or int(str(label).replace(",", "")) % 5 == 0
+
+
+# the figures of a model of each person's records (forecast, chance of a target, case-mix
+# adjusted comparison): for the programme team only, and said so in their place
+
+
+def test_the_forecast_is_explained_not_shown_to_stakeholders(demo_db_url: str) -> None:
+    from ete_metrics.protect.policy import NOT_PUBLISHED
+
+    at = open_section(open_page(new_app({"audience": "stakeholder", "as_of": "2023-08-16"}),
+                                "app_pages/1_overview.py"), "app_pages/1_overview.py", "Forecast to the end")
+    assert any(NOT_PUBLISHED["forecast"] in str(i.value) for i in at.info)
+    assert not any("Chance of reaching" in str(c.value) for c in at.caption)
+    assert not any("forecast" in " ".join(map(str, d.value.columns)).lower() for d in at.dataframe)
+
+
+@pytest.mark.parametrize("page", ["app_pages/3_regions.py", "app_pages/5_partners.py"])
+def test_the_adjusted_comparison_is_explained_not_shown_to_stakeholders(demo_db_url: str, page: str) -> None:
+    from dashboard.adjusted import NOT_PUBLISHED
+
+    stakeholder = open_page(new_app({"audience": "stakeholder"}), page)
+    assert NOT_PUBLISHED in [str(c.value) for c in stakeholder.caption]
+    shown = [str(c) for d in stakeholder.dataframe for c in d.value.columns]
+    assert not {"Expected", "Observed / expected", "Rate (adjusted for case mix)"} & set(shown)
+    # the programme team still sees it
+    internal = open_page(new_app(), page)
+    assert NOT_PUBLISHED not in [str(c.value) for c in internal.caption]
+    assert "Rate (adjusted for case mix)" in [str(c) for d in internal.dataframe for c in d.value.columns]

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from ete_metrics import views
 from ete_metrics.data.demo import generate_demo
 from ete_metrics.data.quality import data_quality
+from ete_metrics.errors import InputError
 from ete_metrics.metrics.activity import follow_up_list, monthly_activity
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.comparison import (
@@ -49,9 +50,9 @@ from ete_metrics.protect.policy import pooled_totals
 from ete_metrics.views import (
     FIRST_STEP,
     PREVIOUS_STEP,
+    PUBLICATIONS,
     VIEWS,
     Count,
-    Estimate,
     Label,
     Pooled,
     View,
@@ -194,6 +195,28 @@ def test_a_withheld_column_never_reaches_a_stakeholder() -> None:
         assert column in frame.columns and column not in out.columns
 
 
+@pytest.mark.parametrize("name", ["standardised", "forecast", "target_probability"])
+def test_a_models_figures_are_for_the_programme_team_only(name: str) -> None:
+    # a forecast, its chance of reaching a target and a case-mix expected count are worked out
+    # from every person's records: one person moved, no published count changed, and they move
+    view = VIEWS[name]
+    make = PRODUCERS[name]
+    assert make is not None and view.internal_only
+    frame = make()
+    assert view.published(frame.columns) == []
+    with pytest.raises(InputError, match="internal use only"):
+        protect_view(frame, view)
+    assert all(p.view is not view for tables in PUBLICATIONS.values() for p in tables.values())
+
+
+def test_a_comparison_adjusted_for_case_mix_gives_stakeholders_the_observed_counts_only() -> None:
+    frame = compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region")
+    out = protect_view(frame, views.COMPARE)
+    assert {"expected", "ratio", "ratio_low", "ratio_high"} <= set(frame.columns)
+    assert not {"expected", "ratio", "ratio_low", "ratio_high"} & set(out.columns)
+    assert "observed" in out.columns and "rate" in out.columns
+
+
 # --------------------------------------------------------------------------- the three leaks
 
 
@@ -300,7 +323,7 @@ def _scramble(frame: pd.DataFrame, view: View, seed: int) -> pd.DataFrame:
     out = frame.copy()
     for column in frame.columns:
         rule = view.rule(str(column))
-        if rule is None or isinstance(rule, Count | Estimate | Label | views.Calendar):
+        if rule is None or isinstance(rule, Count | Label | views.Calendar):
             continue
         if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
             out[column] = rng.random(len(frame)) * 3 - 1
@@ -324,7 +347,7 @@ def test_only_counts_and_labels_are_read(name: str) -> None:
 def _published_counts(frame: pd.DataFrame, view: View) -> list[str]:
     """Every count stakeholders are given: the table's counts, and the totals of its pooled rates."""
     out = protect_view(frame, view)
-    counts = out[[c for c in out.columns if isinstance(view.rule(c), Count | Estimate)]]
+    counts = out[[c for c in out.columns if isinstance(view.rule(c), Count)]]
     totals = [pooled_totals(frame, rule) for rule in view.columns.values() if isinstance(rule, Pooled)]
     return [*counts.astype(str).to_numpy().ravel().tolist(), *(str(t) for pair in totals for t in pair)]
 

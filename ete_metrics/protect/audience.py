@@ -170,10 +170,7 @@ def protect_view(
     kind = spec.name
     keep = [c for c in stakeholder_columns(frame, spec) if c not in PARTICIPANT_LEVEL]
     source = frame[keep].copy()
-    for column in spec.whole:
-        if column in source.columns:
-            source[column] = pd.to_numeric(source[column], errors="coerce").round().astype("Int64")
-    counts = [c for c in (*spec.counts, *spec.whole) if c in source.columns]
+    counts = [c for c in spec.counts if c in source.columns]
     groups = [c for c in source.columns if isinstance(rule := spec.rule(c), Label) and rule.additive]
     keys = [c for c in spec.keys if c in source.columns and c not in groups]
     if not counts:

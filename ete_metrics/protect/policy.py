@@ -13,7 +13,6 @@ show; :func:`published_rates` applies the rate rule to a protected view.
 from __future__ import annotations
 
 from collections.abc import Callable
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -22,38 +21,31 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.intervals import wilson_interval
 from ete_metrics.metrics.comparison import binomial_limit
-from ete_metrics.metrics.standardised import poisson_interval, poisson_ratio_limit
 from ete_metrics.protect.disclosure import SUPPRESSED, round_to_base
 from ete_metrics.steps import rag_rating
 from ete_metrics.views import (
     FIRST_STEP,
     PREVIOUS_STEP,
     Calendar,
-    Chance,
     Difference,
     Gap,
     Interval,
     Limit,
     Pooled,
     Position,
-    Product,
     Rating,
     Ratio,
-    RatioInterval,
-    RatioLimit,
     Rule,
     RunRate,
     Share,
     View,
 )
 
-__all__ = ["DECIMALS", "DERIVED", "POLICY", "derive", "pooled_totals", "step_relative"]
+__all__ = ["DECIMALS", "DERIVED", "NOT_PUBLISHED", "POLICY", "derive", "pooled_totals", "step_relative"]
 
 #: Decimals of a fraction as published: a percentage with one decimal (38.1% = 0.381).
 DECIMALS = 3
 
-#: The 95% two-sided quantile of the standard Normal (a forecast's upper 95% limit).
-_Z95 = NormalDist().inv_cdf(0.975)
 
 _WORDS = {5: "five", 10: "ten"}
 
@@ -85,8 +77,26 @@ POLICY: tuple[tuple[str, str], ...] = (
     ("What is not published", "A figure that cannot be worked out from the published counts is "
      "not shown to stakeholders: the Kaplan–Meier days to training and to work and their curve "
      "(worked out from each person's dates; the shares of people followed 3, 6 and 12 months "
-     "are published instead) and the spread of a forecast."),
+     "are published instead), and the figures of a model of each person's records: the "
+     "forecast to the contract's end and the chance of reaching each target, and the "
+     "comparison adjusted for case mix (its expected counts and ratios). The programme team "
+     "sees them on the dashboard."),
 )
+
+
+#: What stakeholders read in place of a model's figures, by view name (the programme team
+#: sees the figures themselves).
+NOT_PUBLISHED: dict[str, str] = {
+    "standardised": (
+        "The comparison adjusted for case mix is for the programme team only: its expected numbers "
+        "come from a model of each person's records, not from the published counts, so it is not "
+        "published. The comparison above is worked out from the published counts."),
+    "forecast": (
+        "The forecast to the contract's end and the chance of reaching each target are for the "
+        "programme team only: they come from a model of each person's records, not from the "
+        "published counts, so they are not published. The targets tab shows the run-rate "
+        "projection, worked out from the published figures."),
+}
 
 
 def step_relative(frame: pd.DataFrame, values: pd.Series, by: list[str], where: str) -> pd.Series:
@@ -224,29 +234,6 @@ def _limit(p: _Published, rule: Limit) -> tuple[Any, np.ndarray, np.ndarray]:
     return _rounded(values), withheld, missing
 
 
-def _ratio_limit(p: _Published, rule: RatioLimit) -> tuple[Any, np.ndarray, np.ndarray]:
-    expected, hidden = p.read(rule.expected)
-    missing = (np.isnan(expected) & ~hidden) | (expected <= 0)
-    values = np.full(p.rows, np.nan)
-    ok = ~missing & ~hidden
-    if ok.any():
-        values[ok] = poisson_ratio_limit(expected[ok], rule.probability)
-    return _rounded(values), hidden, missing
-
-
-def _ratio_interval(p: _Published, rule: RatioInterval) -> tuple[Any, np.ndarray, np.ndarray]:
-    observed, o_hidden = p.read(rule.observed)
-    expected, e_hidden = p.read(rule.expected)
-    missing = (np.isnan(expected) & ~e_hidden) | (expected <= 0) | (np.isnan(observed) & ~o_hidden)
-    withheld = o_hidden | e_hidden
-    values = np.full(p.rows, np.nan)
-    ok = ~missing & ~withheld
-    if ok.any():
-        low, high = poisson_interval(observed[ok], expected[ok])
-        values[ok] = low if rule.bound == "low" else high
-    return _rounded(values, 2), withheld, missing
-
-
 def _two(p: _Published, left: str, right: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     a, a_hidden = p.read(left)
     b, b_hidden = p.read(right)
@@ -260,11 +247,6 @@ def _ratio(p: _Published, rule: Ratio) -> tuple[Any, np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(~missing & ~withheld, a / np.where(b != 0, b, 1) - (1 if rule.minus_one else 0), np.nan)
     return _rounded(values, rule.decimals), withheld, missing
-
-
-def _product(p: _Published, rule: Product) -> tuple[Any, np.ndarray, np.ndarray]:
-    a, b, withheld, missing = _two(p, rule.left, rule.right)
-    return _rounded(a * b), withheld, missing
 
 
 def _gap(p: _Published, rule: Gap) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -284,21 +266,6 @@ def _run_rate(p: _Published, rule: RunRate) -> tuple[Any, np.ndarray, np.ndarray
     values = np.array([None if m or w else int(round_to_base(int(round(c / e))))
                        for c, e, m, w in zip(count, elapsed, missing, withheld, strict=True)], dtype=object)
     return values, withheld, missing
-
-
-def _chance(p: _Published, rule: Chance) -> tuple[Any, np.ndarray, np.ndarray]:
-    mean, m_hidden = p.read(rule.estimate)
-    high, h_hidden = p.read(rule.high)
-    target, t_hidden = p.read(rule.target)
-    withheld = m_hidden | h_hidden | t_hidden
-    missing = (np.isnan(mean) & ~m_hidden) | (np.isnan(high) & ~h_hidden) | (np.isnan(target) & ~t_hidden)
-    values = np.full(p.rows, np.nan)
-    normal = NormalDist()
-    for i in np.flatnonzero(~missing & ~withheld):
-        sd = (high[i] - mean[i]) / _Z95
-        values[i] = (1.0 - normal.cdf((target[i] - 0.5 - mean[i]) / sd) if sd > 0
-                     else float(mean[i] >= target[i] - 0.5))
-    return _rounded(values), withheld, missing
 
 
 def _position(p: _Published, rule: Position) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -333,10 +300,9 @@ def _calendar(p: _Published, rule: Calendar) -> tuple[Any, np.ndarray, np.ndarra
 
 #: How each kind of derived figure is worked out from the published values.
 DERIVED: dict[type[Rule], Callable[[_Published, Any], tuple[Any, np.ndarray, np.ndarray]]] = {
-    Interval: _share, Share: _share, Pooled: _pooled, Limit: _limit, RatioLimit: _ratio_limit,
-    RatioInterval: _ratio_interval, Ratio: _ratio, Product: _product, Gap: _gap,
-    Difference: _difference, RunRate: _run_rate, Chance: _chance, Position: _position,
-    Rating: _rating, Calendar: _calendar,
+    Interval: _share, Share: _share, Pooled: _pooled, Limit: _limit, Ratio: _ratio, Gap: _gap,
+    Difference: _difference, RunRate: _run_rate, Position: _position, Rating: _rating,
+    Calendar: _calendar,
 }
 
 

@@ -314,8 +314,8 @@ def _pack(
 
     The set is declared as ``"pack"`` in :data:`ete_metrics.views.PUBLICATIONS`.
 
-    The headline now and a month earlier, the regions compared (work) and adjusted
-    for case mix, the delivery partners' steps and the equality groups: each counts
+    The headline now and a month earlier, the regions compared (work), the delivery
+    partners' steps and the equality groups: each counts
     the people entered and in work, so a cell suppressed in one is suppressed in all,
     and the set is audited as a whole. Targets and cohort tables count other things
     (contractual measures; quarters of entry at a month since entry) and are
@@ -328,8 +328,6 @@ def _pack(
                                 **dates),
         "comparison": compare_groups(participants, milestones, by="region", step="work",
                                      as_of=as_of, **dates),
-        "adjusted": standardised_ratios(participants, milestones, by="region", step="work",
-                                        as_of=as_of, **dates),
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
         "equality": equality(participants, milestones, as_of=as_of, **dates),
     }).values())
@@ -892,7 +890,7 @@ def report_content(
     dates = {"date_from": start, "date_to": end}
 
     tell(progress, "Working out the published figures together", 0.0)
-    now, before, comparison, adjusted, partners, groups = publish(
+    now, before, comparison, partners, groups = publish(
         _pack(participants, milestones, stamp, previous, dates), audience
     )
     headline, changes = _headline(now, before, stamp, previous)
@@ -902,7 +900,11 @@ def report_content(
                        headline, target_table, scope_label(chosen))
     later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
         ("regions", lambda: _regions_view(comparison.reset_index(drop=True), scope_label(chosen), charts)),
-        ("adjusted rates", lambda: _adjusted_view(adjusted.reset_index(drop=True), charts)),
+        # a model of each person's records: for the programme team only (views.STANDARDISED)
+        *((("adjusted rates", lambda: _adjusted_view(_present(
+            standardised_ratios(participants, milestones, by="region", step="work", as_of=stamp,
+                                date_from=start, date_to=end),
+            views.STANDARDISED, audience), charts)),) if not stakeholder else ()),
         ("cohorts", lambda: _cohorts_view(participants, milestones, stamp, audience, dates, charts)),
         ("delivery partners", lambda: _partners_view(partners, charts)),
         ("equality figures", lambda: _equality_view(groups, charts)),
