@@ -406,6 +406,16 @@ def moved(before: Surfaces, after: Surfaces) -> list[Move]:
     return out
 
 
+def summary(moves: list[Move]) -> str:
+    """The moves by kind of surface (scopes and sheets' scopes folded) and column, with counts."""
+    import collections
+    import re
+
+    kinds = collections.Counter(
+        (re.sub(r"\[[^\]]*\]", "[...]", m.surface), m.cell.split(" column ")[-1]) for m in moves)
+    return "\n".join(f"  {n:4d} x {surface}, column {column}" for (surface, column), n in sorted(kinds.items()))
+
+
 # --------------------------------------------------------------------------- perturbations
 
 

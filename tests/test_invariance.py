@@ -23,6 +23,7 @@ from invariance_support import (
     moved,
     producers,
     searched,
+    summary,
 )
 
 from ete_metrics.views import VIEWS
@@ -34,8 +35,8 @@ def test_every_view_has_a_producer() -> None:
 
 
 def test_the_search_finds_perturbations_that_keep_every_count() -> None:
-    _, _, search = searched()
-    print(search)
+    _, surfaces, search = searched()
+    print(f"{len(surfaces)} fast surfaces per programme; {search}")
     assert len(search.kept) >= 2, str(search)
 
 
@@ -53,7 +54,8 @@ def test_every_fast_surface_is_the_same_value_for_value() -> None:
         moves = moved(surfaces, perturbation.surfaces)
         assert not [m for m in moves if m.count]  # the search kept only these
         if moves:
-            failures.append(f"[{perturbation}] {len(moves)} values moved:\n{_report(moves)}")
+            failures.append(f"[{perturbation}] {len(moves)} values moved, by surface and column:\n"
+                            f"{summary(moves)}\nthe first of them:\n{_report(moves)}")
     assert not failures, "\n\n".join(failures)
 
 
