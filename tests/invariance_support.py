@@ -120,9 +120,13 @@ def _in_scope(prog: Programme, region: str | None) -> Programme:
 # --------------------------------------------------------------------------- views
 
 
-def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Callable[[], pd.DataFrame] | None]:
-    """How each registered view's frame is made from a programme (as ``tests/test_views.py``);
-    None for a view laid out from published tables or made of an import's rows."""
+Producer = Callable[[], pd.DataFrame]
+
+
+def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[Producer] | None]:
+    """How each registered view's frame is made from a programme (as ``tests/test_views.py``;
+    a list: several tables of the view); None for a view laid out from published tables or
+    made of an import's rows."""
     from ete_metrics.data.quality import data_quality
     from ete_metrics.metrics.activity import follow_up_list, monthly_activity
     from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
@@ -155,9 +159,14 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Callable[[], pd.
         "rag_table": lambda: rag_table(target_summary(p, m, t, as_of=as_of)),
         "month_comparison": lambda: month_comparison(monthly(), t, as_of=as_of),
         "compare": lambda: compare_adjusted(p, m, as_of=as_of, by="region"),
-        "partner_regions": lambda: compare_within_regions(
-            funnel(part, m, as_of=as_of, by=["delivery_partner", "region"]),
-            programme=funnel(p, m, as_of=as_of)),
+        # every partner against its region and the programme, for each step compared, and
+        # a region's partners alone (a regional lead's page shown to a stakeholder)
+        "partner_regions": [
+            *(lambda step=step: compare_within_regions(  # type: ignore[misc]
+                funnel(p, m, as_of=as_of, by=["delivery_partner", "region"]), step=step,
+                programme=funnel(p, m, as_of=as_of)) for step in ("work", "training")),
+            lambda: compare_within_regions(funnel(part, m, as_of=as_of, by=["delivery_partner", "region"]),
+                                           programme=funnel(p, m, as_of=as_of))],
         "benchmark": lambda: programme_benchmark(funnel(part, m, as_of=as_of), funnel(p, m, as_of=as_of)),
         "standardised": lambda: standardised_ratios(p, m, as_of=as_of, by="region"),
         "forecast": forecast,
@@ -183,12 +192,18 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
         repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)))
 
 
-def _stakeholder_views(made: Mapping[str, Callable[[], pd.DataFrame] | None]) -> Iterator[tuple[str, Any, pd.DataFrame]]:
+def _variants(make: Producer | list[Producer] | None) -> list[Producer]:
+    return [] if make is None else make if isinstance(make, list) else [make]
+
+
+def _stakeholder_views(made: Mapping[str, Producer | list[Producer] | None]) -> Iterator[tuple[str, Any, pd.DataFrame]]:
     for name, make in made.items():
         view = VIEWS[name]
-        if make is None or view.internal_only or getattr(view, "composite", False):
+        if view.internal_only or getattr(view, "composite", False):
             continue
-        yield name, view, make()
+        variants = _variants(make)
+        for k, variant in enumerate(variants, start=1):
+            yield name if len(variants) == 1 else f"{name} #{k}", view, variant()
 
 
 def view_surfaces(prog: Programme, as_of: str = AS_OF, label: str = "") -> Iterator[tuple[str, pd.DataFrame]]:
@@ -234,9 +249,9 @@ def publication_surfaces(prog: Programme, as_of: str = AS_OF) -> Iterator[tuple[
     for name, tables in PUBLICATIONS.items():
         frames = {}
         for table, published in tables.items():
-            make = made.get(published.view.name)
-            if make is not None and not published.view.internal_only:
-                frames[table] = make()
+            make = _variants(made.get(published.view.name))
+            if make and not published.view.internal_only:
+                frames[table] = make[0]()
         parts = parts_of(name, frames, step="work", within=within)
         for table, shown in zip(parts, publish(list(parts.values()), "stakeholder"), strict=True):
             yield f"publication {name}/{table}", _text(shown)
