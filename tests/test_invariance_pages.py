@@ -32,6 +32,7 @@ from invariance_support import (
     moved,
     save,
     searched,
+    summary,
     unique,
     workbook_cells,
 )
@@ -133,7 +134,8 @@ def _failures(base: Surfaces, others: list[tuple[str, Surfaces]]) -> list[str]:
         moves = moved(base, surfaces)
         if moves:
             shown = "\n".join(str(m) for m in moves[:25])
-            failures.append(f"[{words}] {len(moves)} values moved:\n{shown}")
+            failures.append(f"[{words}] {len(moves)} values moved, by surface and column:\n"
+                            f"{summary(moves)}\nthe first of them:\n{shown}")
     return failures
 
 
