@@ -51,6 +51,7 @@ from dashboard.links import (
 from dashboard.page_state import (
     NOTES_KEY,
     keep_notes,
+    one_history_entry_per_page,
     set_url,
     show_notes,
     standing_notes,
@@ -152,6 +153,19 @@ def _keep_dates_in_range(earliest: date, cutoff: date) -> None:
             keep_notes(key, kept, [moved])
 
 
+def _hold_filters() -> None:
+    """Send the filters' values to the browser with the widgets on every run.
+
+    A value put in a widget's state by code (a link read, a date moved) is shown by the
+    widget only on the run that set it; a page opened afterwards mounts the sidebar's
+    widgets afresh, and a region a link chose showed as none, then was lost at the next
+    run. Setting each value again before its widget is drawn makes the run send it.
+    """
+    for key in _ALL:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _reset() -> None:
     st.session_state.pop(_INIT_KEY, None)
     st.session_state.pop(NOTES_KEY, None)
@@ -201,6 +215,8 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
 
     with st.sidebar:
         st.header("Filters")
+    one_history_entry_per_page()
+    _hold_filters()
     _keep_dates_in_range(earliest, cutoff)
     notes = st.sidebar if notes_in_sidebar else st.container()
     for key in _ALL:  # in the order of the controls
