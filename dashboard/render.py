@@ -352,6 +352,60 @@ def _download_button(
     )
 
 
+#: The width a table has on a page at 1440 px with the sidebar open, in pixels (less a margin).
+TABLE_ROOM_PX = 900
+#: What a character of a table's text takes, and a cell's padding, in pixels (an estimate
+#: on the safe side of Streamlit's grid at its 14 px font).
+_CHARACTER_PX = 8
+_CELL_PADDING_PX = 24
+#: Tables with more rows stay in the scrolling grid (a long list is not laid out whole).
+WHOLE_TABLE_ROWS = 60
+
+
+def table_width_px(table: pd.DataFrame) -> int:
+    """An estimate of the width ``table`` takes in Streamlit's grid, every heading and cell whole."""
+    width = 0
+    for column in table.columns:
+        cells = table[column].astype(str).str.len()
+        longest = max([len(str(column)), *(int(n) for n in cells.fillna(0))])
+        width += longest * _CHARACTER_PX + _CELL_PADDING_PX
+    return width
+
+
+def show_table(table: pd.DataFrame, *, every_row: bool = False) -> None:
+    """Show a table of display strings so that every column can be read at 1440 px.
+
+    A table that fits is Streamlit's grid (at most ten rows and a scroll bar, or with
+    ``every_row`` all its rows). A table wider than the room (:data:`TABLE_ROOM_PX`) and
+    not long is a static table instead: its headings and cells wrap, so no column is
+    cut off behind a horizontal scroll bar, and every row shows. A static table's cells
+    are Markdown, so each is escaped (:func:`markdown_literal`): a partner's name or a
+    file's value shows as itself.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Display strings (:func:`ete_metrics.present.tables.display_table`).
+    every_row : bool
+        Show every row, with no inner scroll bar (a meeting's screen).
+    """
+    wide = table_width_px(table) > TABLE_ROOM_PX
+    if wide and len(table) <= WHOLE_TABLE_ROWS:
+        st.table(_literal_table(table), hide_index=True)
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height="content" if every_row else "auto")
+
+
+def _literal_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every heading and text cell as Markdown showing exactly its text."""
+    return pd.DataFrame(
+        {
+            markdown_literal(column): [markdown_literal(v) if isinstance(v, str) else v for v in table[column]]
+            for column in table.columns
+        }
+    )
+
+
 def table_with_downloads(
     frame: pd.DataFrame | Shown,
     view: View | None = None,
@@ -406,7 +460,7 @@ def table_with_downloads(
         on_screen = on_screen.assign(
             **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
         )
-    st.dataframe(display_table(on_screen, seen.view), hide_index=True, width="stretch")
+    show_table(display_table(on_screen, seen.view))
     downloads(file_table(table, seen.view), key=key, filename=filename)
 
 

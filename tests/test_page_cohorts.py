@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics import views
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
@@ -25,7 +25,7 @@ def _expected_curves(demo: DemoData, outcome: str, cohort: str = "entry_quarter"
 
 def _shown(at, i: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The i-th table on the page as plain objects (the Arrow round trip makes strings typed)."""
-    return at.dataframe[i].value.reset_index(drop=True).astype(object)
+    return tables_shown(at)[i].value.reset_index(drop=True).astype(object)
 
 
 def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -109,7 +109,7 @@ def test_cohorts_page_empty_filters_show_a_friendly_message(demo_data: DemoData)
     )
     assert expected.empty
     assert any("No one entered" in i.value for i in at.info)
-    assert len(at.dataframe) == 0
+    assert len(tables_shown(at)) == 0
 
 
 def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
