@@ -256,9 +256,28 @@ def shown_count(value: Any) -> str:
     return count(value)
 
 
-def stakeholder_note() -> None:
-    """Show the stakeholder note (figures rounded, small numbers suppressed)."""
-    st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+def stakeholder_note(notices: list[str] | None = None) -> None:
+    """Show the stakeholder note (figures rounded, small numbers suppressed), or add it to ``notices``."""
+    if notices is None:
+        st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+    else:
+        notices.append(STAKEHOLDER_NOTE)
+
+
+def show_notices(notices: Sequence[str]) -> None:
+    """The page's standing notices (sign-in off, a preview, the stakeholder rules) in one compact box.
+
+    Each is a line of the one box, not a banner of its own: three stacked banners took
+    460 px before a page's title.
+    """
+    if not notices:
+        return
+    if list(notices) == [STAKEHOLDER_NOTE]:
+        st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+    elif len(notices) == 1:
+        st.warning(notices[0], icon=":material/info:")
+    else:
+        st.warning("\n".join(f"- {notice}" for notice in notices), icon=":material/info:")
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
