@@ -190,3 +190,18 @@ def test_two_regions_are_named_not_called_all_regions(demo_db_url: str) -> None:
     captions = [c.value for c in open_section(at, PAGE, "Forecast to the end").caption]
     assert any("by the end (London and Wales)" in c for c in captions), captions
     assert not any("(All regions)" in c for c in captions)
+
+
+def test_at_the_contracts_end_the_page_says_projections_equal_the_figures(demo_db_url: str) -> None:
+    """The default 'Figures as at' is the data's cut-off, the contract's last day here: every
+    projection equals the figures to date and each chance is 0% or 100%; the page says so beside the
+    targets and the forecast, and not for an earlier date."""
+    at = open_page(new_app(), PAGE)
+    said = "each projection at the end equals the figures to date, and the chance of reaching a target is 0% or 100%"
+    assert any(said in c.value for c in at.caption)
+    open_section(at, PAGE, "Forecast to the end")
+    assert any(said in i.value for i in at.info)
+    earlier = open_page(new_app({"as_of": "2023-08-16"}), PAGE)
+    assert not any(said in c.value for c in earlier.caption)
+    open_section(earlier, PAGE, "Forecast to the end")
+    assert not any(said in i.value for i in earlier.info)
