@@ -435,6 +435,7 @@ def table_with_downloads(
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     max_rows: int | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
+    undefined: Mapping[str, str] | None = None,
 ) -> None:
     """Render a formatted table with CSV and Excel downloads (no chart).
 
@@ -460,6 +461,11 @@ def table_with_downloads(
     labels : mapping of str to callable, optional
         On screen only, show ``labels[column](value)`` for the values of these columns
         (e.g. ``"age_band"`` as "Age band"); the downloads keep the values.
+    undefined : mapping of str to str, optional
+        Why each of these columns can be undefined (``"median_days"``: "not reached: 38.0%
+        by 12 months"): when one is blank in every row, the screen leaves it out and says
+        so under the table, heading and reason, so no column is blank throughout. The
+        downloads keep it.
     """
     seen = _view(frame, view)
     if seen is None:
@@ -479,7 +485,14 @@ def table_with_downloads(
         on_screen = on_screen.assign(
             **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
         )
+    said = []
+    for column, why in (undefined or {}).items():
+        if column in on_screen.columns and len(on_screen) and on_screen[column].isna().all():
+            on_screen = on_screen.drop(columns=column)
+            said.append(f"**{seen.view.heading(column)}** is not defined for any row: {why}")
     show_table(display_table(on_screen, seen.view))
+    for sentence in said:
+        st.caption(sentence)
     downloads(file_table(table, seen.view), key=key, filename=filename)
 
 
@@ -532,6 +545,7 @@ def chart_with_table(
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
     empty: str | None = None,
+    undefined: Mapping[str, str] | None = None,
 ) -> None:
     """Render a Plotly chart with the numbers behind it right under it.
 
@@ -559,6 +573,8 @@ def chart_with_table(
         Readable values on screen only, as in :func:`table_with_downloads`.
     empty : str, optional
         When the table has no rows, this note (:func:`empty_state`) instead of the chart.
+    undefined : mapping of str to str, optional
+        Why a column can be undefined, as in :func:`table_with_downloads`.
     """
     if empty is not None and len(table.table if isinstance(table, Shown) else table) == 0:
         empty_state(empty)
@@ -580,7 +596,7 @@ def chart_with_table(
         st.plotly_chart(figure, key=f"{key}_chart", config=PLOTLY_CONFIG)
     table_with_downloads(
         seen if select is None else seen.select(select), key=key, filename=filename,
-        columns=columns, labels=labels,
+        columns=columns, labels=labels, undefined=undefined,
     )
 
 

@@ -121,3 +121,16 @@ def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
     assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     _same_curves(shown, monthly)
     assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == "work"
+
+
+def test_no_column_of_the_days_table_is_blank_in_every_row(demo_db_url: str, demo_data: DemoData) -> None:
+    """Fewer than half of the demo's people have reached training or work: the median and the upper
+    quartile are not defined for any row. The table shows what is defined and says why the rest is not."""
+    at = open_page(new_app(), PAGE)
+    table = next(t.value for t in tables_shown(at) if "Outcome" in t.value.columns and "Entered" in t.value.columns)
+    blank = [c for c in table.columns if (table[c].astype(str).str.strip() == "").all()]
+    assert blank == []
+    assert "Lower quartile (days)" in table.columns or any("quartile" in c.lower() for c in table.columns)
+    said = [c.value for c in at.caption if "is not defined for any row" in c.value]
+    assert any("Median" in s and "not reached: fewer than half have got there" in s and "by day 365" in s
+               for s in said), said

@@ -121,3 +121,11 @@ def test_a_regions_partners_are_also_set_against_the_programme(demo_db_url: str,
     programme = f"{totals['work'] / totals['entered']:.1%}"
     assert set(table["Programme (all regions) rate"]) == {programme}
     assert set(table["Its region"]) == {"Wales"}
+
+
+def test_no_column_of_the_providers_table_is_blank_in_every_row(demo_db_url: str) -> None:
+    """The median days to work is blank for every provider in the demo: the table leaves it out and says why."""
+    at = open_page(new_app(), PAGE)
+    table = next(t.value for t in tables_shown(at) if "Training starts" in t.value.columns)
+    assert [c for c in table.columns if (table[c].astype(str).str.strip() == "").all()] == []
+    assert any("Median days to work" in c.value and "not reached" in c.value for c in at.caption)
