@@ -272,12 +272,11 @@ def show_notices(notices: Sequence[str]) -> None:
     """
     if not notices:
         return
-    if list(notices) == [STAKEHOLDER_NOTE]:
-        st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
-    elif len(notices) == 1:
-        st.warning(notices[0], icon=":material/info:")
+    text = notices[0] if len(notices) == 1 else "\n".join(f"- {notice}" for notice in notices)
+    if STAKEHOLDER_NOTE in notices:  # the protected figures' note, where it has always been: an info box
+        st.info(text, icon=":material/shield:")
     else:
-        st.warning("\n".join(f"- {notice}" for notice in notices), icon=":material/info:")
+        st.warning(text, icon=":material/info:")
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
