@@ -177,8 +177,8 @@ def _unread_notes(page: str, titles: dict[str, str]) -> list[str]:
     for name in names:
         if name in read:
             continue
-        texts = [str(t) for t in st.query_params.get_all(name)]
-        given = ", ".join(f"‘{shown_value(name)}={shown_value(t)}’" for t in texts[:3]) or f"‘{shown_value(name)}’"
+        # its last value (every value of a parameter is read only where it is declared: dashboard.links)
+        given = f"‘{shown_value(name)}={shown_value(str(st.query_params[name]))}’"
         elsewhere = sorted({titles.get(str(p.page), str(p.page)) for p in PARAMS if p.name == name and p.page})
         if elsewhere:
             pages = " and ".join(elsewhere) + (" pages" if len(elsewhere) > 1 else " page")
