@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard.auth import gate, preview_control, require_access, show_identity
 from dashboard.data import load_data
 from dashboard.navigation import sidebar_navigation
-from dashboard.render import stakeholder_note
+from dashboard.render import show_notices, stakeholder_note
 from dashboard.state import sidebar_filters
 from dashboard.warmup import start_warm_up
 from ete_metrics.errors import InputError
@@ -100,12 +100,15 @@ else:
     if landed:
         header.append(f"last import {landed}")
     st.caption(" · ".join(part for part in header if part))
-    show_identity(own_access)  # who is signed in (sidebar), or the "sign-in is off" banner
-preview_control(own_access, banner=not presenting)  # a director may see it as a lead or stakeholder does
+notices: list[str] = []  # sign-in off, a preview, the stakeholder rules: one compact box, not three banners
+if not presenting:
+    show_identity(own_access, notices)  # who is signed in (sidebar), or the "sign-in is off" notice
+preview_control(own_access, banner=not presenting, notices=notices)  # a director may see it as another does
 
 filters = sidebar_filters(data, notes_in_sidebar=not presenting)  # the presentation hides the sidebar
 if filters.stakeholder and not presenting:  # every page, before its content
-    stakeholder_note()
+    stakeholder_note(notices)
+show_notices(notices)
 if filters.stakeholder and page.url_path != ABOUT:
     # stakeholder figures: the whole programme or one region, never a total of some regions
     try:

@@ -50,6 +50,23 @@ from ete_metrics.steps import label
 data = load_data()
 filters = current_filters()
 
+#: Days before the contract's end within which a projection has (almost) nothing left to project.
+_END_DAYS = 31
+
+
+def _at_contract_end() -> bool:
+    """True when the figures are as at the contract's last month (the default: the data's cut-off)."""
+    return (config.CONTRACT_END - filters.as_of).days <= _END_DAYS
+
+
+_AT_END_NOTE = (
+    f"The figures are as at {uk_date(filters.as_of)}, within a month of the contract's end "
+    f"({uk_date(config.CONTRACT_END)}): there is almost nothing left to project, so each projection at the end "
+    "equals the figures to date, and the chance of reaching a target is 0% or 100%. Choose an earlier "
+    "'Figures as at' date (for example 16 Aug 2023) to see where the contract was heading."
+)
+
+
 st.header("Overview")
 st.caption(filters.describe())
 
@@ -181,6 +198,8 @@ else:
             }
         )
     tiles(target_tiles)
+    if _at_contract_end():
+        st.caption(_AT_END_NOTE)
     st.markdown("**RAG by region**: percent of target to date, and the work target's run-rate projection "
                 "at the contract's end")
     rag_table_with_downloads(rag_seen, key="overview_rag", filename="rag_by_region")
@@ -262,6 +281,8 @@ def _forecast() -> None:
         mine = chance_view.loc[chance_view["region"] == forecast_region].set_index("measure")["probability"]
         said = [f"{label(m).lower()} {percent(mine[m], decimals=0)}" for m in FORECAST_MEASURES
                 if m in mine.index and pd.notna(mine[m])]
+        if _at_contract_end():
+            st.info(_AT_END_NOTE, icon=":material/event_busy:")
         st.caption(
             f"From the data as at {uk_date(filters.as_of)}: the cohort curves applied to the people already in, "
             "plus new entrants at the last six months' rate, with 80% and 95% prediction intervals. "

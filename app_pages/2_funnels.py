@@ -28,6 +28,7 @@ from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
+from ete_metrics.present.pseudonyms import spoken_names
 from ete_metrics.steps import label, sustained_steps
 
 #: Rows of the follow-up list shown on screen (longest waiting first; downloads have all).
@@ -176,7 +177,9 @@ def _follow_up() -> None:
     st.caption(
         "Internal use only. Pseudonymous ids of people who entered more than the chosen number of "
         "days ago, have no job start recorded and have not exited, with their last milestone; the "
-        "longest time since anything happened (the last milestone, or entry) comes first."
+        "longest time since anything happened (the last milestone, or entry) comes first. A caseworker "
+        "is shown by a short name made from their pseudonym (the same on every page and day); the "
+        "downloads hold the pseudonym itself."
     )
     days = st.number_input(
         "Entered more than this many days ago", min_value=0, max_value=1000, value=90, step=30,
@@ -191,6 +194,9 @@ def _follow_up() -> None:
         table_with_downloads(
             follow_up, views.FOLLOW_UP, key="funnels_follow_up", filename="follow_up_list",
             max_rows=FOLLOW_UP_ROWS_SHOWN,
+            # A caseworker by a short name made from the stored pseudonym, one a lead can say
+            # aloud (the downloads keep the pseudonym, to join on).
+            labels={"caseworker": spoken_names(follow_up.get("caseworker", ())).get},
         )
 
 

@@ -36,6 +36,8 @@ from ete_metrics.present.charts.cohorts import (
     cumulative_incidence_chart,
     latest_cohorts,
 )
+from ete_metrics.present.formatting import percent
+from ete_metrics.steps import label
 
 #: Lines shown by default (legibility).
 DEFAULT_LINES = 8
@@ -185,7 +187,23 @@ if quartiles_view.protected:
 else:
     st.markdown("**Days from entry to training and to work** (Kaplan–Meier quartiles)")
     shown_columns = ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days", *REACHED_BY]
+
+
+def _by_a_year(share_reached: str) -> str:
+    """Each outcome's share reached by day 365, for the quartiles no one reached."""
+    shares = [
+        f"{label(str(outcome)).lower()} {percent(share)}"
+        for outcome, share in zip(quartiles["outcome"], quartiles["reached_12_months"], strict=True)
+        if pd.notna(share)
+    ]
+    return f"not reached: {share_reached} have got there ({', '.join(shares)} by day 365)."
+
+
 table_with_downloads(
     quartiles_view, key="time_to_outcome_table", filename="time_to_outcome",
     columns=[*[c for c in quartiles.columns if c not in TIME_TO_OUTCOME_COLUMNS], *shown_columns],
+    undefined={} if quartiles.empty else {
+        "q1_days": _by_a_year("fewer than one in four"), "median_days": _by_a_year("fewer than half"),
+        "q3_days": _by_a_year("fewer than three in four"),
+    },
 )

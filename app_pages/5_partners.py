@@ -28,6 +28,7 @@ from ete_metrics.present.charts.partners import (
     step_bars,
     training_providers_chart,
 )
+from ete_metrics.present.formatting import percent
 from ete_metrics.protect.audience import limit_sizes
 
 #: Step choices for the comparison: widget label -> step.
@@ -134,9 +135,12 @@ st.caption(
 )
 with user_errors():
     providers = metric(training_providers, data, filters, **common)
+best_rate = providers["work_rate"].max() if len(providers) else float("nan")
 chart_with_table(training_providers_chart, providers, views.TRAINING_PROVIDERS,
                  key="partners_providers", filename="training_providers",
-                 empty="No one with these filters has started training yet.")
+                 empty="No one with these filters has started training yet.",
+                 undefined={"median_days_to_work": "not reached: fewer than half of any provider's trainees "
+                            f"are in work yet (the highest share in work is {percent(best_rate)})."})
 
 # --- Employers ---------------------------------------------------------------
 st.subheader("Employers")

@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard.data import filtered, load_data, programme_metric
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
-from dashboard.render import PLOTLY_CONFIG, empty_state, user_errors
+from dashboard.render import PLOTLY_CONFIG, empty_state, show_table, user_errors
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, report_content
@@ -69,7 +69,7 @@ def _headline_slide(content: ReportContent) -> None:
     st.header("Headline figures")
     table = content.headline
     shown = table.display()
-    st.dataframe(shown[[table.heading(c) for c in HEADLINE_COLUMNS]], hide_index=True, width="stretch")
+    show_table(shown[[table.heading(c) for c in HEADLINE_COLUMNS]], every_row=True)
     st.subheader(f"What changed since {uk_date(content.previous_as_of)}")
     st.markdown("\n".join(f"- {markdown_literal(sentence)}" for sentence in content.changes))
 
@@ -80,15 +80,12 @@ def _view_slide(content: ReportContent, index: int) -> None:
     st.caption(markdown_literal(view.summary))
     if view.figure is not None:
         st.plotly_chart(view.figure, key=f"present_chart_{view.key}", config=PLOTLY_CONFIG)
-    st.dataframe(view.table.display(), hide_index=True, width="stretch")
+    show_table(view.table.display(), every_row=True)  # a meeting's screen shows every row
 
 
 def _definitions_slide(content: ReportContent) -> None:
     st.header("Definitions")
-    st.dataframe(
-        pd.DataFrame(list(content.definitions), columns=["Term", "Definition"]),
-        hide_index=True, width="stretch",
-    )
+    show_table(pd.DataFrame(list(content.definitions), columns=["Term", "Definition"]), every_row=True)
 
 
 def _slides(content: ReportContent) -> list[Callable[[], None]]:

@@ -427,7 +427,7 @@ def _end_preview() -> None:
     st.session_state[PREVIEW_KEY] = OWN_VIEW
 
 
-def preview_control(real: Access, *, banner: bool = True) -> Access:
+def preview_control(real: Access, *, banner: bool = True, notices: list[str] | None = None) -> Access:
     """For a director: the sidebar's "Preview as" choice, the preview banner and its audit record.
 
     Called by ``app.py`` once per run, before the data is loaded. Renders nothing for
@@ -439,6 +439,9 @@ def preview_control(real: Access, *, banner: bool = True) -> Access:
         The visitor's own access (:func:`resolve_access`, not previewed).
     banner : bool
         Say on the page that this is a preview (not on the presentation, which has no banners).
+    notices : list of str, optional
+        Where to add that saying (the page shows the notices together); the button ending
+        the preview is then in the sidebar, under the choice.
 
     Returns
     -------
@@ -462,13 +465,16 @@ def preview_control(real: Access, *, banner: bool = True) -> Access:
     access = real if label == OWN_VIEW else real.preview_as(choices[label])
     _record_preview(real, None if label == OWN_VIEW else access, label)
     if label != OWN_VIEW and banner:
-        st.warning(
-            f"**Preview**: you are seeing the dashboard as {markdown_literal(label)} sees it "
-            f"({markdown_literal(access.describe())}). This is not your own view.",
-            icon=":material/visibility:",
-        )
-        st.button("End the preview", key="end_preview", on_click=_end_preview,
-                  icon=":material/visibility_off:")
+        said = (f"**Preview**: you are seeing the dashboard as {markdown_literal(label)} sees it "
+                f"({markdown_literal(access.describe())}). This is not your own view.")
+        if notices is None:
+            st.warning(said, icon=":material/visibility:")
+            st.button("End the preview", key="end_preview", on_click=_end_preview,
+                      icon=":material/visibility_off:")
+        else:
+            notices.append(said)
+            st.sidebar.button("End the preview", key="end_preview", on_click=_end_preview,
+                              icon=":material/visibility_off:")
     return access
 
 
@@ -486,10 +492,17 @@ def _record_preview(real: Access, access: Access | None, label: str) -> None:
     st.session_state[PREVIEW_RECORDED_KEY] = label
 
 
-def show_identity(access: Access) -> None:
-    """Show who is signed in (sidebar, with a sign-out button) or the sign-in-is-off banner."""
+def show_identity(access: Access, notices: list[str] | None = None) -> None:
+    """Show who is signed in (sidebar, with a sign-out button) or the sign-in-is-off banner.
+
+    With ``notices``, the banner's text is added to them (the page shows them together,
+    :func:`dashboard.render.show_notices`) instead of a banner of its own.
+    """
     if auth_settings() is None:
-        st.warning(SIGN_IN_OFF_BANNER, icon=":material/lock_open:")
+        if notices is None:
+            st.warning(SIGN_IN_OFF_BANNER, icon=":material/lock_open:")
+        else:
+            notices.append(SIGN_IN_OFF_BANNER)
         return
     with st.sidebar:
         st.caption(

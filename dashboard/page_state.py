@@ -53,6 +53,39 @@ def set_url(param: Param, texts: Sequence[str]) -> None:
         st.query_params[param.name] = list(texts) if len(texts) > 1 else texts[0]
 
 
+#: Installed once per browser tab: a history entry Streamlit pushes for the same page
+#: (only the query string changed: a run writing its filters to the URL) replaces the
+#: current entry, so each page visited is one entry and Back one press per page. Pages
+#: opened (a new path) and Back/Forward are Streamlit's as before.
+ONE_ENTRY_PER_PAGE = """<script>
+(() => {
+  const h = window.history;
+  if (h.__eteOneEntryPerPage) return;
+  const push = h.pushState.bind(h);
+  h.pushState = (state, title, url) => {
+    const next = url == null ? null : new URL(url, window.location.href);
+    if (next && next.origin === window.location.origin && next.pathname === window.location.pathname) {
+      return h.replaceState(state, title, url);
+    }
+    return push(state, title, url);
+  };
+  h.__eteOneEntryPerPage = true;
+})();
+</script>"""
+
+
+def one_history_entry_per_page() -> None:
+    """Make a run's rewrite of the URL replace the page's history entry rather than add one.
+
+    Streamlit's frontend pushes a history entry whenever a run changes the query string
+    (``st.query_params``), on top of the one for opening the page; a page whose run
+    writes the filters to the URL cost two entries, and Back two presses. Called once per
+    run (in the sidebar, where it takes no room); the script patches the tab once.
+    """
+    with st.sidebar:
+        st.html(ONE_ENTRY_PER_PAGE, unsafe_allow_javascript=True)
+
+
 def keep_notes(key: str, kept: Any, notes: Sequence[str]) -> None:
     """Keep ``notes`` about widget ``key`` while it holds ``kept`` (what the link left it)."""
     if notes:

@@ -258,9 +258,27 @@ def shown_count(value: Any) -> str:
     return count(value)
 
 
-def stakeholder_note() -> None:
-    """Show the stakeholder note (figures rounded, small numbers suppressed)."""
-    st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+def stakeholder_note(notices: list[str] | None = None) -> None:
+    """Show the stakeholder note (figures rounded, small numbers suppressed), or add it to ``notices``."""
+    if notices is None:
+        st.info(STAKEHOLDER_NOTE, icon=":material/shield:")
+    else:
+        notices.append(STAKEHOLDER_NOTE)
+
+
+def show_notices(notices: Sequence[str]) -> None:
+    """The page's standing notices (sign-in off, a preview, the stakeholder rules) in one compact box.
+
+    Each is a line of the one box, not a banner of its own: three stacked banners took
+    460 px before a page's title.
+    """
+    if not notices:
+        return
+    text = notices[0] if len(notices) == 1 else "\n".join(f"- {notice}" for notice in notices)
+    if STAKEHOLDER_NOTE in notices:  # the protected figures' note, where it has always been: an info box
+        st.info(text, icon=":material/shield:")
+    else:
+        st.warning(text, icon=":material/info:")
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -388,6 +406,60 @@ def _download_button(
     )
 
 
+#: The width a table has on a page at 1440 px with the sidebar open, in pixels (less a margin).
+TABLE_ROOM_PX = 900
+#: What a character of a table's text takes, and a cell's padding, in pixels (an estimate
+#: on the safe side of Streamlit's grid at its 14 px font).
+_CHARACTER_PX = 8
+_CELL_PADDING_PX = 24
+#: Tables with more rows stay in the scrolling grid (a long list is not laid out whole).
+WHOLE_TABLE_ROWS = 60
+
+
+def table_width_px(table: pd.DataFrame) -> int:
+    """An estimate of the width ``table`` takes in Streamlit's grid, every heading and cell whole."""
+    width = 0
+    for column in table.columns:
+        cells = table[column].astype(str).str.len()
+        longest = max([len(str(column)), *(int(n) for n in cells.fillna(0))])
+        width += longest * _CHARACTER_PX + _CELL_PADDING_PX
+    return width
+
+
+def show_table(table: pd.DataFrame, *, every_row: bool = False) -> None:
+    """Show a table of display strings so that every column can be read at 1440 px.
+
+    A table that fits is Streamlit's grid (at most ten rows and a scroll bar, or with
+    ``every_row`` all its rows). A table wider than the room (:data:`TABLE_ROOM_PX`) and
+    not long is a static table instead: its headings and cells wrap, so no column is
+    cut off behind a horizontal scroll bar, and every row shows. A static table's cells
+    are Markdown, so each is escaped (:func:`markdown_literal`): a partner's name or a
+    file's value shows as itself.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Display strings (:func:`ete_metrics.present.tables.display_table`).
+    every_row : bool
+        Show every row, with no inner scroll bar (a meeting's screen).
+    """
+    wide = table_width_px(table) > TABLE_ROOM_PX
+    if wide and len(table) <= WHOLE_TABLE_ROWS:
+        st.table(_literal_table(table), hide_index=True)
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height="content" if every_row else "auto")
+
+
+def _literal_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every heading and text cell as Markdown showing exactly its text."""
+    return pd.DataFrame(
+        {
+            markdown_literal(column): [markdown_literal(v) if isinstance(v, str) else v for v in table[column]]
+            for column in table.columns
+        }
+    )
+
+
 def table_with_downloads(
     frame: pd.DataFrame | Shown,
     view: View | None = None,
@@ -398,6 +470,7 @@ def table_with_downloads(
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     max_rows: int | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
+    undefined: Mapping[str, str] | None = None,
 ) -> None:
     """Render a formatted table with CSV and Excel downloads (no chart).
 
@@ -423,6 +496,11 @@ def table_with_downloads(
     labels : mapping of str to callable, optional
         On screen only, show ``labels[column](value)`` for the values of these columns
         (e.g. ``"age_band"`` as "Age band"); the downloads keep the values.
+    undefined : mapping of str to str, optional
+        Why each of these columns can be undefined (``"median_days"``: "not reached: 38.0%
+        by 12 months"): when one is blank in every row, the screen leaves it out and says
+        so under the table, heading and reason, so no column is blank throughout. The
+        downloads keep it.
     """
     seen = _view(frame, view)
     if seen is None:
@@ -442,7 +520,14 @@ def table_with_downloads(
         on_screen = on_screen.assign(
             **{column: on_screen[column].map(label) for column, label in labels.items() if column in on_screen}
         )
-    st.dataframe(display_table(on_screen, seen.view), hide_index=True, width="stretch")
+    said = []
+    for column, why in (undefined or {}).items():
+        if column in on_screen.columns and len(on_screen) and on_screen[column].isna().all():
+            on_screen = on_screen.drop(columns=column)
+            said.append(f"**{seen.view.heading(column)}** is not defined for any row: {why}")
+    show_table(display_table(on_screen, seen.view))
+    for sentence in said:
+        st.caption(sentence)
     downloads(file_table(table, seen.view), key=key, filename=filename,
               formats=file_formats(seen.view, table.columns))
 
@@ -509,6 +594,7 @@ def chart_with_table(
     select: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     labels: Mapping[str, Callable[[Any], Any]] | None = None,
     empty: str | None = None,
+    undefined: Mapping[str, str] | None = None,
 ) -> None:
     """Render a Plotly chart with the numbers behind it right under it.
 
@@ -536,6 +622,8 @@ def chart_with_table(
         Readable values on screen only, as in :func:`table_with_downloads`.
     empty : str, optional
         When the table has no rows, this note (:func:`empty_state`) instead of the chart.
+    undefined : mapping of str to str, optional
+        Why a column can be undefined, as in :func:`table_with_downloads`.
     """
     if empty is not None and len(table.table if isinstance(table, Shown) else table) == 0:
         empty_state(empty)
@@ -557,7 +645,7 @@ def chart_with_table(
         st.plotly_chart(figure, key=f"{key}_chart", config=PLOTLY_CONFIG)
     table_with_downloads(
         seen if select is None else seen.select(select), key=key, filename=filename,
-        columns=columns, labels=labels,
+        columns=columns, labels=labels, undefined=undefined,
     )
 
 

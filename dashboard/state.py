@@ -28,29 +28,36 @@ restriction* (everyone), which is the default.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.auth import require_access
 from dashboard.data import ProgrammeData
+from dashboard.escape import markdown_literal
 from dashboard.filters import FILTERS_KEY, Filters
 from dashboard.links import (
     AS_OF,
     AUDIENCE,
     DATE_FROM,
     DATE_TO,
+    PARAMS,
     PARTNER,
     PATHWAY,
     REGION,
     ChoicesParam,
     DateParam,
     Param,
+    params_for,
+    shown_value,
 )
 from dashboard.page_state import (
     NOTES_KEY,
     keep_notes,
+    one_history_entry_per_page,
     set_url,
     show_notes,
     standing_notes,
@@ -100,6 +107,29 @@ def _choices(version: tuple[Any, ...], _data: ProgrammeData) -> tuple[dict[str, 
     return options, _bounds(_data)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _partners_by_region(version: tuple[Any, ...], _data: ProgrammeData) -> dict[str, frozenset[str]]:
+    """Each region's delivery partners (those with a participant there), once per data version."""
+    pairs = _data.participants[[REGION.column, PARTNER.column]].dropna().astype(str).drop_duplicates()
+    return {str(region): frozenset(group[PARTNER.column]) for region, group in pairs.groupby(REGION.column)}
+
+
+def _partners_offered(all_partners: list[str], by_region: dict[str, frozenset[str]], regions: list[str]) -> list[str]:
+    """The delivery partners to offer: those of the regions chosen (all of them when none is chosen)."""
+    if not regions:
+        return all_partners
+    theirs = frozenset().union(*(by_region.get(region, frozenset()) for region in regions))
+    return [partner for partner in all_partners if partner in theirs]
+
+
+def _regions_placeholder(access: Access) -> str:
+    """What the Regions box reads with nothing chosen: all regions, or a lead's own."""
+    if access.regions:
+        return f"{', '.join(access.regions)} (all your regions)" if len(access.regions) > 1 else (
+            f"{access.regions[0]} (your region)")
+    return "All regions"
+
+
 def _bounds(data: ProgrammeData) -> tuple[date, date]:
     cutoff = data.cutoff or config.CONTRACT_END
     earliest = config.CONTRACT_START
@@ -116,8 +146,56 @@ def _everyone(param: ChoicesParam, access: Access) -> str:
     return f"all {param.label.lower()}"
 
 
+#: Session-state key of the page the link opened (its notes about parameters it does not read stand there).
+LINK_PAGE_KEY = "_ete_link_page"
+
+
+def _current_page() -> tuple[str, str, dict[str, str]]:
+    """The page running (its script hash and file, relative to the app) and every page's title by file."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return "", "", {}
+    titles: dict[str, str] = {}
+    current = ""
+    for page_hash, info in ctx.pages_manager.get_pages().items():
+        path = Path(str(info.get("script_path", "")))
+        relative = f"{path.parent.name}/{path.name}"
+        titles[relative] = str(info.get("page_name", "") or relative)
+        if page_hash == ctx.page_script_hash:
+            current = relative
+    return ctx.page_script_hash, current, titles
+
+
+def _unread_notes(page: str, titles: dict[str, str]) -> list[str]:
+    """Notes on what the link gives that ``page`` does not read: another page's setting, or no setting."""
+    read = {param.name for param in params_for(page)}
+    try:
+        names = [name for name in st.query_params if name.lower() not in ("embed", "embed_options")]
+    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
+        return []
+    notes = []
+    for name in names:
+        if name in read:
+            continue
+        # its last value (every value of a parameter is read only where it is declared: dashboard.links)
+        given = f"‘{shown_value(name)}={shown_value(str(st.query_params[name]))}’"
+        elsewhere = sorted({titles.get(str(p.page), str(p.page)) for p in PARAMS if p.name == name and p.page})
+        if elsewhere:
+            pages = " and ".join(elsewhere) + (" pages" if len(elsewhere) > 1 else " page")
+            notes.append(f"The link's {given} was ignored: this page has no such setting "
+                         f"(‘{shown_value(name)}’ is a setting of the {pages}).")
+        else:
+            notes.append(f"The link's {given} was ignored: the dashboard has no setting called "
+                         f"‘{shown_value(name)}’.")
+    return notes
+
+
 def _initialise_from_url(options: dict[str, list[str]], earliest: date, cutoff: date, access: Access) -> None:
     """Seed the widgets' session state from the URL (once per session), keeping notes of what was not used."""
+    page_hash, page, titles = _current_page()
+    st.session_state[LINK_PAGE_KEY] = page_hash
+    if page:
+        keep_notes(LINK_PAGE_KEY, page_hash, _unread_notes(page, titles))
     for key, date_param in _DATES.items():
         parsed = date_param.parse(url_texts(date_param), earliest=earliest, latest=cutoff)
         st.session_state[key] = parsed.value
@@ -150,6 +228,19 @@ def _keep_dates_in_range(earliest: date, cutoff: date) -> None:
         if moved is not None:
             st.session_state[key] = kept
             keep_notes(key, kept, [moved])
+
+
+def _hold_filters() -> None:
+    """Send the filters' values to the browser with the widgets on every run.
+
+    A value put in a widget's state by code (a link read, a date moved) is shown by the
+    widget only on the run that set it; a page opened afterwards mounts the sidebar's
+    widgets afresh, and a region a link chose showed as none, then was lost at the next
+    run. Setting each value again before its widget is drawn makes the run send it.
+    """
+    for key in _ALL:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def _reset() -> None:
@@ -201,9 +292,12 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
 
     with st.sidebar:
         st.header("Filters")
+    one_history_entry_per_page()
+    _hold_filters()
     _keep_dates_in_range(earliest, cutoff)
     notes = st.sidebar if notes_in_sidebar else st.container()
-    for key in _ALL:  # in the order of the controls
+    st.session_state[LINK_PAGE_KEY] = _current_page()[0]  # the notes on what the page does not read stand on it
+    for key in (LINK_PAGE_KEY, *_ALL):  # then in the order of the controls
         show_notes(standing_notes(key), notes)
     with st.sidebar:
         if forced is not None:  # in words: a disabled control's faint text is 2.4:1 (WCAG 1.4.3)
@@ -236,15 +330,25 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
             format="DD/MM/YYYY", help="Only people who entered on or before this date.",
         )
         regions = st.multiselect(
-            "Regions", options[REGION.column], key=REGIONS_KEY, placeholder="All regions"
+            "Regions", options[REGION.column], key=REGIONS_KEY, placeholder=_regions_placeholder(access)
         )
         pathways = st.multiselect(
             "Pathways", options[PATHWAY.column], key=PATHWAYS_KEY, placeholder="All pathways",
             format_func=lambda v: str(v).capitalize(),
         )
+        # Only the partners of the regions chosen: one of another region would empty the view.
+        offered = _partners_offered(options[PARTNER.column], _partners_by_region(data.version, data), regions)
+        chosen = list(st.session_state.get(PARTNERS_KEY) or [])
+        outside = [partner for partner in chosen if partner not in offered]
+        if outside:
+            st.session_state[PARTNERS_KEY] = [partner for partner in chosen if partner in offered]
+            st.info(
+                f"{markdown_literal(', '.join(outside))}: no participant of the regions chosen, so taken off "
+                "'Delivery partners'.", icon=":material/filter_alt_off:",
+            )
         partners = st.multiselect(
-            "Delivery partners", options[PARTNER.column], key=PARTNERS_KEY,
-            placeholder="All delivery partners",
+            "Delivery partners", offered, key=PARTNERS_KEY,
+            placeholder="All delivery partners" if not regions else "All their delivery partners",
         )
         st.button("Reset filters", on_click=_reset, key="filter_reset")
 

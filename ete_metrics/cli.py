@@ -336,8 +336,8 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="stakeholder: disclosure-controlled figures (default: internal)",
     )
     p_report.add_argument(
-        "--region", action="extend", nargs="+", default=None, metavar="R",
-        help="only this region (repeat for several; default all regions)",
+        "--region", action="extend", nargs="+", default=None, metavar="REGION",
+        help="only these regions, one or more: --region London Wales (default: all regions)",
     )
     p_report.add_argument(
         "--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",

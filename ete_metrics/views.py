@@ -801,10 +801,12 @@ IMPORT_HISTORY = View(
 #: the problems and warnings of an import, line by line (they name participants)
 IMPORT_CHECKS = View("import_checks", {"*": WITHHELD}, numbers=("line",), words={"check": CHECK_LABELS},
                      internal_only=True)
+#: The pathways in words ("community" -> "Community").
+PATHWAY_LABELS: Mapping[str, str] = {pathway: _step_label(pathway) for pathway in config.PATHWAYS}
 #: follow_up_list(): people to follow up, by pseudonymous id
 FOLLOW_UP = View("follow_up", {"*": WITHHELD}, days=("days_since_entry", "days_since_last"),
                  dates=("entry_date", "last_milestone_date"),
-                 words={"last_milestone": MILESTONE_LABELS},
+                 words={"last_milestone": MILESTONE_LABELS, "pathway": PATHWAY_LABELS},
                  internal_only=True)
 
 #: Every view the dashboard, the reports and the CLI show, by name.

@@ -35,7 +35,7 @@ PAGES: tuple[str, ...] = tuple(sorted(f"app_pages/{p.name}" for p in (ROOT / "ap
 
 
 __all__ = [
-    "APP", "PRESENTATION", "DemoData", "app", "demo_data", "demo_db_url", "each_screen", "media", "new_app",
+    "APP", "PRESENTATION", "DemoData", "ShownTable", "app", "tables_shown", "demo_data", "demo_db_url", "each_screen", "media", "new_app",
     "open_page",
 ]
 #: The presentation page: one slide at a time (:func:`each_screen` shows every slide).
@@ -117,6 +117,32 @@ def new_app(query_params: dict[str, str | list[str]] | None = None) -> AppTest:
     for name, value in (query_params or {}).items():
         at.query_params[name] = value
     return at
+
+
+@dataclass(frozen=True)
+class ShownTable:
+    """A table on the page as a person reads it (its ``value``: headings and cells)."""
+
+    value: pd.DataFrame
+
+
+def tables_shown(at: AppTest) -> list[ShownTable]:
+    """Every table on the page, in order: the grids (``st.dataframe``) and the static tables
+    (``st.table``, whose Markdown escapes are resolved, so a cell reads as it shows)."""
+    from dashboard.escape import unescape_markdown
+
+    def text(value: Any) -> Any:
+        return unescape_markdown(value) if isinstance(value, str) else value
+
+    shown = []
+    for node in at._tree:
+        if node.type == "dataframe":
+            shown.append(ShownTable(node.value))
+        elif node.type == "table":
+            frame = node.value
+            frame = frame.rename(columns=text).map(text) if len(frame.columns) else frame
+            shown.append(ShownTable(frame.reset_index(drop=True)))
+    return shown
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -38,7 +38,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 from apptest_support import *  # noqa: F403
-from apptest_support import APP, AUTH, PAGES, TIMEOUT, DemoData
+from apptest_support import APP, AUTH, PAGES, TIMEOUT, DemoData, tables_shown
 from cli_support import run
 from streamlit.testing.v1 import AppTest
 
@@ -276,7 +276,7 @@ def _signed_in(script: str, identity: str | None) -> AppTest:
 def _assert_nothing_shown(at: AppTest) -> None:
     """No figure of any kind in the last run, and a message saying why."""
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.dataframe and not at.table and not at.get("plotly_chart") and not at.metric
+    assert not tables_shown(at) and not at.table and not at.get("plotly_chart") and not at.metric
     assert not at.get("download_button") and not at.multiselect
     assert at.error, "nothing says why nothing is shown"
 
@@ -316,7 +316,7 @@ def test_every_page_gives_a_listed_user_data(
         assert calls["reads"][:1] == [{"regions": ("Wales",)}], page  # their scope first
     at.switch_page(PAGES[0])
     at.run()
-    assert at.dataframe or at.get("plotly_chart") or at.metric
+    assert tables_shown(at) or at.get("plotly_chart") or at.metric
     at.button(key="overview_report_prepare_xlsx").click().run()  # a report from the dashboard
     assert not at.exception, [e.value for e in at.exception]
     assert len(calls["reports"]) == 1 and calls["downloads"]
@@ -400,7 +400,7 @@ def test_a_preview_of_an_unknown_user_shows_nothing(
     at.run()
     at.switch_page(PAGES[0])
     at.run()
-    assert not at.exception and calls["reads"] and (at.dataframe or at.get("plotly_chart") or at.metric)
+    assert not at.exception and calls["reads"] and (tables_shown(at) or at.get("plotly_chart") or at.metric)
 
 
 @pytest.mark.parametrize("role", sorted(PREVIEWS))
@@ -416,7 +416,7 @@ def test_a_preview_of_a_listed_user_shows_their_data(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert calls["reads"][:1] == [{"regions": access.regions}]
-    assert at.dataframe or at.get("plotly_chart") or at.metric
+    assert tables_shown(at) or at.get("plotly_chart") or at.metric
     shown = at.multiselect(key="filter_regions").options
     expected = sorted(pd.unique(demo_data.participants["region"])) if access.regions is None else ["Wales"]
     assert sorted(shown) == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from apptest_support import tables_shown
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics.present.charts.equality import equality_chart
@@ -98,4 +99,4 @@ def test_the_dashboard_marks_a_suppressed_bar_for_stakeholders() -> None:
 
         y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
     assert list(y) == [25, 0, 10]
-    assert at.dataframe[0].value["People"].tolist() == ["25", C, "10"]
+    assert tables_shown(at)[0].value["People"].tolist() == ["25", C, "10"]

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page
+from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 import dashboard.render as render
@@ -94,7 +94,7 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
 def _counts_on_screen(at: AppTest) -> Counter[int]:
     """Every whole count shown in a count column of a table on the screen."""
     found: Counter[int] = Counter()
-    for element in at.dataframe:
+    for element in tables_shown(at):
         frame = element.value
         for column in frame.columns:
             if str(column) not in COUNT_HEADINGS:

@@ -308,3 +308,24 @@ def test_no_page_raises_for_any_link_and_shows_its_text_escaped(pages: list[str]
         _any_link_on(page, demo_data, runs)()
     print(f"\n{len(runs)} links over {len(pages)} pages in {time.perf_counter() - started:.0f} s")
     assert len(runs) >= len(pages) * (EXAMPLES + len(_edge_links(pages[0], demo_data)))
+
+
+@pytest.mark.parametrize(
+    ("page", "link", "said"),
+    [
+        (OVERVIEW, {"window": "-5"}, "The link's ‘window=-5’ was ignored: this page has no such setting "
+                                     "(‘window’ is a setting of the Equality and Funnels pages)."),
+        (OVERVIEW, {"regoin": "Wales"}, "The link's ‘regoin=Wales’ was ignored: the dashboard has no setting "
+                                        "called ‘regoin’."),
+        (FUNNELS, {"outcome": "work"}, "The link's ‘outcome=work’ was ignored: this page has no such setting "
+                                       "(‘outcome’ is a setting of the Cohorts and Equality pages)."),
+    ],
+)
+def test_a_link_value_the_page_does_not_read_is_named(demo_db_url: str, page: str, link: dict[str, str],
+                                                      said: str) -> None:
+    """A value no control of the page takes is not dropped without a word: the note names it."""
+    at = _opened(page, link)
+    assert said in _notes(at), _notes(at)
+    # the page's own and the sidebar's parameters are not named as unread
+    at = _opened(FUNNELS, {"window": "30", "region": "Wales"})
+    assert not [n for n in _notes(at) if "no such setting" in n or "no setting called" in n]

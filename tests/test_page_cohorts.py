@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics import views
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
@@ -25,7 +25,7 @@ def _expected_curves(demo: DemoData, outcome: str, cohort: str = "entry_quarter"
 
 def _shown(at, i: int) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The i-th table on the page as plain objects (the Arrow round trip makes strings typed)."""
-    return at.dataframe[i].value.reset_index(drop=True).astype(object)
+    return tables_shown(at)[i].value.reset_index(drop=True).astype(object)
 
 
 def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -109,7 +109,7 @@ def test_cohorts_page_empty_filters_show_a_friendly_message(demo_data: DemoData)
     )
     assert expected.empty
     assert any("No one entered" in i.value for i in at.info)
-    assert len(at.dataframe) == 0
+    assert len(tables_shown(at)) == 0
 
 
 def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
@@ -121,3 +121,16 @@ def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
     assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     _same_curves(shown, monthly)
     assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == "work"
+
+
+def test_no_column_of_the_days_table_is_blank_in_every_row(demo_db_url: str, demo_data: DemoData) -> None:
+    """Fewer than half of the demo's people have reached training or work: the median and the upper
+    quartile are not defined for any row. The table shows what is defined and says why the rest is not."""
+    at = open_page(new_app(), PAGE)
+    table = next(t.value for t in tables_shown(at) if "Outcome" in t.value.columns and "Entered" in t.value.columns)
+    blank = [c for c in table.columns if (table[c].astype(str).str.strip() == "").all()]
+    assert blank == []
+    assert "Lower quartile (days)" in table.columns or any("quartile" in c.lower() for c in table.columns)
+    said = [c.value for c in at.caption if "is not defined for any row" in c.value]
+    assert any("Median" in s and "not reached: fewer than half have got there" in s and "by day 365" in s
+               for s in said), said

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from dashboard.uploads import (
@@ -158,7 +158,7 @@ def test_data_page_shows_history_and_quality_checks(demo_data: DemoData) -> None
         imports = db.load_imports(engine)
     finally:
         engine.dispose()
-    tables = [d.value for d in at.dataframe]
+    tables = [d.value for d in tables_shown(at)]
     history = next(t for t in tables if "Extract date" in t.columns)
     assert len(history) == len(imports)
     assert history.loc[0, "Extract date"] == display_table(
@@ -186,7 +186,7 @@ def test_data_page_quality_follows_the_as_of_filter(demo_data: DemoData) -> None
         _in_words(data_quality(demo_data.participants, demo_data.milestones, as_of=as_of)),
         counts=("count",),
     )
-    quality = next(d.value for d in at.dataframe if "Check" in d.value.columns)
+    quality = next(d.value for d in tables_shown(at) if "Check" in d.value.columns)
     pd.testing.assert_frame_equal(
         quality.reset_index(drop=True).astype(object), expected.astype(object), check_dtype=False
     )
@@ -269,7 +269,7 @@ def test_data_page_checks_the_same_files_once(demo_data: DemoData, validations: 
     _rerun(at)
     assert len(validations) == 1  # the patched function is the one the page calls
     assert PASSED in _messages(at)[0]
-    first_previews = [d.value for d in at.dataframe]
+    first_previews = [d.value for d in tables_shown(at)]
     # A plain rerun, a sidebar filter change: nothing about the files changed.
     _rerun(at)
     next(m for m in at.sidebar.multiselect if m.label == "Regions").set_value(["Wales"])
@@ -278,7 +278,7 @@ def test_data_page_checks_the_same_files_once(demo_data: DemoData, validations: 
     assert PASSED in _messages(at)[0]
     assert at.button(key="upload_confirm").label == "Import this extract"
     # The previews (the first tables on the page) are the same.
-    for before, after in zip(first_previews[:2], [d.value for d in at.dataframe][:2], strict=True):
+    for before, after in zip(first_previews[:2], [d.value for d in tables_shown(at)][:2], strict=True):
         pd.testing.assert_frame_equal(before, after)
 
     # A rejected extract is kept too: same message and problems on a rerun, no new check.
@@ -287,14 +287,14 @@ def test_data_page_checks_the_same_files_once(demo_data: DemoData, validations: 
     assert len(validations) == 2
     rejected = [e for e in _messages(at)[1] if e.startswith("The extract was rejected")]
     assert len(rejected) == 1
-    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    problems = next(d.value for d in tables_shown(at) if "Message" in d.value.columns)
     line3 = problems[(problems["Column"] == "entry_date") & (problems["Line"] == "3")]
     assert line3["File"].tolist() == ["participants.csv"]
     _rerun(at)
     assert len(validations) == 2
     assert [e for e in _messages(at)[1] if e.startswith("The extract was rejected")] == rejected
     pd.testing.assert_frame_equal(
-        next(d.value for d in at.dataframe if "Message" in d.value.columns), problems
+        next(d.value for d in tables_shown(at) if "Message" in d.value.columns), problems
     )
     assert not [b for b in at.button if b.key == "upload_confirm"]
 
@@ -314,7 +314,7 @@ def test_data_page_checks_again_when_a_file_or_an_option_changes(
     assert len(validations) == 2
     _rerun(at)
     assert len(validations) == 2
-    milestones_preview = next(d.value for d in at.dataframe if "Milestone" in d.value.columns)
+    milestones_preview = next(d.value for d in tables_shown(at) if "Milestone" in d.value.columns)
     shown = milestones_preview.to_numpy().ravel().tolist()
     assert "1 Apr 2023" in shown and "1 Mar 2023" not in shown  # the new file's date, not the old
     # The same bytes under another name: checked again (messages name the file).
@@ -388,7 +388,7 @@ def test_data_page_checks_again_after_an_import_lands(
     _rerun(at)
     assert len(validations) == 1
     assert any(e.startswith("The extract was rejected") for e in _messages(at)[1])
-    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    problems = next(d.value for d in tables_shown(at) if "Message" in d.value.columns)
     assert ("new_milestones.csv", "3") in set(zip(problems["File"], problems["Line"], strict=True))
 
     # Someone else imports H9 (another session, the command line): the data version changes.

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal, unescape_markdown
@@ -67,7 +67,7 @@ def _assert_no_live_markup(at: AppTest) -> None:
 
 
 def _cells(at: AppTest) -> list[str]:
-    return [str(v) for frame in at.dataframe for v in frame.value.astype(str).to_numpy().ravel()]
+    return [str(v) for frame in tables_shown(at) for v in frame.value.astype(str).to_numpy().ravel()]
 
 
 def _upload(at: AppTest, participants: tuple[str, bytes], milestones: tuple[str, bytes]) -> AppTest:
@@ -108,7 +108,7 @@ def test_random_bytes_upload_shows_problems_and_no_exception(demo_data: DemoData
         ("milestones.csv", MILESTONES),
     )
     assert any("The extract was rejected" in e.value for e in at.error)
-    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    problems = next(d.value for d in tables_shown(at) if "Message" in d.value.columns)
     assert problems["File"].tolist() == ["participants.csv"]
     assert "is a binary file" in problems["Message"].iloc[0]
     assert not [b for b in at.button if b.key == "upload_confirm"]
@@ -122,7 +122,7 @@ def test_a_damaged_workbook_and_a_utf16_file_show_problems(demo_data: DemoData) 
         ("participants.xlsx", b"PK\x03\x04" + random.Random(8).randbytes(3000)),
         ("milestones.csv", "participant_id,milestone,date\n".encode("utf-16")),
     )
-    problems = next(d.value for d in at.dataframe if "Message" in d.value.columns)
+    problems = next(d.value for d in tables_shown(at) if "Message" in d.value.columns)
     assert problems["File"].tolist() == ["participants.xlsx", "milestones.csv"]
     assert "is not a valid .xlsx workbook" in problems["Message"].iloc[0]
     assert "is UTF-16 text" in problems["Message"].iloc[1]

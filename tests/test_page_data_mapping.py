@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics.data.mapping import load_mapping, read_mapped
@@ -58,7 +58,7 @@ def test_builder_previews_maps_and_saves_a_mapping_offered_next_time(
         ("crm.csv", SAMPLE.encode(), "text/csv")
     )
     _run(at)
-    preview = next(d.value for d in at.dataframe if "Client Ref" in d.value.columns)
+    preview = next(d.value for d in tables_shown(at) if "Client Ref" in d.value.columns)
     assert list(preview["Client Ref"]) == ["C1", "C2"]  # the file's own first rows
     # 'Region' matches our region column by name, so it is the default; the rest are not used.
     assert at.selectbox(key="mapping_participants_region").value == "Region"
@@ -131,10 +131,10 @@ def test_upload_through_a_profile_checks_in_source_terms_with_the_key(
     _run(at)
     # 3 enrolment rows, one a re-enrolment: 2 participants; 1 education row: 1 milestone.
     assert any("passed the checks: 2 participants, 1 milestone" in s.value for s in at.success)
-    shown = " ".join(d.value.to_csv() for d in at.dataframe)
+    shown = " ".join(d.value.to_csv() for d in tables_shown(at))
     assert "1CFG1234A" not in shown and "Alex Example" not in shown
     # Warnings name the source file, line and column (the re-enrolment on line 4).
-    warnings = next(d.value for d in at.dataframe if "re-enrolment" in d.value.to_csv())
+    warnings = next(d.value for d in tables_shown(at) if "re-enrolment" in d.value.to_csv())
     warnings.columns = [str(c).lower() for c in warnings.columns]
     row = warnings[warnings["message"].str.contains("re-enrolment")].iloc[0]
     assert (row["file"], str(row["line"]), row["column"]) == ("enrolments.xlsx", "4", "Participant Id")
@@ -151,7 +151,7 @@ US_EVENTS = "Client Ref,Event,When\nC1,Course began,09/01/2023\n"
 
 def _read_as(at: AppTest) -> dict[str, str]:
     """The builder's 'your dates as they will be read' table: your value -> read as."""
-    table = next(d.value for d in at.dataframe if "Read as" in d.value.columns)
+    table = next(d.value for d in tables_shown(at) if "Read as" in d.value.columns)
     return dict(zip(table["Your value"], table["Read as"], strict=True))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.tables import display_table
@@ -16,7 +16,7 @@ NAMES = {"gender": "Gender", "age_band": "Age band", "ethnicity": "Ethnicity", "
 
 
 def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return at.dataframe[0].value.reset_index(drop=True).astype(object)
+    return tables_shown(at)[0].value.reset_index(drop=True).astype(object)
 
 
 def _expected(demo: DemoData, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -60,4 +60,4 @@ def test_equality_page_widgets_change_the_figures(demo_data: DemoData) -> None:
 def test_equality_page_empty_filters_show_a_friendly_message(demo_data: DemoData) -> None:
     at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
     assert any("No one entered" in i.value for i in at.info)
-    assert len(at.dataframe) == 0
+    assert len(tables_shown(at)) == 0

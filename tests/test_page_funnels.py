@@ -6,13 +6,14 @@ from datetime import date
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page, open_section
+from apptest_support import DemoData, new_app, open_page, open_section, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
+from ete_metrics.present.pseudonyms import WORDS, spoken_names
 from ete_metrics.present.tables import display_table
 from ete_metrics.steps import label
 
@@ -21,7 +22,7 @@ RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
 
 
 def _shown(at: AppTest, i: int) -> pd.DataFrame:
-    return at.dataframe[i].value.reset_index(drop=True)
+    return tables_shown(at)[i].value.reset_index(drop=True)
 
 
 def _same(shown: pd.DataFrame, expected: pd.DataFrame, **formats: tuple[str, ...]) -> None:
@@ -36,7 +37,7 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     # one tab drawn at a time: the funnel's chart and table only
     assert [t.label for t in app.tabs] == ["Entry to training and work", "Drop-off between steps",
                                            "From referral", "Follow-up list"]
-    assert len(app.dataframe) == 1 and len(app.get("plotly_chart")) == 1
+    assert len(tables_shown(app)) == 1 and len(app.get("plotly_chart")) == 1
     _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
     open_section(app, PAGE, "Drop-off between steps")
     dropoff = expected.loc[expected["step"] != "entered", ["step", "participants", "rate_from_previous"]]
@@ -57,7 +58,9 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
                for c in app.caption)
     open_section(app, PAGE, "Follow-up list")
     follow_up = follow_up_list(p, m, as_of=as_of, days=90)
-    pd.testing.assert_frame_equal(_shown(app, 0), display_table(follow_up, views.FOLLOW_UP), check_dtype=False)
+    on_screen = display_table(follow_up, views.FOLLOW_UP)
+    on_screen["Caseworker (pseudonym)"] = follow_up["caseworker"].map(spoken_names(follow_up["caseworker"]))
+    pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
     # The demo's referrals have caseworkers: the list names each one's pseudonym.
     assert list(_shown(app, 0).columns) == [
         "Participant ID", "Region", "Delivery partner", "Caseworker (pseudonym)", "Pathway", "Entry date",
@@ -99,7 +102,9 @@ def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> No
     open_section(open_page(app, PAGE), PAGE, "Follow-up list")
     app.number_input(key="funnels_follow_up_days").set_value(365).run()
     expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
-    pd.testing.assert_frame_equal(_shown(app, 0), display_table(expected, views.FOLLOW_UP), check_dtype=False)
+    on_screen = display_table(expected, views.FOLLOW_UP)
+    on_screen["Caseworker (pseudonym)"] = expected["caseworker"].map(spoken_names(expected["caseworker"]))
+    pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
 
 
 def test_a_window_longer_than_the_follow_up_gives_a_friendly_message(demo_db_url: str) -> None:
@@ -160,10 +165,28 @@ def test_a_section_in_the_url_opens_its_tab(demo_db_url: str, demo_data: DemoDat
     # a shared link to the funnel from referral opens that tab, and draws only its chart and table
     at = open_page(new_app({"funnels_tab": "from-referral"}), PAGE)
     assert not at.error, [e.value for e in at.error]
-    assert len(at.dataframe) == 1 and len(at.get("plotly_chart")) == 1
+    assert len(tables_shown(at)) == 1 and len(at.get("plotly_chart")) == 1
     referrals = referral_funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
     pd.testing.assert_frame_equal(_shown(at, 0), display_table(referrals, views.REFERRAL_FUNNEL),
                                   check_dtype=False)
     # an unknown section is ignored: the first tab
     at = open_page(new_app({"funnels_tab": "<script>"}), PAGE)
     assert not at.error and "% of entered" in _shown(at, 0).columns
+
+
+def test_the_follow_up_list_names_caseworkers_by_a_short_name_and_pathways_in_words(
+    app: AppTest, demo_data: DemoData
+) -> None:
+    """Not a 64-character hash and a code: a name a lead can say aloud, made from the stored
+    pseudonym (the same pseudonym, the same name; two pseudonyms, two names), and words."""
+    open_page(app, PAGE)
+    open_section(app, PAGE, "Follow-up list")
+    shown = _shown(app, 0)
+    stored = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=90)
+    names = shown["Caseworker (pseudonym)"]
+    for name in names:
+        word, number = name.split(" ")
+        assert word in WORDS and number.isdigit() and len(name) <= 12, name
+    pairs = set(zip(stored["caseworker"].head(len(shown)), names, strict=True))
+    assert len({p for p, _ in pairs}) == len({n for _, n in pairs}) == len(pairs)  # one name per pseudonym
+    assert set(shown["Pathway"]) == {"Community", "Custody"}

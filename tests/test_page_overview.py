@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page, open_section
+from apptest_support import DemoData, new_app, open_page, open_section, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal
@@ -58,7 +58,7 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
     work_rate = expected.loc[expected["step"] == "work", "rate_from_entry"].iloc[0]
     assert tiles["Into work rate"][0] == percent(work_rate)
     want = display_table(expected, counts=("participants",), rates=RATES)
-    matching = [d.value.reset_index(drop=True) for d in app.dataframe if list(d.value.columns) == list(want.columns)]
+    matching = [d.value.reset_index(drop=True) for d in tables_shown(app) if list(d.value.columns) == list(want.columns)]
     assert len(matching) == 1
     pd.testing.assert_frame_equal(matching[0], want, check_dtype=False)
 
@@ -110,7 +110,7 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
     forecast = forecast_to_end(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16))
     work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == "work")]
     columns = ["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"]
-    tables = [d.value.reset_index(drop=True) for d in at.dataframe]
+    tables = [d.value.reset_index(drop=True) for d in tables_shown(at)]
     want = display_table(work[columns].reset_index(drop=True),
                         counts=("actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"),
                         dates=("month",))
@@ -157,7 +157,7 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     rag, comparison = _review(demo_data, as_of)
     # the RAG table: regions down, measures across, "percent Rating" in each cell
     text, codes = rag_grid(rag)
-    grids = [d.value for d in app.dataframe if "Projected at contract end (work)" in d.value.columns]
+    grids = [d.value for d in tables_shown(app) if "Projected at contract end (work)" in d.value.columns]
     assert len(grids) == 1
     pd.testing.assert_frame_equal(grids[0], text, check_dtype=False, check_names=False)
     west_midlands_work = rag.loc[(rag["region"] == "West Midlands") & (rag["measure"] == "work")].iloc[0]
@@ -175,7 +175,7 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
         assert markdown_literal(sentence) in said
     # this month against last: the job starts of the latest full month
     work = comparison.set_index("measure").loc["work"]
-    months = [d.value for d in app.dataframe if "Same month a year earlier" in d.value.columns]
+    months = [d.value for d in tables_shown(app) if "Same month a year earlier" in d.value.columns]
     assert len(months) == 1
     row = months[0].set_index("Measure").loc["Into work"]
     assert row["In the month"] == count(work["participants"])
@@ -185,8 +185,23 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
 def test_two_regions_are_named_not_called_all_regions(demo_db_url: str) -> None:
     at = open_page(new_app({"region": ["London", "Wales"], "as_of": "2023-08-16"}), PAGE)
     assert not at.error, [e.value for e in at.error]
-    grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
+    grids = [d.value for d in tables_shown(at) if "Projected at contract end (work)" in d.value.columns]
     assert len(grids) == 1 and list(grids[0].index) == ["London", "Wales", "London and Wales"]
     captions = [c.value for c in open_section(at, PAGE, "Forecast to the end").caption]
     assert any("by the end (London and Wales)" in c for c in captions), captions
     assert not any("(All regions)" in c for c in captions)
+
+
+def test_at_the_contracts_end_the_page_says_projections_equal_the_figures(demo_db_url: str) -> None:
+    """The default 'Figures as at' is the data's cut-off, the contract's last day here: every
+    projection equals the figures to date and each chance is 0% or 100%; the page says so beside the
+    targets and the forecast, and not for an earlier date."""
+    at = open_page(new_app(), PAGE)
+    said = "each projection at the end equals the figures to date, and the chance of reaching a target is 0% or 100%"
+    assert any(said in c.value for c in at.caption)
+    open_section(at, PAGE, "Forecast to the end")
+    assert any(said in i.value for i in at.info)
+    earlier = open_page(new_app({"as_of": "2023-08-16"}), PAGE)
+    assert not any(said in c.value for c in earlier.caption)
+    open_section(earlier, PAGE, "Forecast to the end")
+    assert not any(said in i.value for i in earlier.info)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app
+from apptest_support import DemoData, new_app, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import SIGN_IN_OFF_BANNER
@@ -49,8 +49,8 @@ def _deck(demo: DemoData, **filters: object) -> ReportContent:
 
 def _table(at: AppTest) -> pd.DataFrame:
     """The slide's one table as text (what is read on screen)."""
-    assert len(at.dataframe) == 1, "a slide shows one table"
-    return _text(at.dataframe[0].value)
+    assert len(tables_shown(at)) == 1, "a slide shows one table"
+    return _text(tables_shown(at)[0].value)
 
 
 def _text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from apptest_support import *  # noqa: F403
-from apptest_support import DemoData, new_app, open_page
+from apptest_support import DemoData, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics.counting.filters import filter_participants, milestones_for
@@ -19,7 +19,7 @@ LIMITS = ("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_99
 
 
 def _shown(at: AppTest, i: int) -> pd.DataFrame:
-    return at.dataframe[i].value.reset_index(drop=True)
+    return tables_shown(at)[i].value.reset_index(drop=True)
 
 
 def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:

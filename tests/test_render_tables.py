@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from apptest_support import tables_shown
 from streamlit.testing.v1 import AppTest
 
 import dashboard.render as render
@@ -34,7 +35,7 @@ def _long_table_app() -> None:
 def test_a_long_table_shows_its_first_rows_and_says_so() -> None:
     at = AppTest.from_function(_long_table_app, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
-    long, short = at.dataframe[0].value, at.dataframe[1].value
+    long, short = tables_shown(at)[0].value, tables_shown(at)[1].value
     assert len(long) == 1_000 and long["Participant ID"].iloc[-1] == "P00999"
     assert long["Days"].iloc[-1] == "999"
     assert len(short) == 10
@@ -135,10 +136,10 @@ def test_a_view_for_internal_use_is_formatted_by_its_roles_and_hidden_from_stake
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if audience == "stakeholder":
-        assert len(at.dataframe) == 0 and not at.get("download_button")
+        assert len(tables_shown(at)) == 0 and not at.get("download_button")
         assert "This table is not available in the stakeholder view." in [c.value for c in at.caption]
         return
-    shown = at.dataframe[0].value
+    shown = tables_shown(at)[0].value
     # the view's roles: days as counts ("1,200"), entry dates as UK dates
     assert shown.to_dict("list") == {"Participant ID": ["P0000001", "P0000002"],
                                      "Days since entry": ["1,200", "95"],
@@ -193,5 +194,5 @@ def test_a_chart_of_no_rows_shows_its_note_instead() -> None:
     at = AppTest.from_function(_empty_chart_app, default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [i.value for i in at.info] == ["No one entered with these filters."]  # once: the empty one
-    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1
-    assert at.dataframe[0].value["People"].tolist() == ["7"]
+    assert len(at.get("plotly_chart")) == 1 and len(tables_shown(at)) == 1
+    assert tables_shown(at)[0].value["People"].tolist() == ["7"]

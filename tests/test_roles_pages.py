@@ -33,7 +33,15 @@ import pandas as pd
 import pytest
 import streamlit as st
 from apptest_support import *  # noqa: F403
-from apptest_support import APP, PAGES, TIMEOUT, DemoData, each_screen, prepare_reports
+from apptest_support import (
+    APP,
+    PAGES,
+    TIMEOUT,
+    DemoData,
+    each_screen,
+    prepare_reports,
+    tables_shown,
+)
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal, unescape_markdown
@@ -252,8 +260,8 @@ def test_a_wales_lead_sees_only_wales_on_every_page(
     problems: list[str] = []
     tables = 0
     for screen in each_screen(at, page):  # every slide of the presentation
-        tables += len(screen.dataframe)
-        for element in screen.dataframe:
+        tables += len(tables_shown(screen))
+        for element in tables_shown(screen):
             problems += _wales_problems(f"table {list(element.value.columns)[:3]}",
                                         _frame_text(element.value), wales)
         for index, spec in enumerate(_charts(screen)):
@@ -288,7 +296,7 @@ def test_a_wales_lead_gets_the_wales_figures(
     assert any(f"holds {len(wales['participants']):,} referrals" in str(c.value)
                for c in data_page.caption)
     # the import history shows no whole-extract row counts to a regional lead
-    history = [e.value for e in data_page.dataframe if "Extract date" in e.value.columns]
+    history = [e.value for e in tables_shown(data_page) if "Extract date" in e.value.columns]
     assert history and not any("Participants rows" in h.columns for h in history)
 
 
@@ -296,8 +304,8 @@ def test_a_region_in_the_url_changes_nothing(access_file: Path) -> None:
     plain = visit(signed_in(LEAD), "app_pages/3_regions.py")
     london = visit(signed_in(LEAD, {"region": ["London", "North West"]}), "app_pages/3_regions.py")
     assert london.session_state["ete_filters"] == plain.session_state["ete_filters"]
-    assert len(london.dataframe) == len(plain.dataframe) > 0
-    for ours, theirs in zip(plain.dataframe, london.dataframe, strict=True):
+    assert len(tables_shown(london)) == len(tables_shown(plain)) > 0
+    for ours, theirs in zip(tables_shown(plain), tables_shown(london), strict=True):
         pd.testing.assert_frame_equal(ours.value, theirs.value)
     assert _charts(london) == _charts(plain)
     assert london.query_params.get("region") in (WALES, [WALES])
@@ -313,10 +321,10 @@ def test_a_wales_lead_cannot_upload_or_read_the_audit_trail(access_file: Path) -
 def test_cached_data_never_crosses_roles(access_file: Path) -> None:
     director = visit(signed_in(DIRECTOR), "app_pages/3_regions.py")
     assert set(director.sidebar.multiselect(key="filter_regions").options) == set(config.regions())
-    assert any("London" in _frame_text(e.value) for e in director.dataframe)
+    assert any("London" in _frame_text(e.value) for e in tables_shown(director))
     lead = visit(signed_in(LEAD), "app_pages/3_regions.py")  # same process, warm caches
     assert lead.sidebar.multiselect(key="filter_regions").options == [WALES]
-    assert not any("London" in _frame_text(e.value) for e in lead.dataframe)
+    assert not any("London" in _frame_text(e.value) for e in tables_shown(lead))
 
 
 # --- A stakeholder ---------------------------------------------------------------
@@ -324,7 +332,7 @@ def test_cached_data_never_crosses_roles(access_file: Path) -> None:
 
 def _disclosure_problems(at: AppTest, recorded: list[dict[str, Any]]) -> list[str]:
     problems: list[str] = []
-    for element in at.dataframe:
+    for element in tables_shown(at):
         frame = element.value
         bad = find_disclosive_counts(frame, ignore_columns=[c for c in NOT_COUNTS if c in frame])
         problems += [f"table {b.column}={b.value!r}" for b in bad]
@@ -396,7 +404,7 @@ def test_a_stakeholder_cannot_switch_to_internal(access_file: Path) -> None:
 
 def _assert_no_data(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.dataframe and not at.get("plotly_chart") and not at.metric
+    assert not tables_shown(at) and not at.get("plotly_chart") and not at.metric
     assert not at.get("download_button") and not at.multiselect
     assert "ete_filters" not in at.session_state
     texts = " ".join(_texts(at))
@@ -535,7 +543,7 @@ def test_a_data_manager_can_upload_and_read_the_audit_trail(
     assert len([k for k in keys if k.startswith("upload_")]) == 3
     assert [k for k in keys if k.startswith("mapping_")] == ["mapping_sample_participants"]
     assert any(h.value == "Audit trail" for h in at.subheader)
-    trail = next(e.value for e in at.dataframe if "Actor" in e.value.columns)
+    trail = next(e.value for e in tables_shown(at) if "Actor" in e.value.columns)
     mine = trail[trail["Actor"] == fresh_manager]
     assert mine["Action"].tolist() == ["sign_in"]
     assert mine["Occurred at"].iloc[0].endswith(" UTC")
@@ -599,7 +607,7 @@ def test_a_wales_lead_sees_wales_beside_the_programme(
     assert expected.set_index("step").loc["work", "programme_rate"] == pytest.approx(
         people["work"] / people["entered"])
     want = display_table(expected, views.BENCHMARK)
-    shown = [d.value.reset_index(drop=True) for d in at.dataframe if list(d.value.columns) == list(want.columns)]
+    shown = [d.value.reset_index(drop=True) for d in tables_shown(at) if list(d.value.columns) == list(want.columns)]
     assert len(shown) == 1
     pd.testing.assert_frame_equal(shown[0], want, check_dtype=False)
     assert "Programme (all regions) rate" in want.columns
@@ -609,7 +617,7 @@ def test_a_wales_leads_overview_names_wales_not_all_regions(access_file: Path) -
     at = visit(signed_in(LEAD, {"as_of": "2023-08-16"}), "app_pages/1_overview.py")
     assert not at.exception
     # the RAG table holds Wales only: no total of Wales alone called "All regions"
-    grids = [d.value for d in at.dataframe if "Projected at contract end (work)" in d.value.columns]
+    grids = [d.value for d in tables_shown(at) if "Projected at contract end (work)" in d.value.columns]
     assert len(grids) == 1 and list(grids[0].index) == ["Wales"]
     captions: list[str] = []
     for screen in each_screen(at, "app_pages/1_overview.py"):  # every tab, the forecast's too

@@ -22,7 +22,15 @@ from typing import Any
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, DemoData, each_screen, new_app, open_page, open_section
+from apptest_support import (
+    PAGES,
+    DemoData,
+    each_screen,
+    new_app,
+    open_page,
+    open_section,
+    tables_shown,
+)
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
@@ -99,7 +107,7 @@ def _chart_problems(figure: dict[str, Any]) -> list[str]:
 def assert_nothing_disclosive(at: AppTest) -> None:
     """Scan every table, tile, text and chart on the page."""
     problems: list[str] = []
-    for element in at.dataframe:
+    for element in tables_shown(at):
         frame = element.value
         bad = find_disclosive_counts(frame, ignore_columns=[c for c in NOT_COUNTS if c in frame])
         problems.extend(f"table {b.column}={b.value!r}" for b in bad)
@@ -187,9 +195,9 @@ def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_d
     )
     shown_frame = display_table(protected, counts=("entered", "participants"),
                                 rates=("rate", "ci_low", "ci_high", "overall_rate"), points=("gap",))
-    pd.testing.assert_frame_equal(at.dataframe[0].value.reset_index(drop=True), shown_frame,
+    pd.testing.assert_frame_equal(tables_shown(at)[0].value.reset_index(drop=True), shown_frame,
                                   check_dtype=False)
-    assert (at.dataframe[0].value == SUPPRESSED).any().any()  # the demo has small groups
+    assert (tables_shown(at)[0].value == SUPPRESSED).any().any()  # the demo has small groups
 
 
 def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> None:
@@ -216,7 +224,7 @@ def test_data_page_hides_uploads_and_ids(demo_db_url: str) -> None:
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/7_data.py")
     assert not at.get("file_uploader")
     assert not any("Warnings stored" in str(m.value) for m in at.markdown)
-    for element in at.dataframe:
+    for element in tables_shown(at):
         assert "Example ids" not in element.value.columns
     internal = open_page(new_app(), "app_pages/7_data.py")
     assert internal.get("file_uploader")

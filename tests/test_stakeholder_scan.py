@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from apptest_support import *  # noqa: F403
-from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page
+from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page, tables_shown
 from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -245,7 +245,7 @@ def download_problems(name: str, data: bytes) -> list[str]:
 
 def page_problems(at: AppTest, managers: list[MediaFileManager]) -> list[str]:
     problems: list[str] = []
-    for element in at.dataframe:
+    for element in tables_shown(at):
         problems += frame_problems(element.value, "table")
     for tile in at.metric:
         for part in (tile.value, tile.delta, tile.proto.help):
