@@ -43,6 +43,16 @@ def url_texts(param: Param) -> list[str]:
         return []
 
 
+def url_last_values() -> dict[str, str]:
+    """Each parameter the URL gives (but Streamlit's own ``embed`` options) with its last value,
+    as text: what a note on a parameter no page reads may name (none when the URL cannot be read)."""
+    try:
+        return {str(name): str(st.query_params[name]) for name in st.query_params
+                if str(name).lower() not in ("embed", "embed_options")}
+    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
+        return {}
+
+
 def set_url(param: Param, texts: Sequence[str]) -> None:
     """Write ``param``'s values to the URL (no values: the parameter is removed); untouched if equal."""
     if not texts:

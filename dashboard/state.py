@@ -61,6 +61,7 @@ from dashboard.page_state import (
     set_url,
     show_notes,
     standing_notes,
+    url_last_values,
     url_texts,
 )
 from ete_metrics import config
@@ -169,16 +170,12 @@ def _current_page() -> tuple[str, str, dict[str, str]]:
 def _unread_notes(page: str, titles: dict[str, str]) -> list[str]:
     """Notes on what the link gives that ``page`` does not read: another page's setting, or no setting."""
     read = {param.name for param in params_for(page)}
-    try:
-        names = [name for name in st.query_params if name.lower() not in ("embed", "embed_options")]
-    except Exception:  # noqa: BLE001 - a malformed URL must never break the page
-        return []
     notes = []
-    for name in names:
+    for name, last in url_last_values().items():
         if name in read:
             continue
         # its last value (every value of a parameter is read only where it is declared: dashboard.links)
-        given = f"‘{shown_value(name)}={shown_value(str(st.query_params[name]))}’"
+        given = f"‘{shown_value(name)}={shown_value(last)}’"
         elsewhere = sorted({titles.get(str(p.page), str(p.page)) for p in PARAMS if p.name == name and p.page})
         if elsewhere:
             pages = " and ".join(elsewhere) + (" pages" if len(elsewhere) > 1 else " page")

@@ -31,6 +31,7 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
               programme: pd.DataFrame | None = None):
     # the adjusted comparison: by default for pathway and time since entry
     ratios = standardised_ratios(participants, milestones, as_of=as_of, by="delivery_partner", step=step)
+    providers = training_providers(participants, milestones, as_of=as_of).dropna(axis=1, how="all")
     return [
         display_table(
             compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
@@ -57,9 +58,10 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
         ),
         display_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
         display_table(
-            training_providers(participants, milestones, as_of=as_of),
-            counts=("training_starts", "training_completed", "work_after_training",
-                    "median_days_to_work"),
+            # a column blank in every row is left off the screen (a sentence says why)
+            providers,
+            counts=tuple(c for c in ("training_starts", "training_completed", "work_after_training",
+                                     "median_days_to_work") if c in providers.columns),
             rates=("completion_rate", "work_rate"),
         ),
         display_table(

@@ -23,16 +23,24 @@ def test_report_command_writes_workbook(tmp_path: Path, capsys) -> None:  # type
     url = _demo(tmp_path, 3000)
     out = tmp_path / "pack.xlsx"
     code = main([
-        "report", "--format", "xlsx", "--out", str(out), "--audience", "stakeholder",
+        "report", "--format", "xlsx", "--out", str(out), "--audience", "internal",
         "--region", "Wales", "London", "--as-of", "2023-08-16", "--db", url,
     ])
     assert code == 0, capsys.readouterr().err
     assert "16 Aug 2023" in capsys.readouterr().out
     cover = read_cover(out.read_bytes())
     assert cover["Regions"] == "Wales, London"
-    assert cover["Audience"] == "Stakeholder (protected)"  # words, not the code
+    assert cover["Audience"] == "Internal (all figures)"  # words, not the code
     regions = read_tables(out.read_bytes())["regions"]["Region"].tolist()
     assert sorted(regions) == ["London", "Wales"]
+    # a stakeholder's: the whole programme or one region (a pair's totals would be differenced)
+    stakeholder = tmp_path / "stakeholder.xlsx"
+    argv = ["report", "--format", "xlsx", "--out", str(stakeholder), "--audience", "stakeholder",
+            "--as-of", "2023-08-16", "--db", url, "--region"]
+    assert main([*argv, "Wales", "London"]) == 2 and not stakeholder.exists()
+    assert "whole programme or for one region" in capsys.readouterr().err
+    assert main([*argv, "Wales"]) == 0, capsys.readouterr().err
+    assert read_cover(stakeholder.read_bytes())["Audience"] == "Stakeholder (protected)"
 
 
 def test_report_command_bad_input(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
