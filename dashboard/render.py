@@ -414,6 +414,10 @@ _CHARACTER_PX = 8
 _CELL_PADDING_PX = 24
 #: Tables with more rows stay in the scrolling grid (a long list is not laid out whole).
 WHOLE_TABLE_ROWS = 60
+#: Tables wider than this cannot be wrapped to fit (the cohorts' heatmap, a column for each
+#: month since entry): they stay in the grid, which scrolls sideways and takes keyboard focus
+#: (a static table would scroll without it, failing WCAG 2.1.1: axe's scrollable-region-focusable).
+WRAP_AT_MOST_PX = 2 * TABLE_ROOM_PX
 
 
 def table_width_px(table: pd.DataFrame) -> int:
@@ -432,7 +436,8 @@ def show_table(table: pd.DataFrame, *, every_row: bool = False) -> None:
     A table that fits is Streamlit's grid (at most ten rows and a scroll bar, or with
     ``every_row`` all its rows). A table wider than the room (:data:`TABLE_ROOM_PX`) and
     not long is a static table instead: its headings and cells wrap, so no column is
-    cut off behind a horizontal scroll bar, and every row shows. A static table's cells
+    cut off behind a horizontal scroll bar, and every row shows; one too wide to wrap
+    (:data:`WRAP_AT_MOST_PX`) stays in the grid, which scrolls. A static table's cells
     are Markdown, so each is escaped (:func:`markdown_literal`): a partner's name or a
     file's value shows as itself.
 
@@ -443,8 +448,8 @@ def show_table(table: pd.DataFrame, *, every_row: bool = False) -> None:
     every_row : bool
         Show every row, with no inner scroll bar (a meeting's screen).
     """
-    wide = table_width_px(table) > TABLE_ROOM_PX
-    if wide and len(table) <= WHOLE_TABLE_ROWS:
+    width = table_width_px(table)
+    if TABLE_ROOM_PX < width <= WRAP_AT_MOST_PX and len(table) <= WHOLE_TABLE_ROWS:
         st.table(_literal_table(table), hide_index=True)
     else:
         st.dataframe(table, hide_index=True, width="stretch", height="content" if every_row else "auto")

@@ -90,6 +90,7 @@ class WorkbookReader:
                  label: str) -> None:
         self.intruder = intruder
         self.scope: Regions = frozenset(scope or every)
+        self.everyone: Regions = frozenset(every)
         self.total = scope_label(list(scope), every=every)
         self.at = as_at
         self.before = previous(as_at)
@@ -186,6 +187,17 @@ class WorkbookReader:
             self.rate(frame, row, "percent_achieved", cumulative, target, where)
 
     _targets_vs_actual_work = _targets_vs_actual
+
+    # -- a region alone against the programme (every region's people, totals only)
+    def _benchmark(self, frame: pd.DataFrame, truth: pd.DataFrame, where: str) -> None:
+        for row in range(len(truth)):
+            step = str(truth.at[row, "step"])
+            for regions, prefix in ((self.scope, ""), (self.everyone, "programme_")):
+                entered = self.people(self.at, "entered", regions)
+                reached = self.people(self.at, step, regions)
+                self.count(entered, frame, truth, row, f"{prefix}entered", where)
+                self.count(reached, frame, truth, row, f"{prefix}participants", where)
+                self.rate(frame, row, f"{prefix}rate", reached, entered, where)
 
     # -- regions compared
     def _regions(self, frame: pd.DataFrame, truth: pd.DataFrame, where: str, observed: str = "participants") -> None:

@@ -49,7 +49,7 @@ def _first_visit(page: Any, url: str) -> None:
 
 def _visit(page: Any, name: str) -> None:
     with one_run(page, TIMEOUT_MS):
-        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=name).first.click()
+        page.locator('.st-key-ete_navigation a').filter(has_text=name).first.click()
     page.get_by_role("heading", name=name, exact=True).first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
