@@ -408,11 +408,15 @@ FUNNEL_HEIGHT = 520
 #: chart in a pack (:func:`ete_metrics.present.report._chart_images`).
 PAGE_CHART_WIDTH = 960
 PRINT_CHART_WIDTH = 1000
-#: The plot area (width, height in px) the names are laid out in when no legend is known: no
-#: larger than a funnel plot's on the page at 1440 px or in a pack (:func:`label_area`). The
-#: names are placed by pixel offsets from their points, so on a larger plot area the points
-#: only move further apart.
-LABEL_AREA = (520, 380)
+#: Layout key of a chart whose names are laid out for its own height (:func:`label_points`):
+#: a pack draws it as tall as the page does (:func:`ete_metrics.present.report._for_print`).
+FIXED_HEIGHT = "ete_fixed_height"
+#: The plot area (width, height in px) the names are laid out in when no legend is known:
+#: no wider than a funnel plot's on the page at 1440 px or in a pack (:func:`label_area`),
+#: exactly as high (the figure's height less its top and bottom margins, 60 px each). The
+#: names are placed by vertical pixel offsets from their points, so on a wider plot area the
+#: points only move further apart, and nothing moves up or down.
+LABEL_AREA = (520, FUNNEL_HEIGHT - 120)
 #: Half a marker's width with its white rim, and the room between a name and what it avoids.
 _MARKER_RADIUS = 7.0
 _GAP = 2.0
@@ -423,11 +427,11 @@ LEADER_COLOUR = "#8E9091"
 def label_area(legend_names: Sequence[str]) -> tuple[float, float]:
     """The plot area (px) of a funnel plot with this legend, the smaller of the page's
     (:data:`PAGE_CHART_WIDTH`, legend in 14 px) and a pack's (:data:`PRINT_CHART_WIDTH`,
-    legend in 16 px); its height is the page's (a pack's is taller), a little less."""
+    legend in 16 px); its height is the plot's (:data:`LABEL_AREA`)."""
     longest = max((len(name) for name in legend_names), default=0)
     page = PAGE_CHART_WIDTH - 80 - (0.6 * 14 * longest + 50)
     printed = PRINT_CHART_WIDTH - 80 - (0.6 * 16 * longest + 50)
-    return (max(min(page, printed), LABEL_AREA[0]), FUNNEL_HEIGHT - 120 - 20)
+    return (max(min(page, printed), LABEL_AREA[0]), LABEL_AREA[1])
 
 
 def text_width(text: str, size: float) -> float:
@@ -442,6 +446,19 @@ def text_height(size: float) -> float:
 
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _clash(box: tuple[float, float, float, float], x: float,
+           other: tuple[float, float, float, float], other_x: float) -> bool:
+    """True when a name's ``box`` (its point at ``x``) overlaps ``other`` (a name, a marker or
+    a line's label, belonging at ``other_x``), or sits beside it on the far side from its
+    point: on a wider plot the points move apart while the names keep their pixel offsets,
+    so two texts side by side must be in their points' order to stay apart."""
+    if _overlaps(box, other):
+        return True
+    side_by_side = box[1] < other[3] and other[1] < box[3]
+    reversed_ = (box[0] + box[2] < other[0] + other[2]) != (x < other_x)
+    return side_by_side and x != other_x and reversed_
 
 
 def _crossings(box: tuple[float, float, float, float], lines: list[tuple[Any, Any]]) -> int:
@@ -518,31 +535,32 @@ def place_labels(
         return sum(abs(x - ox) < (widths[i] + widths[j]) / 2 and abs(y - oy) < 3 * height
                    for j, (ox, oy) in enumerate(anchors) if j != i)
 
-    placed: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[tuple[float, float, float, float], float]] = []  # each name's box, its point's x
+    in_the_way = [*((m, (m[0] + m[2]) / 2) for m in markers), *((o, float(width_area)) for o in obstacles)]
     out: list[tuple[float, float]] = [(0.0, 0.0)] * n
     for i in sorted(range(n), key=lambda i: (-crowding(i), anchors[i][0], anchors[i][1])):
         x, y = anchors[i]
         half = widths[i] / 2
-        # centred on the point, kept within the plot area's width
-        dx = min(max(x - half, 0.0), max(width_area - widths[i], 0.0)) + half - x
         best: tuple[float, float, float] | None = None
-        for row in range(rows + 1):
-            for up in (prefer[i], not prefer[i]):
-                dy = -(near + row * (height + _GAP)) if up else near + row * (height + _GAP)
-                box = (x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2)
-                hard = (
-                    sum(_overlaps(box, other) for other in placed)
-                    + sum(_overlaps(box, m) for m in markers)
-                    + sum(_overlaps(box, o) for o in obstacles)
-                    + (box[1] < 0) + (box[3] > height_area)
-                )
-                cost = hard * 1e6 + _crossings(box, list(lines)) * 1e3 + abs(dy) + (0 if up == prefer[i] else 1)
-                if best is None or cost < best[0]:
-                    best = (cost, dx, dy)
+        # centred on the point, or reaching right or left from it; kept within the plot's width
+        for shift in (0.0, half - _MARKER_RADIUS, _MARKER_RADIUS - half):
+            dx = min(max(x + shift - half, 0.0), max(width_area - widths[i], 0.0)) + half - x
+            for row in range(rows + 1):
+                for up in (prefer[i], not prefer[i]):
+                    dy = -(near + row * (height + _GAP)) if up else near + row * (height + _GAP)
+                    box = (x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2)
+                    hard = (
+                        sum(_clash(box, x, other, other_x) for other, other_x in (*placed, *in_the_way))
+                        + (box[1] < 0) + (box[3] > height_area)
+                    )
+                    cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + abs(dy)
+                            + abs(dx) / 4 + (0 if up == prefer[i] else 1))
+                    if best is None or cost < best[0]:
+                        best = (cost, dx, dy)
         assert best is not None
         _, dx, dy = best
         out[i] = (float(dx), float(dy))
-        placed.append((x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2))
+        placed.append(((x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2), x))
     return out
 
 
@@ -620,6 +638,7 @@ def label_points(
          "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 0, "captureevents": False}
         for i, (dx, dy) in zip(shown, offsets, strict=True)
     )]
+    fig.layout.meta = {**(fig.layout.meta or {}), FIXED_HEIGHT: True}
     return fig
 
 
