@@ -67,7 +67,9 @@ def funnel_plot(
         rate and one marker trace per position (above / within / below the 95%
         limits; :data:`~ete_metrics.present.charts.style.POSITION_COLOURS`, never a
         region's colour) with x = entered, y = rate (percent axis), each point named
-        beside it (:func:`~ete_metrics.present.charts.style.label_sides`).
+        beside it, no name over another or over the overall line's label, a name moved
+        off its point with a leader line (:func:`~ete_metrics.present.charts.style.label_points`;
+        axes' ranges and height fixed for that layout).
     """
     step_label = phrase(step)
     fig = go.Figure()

@@ -59,7 +59,8 @@ def ratio_funnel_plot(
     -------
     plotly.graph_objects.Figure
         Four limit lines (95% dashed, 99.8% dotted), a line at 1 (as expected) and one
-        marker trace per position with x = expected, y = ratio.
+        marker trace per position with x = expected, y = ratio, each point named beside it
+        (:func:`~ete_metrics.present.charts.style.label_points`).
     """
     step_label = phrase(step)
     fig = go.Figure()
