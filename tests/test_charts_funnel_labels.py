@@ -232,3 +232,12 @@ def test_regions_funnel_plot_names_keep_off_the_limit_lines() -> None:
     comparison, limits = _comparison(REGIONS, 0.195, "region")
     fig = regions_funnel_plot(comparison, limits, step="work", by="region")
     assert _problems(fig) == []
+
+
+def test_a_suppressed_point_is_neither_drawn_nor_named() -> None:
+    """A stakeholder's numbers: a suppressed rate is NaN (no point, so no name), the rest named."""
+    comparison, limits = _comparison(REGIONS, 0.195, "region")
+    comparison.loc[comparison["region"] == "Wales", ["rate", "participants"]] = np.nan
+    fig = regions_funnel_plot(comparison, limits, step="work", by="region")
+    assert sorted(a.text for a in fig.layout.annotations if a.xref == "x") == ["London", "North West", "West Midlands"]
+    assert _problems(fig) == []

@@ -613,7 +613,7 @@ def label_points(
     def py(values: Any) -> Any:
         return (1 - (np.asarray(values, dtype=float) - y_range[0]) / (y_range[1] - y_range[0])) * height_area
 
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    xs, ys = (pd.to_numeric(pd.Series(list(v), dtype=object), errors="coerce").to_numpy(dtype=float) for v in (x, y))
     shown = [i for i in range(len(names)) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
     size = float(POINT_LABEL_SIZE)
     line_size = 14.0 * 1.3  # the house font, or a pack's (18 px), at most
@@ -645,8 +645,12 @@ def label_points(
 def funnel_ranges(xs: list[Any], ys: list[Any]) -> tuple[tuple[float, float], tuple[float, float]]:
     """The axes' ranges of a funnel plot: x from 0 to the largest size; y from 0 (or the
     lowest value) to the highest, with a tenth more above for the names."""
-    x_top = max([float(np.nanmax(np.asarray(v, dtype=float))) for v in xs if len(v)] + [1.0])
-    values = [np.asarray(pd.to_numeric(pd.Series(v), errors="coerce"), dtype=float) for v in ys if len(v)]
+    def numbers(v: Any) -> Any:
+        return pd.to_numeric(pd.Series(list(v), dtype=object), errors="coerce").to_numpy(dtype=float)
+
+    sizes = [v[np.isfinite(v)] for v in map(numbers, xs)]
+    x_top = max([float(v.max()) for v in sizes if v.size] + [1.0])
+    values = [numbers(v) for v in ys if len(v)]
     finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
     low = min(0.0, float(finite.min())) if finite.size else 0.0
     high = float(finite.max()) if finite.size else 1.0
