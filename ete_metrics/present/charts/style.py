@@ -461,10 +461,20 @@ def _clash(box: tuple[float, float, float, float], x: float,
     return side_by_side and x != other_x and reversed_
 
 
+def _through(start: tuple[float, float], end: tuple[float, float],
+             box: tuple[float, float, float, float]) -> bool:
+    """True when the segment from ``start`` to ``end`` (a leader line) passes through ``box``."""
+    for t in np.linspace(0.0, 1.0, 24)[1:-1]:
+        x, y = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
+        if box[0] < x < box[2] and box[1] < y < box[3]:
+            return True
+    return False
+
+
 def _crossings(box: tuple[float, float, float, float], lines: list[tuple[Any, Any]]) -> int:
     """How many of the lines (x, y pixel arrays, x increasing) pass through the box."""
     count = 0
-    xs = np.linspace(box[0], box[2], 12)
+    xs = np.linspace(box[0], box[2], 48)
     for line_x, line_y in lines:
         inside = (xs >= line_x[0]) & (xs <= line_x[-1])
         if not inside.any():
@@ -553,7 +563,10 @@ def place_labels(
                         sum(_clash(box, x, other, other_x) for other, other_x in (*placed, *in_the_way))
                         + (box[1] < 0) + (box[3] > height_area)
                     )
-                    cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + abs(dy)
+                    # a leader line through another name or a line's label is hard to follow
+                    through = sum(_through((x, y), (x + dx, y + dy), other)
+                                  for other in (*(p for p, _ in placed), *obstacles))
+                    cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + through * 300 + abs(dy)
                             + abs(dx) / 4 + (0 if up == prefer[i] else 1))
                     if best is None or cost < best[0]:
                         best = (cost, dx, dy)
