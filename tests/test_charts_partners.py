@@ -50,7 +50,7 @@ def _limits() -> pd.DataFrame:
 def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
     fig = funnel_plot(_comparison(), _limits(), step="work")
     lines = [t for t in fig.data if t.mode == "lines"]
-    points = {t.name: t for t in fig.data if t.mode == "markers+text"}
+    points = {t.name: t for t in fig.data if t.mode == "markers"}
     assert len(lines) == 4
     upper_95 = next(t for t in lines if t.name == "95% limits" and t.showlegend)
     assert list(upper_95.x) == [10, 50, 100] and list(upper_95.y) == [0.6, 0.43, 0.39]
@@ -65,11 +65,14 @@ def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
                        "Below the 95% limits": POSITION_COLOURS["below"]}
     assert not set(colours.values()) & set(PALETTE[:4])
     assert above.marker.symbol == "triangle-up"
-    # points are named on screen, on the side clear of the lines: A (0.5) is above its upper
-    # limit, so above it; B is below its lower limit, so below it
-    assert list(above.textposition) == ["top center"]
-    assert list(points["Below the 95% limits"].textposition) == ["bottom center"]
-    # a name by a point at the edge of the plot is drawn whole, not cut off at the axis
+    # points are named on screen (annotations at the points, offset in px; y down), on the side
+    # clear of the lines: A (0.5) is above its upper limit, so above it; B is below its lower
+    # limit, so below it
+    names = {a.text: a for a in fig.layout.annotations if a.xref == "x"}
+    assert sorted(names) == ["A", "B", "C"]
+    assert (names["A"].x, names["A"].y) == (40, 0.5) and names["A"].ay < 0
+    assert names["B"].ay > 0
+    # a point at the edge of the plot is drawn whole, not cut off at the axis
     assert all(t.cliponaxis is False for t in points.values())
     overall = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(overall) == 1 and overall[0].y0 == 0.3
@@ -142,6 +145,7 @@ def test_funnel_plot_draws_hostile_partner_names_literally() -> None:
     fig = funnel_plot(comparison, _limits(), step="work")
     within = next(t for t in fig.data if t.name == "Within the 95% limits")
     assert list(within.text) == [HOSTILE[name] for name in names]
+    assert [a.text for a in fig.layout.annotations if a.xref == "x"] == [HOSTILE[name] for name in names]
     assert_drawn_literally(fig)
     pd.testing.assert_frame_equal(comparison, before)
 

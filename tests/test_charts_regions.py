@@ -69,11 +69,12 @@ def test_regions_funnel_plot() -> None:
         }
     )
     fig = regions_funnel_plot(comparison, limits, step="work")
-    points = [t for t in fig.data if t.mode == "markers+text"]
+    points = [t for t in fig.data if t.mode == "markers"]
     assert len(points) == 1
     assert list(points[0].x) == [100, 50]
     assert list(points[0].y) == [0.1, 0.1]
     assert list(points[0].text) == ["London", "Wales"]
+    assert sorted(a.text for a in fig.layout.annotations if a.xref == "x") == ["London", "Wales"]  # named
     lines = [t for t in fig.data if t.mode == "lines"]
     assert sorted({t.name for t in lines}) == ["95% limits", "99.8% limits"]
     assert fig.layout.xaxis.title.text == "People entered"
@@ -108,6 +109,7 @@ def test_regions_funnel_plot_draws_hostile_region_names_literally() -> None:
          "lower_998": [0.0, 0.03], "upper_998": [0.45, 0.2]}
     )
     fig = regions_funnel_plot(comparison, limits, step="work")
-    points = next(t for t in fig.data if t.mode == "markers+text")
+    points = next(t for t in fig.data if t.mode == "markers")
     assert list(points.text) == [HOSTILE[name] for name in names]
+    assert [a.text for a in fig.layout.annotations if a.xref == "x"] == [HOSTILE[name] for name in names]
     assert_drawn_literally(fig)

@@ -24,11 +24,12 @@ def _ratios() -> pd.DataFrame:
 def test_ratio_funnel_plot_draws_limits_and_groups() -> None:
     fig = ratio_funnel_plot(_ratios(), ratio_limits([5, 10, 20]), by="region", step="work")
     lines = [t for t in fig.data if t.mode == "lines"]
-    markers = [t for t in fig.data if t.mode == "markers+text"]
+    markers = [t for t in fig.data if t.mode == "markers"]
     assert len(lines) == 4
     # one trace per position; the suppressed group is not drawn
     assert sorted(len(t.x) for t in markers) == [1, 1]
     assert {tuple(t.text) for t in markers} == {("A",), ("B",)}
+    assert sorted(a.text for a in fig.layout.annotations if a.xref == "x") == ["A", "B"]  # named
     # the line at 1 (as expected)
     assert any(shape.y0 == 1.0 for shape in fig.layout.shapes)
 

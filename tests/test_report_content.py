@@ -183,8 +183,8 @@ def test_regions_chart_limits_come_from_the_shown_sizes() -> None:
     start = max(5, int(min(0.8 * smallest, largest / 50) // 5) * 5)  # by the definition
     assert all(s % 5 == 0 for s in sizes) and sizes[0] == start
     assert 1.2 * largest <= sizes[-1] < 1.2 * largest + 5
-    markers = [t for t in view.figure.data if t.mode == "markers+text"]
-    assert sorted(n for t in markers for n in t.text) == sorted(view.table.data["region"])  # named
+    names = [a.text for a in view.figure.layout.annotations if a.xref == "x"]
+    assert sorted(names) == sorted(view.table.data["region"])  # named
 
 
 def test_limit_sizes_worked_by_hand() -> None:

@@ -14,8 +14,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ete_metrics.present.charts.style import (
+    FUNNEL_HEIGHT,
     apply_style,
     colour,
+    funnel_ranges,
+    label_points,
     label_sides,
     plotly_text,
     position_marker,
@@ -64,7 +67,9 @@ def funnel_plot(
         rate and one marker trace per position (above / within / below the 95%
         limits; :data:`~ete_metrics.present.charts.style.POSITION_COLOURS`, never a
         region's colour) with x = entered, y = rate (percent axis), each point named
-        beside it (:func:`~ete_metrics.present.charts.style.label_sides`).
+        beside it, no name over another or over the overall line's label, a name moved
+        off its point with a leader line (:func:`~ete_metrics.present.charts.style.label_points`;
+        axes' ranges and height fixed for that layout).
     """
     step_label = phrase(step)
     fig = go.Figure()
@@ -106,11 +111,8 @@ def funnel_plot(
             go.Scatter(
                 x=part["entered"].to_list(),
                 y=part["rate"].to_list(),
-                # each point named beside it, as in the reports, on the side clear of the lines
-                mode="markers+text",
-                cliponaxis=False,  # a name by a point at the plot's edge is not cut off
-                textposition=label_sides(part["rate"], part["lower_95"], part["upper_95"],
-                                         float(part["overall_rate"].iloc[0])),
+                mode="markers",  # each point named beside it by label_points, below
+                cliponaxis=False,  # a point at the plot's edge is not cut off
                 name=_POSITION_LABELS[position],
                 marker=position_marker(position),
                 text=[plotly_text(v) for v in part[by].astype(str)],
@@ -121,12 +123,29 @@ def funnel_plot(
                 ),
             )
         )
+    x_range, y_range = funnel_ranges(
+        [limits["entered"], comparison["entered"]],
+        [limits[c] for c in ("lower_998", "upper_998", "lower_95", "upper_95")] + [comparison["rate"]],
+    )
+    if len(comparison):
+        label_points(
+            fig, comparison["entered"], comparison["rate"],
+            [plotly_text(v) for v in comparison[by].astype(str)],
+            x_range=x_range, y_range=y_range,
+            above=[side == "top center" for side in label_sides(
+                comparison["rate"], comparison["lower_95"], comparison["upper_95"],
+                float(comparison["overall_rate"].iloc[0]))],
+            lines=[(limits["entered"], limits[c]) for c in ("lower_998", "upper_998", "lower_95", "upper_95")],
+            line_labels=[(f"Overall {overall:.1%}", overall)],
+            legend_names=[*_POSITION_LABELS.values(), "99.8% limits"],
+        )
     return apply_style(
         fig,
         title=f"Percent {step_label} by {group_label.lower()}, against the funnel limits",
         x_title="People entered",
         y_title=f"Percent {step_label}",
         percent_axis=True,
+        layout={"height": FUNNEL_HEIGHT, "xaxis": {"range": list(x_range)}, "yaxis": {"range": list(y_range)}},
     )
 
 

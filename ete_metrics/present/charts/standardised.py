@@ -12,8 +12,11 @@ import plotly.graph_objects as go
 
 from ete_metrics.present.charts import style
 from ete_metrics.present.charts.style import (
+    FUNNEL_HEIGHT,
     apply_style,
     colour,
+    funnel_ranges,
+    label_points,
     plotly_text,
     reference_line,
     step_colour,
@@ -56,7 +59,8 @@ def ratio_funnel_plot(
     -------
     plotly.graph_objects.Figure
         Four limit lines (95% dashed, 99.8% dotted), a line at 1 (as expected) and one
-        marker trace per position with x = expected, y = ratio.
+        marker trace per position with x = expected, y = ratio, each point named beside it
+        (:func:`~ete_metrics.present.charts.style.label_points`).
     """
     step_label = phrase(step)
     fig = go.Figure()
@@ -83,10 +87,8 @@ def ratio_funnel_plot(
             continue
         fig.add_trace(go.Scatter(
             x=part["expected"].to_numpy(dtype=float), y=part["ratio"].to_numpy(dtype=float),
-            mode="markers+text", name=_POSITION_LABELS[position], marker=style.position_marker(position),
-            cliponaxis=False,  # a name by a point at the plot's edge is not cut off
-            textposition=style.label_sides(part["ratio"], part["lower_95"], part["upper_95"], 1.0)
-            if {"lower_95", "upper_95"} <= set(part.columns) else "top center",
+            mode="markers", name=_POSITION_LABELS[position], marker=style.position_marker(position),
+            cliponaxis=False,  # a point at the plot's edge is not cut off; named by label_points
             text=[plotly_text(v) for v in part[by].astype(str)],
             customdata=np.column_stack([
                 pd.to_numeric(part["observed"], errors="coerce").to_numpy(dtype=float),
@@ -99,11 +101,27 @@ def ratio_funnel_plot(
                 "%{customdata[2]:.2f})<extra></extra>"
             ),
         ))
+    limit_columns = ("lower_998", "upper_998", "lower_95", "upper_95")
+    x_range, y_range = funnel_ranges(
+        [limits["expected"], shown["expected"]], [limits[c] for c in limit_columns] + [shown["ratio"], [1.0]],
+    )
+    if len(shown):
+        ratio = pd.to_numeric(shown["ratio"], errors="coerce")
+        label_points(
+            fig, pd.to_numeric(shown["expected"], errors="coerce"), ratio,
+            [plotly_text(v) for v in shown[by].astype(str)], x_range=x_range, y_range=y_range,
+            above=[side == "top center" for side in style.label_sides(ratio, shown["lower_95"], shown["upper_95"], 1.0)]
+            if {"lower_95", "upper_95"} <= set(shown.columns) else None,
+            lines=[(limits["expected"], limits[c]) for c in limit_columns],
+            line_labels=[("As expected (1)", 1.0)],
+            legend_names=[*_POSITION_LABELS.values(), "99.8% limits"],
+        )
     return apply_style(
         fig,
         title=f"Observed / expected {step_label} by {group_label.lower()}, adjusted for case mix",
         x_title=f"Expected number {step_label}",
         y_title="Observed / expected",
+        layout={"height": FUNNEL_HEIGHT, "xaxis": {"range": list(x_range)}, "yaxis": {"range": list(y_range)}},
     )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import html
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -393,3 +395,277 @@ def apply_style(
     # the same figure as ``update_layout``/``update_xaxes`` would give, about ten times
     # quicker (Plotly's update machinery walks every dotted path it touches).
     return relayout(fig, style)
+
+
+# --- Names beside the points of a funnel plot, laid out so none covers another -----------------
+
+#: Font size (px) of a point's name on a funnel plot: fixed, so a pack's larger text
+#: (:func:`ete_metrics.present.report._for_print`) leaves the names' layout as it is.
+POINT_LABEL_SIZE = 13
+#: Height (px) of a funnel plot (the pages; a pack draws it 15% taller).
+FUNNEL_HEIGHT = 520
+#: Width (px) of a chart on a page at 1440 px (the main column, beside the sidebar), and of a
+#: chart in a pack (:func:`ete_metrics.present.report._chart_images`).
+PAGE_CHART_WIDTH = 960
+PRINT_CHART_WIDTH = 1000
+#: Layout key of a chart whose names are laid out for its own height (:func:`label_points`):
+#: a pack draws it as tall as the page does (:func:`ete_metrics.present.report._for_print`).
+FIXED_HEIGHT = "ete_fixed_height"
+#: The plot area (width, height in px) the names are laid out in when no legend is known:
+#: no wider than a funnel plot's on the page at 1440 px or in a pack (:func:`label_area`),
+#: exactly as high (the figure's height less its top and bottom margins, 60 px each). The
+#: names are placed by vertical pixel offsets from their points, so on a wider plot area the
+#: points only move further apart, and nothing moves up or down.
+LABEL_AREA = (520, FUNNEL_HEIGHT - 120)
+#: Half a marker's width with its white rim, and the room between a name and what it avoids.
+_MARKER_RADIUS = 7.0
+_GAP = 2.0
+#: Leader lines (from a name moved away from its point) in a quiet grey.
+LEADER_COLOUR = "#8E9091"
+
+
+def label_area(legend_names: Sequence[str]) -> tuple[float, float]:
+    """The plot area (px) of a funnel plot with this legend, the smaller of the page's
+    (:data:`PAGE_CHART_WIDTH`, legend in 14 px) and a pack's (:data:`PRINT_CHART_WIDTH`,
+    legend in 16 px); its height is the plot's (:data:`LABEL_AREA`)."""
+    longest = max((len(name) for name in legend_names), default=0)
+    page = PAGE_CHART_WIDTH - 80 - (0.6 * 14 * longest + 50)
+    printed = PRINT_CHART_WIDTH - 80 - (0.6 * 16 * longest + 50)
+    return (max(min(page, printed), LABEL_AREA[0]), LABEL_AREA[1])
+
+
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of a text's width in px in Arial at ``size`` px (0.6 em a character)."""
+    return 0.6 * size * len(html.unescape(text))
+
+
+def text_height(size: float) -> float:
+    """A line of text's height in px at ``size`` px."""
+    return 1.3 * size
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _clash(box: tuple[float, float, float, float], x: float,
+           other: tuple[float, float, float, float], other_x: float) -> bool:
+    """True when a name's ``box`` (its point at ``x``) overlaps ``other`` (a name, a marker or
+    a line's label, belonging at ``other_x``), or sits beside it on the far side from its
+    point: on a wider plot the points move apart while the names keep their pixel offsets,
+    so two texts side by side must be in their points' order to stay apart."""
+    if _overlaps(box, other):
+        return True
+    side_by_side = box[1] < other[3] and other[1] < box[3]
+    reversed_ = (box[0] + box[2] < other[0] + other[2]) != (x < other_x)
+    return side_by_side and x != other_x and reversed_
+
+
+def _through(start: tuple[float, float], end: tuple[float, float],
+             box: tuple[float, float, float, float]) -> bool:
+    """True when the segment from ``start`` to ``end`` (a leader line) passes through ``box``."""
+    for t in np.linspace(0.0, 1.0, 24)[1:-1]:
+        x, y = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
+        if box[0] < x < box[2] and box[1] < y < box[3]:
+            return True
+    return False
+
+
+def _crossings(box: tuple[float, float, float, float], lines: list[tuple[Any, Any]]) -> int:
+    """How many of the lines (x, y pixel arrays, x increasing) pass through the box."""
+    count = 0
+    xs = np.linspace(box[0], box[2], 48)
+    for line_x, line_y in lines:
+        inside = (xs >= line_x[0]) & (xs <= line_x[-1])
+        if not inside.any():
+            continue
+        ys = np.interp(xs[inside], line_x, line_y)
+        if ((ys >= box[1]) & (ys <= box[3])).any() or (ys.min() < box[1] and ys.max() > box[3]):
+            count += 1
+    return count
+
+
+def place_labels(
+    anchors: list[tuple[float, float]],
+    widths: list[float],
+    *,
+    height: float,
+    area: tuple[float, float] = LABEL_AREA,
+    above: list[bool] | None = None,
+    obstacles: Sequence[tuple[float, float, float, float]] = (),
+    lines: Sequence[tuple[Any, Any]] = (),
+    rows: int = 10,
+) -> list[tuple[float, float]]:
+    """Where to write each point's name so no two names, no name and marker and no name
+    and ``obstacles`` overlap, and as few names as can be cross a line.
+
+    A greedy layout in pixel space (x right, y down, the plot area from (0, 0) to
+    ``area``): each name, the most crowded first, takes the nearest free place above or
+    below its point (its preferred side first), stepping a line further out each time; a
+    name moved off its point gets a leader line (:func:`label_points`).
+
+    Parameters
+    ----------
+    anchors : list of (x, y)
+        The points, in px within ``area``.
+    widths : list of float
+        Each name's width in px (:func:`text_width`).
+    height : float
+        A name's height in px (:func:`text_height`).
+    area : (width, height)
+        The plot area in px.
+    above : list of bool, optional
+        Each name's preferred side (True: above its point); by default above.
+    obstacles : list of (x0, y0, x1, y1)
+        Boxes no name may cover (the lines' own labels).
+    lines : list of (x array, y array)
+        Lines a name should not sit on (the limits, the overall rate), in px.
+    rows : int
+        How many lines out, on each side, a name may be moved.
+
+    Returns
+    -------
+    list of (dx, dy)
+        Each name's centre relative to its point, in px.
+
+    Examples
+    --------
+    >>> place_labels([(100, 100), (110, 100)], [80, 80], height=16)
+    [(0.0, -17.0), (0.0, 17.0)]
+    """
+    width_area, height_area = area
+    n = len(anchors)
+    prefer = list(above) if above is not None else [True] * n
+    markers = [(x - _MARKER_RADIUS, y - _MARKER_RADIUS, x + _MARKER_RADIUS, y + _MARKER_RADIUS)
+               for x, y in anchors]
+    near = _MARKER_RADIUS + _GAP + height / 2
+
+    def crowding(i: int) -> int:
+        x, y = anchors[i]
+        return sum(abs(x - ox) < (widths[i] + widths[j]) / 2 and abs(y - oy) < 3 * height
+                   for j, (ox, oy) in enumerate(anchors) if j != i)
+
+    placed: list[tuple[tuple[float, float, float, float], float]] = []  # each name's box, its point's x
+    in_the_way = [*((m, (m[0] + m[2]) / 2) for m in markers), *((o, float(width_area)) for o in obstacles)]
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * n
+    for i in sorted(range(n), key=lambda i: (-crowding(i), anchors[i][0], anchors[i][1])):
+        x, y = anchors[i]
+        half = widths[i] / 2
+        best: tuple[float, float, float] | None = None
+        # centred on the point, or reaching right or left from it; kept within the plot's width
+        for shift in (0.0, half - _MARKER_RADIUS, _MARKER_RADIUS - half):
+            dx = min(max(x + shift - half, 0.0), max(width_area - widths[i], 0.0)) + half - x
+            for row in range(rows + 1):
+                for up in (prefer[i], not prefer[i]):
+                    dy = -(near + row * (height + _GAP)) if up else near + row * (height + _GAP)
+                    box = (x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2)
+                    hard = (
+                        sum(_clash(box, x, other, other_x) for other, other_x in (*placed, *in_the_way))
+                        + (box[1] < 0) + (box[3] > height_area)
+                    )
+                    # a leader line through another name or a line's label is hard to follow
+                    through = sum(_through((x, y), (x + dx, y + dy), other)
+                                  for other in (*(p for p, _ in placed), *obstacles))
+                    cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + through * 300 + abs(dy)
+                            + abs(dx) / 4 + (0 if up == prefer[i] else 1))
+                    if best is None or cost < best[0]:
+                        best = (cost, dx, dy)
+        assert best is not None
+        _, dx, dy = best
+        out[i] = (float(dx), float(dy))
+        placed.append(((x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2), x))
+    return out
+
+
+def label_points(
+    fig: go.Figure,
+    x: Any,
+    y: Any,
+    names: list[str],
+    *,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    above: list[bool] | None = None,
+    lines: Sequence[tuple[Any, Any]] = (),
+    line_labels: Sequence[tuple[str, float]] = (),
+    legend_names: Sequence[str] = (),
+) -> go.Figure:
+    """Name each point of a funnel plot beside it, no name over another or over a line's label.
+
+    The names are laid out (:func:`place_labels`) in the plot area :data:`LABEL_AREA`
+    with the axes' ranges fixed at ``x_range`` and ``y_range`` (the builder sets them),
+    and drawn as annotations at their points, offset in px; a name moved off its point
+    has a grey leader line to it. Each name is in :data:`POINT_LABEL_SIZE` px on a
+    white ground.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Modified and returned.
+    x, y : array-like of float
+        The points, in data units (NaN: not named).
+    names : list of str
+        Each point's name as drawn (:func:`plotly_text`).
+    x_range, y_range : (float, float)
+        The axes' ranges.
+    above : list of bool, optional
+        Each name's preferred side (:func:`label_sides`).
+    lines : list of (x array, y array)
+        The limit lines, in data units: names keep off them where they can.
+    line_labels : list of (text, y)
+        The labels of horizontal lines, written at the right of the plot just above ``y``
+        (as :func:`reference_line` writes them): no name covers one.
+    legend_names : list of str
+        The legend's entries (its width narrows the plot area: :func:`label_area`).
+    """
+    width_area, height_area = label_area(legend_names) if legend_names else LABEL_AREA
+
+    def px(values: Any) -> Any:
+        return (np.asarray(values, dtype=float) - x_range[0]) / (x_range[1] - x_range[0]) * width_area
+
+    def py(values: Any) -> Any:
+        return (1 - (np.asarray(values, dtype=float) - y_range[0]) / (y_range[1] - y_range[0])) * height_area
+
+    xs, ys = (pd.to_numeric(pd.Series(list(v), dtype=object), errors="coerce").to_numpy(dtype=float) for v in (x, y))
+    shown = [i for i in range(len(names)) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
+    size = float(POINT_LABEL_SIZE)
+    line_size = 14.0 * 1.3  # the house font, or a pack's (18 px), at most
+    obstacles: list[tuple[float, float, float, float]] = []
+    for text, at in line_labels:  # right-aligned, just above the line (a pack's larger text too)
+        w, h = text_width(text, line_size), text_height(line_size)
+        obstacles.append((float(width_area) - w, float(py(at)) - h, float(width_area), float(py(at))))
+    drawn_lines = [(px(lx), py(ly)) for lx, ly in lines]
+    drawn_lines += [(np.array([0.0, width_area]), np.array([float(py(at))] * 2)) for _, at in line_labels]
+    offsets = place_labels(
+        [(float(px(xs[i])), float(py(ys[i]))) for i in shown], [text_width(names[i], size) for i in shown],
+        height=text_height(size), above=None if above is None else [above[i] for i in shown],
+        area=(width_area, height_area), obstacles=obstacles, lines=drawn_lines,
+    )
+    near = _MARKER_RADIUS + _GAP + text_height(size) / 2
+    fig.layout.annotations = [*_current(fig, "annotations"), *(
+        {"x": xs[i], "y": ys[i], "xref": "x", "yref": "y", "text": names[i], "showarrow": True,
+         "ax": dx, "ay": dy, "axref": "pixel", "ayref": "pixel", "arrowhead": 0, "arrowwidth": 1,
+         # a leader line only to a name moved off its point
+         "arrowcolor": LEADER_COLOUR if abs(dy) > near + 1 or abs(dx) > 1 else "rgba(0,0,0,0)",
+         "standoff": _MARKER_RADIUS, "font": {"size": POINT_LABEL_SIZE, "color": DARK_TEXT},
+         "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 0, "captureevents": False}
+        for i, (dx, dy) in zip(shown, offsets, strict=True)
+    )]
+    fig.layout.meta = {**(fig.layout.meta or {}), FIXED_HEIGHT: True}
+    return fig
+
+
+def funnel_ranges(xs: list[Any], ys: list[Any]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The axes' ranges of a funnel plot: x from 0 to the largest size; y from 0 (or the
+    lowest value) to the highest, with a tenth more above for the names."""
+    def numbers(v: Any) -> Any:
+        return pd.to_numeric(pd.Series(list(v), dtype=object), errors="coerce").to_numpy(dtype=float)
+
+    sizes = [v[np.isfinite(v)] for v in map(numbers, xs)]
+    x_top = max([float(v.max()) for v in sizes if v.size] + [1.0])
+    values = [numbers(v) for v in ys if len(v)]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    low = min(0.0, float(finite.min())) if finite.size else 0.0
+    high = float(finite.max()) if finite.size else 1.0
+    high = high if high > low else low + 1.0
+    return (0.0, x_top * 1.02), (low, high + (high - low) * 0.1)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ete_metrics.errors import InputError
+from ete_metrics.present.charts.style import FIXED_HEIGHT
 from ete_metrics.present.report.content import (
     AUDIENCES,
     ReportContent,
@@ -83,7 +84,9 @@ def _for_print(figure: go.Figure) -> dict[str, Any]:
     layout.setdefault("font", {})["size"] = PRINT_FONT_SIZE
     layout.setdefault("title", {}).setdefault("font", {})["size"] = PRINT_TITLE_SIZE
     layout.setdefault("legend", {}).setdefault("font", {})["size"] = PRINT_FONT_SIZE - 2
-    if layout.get("height"):  # tall horizontal bar charts: keep their room per bar
+    # tall horizontal bar charts: keep their room per bar; a funnel plot's names are laid out
+    # for its own height (charts.style.label_points)
+    if layout.get("height") and not (layout.get("meta") or {}).get(FIXED_HEIGHT):
         layout["height"] = int(layout["height"] * 1.15)
     return spec
 

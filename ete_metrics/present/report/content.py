@@ -611,30 +611,11 @@ def _adjusted_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
 
 
 def _label_points(figure: go.Figure) -> None:
-    """On paper there is no hover: name each group next to its point (in place).
-
-    Points are labelled above and below in turn along the x axis, so neighbours'
-    names do not overlap; the overall-rate label moves to the left, clear of them.
-    """
-    points = [
-        (float(x), k, i)
-        for k, trace in enumerate(figure.data)
-        if trace.mode in ("markers", "markers+text") and trace.x is not None
-        for i, x in enumerate(trace.x)
-        if x is not None and x == x
-    ]
-    positions: dict[tuple[int, int], str] = {}
-    for n, (_, k, i) in enumerate(sorted(points)):
-        positions[(k, i)] = "top center" if n % 2 == 0 else "bottom center"
-    for k, trace in enumerate(figure.data):
-        if trace.mode not in ("markers", "markers+text") or trace.x is None:
-            continue
-        trace.mode = "markers+text"
-        trace.textposition = [positions.get((k, i), "top center") for i in range(len(trace.x))]
-        trace.textfont = {"size": 16}
-    for annotation in figure.layout.annotations:
-        annotation.update(x=0.01, xref="paper", xanchor="left")
-    figure.update_xaxes(tickformat=",d")  # 5,000 people, as everywhere else
+    """On paper there is no hover: each group is named next to its point already, by the
+    chart (:func:`ete_metrics.present.charts.style.label_points`, laid out for a pack's
+    size too, clear of each other and of the overall line's label); the counts get
+    thousands separators (5,000 people, as everywhere else). In place."""
+    figure.update_xaxes(tickformat=",d")
 
 
 def _cohorts_view(
