@@ -12,6 +12,7 @@ from PIL import Image
 from plotly.utils import PlotlyJSONEncoder
 
 from ete_metrics.errors import ConfigError
+from ete_metrics.present.charts.style import FIXED_HEIGHT
 from ete_metrics.present.report import PRINT_FONT_SIZE, PRINT_TITLE_SIZE, _for_print
 from ete_metrics.present.report.images import render_pngs, start_browser
 from tests.report_support import content
@@ -25,7 +26,8 @@ def _plotly_print_copy(figure: go.Figure) -> dict[str, object]:
         title={"font": {"size": PRINT_TITLE_SIZE}},
         legend={"font": {"size": PRINT_FONT_SIZE - 2}},
     )
-    if copy.layout.height:
+    # taller by 15%, but a funnel plot, whose point names are laid out for its own height
+    if copy.layout.height and not (copy.layout.meta or {}).get(FIXED_HEIGHT):
         copy.update_layout(height=int(copy.layout.height * 1.15))
     return copy.to_dict()
 

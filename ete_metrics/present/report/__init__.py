@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ete_metrics.errors import InputError
-from ete_metrics.present.charts.style import FIXED_HEIGHT
 from ete_metrics.present.report.content import (
     AUDIENCES,
     ReportContent,
@@ -86,6 +85,8 @@ def _for_print(figure: go.Figure) -> dict[str, Any]:
     layout.setdefault("legend", {}).setdefault("font", {})["size"] = PRINT_FONT_SIZE - 2
     # tall horizontal bar charts: keep their room per bar; a funnel plot's names are laid out
     # for its own height (charts.style.label_points)
+    from ete_metrics.present.charts.style import FIXED_HEIGHT  # Plotly: only where a chart is drawn
+
     if layout.get("height") and not (layout.get("meta") or {}).get(FIXED_HEIGHT):
         layout["height"] = int(layout["height"] * 1.15)
     return spec
