@@ -13,7 +13,8 @@ value for value. This module
   the pages (``app_pages/``) and the deck and PDF are read in ``tests/test_invariance_pages.py``;
 - splits each surface's cells into *counts* (a column every view declares a count of people,
   by name or heading) and everything else (:func:`split`);
-- searches, with a seeded generator, for small perturbations of a programme (a milestone
+- searches with hypothesis (every choice of a change is a hypothesis draw) for small
+  perturbations of a programme (a milestone
   more or less, a date moved, a person more or less) that leave every published count of
   every surface unchanged (:func:`find_perturbations`); on those, every other cell must be
   unchanged too (:func:`moved`).
@@ -36,6 +37,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as hst
+from hypothesis.errors import NoSuchExample
 
 from ete_metrics import views
 from ete_metrics.views import PUBLICATIONS, VIEWS
@@ -45,7 +49,6 @@ AS_OF = "2023-08-16"
 MONTH_EARLIER = "2023-07-16"
 #: The small synthetic programme the perturbations are made to (referrals).
 SIZE = 1_200
-SEED = 20251207
 STAKEHOLDER = "partner@example.org"
 ACCESS_FILE = f'[users."{STAKEHOLDER}"]\nrole = "stakeholder"\n'
 
@@ -697,32 +700,80 @@ class Search:
                 f"{len(self.kept)} kept (every published count the same) in {self.seconds:.0f} s")
 
 
+class Choices:
+    """A change's choices drawn by hypothesis, through the two calls :func:`one_change` makes of
+    a NumPy generator (``integers`` and ``choice``): hypothesis searches the space of changes."""
+
+    def __init__(self, draw: Callable[[Any], Any]) -> None:
+        self._draw = draw
+
+    def integers(self, low: int, high: int | None = None) -> int:
+        """A whole number from ``low`` up to ``high`` (excluded), or from 0 up to ``low``."""
+        low, high = (0, low) if high is None else (low, high)
+        return int(self._draw(hst.integers(int(low), int(high) - 1)))
+
+    def choice(self, options: Any, p: Any = None) -> Any:
+        """One of ``options``, weighted by ``p`` where it is given."""
+        options = list(options)
+        if p is None:
+            return options[self.integers(len(options))]
+        point = self.integers(1000) / 1000
+        return options[min(int(np.searchsorted(np.cumsum(p), point, side="right")), len(options) - 1)]
+
+
+class _OutOfTimeError(Exception):
+    """The search's budget of seconds is spent."""
+
+
 def find_perturbations(base: Programme, surfaces: Surfaces, *, want: int, budget: float,
-                       seed: int = SEED, tries: int = 3000) -> Search:
+                       tries: int = 3000) -> Search:
     """Perturbations of ``base`` that leave every published count of every fast surface
-    (``surfaces``, of ``base``) as it is; stops at ``want`` kept, ``tries`` tried or
-    ``budget`` seconds."""
-    rng = np.random.default_rng(seed)
+    (``surfaces``, of ``base``) as it is, found by hypothesis (``find`` over the changes,
+    each choice a draw); stops at ``want`` kept, ``tries`` made or ``budget`` seconds."""
     start = time.monotonic()
     kept: list[Perturbation] = []
-    tried = screened = 0
+    made = {"screened": 0, "tried": 0}
     truth = true_counts(base)
-    seen: set[tuple[str, ...]] = set()
+    # each change's verdict, so hypothesis's replay of the one it found gets the same answer;
+    # a change kept by an earlier find is not kept again
+    verdicts: dict[tuple[str, ...], bool] = {}
+    earlier: set[tuple[str, ...]] = set()
+
+    @hst.composite
+    def perturbations(draw: Callable[[Any], Any]) -> Perturbation:
+        return perturb(base, Choices(draw), truth)  # type: ignore[arg-type]
+
+    def keeps_every_count(candidate: Perturbation) -> bool:
+        if candidate.words in earlier:
+            return False
+        if candidate.words in verdicts:
+            return verdicts[candidate.words]
+        if time.monotonic() - start > budget or made["screened"] >= tries:
+            raise _OutOfTimeError
+        made["screened"] += 1
+        verdicts[candidate.words] = False
+        if not passes_screen(truth, true_counts(candidate.programme)):
+            return False
+        made["tried"] += 1
+        shown = _same_counts(surfaces, candidate.programme)
+        if shown is None:
+            return False
+        kept.append(replace(candidate, surfaces=shown))
+        verdicts[candidate.words] = True
+        return True
+
+    search = settings(max_examples=tries, phases=[Phase.generate], database=None, deadline=None,
+                      report_multiple_bugs=False, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        while len(kept) < want and screened < tries and time.monotonic() - start < budget:
-            screened += 1
-            candidate = perturb(base, rng, truth)
-            if candidate.words in seen:
-                continue
-            seen.add(candidate.words)
-            if not passes_screen(truth, true_counts(candidate.programme)):
-                continue
-            tried += 1
-            shown = _same_counts(surfaces, candidate.programme)
-            if shown is not None:
-                kept.append(replace(candidate, surfaces=shown))
-    return Search(screened, tried, kept, time.monotonic() - start)
+        while len(kept) < want:
+            try:
+                found = find(perturbations(), keeps_every_count, settings=search)
+            except (NoSuchExample, _OutOfTimeError):
+                break
+            earlier.add(found.words)
+    return Search(made["screened"], made["tried"], kept, time.monotonic() - start)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """Issue 25 item 2: the stakeholder publication tells nothing the published counts do not.
 
 Two programmes whose published stakeholder counts are all the same (the second one differs
-from the first by a few people or milestones, found by a seeded search:
+from the first by a few people or milestones, found by hypothesis, each choice of a change a draw:
 ``invariance_support.find_perturbations``) must show a stakeholder the same thing on every
 surface, value for value. A value that moves tells something the counts do not, and the
 test names the surface, the cell and both values.
