@@ -59,6 +59,15 @@ def _run_finished(payload: str | bytes) -> bool:
     )
 
 
+#: The app's own sidebar links (dashboard.navigation draws them in a container of this key).
+NAVIGATION_LINKS = ".st-key-ete_navigation a"
+
+
+def navigation_link(page: Any, text: str) -> Any:
+    """The sidebar's link to the page named ``text`` (the first, where several match)."""
+    return page.locator(NAVIGATION_LINKS).filter(has_text=text).first
+
+
 def require_chromium() -> None:
     """Skip the test with the reason when Chromium is missing; under ``CI=true``, fail it."""
     if Path(CHROMIUM).exists():

@@ -29,7 +29,14 @@ from typing import Any
 
 import pytest
 from apptest_support import build_demo_file
-from browser_support import CHARTS_DRAWN, choose, chromium_page, one_run, require_chromium
+from browser_support import (
+    CHARTS_DRAWN,
+    choose,
+    chromium_page,
+    navigation_link,
+    one_run,
+    require_chromium,
+)
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -96,7 +103,7 @@ def _framework(rule: str, node: dict[str, Any]) -> bool:
 def _open(page: Any, link: str) -> None:
     """Another page through the sidebar's navigation, its run over (bounded waits)."""
     with one_run(page, TIMEOUT_MS):
-        page.locator(".st-key-ete_navigation a").filter(has_text=link).first.click()
+        navigation_link(page, link).click()
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 

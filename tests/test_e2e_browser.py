@@ -20,7 +20,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from apptest_support import build_demo_file
-from browser_support import CHARTS_DRAWN, choose, chromium_page, one_run, require_chromium
+from browser_support import (
+    CHARTS_DRAWN,
+    choose,
+    chromium_page,
+    navigation_link,
+    one_run,
+    require_chromium,
+)
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -75,7 +82,7 @@ def _first_visit(page, url: str) -> None:  # type: ignore[no-untyped-def]
 def _open(page, link: str, heading: str) -> None:  # type: ignore[no-untyped-def]
     """Another page through the sidebar navigation, its run finished (bounded waits)."""
     with one_run(page, PAGE_TIMEOUT_MS):
-        page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
+        navigation_link(page, link).click()
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=PAGE_TIMEOUT_MS)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from apptest_support import build_demo_file
-from browser_support import choose, chromium_page, one_run, require_chromium
+from browser_support import choose, chromium_page, navigation_link, one_run, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -49,7 +49,7 @@ def _first_visit(page: Any, url: str) -> None:
 
 def _visit(page: Any, name: str) -> None:
     with one_run(page, TIMEOUT_MS):
-        page.locator('.st-key-ete_navigation a').filter(has_text=name).first.click()
+        navigation_link(page, name).click()
     page.get_by_role("heading", name=name, exact=True).first.wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from apptest_support import build_demo_file
-from browser_support import choose, chromium_page, require_chromium
+from browser_support import choose, chromium_page, navigation_link, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 
@@ -86,7 +86,7 @@ def test_the_local_operator_previews_a_wales_lead(server: str, page: Any) -> Non
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Preview as").first
     choose(page, box, "A regional lead (Wales)")
     _shows(page, "you are seeing the dashboard as A regional lead (Wales) sees it")
-    page.locator('.st-key-ete_navigation a').filter(has_text="Regions").first.click()
+    navigation_link(page, "Regions").click()
     page.get_by_role("heading", name="Regions", exact=True).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
     # Wales alone is in view: it is set against the programme, not compared with itself.

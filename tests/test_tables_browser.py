@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from apptest_support import build_demo_file
-from browser_support import chromium_page, one_run, require_chromium
+from browser_support import chromium_page, navigation_link, one_run, require_chromium
 
 from benchmarks.bench_concurrency import IDLE, streamlit_server
 from dashboard.render import WRAP_AT_MOST_PX
@@ -53,7 +53,7 @@ def page(server: str) -> Iterator[Any]:
 
 def _open(page: Any, name: str) -> None:
     with one_run(page, TIMEOUT_MS):
-        page.locator('.st-key-ete_navigation a').filter(has_text=name).first.click()
+        navigation_link(page, name).click()
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 
