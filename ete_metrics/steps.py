@@ -366,6 +366,9 @@ END_STATE_LABELS: Mapping[str, str] = {
 #: The end states a referral can be in, in order.
 END_STATES: tuple[str, ...] = tuple(END_STATE_LABELS)
 
+#: The end state of a referral not (yet) concluded.
+END_STATE_OPEN: str = "open"
+
 #: The stage a referral had reached when it ended, in funnel order, with its words.
 EXIT_STAGE_LABELS: Mapping[str, str] = {
     "before_first_appointment": "Before the first appointment",
@@ -579,3 +582,23 @@ ENGAGEMENT_TERMS: tuple[tuple[str, str], ...] = (
      "HMPPS's national share of prison leavers in employment 6 weeks (MI016) and 6 months "
      "(MI017) after release."),
 )
+
+#: The pathway whose participants are prison leavers (one of ``config.PATHWAYS``).
+CUSTODY_PATHWAY: str = "custody"
+
+#: Timeliness measures: the first appointment's date counted from the referral, with words.
+TIMELINESS_LABELS: Mapping[str, str] = {
+    "first_appointment_attended": "First appointment attended",
+    "first_appointment_arranged": "First appointment arranged",
+}
+
+#: Prison leavers' measures (HMPPS's codes): each with its window in days after release.
+PRISON_LEAVER_WINDOWS: Mapping[str, int] = {"MI016": 42, "MI017": 182}
+
+#: Prison leavers' measures with their words.
+PRISON_LEAVER_LABELS: Mapping[str, str] = {
+    "MI016": "Job start within 6 weeks of release",
+    "MI017": "Job start within 6 months of release",
+}
+
+_WORDS = {**TIMELINESS_LABELS, **PRISON_LEAVER_LABELS, **_WORDS}
