@@ -369,6 +369,9 @@ END_STATES: tuple[str, ...] = tuple(END_STATE_LABELS)
 #: The end state of a referral not (yet) concluded.
 END_STATE_OPEN: str = "open"
 
+#: The end states of a referral that ended before it was completed: its exits.
+EXIT_END_STATES: tuple[str, ...] = ("ended", "cancelled")
+
 #: The stage a referral had reached when it ended, in funnel order, with its words.
 EXIT_STAGE_LABELS: Mapping[str, str] = {
     "before_first_appointment": "Before the first appointment",

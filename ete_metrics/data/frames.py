@@ -14,6 +14,7 @@ depend on which: compare values, not dtypes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -289,3 +290,16 @@ def conform_national(frame: pd.DataFrame) -> pd.DataFrame:
     out = _conform(frame, NATIONAL_COLUMNS, NATIONAL_DATE_COLUMNS)
     out["value"] = pd.to_numeric(out["value"], errors="raise").astype("Float64")
     return out
+
+
+#: The national figures kept as data (``docs/engagement.md`` says where they come from).
+NATIONAL_FIGURES_FILE = Path(__file__).parent / "reference" / "national_prison_leavers.csv"
+
+
+def read_national_figures(path: Path | None = None) -> pd.DataFrame:
+    """The national figures file (default :data:`NATIONAL_FIGURES_FILE`), conformed.
+
+    The file shipped holds the header only until a published figure is entered with its
+    source and period: the prison leavers' metric then shows the national columns as missing.
+    """
+    return conform_national(pd.read_csv(path or NATIONAL_FIGURES_FILE, dtype={"value": "float64"}))
