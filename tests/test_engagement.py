@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ete_metrics import steps
@@ -369,6 +369,7 @@ def engagement_frames(draw: st.DrawFn) -> pd.DataFrame:
     return frame
 
 
+@settings(max_examples=40)
 @given(engagement_frames(), st.integers(0, 400), st.integers(1, 15))
 def test_shares_are_shares_counts_add_up_and_inputs_are_kept(
     frame: pd.DataFrame, day: int, threshold: int

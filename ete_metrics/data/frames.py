@@ -236,9 +236,16 @@ def _london_calendar_dates(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert(ENGAGEMENT_TIME_ZONE).dt.tz_localize(None)
     elif not pd.api.types.is_datetime64_dtype(values.dtype):
-        values = pd.Series(
-            [_london_timestamp(value) for value in values], index=values.index, dtype="datetime64[ns]"
-        )
+        try:  # one form throughout (all naive or all with an offset): vectorised
+            parsed = pd.to_datetime(values, format="ISO8601")
+        except (ValueError, TypeError):  # mixed forms: one value at a time
+            parsed = pd.Series(
+                [_london_timestamp(value) for value in values], index=values.index,
+                dtype="datetime64[ns]",
+            )
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_convert(ENGAGEMENT_TIME_ZONE).dt.tz_localize(None)
+        values = parsed
     return values.astype("datetime64[ns]").dt.normalize()
 
 
