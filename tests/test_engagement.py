@@ -94,12 +94,16 @@ def test_an_evening_in_utc_is_the_next_day_in_london() -> None:
         [
             # 23:30 UTC on Sun 2 Jul 2023 is 00:30 on Mon 3 Jul in London (BST): from Fri
             # 30 Jun that is 1 working day (it would be 0 on the UTC date, a Sunday).
-            {"referral_date": "2023-06-30", "first_appointment_attended_on": "2023-07-02T23:30:00Z"},
+            {
+                "referral_date": "2023-06-30",
+                "first_appointment_attended_on": "2023-07-02T23:30:00Z",
+            },
         ]
     )
-    assert engagement_summary(frame, "2023-07-31").iloc[0][
-        "median_working_days_to_first_appointment"
-    ] == 1
+    assert (
+        engagement_summary(frame, "2023-07-31").iloc[0]["median_working_days_to_first_appointment"]
+        == 1
+    )
     # A referral received at 23:15 UTC on Thu 1 Jun is received on Fri 2 Jun in London:
     # to Mon 5 Jun that is 1 working day (2 from the UTC date).
     aware = pd.DataFrame(
@@ -110,9 +114,10 @@ def test_an_evening_in_utc_is_the_next_day_in_london() -> None:
             "first_appointment_attended_on": pd.to_datetime(["2023-06-05T10:00:00+01:00"]),
         }
     )
-    assert engagement_summary(aware, "2023-07-31").iloc[0][
-        "median_working_days_to_first_appointment"
-    ] == 1
+    assert (
+        engagement_summary(aware, "2023-07-31").iloc[0]["median_working_days_to_first_appointment"]
+        == 1
+    )
     # As at Thu 1 Jun the referral has not been received yet (it is 2 Jun in London).
     assert engagement_summary(aware, "2023-06-01").iloc[0]["referrals"] == 0
 
@@ -183,18 +188,32 @@ def test_timeliness_groups_and_thresholds() -> None:
 ENGAGED = referrals(
     [
         # On time, plan approved by 30 Jun, 3 of 6 sessions.
-        {"first_appointment_attended_on": "2023-05-02", "first_appointment_on_time": True,
-         "action_plan_approved_on": "2023-05-10", "sessions_expected": 6, "sessions_attended": 3},
+        {
+            "first_appointment_attended_on": "2023-05-02",
+            "first_appointment_on_time": True,
+            "action_plan_approved_on": "2023-05-10",
+            "sessions_expected": 6,
+            "sessions_attended": 3,
+        },
         # Late; plan approved 5 Jul, after the as-at date: not in the pool.
-        {"first_appointment_attended_on": "2023-05-03", "first_appointment_on_time": False,
-         "action_plan_approved_on": "2023-07-05", "sessions_expected": 4, "sessions_attended": 4},
+        {
+            "first_appointment_attended_on": "2023-05-03",
+            "first_appointment_on_time": False,
+            "action_plan_approved_on": "2023-07-05",
+            "sessions_expected": 4,
+            "sessions_attended": 4,
+        },
         # Attended on time, but on 3 Jul: after the as-at date.
         {"first_appointment_attended_on": "2023-07-03", "first_appointment_on_time": True},
         # Never attended.
         {},
         # Attended, on time not recorded; plan approved, 2 of 5 sessions.
-        {"first_appointment_attended_on": "2023-05-04", "action_plan_approved_on": "2023-06-01",
-         "sessions_expected": 5, "sessions_attended": 2},
+        {
+            "first_appointment_attended_on": "2023-05-04",
+            "action_plan_approved_on": "2023-06-01",
+            "sessions_expected": 5,
+            "sessions_attended": 2,
+        },
         # Plan approved but the sessions not recorded: not in the pool.
         {"action_plan_approved_on": "2023-06-01"},
     ]
@@ -235,14 +254,23 @@ def test_an_action_plan_approved_after_the_as_at_date_counts_once_approved() -> 
 OUTCOMES = referrals(
     [
         # Achieved, achieved, partly: 1 + 1 + 0.5 = 2.5 of 3.
-        {"end_of_service_report_submitted_on": "2023-06-01", "outcomes_to_achieve": 3,
-         "achievement_score": 2.5},
+        {
+            "end_of_service_report_submitted_on": "2023-06-01",
+            "outcomes_to_achieve": 3,
+            "achievement_score": 2.5,
+        },
         # Partly, not: 0.5 + 0 = 0.5 of 2.
-        {"end_of_service_report_submitted_on": "2023-06-15", "outcomes_to_achieve": 2,
-         "achievement_score": 0.5},
+        {
+            "end_of_service_report_submitted_on": "2023-06-15",
+            "outcomes_to_achieve": 2,
+            "achievement_score": 0.5,
+        },
         # Report submitted 10 Jul, after the as-at date.
-        {"end_of_service_report_submitted_on": "2023-07-10", "outcomes_to_achieve": 4,
-         "achievement_score": 4},
+        {
+            "end_of_service_report_submitted_on": "2023-07-10",
+            "outcomes_to_achieve": 4,
+            "achievement_score": 4,
+        },
         # No report yet.
         {"outcomes_to_achieve": 2},
     ]
@@ -277,7 +305,11 @@ STATES["referral_date"] = "2023-04-03"
 def test_every_end_state_and_concluded_after_the_as_at_date_is_open() -> None:
     table = end_states(STATES, "2023-06-30")
     assert table.iloc[0].to_dict() == {
-        "referrals": 7, "open": 4, "completed": 1, "ended": 1, "cancelled": 1,
+        "referrals": 7,
+        "open": 4,
+        "completed": 1,
+        "ended": 1,
+        "cancelled": 1,
     }
     # As at 1 Jul the fifth is completed.
     assert end_states(STATES, "2023-07-01").iloc[0]["completed"] == 2
@@ -294,7 +326,9 @@ def test_an_unknown_end_state_is_refused() -> None:
 
 
 def test_summary_columns_groups_and_nothing_received() -> None:
-    frame = HOLIDAYS.assign(region=["London", "Wales", "London", "Wales", "London", None, "Wales", "Wales"])
+    frame = HOLIDAYS.assign(
+        region=["London", "Wales", "London", "Wales", "London", None, "Wales", "Wales"]
+    )
     table = engagement_summary(frame, HOLIDAYS_AS_OF, by=["region"])
     assert list(table.columns) == ["region", *SUMMARY_COLUMNS]
     # London: rows 1, 3, 5 (5 and 9 working days; row 5 never attended). Wales: rows 2, 4, 7
@@ -359,7 +393,9 @@ def engagement_frames(draw: st.DrawFn) -> pd.DataFrame:
                 "sessions_expected": expected,
                 "sessions_attended": None if expected is None else draw(st.integers(0, expected)),
                 "outcomes_to_achieve": wanted,
-                "achievement_score": None if wanted is None else draw(st.integers(0, 2 * wanted)) / 2,
+                "achievement_score": None
+                if wanted is None
+                else draw(st.integers(0, 2 * wanted)) / 2,
                 "end_of_service_report_submitted_on": after(start),
                 "concluded_on": after(start),
                 "end_state": draw(st.sampled_from([None, *steps.END_STATES])),
@@ -388,7 +424,16 @@ def test_shares_are_shares_counts_add_up_and_inputs_are_kept(
     for share in ("share_within_threshold", "attendance_rate", "achievement_rate"):
         values = pd.concat([total[share], grouped[share]]).dropna()
         assert ((values >= 0) & (values <= 1)).all()
-    counts = [c for c in SUMMARY_COLUMNS if c not in {
-        "median_working_days_to_first_appointment", "threshold_working_days",
-        "share_within_threshold", "attendance_rate", "achievement_rate"}]
+    counts = [
+        c
+        for c in SUMMARY_COLUMNS
+        if c
+        not in {
+            "median_working_days_to_first_appointment",
+            "threshold_working_days",
+            "share_within_threshold",
+            "attendance_rate",
+            "achievement_rate",
+        }
+    ]
     assert grouped[counts].sum().tolist() == pytest.approx(total[counts].iloc[0].tolist())

@@ -21,19 +21,54 @@ AS_OF = "2023-06-30"
 LEAVERS = pd.DataFrame(
     [
         # p0: released 41 days before: in neither measure, though a job started on 25 May.
-        {"participant_id": "p0", "pathway": CUSTODY, "release_date": "2023-05-20", "region": "London"},
+        {
+            "participant_id": "p0",
+            "pathway": CUSTODY,
+            "release_date": "2023-05-20",
+            "region": "London",
+        },
         # p1: released 43 days before; job start 29 Jun, 42 days after release (13 + 29): within.
-        {"participant_id": "p1", "pathway": CUSTODY, "release_date": "2023-05-18", "region": "London"},
+        {
+            "participant_id": "p1",
+            "pathway": CUSTODY,
+            "release_date": "2023-05-18",
+            "region": "London",
+        },
         # p2: released 1 Dec 2022; job start 15 Feb, 76 days after (30 + 31 + 15): 182 only.
-        {"participant_id": "p2", "pathway": CUSTODY, "release_date": "2022-12-01", "region": "Wales"},
+        {
+            "participant_id": "p2",
+            "pathway": CUSTODY,
+            "release_date": "2022-12-01",
+            "region": "Wales",
+        },
         # p3: released 1 Dec 2022; a job start on 20 Nov, before release: neither.
-        {"participant_id": "p3", "pathway": CUSTODY, "release_date": "2022-12-01", "region": "Wales"},
+        {
+            "participant_id": "p3",
+            "pathway": CUSTODY,
+            "release_date": "2022-12-01",
+            "region": "Wales",
+        },
         # p4: released 5 Dec 2022; job start 6 Jun, 183 days after (26+31+28+31+30+31+6): neither.
-        {"participant_id": "p4", "pathway": CUSTODY, "release_date": "2022-12-05", "region": "Wales"},
+        {
+            "participant_id": "p4",
+            "pathway": CUSTODY,
+            "release_date": "2022-12-05",
+            "region": "Wales",
+        },
         # p5: community pathway with a release date: not a prison leaver here.
-        {"participant_id": "p5", "pathway": COMMUNITY, "release_date": "2022-12-01", "region": "Wales"},
+        {
+            "participant_id": "p5",
+            "pathway": COMMUNITY,
+            "release_date": "2022-12-01",
+            "region": "Wales",
+        },
         # p1 again, a second referral for the same release: counted once.
-        {"participant_id": "p1", "pathway": CUSTODY, "release_date": "2023-05-18", "region": "London"},
+        {
+            "participant_id": "p1",
+            "pathway": CUSTODY,
+            "release_date": "2023-05-18",
+            "region": "London",
+        },
         # p6: custody, no release date recorded: not counted.
         {"participant_id": "p6", "pathway": CUSTODY, "region": "London"},
     ]
@@ -87,7 +122,10 @@ def test_by_region_and_the_latest_national_figure() -> None:
     )
     table = prison_leavers(LEAVERS, AS_OF, milestones=MILESTONES, by="region", national=national)
     assert table[["region", "measure"]].values.tolist() == [
-        ["London", "MI016"], ["London", "MI017"], ["Wales", "MI016"], ["Wales", "MI017"],
+        ["London", "MI016"],
+        ["London", "MI017"],
+        ["Wales", "MI016"],
+        ["Wales", "MI017"],
     ]
     # London: p0 (41 days, out), p1 (43, job within). Wales: p2, p3, p4.
     assert table["released"].tolist() == [1, 0, 3, 3]

@@ -240,7 +240,8 @@ def _london_calendar_dates(values: pd.Series) -> pd.Series:
             parsed = pd.to_datetime(values, format="ISO8601")
         except (ValueError, TypeError):  # mixed forms: one value at a time
             parsed = pd.Series(
-                [_london_timestamp(value) for value in values], index=values.index,
+                [_london_timestamp(value) for value in values],
+                index=values.index,
                 dtype="datetime64[ns]",
             )
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):

@@ -112,7 +112,9 @@ def validate_engagement_by(by: str | Iterable[str] | None) -> list[str]:
 
 def _threshold(value: object, name: str) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise InputError(f"{name} must be a whole number of working days, 1 or more, not {value!r}.")
+        raise InputError(
+            f"{name} must be a whole number of working days, 1 or more, not {value!r}."
+        )
     return int(value)
 
 
@@ -150,15 +152,19 @@ def state_at(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """
     concluded = by_as_of(frame["concluded_on"], as_of)
     recorded = frame["end_state"].astype(object).to_numpy()
-    final = concluded & np.isin(recorded, [s for s in steps.END_STATES if s != steps.END_STATE_OPEN])
+    final = concluded & np.isin(
+        recorded, [s for s in steps.END_STATES if s != steps.END_STATE_OPEN]
+    )
     return np.where(final, recorded, steps.END_STATE_OPEN)
 
 
 def working_days_to(frame: pd.DataFrame, column: str, as_of: pd.Timestamp) -> pd.Series:
     """Working days from the referral to ``column``'s date, missing unless it is by ``as_of``."""
     reached = by_as_of(frame[column], as_of)
-    days = working_days_between(frame["referral_date"], frame[column]).astype("Float64")
-    return days.where(reached, pd.NA).astype("float64")
+    days = working_days_between(frame["referral_date"], frame[column]).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    return pd.Series(np.where(reached, days, np.nan), index=frame.index)
 
 
 def _groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -166,12 +172,17 @@ def _groups(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if not keys:
         return pd.DataFrame(index=[0])
     return (
-        frame[keys].astype(object).drop_duplicates().sort_values(keys, na_position="last")
+        frame[keys]
+        .astype(object)
+        .drop_duplicates()
+        .sort_values(keys, na_position="last")
         .reset_index(drop=True)
     )
 
 
-def _grouped_sums(frame: pd.DataFrame, keys: list[str], values: dict[str, np.ndarray]) -> pd.DataFrame:
+def _grouped_sums(
+    frame: pd.DataFrame, keys: list[str], values: dict[str, np.ndarray]
+) -> pd.DataFrame:
     """Sums of ``values`` (aligned with ``frame``) per group of ``keys``, groups in key order."""
     data = pd.DataFrame(values)
     if not keys:
@@ -181,7 +192,9 @@ def _grouped_sums(frame: pd.DataFrame, keys: list[str], values: dict[str, np.nda
     return data.groupby(keys, dropna=False, sort=True).sum().reset_index()
 
 
-def _grouped_medians(frame: pd.DataFrame, keys: list[str], values: pd.Series, name: str) -> pd.DataFrame:
+def _grouped_medians(
+    frame: pd.DataFrame, keys: list[str], values: pd.Series, name: str
+) -> pd.DataFrame:
     data = pd.DataFrame({name: values.to_numpy(dtype="float64")})
     if not keys:
         return pd.DataFrame({name: [data[name].median()]})
@@ -252,7 +265,9 @@ def _timeliness_rows(
     return out
 
 
-def _with_groups(groups: pd.DataFrame, rows: pd.DataFrame, keys: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
+def _with_groups(
+    groups: pd.DataFrame, rows: pd.DataFrame, keys: list[str], columns: tuple[str, ...]
+) -> pd.DataFrame:
     if keys:
         for key in keys:
             rows[key] = rows[key].astype(object)
@@ -324,8 +339,16 @@ def timeliness(
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True).sort_values(["_group", "_order"], kind="stable")
     out = out.drop(columns=["_order", "_group"]).reset_index(drop=True)
-    return _counts_as_int(out, ("threshold_working_days", "referrals", "reached",
-                                "eligible_for_threshold", "within_threshold"))
+    return _counts_as_int(
+        out,
+        (
+            "threshold_working_days",
+            "referrals",
+            "reached",
+            "eligible_for_threshold",
+            "within_threshold",
+        ),
+    )
 
 
 def _counts_as_int(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -358,8 +381,17 @@ def engagement_rates(
     rows["action_plan_rate"] = _ratio(rows["action_plan_approved"], rows["referrals"])
     rows["attendance_rate"] = _ratio(rows["sessions_attended"], rows["sessions_expected"])
     out = _with_groups(_groups(frame, keys), rows, keys, RATES_COLUMNS)
-    return _counts_as_int(out, ("referrals", "first_appointment_attended", "attended_on_time",
-                                "action_plan_approved", "sessions_expected", "sessions_attended"))
+    return _counts_as_int(
+        out,
+        (
+            "referrals",
+            "first_appointment_attended",
+            "attended_on_time",
+            "action_plan_approved",
+            "sessions_expected",
+            "sessions_attended",
+        ),
+    )
 
 
 def _row_values(frame: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
@@ -381,7 +413,9 @@ def _row_values(frame: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, np.ndarra
         "attended_on_time": on_time.astype("int64"),
         "action_plan_approved": approved.astype("int64"),
         "sessions_expected": np.where(pooled, expected.fillna(0).to_numpy(dtype="int64"), 0),
-        "sessions_attended": np.where(pooled, attended_sessions.fillna(0).to_numpy(dtype="int64"), 0),
+        "sessions_attended": np.where(
+            pooled, attended_sessions.fillna(0).to_numpy(dtype="int64"), 0
+        ),
         "outcomes_to_achieve": np.where(
             reported, frame["outcomes_to_achieve"].fillna(0).to_numpy(dtype="int64"), 0
         ),
@@ -463,8 +497,16 @@ def engagement_summary(
             "median_working_days": "median_working_days_to_first_appointment",
             "within_threshold": "attended_within_threshold",
         }
-    )[[*keys, "median_working_days_to_first_appointment", "threshold_working_days",
-       "eligible_for_threshold", "attended_within_threshold", "share_within_threshold"]]
+    )[
+        [
+            *keys,
+            "median_working_days_to_first_appointment",
+            "threshold_working_days",
+            "eligible_for_threshold",
+            "attended_within_threshold",
+            "share_within_threshold",
+        ]
+    ]
     rows = rows.merge(times, on=keys) if keys else pd.concat([rows, times], axis=1)
     rows["threshold_working_days"] = threshold
     rows["attendance_rate"] = _ratio(rows["sessions_attended"], rows["sessions_expected"])
@@ -473,7 +515,15 @@ def engagement_summary(
     out["outcomes_achieved"] = out["outcomes_achieved"].astype("float64")
     return _counts_as_int(
         out,
-        ("referrals", "first_appointment_attended", "threshold_working_days",
-         "eligible_for_threshold", "attended_within_threshold", "sessions_expected",
-         "sessions_attended", "outcomes_to_achieve", *steps.END_STATES),
+        (
+            "referrals",
+            "first_appointment_attended",
+            "threshold_working_days",
+            "eligible_for_threshold",
+            "attended_within_threshold",
+            "sessions_expected",
+            "sessions_attended",
+            "outcomes_to_achieve",
+            *steps.END_STATES,
+        ),
     )

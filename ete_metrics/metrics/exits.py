@@ -31,7 +31,9 @@ from ete_metrics.metrics.engagement import received, state_at, validate_engageme
 EXIT_COLUMNS: tuple[str, ...] = ("stage", "reason_group", "reason", "positive", "referrals")
 
 
-def _job_start_by(exiting: pd.DataFrame, milestones: pd.DataFrame | None, exit_on: pd.Series) -> np.ndarray:
+def _job_start_by(
+    exiting: pd.DataFrame, milestones: pd.DataFrame | None, exit_on: pd.Series
+) -> np.ndarray:
     """Whether each exiting referral's participant had a job start from its referral to its exit."""
     if milestones is None or milestones.empty or exiting.empty:
         return np.zeros(len(exiting), dtype=bool)
@@ -53,7 +55,9 @@ def _job_start_by(exiting: pd.DataFrame, milestones: pd.DataFrame | None, exit_o
         ),
         on="participant_id",
     )
-    hit = pairs.loc[(pairs["date"] >= pairs["referral_date"]) & (pairs["date"] <= pairs["exit_on"]), "row"]
+    hit = pairs.loc[
+        (pairs["date"] >= pairs["referral_date"]) & (pairs["date"] <= pairs["exit_on"]), "row"
+    ]
     out = np.zeros(len(exiting), dtype=bool)
     out[hit.to_numpy(dtype="int64")] = True
     return out
@@ -61,12 +65,16 @@ def _job_start_by(exiting: pd.DataFrame, milestones: pd.DataFrame | None, exit_o
 
 def exit_stages(exiting: pd.DataFrame, milestones: pd.DataFrame | None) -> np.ndarray:
     """The stage each exiting referral (conformed rows) had reached, see the module's notes."""
-    exit_on = exiting["end_requested_on"].where(exiting["end_requested_on"].notna(), exiting["concluded_on"])
+    exit_on = exiting["end_requested_on"].where(
+        exiting["end_requested_on"].notna(), exiting["concluded_on"]
+    )
     attended = (exiting["first_appointment_attended_on"] <= exit_on).to_numpy(dtype=bool)
     approved = (exiting["action_plan_approved_on"] <= exit_on).to_numpy(dtype=bool)
     job = _job_start_by(exiting, milestones, exit_on)
     before_first, before_plan, delivery, after_job = steps.EXIT_STAGES
-    return np.select([job, approved, attended], [after_job, delivery, before_plan], default=before_first)
+    return np.select(
+        [job, approved, attended], [after_job, delivery, before_plan], default=before_first
+    )
 
 
 def exits(
@@ -116,8 +124,10 @@ def exits(
     exiting = exiting.reset_index(drop=True)
     table = pd.DataFrame({key: exiting[key].astype(object) for key in keys})
     table["stage"] = exit_stages(exiting, milestones)
-    table["reason"] = exiting["end_reason"].astype(object).where(
-        exiting["end_reason"].notna(), steps.EXIT_REASON_NOT_RECORDED
+    table["reason"] = (
+        exiting["end_reason"]
+        .astype(object)
+        .where(exiting["end_reason"].notna(), steps.EXIT_REASON_NOT_RECORDED)
     )
     counts = (
         table.groupby([*keys, "stage", "reason"], dropna=False, sort=False)
@@ -134,7 +144,9 @@ def exits(
     counts["_stage"] = counts["stage"].map(stage_order)
     counts["_group"] = counts["reason_group"].map(group_order)
     counts["_reason"] = counts["reason"].map(reason_order)
-    counts = counts.sort_values([*keys, "_stage", "_group", "_reason"], na_position="last", kind="stable")
+    counts = counts.sort_values(
+        [*keys, "_stage", "_group", "_reason"], na_position="last", kind="stable"
+    )
     out = counts[[*keys, *EXIT_COLUMNS]].reset_index(drop=True)
     out["referrals"] = out["referrals"].astype("int64")
     return out

@@ -72,7 +72,9 @@ def latest_national(national: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     figures = conform_national(national)
     figures["_row"] = np.arange(len(figures))
-    figures = figures.sort_values(["measure", "period_end", "_row"], na_position="first", kind="stable")
+    figures = figures.sort_values(
+        ["measure", "period_end", "_row"], na_position="first", kind="stable"
+    )
     latest = figures.groupby("measure", sort=False).tail(1)
     return pd.DataFrame(
         {
