@@ -128,8 +128,8 @@ def received(engagement: pd.DataFrame, as_of: AsOf) -> tuple[pd.DataFrame, pd.Ti
     """
     stamp = to_timestamp(as_of)
     frame = conform_engagement(engagement)
-    states = frame["end_state"].dropna().astype(str)
-    unknown = sorted(set(states) - set(steps.END_STATES))
+    states = pd.unique(frame["end_state"].dropna().astype(object).to_numpy())
+    unknown = sorted({str(state) for state in states} - set(steps.END_STATES))
     if unknown:
         raise InputError(
             f"Unknown end state {', '.join(map(repr, unknown))}: use one of "
@@ -144,18 +144,21 @@ def by_as_of(dates: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     return (dates.notna() & (dates <= as_of)).to_numpy(dtype=bool)
 
 
-def state_at(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
-    """Each referral's end state at ``as_of``: its recorded state once concluded by then, else open.
+def state_codes(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Each referral's end state at ``as_of`` as its position in ``steps.END_STATES``.
 
     A referral concluded after ``as_of``, or with no conclusion date, is open; one concluded
     by then whose state is missing or open is open too (nothing says how it ended).
     """
     concluded = by_as_of(frame["concluded_on"], as_of)
-    recorded = frame["end_state"].astype(object).to_numpy()
-    final = concluded & np.isin(
-        recorded, [s for s in steps.END_STATES if s != steps.END_STATE_OPEN]
-    )
-    return np.where(final, recorded, steps.END_STATE_OPEN)
+    recorded = pd.Categorical(frame["end_state"], categories=steps.END_STATES).codes
+    opened = steps.END_STATES.index(steps.END_STATE_OPEN)
+    return np.where(concluded & (recorded >= 0), recorded, opened).astype("int64")
+
+
+def state_at(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Each referral's end state at ``as_of`` (a code of ``steps.END_STATES``; see :func:`state_codes`)."""
+    return np.asarray(steps.END_STATES, dtype=object)[state_codes(frame, as_of)]
 
 
 def working_days_to(frame: pd.DataFrame, column: str, as_of: pd.Timestamp) -> pd.Series:
@@ -426,8 +429,8 @@ def _row_values(frame: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, np.ndarra
 
 
 def _state_counts(frame: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
-    state = state_at(frame, as_of)
-    return {code: (state == code).astype("int64") for code in steps.END_STATES}
+    state = state_codes(frame, as_of)
+    return {code: (state == i).astype("int64") for i, code in enumerate(steps.END_STATES)}
 
 
 def end_states(

@@ -114,7 +114,8 @@ def exits(
     keys = validate_engagement_by(by)
     frame, stamp = received(engagement, as_of)
     reasons = frame["end_reason"].astype(object)
-    unknown = sorted(set(reasons.dropna().astype(str)) - {r.code for r in steps.EXIT_REASONS})
+    given = {str(code) for code in pd.unique(reasons.dropna().to_numpy())}
+    unknown = sorted(given - {r.code for r in steps.EXIT_REASONS})
     if unknown:
         raise InputError(
             f"Unknown exit reason {', '.join(map(repr, unknown))}: map it to one of "
