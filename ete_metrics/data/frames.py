@@ -9,6 +9,23 @@ database (:mod:`ete_metrics.data.db`) carry ``participant_id`` as Arrow-backed s
 and the other text columns (regions, partners, milestones, ...) as categoricals
 with sorted categories; the importer's frames use ``object``. Metrics must not
 depend on which: compare values, not dtypes.
+
+The engagement frame (:data:`ENGAGEMENT_COLUMNS`, :func:`conform_engagement`) has one row
+per referral, its columns named for what Refer and Monitor's service provider performance
+report records: ``referral_id`` and ``participant_id`` (pseudonymous) and ``referral_date``
+(required); ``region``, ``delivery_partner``, ``pathway``; the first appointment
+(``first_appointment_arranged_on``, ``_scheduled_for``, ``_missed_on``, ``_attended_on``,
+``_completed_on``, ``first_appointment_on_time``); the action plan
+(``action_plan_submitted_on``, ``action_plan_approved_on``); ``first_session_attended_on``;
+``sessions_expected`` and ``sessions_attended``; ``outcomes_to_achieve`` and
+``achievement_score`` (1 achieved, 0.5 partly, 0 not, summed);
+``end_of_service_report_submitted_on``; ``end_requested_on`` and ``end_reason`` (a code of
+``steps.EXIT_REASONS``); ``concluded_on`` and ``end_state`` (``steps.END_STATES``);
+``complete_by``, ``sentence_end_date``; ``release_date`` (custody). Its dates are calendar
+dates in London: a timestamp with a time zone is converted before its time is dropped. The
+comment block above :data:`ENGAGEMENT_COLUMNS` gives each column's source;
+``docs/engagement.md`` the whole contract. :data:`NATIONAL_COLUMNS` is the national figures'
+table (:func:`read_national_figures`).
 """
 
 from __future__ import annotations
