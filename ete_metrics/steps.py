@@ -209,6 +209,11 @@ MILESTONE_LABELS: Mapping[str, str] = {
 #: Milestone types an extract may hold, in order.
 MILESTONE_TYPES: tuple[str, ...] = tuple(MILESTONE_LABELS)
 
+#: The marker shown in place of a figure withheld to protect the people in it (the GSS
+#: "confidential" marker). Disclosure control writes it (:mod:`ete_metrics.protect.disclosure`);
+#: a metric of shown figures (the headline's changes) passes it on.
+SUPPRESSED: str = "[c]"
+
 #: RAG ratings against target, with their words.
 RAG_LABELS: Mapping[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
 
@@ -269,6 +274,34 @@ def label(code: object) -> str:
     if words is not None:
         return words
     return text.replace("_", " ").capitalize()
+
+
+#: Words kept in upper case when column names are humanised.
+_ACRONYMS = {"id": "ID", "ci": "CI", "rag": "RAG", "fy": "FY"}
+
+
+def humanise(name: str) -> str:
+    """Turn a column name into a heading: ``"rate_from_entry"`` -> ``"Rate from entry"``.
+
+    Parameters
+    ----------
+    name : str
+        A snake_case column name.
+
+    Returns
+    -------
+    str
+        Words separated by spaces, first letter capitalised, known acronyms
+        (ID, CI, RAG, FY) in capitals.
+    """
+    words = [w for w in str(name).replace("_", " ").split(" ") if w]
+    if not words:
+        return str(name)
+    out = [_ACRONYMS.get(w.lower(), w) for w in words]
+    first = out[0]
+    if first == words[0]:
+        out[0] = first[:1].upper() + first[1:]
+    return " ".join(out)
 
 
 def phrase(step: str) -> str:
