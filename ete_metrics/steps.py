@@ -394,7 +394,7 @@ def rag_rating(actual: Iterable[float] | np.ndarray, target: Iterable[float] | n
 
 #: The step whose milestone is a job start: exits "after a job start" and the prison
 #: leavers' job starts read its milestone (``find_step(JOB_STEP).milestone``).
-JOB_STEP: str = "work"
+JOB_STEP: str = WORK.name
 
 #: A referral's end state at the as-at date (Refer and Monitor's ``referral_end_state``;
 #: empty there is open), in reading order, with its words.
