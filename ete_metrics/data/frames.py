@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -249,8 +249,15 @@ def _london_timestamp(value: object) -> pd.Timestamp:
     return stamp
 
 
-def _london_calendar_dates(values: pd.Series) -> pd.Series:
-    """Calendar dates in London: aware timestamps converted first, naive ones taken as London."""
+def london_dates(values: Any) -> pd.Series:
+    """Calendar dates in London (midnight, ``datetime64[ns]``) of dates or timestamps.
+
+    A time-zone-aware value is converted to Europe/London before its time is dropped (an
+    evening in UTC in summer is the next day in London); a naive one is taken as London
+    time. Missing values stay missing (``NaT``). Any sequence is accepted; a Series keeps
+    its index.
+    """
+    values = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert(ENGAGEMENT_TIME_ZONE).dt.tz_localize(None)
     elif not pd.api.types.is_datetime64_dtype(values.dtype) and values.isna().all():
@@ -299,7 +306,7 @@ def conform_engagement(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = _conform(frame, ENGAGEMENT_COLUMNS, ())
     for column in ENGAGEMENT_DATE_COLUMNS:
-        out[column] = _london_calendar_dates(out[column])
+        out[column] = london_dates(out[column])
     for column in ENGAGEMENT_COUNT_COLUMNS:
         out[column] = _numbers(out[column], "Int64")
     out["achievement_score"] = _numbers(out["achievement_score"], "Float64")
