@@ -26,6 +26,7 @@ import pandas as pd
 from ..data.frames import london_dates
 from ..errors import InputError
 
+
 def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
     """The bank holidays of England and Wales from ``first_year`` to ``last_year``, sorted."""
     if last_year < first_year:
