@@ -50,7 +50,9 @@ __all__ = [
     "load_targets",
     "make_engine",
     "participant_ids",
+    "read_engagement",
     "record_audit",
+    "save_engagement",
     "save_extract",
 ]
 
@@ -1519,3 +1521,169 @@ def load_audit(
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
     frame["id"] = frame["id"].astype("int64")
     return frame
+
+
+# ---------------------------------------------------------------------------
+# Engagement: one row per referral (issue 28)
+# ---------------------------------------------------------------------------
+
+
+def _engagement_problems(frame: pd.DataFrame) -> list[str]:
+    """What is wrong with an engagement frame before it is written (no identifier quoted)."""
+    problems: list[str] = []
+    missing = [c for c in frames.ENGAGEMENT_REQUIRED if c not in frame.columns]
+    if missing:
+        return [f"the engagement has no column {', '.join(map(repr, missing))}"]
+    for column in frames.ENGAGEMENT_REQUIRED:
+        empty = np.flatnonzero(frame[column].isna().to_numpy(dtype=bool))
+        if len(empty):
+            problems.append(
+                f"{column} is empty on {len(empty):,} row(s), the first row {empty[0] + 1:,}"
+            )
+    for column in ("referral_id", "participant_id"):
+        ids = frame[column].dropna().astype(str)
+        long = int((ids.str.len() > config.MAX_ID_CHARS).sum())
+        if long:
+            problems.append(
+                f"{column} is longer than {config.MAX_ID_CHARS} characters on {long:,} row(s); "
+                "store the keyed pseudonym (a mapping pseudonymises it), never the source's id"
+            )
+        emails = int(ids.str.contains("@", regex=False).sum())
+        if emails:
+            problems.append(
+                f"{column} looks like an email address on {emails:,} row(s); store the keyed "
+                "pseudonym, never a name or an email"
+            )
+    repeated = int(frame["referral_id"].dropna().duplicated().sum())
+    if repeated:
+        problems.append(
+            f"{repeated:,} referral_id value(s) repeat an earlier row; one row per referral"
+        )
+    return problems
+
+
+def _engagement_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The conformed frame as plain tuples: ISO dates, Python ints, floats and bools, None."""
+    dates = set(frames.ENGAGEMENT_DATE_COLUMNS)
+    lists: list[list[Any]] = []
+    for column in frames.ENGAGEMENT_COLUMNS:
+        values = frame[column]
+        if column in dates:
+            lists.append(_date_values(values))
+        elif column in frames.ENGAGEMENT_COUNT_COLUMNS:
+            lists.append([None if pd.isna(v) else int(v) for v in values.tolist()])
+        elif column == "achievement_score":
+            lists.append([None if pd.isna(v) else float(v) for v in values.tolist()])
+        elif column == "first_appointment_on_time":
+            lists.append([None if pd.isna(v) else bool(v) for v in values.tolist()])
+        else:
+            lists.append(_text_values(values))
+    return list(zip(*lists, strict=True))
+
+
+def save_engagement(
+    engine: Engine,
+    frame: pd.DataFrame,
+    *,
+    replace_all: bool = False,
+) -> int:
+    """Write referrals' engagement (one row per referral) in one transaction.
+
+    Semantics: a referral in ``frame`` replaces the stored row with its ``referral_id``;
+    stored referrals not in ``frame`` are kept unless ``replace_all``, which first empties
+    the table. On any failure nothing is changed.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database (the schema is created when missing).
+    frame : pandas.DataFrame
+        The engagement frame (:func:`ete_metrics.data.frames.conform_engagement` format; absent
+        optional columns are stored empty). Both ids must be pseudonymous: at most
+        :data:`ete_metrics.config.MAX_ID_CHARS` characters, never an email. Not modified.
+    replace_all : bool
+        Make ``frame`` the whole engagement table.
+
+    Returns
+    -------
+    int
+        The number of referrals written.
+
+    Raises
+    ------
+    InputError
+        A required column or value is missing, a referral repeats, or an id is not a
+        pseudonym (the message counts the rows and names the first, never an id).
+    DatabaseError
+        The write failed; the database is unchanged.
+    """
+    from ete_metrics.errors import InputError
+
+    problems = _engagement_problems(frame)
+    if problems:
+        raise InputError("Engagement not saved (nothing was changed): " + "; ".join(problems) + ".")
+    conformed = frames.conform_engagement(frame).sort_values("referral_id", kind="stable")
+    rows = _engagement_rows(conformed)
+    create_schema(engine)
+    try:
+        with (
+            engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY:d})")
+            table = schema.engagement_table
+            if replace_all:
+                connection.execute(sa.delete(table))
+            elif rows:
+                ids = [row[0] for row in rows]
+                for first in range(0, len(ids), 1_000):
+                    connection.execute(
+                        sa.delete(table).where(table.c.referral_id.in_(ids[first : first + 1_000]))
+                    )
+            sql = _insert_sql(connection, "engagement", frames.ENGAGEMENT_COLUMNS)
+            for first in range(0, len(rows), _WRITE_ROWS):
+                connection.exec_driver_sql(sql, rows[first : first + _WRITE_ROWS])
+    except SQLAlchemyError as exc:
+        raise _wrap("save the engagement", exc, engine) from None
+    return len(rows)
+
+
+def read_engagement(engine: Engine, regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Load the referrals' engagement, optionally only some regions' referrals.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database. One made before the engagement table (and not yet given it by
+        :func:`create_schema`) holds no engagement: an empty frame.
+    regions : sequence of str, optional
+        Canonical region names (the referral's ``region``); ``None`` loads all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`ete_metrics.data.frames.conform_engagement` format, ordered by
+        ``referral_id``.
+    """
+    columns = frames.ENGAGEMENT_COLUMNS
+    dates = frames.ENGAGEMENT_DATE_COLUMNS
+    numbers = {*frames.ENGAGEMENT_COUNT_COLUMNS, "achievement_score", "first_appointment_on_time"}
+    sql = f"SELECT {', '.join(columns)} FROM engagement"
+    if regions is not None:
+        sql += " WHERE region IN :regions"
+    sql += " ORDER BY referral_id"
+    try:
+        if not sa.inspect(engine).has_table("engagement"):
+            return frames.empty_engagement()
+        frame = _read(
+            engine,
+            sql,
+            columns,
+            dates,
+            regions,
+            text_columns=[c for c in columns if c not in dates and c not in numbers],
+        )
+    except SQLAlchemyError as exc:
+        raise _wrap("load the engagement", exc, engine) from None
+    return frames.conform_engagement(frame)

@@ -9,6 +9,8 @@ Six tables hold the programme's data and its audit trail:
   ``origin`` (``"demo"`` for the synthetic demo programme, empty for an import).
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
+- ``engagement`` — one row per referral: Refer and Monitor's engagement dates and counts, the
+  end state and its reason (issue 28; :data:`ete_metrics.data.frames.ENGAGEMENT_COLUMNS`).
 
 A database made before a column was added gets it from :func:`create_schema`
 (:data:`ADDED_COLUMNS`: ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL).
@@ -30,6 +32,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -158,6 +161,45 @@ audit_events_table = Table(
     Index("ix_audit_events_occurred_at", "occurred_at"),
 )
 
+
+#: One referral's engagement (issue 28): the columns of
+#: :data:`ete_metrics.data.frames.ENGAGEMENT_COLUMNS`. Both ids are pseudonymous, 64
+#: characters at most like ``participants.participant_id``. ``participant_id`` has no
+#: foreign key: an extract that replaces the participants (``replace_all``) must not be
+#: refused because engagement rows name them; the engagement is replaced on its own.
+engagement_table = Table(
+    "engagement",
+    metadata,
+    _id(),
+    Column("referral_id", String(64), unique=True, nullable=False),
+    Column("participant_id", String(64), nullable=False, index=True),
+    Column("region", String(64)),
+    Column("delivery_partner", Text),
+    Column("pathway", String(16)),
+    Column("referral_date", Date, nullable=False),
+    Column("first_appointment_arranged_on", Date),
+    Column("first_appointment_scheduled_for", Date),
+    Column("first_appointment_missed_on", Date),
+    Column("first_appointment_attended_on", Date),
+    Column("first_appointment_completed_on", Date),
+    Column("first_appointment_on_time", Boolean),
+    Column("action_plan_submitted_on", Date),
+    Column("action_plan_approved_on", Date),
+    Column("first_session_attended_on", Date),
+    Column("sessions_expected", Integer),
+    Column("sessions_attended", Integer),
+    Column("outcomes_to_achieve", Integer),
+    Column("achievement_score", Float),
+    Column("end_of_service_report_submitted_on", Date),
+    Column("end_requested_on", Date),
+    Column("end_reason", String(32)),
+    Column("concluded_on", Date),
+    Column("end_state", String(16)),
+    Column("complete_by", Date),
+    Column("sentence_end_date", Date),
+    Column("release_date", Date),
+    Index("ix_engagement_region", "region"),
+)
 
 #: Columns added to a table after databases were made without them: (table, column).
 #: :func:`create_schema` adds those a database lacks (empty for the rows already there).
