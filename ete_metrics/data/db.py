@@ -882,7 +882,7 @@ def save_extract(
     targets : pandas.DataFrame, optional
         Targets in the frames format; ``None`` leaves targets alone.
     replace_all : bool
-        Make the extract the whole database.
+        Make the extract the whole database (the stored engagement is emptied too).
     record : mapping, optional
         Values for the ``imports`` row (``imported_at``, file names, SHA-256s,
         ``extract_date``...); row and warning counts default from the frames.
@@ -957,6 +957,7 @@ def save_extract(
                 if holdings.real:
                     raise RealDataError(holdings.refusal())
             if replace_all:
+                connection.exec_driver_sql("DELETE FROM engagement")  # it names the participants
                 connection.exec_driver_sql("DELETE FROM milestones")
                 connection.exec_driver_sql("DELETE FROM participants")
                 if targets is not None:

@@ -732,6 +732,9 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
     replace_imported_data : bool, default False
         Replace real data too: every participant, milestone and target stored is deleted.
 
+    The referrals' engagement (:func:`generate_engagement`) is written after the extract,
+    replacing the engagement stored.
+
     Returns
     -------
     int
@@ -747,7 +750,13 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
     DatabaseError
         When the database cannot be read or written (raised by :mod:`ete_metrics.data.db`).
     """
-    from ete_metrics.data.db import DEMO_ORIGIN, create_schema, database_holdings, save_extract
+    from ete_metrics.data.db import (
+        DEMO_ORIGIN,
+        create_schema,
+        database_holdings,
+        save_engagement,
+        save_extract,
+    )
 
     if not replace_imported_data:
         holdings = database_holdings(engine)  # before anything is made or written
@@ -766,7 +775,7 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
         "origin": DEMO_ORIGIN,
     }
     create_schema(engine)
-    return save_extract(
+    import_id = save_extract(
         engine,
         programme.participants,
         programme.milestones,
@@ -776,3 +785,281 @@ def build_demo_database(engine: sa.Engine, *, n_participants: int = DEFAULT_PART
         warnings=[],
         refuse_real=not replace_imported_data,
     )
+    # The engagement last, from its own random stream: the figures above stay as they were.
+    save_engagement(engine, generate_engagement(programme, seed), replace_all=True)
+    return import_id
+
+
+# ---------------------------------------------------------------- engagement (issue 28)
+#: The engagement's own random stream (``SeedSequence([seed, 28])``): drawing it never
+#: moves the programme's stream, so the demo's participants, milestones and targets (and
+#: every figure made of them) are the same with or without the engagement.
+_ENGAGEMENT_STREAM = 28
+
+#: Exit reasons (codes of :data:`ete_metrics.steps.EXIT_REASONS`) of the referrals that
+#: never attended a first appointment (cancelled), with their shares.
+_CANCELLED_REASONS: dict[str, float] = {
+    "not_engaged": 0.30,
+    "declined": 0.15,
+    "ineligible": 0.12,
+    "returned_to_custody": 0.10,
+    "mistaken": 0.08,
+    "moved": 0.07,
+    "needs_met": 0.06,
+    "other_change": 0.05,
+    "provider_capacity": 0.04,
+    "not_recorded": 0.03,
+}
+#: Exit reasons of those who attended but never entered the programme (ended).
+_ENDED_EARLY_REASONS: dict[str, float] = {
+    "not_engaged": 0.40,
+    "declined": 0.12,
+    "needs_met": 0.08,
+    "work_or_caring": 0.08,
+    "personal_circumstances": 0.08,
+    "moved": 0.07,
+    "returned_to_custody": 0.07,
+    "sentence_expired": 0.05,
+    "other_change": 0.03,
+    "not_recorded": 0.02,
+}
+#: A participant's exit (the demo's own words, :data:`EXIT_REASONS`) -> the referral's end:
+#: (end state, exit reason or None, share). Each exit's shares add up to 1.
+_PARTICIPANT_ENDS: dict[str, tuple[tuple[str, str | None, float], ...]] = {
+    "Completed programme": (("completed", None, 1.0),),
+    "Entered sustained employment": (
+        ("completed", None, 0.60),
+        ("ended", "work_or_caring", 0.25),
+        ("ended", "completed_early", 0.15),
+    ),
+    "Disengaged": (
+        ("ended", "not_engaged", 0.75),
+        ("ended", "personal_circumstances", 0.15),
+        ("ended", "practitioner_judgement", 0.10),
+    ),
+    "Recalled to custody": (("ended", "returned_to_custody", 1.0),),
+    "Moved out of area": (("ended", "moved", 1.0),),
+    "Deceased": (("ended", "died", 1.0),),
+}
+#: Each desired outcome's end-of-service score (achieved 1, partly 0.5, not 0): chances.
+_OUTCOME_CHANCES = {"completed": (0.66, 0.18, 0.16), "ended": (0.38, 0.25, 0.37)}
+
+
+def _working_day(days: np.ndarray, offset: np.ndarray, holidays: np.ndarray) -> np.ndarray:
+    """The working day ``offset`` working days after each day (a non-working day rolls on)."""
+    out = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    out[known] = np.busday_offset(
+        days[known], offset[known].astype(np.int64), roll="forward", holidays=holidays
+    )
+    return out
+
+
+def _where_known(known: np.ndarray, values: np.ndarray, dtype: str) -> pd.Series:
+    """``values`` as a nullable series (``dtype``), missing where not ``known``."""
+    out = pd.Series(values).astype(pd.api.types.pandas_dtype(dtype))
+    out[~known] = pd.NA
+    return out
+
+
+def _reasons(rng: np.random.Generator, n: int, shares: dict[str, float]) -> np.ndarray:
+    codes = np.array(list(shares), dtype=object)
+    weights = np.array(list(shares.values()))
+    return codes[rng.choice(len(codes), size=n, p=weights / weights.sum())]
+
+
+def generate_engagement(programme: DemoProgramme, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The demo's engagement: one row per referral, in the engagement frame's format.
+
+    Drawn from its own random stream (``SeedSequence([seed, 28])``), so the programme's
+    frames are untouched; the same programme and seed always give the same rows. The model
+    and its calibration are in ``docs/engagement.md`` ("The demo").
+
+    Parameters
+    ----------
+    programme : DemoProgramme
+        The programme whose referrals (participants) get engagement rows; not modified.
+    seed : int, default 20210601
+        The programme's seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`ete_metrics.data.frames.conform_engagement` format; nothing dated after
+        the programme's extract date (except the dates to come: complete by, sentence end).
+    """
+    import holidays as holiday_calendar
+
+    rng = np.random.default_rng([seed, _ENGAGEMENT_STREAM])
+    people = programme.participants
+    n = len(people)
+    extract = np.datetime64(programme.extract_date.isoformat(), "D")
+    years = range(config.CONTRACT_START.year, programme.extract_date.year + 2)
+    holidays = np.array(
+        sorted(holiday_calendar.country_holidays("GB", subdiv="ENG", years=years)),
+        dtype="datetime64[D]",
+    )
+    nat = np.datetime64("NaT")
+
+    def days(values: np.ndarray) -> np.ndarray:
+        return values.astype("timedelta64[D]")
+
+    def censor(values: np.ndarray) -> np.ndarray:
+        return np.where(values <= extract, values, nat)
+
+    referral = people["referral_date"].to_numpy().astype("datetime64[D]")
+    entry = people["entry_date"].to_numpy().astype("datetime64[D]")
+    entered = ~np.isnat(entry)
+    custody = (people["pathway"] == config.PATHWAYS[1]).to_numpy(dtype=bool)
+    exit_day = people["exit_date"].to_numpy().astype("datetime64[D]")
+    exit_reason = people["exit_reason"].to_numpy(dtype=object)
+
+    # --- the first appointment: arranged, attended (everyone who entered), missed
+    arranged_after = 1 + np.floor(rng.gamma(1.6, 1.6, n))
+    attended_after = arranged_after + 1 + np.floor(rng.gamma(2.2, 2.6, n))
+    is_arranged = entered | (rng.random(n) < 0.93)
+    attends = entered | (is_arranged & (rng.random(n) < 0.68))
+    arranged = _working_day(np.where(is_arranged, referral, nat), arranged_after, holidays)
+    attended = _working_day(np.where(attends, referral, nat), attended_after, holidays)
+    attended = np.where(entered & (attended > entry), entry, attended)  # by entry at the latest
+    arranged = np.where(attended < arranged, attended, arranged)
+    missed_first = attends & (rng.random(n) < 0.15)
+    missed = np.where(
+        missed_first, np.maximum(arranged, _working_day(attended, np.full(n, -5), holidays)), nat
+    )
+    no_show = is_arranged & ~attends
+    scheduled_after = np.floor(rng.gamma(2.0, 2.5, n)) + 2
+    scheduled = np.where(
+        attends,
+        np.where(missed_first, missed, attended),
+        _working_day(arranged, scheduled_after, holidays),
+    )
+    missed = np.where(no_show & (rng.random(n) < 0.8), scheduled, missed)
+    arranged, attended, scheduled, missed = (
+        censor(arranged),
+        censor(attended),
+        censor(scheduled),
+        censor(missed),
+    )
+    attends = ~np.isnat(attended)
+    on_time = np.where(attends, rng.random(n) < 0.85, False)
+    completed_first = np.where(
+        rng.random(n) < 0.95,
+        attended,
+        _working_day(attended, 1 + rng.integers(0, 5, n), holidays),
+    )
+
+    # --- the action plan and the sessions
+    plans = attends & (entered | (rng.random(n) < 0.55))
+    submitted = _working_day(
+        np.where(plans, attended, nat) + days(2 + np.floor(rng.gamma(2.0, 3.0, n))),
+        np.zeros(n),
+        holidays,
+    )
+    approved = _working_day(
+        submitted + days(np.floor(rng.gamma(1.5, 2.0, n))), np.zeros(n), holidays
+    )
+    submitted, approved = censor(submitted), censor(approved)
+    approved = np.where(np.isnat(submitted), nat, approved)
+    first_session = _working_day(
+        np.where(~np.isnat(approved) & (rng.random(n) < 0.92), approved, nat)
+        + days(2 + np.floor(rng.gamma(2.0, 4.0, n))),
+        np.zeros(n),
+        holidays,
+    )
+    first_session = censor(first_session)
+    has_plan = ~np.isnat(approved)
+
+    # --- the end: a participant's exit; a cancellation or an early end of the others
+    state = np.full(n, None, dtype=object)
+    reason = np.full(n, None, dtype=object)
+    concluded = np.full(n, nat, dtype="datetime64[D]")
+    for words, ends in _PARTICIPANT_ENDS.items():
+        rows = np.flatnonzero(entered & (exit_reason == words))
+        choice = rng.choice(len(ends), size=len(rows), p=[share for _, _, share in ends])
+        state[rows] = np.array([end for end, _, _ in ends], dtype=object)[choice]
+        reason[rows] = np.array([why for _, why, _ in ends], dtype=object)[choice]
+        concluded[rows] = exit_day[rows]
+    ends_early = ~entered & attends & (rng.random(n) < 0.85)
+    rows = np.flatnonzero(ends_early)
+    start = np.where(has_plan, approved, attended)
+    concluded[rows] = start[rows] + days(20 + np.floor(rng.gamma(2.0, 25.0, len(rows))))
+    state[rows] = "ended"
+    reason[rows] = _reasons(rng, len(rows), _ENDED_EARLY_REASONS)
+    # A third of those with an action plan finish it (completed, no exit reason).
+    finish = rows[has_plan[rows] & (rng.random(len(rows)) < 0.35)]
+    state[finish] = "completed"
+    reason[finish] = None
+    cancels = ~entered & ~attends & (rng.random(n) < 0.9)
+    rows = np.flatnonzero(cancels)
+    concluded[rows] = referral[rows] + days(15 + np.floor(rng.gamma(2.0, 15.0, len(rows))))
+    state[rows] = "cancelled"
+    reason[rows] = _reasons(rng, len(rows), _CANCELLED_REASONS)
+    later = np.isnat(concluded) | (concluded > extract)  # not concluded by the extract: open
+    concluded[later] = nat
+    state[later] = None
+    reason[later] = None
+    exits = (state == "ended") | (state == "cancelled")
+    requested = np.where(
+        exits, np.maximum(referral, concluded - days(np.floor(rng.gamma(1.5, 3.0, n)))), nat
+    )
+    requested = np.minimum(requested, concluded)  # a planted defect's referral after its exit
+
+    # --- counts: sessions of the plan, desired outcomes and the end-of-service report
+    expected = np.where(has_plan, 4 + rng.poisson(4.0, n), 0)
+    until = np.where(np.isnat(concluded), extract, concluded)
+    elapsed = (until - first_session).astype("timedelta64[D]").astype(np.float64)
+    progress = np.where(np.isnat(first_session), 0.0, np.clip(elapsed / (expected * 7.0 + 1), 0, 1))
+    progress = np.where(state == "completed", 1.0, progress)
+    attendance = rng.beta(9.0, 2.5, n)
+    attended_sessions = rng.binomial(np.round(expected * progress).astype(np.int64), attendance)
+    outcomes = np.where(has_plan, 1 + rng.binomial(3, 0.5, n), 0)
+    report = has_plan & ~np.isnat(concluded) & ((state == "completed") | (state == "ended"))
+    report_on = censor(
+        np.where(
+            report, concluded + days(np.where(state == "ended", rng.integers(0, 11, n), 0)), nat
+        )
+    )
+    scores = np.zeros(n)
+    for end, chances in _OUTCOME_CHANCES.items():
+        counts = rng.multinomial(outcomes, chances)  # achieved, partly, not; one row a referral
+        score = counts[:, 0] + 0.5 * counts[:, 1]
+        scores = np.where(state == end, score, scores)
+    has_report = ~np.isnat(report_on)
+
+    release = np.where(custody, referral + days(14 + np.floor(rng.gamma(2.0, 25.0, n))), nat)
+    sentence_end = referral + days(180 + np.floor(rng.gamma(2.0, 150.0, n)))
+
+    ids = people["participant_id"].astype(str)
+    engagement = pd.DataFrame(
+        {
+            "referral_id": ("R" + ids.str.slice(1)).to_numpy(dtype=object),
+            "participant_id": ids.to_numpy(dtype=object),
+            "region": people["region"].to_numpy(dtype=object),
+            "delivery_partner": people["delivery_partner"].to_numpy(dtype=object),
+            "pathway": people["pathway"].to_numpy(dtype=object),
+            "referral_date": referral,
+            "first_appointment_arranged_on": arranged,
+            "first_appointment_scheduled_for": scheduled,
+            "first_appointment_missed_on": missed,
+            "first_appointment_attended_on": attended,
+            "first_appointment_completed_on": censor(completed_first),
+            "first_appointment_on_time": _where_known(attends, on_time, "boolean"),
+            "action_plan_submitted_on": submitted,
+            "action_plan_approved_on": approved,
+            "first_session_attended_on": first_session,
+            "sessions_expected": _where_known(has_plan, expected, "Int64"),
+            "sessions_attended": _where_known(has_plan, attended_sessions, "Int64"),
+            "outcomes_to_achieve": _where_known(has_plan, outcomes, "Int64"),
+            "achievement_score": _where_known(has_report, scores, "Float64"),
+            "end_of_service_report_submitted_on": report_on,
+            "end_requested_on": requested,
+            "end_reason": reason,
+            "concluded_on": concluded,
+            "end_state": state,
+            "complete_by": referral + days(np.full(n, 182.0)),
+            "sentence_end_date": sentence_end,
+            "release_date": censor(release),
+        }
+    )
+    return frames.conform_engagement(engagement)
