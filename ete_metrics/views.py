@@ -26,11 +26,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from ete_metrics import config
 from ete_metrics.data.checks import RULES
-from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS, humanise
+from ete_metrics.steps import (
+    END_STATE_LABELS,
+    END_STATES,
+    EXIT_REASON_GROUP_LABELS,
+    EXIT_REASONS,
+    EXIT_STAGE_LABELS,
+    GROUP_LABELS,
+    MILESTONE_LABELS,
+    POSITION_LABELS,
+    humanise,
+)
 from ete_metrics.steps import label as _step_label
 
 #: The grouping keys of the vocabulary: groups of people in every view.
@@ -44,6 +54,25 @@ PREVIOUS_STEP = "<previous step>"
 #: Headings people read, by column (the same on screen, in the reports and in files).
 HEADINGS: Mapping[str, str] = {
     **GROUP_LABELS,
+    # engagement (issue 28)
+    "referrals": "Referrals",
+    "first_appointment_attended": "First appointment attended",
+    "median_working_days_to_first_appointment": "Median working days to the first appointment",
+    "threshold_working_days": "Threshold (working days)",
+    "eligible_for_threshold": "Referred at least the threshold before",
+    "attended_within_threshold": "Of them, attended within the threshold",
+    "share_within_threshold": "% attended within the threshold",
+    "sessions_expected": "Sessions expected",
+    "sessions_attended": "Sessions attended",
+    "attendance_rate": "Attendance rate",
+    "outcomes_to_achieve": "Desired outcomes",
+    "outcomes_achieved": "Outcomes achieved",
+    "achievement_rate": "Achievement rate",
+    **END_STATE_LABELS,
+    "stage": "Stage reached",
+    "reason_group": "Reason group",
+    "reason": "Reason",
+    "positive": "Positive exit",
     "step": "Step",
     "measure": "Measure",
     "participants": "People",
@@ -808,6 +837,41 @@ FOLLOW_UP = View("follow_up", {"*": WITHHELD}, days=("days_since_entry", "days_s
                  words={"last_milestone": MILESTONE_LABELS, "pathway": PATHWAY_LABELS},
                  internal_only=True)
 
+# --- engagement (issue 28) -------------------------------------------------------------------
+#: The exit reasons' words, by code.
+EXIT_REASON_LABELS: Mapping[str, str] = {reason.code: reason.label for reason in EXIT_REASONS}
+#: Whether an exit is good news, in words (the column holds True/False, looked up as they are).
+POSITIVE_EXIT_WORDS: Mapping[str, str] = cast("Mapping[str, str]", {True: "Yes", False: "No"})
+#: engagement_summary(): referrals, timeliness, attendance, achievement and end states per group.
+#: Every count (of referrals, sessions or desired outcomes) is protected as a count; the shares
+#: are worked out again from the published counts. The median of each referral's working days
+#: is not derivable from any published count, so stakeholders do not get it; nor the outcomes
+#: achieved (a sum of scores in halves, not a count the policy can protect) and the
+#: achievement rate read from it.
+ENGAGEMENT_SUMMARY = View(
+    "engagement_summary",
+    {
+        **{c: COUNT for c in ("referrals", "first_appointment_attended", "eligible_for_threshold",
+                              "attended_within_threshold", "sessions_expected", "sessions_attended",
+                              "outcomes_to_achieve", *END_STATES)},
+        **{c: WITHHELD for c in ("median_working_days_to_first_appointment", "outcomes_achieved",
+                                 "achievement_rate")},
+        "threshold_working_days": KEY,
+        "share_within_threshold": Share("attended_within_threshold", "eligible_for_threshold"),
+        "attendance_rate": Share("sessions_attended", "sessions_expected"),
+    },
+    percents=("share_within_threshold", "attendance_rate", "achievement_rate"),
+    numbers=("threshold_working_days", "median_working_days_to_first_appointment"),
+)
+#: exits(): referrals ended or cancelled, by the stage reached, reason group and reason.
+EXITS = View(
+    "exits",
+    {"stage": KEY, "reason_group": KEY, "reason": KEY, "positive": KEY, "referrals": COUNT},
+    headings={"referrals": "Exits"},
+    words={"stage": EXIT_STAGE_LABELS, "reason_group": EXIT_REASON_GROUP_LABELS,
+           "reason": EXIT_REASON_LABELS, "positive": POSITIVE_EXIT_WORDS},
+)
+
 #: Every view the dashboard, the reports and the CLI show, by name.
 VIEWS: Mapping[str, View] = {
     view.name: view
@@ -816,7 +880,7 @@ VIEWS: Mapping[str, View] = {
         COMPARE, PARTNER_REGIONS, BENCHMARK, STANDARDISED,
         FORECAST, TARGET_PROBABILITY, EQUALITY, COHORT_CURVES, COHORT_HEATMAP, COHORT_SUMMARY,
         INCIDENCE, TIME_TO_OUTCOME, TRAINING_PROVIDERS, EMPLOYERS, DATA_QUALITY, IMPORT_HISTORY,
-        IMPORT_CHECKS, FOLLOW_UP,
+        IMPORT_CHECKS, FOLLOW_UP, ENGAGEMENT_SUMMARY, EXITS,
     )
 }
 

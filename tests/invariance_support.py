@@ -120,6 +120,36 @@ def _in_scope(prog: Programme, region: str | None) -> Programme:
     return people, m.loc[m["participant_id"].isin(people["participant_id"])], t.loc[t["region"] == region]
 
 
+@functools.cache
+def _base_engagement(size: int = SIZE) -> pd.DataFrame:
+    """The demo's engagement of the base programme, drawn once."""
+    from ete_metrics.data.demo import EXTRACT_DATE, DemoProgramme, generate_engagement
+
+    p, m, t = programme(size)
+    return generate_engagement(DemoProgramme(p, m, t, EXTRACT_DATE))
+
+
+def engagement_of(prog: Programme) -> pd.DataFrame:
+    """The engagement of a programme: each referral's row of the base programme's engagement,
+    following the person (a person dropped takes their row away, a person copied gets a copy
+    under the new id), so a change of one person changes that person's row alone."""
+    p = prog[0]
+    base = _base_engagement().set_index("participant_id", drop=False)
+    ids = p["participant_id"].astype(str)
+    known = ids[ids.isin(base.index)]
+    rows = base.loc[known.tolist()].reset_index(drop=True)
+    copies = p.loc[~ids.isin(base.index)]
+    if len(copies):  # a copied person: the row of the person they were copied from
+        sources = base.iloc[np.arange(len(copies)) % max(len(base), 1)].copy()
+        sources["participant_id"] = copies["participant_id"].astype(str).to_numpy()
+        sources["referral_id"] = "R" + sources["participant_id"].str.slice(1)
+        rows = pd.concat([rows, sources.reset_index(drop=True)], ignore_index=True)
+    people = p.set_index(p["participant_id"].astype(str))
+    for column in ("region", "delivery_partner", "pathway", "referral_date"):
+        rows[column] = people.loc[rows["participant_id"], column].to_numpy()
+    return rows
+
+
 # --------------------------------------------------------------------------- views
 
 
@@ -134,7 +164,9 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
     from ete_metrics.metrics.activity import follow_up_list, monthly_activity
     from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
     from ete_metrics.metrics.comparison import compare_within_regions, programme_benchmark
+    from ete_metrics.metrics.engagement import engagement_summary
     from ete_metrics.metrics.equality import equality
+    from ete_metrics.metrics.exits import exits
     from ete_metrics.metrics.forecast import forecast_to_end, probability_of_reaching
     from ete_metrics.metrics.funnel import funnel, referral_funnel
     from ete_metrics.metrics.partners import employers, training_providers
@@ -182,6 +214,11 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
         "employers": lambda: employers(p, m, as_of=as_of),
         "data_quality": lambda: data_quality(p, m, as_of=as_of),
         "follow_up": lambda: follow_up_list(p, m, as_of=as_of, days=90),
+        "engagement_summary": [
+            lambda: engagement_summary(engagement_of(prog), as_of, by="region"),
+            lambda: engagement_summary(engagement_of(prog), as_of, by=["pathway", "delivery_partner"]),
+        ],
+        "exits": lambda: exits(engagement_of(prog), as_of, milestones=m, by="region"),
         "headline": None, "partner_steps": None, "cohort_heatmap": None, "cohort_summary": None,
         "import_history": None, "import_checks": None,
     }

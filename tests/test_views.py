@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ete_metrics import views
-from ete_metrics.data.demo import generate_demo
+from ete_metrics.data.demo import generate_demo, generate_engagement
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.activity import follow_up_list, monthly_activity
@@ -36,7 +36,9 @@ from ete_metrics.metrics.comparison import (
     compare_within_regions,
     programme_benchmark,
 )
+from ete_metrics.metrics.engagement import engagement_summary
 from ete_metrics.metrics.equality import equality
+from ete_metrics.metrics.exits import exits
 from ete_metrics.metrics.forecast import forecast_to_end, probability_of_reaching
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.metrics.partners import employers, training_providers
@@ -93,6 +95,11 @@ def _programme() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return demo.participants, demo.milestones, demo.targets
 
 
+@cache
+def _engagement() -> pd.DataFrame:
+    return generate_engagement(generate_demo(n_participants=3000))
+
+
 def _funnels() -> tuple[pd.DataFrame, pd.DataFrame]:
     p, m, _ = _programme()
     return funnel(p, m, as_of=AS_OF), funnel(p, m, as_of="2023-07-16")
@@ -141,6 +148,8 @@ PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
     "employers": lambda: employers(*_programme()[:2], as_of=AS_OF),
     "data_quality": lambda: data_quality(*_programme()[:2], as_of=AS_OF),
     "follow_up": lambda: follow_up_list(*_programme()[:2], as_of=AS_OF, days=90),
+    "engagement_summary": lambda: engagement_summary(_engagement(), AS_OF, by="region"),
+    "exits": lambda: exits(_engagement(), AS_OF, milestones=_programme()[1], by="region"),
     # laid out from published tables, or rows of the import (checked where they are made)
     "headline": None, "partner_steps": None, "cohort_heatmap": None, "cohort_summary": None,
     "import_history": None, "import_checks": None,
