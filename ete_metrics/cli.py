@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ete_metrics import cli_metrics, config
+from ete_metrics import cli_engagement, cli_metrics, config
 from ete_metrics.cli_progress import progress_bar
 from ete_metrics.errors import EteError
 
@@ -449,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.set_defaults(func=_cmd_init_db)
 
     cli_metrics.register(subparsers)
+    cli_engagement.register(subparsers)
     _add_report(subparsers)
     return parser
 
