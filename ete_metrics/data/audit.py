@@ -293,7 +293,7 @@ def record_export(
 def delivery_entry(
     *,
     occurred_at: datetime,
-    access: Access,
+    access: Who,
     what: str,
     files: Mapping[str, bytes],
     filters: Mapping[str, Any] | None = None,
@@ -310,7 +310,7 @@ def delivery_entry(
     ----------
     occurred_at : datetime.datetime
         When it was sent (UTC).
-    access : Access
+    access : Who
         The recipient.
     what : str
         E.g. ``"emailed the April 2023 pack (subscription 2)"``.
