@@ -107,8 +107,8 @@ def test_messages_reach_the_server_with_their_files(smtp_server: SmtpServer) -> 
 
 
 def test_a_refused_recipient_is_reported_and_the_next_message_still_sent(
-    smtp_server: SmtpServer,
-) -> None:  # noqa: F811
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
     settings = _settings(smtp_server)
     smtp_server.handler.refuse_rcpt = "550 5.1.1 <a@example.org>: mailbox unavailable"
     results = send_messages(
