@@ -4,7 +4,9 @@ the settings, a message with its files, a server that refuses and one that is do
 from __future__ import annotations
 
 import ssl
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from smtp_support import SmtpServer, closed_port, smtp_server, start_tls_server  # noqa: F401 - the fixture
@@ -85,7 +87,12 @@ def test_messages_reach_the_server_with_their_files(smtp_server: SmtpServer) -> 
     ]
     messages = [
         compose(
-            settings, to="a@example.org", subject="Pack · April", body="Hello\n", attachments=files
+            settings,
+            to="a@example.org",
+            subject="Pack · April",
+            body="Hello\n",
+            attachments=files,
+            when=datetime(2023, 5, 9, 7, 30, tzinfo=ZoneInfo("Europe/London")),
         ),
         compose(settings, to="b@example.org", subject="Second", body="Hi\n"),
     ]
@@ -96,6 +103,8 @@ def test_messages_reach_the_server_with_their_files(smtp_server: SmtpServer) -> 
     assert envelopes[0].mail_from == "ete-reports@example.org"
     received = smtp_server.handler.messages()[0]
     assert received["Subject"] == "Pack · April"
+    # 7:30 in London in summer is 6:30 UTC
+    assert received["Date"].datetime == datetime(2023, 5, 9, 6, 30, tzinfo=UTC)
     attached = [
         (p.get_filename(), p.get_content_type(), p.get_content())
         for p in received.iter_attachments()

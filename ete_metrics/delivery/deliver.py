@@ -222,7 +222,12 @@ def file_name(planned: Planned, fmt: str) -> str:
 
 
 def pack_message(
-    settings: SmtpSettings, planned: Planned, pack: UserPack, *, data_to: date | None = None
+    settings: SmtpSettings,
+    planned: Planned,
+    pack: UserPack,
+    *,
+    data_to: date | None = None,
+    when: datetime | None = None,
 ) -> EmailMessage:
     """The email of a pack: the scope, the as-at date, the filters, what changed, the files.
 
@@ -237,6 +242,8 @@ def pack_message(
         Built for ``planned`` (:func:`~ete_metrics.delivery.packs.user_pack`).
     data_to : date, optional
         The data's cut-off; said when it is before the pack's as-at date.
+    when : datetime.datetime, optional
+        The message's ``Date``.
 
     Returns
     -------
@@ -281,6 +288,7 @@ def pack_message(
         subject=subject,
         body="\n".join(lines) + "\n",
         attachments=attachments,
+        when=when,
     )
 
 
@@ -372,7 +380,7 @@ def deliver(
             problems[number] = f"the pack could not be built ({type(exc).__name__})"
             continue
         packs[number] = pack
-        messages.append(pack_message(settings, planned, pack, data_to=data_to))
+        messages.append(pack_message(settings, planned, pack, data_to=data_to, when=attempted_at))
         sending.append(number)
     for number, result in zip(sending, send_messages(settings, messages), strict=True):
         if not result.sent:
