@@ -15,7 +15,7 @@ from smtp_support import SmtpServer, closed_port, smtp_server  # noqa: F401 - th
 
 from ete_metrics.cli import EXIT_NOT_SENT
 from ete_metrics.data.audit import sha256_of
-from ete_metrics.data.db import load_audit, load_deliveries, make_engine
+from ete_metrics.data.db import delivery_lock, load_audit, load_deliveries, make_engine
 from ete_metrics.data.demo import build_demo_database
 from ete_metrics.present.workbook import read_cover, read_tables
 
@@ -337,3 +337,20 @@ def test_a_bad_subscriptions_file_is_refused_whole(
     assert code == 2 and out == ""
     assert err.startswith(f"Error: {subscriptions}: subscription 2: every is 'daily'")
     assert server.handler.envelopes == []
+
+
+def test_a_second_run_while_one_is_under_way_does_nothing(
+    setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, subscriptions, server = setup
+    subscriptions.write_text(_entry(DIRECTOR, "xlsx"), encoding="utf-8")
+    engine = make_engine(url)
+    try:
+        with delivery_lock(engine) as taken:  # the timer's run, say, still sending
+            assert taken
+            code, out, err = _deliver(capsys, url, "--now")
+    finally:
+        engine.dispose()
+    assert code == 0, err
+    assert out.startswith("Another deliver run is under way on this database: this one did nothing")
+    assert server.handler.envelopes == [] and _deliveries(url).empty

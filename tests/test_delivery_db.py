@@ -9,7 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from ete_metrics.data.audit import delivery_entry, sha256_of
-from ete_metrics.data.db import load_audit, load_deliveries, record_delivery
+from ete_metrics.data.db import (
+    delivery_lock,
+    load_audit,
+    load_deliveries,
+    make_engine,
+    record_delivery,
+)
 from ete_metrics.errors import DatabaseError, InputError
 from ete_metrics.protect.access import Access
 
@@ -96,3 +102,17 @@ def test_an_unknown_status_is_refused(engine: sa.Engine) -> None:
             status="queued",
             **PERIOD,
         )
+
+
+def test_one_deliver_run_at_a_time(database_url: str) -> None:
+    first, second = make_engine(database_url), make_engine(database_url)
+    try:
+        with delivery_lock(first) as taken:
+            assert taken
+            with delivery_lock(second) as also:
+                assert not also  # another run (another connection, or another file handle)
+        with delivery_lock(second) as after:
+            assert after  # released when the first run ended
+    finally:
+        first.dispose()
+        second.dispose()
