@@ -1,0 +1,1 @@
+"""Delivery: packs sent to subscribers and alerts raised (issue 29)."""
