@@ -175,7 +175,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  {check}: {count:,}")
     else:
         print("No warnings.")
+    _alerts_after_import(args.db, result.import_id)
     return EXIT_OK
+
+
+def _alerts_after_import(url: str | None, import_id: int) -> None:
+    """Evaluate the alerts of the subscriptions file after an import; report, never fail.
+
+    The import has succeeded whatever happens here: what fired is printed, a refused
+    recipient or a problem (a mail server that cannot be reached, say) goes to standard
+    error, and the exit code stays the import's.
+    """
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    try:
+        engine = make_engine(url)
+    except EteError as exc:
+        print(f"Alert problem: the alerts were not evaluated: {exc}", file=sys.stderr)
+        return
+    try:
+        run = evaluate_after_change(engine, now=datetime.now(UTC), trigger=f"import #{import_id}")
+    finally:
+        engine.dispose()
+    for line in run.lines():
+        told = line.startswith(("Alert fired", "Alert back"))
+        print(line, file=sys.stdout if told else sys.stderr)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -50,8 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -61,15 +60,20 @@ from typing import Any
 
 import pandas as pd
 
-from ete_metrics import config, steps
-from ete_metrics.errors import ConfigError, EteError, InputError
-from ete_metrics.protect.access import (
-    STAKEHOLDER_ROLE,
-    Access,
-    AccessList,
-    access_file_path,
-    parse_email,
+from ete_metrics import steps
+from ete_metrics.delivery.mail import SmtpSettings, compose, send_messages
+from ete_metrics.delivery.subscriptions import (
+    DEFAULT_FILE_NAME,
+    SUBSCRIPTIONS_FILE_SETTING,
+    entry_error,
+    parse_recipient,
+    parse_regions,
+    parse_subscriptions,
+    read_subscriptions,
+    subscriptions_file_path,
 )
+from ete_metrics.errors import ConfigError, DeliveryError, EteError, InputError
+from ete_metrics.protect.access import STAKEHOLDER_ROLE, Access, AccessList
 
 __all__ = [
     "BELOW",
@@ -80,12 +84,12 @@ __all__ = [
     "AlertRun",
     "Reading",
     "alert_message",
+    "evaluate_after_change",
     "evaluate_alerts",
     "parse_alerts",
     "read_alerts",
     "recipients",
     "run_alerts",
-    "subscriptions_file_path",
 ]
 
 #: The conditions of a rule (``condition = "..."``).
@@ -100,24 +104,11 @@ _KEYS: Mapping[str, frozenset[str]] = {
     BELOW: frozenset({"measure", "regions", "percent"}),
     NO_IMPORT: frozenset({"days"}),
 }
-#: Top-level keys of the subscriptions file.
-_TOP_KEYS = frozenset({"subscription", "alert"})
-
+_KIND = "alert"
 _EXAMPLE = (
-    'e.g. [[alert]] measure = "work", condition = "red", regions = ["Wales"], '
+    f'e.g. measure = "{steps.TARGET_MEASURES[-1]}", condition = "{RED}", regions = ["Wales"], '
     'to = ["lead.wales@example.org"]'
 )
-
-
-def subscriptions_file_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The subscriptions file: ``explicit``, else ``ETE_SUBSCRIPTIONS_FILE``, else
-    ``subscriptions.toml`` beside the access file."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("ETE_SUBSCRIPTIONS_FILE", "").strip()
-    if env:
-        return Path(env)
-    return access_file_path().parent / "subscriptions.toml"
 
 
 @dataclass(frozen=True)
@@ -189,89 +180,74 @@ def _percent(value: Fraction | float | None) -> str:
     return f"{number:g}%"
 
 
-def _where(source: str, number: int, key: str | None = None) -> str:
-    return f"{source}: alert {number}" + (f", {key}" if key else "")
+def _error(source: str, number: int, key: str | None, problem: str) -> DeliveryError:
+    return entry_error(source, _KIND, number, key, problem)
 
 
-def _measure(value: Any, *, allowed: Sequence[str], where: str, what: str) -> str:
+def _measure(value: Any, *, allowed: Sequence[str], source: str, number: int, what: str) -> str:
     """A step's code from its code or its words (any case)."""
     names = {name: name for name in allowed}
     names.update({steps.label(name).casefold(): name for name in allowed})
     choices = ", ".join(f'"{name}" ({steps.label(name)})' for name in allowed)
     if not isinstance(value, str) or value.strip().casefold() not in names:
         shown = "missing" if value is None else repr(value)
-        raise ConfigError(f"{where}: measure is {shown}; {what}: use one of {choices}.")
+        raise _error(source, number, "measure", f"is {shown}; {what}: use one of {choices}.")
     return names[value.strip().casefold()]
 
 
-def _regions(value: Any, *, where: str) -> tuple[str, ...]:
-    known = config.regions()
-    by_lower = {r.casefold(): r for r in known}
-    if isinstance(value, str) or not isinstance(value, list) or not value:
-        raise ConfigError(
-            f'{where}: regions must be a list of one or more region names, e.g. regions = ["Wales"] '
-            "(leave it out for the whole programme)."
-        )
-    out: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or item.strip().casefold() not in by_lower:
-            raise ConfigError(
-                f"{where}: regions names an unknown region {item!r}; use {', '.join(known)}."
-            )
-        canonical = by_lower[item.strip().casefold()]
-        if canonical not in out:
-            out.append(canonical)
-    return tuple(out)
-
-
-def _recipients(value: Any, *, where: str) -> tuple[str, ...]:
+def _recipients(value: Any, *, source: str, number: int) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
-        raise ConfigError(
-            f'{where}: to must list who is told, e.g. to = ["lead.wales@example.org"] (emails of the '
-            "access file)."
+        raise _error(
+            source,
+            number,
+            "to",
+            'must list who is told, e.g. to = ["lead.wales@example.org"] '
+            "(emails of the access file).",
         )
     out: list[str] = []
     for position, item in enumerate(items, start=1):
-        try:
-            email = parse_email(item)
-        except InputError:
-            raise ConfigError(
-                f"{where}: recipient {position} of to is not an email address; give the email a user "
-                "signs in with, as the access file lists it."
-            ) from None
+        key = "to" if isinstance(value, str) else f"to entry {position}"
+        email = parse_recipient(item, source=source, kind=_KIND, number=number, key=key)
         if email not in out:
             out.append(email)
     return tuple(out)
 
 
 def _rule(entry: Any, number: int, source: str) -> AlertRule:
-    where = _where(source, number)
     if not isinstance(entry, dict):
-        raise ConfigError(f"{where} must be a table of keys under [[alert]] ({_EXAMPLE}).")
+        raise _error(source, number, None, f"must be a table of keys under [[alert]] ({_EXAMPLE}).")
     condition = entry.get("condition")
     text = condition.strip().casefold().replace(" ", "_") if isinstance(condition, str) else None
     if text not in CONDITIONS:
         shown = "missing" if condition is None else repr(condition)
-        raise ConfigError(
-            f'{where}, condition is {shown}: use "red" (the RAG turns Red), "below" (a rate falls '
-            'below percent) or "no_import" (no import for days).'
+        raise _error(
+            source,
+            number,
+            "condition",
+            f'is {shown}: use "red" (the RAG turns Red), "below" (a rate falls below percent) or '
+            '"no_import" (no import for days).',
         )
     assert text is not None
     allowed = _KEYS[text] | {"condition", "to"}
     extra = sorted(set(entry) - allowed)
     if extra:
-        raise ConfigError(
-            f"{where}, {', '.join(extra)}: not a key of a {text!r} alert; use "
-            f"{', '.join(sorted(allowed))}."
+        raise _error(
+            source,
+            number,
+            extra[0],
+            f"is not a key of a {text!r} alert; use {', '.join(sorted(allowed))}.",
         )
-    to = _recipients(entry.get("to"), where=f"{where}, to")
-    regions = _regions(entry["regions"], where=f"{where}, regions") if "regions" in entry else None
+    to = _recipients(entry.get("to"), source=source, number=number)
+    regions = None
+    if "regions" in entry:
+        regions = parse_regions(entry["regions"], source=source, kind=_KIND, number=number)
     if text == RED:
         measure = _measure(
             entry.get("measure"),
             allowed=steps.TARGET_MEASURES,
-            where=f"{where}, measure",
+            source=source,
+            number=number,
             what="a RAG is worked out for the measures with contract targets",
         )
         return AlertRule(number, RED, measure=measure, regions=regions, to=to)
@@ -279,7 +255,8 @@ def _rule(entry: Any, number: int, source: str) -> AlertRule:
         measure = _measure(
             entry.get("measure"),
             allowed=steps.outcome_steps(),
-            where=f"{where}, measure",
+            source=source,
+            number=number,
             what="a rate from entry is worked out for the steps after entry",
         )
         percent = entry.get("percent")
@@ -288,102 +265,100 @@ def _rule(entry: Any, number: int, source: str) -> AlertRule:
             or not isinstance(percent, int | float)
             or not 0 < percent <= 100
         ):
-            raise ConfigError(
-                f"{where}, percent is {'missing' if percent is None else repr(percent)}: give the "
-                "rate it must not fall below as a percentage above 0 and at most 100, e.g. percent = 35."
+            raise _error(
+                source,
+                number,
+                "percent",
+                f"is {'missing' if percent is None else repr(percent)}: give the rate it must not "
+                "fall below as a percentage above 0 and at most 100, e.g. percent = 35.",
             )
         return AlertRule(
             number, BELOW, measure=measure, regions=regions, percent=Fraction(str(percent)), to=to
         )
     days = entry.get("days")
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ConfigError(
-            f"{where}, days is {'missing' if days is None else repr(days)}: give a whole number of "
-            "days of at least 1, e.g. days = 10."
+        raise _error(
+            source,
+            number,
+            "days",
+            f"is {'missing' if days is None else repr(days)}: give a whole number of days of at "
+            "least 1, e.g. days = 10.",
         )
     return AlertRule(number, NO_IMPORT, days=days, to=to)
 
 
-def parse_alerts(text: str, *, source: str = "subscriptions file") -> tuple[AlertRule, ...]:
-    """Parse the ``[[alert]]`` rules of the subscriptions file's TOML text.
+def alert_rules(tables: Sequence[Any], *, source: str) -> tuple[AlertRule, ...]:
+    """Check the ``[[alert]]`` tables of the subscriptions file, one rule per kind.
 
     Parameters
     ----------
-    text : str
-        The file's contents (its ``[[subscription]]`` entries are read by
-        :mod:`ete_metrics.delivery.subscriptions`, not here).
+    tables : sequence
+        The tables as read (:attr:`~ete_metrics.delivery.subscriptions.SubscriptionFile.alerts`).
     source : str
-        The file's name, for messages.
+        The file, for messages.
 
     Returns
     -------
     tuple of AlertRule
-        In the file's order (empty when it has none).
 
     Raises
     ------
-    ConfigError
-        The TOML is malformed, it has a top-level key other than ``subscription`` and
-        ``alert``, or a rule is invalid (unknown condition or key, a measure without the
-        figure the condition needs, an unknown region, a recipient that is not an email,
-        a rule repeating another): the message names the file, the alert and the key, and
-        says what to fix.
+    DeliveryError
+        A rule is invalid (an unknown condition or key, a measure without the figure its
+        condition needs, an unknown region, a recipient that is not an email, a rule
+        repeating another): the message names the file, the alert and the key, and says
+        what to fix.
     """
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{source} is not valid TOML: {exc}. Fix the file and try again."
-        ) from None
-    unknown = sorted(set(document) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{source}: unknown key(s) {', '.join(unknown)}; the file holds [[subscription]] and "
-            "[[alert]] entries."
-        )
-    entries = document.get("alert", [])
-    if not isinstance(entries, list):
-        raise ConfigError(f"{source}: alert must be written [[alert]], one per rule ({_EXAMPLE}).")
-    rules = [_rule(entry, number, source) for number, entry in enumerate(entries, start=1)]
+    rules = [_rule(entry, number, source) for number, entry in enumerate(tables, start=1)]
     first: dict[str, int] = {}
     for rule in rules:
         if rule.key in first:
-            raise ConfigError(
-                f"{_where(source, rule.number)} repeats alert {first[rule.key]} (the same measure, "
-                "condition and scope): list all its recipients in one to, and remove the other."
+            raise _error(
+                source,
+                rule.number,
+                None,
+                f"repeats alert {first[rule.key]} (the same measure, condition and scope): list all "
+                "its recipients in one to, and remove the other.",
             )
         first[rule.key] = rule.number
     return tuple(rules)
 
 
+def parse_alerts(text: str, *, source: str = DEFAULT_FILE_NAME) -> tuple[AlertRule, ...]:
+    """Parse the ``[[alert]]`` rules of the subscriptions file's TOML text.
+
+    The file as a whole is read by :func:`~ete_metrics.delivery.subscriptions.parse_subscriptions`
+    (its TOML, its top-level tables, its ``[[subscription]]`` entries); the alerts by
+    :func:`alert_rules`.
+
+    Raises
+    ------
+    DeliveryError
+        As :func:`~ete_metrics.delivery.subscriptions.parse_subscriptions` and :func:`alert_rules`.
+    """
+    return alert_rules(parse_subscriptions(text, source=source).alerts, source=source)
+
+
 def read_alerts(path: str | os.PathLike[str] | None = None) -> tuple[AlertRule, ...] | None:
-    """Read the alert rules of the subscriptions file (:func:`subscriptions_file_path`).
+    """Read the alert rules of the subscriptions file (``subscriptions_file_path``).
 
     Returns
     -------
     tuple of AlertRule or None
         None when the file does not exist and was not asked for (no ``path``, no
-        ``ETE_SUBSCRIPTIONS_FILE``): no alerts are configured.
+        ``ETE_SUBSCRIPTIONS_FILE``): nothing is configured.
 
     Raises
     ------
-    ConfigError
-        A file asked for does not exist, cannot be read, or is invalid (:func:`parse_alerts`).
+    DeliveryError
+        A file asked for does not exist, or the file cannot be read or is invalid.
     """
-    asked = bool(path) or bool(os.environ.get("ETE_SUBSCRIPTIONS_FILE", "").strip())
+    asked = bool(path) or bool(os.environ.get(SUBSCRIPTIONS_FILE_SETTING, "").strip())
     resolved = subscriptions_file_path(path)
-    try:
-        text = resolved.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if not asked:
-            return None
-        raise ConfigError(
-            f"The subscriptions file {resolved} does not exist. Copy subscriptions.example.toml to it "
-            "(or set ETE_SUBSCRIPTIONS_FILE to its path)."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the subscriptions file {resolved}: {exc}.") from None
-    return parse_alerts(text, source=str(resolved))
+    if not asked and not resolved.exists():
+        return None
+    read = read_subscriptions(resolved)
+    return alert_rules(read.alerts, source=read.source)
 
 
 # ---------------------------------------------------------------------------
@@ -475,14 +450,14 @@ def _rag_reading(rule: AlertRule, summary: pd.DataFrame) -> Reading:
     rag = str(row["rag"].iloc[0])
     return Reading(
         rule,
-        rag == "red",
+        rag == RED,  # the RAG rating's code (ete_metrics.steps.RAG_LABELS)
         f"{noun} to date: {actual:,} against a target to date of {target:,} "
         f"({actual / target:.1%} of target): {steps.label(rag)}.",
     )
 
 
 def _rate_reading(rule: AlertRule, counts: pd.DataFrame) -> Reading:
-    entered = counts.loc[counts["step"] == "entered", "participants"]
+    entered = counts.loc[counts["step"] == steps.funnel_steps()[0], "participants"]
     reached = counts.loc[counts["step"] == rule.measure, "participants"]
     if entered.empty or int(entered.iloc[0]) == 0 or reached.empty:
         return Reading(rule, None, f"Nobody had entered the programme in {rule.scope}.")
@@ -595,31 +570,28 @@ def evaluate_alerts(
 
 
 def alert_message(
-    reading: Reading, to: Sequence[Access], *, sender: str, as_of: date, source: str = ""
+    reading: Reading, to: Access, settings: SmtpSettings, *, as_of: date, source: str = ""
 ) -> EmailMessage:
-    """The one email an alert sends when it fires: the rule, its scope, the as-at date and
-    the figures behind it, to every recipient allowed (no identifier in it)."""
+    """The email an alert sends each recipient when it fires: the rule, its scope, the as-at
+    date and the figures behind it (counts and dates only, no identifier)."""
     from ete_metrics.present.formatting import uk_date
 
     rule = reading.rule
-    message = EmailMessage()
-    message["Subject"] = f"ETE alert: {rule.rule} ({rule.scope})"
-    message["From"] = sender
-    message["To"] = ", ".join(access.email for access in to)
     body = [
         f'The alert "{rule.rule}" for {rule.scope} has fired.',
         "",
         f"As at {uk_date(as_of)}: {reading.words}",
         "",
         "It will not fire again until this has changed back and then happens again.",
-        f"Alert {rule.number}{' of ' + Path(source).name if source else ''}, sent by the ETE Outcomes "
-        "dashboard.",
+        f"Alert {rule.number}{' of ' + Path(source).name if source else ''}, sent by the ETE "
+        "Outcomes dashboard.",
     ]
-    message.set_content("\n".join(body) + "\n")
-    return message
-
-
-Sender = Callable[[Sequence[EmailMessage]], Any]
+    return compose(
+        settings,
+        to=to.email,
+        subject=f"ETE alert: {rule.rule} ({rule.scope})",
+        body="\n".join(body) + "\n",
+    )
 
 
 @dataclass
@@ -629,7 +601,7 @@ class AlertRun:
     Attributes
     ----------
     fired : list of str
-        One per alert that fired (sent).
+        One per alert that fired (sent to at least one recipient).
     changed_back : list of str
         One per alert whose state changed back to not firing.
     refused : list of str
@@ -662,6 +634,10 @@ class AlertRun:
         ]
 
 
+def _counted(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def run_alerts(
     engine: Any,
     rules: Sequence[AlertRule],
@@ -671,20 +647,20 @@ def run_alerts(
     today: date,
     now: datetime,
     trigger: str,
-    send: Sender | None,
-    sender: str = "",
+    environ: Mapping[str, str],
     source: str = "",
     dry_run: bool = False,
     frames: Mapping[str, pd.DataFrame] | None = None,
 ) -> AlertRun:
     """Evaluate the rules on the database's data, fire the alerts that changed into firing.
 
-    For each rule with a recipient allowed: its reading (:func:`evaluate_alerts`); when it
-    fires and its stored state was not firing, the state is claimed
-    (:func:`ete_metrics.data.db.claim_alert`), the email sent with ``send``, and the alert
-    recorded (:func:`ete_metrics.data.db.record_alert_fired`, an audit row per recipient);
-    when the send fails, the claim is released, so the next run tries again. A reading that
-    no longer fires stores the state back to not firing.
+    For each rule with a recipient allowed (:func:`recipients`): its reading
+    (:func:`evaluate_alerts`). When it fires and its stored state was not firing, the state
+    is claimed (:func:`ete_metrics.data.db.claim_alert`), an email sent to each recipient
+    (:func:`ete_metrics.delivery.mail.send_messages`), and the alert recorded with an audit
+    row per recipient told (:func:`ete_metrics.data.db.record_alert_fired`). When no email
+    could be sent, the claim is released, so the next run tries again. A reading that no
+    longer fires stores the state back to not firing; one that cannot be made changes nothing.
 
     Parameters
     ----------
@@ -699,12 +675,10 @@ def run_alerts(
     now : datetime.datetime
         The time of the run (UTC), recorded.
     trigger : str
-        What ran it: ``"import #12"``, ``"deliver"``, ``"alerts command"``.
-    send : callable or None
-        Sends a list of messages (raises on failure); None: nothing can be sent (each alert
-        that would fire is a problem, its state left as it was).
-    sender : str
-        The From address.
+        What ran it: ``"import #12"``, ``"deliver"``, ``"alerts"``.
+    environ : mapping
+        The mail server's settings (``ETE_SMTP_*``, :meth:`SmtpSettings.from_env`), read
+        only when an alert fires.
     source : str
         The subscriptions file (named in the email).
     dry_run : bool
@@ -730,8 +704,7 @@ def run_alerts(
     if not checked:
         return run
     loaded = dict(frames or {})
-    measured = any(rule.condition != NO_IMPORT for rule, _ in checked)
-    if measured and "participants" not in loaded:
+    if any(rule.condition != NO_IMPORT for rule, _ in checked) and "participants" not in loaded:
         loaded["participants"] = db.load_participants(engine)
         loaded["milestones"] = db.load_milestones(engine)
         loaded["targets"] = db.load_targets(engine)
@@ -747,6 +720,7 @@ def run_alerts(
         today=today,
     )
     states = db.alert_states(engine)
+    settings: SmtpSettings | DeliveryError | None = None
     for (rule, allowed), reading in zip(checked, readings, strict=True):
         was = states.get(rule.key, False)
         said = f"alert {rule.number}, {rule.rule} ({rule.scope}): {reading.words}"
@@ -758,25 +732,35 @@ def run_alerts(
             run.changed_back.append(said)
             continue
         if dry_run:
-            run.would_fire.append(
-                f"{said} To {len(allowed)} recipient{'s' if len(allowed) != 1 else ''}."
-            )
+            run.would_fire.append(f"{said} To {_counted(len(allowed), 'recipient')}.")
             continue
-        if send is None:
+        if settings is None:
+            try:
+                settings = SmtpSettings.from_env(environ)
+            except DeliveryError as exc:
+                settings = exc
+        if isinstance(settings, DeliveryError):
             run.problems.append(
-                f"{said} It could not be sent: no mail server is configured (ETE_SMTP_HOST)."
+                f"{said} It was not sent: {settings} It will be tried at the next run."
             )
             continue
         if not db.claim_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now):
             continue  # another run fired it a moment ago
-        message = alert_message(reading, allowed, sender=sender, as_of=as_of, source=source)
-        try:
-            send([message])
-        except (EteError, OSError) as exc:
+        messages = [
+            alert_message(reading, access, settings, as_of=as_of, source=source)
+            for access in allowed
+        ]
+        results = send_messages(settings, messages)
+        told = [access for access, result in zip(allowed, results, strict=True) if result.sent]
+        for position, result in enumerate(results, start=1):
+            if not result.sent:
+                run.problems.append(
+                    f"alert {rule.number}: the email to its allowed recipient {position} was not "
+                    f"sent: {result.problem}."
+                    + ("" if told else " It will be tried again at the next run.")
+                )
+        if not told:
             db.release_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now)
-            run.problems.append(
-                f"{said} It could not be sent ({exc}); it will be tried again at the next run."
-            )
             continue
         rows = [
             db.audit_values(
@@ -787,7 +771,7 @@ def run_alerts(
                 detail=f"alert {rule.number} fired ({trigger}): {rule.rule}, {rule.scope}; {reading.words}",
                 filters=audit.export_filters(access, alert_scope=rule.scope, as_of=as_of),
             )
-            for access in allowed
+            for access in told
         ]
         db.record_alert_fired(
             engine,
@@ -797,13 +781,11 @@ def run_alerts(
             scope=rule.scope,
             as_of=as_of,
             reading=reading.words,
-            recipients=len(allowed),
+            recipients=len(told),
             trigger=trigger,
             audit=rows,
         )
-        run.fired.append(
-            f"{said} Sent to {len(allowed)} recipient{'s' if len(allowed) != 1 else ''}."
-        )
+        run.fired.append(f"{said} Sent to {_counted(len(told), 'recipient')}.")
     return run
 
 
@@ -820,8 +802,7 @@ def evaluate_after_change(
     *,
     now: datetime,
     trigger: str,
-    send: Sender | None,
-    sender: str = "",
+    environ: Mapping[str, str] | None = None,
     as_of: date | None = None,
     dry_run: bool = False,
     path: str | os.PathLike[str] | None = None,
@@ -840,7 +821,9 @@ def evaluate_after_change(
         of the run for :data:`NO_IMPORT` rules.
     trigger : str
         What ran it (``"import #12"``).
-    send, sender, dry_run
+    environ : mapping, optional
+        The mail server's settings (default ``os.environ``).
+    dry_run : bool
         As for :func:`run_alerts`.
     as_of : datetime.date, optional
         The date the figures are as at, and the day of the run; default the data's cut-off
@@ -876,8 +859,7 @@ def evaluate_after_change(
             today=today,
             now=now,
             trigger=trigger,
-            send=send,
-            sender=sender,
+            environ=os.environ if environ is None else environ,
             source=str(subscriptions_file_path(path)),
             dry_run=dry_run,
         )
