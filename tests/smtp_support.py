@@ -1,87 +1,92 @@
-"""A real SMTP server on the loopback for the delivery and alert tests (aiosmtpd).
+"""A real SMTP server on the loopback for the delivery tests (aiosmtpd), and a closed port.
 
-``smtp_server`` starts an :class:`aiosmtpd.controller.Controller` on 127.0.0.1 (a free
-port), keeps every message it accepts, and stops it after the test. ``smtp_env`` is the
-``ETE_SMTP_*`` settings pointing at it, also set in the environment.
+``smtp_server`` starts an :class:`aiosmtpd.controller.Controller` on 127.0.0.1 and a free
+port, with a handler that keeps every message it accepts; it refuses recipients or
+messages with a 5xx answer when told to (``refuse_rcpt``, ``refuse_data``), as a real
+server does. ``closed_port()`` is a port nothing listens on (a server that is down).
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
-__all__ = ["Received", "SmtpServer", "free_port", "smtp_env", "smtp_server"]
-
-SENDER = "ete-alerts@example.org"
-
-
-@dataclass(frozen=True)
-class Received:
-    """One message the server accepted: the envelope's recipients and the message."""
-
-    rcpt_tos: tuple[str, ...]
-    message: EmailMessage
-
-
-@dataclass
-class SmtpServer:
-    """The loopback server: its port and what it received, in order."""
-
-    port: int
-    received: list[Received] = field(default_factory=list)
-
-    def to(self, address: str) -> list[Received]:
-        """The messages whose envelope names ``address``."""
-        return [r for r in self.received if address in r.rcpt_tos]
-
-
-class _Collect:
-    def __init__(self, server: SmtpServer) -> None:
-        self.server = server
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.server.received.append(Received(tuple(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
 
 def free_port() -> int:
-    """A port nothing listens on now (bound and released)."""
+    """A port of 127.0.0.1 that nothing listens on at the moment of asking."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
+closed_port = free_port  # a server that is down: nothing listens there
+
+
+@dataclass
+class Collector:
+    """An aiosmtpd handler keeping the messages accepted; 5xx answers when told to."""
+
+    envelopes: list[Any] = field(default_factory=list)
+    refuse_rcpt: str | None = None
+    refuse_data: str | None = None
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refuse_data:
+            return self.refuse_data
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message accepted, parsed (attachments reachable with ``iter_attachments``)."""
+        return [
+            email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[misc]
+            for envelope in self.envelopes
+        ]
+
+
+@dataclass
+class SmtpServer:
+    """The running server: its port and its handler."""
+
+    host: str
+    port: int
+    handler: Collector
+
+    def environ(self, sender: str = "ete-reports@example.org") -> dict[str, str]:
+        """The ``ETE_SMTP_*`` settings that point at it."""
+        return {"ETE_SMTP_HOST": self.host, "ETE_SMTP_PORT": str(self.port), "ETE_SMTP_FROM": sender}
+
+
+def start_server(port: int | None = None) -> tuple[Controller, SmtpServer]:
+    """Start a collecting server on 127.0.0.1 (``port``, or a free one)."""
+    handler = Collector()
+    chosen = port or free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=chosen)
+    controller.start()
+    return controller, SmtpServer("127.0.0.1", chosen, handler)
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    """A real SMTP server on 127.0.0.1, collecting what it receives; stopped afterwards."""
-    server = SmtpServer(port=free_port())
-    controller = Controller(_Collect(server), hostname="127.0.0.1", port=server.port)
-    controller.start()
+    """A real SMTP server on the loopback, stopped after the test."""
+    controller, server = start_server()
     try:
         yield server
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def smtp_env(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The ``ETE_SMTP_*`` settings of ``smtp_server``, set in the environment too."""
-    settings = {
-        "ETE_SMTP_HOST": "127.0.0.1",
-        "ETE_SMTP_PORT": str(smtp_server.port),
-        "ETE_SMTP_FROM": SENDER,
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    for name in ("ETE_SMTP_USER", "ETE_SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    return settings

@@ -25,8 +25,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from alerts_support import *  # noqa: F403
+from alerts_support import received
 from smtp_support import *  # noqa: F403
-from smtp_support import SmtpServer, free_port
+from smtp_support import SmtpServer, closed_port
 
 from ete_metrics import cli, steps
 from ete_metrics.data import db
@@ -417,8 +419,8 @@ def test_a_region_s_work_rag_fires_once_when_an_import_turns_it_red_and_again_on
     assert "alert 1" in err and "recipient 2 of to is not in the access file" in err
     assert "recipient 3 of to may see only London" in err
     assert UNKNOWN not in out + err and LEAD not in out + err
-    assert [r.rcpt_tos for r in smtp_server.received] == [(LEAD,)]
-    message = smtp_server.received[0].message
+    assert received(smtp_server) == [(LEAD,)]
+    message = smtp_server.handler.messages()[0]
     assert message["Subject"] == f"ETE alert: {WORK.label} RAG turns Red (Wales)"
     assert message["From"] == smtp_env["ETE_SMTP_FROM"]
     body = message.get_content()
@@ -439,19 +441,19 @@ def test_a_region_s_work_rag_fires_once_when_an_import_turns_it_red_and_again_on
     assert _import(configured, url, RED_JOBS, "second") == 0
     out, _ = capsys.readouterr()
     assert "Alert fired" not in out
-    assert len(smtp_server.received) == 1
+    assert len(received(smtp_server)) == 1
 
     # 3. back to Green: no email, the state changes back
     assert _import(configured, url, GREEN_JOBS, "third") == 0
     out, _ = capsys.readouterr()
     assert "Alert back to normal: alert 1" in out and "(100.0% of target): Green." in out
-    assert len(smtp_server.received) == 1
+    assert len(received(smtp_server)) == 1
 
     # 4. Red again: fires again, once
     assert _import(configured, url, RED_JOBS, "fourth") == 0
     out, _ = capsys.readouterr()
     assert "Alert fired: alert 1" in out
-    assert [r.rcpt_tos for r in smtp_server.received] == [(LEAD,), (LEAD,)]
+    assert received(smtp_server) == [(LEAD,), (LEAD,)]
     assert _alert_audit(url)["actor"].tolist() == [LEAD, LEAD]
     engine = db.make_engine(url)
     try:
@@ -470,7 +472,7 @@ def test_a_mail_server_that_is_down_never_breaks_the_import_and_the_alert_is_tri
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     url = f"sqlite:///{configured / 'ete.db'}"
-    monkeypatch.setenv("ETE_SMTP_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("ETE_SMTP_PORT", str(closed_port()))  # nothing listens there
     assert _import(configured, url, RED_JOBS, "first") == 0
     out, err = capsys.readouterr()
     assert "Imported 12 participants" in out and "Alert fired" not in out
@@ -481,7 +483,7 @@ def test_a_mail_server_that_is_down_never_breaks_the_import_and_the_alert_is_tri
     monkeypatch.setenv("ETE_SMTP_PORT", smtp_env["ETE_SMTP_PORT"])
     assert _import(configured, url, RED_JOBS, "second") == 0
     assert "Alert fired: alert 1" in capsys.readouterr()[0]
-    assert [r.rcpt_tos for r in smtp_server.received] == [(LEAD,)]
+    assert received(smtp_server) == [(LEAD,)]
 
 
 def test_no_mail_settings_or_a_bad_rules_file_are_reported_and_the_import_stands(
@@ -543,7 +545,7 @@ def test_a_dry_run_says_what_would_fire_and_stores_nothing(
         assert db.alert_states(engine) == {}
     finally:
         engine.dispose()
-    assert len(smtp_server.received) == 1  # the import's own run only
+    assert len(received(smtp_server)) == 1  # the import's own run only
 
 
 def _import_quietly(folder: Path, url: str) -> int:

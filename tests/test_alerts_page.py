@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alerts_support import *  # noqa: F403
+from alerts_support import received
 from apptest_support import TIMEOUT, tables_shown
 from smtp_support import *  # noqa: F403
 from smtp_support import SmtpServer
@@ -158,7 +160,7 @@ def test_an_upload_s_import_runs_the_alerts_and_says_what_fired(
             "(25.0% of target): Red. Sent to 1 recipient."
         ]
         assert alerts_after_upload(engine, 2, now=datetime(2021, 7, 21, 10, tzinfo=UTC)) == []
-        assert [r.rcpt_tos for r in smtp_server.received] == [(LEAD,)]
+        assert received(smtp_server) == [(LEAD,)]
         with engine.connect() as connection:
             trigger = connection.execute(sa.text('SELECT "trigger" FROM alerts_fired')).scalar_one()
         assert trigger == "import #1, dashboard upload"

@@ -49,6 +49,7 @@ __all__ = [
     "load_audit",
     "record_alert_fired",
     "release_alert",
+    "load_deliveries",
     "load_import_warnings",
     "load_imports",
     "load_milestones",
@@ -57,6 +58,7 @@ __all__ = [
     "make_engine",
     "participant_ids",
     "record_audit",
+    "record_delivery",
     "save_extract",
 ]
 
@@ -1337,7 +1339,7 @@ def database_holdings(engine: Engine) -> Holdings:
 
 #: The actions recorded in ``audit_events``.
 AUDIT_ACTIONS: tuple[str, ...] = (
-    "sign_in", "sign_in_denied", "import", "export", "preview", "alert",
+    "sign_in", "sign_in_denied", "import", "export", "preview", "delivery", "alert",
 )
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -1525,6 +1527,139 @@ def load_audit(
     # Text columns stay Python objects: ``None`` where nothing was recorded.
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS), dtype=object)
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# Deliveries (packs emailed to subscribers)
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`load_deliveries`'s frame.
+DELIVERY_COLUMNS: tuple[str, ...] = (
+    "id", "attempted_at", "recipient", "subscription", "period_start", "period_end", "as_of",
+    "status", "files", "problem",
+)
+#: The outcomes of an attempt.
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+
+
+def record_delivery(
+    engine: Engine,
+    *,
+    attempted_at: datetime,
+    recipient: str,
+    subscription: str,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    status: str,
+    files: str | None = None,
+    problem: str | None = None,
+    audit: Mapping[str, Any] | None = None,
+) -> int:
+    """Record one attempt to email a pack, with its audit event when it was sent, together.
+
+    The ``deliveries`` table (and ``audit_events``) is created when missing; the attempt
+    and its audit row are written in one transaction: both are stored, or neither.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    attempted_at : datetime.datetime
+        When (UTC; a time with a time zone is converted, a naive one taken as UTC).
+    recipient : str
+        The recipient's email.
+    subscription : str
+        The subscription's key (``delivery.subscriptions.Subscription.key``).
+    period_start, period_end : date
+        The period the pack is for.
+    as_of : date
+        The date its figures are as at.
+    status : {"sent", "failed"}
+    files : str, optional
+        The files attached, with their SHA-256.
+    problem : str, optional
+        Why it failed, in one line.
+    audit : mapping, optional
+        The audit event's values (:func:`audit_values`), for a pack sent.
+
+    Returns
+    -------
+    int
+        The id of the new ``deliveries`` row.
+
+    Raises
+    ------
+    InputError
+        An unknown status or an empty recipient.
+    DatabaseError
+        The rows could not be written.
+    """
+    from ete_metrics.data.schema import audit_events_table, deliveries_table
+    from ete_metrics.errors import InputError
+
+    if status not in DELIVERY_STATUSES:
+        raise InputError(f"Unknown delivery status {status!r}: use one of {', '.join(DELIVERY_STATUSES)}.")
+    if not str(recipient or "").strip():
+        raise InputError("A delivery needs a recipient (an email).")
+    stamp = pd.Timestamp(attempted_at)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    values = {
+        "attempted_at": stamp.to_pydatetime(), "recipient": recipient, "subscription": subscription,
+        "period_start": period_start, "period_end": period_end, "as_of": as_of, "status": status,
+        "files": files, "problem": problem,
+    }
+    try:
+        deliveries_table.create(engine, checkfirst=True)
+        if audit is not None:
+            audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(deliveries_table).values(**values)).inserted_primary_key
+            if audit is not None:
+                connection.execute(sa.insert(audit_events_table).values(**audit))
+    except SQLAlchemyError as exc:
+        raise _wrap("record the delivery", exc, engine) from None
+    assert key is not None
+    return int(key[0])
+
+
+def load_deliveries(engine: Engine, *, recipient: str | None = None) -> pd.DataFrame:
+    """Load the attempts to email packs, oldest first (:data:`DELIVERY_COLUMNS`).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    recipient : str, optional
+        Only this recipient's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attempt; the dates as ``datetime.date``, ``attempted_at`` as
+        ``datetime64[ns]`` (UTC). Empty when nothing was recorded (or the table does not
+        exist yet: nothing is created here).
+    """
+    from ete_metrics.data.schema import deliveries_table
+
+    table = deliveries_table
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+    except SQLAlchemyError as exc:
+        raise _wrap("load the deliveries", exc, engine) from None
+    rows: list[tuple[Any, ...]] = []
+    if recorded:
+        query = sa.select(*[table.c[c] for c in DELIVERY_COLUMNS]).order_by(table.c.id)
+        if recipient is not None:
+            query = query.where(table.c.recipient == recipient)
+        try:
+            with engine.connect() as connection:
+                rows = [tuple(r) for r in connection.execute(query).all()]
+        except SQLAlchemyError as exc:
+            raise _wrap("load the deliveries", exc, engine) from None
+    frame = pd.DataFrame(rows, columns=list(DELIVERY_COLUMNS), dtype=object)
+    frame["attempted_at"] = pd.to_datetime(frame["attempted_at"]).astype("datetime64[ns]")
     frame["id"] = frame["id"].astype("int64")
     return frame
 

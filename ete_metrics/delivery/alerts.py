@@ -804,6 +804,7 @@ def evaluate_after_change(
     trigger: str,
     environ: Mapping[str, str] | None = None,
     as_of: date | None = None,
+    today: date | None = None,
     dry_run: bool = False,
     path: str | os.PathLike[str] | None = None,
 ) -> AlertRun:
@@ -826,8 +827,11 @@ def evaluate_after_change(
     dry_run : bool
         As for :func:`run_alerts`.
     as_of : datetime.date, optional
-        The date the figures are as at, and the day of the run; default the data's cut-off
-        (:func:`ete_metrics.data.db.data_cutoff`, the dashboard's default) and today.
+        The date the figures are as at; default the data's cut-off
+        (:func:`ete_metrics.data.db.data_cutoff`, the dashboard's default), or the day of the
+        run when that is earlier.
+    today : datetime.date, optional
+        The day of the run (for :data:`NO_IMPORT`); default ``now``'s day in London.
     path : str or path, optional
         The subscriptions file (default :func:`subscriptions_file_path`).
 
@@ -849,14 +853,17 @@ def evaluate_after_change(
         except ConfigError as exc:
             run.problems.append(f"{exc} Every alert's recipients are refused until it can be read.")
             listed = None
-        today = as_of if as_of is not None else london_day(now)
-        figures_as_of = as_of if as_of is not None else db.data_cutoff(engine) or today
+        day = today if today is not None else london_day(now)
+        figures_as_of = as_of
+        if figures_as_of is None:
+            cutoff = db.data_cutoff(engine)
+            figures_as_of = min(cutoff, day) if cutoff is not None else day
         done = run_alerts(
             engine,
             rules,
             listed,
             as_of=figures_as_of,
-            today=today,
+            today=day,
             now=now,
             trigger=trigger,
             environ=os.environ if environ is None else environ,
