@@ -18,7 +18,7 @@ June and July 2021 for Wales and for London, so 4 each to date in July):
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -563,3 +563,53 @@ def test_a_change_is_claimed_once_so_two_runs_at_once_send_once(engine: sa.Engin
     assert db.release_alert(engine, key=key, rule="r", as_of=CUTOFF, at=now) is False
     assert db.claim_alert(engine, key=key, rule="r", as_of=CUTOFF, at=now) is True
     assert db.alert_states(engine) == {key: True}
+
+
+# --------------------------------------------------------------------------- deliver
+
+
+def test_deliver_evaluates_the_alerts_once_per_change_and_a_dry_run_sends_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer, smtp_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    monkeypatch.setenv("ETE_ACCESS_FILE", str(tmp_path / "access.toml"))
+    monkeypatch.delenv("ETE_SUBSCRIPTIONS_FILE", raising=False)
+    assert _import(tmp_path, url, RED_JOBS, "data") == 0  # no subscriptions file yet: no alerts
+    engine = db.make_engine(url)
+    try:
+        imported = db.load_imports(engine)["imported_at"].iloc[0].date()
+    finally:
+        engine.dispose()
+    (tmp_path / "access.toml").write_text(ACCESS, encoding="utf-8")
+    (tmp_path / "subscriptions.toml").write_text(
+        _alerts_text(
+            f'measure = "{WORK.target_measure}"\ncondition = "red"\nregions = ["Wales"]\nto = "{LEAD}"',
+            f'condition = "no_import"\ndays = 10\nto = "{DIRECTOR}"',
+        ),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+
+    def deliver(day: date, *extra: str) -> tuple[int, str, str]:
+        code = cli.main(["deliver", "--due", "--as-of", day.isoformat(), "--db", url, *extra])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    # 9 days after the import: Wales is Red (figures as at the cut-off, 20 Jul 2021); no import
+    # for 9 days is not yet 10. A dry run first: nothing sent, nothing stored.
+    nine = imported + timedelta(days=9)
+    code, out, _ = deliver(nine, "--dry-run")
+    assert code == 0 and "Alert would fire (dry run, nothing sent): alert 1" in out
+    assert "alert 2" not in out and received(smtp_server) == []
+    code, out, _ = deliver(nine)
+    assert code == 0 and "Alert fired: alert 1" in out and "alert 2" not in out
+    assert received(smtp_server) == [(LEAD,)]
+    # 10 days after: no import for 10 days fires; Wales, unchanged, does not fire again
+    code, out, _ = deliver(nine + timedelta(days=1))
+    assert code == 0 and "Alert fired: alert 2, No import for 10 days (All regions)" in out
+    assert "alert 1" not in out
+    assert received(smtp_server) == [(LEAD,), (DIRECTOR,)]
+    code, out, _ = deliver(nine + timedelta(days=2))
+    assert code == 0 and "Alert fired" not in out and len(received(smtp_server)) == 2
+    assert [r for r in _alert_audit(url)["detail"] if "(deliver)" in r] != []
