@@ -613,3 +613,14 @@ def test_deliver_evaluates_the_alerts_once_per_change_and_a_dry_run_sends_nothin
     code, out, _ = deliver(nine + timedelta(days=2))
     assert code == 0 and "Alert fired" not in out and len(received(smtp_server)) == 2
     assert [r for r in _alert_audit(url)["detail"] if "(deliver)" in r] != []
+
+
+def test_the_example_file_s_alerts_are_valid_and_every_recipient_is_allowed() -> None:
+    root = Path(__file__).resolve().parents[1]
+    example = root / "subscriptions.example.toml"
+    rules = parse_alerts(example.read_text(encoding="utf-8"), source=str(example))
+    assert {rule.condition for rule in rules} == {RED, BELOW, NO_IMPORT}
+    listed = parse_access((root / "access.example.toml").read_text(encoding="utf-8"))
+    for rule in rules:
+        allowed, refused = recipients(rule, listed)
+        assert refused == [] and len(allowed) == len(rule.to)
