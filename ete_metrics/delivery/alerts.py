@@ -105,6 +105,8 @@ _KEYS: Mapping[str, frozenset[str]] = {
     NO_IMPORT: frozenset({"days"}),
 }
 _KIND = "alert"
+#: The participants' columns the readings use.
+_PARTICIPANT_COLUMNS = ("participant_id", "region", "referral_date", "entry_date")
 _EXAMPLE = (
     f'e.g. measure = "{steps.TARGET_MEASURES[-1]}", condition = "{RED}", regions = ["Wales"], '
     'to = ["lead.wales@example.org"]'
@@ -705,7 +707,8 @@ def run_alerts(
         return run
     loaded = dict(frames or {})
     if any(rule.condition != NO_IMPORT for rule, _ in checked) and "participants" not in loaded:
-        loaded["participants"] = db.load_participants(engine)
+        # only the columns the RAG and the funnel's rates read (a third less to load)
+        loaded["participants"] = db.load_participants(engine, columns=_PARTICIPANT_COLUMNS)
         loaded["milestones"] = db.load_milestones(engine)
         loaded["targets"] = db.load_targets(engine)
     if any(rule.condition == NO_IMPORT for rule, _ in checked) and "imports" not in loaded:
