@@ -172,3 +172,54 @@ def test_an_upload_s_import_runs_the_alerts_and_says_what_fired(
         )
     finally:
         engine.dispose()
+
+
+def test_an_upload_on_the_data_page_fires_the_alert_and_the_director_sees_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: SmtpServer,
+    smtp_env: dict[str, str],
+) -> None:
+    from test_alerts import GREEN_JOBS, TARGETS, _milestones, _participants
+
+    access = tmp_path / "access.toml"
+    access.write_text(ACCESS, encoding="utf-8")
+    monkeypatch.setenv("ETE_ACCESS_FILE", str(access))
+    monkeypatch.delenv("ETE_SUBSCRIPTIONS_FILE", raising=False)
+    url = f"sqlite:///{tmp_path / 'ete.db'}"
+    assert _import(tmp_path, url, GREEN_JOBS, "green") == 0  # Green, before any alert is set
+    (tmp_path / "subscriptions.toml").write_text(
+        _alerts_text(
+            f'measure = "{WORK.target_measure}"\ncondition = "red"\nregions = ["Wales"]\nto = "{LEAD}"'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ETE_DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)  # no sign-in: the local director
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "No alert has fired yet." in _page_text(at)
+    for role, text in (
+        ("participants", _participants()),
+        ("milestones", _milestones(RED_JOBS)),
+        ("targets", TARGETS),
+    ):
+        at.file_uploader(key=f"upload_{role}_0").set_value(
+            (f"{role}.csv", text.encode(), "text/csv")
+        )
+    at.run()
+    at.button(key="upload_confirm").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    told = [i.value for i in at.info]
+    assert told == [
+        f"Alert fired: alert 1, {RULE} (Wales): Job starts to date: 1 against a target to date of 4 "
+        "(25.0% of target): Red. Sent to 1 recipient."
+    ]
+    assert received(smtp_server) == [(LEAD,)]
+    table = next(t.value for t in tables_shown(at) if "Recipients" in t.value.columns)
+    assert table[["Alert", "Scope", "Figures as at", "Recipients"]].values.tolist() == [
+        [RULE, "Wales", "20 Jul 2021", "1"]
+    ]
