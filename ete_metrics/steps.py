@@ -75,40 +75,49 @@ class Step:
     on_or_after: bool = False
 
 
-#: Every step, in funnel order.
-STEPS: tuple[Step, ...] = (
-    Step(
-        "referred", "Referred", "referred",
-        "People referred to the programme by probation with a referral date on or before the "
-        "as-at date.",
-        target_measure="referred",
-    ),
-    Step(
-        "entered", "Entered", "entered",
-        "Participants whose entry date (the day they started on the programme) is on or before "
-        "the as-at date. This is the population of every other measure: figures are "
-        "entry-anchored.",
-        target_measure="entered",
-    ),
-    Step(
-        "training", "Into training", "in training",
-        "Entered participants with at least one training start dated on or after their entry "
-        "date and on or before the as-at date. Each person is counted once, however many "
-        "courses they start.",
-        milestone="training_start", target_measure="training",
-    ),
-    Step(
-        "work", "Into work", "in work",
-        "Entered participants with at least one job start counted the same way.",
-        milestone="job_start", target_measure="work", after="training", on_or_after=True,
-    ),
-    Step(
-        "sustained", "Sustained work", "in sustained work",
-        "Entered participants with at least one recorded sustained job (the contract's "
-        "sustainment milestone), counted the same way.",
-        milestone="job_sustained", sustained=True, after="work",
-    ),
+#: The referral: the first step of the funnel from referral.
+REFERRED = Step(
+    "referred", "Referred", "referred",
+    "People referred to the programme by probation with a referral date on or before the "
+    "as-at date.",
+    target_measure="referred",
 )
+
+#: Entry to the programme: the population of every other measure.
+ENTERED = Step(
+    "entered", "Entered", "entered",
+    "Participants whose entry date (the day they started on the programme) is on or before "
+    "the as-at date. This is the population of every other measure: figures are "
+    "entry-anchored.",
+    target_measure="entered",
+)
+
+#: The first outcome: a training start.
+TRAINING = Step(
+    "training", "Into training", "in training",
+    "Entered participants with at least one training start dated on or after their entry "
+    "date and on or before the as-at date. Each person is counted once, however many "
+    "courses they start.",
+    milestone="training_start", target_measure="training",
+)
+
+#: The outcome of work: a job start.
+WORK = Step(
+    "work", "Into work", "in work",
+    "Entered participants with at least one job start counted the same way.",
+    milestone="job_start", target_measure="work", after=TRAINING.name, on_or_after=True,
+)
+
+#: Sustained work: a sustained job.
+SUSTAINED = Step(
+    "sustained", "Sustained work", "in sustained work",
+    "Entered participants with at least one recorded sustained job (the contract's "
+    "sustainment milestone), counted the same way.",
+    milestone="job_sustained", sustained=True, after=WORK.name,
+)
+
+#: Every step, in funnel order (a new step goes here, after the step it follows).
+STEPS: tuple[Step, ...] = (REFERRED, ENTERED, TRAINING, WORK, SUSTAINED)
 
 
 def find_step(name: str) -> Step:
@@ -168,12 +177,12 @@ def outcome_milestones() -> dict[str, str]:
 
 def funnel_steps(*, sustained: bool = False) -> tuple[str, ...]:
     """The entry funnel's steps, in order: ``entered``, then :func:`outcome_steps`."""
-    return ("entered", *outcome_steps(sustained=sustained))
+    return (ENTERED.name, *outcome_steps(sustained=sustained))
 
 
 def referral_steps() -> tuple[str, ...]:
     """The referral funnel's steps, in order (no sustained work)."""
-    return ("referred", "entered", *outcome_steps(sustained=False))
+    return (REFERRED.name, ENTERED.name, *outcome_steps(sustained=False))
 
 
 #: Measures that carry contract targets, in order.
@@ -199,6 +208,11 @@ MILESTONE_LABELS: Mapping[str, str] = {
 
 #: Milestone types an extract may hold, in order.
 MILESTONE_TYPES: tuple[str, ...] = tuple(MILESTONE_LABELS)
+
+#: The marker shown in place of a figure withheld to protect the people in it (the GSS
+#: "confidential" marker). Disclosure control writes it (:mod:`ete_metrics.protect.disclosure`);
+#: a metric of shown figures (the headline's changes) passes it on.
+SUPPRESSED: str = "[c]"
 
 #: RAG ratings against target, with their words.
 RAG_LABELS: Mapping[str, str] = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -260,6 +274,34 @@ def label(code: object) -> str:
     if words is not None:
         return words
     return text.replace("_", " ").capitalize()
+
+
+#: Words kept in upper case when column names are humanised.
+_ACRONYMS = {"id": "ID", "ci": "CI", "rag": "RAG", "fy": "FY"}
+
+
+def humanise(name: str) -> str:
+    """Turn a column name into a heading: ``"rate_from_entry"`` -> ``"Rate from entry"``.
+
+    Parameters
+    ----------
+    name : str
+        A snake_case column name.
+
+    Returns
+    -------
+    str
+        Words separated by spaces, first letter capitalised, known acronyms
+        (ID, CI, RAG, FY) in capitals.
+    """
+    words = [w for w in str(name).replace("_", " ").split(" ") if w]
+    if not words:
+        return str(name)
+    out = [_ACRONYMS.get(w.lower(), w) for w in words]
+    first = out[0]
+    if first == words[0]:
+        out[0] = first[:1].upper() + first[1:]
+    return " ".join(out)
 
 
 def phrase(step: str) -> str:

@@ -135,11 +135,11 @@ class Subscription:
     @property
     def key(self) -> str:
         """What makes a period's pack the same pack: the address, the period's length, the
-        formats and the regions (``"month|pdf,xlsx|Wales"``). The delivery record is kept
+        formats in any order and the regions (``"month|pdf,xlsx|Wales"``). The delivery record is kept
         by it, so changing the working day does not send a period again, while asking for
         another format or other regions does."""
         regions = ",".join(self.regions) if self.regions else "*"
-        return f"{self.every}|{','.join(self.formats)}|{regions}"
+        return f"{self.every}|{','.join(sorted(self.formats))}|{regions}"
 
 
 @dataclass(frozen=True)
