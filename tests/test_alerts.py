@@ -45,11 +45,10 @@ from ete_metrics.delivery.alerts import (
 from ete_metrics.errors import DeliveryError, EteError
 from ete_metrics.protect.access import parse_access
 
-JOB_START = "job_start"
-TRAINING_START = "training_start"
-#: The "into work" step and the training step, from the vocabulary (by their milestones).
-WORK = next(step for step in steps.STEPS if step.milestone == JOB_START)
-TRAINING = next(step for step in steps.STEPS if step.milestone == TRAINING_START)
+#: The "into work" step and the training step, from the vocabulary.
+WORK = steps.WORK
+TRAINING = steps.TRAINING
+JOB_START = WORK.milestone
 assert WORK.target_measure is not None
 
 DIRECTOR = "director@example.org"

@@ -108,7 +108,7 @@ _KIND = "alert"
 #: The participants' columns the readings use.
 _PARTICIPANT_COLUMNS = ("participant_id", "region", "referral_date", "entry_date")
 _EXAMPLE = (
-    f'e.g. measure = "{steps.TARGET_MEASURES[-1]}", condition = "{RED}", regions = ["Wales"], '
+    f'e.g. measure = "{steps.WORK.name}", condition = "{RED}", regions = ["Wales"], '
     'to = ["lead.wales@example.org"]'
 )
 
