@@ -33,7 +33,7 @@ The conditions, worked out by :func:`evaluate_alerts` from frames and explicit d
 - ``no_import``: the latest import was made ``days`` or more days before the day of the run
   (``today``), or none is recorded. The whole programme only (imports are).
 
-An alert *fires* (one email to its recipients) when its state changes into firing; it does
+An alert *fires* (one email to each of its recipients) when its state changes into firing; it does
 not fire again until its state has changed back and then into firing again. The state is
 stored in the database (:func:`ete_metrics.data.db.claim_alert`); a rule never evaluated
 before counts as not firing, so a new rule whose condition already holds fires once. A
@@ -730,7 +730,9 @@ def run_alerts(
         if reading.firing is None or reading.firing == was:
             continue
         if not reading.firing:
-            if not dry_run:
+            if dry_run:
+                said += " (dry run: not stored)"
+            else:
                 db.release_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now)
             run.changed_back.append(said)
             continue
