@@ -623,3 +623,38 @@ def test_the_example_file_s_alerts_are_valid_and_every_recipient_is_allowed() ->
     for rule in rules:
         allowed, refused = recipients(rule, listed)
         assert refused == [] and len(allowed) == len(rule.to)
+
+
+def test_an_alert_fired_is_stored_with_its_audit_rows_and_read_back_newest_first(
+    engine: sa.Engine,
+) -> None:
+    assert db.load_alerts_fired(engine).empty  # no tables yet: nothing fired
+    assert db.alert_states(engine) == {}
+    db.create_schema(engine)
+    rows = [
+        db.audit_values(
+            occurred_at=datetime(2021, 7, 21, 9, 30, tzinfo=UTC), actor=LEAD, role="regional_lead",
+            action="alert", detail="alert 1 fired", filters={"scope": ["Wales"], "alert_scope": "Wales"},
+        )
+    ]  # fmt: skip
+    for when, trigger in (
+        (datetime(2021, 7, 21, 9, 30, tzinfo=UTC), "import #1"),
+        (datetime(2021, 8, 2, 17, 5), "deliver"),
+    ):
+        db.record_alert_fired(
+            engine, fired_at=when, key="b" * 64, rule="No import for 10 days", scope="All regions",
+            as_of=CUTOFF, reading="r", recipients=2, trigger=trigger, audit=rows,
+        )  # fmt: skip
+    fired = db.load_alerts_fired(engine)
+    assert fired["trigger"].tolist() == ["deliver", "import #1"]
+    assert fired["fired_at"].tolist() == [
+        pd.Timestamp("2021-08-02 17:05"),
+        pd.Timestamp("2021-07-21 09:30"),
+    ]
+    assert (
+        fired["recipients"].tolist() == [2, 2]
+        and fired["as_of"].tolist() == [pd.Timestamp(CUTOFF)] * 2
+    )
+    assert db.load_alerts_fired(engine, limit=1)["trigger"].tolist() == ["deliver"]
+    audit = db.load_audit(engine, actions=["alert"])
+    assert audit["actor"].tolist() == [LEAD, LEAD]
