@@ -223,3 +223,21 @@ def test_an_upload_on_the_data_page_fires_the_alert_and_the_director_sees_it(
     assert table[["Alert", "Scope", "Figures as at", "Recipients"]].values.tolist() == [
         [RULE, "Wales", "20 Jul 2021", "1"]
     ]
+
+
+def test_a_director_previewing_a_lead_sees_no_alerts(fired_db: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": DIRECTOR, "name": "director"}
+    at.run()
+    at.session_state["ete_preview_as"] = f"{LEAD} (regional lead · Wales)"
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Data" in [h.value for h in at.header] and not at.error  # the preview is shown, not refused
+    assert "Import history" in [h.value for h in at.subheader]
+    assert "Alerts" not in [h.value for h in at.subheader]
+    assert RULE not in _page_text(at)
+    at.session_state["ete_preview_as"] = "My own view"
+    at.run()
+    assert "Alerts" in [h.value for h in at.subheader]
