@@ -33,10 +33,18 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ete_metrics import cli_metrics, config
 from ete_metrics.cli_progress import progress_bar
 from ete_metrics.errors import EteError
+
+if TYPE_CHECKING:  # the delivery is loaded by its command only
+    from sqlalchemy import Engine
+
+    from ete_metrics.delivery.mail import SmtpSettings
+    from ete_metrics.delivery.subscriptions import SubscriptionFile
+    from ete_metrics.protect.access import AccessList
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -402,8 +410,7 @@ def _deliver_alerts(args: argparse.Namespace, code: int) -> int:
 def _deliver_packs(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from ete_metrics.data.db import data_cutoff, load_deliveries, make_engine
-    from ete_metrics.delivery.deliver import deliver, describe_plan, plan_deliveries
+    from ete_metrics.data.db import delivery_lock, make_engine
     from ete_metrics.delivery.mail import SmtpSettings
     from ete_metrics.delivery.subscriptions import read_subscriptions
     from ete_metrics.protect.access import read_access_file
@@ -415,25 +422,49 @@ def _deliver_packs(args: argparse.Namespace) -> int:
     settings = None if args.dry_run else SmtpSettings.from_env(os.environ)
     engine = make_engine(args.db)
     try:
-        plan = plan_deliveries(
-            subscriptions, access_list, load_deliveries(engine), as_of=today, now=args.now
-        )
-        kind = "every subscription's latest pack" if args.now else "the packs due"
-        print(f"Delivery of {kind} on {_uk_date(today)} ({subscriptions.source}):")
-        if args.dry_run or not plan.planned:
-            for line in describe_plan(plan, dry_run=True):
-                print(f"  {line}")
-            if not plan.planned:
-                print("Nothing to send.")
-            else:
-                print(f"Dry run: nothing was sent or recorded ({len(plan.planned)} to send).")
-            return EXIT_OK
-        assert settings is not None
-        outcomes = deliver(
-            engine, plan, settings, attempted_at=datetime.now(UTC), data_to=data_cutoff(engine)
-        )
+        if args.dry_run:
+            return _deliver_run(args, engine, subscriptions, access_list, settings, today)
+        with delivery_lock(engine) as taken:  # one run at a time: no pack sent twice
+            if not taken:
+                print(
+                    "Another deliver run is under way on this database: this one did nothing "
+                    "(that run sends what is due)."
+                )
+                return EXIT_OK
+            return _deliver_run(args, engine, subscriptions, access_list, settings, today)
     finally:
         engine.dispose()
+
+
+def _deliver_run(
+    args: argparse.Namespace,
+    engine: Engine,
+    subscriptions: SubscriptionFile,
+    access_list: AccessList,
+    settings: SmtpSettings | None,
+    today: date,
+) -> int:
+    """Plan, then (unless ``--dry-run``) build, send and record; print what became of each."""
+    from ete_metrics.data.db import data_cutoff, load_deliveries
+    from ete_metrics.delivery.deliver import deliver, describe_plan, plan_deliveries
+
+    plan = plan_deliveries(
+        subscriptions, access_list, load_deliveries(engine), as_of=today, now=args.now
+    )
+    kind = "every subscription's latest pack" if args.now else "the packs due"
+    print(f"Delivery of {kind} on {_uk_date(today)} ({subscriptions.source}):")
+    if args.dry_run or not plan.planned:
+        for line in describe_plan(plan, dry_run=True):
+            print(f"  {line}")
+        if not plan.planned:
+            print("Nothing to send.")
+        else:
+            print(f"Dry run: nothing was sent or recorded ({len(plan.planned)} to send).")
+        return EXIT_OK
+    assert settings is not None
+    outcomes = deliver(
+        engine, plan, settings, attempted_at=datetime.now(UTC), data_to=data_cutoff(engine)
+    )
     for outcome in outcomes:
         if outcome.sent:
             print(f"  Sent {outcome.planned.describe()}.")

@@ -15,7 +15,7 @@ from smtp_support import SmtpServer, closed_port, smtp_server  # noqa: F401 - th
 
 from ete_metrics.cli import EXIT_NOT_SENT
 from ete_metrics.data.audit import sha256_of
-from ete_metrics.data.db import load_audit, load_deliveries, make_engine
+from ete_metrics.data.db import delivery_lock, load_audit, load_deliveries, make_engine
 from ete_metrics.data.demo import build_demo_database
 from ete_metrics.present.workbook import read_cover, read_tables
 
@@ -53,7 +53,9 @@ def _entry(to: str, fmt: str, every: str = "month", **more: object) -> str:
 
 @pytest.fixture
 def setup(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: SmtpServer,  # noqa: F811
 ) -> tuple[str, Path, SmtpServer]:
     """A demo database, the access file (the subscriptions file beside it), the SMTP settings."""
     url = f"sqlite:///{tmp_path / 'ete.db'}"
@@ -76,11 +78,25 @@ def _deliver(capsys: pytest.CaptureFixture[str], url: str, *options: str) -> tup
     return run(capsys, "deliver", *options, "--as-of", RUN_DAY, "--db", url)
 
 
-def _report(capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path, user: str, fmt: str) -> bytes:
+def _report(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path, user: str, fmt: str
+) -> bytes:
     """What ``report --as-user`` writes for ``user``: figures as at April's last day."""
     out = tmp_path / f"report-{user}.{fmt}"
-    code, _, err = run(capsys, "report", "--format", fmt, "--out", str(out), "--as-of", "2023-04-30",
-                       "--db", url, "--as-user", user)
+    code, _, err = run(
+        capsys,
+        "report",
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--as-of",
+        "2023-04-30",
+        "--db",
+        url,
+        "--as-user",
+        user,
+    )
     assert code == 0, err
     return out.read_bytes()
 
@@ -100,8 +116,10 @@ def _pdf_text(data: bytes) -> list[str]:
 
 
 def _attachments(message: object) -> dict[str, tuple[str, bytes]]:
-    return {part.get_filename(): (part.get_content_type(), part.get_content())  # type: ignore[attr-defined]
-            for part in message.iter_attachments()}  # type: ignore[attr-defined]
+    return {
+        part.get_filename(): (part.get_content_type(), part.get_content())  # type: ignore[attr-defined]
+        for part in message.iter_attachments()
+    }  # type: ignore[attr-defined]
 
 
 def _deliveries(url: str) -> pd.DataFrame:
@@ -143,15 +161,21 @@ def test_three_recipients_get_their_own_packs_once_and_an_unknown_address_nothin
         "ete-outcomes-2023-04-30-all-regions.pdf": PDF,
         "ete-outcomes-2023-04-30-all-regions.xlsx": XLSX,
     }
-    assert {name: kind for name, (kind, _) in lead.items()} == {"ete-outcomes-2023-04-30-wales.xlsx": XLSX}
+    assert {name: kind for name, (kind, _) in lead.items()} == {
+        "ete-outcomes-2023-04-30-wales.xlsx": XLSX
+    }
     assert {name: kind for name, (kind, _) in partner.items()} == {
-        "ete-outcomes-2023-04-30-all-regions-stakeholder.xlsx": XLSX}
+        "ete-outcomes-2023-04-30-all-regions-stakeholder.xlsx": XLSX
+    }
 
     # each pack is the one `report --as-user` writes for that user
-    _same_workbook(director["ete-outcomes-2023-04-30-all-regions.xlsx"][1],
-                   _report(capsys, url, tmp_path, DIRECTOR, "xlsx"))
+    _same_workbook(
+        director["ete-outcomes-2023-04-30-all-regions.xlsx"][1],
+        _report(capsys, url, tmp_path, DIRECTOR, "xlsx"),
+    )
     assert _pdf_text(director["ete-outcomes-2023-04-30-all-regions.pdf"][1]) == _pdf_text(
-        _report(capsys, url, tmp_path, DIRECTOR, "pdf"))
+        _report(capsys, url, tmp_path, DIRECTOR, "pdf")
+    )
     lead_book = lead["ete-outcomes-2023-04-30-wales.xlsx"][1]
     _same_workbook(lead_book, _report(capsys, url, tmp_path, LEAD, "xlsx"))
     partner_book = partner["ete-outcomes-2023-04-30-all-regions-stakeholder.xlsx"][1]
@@ -161,7 +185,10 @@ def test_three_recipients_get_their_own_packs_once_and_an_unknown_address_nothin
     cells = {str(v) for t in read_tables(lead_book).values() for v in t.to_numpy().ravel()}
     assert not {"London", "North West", "West Midlands"} & cells
     assert read_cover(partner_book)["Audience"] == "Stakeholder (protected)"
-    assert read_cover(director["ete-outcomes-2023-04-30-all-regions.xlsx"][1])["Audience"] == "Internal (all figures)"
+    assert (
+        read_cover(director["ete-outcomes-2023-04-30-all-regions.xlsx"][1])["Audience"]
+        == "Internal (all figures)"
+    )
 
     # the email says the scope, the as-at date, the filters and what changed (the Overview's words)
     body = messages[1].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
@@ -188,14 +215,18 @@ def test_three_recipients_get_their_own_packs_once_and_an_unknown_address_nothin
     for _ in range(2):
         code, out, err = _deliver(capsys, url, "--due")
         assert code == 0, (out, err)
-        assert "Nothing to send." in out and "Up to date: subscription 1: the April 2023 pack was sent." in out
+        assert (
+            "Nothing to send." in out
+            and "Up to date: subscription 1: the April 2023 pack was sent." in out
+        )
     assert len(server.handler.envelopes) == 3
     assert len(_delivery_audit(url)) == 3
     assert _deliveries(url)["status"].tolist() == ["sent"] * 3
 
 
 def test_a_refusing_server_and_a_server_that_is_down_are_recorded_and_retried(
-    setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str],
+    setup: tuple[str, Path, SmtpServer],
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, subscriptions, server = setup
@@ -203,7 +234,9 @@ def test_a_refusing_server_and_a_server_that_is_down_are_recorded_and_retried(
     server.handler.refuse_rcpt = "550 5.1.1 mailbox unavailable"
     code, out, err = _deliver(capsys, url, "--due")
     assert code == EXIT_NOT_SENT, (out, err)
-    assert "Not sent: subscription 1 (regional lead · Wales): April 2023, xlsx: the mail server" in out
+    assert (
+        "Not sent: subscription 1 (regional lead · Wales): April 2023, xlsx: the mail server" in out
+    )
     assert "refused the recipient (550 5.1.1 mailbox unavailable)" in out
     assert "It will be tried again at the next run." in out
     assert "1 pack could not be sent" in err and "Traceback" not in err
@@ -240,12 +273,14 @@ def test_regions_narrower_than_access_are_sent_wider_refused(
     )
     code, out, err = _deliver(capsys, url, "--due")
     assert code == 0, (out, err)
-    assert (f"Refused: {subscriptions}: subscription 1: regions names London, outside what the "
-            "recipient may see (Wales)") in out
+    assert (
+        f"Refused: {subscriptions}: subscription 1: regions names London, outside what the "
+        "recipient may see (Wales)"
+    ) in out
     assert "1 sent, 0 not sent, 1 refused" in out
-    message, = server.handler.messages()
+    (message,) = server.handler.messages()
     assert message["To"] == NORTH
-    (name, (_, book)), = _attachments(message).items()
+    ((name, (_, book)),) = _attachments(message).items()
     assert name == "ete-outcomes-2023-04-30-north-west.xlsx"
     assert read_cover(book)["Regions"] == "North West"
     cells = {str(v) for t in read_tables(book).values() for v in t.to_numpy().ravel()}
@@ -253,12 +288,14 @@ def test_regions_narrower_than_access_are_sent_wider_refused(
 
 
 def test_a_dry_run_lists_what_is_due_and_sends_and_writes_nothing(
-    setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str],
+    setup: tuple[str, Path, SmtpServer],
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, subscriptions, server = setup
-    subscriptions.write_text(_entry(DIRECTOR, "xlsx", working_day=5) + _entry(UNKNOWN, "pdf"),
-                             encoding="utf-8")
+    subscriptions.write_text(
+        _entry(DIRECTOR, "xlsx", working_day=5) + _entry(UNKNOWN, "pdf"), encoding="utf-8"
+    )
     monkeypatch.delenv("ETE_SMTP_HOST")  # a dry run needs no mail server
     code, out, err = run(capsys, "deliver", "--dry-run", "--as-of", "2023-05-05", "--db", url)
     assert code == 0, (out, err)
@@ -267,14 +304,17 @@ def test_a_dry_run_lists_what_is_due_and_sends_and_writes_nothing(
     assert "April 2023" not in out
     assert "Refused:" in out and "subscription 2: to is not in the access file" in out
     code, out, _ = _deliver(capsys, url, "--dry-run")  # 9 May: the fifth working day
-    assert code == 0 and "Would send subscription 1 (director · all regions): April 2023, xlsx" in out
+    assert (
+        code == 0 and "Would send subscription 1 (director · all regions): April 2023, xlsx" in out
+    )
     assert "Dry run: nothing was sent or recorded (1 to send)." in out
     assert server.handler.envelopes == []
     assert _deliveries(url).empty and _delivery_audit(url).empty
 
 
 def test_without_a_mail_server_setting_nothing_is_built(
-    setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str],
+    setup: tuple[str, Path, SmtpServer],
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, subscriptions, _ = setup
@@ -290,9 +330,27 @@ def test_a_bad_subscriptions_file_is_refused_whole(
     setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, subscriptions, server = setup
-    subscriptions.write_text(_entry(DIRECTOR, "xlsx") + _entry(LEAD, "xlsx", every="daily"),
-                             encoding="utf-8")
+    subscriptions.write_text(
+        _entry(DIRECTOR, "xlsx") + _entry(LEAD, "xlsx", every="daily"), encoding="utf-8"
+    )
     code, out, err = _deliver(capsys, url, "--now")
     assert code == 2 and out == ""
     assert err.startswith(f"Error: {subscriptions}: subscription 2: every is 'daily'")
     assert server.handler.envelopes == []
+
+
+def test_a_second_run_while_one_is_under_way_does_nothing(
+    setup: tuple[str, Path, SmtpServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, subscriptions, server = setup
+    subscriptions.write_text(_entry(DIRECTOR, "xlsx"), encoding="utf-8")
+    engine = make_engine(url)
+    try:
+        with delivery_lock(engine) as taken:  # the timer's run, say, still sending
+            assert taken
+            code, out, err = _deliver(capsys, url, "--now")
+    finally:
+        engine.dispose()
+    assert code == 0, err
+    assert out.startswith("Another deliver run is under way on this database: this one did nothing")
+    assert server.handler.envelopes == [] and _deliveries(url).empty

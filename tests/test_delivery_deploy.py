@@ -23,7 +23,7 @@ def _unit(name: str) -> configparser.ConfigParser:
 def _module_arguments(command: str) -> list[str]:
     words = shlex.split(command)
     start = words.index("ete_metrics") + 1
-    assert words[start - 2:start] == ["-m", "ete_metrics"]
+    assert words[start - 2 : start] == ["-m", "ete_metrics"]
     return words[start:]
 
 
@@ -46,8 +46,11 @@ def test_the_timer_starts_the_service_each_morning_and_catches_up() -> None:
 
 
 def test_the_cron_line_runs_the_same_command() -> None:
-    lines = [line for line in (DEPLOY / "ete-deliver.cron").read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#") and "=" not in line.split()[0]]
+    lines = [
+        line
+        for line in (DEPLOY / "ete-deliver.cron").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
     assert len(lines) == 1
     fields = lines[0].split(None, 6)
     assert fields[:5] == ["0", "7", "*", "*", "*"] and fields[5] == "ete"
@@ -58,10 +61,20 @@ def test_the_cron_line_runs_the_same_command() -> None:
 
 def test_the_readme_documents_the_schedule_and_the_settings() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("deploy/ete-deliver.service", "deploy/ete-deliver.timer", "deploy/ete-deliver.cron",
-                 "subscriptions.example.toml"):
+    for name in (
+        "deploy/ete-deliver.service",
+        "deploy/ete-deliver.timer",
+        "deploy/ete-deliver.cron",
+        "subscriptions.example.toml",
+    ):
         assert name in readme and (ROOT / name).is_file()
-    table = readme[readme.index("## Configuration"):readme.index("### PostgreSQL")]
-    for setting in ("ETE_SUBSCRIPTIONS_FILE", "ETE_SMTP_HOST", "ETE_SMTP_PORT", "ETE_SMTP_FROM",
-                    "ETE_SMTP_USER", "ETE_SMTP_PASSWORD"):
+    table = readme[readme.index("## Configuration") : readme.index("### PostgreSQL")]
+    for setting in (
+        "ETE_SUBSCRIPTIONS_FILE",
+        "ETE_SMTP_HOST",
+        "ETE_SMTP_PORT",
+        "ETE_SMTP_FROM",
+        "ETE_SMTP_USER",
+        "ETE_SMTP_PASSWORD",
+    ):
         assert f"`{setting}`" in table, setting

@@ -21,7 +21,9 @@ def test_aprils_pack_on_the_fifth_working_day_is_due_on_9_may_2023() -> None:
     assert APRIL.due(5) == date(2023, 5, 9)
     assert due_period("month", date(2023, 5, 9), 5) == APRIL
     # on Friday 5 May April's is not due yet: the latest due is March's
-    assert MARCH.due(5) == date(2023, 4, 11)  # Mon 3, Tue 4, Wed 5, Thu 6, [7 and 10 Easter], Tue 11
+    assert MARCH.due(5) == date(
+        2023, 4, 11
+    )  # Mon 3, Tue 4, Wed 5, Thu 6, [7 and 10 Easter], Tue 11
     assert due_period("month", date(2023, 5, 5), 5) == MARCH
     assert due_period("month", date(2023, 5, 8), 5) == MARCH
     assert due_period("month", date(2023, 6, 6), 5) == APRIL
@@ -43,17 +45,27 @@ def test_the_first_working_day_after_a_quarter_and_a_week() -> None:
     week = Period(date(2023, 5, 1), date(2023, 5, 7), "week")
     assert week.due() == date(2023, 5, 9)
     assert due_period("week", date(2023, 5, 9)) == week
-    assert due_period("week", date(2023, 5, 8)) == Period(date(2023, 4, 24), date(2023, 4, 30), "week")
+    assert due_period("week", date(2023, 5, 8)) == Period(
+        date(2023, 4, 24), date(2023, 4, 30), "week"
+    )
     # Christmas 2022: Sun 25 Dec, bank holidays Mon 26 and Tue 27 December
     christmas = Period(date(2022, 12, 19), date(2022, 12, 25), "week")
     assert christmas.due() == date(2022, 12, 28)
 
 
 def test_periods_hold_their_days() -> None:
-    assert period_containing("month", date(2024, 2, 29)) == Period(date(2024, 2, 1), date(2024, 2, 29), "month")
-    assert period_containing("quarter", date(2023, 12, 31)) == Period(date(2023, 10, 1), date(2023, 12, 31), "quarter")
-    assert period_containing("week", date(2023, 1, 1)) == Period(date(2022, 12, 26), date(2023, 1, 1), "week")
-    assert latest_ended("month", date(2023, 1, 15)) == Period(date(2022, 12, 1), date(2022, 12, 31), "month")
+    assert period_containing("month", date(2024, 2, 29)) == Period(
+        date(2024, 2, 1), date(2024, 2, 29), "month"
+    )
+    assert period_containing("quarter", date(2023, 12, 31)) == Period(
+        date(2023, 10, 1), date(2023, 12, 31), "quarter"
+    )
+    assert period_containing("week", date(2023, 1, 1)) == Period(
+        date(2022, 12, 26), date(2023, 1, 1), "week"
+    )
+    assert latest_ended("month", date(2023, 1, 15)) == Period(
+        date(2022, 12, 1), date(2022, 12, 31), "month"
+    )
     assert latest_ended("month", date(2023, 4, 30)) == MARCH  # April has not ended on its last day
     with pytest.raises(InputError, match="use month, quarter or week"):
         period_containing("fortnight", date(2023, 1, 1))

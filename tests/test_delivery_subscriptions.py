@@ -58,30 +58,81 @@ def test_a_file_of_subscriptions_is_read_in_its_order() -> None:
     ("text", "says"),
     [
         ("[[subscription]\nto = 1", r"^subs\.toml is not valid TOML: .*Fix the file"),
-        (GOOD + "colour = 'red'\n", r"^subs\.toml: subscription 1: colour is not a key of a subscription; use to, format, every, working_day, regions\.$"),
-        (GOOD.replace('"pdf"', '"docx"'), r"^subs\.toml: subscription 1: format names an unknown format 'docx'; use pdf, pptx or xlsx"),
-        (GOOD.replace('"pdf"', "[]"), r"^subs\.toml: subscription 1: format is \[\]; use pdf, pptx or xlsx"),
-        (GOOD.replace('"pdf"', '["pdf", "PDF"]'), r"subscription 1: format names pdf twice; give each format once"),
-        (GOOD.replace('"month"', '"daily"'), r"^subs\.toml: subscription 1: every is 'daily'; use \"month\", \"quarter\" or \"week\""),
-        (GOOD + "working_day = 0\n", r"^subs\.toml: subscription 1: working_day is 0; .*a whole number from 1 to 19"),
+        (
+            GOOD + "colour = 'red'\n",
+            r"^subs\.toml: subscription 1: colour is not a key of a subscription; use to, format, every, working_day, regions\.$",
+        ),
+        (
+            GOOD.replace('"pdf"', '"docx"'),
+            r"^subs\.toml: subscription 1: format names an unknown format 'docx'; use pdf, pptx or xlsx",
+        ),
+        (
+            GOOD.replace('"pdf"', "[]"),
+            r"^subs\.toml: subscription 1: format is \[\]; use pdf, pptx or xlsx",
+        ),
+        (
+            GOOD.replace('"pdf"', '["pdf", "PDF"]'),
+            r"subscription 1: format names pdf twice; give each format once",
+        ),
+        (
+            GOOD.replace('"month"', '"daily"'),
+            r"^subs\.toml: subscription 1: every is 'daily'; use \"month\", \"quarter\" or \"week\"",
+        ),
+        (
+            GOOD + "working_day = 0\n",
+            r"^subs\.toml: subscription 1: working_day is 0; .*a whole number from 1 to 19",
+        ),
         (GOOD + "working_day = true\n", r"subscription 1: working_day is True;"),
         (GOOD + "working_day = 20\n", r"subscription 1: working_day is 20;"),
-        (GOOD.replace('"month"', '"week"') + "working_day = 2\n", r"subscription 1: working_day applies to a month or a quarter"),
-        (GOOD.replace('"director@example.org"', '"not an address"'), r"subscription 1: to is not an email address"),
+        (
+            GOOD.replace('"month"', '"week"') + "working_day = 2\n",
+            r"subscription 1: working_day applies to a month or a quarter",
+        ),
+        (
+            GOOD.replace('"director@example.org"', '"not an address"'),
+            r"subscription 1: to is not an email address",
+        ),
         (GOOD.replace('to = "director@example.org"\n', ""), r"subscription 1: to is missing"),
-        (GOOD + 'regions = ["Atlantis"]\n', r"subscription 1: regions names an unknown region 'Atlantis'; use one of London"),
+        (
+            GOOD + 'regions = ["Atlantis"]\n',
+            r"subscription 1: regions names an unknown region 'Atlantis'; use one of London",
+        ),
         (GOOD + 'regions = "Wales"\n', r"subscription 1: regions is 'Wales'; give a list"),
         (GOOD + "regions = []\n", r"subscription 1: regions is \[\]; give a list"),
-        (GOOD + GOOD.replace('"month"', '"fortnight"'), r"^subs\.toml: subscription 2: every is 'fortnight'"),
-        ('[subscription]\nto = "a@b.c"\n', r"subscription must be written \[\[subscription\]\] \(double brackets\)"),
-        (GOOD + "[[alerts]]\nx = 1\n", r"^subs\.toml: alerts is not a table of the subscriptions file; it holds \[\[subscription\]\] and \[\[alert\]\] entries only"),
+        (
+            GOOD + GOOD.replace('"month"', '"fortnight"'),
+            r"^subs\.toml: subscription 2: every is 'fortnight'",
+        ),
+        (
+            '[subscription]\nto = "a@b.c"\n',
+            r"subscription must be written \[\[subscription\]\] \(double brackets\)",
+        ),
+        (
+            GOOD + "[[alerts]]\nx = 1\n",
+            r"^subs\.toml: alerts is not a table of the subscriptions file; it holds \[\[subscription\]\] and \[\[alert\]\] entries only",
+        ),
         ('title = "packs"\n' + GOOD, r"^subs\.toml: title is not a table"),
     ],
     ids=[
-        "bad TOML", "unknown key", "bad format", "no format", "a format twice", "bad every",
-        "working_day 0", "working_day a boolean", "working_day too late", "working_day of a week",
-        "to not an address", "to missing", "unknown region", "regions not a list", "regions empty",
-        "the second entry named", "a single table", "unknown table", "a loose key",
+        "bad TOML",
+        "unknown key",
+        "bad format",
+        "no format",
+        "a format twice",
+        "bad every",
+        "working_day 0",
+        "working_day a boolean",
+        "working_day too late",
+        "working_day of a week",
+        "to not an address",
+        "to missing",
+        "unknown region",
+        "regions not a list",
+        "regions empty",
+        "the second entry named",
+        "a single table",
+        "unknown table",
+        "a loose key",
     ],
 )
 def test_every_error_names_the_file_the_entry_and_the_key(text: str, says: str) -> None:
@@ -91,10 +142,17 @@ def test_every_error_names_the_file_the_entry_and_the_key(text: str, says: str) 
 
 def test_the_file_is_beside_the_access_file_unless_named(tmp_path: Path) -> None:
     access = tmp_path / "conf" / "access.toml"
-    assert subscriptions_file_path(environ={"ETE_ACCESS_FILE": str(access)}) == tmp_path / "conf" / "subscriptions.toml"
+    assert (
+        subscriptions_file_path(environ={"ETE_ACCESS_FILE": str(access)})
+        == tmp_path / "conf" / "subscriptions.toml"
+    )
     named = tmp_path / "elsewhere.toml"
-    assert subscriptions_file_path(environ={"ETE_ACCESS_FILE": str(access),
-                                            "ETE_SUBSCRIPTIONS_FILE": str(named)}) == named
+    assert (
+        subscriptions_file_path(
+            environ={"ETE_ACCESS_FILE": str(access), "ETE_SUBSCRIPTIONS_FILE": str(named)}
+        )
+        == named
+    )
     assert subscriptions_file_path(tmp_path / "x.toml", environ={}) == tmp_path / "x.toml"
 
 
@@ -110,11 +168,23 @@ def test_the_example_file_is_valid() -> None:
     known = parse_access(
         (Path(__file__).resolve().parents[1] / "access.example.toml").read_text(encoding="utf-8")
     )
-    for subscription in parsed.subscriptions:  # every recipient of the example is a user of its access file
-        access = recipient_access(known, subscription.to, source="example", kind="subscription",
-                                  number=subscription.number)
-        recipient_regions(access, subscription.regions, source="example", kind="subscription",
-                          number=subscription.number)
+    for (
+        subscription
+    ) in parsed.subscriptions:  # every recipient of the example is a user of its access file
+        access = recipient_access(
+            known,
+            subscription.to,
+            source="example",
+            kind="subscription",
+            number=subscription.number,
+        )
+        recipient_regions(
+            access,
+            subscription.regions,
+            source="example",
+            kind="subscription",
+            number=subscription.number,
+        )
 
 
 def _where(number: int = 4) -> dict[str, object]:

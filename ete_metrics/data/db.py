@@ -9,7 +9,8 @@ million participants loads in seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -43,6 +44,7 @@ __all__ = [
     "create_schema",
     "data_cutoff",
     "database_holdings",
+    "delivery_lock",
     "alert_states",
     "claim_alert",
     "load_alerts_fired",
@@ -67,6 +69,8 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "ete_write"
 #: PostgreSQL advisory lock held by an import's transaction (imports queue on it).
 _IMPORT_LOCK_KEY = 7_431_012
+#: PostgreSQL advisory lock held by a ``deliver`` run for its whole length (one run at a time).
+_DELIVERY_LOCK_KEY = 7_431_029
 #: Page cache per connection (KiB); large imports touch many index pages.
 _SQLITE_CACHE_KIB = 131_072
 
@@ -1662,6 +1666,75 @@ def load_deliveries(engine: Engine, *, recipient: str | None = None) -> pd.DataF
     frame["attempted_at"] = pd.to_datetime(frame["attempted_at"]).astype("datetime64[ns]")
     frame["id"] = frame["id"].astype("int64")
     return frame
+
+
+@contextmanager
+def delivery_lock(engine: Engine) -> Iterator[bool]:
+    """Hold the database's delivery lock while a ``deliver`` run plans, sends and records.
+
+    Two runs at once (the timer's and one by hand) would each find a pack unsent and both
+    send it; with the lock the second finds it taken and does nothing. PostgreSQL: a
+    session advisory lock on a connection kept for the run (released when it ends, or when
+    the process dies). SQLite: an exclusive ``flock`` on ``<database file>.deliver-lock``
+    beside the database (an in-memory database, or a folder that cannot be written, takes
+    no lock: then the run goes ahead, and its records say what it could not write).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Yields
+    ------
+    bool
+        True when this run holds the lock; False when another run does.
+    """
+    if engine.dialect.name == "postgresql":
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as exc:
+            raise _wrap("take the delivery lock", exc, engine) from None
+        try:
+            taken = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                ).scalar()
+            )
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                    )
+                    connection.commit()
+        finally:
+            connection.close()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield True
+        return
+    import fcntl
+
+    try:
+        handle = open(f"{database}.deliver-lock", "a+b")  # noqa: SIM115 - held for the run
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        try:
+            yield taken
+        finally:
+            if taken:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 # ---------------------------------------------------------------------------

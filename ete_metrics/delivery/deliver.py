@@ -2,9 +2,9 @@
 
 :func:`plan_deliveries` decides, from the subscriptions, the access file and the
 deliveries recorded, what is to be sent on a date: for each subscription, the latest
-period whose pack is due (:func:`~ete_metrics.delivery.periods.due_period`) unless it was
-sent already, and every period whose pack failed and has not been sent since (tried
-again); with ``now``, the latest period that ended, whatever was sent. A subscription
+period whose pack is due (:func:`~ete_metrics.delivery.periods.due_period`) and every
+period whose pack failed (tried again), unless the pack of that period or of a later one
+was sent; with ``now``, the latest period that ended, whatever was sent. A subscription
 whose recipient the access file does not list, or whose ``regions`` are wider than the
 recipient's access, is refused: nothing is built or sent for it.
 
@@ -130,7 +130,7 @@ class Plan:
     refused : tuple of Refused
         The subscriptions refused.
     up_to_date : tuple of (Subscription, Period)
-        Subscriptions whose latest pack due was sent already (the period named).
+        Subscriptions whose latest pack due, or a later one, was sent (the newest sent named).
     """
 
     as_of: date
@@ -197,14 +197,19 @@ def plan_deliveries(
             planned.append(Planned(subscription, access, regions, period))
             continue
         sent = _periods(recorded, subscription, "sent")
-        failed = _periods(recorded, subscription, "failed") - sent
+        failed = _periods(recorded, subscription, "failed")
         latest = due_period(subscription.every, as_of, subscription.working_day)
-        starts = sorted(failed | ({latest.start} - sent))
+        # a pack sent covers its period and every earlier one (a later pack went out: an
+        # older one is not sent, nor a failed older one tried again)
+        newest_sent = max(sent, default=None)
+        starts = sorted(
+            start for start in failed | {latest.start} if newest_sent is None or start > newest_sent
+        )
         for start in starts:
             period = period_containing(subscription.every, start)
             planned.append(Planned(subscription, access, regions, period, retry=start in failed))
-        if not starts:
-            up_to_date.append((subscription, latest))
+        if not starts and newest_sent is not None:  # the newest pack sent
+            up_to_date.append((subscription, period_containing(subscription.every, newest_sent)))
     return Plan(
         as_of=as_of, planned=tuple(planned), refused=tuple(refused), up_to_date=tuple(up_to_date)
     )
@@ -222,7 +227,12 @@ def file_name(planned: Planned, fmt: str) -> str:
 
 
 def pack_message(
-    settings: SmtpSettings, planned: Planned, pack: UserPack, *, data_to: date | None = None
+    settings: SmtpSettings,
+    planned: Planned,
+    pack: UserPack,
+    *,
+    data_to: date | None = None,
+    when: datetime | None = None,
 ) -> EmailMessage:
     """The email of a pack: the scope, the as-at date, the filters, what changed, the files.
 
@@ -237,6 +247,8 @@ def pack_message(
         Built for ``planned`` (:func:`~ete_metrics.delivery.packs.user_pack`).
     data_to : date, optional
         The data's cut-off; said when it is before the pack's as-at date.
+    when : datetime.datetime, optional
+        The message's ``Date``.
 
     Returns
     -------
@@ -281,6 +293,7 @@ def pack_message(
         subject=subject,
         body="\n".join(lines) + "\n",
         attachments=attachments,
+        when=when,
     )
 
 
@@ -372,7 +385,7 @@ def deliver(
             problems[number] = f"the pack could not be built ({type(exc).__name__})"
             continue
         packs[number] = pack
-        messages.append(pack_message(settings, planned, pack, data_to=data_to))
+        messages.append(pack_message(settings, planned, pack, data_to=data_to, when=attempted_at))
         sending.append(number)
     for number, result in zip(sending, send_messages(settings, messages), strict=True):
         if not result.sent:

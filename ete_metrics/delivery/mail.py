@@ -18,8 +18,9 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from ete_metrics.errors import DeliveryError
 
@@ -163,6 +164,7 @@ def compose(
     subject: str,
     body: str,
     attachments: Sequence[Attachment] = (),
+    when: datetime | None = None,
 ) -> EmailMessage:
     """A plain-text message from the settings' sender to ``to``, with files attached.
 
@@ -174,6 +176,9 @@ def compose(
         One address.
     subject, body : str
     attachments : sequence of Attachment
+    when : datetime.datetime, optional
+        Its ``Date`` (a time with a time zone; naive is taken as UTC). Without it the
+        header is left for the mail server to add.
 
     Returns
     -------
@@ -183,7 +188,9 @@ def compose(
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
+    if when is not None:
+        stamp = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+        message["Date"] = format_datetime(stamp.astimezone(UTC), usegmt=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
     message.set_content(body)
     for attachment in attachments:
