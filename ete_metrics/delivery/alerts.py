@@ -572,7 +572,13 @@ def evaluate_alerts(
 
 
 def alert_message(
-    reading: Reading, to: Access, settings: SmtpSettings, *, as_of: date, source: str = ""
+    reading: Reading,
+    to: Access,
+    settings: SmtpSettings,
+    *,
+    as_of: date,
+    when: datetime | None = None,
+    source: str = "",
 ) -> EmailMessage:
     """The email an alert sends each recipient when it fires: the rule, its scope, the as-at
     date and the figures behind it (counts and dates only, no identifier)."""
@@ -593,6 +599,7 @@ def alert_message(
         to=to.email,
         subject=f"ETE alert: {rule.rule} ({rule.scope})",
         body="\n".join(body) + "\n",
+        when=when,
     )
 
 
@@ -752,7 +759,7 @@ def run_alerts(
         if not db.claim_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now):
             continue  # another run fired it a moment ago
         messages = [
-            alert_message(reading, access, settings, as_of=as_of, source=source)
+            alert_message(reading, access, settings, as_of=as_of, when=now, source=source)
             for access in allowed
         ]
         results = send_messages(settings, messages)
