@@ -162,7 +162,7 @@ def test_an_upload_s_import_runs_the_alerts_and_says_what_fired(
         assert alerts_after_upload(engine, 2, now=datetime(2021, 7, 21, 10, tzinfo=UTC)) == []
         assert received(smtp_server) == [(LEAD,)]
         # dated with the run's time (21 Jul 2021 was a Wednesday), not the clock's
-        assert smtp_server.handler.messages()[0]["Date"] == "Wed, 21 Jul 2021 09:00:00 GMT"
+        assert smtp_server.handler.messages()[0]["Date"] == "Wed, 21 Jul 2021 09:00:00 +0000"
         with engine.connect() as connection:
             trigger = connection.execute(sa.text('SELECT "trigger" FROM alerts_fired')).scalar_one()
         assert trigger == "import #1, dashboard upload"
