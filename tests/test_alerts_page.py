@@ -236,7 +236,8 @@ def test_a_director_previewing_a_lead_sees_no_alerts(fired_db: str) -> None:
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Data" in [h.value for h in at.header] and not at.error  # the preview is shown, not refused
+    # the preview is shown, not refused
+    assert "Data" in [h.value for h in at.header] and not at.error
     assert "Import history" in [h.value for h in at.subheader]
     assert "Alerts" not in [h.value for h in at.subheader]
     assert RULE not in _page_text(at)
