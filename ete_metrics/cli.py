@@ -188,7 +188,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  {check}: {count:,}")
     else:
         print("No warnings.")
+    _alerts_after_import(args.db, result.import_id)
     return EXIT_OK
+
+
+def _alerts_after_import(url: str | None, import_id: int) -> None:
+    """Evaluate the alerts of the subscriptions file after an import; report, never fail.
+
+    The import has succeeded whatever happens here: what fired is printed, a refused
+    recipient or a problem (a mail server that cannot be reached, say) goes to standard
+    error, and the exit code stays the import's.
+    """
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    try:
+        engine = make_engine(url)
+    except EteError as exc:
+        print(f"Alert problem: the alerts were not evaluated: {exc}", file=sys.stderr)
+        return
+    try:
+        run = evaluate_after_change(engine, now=datetime.now(UTC), trigger=f"import #{import_id}")
+    finally:
+        engine.dispose()
+    for line in run.lines():
+        told = line.startswith(("Alert fired", "Alert back"))
+        print(line, file=sys.stdout if told else sys.stderr)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -349,6 +374,40 @@ EXIT_NOT_SENT = 3
 
 
 def _cmd_deliver(args: argparse.Namespace) -> int:
+    """The packs due (:func:`_deliver_packs`), then the alerts of the same file."""
+    code = _deliver_packs(args)
+    return _deliver_alerts(args, code)
+
+
+def _deliver_alerts(args: argparse.Namespace, code: int) -> int:
+    """Evaluate the alerts after the packs: what fired is printed; a failed send is an error
+    (exit code 3, tried again at the next run) unless the packs' own exit code says more."""
+    from zoneinfo import ZoneInfo
+
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    today = args.as_of or datetime.now(ZoneInfo("Europe/London")).date()
+    engine = make_engine(args.db)
+    try:
+        run = evaluate_after_change(
+            engine, now=datetime.now(UTC), trigger="deliver", today=today, dry_run=args.dry_run
+        )
+    finally:
+        engine.dispose()
+    for line in run.lines():
+        told = line.startswith(("Alert fired", "Alert back", "Alert would fire"))
+        print(line, file=sys.stdout if told else sys.stderr)
+    if run.problems and code == EXIT_OK:
+        print(
+            "Error: an alert could not be evaluated or sent (above); it is tried again at the next run.",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_SENT
+    return code
+
+
+def _deliver_packs(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from ete_metrics.data.db import delivery_lock, make_engine

@@ -37,6 +37,7 @@ from ete_metrics.data.schema import (
 )
 
 __all__ = [
+    "ALERTS_FIRED_COLUMNS",
     "AUDIT_ACTIONS",
     "DEMO_ORIGIN",
     "Holdings",
@@ -44,7 +45,12 @@ __all__ = [
     "data_cutoff",
     "database_holdings",
     "delivery_lock",
+    "alert_states",
+    "claim_alert",
+    "load_alerts_fired",
     "load_audit",
+    "record_alert_fired",
+    "release_alert",
     "load_deliveries",
     "load_import_warnings",
     "load_imports",
@@ -1337,7 +1343,7 @@ def database_holdings(engine: Engine) -> Holdings:
 
 #: The actions recorded in ``audit_events``.
 AUDIT_ACTIONS: tuple[str, ...] = (
-    "sign_in", "sign_in_denied", "import", "export", "preview", "delivery",
+    "sign_in", "sign_in_denied", "import", "export", "preview", "delivery", "alert",
 )
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -1729,3 +1735,228 @@ def delivery_lock(engine: Engine) -> Iterator[bool]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+# ---------------------------------------------------------------------------
+# Alerts: each rule's last state, and the alerts that fired
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`load_alerts_fired`'s frame.
+ALERTS_FIRED_COLUMNS: tuple[str, ...] = (
+    "id", "fired_at", "rule", "scope", "as_of", "reading", "recipients", "trigger",
+)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def _alert_tables(engine: Engine) -> None:
+    """Create the alert tables a database made before them lacks (like the audit trail's)."""
+    from ete_metrics.data.schema import alert_states_table, alerts_fired_table
+
+    alert_states_table.create(engine, checkfirst=True)
+    alerts_fired_table.create(engine, checkfirst=True)
+
+
+def alert_states(engine: Engine) -> dict[str, bool]:
+    """Each alert's last stored state: its key (``AlertRule.key``) -> firing or not.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    dict of str to bool
+        Empty when nothing is stored yet (or the table does not exist yet).
+    """
+    from ete_metrics.data.schema import alert_states_table as table
+
+    try:
+        if not sa.inspect(engine).has_table(table.name):
+            return {}
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(table.c.alert_key, table.c.firing)).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("read the alerts' states", exc, engine) from None
+    return {str(key): bool(firing) for key, firing in rows}
+
+
+def _put_alert_state(
+    connection: Connection, *, key: str, rule: str, firing: bool, as_of: date | None, at: datetime
+) -> bool:
+    """Store the state ``firing`` unless it is stored already; True when this changed it."""
+    from ete_metrics.data.schema import alert_states_table as table
+
+    values = {"rule": rule, "firing": firing, "changed_at": _naive_utc(at), "as_of": as_of}
+    changed = connection.execute(
+        sa.update(table)
+        .where(table.c.alert_key == key, table.c.firing == (not firing))
+        .values(**values)
+    ).rowcount
+    if changed:
+        return True
+    stored = connection.execute(sa.select(table.c.firing).where(table.c.alert_key == key)).first()
+    if stored is not None:
+        return False  # already in that state
+    connection.execute(sa.insert(table).values(alert_key=key, **values))
+    return True
+
+
+def _set_alert_state(
+    engine: Engine, *, key: str, rule: str, firing: bool, as_of: date | None, at: datetime, action: str
+) -> bool:
+    try:
+        _alert_tables(engine)
+        with (
+            engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            return _put_alert_state(connection, key=key, rule=rule, firing=firing, as_of=as_of, at=at)
+    except sa.exc.IntegrityError:
+        return False  # another process stored the same key at the same moment: theirs stands
+    except SQLAlchemyError as exc:
+        raise _wrap(action, exc, engine) from None
+
+
+def claim_alert(engine: Engine, *, key: str, rule: str, as_of: date | None, at: datetime) -> bool:
+    """Mark an alert as firing unless it is already: True when this call changed it.
+
+    The caller sends the alert's email only when it gets True, so two runs at once (an
+    upload and ``deliver``) never both send it; when the send fails it calls
+    :func:`release_alert`, so the next run tries again.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    key : str
+        The rule's key (64 hex digits).
+    rule : str
+        The rule in words (kept for people reading the table).
+    as_of : datetime.date or None
+        The date the figures were as at.
+    at : datetime.datetime
+        When (UTC; the caller reads the clock).
+
+    Returns
+    -------
+    bool
+    """
+    return _set_alert_state(
+        engine, key=key, rule=rule, firing=True, as_of=as_of, at=at, action="store an alert's state"
+    )
+
+
+def release_alert(engine: Engine, *, key: str, rule: str, as_of: date | None, at: datetime) -> bool:
+    """Mark an alert as not firing (it changed back, or its email could not be sent).
+
+    Returns
+    -------
+    bool
+        True when the stored state changed (or none was stored).
+    """
+    return _set_alert_state(
+        engine, key=key, rule=rule, firing=False, as_of=as_of, at=at, action="store an alert's state"
+    )
+
+
+def record_alert_fired(
+    engine: Engine,
+    *,
+    fired_at: datetime,
+    key: str,
+    rule: str,
+    scope: str,
+    as_of: date | None,
+    reading: str,
+    recipients: int,
+    trigger: str,
+    audit: Sequence[Mapping[str, Any]] = (),
+) -> int:
+    """Record an alert that fired (its email was sent), with its audit rows, in one transaction.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    fired_at : datetime.datetime
+        When it was sent (UTC).
+    key, rule, scope : str
+        The rule's key, and the rule and its scope in words.
+    as_of : datetime.date or None
+        The date the figures were as at.
+    reading : str
+        What made it fire, in words (no identifier).
+    recipients : int
+        How many it was sent to.
+    trigger : str
+        What evaluated it: ``"import #12"``, ``"deliver"``...
+    audit : sequence of mapping
+        The audit rows (:func:`audit_values`, action ``alert``), one per recipient.
+
+    Returns
+    -------
+    int
+        The id of the ``alerts_fired`` row.
+    """
+    from ete_metrics.data.schema import alerts_fired_table, audit_events_table
+
+    try:
+        _alert_tables(engine)
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            row = connection.execute(
+                sa.insert(alerts_fired_table).values(
+                    fired_at=_naive_utc(fired_at), alert_key=key, rule=rule, scope=scope,
+                    as_of=as_of, reading=reading, recipients=int(recipients), trigger=trigger,
+                )
+            ).inserted_primary_key
+            for values in audit:
+                connection.execute(sa.insert(audit_events_table).values(**values))
+    except SQLAlchemyError as exc:
+        raise _wrap("record the alert that fired", exc, engine) from None
+    assert row is not None
+    return int(row[0])
+
+
+def load_alerts_fired(engine: Engine, *, limit: int | None = None) -> pd.DataFrame:
+    """The alerts that fired, newest first.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    limit : int, optional
+        At most this many (the newest).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ALERTS_FIRED_COLUMNS`; ``fired_at`` (UTC, no time zone) and
+        ``as_of`` are ``datetime64[ns]``, ``recipients`` int64. Empty when none fired (or
+        the table does not exist yet).
+    """
+    from ete_metrics.data.schema import alerts_fired_table as table
+
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+        rows: Sequence[Any] = []
+        if recorded:
+            query = sa.select(*[table.c[c] for c in ALERTS_FIRED_COLUMNS]).order_by(
+                table.c.fired_at.desc(), table.c.id.desc()
+            )
+            if limit is not None:
+                query = query.limit(int(limit))
+            with engine.connect() as connection:
+                rows = connection.execute(query).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load the alerts that fired", exc, engine) from None
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(ALERTS_FIRED_COLUMNS), dtype=object)
+    for column in ("fired_at", "as_of"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    frame["recipients"] = frame["recipients"].astype("int64")
+    return frame

@@ -1,6 +1,6 @@
 """The database schema: SQLAlchemy 2.x Core tables.
 
-Seven tables hold the programme's data, its audit trail and the packs emailed:
+Nine tables hold the programme's data, its audit trail, the packs emailed and the alerts' state:
 
 - ``participants`` — one row per referral, keyed by the pseudonymous ``participant_id``.
 - ``milestones`` — dated training and work milestones of a participant.
@@ -10,6 +10,8 @@ Seven tables hold the programme's data, its audit trail and the packs emailed:
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
 - ``deliveries`` — each attempt to email a period's pack to a subscriber, sent or failed.
+- ``alert_states`` — each alert rule's last state (firing or not), so it fires once per change.
+- ``alerts_fired`` — every alert that fired: when, the rule and scope in words, how many got it.
 
 A database made before a column was added gets it from :func:`create_schema`
 (:data:`ADDED_COLUMNS`: ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL).
@@ -178,6 +180,37 @@ deliveries_table = Table(
     Column("files", Text),
     Column("problem", Text),
     Index("ix_deliveries_key", "recipient", "subscription", "period_start"),
+)
+
+
+#: The last state of each alert rule of the subscriptions file (``[[alert]]``), keyed by the
+#: SHA-256 of the rule's canonical text (:attr:`ete_metrics.delivery.alerts.AlertRule.key`):
+#: an alert fires when its state changes into firing, never again until it has changed back.
+alert_states_table = Table(
+    "alert_states",
+    metadata,
+    _id(),
+    Column("alert_key", String(64), nullable=False, unique=True),
+    Column("rule", Text, nullable=False),
+    Column("firing", Boolean, nullable=False),
+    Column("changed_at", DateTime, nullable=False),  # UTC, supplied by the caller
+    Column("as_of", Date),  # the date the figures were as at when it changed
+)
+
+#: One alert fired (its email sent): when (UTC), the rule and scope in words, the date the
+#: figures were as at, the reading that made it fire and how many recipients it was sent to.
+alerts_fired_table = Table(
+    "alerts_fired",
+    metadata,
+    _id(),
+    Column("fired_at", DateTime, nullable=False),
+    Column("alert_key", String(64), nullable=False, index=True),
+    Column("rule", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("as_of", Date),
+    Column("reading", Text),
+    Column("recipients", Integer, nullable=False),
+    Column("trigger", Text),
 )
 
 
