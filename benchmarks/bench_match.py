@@ -106,7 +106,8 @@ def lookups(size: int) -> None:
                 return codes[: len(population)], codes[len(population) :], len(uniques)  # noqa: B023
 
             (code_s, (pop_codes, event_codes, count)), (exact_s, exact) = time_pair(
-                coded, lambda: pd.Index(population).get_indexer(events).astype(np.int64)  # noqa: B023
+                coded,
+                lambda: pd.Index(population).get_indexer(events).astype(np.int64),  # noqa: B023
             )
 
             def integer() -> np.ndarray:
@@ -115,7 +116,8 @@ def lookups(size: int) -> None:
                 return row_of[event_codes]  # noqa: B023
 
             (ours_s, ours), (arrow_s, arrow) = time_pair(
-                lambda: match_rows(population, events), lambda: index_in(population, events)  # noqa: B023
+                lambda: match_rows(population, events),  # noqa: B023
+                lambda: index_in(population, events),  # noqa: B023
             )
             (floor_s, floor), _ = time_pair(integer, integer)
             for name, got in (("match_rows", ours), ("index_in", arrow), ("integer codes", floor)):
@@ -136,7 +138,9 @@ def funnels(size: int) -> None:
     bench_funnel.N_PARTICIPANTS, bench_funnel.N_MILESTONES = size, size * 3 // 2
     participants, milestones = bench_funnel.make_data("sorted")
     participants = participants.astype({"participant_id": "str", "region": "category"})
-    milestones = milestones.astype({"participant_id": "str", "milestone": "category", "partner": "category"})
+    milestones = milestones.astype(
+        {"participant_id": "str", "milestone": "category", "partner": "category"}
+    )
     con = duckdb.connect()
     con.register("participants", participants)
     con.register("milestones", milestones)
