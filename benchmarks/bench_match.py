@@ -148,7 +148,7 @@ def funnels(size: int) -> None:
 
     def ours(matcher: type) -> Callable[[], pd.DataFrame]:
         def run() -> pd.DataFrame:
-            population_module.PopulationIds = matcher  # type: ignore[misc]
+            population_module.PopulationIds = matcher  # type: ignore[misc,assignment]
             return bench_funnel.funnel(participants, milestones, as_of=as_of, by=["region"])
 
         return run
@@ -158,7 +158,7 @@ def funnels(size: int) -> None:
     duck = lambda: con.execute(bench_funnel.DUCKDB_SQL, {"as_of": as_of.to_pydatetime()}).df()  # noqa: E731
     (hand_s, hand_out), (arrow_s, arrow_out) = time_pair(hand, arrow)
     (duck_s, _), _ = time_pair(duck, duck)
-    population_module.PopulationIds = original  # type: ignore[misc]
+    population_module.PopulationIds = original  # type: ignore[misc,assignment]
     pd.testing.assert_frame_equal(hand_out, arrow_out)
     print(
         f"{size:>9,} referrals, funnel by region: hand-written {_ms(hand_s)}  index_in {_ms(arrow_s)}"
