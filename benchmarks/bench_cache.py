@@ -68,45 +68,19 @@ def handwritten_lru(folder: str) -> types.ModuleType:
     return handwritten_lru
 
 
-def streamlit_caches() -> dict[str, Any]:
-    """Four ``st.cache_resource`` functions behind ``get_or_compute`` (as the dashboard's caches)."""
+def streamlit_cache() -> Any:
+    """An ``st.cache_resource`` function behind ``get_or_compute`` (as the metric cache), for part 1."""
     import streamlit as st
-
-    @st.cache_resource(show_spinner=False, max_entries=4)
-    def filtered(key: Hashable, _compute: Callable[[], Any]) -> Any:
-        return _compute()
 
     @st.cache_resource(show_spinner=False, max_entries=512)
     def metric(key: Hashable, _compute: Callable[[], Any]) -> Any:
         return _compute()
 
-    @st.cache_resource(show_spinner=False, max_entries=256)
-    def protected(key: Hashable, _compute: Callable[[], Any]) -> Any:
-        return _compute()
-
-    @st.cache_resource(show_spinner=False, max_entries=256)
-    def publication(key: Hashable, _compute: Callable[[], Any]) -> Any:
-        return _compute()
-
     class Cache:
-        def __init__(self, cached: Any) -> None:
-            self._cached = cached
-
         def get_or_compute(self, key: Hashable, compute: Callable[[], Any], *, limit: int) -> Any:
-            return self._cached(key, compute)
+            return metric(key, compute)
 
-        def clear(self) -> None:
-            self._cached.clear()
-
-    return {
-        name: Cache(fn)
-        for name, fn in (
-            ("filter", filtered),
-            ("metric", metric),
-            ("protected", protected),
-            ("publication", publication),
-        )
-    }
+    return Cache()
 
 
 def lookups(lru: types.ModuleType, repeats: int = 2000) -> None:
@@ -133,7 +107,7 @@ def lookups(lru: types.ModuleType, repeats: int = 2000) -> None:
         )
         for i in range(repeats)
     ]
-    ours, theirs = lru.SharedLru(), streamlit_caches()["metric"]
+    ours, theirs = lru.SharedLru(), streamlit_cache()
     results = {}
     for name, cache in (("SharedLru", ours), ("st.cache_resource", theirs)):
         started = time.perf_counter()
@@ -163,19 +137,43 @@ def pages(lru: types.ModuleType, url: str, repeats: int) -> None:
     import dashboard.data as data_module
     import dashboard.render as render_module
 
-    ours = {
-        "filter": lru.SharedLru(),
-        "metric": lru.SharedLru(),
-        "protected": lru.SharedLru(),
-        "publication": lru.SharedLru(),
+    # the dashboard's four st.cache_resource functions, and the same four over SharedLru
+    theirs = {
+        "_filtered": data_module._filtered,
+        "_metric_cached": data_module._metric_cached,
+        "_protected": render_module._protected,
+        "_published": render_module._published,
     }
-    theirs = streamlit_caches()
+    caches = [lru.SharedLru() for _ in range(4)]
 
-    def use(caches: dict[str, Any]) -> None:
-        data_module._filter_cache = lambda: caches["filter"]  # type: ignore[attr-defined]
-        data_module._metric_cache = lambda: caches["metric"]  # type: ignore[attr-defined]
-        render_module._protected_cache = lambda: caches["protected"]  # type: ignore[attr-defined]
-        render_module._publication_cache = lambda: caches["publication"]  # type: ignore[attr-defined]
+    def filtered(
+        version: Any, regions: Any, pathways: Any, partners: Any, data: Any, filters: Any
+    ) -> Any:
+        key = (version, regions, pathways, partners)
+        return caches[0].get_or_compute(
+            key, lambda: data_module._apply_filters(data, filters), limit=4
+        )
+
+    def metric_cached(
+        version: Any, name: str, filter_key: Any, kwargs: Any, fn: Any, frames: Any
+    ) -> Any:
+        key = (version, name, filter_key, kwargs)
+        return caches[1].get_or_compute(key, lambda: fn(*frames, **dict(kwargs)), limit=512)
+
+    ours = {
+        "_filtered": filtered,
+        "_metric_cached": metric_cached,
+        "_protected": lambda key, protect: caches[2].get_or_compute(key, protect, limit=256),
+        "_published": lambda key, protect: caches[3].get_or_compute(key, protect, limit=256),
+    }
+
+    def use(functions: dict[str, Any]) -> None:
+        for name, function in functions.items():
+            setattr(
+                data_module if name in ("_filtered", "_metric_cached") else render_module,
+                name,
+                function,
+            )
 
     print("2. reruns of a page (ms, median), SharedLru | st.cache_resource (ratio):")
     for audience in ("internal", "stakeholder"):
