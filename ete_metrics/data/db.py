@@ -9,7 +9,8 @@ million participants loads in seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -42,7 +43,9 @@ __all__ = [
     "create_schema",
     "data_cutoff",
     "database_holdings",
+    "delivery_lock",
     "load_audit",
+    "load_deliveries",
     "load_import_warnings",
     "load_imports",
     "load_milestones",
@@ -51,6 +54,7 @@ __all__ = [
     "make_engine",
     "participant_ids",
     "record_audit",
+    "record_delivery",
     "save_extract",
 ]
 
@@ -59,6 +63,8 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "ete_write"
 #: PostgreSQL advisory lock held by an import's transaction (imports queue on it).
 _IMPORT_LOCK_KEY = 7_431_012
+#: PostgreSQL advisory lock held by a ``deliver`` run for its whole length (one run at a time).
+_DELIVERY_LOCK_KEY = 7_431_029
 #: Page cache per connection (KiB); large imports touch many index pages.
 _SQLITE_CACHE_KIB = 131_072
 
@@ -1330,7 +1336,9 @@ def database_holdings(engine: Engine) -> Holdings:
 # ---------------------------------------------------------------------------
 
 #: The actions recorded in ``audit_events``.
-AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export", "preview")
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "sign_in", "sign_in_denied", "import", "export", "preview", "delivery",
+)
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
     "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",
@@ -1519,3 +1527,205 @@ def load_audit(
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
     frame["id"] = frame["id"].astype("int64")
     return frame
+
+
+# ---------------------------------------------------------------------------
+# Deliveries (packs emailed to subscribers)
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`load_deliveries`'s frame.
+DELIVERY_COLUMNS: tuple[str, ...] = (
+    "id", "attempted_at", "recipient", "subscription", "period_start", "period_end", "as_of",
+    "status", "files", "problem",
+)
+#: The outcomes of an attempt.
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+
+
+def record_delivery(
+    engine: Engine,
+    *,
+    attempted_at: datetime,
+    recipient: str,
+    subscription: str,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    status: str,
+    files: str | None = None,
+    problem: str | None = None,
+    audit: Mapping[str, Any] | None = None,
+) -> int:
+    """Record one attempt to email a pack, with its audit event when it was sent, together.
+
+    The ``deliveries`` table (and ``audit_events``) is created when missing; the attempt
+    and its audit row are written in one transaction: both are stored, or neither.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    attempted_at : datetime.datetime
+        When (UTC; a time with a time zone is converted, a naive one taken as UTC).
+    recipient : str
+        The recipient's email.
+    subscription : str
+        The subscription's key (``delivery.subscriptions.Subscription.key``).
+    period_start, period_end : date
+        The period the pack is for.
+    as_of : date
+        The date its figures are as at.
+    status : {"sent", "failed"}
+    files : str, optional
+        The files attached, with their SHA-256.
+    problem : str, optional
+        Why it failed, in one line.
+    audit : mapping, optional
+        The audit event's values (:func:`audit_values`), for a pack sent.
+
+    Returns
+    -------
+    int
+        The id of the new ``deliveries`` row.
+
+    Raises
+    ------
+    InputError
+        An unknown status or an empty recipient.
+    DatabaseError
+        The rows could not be written.
+    """
+    from ete_metrics.data.schema import audit_events_table, deliveries_table
+    from ete_metrics.errors import InputError
+
+    if status not in DELIVERY_STATUSES:
+        raise InputError(f"Unknown delivery status {status!r}: use one of {', '.join(DELIVERY_STATUSES)}.")
+    if not str(recipient or "").strip():
+        raise InputError("A delivery needs a recipient (an email).")
+    stamp = pd.Timestamp(attempted_at)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    values = {
+        "attempted_at": stamp.to_pydatetime(), "recipient": recipient, "subscription": subscription,
+        "period_start": period_start, "period_end": period_end, "as_of": as_of, "status": status,
+        "files": files, "problem": problem,
+    }
+    try:
+        deliveries_table.create(engine, checkfirst=True)
+        if audit is not None:
+            audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(deliveries_table).values(**values)).inserted_primary_key
+            if audit is not None:
+                connection.execute(sa.insert(audit_events_table).values(**audit))
+    except SQLAlchemyError as exc:
+        raise _wrap("record the delivery", exc, engine) from None
+    assert key is not None
+    return int(key[0])
+
+
+def load_deliveries(engine: Engine, *, recipient: str | None = None) -> pd.DataFrame:
+    """Load the attempts to email packs, oldest first (:data:`DELIVERY_COLUMNS`).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    recipient : str, optional
+        Only this recipient's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attempt; the dates as ``datetime.date``, ``attempted_at`` as
+        ``datetime64[ns]`` (UTC). Empty when nothing was recorded (or the table does not
+        exist yet: nothing is created here).
+    """
+    from ete_metrics.data.schema import deliveries_table
+
+    table = deliveries_table
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+    except SQLAlchemyError as exc:
+        raise _wrap("load the deliveries", exc, engine) from None
+    rows: list[tuple[Any, ...]] = []
+    if recorded:
+        query = sa.select(*[table.c[c] for c in DELIVERY_COLUMNS]).order_by(table.c.id)
+        if recipient is not None:
+            query = query.where(table.c.recipient == recipient)
+        try:
+            with engine.connect() as connection:
+                rows = [tuple(r) for r in connection.execute(query).all()]
+        except SQLAlchemyError as exc:
+            raise _wrap("load the deliveries", exc, engine) from None
+    frame = pd.DataFrame(rows, columns=list(DELIVERY_COLUMNS), dtype=object)
+    frame["attempted_at"] = pd.to_datetime(frame["attempted_at"]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    return frame
+
+
+@contextmanager
+def delivery_lock(engine: Engine) -> Iterator[bool]:
+    """Hold the database's delivery lock while a ``deliver`` run plans, sends and records.
+
+    Two runs at once (the timer's and one by hand) would each find a pack unsent and both
+    send it; with the lock the second finds it taken and does nothing. PostgreSQL: a
+    session advisory lock on a connection kept for the run (released when it ends, or when
+    the process dies). SQLite: an exclusive ``flock`` on ``<database file>.deliver-lock``
+    beside the database (an in-memory database, or a folder that cannot be written, takes
+    no lock: then the run goes ahead, and its records say what it could not write).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Yields
+    ------
+    bool
+        True when this run holds the lock; False when another run does.
+    """
+    if engine.dialect.name == "postgresql":
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as exc:
+            raise _wrap("take the delivery lock", exc, engine) from None
+        try:
+            taken = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                ).scalar()
+            )
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                    )
+                    connection.commit()
+        finally:
+            connection.close()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield True
+        return
+    import fcntl
+
+    try:
+        handle = open(f"{database}.deliver-lock", "a+b")  # noqa: SIM115 - held for the run
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        try:
+            yield taken
+        finally:
+            if taken:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
