@@ -52,7 +52,7 @@ from ete_metrics.protect.audience import (
 )
 from ete_metrics.protect.policy import POLICY
 from ete_metrics.protect.publication import Part, parts_of, publish
-from ete_metrics.steps import label
+from ete_metrics.steps import ENTERED, TRAINING, WORK, label
 from ete_metrics.views import View, heading
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
@@ -381,7 +381,7 @@ def _pack(
         "now": now,
         "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
                                 **dates),
-        "comparison": compare_groups(participants, milestones, by="region", step="work",
+        "comparison": compare_groups(participants, milestones, by="region", step=WORK.name,
                                      as_of=as_of, **dates) if compare_regions else None,
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
         "equality": equality(participants, milestones, as_of=as_of, **dates),
@@ -426,7 +426,7 @@ def _headline(
         text = f"{name}: {count(row.participants)}"
         if not isinstance(row.change, str):
             text += f", {signed_count(row.change)} since {uk_date(previous)}"
-        if row.step != "entered" and not isinstance(row.rate_from_entry, str):
+        if row.step != ENTERED.name and not isinstance(row.rate_from_entry, str):
             text += f"; {percent(row.rate_from_entry)} of people entered"
             rate_change: Any = row.rate_change
             if not isinstance(rate_change, str) and pd.notna(rate_change):
@@ -527,7 +527,7 @@ def _regions_view(shown: pd.DataFrame, scope: str = "All regions", charts: bool 
         # Limits are drawn around the overall rate as published, at sizes derived from the
         # figures shown (rounded for stakeholders): the chart reveals no unrounded count.
         limits = funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
-        figure = regions_funnel_plot(numbers, limits, step="work", by="region")
+        figure = regions_funnel_plot(numbers, limits, step=WORK.name, by="region")
         _label_points(figure)
     table = ReportTable(
         key="regions",
@@ -587,7 +587,7 @@ def _adjusted_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
     if charts and len(shown) and numbers["expected"].notna().any():
         from ete_metrics.present.charts.standardised import ratio_funnel_plot
 
-        figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step="work")
+        figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step=WORK.name)
         _label_points(figure)
     adjusted = ", ".join(a.replace("_", " ") for a in DEFAULT_ADJUST)
     table = ReportTable(
@@ -627,7 +627,7 @@ def _cohorts_view(
     charts: bool = True,
 ) -> ReportView:
     curves = cohort_curves(
-        participants, milestones, cohort="entry_quarter", outcome="work", as_of=as_of, **dates
+        participants, milestones, cohort="entry_quarter", outcome=WORK.name, as_of=as_of, **dates
     )
     shown = _present(curves, views.COHORT_CURVES, audience)
     long_table = ReportTable(
@@ -660,7 +660,7 @@ def _cohorts_view(
         if chosen:
             figure = cohort_curves_chart(
                 _chart_frame(shown.loc[shown["cohort"].isin(chosen)].reset_index(drop=True)),
-                outcome="work",
+                outcome=WORK.name,
                 cohorts=chosen,
             )
     return ReportView(
@@ -681,7 +681,7 @@ def _cohorts_view(
 
 
 #: The steps of the delivery partners' table.
-PARTNER_STEPS: tuple[str, ...] = ("entered", "training", "work")
+PARTNER_STEPS: tuple[str, ...] = (ENTERED.name, TRAINING.name, WORK.name)
 
 
 def _partners_view(long: pd.DataFrame, charts: bool = True) -> ReportView:
@@ -692,7 +692,7 @@ def _partners_view(long: pd.DataFrame, charts: bool = True) -> ReportView:
         part = long.loc[long["step"] == step]
         by_partner = dict(zip(part["delivery_partner"].astype(str), part["participants"], strict=True))
         shown[step] = pd.Series([by_partner.get(p, np.nan) for p in partners], dtype=object)
-    for step in ("training", "work"):
+    for step in (TRAINING.name, WORK.name):
         part = long.loc[long["step"] == step]
         rates = dict(zip(part["delivery_partner"].astype(str), part["rate_from_entry"], strict=True))
         shown[f"{step}_rate"] = pd.Series([rates.get(p, np.nan) for p in partners], dtype=object)
@@ -722,7 +722,7 @@ def _partners_chart(shown: pd.DataFrame) -> go.Figure | None:
                 "delivery_partner": row["delivery_partner"],
                 "step": step,
                 "participants": row[step],
-                "rate_from_entry": 1.0 if step == "entered" else row[f"{step}_rate"],
+                "rate_from_entry": 1.0 if step == ENTERED.name else row[f"{step}_rate"],
             }
             for _, row in numbers.iterrows()
             for step in PARTNER_STEPS
@@ -744,7 +744,7 @@ def _equality_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
     if charts and len(shown):
         from ete_metrics.present.charts.equality import equality_chart
 
-        figure = equality_chart(_chart_frame(shown), step="work")
+        figure = equality_chart(_chart_frame(shown), step=WORK.name)
     return ReportView(
         key="equality",
         title="Equality: work by protected characteristic",
@@ -781,7 +781,7 @@ def _targets_vs_actual_view(
         view=views.TARGETS,
         labels={"period_start": "Quarter from"},
     )
-    work = shown.loc[shown["measure"] == "work"]
+    work = shown.loc[shown["measure"] == WORK.name]
     periods = sorted(work["period_start"].dropna().unique())[-TARGET_PERIODS_SHOWN:]
     latest = work.loc[work["period_start"].isin(periods)]
     latest = latest.sort_values(["period_start", "region"], kind="stable")[
@@ -791,7 +791,7 @@ def _targets_vs_actual_view(
     if charts and len(work):
         from ete_metrics.present.charts.targets import targets_chart
 
-        figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure="work")
+        figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure=WORK.name)
     return ReportView(
         key="targets_vs_actual",
         title="Targets against actuals: work",
@@ -994,7 +994,7 @@ def report_content(
         ]
         if not stakeholder:  # a model of each person's records: for the programme team only
             regional.append(("adjusted rates", lambda: _adjusted_view(_present(
-                standardised_ratios(participants, milestones, by="region", step="work", as_of=stamp,
+                standardised_ratios(participants, milestones, by="region", step=WORK.name, as_of=stamp,
                                     date_from=start, date_to=end),
                 views.STANDARDISED, audience), charts)))
     later_views: tuple[tuple[str, Callable[[], ReportView]], ...] = (
