@@ -42,6 +42,7 @@ from hypothesis import strategies as hst
 from hypothesis.errors import NoSuchExample
 
 from ete_metrics import views
+from ete_metrics.steps import WORK
 from ete_metrics.views import PUBLICATIONS, VIEWS
 
 AS_OF = "2023-08-16"
@@ -255,7 +256,7 @@ def publication_surfaces(prog: Programme, as_of: str = AS_OF) -> Iterator[tuple[
             make = _variants(made.get(published.view.name))
             if make and not published.view.internal_only:
                 frames[table] = make[0]()
-        parts = parts_of(name, frames, step="work", within=within)
+        parts = parts_of(name, frames, step=WORK.name, within=within)
         for table, shown in zip(parts, publish(list(parts.values()), "stakeholder"), strict=True):
             yield f"publication {name}/{table}", _text(shown)
 

@@ -8,7 +8,7 @@ from chart_text_support import HOSTILE, assert_drawn_literally
 from ete_metrics.config import PALETTE
 from ete_metrics.present.charts.style import MORE_REGION_COLOURS, step_colour
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
-from ete_metrics.steps import label
+from ete_metrics.steps import WORK, label
 
 
 def test_rag_name() -> None:
@@ -34,7 +34,7 @@ def test_targets_chart_actual_solid_and_target_dotted_per_region() -> None:
             "rag": ["red", "green", "green", "amber", "red", "amber"],
         }
     )
-    fig = targets_chart(frame, measure="work")
+    fig = targets_chart(frame, measure=WORK.name)
     assert [t.name for t in fig.data] == ["London actual", "London target", "Wales actual", "Wales target"]
     assert list(fig.data[0].y) == [8, 20]
     assert list(fig.data[1].y) == [10, 20]
@@ -62,7 +62,7 @@ def test_target_progress_chart() -> None:
     assert list(fig.data[0].x) == ["London", "All regions"]
     assert list(fig.data[0].y) == [0.9, 0.9]
     # into work in the work step's colour, not London's navy (issue 26 item 11)
-    assert fig.data[0].marker.color == step_colour("work") and fig.data[0].marker.color not in PALETTE[:4]
+    assert fig.data[0].marker.color == step_colour(WORK.name) and fig.data[0].marker.color not in PALETTE[:4]
     assert fig.layout.yaxis.tickformat == ".0%"
     assert fig.layout.title.text == "Percent of target achieved to date"
 
@@ -77,7 +77,7 @@ def test_targets_chart_draws_hostile_region_names_literally_with_matching_colour
          "percent_achieved": [0.8, 1.0] * len(names), "rag": ["red", "green"] * len(names)}
     )
     before = frame.copy()
-    fig = targets_chart(frame, measure="work")
+    fig = targets_chart(frame, measure=WORK.name)
     expected = [[f"{HOSTILE[name]} actual", f"{HOSTILE[name]} target"] for name in names]
     assert [t.name for t in fig.data] == [name for pair in expected for name in pair]
     # Actual and target of a region share its legend group and colour.

@@ -28,6 +28,7 @@ from ete_metrics.metrics.standardised import (
     standardised_ratios,
     time_band_labels,
 )
+from ete_metrics.steps import WORK
 
 
 def _people(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
@@ -101,7 +102,7 @@ def test_matches_an_independent_calculation(demo: tuple[pd.DataFrame, pd.DataFra
     # (gamma.ppf(0.025, O) and gamma.ppf(0.975, O + 1), divided by E).
     participants, milestones = demo
     as_of = "2023-08-16"
-    out = standardised_ratios(participants, milestones, as_of=as_of, by="region", step="work",
+    out = standardised_ratios(participants, milestones, as_of=as_of, by="region", step=WORK.name,
                               adjust_for=["pathway", "gender"])
     cells = funnel(participants, milestones, as_of=as_of, by=["region", "pathway", "gender"])
     wide = cells.pivot_table(index=["region", "pathway", "gender"], columns="step",
