@@ -96,7 +96,7 @@ def test_step_bars_one_trace_per_step_in_order() -> None:
     assert list(fig.data[1].y) == ["HMP A", "HMP B"] and list(fig.data[1].x) == [4, 1]
     assert fig.data[1].orientation == "h"
     # each step in its own colour, never a region's (issue 26 item 11)
-    assert [t.marker.color for t in fig.data] == [step_colour(s) for s in ("entered", "training", "work")]
+    assert [t.marker.color for t in fig.data] == [step_colour(s.name) for s in (ENTERED, TRAINING, WORK)]
     assert fig.layout.title.text == "Custody pathway by prison"
     assert fig.layout.yaxis.title.text == "Prison" and fig.layout.xaxis.title.text == "People"
 

@@ -23,7 +23,7 @@ from ete_metrics.data.db import create_schema, database_holdings, save_extract
 from ete_metrics.data.demo import DemoProgramme, apportion, build_demo_database, generate_demo
 from ete_metrics.data.importer import import_extract
 from ete_metrics.errors import InputError, RealDataError
-from ete_metrics.steps import REFERRED, WORK
+from ete_metrics.steps import REFERRED, TARGET_MEASURES, WORK
 
 REGIONS = {"London", "North West", "West Midlands", "Wales"}
 EXTRACT = pd.Timestamp("2024-05-31")
@@ -295,12 +295,12 @@ def test_targets_cover_every_month_region_and_measure(demo: DemoProgramme) -> No
     assert not targets.duplicated(["region", "period_start", "measure"]).any()
     months = sorted(targets["period_start"].unique())
     assert months[0] == pd.Timestamp("2021-06-01") and months[-1] == pd.Timestamp("2024-05-01")
-    assert set(targets["measure"]) == {"referred", "entered", "training", "work"}
+    assert set(targets["measure"]) == set(TARGET_MEASURES)
     assert (targets["target"] >= 0).all()
     totals = targets.groupby("measure")["target"].sum()
     # The contract's published total, exactly, and each region's share of it exactly:
     # 45,000 x 0.32, 0.28, 0.24, 0.16.
-    assert totals["referred"] == 45_000
+    assert totals[REFERRED.name] == 45_000
     referred = targets[targets["measure"] == REFERRED.name].groupby("region")["target"].sum()
     assert referred.to_dict() == {"London": 14_400, "North West": 12_600,
                                   "West Midlands": 10_800, "Wales": 7_200}

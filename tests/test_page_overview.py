@@ -20,7 +20,7 @@ from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.formatting import count, percent, signed_count
 from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table, rag_grid
-from ete_metrics.steps import ENTERED, WORK
+from ete_metrics.steps import ENTERED, STEPS, SUSTAINED, TRAINING, WORK
 
 PAGE = "app_pages/1_overview.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -46,12 +46,7 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
     month_earlier = (pd.Timestamp(demo_data.cutoff) - pd.DateOffset(months=1)).date()
     before = _expected_funnel(demo_data, month_earlier).set_index("step")
     tiles = _tiles(app)
-    for label, step in (
-        ("Entered", "entered"),
-        ("Into training", "training"),
-        ("Into work", "work"),
-        ("Sustained work", "sustained"),
-    ):
+    for label, step in ((s.label, s.name) for s in (ENTERED, TRAINING, WORK, SUSTAINED)):
         value = int(expected.loc[expected["step"] == step, "participants"].iloc[0])
         assert tiles[label][0] == count(value)
         change = value - int(before.loc[step, "participants"])
@@ -73,7 +68,7 @@ def test_target_tiles_match_target_summary(app: AppTest, demo_data: DemoData) ->
     tiles = _tiles(app)
     assert len(overall)
     for row in overall.itertuples(index=False):
-        label = {"referred": "Referred", "entered": "Entered", "training": "Into training", "work": "Into work"}[row.measure]
+        label = {s.target_measure: s.label for s in STEPS if s.target_measure}[row.measure]
         value, delta = tiles[f"{label}: % of target"]
         assert value == percent(row.percent_achieved)
         assert delta == str(row.rag).capitalize()
@@ -175,7 +170,7 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     for sentence in sentences:
         assert markdown_literal(sentence) in said
     # this month against last: the job starts of the latest full month
-    work = comparison.set_index("measure").loc["work"]
+    work = comparison.set_index("measure").loc[WORK.name]
     months = [d.value for d in tables_shown(app) if "Same month a year earlier" in d.value.columns]
     assert len(months) == 1
     row = months[0].set_index("Measure").loc["Into work"]
