@@ -8,7 +8,7 @@ from chart_text_support import HOSTILE, assert_drawn_literally
 from ete_metrics.config import PALETTE
 from ete_metrics.present.charts.style import MORE_REGION_COLOURS, step_colour
 from ete_metrics.present.charts.targets import target_progress_chart, targets_chart
-from ete_metrics.steps import WORK, label
+from ete_metrics.steps import TRAINING, WORK, label
 
 
 def test_rag_name() -> None:
@@ -25,7 +25,7 @@ def test_targets_chart_actual_solid_and_target_dotted_per_region() -> None:
         {
             "region": ["London", "London", "Wales", "Wales", "London", "London"],
             "period_start": list(periods) * 3,
-            "measure": ["work"] * 4 + ["training"] * 2,
+            "measure": [WORK.name] * 4 + [TRAINING.name] * 2,
             "target": [10, 10, 5, 5, 30, 30],
             "actual": [8, 12, 5, 4, 25, 31],
             "cumulative_target": [10, 20, 5, 10, 30, 60],
@@ -50,7 +50,7 @@ def test_target_progress_chart() -> None:
     summary = pd.DataFrame(
         {
             "region": ["London", "All regions"],
-            "measure": ["work", "work"],
+            "measure": [WORK.name, WORK.name],
             "actual_to_date": [90, 180],
             "target_to_date": [100, 200],
             "percent_achieved": [0.9, 0.9],
@@ -72,7 +72,7 @@ def test_targets_chart_draws_hostile_region_names_literally_with_matching_colour
     periods = pd.to_datetime(["2021-06-01", "2021-07-01"])
     frame = pd.DataFrame(
         {"region": [name for name in names for _ in periods], "period_start": list(periods) * len(names),
-         "measure": ["work"] * 2 * len(names), "target": [10, 10] * len(names), "actual": [8, 12] * len(names),
+         "measure": [WORK.name] * 2 * len(names), "target": [10, 10] * len(names), "actual": [8, 12] * len(names),
          "cumulative_target": [10, 20] * len(names), "cumulative_actual": [8, 20] * len(names),
          "percent_achieved": [0.8, 1.0] * len(names), "rag": ["red", "green"] * len(names)}
     )
@@ -95,7 +95,7 @@ def test_target_progress_chart_draws_hostile_region_names_literally() -> None:
     names = list(HOSTILE)
     n = len(names)
     summary = pd.DataFrame(
-        {"region": names, "measure": ["work"] * n, "actual_to_date": [90] * n, "target_to_date": [100] * n,
+        {"region": names, "measure": [WORK.name] * n, "actual_to_date": [90] * n, "target_to_date": [100] * n,
          "percent_achieved": [0.9] * n, "rag": ["amber"] * n}
     )
     fig = target_progress_chart(summary)

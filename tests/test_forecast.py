@@ -70,15 +70,15 @@ def test_probability_of_reaching_a_target() -> None:
     # contract target 10 training starts: P(N >= 10) = 1 - Phi((9.5 - mean) / sd)
     participants, milestones = _programme()
     out = forecast_to_end(participants, milestones, as_of="2024-02-29", regions=["London"])
-    targets = conform_targets(pd.DataFrame([("London", "2023-08-01", "training", 4),
-                                            ("London", "2023-09-01", "training", 6)],
+    targets = conform_targets(pd.DataFrame([("London", "2023-08-01", TRAINING.name, 4),
+                                            ("London", "2023-09-01", TRAINING.name, 6)],
                                            columns=["region", "period_start", "measure", "target"]))
     chance = probability_of_reaching(out, targets).set_index("measure")
     may = out.loc[(out["measure"] == TRAINING.name)].iloc[-1]
-    assert chance.loc["training", "contract_target"] == 10
-    assert chance.loc["training", "probability"] == pytest.approx(
+    assert chance.loc[TRAINING.name, "contract_target"] == 10
+    assert chance.loc[TRAINING.name, "probability"] == pytest.approx(
         stats.norm.sf((9.5 - may["forecast"]) / may["sd"]))
-    assert math.isnan(chance.loc["work", "probability"])
+    assert math.isnan(chance.loc[WORK.name, "probability"])
 
 
 def test_inputs_unchanged_and_as_of_checked() -> None:
