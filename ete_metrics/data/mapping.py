@@ -48,8 +48,8 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping as MappingABC
 from collections.abc import Callable, Sequence
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -61,19 +61,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ete_metrics.data import db, frames
+from ete_metrics.data.identifiers import ID_BREAK_PATTERN, id_break
 from ete_metrics.data.importer import (
-    Extract,
-    FileInfo,
-    ID_BREAK_PATTERN,
     READ_SHARE,
+    Extract,
     ImportResult,
-    _normalise_column,
-    _read_table,
-    _id_break,
-    _Table,
     read_extract,
     write_extract,
 )
+from ete_metrics.data.reading import FileInfo, Table, normalise_column, read_table
 from ete_metrics.errors import ImportValidationError, InputError, Problem
 from ete_metrics.progress import Progress, share, tell
 
@@ -428,7 +424,7 @@ def _source_roles(mapping: SourceMapping) -> dict[str, dict[str, str]]:
     roles: dict[str, dict[str, str]] = {}
 
     def add(name: str, role: str) -> None:
-        roles.setdefault(_normalise_column(name), {}).setdefault(role, name)
+        roles.setdefault(normalise_column(name), {}).setdefault(role, name)
 
     for name in mapping.identifiers:
         add(name, "identifier")
@@ -613,7 +609,7 @@ def read_region_map(path: str | Path) -> dict[str, str]:
     name = path.name
     rows = list(csv.reader(_read_text(path, "the region map").splitlines()))
     problems: list[Problem] = []
-    header = [_normalise_column(c) for c in rows[0]] if rows else []
+    header = [normalise_column(c) for c in rows[0]] if rows else []
     if header[:2] != ["source", "region"]:
         raise ImportValidationError(
             [Problem(name, 1, None, "the header must be source,region", "missing_column")]
@@ -722,9 +718,9 @@ class _Translated:
     info: FileInfo
 
 
-def _present(table: _Table, column: str) -> str | None:
+def _present(table: Table, column: str) -> str | None:
     """The table's column for a source column name (matched as the importer matches), or None."""
-    key = _normalise_column(column)
+    key = normalise_column(column)
     return key if key in table.frame.columns else None
 
 
@@ -736,7 +732,7 @@ _PSEUDONYMS: dict[str, Callable[[str, str], str]] = {
 
 
 def _declared_outputs(
-    table: _Table, section: Section, mapping: SourceMapping, key: str | None
+    table: Table, section: Section, mapping: SourceMapping, key: str | None
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """The only part of a source file the rest of the mapping stage sees.
 
@@ -748,9 +744,9 @@ def _declared_outputs(
     """
     kept: dict[str, str] = {}  # column (as matched) -> our column it becomes, or "" for an output
     for ours, source in section.columns.items():
-        kept[_normalise_column(source)] = ours if ours in _PSEUDONYMS else ""
+        kept[normalise_column(source)] = ours if ours in _PSEUDONYMS else ""
     for note in mapping.notes:
-        kept.setdefault(_normalise_column(note), "")
+        kept.setdefault(normalise_column(note), "")
     frame = table.frame
     original = dict(
         zip(frame.columns, frame.attrs.get("original_columns", list(frame.columns)), strict=True)
@@ -776,7 +772,7 @@ def _declared_outputs(
         # pseudonym of someone else: refused, naming the row and column, never the value.
         values = safe[column]
         for i in np.flatnonzero(values.str.contains(ID_BREAK_PATTERN).to_numpy(dtype=bool)).tolist():
-            found = _id_break(str(values.iat[i]))
+            found = id_break(str(values.iat[i]))
             if found is not None:
                 problems.append(
                     Problem(
@@ -800,7 +796,7 @@ def _declared_outputs(
 
 
 def _translate(
-    table: _Table,
+    table: Table,
     section: Section,
     mapping: SourceMapping,
     ours: Sequence[str],
@@ -848,7 +844,7 @@ def _translate(
         if source is None:
             out[column] = ""
             continue
-        present = _normalise_column(source)
+        present = normalise_column(source)
         source_names[column] = original.get(present, source)
         values = frame[present]
         if column in section.values:
@@ -863,7 +859,7 @@ def _translate(
         out.loc[out["pathway"].str.casefold() != "custody", "prison"] = ""
     ids = out["participant_id"] if "participant_id" in out.columns else None
     for column in mapping.notes:
-        present = _normalise_column(column)
+        present = normalise_column(column)
         if present not in frame.columns:
             continue
         notes = frame[present].tolist()
@@ -1067,8 +1063,8 @@ def read_mapped(
     warnings: list[Problem] = []
     section_columns = set(mapping.participants.columns.values())
 
-    def source_table(path: str | Path, label: str, known: set[str]) -> _Table | None:
-        table, problems = _read_table(path, label, [_normalise_column(c) for c in known])
+    def source_table(path: str | Path, label: str, known: set[str]) -> Table | None:
+        table, problems = read_table(path, label, [normalise_column(c) for c in known])
         errors.extend(problems)
         return table
 
@@ -1217,7 +1213,7 @@ def mappings_folder(environ: MappingABC[str, str] | None = None) -> Path:
 
 def column_key(name: str) -> str:
     """A column name as the importer matches it (ignoring case, spaces and hyphens)."""
-    return _normalise_column(name)
+    return normalise_column(name)
 
 
 def source_preview(path: str | Path, rows: int = 5) -> pd.DataFrame:
@@ -1228,7 +1224,7 @@ def source_preview(path: str | Path, rows: int = 5) -> pd.DataFrame:
     ImportValidationError
         The file cannot be read (the message names it and says why).
     """
-    table, problems = _read_table(path, "sample")
+    table, problems = read_table(path, "sample")
     if table is None:
         raise ImportValidationError(problems)
     frame = table.frame.head(rows).copy()
