@@ -48,72 +48,84 @@ def _before_contract_message(
     return message
 
 
-def extract_warnings(
-    p_table: Table,
-    participants: pd.DataFrame,
-    m_table: Table,
-    milestones: pd.DataFrame,
-    extract_date: date | None,
-    known_entry_dates: pd.Series | None = None,
-) -> list[Problem]:
-    """The import's warnings: the rules of :mod:`ete_metrics.data.checks` on the extract."""
-    out: list[Problem] = []
+def _name(rule: str) -> str:
+    """The name the import stores a rule's warnings under."""
+    return checks.RULES_BY_NAME[rule].import_name or rule
+
+
+def _dates(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype="datetime64[ns]")
+
+
+def _participants_in_order(p_table: Table, participants: pd.DataFrame) -> list[Problem]:
+    """A referral after the entry, an exit before it."""
     pids = participants["participant_id"]
     entry = participants["entry_date"]
     referral = participants["referral_date"]
     exit_ = participants["exit_date"]
-    entry_values = entry.to_numpy(dtype="datetime64[ns]")
-
-    def name(rule: str) -> str:
-        return checks.RULES_BY_NAME[rule].import_name or rule
-
-    out += warnings_at(
+    out = warnings_at(
         p_table,
-        checks.referral_after_entry(referral.to_numpy(dtype="datetime64[ns]"), entry_values),
+        checks.referral_after_entry(_dates(referral), _dates(entry)),
         "referral_date",
-        name("referral_after_entry"),
+        _name("referral_after_entry"),
         lambda i: f"referral_date {fmt(referral.iat[i])} is after entry_date {fmt(entry.iat[i])}",
         pids,
     )
     out += warnings_at(
         p_table,
-        checks.exit_before_entry(exit_.to_numpy(dtype="datetime64[ns]"), entry_values),
+        checks.exit_before_entry(_dates(exit_), _dates(entry)),
         "exit_date",
-        name("exit_before_entry"),
+        _name("exit_before_entry"),
         lambda i: f"exit_date {fmt(exit_.iat[i])} is before entry_date {fmt(entry.iat[i])}",
         pids,
     )
+    return out
 
+
+def _entry_of_milestones(
+    participants: pd.DataFrame, milestones: pd.DataFrame, known_entry_dates: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each milestone's participant's entry date (``NaT`` when none), and whether that
+    participant is on record at all (in the extract, or stored).
+
+    A milestone of a stored participant who is not in this extract is checked against
+    the entry date on record (the extract's own rows win for the others).
+    """
     mids = milestones["participant_id"]
-    when = milestones["date"]
-    when_values = when.to_numpy(dtype="datetime64[ns]")
-    kind = milestones["milestone"]
     # One hash pass: each milestone's participant as a code, then its row in the participants.
     codes, uniques = pd.factorize(mids)
-    position = pd.Index(pids.to_numpy(dtype=object)).get_indexer(pd.Index(uniques, dtype=object))[
-        codes
-    ]
+    wanted = pd.Index(uniques, dtype=object)
+    position = pd.Index(participants["participant_id"].to_numpy(dtype=object)).get_indexer(wanted)
+    position = position[codes]
     in_file = position >= 0
-    m_entry_values = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
-    m_entry_values[in_file] = entry_values[position[in_file]]
-    # A milestone of a stored participant who is not in this extract is checked
-    # against the entry date on record (the extract's own rows win for the others).
-    has_entry_record = in_file.copy()
+    entry_of = np.full(len(mids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    entry_of[in_file] = _dates(participants["entry_date"])[position[in_file]]
+    on_record = in_file.copy()
     if known_entry_dates is not None and len(known_entry_dates) and not in_file.all():
         stored_ids = known_entry_dates.index
         if stored_ids.dtype != object:  # e.g. Arrow strings: match on plain str objects
             stored_ids = pd.Index(stored_ids.to_numpy(dtype=object))
-        stored = stored_ids.get_indexer(pd.Index(uniques, dtype=object))[codes]
-        on_record = ~in_file & (stored >= 0)
-        stored_values = known_entry_dates.to_numpy(dtype="datetime64[ns]")
-        m_entry_values[on_record] = stored_values[stored[on_record]]
-        has_entry_record |= on_record
-    m_entry = pd.Series(m_entry_values, index=mids.index)
-    out += warnings_at(
+        stored = stored_ids.get_indexer(wanted)[codes]
+        stored_only = ~in_file & (stored >= 0)
+        entry_of[stored_only] = _dates(known_entry_dates)[stored[stored_only]]
+        on_record |= stored_only
+    return entry_of, on_record
+
+
+def _milestones_in_order(
+    m_table: Table, milestones: pd.DataFrame, entry_of: np.ndarray, on_record: np.ndarray
+) -> list[Problem]:
+    """A milestone before its participant's entry, of a participant who never started, or
+    without the milestone it needs first (a sustained job without a job start, ...)."""
+    mids = milestones["participant_id"]
+    when = milestones["date"]
+    kind = milestones["milestone"]
+    m_entry = pd.Series(entry_of, index=mids.index)
+    out = warnings_at(
         m_table,
-        checks.milestone_before_entry(when_values, m_entry_values),
+        checks.milestone_before_entry(_dates(when), entry_of),
         "date",
-        name("milestone_before_entry"),
+        _name("milestone_before_entry"),
         lambda i: (
             f"{kind.iat[i]} on {fmt(when.iat[i])} is before the participant's entry_date "
             f"{fmt(m_entry.iat[i])}"
@@ -122,9 +134,9 @@ def extract_warnings(
     )
     out += warnings_at(
         m_table,
-        checks.milestone_without_entry(m_entry_values, has_entry_record),
+        checks.milestone_without_entry(entry_of, on_record),
         "date",
-        name("milestone_without_entry"),
+        _name("milestone_without_entry"),
         lambda i: (
             f"{kind.iat[i]} for a participant with no entry_date (a referral that never started)"
         ),
@@ -135,12 +147,19 @@ def extract_warnings(
             m_table,
             checks.without_earlier(milestones, rule),
             "milestone",
-            name(rule),
+            _name(rule),
             _constant(f"{later} without a {earlier} for this participant"),
             mids,
         )
+    return out
 
+
+def _before_contract(
+    p_table: Table, participants: pd.DataFrame, m_table: Table, milestones: pd.DataFrame
+) -> list[Problem]:
+    """Every date before the contract started (a mistyped year, most likely)."""
     start = pd.Timestamp(config.CONTRACT_START)
+    out: list[Problem] = []
     for column in frames.PARTICIPANT_DATE_COLUMNS:
         values = participants[column]
         out += warnings_at(
@@ -149,39 +168,83 @@ def extract_warnings(
             column,
             "date_before_contract",
             _before_contract_message(column, values, start),
-            pids,
+            participants["participant_id"],
         )
+    when = milestones["date"]
     out += warnings_at(
         m_table,
         (when < start).to_numpy(),
         "date",
         "date_before_contract",
-        _before_contract_message("{kind} date", when, start, kind),
-        mids,
+        _before_contract_message("{kind} date", when, start, milestones["milestone"]),
+        milestones["participant_id"],
     )
+    return out
 
-    if extract_date is not None:
-        limit = pd.Timestamp(extract_date)
-        for column in frames.PARTICIPANT_DATE_COLUMNS:
-            values = participants[column]
-            out += warnings_at(
-                p_table,
-                checks.date_after(values.to_numpy(dtype="datetime64[ns]"), limit),
-                column,
-                name("date_after_as_of"),
-                _after_extract_message(column, values, limit),
-                pids,
-            )
+
+def _after_extract(
+    p_table: Table,
+    participants: pd.DataFrame,
+    m_table: Table,
+    milestones: pd.DataFrame,
+    extract_date: date,
+) -> list[Problem]:
+    """Every date after the extract was taken (from the future, or a mistyped year)."""
+    limit = pd.Timestamp(extract_date)
+    out: list[Problem] = []
+    for column in frames.PARTICIPANT_DATE_COLUMNS:
+        values = participants[column]
         out += warnings_at(
-            m_table,
-            checks.date_after(when_values, limit),
-            "date",
-            name("date_after_as_of"),
-            lambda i: (
-                f"{kind.iat[i]} date {fmt(when.iat[i])} is after the extract date {limit:%Y-%m-%d}"
-            ),
-            mids,
+            p_table,
+            checks.date_after(_dates(values), limit),
+            column,
+            _name("date_after_as_of"),
+            _after_extract_message(column, values, limit),
+            participants["participant_id"],
         )
+    when = milestones["date"]
+    kind = milestones["milestone"]
+    out += warnings_at(
+        m_table,
+        checks.date_after(_dates(when), limit),
+        "date",
+        _name("date_after_as_of"),
+        lambda i: (
+            f"{kind.iat[i]} date {fmt(when.iat[i])} is after the extract date {limit:%Y-%m-%d}"
+        ),
+        milestones["participant_id"],
+    )
+    return out
+
+
+def extract_warnings(
+    p_table: Table,
+    participants: pd.DataFrame,
+    m_table: Table,
+    milestones: pd.DataFrame,
+    extract_date: date | None,
+    known_entry_dates: pd.Series | None = None,
+) -> list[Problem]:
+    """The import's warnings: the rules of :mod:`ete_metrics.data.checks` on the extract.
+
+    Parameters
+    ----------
+    p_table, m_table : Table
+        The participants and milestones files as read (their lines name the warnings).
+    participants, milestones : pandas.DataFrame
+        Their valid frames.
+    extract_date : datetime.date, optional
+        Dates after it are warned about (``None``: not checked).
+    known_entry_dates : pandas.Series, optional
+        Stored participants' entry dates by id, for milestones of participants who
+        are not in the extract.
+    """
+    entry_of, on_record = _entry_of_milestones(participants, milestones, known_entry_dates)
+    out = _participants_in_order(p_table, participants)
+    out += _milestones_in_order(m_table, milestones, entry_of, on_record)
+    out += _before_contract(p_table, participants, m_table, milestones)
+    if extract_date is not None:
+        out += _after_extract(p_table, participants, m_table, milestones, extract_date)
     return out
 
 

@@ -88,25 +88,14 @@ def id_break(text: str) -> tuple[int, str] | None:
     return None
 
 
-def normalise_ids(table: Table) -> tuple[list[Problem], list[Problem]]:
-    """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
+def _read_ids(
+    uniques: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, tuple[int, str]]]:
+    """Each distinct id as read: (the ids normalised, which changed, the look-alike letter of
+    each id holding one, the character no id holds and its place, of each id holding one).
 
-    Ids that only look the same would count one person twice, so each id is put in
-    Unicode NFKC form (fullwidth ``Ｐ１`` is ``P1``, a non-breaking space is a space)
-    with invisible characters (zero-width spaces, direction marks, soft hyphens: the
-    Unicode "format" characters) removed, and a warning names the line. An id with a
-    letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
-    Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
-    and they are not in the ids of an English case system. Other scripts are kept.
-    An id holding a line break, carriage return, tab, other control character or a
-    byte-order mark is an error too (the message names the character and where it is,
-    never the id). Only the distinct non-ASCII ids, and those such a character was found
-    in, are looked at one by one, so plain ids cost two passes.
+    Only the non-ASCII ids and those holding a control character are looked at one by one.
     """
-    if "participant_id" not in table.frame.columns:
-        return [], []
-    ids = table.frame["participant_id"]
-    codes, uniques = pd.factorize(ids.to_numpy(dtype=object))
     fixed = np.array(uniques, dtype=object)
     changed = np.zeros(len(uniques), dtype=bool)
     foreign: dict[int, str] = {}
@@ -126,6 +115,29 @@ def normalise_ids(table: Table) -> tuple[list[Problem], list[Problem]]:
         odd = next((c for c in clean if _looks_latin(c)), None)
         if odd is not None:
             foreign[k] = odd
+    return fixed, changed, foreign, broken
+
+
+def normalise_ids(table: Table) -> tuple[list[Problem], list[Problem]]:
+    """Read ``participant_id`` as the same id however it was typed; return (errors, warnings).
+
+    Ids that only look the same would count one person twice, so each id is put in
+    Unicode NFKC form (fullwidth ``Ｐ１`` is ``P1``, a non-breaking space is a space)
+    with invisible characters (zero-width spaces, direction marks, soft hyphens: the
+    Unicode "format" characters) removed, and a warning names the line. An id with a
+    letter of a script drawn like Latin (a Cyrillic ``Р`` that looks like a Latin ``P``;
+    Greek, Armenian, Cherokee, Coptic) is an error: NFKC leaves such letters as they are,
+    and they are not in the ids of an English case system. Other scripts are kept.
+    An id holding a line break, carriage return, tab, other control character or a
+    byte-order mark is an error too (the message names the character and where it is,
+    never the id). Only the distinct non-ASCII ids, and those such a character was found
+    in, are looked at one by one, so plain ids cost two passes.
+    """
+    if "participant_id" not in table.frame.columns:
+        return [], []
+    ids = table.frame["participant_id"]
+    codes, uniques = pd.factorize(ids.to_numpy(dtype=object))
+    fixed, changed, foreign, broken = _read_ids(uniques)
     if not changed.any() and not foreign and not broken:
         return [], []
     original = ids.copy()

@@ -335,6 +335,28 @@ def import_extract(
     )
 
 
+def _emptying_the_database(name: str) -> ImportValidationError:
+    """A participants file with no rows would, replacing everything, delete every participant."""
+    message = (
+        "has a header but no data rows; replacing the whole database with it would "
+        "delete every participant. Check that it is the right file, or import without "
+        "--replace-all"
+    )
+    return ImportValidationError([Problem(name, None, None, message, "empty_file")])
+
+
+def _import_record(
+    files: Mapping[str, FileInfo], imported_at: datetime, extract_date: date
+) -> dict[str, Any]:
+    """The ``imports`` row of an import: when, the extract date, each file's name and SHA-256."""
+    record: dict[str, Any] = {"imported_at": imported_at, "extract_date": extract_date}
+    for label in ("participants", "milestones", "targets"):
+        if label in files:
+            record[f"{label}_file"] = files[label].name
+            record[f"{label}_sha256"] = files[label].sha256
+    return record
+
+
 def write_extract(
     engine: Engine,
     extract: Extract,
@@ -376,40 +398,16 @@ def write_extract(
     DatabaseError
         The write failed; the database is unchanged.
     """
-    effective_date = extract_date
     files = extract.files
     if replace_all and extract.participants.empty:
-        raise ImportValidationError(
-            [
-                Problem(
-                    files["participants"].name,
-                    None,
-                    None,
-                    "has a header but no data rows; replacing the whole database with it would "
-                    "delete every participant. Check that it is the right file, or import without "
-                    "--replace-all",
-                    "empty_file",
-                )
-            ]
-        )
-    record: dict[str, Any] = {
-        "imported_at": imported_at,
-        "extract_date": effective_date,
-        "participants_file": files["participants"].name,
-        "participants_sha256": files["participants"].sha256,
-        "milestones_file": files["milestones"].name,
-        "milestones_sha256": files["milestones"].sha256,
-    }
-    if "targets" in files:
-        record["targets_file"] = files["targets"].name
-        record["targets_sha256"] = files["targets"].sha256
+        raise _emptying_the_database(files["participants"].name)
     import_id = db.save_extract(
         engine,
         extract.participants,
         extract.milestones,
         extract.targets,
         replace_all=replace_all,
-        record=record,
+        record=_import_record(files, imported_at, extract_date),
         warnings=extract.warnings,
         progress=progress,
         audit=audit,
@@ -420,5 +418,5 @@ def write_extract(
         milestones=len(extract.milestones),
         targets=0 if extract.targets is None else len(extract.targets),
         warnings=tuple(extract.warnings),
-        extract_date=effective_date,
+        extract_date=extract_date,
     )

@@ -26,7 +26,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -211,22 +211,27 @@ def _record_lines(data: bytes, rows: int) -> np.ndarray | None:
     return (ends[:rows] + 2).astype(np.int64)
 
 
-def _read_csv(
-    data: bytes, name: str
-) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
-    def unreadable(message: str) -> tuple[None, None, Problem]:
-        return None, None, Problem(name, None, None, message, "unreadable_file")
+_Read = tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]
 
+
+def _unreadable(name: str, message: str) -> tuple[None, None, Problem]:
+    """Why the file cannot be read, as a reader returns it."""
+    return None, None, Problem(name, None, None, message, "unreadable_file")
+
+
+def _not_csv_text(data: bytes) -> str | None:
+    """Why ``data`` is not CSV text in UTF-8 (a workbook, UTF-16, binary, a NUL byte,
+    an invalid byte), or ``None`` when it is."""
     if data[:4] == b"PK\x03\x04":
-        return unreadable("is an Excel workbook, not a CSV file; give it the .xlsx extension")
+        return "is an Excel workbook, not a CSV file; give it the .xlsx extension"
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return unreadable("is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'")
+        return "is UTF-16 text, not UTF-8; save it as 'CSV UTF-8'"
     nul = data.find(b"\x00")
     if 0 <= nul < 65536:
-        return unreadable("is a binary file, not CSV text; export the data as CSV (UTF-8)")
+        return "is a binary file, not CSV text; export the data as CSV (UTF-8)"
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        return unreadable(
+        return (
             f"has a NUL byte on line {line:,}, so it is damaged or not plain text; "
             "export the data as CSV (UTF-8) again"
         )
@@ -234,40 +239,36 @@ def _read_csv(
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return unreadable(
+        return (
             f"is not UTF-8 text (invalid byte at position {exc.start}, on line {line:,}); "
             "save it as 'CSV UTF-8'"
         )
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    # Blank lines before the header: skipped, and counted so line numbers stay right.
-    blank = _LEADING_BLANK_LINES.match(body)
-    leading = blank.group(0) if blank else b""
-    content = body[len(leading) :]
-    skipped = len(_LINE_BREAK.findall(leading))
-    end = content.find(b"\n")
-    header_fields = (content if end < 0 else content[:end]).count(b",") + 1
-    if header_fields > config.MAX_COLUMNS:
-        return unreadable(
-            f"has {header_fields:,} columns in its header line; an extract file has at most "
-            f"{config.MAX_COLUMNS:,}. Check it is the right file, saved as CSV with commas"
-        )
-    fast = _read_csv_fast(content)
-    if fast is not None:
-        lines = np.arange(len(fast), dtype=np.int64) + 2 + skipped
-        return fast, lines, None
+    return None
 
-    # Without quotes every line is one row: drop the blank ones (millions of them cost
-    # nothing then) and keep the line number of each line that is left.
-    line_of: np.ndarray | None = None
-    if b'"' not in content:
-        physical = content.splitlines()  # LF, CRLF or a lone CR: one line break each
-        kept = [i for i, line in enumerate(physical) if line.strip(b" \t,")]
-        content = b"\n".join([physical[i] for i in kept]) + b"\n"
-        del physical
-        line_of = np.asarray(kept, dtype=np.int64) + 1 + skipped
-        fast = _read_csv_fast(content)
-        if fast is not None:
-            return fast, line_of[1:], None
+
+def _parse_error_message(exc: Exception, real_line: Callable[[re.Match[str]], str]) -> str:
+    """What a parser error means for a person, its line numbers those of the file."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    detail = _shorten(re.sub(r"line (\d+)", real_line, detail), 200)
+    if "EOF inside string" in detail:
+        return (
+            'is not a readable CSV file: a double quote (") opens a value that is never '
+            f"closed ({detail}); check the quotes in that row"
+        )
+    if "Expected" in detail and "fields" in detail:
+        return (
+            f"is not a readable CSV file ({detail}): a row has more values than the header "
+            "has columns; check for commas inside values that are not quoted"
+        )
+    return f"is not a readable CSV file ({detail})"
+
+
+def _read_csv_careful(content: bytes, name: str, skipped: int, line_of: np.ndarray | None) -> _Read:
+    """Parse with pandas' C engine, which reports blank lines and precise errors.
+
+    ``skipped`` blank lines came before the header; ``line_of`` (when the blank lines
+    were dropped) gives the file line of each line of ``content``.
+    """
 
     def real_line(match: re.Match[str]) -> str:
         number = int(match.group(1))
@@ -286,31 +287,15 @@ def _read_csv(
             skip_blank_lines=False,
         )
     except UnicodeDecodeError as exc:  # pragma: no cover - the file was checked as UTF-8 above
-        return unreadable(
-            f"is not UTF-8 text (invalid byte at position {exc.start}); save it as 'CSV UTF-8'"
+        return _unreadable(
+            name,
+            f"is not UTF-8 text (invalid byte at position {exc.start}); save it as 'CSV UTF-8'",
         )
     except pd.errors.EmptyDataError:
-        return (
-            None,
-            None,
-            Problem(
-                name, None, None, "is empty; it needs a header row and data rows", "empty_file"
-            ),
-        )
+        empty = "is empty; it needs a header row and data rows"
+        return None, None, Problem(name, None, None, empty, "empty_file")
     except (pd.errors.ParserError, ValueError, OverflowError, MemoryError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        detail = _shorten(re.sub(r"line (\d+)", real_line, detail), 200)
-        if "EOF inside string" in detail:
-            return unreadable(
-                'is not a readable CSV file: a double quote (") opens a value that is never '
-                f"closed ({detail}); check the quotes in that row"
-            )
-        if "Expected" in detail and "fields" in detail:
-            return unreadable(
-                f"is not a readable CSV file ({detail}): a row has more values than the header "
-                "has columns; check for commas inside values that are not quoted"
-            )
-        return unreadable(f"is not a readable CSV file ({detail})")
+        return _unreadable(name, _parse_error_message(exc, real_line))
     frame = _with_header(raw)
     if line_of is not None:
         return frame, line_of[1 : len(frame) + 1], None
@@ -319,29 +304,63 @@ def _read_csv(
     return frame, lines + skipped, None
 
 
+def _read_csv(data: bytes, name: str) -> _Read:
+    """Read CSV text: the frame, the file line of each row, or why it cannot be read.
+
+    The fast multi-threaded parser is tried first; a file it cannot number line by
+    line (blank lines, quoted line breaks) or parse goes to the careful one.
+    """
+    refused = _not_csv_text(data)
+    if refused is not None:
+        return _unreadable(name, refused)
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    # Blank lines before the header: skipped, and counted so line numbers stay right.
+    blank = _LEADING_BLANK_LINES.match(body)
+    leading = blank.group(0) if blank else b""
+    content = body[len(leading) :]
+    skipped = len(_LINE_BREAK.findall(leading))
+    end = content.find(b"\n")
+    header_fields = (content if end < 0 else content[:end]).count(b",") + 1
+    if header_fields > config.MAX_COLUMNS:
+        return _unreadable(
+            name,
+            f"has {header_fields:,} columns in its header line; an extract file has at most "
+            f"{config.MAX_COLUMNS:,}. Check it is the right file, saved as CSV with commas",
+        )
+    fast = _read_csv_fast(content)
+    if fast is not None:
+        lines = np.arange(len(fast), dtype=np.int64) + 2 + skipped
+        return fast, lines, None
+
+    # Without quotes every line is one row: drop the blank ones (millions of them cost
+    # nothing then) and keep the line number of each line that is left.
+    line_of: np.ndarray | None = None
+    if b'"' not in content:
+        physical = content.splitlines()  # LF, CRLF or a lone CR: one line break each
+        kept = [i for i, line in enumerate(physical) if line.strip(b" \t,")]
+        content = b"\n".join([physical[i] for i in kept]) + b"\n"
+        del physical
+        line_of = np.asarray(kept, dtype=np.int64) + 1 + skipped
+        fast = _read_csv_fast(content)
+        if fast is not None:
+            return fast, line_of[1:], None
+    return _read_csv_careful(content, name, skipped, line_of)
+
+
 def _used_width(values: list[str]) -> int:
     """One past the last non-blank value."""
     return max((i + 1 for i, value in enumerate(values) if value), default=0)
 
 
-def _read_xlsx(
-    data: bytes, name: str, label: str, max_rows: int
-) -> tuple[pd.DataFrame | None, np.ndarray | None, Problem | None]:
-    """Read the first visible worksheet: the first non-blank row is the header; blank rows skipped.
+def _not_a_workbook(data: bytes, name: str, label: str, max_rows: int) -> str | None:
+    """Why ``data`` cannot be read as a workbook (not a zip archive, a damaged one), or None.
 
-    A hidden sheet (often an old copy of the data) is never read: the sheet read is the
-    first one a person sees on opening the workbook, and messages name it.
-
-    Returns the frame, the sheet row of each frame row, or why the workbook cannot be read.
-    Raises :class:`InputError` for a workbook that unpacks to far more than its size
-    suggests (a zip bomb) or has more than ``max_rows`` data rows; reading stops there.
+    Raises :class:`InputError` for an archive that unpacks to far more than its size
+    suggests (a zip bomb) or a sheet with more than ``max_rows`` data rows: both are
+    found in the raw archive, before openpyxl parses anything.
     """
-
-    def unreadable(message: str) -> tuple[None, None, Problem]:
-        return None, None, Problem(name, None, None, message, "unreadable_file")
-
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        return unreadable(
+        return (
             "is not a valid .xlsx workbook (the file is not a zip archive); re-save it from Excel "
             "as .xlsx or export CSV"
         )
@@ -349,7 +368,7 @@ def _read_xlsx(
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except Exception as exc:  # noqa: BLE001 - zipfile raises several types for a damaged archive
-        return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
+        return f"could not be read as an Excel workbook (damaged archive: {exc})"
     allowed_mb = min(
         config.XLSX_MAX_EXPANSION * config.max_upload_mb(), config.XLSX_MAX_UNPACKED_MB
     )
@@ -362,39 +381,82 @@ def _read_xlsx(
     try:
         rows_found = _rows_with_values(data, max_rows + 2)
     except Exception as exc:  # noqa: BLE001 - zipfile and zlib raise several types for a damaged part
-        return unreadable(f"could not be read as an Excel workbook (damaged archive: {exc})")
+        return f"could not be read as an Excel workbook (damaged archive: {exc})"
     if rows_found > max_rows + 1:  # the header and max_rows rows
         raise _too_many_rows(label, name, max_rows)
-    try:
-        book = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-        )
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return unreadable(f"could not be read as an Excel workbook ({_shorten(detail, 200)})")
+    return None
+
+
+@dataclass
+class _Sheet:
+    """What was read of the worksheet, row by row."""
+
+    where: str = "first sheet"  # the sheet, in the words of a message
     header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    where = "first sheet"
-    formula_cells: list[tuple[int, int]] = []  # (sheet row, column) of a formula with no value
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the sheet row of each row
+    formula_cells: list[tuple[int, int]] = field(default_factory=list)  # no saved value
+    reached: int = 0  # the last sheet row read
+
+
+def _visible_sheet(book: Any) -> tuple[int, str] | str:
+    """The index of the first visible worksheet and how a message names it, or why none."""
+    if not book.worksheets:
+        return "has no worksheet (only charts); put the table on the first sheet of the workbook"
+    visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
+    if not visible:
+        hidden = ", ".join(f"'{_shorten(ws.title, 40)}'" for ws in book.worksheets)
+        return (
+            f"has no visible worksheet (hidden: {hidden}); show the sheet that holds the "
+            "extract (Excel: Home, Format, Hide & Unhide) and save it as the first sheet"
+        )
+    index = visible[0]
+    if index:  # the sheets before it are hidden: say which sheet was read
+        return index, f"first visible sheet, '{_shorten(book.worksheets[index].title, 40)}',"
+    return index, "first sheet"
+
+
+def _collect_rows(
+    sheet: _Sheet,
+    rows: Iterable[tuple[Any, ...]],
+    formula_rows: Iterable[tuple[Any, ...] | None],
+    too_many: InputError,
+    max_rows: int,
+) -> None:
+    """Read the sheet's rows into ``sheet``: the first non-blank row is the header, blank
+    rows are skipped, a formula with no saved value is noted; raise ``too_many`` past
+    ``max_rows`` data rows."""
+    for number, (raw, formulas) in enumerate(zip(rows, formula_rows, strict=False), start=1):
+        sheet.reached = number
+        if formulas is not None:
+            sheet.formula_cells += [
+                (number, j)
+                for j, (value, formula) in enumerate(zip(raw, formulas, strict=False))
+                if value is None and isinstance(formula, str) and formula.startswith("=")
+            ]
+        values = [_excel_cell(value) for value in raw]
+        if not any(values):
+            continue
+        if sheet.header is None:
+            sheet.header = values
+        elif len(sheet.rows) >= max_rows:
+            raise too_many
+        else:
+            sheet.rows.append(values)
+            sheet.lines.append(number)
+
+
+def _read_sheet(book: Any, data: bytes, label: str, name: str, max_rows: int) -> _Sheet | str:
+    """The first visible worksheet's rows, or why it cannot be read (a damaged cell)."""
+    sheet = _Sheet()
     formulas_book = None
     try:
-        if not book.worksheets:
-            return unreadable(
-                "has no worksheet (only charts); put the table on the first sheet of the workbook"
-            )
-        visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
-        if not visible:
-            hidden = ", ".join(f"'{_shorten(ws.title, 40)}'" for ws in book.worksheets)
-            return unreadable(
-                f"has no visible worksheet (hidden: {hidden}); show the sheet that holds the "
-                "extract (Excel: Home, Format, Hide & Unhide) and save it as the first sheet"
-            )
-        index = visible[0]
-        sheet = book.worksheets[index]
-        if index:  # the sheets before it are hidden: say which sheet was read
-            where = f"first visible sheet, '{_shorten(sheet.title, 40)}',"
-        sheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
+        found = _visible_sheet(book)
+        if isinstance(found, str):
+            return found
+        index, sheet.where = found
+        worksheet = book.worksheets[index]
+        worksheet.reset_dimensions()  # the stored size of the sheet may be wrong: read every row
         formula_rows: Iterable[tuple[Any, ...] | None] = iter(lambda: None, 0)  # None forever
         if _has_formulas(data):
             # The formulas themselves, read alongside, tell a formula Excel never
@@ -405,53 +467,74 @@ def _read_xlsx(
             formula_sheet = formulas_book.worksheets[index]
             formula_sheet.reset_dimensions()
             formula_rows = formula_sheet.iter_rows(values_only=True)
-        both = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
-        number = 0
-        for number, (raw, formulas) in enumerate(both, start=1):
-            if formulas is not None:
-                formula_cells += [
-                    (number, j)
-                    for j, (value, formula) in enumerate(zip(raw, formulas, strict=False))
-                    if value is None and isinstance(formula, str) and formula.startswith("=")
-                ]
-            values = [_excel_cell(value) for value in raw]
-            if not any(values):
-                continue
-            if header is None:
-                header = values
-            elif len(rows) >= max_rows:
-                raise _too_many_rows(label, name, max_rows)
-            else:
-                rows.append(values)
-                lines.append(number)
+        too_many = _too_many_rows(label, name, max_rows)
+        rows = worksheet.iter_rows(values_only=True)
+        _collect_rows(sheet, rows, formula_rows, too_many, max_rows)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet fails in many ways
         # Not the error's own text: it may quote the cell (a case reference, a name).
-        return unreadable(
-            f"could not be read as an Excel workbook: row {number + 1:,} of its {where} has "
-            f"a damaged cell ({type(exc).__name__}); open the workbook in Excel and save it "
-            "again, or export CSV"
+        return (
+            f"could not be read as an Excel workbook: row {sheet.reached + 1:,} of its "
+            f"{sheet.where} has a damaged cell ({type(exc).__name__}); open the workbook in "
+            "Excel and save it again, or export CSV"
         )
     finally:
-        book.close()
         if formulas_book is not None:
             formulas_book.close()
-    if header is None:
+    return sheet
+
+
+def _sheet_frame(sheet: _Sheet, name: str) -> _Read:
+    """The sheet's rows as a frame under its header (blank headings named ``Unnamed: i``)."""
+    if sheet.header is None:
         return pd.DataFrame(), np.zeros(0, dtype=np.int64), None
+    header, rows = sheet.header, sheet.rows
     width = max([_used_width(header), *(_used_width(row) for row in rows)])
     if width > config.MAX_COLUMNS:
-        return unreadable(
-            f"has {width:,} columns on its {where.rstrip(',')}; an extract file has at most "
-            f"{config.MAX_COLUMNS:,}. Check it is the right file"
+        return _unreadable(
+            name,
+            f"has {width:,} columns on its {sheet.where.rstrip(',')}; an extract file has at "
+            f"most {config.MAX_COLUMNS:,}. Check it is the right file",
         )
     columns = [
         header[i] if i < len(header) and header[i] else f"Unnamed: {i}" for i in range(width)
     ]
     padded = [row[:width] + [""] * (width - len(row)) for row in rows]
     frame = pd.DataFrame(padded, columns=columns, dtype=object)
-    frame.attrs["formula_cells"] = [(line, j) for line, j in formula_cells if j < width]
-    return frame, np.asarray(lines, dtype=np.int64), None
+    frame.attrs["formula_cells"] = [(line, j) for line, j in sheet.formula_cells if j < width]
+    return frame, np.asarray(sheet.lines, dtype=np.int64), None
+
+
+def _read_xlsx(data: bytes, name: str, label: str, max_rows: int) -> _Read:
+    """Read the first visible worksheet: the first non-blank row is the header; blank rows skipped.
+
+    A hidden sheet (often an old copy of the data) is never read: the sheet read is the
+    first one a person sees on opening the workbook, and messages name it.
+
+    Returns the frame, the sheet row of each frame row, or why the workbook cannot be read.
+    Raises :class:`InputError` for a workbook that unpacks to far more than its size
+    suggests (a zip bomb) or has more than ``max_rows`` data rows; reading stops there.
+    """
+    refused = _not_a_workbook(data, name, label, max_rows)
+    if refused is not None:
+        return _unreadable(name, refused)
+    try:
+        book = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return _unreadable(
+            name, f"could not be read as an Excel workbook ({_shorten(detail, 200)})"
+        )
+    try:
+        sheet = _read_sheet(book, data, label, name, max_rows)
+    finally:
+        book.close()
+    if isinstance(sheet, str):
+        return _unreadable(name, sheet)
+    return _sheet_frame(sheet, name)
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
@@ -610,89 +693,49 @@ def _read_bytes(path: Path, name: str, label: str) -> tuple[bytes | None, list[P
     return data, []
 
 
-def read_table(
-    path: str | Path, label: str, known: Sequence[str] = ()
-) -> tuple[Table | None, list[Problem]]:
-    """Read one file into a frame of stripped strings, or return why it cannot be read.
-
-    Raises :class:`InputError` when the file is above the size or row limit
-    (:func:`ete_metrics.config.max_upload_mb`, :func:`ete_metrics.config.max_rows`).
-    Values of the ``known`` columns longer than :data:`ete_metrics.config.MAX_CELL_CHARS`
-    are returned as problems (and shortened, so other messages stay short).
-    """
-    path = Path(path)
-    name = path.name or str(path)
-    data, problems = _read_bytes(path, name, label)
-    if data is None:
-        return None, problems
-    sha256 = hashlib.sha256(data).hexdigest()
-    if not data.strip().removeprefix(b"\xef\xbb\xbf").strip():
-        return None, [
-            Problem(name, None, None, "is empty; it needs a header row and data rows", "empty_file")
-        ]
-
-    max_rows = config.max_rows()
+def _parse(data: bytes, path: Path, name: str, label: str, max_rows: int) -> _Read:
+    """The file parsed by its type (``.xlsx``/``.xlsm`` a workbook, otherwise CSV)."""
     suffix = path.suffix.lower()
-    given_lines: np.ndarray | None = None
     if suffix in (".xlsx", ".xlsm"):
-        frame, given_lines, problem = _read_xlsx(data, name, label, max_rows)
-    elif suffix == ".xls":
-        frame, problem = (
-            None,
-            Problem(
-                name,
-                None,
-                None,
-                "is an old .xls workbook, which is not supported; save it as .xlsx or CSV",
-                "unreadable_file",
-            ),
+        return _read_xlsx(data, name, label, max_rows)
+    if suffix == ".xls":
+        return _unreadable(
+            name, "is an old .xls workbook, which is not supported; save it as .xlsx or CSV"
         )
-    else:
-        frame, given_lines, problem = _read_csv(data, name)
-    del data
-    if frame is None:
-        return None, [problem] if problem else []
-    if len(frame.columns) > config.MAX_COLUMNS:
-        return None, [
-            Problem(
-                name,
-                None,
-                None,
-                f"has {len(frame.columns):,} columns; an extract file has at most "
-                f"{config.MAX_COLUMNS:,}. Check it is the right file",
-                "unreadable_file",
-            )
-        ]
+    return _read_csv(data, name)
 
-    formula_cells = frame.attrs.pop("formula_cells", [])
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every value as text without surrounding spaces (a missing cell is ``""``)."""
     frame = frame.fillna("")
-    original = [_shorten(str(c)) for c in frame.columns]
-    frame.columns = pd.Index([normalise_column(c) for c in frame.columns])
-    # Problems found here name a column as the file spells it (``Location Name``, not
-    # ``location_name``): the file may be another system's export read through a mapping.
-    spelling = {c: o for c, o in zip(frame.columns, original, strict=True)}
-    if formula_cells:
-        formula_problems = _formula_problems(
-            name, list(frame.columns), formula_cells, known, spelling
-        )
-        if formula_problems:  # nothing else of the file is checked until they are fixed
-            return None, formula_problems
     for column in frame.columns.unique():
         values = frame[column]
         if isinstance(values, pd.Series):
             # Strip with the (arrow) string kernels; plain Python strings come later.
             frame[column] = values.astype(str).str.strip()
-    lines = given_lines if given_lines is not None else np.arange(len(frame), dtype=np.int64) + 2
-    if len(frame.columns):
-        keep = (frame != "").any(axis=1).to_numpy()
-        if int(keep.sum()) > max_rows:  # counted before any per-row work
-            raise _too_many_rows(label, name, max_rows)
-        frame = frame.loc[keep].reset_index(drop=True)
-        lines = lines[keep]
-    info = FileInfo(name=name, path=str(path), sha256=sha256, rows=len(frame))
-    table = Table(name=name, frame=frame, lines=lines, info=info)
+    return frame
 
-    problems = []
+
+def _without_blank_rows(
+    frame: pd.DataFrame, lines: np.ndarray, too_many: Callable[[], InputError], max_rows: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows holding a value, and their lines; raise ``too_many()`` past ``max_rows``."""
+    if not len(frame.columns):
+        return frame, lines
+    keep = (frame != "").any(axis=1).to_numpy()
+    if int(keep.sum()) > max_rows:  # counted before any per-row work
+        raise too_many()
+    return frame.loc[keep].reset_index(drop=True), lines[keep]
+
+
+def _shorten_long_values(
+    table: Table, known: Sequence[str], spelling: Mapping[str, str]
+) -> list[Problem]:
+    """A ``value_too_long`` error for each value of a known column longer than
+    :data:`ete_metrics.config.MAX_CELL_CHARS`, the value shortened (so other messages
+    stay short); every column made plain Python strings."""
+    frame = table.frame
+    problems: list[Problem] = []
     for column in frame.columns.unique():
         values = frame[column]
         if not isinstance(values, pd.Series):
@@ -710,8 +753,60 @@ def read_table(
                 values = values.where(~too_long, values.str.slice(0, _QUOTE_CHARS) + "…")
         # Comparisons, isin and map are much faster on plain Python strings (object arrays).
         frame[column] = values.astype(object)
+    return problems
+
+
+def read_table(
+    path: str | Path, label: str, known: Sequence[str] = ()
+) -> tuple[Table | None, list[Problem]]:
+    """Read one file into a frame of stripped strings, or return why it cannot be read.
+
+    Raises :class:`InputError` when the file is above the size or row limit
+    (:func:`ete_metrics.config.max_upload_mb`, :func:`ete_metrics.config.max_rows`).
+    Values of the ``known`` columns longer than :data:`ete_metrics.config.MAX_CELL_CHARS`
+    are returned as problems (and shortened, so other messages stay short).
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    data, problems = _read_bytes(path, name, label)
+    if data is None:
+        return None, problems
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data.strip().removeprefix(b"\xef\xbb\xbf").strip():
+        empty = "is empty; it needs a header row and data rows"
+        return None, [Problem(name, None, None, empty, "empty_file")]
+    max_rows = config.max_rows()
+    frame, given_lines, problem = _parse(data, path, name, label, max_rows)
+    del data
+    if frame is None:
+        return None, [problem] if problem else []
+    if len(frame.columns) > config.MAX_COLUMNS:
+        message = (
+            f"has {len(frame.columns):,} columns; an extract file has at most "
+            f"{config.MAX_COLUMNS:,}. Check it is the right file"
+        )
+        return None, [Problem(name, None, None, message, "unreadable_file")]
+
+    formula_cells = frame.attrs.pop("formula_cells", [])
+    original = [_shorten(str(c)) for c in frame.columns]
+    frame.columns = pd.Index([normalise_column(c) for c in frame.columns])
+    # Problems found here name a column as the file spells it (``Location Name``, not
+    # ``location_name``): the file may be another system's export read through a mapping.
+    spelling = {c: o for c, o in zip(frame.columns, original, strict=True)}
+    if formula_cells:
+        formula_problems = _formula_problems(
+            name, list(frame.columns), formula_cells, known, spelling
+        )
+        if formula_problems:  # nothing else of the file is checked until they are fixed
+            return None, formula_problems
+    lines = given_lines if given_lines is not None else np.arange(len(frame), dtype=np.int64) + 2
+    frame, lines = _without_blank_rows(
+        _stripped(frame), lines, lambda: _too_many_rows(label, name, max_rows), max_rows
+    )
+    info = FileInfo(name=name, path=str(path), sha256=sha256, rows=len(frame))
+    table = Table(name=name, frame=frame, lines=lines, info=info)
+    problems = _shorten_long_values(table, known, spelling)
     frame.attrs["original_columns"] = original
-    table.frame = frame
     return table, problems
 
 
