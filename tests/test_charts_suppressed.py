@@ -75,6 +75,7 @@ def _stakeholder_chart_app() -> None:
     from dashboard.filters import FILTERS_KEY, Filters
     from dashboard.render import chart_with_table
     from ete_metrics.present.charts.funnels import funnel_chart
+    from ete_metrics.steps import ENTERED, TRAINING, WORK
     from ete_metrics.views import FUNNEL
 
     st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date(), audience="stakeholder")
