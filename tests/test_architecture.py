@@ -249,6 +249,25 @@ def test_every_public_name_of_the_face_resolves() -> None:
         assert getattr(ete_metrics, name) is not None, name
 
 
+def test_the_face_lists_each_name_once_and_hands_on_its_room() -> None:
+    import importlib
+
+    import ete_metrics
+    from ete_metrics import db, funnel
+
+    listed = [name for names in ete_metrics._ROOMS.values() for name in names]
+    assert len(listed) == len(set(listed)) == len(ete_metrics.__all__)
+    assert db is importlib.import_module("ete_metrics.data.db")
+    assert funnel is importlib.import_module("ete_metrics.metrics.funnel").funnel
+    assert set(ete_metrics.__all__) <= set(dir(ete_metrics))
+    try:
+        ete_metrics.no_such_name  # noqa: B018
+    except AttributeError as error:
+        assert "no_such_name" in str(error)
+    else:
+        raise AssertionError("an unknown name of the face must raise AttributeError")
+
+
 def test_a_workbook_loads_no_plotly_browser_or_other_report_libraries() -> None:
     # a workbook has no charts: its figures are worked out without Plotly, and no browser starts
     code = (
