@@ -23,9 +23,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from ..data.frames import london_dates
 from ..errors import InputError
-
-LONDON = "Europe/London"
 
 
 def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
@@ -36,35 +35,6 @@ def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
         )
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return sorted(calendar)
-
-
-def london_dates(values: Any) -> pd.Series:
-    """Calendar dates in London (``datetime64[s]`` at midnight) of dates or timestamps.
-
-    A time-zone-aware value is converted to Europe/London before its time is dropped;
-    a naive value is taken as London time. Missing values stay missing (``NaT``).
-    """
-    series = values if isinstance(values, pd.Series) else pd.Series(values)
-    if series.dtype == object:
-        series = pd.Series(
-            [_london_timestamp(value) for value in series],
-            index=series.index,
-            dtype="datetime64[s]",
-        )
-    elif not isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = pd.to_datetime(series)
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert(LONDON).dt.tz_localize(None)
-    return series.dt.normalize()
-
-
-def _london_timestamp(value: Any) -> pd.Timestamp | Any:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return pd.NaT
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(LONDON).tz_localize(None)
-    return stamp
 
 
 def _calendar(starts: pd.Series, ends: pd.Series) -> np.ndarray:

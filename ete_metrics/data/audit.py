@@ -14,17 +14,37 @@ import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
 from ete_metrics.data import db
-from ete_metrics.protect.access import Access
 
 __all__ = [
     "export_filters", "import_entry", "record_export", "record_import", "record_preview",
     "record_sign_in", "sha256_of",
 ]
+
+
+class Who(Protocol):
+    """Who acted, as the audit trail records them: an email, a role and a scope.
+
+    :class:`ete_metrics.protect.access.Access` is one; the trail asks for no more, so
+    this room (data, below protect) never imports the access rules.
+    """
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def regions(self) -> tuple[str, ...] | None: ...
+
+    def describe(self) -> str:
+        """One line for the screen, e.g. ``"regional lead · Wales"``."""
+        ...
 
 
 def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
@@ -49,12 +69,12 @@ def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def export_filters(access: Access, **filters: Any) -> dict[str, Any]:
+def export_filters(access: Who, **filters: Any) -> dict[str, Any]:
     """Describe an export's view for the audit trail.
 
     Parameters
     ----------
-    access : Access
+    access : Who
         The user's access; its scope is recorded as ``scope`` (``"all regions"`` or the regions).
     **filters
         The view's filters (``as_of``, ``regions``, ``audience``...). ``None`` values and
@@ -79,7 +99,7 @@ def export_filters(access: Access, **filters: Any) -> dict[str, Any]:
 
 
 def record_sign_in(
-    engine: Engine, *, occurred_at: datetime, email: str, access: Access | None
+    engine: Engine, *, occurred_at: datetime, email: str, access: Who | None
 ) -> int:
     """Record a sign-in: allowed (``sign_in``, with the role) or refused (``sign_in_denied``).
 
@@ -90,7 +110,7 @@ def record_sign_in(
         When (UTC).
     email : str
         The signed-in email.
-    access : Access or None
+    access : Who or None
         The user's access, or None when the email is not in the access file.
 
     Returns
@@ -111,7 +131,7 @@ def record_sign_in(
 
 
 def record_preview(
-    engine: Engine, *, occurred_at: datetime, actor: Access, previewed: Access | None, label: str = ""
+    engine: Engine, *, occurred_at: datetime, actor: Who, previewed: Who | None, label: str = ""
 ) -> int:
     """Record that a director started (or ended) a preview of the dashboard as another role.
 
@@ -120,9 +140,9 @@ def record_preview(
     engine : sqlalchemy.Engine
     occurred_at : datetime.datetime
         When (UTC).
-    actor : Access
+    actor : Who
         The director's own access.
-    previewed : Access or None
+    previewed : Who or None
         The access previewed, or None when the preview ended.
     label : str
         The preview's name as chosen (an email and scope, or "A regional lead (Wales)").
@@ -233,7 +253,7 @@ def record_export(
     engine: Engine,
     *,
     occurred_at: datetime,
-    access: Access,
+    access: Who,
     file_name: str,
     content: bytes,
     filters: Mapping[str, Any] | None = None,
@@ -246,7 +266,7 @@ def record_export(
     engine : sqlalchemy.Engine
     occurred_at : datetime.datetime
         When (UTC).
-    access : Access
+    access : Who
         Who exported (its email and role).
     file_name : str
         The file's name.
