@@ -118,7 +118,8 @@ def test_no_import_cycles() -> None:
 #: vocabulary, the marker ``SUPPRESSED`` and ``humanise`` among its words) is read by
 #: every room from counting up; ``views`` (the published views) is read by protection,
 #: presentation and the app, and reads the data room's check names; the face
-#: (``ete_metrics/__init__.py``), the command line and the app are the top floor.
+#: (``ete_metrics/__init__.py``), the command line, the delivery of packs by email
+#: (``ete_metrics.delivery``, issue 29) and the app are the top floor.
 #: ``counting`` stands under ``data``: the counting rules read no database, while the
 #: data room's data-quality view counts with them (``data/quality.py``).
 FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -132,7 +133,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("present", ("ete_metrics.present",)),
     ("app", (
         "ete_metrics", "ete_metrics.__main__", "ete_metrics.cli", "ete_metrics.cli_metrics",
-        "ete_metrics.cli_progress", "dashboard", "app_pages", "app",
+        "ete_metrics.cli_progress", "ete_metrics.delivery", "dashboard", "app_pages", "app",
     )),
 )
 
