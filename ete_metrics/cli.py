@@ -39,11 +39,15 @@ from ete_metrics import cli_metrics, config
 from ete_metrics.cli_progress import progress_bar
 from ete_metrics.errors import EteError
 
-if TYPE_CHECKING:  # the delivery is loaded by its command only
+if TYPE_CHECKING:  # the data layer and the delivery are loaded by the commands that use them
     from sqlalchemy import Engine
 
+    from ete_metrics.data.db import AuditEntry
+    from ete_metrics.data.importer import ImportResult
+    from ete_metrics.data.mapping import SourceMapping
     from ete_metrics.delivery.mail import SmtpSettings
     from ete_metrics.delivery.subscriptions import SubscriptionFile
+    from ete_metrics.progress import Progress
     from ete_metrics.protect.access import AccessList
 
 EXIT_OK = 0
@@ -97,20 +101,39 @@ def _uk_date(value: date) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    """``import``: check the arguments, load the extract with its audit row, print what landed."""
     from ete_metrics.data.audit import import_entry
     from ete_metrics.data.db import make_engine
-    from ete_metrics.data.importer import import_extract
-    from ete_metrics.data.mapping import (
-        import_mapped,
-        load_mapping,
-        load_profile,
-        pseudonym_key,
-        read_region_map,
-    )
-    from ete_metrics.errors import InputError
     from ete_metrics.protect.access import local_access
 
     args.milestones = args.milestones or []
+    mapping = _import_mapping(args)
+    operator = local_access()
+    # The audit row is written in the import's own transaction: both are stored, or neither.
+    audit = import_entry(
+        occurred_at=datetime.now(UTC), actor=operator.email, role=operator.role,
+        files=_import_files(args), replace_all=args.replace_all, source="command line",
+    )
+    engine = make_engine(args.db)
+    try:
+        with (
+            config.command_line_limits(),  # an operator's whole extract, not an upload
+            progress_bar(args.quiet) as progress,
+        ):
+            result = _load_extract(engine, args, mapping, progress=progress, audit=audit)
+    finally:
+        engine.dispose()
+    _print_import(result, replace_all=args.replace_all)
+    _alerts_after_import(args.db, result.import_id)
+    return EXIT_OK
+
+
+def _import_mapping(args: argparse.Namespace) -> SourceMapping | None:
+    """The layout of the files: a profile's or a mapping file's, or ``None`` for the house
+    format (one milestones file, no region map). Contradictory arguments raise InputError."""
+    from ete_metrics.data.mapping import load_mapping, load_profile
+    from ete_metrics.errors import InputError
+
     if args.profile:
         mapping = load_profile(args.profile)
     elif args.mapping:
@@ -123,6 +146,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
             )
     if mapping is not None and args.targets:
         raise InputError("import the targets file on its own, without --profile or --mapping")
+    return mapping
+
+
+def _import_files(args: argparse.Namespace) -> dict[str, str]:
+    """The files of an import by role, as its audit row names them."""
     files = {"participants": args.participants}
     for number, path in enumerate(args.milestones, start=1):
         files["milestones" if number == 1 else f"milestones {number}"] = path
@@ -130,49 +158,50 @@ def _cmd_import(args: argparse.Namespace) -> int:
         files["region map"] = args.region_map
     if args.targets:
         files["targets"] = args.targets
-    operator = local_access()
-    # The audit row is written in the import's own transaction: both are stored, or neither.
-    audit = import_entry(
-        occurred_at=datetime.now(UTC), actor=operator.email, role=operator.role, files=files,
-        replace_all=args.replace_all, source="command line",
+    return files
+
+
+def _load_extract(
+    engine: Engine, args: argparse.Namespace, mapping: SourceMapping | None, *,
+    progress: Progress | None, audit: AuditEntry,
+) -> ImportResult:
+    """Load the files: in the house format (:func:`~ete_metrics.data.importer.import_extract`),
+    or another system's through its ``mapping`` (:func:`~ete_metrics.data.mapping.import_mapped`)."""
+    from ete_metrics.data.importer import import_extract
+    from ete_metrics.data.mapping import import_mapped, pseudonym_key, read_region_map
+
+    if mapping is None:
+        return import_extract(
+            engine,
+            args.participants,
+            args.milestones[0],
+            args.targets,
+            replace_all=args.replace_all,
+            extract_date=args.extract_date,
+            imported_at=datetime.now().replace(microsecond=0),
+            progress=progress,
+            audit=audit,
+        )
+    return import_mapped(
+        engine,
+        mapping,
+        args.participants,
+        args.milestones,
+        region_map=read_region_map(args.region_map) if args.region_map else None,
+        key=pseudonym_key(),
+        replace_all=args.replace_all,
+        extract_date=args.extract_date,
+        imported_at=datetime.now().replace(microsecond=0),
+        progress=progress,
+        audit=audit,
     )
-    engine = make_engine(args.db)
-    try:
-        with (
-            config.command_line_limits(),  # an operator's whole extract, not an upload
-            progress_bar(args.quiet) as progress,
-        ):
-            if mapping is None:
-                result = import_extract(
-                    engine,
-                    args.participants,
-                    args.milestones[0],
-                    args.targets,
-                    replace_all=args.replace_all,
-                    extract_date=args.extract_date,
-                    imported_at=datetime.now().replace(microsecond=0),
-                    progress=progress,
-                    audit=audit,
-                )
-            else:
-                result = import_mapped(
-                    engine,
-                    mapping,
-                    args.participants,
-                    args.milestones,
-                    region_map=read_region_map(args.region_map) if args.region_map else None,
-                    key=pseudonym_key(),
-                    replace_all=args.replace_all,
-                    extract_date=args.extract_date,
-                    imported_at=datetime.now().replace(microsecond=0),
-                    progress=progress,
-                    audit=audit,
-                )
-    finally:
-        engine.dispose()
+
+
+def _print_import(result: ImportResult, *, replace_all: bool) -> None:
+    """What an import stored, and its warnings counted by check."""
     mode = (
         "replacing the whole database"
-        if args.replace_all
+        if replace_all
         else "updating the participants it contains"
     )
     print(
@@ -188,8 +217,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  {check}: {count:,}")
     else:
         print("No warnings.")
-    _alerts_after_import(args.db, result.import_id)
-    return EXIT_OK
 
 
 def _alerts_after_import(url: str | None, import_id: int) -> None:
@@ -550,7 +577,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
+    _add_import(subparsers)
+    _add_demo(subparsers)
+    _add_init_db(subparsers)
+    cli_metrics.register(subparsers)
+    _add_report(subparsers)
+    _add_deliver(subparsers)
+    return parser
 
+
+def _add_import(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``import`` command: validate an extract and load it (:func:`_cmd_import`)."""
     p_import = subparsers.add_parser(
         "import",
         help="validate an extract and load it into the database",
@@ -595,6 +632,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p_import)
     p_import.set_defaults(func=_cmd_import)
 
+
+def _add_demo(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``demo`` command: build the synthetic programme (:func:`_cmd_demo`)."""
     p_demo = subparsers.add_parser(
         "demo",
         help="build a synthetic demo database (never over real data unless told to)",
@@ -629,14 +669,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p_demo)
     p_demo.set_defaults(func=_cmd_demo)
 
+
+def _add_init_db(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``init-db`` command: create the schema (:func:`_cmd_init_db`)."""
     p_init = subparsers.add_parser("init-db", help="create the database schema (safe to re-run)")
     _add_db(p_init)
     p_init.set_defaults(func=_cmd_init_db)
-
-    cli_metrics.register(subparsers)
-    _add_report(subparsers)
-    _add_deliver(subparsers)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -426,6 +426,23 @@ def _read(
         column: "date" if column in date_columns else "text" if column in text_columns else "other"
         for column in columns
     }
+    parts = _fetch_columns(engine, sql, params, kinds)
+    data = {
+        column: _column(parts.pop(column), kinds[column], categorical=column in category_columns)
+        for column in columns
+    }
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _fetch_columns(
+    engine: Engine, sql: str, params: tuple[Any, ...], kinds: Mapping[str, str]
+) -> dict[str, list[Any]]:
+    """Run the query on a pooled connection's DB-API cursor, :data:`_FETCH_ROWS` rows at a time,
+    and keep each column of ``kinds`` (in the query's order) as its chunks (:func:`_column_chunk`).
+
+    The driver's errors are raised as SQLAlchemy wraps them (:func:`_read`).
+    """
+    columns = list(kinds)
     parts: dict[str, list[Any]] = {column: [] for column in columns}
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
@@ -446,28 +463,26 @@ def _read(
         raise sa.exc.DBAPIError.instance(sql, params, exc, dbapi_error) from None
     finally:
         raw.close()
-    data: dict[str, Any] = {}
-    for column in columns:
-        chunks = parts.pop(column)
-        kind = kinds[column]
-        if kind == "text":
-            arrow = pa.chunked_array(chunks, type=pa.string())
-            if column in category_columns:
-                data[column] = _categorical(arrow)
-            else:
-                data[column] = pd.Series(arrow.to_pandas(), dtype="str")
-            continue
-        if kind == "date":
-            if all(isinstance(chunk, pa.Array) for chunk in chunks):
-                dates = _arrow_dates(chunks)
-                if dates is not None:
-                    data[column] = dates
-                    continue
-            flat = [v for chunk in chunks for v in (chunk.to_pylist() if isinstance(chunk, pa.Array) else chunk)]
-            data[column] = _to_dates(flat)
-            continue
-        data[column] = pd.Series([v for chunk in chunks for v in chunk], dtype=object)
-    return pd.DataFrame(data, columns=list(columns))
+    return parts
+
+
+def _column(chunks: list[Any], kind: str, *, categorical: bool = False) -> pd.Series:
+    """One column of a loaded frame from its fetched chunks: text as Arrow-backed strings (a
+    categorical when ``categorical``), dates as ``datetime64[ns]`` (parsed by Arrow when the
+    chunks are plain dates), anything else as objects."""
+    if kind == "text":
+        arrow = pa.chunked_array(chunks, type=pa.string())
+        if categorical:
+            return _categorical(arrow)
+        return pd.Series(arrow.to_pandas(), dtype="str")
+    if kind == "date":
+        if all(isinstance(chunk, pa.Array) for chunk in chunks):
+            dates = _arrow_dates(chunks)
+            if dates is not None:
+                return dates
+        flat = [v for chunk in chunks for v in (chunk.to_pylist() if isinstance(chunk, pa.Array) else chunk)]
+        return _to_dates(flat)
+    return pd.Series([v for chunk in chunks for v in chunk], dtype=object)
 
 
 #: The tables of the programme's data. (Not the audit trail: sign-ins are recorded in a
@@ -873,15 +888,13 @@ def save_extract(
 ) -> int:
     """Write an extract to the database in one transaction.
 
-    Semantics: participants are upserted by ``participant_id`` (the extract's
-    row replaces the stored one); every participant named in the extract (in
-    either frame) has its stored milestones replaced by the extract's;
-    participants not in the extract are kept unless ``replace_all``, which
-    first empties participants and milestones (targets too when ``targets`` is
-    given). Targets replace the stored rows with the same
-    ``(region, period_start, measure)`` keys. An ``imports`` row and the
-    warnings are written in the same transaction; on any failure nothing is
-    changed.
+    Semantics: participants are upserted by ``participant_id`` (the extract's row replaces the
+    stored one); every participant named in the extract (in either frame) has its stored
+    milestones replaced by the extract's; participants not in the extract are kept unless
+    ``replace_all``, which first empties participants and milestones (targets too when
+    ``targets`` is given). Targets replace the stored rows with the same ``(region,
+    period_start, measure)`` keys. An ``imports`` row and the warnings are written in the
+    same transaction; on any failure nothing is changed.
 
     Parameters
     ----------
@@ -916,33 +929,80 @@ def save_extract(
     Raises
     ------
     DatabaseError
-        The write failed (for example a milestone of an unknown participant
-        broke the foreign key); the database is unchanged.
+        The write failed (for example a milestone of an unknown participant broke the
+        foreign key); the database is unchanged.
     RealDataError
         ``refuse_real`` and the database holds real data; the database is unchanged.
     """
     tell(progress, "Preparing the rows", 0.0)
-    participants = frames.conform_participants(participants)
-    milestones = frames.conform_milestones(milestones)
-    if targets is not None:
-        targets = frames.conform_targets(targets)
+    extract = _Extract.of(participants, milestones, targets)
+    values = _import_values(extract, record, warnings, replace_all=replace_all)
+    create_schema(engine)
+    try:
+        new_id = _write_extract(engine, extract, values, warnings, replace_all=replace_all,
+                                refuse_real=refuse_real, audit=audit, progress=progress)
+    except SQLAlchemyError as exc:
+        raise _wrap("save the extract", exc, engine) from None
+    tell(progress, "Saved", 1.0)
+    return new_id
 
-    # Rows go in participant_id order: the indexes on participant_id then grow at
-    # their right-hand edge instead of being updated at random pages (several
-    # times faster for a large extract).
-    participants = participants.sort_values("participant_id", kind="stable")
-    milestones = milestones.sort_values(["participant_id", "date"], kind="stable")
-    participant_rows = _rows(
-        participants, frames.PARTICIPANT_COLUMNS, frames.PARTICIPANT_DATE_COLUMNS
-    )
-    milestone_rows = _rows(milestones, frames.MILESTONE_COLUMNS, frames.MILESTONE_DATE_COLUMNS)
-    total_rows = max(len(participant_rows) + len(milestone_rows), 1)
 
+@dataclass(frozen=True, eq=False)
+class _Extract:
+    """An extract ready to write (:meth:`of`): the frames conformed and in ``participant_id``
+    order, and the participants' and milestones' rows as the driver takes them."""
+
+    participants: pd.DataFrame
+    milestones: pd.DataFrame
+    targets: pd.DataFrame | None
+    participant_rows: list[tuple[Any, ...]]
+    milestone_rows: list[tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, participants: pd.DataFrame, milestones: pd.DataFrame,
+           targets: pd.DataFrame | None) -> _Extract:
+        """Conform the frames and turn them into rows.
+
+        Rows go in participant_id order: the indexes on participant_id then grow at their
+        right-hand edge instead of being updated at random pages (several times faster for a
+        large extract).
+        """
+        participants = frames.conform_participants(participants)
+        milestones = frames.conform_milestones(milestones)
+        if targets is not None:
+            targets = frames.conform_targets(targets)
+        participants = participants.sort_values("participant_id", kind="stable")
+        milestones = milestones.sort_values(["participant_id", "date"], kind="stable")
+        return cls(
+            participants=participants,
+            milestones=milestones,
+            targets=targets,
+            participant_rows=_rows(
+                participants, frames.PARTICIPANT_COLUMNS, frames.PARTICIPANT_DATE_COLUMNS
+            ),
+            milestone_rows=_rows(milestones, frames.MILESTONE_COLUMNS, frames.MILESTONE_DATE_COLUMNS),
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Rows written to each table (the audit row's)."""
+        return {
+            "participants": len(self.participants),
+            "milestones": len(self.milestones),
+            "targets": 0 if self.targets is None else len(self.targets),
+        }
+
+
+def _import_values(extract: _Extract, record: Mapping[str, Any] | None, warnings: Sequence[Problem],
+                   *, replace_all: bool) -> dict[str, Any]:
+    """The ``imports`` row: counts from the extract, then the caller's ``record``.
+
+    Raises :class:`DatabaseError` for a field the table does not have (before anything is written).
+    """
     values: dict[str, Any] = {
         "imported_at": None,
-        "participants_rows": len(participants),
-        "milestones_rows": len(milestones),
-        "targets_rows": 0 if targets is None else len(targets),
+        "participants_rows": len(extract.participants),
+        "milestones_rows": len(extract.milestones),
+        "targets_rows": 0 if extract.targets is None else len(extract.targets),
         "warnings_count": len(warnings),
         "replace_all": bool(replace_all),
     }
@@ -951,106 +1011,135 @@ def save_extract(
     unknown = set(values) - allowed
     if unknown:
         raise DatabaseError(f"Unknown import record fields: {', '.join(sorted(unknown))}.")
+    return values
 
-    create_schema(engine)
-    try:
-        # One import at a time: a second one waits (up to the busy timeout on SQLite,
-        # on the rows' locks on PostgreSQL) for the first to commit, then lands.
-        with (
-            engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
-            connection.begin(),
-        ):
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY:d})")
-            if refuse_real:
-                holdings = _holdings(connection, _safe_url(engine.url))
-                if holdings.real:
-                    raise RealDataError(holdings.refusal())
-            if replace_all:
-                connection.exec_driver_sql("DELETE FROM milestones")
-                connection.exec_driver_sql("DELETE FROM participants")
-                if targets is not None:
-                    connection.exec_driver_sql("DELETE FROM targets")
-            elif _count(connection, "participants") > 0:
-                in_file = set(participants["participant_id"].tolist())
-                extra = set(milestones["participant_id"].tolist()) - in_file
-                ids = [(pid, 1) for pid in in_file] + [(pid, 0) for pid in extra]
-                name = _temp_ids(connection, ids)
-                connection.exec_driver_sql(
-                    f"DELETE FROM milestones WHERE participant_id IN (SELECT participant_id FROM {name})"
-                )
-                connection.exec_driver_sql(
-                    "DELETE FROM participants WHERE participant_id IN "
-                    f"(SELECT participant_id FROM {name} WHERE in_participants = 1)"
-                )
-                _drop_temp(connection, name)
 
-            written = 0
-            for table, columns, rows in (
-                ("participants", frames.PARTICIPANT_COLUMNS, participant_rows),
-                ("milestones", frames.MILESTONE_COLUMNS, milestone_rows),
-            ):
-                sql = _insert_sql(connection, table, columns)
-                for first in range(0, len(rows), _WRITE_ROWS):
-                    tell(progress, f"Writing the {table}", 0.2 + 0.7 * written / total_rows)
-                    connection.exec_driver_sql(sql, rows[first : first + _WRITE_ROWS])
-                    written += len(rows[first : first + _WRITE_ROWS])
-            tell(progress, "Writing the targets and the import record", 0.9)
-            if targets is not None and len(targets):
-                keys = _rows(targets, ("region", "period_start", "measure"), ("period_start",))
-                marks = _placeholders(connection.dialect, 3).split(", ")
-                connection.exec_driver_sql(
-                    f"DELETE FROM targets WHERE region = {marks[0]} AND period_start = {marks[1]} "
-                    f"AND measure = {marks[2]}",
-                    keys,
-                )
-                target_rows = [
-                    (region, period, measure, int(target))
-                    for (region, period, measure), target in zip(
-                        keys, targets["target"].tolist(), strict=True
-                    )
-                ]
-                connection.exec_driver_sql(
-                    _insert_sql(connection, "targets", frames.TARGET_COLUMNS), target_rows
-                )
+def _write_extract(
+    engine: Engine,
+    extract: _Extract,
+    values: Mapping[str, Any],
+    warnings: Sequence[Problem],
+    *,
+    replace_all: bool,
+    refuse_real: bool,
+    audit: AuditEntry | None,
+    progress: Progress | None,
+) -> int:
+    """The write of :func:`save_extract`, in one transaction: the lock, the refusal of real
+    data, room made for the extract, its rows, its targets, the import record, its warnings
+    and its audit row. The new import's id."""
+    # One import at a time: a second one waits (up to the busy timeout on SQLite,
+    # on the rows' locks on PostgreSQL) for the first to commit, then lands.
+    with (
+        engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+        connection.begin(),
+    ):
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK_KEY:d})")
+        if refuse_real:
+            holdings = _holdings(connection, _safe_url(engine.url))
+            if holdings.real:
+                raise RealDataError(holdings.refusal())
+        _make_room(connection, extract, replace_all=replace_all)
+        _insert_people(connection, extract, progress)
+        tell(progress, "Writing the targets and the import record", 0.9)
+        if extract.targets is not None and len(extract.targets):
+            _replace_targets(connection, extract.targets)
+        new_id = _insert_import(connection, values, warnings)
+        if audit is not None:
+            connection.execute(
+                sa.insert(schema.audit_events_table).values(**audit(new_id, extract.counts()))
+            )
+    return new_id
 
-            import_id = connection.execute(
-                sa.insert(imports_table).values(**values)
-            ).inserted_primary_key
-            assert import_id is not None
-            new_id = int(import_id[0])
-            if warnings:
-                connection.exec_driver_sql(
-                    _insert_sql(
-                        connection,
-                        "import_warnings",
-                        [
-                            "import_id",
-                            "file",
-                            "line",
-                            '"column"',
-                            '"check"',
-                            "message",
-                            "participant_id",
-                        ],
-                    ),
-                    [
-                        (new_id, w.file, w.line, w.column, w.check, w.message, w.participant_id)
-                        for w in warnings
-                    ],
-                )
-            if audit is not None:
-                written_rows = {
-                    "participants": len(participants),
-                    "milestones": len(milestones),
-                    "targets": 0 if targets is None else len(targets),
-                }
-                connection.execute(
-                    sa.insert(schema.audit_events_table).values(**audit(new_id, written_rows))
-                )
-    except SQLAlchemyError as exc:
-        raise _wrap("save the extract", exc, engine) from None
-    tell(progress, "Saved", 1.0)
+
+def _make_room(connection: Connection, extract: _Extract, *, replace_all: bool) -> None:
+    """Delete what the extract replaces: everything (``replace_all``; targets only when the
+    extract has them), else the milestones of everyone it names and the participants in it."""
+    if replace_all:
+        connection.exec_driver_sql("DELETE FROM milestones")
+        connection.exec_driver_sql("DELETE FROM participants")
+        if extract.targets is not None:
+            connection.exec_driver_sql("DELETE FROM targets")
+    elif _count(connection, "participants") > 0:
+        in_file = set(extract.participants["participant_id"].tolist())
+        extra = set(extract.milestones["participant_id"].tolist()) - in_file
+        ids = [(pid, 1) for pid in in_file] + [(pid, 0) for pid in extra]
+        name = _temp_ids(connection, ids)
+        connection.exec_driver_sql(
+            f"DELETE FROM milestones WHERE participant_id IN (SELECT participant_id FROM {name})"
+        )
+        connection.exec_driver_sql(
+            "DELETE FROM participants WHERE participant_id IN "
+            f"(SELECT participant_id FROM {name} WHERE in_participants = 1)"
+        )
+        _drop_temp(connection, name)
+
+
+def _insert_people(connection: Connection, extract: _Extract, progress: Progress | None) -> None:
+    """Insert the participants, then the milestones, :data:`_WRITE_ROWS` at a time (told to
+    ``progress`` between 0.2 and 0.9)."""
+    total_rows = max(len(extract.participant_rows) + len(extract.milestone_rows), 1)
+    written = 0
+    for table, columns, rows in (
+        ("participants", frames.PARTICIPANT_COLUMNS, extract.participant_rows),
+        ("milestones", frames.MILESTONE_COLUMNS, extract.milestone_rows),
+    ):
+        sql = _insert_sql(connection, table, columns)
+        for first in range(0, len(rows), _WRITE_ROWS):
+            tell(progress, f"Writing the {table}", 0.2 + 0.7 * written / total_rows)
+            connection.exec_driver_sql(sql, rows[first : first + _WRITE_ROWS])
+            written += len(rows[first : first + _WRITE_ROWS])
+
+
+def _replace_targets(connection: Connection, targets: pd.DataFrame) -> None:
+    """Replace the stored targets with the same ``(region, period_start, measure)`` keys."""
+    keys = _rows(targets, ("region", "period_start", "measure"), ("period_start",))
+    marks = _placeholders(connection.dialect, 3).split(", ")
+    connection.exec_driver_sql(
+        f"DELETE FROM targets WHERE region = {marks[0]} AND period_start = {marks[1]} "
+        f"AND measure = {marks[2]}",
+        keys,
+    )
+    target_rows = [
+        (region, period, measure, int(target))
+        for (region, period, measure), target in zip(
+            keys, targets["target"].tolist(), strict=True
+        )
+    ]
+    connection.exec_driver_sql(
+        _insert_sql(connection, "targets", frames.TARGET_COLUMNS), target_rows
+    )
+
+
+def _insert_import(connection: Connection, values: Mapping[str, Any],
+                   warnings: Sequence[Problem]) -> int:
+    """Insert the ``imports`` row and its warnings; the new row's id."""
+    import_id = connection.execute(
+        sa.insert(imports_table).values(**values)
+    ).inserted_primary_key
+    assert import_id is not None
+    new_id = int(import_id[0])
+    if warnings:
+        connection.exec_driver_sql(
+            _insert_sql(
+                connection,
+                "import_warnings",
+                [
+                    "import_id",
+                    "file",
+                    "line",
+                    '"column"',
+                    '"check"',
+                    "message",
+                    "participant_id",
+                ],
+            ),
+            [
+                (new_id, w.file, w.line, w.column, w.check, w.message, w.participant_id)
+                for w in warnings
+            ],
+        )
     return new_id
 
 

@@ -190,38 +190,7 @@ def cumulative_incidence_chart(
     else:
         groups = [(None, incidence)]
     for i, (name, part) in enumerate(groups):
-        part = part.sort_values("days_since_entry")
-        x = part["days_since_entry"].to_numpy()  # arrays, not lists: see cohort_curves_chart
-        line_name = name or f"Reached {label}"
-        band_colour = colour(i)
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([x, x[::-1]]),
-                y=np.concatenate([part["ci_high"].to_numpy(dtype=float),
-                                  part["ci_low"].to_numpy(dtype=float)[::-1]]),
-                fill="toself",
-                fillcolor=_transparent(band_colour),
-                line={"width": 0, "shape": "hv"},
-                hoverinfo="skip",
-                name=f"{line_name}: 95% interval",
-                showlegend=True,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=part["cumulative_incidence"].to_numpy(dtype=float),
-                mode="lines",
-                line={"color": band_colour, "width": 2, "shape": "hv"},
-                name=line_name,
-                customdata=part[["ci_low", "ci_high", "at_risk"]].to_numpy(),
-                hovertemplate=(
-                    f"Day %{{x}} since entry<br>Reached {label}: %{{y:.1%}}<br>"
-                    "95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}<br>"
-                    "Still waiting: %{customdata[2]:,}<extra></extra>"
-                ),
-            )
-        )
+        _incidence_curve(fig, part, name or f"Reached {label}", label, colour(i))
     if medians is not None and not by and len(medians):
         row = medians.loc[medians["outcome"] == outcome]
         if len(row) and pd.notna(row["median_days"].iloc[0]):
@@ -234,6 +203,42 @@ def cumulative_incidence_chart(
         x_title="Days since entry",
         y_title=f"Percent reached {label}",
         percent_axis=True,
+    )
+
+
+def _incidence_curve(fig: go.Figure, part: pd.DataFrame, line_name: str, label: str,
+                     band_colour: str) -> None:
+    """One group's curve of :func:`cumulative_incidence_chart`: the 95% band, filled, then the
+    step line with its interval and the people still waiting in the hover. In place."""
+    part = part.sort_values("days_since_entry")
+    x = part["days_since_entry"].to_numpy()  # arrays, not lists: see cohort_curves_chart
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([part["ci_high"].to_numpy(dtype=float),
+                              part["ci_low"].to_numpy(dtype=float)[::-1]]),
+            fill="toself",
+            fillcolor=_transparent(band_colour),
+            line={"width": 0, "shape": "hv"},
+            hoverinfo="skip",
+            name=f"{line_name}: 95% interval",
+            showlegend=True,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=part["cumulative_incidence"].to_numpy(dtype=float),
+            mode="lines",
+            line={"color": band_colour, "width": 2, "shape": "hv"},
+            name=line_name,
+            customdata=part[["ci_low", "ci_high", "at_risk"]].to_numpy(),
+            hovertemplate=(
+                f"Day %{{x}} since entry<br>Reached {label}: %{{y:.1%}}<br>"
+                "95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}<br>"
+                "Still waiting: %{customdata[2]:,}<extra></extra>"
+            ),
+        )
     )
 
 
