@@ -8,7 +8,8 @@ preview, import — tested without a browser); the checks come from
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from dashboard.render import downloads, empty_state, table_with_downloads, user_
 from dashboard.uploads import (
     ACCEPTED_TYPES,
     Validation,
+    alerts_after_upload,
     check_key,
     confirm_import,
     preview,
@@ -34,15 +36,18 @@ from dashboard.uploads import (
 )
 from ete_metrics import config, views
 from ete_metrics.data import db
-from ete_metrics.data.mapping import load_mapping, mapping_to_toml
+from ete_metrics.data.mapping import SourceMapping, load_mapping, mapping_to_toml
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
 from ete_metrics.present.formatting import count, counted, uk_date
 from ete_metrics.present.tables import display_table
+from ete_metrics.protect.access import DIRECTOR
 from ete_metrics.protect.disclosure import round_to_base
 
 ROUND_KEY = "data_upload_round"
 DONE_KEY = "data_upload_done"
+#: What the alerts' run after the last upload said, shown once after its rerun.
+ALERTS_DONE_KEY = "data_upload_alerts"
 #: The last check of the chosen files, ``(check_key(...), Validation or InputError)``: reused
 #: while the files, options and data version are the same, so a rerun does not check them again.
 CHECK_KEY = "data_upload_check"
@@ -90,6 +95,9 @@ def _checks_table(findings: pd.DataFrame, kind: str) -> None:
 def _upload_section() -> None:
     """Upload, check, preview and import an extract (internal audience only)."""
     show_done(DONE_KEY)
+    for line in st.session_state.pop(ALERTS_DONE_KEY, None) or ():
+        told = line.startswith(("Alert fired", "Alert back"))
+        (st.info if told else st.warning)(line, icon=":material/notifications:")
     st.markdown(
         "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
         "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
@@ -109,6 +117,43 @@ def _upload_section() -> None:
     except InputError as exc:  # a saved mapping edited by hand into something unreadable
         st.error(str(exc), icon=":material/error:")
         return
+    uploaded, replace_all, extract_date = _upload_controls(mapping, upload_round)
+    if uploaded["participants"] is None or (mapping is None and uploaded["milestones"] is None):
+        st.caption(
+            "Choose a participants file and a milestones file to check them."
+            if mapping is None
+            else "Choose the participants file of the export to check it."
+        )
+        st.session_state.pop(CHECK_KEY, None)
+        return
+    files = {
+        role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
+    }
+    upload = _Upload(files=files, layout=layout, mapping=mapping, replace_all=replace_all,
+                     extract_date=extract_date,
+                     pseudonym_key=app_pseudonym_key() if mapping is not None else None,
+                     layout_text=b"" if mapping is None else mapping_to_toml(mapping).encode())
+    with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
+        checked, paths = _checked(upload, tmp)
+        if not checked.ok:
+            total = len(checked.problems)
+            st.error(
+                f"The extract was rejected: {counted(total, 'problem')} "
+                "found. Nothing was changed. Fix these in the files and upload them again.",
+                icon=":material/error:",
+            )
+            _checks_table(checked.problems, "problems")
+            return
+        _show_passed(checked)
+        action = "Replace all data with this extract" if replace_all else "Import this extract"
+        if st.button(action, type="primary", key="upload_confirm"):
+            _import(upload, paths or save_uploads(files, tmp), upload_round)
+
+
+def _upload_controls(mapping: SourceMapping | None, upload_round: int) -> tuple[dict[str, Any], bool, Any]:
+    """The file choosers (the house format's three files, or another system's export with
+    several milestones files and a region map), then whether to replace all data and the
+    extract's date. The files chosen by role, replace all, the date."""
     roles: tuple[tuple[str, str], ...] = (
         ("participants", "Participants file"),
         ("milestones", "Milestones file"),
@@ -143,94 +188,102 @@ def _upload_section() -> None:
             "Extract taken on", value=datetime.now().date(), format="DD/MM/YYYY",
             key="upload_extract_date",
         )
+    return uploaded, replace_all, extract_date
 
-    if uploaded["participants"] is None or (mapping is None and uploaded["milestones"] is None):
-        st.caption(
-            "Choose a participants file and a milestones file to check them."
-            if mapping is None
-            else "Choose the participants file of the export to check it."
-        )
-        st.session_state.pop(CHECK_KEY, None)
+
+@dataclass(frozen=True)
+class _Upload:
+    """The files chosen (by role: name and bytes) and how to read and import them (the
+    layout's name and, for another system's export, its mapping as TOML: part of the check's key)."""
+
+    files: dict[str, tuple[str, bytes]]
+    layout: str
+    mapping: SourceMapping | None
+    replace_all: bool
+    extract_date: Any
+    pseudonym_key: Any
+    layout_text: bytes
+
+
+def _checked(upload: _Upload, tmp: str) -> tuple[Validation, dict[str, Path] | None]:
+    """The files checked as the command line checks them, once: the last check is kept (the
+    files, layout, options and data version unchanged: not read again at a rerun). The files
+    are written to ``tmp`` only to be checked (their paths; ``None`` when the check was kept).
+    An InputError (a file over a limit, kept too) is raised for ``user_errors`` to show."""
+    paths: dict[str, Path] | None = None
+    key = check_key(
+        {**upload.files, "layout": (upload.layout, upload.layout_text)}, replace_all=upload.replace_all,
+        extract_date=upload.extract_date, data_version=data.version,
+    )
+    kept = st.session_state.pop(CHECK_KEY, None)
+    checked: Validation | InputError
+    if kept is not None and kept[0] == key:
+        checked = kept[1]
     else:
-        files = {
-            role: (file.name, file.getvalue()) for role, file in uploaded.items() if file is not None
-        }
-        pseudonym_key = app_pseudonym_key() if mapping is not None else None
-        layout_text = b"" if mapping is None else mapping_to_toml(mapping).encode()
-        with tempfile.TemporaryDirectory(prefix="ete_upload_") as tmp, user_errors(stop=False):
-            # The files are written to disk only to be checked or imported, not at every rerun.
-            paths: dict[str, Path] | None = None
-            key = check_key(
-                {**files, "layout": (layout, layout_text)}, replace_all=replace_all,
-                extract_date=extract_date, data_version=data.version,
-            )
-            kept = st.session_state.pop(CHECK_KEY, None)
-            checked: Validation | InputError
-            if kept is not None and kept[0] == key:
-                checked = kept[1]
-            else:
-                try:
-                    paths = save_uploads(files, tmp)
-                    with status_progress("Checking the files", "Checked the files") as progress:
-                        checked = validate_upload(
-                            paths, engine=engine, replace_all=replace_all,
-                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
-                            progress=progress,
-                        )
-                except InputError as exc:  # a file over a limit: kept too, not read again
-                    checked = exc
-            st.session_state[CHECK_KEY] = (key, checked)
-            if isinstance(checked, InputError):
-                raise checked.with_traceback(None)  # shown by user_errors; no frames kept
-            if not checked.ok:
-                total = len(checked.problems)
-                st.error(
-                    f"The extract was rejected: {counted(total, 'problem')} "
-                    "found. Nothing was changed. Fix these in the files and upload them again.",
-                    icon=":material/error:",
+        try:
+            paths = save_uploads(upload.files, tmp)
+            with status_progress("Checking the files", "Checked the files") as progress:
+                checked = validate_upload(
+                    paths, engine=engine, replace_all=upload.replace_all,
+                    extract_date=upload.extract_date, mapping=upload.mapping,
+                    key=upload.pseudonym_key, progress=progress,
                 )
-                _checks_table(checked.problems, "problems")
-            else:
-                extract = checked.extract
-                assert extract is not None
-                st.success(
-                    f"The extract passed the checks: {counted(len(extract.participants), 'participant')}, "
-                    f"{counted(len(extract.milestones), 'milestone')}"
-                    + (f", {counted(len(extract.targets), 'target')}" if extract.targets is not None else "")
-                    + ".",
-                    icon=":material/task_alt:",
-                )
-                for role, frame in preview(extract).items():
-                    st.markdown(f"**Preview: {role}** (first {len(frame)} rows)")
-                    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-                    st.dataframe(display_table(frame, dates=dates), hide_index=True, width="stretch")
-                if len(checked.warnings):
-                    st.warning(
-                        f"{counted(len(checked.warnings), 'warning')}: the import can go ahead, "
-                        "but check these records.",
-                        icon=":material/warning:",
-                    )
-                    _checks_table(checked.warnings, "warnings")
-                action = "Replace all data with this extract" if replace_all else "Import this extract"
-                if st.button(action, type="primary", key="upload_confirm"):
-                    paths = paths or save_uploads(files, tmp)
-                    with status_progress("Importing the extract", "Imported the extract") as progress:
-                        result = confirm_import(
-                            engine, paths, imported_at=datetime.now(), replace_all=replace_all,
-                            extract_date=extract_date, mapping=mapping, key=pseudonym_key,
-                            progress=progress,
-                            # recorded in the import's own transaction: both, or neither
-                            audit=upload_audit(files=paths, replace_all=replace_all),
-                        )
-                    forget_metrics()  # the old version's results, freed now
-                    st.session_state[ROUND_KEY] = upload_round + 1
-                    st.session_state.pop(CHECK_KEY, None)
-                    st.session_state[DONE_KEY] = (
-                        f"Import {result.import_id} done: {counted(result.participants, 'participant')} and "
-                        f"{counted(result.milestones, 'milestone')} written, "
-                        f"{counted(len(result.warnings), 'warning')} stored."
-                    )
-                    st.rerun()
+        except InputError as exc:  # a file over a limit: kept too, not read again
+            checked = exc
+    st.session_state[CHECK_KEY] = (key, checked)
+    if isinstance(checked, InputError):
+        raise checked.with_traceback(None)  # shown by user_errors; no frames kept
+    return checked, paths
+
+
+def _show_passed(checked: Validation) -> None:
+    """An extract that passed: what it holds, a preview of each file, and its warnings."""
+    extract = checked.extract
+    assert extract is not None
+    st.success(
+        f"The extract passed the checks: {counted(len(extract.participants), 'participant')}, "
+        f"{counted(len(extract.milestones), 'milestone')}"
+        + (f", {counted(len(extract.targets), 'target')}" if extract.targets is not None else "")
+        + ".",
+        icon=":material/task_alt:",
+    )
+    for role, frame in preview(extract).items():
+        st.markdown(f"**Preview: {role}** (first {len(frame)} rows)")
+        dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+        st.dataframe(display_table(frame, dates=dates), hide_index=True, width="stretch")
+    if len(checked.warnings):
+        st.warning(
+            f"{counted(len(checked.warnings), 'warning')}: the import can go ahead, "
+            "but check these records.",
+            icon=":material/warning:",
+        )
+        _checks_table(checked.warnings, "warnings")
+
+
+def _import(upload: _Upload, paths: dict[str, Path], upload_round: int) -> None:
+    """Import the checked files with their audit row, forget the old figures, clear the
+    choosers and say what was done (after the rerun)."""
+    with status_progress("Importing the extract", "Imported the extract") as progress:
+        result = confirm_import(
+            engine, paths, imported_at=datetime.now(), replace_all=upload.replace_all,
+            extract_date=upload.extract_date, mapping=upload.mapping, key=upload.pseudonym_key,
+            progress=progress,
+            # recorded in the import's own transaction: both, or neither
+            audit=upload_audit(files=paths, replace_all=upload.replace_all),
+        )
+    forget_metrics()  # the old version's results, freed now
+    # never breaks the import: what fired, or went wrong, is told after the rerun
+    st.session_state[ALERTS_DONE_KEY] = alerts_after_upload(
+        engine, result.import_id, now=datetime.now(UTC)
+    )
+    st.session_state[ROUND_KEY] = upload_round + 1
+    st.session_state.pop(CHECK_KEY, None)
+    st.session_state[DONE_KEY] = (
+        f"Import {result.import_id} done: {counted(result.participants, 'participant')} and "
+        f"{counted(result.milestones, 'milestone')} written, "
+        f"{counted(len(result.warnings), 'warning')} stored."
+    )
+    st.rerun()
 
 
 if not filters.stakeholder and access.can_upload:  # directors and data managers only
@@ -316,3 +369,29 @@ if access.can_see_audit:
                                  for v in events["occurred_at"]]
                 )[shown_columns]
                 downloads(in_files, key="audit_trail", filename="audit_trail")
+
+# --- Alerts (directors) --------------------------------------------------------
+ALERT_ROWS = 200
+if access.role == DIRECTOR and not filters.stakeholder:
+    st.subheader("Alerts")
+    st.caption(
+        "Alerts of the subscriptions file that fired, newest first (the latest "
+        f"{count(ALERT_ROWS)}; times in UTC): each fires once when its measure crosses its line, "
+        "and again only after it has changed back."
+    )
+    with user_errors(stop=False):
+        fired = db.load_alerts_fired(engine, limit=ALERT_ROWS)
+        if fired.empty:
+            empty_state("No alert has fired yet.")
+        else:
+            shown = pd.DataFrame(
+                {
+                    "Fired": [f"{_when(v)} UTC" for v in fired["fired_at"]],
+                    "Alert": fired["rule"].astype(str).to_list(),
+                    "Scope": fired["scope"].astype(str).to_list(),
+                    "Figures as at": [uk_date(v) for v in fired["as_of"]],
+                    "Recipients": [count(int(n)) for n in fired["recipients"]],
+                    "Reading": fired["reading"].astype(str).to_list(),
+                }
+            )
+            st.dataframe(shown, hide_index=True, width="stretch")

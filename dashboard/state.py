@@ -27,6 +27,7 @@ restriction* (everyone), which is the default.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -297,63 +298,11 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
     for key in (LINK_PAGE_KEY, *_ALL):  # then in the order of the controls
         show_notes(standing_notes(key), notes)
     with st.sidebar:
-        if forced is not None:  # in words: a disabled control's faint text is 2.4:1 (WCAG 1.4.3)
-            st.markdown(f"**Audience**: {AUDIENCE.describe(forced)}, always for this role")
-            audience = forced
-        else:
-            audience = st.radio(
-                "Audience",
-                list(AUDIENCE.options),
-                key=AUDIENCE_KEY,
-                format_func=AUDIENCE.describe,
-                help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
-                "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
-                "participant-level data. Use it for anything shared outside the programme team.",
-            )
-        as_of = st.date_input(
-            "Figures as at",
-            key=AS_OF_KEY,
-            min_value=earliest,
-            max_value=cutoff,
-            format="DD/MM/YYYY",
-            help="Count entries and milestones on or before this date. Defaults to the data's cut-off.",
-        )
-        date_from = st.date_input(
-            "Entered from (optional)", key=FROM_KEY, min_value=earliest, max_value=cutoff,
-            format="DD/MM/YYYY", help="Only people who entered on or after this date.",
-        )
-        date_to = st.date_input(
-            "Entered to (optional)", key=TO_KEY, min_value=earliest, max_value=cutoff,
-            format="DD/MM/YYYY", help="Only people who entered on or before this date.",
-        )
-        regions = st.multiselect(
-            "Regions", options[REGION.column], key=REGIONS_KEY, placeholder=_regions_placeholder(access)
-        )
-        pathways = st.multiselect(
-            "Pathways", options[PATHWAY.column], key=PATHWAYS_KEY, placeholder="All pathways",
-            format_func=lambda v: str(v).capitalize(),
-        )
-        # Only the partners of the regions chosen: one of another region would empty the view.
-        offered = _partners_offered(options[PARTNER.column], _partners_by_region(data.version, data), regions)
-        chosen = list(st.session_state.get(PARTNERS_KEY) or [])
-        outside = [partner for partner in chosen if partner not in offered]
-        if outside:
-            st.session_state[PARTNERS_KEY] = [partner for partner in chosen if partner in offered]
-            st.info(
-                f"{markdown_literal(', '.join(outside))}: no participant of the regions chosen, so taken off "
-                "'Delivery partners'.", icon=":material/filter_alt_off:",
-            )
-        partners = st.multiselect(
-            "Delivery partners", offered, key=PARTNERS_KEY,
-            placeholder="All delivery partners" if not regions else "All their delivery partners",
-        )
+        audience = _audience_control(forced)
+        as_of, date_from, date_to = _date_controls(earliest, cutoff)
+        regions, pathways, partners = _group_controls(data, options, access)
         st.button("Reset filters", on_click=_reset, key="filter_reset")
-
-    start: date | None = date_from if isinstance(date_from, date) else None
-    end: date | None = date_to if isinstance(date_to, date) else None
-    if start is not None and end is not None and start > end:
-        st.sidebar.warning("'Entered from' is after 'Entered to': the range is ignored until you fix it.")
-        start = end = None
+    start, end = _entry_range(date_from, date_to)
     filters = Filters(
         as_of=as_of if isinstance(as_of, date) else cutoff,
         date_from=start,
@@ -367,3 +316,80 @@ def sidebar_filters(data: ProgrammeData, *, notes_in_sidebar: bool = True) -> Fi
     st.session_state[FILTERS_KEY] = filters
     _write_url(filters, data.cutoff)
     return filters
+
+
+def _audience_control(forced: str | None) -> Any:
+    """The audience: the role's, in words, when it is forced; else a choice."""
+    if forced is not None:  # in words: a disabled control's faint text is 2.4:1 (WCAG 1.4.3)
+        st.markdown(f"**Audience**: {AUDIENCE.describe(forced)}, always for this role")
+        return forced
+    return st.radio(
+        "Audience",
+        list(AUDIENCE.options),
+        key=AUDIENCE_KEY,
+        format_func=AUDIENCE.describe,
+        help="Stakeholder: every count is rounded to the nearest 5, counts below 5 are "
+        "suppressed ([c]) and rates for groups of fewer than 10 are not shown; no "
+        "participant-level data. Use it for anything shared outside the programme team.",
+    )
+
+
+def _date_controls(earliest: date, cutoff: date) -> tuple[Any, Any, Any]:
+    """The date controls, within the data's dates: figures as at, and the entry range."""
+    as_of = st.date_input(
+        "Figures as at",
+        key=AS_OF_KEY,
+        min_value=earliest,
+        max_value=cutoff,
+        format="DD/MM/YYYY",
+        help="Count entries and milestones on or before this date. Defaults to the data's cut-off.",
+    )
+    date_from = st.date_input(
+        "Entered from (optional)", key=FROM_KEY, min_value=earliest, max_value=cutoff,
+        format="DD/MM/YYYY", help="Only people who entered on or after this date.",
+    )
+    date_to = st.date_input(
+        "Entered to (optional)", key=TO_KEY, min_value=earliest, max_value=cutoff,
+        format="DD/MM/YYYY", help="Only people who entered on or before this date.",
+    )
+    return as_of, date_from, date_to
+
+
+def _group_controls(
+    data: ProgrammeData, options: Mapping[str, list[str]], access: Access
+) -> tuple[list[str], list[str], list[str]]:
+    """The regions, pathways and delivery partners chosen. Only the partners of the regions
+    chosen are offered (one of another region would empty the view): a partner chosen before
+    and not offered now is taken off, and the user told."""
+    regions = st.multiselect(
+        "Regions", options[REGION.column], key=REGIONS_KEY, placeholder=_regions_placeholder(access)
+    )
+    pathways = st.multiselect(
+        "Pathways", options[PATHWAY.column], key=PATHWAYS_KEY, placeholder="All pathways",
+        format_func=lambda v: str(v).capitalize(),
+    )
+    offered = _partners_offered(options[PARTNER.column], _partners_by_region(data.version, data), regions)
+    chosen = list(st.session_state.get(PARTNERS_KEY) or [])
+    outside = [partner for partner in chosen if partner not in offered]
+    if outside:
+        st.session_state[PARTNERS_KEY] = [partner for partner in chosen if partner in offered]
+        st.info(
+            f"{markdown_literal(', '.join(outside))}: no participant of the regions chosen, so taken off "
+            "'Delivery partners'.", icon=":material/filter_alt_off:",
+        )
+    partners = st.multiselect(
+        "Delivery partners", offered, key=PARTNERS_KEY,
+        placeholder="All delivery partners" if not regions else "All their delivery partners",
+    )
+    return regions, pathways, partners
+
+
+def _entry_range(date_from: Any, date_to: Any) -> tuple[date | None, date | None]:
+    """The entry-date range chosen: open ends as ``None``, and ignored (with a warning in the
+    sidebar) while it starts after it ends."""
+    start: date | None = date_from if isinstance(date_from, date) else None
+    end: date | None = date_to if isinstance(date_to, date) else None
+    if start is not None and end is not None and start > end:
+        st.sidebar.warning("'Entered from' is after 'Entered to': the range is ignored until you fix it.")
+        start = end = None
+    return start, end

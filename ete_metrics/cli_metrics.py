@@ -52,7 +52,7 @@ from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, check_stakeholder_scope, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
-from ete_metrics.steps import label, outcome_steps, sustained_steps
+from ete_metrics.steps import TRAINING, WORK, label, outcome_steps, sustained_steps
 from ete_metrics.views import View
 
 FORMATS = ("table", "csv", "json")
@@ -458,6 +458,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         From ``ArgumentParser.add_subparsers``. Each command sets ``func`` (taking the
         parsed arguments, returning the exit code).
     """
+    _add_step_commands(subparsers)
+    _add_contract_commands(subparsers)
+    _add_time_commands(subparsers)
+    _add_partner_commands(subparsers)
+
+
+def _add_step_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The commands of who reaches each step: ``funnel`` and ``compare`` (groups against
+    funnel-plot limits)."""
     p = subparsers.add_parser(
         "funnel", help="entered -> training -> work, optionally by group",
         description="Participants entered, into training and into work as at a date.",
@@ -478,7 +487,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("compare", help="compare groups against funnel-plot limits")
     _common(p)
     p.add_argument("--by", default="region", metavar="COL", help="grouping column (default region)")
-    p.add_argument("--step", choices=outcome_steps(), default="work",
+    p.add_argument("--step", choices=outcome_steps(), default=WORK.name,
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
     p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,
@@ -487,6 +496,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         f" ({', '.join(ADJUSTERS)}; the page's default is pathway time_since_entry)")
     p.set_defaults(func=_cmd_compare)
 
+
+def _add_contract_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The commands set against the contract: ``targets`` (with RAG) and ``forecast``."""
     p = subparsers.add_parser("targets", help="contract targets against actuals, with RAG")
     _common(p, dates=False)
     p.add_argument("--period", choices=("month", "quarter"), default="month",
@@ -509,10 +521,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="only these regions (default all)")
     p.set_defaults(func=_cmd_forecast)
 
+
+def _add_time_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The commands of how long it takes: ``cohorts`` and ``time-to-outcome``."""
     p = subparsers.add_parser("cohorts", help="cumulative rate by months since entry, per cohort")
     _common(p)
     p.add_argument("--cohort", choices=("entry_month", "entry_quarter"), default="entry_quarter")
-    p.add_argument("--outcome", choices=("training", "work"), default="work")
+    p.add_argument("--outcome", choices=(TRAINING.name, WORK.name), default=WORK.name)
     p.add_argument("--incidence", action="store_true",
                    help="the Kaplan-Meier cumulative incidence by days since entry across all "
                    "cohorts, with its 95%% interval, instead of the cohort curves")
@@ -525,6 +540,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--by", nargs="+", default=None, metavar="COL", help="group by these columns")
     p.set_defaults(func=_cmd_time_to_outcome)
 
+
+def _add_partner_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The command of who delivers: ``partners``."""
     p = subparsers.add_parser("partners", help="delivery partners, training providers, employers, prisons")
     _common(p)
     p.add_argument("--kind", choices=("delivery", "training", "employers", "prisons"),

@@ -22,6 +22,7 @@ from ete_metrics.metrics.cohorts import (
     months_followed,
     months_to_reach,
 )
+from ete_metrics.steps import SUSTAINED, TRAINING, WORK
 
 CURVE_AS_OF = "2023-04-15"
 
@@ -78,7 +79,7 @@ def cohort_people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_monthly_cohort_curves_by_hand() -> None:
     participants, milestones = cohort_people()
-    out = cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_month", outcome="training")
+    out = cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_month", outcome=TRAINING.name)
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
     assert out["cohort"].tolist() == ["2023-01"] * 3 + ["2023-02"] * 2 + ["2023-03"]
     assert out["months_since_entry"].tolist() == [0, 1, 2, 0, 1, 0]
@@ -121,7 +122,7 @@ def test_work_outcome_and_date_range() -> None:
         )
     )
     out = cohort_curves(
-        participants, milestones, as_of=CURVE_AS_OF, outcome="work",
+        participants, milestones, as_of=CURVE_AS_OF, outcome=WORK.name,
         date_from="2023-01-05", date_to="2023-01-10",
     )
     assert out["months_since_entry"].tolist() == [0, 1, 2, 3]
@@ -134,7 +135,7 @@ def test_cohort_curves_errors_and_empty() -> None:
     with pytest.raises(InputError):
         cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_fy")
     with pytest.raises(InputError):
-        cohort_curves(participants, milestones, as_of=CURVE_AS_OF, outcome="sustained")
+        cohort_curves(participants, milestones, as_of=CURVE_AS_OF, outcome=SUSTAINED.name)
     out = cohort_curves(empty_participants(), empty_milestones(), as_of=CURVE_AS_OF)
     assert out.empty
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
@@ -214,7 +215,7 @@ def incidence_people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_cumulative_incidence_by_hand() -> None:
     participants, milestones = incidence_people()
-    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome="work")
+    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome=WORK.name)
     assert list(out.columns) == [
         "days_since_entry", "at_risk", "events", "cumulative_incidence", "ci_low", "ci_high"
     ]
@@ -230,7 +231,7 @@ def test_cumulative_incidence_by_region() -> None:
     # London: A 10e, B 31e -> F 0.5 at 10, 1.0 at 31. Not recorded: E 8c -> F 0.
     # Wales: D 0e, C 3c -> F 0.5 at 0 (n=2), 0.5 at 3.
     participants, milestones = incidence_people()
-    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome="work", by=["region"])
+    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome=WORK.name, by=["region"])
     assert out["region"].tolist() == ["London", "London", "Not recorded", "Wales", "Wales"]
     assert out["days_since_entry"].tolist() == [10, 31, 8, 0, 3]
     assert out["cumulative_incidence"].to_numpy() == pytest.approx([0.5, 1.0, 0.0, 0.5, 0.5])
@@ -279,7 +280,7 @@ def test_incidence_properties(rows: list[tuple[int, int | None]]) -> None:
             }
         )
     )
-    out = cumulative_incidence(participants, milestones, as_of=as_of, outcome="training")
+    out = cumulative_incidence(participants, milestones, as_of=as_of, outcome=TRAINING.name)
 
     durations, observed = [], []
     for e, k in rows:

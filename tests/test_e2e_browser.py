@@ -137,7 +137,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     from ete_metrics.counting.filters import filter_participants, milestones_for
     from ete_metrics.data import db
     from ete_metrics.metrics.equality import equality
-    from ete_metrics.steps import label
+    from ete_metrics.steps import WORK, label
     from ete_metrics.views import heading as column_heading
 
     page = browser_page
@@ -178,7 +178,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     finally:
         engine.dispose()
     london = filter_participants(participants, regions=["London"])
-    expected = equality(london, milestones_for(london, milestones), as_of=cutoff, step="work")
+    expected = equality(london, milestones_for(london, milestones), as_of=cutoff, step=WORK.name)
     # the file's headings and characteristics are the screen's words; its values stay machine-readable
     assert list(got.columns) == [column_heading(c) for c in expected.columns]
     assert got["Characteristic"].tolist() == [label(c) for c in expected["characteristic"]]

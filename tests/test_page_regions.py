@@ -12,6 +12,7 @@ from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import TRAINING, WORK
 
 PAGE = "app_pages/3_regions.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -31,7 +32,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     pd.testing.assert_frame_equal(
         _shown(app, 0), display_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
     )
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step="work")
+    comparison = compare_groups(p, m, as_of=as_of, by="region", step=WORK.name)
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -53,7 +54,7 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     app.selectbox(key="regions_drill").set_value("Wales").run()
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step="training", window_days=182)
+    comparison = compare_groups(p, m, as_of=as_of, by="region", step=TRAINING.name, window_days=182)
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -81,7 +82,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
     # the default adjustment: pathway and time since entry, for the step chosen (work)
     assert app.multiselect(key="regions_adjust").value == ["pathway", "time_since_entry"]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work")
+    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step=WORK.name)
     columns = ["region", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
@@ -89,7 +90,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     # another choice of characteristics gives its own expected counts
     app.multiselect(key="regions_adjust").set_value(["gender"]).run()
     assert not app.error, [e.value for e in app.error]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work", adjust_for=["gender"])
+    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step=WORK.name, adjust_for=["gender"])
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
     )

@@ -43,7 +43,7 @@ actual one, so early months run behind target.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics import config
-from ete_metrics.steps import MILESTONE_TYPES
+from ete_metrics.steps import ENTERED, MILESTONE_TYPES, REFERRED, TRAINING, WORK
 
 from ete_metrics.data import frames
 from ete_metrics.errors import InputError, RealDataError
@@ -403,6 +403,9 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     or before that date; training/work = a training_start/job_start between
     entry and that date), the programme shows a little over 10,000 entered,
     3,800 into training and 1,800 into work, the provider's published figures.
+
+    Each step below draws from the one generator in turn, so the steps' order is
+    part of the figures: moving a draw changes every figure after it.
     """
     if isinstance(n_participants, bool) or not isinstance(n_participants, (int, np.integer)):
         raise InputError(f"n_participants must be a whole number, not {n_participants!r}.")
@@ -414,7 +417,62 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     if tuple(region_names) != tuple(config.DEFAULT_REGIONS):  # pragma: no cover - guard
         raise InputError("The demo programme is defined for the default four regions.")
 
-    # --- referrals -------------------------------------------------------
+    who = _referrals(rng, n, region_names)
+    entry = _entries(rng, who)
+    training = _trainings(rng, who, entry, region_names)
+    work = _jobs(rng, who, entry, training, region_names)
+    training, work = training.censored(), work.censored()
+    exit_day, exit_reason = _exits(rng, who, entry, training, work)
+    defects = _plant_defects(rng, who, entry, exit_day, training, work)
+    milestone_rows = _milestone_rows(rng, entry, training, work, defects)
+    id_numbers = rng.choice(9_000_000, size=n, replace=False) + 1_000_000
+
+    participants = _participants_frame(who, defects.referral, entry, defects.exit_day, exit_reason,
+                                       id_numbers, region_names)
+    milestones = _milestones_frame(milestone_rows, id_numbers, training, work)
+    targets = _targets(n, defects.referral, entry, training.start_1, work.job_1, region_names)
+    return DemoProgramme(
+        participants=frames.conform_participants(participants),
+        milestones=frames.conform_milestones(milestones),
+        targets=frames.conform_targets(targets),
+        extract_date=EXTRACT_DATE,
+    )
+
+
+@dataclass(frozen=True)
+class _Referrals:
+    """Who each referral is, before any outcome: the referral's contract day and, for each
+    characteristic, codes into its labels (each row of ``fx``: the effects on the base rates
+    of the person's region, delivery partner and pathway, :func:`_referrals`)."""
+
+    referral: np.ndarray
+    region: np.ndarray
+    area_labels: list[str]
+    area: np.ndarray
+    custody: np.ndarray
+    prison_labels: list[str]
+    prison: np.ndarray
+    partner_labels: list[str]
+    partner: np.ndarray
+    gender: np.ndarray
+    age_band: np.ndarray
+    disability: np.ndarray
+    ethnicity_labels: list[str]
+    ethnicity: np.ndarray
+    region_fx: np.ndarray
+    partner_fx: np.ndarray
+    pathway_fx: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """The number of referrals."""
+        return len(self.referral)
+
+
+def _referrals(rng: np.random.Generator, n: int, region_names: list[str]) -> _Referrals:
+    """Step 1, the referrals: region from fixed shares, the referral day from the ramp-up curve
+    with weekends down-weighted, then area, pathway, prison, delivery partner and demographics
+    from the per-region distributions."""
     region = _pick(rng, np.zeros(n, dtype=np.int64),
                    np.array([list(REGION_SHARES.values())]))
     day_axis = np.arange(_EXTRACT_DAY + 1, dtype=np.float64)
@@ -437,21 +495,61 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     disability = _pick(rng, one, np.array([list(DISABILITY.values())]))
     ethnicity_labels, ethnicity_matrix = _matrix(region_names, ETHNICITY)
     ethnicity = _pick(rng, region, ethnicity_matrix)
+    return _Referrals(
+        referral=referral, region=region, area_labels=area_labels, area=area, custody=custody,
+        prison_labels=prison_labels, prison=prison, partner_labels=partner_labels, partner=partner,
+        gender=gender, age_band=age_band, disability=disability,
+        ethnicity_labels=ethnicity_labels, ethnicity=ethnicity,
+        region_fx=np.array([_REGION_EFFECTS[r] for r in region_names])[region],
+        partner_fx=np.array([_PARTNER_EFFECTS[p] for p in partner_labels])[partner],
+        pathway_fx=np.array([_PATHWAY_EFFECTS[p] for p in config.PATHWAYS])[custody.astype(int)],
+    )
 
-    region_fx = np.array([_REGION_EFFECTS[r] for r in region_names])[region]
-    partner_fx = np.array([_PARTNER_EFFECTS[p] for p in partner_labels])[partner]
-    pathway_fx = np.array([_PATHWAY_EFFECTS[p] for p in config.PATHWAYS])[custody.astype(int)]
 
-    # --- entry -----------------------------------------------------------
-    p_entry = _ENTRY_RATE * region_fx[:, 0] * partner_fx[:, 0] * pathway_fx[:, 0]
+def _entries(rng: np.random.Generator, who: _Referrals) -> np.ndarray:
+    """Step 2, entry: about a third of referrals enter, 1-6 weeks after referral, on a weekday
+    by the extract date; the contract day of entry, NaN for those who have not entered."""
+    n = who.n
+    p_entry = _ENTRY_RATE * who.region_fx[:, 0] * who.partner_fx[:, 0] * who.pathway_fx[:, 0]
     converts = rng.random(n) < p_entry
     entry_lag = 7.0 + np.floor(rng.gamma(2.0, 6.0, n))
-    entry = np.where(converts, _censor(_weekday_forward(referral + entry_lag)), np.nan)
-    entered = ~np.isnan(entry)
+    return np.where(converts, _censor(_weekday_forward(who.referral + entry_lag)), np.nan)
 
-    # --- training --------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Training:
+    """Each entrant's training (:func:`_trainings`): up to two starts and their completions
+    (contract days, NaN for none), and the training provider of each start (codes into
+    ``provider_names``)."""
+
+    trains: np.ndarray
+    start_1: np.ndarray
+    start_2: np.ndarray
+    completion_1: np.ndarray
+    completion_2: np.ndarray
+    provider_names: list[str]
+    provider_1: np.ndarray
+    provider_2: np.ndarray
+
+    def censored(self) -> _Training:
+        """Not yet happened at the extract date: NaN (no completion without its start)."""
+        start_1, start_2 = _censor(self.start_1), _censor(self.start_2)
+        return replace(
+            self, start_1=start_1, start_2=start_2,
+            completion_1=np.where(np.isnan(start_1), np.nan, _censor(self.completion_1)),
+            completion_2=np.where(np.isnan(start_2), np.nan, _censor(self.completion_2)),
+        )
+
+
+def _trainings(rng: np.random.Generator, who: _Referrals, entry: np.ndarray,
+               region_names: list[str]) -> _Training:
+    """Step 3, training: a first start for some entrants (region, partner and pathway set the
+    chance), a second for about 15% of trainees, a completion for about three quarters of
+    starts, and a provider serving the person's region for each."""
+    n = who.n
+    entered = ~np.isnan(entry)
     p_training = np.minimum(
-        0.95, _TRAINING_RATE * region_fx[:, 1] * partner_fx[:, 1] * pathway_fx[:, 1]
+        0.95, _TRAINING_RATE * who.region_fx[:, 1] * who.partner_fx[:, 1] * who.pathway_fx[:, 1]
     )
     trains = entered & (rng.random(n) < p_training)
     training_1 = np.where(
@@ -472,18 +570,52 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
         [[1.0 if r in TRAINING_PROVIDERS[p] else 0.0 for p in provider_names]
          for r in region_names]
     )
-    provider_1 = _pick(rng, region, provider_matrix)
-    provider_2 = _pick(rng, region, provider_matrix)
+    provider_1 = _pick(rng, who.region, provider_matrix)
+    provider_2 = _pick(rng, who.region, provider_matrix)
+    return _Training(trains=trains, start_1=training_1, start_2=training_2,
+                     completion_1=completion_1, completion_2=completion_2,
+                     provider_names=provider_names, provider_1=provider_1, provider_2=provider_2)
 
-    # --- work ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Work:
+    """Each entrant's work (:func:`_jobs`): up to two job starts, the first job sustained
+    (contract days, NaN for none), and the employer of each job (codes into
+    ``employer_names``)."""
+
+    job_1: np.ndarray
+    job_2: np.ndarray
+    sustained: np.ndarray
+    employer_names: list[str]
+    employer_1: np.ndarray
+    employer_2: np.ndarray
+
+    def censored(self) -> _Work:
+        """Not yet happened at the extract date: NaN (nothing after a job that has not started)."""
+        job_1 = _censor(self.job_1)
+        return replace(
+            self, job_1=job_1,
+            job_2=np.where(np.isnan(job_1), np.nan, _censor(self.job_2)),
+            sustained=np.where(np.isnan(job_1), np.nan, _censor(self.sustained)),
+        )
+
+
+def _jobs(rng: np.random.Generator, who: _Referrals, entry: np.ndarray, training: _Training,
+          region_names: list[str]) -> _Work:
+    """Step 4, work: a first job with a chance set by training (and the partner's strength from
+    training to work), region and pathway, some months after entry and after training; a
+    second job for a few, the first sustained at 13 or 26 weeks for about half, and an
+    employer in the person's region for each. ``training`` is not yet censored."""
+    n = who.n
+    entered = ~np.isnan(entry)
     p_work = np.where(
-        trains,
-        _WORK_RATE_TRAINED * partner_fx[:, 2],
-        _WORK_RATE_UNTRAINED * partner_fx[:, 3],
-    ) * region_fx[:, 2] * pathway_fx[:, 2]
+        training.trains,
+        _WORK_RATE_TRAINED * who.partner_fx[:, 2],
+        _WORK_RATE_UNTRAINED * who.partner_fx[:, 3],
+    ) * who.region_fx[:, 2] * who.pathway_fx[:, 2]
     works = entered & (rng.random(n) < np.minimum(0.95, p_work))
     work_lag = np.floor(np.exp(rng.normal(np.log(135.0), 0.55, n)))
-    after_training = training_1 + 14.0 + np.floor(rng.gamma(2.0, 15.0, n))
+    after_training = training.start_1 + 14.0 + np.floor(rng.gamma(2.0, 15.0, n))
     job_1 = np.where(works, _weekday_forward(np.fmax(entry + work_lag, after_training)), np.nan)
     second_job = works & (rng.random(n) < _SECOND_JOB_RATE)
     job_2 = np.where(second_job, _weekday_forward(job_1 + 60.0 + np.floor(rng.gamma(2.0, 45.0, n))),
@@ -495,26 +627,26 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
     employer_matrix = np.array(
         [[1.0 if r in EMPLOYERS[e][1] else 0.0 for e in employer_names] for r in region_names]
     )
-    employer_1 = _pick(rng, region, employer_matrix)
-    employer_2 = _pick(rng, region, employer_matrix)
+    employer_1 = _pick(rng, who.region, employer_matrix)
+    employer_2 = _pick(rng, who.region, employer_matrix)
+    return _Work(job_1=job_1, job_2=job_2, sustained=sustained, employer_names=employer_names,
+                 employer_1=employer_1, employer_2=employer_2)
 
-    # Not yet happened at the extract date (cascading: no completion without start).
-    training_1 = _censor(training_1)
-    training_2 = _censor(training_2)
-    completion_1 = np.where(np.isnan(training_1), np.nan, _censor(completion_1))
-    completion_2 = np.where(np.isnan(training_2), np.nan, _censor(completion_2))
-    job_1 = _censor(job_1)
-    job_2 = np.where(np.isnan(job_1), np.nan, _censor(job_2))
-    sustained = np.where(np.isnan(job_1), np.nan, _censor(sustained))
 
-    # --- exits -----------------------------------------------------------
+def _exits(rng: np.random.Generator, who: _Referrals, entry: np.ndarray, training: _Training,
+           work: _Work) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5, exits: most entrants leave some weeks after their last milestone, for a reason
+    that follows their pathway and outcome. The exit's contract day (NaN for none) and the
+    reason's code into :data:`EXIT_REASONS`."""
+    n = who.n
+    entered = ~np.isnan(entry)
     last_event = entry
-    for column in (training_1, training_2, completion_1, completion_2, job_1, job_2, sustained):
+    for column in (training.start_1, training.start_2, training.completion_1,
+                   training.completion_2, work.job_1, work.job_2, work.sustained):
         last_event = np.fmax(last_event, column)
     exits = entered & (rng.random(n) < _EXIT_RATE)
     exit_day = np.where(exits, _censor(last_event + 14.0 + np.floor(rng.gamma(2.0, 50.0, n))),
                         np.nan)
-    has_exit = ~np.isnan(exit_day)
     reason_probs = np.array([
         # completed, sustained employment, disengaged, recalled, moved, deceased
         [0.40, 0.00, 0.42, 0.07, 0.10, 0.01],  # community, no sustained job
@@ -522,120 +654,154 @@ def generate_demo(n_participants: int = DEFAULT_PARTICIPANTS,
         [0.12, 0.86, 0.00, 0.00, 0.02, 0.00],  # sustained job
         [0.12, 0.86, 0.00, 0.00, 0.02, 0.00],
     ])
-    reason_group = custody.astype(np.int64) + 2 * (~np.isnan(sustained)).astype(np.int64)
-    exit_reason = _pick(rng, reason_group, reason_probs)
+    reason_group = who.custody.astype(np.int64) + 2 * (~np.isnan(work.sustained)).astype(np.int64)
+    return exit_day, _pick(rng, reason_group, reason_probs)
 
-    # --- data-quality defects -------------------------------------------
-    def _defect_rows(pool: np.ndarray, base: int) -> np.ndarray:
-        """Choose about _DEFECT_RATE * base rows of ``pool`` (at least one when possible)."""
-        if len(pool) == 0:
-            return pool
-        k = min(len(pool), max(1, round(_DEFECT_RATE * base)))
-        return np.sort(rng.choice(pool, size=k, replace=False))
 
+def _defect_rows(rng: np.random.Generator, pool: np.ndarray, base: int) -> np.ndarray:
+    """Choose about _DEFECT_RATE * base rows of ``pool`` (at least one when possible)."""
+    if len(pool) == 0:
+        return pool
+    k = min(len(pool), max(1, round(_DEFECT_RATE * base)))
+    return np.sort(rng.choice(pool, size=k, replace=False))
+
+
+@dataclass(frozen=True)
+class _Defects:
+    """The data-quality defects planted in the people's records (:func:`_plant_defects`): the
+    referral and exit days with their defects, and the entrants given an orphan milestone."""
+
+    referral: np.ndarray
+    exit_day: np.ndarray
+    orphan_sustained: np.ndarray
+    orphan_completed: np.ndarray
+
+
+def _plant_defects(rng: np.random.Generator, who: _Referrals, entry: np.ndarray,
+                   exit_day: np.ndarray, training: _Training, work: _Work) -> _Defects:
+    """Step 6, defects in the people's records, about 0.4% each: a referral recorded after
+    entry, an exit before entry, and the entrants who get an orphan milestone (a sustained
+    job without a job start, a completed training without a start). Inputs are not changed."""
+    entered = ~np.isnan(entry)
     n_entered = int(entered.sum())
     # A referral recorded after entry.
-    late_referral = _defect_rows(np.flatnonzero(entered & (entry <= _EXTRACT_DAY - 30)), n_entered)
-    referral = referral.copy()
+    late_referral = _defect_rows(rng, np.flatnonzero(entered & (entry <= _EXTRACT_DAY - 30)),
+                                 n_entered)
+    referral = who.referral.copy()
     referral[late_referral] = entry[late_referral] + rng.integers(1, 29, len(late_referral))
     # An exit recorded before entry.
-    early_exit = _defect_rows(np.flatnonzero(has_exit), int(has_exit.sum()))
+    has_exit = ~np.isnan(exit_day)
+    early_exit = _defect_rows(rng, np.flatnonzero(has_exit), int(has_exit.sum()))
+    exit_day = exit_day.copy()
     exit_day[early_exit] = entry[early_exit] - rng.integers(1, 31, len(early_exit))
     # Orphan milestones: job_sustained without job_start, training_completed without start.
     orphan_sustained = _defect_rows(
-        np.flatnonzero(entered & np.isnan(job_1) & (entry <= _EXTRACT_DAY - 100)), n_entered
+        rng, np.flatnonzero(entered & np.isnan(work.job_1) & (entry <= _EXTRACT_DAY - 100)),
+        n_entered,
     )
     orphan_completed = _defect_rows(
-        np.flatnonzero(entered & np.isnan(training_1) & (entry <= _EXTRACT_DAY - 60)), n_entered
+        rng, np.flatnonzero(entered & np.isnan(training.start_1) & (entry <= _EXTRACT_DAY - 60)),
+        n_entered,
     )
+    return _Defects(referral=referral, exit_day=exit_day, orphan_sustained=orphan_sustained,
+                    orphan_completed=orphan_completed)
 
-    # --- milestones frame ------------------------------------------------
+
+def _milestone_rows(rng: np.random.Generator, entry: np.ndarray, training: _Training,
+                    work: _Work, defects: _Defects) -> dict[str, np.ndarray]:
+    """Step 7, the milestones: one row per training start, completion, job start and sustained
+    job, then the orphans (dated after entry) and, as the last defect, a milestone dated
+    before entry. Arrays by column: the participant's row (``pid``), the code into
+    :data:`MILESTONE_TYPES` (``type``), the contract day (``day``) and the code into the
+    providers then the employers (``partner``)."""
     types = {name: i for i, name in enumerate(MILESTONE_TYPES)}
-    partner_names = provider_names + employer_names
-    n_providers = len(provider_names)
+    n_providers = len(training.provider_names)
+    employer_1, employer_2 = work.employer_1 + n_providers, work.employer_2 + n_providers
     parts = [
-        (training_1, types["training_start"], provider_1),
-        (training_2, types["training_start"], provider_2),
-        (completion_1, types["training_completed"], provider_1),
-        (completion_2, types["training_completed"], provider_2),
-        (job_1, types["job_start"], employer_1 + n_providers),
-        (job_2, types["job_start"], employer_2 + n_providers),
-        (sustained, types["job_sustained"], employer_1 + n_providers),
+        (training.start_1, types["training_start"], training.provider_1),
+        (training.start_2, types["training_start"], training.provider_2),
+        (training.completion_1, types["training_completed"], training.provider_1),
+        (training.completion_2, types["training_completed"], training.provider_2),
+        (work.job_1, types["job_start"], employer_1),
+        (work.job_2, types["job_start"], employer_2),
+        (work.sustained, types["job_sustained"], employer_1),
     ]
-    rows_pid: list[np.ndarray] = []
-    rows_type: list[np.ndarray] = []
-    rows_day: list[np.ndarray] = []
-    rows_partner: list[np.ndarray] = []
+    rows: dict[str, list[np.ndarray]] = {"pid": [], "type": [], "day": [], "partner": []}
     for days, kind, who in parts:
         present = np.flatnonzero(~np.isnan(days))
-        rows_pid.append(present)
-        rows_type.append(np.full(len(present), kind))
-        rows_day.append(days[present])
-        rows_partner.append(who[present])
+        rows["pid"].append(present)
+        rows["type"].append(np.full(len(present), kind))
+        rows["day"].append(days[present])
+        rows["partner"].append(who[present])
     for pool, kind, low, high, who in (
-        (orphan_sustained, types["job_sustained"], 30, 100, employer_1 + n_providers),
-        (orphan_completed, types["training_completed"], 10, 60, provider_1),
+        (defects.orphan_sustained, types["job_sustained"], 30, 100, employer_1),
+        (defects.orphan_completed, types["training_completed"], 10, 60, training.provider_1),
     ):
-        rows_pid.append(pool)
-        rows_type.append(np.full(len(pool), kind))
-        rows_day.append(entry[pool] + rng.integers(low, high, len(pool)))
-        rows_partner.append(who[pool])
-    m_pid = np.concatenate(rows_pid)
-    m_type = np.concatenate(rows_type)
-    m_day = np.concatenate(rows_day)
-    m_partner = np.concatenate(rows_partner)
+        rows["pid"].append(pool)
+        rows["type"].append(np.full(len(pool), kind))
+        rows["day"].append(entry[pool] + rng.integers(low, high, len(pool)))
+        rows["partner"].append(who[pool])
+    out = {column: np.concatenate(parts_of_column) for column, parts_of_column in rows.items()}
     # A milestone dated before entry.
-    before_entry = _defect_rows(np.arange(len(m_pid)), len(m_pid))
+    m_pid, m_day = out["pid"], out["day"]
+    before_entry = _defect_rows(rng, np.arange(len(m_pid)), len(m_pid))
     m_day[before_entry] = entry[m_pid[before_entry]] - rng.integers(1, 46, len(before_entry))
+    return out
 
-    # --- ids, frames -----------------------------------------------------
-    id_numbers = rng.choice(9_000_000, size=n, replace=False) + 1_000_000
-    ids = np.char.add("P", id_numbers.astype("U7")).astype(object)
 
-    # Each referral's caseworker, one of its partner's few, as a pseudonym (64 hex
-    # digits, like the importer's): derived from the id, so no random draw changes.
+def _participant_ids(id_numbers: np.ndarray) -> np.ndarray:
+    """``"P"`` and the seven digits of each id number, as an object array."""
+    return np.char.add("P", id_numbers.astype("U7")).astype(object)
+
+
+def _participants_frame(who: _Referrals, referral: np.ndarray, entry: np.ndarray,
+                        exit_day: np.ndarray, exit_reason: np.ndarray, id_numbers: np.ndarray,
+                        region_names: list[str]) -> pd.DataFrame:
+    """Step 8, the participants frame, in referral order (ids break ties: fixed width, so
+    numeric order is string order); the ids themselves are unrelated to that order.
+
+    Each referral's caseworker is one of its partner's few, as a pseudonym (64 hex digits,
+    like the importer's): derived from the id, so no random draw changes.
+    """
+    ids = _participant_ids(id_numbers)
     caseworker_labels = [
         hashlib.sha256(f"demo caseworker {k} of {label}".encode()).hexdigest()
-        for label in partner_labels
+        for label in who.partner_labels
         for k in range(_CASEWORKERS_PER_PARTNER)
     ]
-    caseworker = partner * _CASEWORKERS_PER_PARTNER + id_numbers % _CASEWORKERS_PER_PARTNER
-
-    # Participants in referral order (ids break ties: fixed width, so numeric
-    # order is string order); the ids themselves are unrelated to that order.
+    caseworker = who.partner * _CASEWORKERS_PER_PARTNER + id_numbers % _CASEWORKERS_PER_PARTNER
     order = np.lexsort((id_numbers, referral))
-    participants = pd.DataFrame({
+    custody = who.custody[order]
+    return pd.DataFrame({
         "participant_id": pd.Series(ids[order], dtype=object),
-        "region": _text(region_names, region[order]),
-        "area": _text(area_labels, area[order]),
+        "region": _text(region_names, who.region[order]),
+        "area": _text(who.area_labels, who.area[order]),
         "referral_date": _dates(referral[order]),
         "entry_date": _dates(entry[order]),
-        "pathway": _text(config.PATHWAYS, custody[order].astype(np.int64)),
-        "prison": _text(prison_labels, prison[order], missing=~custody[order]),
-        "delivery_partner": _text(partner_labels, partner[order]),
-        "gender": _text(list(GENDERS), gender[order]),
-        "age_band": _text(list(AGE_BANDS), age_band[order]),
-        "ethnicity": _text(ethnicity_labels, ethnicity[order]),
-        "disability": _text(list(DISABILITY), disability[order]),
+        "pathway": _text(config.PATHWAYS, custody.astype(np.int64)),
+        "prison": _text(who.prison_labels, who.prison[order], missing=~custody),
+        "delivery_partner": _text(who.partner_labels, who.partner[order]),
+        "gender": _text(list(GENDERS), who.gender[order]),
+        "age_band": _text(list(AGE_BANDS), who.age_band[order]),
+        "ethnicity": _text(who.ethnicity_labels, who.ethnicity[order]),
+        "disability": _text(list(DISABILITY), who.disability[order]),
         "exit_date": _dates(exit_day[order]),
         "exit_reason": _text(EXIT_REASONS, exit_reason[order], missing=np.isnan(exit_day[order])),
         "caseworker": _text(caseworker_labels, caseworker[order]),
     })
-    milestone_order = np.lexsort((m_type, m_day, id_numbers[m_pid]))
-    milestones = pd.DataFrame({
-        "participant_id": pd.Series(ids[m_pid[milestone_order]], dtype=object),
-        "milestone": _text(MILESTONE_TYPES, m_type[milestone_order]),
-        "date": _dates(m_day[milestone_order]),
-        "partner": _text(partner_names, m_partner[milestone_order]),
-    })
 
-    targets = _targets(n, referral, entry, training_1, job_1, region_names)
-    return DemoProgramme(
-        participants=frames.conform_participants(participants),
-        milestones=frames.conform_milestones(milestones),
-        targets=frames.conform_targets(targets),
-        extract_date=EXTRACT_DATE,
-    )
+
+def _milestones_frame(rows: dict[str, np.ndarray], id_numbers: np.ndarray, training: _Training,
+                      work: _Work) -> pd.DataFrame:
+    """Step 9, the milestones frame (:func:`_milestone_rows`), by participant id, date and type."""
+    pid, kind, day, partner = rows["pid"], rows["type"], rows["day"], rows["partner"]
+    order = np.lexsort((kind, day, id_numbers[pid]))
+    return pd.DataFrame({
+        "participant_id": pd.Series(_participant_ids(id_numbers)[pid[order]], dtype=object),
+        "milestone": _text(MILESTONE_TYPES, kind[order]),
+        "date": _dates(day[order]),
+        "partner": _text(training.provider_names + work.employer_names, partner[order]),
+    })
 
 
 def apportion(weights: np.ndarray, total: int) -> np.ndarray:
@@ -694,13 +860,13 @@ def _targets(n: int, referral: np.ndarray, entry: np.ndarray, training: np.ndarr
     rows: list[pd.DataFrame] = []
     period = (_START.astype("datetime64[M]") + month).astype("datetime64[ns]")
     shares = np.array([REGION_SHARES[name] for name in region_names])
-    for measure, days in (("referred", referral), ("entered", entry),
-                          ("training", training), ("work", work)):
+    for measure, days in ((REFERRED.name, referral), (ENTERED.name, entry),
+                          (TRAINING.name, training), (WORK.name, work)):
         valid = days[~np.isnan(days)]
         volume = np.bincount(_month_index(valid), minlength=n_months)[:n_months].astype(float)
         smooth = pd.Series(volume).rolling(3, center=True, min_periods=1).mean().to_numpy()
         planned = smooth * lift
-        total = n if measure == "referred" else int(np.round(planned.sum()))
+        total = n if measure == REFERRED.name else int(np.round(planned.sum()))
         for region_name, region_total in zip(region_names, apportion(shares, total), strict=True):
             rows.append(pd.DataFrame({
                 "region": pd.Series([region_name] * n_months, dtype=object),

@@ -32,38 +32,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
-PARTICIPANT_COLUMNS: tuple[str, ...] = (
-    "participant_id",
-    "region",
-    "area",
-    "referral_date",
-    "entry_date",
-    "pathway",
-    "prison",
-    "delivery_partner",
-    "gender",
-    "age_band",
-    "ethnicity",
-    "disability",
-    "exit_date",
-    "exit_reason",
-    "caseworker",
-)
-PARTICIPANT_DATE_COLUMNS: tuple[str, ...] = ("referral_date", "entry_date", "exit_date")
+from ete_metrics.data import columns
+
+from ..counting.workdays import london_dates
+
+#: The participants frame's columns: those of the import format's schema
+#: (:data:`ete_metrics.data.columns.PARTICIPANTS`), in its order.
+PARTICIPANT_COLUMNS: tuple[str, ...] = columns.names(columns.PARTICIPANTS)
+PARTICIPANT_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.PARTICIPANTS)
 #: Columns a participants file must have (the others are optional).
-PARTICIPANT_REQUIRED: tuple[str, ...] = ("participant_id", "region", "referral_date", "entry_date")
+PARTICIPANT_REQUIRED: tuple[str, ...] = columns.required_names(columns.PARTICIPANTS)
 
-MILESTONE_COLUMNS: tuple[str, ...] = ("participant_id", "milestone", "date", "partner")
-MILESTONE_DATE_COLUMNS: tuple[str, ...] = ("date",)
-MILESTONE_REQUIRED: tuple[str, ...] = ("participant_id", "milestone", "date")
+MILESTONE_COLUMNS: tuple[str, ...] = columns.names(columns.MILESTONES)
+MILESTONE_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.MILESTONES)
+MILESTONE_REQUIRED: tuple[str, ...] = columns.required_names(columns.MILESTONES)
 
-TARGET_COLUMNS: tuple[str, ...] = ("region", "period_start", "measure", "target")
-TARGET_DATE_COLUMNS: tuple[str, ...] = ("period_start",)
-TARGET_REQUIRED: tuple[str, ...] = TARGET_COLUMNS
+TARGET_COLUMNS: tuple[str, ...] = columns.names(columns.TARGETS)
+TARGET_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.TARGETS)
+TARGET_REQUIRED: tuple[str, ...] = columns.required_names(columns.TARGETS)
 
 
 def _conform(
@@ -236,47 +226,6 @@ ENGAGEMENT_COUNT_COLUMNS: tuple[str, ...] = (
 #: Columns an engagement file must have (the others are optional).
 ENGAGEMENT_REQUIRED: tuple[str, ...] = ("referral_id", "participant_id", "referral_date")
 
-#: The time zone whose calendar dates the engagement frame holds.
-ENGAGEMENT_TIME_ZONE = "Europe/London"
-
-
-def _london_timestamp(value: object) -> pd.Timestamp:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
-        return pd.NaT  # type: ignore[return-value]
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(ENGAGEMENT_TIME_ZONE).tz_localize(None)
-    return stamp
-
-
-def london_dates(values: Any) -> pd.Series:
-    """Calendar dates in London (midnight, ``datetime64[ns]``) of dates or timestamps.
-
-    A time-zone-aware value is converted to Europe/London before its time is dropped (an
-    evening in UTC in summer is the next day in London); a naive one is taken as London
-    time. Missing values stay missing (``NaT``). Any sequence is accepted; a Series keeps
-    its index.
-    """
-    values = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert(ENGAGEMENT_TIME_ZONE).dt.tz_localize(None)
-    elif not pd.api.types.is_datetime64_dtype(values.dtype) and values.isna().all():
-        values = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    elif not pd.api.types.is_datetime64_dtype(values.dtype):
-        try:  # one form throughout (all naive or all with an offset): vectorised
-            parsed = pd.to_datetime(values, format="ISO8601")
-        except (ValueError, TypeError):  # mixed forms: one value at a time
-            parsed = pd.Series(
-                [_london_timestamp(value) for value in values],
-                index=values.index,
-                dtype="datetime64[ns]",
-            )
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_convert(ENGAGEMENT_TIME_ZONE).dt.tz_localize(None)
-        values = parsed
-    # Midnight of each day (NaT stays NaT): NumPy's day unit, faster than .dt.normalize().
-    days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    return pd.Series(days.astype("datetime64[ns]"), index=values.index)
 
 
 def _numbers(values: pd.Series, dtype: Literal["Int64", "Float64"]) -> pd.Series:

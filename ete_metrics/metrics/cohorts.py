@@ -34,6 +34,7 @@ from ete_metrics.counting.survival import (
     outcome_milestone,
 )
 from ete_metrics.errors import InputError
+from ete_metrics.steps import TRAINING
 
 #: Columns of :func:`cohort_curves`.
 COHORT_CURVE_COLUMNS: tuple[str, ...] = (
@@ -129,7 +130,7 @@ def cohort_curves(
     *,
     as_of: AsOf,
     cohort: str = "entry_month",
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     date_from: AsOf | None = None,
     date_to: AsOf | None = None,
 ) -> pd.DataFrame:
@@ -228,7 +229,7 @@ def cumulative_incidence(
     milestones: pd.DataFrame,
     *,
     as_of: AsOf,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     by: str | Iterable[str] = (),
     date_from: AsOf | None = None,
     date_to: AsOf | None = None,

@@ -18,7 +18,7 @@ from ete_metrics.counting.population import (
 )
 from ete_metrics.counting.survival import NOT_RECORDED
 from ete_metrics.errors import InputError
-from ete_metrics.steps import outcome_milestones, outcome_step
+from ete_metrics.steps import WORK, outcome_milestones, outcome_step
 
 #: Columns of :func:`equality`.
 EQUALITY_COLUMNS: tuple[str, ...] = (
@@ -39,7 +39,7 @@ def equality(
     *,
     as_of: AsOf,
     characteristics: Iterable[str] = ("gender", "age_band", "ethnicity", "disability"),
-    step: str = "work",
+    step: str = WORK.name,
     window_days: int | None = None,
     date_from: AsOf | None = None,
     date_to: AsOf | None = None,

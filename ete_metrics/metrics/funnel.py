@@ -234,8 +234,8 @@ def step_flags(
 
     flags: dict[str, np.ndarray] = {}
     if anchor != "entry_date":
-        flags["referred"] = np.ones(len(positions), dtype=bool)
-    flags["entered"] = entered
+        flags[vocabulary.REFERRED.name] = np.ones(len(positions), dtype=bool)
+    flags[vocabulary.ENTERED.name] = entered
 
     # the groups are coded in a second thread while the milestones are counted (mostly
     # numpy and Arrow work that releases the GIL; benchmarks/bench_funnel.py)

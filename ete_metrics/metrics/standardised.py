@@ -48,7 +48,7 @@ from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.distributions import gamma_ppf, poisson_ppf
 from ete_metrics.metrics.funnel import NOT_RECORDED, step_flags
-from ete_metrics.steps import outcome_step
+from ete_metrics.steps import WORK, outcome_step
 
 #: Characteristics a comparison can be adjusted for.
 ADJUSTERS: tuple[str, ...] = ("pathway", "age_band", "gender", "time_since_entry")
@@ -308,7 +308,7 @@ def standardised_ratios(
     *,
     as_of: AsOf,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
     window_days: int | None = None,
     date_from: AsOf | None = None,
@@ -379,7 +379,7 @@ def compare_adjusted(
     *,
     as_of: AsOf,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
     window_days: int | None = None,
     date_from: AsOf | None = None,

@@ -25,7 +25,7 @@ from ete_metrics.present.formatting import (
     percent,
 )
 from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.steps import label
+from ete_metrics.steps import WORK, label
 from ete_metrics.views import View, heading
 
 #: Ratios (observed / expected), shown with two decimals wherever they appear ("1.09").
@@ -132,44 +132,12 @@ def display_table(
     """
     source = frame.reset_index(drop=True)
     columns: dict[Any, Any] = {column: source[column] for column in source.columns}
-    roles: dict[str, Any] = {}
-    if view is not None:
-        roles.update({c: _FORMATTERS[role] for c, role in view.formats(columns).items()})
-    given: tuple[tuple[Iterable[str], Any], ...] = (
-        (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
-    )
-    for wanted, formatter in given:
-        for column in wanted:
-            if column not in columns:
-                raise KeyError(f"display_table: no column {column!r} in {list(source.columns)}")
-            roles[column] = formatter
-    if "change" in roles and roles["change"] is _format_counts:
-        roles["change"] = _format_signed_counts
-    for column in RATIO_COLUMNS:
-        if column in columns:
-            roles.setdefault(column, _format_ratios)
+    roles = _roles(columns, view, counts=counts, rates=rates, dates=dates, points=points)
     coded = _word_columns(columns, view)
     for column, values in columns.items():
-        role = roles.get(column)
-        if role is not None:
-            columns[column] = role(values)
-        elif column in coded:
-            columns[column] = _words(values, coded[column])
-        elif _is_flag(values):
-            columns[column] = _flag_words(values)
-        elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-            columns[column] = _text(values)
-        else:
-            continue
-        if role is not None and (
-            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-        ):
-            hidden = np.fromiter(
-                (isinstance(v, str) and v.strip() == SUPPRESSED for v in values.to_numpy(dtype=object)),
-                dtype=bool, count=len(values),
-            )
-            if hidden.any():
-                columns[column][hidden] = SUPPRESSED
+        shown = _shown_column(values, roles.get(column), coded.get(column))
+        if shown is not None:
+            columns[column] = shown
     # The text columns in one go as ``object`` (no inference of a string dtype), then the
     # others (numbers, flags, categories...) put back in their places with their dtypes.
     text = {column: values for column, values in columns.items() if isinstance(values, np.ndarray)}
@@ -180,6 +148,62 @@ def display_table(
     own = {**(view.headings if view is not None else {}), **(labels or {})}
     out.columns = [heading(str(c), own) for c in out.columns]
     return out
+
+
+def _roles(
+    columns: Mapping[Any, pd.Series],
+    view: View | None,
+    *,
+    counts: Iterable[str],
+    rates: Iterable[str],
+    dates: Iterable[str],
+    points: Iterable[str],
+) -> dict[Any, Any]:
+    """The formatter of each column with a role (:func:`display_table`): the view's, then the
+    columns named for each role; ``change`` counts signed, ratio columns with two decimals."""
+    roles: dict[Any, Any] = {}
+    if view is not None:
+        roles.update({c: _FORMATTERS[role] for c, role in view.formats(columns).items()})
+    given: tuple[tuple[Iterable[str], Any], ...] = (
+        (counts, _format_counts), (rates, _format_rates), (dates, _format_dates), (points, _format_points),
+    )
+    for wanted, formatter in given:
+        for column in wanted:
+            if column not in columns:
+                raise KeyError(f"display_table: no column {column!r} in {list(columns)}")
+            roles[column] = formatter
+    if "change" in roles and roles["change"] is _format_counts:
+        roles["change"] = _format_signed_counts
+    for column in RATIO_COLUMNS:
+        if column in columns:
+            roles.setdefault(column, _format_ratios)
+    return roles
+
+
+def _shown_column(values: pd.Series, role: Any, words: Mapping[str, str] | None) -> np.ndarray | None:
+    """One column as display strings: by its ``role``'s formatter, in ``words`` (a coded
+    column), as a yes/no column, or as text; ``None`` for a column kept as it is (numbers,
+    flags). A ``"[c]"`` in a column with a role stays ``"[c]"``."""
+    if role is not None:
+        shown = role(values)
+    elif words is not None:
+        shown = _words(values, words)
+    elif _is_flag(values):
+        shown = _flag_words(values)
+    elif pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+        shown = _text(values)
+    else:
+        return None
+    if role is not None and (
+        pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+    ):
+        hidden = np.fromiter(
+            (isinstance(v, str) and v.strip() == SUPPRESSED for v in values.to_numpy(dtype=object)),
+            dtype=bool, count=len(values),
+        )
+        if hidden.any():
+            shown[hidden] = SUPPRESSED
+    return shown
 
 
 def file_table(
@@ -250,12 +274,12 @@ def rag_grid(rag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             colours.append(str(code) if code in ("green", "amber", "red") else "")
         text[label(measure)] = words
         codes[label(measure)] = colours
-    if "work" in measures:
+    if WORK.name in measures:
         column = "Projected at contract end (work)"
         values = []
         for region in regions:
-            projected: Any = (cells.at[(region, "work"), "projected_percent"]
-                              if (region, "work") in cells.index else None)
+            projected: Any = (cells.at[(region, WORK.name), "projected_percent"]
+                              if (region, WORK.name) in cells.index else None)
             values.append(projected if isinstance(projected, str) else percent(projected))
         text[column] = values
         codes[column] = ""

@@ -253,6 +253,21 @@ def write_workbook(
         The ``.xlsx`` file.
     """
     book = Workbook()
+    _cover(book, title, about, details)
+    placed = _placements(tables)
+    _contents(book, placed)
+    _notes(book, notes)
+    for table, sheet_name, name in placed:
+        _table_sheet(book, table, sheet_name, name)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cover(book: Workbook, title: str, about: Sequence[str],
+           details: Sequence[tuple[str, Any]]) -> None:
+    """The Cover sheet (the book's first): the title, what the workbook is, how it is laid out,
+    and the table of details."""
     cover = book.active
     assert cover is not None
     cover.title = COVER
@@ -274,6 +289,10 @@ def write_workbook(
     cover.column_dimensions["A"].width = 30
     cover.column_dimensions["B"].width = 100
 
+
+def _placements(tables: Sequence[SheetTable]) -> list[tuple[SheetTable, str, str]]:
+    """Each table with its sheet's title and its table's name, valid and unique in the book
+    (a name repeated, whatever its case, gets ``_2``, ``_3``...)."""
     taken = [COVER, CONTENTS, NOTES]
     names: set[str] = {"cover_details", "contents", "notes"}
     placed: list[tuple[SheetTable, str, str]] = []
@@ -285,7 +304,11 @@ def write_workbook(
             name, number = f"{table_name(table.name)}_{number}", number + 1
         names.add(name)
         placed.append((table, sheet, name))
+    return placed
 
+
+def _contents(book: Workbook, placed: Sequence[tuple[SheetTable, str, str]]) -> None:
+    """The Contents sheet: each sheet's name, a link to it, and its table's title."""
     contents = book.create_sheet(CONTENTS)
     _title(contents, "Table of contents")
     contents["A2"] = _ONE_TABLE
@@ -298,6 +321,9 @@ def write_workbook(
         link.style = "Hyperlink"
     contents.column_dimensions["B"].width = 90
 
+
+def _notes(book: Workbook, notes: Sequence[str]) -> None:
+    """The Notes sheet: the notes, numbered in order, wrapped."""
     notes_sheet = book.create_sheet(NOTES)
     _title(notes_sheet, "Notes")
     notes_sheet["A2"] = _ONE_TABLE
@@ -307,24 +333,20 @@ def write_workbook(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     notes_sheet.column_dimensions["B"].width = 110
 
-    for table, sheet_name, name in placed:
-        sheet = book.create_sheet(sheet_name)
-        _title(sheet, table.title)
-        headings = _unique_headings(table.frame.columns)
-        rows = [[_cell_value(v) for v in values]
-                for values in table.frame.itertuples(index=False, name=None)]
-        formats = dict(zip(headings, [table.formats.get(str(c), "") for c in table.frame.columns],
-                           strict=True))
-        lines = [_ONE_TABLE, *table.lines, *_symbols(rows)]
-        for i, line in enumerate(lines, start=2):
-            sheet.cell(row=i, column=1, value=neutralise(line))
-        _table(sheet, len(lines) + 2, headings, rows, name, formats)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
-
-# --------------------------------------------------------------------------- reading back
+def _table_sheet(book: Workbook, table: SheetTable, sheet_name: str, name: str) -> None:
+    """One table's sheet: its title, its lines and the symbols it uses, then the table."""
+    sheet = book.create_sheet(sheet_name)
+    _title(sheet, table.title)
+    headings = _unique_headings(table.frame.columns)
+    rows = [[_cell_value(v) for v in values]
+            for values in table.frame.itertuples(index=False, name=None)]
+    formats = dict(zip(headings, [table.formats.get(str(c), "") for c in table.frame.columns],
+                       strict=True))
+    lines = [_ONE_TABLE, *table.lines, *_symbols(rows)]
+    for i, line in enumerate(lines, start=2):
+        sheet.cell(row=i, column=1, value=neutralise(line))
+    _table(sheet, len(lines) + 2, headings, rows, name, formats)
 
 
 def _table_cells(sheet: Worksheet, ref: str, as_seen: bool) -> pd.DataFrame:

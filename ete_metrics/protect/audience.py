@@ -154,6 +154,27 @@ def stakeholder_columns(frame: pd.DataFrame, spec: View) -> list[str]:
     return spec.published([str(c) for c in frame.columns])
 
 
+def _publishable_view(kind: View | str) -> View:
+    """The view ``kind`` names, if it may be shown to stakeholders (:func:`protect_view`):
+    InputError for an unknown view, one for internal use only, or one laid out from
+    published tables (those are protected instead)."""
+    if isinstance(kind, View):
+        spec = kind
+    elif kind in VIEWS:
+        spec = VIEWS[kind]
+    else:
+        raise InputError(f"No disclosure rules for the view {kind!r}; known: {sorted(VIEWS)}.")
+    if spec.internal_only:
+        raise InputError(
+            f"The {spec.name!r} view is for internal use only: it is never shown to stakeholders."
+        )
+    if spec.composite:
+        raise InputError(
+            f"The {spec.name!r} view is laid out from published tables: protect those instead."
+        )
+    return spec
+
+
 def protect_view(
     frame: pd.DataFrame,
     kind: View | str,
@@ -197,21 +218,7 @@ def protect_view(
         Unknown ``kind``, a view for internal use only or laid out from published
         tables, or the frame does not fit the view.
     """
-    if isinstance(kind, View):
-        spec = kind
-    elif kind in VIEWS:
-        spec = VIEWS[kind]
-    else:
-        raise InputError(f"No disclosure rules for the view {kind!r}; known: {sorted(VIEWS)}.")
-    if spec.internal_only:
-        raise InputError(
-            f"The {spec.name!r} view is for internal use only: it is never shown to stakeholders."
-        )
-    if spec.composite:
-        raise InputError(
-            f"The {spec.name!r} view is laid out from published tables: protect those instead."
-        )
-    kind = spec.name
+    spec = _publishable_view(kind)
     keep = [c for c in stakeholder_columns(frame, spec) if c not in PARTICIPANT_LEVEL]
     source = frame[keep].copy()
     counts = [c for c in spec.counts if c in source.columns]

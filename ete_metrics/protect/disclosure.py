@@ -433,6 +433,36 @@ def _hidden_in_protected(series: pd.Series, suppress_below: int) -> np.ndarray:
     return marked | small
 
 
+def _hidden_numerators(
+    frame: pd.DataFrame,
+    rate_columns: Sequence[Hashable],
+    denominator_column: Hashable,
+    numerator_columns: str | Mapping[Hashable, Hashable] | None,
+    suppress_below: int,
+) -> dict[Hashable, np.ndarray]:
+    """The rates' numerator columns (:func:`protect_rates`), each with its hidden cells.
+
+    Named numerators are hidden where suppressed or small (:func:`_hidden_in_protected`);
+    with none named, every other column is a possible numerator and only its ``"[c]"``
+    markers say a count was suppressed (the other columns may be labels).
+    """
+    if isinstance(numerator_columns, str):
+        numerators: list[Hashable] = [numerator_columns]
+    elif numerator_columns is None:
+        numerators = [c for c in frame.columns if c not in rate_columns and c != denominator_column]
+    else:
+        numerators = list(dict.fromkeys(numerator_columns.values()))
+    _require_columns(frame, numerators, "numerator columns")
+    if numerator_columns is None:
+        return {
+            c: frame[c]
+            .map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
+            .to_numpy(dtype=bool)
+            for c in numerators
+        }
+    return {c: _hidden_in_protected(frame[c], suppress_below) for c in numerators}
+
+
 def protect_rates(
     frame: pd.DataFrame,
     rate_columns: Sequence[Hashable],
@@ -490,29 +520,14 @@ def protect_rates(
     _check_thresholds(suppress_below, ROUND_TO, min_group)
     rate_columns = list(rate_columns)
     _require_columns(frame, [*rate_columns, denominator_column], "rate and denominator columns")
-    if isinstance(numerator_columns, str):
-        numerators: list[Hashable] = [numerator_columns]
-    elif numerator_columns is None:
-        numerators = [c for c in frame.columns if c not in rate_columns and c != denominator_column]
-    else:
-        numerators = list(dict.fromkeys(numerator_columns.values()))
-    _require_columns(frame, numerators, "numerator columns")
-
+    hidden = _hidden_numerators(
+        frame, rate_columns, denominator_column, numerator_columns, suppress_below
+    )
     denominator_series = frame[denominator_column]
     denominator_hidden = _hidden_in_protected(denominator_series, suppress_below)
     denominators = pd.to_numeric(
         denominator_series.where(~denominator_hidden), errors="coerce"
     ).to_numpy(dtype=float, na_value=np.nan)
-    if numerator_columns is None:
-        # Only the "[c]" markers say a count was suppressed; other columns may be labels.
-        hidden = {
-            c: frame[c]
-            .map(lambda v: isinstance(v, str) and v.strip() == SUPPRESSED)
-            .to_numpy(dtype=bool)
-            for c in numerators
-        }
-    else:
-        hidden = {c: _hidden_in_protected(frame[c], suppress_below) for c in numerators}
     blanks = _rate_blank_mask(
         frame, rate_columns, denominators, denominator_hidden, hidden, numerator_columns, min_group
     )
@@ -611,34 +626,13 @@ def protect_table(
     """
     _check_thresholds(suppress_below, round_to, min_group)
     _refuse_participant_level(frame)
-    count_columns = list(dict.fromkeys(count_columns))
-    group_columns = list(group_columns)
-    key_columns = list(key_columns)
-    rate_columns = list(rate_columns)
-    if denominator_column is not None and denominator_column not in count_columns:
-        count_columns.append(denominator_column)
-    if rate_columns and denominator_column is None:
-        raise InputError("Rates need their group size: name the denominator_column.")
-    if not count_columns:
-        raise InputError("Name at least one count column to protect (count_columns).")
-    _require_columns(frame, count_columns, "count columns")
-    _require_columns(frame, group_columns, "group columns")
-    _require_columns(frame, key_columns, "key columns")
-    _require_columns(frame, rate_columns, "rate columns")
-    overlap = set(count_columns) & (set(rate_columns) | set(group_columns) | set(key_columns))
-    if overlap:
-        raise InputError(
-            f"The columns {sorted(map(str, overlap))} are named in two roles; name each once."
-        )
-
+    count_columns, group_columns, key_columns, rate_columns = _table_roles(
+        frame, count_columns, group_columns, key_columns, rate_columns, denominator_column
+    )
     n_rows = len(frame)
-    n_cols = len(count_columns)
-    values = np.empty(n_rows * n_cols, dtype=float)
-    for j, column in enumerate(count_columns):
-        values[j * n_rows : (j + 1) * n_rows] = _count_values(frame, column)
-
+    values = _stacked_counts(frame, count_columns)
     lines = _table_lines(
-        frame, group_columns, key_columns, total_row_label, totals_published, n_cols
+        frame, group_columns, key_columns, total_row_label, totals_published, len(count_columns)
     )
     mask = _primary_mask(values, suppress_below, suppress_zero)
     for j, column in enumerate(count_columns):
@@ -673,6 +667,48 @@ def protect_table(
         )
         _apply_rate_blanks(out, blanks)
     return out
+
+
+def _table_roles(
+    frame: pd.DataFrame,
+    count_columns: Sequence[Hashable],
+    group_columns: Sequence[Hashable],
+    key_columns: Sequence[Hashable],
+    rate_columns: Sequence[Hashable],
+    denominator_column: Hashable | None,
+) -> tuple[list[Hashable], list[Hashable], list[Hashable], list[Hashable]]:
+    """The columns of each role in :func:`protect_table` (the denominator among the counts),
+    checked: each present, named in one role only, and rates only with their denominator."""
+    count_columns = list(dict.fromkeys(count_columns))
+    group_columns = list(group_columns)
+    key_columns = list(key_columns)
+    rate_columns = list(rate_columns)
+    if denominator_column is not None and denominator_column not in count_columns:
+        count_columns.append(denominator_column)
+    if rate_columns and denominator_column is None:
+        raise InputError("Rates need their group size: name the denominator_column.")
+    if not count_columns:
+        raise InputError("Name at least one count column to protect (count_columns).")
+    _require_columns(frame, count_columns, "count columns")
+    _require_columns(frame, group_columns, "group columns")
+    _require_columns(frame, key_columns, "key columns")
+    _require_columns(frame, rate_columns, "rate columns")
+    overlap = set(count_columns) & (set(rate_columns) | set(group_columns) | set(key_columns))
+    if overlap:
+        raise InputError(
+            f"The columns {sorted(map(str, overlap))} are named in two roles; name each once."
+        )
+    return count_columns, group_columns, key_columns, rate_columns
+
+
+def _stacked_counts(frame: pd.DataFrame, columns: Sequence[Hashable]) -> np.ndarray:
+    """The count columns one after another as one float array (validated, NaN for missing):
+    cell ``column * n_rows + row``, the numbering the lines use."""
+    n_rows = len(frame)
+    values = np.empty(n_rows * len(columns), dtype=float)
+    for j, column in enumerate(columns):
+        values[j * n_rows : (j + 1) * n_rows] = _count_values(frame, column)
+    return values
 
 
 def _table_lines(
@@ -732,6 +768,33 @@ def _table_lines(
     return lines
 
 
+def _crosstab_lines(
+    table: pd.DataFrame, margins: set[Hashable], totals_published: bool
+) -> list[_Line]:
+    """The additive lines of a cross-tab: each row across the columns, then each column down
+    the rows, with the margin cell as its total (constrained when the margin is in the table or
+    ``totals_published``), as flat cell numbers ``column * n_rows + row``."""
+    n_rows, n_cols = table.shape
+    margin_row = next((i for i, label in enumerate(table.index) if label in margins), None)
+    margin_col = next((j for j, label in enumerate(table.columns) if label in margins), None)
+
+    def cell(i: int, j: int) -> int:
+        return j * n_rows + i
+
+    lines: list[_Line] = []
+    for i in range(n_rows):  # each row, across the columns
+        constrained = totals_published or margin_col is not None
+        cells = [cell(i, j) for j in range(n_cols) if j != margin_col]
+        if cells and constrained:
+            lines.append(_Line(cells, None if margin_col is None else cell(i, margin_col), True))
+    for j in range(n_cols):  # each column, down the rows
+        constrained = totals_published or margin_row is not None
+        cells = [cell(i, j) for i in range(n_rows) if i != margin_row]
+        if cells and constrained:
+            lines.append(_Line(cells, None if margin_row is None else cell(margin_row, j), True))
+    return lines
+
+
 def protect_crosstab(
     table: pd.DataFrame,
     *,
@@ -782,30 +845,9 @@ def protect_crosstab(
         )
     if table.columns.has_duplicates or table.index.has_duplicates:
         raise InputError("The cross-tab has repeated row or column labels; make them unique.")
-    margins = set(margin_labels)
-    n_rows, n_cols = table.shape
-    values = np.empty(n_rows * n_cols, dtype=float)
-    for j, column in enumerate(table.columns):
-        values[j * n_rows : (j + 1) * n_rows] = _count_values(table, column)
-
-    margin_row = next((i for i, label in enumerate(table.index) if label in margins), None)
-    margin_col = next((j for j, label in enumerate(table.columns) if label in margins), None)
-
-    def cell(i: int, j: int) -> int:
-        return j * n_rows + i
-
-    lines: list[_Line] = []
-    for i in range(n_rows):  # each row, across the columns
-        constrained = totals_published or margin_col is not None
-        cells = [cell(i, j) for j in range(n_cols) if j != margin_col]
-        if cells and constrained:
-            lines.append(_Line(cells, None if margin_col is None else cell(i, margin_col), True))
-    for j in range(n_cols):  # each column, down the rows
-        constrained = totals_published or margin_row is not None
-        cells = [cell(i, j) for i in range(n_rows) if i != margin_row]
-        if cells and constrained:
-            lines.append(_Line(cells, None if margin_row is None else cell(margin_row, j), True))
-
+    n_rows = len(table)
+    values = _stacked_counts(table, list(table.columns))
+    lines = _crosstab_lines(table, set(margin_labels), totals_published)
     mask = _primary_mask(values, suppress_below, suppress_zero)
     mask = _secondary_suppress(values, mask, lines)
     out = pd.DataFrame(index=table.index, columns=table.columns, dtype=object)

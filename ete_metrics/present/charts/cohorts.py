@@ -21,9 +21,10 @@ from ete_metrics.present.charts.style import (
     plotly_text,
     reference_line,
 )
+from ete_metrics.steps import TRAINING, WORK
 
 #: Words used in titles for the outcomes.
-OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
+OUTCOME_LABELS: dict[str, str] = {TRAINING.name: "training", WORK.name: "work"}
 
 
 #: Line styles cycled every six cohorts (the palette has six colours).
@@ -60,7 +61,7 @@ def latest_cohorts(curves: pd.DataFrame, limit: int = 8) -> list[str]:
 def cohort_curves_chart(
     curves: pd.DataFrame,
     *,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     cohorts: Sequence[str] | None = None,
 ) -> go.Figure:
     """Line chart: cumulative percent reaching the outcome by months since entry, one line per cohort.
@@ -155,7 +156,7 @@ def cohort_heatmap_table(curves: pd.DataFrame, *, cohorts: Sequence[str] | None 
 def cumulative_incidence_chart(
     incidence: pd.DataFrame,
     *,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     medians: pd.DataFrame | None = None,
     by: str | None = None,
 ) -> go.Figure:
@@ -189,38 +190,7 @@ def cumulative_incidence_chart(
     else:
         groups = [(None, incidence)]
     for i, (name, part) in enumerate(groups):
-        part = part.sort_values("days_since_entry")
-        x = part["days_since_entry"].to_numpy()  # arrays, not lists: see cohort_curves_chart
-        line_name = name or f"Reached {label}"
-        band_colour = colour(i)
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([x, x[::-1]]),
-                y=np.concatenate([part["ci_high"].to_numpy(dtype=float),
-                                  part["ci_low"].to_numpy(dtype=float)[::-1]]),
-                fill="toself",
-                fillcolor=_transparent(band_colour),
-                line={"width": 0, "shape": "hv"},
-                hoverinfo="skip",
-                name=f"{line_name}: 95% interval",
-                showlegend=True,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=part["cumulative_incidence"].to_numpy(dtype=float),
-                mode="lines",
-                line={"color": band_colour, "width": 2, "shape": "hv"},
-                name=line_name,
-                customdata=part[["ci_low", "ci_high", "at_risk"]].to_numpy(),
-                hovertemplate=(
-                    f"Day %{{x}} since entry<br>Reached {label}: %{{y:.1%}}<br>"
-                    "95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}<br>"
-                    "Still waiting: %{customdata[2]:,}<extra></extra>"
-                ),
-            )
-        )
+        _incidence_curve(fig, part, name or f"Reached {label}", label, colour(i))
     if medians is not None and not by and len(medians):
         row = medians.loc[medians["outcome"] == outcome]
         if len(row) and pd.notna(row["median_days"].iloc[0]):
@@ -233,6 +203,42 @@ def cumulative_incidence_chart(
         x_title="Days since entry",
         y_title=f"Percent reached {label}",
         percent_axis=True,
+    )
+
+
+def _incidence_curve(fig: go.Figure, part: pd.DataFrame, line_name: str, label: str,
+                     band_colour: str) -> None:
+    """One group's curve of :func:`cumulative_incidence_chart`: the 95% band, filled, then the
+    step line with its interval and the people still waiting in the hover. In place."""
+    part = part.sort_values("days_since_entry")
+    x = part["days_since_entry"].to_numpy()  # arrays, not lists: see cohort_curves_chart
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([part["ci_high"].to_numpy(dtype=float),
+                              part["ci_low"].to_numpy(dtype=float)[::-1]]),
+            fill="toself",
+            fillcolor=_transparent(band_colour),
+            line={"width": 0, "shape": "hv"},
+            hoverinfo="skip",
+            name=f"{line_name}: 95% interval",
+            showlegend=True,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=part["cumulative_incidence"].to_numpy(dtype=float),
+            mode="lines",
+            line={"color": band_colour, "width": 2, "shape": "hv"},
+            name=line_name,
+            customdata=part[["ci_low", "ci_high", "at_risk"]].to_numpy(),
+            hovertemplate=(
+                f"Day %{{x}} since entry<br>Reached {label}: %{{y:.1%}}<br>"
+                "95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%}<br>"
+                "Still waiting: %{customdata[2]:,}<extra></extra>"
+            ),
+        )
     )
 
 

@@ -20,12 +20,13 @@ from ete_metrics.present.charts.style import (
     funnel_ranges,
     label_points,
     label_sides,
+    limit_lines,
     plotly_text,
     position_marker,
     reference_line,
     step_colour,
 )
-from ete_metrics.steps import label, phrase
+from ete_metrics.steps import SUSTAINED, TRAINING, WORK, label, phrase
 
 _POSITION_LABELS: dict[str, str] = {
     "above": "Above the 95% limits",
@@ -39,7 +40,7 @@ def funnel_plot(
     limits: pd.DataFrame,
     *,
     by: str = "delivery_partner",
-    step: str = "work",
+    step: str = WORK.name,
     group_label: str = "Delivery partner",
 ) -> go.Figure:
     """Spiegelhalter funnel plot: each group's rate against its size, with control limits.
@@ -74,26 +75,7 @@ def funnel_plot(
     step_label = phrase(step)
     fig = go.Figure()
     limits = limits.sort_values("entered")
-    # NumPy arrays, not lists: Plotly takes them without checking each value.
-    x = limits["entered"].to_numpy()
-    for column, name, dash in (
-        ("upper_998", "99.8% limits", "dot"),
-        ("upper_95", "95% limits", "dash"),
-        ("lower_95", "95% limits", "dash"),
-        ("lower_998", "99.8% limits", "dot"),
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=limits[column].to_numpy(dtype=float),
-                mode="lines",
-                name=name,
-                legendgroup=name,
-                showlegend=column.startswith("upper"),
-                line={"color": colour(4), "dash": dash, "width": 1},
-                hovertemplate=f"{name}<br>%{{x:,}} entered: %{{y:.1%}}<extra></extra>",
-            )
-        )
+    limit_lines(fig, limits["entered"].to_numpy(), limits, hover="%{x:,} entered: %{y:.1%}")
     if len(comparison):
         overall = float(comparison["overall_rate"].iloc[0])
         reference_line(
@@ -103,26 +85,7 @@ def funnel_plot(
             annotation_text=f"Overall {overall:.1%}",
             annotation_position="top right",
         )
-    for position in ("above", "within", "below"):
-        part = comparison.loc[comparison["position"] == position]
-        if part.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=part["entered"].to_list(),
-                y=part["rate"].to_list(),
-                mode="markers",  # each point named beside it by label_points, below
-                cliponaxis=False,  # a point at the plot's edge is not cut off
-                name=_POSITION_LABELS[position],
-                marker=position_marker(position),
-                text=[plotly_text(v) for v in part[by].astype(str)],
-                customdata=part[["participants"]].to_numpy(),
-                hovertemplate=(
-                    f"{group_label}: %{{text}}<br>Entered: %{{x:,}}<br>"
-                    f"{step_label.capitalize()}: %{{customdata[0]:,}} (%{{y:.1%}})<extra></extra>"
-                ),
-            )
-        )
+    _group_points(fig, comparison, by=by, group_label=group_label, step_label=step_label)
     x_range, y_range = funnel_ranges(
         [limits["entered"], comparison["entered"]],
         [limits[c] for c in ("lower_998", "upper_998", "lower_95", "upper_95")] + [comparison["rate"]],
@@ -147,6 +110,34 @@ def funnel_plot(
         percent_axis=True,
         layout={"height": FUNNEL_HEIGHT, "xaxis": {"range": list(x_range)}, "yaxis": {"range": list(y_range)}},
     )
+
+
+def _group_points(
+    fig: go.Figure, comparison: pd.DataFrame, *, by: str, group_label: str, step_label: str
+) -> None:
+    """One marker trace per position against the 95% limits (above, within, below), x = entered,
+    y = rate, the group's name and people at the step in the hover (each point is named beside
+    it by :func:`~ete_metrics.present.charts.style.label_points`). In place."""
+    for position in ("above", "within", "below"):
+        part = comparison.loc[comparison["position"] == position]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["entered"].to_list(),
+                y=part["rate"].to_list(),
+                mode="markers",  # each point named beside it by label_points
+                cliponaxis=False,  # a point at the plot's edge is not cut off
+                name=_POSITION_LABELS[position],
+                marker=position_marker(position),
+                text=[plotly_text(v) for v in part[by].astype(str)],
+                customdata=part[["participants"]].to_numpy(),
+                hovertemplate=(
+                    f"{group_label}: %{{text}}<br>Entered: %{{x:,}}<br>"
+                    f"{step_label.capitalize()}: %{{customdata[0]:,}} (%{{y:.1%}})<extra></extra>"
+                ),
+            )
+        )
 
 
 def step_bars(
@@ -226,9 +217,9 @@ def training_providers_chart(providers: pd.DataFrame) -> go.Figure:
         ``training_completed``, ``work_after_training``): y = provider, x = people.
     """
     series = (  # each in its step's colour; completions hatched in training's
-        ("training_starts", "Training starts", None, "training"),
-        ("training_completed", "Completed training", "completion_rate", "training"),
-        ("work_after_training", "Into work after training", "work_rate", "work"),
+        ("training_starts", "Training starts", None, TRAINING.name),
+        ("training_completed", "Completed training", "completion_rate", TRAINING.name),
+        ("work_after_training", "Into work after training", "work_rate", WORK.name),
     )
     return _count_bars(
         providers, series, title="Training providers: starts, completions and onward into work",
@@ -251,8 +242,8 @@ def employers_chart(employers: pd.DataFrame) -> go.Figure:
         y = employer, x = people.
     """
     series = (
-        ("job_starts", "Job starts", None, "work"),
-        ("job_sustained", "Sustained jobs", "sustained_rate", "sustained"),
+        ("job_starts", "Job starts", None, WORK.name),
+        ("job_sustained", "Sustained jobs", "sustained_rate", SUSTAINED.name),
     )
     return _count_bars(employers, series, title="Employers: job starts and sustained jobs",
                        x_title="Employer")

@@ -17,11 +17,12 @@ from ete_metrics.present.charts.style import (
     colour,
     funnel_ranges,
     label_points,
+    limit_lines,
     plotly_text,
     reference_line,
     step_colour,
 )
-from ete_metrics.steps import phrase
+from ete_metrics.steps import WORK, phrase
 
 _POSITION_LABELS: dict[str, str] = {
     "above": "More than expected (outside 95% limits)",
@@ -35,7 +36,7 @@ def ratio_funnel_plot(
     limits: pd.DataFrame,
     *,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     group_label: str = "Region",
 ) -> go.Figure:
     """Funnel plot of observed/expected ratios against expected counts, with Poisson limits.
@@ -65,42 +66,13 @@ def ratio_funnel_plot(
     step_label = phrase(step)
     fig = go.Figure()
     limits = limits.sort_values("expected")
-    x = limits["expected"].to_numpy(dtype=float)
-    for column, name, dash in (
-        ("upper_998", "99.8% limits", "dot"),
-        ("upper_95", "95% limits", "dash"),
-        ("lower_95", "95% limits", "dash"),
-        ("lower_998", "99.8% limits", "dot"),
-    ):
-        fig.add_trace(go.Scatter(
-            x=x, y=limits[column].to_numpy(dtype=float), mode="lines", name=name, legendgroup=name,
-            showlegend=column.startswith("upper"), line={"color": colour(4), "dash": dash, "width": 1},
-            hovertemplate=f"{name}<br>%{{x:,.0f}} expected: %{{y:.2f}}<extra></extra>",
-        ))
+    limit_lines(fig, limits["expected"].to_numpy(dtype=float), limits,
+                hover="%{x:,.0f} expected: %{y:.2f}")
     reference_line(fig, y=1.0, line={"color": colour(4), "width": 1.5},
                    annotation_text="As expected (1)", annotation_position="top right")
     shown = ratios.loc[pd.to_numeric(ratios["ratio"], errors="coerce").notna()
                        & pd.to_numeric(ratios["expected"], errors="coerce").notna()]
-    for position in ("above", "within", "below"):
-        part = shown.loc[shown["position"] == position]
-        if part.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=part["expected"].to_numpy(dtype=float), y=part["ratio"].to_numpy(dtype=float),
-            mode="markers", name=_POSITION_LABELS[position], marker=style.position_marker(position),
-            cliponaxis=False,  # a point at the plot's edge is not cut off; named by label_points
-            text=[plotly_text(v) for v in part[by].astype(str)],
-            customdata=np.column_stack([
-                pd.to_numeric(part["observed"], errors="coerce").to_numpy(dtype=float),
-                pd.to_numeric(part["ratio_low"], errors="coerce").to_numpy(dtype=float),
-                pd.to_numeric(part["ratio_high"], errors="coerce").to_numpy(dtype=float),
-            ]),
-            hovertemplate=(
-                f"{group_label}: %{{text}}<br>{step_label.capitalize()}: %{{customdata[0]:,.0f}} observed, "
-                "%{x:,.0f} expected<br>Ratio %{y:.2f} (95% interval %{customdata[1]:.2f} to "
-                "%{customdata[2]:.2f})<extra></extra>"
-            ),
-        ))
+    _ratio_points(fig, shown, by=by, group_label=group_label, step_label=step_label)
     limit_columns = ("lower_998", "upper_998", "lower_95", "upper_95")
     x_range, y_range = funnel_ranges(
         [limits["expected"], shown["expected"]], [limits[c] for c in limit_columns] + [shown["ratio"], [1.0]],
@@ -125,8 +97,36 @@ def ratio_funnel_plot(
     )
 
 
+def _ratio_points(
+    fig: go.Figure, shown: pd.DataFrame, *, by: str, group_label: str, step_label: str
+) -> None:
+    """One marker trace per position against the 95% limits, x = expected, y = ratio, the
+    observed count and the ratio's interval in the hover (each point is named beside it by
+    :func:`~ete_metrics.present.charts.style.label_points`). In place."""
+    for position in ("above", "within", "below"):
+        part = shown.loc[shown["position"] == position]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["expected"].to_numpy(dtype=float), y=part["ratio"].to_numpy(dtype=float),
+            mode="markers", name=_POSITION_LABELS[position], marker=style.position_marker(position),
+            cliponaxis=False,  # a point at the plot's edge is not cut off; named by label_points
+            text=[plotly_text(v) for v in part[by].astype(str)],
+            customdata=np.column_stack([
+                pd.to_numeric(part["observed"], errors="coerce").to_numpy(dtype=float),
+                pd.to_numeric(part["ratio_low"], errors="coerce").to_numpy(dtype=float),
+                pd.to_numeric(part["ratio_high"], errors="coerce").to_numpy(dtype=float),
+            ]),
+            hovertemplate=(
+                f"{group_label}: %{{text}}<br>{step_label.capitalize()}: %{{customdata[0]:,.0f}} observed, "
+                "%{x:,.0f} expected<br>Ratio %{y:.2f} (95% interval %{customdata[1]:.2f} to "
+                "%{customdata[2]:.2f})<extra></extra>"
+            ),
+        ))
+
+
 def raw_and_adjusted_chart(
-    ratios: pd.DataFrame, *, by: str = "region", step: str = "work", group_label: str = "Region"
+    ratios: pd.DataFrame, *, by: str = "region", step: str = WORK.name, group_label: str = "Region"
 ) -> go.Figure:
     """Raw and case-mix-adjusted rates side by side, one pair of bars per group.
 

@@ -338,6 +338,34 @@ def reference_line(
     return fig
 
 
+#: A funnel plot's control limits as drawn, outermost first: (column, legend name, dash).
+FUNNEL_LIMITS: tuple[tuple[str, str, str], ...] = (
+    ("upper_998", "99.8% limits", "dot"),
+    ("upper_95", "95% limits", "dash"),
+    ("lower_95", "95% limits", "dash"),
+    ("lower_998", "99.8% limits", "dot"),
+)
+
+
+def limit_lines(fig: go.Figure, x: Any, limits: pd.DataFrame, *, hover: str) -> None:
+    """Draw a funnel plot's four control limits (:data:`FUNNEL_LIMITS`: 95% dashed, 99.8%
+    dotted, one legend entry a pair) at ``x`` (a NumPy array: Plotly takes it without checking
+    each value). ``hover`` follows the limit's name, e.g. ``"%{x:,} entered: %{y:.1%}"``. In place."""
+    for column, name, dash in FUNNEL_LIMITS:
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=limits[column].to_numpy(dtype=float),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                showlegend=column.startswith("upper"),
+                line={"color": colour(4), "dash": dash, "width": 1},
+                hovertemplate=f"{name}<br>{hover}<extra></extra>",
+            )
+        )
+
+
 def apply_style(
     fig: go.Figure,
     *,
@@ -533,48 +561,80 @@ def place_labels(
     >>> place_labels([(100, 100), (110, 100)], [80, 80], height=16)
     [(0.0, -17.0), (0.0, 17.0)]
     """
-    width_area, height_area = area
     n = len(anchors)
     prefer = list(above) if above is not None else [True] * n
     markers = [(x - _MARKER_RADIUS, y - _MARKER_RADIUS, x + _MARKER_RADIUS, y + _MARKER_RADIUS)
                for x, y in anchors]
     near = _MARKER_RADIUS + _GAP + height / 2
-
-    def crowding(i: int) -> int:
-        x, y = anchors[i]
-        return sum(abs(x - ox) < (widths[i] + widths[j]) / 2 and abs(y - oy) < 3 * height
-                   for j, (ox, oy) in enumerate(anchors) if j != i)
-
     placed: list[tuple[tuple[float, float, float, float], float]] = []  # each name's box, its point's x
-    in_the_way = [*((m, (m[0] + m[2]) / 2) for m in markers), *((o, float(width_area)) for o in obstacles)]
+    in_the_way = [*((m, (m[0] + m[2]) / 2) for m in markers), *((o, float(area[0])) for o in obstacles)]
     out: list[tuple[float, float]] = [(0.0, 0.0)] * n
-    for i in sorted(range(n), key=lambda i: (-crowding(i), anchors[i][0], anchors[i][1])):
+    for i in sorted(range(n), key=lambda i: (-_crowding(anchors, widths, height, i), anchors[i][0], anchors[i][1])):
         x, y = anchors[i]
-        half = widths[i] / 2
-        best: tuple[float, float, float] | None = None
-        # centred on the point, or reaching right or left from it; kept within the plot's width
-        for shift in (0.0, half - _MARKER_RADIUS, _MARKER_RADIUS - half):
-            dx = min(max(x + shift - half, 0.0), max(width_area - widths[i], 0.0)) + half - x
-            for row in range(rows + 1):
-                for up in (prefer[i], not prefer[i]):
-                    dy = -(near + row * (height + _GAP)) if up else near + row * (height + _GAP)
-                    box = (x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2)
-                    hard = (
-                        sum(_clash(box, x, other, other_x) for other, other_x in (*placed, *in_the_way))
-                        + (box[1] < 0) + (box[3] > height_area)
-                    )
-                    # a leader line through another name or a line's label is hard to follow
-                    through = sum(_through((x, y), (x + dx, y + dy), other)
-                                  for other in (*(p for p, _ in placed), *obstacles))
-                    cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + through * 300 + abs(dy)
-                            + abs(dx) / 4 + (0 if up == prefer[i] else 1))
-                    if best is None or cost < best[0]:
-                        best = (cost, dx, dy)
-        assert best is not None
-        _, dx, dy = best
-        out[i] = (float(dx), float(dy))
-        placed.append(((x + dx - half - _GAP / 2, y + dy - height / 2, x + dx + half + _GAP / 2, y + dy + height / 2), x))
+        dx, dy = _best_place(anchors[i], widths[i], height, prefer[i], area=area, near=near, rows=rows,
+                             taken=[*placed, *in_the_way], named=[p for p, _ in placed],
+                             obstacles=obstacles, lines=lines)
+        out[i] = (dx, dy)
+        placed.append((_name_box(x + dx, y + dy, widths[i], height), x))
     return out
+
+
+def _crowding(anchors: list[tuple[float, float]], widths: list[float], height: float, i: int) -> int:
+    """How many other points' names could clash with point ``i``'s (the most crowded is placed first)."""
+    x, y = anchors[i]
+    return sum(abs(x - ox) < (widths[i] + widths[j]) / 2 and abs(y - oy) < 3 * height
+               for j, (ox, oy) in enumerate(anchors) if j != i)
+
+
+def _name_box(x: float, y: float, width: float, height: float) -> tuple[float, float, float, float]:
+    """The box of a name centred on (x, y), with half a gap either side."""
+    half = width / 2
+    return (x - half - _GAP / 2, y - height / 2, x + half + _GAP / 2, y + height / 2)
+
+
+def _best_place(
+    point: tuple[float, float],
+    width: float,
+    height: float,
+    up_first: bool,
+    *,
+    area: tuple[float, float],
+    near: float,
+    rows: int,
+    taken: Sequence[tuple[tuple[float, float, float, float], float]],
+    named: Sequence[tuple[float, float, float, float]],
+    obstacles: Sequence[tuple[float, float, float, float]],
+    lines: Sequence[tuple[Any, Any]],
+) -> tuple[float, float]:
+    """The cheapest place for one name (:func:`place_labels`), relative to its point.
+
+    Tried: centred on the point or reaching right or left from it (kept within the plot's
+    width), each a line further out up to ``rows``, on the preferred side first. The cost
+    counts, in order of weight, clashes with ``taken`` boxes (names placed, markers,
+    obstacles) and the plot's edges, lines crossed, a leader line through a ``named`` box or
+    an obstacle (hard to follow), then the distance and the side.
+    """
+    x, y = point
+    width_area, height_area = area
+    half = width / 2
+    best: tuple[float, float, float] | None = None
+    for shift in (0.0, half - _MARKER_RADIUS, _MARKER_RADIUS - half):
+        dx = min(max(x + shift - half, 0.0), max(width_area - width, 0.0)) + half - x
+        for row in range(rows + 1):
+            for up in (up_first, not up_first):
+                dy = -(near + row * (height + _GAP)) if up else near + row * (height + _GAP)
+                box = _name_box(x + dx, y + dy, width, height)
+                hard = (
+                    sum(_clash(box, x, other, other_x) for other, other_x in taken)
+                    + (box[1] < 0) + (box[3] > height_area)
+                )
+                through = sum(_through((x, y), (x + dx, y + dy), other) for other in (*named, *obstacles))
+                cost = (hard * 1e6 + _crossings(box, list(lines)) * 1e3 + through * 300 + abs(dy)
+                        + abs(dx) / 4 + (0 if up == up_first else 1))
+                if best is None or cost < best[0]:
+                    best = (cost, dx, dy)
+    assert best is not None
+    return float(best[1]), float(best[2])
 
 
 def label_points(

@@ -9,7 +9,7 @@ definitions. Stakeholder packs carry the disclosure note on every page.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from xml.sax.saxutils import escape
@@ -33,7 +33,7 @@ from reportlab.platypus import (
 from ete_metrics.config import PALETTE, RAG_AMBER_FROM, RAG_GREEN_FROM
 from ete_metrics.present.charts.style import RAG_COLOURS, RAG_TEXT
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, percent, uk_date
-from ete_metrics.present.report.content import ReportContent, ReportTable
+from ete_metrics.present.report.content import ReportContent, ReportTable, ReportView
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.steps import label
 
@@ -331,6 +331,26 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
     styles = _styles()
     out = io.BytesIO()
     audience = "Stakeholder contract review pack" if content.stakeholder else "Contract review pack"
+    doc = SimpleDocTemplate(
+        out, pagesize=_PAGE, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=16 * mm,
+        title=f"{audience}: figures as at {uk_date(content.as_of)}", author="ETE Outcomes",
+    )
+    width = _PAGE[0] - 2 * _MARGIN
+    story = _first_page(content, audience, styles, width)
+    for view in content.views:
+        story.append(PageBreak())
+        story += _view_page(view, images.get(view.key), styles, width)
+    story.append(PageBreak())
+    story += _definitions_page(content, styles, width)
+    on_page = _footer(content, audience)
+    with _binary_streams():
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return out.getvalue()
+
+
+def _footer(content: ReportContent, audience: str) -> Callable[[Any, Any], None]:
+    """What every page carries at its foot: the programme, the pack, the date and the filters,
+    the stakeholder note, and the page number."""
     footer_text = f"{content.programme} · {audience} · Figures as at {uk_date(content.as_of)} · {content.filters_text(LAYOUT_CHARS)}"
 
     def on_page(canvas: Any, doc: Any) -> None:
@@ -343,11 +363,13 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
         canvas.drawRightString(_PAGE[0] - _MARGIN, 8 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(
-        out, pagesize=_PAGE, leftMargin=_MARGIN, rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=16 * mm,
-        title=f"{audience}: figures as at {uk_date(content.as_of)}", author="ETE Outcomes",
-    )
-    width = _PAGE[0] - 2 * _MARGIN
+    return on_page
+
+
+def _first_page(content: ReportContent, audience: str, styles: dict[str, ParagraphStyle],
+                width: float) -> list[Any]:
+    """The first page: the title, the headline figures against target, the regions' RAG beside
+    what changed since the month before, and the RAG's key."""
     story: list[Any] = [
         Paragraph(escape(content.programme), styles["title"]),
         Paragraph(f"{audience} · figures as at <b>{uk_date(content.as_of)}</b> · {escape(content.filters_text(LAYOUT_CHARS))}", styles["big"]),
@@ -375,33 +397,35 @@ def build_pdf(content: ReportContent, images: dict[str, bytes]) -> bytes:
         f"Green: at least {RAG_GREEN_FROM:.0%} of target to date; amber: at least {RAG_AMBER_FROM:.0%}; "
         "red: below. "
         "Definitions are on the last page.", styles["small"]))
+    return story
 
-    for view in content.views:
-        story.append(PageBreak())
-        top = [Paragraph(escape(view.title), styles["h1"]), Paragraph(escape(view.summary), styles["body"]),
-               Spacer(1, 2 * mm)]
-        shown = fit_table(view.table.display())  # a long name is cut, then wraps
-        png = images.get(view.key)
-        if png is not None:
-            chart = _image(png, width, _chart_height(view.table))
-            if _is_tall(png):  # a page of its own, as tall as the page allows
-                chart = _image(png, width, _TALL_CHART_HEIGHT)
-            else:  # a table a few rows too long for the page: a smaller chart rather than a page more
-                short = _ROOM - sum(_height(f, width) for f in top) - 3 * mm - _table_height(shown, styles, width)
-                if _SMALLEST_CHART <= short < chart.drawHeight:
-                    chart = _image(png, width, short)
-            top += [chart, Spacer(1, 3 * mm)]
-        story += top
-        room = _ROOM - sum(_height(f, width) for f in top)
-        story += _paged_table(shown, styles, title=view.title, room=room, width=width,
-                              figures=view.table.figure_headings())
 
-    story.append(PageBreak())
+def _view_page(view: ReportView, png: bytes | None, styles: dict[str, ParagraphStyle],
+               width: float) -> list[Any]:
+    """A view's page(s): its title and summary, its chart (``png``; a tall chart gets a page
+    of its own, a table a few rows too long a smaller chart), then its table, paged."""
+    top = [Paragraph(escape(view.title), styles["h1"]), Paragraph(escape(view.summary), styles["body"]),
+           Spacer(1, 2 * mm)]
+    shown = fit_table(view.table.display())  # a long name is cut, then wraps
+    if png is not None:
+        chart = _image(png, width, _chart_height(view.table))
+        if _is_tall(png):  # a page of its own, as tall as the page allows
+            chart = _image(png, width, _TALL_CHART_HEIGHT)
+        else:  # a table a few rows too long for the page: a smaller chart rather than a page more
+            short = _ROOM - sum(_height(f, width) for f in top) - 3 * mm - _table_height(shown, styles, width)
+            if _SMALLEST_CHART <= short < chart.drawHeight:
+                chart = _image(png, width, short)
+        top += [chart, Spacer(1, 3 * mm)]
+    room = _ROOM - sum(_height(f, width) for f in top)
+    return [*top, *_paged_table(shown, styles, title=view.title, room=room, width=width,
+                                figures=view.table.figure_headings())]
+
+
+def _definitions_page(content: ReportContent, styles: dict[str, ParagraphStyle],
+                      width: float) -> list[Any]:
+    """The last page(s): every definition, as a table."""
     heading = Paragraph("Definitions", styles["h1"])
-    story.append(heading)
     definitions = pd.DataFrame(list(content.definitions), columns=["Term", "Definition"])
-    story += _paged_table(definitions, styles, title="Definitions", room=_ROOM - _height(heading, width),
-                          width=width, widths=[55 * mm, width - 60 * mm])
-    with _binary_streams():
-        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return out.getvalue()
+    return [heading, *_paged_table(definitions, styles, title="Definitions",
+                                   room=_ROOM - _height(heading, width), width=width,
+                                   widths=[55 * mm, width - 60 * mm])]

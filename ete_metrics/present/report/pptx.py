@@ -24,7 +24,12 @@ from pptx.util import Emu, Inches, Pt
 
 from ete_metrics.config import PALETTE
 from ete_metrics.present.formatting import LAYOUT_CHARS, fit_table, uk_date
-from ete_metrics.present.report.content import HEADLINE_COLUMNS, ReportContent, ReportTable
+from ete_metrics.present.report.content import (
+    HEADLINE_COLUMNS,
+    ReportContent,
+    ReportTable,
+    ReportView,
+)
 
 __all__ = ["ROWS_PER_SLIDE", "build_pptx", "figures_title", "table_chunks"]
 
@@ -308,8 +313,22 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     """
     prs = Presentation()
     prs.slide_width, prs.slide_height = _WIDTH, _HEIGHT
+    _title_slide(prs, content)
+    _headline_slide(prs, content)
+    for view in content.views:
+        png = images.get(view.key)
+        if png is not None:
+            _chart_slide(prs, content, view, png)
+        _table_slides(prs, content, view.table, view.title, view.summary)
+    _definition_slides(prs, content)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
 
-    # Title slide
+
+def _title_slide(prs: PresentationType, content: ReportContent) -> None:
+    """The title slide: the programme, the audience, the date and the filters, the stakeholder
+    note, and what changed in words (the same text as at the top of the Overview)."""
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     title, subtitle = slide.shapes.title, slide.placeholders[1]
     assert title is not None
@@ -333,12 +352,14 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
         note.text = content.note
         for run in note.runs:
             run.font.size = Pt(14)
-    if content.summary:  # what changed, in words: the same text as at the top of the Overview
+    if content.summary:
         _text_box(slide, _MARGIN, Inches(3.8), _WIDTH - 2 * _MARGIN, Inches(3.4),
                   ["What changed", *content.summary], size=13, bold_first=True)
     _notes(slide, content, f"Data cut-off {uk_date(content.as_of)}.")
 
-    # Headline figures and what changed
+
+def _headline_slide(prs: PresentationType, content: ReportContent) -> None:
+    """The headline figures, and below them what changed since a month earlier."""
     slide = _title_only(prs, "Headline figures")
     table = content.headline
     headline = table.with_columns(list(HEADLINE_COLUMNS))
@@ -356,20 +377,21 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
     _footer(slide, content)
     _notes(slide, content, "Headline figures, including sustained work, and the change on a month earlier.")
 
-    for view in content.views:
-        png = images.get(view.key)
-        if png is not None:
-            slide = _title_only(prs, view.title)
-            _picture(slide, png, Inches(1.2), _WIDTH - 2 * _MARGIN, Inches(4.9))
-            _text_box(
-                slide, _MARGIN, Inches(6.15), _WIDTH - 2 * _MARGIN, Inches(0.6),
-                [view.summary], size=12, colour=_GREY,
-            )
-            _footer(slide, content)
-            _notes(slide, content, view.summary)
-        _table_slides(prs, content, view.table, view.title, view.summary)
 
-    # Definitions
+def _chart_slide(prs: PresentationType, content: ReportContent, view: ReportView, png: bytes) -> None:
+    """A view's chart, with its summary under it and in the speaker notes."""
+    slide = _title_only(prs, view.title)
+    _picture(slide, png, Inches(1.2), _WIDTH - 2 * _MARGIN, Inches(4.9))
+    _text_box(
+        slide, _MARGIN, Inches(6.15), _WIDTH - 2 * _MARGIN, Inches(0.6),
+        [view.summary], size=12, colour=_GREY,
+    )
+    _footer(slide, content)
+    _notes(slide, content, view.summary)
+
+
+def _definition_slides(prs: PresentationType, content: ReportContent) -> None:
+    """The definitions, as a table continued over as many slides as it takes."""
     definitions = pd.DataFrame(list(content.definitions), columns=["Term", "Definition"])
     width = _WIDTH - 2 * _MARGIN
     widths = [int(Inches(2.6)), int(width - Inches(2.6))]
@@ -378,7 +400,3 @@ def build_pptx(content: ReportContent, images: dict[str, bytes]) -> bytes:
         _table(slide, chunk, _TABLE_TOP, width, widths=widths)
         _footer(slide, content)
         _notes(slide, content, "Definitions used in this deck.")
-
-    out = io.BytesIO()
-    prs.save(out)
-    return out.getvalue()

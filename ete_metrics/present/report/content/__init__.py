@@ -62,6 +62,7 @@ from ete_metrics.present.report.content.targets import (
 from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES
+from ete_metrics.steps import WORK
 from ete_metrics.views import heading
 
 __all__ = [
@@ -225,7 +226,7 @@ def _regional_views(
         ]
         if audience != "stakeholder":  # a model of each person's records: for the programme team only
             regional.append(("adjusted rates", lambda: _adjusted_view(_present(
-                standardised_ratios(participants, milestones, by="region", step="work", as_of=stamp,
+                standardised_ratios(participants, milestones, by="region", step=WORK.name, as_of=stamp,
                                     date_from=start, date_to=end),
                 views.STANDARDISED, audience), charts)))
     return regional

@@ -21,10 +21,11 @@ from ete_metrics.metrics.partners import delivery_partners
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.publication import Part, parts_of, publish
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 from ete_metrics.views import View
 
 #: The steps of the delivery partners' table.
-PARTNER_STEPS: tuple[str, ...] = ("entered", "training", "work")
+PARTNER_STEPS: tuple[str, ...] = (ENTERED.name, TRAINING.name, WORK.name)
 
 
 def _present(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
@@ -64,7 +65,7 @@ def _pack(
         "now": now,
         "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
                                 **dates),
-        "comparison": compare_groups(participants, milestones, by="region", step="work",
+        "comparison": compare_groups(participants, milestones, by="region", step=WORK.name,
                                      as_of=as_of, **dates) if compare_regions else None,
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
         "equality": equality(participants, milestones, as_of=as_of, **dates),
