@@ -700,8 +700,7 @@ def run_alerts(
     -------
     AlertRun
     """
-    from ete_metrics.data import audit, db
-    from ete_metrics.data import frames as formats
+    from ete_metrics.data import db
 
     run = AlertRun()
     checked: list[tuple[AlertRule, list[Access]]] = []
@@ -712,25 +711,9 @@ def run_alerts(
             checked.append((rule, allowed))
     if not checked:
         return run
-    loaded = dict(frames or {})
-    if any(rule.condition != NO_IMPORT for rule, _ in checked) and "participants" not in loaded:
-        # only the columns the RAG and the funnel's rates read (a third less to load)
-        loaded["participants"] = db.load_participants(engine, columns=_PARTICIPANT_COLUMNS)
-        loaded["milestones"] = db.load_milestones(engine)
-        loaded["targets"] = db.load_targets(engine)
-    if any(rule.condition == NO_IMPORT for rule, _ in checked) and "imports" not in loaded:
-        loaded["imports"] = db.load_imports(engine)
-    readings = evaluate_alerts(
-        [rule for rule, _ in checked],
-        loaded.get("participants", formats.empty_participants()),
-        loaded.get("milestones", formats.empty_milestones()),
-        loaded.get("targets", formats.empty_targets()),
-        loaded.get("imports", pd.DataFrame({"imported_at": [], "extract_date": []})),
-        as_of=as_of,
-        today=today,
-    )
+    readings = _readings(engine, [rule for rule, _ in checked], frames, as_of=as_of, today=today)
     states = db.alert_states(engine)
-    settings: SmtpSettings | DeliveryError | None = None
+    sending = _Sending(engine, environ, as_of=as_of, now=now, trigger=trigger, source=source)
     for (rule, allowed), reading in zip(checked, readings, strict=True):
         was = states.get(rule.key, False)
         said = f"alert {rule.number}, {rule.rule} ({rule.scope}): {reading.words}"
@@ -742,24 +725,83 @@ def run_alerts(
             else:
                 db.release_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now)
             run.changed_back.append(said)
-            continue
-        if dry_run:
+        elif dry_run:
             run.would_fire.append(f"{said} To {_counted(len(allowed), 'recipient')}.")
-            continue
-        if settings is None:
+        else:
+            sending.fire(run, rule, allowed, reading, said)
+    return run
+
+
+def _readings(
+    engine: Any,
+    rules: list[AlertRule],
+    frames: Mapping[str, pd.DataFrame] | None,
+    *,
+    as_of: date,
+    today: date,
+) -> list[Reading]:
+    """The rules' readings on the frames given, loading from the database only those missing."""
+    from ete_metrics.data import db
+    from ete_metrics.data import frames as formats
+
+    loaded = dict(frames or {})
+    if any(rule.condition != NO_IMPORT for rule in rules) and "participants" not in loaded:
+        # only the columns the RAG and the funnel's rates read (a third less to load)
+        loaded["participants"] = db.load_participants(engine, columns=_PARTICIPANT_COLUMNS)
+        loaded["milestones"] = db.load_milestones(engine)
+        loaded["targets"] = db.load_targets(engine)
+    if any(rule.condition == NO_IMPORT for rule in rules) and "imports" not in loaded:
+        loaded["imports"] = db.load_imports(engine)
+    return evaluate_alerts(
+        rules,
+        loaded.get("participants", formats.empty_participants()),
+        loaded.get("milestones", formats.empty_milestones()),
+        loaded.get("targets", formats.empty_targets()),
+        loaded.get("imports", pd.DataFrame({"imported_at": [], "extract_date": []})),
+        as_of=as_of,
+        today=today,
+    )
+
+
+@dataclass
+class _Sending:
+    """One run's sending of the alerts that changed into firing (the mail settings read once)."""
+
+    engine: Any
+    environ: Mapping[str, str]
+    as_of: date
+    now: datetime
+    trigger: str
+    source: str
+    settings: SmtpSettings | DeliveryError | None = None
+
+    def _settings(self) -> SmtpSettings | DeliveryError:
+        if self.settings is None:
             try:
-                settings = SmtpSettings.from_env(environ)
+                self.settings = SmtpSettings.from_env(self.environ)
             except DeliveryError as exc:
-                settings = exc
+                self.settings = exc
+        return self.settings
+
+    def fire(
+        self, run: AlertRun, rule: AlertRule, allowed: list[Access], reading: Reading, said: str
+    ) -> None:
+        """Claim the rule's state, email each allowed recipient, record who was told.
+
+        When no email could be sent the claim is released, so the next run tries again."""
+        from ete_metrics.data import db
+
+        settings = self._settings()
         if isinstance(settings, DeliveryError):
             run.problems.append(
                 f"{said} It was not sent: {settings} It will be tried at the next run."
             )
-            continue
-        if not db.claim_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now):
-            continue  # another run fired it a moment ago
+            return
+        key, as_of, now = rule.key, self.as_of, self.now
+        if not db.claim_alert(self.engine, key=key, rule=rule.rule, as_of=as_of, at=now):
+            return  # another run fired it a moment ago
         messages = [
-            alert_message(reading, access, settings, as_of=as_of, when=now, source=source)
+            alert_message(reading, access, settings, as_of=as_of, when=now, source=self.source)
             for access in allowed
         ]
         results = send_messages(settings, messages)
@@ -772,33 +814,41 @@ def run_alerts(
                     + ("" if told else " It will be tried again at the next run.")
                 )
         if not told:
-            db.release_alert(engine, key=rule.key, rule=rule.rule, as_of=as_of, at=now)
-            continue
+            db.release_alert(self.engine, key=key, rule=rule.rule, as_of=as_of, at=now)
+            return
+        self._record(rule, reading, told)
+        run.fired.append(f"{said} Sent to {_counted(len(told), 'recipient')}.")
+
+    def _record(self, rule: AlertRule, reading: Reading, told: list[Access]) -> None:
+        """The alert recorded as fired, with an audit row per recipient told."""
+        from ete_metrics.data import audit, db
+
         rows = [
             db.audit_values(
-                occurred_at=now,
+                occurred_at=self.now,
                 actor=access.email,
                 role=access.role,
                 action="alert",
-                detail=f"alert {rule.number} fired ({trigger}): {rule.rule}, {rule.scope}; {reading.words}",
-                filters=audit.export_filters(access, alert_scope=rule.scope, as_of=as_of),
+                detail=(
+                    f"alert {rule.number} fired ({self.trigger}): {rule.rule}, {rule.scope}; "
+                    f"{reading.words}"
+                ),
+                filters=audit.export_filters(access, alert_scope=rule.scope, as_of=self.as_of),
             )
             for access in told
         ]
         db.record_alert_fired(
-            engine,
-            fired_at=now,
+            self.engine,
+            fired_at=self.now,
             key=rule.key,
             rule=rule.rule,
             scope=rule.scope,
-            as_of=as_of,
+            as_of=self.as_of,
             reading=reading.words,
             recipients=len(told),
-            trigger=trigger,
+            trigger=self.trigger,
             audit=rows,
         )
-        run.fired.append(f"{said} Sent to {_counted(len(told), 'recipient')}.")
-    return run
 
 
 def london_day(now: datetime) -> date:
