@@ -368,9 +368,6 @@ def deliver(
     list of Outcome
         One per planned pack, in the plan's order.
     """
-    from ete_metrics.data.audit import delivery_entry, export_filters
-    from ete_metrics.data.db import record_delivery
-
     problems: dict[int, str] = {}
     packs: dict[int, UserPack] = {}
     messages: list[EmailMessage] = []
@@ -390,52 +387,61 @@ def deliver(
     for number, result in zip(sending, send_messages(settings, messages), strict=True):
         if not result.sent:
             problems[number] = result.problem
-    outcomes: list[Outcome] = []
-    for number, planned in enumerate(plan.planned):
-        pack_built = packs.get(number)
-        files = (
-            {file_name(planned, fmt): pack_built.files[fmt] for fmt in planned.subscription.formats}
-            if pack_built is not None
-            else {}
-        )
-        problem = problems.get(number, "")
-        sent = not problem
-        audit = None
-        if sent:
-            audit = delivery_entry(
-                occurred_at=attempted_at,
-                access=planned.access,
-                what=f"emailed the {planned.period.label} pack ({planned.subscription.name})",
-                files=files,
-                filters=export_filters(
-                    planned.access,
-                    as_of=planned.as_of,
-                    regions=planned.regions,
-                    audience=planned.audience,
-                    format=list(planned.subscription.formats),
-                    every=planned.subscription.every,
-                    period=[planned.period.start, planned.period.end],
-                ),
-            )
-        recorded, record_problem = True, ""
-        try:
-            record_delivery(
-                engine,
-                attempted_at=attempted_at,
-                recipient=planned.subscription.to,
-                subscription=planned.subscription.key,
-                period_start=planned.period.start,
-                period_end=planned.period.end,
+    return [
+        _recorded(engine, planned, packs.get(number), problems.get(number, ""), attempted_at)
+        for number, planned in enumerate(plan.planned)
+    ]
+
+
+def _recorded(
+    engine: Engine, planned: Planned, pack: UserPack | None, problem: str, attempted_at: datetime
+) -> Outcome:
+    """One planned pack's attempt recorded (sent with its audit event, or failed)."""
+    from ete_metrics.data.audit import delivery_entry, export_filters
+    from ete_metrics.data.db import record_delivery
+
+    subscription = planned.subscription
+    files = (
+        {file_name(planned, fmt): pack.files[fmt] for fmt in subscription.formats}
+        if pack is not None
+        else {}
+    )
+    sent = not problem
+    audit = None
+    if sent:
+        audit = delivery_entry(
+            occurred_at=attempted_at,
+            access=planned.access,
+            what=f"emailed the {planned.period.label} pack ({subscription.name})",
+            files=files,
+            filters=export_filters(
+                planned.access,
                 as_of=planned.as_of,
-                status="sent" if sent else "failed",
-                files=_listed(files),
-                problem=problem or None,
-                audit=audit,
-            )
-        except EteError as exc:
-            recorded, record_problem = False, str(exc)
-        outcomes.append(Outcome(planned, sent, problem, recorded, record_problem, files))
-    return outcomes
+                regions=planned.regions,
+                audience=planned.audience,
+                format=list(subscription.formats),
+                every=subscription.every,
+                period=[planned.period.start, planned.period.end],
+            ),
+        )
+    recorded, record_problem = True, ""
+    try:
+        record_delivery(
+            engine,
+            attempted_at=attempted_at,
+            recipient=subscription.to,
+            subscription=subscription.key,
+            period_start=planned.period.start,
+            period_end=planned.period.end,
+            as_of=planned.as_of,
+            status="sent" if sent else "failed",
+            files=_listed(files),
+            problem=problem or None,
+            audit=audit,
+        )
+    except EteError as exc:
+        recorded, record_problem = False, str(exc)
+    return Outcome(planned, sent, problem, recorded, record_problem, files)
 
 
 def _listed(files: dict[str, bytes]) -> str | None:
