@@ -1,18 +1,20 @@
 """ete_metrics: the numbers behind the ETE Outcomes dashboard.
 
-A library an analyst can use from a notebook: functions take participants and
-milestones DataFrames (the import format, :mod:`ete_metrics.data.frames`) and an
-explicit ``as_of`` date, and return new tidy DataFrames. They never mutate their
+A library an analyst can use from a notebook: the metrics take a :class:`Scope` (the
+participants and milestones DataFrames in the import format, :mod:`ete_metrics.data.frames`,
+an explicit ``as_of`` date, the entry range and the window) and return new tidy
+DataFrames. They never mutate their
 inputs or read the clock. Chart builders live in :mod:`ete_metrics.present.charts`; the
 database in :mod:`ete_metrics.data.db`.
 
 Examples
 --------
 >>> from datetime import date
->>> from ete_metrics import db, funnel
+>>> from ete_metrics import Scope, db, funnel
 >>> engine = db.make_engine()  # doctest: +SKIP
->>> funnel(db.load_participants(engine), db.load_milestones(engine),
-...        as_of=date(2023, 8, 16), by=["region"])  # doctest: +SKIP
+>>> scope = Scope(db.load_participants(engine), db.load_milestones(engine),
+...               as_of=date(2023, 8, 16))  # doctest: +SKIP
+>>> funnel(scope, by=["region"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "InputError",
     "Problem",
     "RealDataError",
+    "Scope",
     "build_demo_database",
     "build_report",
     "cohort_curves",
@@ -115,6 +118,7 @@ _PUBLIC: dict[str, str] = {
     "prisons": "ete_metrics.metrics.partners",
     "Problem": "ete_metrics.errors",
     "RealDataError": "ete_metrics.errors",
+    "Scope": "ete_metrics.counting.scope",
     "protect_crosstab": "ete_metrics.protect.disclosure",
     "protect_rates": "ete_metrics.protect.disclosure",
     "protect_table": "ete_metrics.protect.disclosure",
@@ -143,6 +147,7 @@ _MODULES = frozenset({"db"})
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time see __getattr__
     from ete_metrics.counting.filters import filter_participants, milestones_for
     from ete_metrics.counting.intervals import wilson_interval
+    from ete_metrics.counting.scope import Scope
     from ete_metrics.counting.survival import kaplan_meier
     from ete_metrics.data import db as db
     from ete_metrics.data.demo import DemoProgramme, build_demo_database, generate_demo

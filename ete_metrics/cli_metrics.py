@@ -39,7 +39,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
 from ete_metrics.steps import label, outcome_steps, sustained_steps
 from ete_metrics.views import View
+
+if TYPE_CHECKING:
+    from ete_metrics.counting.scope import Scope
 
 FORMATS = ("table", "csv", "json")
 
@@ -306,6 +309,21 @@ def _record(args: argparse.Namespace, data: _Data, text: str) -> None:
         engine.dispose()
 
 
+def _scope(args: argparse.Namespace, data: _Data, *, window: bool = False, dates: bool = True) -> Scope:
+    """The scope of a command: the loaded frames, the cut-off, and the command's
+    ``--from``/``--to`` (``dates``) and ``--window`` (``window``) when it has them."""
+    from ete_metrics.counting.scope import Scope
+
+    return Scope(
+        data.participants,
+        data.milestones,
+        as_of=data.as_of,
+        date_from=args.date_from if dates else None,
+        date_to=args.date_to if dates else None,
+        window_days=args.window_days if window else None,
+    )
+
+
 def _uk(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -317,18 +335,11 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
     # only the columns the funnel reads: the anchor dates and the grouping columns
     by = [key for key in args.by or () if key in PARTICIPANT_COLUMNS]
     data = _load(args, columns=["referral_date", "entry_date", *by])
-    options: dict[str, Any] = {
-        "as_of": data.as_of,
-        "by": args.by or (),
-        "window_days": args.window_days,
-        "ordered": args.ordered,
-        "date_from": args.date_from,
-        "date_to": args.date_to,
-    }
+    scope = _scope(args, data, window=True)
     if args.referral:
-        frame = referral_funnel(data.participants, data.milestones, **options)
+        frame = referral_funnel(scope, by=args.by or (), ordered=args.ordered)
     else:
-        frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
+        frame = funnel(scope, by=args.by or (), ordered=args.ordered, include_sustained=args.sustained)
     _emit(args, data, frame, views.FUNNEL,
           title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
     return 0

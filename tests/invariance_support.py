@@ -42,6 +42,7 @@ from hypothesis import strategies as hst
 from hypothesis.errors import NoSuchExample
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.views import PUBLICATIONS, VIEWS
 
 AS_OF = "2023-08-16"
@@ -154,8 +155,8 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
         return forecast_to_end(p, m, as_of=as_of)
 
     return {
-        "funnel": lambda: funnel(p, m, as_of=as_of, by=["region", "delivery_partner"]),
-        "referral_funnel": lambda: referral_funnel(p, m, as_of=as_of, by="region"),
+        "funnel": lambda: funnel(Scope(p, m, as_of=as_of), by=["region", "delivery_partner"]),
+        "referral_funnel": lambda: referral_funnel(Scope(p, m, as_of=as_of), by="region"),
         "activity": lambda: monthly_activity(p, m, as_of=as_of),
         "targets": monthly,
         "target_summary": lambda: target_summary(p, m, t, as_of=as_of),
@@ -166,11 +167,11 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
         # a region's partners alone (a regional lead's page shown to a stakeholder)
         "partner_regions": [
             *(lambda step=step: compare_within_regions(  # type: ignore[misc]
-                funnel(p, m, as_of=as_of, by=["delivery_partner", "region"]), step=step,
-                programme=funnel(p, m, as_of=as_of)) for step in ("work", "training")),
-            lambda: compare_within_regions(funnel(part, m, as_of=as_of, by=["delivery_partner", "region"]),
-                                           programme=funnel(p, m, as_of=as_of))],
-        "benchmark": lambda: programme_benchmark(funnel(part, m, as_of=as_of), funnel(p, m, as_of=as_of)),
+                funnel(Scope(p, m, as_of=as_of), by=["delivery_partner", "region"]), step=step,
+                programme=funnel(Scope(p, m, as_of=as_of))) for step in ("work", "training")),
+            lambda: compare_within_regions(funnel(Scope(part, m, as_of=as_of), by=["delivery_partner", "region"]),
+                                           programme=funnel(Scope(p, m, as_of=as_of)))],
+        "benchmark": lambda: programme_benchmark(funnel(Scope(part, m, as_of=as_of)), funnel(Scope(p, m, as_of=as_of))),
         "standardised": lambda: standardised_ratios(p, m, as_of=as_of, by="region"),
         "forecast": forecast,
         "target_probability": lambda: probability_of_reaching(forecast(), t),
@@ -626,10 +627,10 @@ def true_counts(prog: Programme) -> dict[tuple[str, ...], float]:
                 out[(name, c, *map(str, record[:len(keys)]))] = float(value) if pd.notna(value) else -1.0
 
     for as_of in (AS_OF, MONTH_EARLIER):
-        put(f"funnel {as_of}", funnel(p, m, as_of=as_of), ["step"], ["participants"])
+        put(f"funnel {as_of}", funnel(Scope(p, m, as_of=as_of)), ["step"], ["participants"])
         for key in (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS):
             if key in p.columns or key in config.COHORT_COLUMNS:
-                put(f"funnel {as_of} {key}", funnel(p, m, as_of=as_of, by=key), [key, "step"], ["participants"])
+                put(f"funnel {as_of} {key}", funnel(Scope(p, m, as_of=as_of), by=key), [key, "step"], ["participants"])
     monthly = targets_vs_actual(p, m, t, as_of=AS_OF, period="month")
     put("targets", monthly, ["region", "period_start", "measure"], ["actual", "cumulative_actual"])
     spans = time_to_outcome(p, m, as_of=AS_OF, by="region")

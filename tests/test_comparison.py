@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import (
@@ -182,7 +183,7 @@ def test_compare_funnel_from_a_funnel_table() -> None:
 
 def test_compare_funnel_matches_compare_groups() -> None:
     participants, milestones = _groups()
-    table = funnel(participants, milestones, as_of="2023-08-16", by=["region"])
+    table = funnel(Scope(participants, milestones, as_of="2023-08-16"), by=["region"])
     pd.testing.assert_frame_equal(
         compare_funnel(table, by="region", step="work"),
         compare_groups(participants, milestones, as_of="2023-08-16", by="region", step="work"),

@@ -15,6 +15,7 @@ from apptest_support import new_app, open_page
 
 from ete_metrics import steps
 from ete_metrics.cli import build_parser
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import compare_groups
@@ -73,7 +74,7 @@ def test_the_vocabulary_lists_the_new_step(with_26_weeks: None) -> None:
 
 
 def test_the_funnel_counts_the_new_step(with_26_weeks: None) -> None:
-    out = funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF, include_sustained=True)
+    out = funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF), include_sustained=True)
     # any order: training A; work A, C; sustained A, C; 26 weeks A, B (C's is after as_of)
     assert _counts(out) == {
         "entered": 3, "training": 1, "work": 2, "sustained": 2, "sustained_26w": 2,
@@ -82,13 +83,17 @@ def test_the_funnel_counts_the_new_step(with_26_weeks: None) -> None:
     assert last["rate_from_entry"] == pytest.approx(2 / 3)
     assert last["rate_from_previous"] == pytest.approx(2 / 2)  # against sustained work
     # ordered: work only A (C has no training); sustained work A; 26 weeks only after it: A
-    ordered = funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF, include_sustained=True, ordered=True)
+    ordered = funnel(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        include_sustained=True,
+        ordered=True,
+    )
     assert _counts(ordered) == {
         "entered": 3, "training": 1, "work": 1, "sustained": 1, "sustained_26w": 1,
     }
     # without sustained work, and from referral, the funnels are as before
-    assert list(funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF)["step"]) == ["entered", "training", "work"]
-    referral = referral_funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF)
+    assert list(funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF))["step"]) == ["entered", "training", "work"]
+    referral = referral_funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF))
     assert list(referral["step"]) == ["referred", "entered", "training", "work"]
 
 

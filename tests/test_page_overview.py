@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.forecast import forecast_to_end, probability_of_reaching
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
@@ -35,7 +36,7 @@ def _expected_funnel(demo: DemoData, as_of: date, regions: list[str] | None = No
     if regions:
         participants = filter_participants(participants, regions=regions)
         milestones = milestones_for(participants, milestones)
-    return funnel(participants, milestones, as_of=as_of, include_sustained=True)
+    return funnel(Scope(participants, milestones, as_of=as_of), include_sustained=True)
 
 
 def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoData) -> None:
@@ -164,9 +165,15 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     assert grids[0].loc["West Midlands", "Into work"] == f"{percent(west_midlands_work['percent_achieved'])} Red"
     assert codes.loc["West Midlands", "Into work"] == "red"
     # the narrative at the top: the same sentences from the same numbers
-    now = funnel(demo_data.participants, demo_data.milestones, as_of=as_of, include_sustained=True)
+    now = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=as_of),
+        include_sustained=True,
+    )
     previous = month_earlier(as_of)
-    before = funnel(demo_data.participants, demo_data.milestones, as_of=previous, include_sustained=True)
+    before = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=previous),
+        include_sustained=True,
+    )
     sentences = narrative(headline(now, before), comparison_changes(comparison), rag, as_of=as_of,
                           previous=previous, scope="All regions", audience="internal")
     assert sentences and any(s.startswith("Job starts in ") for s in sentences)

@@ -8,6 +8,7 @@ from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.comparison import compare_groups, compare_within_regions
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
@@ -41,7 +42,10 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
         # each partner against its own region (hand-checked in tests/test_comparison.py)
         display_table(
             compare_within_regions(
-                funnel(participants, milestones, as_of=as_of, by=["delivery_partner", "region"]),
+                funnel(
+                    Scope(participants, milestones, as_of=as_of),
+                    by=["delivery_partner", "region"],
+                ),
                 by="delivery_partner", step=step, programme=programme,
             )[["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
                *(("overall_rate", "position") if programme is None else ("programme_rate", "programme_position"))]],
@@ -96,7 +100,7 @@ def test_partners_page_step_and_region_filter_change_the_figures(demo_data: Demo
     assert not at.exception
     london = filter_participants(demo_data.participants, regions=["London"])
     # London is part of the programme: its partners are set against the programme's rate too
-    programme = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    programme = funnel(Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff))
     expected = _expected(london, milestones_for(london, demo_data.milestones), demo_data.cutoff,
                          "training", programme)
     for table, want in zip(_tables(at), expected, strict=True):
@@ -118,7 +122,7 @@ def test_a_regions_partners_are_also_set_against_the_programme(demo_db_url: str,
     assert "Programme (all regions) rate" in table.columns
     assert "Rate of all partners shown" not in table.columns
     p, m = demo_data.participants, demo_data.milestones
-    everyone = funnel(p, m, as_of=demo_data.cutoff)
+    everyone = funnel(Scope(p, m, as_of=demo_data.cutoff))
     totals = everyone.set_index("step")["participants"]
     programme = f"{totals['work'] / totals['entered']:.1%}"
     assert set(table["Programme (all regions) rate"]) == {programme}

@@ -34,6 +34,7 @@ from apptest_support import (
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
+from ete_metrics.counting.scope import Scope
 from ete_metrics.protect.audience import protect_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 
@@ -206,8 +207,10 @@ def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> 
     from ete_metrics.protect.disclosure import round_to_base
 
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/1_overview.py")
-    raw = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-                 include_sustained=True)
+    raw = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        include_sustained=True,
+    )
     entered = int(raw.loc[raw["step"] == "entered", "participants"].iloc[0])
     tiles = {m.label: m for m in at.metric}
     # 3,000 referrals, about a third entered: no suppression, rounded to the nearest 5.

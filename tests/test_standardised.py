@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import generate_demo
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
@@ -103,7 +104,7 @@ def test_matches_an_independent_calculation(demo: tuple[pd.DataFrame, pd.DataFra
     as_of = "2023-08-16"
     out = standardised_ratios(participants, milestones, as_of=as_of, by="region", step="work",
                               adjust_for=["pathway", "gender"])
-    cells = funnel(participants, milestones, as_of=as_of, by=["region", "pathway", "gender"])
+    cells = funnel(Scope(participants, milestones, as_of=as_of), by=["region", "pathway", "gender"])
     wide = cells.pivot_table(index=["region", "pathway", "gender"], columns="step",
                              values="participants", aggfunc="sum").reset_index()
     strata = wide.groupby(["pathway", "gender"])[["entered", "work"]].sum()

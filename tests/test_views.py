@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import generate_demo
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
@@ -93,16 +94,21 @@ def _programme() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return demo.participants, demo.milestones, demo.targets
 
 
+def _scope() -> Scope:
+    p, m, _ = _programme()
+    return Scope(p, m, as_of=AS_OF)
+
+
 def _funnels() -> tuple[pd.DataFrame, pd.DataFrame]:
     p, m, _ = _programme()
-    return funnel(p, m, as_of=AS_OF), funnel(p, m, as_of="2023-07-16")
+    return funnel(Scope(p, m, as_of=AS_OF)), funnel(Scope(p, m, as_of="2023-07-16"))
 
 
 def _by_partner_region() -> pd.DataFrame:
     p, m, _ = _programme()
     wales = p.loc[p["region"] == "Wales"]
-    return compare_within_regions(funnel(wales, m, as_of=AS_OF, by=["delivery_partner", "region"]),
-                                  programme=funnel(p, m, as_of=AS_OF))
+    return compare_within_regions(funnel(Scope(wales, m, as_of=AS_OF), by=["delivery_partner", "region"]),
+                                  programme=funnel(Scope(p, m, as_of=AS_OF)))
 
 
 def _monthly() -> pd.DataFrame:
@@ -118,8 +124,8 @@ def _forecast() -> pd.DataFrame:
 #: How each view's frame is made from a programme (a composite is laid out by the reports:
 #: its columns are checked against the report content below).
 PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
-    "funnel": lambda: funnel(*_programme()[:2], as_of=AS_OF, by=["region", "delivery_partner"]),
-    "referral_funnel": lambda: referral_funnel(*_programme()[:2], as_of=AS_OF, by="region"),
+    "funnel": lambda: funnel(_scope(), by=["region", "delivery_partner"]),
+    "referral_funnel": lambda: referral_funnel(_scope(), by="region"),
     "activity": lambda: monthly_activity(*_programme()[:2], as_of=AS_OF),
     "targets": _monthly,
     "target_summary": lambda: target_summary(*_programme(), as_of=AS_OF),
@@ -128,7 +134,13 @@ PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
     "compare": lambda: compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region"),
     "partner_regions": _by_partner_region,
     "benchmark": lambda: programme_benchmark(
-        funnel(_programme()[0].loc[_programme()[0]["region"] == "Wales"], _programme()[1], as_of=AS_OF),
+        funnel(
+            Scope(
+                _programme()[0].loc[_programme()[0]["region"] == "Wales"],
+                _programme()[1],
+                as_of=AS_OF,
+            ),
+        ),
         _funnels()[0]),
     "standardised": lambda: standardised_ratios(*_programme()[:2], as_of=AS_OF, by="region"),
     "forecast": _forecast,

@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ete_metrics.counting.population import AsOf, validate_by
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.distributions import binomial_ppf
 from ete_metrics.metrics.funnel import funnel
@@ -178,13 +179,15 @@ def compare_groups(
     validate_by(by)
     sustained = outcome_step(step).sustained
     table = funnel(
-        participants,
-        milestones,
-        as_of=as_of,
+        Scope(
+            participants,
+            milestones,
+            as_of=as_of,
+            date_from=date_from,
+            date_to=date_to,
+            window_days=window_days,
+        ),
         by=[by],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
         include_sustained=sustained,
     )
     return compare_funnel(table, by=by, step=step)

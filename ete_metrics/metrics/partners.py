@@ -17,6 +17,7 @@ from ete_metrics.counting.population import (
     entered_population,
     to_timestamp,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import NOT_RECORDED, kaplan_meier, survival_quantiles
 from ete_metrics.metrics.funnel import funnel
 
@@ -64,13 +65,15 @@ def delivery_partners(
         ci_low, ci_high]`` (95% Wilson interval, Wilson 1927).
     """
     return funnel(
-        participants,
-        milestones,
-        as_of=as_of,
+        Scope(
+            participants,
+            milestones,
+            as_of=as_of,
+            date_from=date_from,
+            date_to=date_to,
+            window_days=window_days,
+        ),
         by=["delivery_partner"],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
     )
 
 
@@ -104,13 +107,15 @@ def prisons(
     """
     custody = participants.loc[(participants["pathway"] == "custody").to_numpy()]
     return funnel(
-        custody.reset_index(drop=True),
-        milestones,
-        as_of=as_of,
+        Scope(
+            custody.reset_index(drop=True),
+            milestones,
+            as_of=as_of,
+            date_from=date_from,
+            date_to=date_to,
+            window_days=window_days,
+        ),
         by=["prison"],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
     )
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.distributions import gamma_ppf, poisson_ppf
@@ -284,8 +285,16 @@ def _people(
 ) -> pd.DataFrame:
     """The funnel population, one row per person: group, strata and outcome."""
     counts = step_flags(
-        participants, milestones, as_of=as_of, by=[by], window_days=window_days,
-        date_from=date_from, date_to=date_to, include_sustained=outcome_step(step).sustained,
+        Scope(
+            participants,
+            milestones,
+            as_of=as_of,
+            date_from=date_from,
+            date_to=date_to,
+            window_days=window_days,
+        ),
+        by=[by],
+        include_sustained=outcome_step(step).sustained,
     )
     positions = counts.positions
     people = pd.DataFrame({by: counts.groups[by].to_numpy(dtype=object)[counts.codes]})
