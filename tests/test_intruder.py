@@ -51,7 +51,7 @@ def _regions_publication(groups: list[Group], drill: str | None) -> list[Part]:
         Part(funnel(Scope(participants, milestones, as_of=AS_OF)), FUNNEL),
         Part(funnel(Scope(participants, milestones, as_of=EARLIER)), FUNNEL, moment="a month earlier"),
         Part(funnel(Scope(participants, milestones, as_of=AS_OF), by="region"), FUNNEL),
-        Part(compare_groups(participants, milestones, as_of=AS_OF, by="region"), COMPARE,
+        Part(compare_groups(Scope(participants, milestones, as_of=AS_OF), by="region"), COMPARE,
              measures=WORK),
     ]
     if drill is not None:

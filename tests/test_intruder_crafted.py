@@ -228,7 +228,7 @@ def _command_outputs(url: str) -> list[Output]:
             shown = _csv(_run(*command.argv, *common, "--as-user", STAKEHOLDER))
             if command.view is views.TIME_TO_OUTCOME:  # the operator's run shows other columns
                 by = list(command.argv[command.argv.index("--by") + 1:]) if "--by" in command.argv else []
-                true = time_to_outcome(participants, milestones, as_of=at, by=by)
+                true = time_to_outcome(Scope(participants, milestones, as_of=at), by=by)
             else:
                 true = _csv(_run(*command.argv, *common, "--audience", "internal"))
             out.append((command, at, shown, true))

@@ -98,14 +98,21 @@ def test_the_funnel_counts_the_new_step(with_26_weeks: None) -> None:
 
 
 def test_the_comparisons_take_the_new_step(with_26_weeks: None) -> None:
-    compared = compare_groups(PARTICIPANTS, MILESTONES, as_of=AS_OF, by="region", step="sustained_26w")
+    compared = compare_groups(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        by="region",
+        step="sustained_26w",
+    )
     # London: A and B of 2; Wales: none of 1
     assert compared["participants"].tolist() == [2, 0]
-    groups = equality(PARTICIPANTS, MILESTONES, as_of=AS_OF, characteristics=["region"],
-                      step="sustained_26w")
+    groups = equality(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        characteristics=["region"],
+        step="sustained_26w",
+    )
     assert groups["participants"].tolist() == [2, 0]
     with pytest.raises(InputError, match="sustained_26w"):  # the message names the new step
-        equality(PARTICIPANTS, MILESTONES, as_of=AS_OF, step="sustained_52w")
+        equality(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF), step="sustained_52w")
 
 
 def test_the_cli_offers_the_new_step(with_26_weeks: None) -> None:

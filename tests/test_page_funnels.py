@@ -58,7 +58,7 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     assert any(f"'Entered' here is {here:,}, against {above:,}" in c.value and f"the {late:,} people" in c.value
                for c in app.caption)
     open_section(app, PAGE, "Follow-up list")
-    follow_up = follow_up_list(p, m, as_of=as_of, days=90)
+    follow_up = follow_up_list(Scope(p, m, as_of=as_of), days=90)
     on_screen = display_table(follow_up, views.FOLLOW_UP)
     on_screen["Caseworker (pseudonym)"] = follow_up["caseworker"].map(spoken_names(follow_up["caseworker"]))
     pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
@@ -107,7 +107,10 @@ def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> No
 def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> None:
     open_section(open_page(app, PAGE), PAGE, "Follow-up list")
     app.number_input(key="funnels_follow_up_days").set_value(365).run()
-    expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
+    expected = follow_up_list(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        days=365,
+    )
     on_screen = display_table(expected, views.FOLLOW_UP)
     on_screen["Caseworker (pseudonym)"] = expected["caseworker"].map(spoken_names(expected["caseworker"]))
     pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
@@ -197,7 +200,10 @@ def test_the_follow_up_list_names_caseworkers_by_a_short_name_and_pathways_in_wo
     open_page(app, PAGE)
     open_section(app, PAGE, "Follow-up list")
     shown = _shown(app, 0)
-    stored = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=90)
+    stored = follow_up_list(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        days=90,
+    )
     names = shown["Caseworker (pseudonym)"]
     for name in names:
         word, number = name.split(" ")

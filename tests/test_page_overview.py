@@ -67,7 +67,8 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
 def test_target_tiles_match_target_summary(app: AppTest, demo_data: DemoData) -> None:
     open_page(app, PAGE)
     summary = target_summary(
-        demo_data.participants, demo_data.milestones, demo_data.targets, as_of=demo_data.cutoff
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        demo_data.targets,
     )
     overall = summary.loc[summary["region"] == "All regions"]
     tiles = _tiles(app)
@@ -108,7 +109,9 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
     # a review in August 2023 asks where the contract will land in June 2024
     at = open_section(open_page(new_app({"as_of": "2023-08-16"}), PAGE), PAGE, "Forecast to the end")
     assert not at.error, [e.value for e in at.error]
-    forecast = forecast_to_end(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16))
+    forecast = forecast_to_end(
+        Scope(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16)),
+    )
     work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == "work")]
     columns = ["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"]
     tables = [d.value.reset_index(drop=True) for d in tables_shown(at)]
@@ -146,8 +149,11 @@ def test_without_chromium_the_page_runs_and_the_deck_says_how_to_install_it(
 
 
 def _review(demo: DemoData, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    monthly = targets_vs_actual(demo.participants, demo.milestones, demo.targets, as_of=as_of)
-    rag = rag_table(target_summary(demo.participants, demo.milestones, demo.targets, as_of=as_of))
+    monthly = targets_vs_actual(
+        Scope(demo.participants, demo.milestones, as_of=as_of),
+        demo.targets,
+    )
+    rag = rag_table(target_summary(Scope(demo.participants, demo.milestones, as_of=as_of), demo.targets))
     return rag, month_comparison(monthly, demo.targets, as_of=as_of)
 
 

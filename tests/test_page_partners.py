@@ -31,11 +31,21 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
 def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str,  # type: ignore[no-untyped-def]
               programme: pd.DataFrame | None = None):
     # the adjusted comparison: by default for pathway and time since entry
-    ratios = standardised_ratios(participants, milestones, as_of=as_of, by="delivery_partner", step=step)
-    providers = training_providers(participants, milestones, as_of=as_of).dropna(axis=1, how="all")
+    ratios = standardised_ratios(
+        Scope(participants, milestones, as_of=as_of),
+        by="delivery_partner",
+        step=step,
+    )
+    providers = training_providers(
+        Scope(participants, milestones, as_of=as_of),
+    ).dropna(axis=1, how="all")
     return [
         display_table(
-            compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
+            compare_groups(
+                Scope(participants, milestones, as_of=as_of),
+                by="delivery_partner",
+                step=step,
+            ),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
         ),
@@ -60,7 +70,7 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             ratios[["delivery_partner", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]],
             counts=("observed", "expected"),
         ),
-        display_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(delivery_partners(Scope(participants, milestones, as_of=as_of)), **FUNNEL),
         display_table(
             # a column blank in every row is left off the screen (a sentence says why)
             providers,
@@ -69,10 +79,10 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             rates=("completion_rate", "work_rate"),
         ),
         display_table(
-            employers(participants, milestones, as_of=as_of),
+            employers(Scope(participants, milestones, as_of=as_of)),
             counts=("job_starts", "job_sustained"), rates=("sustained_rate",),
         ),
-        display_table(prisons(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(prisons(Scope(participants, milestones, as_of=as_of)), **FUNNEL),
     ]
 
 

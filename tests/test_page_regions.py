@@ -32,7 +32,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     pd.testing.assert_frame_equal(
         _shown(app, 0), display_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
     )
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step="work")
+    comparison = compare_groups(Scope(p, m, as_of=as_of), by="region", step="work")
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -54,7 +54,11 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     app.selectbox(key="regions_drill").set_value("Wales").run()
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step="training", window_days=182)
+    comparison = compare_groups(
+        Scope(p, m, as_of=as_of, window_days=182),
+        by="region",
+        step="training",
+    )
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -88,7 +92,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
     # the default adjustment: pathway and time since entry, for the step chosen (work)
     assert app.multiselect(key="regions_adjust").value == ["pathway", "time_since_entry"]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work")
+    ratios = standardised_ratios(Scope(p, m, as_of=as_of), by="region", step="work")
     columns = ["region", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
@@ -96,7 +100,12 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     # another choice of characteristics gives its own expected counts
     app.multiselect(key="regions_adjust").set_value(["gender"]).run()
     assert not app.error, [e.value for e in app.error]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step="work", adjust_for=["gender"])
+    ratios = standardised_ratios(
+        Scope(p, m, as_of=as_of),
+        by="region",
+        step="work",
+        adjust_for=["gender"],
+    )
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
     )

@@ -251,7 +251,7 @@ def test_the_summary_is_the_overviews_narrative_from_the_shown_figures() -> None
     participants, milestones, targets = demo()
     for audience in ("internal", "stakeholder"):
         pack = content(audience)
-        monthly = targets_vs_actual(participants, milestones, targets, as_of=AS_OF)
+        monthly = targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets)
         comparison = comparison_changes(present_view(month_comparison(monthly, targets, as_of=AS_OF),
                                                      "month_comparison", audience))
         expected = narrative(pack.headline.data, comparison, pack.targets.data, as_of=AS_OF,

@@ -183,9 +183,16 @@ def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_d
     from ete_metrics.protect.disclosure import protect_table
 
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/6_equality.py")
-    raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-                   characteristics=("gender", "age_band", "ethnicity", "disability"), step="work",
-                   window_days=None)
+    raw = equality(
+        Scope(
+            demo_data.participants,
+            demo_data.milestones,
+            as_of=demo_data.cutoff,
+            window_days=None,
+        ),
+        characteristics=("gender", "age_band", "ethnicity", "disability"),
+        step="work",
+    )
     expected = protect_table(raw, count_columns=["entered", "participants"],
                              group_columns=["group"], key_columns=["characteristic"])
     assert protect_view(raw, "equality")[["entered", "participants"]].equals(

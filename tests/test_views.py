@@ -113,12 +113,12 @@ def _by_partner_region() -> pd.DataFrame:
 
 def _monthly() -> pd.DataFrame:
     p, m, t = _programme()
-    return targets_vs_actual(p, m, t, as_of=AS_OF, period="month")
+    return targets_vs_actual(Scope(p, m, as_of=AS_OF), t, period="month")
 
 
 def _forecast() -> pd.DataFrame:
     p, m, _ = _programme()
-    return forecast_to_end(p, m, as_of=AS_OF)
+    return forecast_to_end(Scope(p, m, as_of=AS_OF))
 
 
 #: How each view's frame is made from a programme (a composite is laid out by the reports:
@@ -126,12 +126,12 @@ def _forecast() -> pd.DataFrame:
 PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
     "funnel": lambda: funnel(_scope(), by=["region", "delivery_partner"]),
     "referral_funnel": lambda: referral_funnel(_scope(), by="region"),
-    "activity": lambda: monthly_activity(*_programme()[:2], as_of=AS_OF),
+    "activity": lambda: monthly_activity(_scope()),
     "targets": _monthly,
-    "target_summary": lambda: target_summary(*_programme(), as_of=AS_OF),
-    "rag_table": lambda: rag_table(target_summary(*_programme(), as_of=AS_OF)),
+    "target_summary": lambda: target_summary(_scope(), _programme()[2]),
+    "rag_table": lambda: rag_table(target_summary(_scope(), _programme()[2])),
     "month_comparison": lambda: month_comparison(_monthly(), _programme()[2], as_of=AS_OF),
-    "compare": lambda: compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region"),
+    "compare": lambda: compare_adjusted(_scope(), by="region"),
     "partner_regions": _by_partner_region,
     "benchmark": lambda: programme_benchmark(
         funnel(
@@ -142,17 +142,17 @@ PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
             ),
         ),
         _funnels()[0]),
-    "standardised": lambda: standardised_ratios(*_programme()[:2], as_of=AS_OF, by="region"),
+    "standardised": lambda: standardised_ratios(_scope(), by="region"),
     "forecast": _forecast,
     "target_probability": lambda: probability_of_reaching(_forecast(), _programme()[2]),
-    "equality": lambda: equality(*_programme()[:2], as_of=AS_OF),
-    "cohort_curves": lambda: cohort_curves(*_programme()[:2], as_of=AS_OF, cohort="entry_quarter"),
-    "incidence": lambda: cumulative_incidence(*_programme()[:2], as_of=AS_OF),
-    "time_to_outcome": lambda: time_to_outcome(*_programme()[:2], as_of=AS_OF, by="region"),
-    "training_providers": lambda: training_providers(*_programme()[:2], as_of=AS_OF),
-    "employers": lambda: employers(*_programme()[:2], as_of=AS_OF),
+    "equality": lambda: equality(_scope()),
+    "cohort_curves": lambda: cohort_curves(_scope(), cohort="entry_quarter"),
+    "incidence": lambda: cumulative_incidence(_scope()),
+    "time_to_outcome": lambda: time_to_outcome(_scope(), by="region"),
+    "training_providers": lambda: training_providers(_scope()),
+    "employers": lambda: employers(_scope()),
     "data_quality": lambda: data_quality(*_programme()[:2], as_of=AS_OF),
-    "follow_up": lambda: follow_up_list(*_programme()[:2], as_of=AS_OF, days=90),
+    "follow_up": lambda: follow_up_list(_scope(), days=90),
     # laid out from published tables, or rows of the import (checked where they are made)
     "headline": None, "partner_steps": None, "cohort_heatmap": None, "cohort_summary": None,
     "import_history": None, "import_checks": None,
@@ -201,7 +201,7 @@ def test_an_undeclared_column_is_dropped_and_named() -> None:
 
 
 def test_a_withheld_column_never_reaches_a_stakeholder() -> None:
-    frame = time_to_outcome(*_programme()[:2], as_of=AS_OF)
+    frame = time_to_outcome(_scope())
     out = protect_view(frame, views.TIME_TO_OUTCOME)
     for column in ("median_days", "q1_days", "q3_days", "reached_3_months", "reached_12_months"):
         assert column in frame.columns and column not in out.columns
@@ -222,7 +222,7 @@ def test_a_models_figures_are_for_the_programme_team_only(name: str) -> None:
 
 
 def test_a_comparison_adjusted_for_case_mix_gives_stakeholders_the_observed_counts_only() -> None:
-    frame = compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region")
+    frame = compare_adjusted(_scope(), by="region")
     out = protect_view(frame, views.COMPARE)
     assert {"expected", "ratio", "ratio_low", "ratio_high"} <= set(frame.columns)
     assert not {"expected", "ratio", "ratio_low", "ratio_high"} & set(out.columns)
