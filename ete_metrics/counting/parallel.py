@@ -18,7 +18,7 @@ reads the chosen milestones' ids; each stretch's ids are looked up as soon as th
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -94,7 +94,7 @@ def run_in_stretches(
         return [future.result() for future in finishing]
 
 
-def concatenate(outputs: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+def concatenate(outputs: Sequence[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """Join the stretches' tuples of arrays column by column, in stretch order."""
     if len(outputs) == 1:
         return outputs[0]

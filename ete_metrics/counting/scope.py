@@ -8,6 +8,7 @@ parameters, and its docstring refers here for them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 from ete_metrics.counting.population import (
     Anchor,
     AsOf,
+    entered_population,
     optional_timestamp,
     population_rows,
     to_timestamp,
@@ -170,9 +172,33 @@ class Scope:
             anchor=anchor,
         )
 
-    def entry_range(self) -> dict[str, pd.Timestamp | None]:
-        """``{"date_from": ..., "date_to": ...}`` for the helpers that take them as keywords."""
-        return {"date_from": self.date_from, "date_to": self.date_to}
+    def population(
+        self, columns: Sequence[str] | None = None, *, by: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """The entry-anchored population as a frame
+        (:func:`~ete_metrics.counting.population.entered_population`).
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            Only these columns of :attr:`participants` (a narrower, quicker copy).
+        by : sequence of str
+            Grouping keys; cohort keys among them are added as columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A new frame, index reset.
+        """
+        participants = self.participants if columns is None else self.participants[list(columns)]
+        return entered_population(
+            participants,
+            as_of=self.as_of,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            window_days=self.window_days,
+            by=by,
+        )
 
     def refuse_window(self, metric: str) -> None:
         """Raise :class:`InputError` when the scope has a window ``metric`` does not apply.

@@ -110,7 +110,7 @@ def monthly_activity(scope: Scope, *, by: str | Iterable[str] | None = ()) -> pd
     keys = validate_by(by)
     stamp = scope.as_of
     needed = ["participant_id", "entry_date", *(k for k in keys if k not in COHORT_COLUMNS)]
-    population = entered_population(scope.participants[needed], as_of=stamp, **scope.entry_range())
+    population = scope.population(needed)
     columns = [*keys, "month", "measure", "participants"]
     if population.empty:
         return _empty_activity(columns)

@@ -21,7 +21,6 @@ import pandas as pd
 from ete_metrics.counting.population import (
     cohort_labels,
     counted_milestones,
-    entered_population,
     first_milestone_dates,
     validate_by,
 )
@@ -195,7 +194,7 @@ def cohort_curves(
     scope.refuse_window("Cohort curves")
     kind = outcome_milestone(outcome)
     stamp = scope.as_of
-    population = entered_population(scope.participants, as_of=stamp, **scope.entry_range())
+    population = scope.population()
     if population.empty:
         return _empty_curves()
     counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=[kind])
@@ -286,7 +285,7 @@ def cumulative_incidence(
     kind = outcome_milestone(outcome)
     stamp = scope.as_of
     keys = validate_by(by)
-    population = entered_population(scope.participants, as_of=stamp, **scope.entry_range(), by=keys)
+    population = scope.population(by=keys)
     if population.empty:
         return _empty_incidence(keys)
     codes, labels = group_codes(population, keys)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ete_metrics.config import GROUPING_COLUMNS
 from ete_metrics.counting.intervals import wilson_interval
-from ete_metrics.counting.population import counted_milestones, entered_population, validate_by
+from ete_metrics.counting.population import counted_milestones, validate_by
 from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import NOT_RECORDED
 from ete_metrics.errors import InputError
@@ -115,9 +115,7 @@ def equality(
     kind = outcome_milestones()[outcome_step(step).name]
     keys = _check_characteristics(characteristics)
     stamp, window_days = scope.as_of, scope.window_days
-    population = entered_population(
-        scope.participants, as_of=stamp, **scope.entry_range(), window_days=window_days
-    )
+    population = scope.population()
     if population.empty or not keys:
         return _empty_equality()
     counted = counted_milestones(

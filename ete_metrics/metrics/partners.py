@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ete_metrics.counting.population import counted_milestones, entered_population
+from ete_metrics.counting.population import counted_milestones
 from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import NOT_RECORDED, kaplan_meier, survival_quantiles
 from ete_metrics.metrics.funnel import funnel
@@ -158,7 +158,7 @@ def _first_touches(
         for each of ``after`` the first date on or after it (NaT when none).
     """
     stamp = scope.as_of
-    population = entered_population(scope.participants, as_of=stamp, **scope.entry_range())
+    population = scope.population()
     if population.empty:
         return None
     counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=[first, *after])

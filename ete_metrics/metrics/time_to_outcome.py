@@ -16,7 +16,6 @@ import pandas as pd
 
 from ete_metrics.counting.population import (
     counted_milestones,
-    entered_population,
     first_milestone_dates,
     validate_by,
 )
@@ -120,7 +119,7 @@ def time_to_outcome(scope: Scope, *, by: str | Iterable[str] = ()) -> pd.DataFra
     scope.refuse_window("Times to outcome")
     stamp = scope.as_of
     keys = validate_by(by)
-    population = entered_population(scope.participants, as_of=stamp, **scope.entry_range(), by=keys)
+    population = scope.population(by=keys)
     if population.empty:
         return _empty(keys)
     codes, labels = group_codes(population, keys)
