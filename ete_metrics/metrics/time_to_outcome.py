@@ -136,7 +136,14 @@ def time_to_outcome(scope: Scope, *, by: str | Iterable[str] = ()) -> pd.DataFra
     }
     data["outcome"] = pd.Series(np.tile(np.array(outcomes, dtype=object), n_groups), dtype="str")
     data["entered"] = np.bincount(codes, minlength=n_groups).astype("int64")[group_of_row]
-    # each figure's column: the groups' values of each outcome, interleaved (group, outcome)
+    data.update(_interleaved(per_outcome))
+    return pd.DataFrame(data, columns=[*keys, *TIME_TO_OUTCOME_COLUMNS])
+
+
+def _interleaved(per_outcome: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each figure's column, rows by group then outcome, from each outcome's figures per
+    group; the share within each horizon is worked out from its two counts."""
+    data: dict[str, np.ndarray] = {}
     for name in ("reached", "median_days", "q1_days", "q3_days", *REACHED_BY, *TIME_TO_OUTCOME_BY_HORIZON):
         if not name.startswith("share_within_"):
             data[name] = np.stack([figures[name] for figures in per_outcome], axis=1).reshape(-1)
@@ -145,7 +152,7 @@ def time_to_outcome(scope: Scope, *, by: str | Iterable[str] = ()) -> pd.DataFra
         with np.errstate(divide="ignore", invalid="ignore"):
             data[f"share_within_{months}_months"] = np.where(
                 followed > 0, within / np.maximum(followed, 1), np.nan)
-    return pd.DataFrame(data, columns=[*keys, *TIME_TO_OUTCOME_COLUMNS])
+    return data
 
 
 def _outcome_figures(
