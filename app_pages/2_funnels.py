@@ -29,7 +29,7 @@ from ete_metrics.present.charts.funnels import conversion_chart, funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart
 from ete_metrics.present.formatting import count, uk_date
 from ete_metrics.present.pseudonyms import spoken_names
-from ete_metrics.steps import label, sustained_steps
+from ete_metrics.steps import ENTERED, find_step, label, sustained_steps
 
 #: Rows of the follow-up list shown on screen (longest waiting first; downloads have all).
 FOLLOW_UP_ROWS_SHOWN = 1_000
@@ -83,7 +83,7 @@ common = dict(as_of=filters.as_of, window_days=window, ordered=order == "ordered
 with user_errors():
     frame = metric(funnel, data, filters, by=group, include_sustained=include_sustained, **common)
 
-if frame.empty or int(frame.loc[frame["step"] == "entered", "participants"].sum()) == 0:
+if frame.empty or int(frame.loc[frame["step"] == ENTERED.name, "participants"].sum()) == 0:
     empty_state(
         "No one is in this funnel with these filters"
         + (f" and a {window}-day window (people must have entered at least {window} days before "
@@ -114,11 +114,11 @@ def _main() -> None:
     if window:
         # a window too short for an outcome: say so rather than draw an empty bar
         reached = frame.groupby("step", sort=False)["participants"].sum()
-        for step in [s for s in reached.index if s != "entered" and int(reached[s]) == 0]:
+        for step in [s for s in reached.index if s != ENTERED.name and int(reached[s]) == 0]:
             st.info(
                 f"No one reached '{label(step)}' within {window} days of entry: the window is too short "
                 "for this outcome" + (" (a job is recorded as sustained weeks after it starts)"
-                                      if step == "sustained" else "")
+                                      if find_step(step).sustained else "")
                 + ". Choose a longer conversion window to see it.",
                 icon=":material/info:",
             )
@@ -134,7 +134,7 @@ def _drop_off() -> None:
         lambda numbers: conversion_chart(numbers, by=by),
         published["funnel"], views.FUNNEL, key="funnels_dropoff",
         filename="funnel_conversion" + (f"_by_{by}" if by else ""),
-        select=lambda f: f.loc[f["step"] != "entered", [*group, "step", "participants", "rate_from_previous"]],
+        select=lambda f: f.loc[f["step"] != ENTERED.name, [*group, "step", "participants", "rate_from_previous"]],
     )
 
 
@@ -146,8 +146,8 @@ def _referral() -> None:
     if not referrals.empty and by is None and window is None and not (filters.date_from or filters.date_to):
         # the same people and dates: the two "Entered" differ only by entries the referral
         # funnel cannot count (entered before their recorded referral, or with none recorded)
-        entered_here = int(referrals.loc[referrals["step"] == "entered", "participants"].sum())
-        entered_above = int(frame.loc[frame["step"] == "entered", "participants"].sum())
+        entered_here = int(referrals.loc[referrals["step"] == ENTERED.name, "participants"].sum())
+        entered_above = int(frame.loc[frame["step"] == ENTERED.name, "participants"].sum())
         if entered_here != entered_above:
             st.caption(
                 "'Entered' here counts people who entered on or after their referral date. The funnel from entry "

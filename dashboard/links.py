@@ -37,7 +37,7 @@ from typing import Any
 from ete_metrics import config
 from ete_metrics.present.formatting import uk_date
 from ete_metrics.protect.audience import AUDIENCE_LABELS, AUDIENCES, INTERNAL, STAKEHOLDER
-from ete_metrics.steps import label, outcome_steps
+from ete_metrics.steps import TRAINING, WORK, label, outcome_steps
 
 __all__ = [
     "PARAMS", "ChoiceParam", "ChoicesParam", "DateParam", "Param", "Parsed", "option_text", "params_for",
@@ -450,7 +450,7 @@ FUNNELS_TAB = tab("funnels_tab", FUNNELS_TABS, page=FUNNELS)
 #: The Cohorts page's cohorts: words -> value.
 COHORT_CHOICES = {"Quarter of entry": "entry_quarter", "Month of entry": "entry_month"}
 #: The Cohorts page's outcomes: words -> value.
-OUTCOME_CHOICES = {"Training": "training", "Work": "work"}
+OUTCOME_CHOICES = {"Training": TRAINING.name, "Work": WORK.name}
 COHORTS_COHORT = ChoiceParam("cohort", "Cohorts by", COHORTS, listed=tuple(COHORT_CHOICES),
                              default="Quarter of entry", text=COHORT_CHOICES.__getitem__)
 COHORTS_OUTCOME = ChoiceParam("outcome", "Outcome", COHORTS, listed=tuple(OUTCOME_CHOICES), default="Training",
@@ -458,7 +458,7 @@ COHORTS_OUTCOME = ChoiceParam("outcome", "Outcome", COHORTS, listed=tuple(OUTCOM
 
 def equality_steps() -> tuple[str, ...]:
     """The Equality page's outcomes: every step after entry in the vocabulary, work first (the default)."""
-    return ("work", *(step for step in outcome_steps() if step != "work"))
+    return (WORK.name, *(step for step in outcome_steps() if step != WORK.name))
 
 
 #: The Equality page's windows (the first: none).
@@ -470,7 +470,7 @@ def _equality_window_text(words: str) -> str:
     return "none" if words == EQUALITY_WINDOWS[0] else words.split()[1]
 
 
-EQUALITY_OUTCOME = ChoiceParam("outcome", "Outcome", EQUALITY, listed=equality_steps, default="work",
+EQUALITY_OUTCOME = ChoiceParam("outcome", "Outcome", EQUALITY, listed=equality_steps, default=WORK.name,
                                describe=label)
 EQUALITY_WINDOW = ChoiceParam("window", "Time allowed since entry", EQUALITY, listed=EQUALITY_WINDOWS,
                               default=EQUALITY_WINDOWS[0], text=_equality_window_text)

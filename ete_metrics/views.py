@@ -30,8 +30,7 @@ from typing import ClassVar
 
 from ete_metrics import config
 from ete_metrics.data.checks import RULES
-from ete_metrics.present.formatting import humanise
-from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS
+from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS, humanise
 from ete_metrics.steps import label as _step_label
 
 #: The grouping keys of the vocabulary: groups of people in every view.
@@ -516,7 +515,7 @@ def heading(column: str, own: Mapping[str, str] | None = None) -> str:
     -------
     str
         ``own[column]``, else :data:`HEADINGS`, else the name in words
-        (:func:`ete_metrics.present.formatting.humanise`: ``"import_id"`` -> ``"Import ID"``).
+        (:func:`ete_metrics.steps.humanise`: ``"import_id"`` -> ``"Import ID"``).
 
     Examples
     --------

@@ -1,6 +1,7 @@
-"""Guard rails of the layout, as checks: the library never imports Streamlit, and no
-module of the app or the library imports itself back through others (no import cycle,
-counting imports inside functions and type-only imports too)."""
+"""Guard rails of the layout, as checks: the library never imports Streamlit, no module
+of the app or the library imports itself back through others (no import cycle), and no
+module imports one on a higher floor (counting imports inside functions and type-only
+imports too)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,81 @@ def test_no_import_cycles() -> None:
     graph = _graph()
     assert "app" in graph and "ete_metrics.metrics.funnel" in graph
     assert _cycles(graph) == []
+
+
+#: The floors of the house, from the ground up (``docs/architecture.md``, "The floors").
+#: A module may import modules of its own floor or below, never above. A package's
+#: modules stand on its floor; the top-level modules are placed by who uses them:
+#: ``errors``, ``config`` and ``progress`` (the callback type every long job takes) are
+#: the ground, imported by every room and importing nothing above; ``steps`` (the
+#: vocabulary, the marker ``SUPPRESSED`` and ``humanise`` among its words) is read by
+#: every room from counting up; ``views`` (the published views) is read by protection,
+#: presentation and the app, and reads the data room's check names; the face
+#: (``ete_metrics/__init__.py``), the command line, the delivery of packs by email
+#: (``ete_metrics.delivery``, issue 29) and the app are the top floor.
+#: ``counting`` stands under ``data``: the counting rules read no database, while the
+#: data room's data-quality view counts with them (``data/quality.py``).
+FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ground", ("ete_metrics.errors", "ete_metrics.config", "ete_metrics.progress")),
+    ("vocabulary", ("ete_metrics.steps",)),
+    ("counting", ("ete_metrics.counting",)),
+    ("data", ("ete_metrics.data",)),
+    ("metrics", ("ete_metrics.metrics",)),
+    ("views", ("ete_metrics.views",)),
+    ("protect", ("ete_metrics.protect",)),
+    ("present", ("ete_metrics.present",)),
+    ("app", (
+        "ete_metrics", "ete_metrics.__main__", "ete_metrics.cli", "ete_metrics.cli_metrics",
+        "ete_metrics.cli_progress", "ete_metrics.delivery", "dashboard", "app_pages", "app",
+    )),
+)
+
+
+def _floor(module: str) -> int:
+    """The floor of a module: the floor of the longest prefix of its name that is placed."""
+    best, found = -1, -1
+    for number, (_, prefixes) in enumerate(FLOORS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, found = len(prefix), number
+    if found < 0:
+        raise AssertionError(f"{module} stands on no floor: add it to FLOORS in tests/test_architecture.py")
+    return found
+
+
+def _arrows_up(graph: dict[str, set[str]]) -> list[str]:
+    """Every import from a module to one on a higher floor, as ``a (floor) -> b (floor)``."""
+    names = [name for name, _ in FLOORS]
+    return sorted(
+        f"{module} ({names[_floor(module)]}) -> {other} ({names[_floor(other)]})"
+        for module, imported in graph.items()
+        for other in imported
+        if _floor(other) > _floor(module)
+    )
+
+
+def test_every_module_stands_on_one_floor() -> None:
+    graph = _graph()
+    assert {_floor(module) for module in graph} == set(range(len(FLOORS)))
+    assert _floor("ete_metrics.steps") < _floor("ete_metrics.counting.population")
+    assert _floor("ete_metrics.metrics.funnel") < _floor("ete_metrics.protect.policy")
+    assert _floor("ete_metrics") == _floor("app_pages.2_funnels")  # the face is the top floor
+
+
+def test_the_arrow_finder_finds_an_arrow_up() -> None:
+    graph = {
+        "ete_metrics.data.audit": {"ete_metrics.protect.access", "ete_metrics.data.db"},
+        "ete_metrics.protect.policy": {"ete_metrics.metrics.comparison"},
+        "ete_metrics.views": {"ete_metrics.present.formatting", "ete_metrics.steps"},
+    }
+    assert _arrows_up(graph) == [
+        "ete_metrics.data.audit (data) -> ete_metrics.protect.access (protect)",
+        "ete_metrics.views (views) -> ete_metrics.present.formatting (present)",
+    ]
+
+
+def test_no_import_runs_up_a_floor() -> None:
+    assert _arrows_up(_graph()) == []
 
 
 def test_the_library_never_imports_streamlit() -> None:

@@ -1,4 +1,4 @@
-"""The audit trail: who signed in, imported or exported what, and when.
+"""The audit trail: who signed in, imported, exported or was emailed what, and when.
 
 Thin helpers over :func:`ete_metrics.data.db.record_audit` shared by the dashboard and
 the command line, so an import or an export is described the same way wherever
@@ -14,17 +14,37 @@ import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
 from ete_metrics.data import db
-from ete_metrics.protect.access import Access
 
 __all__ = [
-    "export_filters", "import_entry", "record_export", "record_import", "record_preview",
-    "record_sign_in", "sha256_of",
+    "delivery_entry", "export_filters", "import_entry", "record_export", "record_import",
+    "record_preview", "record_sign_in", "sha256_of",
 ]
+
+
+class Who(Protocol):
+    """Who acted, as the audit trail records them: an email, a role and a scope.
+
+    :class:`ete_metrics.protect.access.Access` is one; the trail asks for no more, so
+    this room (data, below protect) never imports the access rules.
+    """
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def regions(self) -> tuple[str, ...] | None: ...
+
+    def describe(self) -> str:
+        """One line for the screen, e.g. ``"regional lead · Wales"``."""
+        ...
 
 
 def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
@@ -49,12 +69,12 @@ def sha256_of(content: bytes | str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def export_filters(access: Access, **filters: Any) -> dict[str, Any]:
+def export_filters(access: Who, **filters: Any) -> dict[str, Any]:
     """Describe an export's view for the audit trail.
 
     Parameters
     ----------
-    access : Access
+    access : Who
         The user's access; its scope is recorded as ``scope`` (``"all regions"`` or the regions).
     **filters
         The view's filters (``as_of``, ``regions``, ``audience``...). ``None`` values and
@@ -79,7 +99,7 @@ def export_filters(access: Access, **filters: Any) -> dict[str, Any]:
 
 
 def record_sign_in(
-    engine: Engine, *, occurred_at: datetime, email: str, access: Access | None
+    engine: Engine, *, occurred_at: datetime, email: str, access: Who | None
 ) -> int:
     """Record a sign-in: allowed (``sign_in``, with the role) or refused (``sign_in_denied``).
 
@@ -90,7 +110,7 @@ def record_sign_in(
         When (UTC).
     email : str
         The signed-in email.
-    access : Access or None
+    access : Who or None
         The user's access, or None when the email is not in the access file.
 
     Returns
@@ -111,7 +131,7 @@ def record_sign_in(
 
 
 def record_preview(
-    engine: Engine, *, occurred_at: datetime, actor: Access, previewed: Access | None, label: str = ""
+    engine: Engine, *, occurred_at: datetime, actor: Who, previewed: Who | None, label: str = ""
 ) -> int:
     """Record that a director started (or ended) a preview of the dashboard as another role.
 
@@ -120,9 +140,9 @@ def record_preview(
     engine : sqlalchemy.Engine
     occurred_at : datetime.datetime
         When (UTC).
-    actor : Access
+    actor : Who
         The director's own access.
-    previewed : Access or None
+    previewed : Who or None
         The access previewed, or None when the preview ended.
     label : str
         The preview's name as chosen (an email and scope, or "A regional lead (Wales)").
@@ -233,7 +253,7 @@ def record_export(
     engine: Engine,
     *,
     occurred_at: datetime,
-    access: Access,
+    access: Who,
     file_name: str,
     content: bytes,
     filters: Mapping[str, Any] | None = None,
@@ -246,7 +266,7 @@ def record_export(
     engine : sqlalchemy.Engine
     occurred_at : datetime.datetime
         When (UTC).
-    access : Access
+    access : Who
         Who exported (its email and role).
     file_name : str
         The file's name.
@@ -267,4 +287,51 @@ def record_export(
         engine, occurred_at=occurred_at, actor=access.email, role=access.role, action="export",
         detail=detail, filters=filters if filters is not None else export_filters(access),
         file_sha256=sha256_of(content),
+    )
+
+
+def delivery_entry(
+    *,
+    occurred_at: datetime,
+    access: Who,
+    what: str,
+    files: Mapping[str, bytes],
+    filters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit event of one email of a pack, to be written with its delivery record.
+
+    One row per email: who it was sent to (the recipient's email and role, as an export
+    records its user), what (``what``, then each file with its size and SHA-256), and the
+    scope and filters (``filters``, see :func:`export_filters`; the files' SHA-256 are
+    added under ``files``). ``file_sha256`` holds the first file's. Pass the values to
+    :func:`ete_metrics.data.db.record_delivery`, which writes both in one transaction.
+
+    Parameters
+    ----------
+    occurred_at : datetime.datetime
+        When it was sent (UTC).
+    access : Who
+        The recipient.
+    what : str
+        E.g. ``"emailed the April 2023 pack (subscription 2)"``.
+    files : mapping of str to bytes
+        Each attached file's name and contents (hashed, not stored).
+    filters : mapping, optional
+        The pack's scope and filters (default: the recipient's scope).
+
+    Returns
+    -------
+    dict
+        The ``audit_events`` row's values (:func:`ete_metrics.data.db.audit_values`).
+    """
+    hashes = {name: sha256_of(content) for name, content in files.items()}
+    listed = "; ".join(
+        f"{name} ({len(files[name]):,} bytes, sha256 {digest})" for name, digest in hashes.items()
+    )
+    described = dict(filters) if filters is not None else export_filters(access)
+    described["files"] = hashes
+    return db.audit_values(
+        occurred_at=occurred_at, actor=access.email, role=access.role, action="delivery",
+        detail=f"{what}: {listed}" if listed else what, filters=described,
+        file_sha256=next(iter(hashes.values()), None),
     )

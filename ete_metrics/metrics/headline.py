@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ete_metrics.protect.disclosure import SUPPRESSED
+from ete_metrics.steps import SUPPRESSED
 
 #: Columns of :func:`headline`, in order.
 HEADLINE_COLUMNS: tuple[str, ...] = (

@@ -26,8 +26,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.population import AsOf, to_timestamp
 from ete_metrics.metrics.targets import ALL_REGIONS, TARGET_SUMMARY_COLUMNS
-from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.steps import TARGET_MEASURES
+from ete_metrics.steps import SUPPRESSED, TARGET_MEASURES
 
 #: Columns of :func:`rag_table`: those of the target summary it is read from.
 RAG_TABLE_COLUMNS: tuple[str, ...] = TARGET_SUMMARY_COLUMNS

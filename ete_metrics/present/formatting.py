@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Words kept in upper case when column names are humanised.
-_ACRONYMS = {"id": "ID", "ci": "CI", "rag": "RAG", "fy": "FY"}
+# humanise (a column name in words) lives with the vocabulary, handed on here
+from ete_metrics.steps import humanise as humanise
 
 
 def is_missing(value: Any) -> bool:
@@ -151,30 +151,6 @@ def signed_points(rate_change: Any) -> str:
     if value == 0:
         return "0.0 pp"
     return f"{value:+.1f} pp"
-
-
-def humanise(name: str) -> str:
-    """Turn a column name into a heading: ``"rate_from_entry"`` -> ``"Rate from entry"``.
-
-    Parameters
-    ----------
-    name : str
-        A snake_case column name.
-
-    Returns
-    -------
-    str
-        Words separated by spaces, first letter capitalised, known acronyms
-        (ID, CI, RAG, FY) in capitals.
-    """
-    words = [w for w in str(name).replace("_", " ").split(" ") if w]
-    if not words:
-        return str(name)
-    out = [_ACRONYMS.get(w.lower(), w) for w in words]
-    first = out[0]
-    if first == words[0]:
-        out[0] = first[:1].upper() + first[1:]
-    return " ".join(out)
 
 
 #: The longest text a fixed layout (a PDF or deck table cell, a footer) shows of one value;

@@ -72,6 +72,7 @@ import pandas as pd
 
 from ete_metrics.config import MIN_GROUP_FOR_RATE, ROUND_TO, SUPPRESS_BELOW
 from ete_metrics.errors import InputError
+from ete_metrics.steps import SUPPRESSED
 
 __all__ = [
     "SUPPRESSED",
@@ -87,8 +88,8 @@ __all__ = [
     "numeric_view",
 ]
 
-#: The marker shown in place of a suppressed figure (GSS "confidential").
-SUPPRESSED: str = "[c]"
+# SUPPRESSED, the marker shown in place of a suppressed figure, is a word of the
+# vocabulary (ete_metrics.steps), so the metrics that carry it need not import protection.
 
 #: The note every stakeholder page and export carries.
 STAKEHOLDER_NOTE: str = (

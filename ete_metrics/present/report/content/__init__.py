@@ -31,7 +31,6 @@ import pandas as pd
 
 from ete_metrics import views
 from ete_metrics.counting.scope import Scope
-from ete_metrics.errors import InputError
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.report.content.cohorts import _cohorts_view
 from ete_metrics.present.report.content.definitions import PROGRAMME, definitions
@@ -138,16 +137,12 @@ def report_content(
         An unknown audience, region, pathway or delivery partner; no participants
         at all, or none left by the filters; or an error from a metric function.
     """
-    if audience not in AUDIENCES:
-        raise InputError(f"Unknown audience {audience!r}: choose internal or stakeholder.")
-    stakeholder = audience == "stakeholder"
-    chosen = resolve_filters(participants, milestones, as_of=as_of, regions=regions, pathways=pathways,
-                             delivery_partners=delivery_partners, date_from=date_from, date_to=date_to,
-                             programme=programme, stakeholder=stakeholder)
+    chosen = resolve_filters(participants, milestones, as_of=as_of, audience=audience, regions=regions,
+                             pathways=pathways, delivery_partners=delivery_partners,
+                             date_from=date_from, date_to=date_to, programme=programme)
     participants, milestones, stamp, previous = (chosen.participants, chosen.milestones, chosen.as_of,
                                                  chosen.previous)
-    region_list, scope = chosen.region_list, chosen.scope
-
+    region_list, scope, stakeholder = chosen.region_list, chosen.scope, audience == "stakeholder"
     tell(progress, "Working out the published figures together", 0.0)
     published = _published(participants, milestones, stamp, previous, chosen.dates, audience,
                            compare_regions=chosen.compare_regions, programme=chosen.programme)
@@ -159,13 +154,9 @@ def report_content(
     report_views = _views(chosen, published, headline, target_table, targets, audience, charts, progress)
     content = ReportContent(
         programme=PROGRAMME, as_of=stamp.date(), previous_as_of=previous.date(), audience=audience,
-        # the filters, as chosen
-        regions=chosen.regions, pathways=chosen.pathways, delivery_partners=chosen.delivery_partners,
-        date_from=None if chosen.date_from is None else chosen.date_from.date(),
-        date_to=None if chosen.date_to is None else chosen.date_to.date(),
-        summary=summary,
+        **chosen.as_chosen(),  # the filters, as chosen
         # what the report shows
-        headline=headline, changes=changes, targets=target_table, views=report_views,
+        summary=summary, headline=headline, changes=changes, targets=target_table, views=report_views,
         definitions=definitions(stakeholder=stakeholder),
         note=disclosure.STAKEHOLDER_NOTE if stakeholder else "",
     )

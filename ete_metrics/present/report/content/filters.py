@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import month_earlier
 from ete_metrics.metrics.review import scope_label
-from ete_metrics.protect.audience import check_stakeholder_scope
+from ete_metrics.protect.audience import AUDIENCES, check_stakeholder_scope
 
 
 def _names(column: pd.Series) -> list[str]:
@@ -139,6 +140,15 @@ class ReportFilters:
         """The entry-date range as a metric's ``date_from`` and ``date_to`` arguments."""
         return {"date_from": self.date_from, "date_to": self.date_to}
 
+    def as_chosen(self) -> dict[str, Any]:
+        """The filters as :class:`~.model.ReportContent` records them (dates as dates)."""
+        return {
+            "regions": self.regions, "pathways": self.pathways,
+            "delivery_partners": self.delivery_partners,
+            "date_from": None if self.date_from is None else self.date_from.date(),
+            "date_to": None if self.date_to is None else self.date_to.date(),
+        }
+
     @property
     def scope(self) -> str:
         """The regions in words: ``"All regions"``, ``"Wales"``, ``"London and Wales"``."""
@@ -150,13 +160,13 @@ def resolve_filters(
     milestones: pd.DataFrame,
     *,
     as_of: date | pd.Timestamp | str,
+    audience: str = "internal",
     regions: Iterable[str] | None = None,
     pathways: Iterable[str] | None = None,
     delivery_partners: Iterable[str] | None = None,
     date_from: date | pd.Timestamp | str | None = None,
     date_to: date | pd.Timestamp | str | None = None,
     programme: pd.DataFrame | None = None,
-    stakeholder: bool = False,
 ) -> ReportFilters:
     """Check a report's filters and keep the people they choose.
 
@@ -169,10 +179,12 @@ def resolve_filters(
     Raises
     ------
     InputError
-        No participants at all, or none left by the filters; an unknown region, pathway or
-        delivery partner; a date range that starts after it ends; a stakeholder report of
+        An unknown audience; no participants at all, or none left by the filters; an unknown
+        region, pathway or delivery partner; a date range that starts after it ends; a stakeholder report of
         regions other than the whole programme or one region.
     """
+    if audience not in AUDIENCES:
+        raise InputError(f"Unknown audience {audience!r}: choose internal or stakeholder.")
     if participants.empty:
         raise InputError(
             "There are no participants to report on: import an extract first "
@@ -204,7 +216,7 @@ def resolve_filters(
             )
     if not chosen:
         chosen = _regions_held(participants)
-    if stakeholder:  # the whole programme or one region (a pair's totals would be differenced)
+    if audience == "stakeholder":  # the whole programme or one region (a pair's totals would be differenced)
         check_stakeholder_scope(chosen)
     if part_of_programme(chosen) and programme is None and set(_names(everyone["region"])) - set(chosen):
         programme = programme_funnel(everyone, everyone_milestones, as_of=stamp, pathways=chosen_pathways,
