@@ -45,7 +45,7 @@ from ete_metrics.present.formatting import percent, signed_count, signed_points,
 from ete_metrics.present.narrative import narrative
 from ete_metrics.protect.disclosure import SUPPRESSED, numeric_view
 from ete_metrics.protect.policy import NOT_PUBLISHED
-from ete_metrics.steps import label
+from ete_metrics.steps import ENTERED, WORK, label
 
 data = load_data()
 filters = current_filters()
@@ -77,7 +77,7 @@ with user_errors():
         funnel, data, filters, as_of=previous, include_sustained=True, **filters.date_range()
     )
 
-entered = now.loc[now["step"] == "entered", "participants"]
+entered = now.loc[now["step"] == ENTERED.name, "participants"]
 if entered.empty or int(entered.iloc[0]) == 0:
     empty_state(
         "No one had entered the programme with these filters. Widen the dates, choose a later "
@@ -118,7 +118,7 @@ for row in changes.itertuples(index=False):
             "the change is on the same figure a month earlier.",
         }
     )
-    if step != "entered":
+    if step != ENTERED.name:
         rate_tiles.append(
             {
                 "label": f"{label(step)} rate",
@@ -245,10 +245,10 @@ def _targets() -> None:
         measure = st.segmented_control(
             "Measure",
             measures,
-            default="work" if "work" in measures else measures[0],
+            default=WORK.name if WORK.name in measures else measures[0],
             format_func=label,
             key="overview_target_measure",
-        ) or ("work" if "work" in measures else measures[0])
+        ) or (WORK.name if WORK.name in measures else measures[0])
         chart_with_table(
             lambda frame: targets_chart(frame, measure=measure),
             progress, views.TARGETS, key="overview_targets", filename=f"targets_{measure}",
@@ -270,9 +270,9 @@ def _forecast() -> None:
         )
     else:
         forecast_measure = st.segmented_control(
-            "Forecast of", list(FORECAST_MEASURES), default="work", format_func=label,
+            "Forecast of", list(FORECAST_MEASURES), default=WORK.name, format_func=label,
             key="overview_forecast_measure",
-        ) or "work"
+        ) or WORK.name
         forecast_region = ALL_REGIONS if (forecast["region"] == ALL_REGIONS).any() else str(forecast["region"].iloc[0])
         # the total of the regions in view, named truthfully ("Wales" for a Wales lead, not "All regions")
         forecast_scope = scope if forecast_region == ALL_REGIONS else forecast_region

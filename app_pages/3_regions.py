@@ -25,9 +25,9 @@ from ete_metrics.metrics.targets import ALL_REGIONS
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.protect.audience import limit_sizes
-from ete_metrics.steps import label
+from ete_metrics.steps import TRAINING, WORK, label
 
-STEPS: tuple[str, ...] = ("training", "work")
+STEPS: tuple[str, ...] = (TRAINING.name, WORK.name)
 
 data = load_data()
 filters = current_filters()
@@ -82,7 +82,7 @@ def _limits_for(comparison):  # type: ignore[no-untyped-def]
 
 # One region in view: a comparison of regions would compare it with itself.
 alone = len(held) < 2
-comparison, limits, adjusted, step = pd.DataFrame(), None, None, "work"
+comparison, limits, adjusted, step = pd.DataFrame(), None, None, WORK.name
 if alone:
     st.info(
         f"Only {scope} is in view, so it is not compared with itself: its rates against the "
@@ -99,8 +99,8 @@ else:
         "99.8% of regions of that size would fall by chance if every region had the overall rate."
     )
     step = st.segmented_control(
-        "Step", STEPS, default="work", format_func=label, key="regions_step"
-    ) or "work"
+        "Step", STEPS, default=WORK.name, format_func=label, key="regions_step"
+    ) or WORK.name
     compared = st.container()
     with user_errors():
         # compared from the funnel above (the same population and window), not computed again

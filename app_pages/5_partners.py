@@ -30,9 +30,10 @@ from ete_metrics.present.charts.partners import (
 )
 from ete_metrics.present.formatting import percent
 from ete_metrics.protect.audience import limit_sizes
+from ete_metrics.steps import TRAINING, WORK
 
 #: Step choices for the comparison: widget label -> step.
-STEP_CHOICES = {"Work": "work", "Training": "training"}
+STEP_CHOICES = {"Work": WORK.name, "Training": TRAINING.name}
 
 data = load_data()
 filters = current_filters()

@@ -52,7 +52,7 @@ from ete_metrics.protect.access import Access
 from ete_metrics.protect.audience import AUDIENCES, INTERNAL, check_stakeholder_scope, present_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
-from ete_metrics.steps import label, outcome_steps, sustained_steps
+from ete_metrics.steps import TRAINING, WORK, label, outcome_steps, sustained_steps
 from ete_metrics.views import View
 
 if TYPE_CHECKING:
@@ -486,7 +486,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("compare", help="compare groups against funnel-plot limits")
     _common(p)
     p.add_argument("--by", default="region", metavar="COL", help="grouping column (default region)")
-    p.add_argument("--step", choices=outcome_steps(), default="work",
+    p.add_argument("--step", choices=outcome_steps(), default=WORK.name,
                    help="the outcome to compare (default work)")
     p.add_argument("--window-days", type=_days, default=None, metavar="N", help="conversion window")
     p.add_argument("--adjust-for", nargs="+", default=None, metavar="COL", choices=ADJUSTERS,
@@ -520,7 +520,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = subparsers.add_parser("cohorts", help="cumulative rate by months since entry, per cohort")
     _common(p)
     p.add_argument("--cohort", choices=("entry_month", "entry_quarter"), default="entry_quarter")
-    p.add_argument("--outcome", choices=("training", "work"), default="work")
+    p.add_argument("--outcome", choices=(TRAINING.name, WORK.name), default=WORK.name)
     p.add_argument("--incidence", action="store_true",
                    help="the Kaplan-Meier cumulative incidence by days since entry across all "
                    "cohorts, with its 95%% interval, instead of the cohort curves")

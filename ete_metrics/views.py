@@ -30,7 +30,15 @@ from typing import ClassVar
 
 from ete_metrics import config
 from ete_metrics.data.checks import RULES
-from ete_metrics.steps import GROUP_LABELS, MILESTONE_LABELS, POSITION_LABELS, humanise
+from ete_metrics.steps import (
+    ENTERED,
+    GROUP_LABELS,
+    MILESTONE_LABELS,
+    POSITION_LABELS,
+    TRAINING,
+    WORK,
+    humanise,
+)
 from ete_metrics.steps import label as _step_label
 
 #: The grouping keys of the vocabulary: groups of people in every view.
@@ -563,16 +571,18 @@ HEADLINE = View(
     percents=("rate_from_entry", "rate_month_earlier", "rate_from_previous", "ci_low", "ci_high"),
     points=("rate_change",), composite=True,
 )
+#: The steps of the report's delivery partners table, a column each (and a rate of each outcome).
+_PARTNER_STEPS = (ENTERED.name, TRAINING.name, WORK.name)
+_PARTNER_RATES = tuple(f"{step}_rate" for step in _PARTNER_STEPS[1:])
 #: the report's delivery partners: one row per partner, a column per step, from protected funnels
 PARTNER_STEPS = View(
     "partner_steps",
-    {"delivery_partner": GROUP, **{c: Republished("funnel", "participants") for c in ("entered", "training", "work")},
-     "training_rate": Republished("funnel", "rate_from_entry"), "work_rate": Republished("funnel", "rate_from_entry")},
-    numbers=("entered", "training", "work"), percents=("training_rate", "work_rate"), composite=True,
+    {"delivery_partner": GROUP, **{c: Republished("funnel", "participants") for c in _PARTNER_STEPS},
+     **{c: Republished("funnel", "rate_from_entry") for c in _PARTNER_RATES}},
+    numbers=_PARTNER_STEPS, percents=_PARTNER_RATES, composite=True,
     # each step's column in the step's words ("Into training"), its rate of the partner's entrants
-    headings={**{step: _step_label(step) for step in ("entered", "training", "work")},
-              "training_rate": f"% {_step_label('training').lower()}",
-              "work_rate": f"% {_step_label('work').lower()}"},
+    headings={**{step: _step_label(step) for step in _PARTNER_STEPS},
+              **{f"{step}_rate": f"% {_step_label(step).lower()}" for step in _PARTNER_STEPS[1:]}},
 )
 #: referral_funnel(): the funnel's roles; its rates are of people referred
 REFERRAL_FUNNEL = replace(FUNNEL, name="referral_funnel",
@@ -869,8 +879,8 @@ class Published:
     within: tuple[str, ...] = ()
 
 
-_COMPARED = {"entered": "entered", "participants": CHOSEN_STEP, "observed": CHOSEN_STEP}
-_AT_WORK = {"entered": "entered", "participants": "work", "observed": "work"}
+_COMPARED = {"entered": ENTERED.name, "participants": CHOSEN_STEP, "observed": CHOSEN_STEP}
+_AT_WORK = {"entered": ENTERED.name, "participants": WORK.name, "observed": WORK.name}
 #: The programme's figures beside a part of it (a lead's regions): not cells of the part.
 _PROGRAMME = {"programme_entered": "programme entered", "programme_participants": "programme reached"}
 
@@ -902,7 +912,7 @@ PUBLICATIONS: Mapping[str, Mapping[str, Published]] = {
         "funnel": Published(FUNNEL),
         "prisons": Published(FUNNEL, within=("pathway",)),
         "against_region": Published(PARTNER_REGIONS, measures={
-            **_COMPARED, "region_entered": "entered", "region_participants": CHOSEN_STEP,
+            **_COMPARED, "region_entered": ENTERED.name, "region_participants": CHOSEN_STEP,
             **_PROGRAMME}),
     },
     "equality": {"equality": Published(EQUALITY, measures=_COMPARED)},

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
-from ete_metrics.steps import find_step, outcome_steps
+from ete_metrics.steps import ENTERED, REFERRED, SUSTAINED, TRAINING, WORK, find_step, outcome_steps
 
 #: The three as-at dates, a month apart.
 AS_OF: tuple[date, ...] = (date(2023, 6, 16), date(2023, 7, 16), date(2023, 8, 16))
@@ -37,9 +37,6 @@ SCOPES: tuple[tuple[str, ...], ...] = (
     ("London", "Wales"), ("North West", "West Midlands"),
 )
 
-TRAINING = find_step("training")
-WORK = find_step("work")
-SUSTAINED = find_step("sustained")
 
 
 def _milestone(step_name: str) -> str:
@@ -126,23 +123,24 @@ EXPECTED = {
     # Wales: 3 in work (the first kind), none of them in July or August
     ("Wales", WORK.name): 3,
     # entered by 16 Aug 2023 per region (the one North West referral never entered)
-    ("London", "entered"): 14 + 8 + 1 + 12 + 9 + 6,
-    ("North West", "entered"): 16 + 11 + 13 + 7,
-    ("West Midlands", "entered"): 15 + 2 + 10 + 1 + 8,
-    ("Wales", "entered"): 3 + 11 + 1 + 8,
+    ("London", ENTERED.name): 14 + 8 + 1 + 12 + 9 + 6,
+    ("North West", ENTERED.name): 16 + 11 + 13 + 7,
+    ("West Midlands", ENTERED.name): 15 + 2 + 10 + 1 + 8,
+    ("Wales", ENTERED.name): 3 + 11 + 1 + 8,
 }
 
 
 def _targets() -> pd.DataFrame:
     """Monthly targets for every region and measure over the whole contract."""
-    per_month = {"London": {"referred": 6, "entered": 5, "training": 4, "work": 2},
-                 "North West": {"referred": 6, "entered": 5, "training": 4, "work": 3},
-                 "West Midlands": {"referred": 5, "entered": 4, "training": 3, "work": 2},
-                 "Wales": {"referred": 3, "entered": 2, "training": 2, "work": 1}}
+    measures = (REFERRED.name, ENTERED.name, TRAINING.name, WORK.name)
+    per_month = {"London": dict(zip(measures, (6, 5, 4, 2), strict=True)),
+                 "North West": dict(zip(measures, (6, 5, 4, 3), strict=True)),
+                 "West Midlands": dict(zip(measures, (5, 4, 3, 2), strict=True)),
+                 "Wales": dict(zip(measures, (3, 2, 2, 1), strict=True))}
     months = pd.date_range(config.CONTRACT_START, config.CONTRACT_END, freq="MS", inclusive="left")
     rows = [(region, month, step.target_measure, per_month[region][step.target_measure])
             for region in REGIONS for month in months
-            for step in map(find_step, ("referred", "entered", *outcome_steps()))
+            for step in map(find_step, (REFERRED.name, ENTERED.name, *outcome_steps()))
             if step.target_measure in per_month[region]]
     return conform_targets(pd.DataFrame(rows, columns=["region", "period_start", "measure", "target"]))
 

@@ -43,6 +43,7 @@ from hypothesis.errors import NoSuchExample
 
 from ete_metrics import views
 from ete_metrics.counting.scope import Scope
+from ete_metrics.steps import TRAINING, WORK
 from ete_metrics.views import PUBLICATIONS, VIEWS
 
 AS_OF = "2023-08-16"
@@ -168,7 +169,7 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
         "partner_regions": [
             *(lambda step=step: compare_within_regions(  # type: ignore[misc]
                 funnel(Scope(p, m, as_of=as_of), by=["delivery_partner", "region"]), step=step,
-                programme=funnel(Scope(p, m, as_of=as_of))) for step in ("work", "training")),
+                programme=funnel(Scope(p, m, as_of=as_of))) for step in (WORK.name, TRAINING.name)),
             lambda: compare_within_regions(funnel(Scope(part, m, as_of=as_of), by=["delivery_partner", "region"]),
                                            programme=funnel(Scope(p, m, as_of=as_of)))],
         "benchmark": lambda: programme_benchmark(funnel(Scope(part, m, as_of=as_of)), funnel(Scope(p, m, as_of=as_of))),
@@ -256,7 +257,7 @@ def publication_surfaces(prog: Programme, as_of: str = AS_OF) -> Iterator[tuple[
             make = _variants(made.get(published.view.name))
             if make and not published.view.internal_only:
                 frames[table] = make[0]()
-        parts = parts_of(name, frames, step="work", within=within)
+        parts = parts_of(name, frames, step=WORK.name, within=within)
         for table, shown in zip(parts, publish(list(parts.values()), "stakeholder"), strict=True):
             yield f"publication {name}/{table}", _text(shown)
 
@@ -472,7 +473,7 @@ KINDS = ("pass start", "move milestone", "add start", "drop start", "drop person
 WEIGHTS = (0.6, 0.25, 0.05, 0.05, 0.025, 0.025)
 
 #: The funnel step each start counts for.
-_STEP_OF = {"job_start": "work", "training_start": "training"}
+_STEP_OF = {"job_start": WORK.name, "training_start": TRAINING.name}
 
 
 def _slack(truth: Mapping[tuple[str, ...], float], people: pd.DataFrame, step: str, delta: int) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from ete_metrics.protect.access import (
     read_access_file,
     restrict_frames,
 )
+from ete_metrics.steps import ENTERED, WORK
 
 GOOD = """
 [users."Director@Example.org"]
@@ -245,7 +246,7 @@ def _frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     })
     targets = pd.DataFrame({
         "region": ["Wales", "London", "North West", "Wales"],
-        "measure": ["work", "work", "work", "entered"],
+        "measure": [WORK.name, WORK.name, WORK.name, ENTERED.name],
         "target": [1, 2, 3, 4],
     })
     return participants, milestones, targets

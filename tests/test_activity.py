@@ -9,6 +9,7 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.activity import follow_up_list, monthly_activity
+from ete_metrics.steps import ENTERED
 from ete_metrics.views import heading
 
 
@@ -57,13 +58,13 @@ def test_monthly_activity_by_region_fills_months_and_skips_empty_groups() -> Non
     nr = out[out["region"] == "Not recorded"]
     assert nr["month"].dt.strftime("%Y-%m").drop_duplicates().tolist() == ["2023-03"]
     # Wales: Jan (D) and Feb (C) entries, March present with zeros
-    wales = out[(out["region"] == "Wales") & (out["measure"] == "entered")]
+    wales = out[(out["region"] == "Wales") & (out["measure"] == ENTERED.name)]
     assert wales["participants"].tolist() == [1, 1, 0]
     # a date range on entry: only February entries (B, C)
     feb = monthly_activity(
         Scope(participants, milestones, as_of=AS_OF, date_from="2023-02-01", date_to="2023-02-28"),
     )
-    assert feb.loc[feb["measure"] == "entered", "participants"].sum() == 2
+    assert feb.loc[feb["measure"] == ENTERED.name, "participants"].sum() == 2
 
 
 def test_monthly_activity_empty() -> None:

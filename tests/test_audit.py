@@ -20,6 +20,7 @@ from ete_metrics.data.frames import conform_milestones, conform_participants, co
 from ete_metrics.present.workbook import read_cover, read_tables
 from ete_metrics.protect.access import Access, local_access
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 ACCESS = """
 [users."lead.wales@example.org"]
@@ -138,7 +139,7 @@ def test_as_user_limits_a_metric_to_their_regions(
     assert {r["region"] for r in rows} == {"Wales"}
     # Wales: P003 entered on 15 Feb 2023 and started work on 20 May 2023; P004 never entered
     assert [(r["step"], r["participants"]) for r in rows] == [
-        ("entered", "1"), ("training", "0"), ("work", "1")]
+        (ENTERED.name, "1"), (TRAINING.name, "0"), (WORK.name, "1")]
     # the same command as the local operator sees every region
     code, out, _ = _run(capsys, "funnel", "--db", tiny_db, "--by", "region", "--format", "csv")
     assert {r["region"] for r in csv.DictReader(io.StringIO(out))} == {"London", "Wales"}

@@ -14,6 +14,7 @@ from ete_metrics.present.charts.cohorts import (
     cumulative_incidence_chart,
     latest_cohorts,
 )
+from ete_metrics.steps import TRAINING, WORK
 
 
 def _curves() -> pd.DataFrame:
@@ -32,7 +33,7 @@ def _curves() -> pd.DataFrame:
 
 
 def test_cohort_curves_chart_has_one_line_per_cohort_with_the_input_values() -> None:
-    fig = cohort_curves_chart(_curves(), outcome="work")
+    fig = cohort_curves_chart(_curves(), outcome=WORK.name)
     assert [t.name for t in fig.data] == ["2023-Q1", "2023-Q2"]
     q1, q2 = fig.data
     assert list(q1.x) == [0, 1, 2]
@@ -104,7 +105,7 @@ def test_cumulative_incidence_chart_band_line_and_median() -> None:
         {"outcome": ["training", "work"], "entered": [4, 4], "reached": [2, 1],
          "median_days": [20.0, float("nan")], "q1_days": [10.0, 30.0], "q3_days": [float("nan")] * 2}
     )
-    fig = cumulative_incidence_chart(_incidence(), outcome="training", medians=medians)
+    fig = cumulative_incidence_chart(_incidence(), outcome=TRAINING.name, medians=medians)
     band, line = fig.data
     assert list(line.x) == [10, 20, 30]
     assert list(line.y) == [0.25, 0.5, 0.5]
@@ -126,7 +127,7 @@ def test_cumulative_incidence_chart_without_a_median_draws_no_line() -> None:
         {"outcome": ["work"], "entered": [4], "reached": [1], "median_days": [float("nan")],
          "q1_days": [30.0], "q3_days": [float("nan")]}
     )
-    fig = cumulative_incidence_chart(_incidence(), outcome="work", medians=medians)
+    fig = cumulative_incidence_chart(_incidence(), outcome=WORK.name, medians=medians)
     assert not [s for s in fig.layout.shapes if s.type == "line"]
     assert fig.layout.yaxis.title.text == "Percent reached work"
 
@@ -163,7 +164,7 @@ def test_cumulative_incidence_chart_by_group_draws_hostile_names_literally() -> 
     names = list(HOSTILE)
     frame = pd.concat([_incidence().assign(delivery_partner=n) for n in names], ignore_index=True)
     before = frame.copy()
-    fig = cumulative_incidence_chart(frame, outcome="work", by="delivery_partner")
+    fig = cumulative_incidence_chart(frame, outcome=WORK.name, by="delivery_partner")
     # Groups in sorted order of the raw names; per group the band then the line.
     expected = [[f"{HOSTILE[n]}: 95% interval", HOSTILE[n]] for n in sorted(names)]
     assert [t.name for t in fig.data] == [name for pair in expected for name in pair]

@@ -9,6 +9,7 @@ from chart_text_support import HOSTILE, assert_drawn_literally
 from ete_metrics.config import PALETTE
 from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.present.charts.style import step_colour
+from ete_metrics.steps import TRAINING, WORK
 
 
 def _frame() -> pd.DataFrame:
@@ -30,7 +31,7 @@ def _frame() -> pd.DataFrame:
 
 
 def test_equality_chart_points_error_bars_and_overall_line() -> None:
-    fig = equality_chart(_frame(), step="work")
+    fig = equality_chart(_frame(), step=WORK.name)
     assert [t.name for t in fig.data] == ["Gender", "Disability"]
     gender, disability = fig.data
     assert list(gender.x) == [0.6, 0.2]
@@ -40,7 +41,7 @@ def test_equality_chart_points_error_bars_and_overall_line() -> None:
     assert list(gender.error_x.array) == pytest.approx([0.28, 0.42])
     assert list(gender.error_x.arrayminus) == pytest.approx([0.37, 0.16])
     # the work step's colour, never a region's; each characteristic its own shape (issue 26 item 11)
-    assert gender.marker.color == disability.marker.color == step_colour("work")
+    assert gender.marker.color == disability.marker.color == step_colour(WORK.name)
     assert gender.marker.color not in PALETTE[:4]
     assert gender.marker.symbol != disability.marker.symbol
     lines = [s for s in fig.layout.shapes if s.type == "line"]
@@ -52,7 +53,7 @@ def test_equality_chart_points_error_bars_and_overall_line() -> None:
 
 
 def test_equality_chart_of_an_empty_frame_has_no_traces() -> None:
-    fig = equality_chart(_frame().iloc[0:0], step="training")
+    fig = equality_chart(_frame().iloc[0:0], step=TRAINING.name)
     assert len(fig.data) == 0
     assert fig.layout.xaxis.title.text == "Percent in training"
 
@@ -66,7 +67,7 @@ def test_equality_chart_draws_hostile_group_names_literally() -> None:
          "overall_rate": [0.4] * n, "gap": [0.0] * n}
     )
     before = frame.copy()
-    fig = equality_chart(frame, step="work")
+    fig = equality_chart(frame, step=WORK.name)
     # "Ethnicity: " has nothing to escape: each row is it followed by the escaped group.
     assert list(fig.data[0].y) == [f"Ethnicity: {HOSTILE[g]}" for g in names]
     assert fig.data[0].name == "Ethnicity"

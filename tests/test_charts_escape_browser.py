@@ -25,6 +25,7 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.partners import employers_chart
 from ete_metrics.present.charts.style import plotly_text
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +120,7 @@ def test_employer_names_are_drawn_literally(browser: Any, tmp_path: Path) -> Non
 
 def test_partner_names_in_legend_and_hover_are_drawn_literally(browser: Any, tmp_path: Path) -> None:
     frame = pd.DataFrame(
-        {"step": ["entered", "training", "work"], "participants": [200, 80, 30],
+        {"step": [ENTERED.name, TRAINING.name, WORK.name], "participants": [200, 80, 30],
          "rate_from_entry": [1.0, 0.4, 0.15], "rate_from_previous": [float("nan"), 0.4, 0.375]}
     )
     funnel = pd.concat([frame.assign(delivery_partner=name) for name in NAMES], ignore_index=True)

@@ -32,6 +32,7 @@ from ete_metrics.present.charts.partners import funnel_plot
 from ete_metrics.present.charts.regions import regions_funnel_plot
 from ete_metrics.present.charts.standardised import ratio_funnel_plot
 from ete_metrics.present.report import _for_print
+from ete_metrics.steps import WORK
 
 Box = tuple[float, float, float, float]
 
@@ -215,7 +216,7 @@ def _problems(fig: go.Figure) -> list[str]:
 @pytest.mark.parametrize(("points", "overall"), [(PARTNERS, 0.195), (WALES, 0.207)], ids=["director", "wales_lead"])
 def test_partners_funnel_plot_names_never_overlap(points: dict[str, tuple[int, float]], overall: float) -> None:
     comparison, limits = _comparison(points, overall, "delivery_partner")
-    fig = funnel_plot(comparison, limits, by="delivery_partner", step="work")
+    fig = funnel_plot(comparison, limits, by="delivery_partner", step=WORK.name)
     assert len([a for a in fig.layout.annotations if a.xref == "x"] or
                [n for t in fig.data if t.text is not None and "text" in (t.mode or "") for n in t.text]) == len(points)
     assert _problems(fig) == []
@@ -224,13 +225,13 @@ def test_partners_funnel_plot_names_never_overlap(points: dict[str, tuple[int, f
 @pytest.mark.parametrize(("points", "overall"), [(PARTNERS, 0.195), (WALES, 0.207)], ids=["director", "wales_lead"])
 def test_partners_ratio_funnel_plot_names_never_overlap(points: dict[str, tuple[int, float]], overall: float) -> None:
     ratios, limits = _ratios(points, overall)
-    fig = ratio_funnel_plot(ratios, limits, by="delivery_partner", step="work", group_label="Delivery partner")
+    fig = ratio_funnel_plot(ratios, limits, by="delivery_partner", step=WORK.name, group_label="Delivery partner")
     assert _problems(fig) == []
 
 
 def test_regions_funnel_plot_names_keep_off_the_limit_lines() -> None:
     comparison, limits = _comparison(REGIONS, 0.195, "region")
-    fig = regions_funnel_plot(comparison, limits, step="work", by="region")
+    fig = regions_funnel_plot(comparison, limits, step=WORK.name, by="region")
     assert _problems(fig) == []
 
 
@@ -238,6 +239,6 @@ def test_a_suppressed_point_is_neither_drawn_nor_named() -> None:
     """A stakeholder's numbers: a suppressed rate is NaN (no point, so no name), the rest named."""
     comparison, limits = _comparison(REGIONS, 0.195, "region")
     comparison.loc[comparison["region"] == "Wales", ["rate", "participants"]] = np.nan
-    fig = regions_funnel_plot(comparison, limits, step="work", by="region")
+    fig = regions_funnel_plot(comparison, limits, step=WORK.name, by="region")
     assert sorted(a.text for a in fig.layout.annotations if a.xref == "x") == ["London", "North West", "West Midlands"]
     assert _problems(fig) == []

@@ -13,7 +13,7 @@ from ete_metrics.present.charts.funnels import (
     funnel_chart,
 )
 from ete_metrics.present.charts.style import step_colour
-from ete_metrics.steps import label
+from ete_metrics.steps import REFERRED, WORK, label
 
 
 def _funnel(by: str | None = None) -> pd.DataFrame:
@@ -35,8 +35,8 @@ def _funnel(by: str | None = None) -> pd.DataFrame:
 
 
 def test_step_and_group_names() -> None:
-    assert label("work") == "Into work"
-    assert label("referred") == "Referred"
+    assert label(WORK.name) == "Into work"
+    assert label(REFERRED.name) == "Referred"
     assert label("delivery_partner") == "Delivery partner"
     assert label("entry_fy") == "Financial year of entry"
 

@@ -13,6 +13,7 @@ from ete_metrics.present.charts.partners import (
     training_providers_chart,
 )
 from ete_metrics.present.charts.style import POSITION_COLOURS, step_colour
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 
 def _comparison() -> pd.DataFrame:
@@ -48,7 +49,7 @@ def _limits() -> pd.DataFrame:
 
 
 def test_funnel_plot_draws_limits_overall_line_and_groups() -> None:
-    fig = funnel_plot(_comparison(), _limits(), step="work")
+    fig = funnel_plot(_comparison(), _limits(), step=WORK.name)
     lines = [t for t in fig.data if t.mode == "lines"]
     points = {t.name: t for t in fig.data if t.mode == "markers"}
     assert len(lines) == 4
@@ -85,7 +86,7 @@ def test_step_bars_one_trace_per_step_in_order() -> None:
     frame = pd.DataFrame(
         {
             "prison": ["HMP A", "HMP A", "HMP A", "HMP B", "HMP B", "HMP B"],
-            "step": ["entered", "training", "work"] * 2,
+            "step": [ENTERED.name, TRAINING.name, WORK.name] * 2,
             "participants": [10, 4, 2, 5, 1, 0],
             "rate_from_entry": [1.0, 0.4, 0.2, 1.0, 0.2, 0.0],
         }
@@ -95,7 +96,7 @@ def test_step_bars_one_trace_per_step_in_order() -> None:
     assert list(fig.data[1].y) == ["HMP A", "HMP B"] and list(fig.data[1].x) == [4, 1]
     assert fig.data[1].orientation == "h"
     # each step in its own colour, never a region's (issue 26 item 11)
-    assert [t.marker.color for t in fig.data] == [step_colour(s) for s in ("entered", "training", "work")]
+    assert [t.marker.color for t in fig.data] == [step_colour(s.name) for s in (ENTERED, TRAINING, WORK)]
     assert fig.layout.title.text == "Custody pathway by prison"
     assert fig.layout.yaxis.title.text == "Prison" and fig.layout.xaxis.title.text == "People"
 
@@ -111,7 +112,7 @@ def test_training_providers_chart_values() -> None:
     assert [list(t.x) for t in fig.data] == [[10], [6], [3]]
     assert [list(t.y) for t in fig.data] == [["P"]] * 3
     # starts and completions in training's colour (completions hatched), into work in work's
-    assert [t.marker.color for t in fig.data] == [step_colour("training")] * 2 + [step_colour("work")]
+    assert [t.marker.color for t in fig.data] == [step_colour(TRAINING.name)] * 2 + [step_colour(WORK.name)]
     assert [t.marker.pattern.shape for t in fig.data] == ["", "/", ""]
     assert fig.layout.yaxis.title.text == "Training provider"
     assert fig.layout.xaxis.title.text == "People"
@@ -142,7 +143,7 @@ def test_funnel_plot_draws_hostile_partner_names_literally() -> None:
          "outside_998": [False] * n}
     )
     before = comparison.copy()
-    fig = funnel_plot(comparison, _limits(), step="work")
+    fig = funnel_plot(comparison, _limits(), step=WORK.name)
     within = next(t for t in fig.data if t.name == "Within the 95% limits")
     assert list(within.text) == [HOSTILE[name] for name in names]
     assert [a.text for a in fig.layout.annotations if a.xref == "x"] == [HOSTILE[name] for name in names]
@@ -154,7 +155,7 @@ def test_step_bars_draw_hostile_prison_names_literally_in_order() -> None:
     names = list(HOSTILE)
     frame = pd.DataFrame(
         {"prison": [name for name in names for _ in range(3)],
-         "step": ["entered", "training", "work"] * len(names),
+         "step": [ENTERED.name, TRAINING.name, WORK.name] * len(names),
          "participants": [10, 4, 2] * len(names), "rate_from_entry": [1.0, 0.4, 0.2] * len(names)}
     )
     before = frame.copy()
@@ -186,7 +187,7 @@ def test_provider_and_employer_bars_draw_hostile_names_literally() -> None:
 def test_bars_are_ranked_by_value_not_by_name() -> None:
     frame = pd.DataFrame({
         "delivery_partner": [p for p in ("Alpha", "Beta", "Gamma") for _ in range(2)],
-        "step": ["entered", "work"] * 3,
+        "step": [ENTERED.name, WORK.name] * 3,
         "participants": [50, 10, 200, 20, 120, 60],
         "rate_from_entry": [1.0, 0.2, 1.0, 0.1, 1.0, 0.5],
     })

@@ -8,6 +8,7 @@ from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.present.charts.regions import rates_by_group_chart, regions_funnel_plot
 from ete_metrics.present.charts.style import step_colour
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 
 def _by_region() -> pd.DataFrame:
@@ -15,7 +16,7 @@ def _by_region() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "region": ["London"] * 3 + ["Wales"] * 3,
-            "step": ["entered", "training", "work"] * 2,
+            "step": [ENTERED.name, TRAINING.name, WORK.name] * 2,
             "participants": [100, 40, 10, 50, 10, 5],
             "rate_from_entry": [1.0, 0.4, 0.1, 1.0, 0.2, 0.1],
             "rate_from_previous": [float("nan"), 0.4, 0.25, float("nan"), 0.2, 0.5],
@@ -29,7 +30,7 @@ def test_rates_by_group_chart() -> None:
     fig = rates_by_group_chart(_by_region(), by="region")
     # the entered step (always 100%) is left out: one trace per later step
     assert [t.name for t in fig.data] == ["Into training", "Into work"]
-    assert [t.marker.color for t in fig.data] == [step_colour("training"), step_colour("work")]
+    assert [t.marker.color for t in fig.data] == [step_colour(TRAINING.name), step_colour(WORK.name)]
     training = fig.data[0]
     assert list(training.x) == ["London", "Wales"]
     assert list(training.y) == [0.4, 0.2]
@@ -68,7 +69,7 @@ def test_regions_funnel_plot() -> None:
             "upper_998": [0.45, 0.2],
         }
     )
-    fig = regions_funnel_plot(comparison, limits, step="work")
+    fig = regions_funnel_plot(comparison, limits, step=WORK.name)
     points = [t for t in fig.data if t.mode == "markers"]
     assert len(points) == 1
     assert list(points[0].x) == [100, 50]
@@ -108,7 +109,7 @@ def test_regions_funnel_plot_draws_hostile_region_names_literally() -> None:
         {"entered": [10, 100], "lower_95": [0.0, 0.05], "upper_95": [0.3, 0.16],
          "lower_998": [0.0, 0.03], "upper_998": [0.45, 0.2]}
     )
-    fig = regions_funnel_plot(comparison, limits, step="work")
+    fig = regions_funnel_plot(comparison, limits, step=WORK.name)
     points = next(t for t in fig.data if t.mode == "markers")
     assert list(points.text) == [HOSTILE[name] for name in names]
     assert [a.text for a in fig.layout.annotations if a.xref == "x"] == [HOSTILE[name] for name in names]

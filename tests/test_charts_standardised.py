@@ -9,6 +9,7 @@ from ete_metrics.config import PALETTE
 from ete_metrics.metrics.standardised import ratio_limits
 from ete_metrics.present.charts.standardised import ratio_funnel_plot, raw_and_adjusted_chart
 from ete_metrics.present.charts.style import step_colour
+from ete_metrics.steps import WORK
 
 
 def _ratios() -> pd.DataFrame:
@@ -22,7 +23,7 @@ def _ratios() -> pd.DataFrame:
 
 
 def test_ratio_funnel_plot_draws_limits_and_groups() -> None:
-    fig = ratio_funnel_plot(_ratios(), ratio_limits([5, 10, 20]), by="region", step="work")
+    fig = ratio_funnel_plot(_ratios(), ratio_limits([5, 10, 20]), by="region", step=WORK.name)
     lines = [t for t in fig.data if t.mode == "lines"]
     markers = [t for t in fig.data if t.mode == "markers"]
     assert len(lines) == 4
@@ -35,10 +36,10 @@ def test_ratio_funnel_plot_draws_limits_and_groups() -> None:
 
 
 def test_raw_and_adjusted_side_by_side() -> None:
-    fig = raw_and_adjusted_chart(_ratios(), by="region", step="work")
+    fig = raw_and_adjusted_chart(_ratios(), by="region", step=WORK.name)
     assert [t.name for t in fig.data] == ["Raw", "Adjusted for case mix"]
     assert list(fig.data[0].y[:2]) == [0.4, 0.2] and list(fig.data[1].y[:2]) == [0.36, 0.21]
     assert fig.layout.barmode == "group"
     # raw grey, adjusted in the step's colour: never a region's (issue 26 item 11)
-    assert fig.data[1].marker.color == step_colour("work")
+    assert fig.data[1].marker.color == step_colour(WORK.name)
     assert not {t.marker.color for t in fig.data} & set(PALETTE[:4])

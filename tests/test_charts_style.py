@@ -7,6 +7,7 @@ import pytest
 from chart_text_support import HOSTILE, assert_drawn_literally
 
 from ete_metrics.present.charts.style import apply_style, plotly_text
+from ete_metrics.steps import WORK
 
 
 @pytest.mark.parametrize(("raw", "escaped"), list(HOSTILE.items()))
@@ -136,7 +137,7 @@ def test_one_meaning_per_colour_steps_never_take_a_regions_colour() -> None:
     for name, colour_ in {**drawn, **drawn_areas}.items():
         assert colour_ not in regions, name
         assert colour_ not in POSITION_COLOURS.values(), name
-    assert drawn["Into work"] == drawn_areas["Into work"] == step_colour("work")
+    assert drawn["Into work"] == drawn_areas["Into work"] == step_colour(WORK.name)
     assert len(set(drawn.values())) == 3
 
 

@@ -16,6 +16,7 @@ from ete_metrics.present.charts.equality import equality_chart
 from ete_metrics.present.charts.funnels import funnel_chart
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.protect.disclosure import SUPPRESSED, numeric_view
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 C = SUPPRESSED
 
@@ -23,7 +24,7 @@ C = SUPPRESSED
 def _protected_funnel() -> pd.DataFrame:
     # 25 entered, training suppressed (a count of 1-4), 10 in work: 10/25 = 40.0%
     return pd.DataFrame({
-        "step": ["entered", "training", "work"],
+        "step": [ENTERED.name, TRAINING.name, WORK.name],
         "participants": [25, C, 10],
         "rate_from_entry": [1.0, C, 0.4],
         "rate_from_previous": [np.nan, C, C],
@@ -49,7 +50,7 @@ def test_a_suppressed_group_in_a_dot_plot_is_named_with_the_marker() -> None:
         "entered": [C, 120], "participants": [C, 45], "rate": [C, 0.375],
         "ci_low": [C, 0.29], "ci_high": [C, 0.46], "overall_rate": [0.36, 0.36], "gap": [C, 0.015],
     })
-    figure = mark_suppressed(equality_chart(numeric_view(protected), step="work"))
+    figure = mark_suppressed(equality_chart(numeric_view(protected), step=WORK.name))
     marks = [(a.y, a.text) for a in figure.layout.annotations if a.text == C]
     assert marks == [("Gender: Female", C)]
     hover = [list(row) for row in figure.data[0].customdata]
@@ -78,7 +79,7 @@ def _stakeholder_chart_app() -> None:
 
     st.session_state[FILTERS_KEY] = Filters(as_of=pd.Timestamp("2024-05-31").date(), audience="stakeholder")
     raw = pd.DataFrame({
-        "step": ["entered", "training", "work"], "participants": [23, 3, 12],
+        "step": [ENTERED.name, TRAINING.name, WORK.name], "participants": [23, 3, 12],
         "rate_from_entry": [1.0, 3 / 23, 12 / 23], "rate_from_previous": [np.nan, 3 / 23, 12 / 3],
         "ci_low": [0.86, 0.05, 0.33], "ci_high": [1.0, 0.32, 0.71],
     })

@@ -14,6 +14,7 @@ import pytest
 from cli_support import run, save_frames
 
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_compare_and_targets(db: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert records["London"]["position"] == "within"
     code, out, err = run(capsys, "targets", "--db", db, "--region", "London", "--format", "csv")
     assert code == 0, err
-    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["measure"] == "entered"]
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if r["measure"] == ENTERED.name]
     # months Jun 2021 .. May 2023 = 24; London entered Jan 2023 (target 1) and Apr 2023
     assert len(rows) == 24
     jan = next(r for r in rows if r["period_start"] == "2023-01-01")
@@ -115,13 +116,13 @@ def test_compare_and_targets(db: str, capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = run(capsys, "targets", "--db", db, "--summary", "--format", "json")
     assert code == 0, err
     summary = json.loads(out)
-    total = next(r for r in summary if r["region"] == "All regions" and r["measure"] == "entered")
+    total = next(r for r in summary if r["region"] == "All regions" and r["measure"] == ENTERED.name)
     # entered 3 of target 1 + 2 = 3 -> 100% green
     assert (total["actual_to_date"], total["target_to_date"], total["rag"]) == (3, 3, "green")
 
 
 def test_compare_adjusted_for_pathway(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "compare", "--db", db, "--step", "training",
+    code, out, err = run(capsys, "compare", "--db", db, "--step", TRAINING.name,
                          "--adjust-for", "pathway", "--format", "json")
     assert code == 0, err
     records = {r["region"]: r for r in json.loads(out)}
@@ -134,7 +135,7 @@ def test_compare_adjusted_for_pathway(db: str, capsys: pytest.CaptureFixture[str
     assert london["ratio_low"] == pytest.approx(0.0253, abs=1e-4)
     assert london["ratio_high"] == pytest.approx(5.5716, abs=1e-4)
     assert (wales["observed"], wales["expected"], wales["ratio"]) == (0, 0.0, None)
-    code, out, err = run(capsys, "compare", "--db", db, "--step", "training", "--adjust-for",
+    code, out, err = run(capsys, "compare", "--db", db, "--step", TRAINING.name, "--adjust-for",
                          "pathway", "--format", "json", "--audience", "stakeholder")
     assert code == 0, err
     london = {r["region"]: r for r in json.loads(out)}["London"]
@@ -153,7 +154,7 @@ def test_compare_refuses_an_unknown_adjustment(db: str, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     "argv",
     [
-        ["cohorts", "--cohort", "entry_quarter", "--outcome", "work"],
+        ["cohorts", "--cohort", "entry_quarter", "--outcome", WORK.name],
         ["time-to-outcome", "--by", "region"],
         ["partners", "--kind", "delivery"],
         ["partners", "--kind", "training"],
@@ -262,9 +263,9 @@ def test_forecast_csv(db: str, capsys: pytest.CaptureFixture[str]) -> None:
                                  "low_80", "high_80", "low_95", "high_95"]
     # London only; training and work; March, April and May 2024
     assert {(r["region"], r["measure"]) for r in rows} == {("London", "training"), ("London", "work")}
-    assert [r["month"] for r in rows if r["measure"] == "work"] == ["2024-03-01", "2024-04-01", "2024-05-01"]
+    assert [r["month"] for r in rows if r["measure"] == WORK.name] == ["2024-03-01", "2024-04-01", "2024-05-01"]
     # London: P001 training 1 Feb 2023; job starts P001 1 Mar 2023 and P002 3 Apr 2023
-    work = [r for r in rows if r["measure"] == "work"]
+    work = [r for r in rows if r["measure"] == WORK.name]
     assert {r["actual_to_date"] for r in work} == {"2"}
     for r in rows:
         assert float(r["low_95"]) <= float(r["low_80"]) <= float(r["forecast"]) <= float(r["high_80"]) \

@@ -23,6 +23,7 @@ from ete_metrics.metrics.cohorts import (
     months_followed,
     months_to_reach,
 )
+from ete_metrics.steps import SUSTAINED, TRAINING, WORK
 
 CURVE_AS_OF = "2023-04-15"
 
@@ -82,7 +83,7 @@ def test_monthly_cohort_curves_by_hand() -> None:
     out = cohort_curves(
         Scope(participants, milestones, as_of=CURVE_AS_OF),
         cohort="entry_month",
-        outcome="training",
+        outcome=TRAINING.name,
     )
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
     assert out["cohort"].tolist() == ["2023-01"] * 3 + ["2023-02"] * 2 + ["2023-03"]
@@ -133,7 +134,7 @@ def test_work_outcome_and_date_range() -> None:
             date_from="2023-01-05",
             date_to="2023-01-10",
         ),
-        outcome="work",
+        outcome=WORK.name,
     )
     assert out["months_since_entry"].tolist() == [0, 1, 2, 3]
     assert out["cohort_size"].tolist() == [2, 2, 2, 2]
@@ -145,7 +146,7 @@ def test_cohort_curves_errors_and_empty() -> None:
     with pytest.raises(InputError):
         cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), cohort="entry_fy")
     with pytest.raises(InputError):
-        cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), outcome="sustained")
+        cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), outcome=SUSTAINED.name)
     out = cohort_curves(Scope(empty_participants(), empty_milestones(), as_of=CURVE_AS_OF))
     assert out.empty
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
@@ -227,7 +228,7 @@ def test_cumulative_incidence_by_hand() -> None:
     participants, milestones = incidence_people()
     out = cumulative_incidence(
         Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
-        outcome="work",
+        outcome=WORK.name,
     )
     assert list(out.columns) == [
         "days_since_entry", "at_risk", "events", "cumulative_incidence", "ci_low", "ci_high"
@@ -246,7 +247,7 @@ def test_cumulative_incidence_by_region() -> None:
     participants, milestones = incidence_people()
     out = cumulative_incidence(
         Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
-        outcome="work",
+        outcome=WORK.name,
         by=["region"],
     )
     assert out["region"].tolist() == ["London", "London", "Not recorded", "Wales", "Wales"]
@@ -306,7 +307,7 @@ def test_incidence_properties(rows: list[tuple[int, int | None]]) -> None:
             }
         )
     )
-    out = cumulative_incidence(Scope(participants, milestones, as_of=as_of), outcome="training")
+    out = cumulative_incidence(Scope(participants, milestones, as_of=as_of), outcome=TRAINING.name)
 
     durations, observed = [], []
     for e, k in rows:

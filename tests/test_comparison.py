@@ -25,6 +25,7 @@ from ete_metrics.metrics.comparison import (
     programme_benchmark,
 )
 from ete_metrics.metrics.funnel import funnel
+from ete_metrics.steps import ENTERED, REFERRED, SUSTAINED, TRAINING, WORK
 
 
 def test_limits_n4_half() -> None:
@@ -124,7 +125,7 @@ def test_compare_groups_empty_and_bad_step() -> None:
     empty = compare_groups(Scope(participants, milestones, as_of="2022-01-01"))
     assert empty.empty and "outside_998" in empty.columns and "region" in empty.columns
     with pytest.raises(InputError):
-        compare_groups(Scope(participants, milestones, as_of="2023-08-16"), step="referred")
+        compare_groups(Scope(participants, milestones, as_of="2023-08-16"), step=REFERRED.name)
     with pytest.raises(InputError):
         compare_groups(Scope(participants, milestones, as_of="2023-08-16"), by="shoe_size")
 
@@ -174,14 +175,14 @@ def _funnel_table() -> pd.DataFrame:
 
 
 def test_compare_funnel_from_a_funnel_table() -> None:
-    out = compare_funnel(_funnel_table(), by="delivery_partner", step="work").set_index("delivery_partner")
+    out = compare_funnel(_funnel_table(), by="delivery_partner", step=WORK.name).set_index("delivery_partner")
     # overall = (20 + 0 + 2) / (20 + 20 + 4) = 0.5, as in test_compare_groups_positions
     assert (out["overall_rate"] == 0.5).all()
     assert out["rate"].to_dict() == {"Acme": 1.0, "Beta": 0.0, "Core": 0.5}
     assert out.loc["Core", "upper_95"] == pytest.approx(0.9)  # n = 4, theta = 0.5
     assert out["position"].to_dict() == {"Acme": "above", "Beta": "below", "Core": "within"}
     # training: (20 + 5 + 3) / 44 = 28/44
-    training = compare_funnel(_funnel_table(), by="delivery_partner", step="training")
+    training = compare_funnel(_funnel_table(), by="delivery_partner", step=TRAINING.name)
     assert training["overall_rate"].iloc[0] == pytest.approx(28 / 44)
     assert training["participants"].tolist() == [20, 5, 3]
 
@@ -190,22 +191,22 @@ def test_compare_funnel_matches_compare_groups() -> None:
     participants, milestones = _groups()
     table = funnel(Scope(participants, milestones, as_of="2023-08-16"), by=["region"])
     pd.testing.assert_frame_equal(
-        compare_funnel(table, by="region", step="work"),
+        compare_funnel(table, by="region", step=WORK.name),
         compare_groups(
             Scope(participants, milestones, as_of="2023-08-16"),
             by="region",
-            step="work",
+            step=WORK.name,
         ),
     )
 
 
 def test_compare_funnel_refuses_what_the_funnel_lacks() -> None:
     with pytest.raises(InputError, match="include_sustained=True"):
-        compare_funnel(_funnel_table(), by="delivery_partner", step="sustained")
+        compare_funnel(_funnel_table(), by="delivery_partner", step=SUSTAINED.name)
     with pytest.raises(InputError, match="by=\\['region'\\]"):
-        compare_funnel(_funnel_table(), by="region", step="work")
+        compare_funnel(_funnel_table(), by="region", step=WORK.name)
     with pytest.raises(InputError, match="Unknown step"):
-        compare_funnel(_funnel_table(), by="delivery_partner", step="referred")
+        compare_funnel(_funnel_table(), by="delivery_partner", step=REFERRED.name)
     empty = compare_funnel(_funnel_table().iloc[0:0], by="delivery_partner")
     assert empty.empty and list(empty.columns)[0] == "delivery_partner"
 
@@ -249,7 +250,7 @@ def test_partner_is_compared_with_its_own_region_as_well_as_the_programme() -> N
         ("B", "London", 100, 24),
         ("C", "Wales", 100, 60),
     ])
-    out = compare_within_regions(table, by="delivery_partner", step="work").set_index("delivery_partner")
+    out = compare_within_regions(table, by="delivery_partner", step=WORK.name).set_index("delivery_partner")
     assert out.loc["A", "entered"] == 100 and out.loc["A", "participants"] == 23
     assert out.loc["A", "overall_rate"] == pytest.approx(107 / 300)   # (23 + 24 + 60) / 300
     assert out.loc["A", "region"] == "London"
@@ -271,8 +272,8 @@ def test_partners_of_part_of_the_programme_are_also_set_against_the_programmes_r
     # A Wales lead sees Wales's partners only; the programme (every region) had 300 of 1,000
     # entrants in work (30%). Only the programme's totals per step are read.
     table = _partner_funnel([("P1", "Wales", 10, 2), ("P2", "Wales", 20, 8), ("P3", "Wales", 40, 2)])
-    programme = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [1000, 500, 300]})
-    out = compare_within_regions(table, step="work", programme=programme).set_index("delivery_partner")
+    programme = pd.DataFrame({"step": [ENTERED.name, TRAINING.name, WORK.name], "participants": [1000, 500, 300]})
+    out = compare_within_regions(table, step=WORK.name, programme=programme).set_index("delivery_partner")
     assert out["programme_rate"].tolist() == pytest.approx([0.3, 0.3, 0.3])
     # The rate of the partners shown is Wales's: 12 of 70.
     assert out.loc["P1", "overall_rate"] == pytest.approx(12 / 70)
@@ -281,4 +282,4 @@ def test_partners_of_part_of_the_programme_are_also_set_against_the_programmes_r
     # P3's 5% is below.
     assert out["programme_position"].tolist() == ["within", "within", "below"]
     # Without the programme's funnel the columns are not there (the whole programme is in view).
-    assert "programme_rate" not in compare_within_regions(table, step="work").columns
+    assert "programme_rate" not in compare_within_regions(table, step=WORK.name).columns

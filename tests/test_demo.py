@@ -23,6 +23,7 @@ from ete_metrics.data.db import create_schema, database_holdings, save_extract
 from ete_metrics.data.demo import DemoProgramme, apportion, build_demo_database, generate_demo
 from ete_metrics.data.importer import import_extract
 from ete_metrics.errors import InputError, RealDataError
+from ete_metrics.steps import MILESTONE_TYPES, REFERRED, TARGET_MEASURES, WORK
 
 REGIONS = {"London", "North West", "West Midlands", "Wales"}
 EXTRACT = pd.Timestamp("2024-05-31")
@@ -209,8 +210,8 @@ def test_every_milestone_belongs_to_an_entered_participant(demo: DemoProgramme) 
     entered_ids = set(demo.participants.loc[demo.participants["entry_date"].notna(),
                                             "participant_id"])
     assert set(demo.milestones["participant_id"]) <= entered_ids
-    assert set(demo.milestones["milestone"]) == {"training_start", "training_completed",
-                                                  "job_start", "job_sustained"}
+    # the demo records every milestone type of the vocabulary
+    assert set(demo.milestones["milestone"]) == set(MILESTONE_TYPES)
     assert demo.milestones["partner"].notna().all()
     # Training milestones name a training provider, job milestones an employer: never both.
     training_partners = set(demo.milestones.loc[
@@ -294,20 +295,20 @@ def test_targets_cover_every_month_region_and_measure(demo: DemoProgramme) -> No
     assert not targets.duplicated(["region", "period_start", "measure"]).any()
     months = sorted(targets["period_start"].unique())
     assert months[0] == pd.Timestamp("2021-06-01") and months[-1] == pd.Timestamp("2024-05-01")
-    assert set(targets["measure"]) == {"referred", "entered", "training", "work"}
+    assert set(targets["measure"]) == set(TARGET_MEASURES)
     assert (targets["target"] >= 0).all()
     totals = targets.groupby("measure")["target"].sum()
     # The contract's published total, exactly, and each region's share of it exactly:
     # 45,000 x 0.32, 0.28, 0.24, 0.16.
-    assert totals["referred"] == 45_000
-    referred = targets[targets["measure"] == "referred"].groupby("region")["target"].sum()
+    assert totals[REFERRED.name] == 45_000
+    referred = targets[targets["measure"] == REFERRED.name].groupby("region")["target"].sum()
     assert referred.to_dict() == {"London": 14_400, "North West": 12_600,
                                   "West Midlands": 10_800, "Wales": 7_200}
     # The programme ends close to target overall: entered within 10% of its target.
     entered = demo.participants["entry_date"].notna().sum()
     assert 0.9 < entered / totals["entered"] < 1.1
     # ...while West Midlands is clearly behind its work target (red: below 86%).
-    wm_target = targets[(targets["region"] == "West Midlands") & (targets["measure"] == "work")]
+    wm_target = targets[(targets["region"] == "West Midlands") & (targets["measure"] == WORK.name)]
     ms = demo.milestones
     workers = set(ms.loc[ms["milestone"] == "job_start", "participant_id"])
     people = demo.participants
@@ -333,7 +334,7 @@ def test_scales_down() -> None:
     assert people["participant_id"].is_unique
     assert set(programme.milestones["participant_id"]) <= set(people["participant_id"])
     assert 0.25 < people["entry_date"].notna().mean() < 0.42
-    assert programme.targets.loc[programme.targets["measure"] == "referred", "target"].sum() == 2_000
+    assert programme.targets.loc[programme.targets["measure"] == REFERRED.name, "target"].sum() == 2_000
     one = generate_demo(1)
     assert len(one.participants) == 1
 

@@ -31,6 +31,7 @@ from ete_metrics.protect.disclosure import (
     protect_table,
     round_to_base,
 )
+from ete_metrics.steps import ENTERED, WORK
 
 C = SUPPRESSED
 
@@ -267,7 +268,7 @@ def test_key_columns_keep_lines_within_a_funnel_step() -> None:
     # Long form: step x region; regions add up within a step, steps do not add.
     frame = pd.DataFrame(
         {
-            "step": ["entered", "entered", "entered", "work", "work", "work"],
+            "step": [ENTERED.name, ENTERED.name, ENTERED.name, WORK.name, WORK.name, WORK.name],
             "region": ["London", "Wales", "All", "London", "Wales", "All"],
             "count": [60, 12, 72, 9, 3, 12],
         }
@@ -286,7 +287,7 @@ def test_key_columns_keep_lines_within_a_funnel_step() -> None:
 
 def test_duplicate_groups_without_key_columns_are_refused() -> None:
     frame = pd.DataFrame(
-        {"step": ["entered", "work"], "region": ["Wales", "Wales"], "count": [9, 3]}
+        {"step": [ENTERED.name, WORK.name], "region": ["Wales", "Wales"], "count": [9, 3]}
     )
     with pytest.raises(InputError, match="key_columns"):
         protect_table(frame, count_columns=["count"], group_columns=["region"])

@@ -138,7 +138,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     from ete_metrics.counting.scope import Scope
     from ete_metrics.data import db
     from ete_metrics.metrics.equality import equality
-    from ete_metrics.steps import label
+    from ete_metrics.steps import WORK, label
     from ete_metrics.views import heading as column_heading
 
     page = browser_page
@@ -181,7 +181,7 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     london = filter_participants(participants, regions=["London"])
     expected = equality(
         Scope(london, milestones_for(london, milestones), as_of=cutoff),
-        step="work",
+        step=WORK.name,
     )
     # the file's headings and characteristics are the screen's words; its values stay machine-readable
     assert list(got.columns) == [column_heading(c) for c in expected.columns]

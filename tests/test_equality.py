@@ -14,6 +14,7 @@ from ete_metrics.data.frames import (
 )
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.equality import equality
+from ete_metrics.steps import REFERRED, SUSTAINED
 
 AS_OF = "2023-06-30"
 
@@ -99,7 +100,7 @@ def test_sustained_step() -> None:
     out = equality(
         Scope(participants, milestones, as_of=AS_OF),
         characteristics=["gender"],
-        step="sustained",
+        step=SUSTAINED.name,
     )
     assert out["participants"].tolist() == [1, 0, 0]
     assert out["overall_rate"].iloc[0] == pytest.approx(0.1)
@@ -122,7 +123,7 @@ def test_window_days() -> None:
 def test_errors_and_empty() -> None:
     participants, milestones = people()
     with pytest.raises(InputError):
-        equality(Scope(participants, milestones, as_of=AS_OF), step="referred")
+        equality(Scope(participants, milestones, as_of=AS_OF), step=REFERRED.name)
     with pytest.raises(InputError):
         equality(Scope(participants, milestones, as_of=AS_OF), characteristics=["religion"])
     with pytest.raises(InputError):

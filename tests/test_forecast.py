@@ -12,6 +12,7 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.forecast import FORECAST_COLUMNS, forecast_to_end, probability_of_reaching
+from ete_metrics.steps import TRAINING, WORK
 
 
 def _programme() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -44,7 +45,7 @@ def test_forecast_by_hand() -> None:
     participants, milestones = _programme()
     out = forecast_to_end(Scope(participants, milestones, as_of="2024-02-29"), regions=["London"])
     assert list(out.columns) == list(FORECAST_COLUMNS)
-    training = out.loc[out["measure"] == "training"].set_index("month")
+    training = out.loc[out["measure"] == TRAINING.name].set_index("month")
     assert training.index.strftime("%Y-%m").tolist() == ["2024-02", "2024-03", "2024-04", "2024-05"]
     assert (training["actual_to_date"] == 6).all()
     q = 1 - 0.5 ** (15 / 30.4375)
@@ -62,7 +63,7 @@ def test_forecast_by_hand() -> None:
     assert may["low_80"] == pytest.approx(max(6 + 2 * s - 1.281552 * sd, 6.0), abs=1e-5)
     # never below what has already happened
     assert (training["low_95"] >= 6).all()
-    work = out.loc[out["measure"] == "work"]
+    work = out.loc[out["measure"] == WORK.name]
     assert (work["forecast"] == 0).all() and (work["high_95"] == 0).all()
 
 
@@ -70,15 +71,15 @@ def test_probability_of_reaching_a_target() -> None:
     # contract target 10 training starts: P(N >= 10) = 1 - Phi((9.5 - mean) / sd)
     participants, milestones = _programme()
     out = forecast_to_end(Scope(participants, milestones, as_of="2024-02-29"), regions=["London"])
-    targets = conform_targets(pd.DataFrame([("London", "2023-08-01", "training", 4),
-                                            ("London", "2023-09-01", "training", 6)],
+    targets = conform_targets(pd.DataFrame([("London", "2023-08-01", TRAINING.name, 4),
+                                            ("London", "2023-09-01", TRAINING.name, 6)],
                                            columns=["region", "period_start", "measure", "target"]))
     chance = probability_of_reaching(out, targets).set_index("measure")
-    may = out.loc[(out["measure"] == "training")].iloc[-1]
-    assert chance.loc["training", "contract_target"] == 10
-    assert chance.loc["training", "probability"] == pytest.approx(
+    may = out.loc[(out["measure"] == TRAINING.name)].iloc[-1]
+    assert chance.loc[TRAINING.name, "contract_target"] == 10
+    assert chance.loc[TRAINING.name, "probability"] == pytest.approx(
         stats.norm.sf((9.5 - may["forecast"]) / may["sd"]))
-    assert math.isnan(chance.loc["work", "probability"])
+    assert math.isnan(chance.loc[WORK.name, "probability"])
 
 
 def test_inputs_unchanged_and_as_of_checked() -> None:

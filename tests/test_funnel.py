@@ -14,6 +14,16 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import FUNNEL_COLUMNS, funnel, referral_funnel
+from ete_metrics.steps import (
+    ENTERED,
+    REFERRED,
+    SUSTAINED,
+    TRAINING,
+    WORK,
+    funnel_steps,
+    outcome_steps,
+    sustained_steps,
+)
 
 AS_OF = "2023-08-16"
 
@@ -76,7 +86,7 @@ def test_columns_types_and_rates() -> None:
     out = funnel(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == list(FUNNEL_COLUMNS)
     assert out["participants"].dtype == np.int64
-    assert out["step"].tolist() == ["entered", "training", "work"]
+    assert out["step"].tolist() == [ENTERED.name, TRAINING.name, WORK.name]
     # entered 4, training 2 (A, B), work 1 (A)
     assert steps(out) == [4, 2, 1]
     # rate_from_entry 4/4, 2/4, 1/4; rate_from_previous NaN, 2/4, 1/2
@@ -102,9 +112,12 @@ def test_other_milestones_and_unknown_ids_ignored() -> None:
     assert steps(funnel(Scope(ONE, milestones, as_of=AS_OF))) == [1, 0, 0]
     # sustained counts job_sustained on its own (no job_start needed): 1; rate_from_previous vs work 0 -> NaN
     out = funnel(Scope(ONE, milestones, as_of=AS_OF), include_sustained=True)
-    assert out["step"].tolist() == ["entered", "training", "work", "sustained"]
-    assert steps(out) == [1, 0, 0, 1]
-    assert np.isnan(out["rate_from_previous"].iloc[3])
+    assert out["step"].tolist() == list(funnel_steps(sustained=True))
+    # any later step of sustained work has its own milestone, not recorded here: 0
+    reached = dict(zip(out["step"], steps(out), strict=True))
+    assert reached == {ENTERED.name: 1, TRAINING.name: 0, WORK.name: 0,
+                       **dict.fromkeys(sustained_steps(), 0), SUSTAINED.name: 1}
+    assert np.isnan(out.set_index("step").at[SUSTAINED.name, "rate_from_previous"])
 
 
 @pytest.mark.parametrize(
@@ -184,9 +197,9 @@ def test_grouping_by_region_missing_and_absent_groups() -> None:
     out = funnel(Scope(participants, milestones, as_of=AS_OF), by="region")
     assert out["region"].tolist() == ["London"] * 3 + ["Not recorded"] * 3 + ["Wales"] * 3
     assert counts(out, "region") == {
-        ("London", "entered"): 1, ("London", "training"): 0, ("London", "work"): 0,
-        ("Not recorded", "entered"): 1, ("Not recorded", "training"): 1, ("Not recorded", "work"): 0,
-        ("Wales", "entered"): 1, ("Wales", "training"): 0, ("Wales", "work"): 1,
+        ("London", ENTERED.name): 1, ("London", TRAINING.name): 0, ("London", WORK.name): 0,
+        ("Not recorded", ENTERED.name): 1, ("Not recorded", TRAINING.name): 1, ("Not recorded", WORK.name): 0,
+        ("Wales", ENTERED.name): 1, ("Wales", TRAINING.name): 0, ("Wales", WORK.name): 1,
     }
 
 
@@ -200,20 +213,20 @@ def test_grouping_by_quarter_and_financial_year() -> None:
     milestones = events(("B", "job_start", "2023-05-01"), ("D", "job_start", "2023-01-05"))
     quarters = funnel(Scope(participants, milestones, as_of=AS_OF), by="entry_quarter")
     assert counts(quarters, "entry_quarter") == {
-        ("2022-Q4", "entered"): 1, ("2022-Q4", "training"): 0, ("2022-Q4", "work"): 1,
-        ("2023-Q1", "entered"): 1, ("2023-Q1", "training"): 0, ("2023-Q1", "work"): 0,
-        ("2023-Q2", "entered"): 2, ("2023-Q2", "training"): 0, ("2023-Q2", "work"): 1,
+        ("2022-Q4", ENTERED.name): 1, ("2022-Q4", TRAINING.name): 0, ("2022-Q4", WORK.name): 1,
+        ("2023-Q1", ENTERED.name): 1, ("2023-Q1", TRAINING.name): 0, ("2023-Q1", WORK.name): 0,
+        ("2023-Q2", ENTERED.name): 2, ("2023-Q2", TRAINING.name): 0, ("2023-Q2", WORK.name): 1,
     }
     years = funnel(Scope(participants, milestones, as_of=AS_OF), by=["entry_fy", "region"])
     assert counts(years, "entry_fy", "region") == {
-        ("2022-23", "London", "entered"): 1, ("2022-23", "London", "training"): 0,
-        ("2022-23", "London", "work"): 0,
-        ("2022-23", "Wales", "entered"): 1, ("2022-23", "Wales", "training"): 0,
-        ("2022-23", "Wales", "work"): 1,
-        ("2023-24", "London", "entered"): 1, ("2023-24", "London", "training"): 0,
-        ("2023-24", "London", "work"): 1,
-        ("2023-24", "Wales", "entered"): 1, ("2023-24", "Wales", "training"): 0,
-        ("2023-24", "Wales", "work"): 0,
+        ("2022-23", "London", ENTERED.name): 1, ("2022-23", "London", TRAINING.name): 0,
+        ("2022-23", "London", WORK.name): 0,
+        ("2022-23", "Wales", ENTERED.name): 1, ("2022-23", "Wales", TRAINING.name): 0,
+        ("2022-23", "Wales", WORK.name): 1,
+        ("2023-24", "London", ENTERED.name): 1, ("2023-24", "London", TRAINING.name): 0,
+        ("2023-24", "London", WORK.name): 1,
+        ("2023-24", "Wales", ENTERED.name): 1, ("2023-24", "Wales", TRAINING.name): 0,
+        ("2023-24", "Wales", WORK.name): 0,
     }
     months = funnel(Scope(participants, milestones, as_of=AS_OF), by="entry_month")
     assert months["entry_month"].unique().tolist() == ["2022-12", "2023-03", "2023-04", "2023-06"]
@@ -292,7 +305,7 @@ def test_referral_funnel_rules() -> None:
     milestones = events(("A", "job_start", "2023-02-01"), ("B", "job_start", "2023-02-01"),
                         ("E", "training_start", "2023-03-05"))
     out = referral_funnel(Scope(participants, milestones, as_of=AS_OF))
-    assert out["step"].tolist() == ["referred", "entered", "training", "work"]
+    assert out["step"].tolist() == [REFERRED.name, ENTERED.name, TRAINING.name, WORK.name]
     # referred A, B, C, E = 4; entered A = 1; training 0; work A = 1
     assert steps(out) == [4, 1, 0, 1]
     # rate_from_entry is relative to the referrals: 4/4, 1/4, 0/4, 1/4
@@ -371,19 +384,19 @@ def test_properties(data: tuple[pd.DataFrame, pd.DataFrame, int | None]) -> None
     for frame in (out, ordered):
         wide = frame.pivot(index="region", columns="step", values="participants")
         # steps never exceed entered, and every group shown has someone entered
-        for step in ("training", "work", "sustained"):
-            assert (wide[step] <= wide["entered"]).all()
-        assert (wide["entered"] > 0).all()
+        for step in outcome_steps():
+            assert (wide[step] <= wide[ENTERED.name]).all()
+        assert (wide[ENTERED.name] > 0).all()
         # rates lie within their Wilson intervals
         assert ((frame["ci_low"] <= frame["rate_from_entry"] + 1e-12)
                 & (frame["rate_from_entry"] <= frame["ci_high"] + 1e-12)).all()
     # ordered work <= any-order work, other steps equal; the ordered funnel nests
     a = out.set_index(["region", "step"])["participants"]
     b = ordered.set_index(["region", "step"])["participants"]
-    assert (b.xs("work", level="step") <= a.xs("work", level="step")).all()
-    assert (b.xs("work", level="step") <= b.xs("training", level="step")).all()
-    assert (b.xs("sustained", level="step") <= b.xs("work", level="step")).all()
-    assert (b.xs("training", level="step") == a.xs("training", level="step")).all()
+    assert (b.xs(WORK.name, level="step") <= a.xs(WORK.name, level="step")).all()
+    assert (b.xs(WORK.name, level="step") <= b.xs(TRAINING.name, level="step")).all()
+    assert (b.xs(SUSTAINED.name, level="step") <= b.xs(WORK.name, level="step")).all()
+    assert (b.xs(TRAINING.name, level="step") == a.xs(TRAINING.name, level="step")).all()
     # the totals by region add up to the ungrouped funnel
     total = funnel(
         Scope(participants, milestones, as_of=as_of, window_days=window),
@@ -396,7 +409,7 @@ def test_properties(data: tuple[pd.DataFrame, pd.DataFrame, int | None]) -> None
     ref = referral_funnel(Scope(participants, milestones, as_of=as_of, window_days=window))
     if not ref.empty:
         r = ref.set_index("step")["participants"]
-        assert r["entered"] <= r["referred"] and r["training"] <= r["entered"] and r["work"] <= r["entered"]
+        assert r[ENTERED.name] <= r[REFERRED.name] and r[TRAINING.name] <= r[ENTERED.name] and r[WORK.name] <= r[ENTERED.name]
 
 
 @settings(max_examples=100, deadline=None)
@@ -405,24 +418,24 @@ def test_matches_a_plain_python_count(data: tuple[pd.DataFrame, pd.DataFrame, in
     """The vectorised funnel agrees with the definition written as a loop."""
     participants, milestones, window = data
     as_of = pd.Timestamp("2023-06-30")
-    expected = {"entered": 0, "training": 0, "work": 0}
+    expected = {ENTERED.name: 0, TRAINING.name: 0, WORK.name: 0}
     for _, person in participants.iterrows():
         entry = person["entry_date"]
         if pd.isna(entry) or entry > as_of:
             continue
         if window is not None and entry + pd.Timedelta(days=window) > as_of:
             continue
-        expected["entered"] += 1
+        expected[ENTERED.name] += 1
         mine = milestones[milestones["participant_id"] == person["participant_id"]]
         ok = (mine["date"] >= entry) & (mine["date"] <= as_of)
         if window is not None:
             ok &= mine["date"] <= entry + pd.Timedelta(days=window)
         kinds = set(mine.loc[ok, "milestone"])
-        expected["training"] += "training_start" in kinds
-        expected["work"] += "job_start" in kinds
+        expected[TRAINING.name] += "training_start" in kinds
+        expected[WORK.name] += "job_start" in kinds
     out = funnel(Scope(participants, milestones, as_of=as_of, window_days=window))
     got = dict(zip(out["step"], out["participants"], strict=True)) if not out.empty else {}
-    if expected["entered"] == 0:
+    if expected[ENTERED.name] == 0:
         assert out.empty
     else:
         assert got == expected

@@ -22,6 +22,7 @@ from ete_metrics import config
 from ete_metrics.data import db
 from ete_metrics.data.importer import import_extract, read_extract
 from ete_metrics.errors import ImportValidationError, InputError
+from ete_metrics.steps import ENTERED, REFERRED
 
 WHEN = datetime(2023, 8, 16, 10, 0)
 
@@ -507,8 +508,8 @@ def test_import_round_trip(engine: sa.Engine, tmp_path: Path) -> None:
         ("P3", "job_start"),
     ]
     assert [(r["region"], r["measure"], r["target"]) for r in targets] == [
-        ("London", "entered", 5),
-        ("Wales", "referred", 9),
+        ("London", ENTERED.name, 5),
+        ("Wales", REFERRED.name, 9),
     ]
 
     imports = db.load_imports(engine)

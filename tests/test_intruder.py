@@ -18,12 +18,14 @@ from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.protect.publication import Part, publish
+from ete_metrics.steps import ENTERED, TRAINING
+from ete_metrics.steps import WORK as WORK_STEP
 from ete_metrics.views import COMPARE, FUNNEL
 from tests.intruder_support import attack
 
 AS_OF = "2023-08-01"
 EARLIER = "2023-07-01"
-WORK = {"entered": "entered", "participants": "work"}
+WORK = {"entered": ENTERED.name, "participants": WORK_STEP.name}
 
 #: (region, area, entered, in work a month earlier, in work now)
 Group = tuple[str, str, int, int, int]
@@ -148,17 +150,17 @@ def test_a_declared_publication_gives_its_parts_their_ties() -> None:
 
     frame = pd.DataFrame({"region": ["A"], "entered": [10], "participants": [5]})
     parts = parts_of("regions", {"comparison": frame, "areas": frame,
-                                 "by_region": None}, step="training", within={"region": "A"})
+                                 "by_region": None}, step=TRAINING.name, within={"region": "A"})
     assert list(parts) == ["comparison", "areas"]  # None: not shown this time
-    assert dict(parts["comparison"].measures) == {"entered": "entered", "participants": "training",
-                                                  "observed": "training"}
+    assert dict(parts["comparison"].measures) == {"entered": ENTERED.name, "participants": TRAINING.name,
+                                                  "observed": TRAINING.name}
     assert parts["comparison"].spec == COMPARE
     # the case-mix adjusted comparison is a model of each person's records: no set publishes it
     assert all(p.view.name != "standardised" for tables in PUBLICATIONS.values() for p in tables.values())
     assert dict(parts["areas"].within) == {"region": "A"} and parts["areas"].moment == "now"
     assert dict(parts["comparison"].within) == {}
     # the pack compares work; a page that compares a chosen step must say which
-    assert parts_of("pack", {"comparison": frame})["comparison"].measures["participants"] == "work"
+    assert parts_of("pack", {"comparison": frame})["comparison"].measures["participants"] == WORK_STEP.name
     with pytest.raises(KeyError):
         parts_of("regions", {"comparison": frame})
     assert {"overview", "funnels", "regions", "cohorts", "partners", "equality", "pack"} <= set(PUBLICATIONS)

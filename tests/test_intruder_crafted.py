@@ -56,7 +56,7 @@ from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.report import report_content
 from ete_metrics.protect.publication import Part
-from ete_metrics.steps import find_step
+from ete_metrics.steps import TRAINING as TRAINING_STEP
 from tests.crafted_support import AS_OF, EXPECTED, REGIONS, SCOPES, WORK, crafted
 from tests.intruder_sources import (
     FrameReader,
@@ -70,7 +70,7 @@ from tests.intruder_support import Intruder, Pin
 
 STAKEHOLDER = "partner@example.org"
 PAIRS = [scope for scope in SCOPES if len(scope) == 2]
-TRAINING = find_step("training").name
+TRAINING = TRAINING_STEP.name
 
 
 def test_the_crafted_programme_holds_its_small_groups() -> None:

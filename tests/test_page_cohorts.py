@@ -12,6 +12,7 @@ from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.charts.cohorts import cohort_heatmap_table, latest_cohorts
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import TRAINING, WORK
 
 PAGE = "app_pages/4_cohorts.py"
 
@@ -49,7 +50,7 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     full = cohort_curves(
         Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
         cohort="entry_quarter",
-        outcome="training",
+        outcome=TRAINING.name,
     )
     heatmap = cohort_heatmap_table(full)
     _same(
@@ -62,7 +63,7 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     )
     incidence = cumulative_incidence(
         Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
-        outcome="training",
+        outcome=TRAINING.name,
     )
     _same(
         _shown(at, 2),
@@ -134,7 +135,7 @@ def test_cohorts_page_options_from_the_url(demo_data: DemoData) -> None:
     monthly = _expected_curves(demo_data, "work", cohort="entry_month")
     assert shown["Cohort"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     _same_curves(shown, monthly)
-    assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == "work"
+    assert at.query_params["cohort"] == "entry_month" and at.query_params["outcome"] == WORK.name
 
 
 def test_no_column_of_the_days_table_is_blank_in_every_row(demo_db_url: str, demo_data: DemoData) -> None:

@@ -9,6 +9,7 @@ from apptest_support import DemoData, new_app, open_page, tables_shown
 from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import TRAINING, WORK
 
 PAGE = "app_pages/6_equality.py"
 RATES = ("rate", "ci_low", "ci_high", "overall_rate")
@@ -32,14 +33,14 @@ def _expected(demo: DemoData, window_days: int | None = None, **kwargs) -> pd.Da
 def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     at = open_page(new_app(), PAGE)
     shown = _shown(at)
-    pd.testing.assert_frame_equal(shown, _expected(demo_data, step="work"), check_dtype=False)
+    pd.testing.assert_frame_equal(shown, _expected(demo_data, step=WORK.name), check_dtype=False)
     assert set(shown["Characteristic"]) == {"Gender", "Age band", "Ethnicity", "Disability"}
     assert shown["Rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
     # the gap to the overall rate in percentage points, one decimal, signed
     assert shown["Gap to overall"].astype(str).str.fullmatch(r"[+-]\d{1,3}\.\d pp|0\.0 pp").all()
     raw = equality(
         Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
-        step="work",
+        step=WORK.name,
     )
     first = raw.iloc[0]
     points = round((first["rate"] - first["overall_rate"]) * 100, 1)
@@ -54,11 +55,11 @@ def test_equality_page_widgets_change_the_figures(demo_data: DemoData) -> None:
     assert not at.exception
     training = _shown(at)
     assert not training.equals(before)
-    pd.testing.assert_frame_equal(training, _expected(demo_data, step="training"), check_dtype=False)
+    pd.testing.assert_frame_equal(training, _expected(demo_data, step=TRAINING.name), check_dtype=False)
     at.selectbox(key="equality_window").set_value("Within 180 days").run()
     assert not at.exception
     pd.testing.assert_frame_equal(
-        _shown(at), _expected(demo_data, step="training", window_days=180), check_dtype=False
+        _shown(at), _expected(demo_data, step=TRAINING.name, window_days=180), check_dtype=False
     )
 
 

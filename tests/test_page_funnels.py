@@ -16,7 +16,7 @@ from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.pseudonyms import WORDS, spoken_names
 from ete_metrics.present.tables import display_table
-from ete_metrics.steps import label
+from ete_metrics.steps import ENTERED, label
 
 PAGE = "app_pages/2_funnels.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -50,8 +50,8 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
                                   check_dtype=False)
     assert "Rate from referral" in _shown(app, 0).columns
     # its "Entered" differs from the entry funnel's, and the page says by how many and why
-    here = int(referrals.loc[referrals["step"] == "entered", "participants"].iloc[0])
-    above = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
+    here = int(referrals.loc[referrals["step"] == ENTERED.name, "participants"].iloc[0])
+    above = int(expected.loc[expected["step"] == ENTERED.name, "participants"].iloc[0])
     late = int(((p["entry_date"] <= pd.Timestamp(as_of))
                 & ~(p["referral_date"] <= p["entry_date"])).sum())  # referral after entry, or none
     assert above - here == late > 0

@@ -21,6 +21,7 @@ from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.formatting import count, percent, signed_count
 from ete_metrics.present.narrative import narrative
 from ete_metrics.present.tables import display_table, rag_grid
+from ete_metrics.steps import ENTERED, STEPS, SUSTAINED, TRAINING, WORK
 
 PAGE = "app_pages/1_overview.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -46,17 +47,12 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
     month_earlier = (pd.Timestamp(demo_data.cutoff) - pd.DateOffset(months=1)).date()
     before = _expected_funnel(demo_data, month_earlier).set_index("step")
     tiles = _tiles(app)
-    for label, step in (
-        ("Entered", "entered"),
-        ("Into training", "training"),
-        ("Into work", "work"),
-        ("Sustained work", "sustained"),
-    ):
+    for label, step in ((s.label, s.name) for s in (ENTERED, TRAINING, WORK, SUSTAINED)):
         value = int(expected.loc[expected["step"] == step, "participants"].iloc[0])
         assert tiles[label][0] == count(value)
         change = value - int(before.loc[step, "participants"])
         assert tiles[label][1].startswith(signed_count(change) + " since ")
-    work_rate = expected.loc[expected["step"] == "work", "rate_from_entry"].iloc[0]
+    work_rate = expected.loc[expected["step"] == WORK.name, "rate_from_entry"].iloc[0]
     assert tiles["Into work rate"][0] == percent(work_rate)
     want = display_table(expected, counts=("participants",), rates=RATES)
     matching = [d.value.reset_index(drop=True) for d in tables_shown(app) if list(d.value.columns) == list(want.columns)]
@@ -74,7 +70,7 @@ def test_target_tiles_match_target_summary(app: AppTest, demo_data: DemoData) ->
     tiles = _tiles(app)
     assert len(overall)
     for row in overall.itertuples(index=False):
-        label = {"referred": "Referred", "entered": "Entered", "training": "Into training", "work": "Into work"}[row.measure]
+        label = {s.target_measure: s.label for s in STEPS if s.target_measure}[row.measure]
         value, delta = tiles[f"{label}: % of target"]
         assert value == percent(row.percent_achieved)
         assert delta == str(row.rag).capitalize()
@@ -85,14 +81,14 @@ def test_a_region_in_the_url_changes_the_figures(demo_db_url: str, demo_data: De
     open_page(at, PAGE)
     expected = _expected_funnel(demo_data, date(2023, 8, 16), ["Wales"])
     everyone = _expected_funnel(demo_data, date(2023, 8, 16))
-    entered = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
-    assert entered < int(everyone.loc[everyone["step"] == "entered", "participants"].iloc[0])
+    entered = int(expected.loc[expected["step"] == ENTERED.name, "participants"].iloc[0])
+    assert entered < int(everyone.loc[everyone["step"] == ENTERED.name, "participants"].iloc[0])
     assert _tiles(at)["Entered"][0] == count(entered)
     # changing the filter in the sidebar changes the figures again
     at.multiselect(key="filter_regions").set_value(["London"]).run()
     london = _expected_funnel(demo_data, date(2023, 8, 16), ["London"])
     assert _tiles(at)["Entered"][0] == count(
-        int(london.loc[london["step"] == "entered", "participants"].iloc[0])
+        int(london.loc[london["step"] == ENTERED.name, "participants"].iloc[0])
     )
 
 
@@ -112,7 +108,7 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
     forecast = forecast_to_end(
         Scope(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16)),
     )
-    work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == "work")]
+    work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == WORK.name)]
     columns = ["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"]
     tables = [d.value.reset_index(drop=True) for d in tables_shown(at)]
     want = display_table(work[columns].reset_index(drop=True),
@@ -167,7 +163,7 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     grids = [d.value for d in tables_shown(app) if "Projected at contract end (work)" in d.value.columns]
     assert len(grids) == 1
     pd.testing.assert_frame_equal(grids[0], text, check_dtype=False, check_names=False)
-    west_midlands_work = rag.loc[(rag["region"] == "West Midlands") & (rag["measure"] == "work")].iloc[0]
+    west_midlands_work = rag.loc[(rag["region"] == "West Midlands") & (rag["measure"] == WORK.name)].iloc[0]
     assert grids[0].loc["West Midlands", "Into work"] == f"{percent(west_midlands_work['percent_achieved'])} Red"
     assert codes.loc["West Midlands", "Into work"] == "red"
     # the narrative at the top: the same sentences from the same numbers
@@ -187,7 +183,7 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     for sentence in sentences:
         assert markdown_literal(sentence) in said
     # this month against last: the job starts of the latest full month
-    work = comparison.set_index("measure").loc["work"]
+    work = comparison.set_index("measure").loc[WORK.name]
     months = [d.value for d in tables_shown(app) if "Same month a year earlier" in d.value.columns]
     assert len(months) == 1
     row = months[0].set_index("Measure").loc["Into work"]

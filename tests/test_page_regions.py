@@ -13,6 +13,7 @@ from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.tables import display_table
+from ete_metrics.steps import TRAINING, WORK
 
 PAGE = "app_pages/3_regions.py"
 RATES = ("rate_from_entry", "rate_from_previous", "ci_low", "ci_high")
@@ -32,7 +33,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     pd.testing.assert_frame_equal(
         _shown(app, 0), display_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
     )
-    comparison = compare_groups(Scope(p, m, as_of=as_of), by="region", step="work")
+    comparison = compare_groups(Scope(p, m, as_of=as_of), by="region", step=WORK.name)
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -57,7 +58,7 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     comparison = compare_groups(
         Scope(p, m, as_of=as_of, window_days=182),
         by="region",
-        step="training",
+        step=TRAINING.name,
     )
     pd.testing.assert_frame_equal(
         _shown(app, 1),
@@ -92,7 +93,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
     # the default adjustment: pathway and time since entry, for the step chosen (work)
     assert app.multiselect(key="regions_adjust").value == ["pathway", "time_since_entry"]
-    ratios = standardised_ratios(Scope(p, m, as_of=as_of), by="region", step="work")
+    ratios = standardised_ratios(Scope(p, m, as_of=as_of), by="region", step=WORK.name)
     columns = ["region", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
@@ -103,7 +104,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     ratios = standardised_ratios(
         Scope(p, m, as_of=as_of),
         by="region",
-        step="work",
+        step=WORK.name,
         adjust_for=["gender"],
     )
     pd.testing.assert_frame_equal(

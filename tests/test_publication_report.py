@@ -15,6 +15,7 @@ from ete_metrics.metrics.headline import month_earlier
 from ete_metrics.present.report.content.published import _pack
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.protect.publication import publish
+from ete_metrics.steps import ENTERED
 from tests.intruder_support import attack
 from tests.report_support import AS_OF, content, demo
 
@@ -41,7 +42,7 @@ def test_every_rate_matches_its_rounded_counts() -> None:
                 continue
             for _, row in data.iterrows():
                 if size is None:  # a funnel's rate from entry: over the entered row
-                    entered = data.loc[data["step"] == "entered", numerator]
+                    entered = data.loc[data["step"] == ENTERED.name, numerator]
                     n = entered.iloc[0] if len(entered) else SUPPRESSED
                 else:
                     n = row[size] if size in data.columns else SUPPRESSED

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 import dashboard.render as render
 from dashboard.filters import Filters
 from ete_metrics.protect.audience import present_view
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 from ete_metrics.views import FUNNEL, View
 
 
@@ -46,7 +47,7 @@ def test_a_long_table_shows_its_first_rows_and_says_so() -> None:
 
 def _funnel_view(training: int) -> pd.DataFrame:
     return pd.DataFrame({
-        "step": ["entered", "training", "work"], "participants": [23, training, 12],
+        "step": [ENTERED.name, TRAINING.name, WORK.name], "participants": [23, training, 12],
         "rate_from_entry": [1.0, training / 23, 12 / 23], "rate_from_previous": [np.nan, training / 23, 12 / training],
         "ci_low": [0.85, 0.05, 0.33], "ci_high": [1.0, 0.32, 0.71],
     })
@@ -62,7 +63,7 @@ def protections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return present_view(frame, kind, audience)
 
     monkeypatch.setattr(render, "present_view", counted)
-    render._protected_cache().clear()
+    render._protected.clear()
     return calls
 
 
@@ -161,7 +162,7 @@ def test_tables_shown_together_share_their_suppressions(monkeypatch: pytest.Monk
     parts = [Part(compare([("A", 30, 3), ("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work),
              Part(compare([("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work)]
     _audience(monkeypatch, "stakeholder")
-    render._publication_cache().clear()
+    render._published.clear()
     first, second = render.shown_together(parts)
     assert first.table["participants"].to_list() == ["[c]", "[c]", "[c]"]
     assert second.table["participants"].to_list() == ["[c]", "[c]"]
@@ -184,7 +185,7 @@ def _empty_chart_app() -> None:
     nobody = pd.DataFrame({"step": [], "participants": []})
     chart_with_table(funnel_chart, nobody, FUNNEL, key="none", filename="none",
                      empty="No one entered with these filters.")
-    someone = pd.DataFrame({"step": ["entered"], "participants": [7], "rate_from_entry": [1.0],
+    someone = pd.DataFrame({"step": [ENTERED.name], "participants": [7], "rate_from_entry": [1.0],
                             "rate_from_previous": [float("nan")]})
     chart_with_table(funnel_chart, someone, FUNNEL, key="some", filename="some",
                      empty="No one entered with these filters.")

@@ -13,6 +13,7 @@ from ete_metrics.present.formatting import humanise
 from ete_metrics.present.report import report_content
 from ete_metrics.present.tables import display_table
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts, round_to_base
+from ete_metrics.steps import ENTERED, WORK, funnel_steps
 from tests.report_support import AS_OF, content, demo
 
 # Columns holding small whole numbers that are not counts of people.
@@ -24,7 +25,7 @@ NOT_COUNTS = ("Months since entry", "Observed / expected", "Ratio 95% low", "Rat
 def test_display_table_worked_by_hand() -> None:
     frame = pd.DataFrame(
         {
-            "step": ["entered", "work"],
+            "step": [ENTERED.name, WORK.name],
             "participants": [10234, "[c]"],
             "rate_from_entry": [1.0, 0.38149],
             "gap": [np.nan, -0.0123],
@@ -45,7 +46,7 @@ def test_internal_headline_equals_library_funnel() -> None:
     participants, milestones, _ = demo()
     expected = funnel(Scope(participants, milestones, as_of=AS_OF), include_sustained=True)
     headline = content("internal").headline.data
-    assert headline["step"].tolist() == ["entered", "training", "work", "sustained"]
+    assert headline["step"].tolist() == list(funnel_steps(sustained=True))
     assert headline["participants"].tolist() == expected["participants"].tolist()
     np.testing.assert_allclose(
         headline["rate_from_entry"].astype(float), expected["rate_from_entry"].astype(float)

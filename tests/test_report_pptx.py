@@ -14,6 +14,7 @@ from ete_metrics.errors import ConfigError
 from ete_metrics.present.report import build_report, report_content
 from ete_metrics.present.report.pptx import ROWS_PER_SLIDE, build_pptx, figures_title, table_chunks
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, find_disclosive_counts
+from ete_metrics.steps import WORK
 from tests.report_support import AS_OF, content, demo, images, small_counts
 
 
@@ -148,7 +149,7 @@ def test_stakeholder_deck_tables_are_the_protected_library_output() -> None:
     assert rows == expected.values.tolist()
     assert any("[c]" in row for row in rows)  # the 3,000 demo has small groups
 
-    regions = protect_view(compare_groups(Scope(participants, milestones, as_of=AS_OF), by="region", step="work"), "compare")
+    regions = protect_view(compare_groups(Scope(participants, milestones, as_of=AS_OF), by="region", step=WORK.name), "compare")
     (table,) = _tables(by_title[figures_title("Regions compared with control limits")])
     shown_entered = [row[1] for row in table[1:]]
     assert shown_entered == [f"{v:,}" if not isinstance(v, str) else v for v in regions["entered"]]

@@ -23,7 +23,7 @@ from ete_metrics.metrics.review import (
 from ete_metrics.metrics.targets import target_summary
 from ete_metrics.present.narrative import narrative
 from ete_metrics.protect.audience import present_view
-from ete_metrics.steps import TARGET_MEASURES
+from ete_metrics.steps import ENTERED, TARGET_MEASURES, WORK
 
 MONTHS = pd.date_range("2023-01-01", "2024-06-01", freq="MS")
 
@@ -34,7 +34,7 @@ def _monthly(work: dict[tuple[str, str], int]) -> pd.DataFrame:
     for region in ("London", "Wales"):
         for month in MONTHS:
             for measure in TARGET_MEASURES:
-                actual = work.get((region, month.strftime("%Y-%m")), 0) if measure == "work" else 0
+                actual = work.get((region, month.strftime("%Y-%m")), 0) if measure == WORK.name else 0
                 rows.append({"region": region, "period_start": month, "measure": measure,
                              "target": 0, "actual": actual})
     return pd.DataFrame(rows)
@@ -156,14 +156,14 @@ def test_rag_table_total_is_labelled_by_the_regions_it_sums() -> None:
     summary = _summary(*_people(["London", "Wales", "Wales", "Wales", "Wales"]))
     out = rag_table(summary)
     assert list(dict.fromkeys(out["region"])) == ["London", "Wales", "London and Wales"]
-    total = out.loc[(out["region"] == "London and Wales") & (out["measure"] == "entered")].iloc[0]
+    total = out.loc[(out["region"] == "London and Wales") & (out["measure"] == ENTERED.name)].iloc[0]
     # 5 entered against 4 + 4: 62.5%
     assert (total["actual_to_date"], total["target_to_date"], total["rag"]) == (5, 8, "red")
 
 
 def _review_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     changes = pd.DataFrame({
-        "step": ["entered", "work"],
+        "step": [ENTERED.name, WORK.name],
         "participants": pd.Series([1000, 212], dtype=object),
         "change": pd.Series([40, 12], dtype=object),
         "rate_from_entry": pd.Series([1.0, 0.212], dtype=object),

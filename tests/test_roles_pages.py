@@ -52,6 +52,7 @@ from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.workbook import read_tables
 from ete_metrics.protect.audience import VIEWS
 from ete_metrics.protect.disclosure import find_disclosive_counts
+from ete_metrics.steps import ENTERED
 from ete_metrics.views import heading
 
 WALES = "Wales"
@@ -290,11 +291,11 @@ def test_a_wales_lead_gets_the_wales_figures(
         Scope(wales["participants"], wales["milestones"], as_of=demo_data.cutoff),
         include_sustained=True,
     )
-    entered = int(expected.loc[expected["step"] == "entered", "participants"].iloc[0])
+    entered = int(expected.loc[expected["step"] == ENTERED.name, "participants"].iloc[0])
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Entered"] == f"{entered:,}"
     everyone = funnel(Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff))
-    assert entered < int(everyone.loc[everyone["step"] == "entered", "participants"].iloc[0])
+    assert entered < int(everyone.loc[everyone["step"] == ENTERED.name, "participants"].iloc[0])
     data_page = visit(at, "app_pages/7_data.py")
     assert any(f"holds {len(wales['participants']):,} referrals" in str(c.value)
                for c in data_page.caption)

@@ -12,6 +12,7 @@ import pytest
 from ete_metrics.errors import InputError
 from ete_metrics.protect.audience import VIEWS, present_view, protect_view
 from ete_metrics.protect.disclosure import SUPPRESSED, find_disclosive_counts, protect_table
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 C = SUPPRESSED
 
@@ -22,7 +23,7 @@ def _funnel() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "region": ["London"] * 3 + ["Wales"] * 3,
-            "step": ["entered", "training", "work"] * 2,
+            "step": [ENTERED.name, TRAINING.name, WORK.name] * 2,
             "participants": [40, 12, 3, 8, 6, 5],
             "rate_from_entry": [1.0, 0.3, 0.075, 1.0, 0.75, 0.625],
             "rate_from_previous": [float("nan"), 0.3, 0.25, float("nan"), 0.75, 5 / 6],
@@ -71,7 +72,7 @@ def test_overall_funnel_primary_only_and_rate_from_previous_uses_previous_step()
     # No breakdown: 100 entered, 9 training, 9 work (rounded 100, 10, 10).
     # Work's rate from previous is over training's published 10 (not below ten): 10 / 10 = 1.0;
     # from entry over 100, from the published counts: 10 / 100 = 0.1.
-    frame = pd.DataFrame({"step": ["entered", "training", "work"], "participants": [100, 9, 9],
+    frame = pd.DataFrame({"step": [ENTERED.name, TRAINING.name, WORK.name], "participants": [100, 9, 9],
                           "rate_from_entry": [1.0, 0.09, 0.09],
                           "rate_from_previous": [float("nan"), 0.09, 1.0],
                           "ci_low": [0.96, 0.04, 0.04], "ci_high": [1.0, 0.16, 0.16]})

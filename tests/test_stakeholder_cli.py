@@ -12,6 +12,7 @@ from cli_support import run, save_frames
 
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 #: Region: (entered, into training, into work) — the first people of each region get the
 #: milestones, so work is a subset of training only where work <= training.
@@ -35,7 +36,7 @@ def db(database_url: str) -> str:
         "prison"]))
     frame = conform_milestones(pd.DataFrame(milestones, columns=[
         "participant_id", "milestone", "date", "partner"]))
-    targets = conform_targets(pd.DataFrame([("London", "2023-01-01", "entered", 20)],
+    targets = conform_targets(pd.DataFrame([("London", "2023-01-01", ENTERED.name, 20)],
                                            columns=["region", "period_start", "measure", "target"]))
     return save_frames(database_url, participants, frame, targets)
 
@@ -51,18 +52,18 @@ def test_funnel_stakeholder_csv_suppressed_and_rounded(db: str, capsys: pytest.C
     # training 7 | 3 | 11 -> 3 suppressed, then the smallest other (7) too; 11 -> 10.
     # work 2 | 6 | 8 -> 2 suppressed, then 6; 8 -> 10.
     assert got == {
-        ("London", "entered"): "25", ("London", "training"): "[c]", ("London", "work"): "[c]",
-        ("North West", "entered"): "30", ("North West", "training"): "10",
-        ("North West", "work"): "10",
-        ("Wales", "entered"): "10", ("Wales", "training"): "[c]", ("Wales", "work"): "[c]",
+        ("London", ENTERED.name): "25", ("London", TRAINING.name): "[c]", ("London", WORK.name): "[c]",
+        ("North West", ENTERED.name): "30", ("North West", TRAINING.name): "10",
+        ("North West", WORK.name): "10",
+        ("Wales", ENTERED.name): "10", ("Wales", TRAINING.name): "[c]", ("Wales", WORK.name): "[c]",
     }
     for value in got.values():
         assert value == "[c]" or (int(value) % 5 == 0 and int(value) not in (1, 2, 3, 4))
     rates = {(r["region"], r["step"]): r["rate_from_entry"] for r in rows}
     # North West training: from the published counts (11 -> 10) over 30 = 0.333, at the
     # screen's precision (a percentage with one decimal); London's is blank.
-    assert rates[("North West", "training")] == "0.333"
-    assert rates[("London", "training")] == "[c]"
+    assert rates[("North West", TRAINING.name)] == "0.333"
+    assert rates[("London", TRAINING.name)] == "[c]"
     assert out.splitlines()[0].startswith("region,step,participants")  # CSV only on stdout
     assert STAKEHOLDER_NOTE in err
 
@@ -72,7 +73,7 @@ def test_funnel_internal_unchanged(db: str, capsys: pytest.CaptureFixture[str]) 
                          "--format", "csv")
     assert code == 0, err
     got = {(r["region"], r["step"]): r["participants"] for r in csv.DictReader(io.StringIO(out))}
-    assert got[("Wales", "training")] == "3" and got[("London", "work")] == "2"
+    assert got[("Wales", TRAINING.name)] == "3" and got[("London", WORK.name)] == "2"
     assert STAKEHOLDER_NOTE not in err
 
 

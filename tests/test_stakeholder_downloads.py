@@ -19,6 +19,7 @@ from dashboard.filters import Filters
 from ete_metrics.present.charts.suppressed import mark_suppressed
 from ete_metrics.present.workbook import read_cover, read_tables
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
+from ete_metrics.steps import ENTERED, WORK
 from ete_metrics.views import FUNNEL
 
 
@@ -211,7 +212,7 @@ def test_a_tables_downloads_carry_the_screens_words_and_machine_values(
 ) -> None:
     _use(monkeypatch, "internal")  # shown as given: a frame protected before
     frame = pd.DataFrame({
-        "step": ["entered", "work"], "participants": [120, "[c]"],
+        "step": [ENTERED.name, WORK.name], "participants": [120, "[c]"],
         "rate_from_entry": [1.0, "[c]"], "ci_low": [0.97, "[c]"],
     })
     render.table_with_downloads(frame, FUNNEL, key="t", filename="funnel")

@@ -37,6 +37,7 @@ from dashboard.escape import unescape_markdown
 from ete_metrics.counting.scope import Scope
 from ete_metrics.protect.audience import protect_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
+from ete_metrics.steps import ENTERED, WORK
 
 #: Displayed columns that hold small whole numbers that are not counts of people.
 NOT_COUNTS = (
@@ -191,7 +192,7 @@ def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_d
             window_days=None,
         ),
         characteristics=("gender", "age_band", "ethnicity", "disability"),
-        step="work",
+        step=WORK.name,
     )
     expected = protect_table(raw, count_columns=["entered", "participants"],
                              group_columns=["group"], key_columns=["characteristic"])
@@ -218,7 +219,7 @@ def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> 
         Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
         include_sustained=True,
     )
-    entered = int(raw.loc[raw["step"] == "entered", "participants"].iloc[0])
+    entered = int(raw.loc[raw["step"] == ENTERED.name, "participants"].iloc[0])
     tiles = {m.label: m for m in at.metric}
     # 3,000 referrals, about a third entered: no suppression, rounded to the nearest 5.
     assert tiles["Entered"].value == count(round_to_base(entered))

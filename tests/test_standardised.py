@@ -29,6 +29,7 @@ from ete_metrics.metrics.standardised import (
     standardised_ratios,
     time_band_labels,
 )
+from ete_metrics.steps import ENTERED, WORK
 
 
 def _people(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
@@ -105,21 +106,21 @@ def test_matches_an_independent_calculation(demo: tuple[pd.DataFrame, pd.DataFra
     out = standardised_ratios(
         Scope(participants, milestones, as_of=as_of),
         by="region",
-        step="work",
+        step=WORK.name,
         adjust_for=["pathway", "gender"],
     )
     cells = funnel(Scope(participants, milestones, as_of=as_of), by=["region", "pathway", "gender"])
     wide = cells.pivot_table(index=["region", "pathway", "gender"], columns="step",
                              values="participants", aggfunc="sum").reset_index()
-    strata = wide.groupby(["pathway", "gender"])[["entered", "work"]].sum()
-    rate = (strata["work"] / strata["entered"]).rename("stratum_rate").reset_index()
+    strata = wide.groupby(["pathway", "gender"])[[ENTERED.name, WORK.name]].sum()
+    rate = (strata[WORK.name] / strata[ENTERED.name]).rename("stratum_rate").reset_index()
     wide = wide.merge(rate, on=["pathway", "gender"])
-    wide["e"] = wide["entered"] * wide["stratum_rate"]
-    by_region = wide.groupby("region")[["entered", "work", "e"]].sum()
+    wide["e"] = wide[ENTERED.name] * wide["stratum_rate"]
+    by_region = wide.groupby("region")[[ENTERED.name, WORK.name, "e"]].sum()
     assert out["region"].tolist() == by_region.index.tolist()
-    assert out["observed"].tolist() == by_region["work"].tolist()
+    assert out["observed"].tolist() == by_region[WORK.name].tolist()
     assert out["expected"].to_numpy() == pytest.approx(by_region["e"].to_numpy(), rel=1e-9)
-    o, e = by_region["work"].to_numpy(), by_region["e"].to_numpy()
+    o, e = by_region[WORK.name].to_numpy(), by_region["e"].to_numpy()
     assert out["ratio_low"].to_numpy() == pytest.approx(stats.gamma.ppf(0.025, o) / e, rel=1e-7)
     assert out["ratio_high"].to_numpy() == pytest.approx(stats.gamma.ppf(0.975, o + 1) / e, rel=1e-7)
     # indirect standardisation: the expected counts add up to the observed total

@@ -18,6 +18,7 @@ from ete_metrics.counting.survival import (
     survival_quantiles,
 )
 from ete_metrics.errors import InputError
+from ete_metrics.steps import SUSTAINED
 
 # Five people, days to event (e) or censoring (c): 2e, 3e, 3c, 5e, 8c.
 #
@@ -119,7 +120,7 @@ def test_bad_input_raises() -> None:
     with pytest.raises(InputError):
         kaplan_meier(np.array([1]), np.array([True]), confidence=1.5)
     with pytest.raises(InputError):
-        outcome_milestone("sustained")
+        outcome_milestone(SUSTAINED.name)
 
 
 def test_group_codes_sorted_with_not_recorded() -> None:

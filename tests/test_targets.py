@@ -10,6 +10,7 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.targets import rag_rating, target_summary, targets_vs_actual
+from ete_metrics.steps import ENTERED
 
 AS_OF = "2021-08-16"  # contract starts 2021-06-01: months Jun, Jul, Aug 2021
 
@@ -90,7 +91,7 @@ def test_quarter_grouping() -> None:
     # calendar quarters: Apr-Jun 2021 (contract start in June) and Jul-Sep 2021 (as_of)
     assert out["period_start"].drop_duplicates().dt.strftime("%Y-%m-%d").tolist() == [
         "2021-04-01", "2021-07-01"]
-    entered = out[out["measure"] == "entered"]
+    entered = out[out["measure"] == ENTERED.name]
     # Q2: June target 1, actual A; Q3: targets Jul 1 + Aug 2 + Sep 10 = 13, actual B, D = 2
     assert entered["target"].tolist() == [1, 13]
     assert entered["actual"].tolist() == [1, 2]
@@ -102,7 +103,7 @@ def test_default_regions_and_bad_period() -> None:
     participants, milestones, targets = _data()
     out = targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets)
     assert out["region"].drop_duplicates().tolist() == ["London", "North West", "West Midlands", "Wales"]
-    wales = out[(out["region"] == "Wales") & (out["measure"] == "entered")]
+    wales = out[(out["region"] == "Wales") & (out["measure"] == ENTERED.name)]
     assert wales["actual"].tolist() == [1, 0, 0]
     with pytest.raises(InputError):
         targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets, period="week")
@@ -136,7 +137,7 @@ def test_summary_and_projection_arithmetic() -> None:
                                  "percent_achieved", "rag", "contract_target", "contract_elapsed",
                                  "projected_at_end", "projected_percent"]
     assert out["region"].tolist() == ["London"] * 4 + ["Wales"] * 4 + ["All regions"] * 4
-    row = out[(out["region"] == "London") & (out["measure"] == "entered")].iloc[0]
+    row = out[(out["region"] == "London") & (out["measure"] == ENTERED.name)].iloc[0]
     # London entered: actual 3 to date, target 1+1+2 = 4 -> 0.75 red; contract 1+1+2+10 = 14
     assert (row["actual_to_date"], row["target_to_date"], row["contract_target"]) == (3, 4, 14)
     assert row["rag"] == "red"
@@ -146,7 +147,7 @@ def test_summary_and_projection_arithmetic() -> None:
     assert row["projected_at_end"] == pytest.approx(3 / 77 * 1096)
     assert row["projected_at_end"] == pytest.approx(42.7013, abs=1e-4)
     assert row["projected_percent"] == pytest.approx(42.7013 / 14, abs=1e-4)
-    total = out[(out["region"] == "All regions") & (out["measure"] == "entered")].iloc[0]
+    total = out[(out["region"] == "All regions") & (out["measure"] == ENTERED.name)].iloc[0]
     # All regions entered: London 3 + Wales 1 = 4 of target 4 + 1 = 5 -> 0.8 red; contract 15
     assert (total["actual_to_date"], total["target_to_date"], total["contract_target"]) == (4, 5, 15)
     assert total["percent_achieved"] == pytest.approx(0.8)

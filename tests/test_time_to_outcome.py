@@ -16,6 +16,7 @@ from ete_metrics.data.frames import (
 )
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
+from ete_metrics.steps import TRAINING, WORK
 
 AS_OF = "2023-03-01"
 
@@ -76,8 +77,8 @@ def test_overall_quartiles_by_hand() -> None:
     assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
                                  "reached_3_months", "reached_6_months", "reached_12_months",
                                  *HORIZON_COLUMNS]
-    training = out.loc[out["outcome"] == "training"].iloc[0]
-    work = out.loc[out["outcome"] == "work"].iloc[0]
+    training = out.loc[out["outcome"] == TRAINING.name].iloc[0]
+    work = out.loc[out["outcome"] == WORK.name].iloc[0]
     assert out["outcome"].tolist() == ["training", "work"]
     assert (training["entered"], training["reached"]) == (5, 3)
     assert (training["q1_days"], training["median_days"]) == (3, 5)
@@ -135,7 +136,7 @@ def test_by_region_with_not_recorded() -> None:
     # Wales: C censored 3, D day 5 -> at t5 n=1, d=1 -> S 0 -> median 5.
     participants, milestones = people()
     out = time_to_outcome(Scope(participants, milestones, as_of=AS_OF), by="region")
-    training = out.loc[out["outcome"] == "training"].set_index("region")
+    training = out.loc[out["outcome"] == TRAINING.name].set_index("region")
     assert out["region"].tolist() == [
         "London", "London", "Not recorded", "Not recorded", "Wales", "Wales"
     ]
@@ -152,7 +153,7 @@ def test_date_range_filters_entry() -> None:
     out = time_to_outcome(
         Scope(participants, milestones, as_of=AS_OF, date_from="2023-01-01", date_to="2023-01-01"),
     )
-    training = out.loc[out["outcome"] == "training"].iloc[0]
+    training = out.loc[out["outcome"] == TRAINING.name].iloc[0]
     assert training["entered"] == 2
     assert training["median_days"] == 2
 

@@ -48,6 +48,7 @@ from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.protect.audience import UndeclaredColumn, protect_view
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.protect.policy import pooled_totals
+from ete_metrics.steps import ENTERED
 from ete_metrics.views import (
     FIRST_STEP,
     PREVIOUS_STEP,
@@ -190,7 +191,7 @@ def test_the_reports_tables_declare_every_column() -> None:
 
 
 def test_an_undeclared_column_is_dropped_and_named() -> None:
-    frame = pd.DataFrame({"region": ["A", "B"], "step": ["entered", "entered"],
+    frame = pd.DataFrame({"region": ["A", "B"], "step": [ENTERED.name, ENTERED.name],
                           "participants": [20, 30], "exact_share": [0.4, 0.6]})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.errors import InputError
-from ete_metrics.steps import find_step
+from ete_metrics.steps import TRAINING, WORK
 
 #: Columns of :func:`kaplan_meier`'s result.
 KM_COLUMNS: tuple[str, ...] = (
@@ -290,7 +290,7 @@ def survival_at(table: pd.DataFrame, times: dict[str, int]) -> pd.DataFrame:
 
 #: Outcome name to the milestone that marks it.
 #: Outcomes timed from entry (time to outcome, cohort curves): the first training and job starts.
-OUTCOME_MILESTONES: dict[str, str] = {step: find_step(step).milestone or "" for step in ("training", "work")}
+OUTCOME_MILESTONES: dict[str, str] = {step.name: step.milestone or "" for step in (TRAINING, WORK)}
 
 #: Label for a missing group value.
 NOT_RECORDED = "Not recorded"

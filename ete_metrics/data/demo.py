@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics import config
-from ete_metrics.steps import MILESTONE_TYPES
+from ete_metrics.steps import ENTERED, MILESTONE_TYPES, REFERRED, TRAINING, WORK
 
 from ete_metrics.data import frames
 from ete_metrics.errors import InputError, RealDataError
@@ -694,13 +694,13 @@ def _targets(n: int, referral: np.ndarray, entry: np.ndarray, training: np.ndarr
     rows: list[pd.DataFrame] = []
     period = (_START.astype("datetime64[M]") + month).astype("datetime64[ns]")
     shares = np.array([REGION_SHARES[name] for name in region_names])
-    for measure, days in (("referred", referral), ("entered", entry),
-                          ("training", training), ("work", work)):
+    for measure, days in ((REFERRED.name, referral), (ENTERED.name, entry),
+                          (TRAINING.name, training), (WORK.name, work)):
         valid = days[~np.isnan(days)]
         volume = np.bincount(_month_index(valid), minlength=n_months)[:n_months].astype(float)
         smooth = pd.Series(volume).rolling(3, center=True, min_periods=1).mean().to_numpy()
         planned = smooth * lift
-        total = n if measure == "referred" else int(np.round(planned.sum()))
+        total = n if measure == REFERRED.name else int(np.round(planned.sum()))
         for region_name, region_total in zip(region_names, apportion(shares, total), strict=True):
             rows.append(pd.DataFrame({
                 "region": pd.Series([region_name] * n_months, dtype=object),

@@ -36,36 +36,24 @@ from typing import Literal
 
 import pandas as pd
 
+from ete_metrics.data import columns
+
 from ..counting.workdays import london_dates
 
-PARTICIPANT_COLUMNS: tuple[str, ...] = (
-    "participant_id",
-    "region",
-    "area",
-    "referral_date",
-    "entry_date",
-    "pathway",
-    "prison",
-    "delivery_partner",
-    "gender",
-    "age_band",
-    "ethnicity",
-    "disability",
-    "exit_date",
-    "exit_reason",
-    "caseworker",
-)
-PARTICIPANT_DATE_COLUMNS: tuple[str, ...] = ("referral_date", "entry_date", "exit_date")
+#: The participants frame's columns: those of the import format's schema
+#: (:data:`ete_metrics.data.columns.PARTICIPANTS`), in its order.
+PARTICIPANT_COLUMNS: tuple[str, ...] = columns.names(columns.PARTICIPANTS)
+PARTICIPANT_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.PARTICIPANTS)
 #: Columns a participants file must have (the others are optional).
-PARTICIPANT_REQUIRED: tuple[str, ...] = ("participant_id", "region", "referral_date", "entry_date")
+PARTICIPANT_REQUIRED: tuple[str, ...] = columns.required_names(columns.PARTICIPANTS)
 
-MILESTONE_COLUMNS: tuple[str, ...] = ("participant_id", "milestone", "date", "partner")
-MILESTONE_DATE_COLUMNS: tuple[str, ...] = ("date",)
-MILESTONE_REQUIRED: tuple[str, ...] = ("participant_id", "milestone", "date")
+MILESTONE_COLUMNS: tuple[str, ...] = columns.names(columns.MILESTONES)
+MILESTONE_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.MILESTONES)
+MILESTONE_REQUIRED: tuple[str, ...] = columns.required_names(columns.MILESTONES)
 
-TARGET_COLUMNS: tuple[str, ...] = ("region", "period_start", "measure", "target")
-TARGET_DATE_COLUMNS: tuple[str, ...] = ("period_start",)
-TARGET_REQUIRED: tuple[str, ...] = TARGET_COLUMNS
+TARGET_COLUMNS: tuple[str, ...] = columns.names(columns.TARGETS)
+TARGET_DATE_COLUMNS: tuple[str, ...] = columns.date_names(columns.TARGETS)
+TARGET_REQUIRED: tuple[str, ...] = columns.required_names(columns.TARGETS)
 
 
 def _conform(

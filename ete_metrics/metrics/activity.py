@@ -17,7 +17,7 @@ from ete_metrics.counting.population import (
 from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import group_codes
-from ete_metrics.steps import MILESTONE_TYPES
+from ete_metrics.steps import ENTERED, MILESTONE_TYPES, TRAINING, WORK
 
 #: Columns of :func:`monthly_activity` after the grouping keys.
 ACTIVITY_COLUMNS: tuple[str, ...] = ("month", "measure", "participants")
@@ -32,7 +32,7 @@ FOLLOW_UP_COLUMNS: tuple[str, ...] = (
     "days_since_entry",
 )
 
-_MEASURES = ("entered", "training", "work")
+_MEASURES = (ENTERED.name, TRAINING.name, WORK.name)
 
 
 def _month_number(values: np.ndarray) -> np.ndarray:
@@ -121,9 +121,9 @@ def monthly_activity(scope: Scope, *, by: str | Iterable[str] | None = ()) -> pd
     # groups coded 0..G-1 in the order of their labels ("Not recorded" for missing values)
     codes, groups = group_codes(population, np.arange(len(population)), entry.view(np.int64), keys)
     dates = {
-        "entered": entry,
-        "training": first_milestone_dates(counted, "training_start", len(population)),
-        "work": first_milestone_dates(counted, "job_start", len(population)),
+        ENTERED.name: entry,
+        TRAINING.name: first_milestone_dates(counted, "training_start", len(population)),
+        WORK.name: first_milestone_dates(counted, "job_start", len(population)),
     }
     entry_months = _month_number(entry)
     last_month = int(_month_number(np.array([stamp.to_datetime64()]))[0])

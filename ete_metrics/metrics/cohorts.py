@@ -32,6 +32,7 @@ from ete_metrics.counting.survival import (
     outcome_milestone,
 )
 from ete_metrics.errors import InputError
+from ete_metrics.steps import TRAINING
 
 #: Columns of :func:`cohort_curves`.
 COHORT_CURVE_COLUMNS: tuple[str, ...] = (
@@ -152,7 +153,7 @@ def _reached_by_month(
 
 
 def cohort_curves(
-    scope: Scope, *, cohort: str = "entry_month", outcome: str = "training"
+    scope: Scope, *, cohort: str = "entry_month", outcome: str = TRAINING.name
 ) -> pd.DataFrame:
     """Cumulative share of each entry cohort reaching training or work, by month since entry.
 
@@ -233,7 +234,7 @@ def _empty_incidence(keys: list[str]) -> pd.DataFrame:
 def cumulative_incidence(
     scope: Scope,
     *,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     by: str | Iterable[str] = (),
     confidence: float = 0.95,
 ) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.distributions import binomial_ppf
 from ete_metrics.metrics.funnel import funnel
-from ete_metrics.steps import outcome_step
+from ete_metrics.steps import ENTERED, WORK, outcome_step
 
 #: Columns of the overall rate and the control limits, ending both
 #: :data:`COMPARISON_COLUMNS` and :data:`ete_metrics.metrics.standardised.STANDARDISED_COLUMNS`.
@@ -131,7 +131,7 @@ def funnel_limits(overall_rate: float, sizes: ArrayLike) -> pd.DataFrame:
     )
 
 
-def compare_groups(scope: Scope, *, by: str = "region", step: str = "work") -> pd.DataFrame:
+def compare_groups(scope: Scope, *, by: str = "region", step: str = WORK.name) -> pd.DataFrame:
     """Each group's rate against the overall rate with funnel-plot limits.
 
     The rate is ``participants / entered`` for the chosen ``step`` of the
@@ -171,7 +171,7 @@ def compare_groups(scope: Scope, *, by: str = "region", step: str = "work") -> p
     return compare_funnel(table, by=by, step=step)
 
 
-def compare_funnel(table: pd.DataFrame, *, by: str, step: str = "work") -> pd.DataFrame:
+def compare_funnel(table: pd.DataFrame, *, by: str, step: str = WORK.name) -> pd.DataFrame:
     """:func:`compare_groups` from a funnel already computed by group.
 
     A page that shows a funnel by group and the groups' funnel plot computes the
@@ -300,9 +300,9 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
     """
     people = scoped.set_index("step")["participants"]
     whole = programme.set_index("step")["participants"]
-    entered = int(people.get("entered", 0))
-    programme_entered = int(whole.get("entered", 0))
-    steps = [str(s) for s in scoped["step"] if s != "entered"]
+    entered = int(people.get(ENTERED.name, 0))
+    programme_entered = int(whole.get(ENTERED.name, 0))
+    steps = [str(s) for s in scoped["step"] if s != ENTERED.name]
     if not entered or not programme_entered or not steps:
         return pd.DataFrame({c: pd.Series([], dtype=_BENCHMARK_DTYPES[c]) for c in BENCHMARK_COLUMNS})
     reached = np.array([int(people[s]) for s in steps], dtype="int64")
@@ -328,7 +328,7 @@ def programme_benchmark(scoped: pd.DataFrame, programme: pd.DataFrame) -> pd.Dat
 
 
 def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
-                           step: str = "work", programme: pd.DataFrame | None = None) -> pd.DataFrame:
+                           step: str = WORK.name, programme: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each group (a delivery partner) against its own region's rate as well as the programme's.
 
     A partner working in a region where few people reach work should not be blamed for

@@ -13,7 +13,7 @@ from ete_metrics.counting.population import counted_milestones, validate_by
 from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import NOT_RECORDED
 from ete_metrics.errors import InputError
-from ete_metrics.steps import outcome_milestones, outcome_step
+from ete_metrics.steps import WORK, outcome_milestones, outcome_step
 
 #: Columns of :func:`equality`.
 EQUALITY_COLUMNS: tuple[str, ...] = (
@@ -78,7 +78,7 @@ def equality(
     scope: Scope,
     *,
     characteristics: Iterable[str] = ("gender", "age_band", "ethnicity", "disability"),
-    step: str = "work",
+    step: str = WORK.name,
 ) -> pd.DataFrame:
     """Rate of reaching a step for each group of each characteristic, and its gap to the overall rate.
 

@@ -58,6 +58,7 @@ from ete_metrics.counting.population import (
     first_milestone_dates,
 )
 from ete_metrics.counting.scope import Scope
+from ete_metrics.steps import TRAINING, WORK
 
 #: Columns of :func:`forecast_to_end`.
 FORECAST_COLUMNS: tuple[str, ...] = (
@@ -74,7 +75,7 @@ FORECAST_COLUMNS: tuple[str, ...] = (
 )
 
 #: The measures forecast, with the milestone that counts for each.
-FORECAST_MEASURES: dict[str, str] = {"training": "training_start", "work": "job_start"}
+FORECAST_MEASURES: dict[str, str] = {step.name: step.milestone or "" for step in (TRAINING, WORK)}
 #: Months of entries before the as-at date whose mean continues into the future.
 ENTRY_HISTORY_MONTHS: int = 6
 #: Days in a month since entry.

@@ -202,7 +202,7 @@ def _ordered(
     counted milestone of the step before (training); every step then also needs the step
     before, so the ordered funnel nests. ``flags`` is changed in place.
     """
-    size = len(flags["entered"])
+    size = len(flags[vocabulary.ENTERED.name])
     for number, step in enumerate(steps):
         before = vocabulary.find_step(step).after
         if before is None or before not in flags:
@@ -259,8 +259,8 @@ def step_flags(
     milestone_of = vocabulary.outcome_milestones()
     flags: dict[str, np.ndarray] = {}
     if anchor != "entry_date":
-        flags["referred"] = np.ones(len(positions), dtype=bool)
-    flags["entered"] = entered
+        flags[vocabulary.REFERRED.name] = np.ones(len(positions), dtype=bool)
+    flags[vocabulary.ENTERED.name] = entered
     # the groups are coded in a second thread while the milestones are counted (mostly
     # numpy and Arrow work that releases the GIL; benchmarks/bench_funnel.py)
     with beside(group_codes, scope.participants, positions, entry, keys) as grouped:

@@ -49,7 +49,7 @@ from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.distributions import gamma_ppf, poisson_ppf
 from ete_metrics.metrics.funnel import NOT_RECORDED, step_flags
-from ete_metrics.steps import outcome_step
+from ete_metrics.steps import WORK, outcome_step
 
 #: Characteristics a comparison can be adjusted for.
 ADJUSTERS: tuple[str, ...] = ("pathway", "age_band", "gender", "time_since_entry")
@@ -294,7 +294,7 @@ def standardised_ratios(
     scope: Scope,
     *,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Each group's observed / expected ratio, adjusted for case mix (module docstring).
@@ -355,7 +355,7 @@ def compare_adjusted(
     scope: Scope,
     *,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The raw comparison with the adjusted one beside it (``compare --adjust-for``).

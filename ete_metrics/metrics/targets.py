@@ -32,7 +32,7 @@ from ete_metrics.counting.population import (
 )
 from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
-from ete_metrics.steps import TARGET_MEASURES, rag_rating
+from ete_metrics.steps import ENTERED, REFERRED, TARGET_MEASURES, TRAINING, WORK, rag_rating
 
 #: Columns of :func:`targets_vs_actual`.
 TARGET_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
@@ -120,7 +120,7 @@ def _actual_counts(
         counts[:] += np.bincount(flat, minlength=size)
 
     region = _region_codes(participants["region"], names)
-    for measure, column in (("referred", "referral_date"), ("entered", "entry_date")):
+    for measure, column in ((REFERRED.name, "referral_date"), (ENTERED.name, "entry_date")):
         if measure not in measures:
             continue
         dates = participants[column].to_numpy(dtype="datetime64[ns]")
@@ -132,7 +132,7 @@ def _actual_counts(
         population, milestones, as_of=stamp, kinds=("training_start", "job_start")
     )
     population_region = _region_codes(population["region"], names)
-    for measure, kind in (("training", "training_start"), ("work", "job_start")):
+    for measure, kind in ((TRAINING.name, "training_start"), (WORK.name, "job_start")):
         if measure not in measures:
             continue
         first = first_milestone_dates(counted, kind, len(population))

@@ -21,10 +21,10 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.present.formatting import count, percent, signed_count, uk_date
 from ete_metrics.protect.audience import STAKEHOLDER, check_audience
-from ete_metrics.steps import MEASURE_NOUNS, label
+from ete_metrics.steps import ENTERED, MEASURE_NOUNS, WORK, label
 
 #: Measures the month sentences are written for, in order.
-NARRATIVE_MEASURES: tuple[str, ...] = ("entered", "work")
+NARRATIVE_MEASURES: tuple[str, ...] = (ENTERED.name, WORK.name)
 #: Most Red cells named (worst first).
 MOST_RED = 3
 
@@ -116,7 +116,7 @@ def _rag_sentences(rag: pd.DataFrame, scope: str, audience: str) -> list[str]:
 
 
 def _projection_sentences(rag: pd.DataFrame, scope: str, audience: str) -> list[str]:
-    total = rag.loc[(rag["region"] == scope) & (rag["measure"] == "work")]
+    total = rag.loc[(rag["region"] == scope) & (rag["measure"] == WORK.name)]
     if total.empty:
         return []
     row = total.iloc[0]
@@ -132,7 +132,7 @@ def _projection_sentences(rag: pd.DataFrame, scope: str, audience: str) -> list[
 def _headline_sentences(changes: pd.DataFrame, previous: date, audience: str) -> list[str]:
     out = []
     for row in changes.itertuples(index=False):
-        if row.step != "work":
+        if row.step != WORK.name:
             continue
         people = _figure(row.participants, audience)
         change: Any = row.change

@@ -25,7 +25,7 @@ from ete_metrics.present.formatting import (
     percent,
 )
 from ete_metrics.protect.disclosure import SUPPRESSED
-from ete_metrics.steps import label
+from ete_metrics.steps import WORK, label
 from ete_metrics.views import View, heading
 
 #: Ratios (observed / expected), shown with two decimals wherever they appear ("1.09").
@@ -250,12 +250,12 @@ def rag_grid(rag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             colours.append(str(code) if code in ("green", "amber", "red") else "")
         text[label(measure)] = words
         codes[label(measure)] = colours
-    if "work" in measures:
+    if WORK.name in measures:
         column = "Projected at contract end (work)"
         values = []
         for region in regions:
-            projected: Any = (cells.at[(region, "work"), "projected_percent"]
-                              if (region, "work") in cells.index else None)
+            projected: Any = (cells.at[(region, WORK.name), "projected_percent"]
+                              if (region, WORK.name) in cells.index else None)
             values.append(projected if isinstance(projected, str) else percent(projected))
         text[column] = values
         codes[column] = ""

@@ -21,9 +21,10 @@ from ete_metrics.present.charts.style import (
     plotly_text,
     reference_line,
 )
+from ete_metrics.steps import TRAINING, WORK
 
 #: Words used in titles for the outcomes.
-OUTCOME_LABELS: dict[str, str] = {"training": "training", "work": "work"}
+OUTCOME_LABELS: dict[str, str] = {TRAINING.name: "training", WORK.name: "work"}
 
 
 #: Line styles cycled every six cohorts (the palette has six colours).
@@ -60,7 +61,7 @@ def latest_cohorts(curves: pd.DataFrame, limit: int = 8) -> list[str]:
 def cohort_curves_chart(
     curves: pd.DataFrame,
     *,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     cohorts: Sequence[str] | None = None,
 ) -> go.Figure:
     """Line chart: cumulative percent reaching the outcome by months since entry, one line per cohort.
@@ -155,7 +156,7 @@ def cohort_heatmap_table(curves: pd.DataFrame, *, cohorts: Sequence[str] | None 
 def cumulative_incidence_chart(
     incidence: pd.DataFrame,
     *,
-    outcome: str = "training",
+    outcome: str = TRAINING.name,
     medians: pd.DataFrame | None = None,
     by: str | None = None,
 ) -> go.Figure:

@@ -17,13 +17,13 @@ from ete_metrics.present.charts.style import (
     step_colour,
 )
 from ete_metrics.present.formatting import humanise
-from ete_metrics.steps import phrase
+from ete_metrics.steps import WORK, phrase
 
 #: Marker shape of each characteristic, in order (gender, age band, ethnicity, disability...).
 _SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "triangle-down", "star")
 
 
-def equality_chart(frame: pd.DataFrame, *, step: str = "work") -> go.Figure:
+def equality_chart(frame: pd.DataFrame, *, step: str = WORK.name) -> go.Figure:
     """Dot-and-whisker chart of rates by group, with the overall rate as a reference line.
 
     Parameters

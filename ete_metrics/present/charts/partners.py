@@ -25,7 +25,7 @@ from ete_metrics.present.charts.style import (
     reference_line,
     step_colour,
 )
-from ete_metrics.steps import label, phrase
+from ete_metrics.steps import SUSTAINED, TRAINING, WORK, label, phrase
 
 _POSITION_LABELS: dict[str, str] = {
     "above": "Above the 95% limits",
@@ -39,7 +39,7 @@ def funnel_plot(
     limits: pd.DataFrame,
     *,
     by: str = "delivery_partner",
-    step: str = "work",
+    step: str = WORK.name,
     group_label: str = "Delivery partner",
 ) -> go.Figure:
     """Spiegelhalter funnel plot: each group's rate against its size, with control limits.
@@ -226,9 +226,9 @@ def training_providers_chart(providers: pd.DataFrame) -> go.Figure:
         ``training_completed``, ``work_after_training``): y = provider, x = people.
     """
     series = (  # each in its step's colour; completions hatched in training's
-        ("training_starts", "Training starts", None, "training"),
-        ("training_completed", "Completed training", "completion_rate", "training"),
-        ("work_after_training", "Into work after training", "work_rate", "work"),
+        ("training_starts", "Training starts", None, TRAINING.name),
+        ("training_completed", "Completed training", "completion_rate", TRAINING.name),
+        ("work_after_training", "Into work after training", "work_rate", WORK.name),
     )
     return _count_bars(
         providers, series, title="Training providers: starts, completions and onward into work",
@@ -251,8 +251,8 @@ def employers_chart(employers: pd.DataFrame) -> go.Figure:
         y = employer, x = people.
     """
     series = (
-        ("job_starts", "Job starts", None, "work"),
-        ("job_sustained", "Sustained jobs", "sustained_rate", "sustained"),
+        ("job_starts", "Job starts", None, WORK.name),
+        ("job_sustained", "Sustained jobs", "sustained_rate", SUSTAINED.name),
     )
     return _count_bars(employers, series, title="Employers: job starts and sustained jobs",
                        x_title="Employer")

@@ -18,7 +18,7 @@ from ete_metrics.present.charts.style import (
     region_colour,
     step_colour,
 )
-from ete_metrics.steps import label
+from ete_metrics.steps import WORK, label
 
 
 def rates_by_group_chart(
@@ -89,7 +89,7 @@ def regions_funnel_plot(
     comparison: pd.DataFrame,
     limits: pd.DataFrame,
     *,
-    step: str = "work",
+    step: str = WORK.name,
     by: str = "region",
 ) -> go.Figure:
     """Spiegelhalter funnel plot of regions (or areas): rate against size with control limits.

@@ -21,7 +21,7 @@ from ete_metrics.present.charts.style import (
     reference_line,
     step_colour,
 )
-from ete_metrics.steps import phrase
+from ete_metrics.steps import WORK, phrase
 
 _POSITION_LABELS: dict[str, str] = {
     "above": "More than expected (outside 95% limits)",
@@ -35,7 +35,7 @@ def ratio_funnel_plot(
     limits: pd.DataFrame,
     *,
     by: str = "region",
-    step: str = "work",
+    step: str = WORK.name,
     group_label: str = "Region",
 ) -> go.Figure:
     """Funnel plot of observed/expected ratios against expected counts, with Poisson limits.
@@ -126,7 +126,7 @@ def ratio_funnel_plot(
 
 
 def raw_and_adjusted_chart(
-    ratios: pd.DataFrame, *, by: str = "region", step: str = "work", group_label: str = "Region"
+    ratios: pd.DataFrame, *, by: str = "region", step: str = WORK.name, group_label: str = "Region"
 ) -> go.Figure:
     """Raw and case-mix-adjusted rates side by side, one pair of bars per group.
 

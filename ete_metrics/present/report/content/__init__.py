@@ -63,6 +63,7 @@ from ete_metrics.present.report.content.targets import (
 from ete_metrics.progress import Progress, tell
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import AUDIENCES
+from ete_metrics.steps import WORK
 from ete_metrics.views import heading
 
 __all__ = [
@@ -229,7 +230,7 @@ def _regional_views(
                 standardised_ratios(
                     Scope(participants, milestones, as_of=stamp, date_from=start, date_to=end),
                     by="region",
-                    step="work",
+                    step=WORK.name,
                 ),
                 views.STANDARDISED, audience), charts)))
     return regional

@@ -13,6 +13,7 @@ from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.cohorts import cohort_curves
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame, _present
+from ete_metrics.steps import WORK
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -30,7 +31,7 @@ def _cohorts_view(
     charts: bool = True,
 ) -> ReportView:
     curves = cohort_curves(
-        Scope(participants, milestones, as_of=as_of, **dates), cohort="entry_quarter", outcome="work"
+        Scope(participants, milestones, as_of=as_of, **dates), cohort="entry_quarter", outcome=WORK.name
     )
     shown = _present(curves, views.COHORT_CURVES, audience)
     long_table = ReportTable(
@@ -63,7 +64,7 @@ def _cohorts_view(
         if chosen:
             figure = cohort_curves_chart(
                 _chart_frame(shown.loc[shown["cohort"].isin(chosen)].reset_index(drop=True)),
-                outcome="work",
+                outcome=WORK.name,
                 cohorts=chosen,
             )
     return ReportView(

@@ -9,6 +9,7 @@ import pandas as pd
 from ete_metrics import views
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame
+from ete_metrics.steps import WORK
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -19,7 +20,7 @@ def _equality_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
     if charts and len(shown):
         from ete_metrics.present.charts.equality import equality_chart
 
-        figure = equality_chart(_chart_frame(shown), step="work")
+        figure = equality_chart(_chart_frame(shown), step=WORK.name)
     return ReportView(
         key="equality",
         title="Equality: work by protected characteristic",

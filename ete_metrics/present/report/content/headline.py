@@ -17,7 +17,7 @@ from ete_metrics.present.formatting import count, percent, signed_count, signed_
 from ete_metrics.present.narrative import narrative
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame, _present
-from ete_metrics.steps import label
+from ete_metrics.steps import ENTERED, label
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -46,7 +46,7 @@ def _headline(
         text = f"{name}: {count(row.participants)}"
         if not isinstance(row.change, str):
             text += f", {signed_count(row.change)} since {uk_date(previous)}"
-        if row.step != "entered" and not isinstance(row.rate_from_entry, str):
+        if row.step != ENTERED.name and not isinstance(row.rate_from_entry, str):
             text += f"; {percent(row.rate_from_entry)} of people entered"
             rate_change: Any = row.rate_change
             if not isinstance(rate_change, str) and pd.notna(rate_change):

@@ -10,6 +10,7 @@ import pandas as pd
 from ete_metrics import views
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import PARTNER_STEPS, _chart_frame
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -23,7 +24,7 @@ def _partners_view(long: pd.DataFrame, charts: bool = True) -> ReportView:
         part = long.loc[long["step"] == step]
         by_partner = dict(zip(part["delivery_partner"].astype(str), part["participants"], strict=True))
         shown[step] = pd.Series([by_partner.get(p, np.nan) for p in partners], dtype=object)
-    for step in ("training", "work"):
+    for step in (TRAINING.name, WORK.name):
         part = long.loc[long["step"] == step]
         rates = dict(zip(part["delivery_partner"].astype(str), part["rate_from_entry"], strict=True))
         shown[f"{step}_rate"] = pd.Series([rates.get(p, np.nan) for p in partners], dtype=object)
@@ -53,7 +54,7 @@ def _partners_chart(shown: pd.DataFrame) -> go.Figure | None:
                 "delivery_partner": row["delivery_partner"],
                 "step": step,
                 "participants": row[step],
-                "rate_from_entry": 1.0 if step == "entered" else row[f"{step}_rate"],
+                "rate_from_entry": 1.0 if step == ENTERED.name else row[f"{step}_rate"],
             }
             for _, row in numbers.iterrows()
             for step in PARTNER_STEPS

@@ -22,10 +22,11 @@ from ete_metrics.metrics.partners import delivery_partners
 from ete_metrics.protect import disclosure
 from ete_metrics.protect.audience import present_view
 from ete_metrics.protect.publication import Part, parts_of, publish
+from ete_metrics.steps import ENTERED, TRAINING, WORK
 from ete_metrics.views import View
 
 #: The steps of the delivery partners' table.
-PARTNER_STEPS: tuple[str, ...] = ("entered", "training", "work")
+PARTNER_STEPS: tuple[str, ...] = (ENTERED.name, TRAINING.name, WORK.name)
 
 
 def _present(frame: pd.DataFrame, kind: View, audience: str) -> pd.DataFrame:
@@ -65,7 +66,7 @@ def _pack(
     return parts_of("pack", {
         "now": now,
         "month_earlier": funnel(scope.replace(as_of=previous), include_sustained=True),
-        "comparison": compare_groups(scope, by="region", step="work") if compare_regions else None,
+        "comparison": compare_groups(scope, by="region", step=WORK.name) if compare_regions else None,
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
         "equality": equality(scope),
         "benchmark": None if programme is None else programme_benchmark(now, programme),

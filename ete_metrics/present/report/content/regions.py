@@ -13,6 +13,7 @@ from ete_metrics.metrics.standardised import DEFAULT_ADJUST, ratio_limits
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame
 from ete_metrics.protect.audience import limit_sizes
+from ete_metrics.steps import WORK
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -28,7 +29,7 @@ def _regions_view(shown: pd.DataFrame, scope: str = "All regions", charts: bool 
         # Limits are drawn around the overall rate as published, at sizes derived from the
         # figures shown (rounded for stakeholders): the chart reveals no unrounded count.
         limits = funnel_limits(float(numbers["overall_rate"].iloc[0]), limit_sizes(numbers["entered"]))
-        figure = regions_funnel_plot(numbers, limits, step="work", by="region")
+        figure = regions_funnel_plot(numbers, limits, step=WORK.name, by="region")
         _label_points(figure)
     table = ReportTable(
         key="regions",
@@ -88,7 +89,7 @@ def _adjusted_view(shown: pd.DataFrame, charts: bool = True) -> ReportView:
     if charts and len(shown) and numbers["expected"].notna().any():
         from ete_metrics.present.charts.standardised import ratio_funnel_plot
 
-        figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step="work")
+        figure = ratio_funnel_plot(numbers, ratio_limits(limit_sizes(numbers["expected"])), by="region", step=WORK.name)
         _label_points(figure)
     adjusted = ", ".join(a.replace("_", " ") for a in DEFAULT_ADJUST)
     table = ReportTable(

@@ -15,6 +15,7 @@ from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.report.content.definitions import _WORDS
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame, _present
+from ete_metrics.steps import WORK
 
 if TYPE_CHECKING:  # Plotly is loaded only where a chart is drawn: a workbook has none
     import plotly.graph_objects as go
@@ -81,7 +82,7 @@ def _targets_vs_actual_view(
         view=views.TARGETS,
         labels={"period_start": "Quarter from"},
     )
-    work = shown.loc[shown["measure"] == "work"]
+    work = shown.loc[shown["measure"] == WORK.name]
     periods = sorted(work["period_start"].dropna().unique())[-TARGET_PERIODS_SHOWN:]
     latest = work.loc[work["period_start"].isin(periods)]
     latest = latest.sort_values(["period_start", "region"], kind="stable")[
@@ -91,7 +92,7 @@ def _targets_vs_actual_view(
     if charts and len(work):
         from ete_metrics.present.charts.targets import targets_chart
 
-        figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure="work")
+        figure = targets_chart(_chart_frame(work.reset_index(drop=True)), measure=WORK.name)
     return ReportView(
         key="targets_vs_actual",
         title="Targets against actuals: work",
