@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import generate_demo
 from ete_metrics.data.quality import data_quality
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
@@ -22,18 +23,16 @@ from ete_metrics.metrics.time_to_outcome import time_to_outcome
 AS_OF = "2023-08-16"
 
 CALLS = {
-    "cohort_curves(entry_month, training)": lambda p, m: cohort_curves(p, m, as_of=AS_OF),
-    "cohort_curves(entry_quarter, work)": lambda p, m: cohort_curves(
-        p, m, as_of=AS_OF, cohort="entry_quarter", outcome="work"
-    ),
-    "cumulative_incidence(work)": lambda p, m: cumulative_incidence(p, m, as_of=AS_OF, outcome="work"),
-    "cumulative_incidence(by region)": lambda p, m: cumulative_incidence(p, m, as_of=AS_OF, by="region"),
-    "time_to_outcome(by region)": lambda p, m: time_to_outcome(p, m, as_of=AS_OF, by="region"),
-    "delivery_partners": lambda p, m: delivery_partners(p, m, as_of=AS_OF),
-    "prisons": lambda p, m: prisons(p, m, as_of=AS_OF),
-    "training_providers": lambda p, m: training_providers(p, m, as_of=AS_OF),
-    "employers": lambda p, m: employers(p, m, as_of=AS_OF),
-    "equality(work)": lambda p, m: equality(p, m, as_of=AS_OF),
+    "cohort_curves(entry_month, training)": lambda p, m: cohort_curves(Scope(p, m, as_of=AS_OF)),
+    "cohort_curves(entry_quarter, work)": lambda p, m: cohort_curves(Scope(p, m, as_of=AS_OF), cohort="entry_quarter", outcome="work"),
+    "cumulative_incidence(work)": lambda p, m: cumulative_incidence(Scope(p, m, as_of=AS_OF), outcome="work"),
+    "cumulative_incidence(by region)": lambda p, m: cumulative_incidence(Scope(p, m, as_of=AS_OF), by="region"),
+    "time_to_outcome(by region)": lambda p, m: time_to_outcome(Scope(p, m, as_of=AS_OF), by="region"),
+    "delivery_partners": lambda p, m: delivery_partners(Scope(p, m, as_of=AS_OF)),
+    "prisons": lambda p, m: prisons(Scope(p, m, as_of=AS_OF)),
+    "training_providers": lambda p, m: training_providers(Scope(p, m, as_of=AS_OF)),
+    "employers": lambda p, m: employers(Scope(p, m, as_of=AS_OF)),
+    "equality(work)": lambda p, m: equality(Scope(p, m, as_of=AS_OF)),
     "data_quality": lambda p, m: data_quality(p, m, as_of=AS_OF),
 }
 

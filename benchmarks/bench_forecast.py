@@ -26,6 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import DemoProgramme, generate_demo  # noqa: E402
 from ete_metrics.metrics.forecast import forecast_to_end  # noqa: E402
 from ete_metrics.metrics.standardised import standardised_ratios  # noqa: E402
@@ -51,7 +52,11 @@ def back_test() -> None:
 
 
 def _cells(demo: DemoProgramme, first: str, last: str) -> pd.DataFrame:
-    truth = targets_vs_actual(demo.participants, demo.milestones, demo.targets, as_of=FINAL, period="month")
+    truth = targets_vs_actual(
+        Scope(demo.participants, demo.milestones, as_of=FINAL),
+        demo.targets,
+        period="month",
+    )
     truth = truth.loc[truth["measure"].isin(["training", "work"]), ["region", "measure", "period_start",
                                                                     "cumulative_actual"]]
     total = truth.groupby(["measure", "period_start"], as_index=False)["cumulative_actual"].sum()
@@ -60,7 +65,7 @@ def _cells(demo: DemoProgramme, first: str, last: str) -> pd.DataFrame:
     rows = []
     for cut in pd.date_range(first, last, freq="MS"):
         as_of = cut - pd.Timedelta(days=1)  # data to the end of the previous month
-        forecast = forecast_to_end(demo.participants, demo.milestones, as_of=as_of)
+        forecast = forecast_to_end(Scope(demo.participants, demo.milestones, as_of=as_of))
         merged = forecast.merge(truth, on=["region", "measure", "month"], how="inner")
         merged = merged.loc[merged["month"] > as_of]  # months wholly after the cut
         merged["cut"] = cut
@@ -91,11 +96,9 @@ def speed() -> None:
     print(f"generate_demo({BIG:,}): {time.perf_counter() - started:.1f} s, "
           f"{len(demo.participants):,} participants, {len(demo.milestones):,} milestones")
     runs = {
-        "forecast_to_end": lambda: forecast_to_end(demo.participants, demo.milestones, as_of="2023-08-16"),
-        "standardised_ratios by region": lambda: standardised_ratios(
-            demo.participants, demo.milestones, as_of="2023-08-16", by="region"),
-        "standardised_ratios by delivery_partner": lambda: standardised_ratios(
-            demo.participants, demo.milestones, as_of="2023-08-16", by="delivery_partner"),
+        "forecast_to_end": lambda: forecast_to_end(Scope(demo.participants, demo.milestones, as_of="2023-08-16")),
+        "standardised_ratios by region": lambda: standardised_ratios(Scope(demo.participants, demo.milestones, as_of="2023-08-16"), by="region"),
+        "standardised_ratios by delivery_partner": lambda: standardised_ratios(Scope(demo.participants, demo.milestones, as_of="2023-08-16"), by="delivery_partner"),
     }
     for name, run in runs.items():
         run()

@@ -29,6 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.funnel import funnel  # noqa: E402
 
 N_PARTICIPANTS = 1_000_000
@@ -141,7 +142,7 @@ def run_variant(
     con.register("milestones", milestones)
 
     def ours() -> pd.DataFrame:
-        return funnel(participants, milestones, as_of=AS_OF, by=["region"])
+        return funnel(Scope(participants, milestones, as_of=AS_OF), by=["region"])
 
     def theirs() -> pd.DataFrame:
         return con.execute(DUCKDB_SQL, {"as_of": AS_OF.to_pydatetime()}).df()

@@ -46,6 +46,7 @@ from bench_funnel import REPEATS, time_pair  # noqa: E402
 
 from ete_metrics.counting import population as population_module  # noqa: E402
 from ete_metrics.counting.match import PreparedIds, match_rows  # noqa: E402
+from ete_metrics.counting.scope import Scope
 
 DTYPES = ("str", "object")
 
@@ -149,7 +150,7 @@ def funnels(size: int) -> None:
     def ours(matcher: type) -> Callable[[], pd.DataFrame]:
         def run() -> pd.DataFrame:
             population_module.PopulationIds = matcher  # type: ignore[misc,assignment]
-            return bench_funnel.funnel(participants, milestones, as_of=as_of, by=["region"])
+            return bench_funnel.funnel(Scope(participants, milestones, as_of=as_of), by=["region"])
 
         return run
 

@@ -12,6 +12,7 @@ filters and the arguments, without hashing the frames.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,7 @@ from dashboard.filters import Filters
 from ete_metrics import config
 from ete_metrics.counting.filters import participant_mask
 from ete_metrics.counting.match import match_rows
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data import db
 from ete_metrics.errors import DatabaseError, EteError
 
@@ -302,7 +304,30 @@ def _metric_cached(
     _fn: Callable[..., pd.DataFrame],
     _frames: tuple[pd.DataFrame, ...],
 ) -> pd.DataFrame:
-    return _fn(*_frames, **dict(kwargs))
+    return _call(_fn, _frames, dict(kwargs))
+
+
+#: The keyword arguments of :func:`metric` that make a metric's :class:`Scope`.
+SCOPE_SETTINGS: tuple[str, ...] = ("as_of", "date_from", "date_to", "window_days")
+
+
+def takes_scope(fn: Callable[..., pd.DataFrame]) -> bool:
+    """Whether ``fn`` is a metric taking a :class:`~ete_metrics.counting.scope.Scope` first."""
+    parameters = list(inspect.signature(fn).parameters)
+    return bool(parameters) and parameters[0] == "scope"
+
+
+def _call(
+    fn: Callable[..., pd.DataFrame], frames: tuple[pd.DataFrame, ...], kwargs: dict[str, Any]
+) -> pd.DataFrame:
+    """``fn(Scope(participants, milestones, **settings)[, targets], **rest)`` for a metric
+    taking a scope (the settings are :data:`SCOPE_SETTINGS` among ``kwargs``), else
+    ``fn(*frames, **kwargs)``."""
+    if not takes_scope(fn):
+        return fn(*frames, **kwargs)
+    settings = {key: kwargs.pop(key) for key in SCOPE_SETTINGS if key in kwargs}
+    participants, milestones, *rest = frames
+    return fn(Scope(participants, milestones, **settings), *rest, **kwargs)
 
 
 def metric(
@@ -318,7 +343,9 @@ def metric(
     ``fn(participants, milestones[, targets], **kwargs)`` is called with the
     participants and milestones left by the sidebar's regions, pathways and
     partners (:func:`filtered`); pass ``as_of``, ``date_from``… explicitly in
-    ``kwargs``. The result is cached on (data version, filters, function,
+    ``kwargs``. A metric taking a :class:`~ete_metrics.counting.scope.Scope` gets
+    ``fn(Scope(participants, milestones, as_of=..., date_from=..., date_to=...,
+    window_days=...)[, targets], **other_kwargs)``: those four keywords make its scope. The result is cached on (data version, filters, function,
     kwargs) — the frames themselves are not hashed — so a warm rerun costs a
     cache look-up (``st.cache_resource``). Errors (:class:`EteError`) propagate to the caller.
 

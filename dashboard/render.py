@@ -878,7 +878,7 @@ def user_errors(*, stop: bool = True) -> Iterator[None]:
     Examples
     --------
     >>> with user_errors():  # doctest: +SKIP
-    ...     result = funnel(participants, milestones, as_of=f.as_of)
+    ...     result = funnel(Scope(participants, milestones, as_of=f.as_of))
     """
     try:
         yield

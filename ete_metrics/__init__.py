@@ -1,18 +1,20 @@
 """ete_metrics: the numbers behind the ETE Outcomes dashboard.
 
-A library an analyst can use from a notebook: functions take participants and
-milestones DataFrames (the import format, :mod:`ete_metrics.data.frames`) and an
-explicit ``as_of`` date, and return new tidy DataFrames. They never mutate their
+A library an analyst can use from a notebook: the metrics take a :class:`Scope` (the
+participants and milestones DataFrames in the import format, :mod:`ete_metrics.data.frames`,
+an explicit ``as_of`` date, the entry range and the window) and return new tidy
+DataFrames. They never mutate their
 inputs or read the clock. Chart builders live in :mod:`ete_metrics.present.charts`; the
 database in :mod:`ete_metrics.data.db`.
 
 Examples
 --------
 >>> from datetime import date
->>> from ete_metrics import db, funnel
+>>> from ete_metrics import Scope, db, funnel
 >>> engine = db.make_engine()  # doctest: +SKIP
->>> funnel(db.load_participants(engine), db.load_milestones(engine),
-...        as_of=date(2023, 8, 16), by=["region"])  # doctest: +SKIP
+>>> scope = Scope(db.load_participants(engine), db.load_milestones(engine),
+...               as_of=date(2023, 8, 16))  # doctest: +SKIP
+>>> funnel(scope, by=["region"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _ROOMS: dict[str, tuple[str, ...]] = {
         "RealDataError",
     ),
     "ete_metrics.counting.filters": ("filter_participants", "milestones_for"),
+    "ete_metrics.counting.scope": ("Scope",),
     "ete_metrics.counting.intervals": ("wilson_interval",),
     "ete_metrics.counting.survival": ("kaplan_meier",),
     "ete_metrics.data": ("db",),

@@ -39,7 +39,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,9 @@ from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE
 from ete_metrics.protect.safe_export import neutralise_frame
 from ete_metrics.steps import TRAINING, WORK, label, outcome_steps, sustained_steps
 from ete_metrics.views import View
+
+if TYPE_CHECKING:
+    from ete_metrics.counting.scope import Scope
 
 FORMATS = ("table", "csv", "json")
 
@@ -306,6 +309,21 @@ def _record(args: argparse.Namespace, data: _Data, text: str) -> None:
         engine.dispose()
 
 
+def _scope(args: argparse.Namespace, data: _Data, *, window: bool = False, dates: bool = True) -> Scope:
+    """The scope of a command: the loaded frames, the cut-off, and the command's
+    ``--from``/``--to`` (``dates``) and ``--window`` (``window``) when it has them."""
+    from ete_metrics.counting.scope import Scope
+
+    return Scope(
+        data.participants,
+        data.milestones,
+        as_of=data.as_of,
+        date_from=args.date_from if dates else None,
+        date_to=args.date_to if dates else None,
+        window_days=args.window_days if window else None,
+    )
+
+
 def _uk(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -317,18 +335,11 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
     # only the columns the funnel reads: the anchor dates and the grouping columns
     by = [key for key in args.by or () if key in PARTICIPANT_COLUMNS]
     data = _load(args, columns=["referral_date", "entry_date", *by])
-    options: dict[str, Any] = {
-        "as_of": data.as_of,
-        "by": args.by or (),
-        "window_days": args.window_days,
-        "ordered": args.ordered,
-        "date_from": args.date_from,
-        "date_to": args.date_to,
-    }
+    scope = _scope(args, data, window=True)
     if args.referral:
-        frame = referral_funnel(data.participants, data.milestones, **options)
+        frame = referral_funnel(scope, by=args.by or (), ordered=args.ordered)
     else:
-        frame = funnel(data.participants, data.milestones, include_sustained=args.sustained, **options)
+        frame = funnel(scope, by=args.by or (), ordered=args.ordered, include_sustained=args.sustained)
     _emit(args, data, frame, views.FUNNEL,
           title=f"{'Referral funnel' if args.referral else 'Funnel'} as at {_uk(data.as_of)}")
     return 0
@@ -338,18 +349,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from ete_metrics.metrics.comparison import compare_groups
 
     data = _load(args)
-    options: dict[str, Any] = {
-        "as_of": data.as_of, "by": args.by, "step": args.step, "window_days": args.window_days,
-        "date_from": args.date_from, "date_to": args.date_to,
-    }
+    scope = _scope(args, data, window=True)
     title = f"{label(args.step)} by {args.by} against funnel-plot limits, as at {_uk(data.as_of)}"
     if args.adjust_for:
         from ete_metrics.metrics.standardised import compare_adjusted
 
-        frame = compare_adjusted(data.participants, data.milestones, adjust_for=args.adjust_for, **options)
+        frame = compare_adjusted(scope, by=args.by, step=args.step, adjust_for=args.adjust_for)
         title += f"; observed/expected adjusted for {', '.join(args.adjust_for)}"
     else:
-        frame = compare_groups(data.participants, data.milestones, **options)
+        frame = compare_groups(scope, by=args.by, step=args.step)
     _emit(args, data, frame, views.COMPARE, title=title)
     return 0
 
@@ -361,13 +369,20 @@ def _cmd_targets(args: argparse.Namespace) -> int:
     assert data.targets is not None
     regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
     if args.summary:
-        frame = target_summary(data.participants, data.milestones, data.targets,
-                               as_of=data.as_of, regions=regions)
+        frame = target_summary(
+            _scope(args, data, dates=False),
+            data.targets,
+            regions=regions,
+        )
         _emit(args, data, frame, views.TARGET_SUMMARY,
              title=f"Targets to date as at {_uk(data.as_of)}")
     else:
-        frame = targets_vs_actual(data.participants, data.milestones, data.targets,
-                                  as_of=data.as_of, period=args.period, regions=regions)
+        frame = targets_vs_actual(
+            _scope(args, data, dates=False),
+            data.targets,
+            period=args.period,
+            regions=regions,
+        )
         _emit(args, data, frame, views.TARGETS,
              title=f"Targets by {args.period} as at {_uk(data.as_of)}")
     return 0
@@ -378,7 +393,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
     data = _load(args)
     regions = user_access(args).check_regions(args.region)  # a region outside --as-user: refused
-    frame = forecast_to_end(data.participants, data.milestones, as_of=data.as_of, regions=regions)
+    frame = forecast_to_end(_scope(args, data, dates=False), regions=regions)
     _emit(args, data, frame, views.FORECAST,
          title=f"Forecast of cumulative training and job starts to the contract's end, from the data "
                f"as at {_uk(data.as_of)} (80% and 95% prediction intervals)")
@@ -390,18 +405,14 @@ def _cmd_cohorts(args: argparse.Namespace) -> int:
 
     data = _load(args)
     if args.incidence:
-        frame = cumulative_incidence(data.participants, data.milestones, as_of=data.as_of,
-                                     outcome=args.outcome, by=args.by or (),
-                                     date_from=args.date_from, date_to=args.date_to)
+        frame = cumulative_incidence(_scope(args, data), outcome=args.outcome, by=args.by or ())
         _emit(args, data, frame, views.INCIDENCE,
               title=f"Cumulative incidence of {args.outcome} by days since entry "
               f"(1 - Kaplan–Meier, 95% interval), as at {_uk(data.as_of)}")
         return 0
     if args.by:
         raise InputError("--by applies to --incidence; cohort curves are grouped by --cohort.")
-    frame = cohort_curves(data.participants, data.milestones, as_of=data.as_of,
-                          cohort=args.cohort, outcome=args.outcome,
-                          date_from=args.date_from, date_to=args.date_to)
+    frame = cohort_curves(_scope(args, data), cohort=args.cohort, outcome=args.outcome)
     _emit(args, data, frame, views.COHORT_CURVES,
          title=f"Into {args.outcome} by months since entry, as at {_uk(data.as_of)}")
     return 0
@@ -411,8 +422,7 @@ def _cmd_time_to_outcome(args: argparse.Namespace) -> int:
     from ete_metrics.metrics.time_to_outcome import TIME_TO_OUTCOME_BY_HORIZON, time_to_outcome
 
     data = _load(args)
-    frame = time_to_outcome(data.participants, data.milestones, as_of=data.as_of,
-                            by=args.by or (), date_from=args.date_from, date_to=args.date_to)
+    frame = time_to_outcome(_scope(args, data), by=args.by or ())
     if args.audience == INTERNAL:  # the Kaplan-Meier days and shares
         frame = frame.drop(columns=list(TIME_TO_OUTCOME_BY_HORIZON))
         title = f"Days from entry to training and work (Kaplan–Meier), as at {_uk(data.as_of)}"
@@ -426,24 +436,22 @@ def _cmd_partners(args: argparse.Namespace) -> int:
     from ete_metrics.metrics import partners
 
     data = _load(args)
-    common: dict[str, Any] = {"as_of": data.as_of, "date_from": args.date_from,
-                              "date_to": args.date_to}
     if args.kind in ("delivery", "prisons"):
         function: Callable[..., pd.DataFrame] = (
             partners.delivery_partners if args.kind == "delivery" else partners.prisons
         )
-        frame = function(data.participants, data.milestones, window_days=args.window_days, **common)
+        frame = function(_scope(args, data, window=True))
         _emit(args, data, frame, views.FUNNEL,
               title=f"{'Delivery partners' if args.kind == 'delivery' else 'Prisons'} as at {_uk(data.as_of)}")
         return 0
     if args.window_days is not None:
         raise InputError(f"--window-days applies to --kind delivery or prisons, not {args.kind}.")
     if args.kind == "training":
-        frame = partners.training_providers(data.participants, data.milestones, **common)
+        frame = partners.training_providers(_scope(args, data))
         _emit(args, data, frame, views.TRAINING_PROVIDERS,
              title=f"Training providers as at {_uk(data.as_of)}")
     else:
-        frame = partners.employers(data.participants, data.milestones, **common)
+        frame = partners.employers(_scope(args, data))
         _emit(args, data, frame, views.EMPLOYERS,
              title=f"Employers as at {_uk(data.as_of)}")
     return 0

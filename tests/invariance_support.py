@@ -42,6 +42,7 @@ from hypothesis import strategies as hst
 from hypothesis.errors import NoSuchExample
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.steps import TRAINING, WORK
 from ete_metrics.views import PUBLICATIONS, VIEWS
 
@@ -181,40 +182,40 @@ def producers(prog: Programme, as_of: str = AS_OF) -> dict[str, Producer | list[
     part = p.loc[p["region"] == first]
 
     def monthly() -> pd.DataFrame:
-        return targets_vs_actual(p, m, t, as_of=as_of, period="month")
+        return targets_vs_actual(Scope(p, m, as_of=as_of), t, period="month")
 
     def forecast() -> pd.DataFrame:
-        return forecast_to_end(p, m, as_of=as_of)
+        return forecast_to_end(Scope(p, m, as_of=as_of))
 
     return {
-        "funnel": lambda: funnel(p, m, as_of=as_of, by=["region", "delivery_partner"]),
-        "referral_funnel": lambda: referral_funnel(p, m, as_of=as_of, by="region"),
-        "activity": lambda: monthly_activity(p, m, as_of=as_of),
+        "funnel": lambda: funnel(Scope(p, m, as_of=as_of), by=["region", "delivery_partner"]),
+        "referral_funnel": lambda: referral_funnel(Scope(p, m, as_of=as_of), by="region"),
+        "activity": lambda: monthly_activity(Scope(p, m, as_of=as_of)),
         "targets": monthly,
-        "target_summary": lambda: target_summary(p, m, t, as_of=as_of),
-        "rag_table": lambda: rag_table(target_summary(p, m, t, as_of=as_of)),
+        "target_summary": lambda: target_summary(Scope(p, m, as_of=as_of), t),
+        "rag_table": lambda: rag_table(target_summary(Scope(p, m, as_of=as_of), t)),
         "month_comparison": lambda: month_comparison(monthly(), t, as_of=as_of),
-        "compare": lambda: compare_adjusted(p, m, as_of=as_of, by="region"),
+        "compare": lambda: compare_adjusted(Scope(p, m, as_of=as_of), by="region"),
         # every partner against its region and the programme, for each step compared, and
         # a region's partners alone (a regional lead's page shown to a stakeholder)
         "partner_regions": [
             *(lambda step=step: compare_within_regions(  # type: ignore[misc]
-                funnel(p, m, as_of=as_of, by=["delivery_partner", "region"]), step=step,
-                programme=funnel(p, m, as_of=as_of)) for step in (WORK.name, TRAINING.name)),
-            lambda: compare_within_regions(funnel(part, m, as_of=as_of, by=["delivery_partner", "region"]),
-                                           programme=funnel(p, m, as_of=as_of))],
-        "benchmark": lambda: programme_benchmark(funnel(part, m, as_of=as_of), funnel(p, m, as_of=as_of)),
-        "standardised": lambda: standardised_ratios(p, m, as_of=as_of, by="region"),
+                funnel(Scope(p, m, as_of=as_of), by=["delivery_partner", "region"]), step=step,
+                programme=funnel(Scope(p, m, as_of=as_of))) for step in (WORK.name, TRAINING.name)),
+            lambda: compare_within_regions(funnel(Scope(part, m, as_of=as_of), by=["delivery_partner", "region"]),
+                                           programme=funnel(Scope(p, m, as_of=as_of)))],
+        "benchmark": lambda: programme_benchmark(funnel(Scope(part, m, as_of=as_of)), funnel(Scope(p, m, as_of=as_of))),
+        "standardised": lambda: standardised_ratios(Scope(p, m, as_of=as_of), by="region"),
         "forecast": forecast,
         "target_probability": lambda: probability_of_reaching(forecast(), t),
-        "equality": lambda: equality(p, m, as_of=as_of),
-        "cohort_curves": lambda: cohort_curves(p, m, as_of=as_of, cohort="entry_quarter"),
-        "incidence": lambda: cumulative_incidence(p, m, as_of=as_of),
-        "time_to_outcome": lambda: time_to_outcome(p, m, as_of=as_of, by="region"),
-        "training_providers": lambda: training_providers(p, m, as_of=as_of),
-        "employers": lambda: employers(p, m, as_of=as_of),
+        "equality": lambda: equality(Scope(p, m, as_of=as_of)),
+        "cohort_curves": lambda: cohort_curves(Scope(p, m, as_of=as_of), cohort="entry_quarter"),
+        "incidence": lambda: cumulative_incidence(Scope(p, m, as_of=as_of)),
+        "time_to_outcome": lambda: time_to_outcome(Scope(p, m, as_of=as_of), by="region"),
+        "training_providers": lambda: training_providers(Scope(p, m, as_of=as_of)),
+        "employers": lambda: employers(Scope(p, m, as_of=as_of)),
         "data_quality": lambda: data_quality(p, m, as_of=as_of),
-        "follow_up": lambda: follow_up_list(p, m, as_of=as_of, days=90),
+        "follow_up": lambda: follow_up_list(Scope(p, m, as_of=as_of), days=90),
         "engagement_summary": [
             lambda: engagement_summary(engagement_of(prog), as_of, by="region"),
             lambda: engagement_summary(engagement_of(prog), as_of, by=["pathway", "delivery_partner"]),
@@ -664,13 +665,13 @@ def true_counts(prog: Programme) -> dict[tuple[str, ...], float]:
                 out[(name, c, *map(str, record[:len(keys)]))] = float(value) if pd.notna(value) else -1.0
 
     for as_of in (AS_OF, MONTH_EARLIER):
-        put(f"funnel {as_of}", funnel(p, m, as_of=as_of), ["step"], ["participants"])
+        put(f"funnel {as_of}", funnel(Scope(p, m, as_of=as_of)), ["step"], ["participants"])
         for key in (*config.GROUPING_COLUMNS, *config.COHORT_COLUMNS):
             if key in p.columns or key in config.COHORT_COLUMNS:
-                put(f"funnel {as_of} {key}", funnel(p, m, as_of=as_of, by=key), [key, "step"], ["participants"])
-    monthly = targets_vs_actual(p, m, t, as_of=AS_OF, period="month")
+                put(f"funnel {as_of} {key}", funnel(Scope(p, m, as_of=as_of), by=key), [key, "step"], ["participants"])
+    monthly = targets_vs_actual(Scope(p, m, as_of=AS_OF), t, period="month")
     put("targets", monthly, ["region", "period_start", "measure"], ["actual", "cumulative_actual"])
-    spans = time_to_outcome(p, m, as_of=AS_OF, by="region")
+    spans = time_to_outcome(Scope(p, m, as_of=AS_OF), by="region")
     put("time", spans, ["region", "outcome"], [c for c in spans.columns if c.startswith(("followed", "within"))])
     return out
 

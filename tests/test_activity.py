@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.activity import follow_up_list, monthly_activity
@@ -38,7 +39,7 @@ AS_OF = "2023-03-31"
 
 def test_monthly_activity_totals() -> None:
     participants, milestones = _data()
-    out = monthly_activity(participants, milestones, as_of=AS_OF)
+    out = monthly_activity(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == ["month", "measure", "participants"]
     table = out.set_index([out["month"].dt.strftime("%Y-%m"), "measure"])["participants"]
     # entries: Jan A, D; Feb B, C; Mar F
@@ -51,7 +52,7 @@ def test_monthly_activity_totals() -> None:
 
 def test_monthly_activity_by_region_fills_months_and_skips_empty_groups() -> None:
     participants, milestones = _data()
-    out = monthly_activity(participants, milestones, as_of=AS_OF, by="region")
+    out = monthly_activity(Scope(participants, milestones, as_of=AS_OF), by="region")
     assert out["region"].drop_duplicates().tolist() == ["London", "Not recorded", "Wales"]
     # "Not recorded" (F) enters in March: its series starts in March
     nr = out[out["region"] == "Not recorded"]
@@ -60,14 +61,15 @@ def test_monthly_activity_by_region_fills_months_and_skips_empty_groups() -> Non
     wales = out[(out["region"] == "Wales") & (out["measure"] == ENTERED.name)]
     assert wales["participants"].tolist() == [1, 1, 0]
     # a date range on entry: only February entries (B, C)
-    feb = monthly_activity(participants, milestones, as_of=AS_OF, date_from="2023-02-01",
-                           date_to="2023-02-28")
+    feb = monthly_activity(
+        Scope(participants, milestones, as_of=AS_OF, date_from="2023-02-01", date_to="2023-02-28"),
+    )
     assert feb.loc[feb["measure"] == ENTERED.name, "participants"].sum() == 2
 
 
 def test_monthly_activity_empty() -> None:
     participants, milestones = _data()
-    out = monthly_activity(participants, milestones, as_of="2022-01-01", by="region")
+    out = monthly_activity(Scope(participants, milestones, as_of="2022-01-01"), by="region")
     assert out.empty and list(out.columns) == ["region", "month", "measure", "participants"]
 
 
@@ -77,7 +79,7 @@ def test_follow_up_list() -> None:
     # not into work, not exited. A has a job start (5 Mar) -> no; B (39 days; the job before
     # entry does not count) -> listed; C (58 days; the job after as_of) -> listed;
     # D exited 2023-03-01 -> no; F 25 days -> no.
-    out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
+    out = follow_up_list(Scope(participants, milestones, as_of=AS_OF), days=30)
     assert list(out.columns) == [
         "participant_id", "region", "delivery_partner", "pathway", "entry_date", "days_since_entry",
         "last_milestone", "last_milestone_date", "days_since_last",
@@ -88,10 +90,10 @@ def test_follow_up_list() -> None:
     assert out["last_milestone"].isna().all() and out["last_milestone_date"].isna().all()
     assert out["days_since_last"].tolist() == [58, 39]
     # boundary: B has waited exactly 39 days -> not "more than 39"
-    assert out.pipe(lambda _: follow_up_list(participants, milestones, as_of=AS_OF, days=39)
+    assert out.pipe(lambda _: follow_up_list(Scope(participants, milestones, as_of=AS_OF), days=39)
                     )["participant_id"].tolist() == ["C"]
     with pytest.raises(InputError):
-        follow_up_list(participants, milestones, as_of=AS_OF, days=-1)
+        follow_up_list(Scope(participants, milestones, as_of=AS_OF), days=-1)
 
 
 def test_follow_up_list_shows_where_people_are_and_puts_the_longest_silence_first() -> None:
@@ -110,7 +112,7 @@ def test_follow_up_list_shows_where_people_are_and_puts_the_longest_silence_firs
         ("G", "training_completed", "2023-03-20"),
         ("H", "training_start", "2023-02-01"),
     ], columns=["participant_id", "milestone", "date"])], ignore_index=True))
-    out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
+    out = follow_up_list(Scope(participants, milestones, as_of=AS_OF), days=30)
     assert out["participant_id"].tolist() == ["H", "C", "B", "G"]
     assert out["days_since_last"].tolist() == [58, 58, 39, 11]
     assert out["days_since_entry"].tolist() == [75, 58, 39, 89]
@@ -123,7 +125,7 @@ def test_follow_up_list_shows_the_caseworker_pseudonym_when_recorded() -> None:
     participants, milestones = _data()
     # B's caseworker is recorded, C's is not; A (not listed) has another.
     participants["caseworker"] = pd.Series(["cw-a", "cw-b", None, None, None, None], dtype=object)
-    out = follow_up_list(participants, milestones, as_of=AS_OF, days=30)
+    out = follow_up_list(Scope(participants, milestones, as_of=AS_OF), days=30)
     assert list(out.columns)[:5] == ["participant_id", "region", "delivery_partner", "caseworker",
                                      "pathway"]
     assert out["participant_id"].tolist() == ["C", "B"]
@@ -132,5 +134,5 @@ def test_follow_up_list_shows_the_caseworker_pseudonym_when_recorded() -> None:
     assert heading("caseworker") == "Caseworker (pseudonym)"
     # As loaded from the database: a categorical column, the same list.
     loaded = participants.assign(caseworker=participants["caseworker"].astype("category"))
-    again = follow_up_list(loaded, milestones, as_of=AS_OF, days=30)
+    again = follow_up_list(Scope(loaded, milestones, as_of=AS_OF), days=30)
     assert again["caseworker"].tolist()[1] == "cw-b" and pd.isna(again["caseworker"].iloc[0])

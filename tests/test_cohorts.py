@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
@@ -79,7 +80,11 @@ def cohort_people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_monthly_cohort_curves_by_hand() -> None:
     participants, milestones = cohort_people()
-    out = cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_month", outcome=TRAINING.name)
+    out = cohort_curves(
+        Scope(participants, milestones, as_of=CURVE_AS_OF),
+        cohort="entry_month",
+        outcome=TRAINING.name,
+    )
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
     assert out["cohort"].tolist() == ["2023-01"] * 3 + ["2023-02"] * 2 + ["2023-03"]
     assert out["months_since_entry"].tolist() == [0, 1, 2, 0, 1, 0]
@@ -94,7 +99,7 @@ def test_youngest_member_stops_the_curve() -> None:
     # Still month 2. Without P2 and P4, youngest is P5 (01-15): +3 = 04-15 <= as_of -> month 3 appears.
     participants, milestones = cohort_people()
     keep = ~participants["participant_id"].isin(["P2", "P4"])
-    out = cohort_curves(participants.loc[keep], milestones, as_of=CURVE_AS_OF)
+    out = cohort_curves(Scope(participants.loc[keep], milestones, as_of=CURVE_AS_OF))
     january = out.loc[out["cohort"] == "2023-01"]
     # Members P1, P3, P5: m0 P3 (1/3); m1 P3, P1 (2/3); m2, m3 unchanged.
     assert january["months_since_entry"].tolist() == [0, 1, 2, 3]
@@ -105,7 +110,7 @@ def test_quarter_cohort_limited_by_latest_entry() -> None:
     # 2023-Q1 = P1..P7 (7 people); youngest P6 (03-20) has 0 whole months -> only month 0.
     # Month 0 (same-day training): P3 only -> 1/7.
     participants, milestones = cohort_people()
-    out = cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_quarter")
+    out = cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), cohort="entry_quarter")
     assert out["cohort"].tolist() == ["2023-Q1"]
     assert out["months_since_entry"].tolist() == [0]
     assert out["cohort_size"].tolist() == [7]
@@ -122,8 +127,14 @@ def test_work_outcome_and_date_range() -> None:
         )
     )
     out = cohort_curves(
-        participants, milestones, as_of=CURVE_AS_OF, outcome=WORK.name,
-        date_from="2023-01-05", date_to="2023-01-10",
+        Scope(
+            participants,
+            milestones,
+            as_of=CURVE_AS_OF,
+            date_from="2023-01-05",
+            date_to="2023-01-10",
+        ),
+        outcome=WORK.name,
     )
     assert out["months_since_entry"].tolist() == [0, 1, 2, 3]
     assert out["cohort_size"].tolist() == [2, 2, 2, 2]
@@ -133,10 +144,10 @@ def test_work_outcome_and_date_range() -> None:
 def test_cohort_curves_errors_and_empty() -> None:
     participants, milestones = cohort_people()
     with pytest.raises(InputError):
-        cohort_curves(participants, milestones, as_of=CURVE_AS_OF, cohort="entry_fy")
+        cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), cohort="entry_fy")
     with pytest.raises(InputError):
-        cohort_curves(participants, milestones, as_of=CURVE_AS_OF, outcome=SUSTAINED.name)
-    out = cohort_curves(empty_participants(), empty_milestones(), as_of=CURVE_AS_OF)
+        cohort_curves(Scope(participants, milestones, as_of=CURVE_AS_OF), outcome=SUSTAINED.name)
+    out = cohort_curves(Scope(empty_participants(), empty_milestones(), as_of=CURVE_AS_OF))
     assert out.empty
     assert list(out.columns) == ["cohort", "months_since_entry", "cohort_size", "participants", "cumulative_rate"]
 
@@ -215,7 +226,10 @@ def incidence_people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_cumulative_incidence_by_hand() -> None:
     participants, milestones = incidence_people()
-    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome=WORK.name)
+    out = cumulative_incidence(
+        Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
+        outcome=WORK.name,
+    )
     assert list(out.columns) == [
         "days_since_entry", "at_risk", "events", "cumulative_incidence", "ci_low", "ci_high"
     ]
@@ -231,23 +245,36 @@ def test_cumulative_incidence_by_region() -> None:
     # London: A 10e, B 31e -> F 0.5 at 10, 1.0 at 31. Not recorded: E 8c -> F 0.
     # Wales: D 0e, C 3c -> F 0.5 at 0 (n=2), 0.5 at 3.
     participants, milestones = incidence_people()
-    out = cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome=WORK.name, by=["region"])
+    out = cumulative_incidence(
+        Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
+        outcome=WORK.name,
+        by=["region"],
+    )
     assert out["region"].tolist() == ["London", "London", "Not recorded", "Wales", "Wales"]
     assert out["days_since_entry"].tolist() == [10, 31, 8, 0, 3]
     assert out["cumulative_incidence"].to_numpy() == pytest.approx([0.5, 1.0, 0.0, 0.5, 0.5])
 
 
 def test_cumulative_incidence_empty_and_errors() -> None:
-    out = cumulative_incidence(empty_participants(), empty_milestones(), as_of=INCIDENCE_AS_OF, by="region")
+    out = cumulative_incidence(
+        Scope(empty_participants(), empty_milestones(), as_of=INCIDENCE_AS_OF),
+        by="region",
+    )
     assert out.empty
     assert list(out.columns) == [
         "region", "days_since_entry", "at_risk", "events", "cumulative_incidence", "ci_low", "ci_high"
     ]
     participants, milestones = incidence_people()
     with pytest.raises(InputError):
-        cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, by="favourite_colour")
+        cumulative_incidence(
+            Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
+            by="favourite_colour",
+        )
     with pytest.raises(InputError):
-        cumulative_incidence(participants, milestones, as_of=INCIDENCE_AS_OF, outcome="housing")
+        cumulative_incidence(
+            Scope(participants, milestones, as_of=INCIDENCE_AS_OF),
+            outcome="housing",
+        )
 
 
 people_strategy = st.lists(
@@ -280,7 +307,7 @@ def test_incidence_properties(rows: list[tuple[int, int | None]]) -> None:
             }
         )
     )
-    out = cumulative_incidence(participants, milestones, as_of=as_of, outcome=TRAINING.name)
+    out = cumulative_incidence(Scope(participants, milestones, as_of=as_of), outcome=TRAINING.name)
 
     durations, observed = [], []
     for e, k in rows:
@@ -330,7 +357,7 @@ def test_no_censoring_equals_empirical_cdf(days: list[int]) -> None:
             }
         )
     )
-    out = cumulative_incidence(participants, milestones, as_of=base + pd.Timedelta(days=60))
+    out = cumulative_incidence(Scope(participants, milestones, as_of=base + pd.Timedelta(days=60)))
     values = np.array(days)
     assert out["days_since_entry"].tolist() == sorted(set(days))
     ecdf = [(values <= t).mean() for t in sorted(set(days))]
@@ -341,6 +368,10 @@ def test_no_censoring_equals_empirical_cdf(days: list[int]) -> None:
 def test_nobody_in_range_but_milestones_present() -> None:
     # date_from after every entry: empty population, milestones still given -> empty frames.
     participants, milestones = cohort_people()
-    assert cohort_curves(participants, milestones, as_of=CURVE_AS_OF, date_from="2023-04-01").empty
-    out = cumulative_incidence(participants, milestones, as_of=CURVE_AS_OF, date_from="2023-04-01")
+    assert cohort_curves(
+        Scope(participants, milestones, as_of=CURVE_AS_OF, date_from="2023-04-01"),
+    ).empty
+    out = cumulative_incidence(
+        Scope(participants, milestones, as_of=CURVE_AS_OF, date_from="2023-04-01"),
+    )
     assert out.empty and "cumulative_incidence" in out.columns

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import (
@@ -101,7 +102,7 @@ def _groups() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_compare_groups_positions() -> None:
     participants, milestones = _groups()
-    out = compare_groups(participants, milestones, as_of="2023-08-16")
+    out = compare_groups(Scope(participants, milestones, as_of="2023-08-16"))
     assert list(out.columns) == ["region", "entered", "participants", "rate", "overall_rate",
                                  "lower_95", "upper_95", "lower_998", "upper_998", "position",
                                  "outside_998"]
@@ -121,12 +122,12 @@ def test_compare_groups_positions() -> None:
 
 def test_compare_groups_empty_and_bad_step() -> None:
     participants, milestones = _groups()
-    empty = compare_groups(participants, milestones, as_of="2022-01-01")
+    empty = compare_groups(Scope(participants, milestones, as_of="2022-01-01"))
     assert empty.empty and "outside_998" in empty.columns and "region" in empty.columns
     with pytest.raises(InputError):
-        compare_groups(participants, milestones, as_of="2023-08-16", step=REFERRED.name)
+        compare_groups(Scope(participants, milestones, as_of="2023-08-16"), step=REFERRED.name)
     with pytest.raises(InputError):
-        compare_groups(participants, milestones, as_of="2023-08-16", by="shoe_size")
+        compare_groups(Scope(participants, milestones, as_of="2023-08-16"), by="shoe_size")
 
 
 def test_outside_95_but_inside_998_limits() -> None:
@@ -149,8 +150,13 @@ def test_outside_95_but_inside_998_limits() -> None:
                          "referral_date": "2023-01-01", "entry_date": "2023-01-02"})
             if i < workers:
                 events.append({"participant_id": pid, "milestone": "job_start", "date": "2023-02-01"})
-    out = compare_groups(conform_participants(pd.DataFrame(rows)),
-                         conform_milestones(pd.DataFrame(events)), as_of="2023-08-16").set_index("region")
+    out = compare_groups(
+        Scope(
+            conform_participants(pd.DataFrame(rows)),
+            conform_milestones(pd.DataFrame(events)),
+            as_of="2023-08-16",
+        ),
+    ).set_index("region")
     assert out.loc["London", "upper_998"] == pytest.approx(0.8132642, abs=1e-6)
     assert out.loc["London", "lower_998"] == pytest.approx(0.1367358, abs=1e-6)
     assert out.loc["London", "upper_95"] == pytest.approx(0.6941765, abs=1e-6)
@@ -183,10 +189,14 @@ def test_compare_funnel_from_a_funnel_table() -> None:
 
 def test_compare_funnel_matches_compare_groups() -> None:
     participants, milestones = _groups()
-    table = funnel(participants, milestones, as_of="2023-08-16", by=["region"])
+    table = funnel(Scope(participants, milestones, as_of="2023-08-16"), by=["region"])
     pd.testing.assert_frame_equal(
         compare_funnel(table, by="region", step=WORK.name),
-        compare_groups(participants, milestones, as_of="2023-08-16", by="region", step=WORK.name),
+        compare_groups(
+            Scope(participants, milestones, as_of="2023-08-16"),
+            by="region",
+            step=WORK.name,
+        ),
     )
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import dashboard.data as data_module
 from dashboard.data import ProgrammeData, filtered, metric, read_data
 from dashboard.filters import Filters
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.db import create_schema, save_extract
 from ete_metrics.errors import DatabaseError
 from ete_metrics.metrics.funnel import funnel
@@ -81,7 +82,7 @@ def test_filtered_and_metric(engine: sa.Engine) -> None:
     result = metric(funnel, data, london, as_of=london.as_of, **london.date_range())
     # London: 2 entered, 0 training, 1 work (B1's job start on 1 Apr 2022)
     assert result["participants"].to_list() == [2, 0, 1]
-    pd.testing.assert_frame_equal(result, funnel(p, m, as_of=date(2022, 5, 1)))
+    pd.testing.assert_frame_equal(result, funnel(Scope(p, m, as_of=date(2022, 5, 1))))
     # the entry-date range is passed to the metric, not applied by filtered()
     narrow = Filters(as_of=date(2022, 5, 1), date_from=date(2022, 3, 1))
     result = metric(funnel, data, narrow, as_of=narrow.as_of, **narrow.date_range())

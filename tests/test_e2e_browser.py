@@ -135,6 +135,7 @@ def _upload(page, index: int, path: Path, expect: str | None = None) -> None:  #
 
 def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url: str) -> None:  # type: ignore[no-untyped-def]
     from ete_metrics.counting.filters import filter_participants, milestones_for
+    from ete_metrics.counting.scope import Scope
     from ete_metrics.data import db
     from ete_metrics.metrics.equality import equality
     from ete_metrics.steps import WORK, label
@@ -178,7 +179,10 @@ def test_every_page_filter_and_csv_download(server: str, browser_page, demo_url:
     finally:
         engine.dispose()
     london = filter_participants(participants, regions=["London"])
-    expected = equality(london, milestones_for(london, milestones), as_of=cutoff, step=WORK.name)
+    expected = equality(
+        Scope(london, milestones_for(london, milestones), as_of=cutoff),
+        step=WORK.name,
+    )
     # the file's headings and characteristics are the screen's words; its values stay machine-readable
     assert list(got.columns) == [column_heading(c) for c in expected.columns]
     assert got["Characteristic"].tolist() == [label(c) for c in expected["characteristic"]]

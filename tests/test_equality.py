@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
@@ -62,7 +63,7 @@ def people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_gap_arithmetic_by_hand() -> None:
     participants, milestones = people()
-    out = equality(participants, milestones, as_of=AS_OF, characteristics=["gender"])
+    out = equality(Scope(participants, milestones, as_of=AS_OF), characteristics=["gender"])
     assert list(out.columns) == [
         "characteristic", "group", "entered", "participants", "rate", "ci_low", "ci_high",
         "overall_rate", "gap",
@@ -83,7 +84,10 @@ def test_gap_arithmetic_by_hand() -> None:
 def test_several_characteristics_in_given_order() -> None:
     # disability: Yes = E1, E3, E5, E7, E9 (work: E1, E5 -> 2/5); No = E2, E4, E6, E8, E10 (E2, E10 -> 2/5).
     participants, milestones = people()
-    out = equality(participants, milestones, as_of=AS_OF, characteristics=("disability", "gender"))
+    out = equality(
+        Scope(participants, milestones, as_of=AS_OF),
+        characteristics=("disability", "gender"),
+    )
     assert out["characteristic"].tolist() == ["disability"] * 2 + ["gender"] * 3
     disability = out.loc[out["characteristic"] == "disability"]
     assert disability["group"].tolist() == ["No", "Yes"]
@@ -93,7 +97,11 @@ def test_several_characteristics_in_given_order() -> None:
 
 def test_sustained_step() -> None:
     participants, milestones = people()
-    out = equality(participants, milestones, as_of=AS_OF, characteristics=["gender"], step=SUSTAINED.name)
+    out = equality(
+        Scope(participants, milestones, as_of=AS_OF),
+        characteristics=["gender"],
+        step=SUSTAINED.name,
+    )
     assert out["participants"].tolist() == [1, 0, 0]
     assert out["overall_rate"].iloc[0] == pytest.approx(0.1)
     assert out["gap"].iloc[0] == pytest.approx(0.15)
@@ -103,7 +111,10 @@ def test_window_days() -> None:
     # 60-day window: everyone entered 2023-01-01 is mature (03-02 <= as_of); only jobs on or before
     # 2023-03-02 count: E1 (02-01), E2 (03-01) -> overall 2/10 = 0.2; F 2/4 = 0.5, gap 0.3.
     participants, milestones = people()
-    out = equality(participants, milestones, as_of=AS_OF, characteristics=["gender"], window_days=60)
+    out = equality(
+        Scope(participants, milestones, as_of=AS_OF, window_days=60),
+        characteristics=["gender"],
+    )
     assert out["participants"].tolist() == [2, 0, 0]
     assert out["overall_rate"].iloc[0] == pytest.approx(0.2)
     assert out["gap"].iloc[0] == pytest.approx(0.3)
@@ -112,13 +123,13 @@ def test_window_days() -> None:
 def test_errors_and_empty() -> None:
     participants, milestones = people()
     with pytest.raises(InputError):
-        equality(participants, milestones, as_of=AS_OF, step=REFERRED.name)
+        equality(Scope(participants, milestones, as_of=AS_OF), step=REFERRED.name)
     with pytest.raises(InputError):
-        equality(participants, milestones, as_of=AS_OF, characteristics=["religion"])
+        equality(Scope(participants, milestones, as_of=AS_OF), characteristics=["religion"])
     with pytest.raises(InputError):
-        equality(participants, milestones, as_of=AS_OF, characteristics=["entry_month"])
-    out = equality(empty_participants(), empty_milestones(), as_of=AS_OF)
+        equality(Scope(participants, milestones, as_of=AS_OF), characteristics=["entry_month"])
+    out = equality(Scope(empty_participants(), empty_milestones(), as_of=AS_OF))
     assert out.empty and len(out.columns) == 9
     # Nobody entered in the range, milestones present: still an empty frame, no exception.
-    out = equality(participants, milestones, as_of=AS_OF, date_from="2023-02-01")
+    out = equality(Scope(participants, milestones, as_of=AS_OF, date_from="2023-02-01"))
     assert out.empty and list(out.columns)[:2] == ["characteristic", "group"]

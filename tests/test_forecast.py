@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.forecast import FORECAST_COLUMNS, forecast_to_end, probability_of_reaching
@@ -42,7 +43,7 @@ def test_forecast_by_hand() -> None:
     # Variance: per month 2 p (1 - p) + 2 p^2 = 2 p, plus (sum p)^2 x 2 / 6 for the entry
     # level estimated from 6 months: 2 S + S^2 / 3 with S = 1 + q.
     participants, milestones = _programme()
-    out = forecast_to_end(participants, milestones, as_of="2024-02-29", regions=["London"])
+    out = forecast_to_end(Scope(participants, milestones, as_of="2024-02-29"), regions=["London"])
     assert list(out.columns) == list(FORECAST_COLUMNS)
     training = out.loc[out["measure"] == TRAINING.name].set_index("month")
     assert training.index.strftime("%Y-%m").tolist() == ["2024-02", "2024-03", "2024-04", "2024-05"]
@@ -69,7 +70,7 @@ def test_forecast_by_hand() -> None:
 def test_probability_of_reaching_a_target() -> None:
     # contract target 10 training starts: P(N >= 10) = 1 - Phi((9.5 - mean) / sd)
     participants, milestones = _programme()
-    out = forecast_to_end(participants, milestones, as_of="2024-02-29", regions=["London"])
+    out = forecast_to_end(Scope(participants, milestones, as_of="2024-02-29"), regions=["London"])
     targets = conform_targets(pd.DataFrame([("London", "2023-08-01", TRAINING.name, 4),
                                             ("London", "2023-09-01", TRAINING.name, 6)],
                                            columns=["region", "period_start", "measure", "target"]))
@@ -84,9 +85,9 @@ def test_probability_of_reaching_a_target() -> None:
 def test_inputs_unchanged_and_as_of_checked() -> None:
     participants, milestones = _programme()
     before = participants.copy(), milestones.copy()
-    forecast_to_end(participants, milestones, as_of="2024-02-29")
+    forecast_to_end(Scope(participants, milestones, as_of="2024-02-29"))
     pd.testing.assert_frame_equal(participants, before[0])
     pd.testing.assert_frame_equal(milestones, before[1])
     with pytest.raises(InputError, match="before the contract start"):
-        forecast_to_end(participants, milestones, as_of="2021-01-01")
-    assert forecast_to_end(participants, milestones, as_of="2024-06-01").empty
+        forecast_to_end(Scope(participants, milestones, as_of="2021-01-01"))
+    assert forecast_to_end(Scope(participants, milestones, as_of="2024-06-01")).empty

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import FUNNEL_COLUMNS, funnel, referral_funnel
@@ -62,8 +63,13 @@ ONE = people(("A", "London", "2023-01-01", "2023-01-10"))
     ],
 )
 def test_milestone_date_boundaries(milestone_date: str, counted: bool) -> None:
-    out = funnel(ONE, events(("A", "job_start", milestone_date), ("A", "training_start", milestone_date)),
-                 as_of=AS_OF)
+    out = funnel(
+        Scope(
+            ONE,
+            events(("A", "job_start", milestone_date), ("A", "training_start", milestone_date)),
+            as_of=AS_OF,
+        ),
+    )
     # entered 1; training and work 1 each when counted, else 0
     assert steps(out) == [1, int(counted), int(counted)]
 
@@ -77,7 +83,7 @@ def test_columns_types_and_rates() -> None:
     )
     milestones = events(("A", "training_start", "2023-02-01"), ("A", "job_start", "2023-03-01"),
                         ("B", "training_start", "2023-03-01"))
-    out = funnel(participants, milestones, as_of=AS_OF)
+    out = funnel(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == list(FUNNEL_COLUMNS)
     assert out["participants"].dtype == np.int64
     assert out["step"].tolist() == [ENTERED.name, TRAINING.name, WORK.name]
@@ -97,15 +103,15 @@ def test_duplicate_events_count_a_person_once() -> None:
     milestones = events(("A", "job_start", "2023-02-01"), ("A", "job_start", "2023-02-01"),
                         ("A", "job_start", "2023-03-01"), ("A", "training_start", "2023-01-20"),
                         ("A", "training_start", "2023-01-20"))
-    assert steps(funnel(ONE, milestones, as_of=AS_OF)) == [1, 1, 1]
+    assert steps(funnel(Scope(ONE, milestones, as_of=AS_OF))) == [1, 1, 1]
 
 
 def test_other_milestones_and_unknown_ids_ignored() -> None:
     milestones = events(("A", "training_completed", "2023-02-01"), ("A", "job_sustained", "2023-06-01"),
                         ("Z", "job_start", "2023-02-01"))
-    assert steps(funnel(ONE, milestones, as_of=AS_OF)) == [1, 0, 0]
+    assert steps(funnel(Scope(ONE, milestones, as_of=AS_OF))) == [1, 0, 0]
     # sustained counts job_sustained on its own (no job_start needed): 1; rate_from_previous vs work 0 -> NaN
-    out = funnel(ONE, milestones, as_of=AS_OF, include_sustained=True)
+    out = funnel(Scope(ONE, milestones, as_of=AS_OF), include_sustained=True)
     assert out["step"].tolist() == list(funnel_steps(sustained=True))
     # any later step of sustained work has its own milestone, not recorded here: 0
     reached = dict(zip(out["step"], steps(out), strict=True))
@@ -135,8 +141,8 @@ def test_other_milestones_and_unknown_ids_ignored() -> None:
 )
 def test_ordered_and_any_order(milestones: list, any_order: int, ordered_work: int) -> None:
     frame = events(*milestones)
-    assert steps(funnel(ONE, frame, as_of=AS_OF))[2] == any_order
-    assert steps(funnel(ONE, frame, as_of=AS_OF, ordered=True))[2] == ordered_work
+    assert steps(funnel(Scope(ONE, frame, as_of=AS_OF)))[2] == any_order
+    assert steps(funnel(Scope(ONE, frame, as_of=AS_OF), ordered=True))[2] == ordered_work
 
 
 def test_ordered_funnel_nests_sustained() -> None:
@@ -144,24 +150,24 @@ def test_ordered_funnel_nests_sustained() -> None:
     # ordered counts neither (sustained needs the ordered work)
     frame = events(("A", "job_start", "2023-02-01"), ("A", "job_sustained", "2023-05-01"),
                    ("A", "training_start", "2023-03-01"))
-    assert steps(funnel(ONE, frame, as_of=AS_OF, include_sustained=True)) == [1, 1, 1, 1]
-    assert steps(funnel(ONE, frame, as_of=AS_OF, include_sustained=True, ordered=True)) == [1, 1, 0, 0]
+    assert steps(funnel(Scope(ONE, frame, as_of=AS_OF), include_sustained=True)) == [1, 1, 1, 1]
+    assert steps(funnel(Scope(ONE, frame, as_of=AS_OF), include_sustained=True, ordered=True)) == [1, 1, 0, 0]
 
 
 def test_window_maturity_boundary() -> None:
     # as_of 2023-08-16, window 30: mature when entry + 30 <= as_of, i.e. entry <= 2023-07-17
     participants = people(("IN", "London", "2023-07-01", "2023-07-17"),
                           ("OUT", "London", "2023-07-01", "2023-07-18"))
-    out = funnel(participants, events(), as_of=AS_OF, window_days=30)
+    out = funnel(Scope(participants, events(), as_of=AS_OF, window_days=30))
     assert steps(out) == [1, 0, 0]
 
 
 def test_window_milestone_boundary() -> None:
     # entry 2023-01-10, window 30: milestones count up to 2023-02-09 (exactly 30 days), not 2023-02-10
     milestones = events(("A", "training_start", "2023-02-09"), ("A", "job_start", "2023-02-10"))
-    assert steps(funnel(ONE, milestones, as_of=AS_OF, window_days=30)) == [1, 1, 0]
+    assert steps(funnel(Scope(ONE, milestones, as_of=AS_OF, window_days=30))) == [1, 1, 0]
     # without the window both count
-    assert steps(funnel(ONE, milestones, as_of=AS_OF)) == [1, 1, 1]
+    assert steps(funnel(Scope(ONE, milestones, as_of=AS_OF))) == [1, 1, 1]
 
 
 def test_referrals_never_entered_are_not_in_the_funnel() -> None:
@@ -169,14 +175,14 @@ def test_referrals_never_entered_are_not_in_the_funnel() -> None:
                           ("B", "London", "2023-01-01", None),
                           ("C", "London", "2023-01-01", "2023-09-01"))  # enters after as_of
     milestones = events(("B", "job_start", "2023-02-01"), ("C", "job_start", "2023-09-02"))
-    assert steps(funnel(participants, milestones, as_of=AS_OF)) == [1, 0, 0]
+    assert steps(funnel(Scope(participants, milestones, as_of=AS_OF))) == [1, 0, 0]
 
 
 def test_empty_population_has_the_columns() -> None:
-    out = funnel(ONE, events(), as_of="2022-01-01", by=["region"])
+    out = funnel(Scope(ONE, events(), as_of="2022-01-01"), by=["region"])
     assert out.empty
     assert list(out.columns) == ["region", *FUNNEL_COLUMNS]
-    empty = funnel(ONE.iloc[:0], events(), as_of=AS_OF)
+    empty = funnel(Scope(ONE.iloc[:0], events(), as_of=AS_OF))
     assert empty.empty and list(empty.columns) == list(FUNNEL_COLUMNS)
 
 
@@ -188,7 +194,7 @@ def test_grouping_by_region_missing_and_absent_groups() -> None:
         ("D", "North West", "2023-01-01", None),  # never entered: North West left out
     )
     milestones = events(("B", "job_start", "2023-03-01"), ("C", "training_start", "2023-03-01"))
-    out = funnel(participants, milestones, as_of=AS_OF, by="region")
+    out = funnel(Scope(participants, milestones, as_of=AS_OF), by="region")
     assert out["region"].tolist() == ["London"] * 3 + ["Not recorded"] * 3 + ["Wales"] * 3
     assert counts(out, "region") == {
         ("London", ENTERED.name): 1, ("London", TRAINING.name): 0, ("London", WORK.name): 0,
@@ -205,13 +211,13 @@ def test_grouping_by_quarter_and_financial_year() -> None:
         ("D", "Wales", "2023-01-01", "2022-12-31"),  # 2022-Q4, FY 2022-23
     )
     milestones = events(("B", "job_start", "2023-05-01"), ("D", "job_start", "2023-01-05"))
-    quarters = funnel(participants, milestones, as_of=AS_OF, by="entry_quarter")
+    quarters = funnel(Scope(participants, milestones, as_of=AS_OF), by="entry_quarter")
     assert counts(quarters, "entry_quarter") == {
         ("2022-Q4", ENTERED.name): 1, ("2022-Q4", TRAINING.name): 0, ("2022-Q4", WORK.name): 1,
         ("2023-Q1", ENTERED.name): 1, ("2023-Q1", TRAINING.name): 0, ("2023-Q1", WORK.name): 0,
         ("2023-Q2", ENTERED.name): 2, ("2023-Q2", TRAINING.name): 0, ("2023-Q2", WORK.name): 1,
     }
-    years = funnel(participants, milestones, as_of=AS_OF, by=["entry_fy", "region"])
+    years = funnel(Scope(participants, milestones, as_of=AS_OF), by=["entry_fy", "region"])
     assert counts(years, "entry_fy", "region") == {
         ("2022-23", "London", ENTERED.name): 1, ("2022-23", "London", TRAINING.name): 0,
         ("2022-23", "London", WORK.name): 0,
@@ -222,7 +228,7 @@ def test_grouping_by_quarter_and_financial_year() -> None:
         ("2023-24", "Wales", ENTERED.name): 1, ("2023-24", "Wales", TRAINING.name): 0,
         ("2023-24", "Wales", WORK.name): 0,
     }
-    months = funnel(participants, milestones, as_of=AS_OF, by="entry_month")
+    months = funnel(Scope(participants, milestones, as_of=AS_OF), by="entry_month")
     assert months["entry_month"].unique().tolist() == ["2022-12", "2023-03", "2023-04", "2023-06"]
 
 
@@ -231,27 +237,47 @@ def test_date_range_inclusive_on_entry_date() -> None:
                           ("B", "London", "2023-01-01", "2023-02-01"),
                           ("C", "London", "2023-01-01", "2023-02-28"),
                           ("D", "London", "2023-01-01", "2023-03-01"))
-    out = funnel(participants, events(), as_of=AS_OF, date_from="2023-02-01", date_to=date(2023, 2, 28))
+    out = funnel(
+        Scope(
+            participants,
+            events(),
+            as_of=AS_OF,
+            date_from="2023-02-01",
+            date_to=date(2023, 2, 28),
+        ),
+    )
     assert steps(out)[0] == 2  # B and C
     with pytest.raises(InputError):
-        funnel(participants, events(), as_of=AS_OF, date_from="2023-03-01", date_to="2023-02-01")
+        funnel(
+            Scope(
+                participants,
+                events(),
+                as_of=AS_OF,
+                date_from="2023-03-01",
+                date_to="2023-02-01",
+            ),
+        )
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(InputError):
-        funnel(ONE, events(), as_of=AS_OF, by="favourite_colour")
+        funnel(Scope(ONE, events(), as_of=AS_OF), by="favourite_colour")
     with pytest.raises(InputError):
-        funnel(ONE, events(), as_of=AS_OF, window_days=-1)
+        funnel(Scope(ONE, events(), as_of=AS_OF, window_days=-1))
     with pytest.raises(InputError):
-        funnel(ONE, events(), as_of="not a date")
+        funnel(Scope(ONE, events(), as_of="not a date"))
 
 
 def test_inputs_not_mutated() -> None:
     participants = people(("A", None, "2023-01-01", "2023-01-10"))
     milestones = events(("A", "job_start", "2023-02-01"))
     before_p, before_m = participants.copy(), milestones.copy()
-    funnel(participants, milestones, as_of=AS_OF, by=["region", "entry_quarter"], ordered=True)
-    referral_funnel(participants, milestones, as_of=AS_OF, by=["region"])
+    funnel(
+        Scope(participants, milestones, as_of=AS_OF),
+        by=["region", "entry_quarter"],
+        ordered=True,
+    )
+    referral_funnel(Scope(participants, milestones, as_of=AS_OF), by=["region"])
     pd.testing.assert_frame_equal(participants, before_p)
     pd.testing.assert_frame_equal(milestones, before_m)
 
@@ -262,7 +288,7 @@ def test_string_dtype_ids_match_object_ids() -> None:
     milestones = events(("P0000002", "job_start", "2023-02-01"))
     as_string = participants.assign(participant_id=participants["participant_id"].astype("string"))
     for frame in (participants, as_string):
-        assert steps(funnel(frame, milestones, as_of=AS_OF)) == [2, 0, 1]
+        assert steps(funnel(Scope(frame, milestones, as_of=AS_OF))) == [2, 0, 1]
 
 
 # --- referral funnel ---------------------------------------------------------
@@ -278,7 +304,7 @@ def test_referral_funnel_rules() -> None:
     )
     milestones = events(("A", "job_start", "2023-02-01"), ("B", "job_start", "2023-02-01"),
                         ("E", "training_start", "2023-03-05"))
-    out = referral_funnel(participants, milestones, as_of=AS_OF)
+    out = referral_funnel(Scope(participants, milestones, as_of=AS_OF))
     assert out["step"].tolist() == [REFERRED.name, ENTERED.name, TRAINING.name, WORK.name]
     # referred A, B, C, E = 4; entered A = 1; training 0; work A = 1
     assert steps(out) == [4, 1, 0, 1]
@@ -294,7 +320,7 @@ def test_referral_funnel_window() -> None:
         ("C", "London", "2023-06-01", "2023-07-02"),  # entry referral + 31: not entered in window
     )
     milestones = events(("A", "job_start", "2023-08-16"), ("C", "job_start", "2023-07-03"))
-    out = referral_funnel(participants, milestones, as_of=AS_OF, window_days=30)
+    out = referral_funnel(Scope(participants, milestones, as_of=AS_OF, window_days=30))
     # referred A, C = 2; entered A = 1; work A (2023-08-16 = referral + 30, inclusive) = 1
     assert steps(out) == [2, 1, 0, 1]
 
@@ -302,7 +328,10 @@ def test_referral_funnel_window() -> None:
 def test_referral_funnel_date_range_on_referral_date() -> None:
     participants = people(("A", "London", "2023-01-31", "2023-02-10"),
                           ("B", "Wales", "2023-02-01", "2023-02-10"))
-    out = referral_funnel(participants, events(), as_of=AS_OF, date_from="2023-02-01", by="region")
+    out = referral_funnel(
+        Scope(participants, events(), as_of=AS_OF, date_from="2023-02-01"),
+        by="region",
+    )
     assert out["region"].unique().tolist() == ["Wales"]
     assert steps(out) == [1, 1, 0, 0]
 
@@ -338,10 +367,17 @@ def datasets(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
 def test_properties(data: tuple[pd.DataFrame, pd.DataFrame, int | None]) -> None:
     participants, milestones, window = data
     as_of = "2023-06-30"
-    out = funnel(participants, milestones, as_of=as_of, by="region", window_days=window,
-                 include_sustained=True)
-    ordered = funnel(participants, milestones, as_of=as_of, by="region", window_days=window,
-                     ordered=True, include_sustained=True)
+    out = funnel(
+        Scope(participants, milestones, as_of=as_of, window_days=window),
+        by="region",
+        include_sustained=True,
+    )
+    ordered = funnel(
+        Scope(participants, milestones, as_of=as_of, window_days=window),
+        by="region",
+        ordered=True,
+        include_sustained=True,
+    )
     if out.empty:
         assert ordered.empty
         return
@@ -362,12 +398,15 @@ def test_properties(data: tuple[pd.DataFrame, pd.DataFrame, int | None]) -> None
     assert (b.xs(SUSTAINED.name, level="step") <= b.xs(WORK.name, level="step")).all()
     assert (b.xs(TRAINING.name, level="step") == a.xs(TRAINING.name, level="step")).all()
     # the totals by region add up to the ungrouped funnel
-    total = funnel(participants, milestones, as_of=as_of, window_days=window, include_sustained=True)
+    total = funnel(
+        Scope(participants, milestones, as_of=as_of, window_days=window),
+        include_sustained=True,
+    )
     if not total.empty:
         assert total.set_index("step")["participants"].to_dict() == \
             out.groupby("step")["participants"].sum().to_dict()
     # referral funnel: entered <= referred, training/work <= entered
-    ref = referral_funnel(participants, milestones, as_of=as_of, window_days=window)
+    ref = referral_funnel(Scope(participants, milestones, as_of=as_of, window_days=window))
     if not ref.empty:
         r = ref.set_index("step")["participants"]
         assert r[ENTERED.name] <= r[REFERRED.name] and r[TRAINING.name] <= r[ENTERED.name] and r[WORK.name] <= r[ENTERED.name]
@@ -394,7 +433,7 @@ def test_matches_a_plain_python_count(data: tuple[pd.DataFrame, pd.DataFrame, in
         kinds = set(mine.loc[ok, "milestone"])
         expected[TRAINING.name] += "training_start" in kinds
         expected[WORK.name] += "job_start" in kinds
-    out = funnel(participants, milestones, as_of=as_of, window_days=window)
+    out = funnel(Scope(participants, milestones, as_of=as_of, window_days=window))
     got = dict(zip(out["step"], out["participants"], strict=True)) if not out.empty else {}
     if expected[ENTERED.name] == 0:
         assert out.empty
@@ -415,5 +454,5 @@ def test_as_of_accepts_date_datetime_and_timestamp(as_of: object) -> None:
     # Entry 10 Jan; training on as_of (counts: date <= as_of), job the day after (does not):
     # entered 1, training 1, work 0 whichever type as_of is given as.
     milestones = events(("A", "training_start", "2023-08-16"), ("A", "job_start", "2023-08-17"))
-    assert steps(funnel(ONE, milestones, as_of=as_of)) == [1, 1, 0]
-    assert steps(referral_funnel(ONE, milestones, as_of=as_of)) == [1, 1, 1, 0]
+    assert steps(funnel(Scope(ONE, milestones, as_of=as_of))) == [1, 1, 0]
+    assert steps(referral_funnel(Scope(ONE, milestones, as_of=as_of))) == [1, 1, 1, 0]

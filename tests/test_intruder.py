@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
@@ -49,15 +50,15 @@ def _regions_publication(groups: list[Group], drill: str | None) -> list[Part]:
     """The headline now and a month earlier, by region, the comparison, one region's areas."""
     participants, milestones = _programme(groups)
     parts = [
-        Part(funnel(participants, milestones, as_of=AS_OF), FUNNEL),
-        Part(funnel(participants, milestones, as_of=EARLIER), FUNNEL, moment="a month earlier"),
-        Part(funnel(participants, milestones, as_of=AS_OF, by="region"), FUNNEL),
-        Part(compare_groups(participants, milestones, as_of=AS_OF, by="region"), COMPARE,
+        Part(funnel(Scope(participants, milestones, as_of=AS_OF)), FUNNEL),
+        Part(funnel(Scope(participants, milestones, as_of=EARLIER)), FUNNEL, moment="a month earlier"),
+        Part(funnel(Scope(participants, milestones, as_of=AS_OF), by="region"), FUNNEL),
+        Part(compare_groups(Scope(participants, milestones, as_of=AS_OF), by="region"), COMPARE,
              measures=WORK),
     ]
     if drill is not None:
         inside = participants.loc[participants["region"] == drill]
-        parts.append(Part(funnel(inside, milestones, as_of=AS_OF, by="area"), FUNNEL,
+        parts.append(Part(funnel(Scope(inside, milestones, as_of=AS_OF), by="area"), FUNNEL,
                           within={"region": drill}))
     return parts
 

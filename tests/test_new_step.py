@@ -18,6 +18,7 @@ from apptest_support import new_app, open_page
 
 from ete_metrics import steps
 from ete_metrics.cli import build_parser
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import compare_groups
@@ -84,7 +85,7 @@ def test_the_vocabulary_lists_the_new_step(with_new_step: None) -> None:
 
 
 def test_the_funnel_counts_the_new_step(with_new_step: None) -> None:
-    out = funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF, include_sustained=True)
+    out = funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF), include_sustained=True)
     # any order: training A; work A, C; each step of sustained work A, C; the new step A, B
     # (C's is after as_of)
     assert _counts(out) == {
@@ -95,28 +96,39 @@ def test_the_funnel_counts_the_new_step(with_new_step: None) -> None:
     assert last["rate_from_entry"] == pytest.approx(2 / 3)
     assert last["rate_from_previous"] == pytest.approx(2 / 2)  # against the step before it
     # ordered: work only A (C has no training); sustained work A; the new step only after it: A
-    ordered = funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF, include_sustained=True, ordered=True)
+    ordered = funnel(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        include_sustained=True,
+        ordered=True,
+    )
     assert _counts(ordered) == {
         ENTERED.name: 3, TRAINING.name: 1, WORK.name: 1,
         **dict.fromkeys(SUSTAINED_BEFORE, 1), NEW.name: 1,
     }
     # without sustained work, and from referral, the funnels are as before
-    assert list(funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF)["step"]) == [
+    assert list(funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF))["step"]) == [
         ENTERED.name, TRAINING.name, WORK.name,
     ]
-    referral = referral_funnel(PARTICIPANTS, MILESTONES, as_of=AS_OF)
+    referral = referral_funnel(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF))
     assert list(referral["step"]) == [REFERRED.name, ENTERED.name, TRAINING.name, WORK.name]
 
 
 def test_the_comparisons_take_the_new_step(with_new_step: None) -> None:
-    compared = compare_groups(PARTICIPANTS, MILESTONES, as_of=AS_OF, by="region", step=NEW.name)
+    compared = compare_groups(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        by="region",
+        step=NEW.name,
+    )
     # London: A and B of 2; Wales: none of 1
     assert compared["participants"].tolist() == [2, 0]
-    groups = equality(PARTICIPANTS, MILESTONES, as_of=AS_OF, characteristics=["region"],
-                      step=NEW.name)
+    groups = equality(
+        Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF),
+        characteristics=["region"],
+        step=NEW.name,
+    )
     assert groups["participants"].tolist() == [2, 0]
     with pytest.raises(InputError, match=NEW.name):  # the message names the new step
-        equality(PARTICIPANTS, MILESTONES, as_of=AS_OF, step=f"{NEW.name}_unknown")
+        equality(Scope(PARTICIPANTS, MILESTONES, as_of=AS_OF), step=f"{NEW.name}_unknown")
 
 
 def test_the_cli_offers_the_new_step(with_new_step: None) -> None:

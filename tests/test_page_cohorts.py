@@ -7,6 +7,7 @@ from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.cohorts import cohort_curves, cumulative_incidence
 from ete_metrics.metrics.time_to_outcome import time_to_outcome
 from ete_metrics.present.charts.cohorts import cohort_heatmap_table, latest_cohorts
@@ -18,7 +19,9 @@ PAGE = "app_pages/4_cohorts.py"
 
 def _expected_curves(demo: DemoData, outcome: str, cohort: str = "entry_quarter") -> pd.DataFrame:
     curves = cohort_curves(
-        demo.participants, demo.milestones, as_of=demo.cutoff, cohort=cohort, outcome=outcome
+        Scope(demo.participants, demo.milestones, as_of=demo.cutoff),
+        cohort=cohort,
+        outcome=outcome,
     )
     shown = latest_cohorts(curves, limit=8)
     return curves.loc[curves["cohort"].isin(shown)].reset_index(drop=True)
@@ -45,8 +48,9 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     assert curves["cohort"].nunique() == 8  # quarter cohorts, latest eight by default
     _same_curves(_shown(at, 0), curves)
     full = cohort_curves(
-        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-        cohort="entry_quarter", outcome=TRAINING.name,
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        cohort="entry_quarter",
+        outcome=TRAINING.name,
     )
     heatmap = cohort_heatmap_table(full)
     _same(
@@ -58,7 +62,8 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
         ),
     )
     incidence = cumulative_incidence(
-        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, outcome=TRAINING.name
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        outcome=TRAINING.name,
     )
     _same(
         _shown(at, 2),
@@ -68,7 +73,9 @@ def test_cohorts_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
             rates=("cumulative_incidence", "ci_low", "ci_high"),
         ),
     )
-    quartiles = time_to_outcome(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    quartiles = time_to_outcome(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+    )
     # the director's table: the Kaplan-Meier days and shares (the people followed 3, 6 and 12
     # months are the stakeholders' table)
     _same(
@@ -106,8 +113,14 @@ def test_cohorts_page_empty_filters_show_a_friendly_message(demo_data: DemoData)
     # The demo's first entry is after 10 Jun 2021, so nobody entered in 1-10 Jun 2021.
     at = open_page(new_app({"from": "2021-06-01", "to": "2021-06-10"}), PAGE)
     expected = cohort_curves(
-        demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-        cohort="entry_quarter", date_from="2021-06-01", date_to="2021-06-10",
+        Scope(
+            demo_data.participants,
+            demo_data.milestones,
+            as_of=demo_data.cutoff,
+            date_from="2021-06-01",
+            date_to="2021-06-10",
+        ),
+        cohort="entry_quarter",
     )
     assert expected.empty
     assert any("No one entered" in i.value for i in at.info)

@@ -6,6 +6,7 @@ import pandas as pd
 from apptest_support import *  # noqa: F403
 from apptest_support import DemoData, new_app, open_page, tables_shown
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.equality import equality
 from ete_metrics.present.tables import display_table
 from ete_metrics.steps import TRAINING, WORK
@@ -20,8 +21,9 @@ def _shown(at) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     return tables_shown(at)[0].value.reset_index(drop=True).astype(object)
 
 
-def _expected(demo: DemoData, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    frame = equality(demo.participants, demo.milestones, as_of=demo.cutoff, **kwargs)
+def _expected(demo: DemoData, window_days: int | None = None, **kwargs) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    scope = Scope(demo.participants, demo.milestones, as_of=demo.cutoff, window_days=window_days)
+    frame = equality(scope, **kwargs)
     frame["characteristic"] = frame["characteristic"].map(NAMES)
     return display_table(
         frame, counts=("entered", "participants"), rates=RATES, points=("gap",)
@@ -36,7 +38,10 @@ def test_equality_page_shows_ete_metrics_figures(demo_data: DemoData) -> None:
     assert shown["Rate"].astype(str).str.fullmatch(r"\d{1,3}\.\d%").all()
     # the gap to the overall rate in percentage points, one decimal, signed
     assert shown["Gap to overall"].astype(str).str.fullmatch(r"[+-]\d{1,3}\.\d pp|0\.0 pp").all()
-    raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, step=WORK.name)
+    raw = equality(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        step=WORK.name,
+    )
     first = raw.iloc[0]
     points = round((first["rate"] - first["overall_rate"]) * 100, 1)
     assert shown["Gap to overall"].iloc[0] == ("0.0 pp" if points == 0 else f"{points:+.1f} pp")

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.activity import follow_up_list
 from ete_metrics.metrics.funnel import funnel, referral_funnel
 from ete_metrics.present.pseudonyms import WORDS, spoken_names
@@ -33,7 +34,7 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     open_page(app, PAGE)
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    expected = funnel(p, m, as_of=as_of)
+    expected = funnel(Scope(p, m, as_of=as_of))
     # one tab drawn at a time: the funnel's chart and table only
     assert [t.label for t in app.tabs] == ["Entry to training and work", "Drop-off between steps",
                                            "From referral", "Follow-up list"]
@@ -44,7 +45,7 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     _same(_shown(app, 0), dropoff.reset_index(drop=True), counts=("participants",), rates=("rate_from_previous",))
     assert app.query_params["funnels_tab"] in ("drop-off-between-steps", ["drop-off-between-steps"])  # in a link
     open_section(app, PAGE, "From referral")
-    referrals = referral_funnel(p, m, as_of=as_of)
+    referrals = referral_funnel(Scope(p, m, as_of=as_of))
     pd.testing.assert_frame_equal(_shown(app, 0), display_table(referrals, views.REFERRAL_FUNNEL),
                                   check_dtype=False)
     assert "Rate from referral" in _shown(app, 0).columns
@@ -57,7 +58,7 @@ def test_default_view_matches_the_library(app: AppTest, demo_data: DemoData) -> 
     assert any(f"'Entered' here is {here:,}, against {above:,}" in c.value and f"the {late:,} people" in c.value
                for c in app.caption)
     open_section(app, PAGE, "Follow-up list")
-    follow_up = follow_up_list(p, m, as_of=as_of, days=90)
+    follow_up = follow_up_list(Scope(p, m, as_of=as_of), days=90)
     on_screen = display_table(follow_up, views.FOLLOW_UP)
     on_screen["Caseworker (pseudonym)"] = follow_up["caseworker"].map(spoken_names(follow_up["caseworker"]))
     pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
@@ -79,11 +80,11 @@ def test_options_change_the_funnel(app: AppTest, demo_data: DemoData) -> None:
     app.selectbox(key="funnels_by").set_value("pathway").run()
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    expected = funnel(p, m, as_of=as_of, by=["pathway"], window_days=90, ordered=True)
+    expected = funnel(Scope(p, m, as_of=as_of, window_days=90), by=["pathway"], ordered=True)
     assert set(expected["pathway"]) >= {"community", "custody"}
     _same(_shown(app, 0), expected, counts=("participants",), rates=RATES)
     # the any-order funnel differs, so the option really changed the figures
-    assert not expected.equals(funnel(p, m, as_of=as_of, by=["pathway"], window_days=90))
+    assert not expected.equals(funnel(Scope(p, m, as_of=as_of, window_days=90), by=["pathway"]))
 
 
 def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> None:
@@ -92,8 +93,13 @@ def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> No
     participants = filter_participants(demo_data.participants, regions=["London"])
     milestones = milestones_for(participants, demo_data.milestones)
     expected = funnel(
-        participants, milestones, as_of=date(2023, 8, 16),
-        date_from=date(2022, 1, 1), date_to=date(2022, 12, 31),
+        Scope(
+            participants,
+            milestones,
+            as_of=date(2023, 8, 16),
+            date_from=date(2022, 1, 1),
+            date_to=date(2022, 12, 31),
+        ),
     )
     _same(_shown(at, 0), expected, counts=("participants",), rates=RATES)
 
@@ -101,7 +107,10 @@ def test_filters_from_the_url_apply(demo_db_url: str, demo_data: DemoData) -> No
 def test_follow_up_days_change_the_list(app: AppTest, demo_data: DemoData) -> None:
     open_section(open_page(app, PAGE), PAGE, "Follow-up list")
     app.number_input(key="funnels_follow_up_days").set_value(365).run()
-    expected = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=365)
+    expected = follow_up_list(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        days=365,
+    )
     on_screen = display_table(expected, views.FOLLOW_UP)
     on_screen["Caseworker (pseudonym)"] = expected["caseworker"].map(spoken_names(expected["caseworker"]))
     pd.testing.assert_frame_equal(_shown(app, 0), on_screen, check_dtype=False)
@@ -127,7 +136,12 @@ def test_page_options_from_the_url_reproduce_the_view(demo_db_url: str, demo_dat
     assert at.selectbox(key="funnels_by").value == "pathway"
     assert at.checkbox(key="funnels_sustained").value is True
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    expected = funnel(p, m, as_of=as_of, by=["pathway"], window_days=90, ordered=True, include_sustained=True)
+    expected = funnel(
+        Scope(p, m, as_of=as_of, window_days=90),
+        by=["pathway"],
+        ordered=True,
+        include_sustained=True,
+    )
     assert "sustained" in set(expected["step"])
     _same(_shown(at, 0), expected, counts=("participants",), rates=RATES)
     # the URL keeps them; a changed option is written back and a default leaves the URL
@@ -147,8 +161,10 @@ def test_an_unknown_page_option_in_the_url_is_ignored(demo_db_url: str) -> None:
 
 def test_a_window_too_short_for_an_outcome_says_so(app: AppTest, demo_data: DemoData) -> None:
     # nobody in the demo sustains a job within 30 days of entry (sustainment comes 13 weeks on)
-    short = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, window_days=30,
-                   include_sustained=True).set_index("step")["participants"]
+    short = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, window_days=30),
+        include_sustained=True,
+    ).set_index("step")["participants"]
     assert short["sustained"] == 0 and short["entered"] > 0
     empty = [label(step) for step, people in short.items() if step != "entered" and people == 0]
     open_page(app, PAGE)
@@ -166,7 +182,9 @@ def test_a_section_in_the_url_opens_its_tab(demo_db_url: str, demo_data: DemoDat
     at = open_page(new_app({"funnels_tab": "from-referral"}), PAGE)
     assert not at.error, [e.value for e in at.error]
     assert len(tables_shown(at)) == 1 and len(at.get("plotly_chart")) == 1
-    referrals = referral_funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    referrals = referral_funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+    )
     pd.testing.assert_frame_equal(_shown(at, 0), display_table(referrals, views.REFERRAL_FUNNEL),
                                   check_dtype=False)
     # an unknown section is ignored: the first tab
@@ -182,7 +200,10 @@ def test_the_follow_up_list_names_caseworkers_by_a_short_name_and_pathways_in_wo
     open_page(app, PAGE)
     open_section(app, PAGE, "Follow-up list")
     shown = _shown(app, 0)
-    stored = follow_up_list(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff, days=90)
+    stored = follow_up_list(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        days=90,
+    )
     names = shown["Caseworker (pseudonym)"]
     for name in names:
         word, number = name.split(" ")

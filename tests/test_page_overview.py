@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.forecast import forecast_to_end, probability_of_reaching
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import headline, month_earlier
@@ -36,7 +37,7 @@ def _expected_funnel(demo: DemoData, as_of: date, regions: list[str] | None = No
     if regions:
         participants = filter_participants(participants, regions=regions)
         milestones = milestones_for(participants, milestones)
-    return funnel(participants, milestones, as_of=as_of, include_sustained=True)
+    return funnel(Scope(participants, milestones, as_of=as_of), include_sustained=True)
 
 
 def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoData) -> None:
@@ -62,7 +63,8 @@ def test_tiles_and_funnel_table_match_the_library(app: AppTest, demo_data: DemoD
 def test_target_tiles_match_target_summary(app: AppTest, demo_data: DemoData) -> None:
     open_page(app, PAGE)
     summary = target_summary(
-        demo_data.participants, demo_data.milestones, demo_data.targets, as_of=demo_data.cutoff
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        demo_data.targets,
     )
     overall = summary.loc[summary["region"] == "All regions"]
     tiles = _tiles(app)
@@ -103,7 +105,9 @@ def test_forecast_from_an_earlier_date_matches_the_library(demo_data: DemoData) 
     # a review in August 2023 asks where the contract will land in June 2024
     at = open_section(open_page(new_app({"as_of": "2023-08-16"}), PAGE), PAGE, "Forecast to the end")
     assert not at.error, [e.value for e in at.error]
-    forecast = forecast_to_end(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16))
+    forecast = forecast_to_end(
+        Scope(demo_data.participants, demo_data.milestones, as_of=date(2023, 8, 16)),
+    )
     work = forecast.loc[(forecast["region"] == "All regions") & (forecast["measure"] == WORK.name)]
     columns = ["region", "measure", "month", "actual_to_date", "forecast", "low_80", "high_80", "low_95", "high_95"]
     tables = [d.value.reset_index(drop=True) for d in tables_shown(at)]
@@ -141,8 +145,11 @@ def test_without_chromium_the_page_runs_and_the_deck_says_how_to_install_it(
 
 
 def _review(demo: DemoData, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    monthly = targets_vs_actual(demo.participants, demo.milestones, demo.targets, as_of=as_of)
-    rag = rag_table(target_summary(demo.participants, demo.milestones, demo.targets, as_of=as_of))
+    monthly = targets_vs_actual(
+        Scope(demo.participants, demo.milestones, as_of=as_of),
+        demo.targets,
+    )
+    rag = rag_table(target_summary(Scope(demo.participants, demo.milestones, as_of=as_of), demo.targets))
     return rag, month_comparison(monthly, demo.targets, as_of=as_of)
 
 
@@ -160,9 +167,15 @@ def test_rag_table_narrative_and_month_are_the_librarys(app: AppTest, demo_data:
     assert grids[0].loc["West Midlands", "Into work"] == f"{percent(west_midlands_work['percent_achieved'])} Red"
     assert codes.loc["West Midlands", "Into work"] == "red"
     # the narrative at the top: the same sentences from the same numbers
-    now = funnel(demo_data.participants, demo_data.milestones, as_of=as_of, include_sustained=True)
+    now = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=as_of),
+        include_sustained=True,
+    )
     previous = month_earlier(as_of)
-    before = funnel(demo_data.participants, demo_data.milestones, as_of=previous, include_sustained=True)
+    before = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=previous),
+        include_sustained=True,
+    )
     sentences = narrative(headline(now, before), comparison_changes(comparison), rag, as_of=as_of,
                           previous=previous, scope="All regions", audience="internal")
     assert sentences and any(s.startswith("Job starts in ") for s in sentences)

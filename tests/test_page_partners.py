@@ -8,6 +8,7 @@ from apptest_support import DemoData, new_app, open_page, tables_shown
 
 from ete_metrics import views
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.comparison import compare_groups, compare_within_regions
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.partners import delivery_partners, employers, prisons, training_providers
@@ -30,18 +31,31 @@ def _same(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
 def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step: str,  # type: ignore[no-untyped-def]
               programme: pd.DataFrame | None = None):
     # the adjusted comparison: by default for pathway and time since entry
-    ratios = standardised_ratios(participants, milestones, as_of=as_of, by="delivery_partner", step=step)
-    providers = training_providers(participants, milestones, as_of=as_of).dropna(axis=1, how="all")
+    ratios = standardised_ratios(
+        Scope(participants, milestones, as_of=as_of),
+        by="delivery_partner",
+        step=step,
+    )
+    providers = training_providers(
+        Scope(participants, milestones, as_of=as_of),
+    ).dropna(axis=1, how="all")
     return [
         display_table(
-            compare_groups(participants, milestones, as_of=as_of, by="delivery_partner", step=step),
+            compare_groups(
+                Scope(participants, milestones, as_of=as_of),
+                by="delivery_partner",
+                step=step,
+            ),
             counts=("entered", "participants"),
             rates=("rate", "overall_rate", "lower_95", "upper_95", "lower_998", "upper_998"),
         ),
         # each partner against its own region (hand-checked in tests/test_comparison.py)
         display_table(
             compare_within_regions(
-                funnel(participants, milestones, as_of=as_of, by=["delivery_partner", "region"]),
+                funnel(
+                    Scope(participants, milestones, as_of=as_of),
+                    by=["delivery_partner", "region"],
+                ),
                 by="delivery_partner", step=step, programme=programme,
             )[["delivery_partner", "region", "entered", "participants", "rate", "region_rate", "region_position",
                *(("overall_rate", "position") if programme is None else ("programme_rate", "programme_position"))]],
@@ -56,7 +70,7 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             ratios[["delivery_partner", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]],
             counts=("observed", "expected"),
         ),
-        display_table(delivery_partners(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(delivery_partners(Scope(participants, milestones, as_of=as_of)), **FUNNEL),
         display_table(
             # a column blank in every row is left off the screen (a sentence says why)
             providers,
@@ -65,10 +79,10 @@ def _expected(participants: pd.DataFrame, milestones: pd.DataFrame, as_of, step:
             rates=("completion_rate", "work_rate"),
         ),
         display_table(
-            employers(participants, milestones, as_of=as_of),
+            employers(Scope(participants, milestones, as_of=as_of)),
             counts=("job_starts", "job_sustained"), rates=("sustained_rate",),
         ),
-        display_table(prisons(participants, milestones, as_of=as_of), **FUNNEL),
+        display_table(prisons(Scope(participants, milestones, as_of=as_of)), **FUNNEL),
     ]
 
 
@@ -96,7 +110,7 @@ def test_partners_page_step_and_region_filter_change_the_figures(demo_data: Demo
     assert not at.exception
     london = filter_participants(demo_data.participants, regions=["London"])
     # London is part of the programme: its partners are set against the programme's rate too
-    programme = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    programme = funnel(Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff))
     expected = _expected(london, milestones_for(london, demo_data.milestones), demo_data.cutoff,
                          "training", programme)
     for table, want in zip(_tables(at), expected, strict=True):
@@ -118,7 +132,7 @@ def test_a_regions_partners_are_also_set_against_the_programme(demo_db_url: str,
     assert "Programme (all regions) rate" in table.columns
     assert "Rate of all partners shown" not in table.columns
     p, m = demo_data.participants, demo_data.milestones
-    everyone = funnel(p, m, as_of=demo_data.cutoff)
+    everyone = funnel(Scope(p, m, as_of=demo_data.cutoff))
     totals = everyone.set_index("step")["participants"]
     programme = f"{totals['work'] / totals['entered']:.1%}"
     assert set(table["Programme (all regions) rate"]) == {programme}

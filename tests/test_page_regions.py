@@ -8,6 +8,7 @@ from apptest_support import DemoData, new_app, open_page, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from ete_metrics.counting.filters import filter_participants, milestones_for
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.comparison import compare_groups
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.standardised import standardised_ratios
@@ -27,12 +28,12 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     open_page(app, PAGE)
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    by_region = funnel(p, m, as_of=as_of, by=["region"])
+    by_region = funnel(Scope(p, m, as_of=as_of), by=["region"])
     assert by_region["region"].nunique() == 4
     pd.testing.assert_frame_equal(
         _shown(app, 0), display_table(by_region, counts=("participants",), rates=RATES), check_dtype=False
     )
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step=WORK.name)
+    comparison = compare_groups(Scope(p, m, as_of=as_of), by="region", step=WORK.name)
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
@@ -41,7 +42,7 @@ def test_regions_match_the_library(app: AppTest, demo_data: DemoData) -> None:
     # the drill-down defaults to the first region: its areas
     first = by_region["region"].iloc[0]
     in_region = filter_participants(p, regions=[first])
-    by_area = funnel(in_region, milestones_for(in_region, m), as_of=as_of, by=["area"])
+    by_area = funnel(Scope(in_region, milestones_for(in_region, m), as_of=as_of), by=["area"])
     pd.testing.assert_frame_equal(
         _shown(app, 4), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
@@ -54,14 +55,21 @@ def test_step_window_and_drill_down_change_the_view(app: AppTest, demo_data: Dem
     app.selectbox(key="regions_drill").set_value("Wales").run()
     assert not app.error, [e.value for e in app.error]
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
-    comparison = compare_groups(p, m, as_of=as_of, by="region", step=TRAINING.name, window_days=182)
+    comparison = compare_groups(
+        Scope(p, m, as_of=as_of, window_days=182),
+        by="region",
+        step=TRAINING.name,
+    )
     pd.testing.assert_frame_equal(
         _shown(app, 1),
         display_table(comparison, counts=("entered", "participants"), rates=LIMITS),
         check_dtype=False,
     )
     wales = filter_participants(p, regions=["Wales"])
-    by_area = funnel(wales, milestones_for(wales, m), as_of=as_of, by=["area"], window_days=182)
+    by_area = funnel(
+        Scope(wales, milestones_for(wales, m), as_of=as_of, window_days=182),
+        by=["area"],
+    )
     pd.testing.assert_frame_equal(
         _shown(app, 4), display_table(by_area, counts=("participants",), rates=RATES), check_dtype=False
     )
@@ -71,7 +79,10 @@ def test_a_pathway_in_the_url_applies(demo_db_url: str, demo_data: DemoData) -> 
     at = new_app({"pathway": "custody"})
     open_page(at, PAGE)
     custody = filter_participants(demo_data.participants, pathways=["custody"])
-    expected = funnel(custody, milestones_for(custody, demo_data.milestones), as_of=demo_data.cutoff, by=["region"])
+    expected = funnel(
+        Scope(custody, milestones_for(custody, demo_data.milestones), as_of=demo_data.cutoff),
+        by=["region"],
+    )
     pd.testing.assert_frame_equal(
         _shown(at, 0), display_table(expected, counts=("participants",), rates=RATES), check_dtype=False
     )
@@ -82,7 +93,7 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     p, m, as_of = demo_data.participants, demo_data.milestones, demo_data.cutoff
     # the default adjustment: pathway and time since entry, for the step chosen (work)
     assert app.multiselect(key="regions_adjust").value == ["pathway", "time_since_entry"]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step=WORK.name)
+    ratios = standardised_ratios(Scope(p, m, as_of=as_of), by="region", step=WORK.name)
     columns = ["region", "observed", "expected", "ratio", "ratio_low", "ratio_high", "position"]
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
@@ -90,7 +101,12 @@ def test_adjusted_comparison_matches_the_library(app: AppTest, demo_data: DemoDa
     # another choice of characteristics gives its own expected counts
     app.multiselect(key="regions_adjust").set_value(["gender"]).run()
     assert not app.error, [e.value for e in app.error]
-    ratios = standardised_ratios(p, m, as_of=as_of, by="region", step=WORK.name, adjust_for=["gender"])
+    ratios = standardised_ratios(
+        Scope(p, m, as_of=as_of),
+        by="region",
+        step=WORK.name,
+        adjust_for=["gender"],
+    )
     pd.testing.assert_frame_equal(
         _shown(app, 3), display_table(ratios[columns], counts=("observed", "expected")), check_dtype=False
     )

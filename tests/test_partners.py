@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
@@ -89,7 +90,7 @@ def people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_training_providers_first_touch_by_hand() -> None:
     participants, milestones = people()
-    out = training_providers(participants, milestones, as_of=AS_OF)
+    out = training_providers(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == [
         "partner", "training_starts", "training_completed", "completion_rate",
         "work_after_training", "work_rate", "median_days_to_work",
@@ -109,14 +110,14 @@ def test_work_after_training_needs_job_on_or_after_first_training() -> None:
     # P2 alone: job 01-15 then training 02-10 -> work (any order) but not work after training.
     participants, milestones = people()
     only = participants.loc[participants["participant_id"] == "P2"]
-    out = training_providers(only, milestones, as_of=AS_OF)
+    out = training_providers(Scope(only, milestones, as_of=AS_OF))
     assert out["partner"].tolist() == ["Beta"]
     assert out["work_after_training"].tolist() == [0]
 
 
 def test_employers_first_touch_by_hand() -> None:
     participants, milestones = people()
-    out = employers(participants, milestones, as_of=AS_OF)
+    out = employers(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == ["partner", "job_starts", "job_sustained", "sustained_rate"]
     assert out["partner"].tolist() == ["Acme", "Bolt"]
     assert out["job_starts"].tolist() == [2, 1]
@@ -126,14 +127,14 @@ def test_employers_first_touch_by_hand() -> None:
 
 def test_date_range_restricts_population() -> None:
     participants, milestones = people()
-    out = training_providers(participants, milestones, as_of=AS_OF, date_from="2023-02-01")
+    out = training_providers(Scope(participants, milestones, as_of=AS_OF, date_from="2023-02-01"))
     assert out.empty  # P1-P6 entered 2023-01-01, before date_from
 
 
 def test_empty_inputs_have_columns() -> None:
-    out = training_providers(empty_participants(), empty_milestones(), as_of=AS_OF)
+    out = training_providers(Scope(empty_participants(), empty_milestones(), as_of=AS_OF))
     assert out.empty and list(out.columns)[0] == "partner" and len(out.columns) == 7
-    out = employers(empty_participants(), empty_milestones(), as_of=AS_OF)
+    out = employers(Scope(empty_participants(), empty_milestones(), as_of=AS_OF))
     assert out.empty and list(out.columns) == ["partner", "job_starts", "job_sustained", "sustained_rate"]
 
 
@@ -173,7 +174,7 @@ def funnel_people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_prisons_custody_only() -> None:
     participants, milestones = funnel_people()
-    out = prisons(participants, milestones, as_of=AS_OF)
+    out = prisons(Scope(participants, milestones, as_of=AS_OF))
     counts = out.set_index(["prison", "step"])["participants"]
     assert counts[("HMP Alpha", "entered")] == 2
     assert counts[("HMP Alpha", "training")] == 1
@@ -185,7 +186,7 @@ def test_prisons_custody_only() -> None:
 
 def test_delivery_partners_funnel() -> None:
     participants, milestones = funnel_people()
-    out = delivery_partners(participants, milestones, as_of=AS_OF)
+    out = delivery_partners(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == [
         "delivery_partner", "step", "participants", "rate_from_entry", "rate_from_previous",
         "ci_low", "ci_high",

@@ -59,7 +59,7 @@ def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor(
     # the milestones may be read in stretches of rows, each in its own thread: the
     # answer is the same however they are cut (and in milestone order)
     if stretches is not None:
-        monkeypatch.setattr("ete_metrics.counting.population._stretches", lambda rows: stretches)
+        monkeypatch.setattr("ete_metrics.counting.parallel.stretches", lambda rows: stretches)
     milestones = conform_milestones(
         pd.DataFrame(
             [
@@ -100,15 +100,15 @@ def test_counted_events_from_start_to_as_of_and_window_from_its_own_anchor(
 
 
 def test_stretches_cover_the_rows_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ete_metrics.counting import population
+    from ete_metrics.counting import parallel
 
-    monkeypatch.setattr(population, "STRETCH_ROWS", 4)
-    monkeypatch.setattr(population.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(parallel, "STRETCH_ROWS", 4)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     # 3 processors, stretches of at least 4 rows: 10 rows make 2 stretches, 13 make 3
-    assert population._stretches(10) == [slice(0, 5), slice(5, 10)]
-    assert population._stretches(13) == [slice(0, 4), slice(4, 8), slice(8, 13)]
-    assert population._stretches(3) == [slice(0, 3)]  # fewer rows than a stretch: one
-    assert population._stretches(0) == [slice(0, 0)]
+    assert parallel.stretches(10) == [slice(0, 5), slice(5, 10)]
+    assert parallel.stretches(13) == [slice(0, 4), slice(4, 8), slice(8, 13)]
+    assert parallel.stretches(3) == [slice(0, 3)]  # fewer rows than a stretch: one
+    assert parallel.stretches(0) == [slice(0, 0)]
 
 
 def test_an_error_in_a_stretch_or_in_the_population_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,7 +119,7 @@ def test_an_error_in_a_stretch_or_in_the_population_reaches_the_caller(monkeypat
         columns=["participant_id", "milestone", "date"],
     ))
     monkeypatch.setattr(
-        "ete_metrics.counting.population._stretches", lambda rows: [slice(0, 1), slice(1, 2)]
+        "ete_metrics.counting.parallel.stretches", lambda rows: [slice(0, 1), slice(1, 2)]
     )
     repeated = pd.Series(["A", "C", "A"], dtype="str")
     with pytest.raises(InputError, match="Participant ids repeat \\(A\\)"):

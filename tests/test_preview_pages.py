@@ -21,6 +21,7 @@ from apptest_support import APP, AUTH, TIMEOUT, DemoData, new_app, tables_shown
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import OWN_VIEW, PREVIEW_KEY
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data import db
 from ete_metrics.metrics.funnel import funnel
 
@@ -90,7 +91,7 @@ def test_the_local_operator_previews_a_wales_lead(demo_data: DemoData) -> None:
     # Only Wales is loaded: the region filter offers Wales alone, and the figures are Wales's.
     assert at.multiselect(key="filter_regions").options == ["Wales"]
     wales = demo_data.participants.loc[demo_data.participants["region"] == "Wales"]
-    entered = funnel(wales, demo_data.milestones, as_of=demo_data.cutoff)
+    entered = funnel(Scope(wales, demo_data.milestones, as_of=demo_data.cutoff))
     shown = _funnel_on_screen(at)
     assert shown.iloc[0]["People"] == f"{int(entered.iloc[0]['participants']):,}"
 

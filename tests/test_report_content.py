@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.formatting import humanise
@@ -43,21 +44,21 @@ def test_display_table_worked_by_hand() -> None:
 
 def test_internal_headline_equals_library_funnel() -> None:
     participants, milestones, _ = demo()
-    expected = funnel(participants, milestones, as_of=AS_OF, include_sustained=True)
+    expected = funnel(Scope(participants, milestones, as_of=AS_OF), include_sustained=True)
     headline = content("internal").headline.data
     assert headline["step"].tolist() == list(funnel_steps(sustained=True))
     assert headline["participants"].tolist() == expected["participants"].tolist()
     np.testing.assert_allclose(
         headline["rate_from_entry"].astype(float), expected["rate_from_entry"].astype(float)
     )
-    earlier = funnel(participants, milestones, as_of="2023-07-16", include_sustained=True)
+    earlier = funnel(Scope(participants, milestones, as_of="2023-07-16"), include_sustained=True)
     change = (expected["participants"] - earlier["participants"]).tolist()
     assert headline["change"].tolist() == change
 
 
 def test_stakeholder_headline_is_rounded_library_funnel() -> None:
     participants, milestones, _ = demo()
-    expected = funnel(participants, milestones, as_of=AS_OF, include_sustained=True)
+    expected = funnel(Scope(participants, milestones, as_of=AS_OF), include_sustained=True)
     shown = content("stakeholder").headline.data["participants"].tolist()
     # Every headline count of the 3,000-referral demo is far above 4, so each is just rounded.
     assert shown == [round_to_base(int(n)) for n in expected["participants"]]
@@ -251,7 +252,7 @@ def test_the_summary_is_the_overviews_narrative_from_the_shown_figures() -> None
     participants, milestones, targets = demo()
     for audience in ("internal", "stakeholder"):
         pack = content(audience)
-        monthly = targets_vs_actual(participants, milestones, targets, as_of=AS_OF)
+        monthly = targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets)
         comparison = comparison_changes(present_view(month_comparison(monthly, targets, as_of=AS_OF),
                                                      "month_comparison", audience))
         expected = narrative(pack.headline.data, comparison, pack.targets.data, as_of=AS_OF,

@@ -9,6 +9,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import ConfigError
 from ete_metrics.present.report import build_report, report_content
 from ete_metrics.present.report.pptx import ROWS_PER_SLIDE, build_pptx, figures_title, table_chunks
@@ -134,7 +135,7 @@ def test_stakeholder_deck_tables_are_the_protected_library_output() -> None:
     deck = _deck("stakeholder")
     by_title = {s.shapes.title.text: s for s in deck.slides}
 
-    protected = protect_view(equality(participants, milestones, as_of=AS_OF), "equality")
+    protected = protect_view(equality(Scope(participants, milestones, as_of=AS_OF)), "equality")
     expected = display_table(
         protected, EQUALITY, labels={"participants": "In work", "rate": "% in work"},
     )
@@ -148,8 +149,7 @@ def test_stakeholder_deck_tables_are_the_protected_library_output() -> None:
     assert rows == expected.values.tolist()
     assert any("[c]" in row for row in rows)  # the 3,000 demo has small groups
 
-    regions = protect_view(compare_groups(participants, milestones, by="region", step=WORK.name,
-                                          as_of=AS_OF), "compare")
+    regions = protect_view(compare_groups(Scope(participants, milestones, as_of=AS_OF), by="region", step=WORK.name), "compare")
     (table,) = _tables(by_title[figures_title("Regions compared with control limits")])
     shown_entered = [row[1] for row in table[1:]]
     assert shown_entered == [f"{v:,}" if not isinstance(v, str) else v for v in regions["entered"]]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import empty_milestones
 from ete_metrics.metrics.review import (
     MONTH_COMPARISON_COLUMNS,
@@ -115,8 +116,11 @@ def test_scope_label_names_what_a_total_covers() -> None:
 
 
 def _summary(participants: pd.DataFrame, milestones: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    return target_summary(participants, milestones, targets, as_of=date(2021, 7, 31),
-                          regions=["London", "North West", "Wales"])
+    return target_summary(
+        Scope(participants, milestones, as_of=date(2021, 7, 31)),
+        targets,
+        regions=["London", "North West", "Wales"],
+    )
 
 
 def _people(regions: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -229,7 +233,10 @@ def test_demo_narrative_reads_the_protected_figures() -> None:
 
     demo = generate_demo(3_000)
     as_of = date(2024, 5, 31)
-    monthly = targets_vs_actual(demo.participants, demo.milestones, demo.targets, as_of=as_of)
+    monthly = targets_vs_actual(
+        Scope(demo.participants, demo.milestones, as_of=as_of),
+        demo.targets,
+    )
     rag = present_view(rag_table(summarise_targets(monthly, demo.targets, as_of=as_of)), "rag_table",
                        "stakeholder")
     shown = present_view(month_comparison(monthly, demo.targets, as_of=as_of), "month_comparison",

@@ -46,6 +46,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import markdown_literal, unescape_markdown
 from ete_metrics import config
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data import db
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.present.workbook import read_tables
@@ -286,12 +287,14 @@ def test_a_wales_lead_gets_the_wales_figures(
     access_file: Path, wales: dict[str, Any], demo_data: DemoData
 ) -> None:
     at = visit(signed_in(LEAD), "app_pages/1_overview.py")
-    expected = funnel(wales["participants"], wales["milestones"], as_of=demo_data.cutoff,
-                      include_sustained=True)
+    expected = funnel(
+        Scope(wales["participants"], wales["milestones"], as_of=demo_data.cutoff),
+        include_sustained=True,
+    )
     entered = int(expected.loc[expected["step"] == ENTERED.name, "participants"].iloc[0])
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["Entered"] == f"{entered:,}"
-    everyone = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    everyone = funnel(Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff))
     assert entered < int(everyone.loc[everyone["step"] == ENTERED.name, "participants"].iloc[0])
     data_page = visit(at, "app_pages/7_data.py")
     assert any(f"holds {len(wales['participants']):,} referrals" in str(c.value)
@@ -600,8 +603,8 @@ def test_a_wales_lead_sees_wales_beside_the_programme(
     assert not at.exception
     assert any(s.value == "Wales against the programme" for s in at.subheader)
     assert not any(s.value == "Compared with the overall rate" for s in at.subheader)  # not Wales with itself
-    mine = funnel(wales["participants"], wales["milestones"], as_of=demo_data.cutoff)
-    programme = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff)
+    mine = funnel(Scope(wales["participants"], wales["milestones"], as_of=demo_data.cutoff))
+    programme = funnel(Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff))
     expected = programme_benchmark(mine, programme)
     # the programme's work rate is every region's: people in work / people entered
     people = programme.set_index("step")["participants"]

@@ -34,6 +34,7 @@ from apptest_support import (
 from streamlit.testing.v1 import AppTest
 
 from dashboard.escape import unescape_markdown
+from ete_metrics.counting.scope import Scope
 from ete_metrics.protect.audience import protect_view
 from ete_metrics.protect.disclosure import STAKEHOLDER_NOTE, SUPPRESSED, find_disclosive_counts
 from ete_metrics.steps import ENTERED, WORK
@@ -183,9 +184,16 @@ def test_equality_table_is_the_protected_library_output(demo_db_url: str, demo_d
     from ete_metrics.protect.disclosure import protect_table
 
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/6_equality.py")
-    raw = equality(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-                   characteristics=("gender", "age_band", "ethnicity", "disability"), step=WORK.name,
-                   window_days=None)
+    raw = equality(
+        Scope(
+            demo_data.participants,
+            demo_data.milestones,
+            as_of=demo_data.cutoff,
+            window_days=None,
+        ),
+        characteristics=("gender", "age_band", "ethnicity", "disability"),
+        step=WORK.name,
+    )
     expected = protect_table(raw, count_columns=["entered", "participants"],
                              group_columns=["group"], key_columns=["characteristic"])
     assert protect_view(raw, "equality")[["entered", "participants"]].equals(
@@ -207,8 +215,10 @@ def test_overview_tiles_are_protected(demo_db_url: str, demo_data: DemoData) -> 
     from ete_metrics.protect.disclosure import round_to_base
 
     at = open_page(new_app({"audience": "stakeholder"}), "app_pages/1_overview.py")
-    raw = funnel(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff,
-                 include_sustained=True)
+    raw = funnel(
+        Scope(demo_data.participants, demo_data.milestones, as_of=demo_data.cutoff),
+        include_sustained=True,
+    )
     entered = int(raw.loc[raw["step"] == ENTERED.name, "participants"].iloc[0])
     tiles = {m.label: m for m in at.metric}
     # 3,000 referrals, about a third entered: no suppression, rounded to the nearest 5.

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import generate_demo
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
@@ -102,9 +103,13 @@ def test_matches_an_independent_calculation(demo: tuple[pd.DataFrame, pd.DataFra
     # (gamma.ppf(0.025, O) and gamma.ppf(0.975, O + 1), divided by E).
     participants, milestones = demo
     as_of = "2023-08-16"
-    out = standardised_ratios(participants, milestones, as_of=as_of, by="region", step=WORK.name,
-                              adjust_for=["pathway", "gender"])
-    cells = funnel(participants, milestones, as_of=as_of, by=["region", "pathway", "gender"])
+    out = standardised_ratios(
+        Scope(participants, milestones, as_of=as_of),
+        by="region",
+        step=WORK.name,
+        adjust_for=["pathway", "gender"],
+    )
+    cells = funnel(Scope(participants, milestones, as_of=as_of), by=["region", "pathway", "gender"])
     wide = cells.pivot_table(index=["region", "pathway", "gender"], columns="step",
                              values="participants", aggfunc="sum").reset_index()
     strata = wide.groupby(["pathway", "gender"])[[ENTERED.name, WORK.name]].sum()
@@ -125,7 +130,7 @@ def test_matches_an_independent_calculation(demo: tuple[pd.DataFrame, pd.DataFra
 def test_compare_adjusted_adds_the_columns(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     participants, milestones = demo
     before = participants.copy()
-    out = compare_adjusted(participants, milestones, as_of="2023-08-16", by="region")
+    out = compare_adjusted(Scope(participants, milestones, as_of="2023-08-16"), by="region")
     pd.testing.assert_frame_equal(participants, before)
     assert list(out.columns[-5:]) == list(ADDED_COLUMNS)
     # observed is the comparison's own count of people reaching the step
@@ -135,7 +140,10 @@ def test_compare_adjusted_adds_the_columns(demo: tuple[pd.DataFrame, pd.DataFram
 def test_unknown_characteristic_is_refused(demo: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     participants, milestones = demo
     with pytest.raises(InputError, match="Cannot adjust for 'ethnicity'"):
-        standardised_ratios(participants, milestones, as_of="2023-08-16", adjust_for=["ethnicity"])
+        standardised_ratios(
+            Scope(participants, milestones, as_of="2023-08-16"),
+            adjust_for=["ethnicity"],
+        )
 
 
 _CELLS = st.lists(

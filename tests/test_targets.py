@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import conform_milestones, conform_participants, conform_targets
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.targets import rag_rating, target_summary, targets_vs_actual
@@ -46,7 +47,11 @@ def _data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def test_monthly_actuals_and_cumulative_sums() -> None:
     participants, milestones, targets = _data()
-    out = targets_vs_actual(participants, milestones, targets, as_of=AS_OF, regions=["London"])
+    out = targets_vs_actual(
+        Scope(participants, milestones, as_of=AS_OF),
+        targets,
+        regions=["London"],
+    )
     assert list(out.columns) == ["region", "period_start", "measure", "target", "actual",
                                  "cumulative_target", "cumulative_actual", "percent_achieved", "rag"]
     # 3 months x 4 measures
@@ -77,8 +82,12 @@ def test_monthly_actuals_and_cumulative_sums() -> None:
 
 def test_quarter_grouping() -> None:
     participants, milestones, targets = _data()
-    out = targets_vs_actual(participants, milestones, targets, as_of=AS_OF, period="quarter",
-                            regions=["London"])
+    out = targets_vs_actual(
+        Scope(participants, milestones, as_of=AS_OF),
+        targets,
+        period="quarter",
+        regions=["London"],
+    )
     # calendar quarters: Apr-Jun 2021 (contract start in June) and Jul-Sep 2021 (as_of)
     assert out["period_start"].drop_duplicates().dt.strftime("%Y-%m-%d").tolist() == [
         "2021-04-01", "2021-07-01"]
@@ -92,12 +101,12 @@ def test_quarter_grouping() -> None:
 
 def test_default_regions_and_bad_period() -> None:
     participants, milestones, targets = _data()
-    out = targets_vs_actual(participants, milestones, targets, as_of=AS_OF)
+    out = targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets)
     assert out["region"].drop_duplicates().tolist() == ["London", "North West", "West Midlands", "Wales"]
     wales = out[(out["region"] == "Wales") & (out["measure"] == ENTERED.name)]
     assert wales["actual"].tolist() == [1, 0, 0]
     with pytest.raises(InputError):
-        targets_vs_actual(participants, milestones, targets, as_of=AS_OF, period="week")
+        targets_vs_actual(Scope(participants, milestones, as_of=AS_OF), targets, period="week")
 
 
 @pytest.mark.parametrize(
@@ -119,7 +128,11 @@ def test_rag_boundaries(actual: int, target: int, expected: str | None) -> None:
 
 def test_summary_and_projection_arithmetic() -> None:
     participants, milestones, targets = _data()
-    out = target_summary(participants, milestones, targets, as_of=AS_OF, regions=["London", "Wales"])
+    out = target_summary(
+        Scope(participants, milestones, as_of=AS_OF),
+        targets,
+        regions=["London", "Wales"],
+    )
     assert list(out.columns) == ["region", "measure", "actual_to_date", "target_to_date",
                                  "percent_achieved", "rag", "contract_target", "contract_elapsed",
                                  "projected_at_end", "projected_percent"]
@@ -144,7 +157,7 @@ def test_summary_and_projection_arithmetic() -> None:
 def test_summary_before_contract_rejected() -> None:
     participants, milestones, targets = _data()
     with pytest.raises(InputError):
-        target_summary(participants, milestones, targets, as_of="2021-05-31")
+        target_summary(Scope(participants, milestones, as_of="2021-05-31"), targets)
 
 
 def test_summary_from_the_monthly_figures_equals_the_summary() -> None:
@@ -153,12 +166,19 @@ def test_summary_from_the_monthly_figures_equals_the_summary() -> None:
     participants, milestones, targets = _data()
     for regions in (["London", "Wales"], None, ["Wales", "London", "Wales"]):
         monthly = targets_vs_actual(
-            participants, milestones, targets, as_of=AS_OF, period="month", regions=regions
+            Scope(participants, milestones, as_of=AS_OF),
+            targets,
+            period="month",
+            regions=regions,
         )
         pd.testing.assert_frame_equal(
             summarise_targets(monthly, targets, as_of=AS_OF, regions=regions),
-            target_summary(participants, milestones, targets, as_of=AS_OF, regions=regions),
+            target_summary(Scope(participants, milestones, as_of=AS_OF), targets, regions=regions),
         )
-    monthly = targets_vs_actual(participants, milestones, targets, as_of="2021-05-31", period="month")
+    monthly = targets_vs_actual(
+        Scope(participants, milestones, as_of="2021-05-31"),
+        targets,
+        period="month",
+    )
     with pytest.raises(InputError):
         summarise_targets(monthly, targets, as_of="2021-05-31")

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.frames import (
     conform_milestones,
     conform_participants,
@@ -72,7 +73,7 @@ def people() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_overall_quartiles_by_hand() -> None:
     participants, milestones = people()
-    out = time_to_outcome(participants, milestones, as_of=AS_OF)
+    out = time_to_outcome(Scope(participants, milestones, as_of=AS_OF))
     assert list(out.columns) == ["outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
                                  "reached_3_months", "reached_6_months", "reached_12_months",
                                  *HORIZON_COLUMNS]
@@ -96,13 +97,13 @@ def test_people_followed_three_months_and_reaching_it_within() -> None:
     # and 3) and work (days 10 and 31) within 91 days: 2 of 2 for each, a share of 1.0. Nobody
     # has been followed 182 days: 0, and no share. A day earlier nobody has been followed 91.
     participants, milestones = people()
-    out = time_to_outcome(participants, milestones, as_of="2023-04-02").set_index("outcome")
+    out = time_to_outcome(Scope(participants, milestones, as_of="2023-04-02")).set_index("outcome")
     for outcome in ("training", "work"):
         row = out.loc[outcome]
         assert (row["followed_3_months"], row["within_3_months"], row["share_within_3_months"]) == (2, 2, 1.0)
         assert (row["followed_6_months"], row["within_6_months"]) == (0, 0)
         assert math.isnan(row["share_within_6_months"])
-    earlier = time_to_outcome(participants, milestones, as_of="2023-04-01")
+    earlier = time_to_outcome(Scope(participants, milestones, as_of="2023-04-01"))
     assert earlier["followed_3_months"].tolist() == [0, 0]
 
 
@@ -114,7 +115,9 @@ def test_reaching_it_after_three_months_is_not_within_them() -> None:
         "entry_date": pd.to_datetime(["2022-01-01"]), "exit_date": pd.to_datetime([None])}))
     milestones = conform_milestones(pd.DataFrame({
         "participant_id": ["A"], "milestone": ["job_start"], "date": pd.to_datetime(["2022-04-11"])}))
-    work = time_to_outcome(participants, milestones, as_of="2023-01-01").set_index("outcome").loc["work"]
+    work = time_to_outcome(
+        Scope(participants, milestones, as_of="2023-01-01"),
+    ).set_index("outcome").loc["work"]
     assert [work[f"followed_{m}_months"] for m in (3, 6, 12)] == [1, 1, 1]
     assert [work[f"within_{m}_months"] for m in (3, 6, 12)] == [0, 1, 1]
 
@@ -122,7 +125,7 @@ def test_reaching_it_after_three_months_is_not_within_them() -> None:
 def test_inputs_not_mutated() -> None:
     participants, milestones = people()
     before_p, before_m = participants.copy(), milestones.copy()
-    time_to_outcome(participants, milestones, as_of=AS_OF)
+    time_to_outcome(Scope(participants, milestones, as_of=AS_OF))
     pd.testing.assert_frame_equal(participants, before_p)
     pd.testing.assert_frame_equal(milestones, before_m)
 
@@ -132,7 +135,7 @@ def test_by_region_with_not_recorded() -> None:
     # Not recorded: E censored at 8 -> all NaN, reached 0.
     # Wales: C censored 3, D day 5 -> at t5 n=1, d=1 -> S 0 -> median 5.
     participants, milestones = people()
-    out = time_to_outcome(participants, milestones, as_of=AS_OF, by="region")
+    out = time_to_outcome(Scope(participants, milestones, as_of=AS_OF), by="region")
     training = out.loc[out["outcome"] == TRAINING.name].set_index("region")
     assert out["region"].tolist() == [
         "London", "London", "Not recorded", "Not recorded", "Wales", "Wales"
@@ -148,7 +151,7 @@ def test_date_range_filters_entry() -> None:
     # Only A and B entered on 2023-01-01: training days 2 and 3 -> median 2 (S 0.5 at t2).
     participants, milestones = people()
     out = time_to_outcome(
-        participants, milestones, as_of=AS_OF, date_from="2023-01-01", date_to="2023-01-01"
+        Scope(participants, milestones, as_of=AS_OF, date_from="2023-01-01", date_to="2023-01-01"),
     )
     training = out.loc[out["outcome"] == TRAINING.name].iloc[0]
     assert training["entered"] == 2
@@ -156,7 +159,10 @@ def test_date_range_filters_entry() -> None:
 
 
 def test_empty_population_has_columns() -> None:
-    out = time_to_outcome(empty_participants(), empty_milestones(), as_of=AS_OF, by=["region"])
+    out = time_to_outcome(
+        Scope(empty_participants(), empty_milestones(), as_of=AS_OF),
+        by=["region"],
+    )
     assert list(out.columns) == [
         "region", "outcome", "entered", "reached", "median_days", "q1_days", "q3_days",
         "reached_3_months", "reached_6_months", "reached_12_months", *HORIZON_COLUMNS,
@@ -167,12 +173,12 @@ def test_empty_population_has_columns() -> None:
 def test_unknown_grouping_key_raises() -> None:
     participants, milestones = people()
     with pytest.raises(InputError):
-        time_to_outcome(participants, milestones, as_of=AS_OF, by="shoe_size")
+        time_to_outcome(Scope(participants, milestones, as_of=AS_OF), by="shoe_size")
 
 
 def test_nobody_in_range_but_milestones_present() -> None:
     participants, milestones = people()
-    out = time_to_outcome(participants, milestones, as_of=AS_OF, date_from="2023-02-28")
+    out = time_to_outcome(Scope(participants, milestones, as_of=AS_OF, date_from="2023-02-28"))
     assert out.empty and "median_days" in out.columns
 
 
@@ -186,7 +192,7 @@ def _slow(as_of: str) -> pd.DataFrame:
         "participant_id": ["A", "B"], "milestone": "job_start",
         "date": pd.to_datetime(["2023-01-31", "2023-05-31"]),  # days 30 and 150
     }))
-    out = time_to_outcome(participants, milestones, as_of=as_of)
+    out = time_to_outcome(Scope(participants, milestones, as_of=as_of))
     return out.set_index("outcome")
 
 

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.data.demo import generate_demo, generate_engagement
 from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
@@ -101,54 +102,65 @@ def _engagement() -> pd.DataFrame:
     return generate_engagement(generate_demo(n_participants=3000))
 
 
+def _scope() -> Scope:
+    p, m, _ = _programme()
+    return Scope(p, m, as_of=AS_OF)
+
+
 def _funnels() -> tuple[pd.DataFrame, pd.DataFrame]:
     p, m, _ = _programme()
-    return funnel(p, m, as_of=AS_OF), funnel(p, m, as_of="2023-07-16")
+    return funnel(Scope(p, m, as_of=AS_OF)), funnel(Scope(p, m, as_of="2023-07-16"))
 
 
 def _by_partner_region() -> pd.DataFrame:
     p, m, _ = _programme()
     wales = p.loc[p["region"] == "Wales"]
-    return compare_within_regions(funnel(wales, m, as_of=AS_OF, by=["delivery_partner", "region"]),
-                                  programme=funnel(p, m, as_of=AS_OF))
+    return compare_within_regions(funnel(Scope(wales, m, as_of=AS_OF), by=["delivery_partner", "region"]),
+                                  programme=funnel(Scope(p, m, as_of=AS_OF)))
 
 
 def _monthly() -> pd.DataFrame:
     p, m, t = _programme()
-    return targets_vs_actual(p, m, t, as_of=AS_OF, period="month")
+    return targets_vs_actual(Scope(p, m, as_of=AS_OF), t, period="month")
 
 
 def _forecast() -> pd.DataFrame:
     p, m, _ = _programme()
-    return forecast_to_end(p, m, as_of=AS_OF)
+    return forecast_to_end(Scope(p, m, as_of=AS_OF))
 
 
 #: How each view's frame is made from a programme (a composite is laid out by the reports:
 #: its columns are checked against the report content below).
 PRODUCERS: dict[str, Callable[[], pd.DataFrame] | None] = {
-    "funnel": lambda: funnel(*_programme()[:2], as_of=AS_OF, by=["region", "delivery_partner"]),
-    "referral_funnel": lambda: referral_funnel(*_programme()[:2], as_of=AS_OF, by="region"),
-    "activity": lambda: monthly_activity(*_programme()[:2], as_of=AS_OF),
+    "funnel": lambda: funnel(_scope(), by=["region", "delivery_partner"]),
+    "referral_funnel": lambda: referral_funnel(_scope(), by="region"),
+    "activity": lambda: monthly_activity(_scope()),
     "targets": _monthly,
-    "target_summary": lambda: target_summary(*_programme(), as_of=AS_OF),
-    "rag_table": lambda: rag_table(target_summary(*_programme(), as_of=AS_OF)),
+    "target_summary": lambda: target_summary(_scope(), _programme()[2]),
+    "rag_table": lambda: rag_table(target_summary(_scope(), _programme()[2])),
     "month_comparison": lambda: month_comparison(_monthly(), _programme()[2], as_of=AS_OF),
-    "compare": lambda: compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region"),
+    "compare": lambda: compare_adjusted(_scope(), by="region"),
     "partner_regions": _by_partner_region,
     "benchmark": lambda: programme_benchmark(
-        funnel(_programme()[0].loc[_programme()[0]["region"] == "Wales"], _programme()[1], as_of=AS_OF),
+        funnel(
+            Scope(
+                _programme()[0].loc[_programme()[0]["region"] == "Wales"],
+                _programme()[1],
+                as_of=AS_OF,
+            ),
+        ),
         _funnels()[0]),
-    "standardised": lambda: standardised_ratios(*_programme()[:2], as_of=AS_OF, by="region"),
+    "standardised": lambda: standardised_ratios(_scope(), by="region"),
     "forecast": _forecast,
     "target_probability": lambda: probability_of_reaching(_forecast(), _programme()[2]),
-    "equality": lambda: equality(*_programme()[:2], as_of=AS_OF),
-    "cohort_curves": lambda: cohort_curves(*_programme()[:2], as_of=AS_OF, cohort="entry_quarter"),
-    "incidence": lambda: cumulative_incidence(*_programme()[:2], as_of=AS_OF),
-    "time_to_outcome": lambda: time_to_outcome(*_programme()[:2], as_of=AS_OF, by="region"),
-    "training_providers": lambda: training_providers(*_programme()[:2], as_of=AS_OF),
-    "employers": lambda: employers(*_programme()[:2], as_of=AS_OF),
+    "equality": lambda: equality(_scope()),
+    "cohort_curves": lambda: cohort_curves(_scope(), cohort="entry_quarter"),
+    "incidence": lambda: cumulative_incidence(_scope()),
+    "time_to_outcome": lambda: time_to_outcome(_scope(), by="region"),
+    "training_providers": lambda: training_providers(_scope()),
+    "employers": lambda: employers(_scope()),
     "data_quality": lambda: data_quality(*_programme()[:2], as_of=AS_OF),
-    "follow_up": lambda: follow_up_list(*_programme()[:2], as_of=AS_OF, days=90),
+    "follow_up": lambda: follow_up_list(_scope(), days=90),
     "engagement_summary": lambda: engagement_summary(_engagement(), AS_OF, by="region"),
     "exits": lambda: exits(_engagement(), AS_OF, milestones=_programme()[1], by="region"),
     # laid out from published tables, or rows of the import (checked where they are made)
@@ -199,7 +211,7 @@ def test_an_undeclared_column_is_dropped_and_named() -> None:
 
 
 def test_a_withheld_column_never_reaches_a_stakeholder() -> None:
-    frame = time_to_outcome(*_programme()[:2], as_of=AS_OF)
+    frame = time_to_outcome(_scope())
     out = protect_view(frame, views.TIME_TO_OUTCOME)
     for column in ("median_days", "q1_days", "q3_days", "reached_3_months", "reached_12_months"):
         assert column in frame.columns and column not in out.columns
@@ -220,7 +232,7 @@ def test_a_models_figures_are_for_the_programme_team_only(name: str) -> None:
 
 
 def test_a_comparison_adjusted_for_case_mix_gives_stakeholders_the_observed_counts_only() -> None:
-    frame = compare_adjusted(*_programme()[:2], as_of=AS_OF, by="region")
+    frame = compare_adjusted(_scope(), by="region")
     out = protect_view(frame, views.COMPARE)
     assert {"expected", "ratio", "ratio_low", "ratio_high"} <= set(frame.columns)
     assert not {"expected", "ratio", "ratio_low", "ratio_high"} & set(out.columns)

@@ -19,10 +19,9 @@ and the funnel (:func:`ete_metrics.metrics.funnel.step_flags`) are built on them
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -30,6 +29,7 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.config import COHORT_COLUMNS, GROUPING_COLUMNS
+from ete_metrics.counting import parallel
 from ete_metrics.counting.match import PopulationIds, PreparedIds
 from ete_metrics.errors import InputError
 
@@ -395,17 +395,47 @@ def _no_events() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return empty, empty.copy(), np.zeros(0, dtype=np.int8), empty.copy()
 
 
-#: Milestones are read in stretches of at least this many rows, one thread each.
-STRETCH_ROWS = 500_000
+def _chosen_in(
+    event_dates: np.ndarray, milestones: pd.DataFrame, stamp: int, kinds: Sequence[str] | None,
+    stretch: slice,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule, step 1: the milestones of the rows ``stretch`` that may count by type and date.
+
+    Returns their type codes (per row of the stretch; -1 for a row that cannot count) and
+    the positions (in ``milestones``) of those dated on or before ``as_of`` with a wanted type.
+    """
+    dates = event_dates[stretch]
+    dated = (dates != NAT) & (dates <= stamp)
+    if kinds is None:
+        return np.zeros(len(dates), dtype=np.int8), np.flatnonzero(dated) + stretch.start
+    codes = kind_codes(milestones.iloc[stretch], kinds, where=dated)
+    return codes, np.flatnonzero(codes >= 0) + stretch.start
 
 
-def _stretches(rows: int) -> list[slice]:
-    """The row stretches the milestones are read in: one per processor this process may
-    use, each of at least :data:`STRETCH_ROWS` rows (one stretch for a smaller table)."""
-    processors = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    count = max(1, min(processors or 1, rows // STRETCH_ROWS))
-    bounds = np.linspace(0, rows, count + 1).astype(int)
-    return [slice(int(low), int(high)) for low, high in zip(bounds[:-1], bounds[1:], strict=True)]
+def _counted_of(
+    event_dates: np.ndarray,
+    starts: np.ndarray,
+    window: int | None,
+    window_from: np.ndarray | None,
+    population: PopulationIds,
+    chosen: tuple[np.ndarray, np.ndarray],
+    ids: PreparedIds,
+    stretch: slice,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rule, step 2: of the chosen milestones ``ids``, those of a population member dated
+    from the member's start (and within the window): the outputs of :func:`counted_events`."""
+    codes, _ = chosen
+    rows = population.rows_of(ids)
+    found = rows >= 0
+    assert ids.positions is not None  # (made with the chosen positions)
+    selected, rows = ids.positions[found], rows[found]
+    dates = event_dates[selected]
+    start_of = starts[rows]
+    counted = (start_of != NAT) & (dates >= start_of)
+    if window is not None:
+        counted &= dates <= (starts if window_from is None else window_from)[rows] + window
+    selected = selected[counted]
+    return selected, rows[counted], codes[selected - stretch.start], dates[counted]
 
 
 def counted_events(
@@ -450,63 +480,28 @@ def counted_events(
         For each counted milestone, in milestone order: its position in
         ``milestones``, its population row, its type's index in ``kinds`` (int8; 0
         without ``kinds``) and its date (int64 nanoseconds).
+
+    Notes
+    -----
+    The rule is two steps on a stretch of milestone rows (:func:`_chosen_in`, then
+    :func:`_counted_of` once the population's ids are hashed and the chosen milestones'
+    ids read); :func:`ete_metrics.counting.parallel.run_in_stretches` runs them over
+    stretches in threads and the outputs are joined in milestone order.
     """
     stamp = to_timestamp(as_of).value
     window = window_ns(window_days)
     if not len(positions):
         return _no_events()
     event_dates = date_values(milestones["date"])
-
-    def chosen_in(stretch: slice) -> tuple[np.ndarray, np.ndarray]:
-        """Type codes of the rows ``stretch`` and the positions of those that may count."""
-        dates = event_dates[stretch]
-        dated = (dates != NAT) & (dates <= stamp)
-        if kinds is None:
-            return np.zeros(len(dates), dtype=np.int8), np.flatnonzero(dated) + stretch.start
-        codes = kind_codes(milestones.iloc[stretch], kinds, where=dated)
-        return codes, np.flatnonzero(codes >= 0) + stretch.start
-
-    def counted_of(
-        population: Future[PopulationIds], ids: PreparedIds, codes: np.ndarray, stretch: slice
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The outputs for the chosen milestones ``ids`` of the rows ``stretch``."""
-        rows = population.result().rows_of(ids)
-        found = rows >= 0
-        assert ids.positions is not None  # (made with the chosen positions)
-        selected, rows = ids.positions[found], rows[found]
-        dates = event_dates[selected]
-        start_of = starts[rows]
-        counted = (start_of != NAT) & (dates >= start_of)
-        if window is not None:
-            counted &= dates <= (starts if window_from is None else window_from)[rows] + window
-        selected = selected[counted]
-        return selected, rows[counted], codes[selected - stretch.start], dates[counted]
-
-    # The milestones are taken in stretches of rows (one per processor, for a large
-    # table). This thread reads the ids, one read after another (for Python strings that
-    # holds the GIL, so reads in several threads would only queue for it); the numpy and
-    # Arrow work, which releases the GIL, runs in threads beside it:
-    # - each stretch's milestones of the wanted types and dates are chosen while this
-    #   thread reads the population's ids;
-    # - the population is hashed while this thread reads the chosen milestones' ids;
-    # - each stretch's ids are looked up as soon as they are read.
-    # The figures do not depend on the threads: the stretches' outputs are joined in
-    # milestone order (benchmarks/bench_funnel.py measures the time). One thread more
-    # than stretches, so that the population's task, submitted before the lookups that
-    # wait for it, always has one.
-    stretches = _stretches(len(milestones))
-    with ThreadPoolExecutor(max_workers=len(stretches) + 1, thread_name_prefix="ete-events") as workers:
-        choosing = [workers.submit(chosen_in, stretch) for stretch in stretches]
-        population = workers.submit(PopulationIds, PreparedIds(participant_ids, positions))
-        counting = []
-        for stretch, choice in zip(stretches, choosing, strict=True):
-            codes, selected = choice.result()
-            ids = PreparedIds(milestones["participant_id"], selected)
-            counting.append(workers.submit(counted_of, population, ids, codes, stretch))
-        counted = [future.result() for future in counting]
-    if len(counted) == 1:
-        return counted[0]
-    selected, rows, codes, dates = (np.concatenate(column) for column in zip(*counted, strict=True))
+    counted = parallel.run_in_stretches(
+        parallel.stretches(len(milestones)),
+        choose=partial(_chosen_in, event_dates, milestones, stamp, kinds),
+        prepare=partial(PreparedIds, participant_ids, positions),
+        shared=PopulationIds,
+        read=lambda chosen: PreparedIds(milestones["participant_id"], chosen[1]),
+        finish=partial(_counted_of, event_dates, starts, window, window_from),
+    )
+    selected, rows, codes, dates = parallel.concatenate(counted)
     return selected, rows, codes, dates
 
 

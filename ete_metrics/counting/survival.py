@@ -59,6 +59,85 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
+def _subjects(
+    durations: np.ndarray, observed: np.ndarray, groups: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The subjects' durations (int64), events (bool) and groups (int64; one group 0 when
+    none), checked to be of one length."""
+    durations = np.asarray(durations, dtype="int64")
+    observed = np.asarray(observed, dtype=bool)
+    if groups is None:
+        groups = np.zeros(len(durations), dtype="int64")
+    groups = np.asarray(groups, dtype="int64")
+    if not (len(durations) == len(observed) == len(groups)):
+        raise InputError("durations, observed and groups must have the same length.")
+    return durations, observed, groups
+
+
+def _cells(
+    flat: np.ndarray, observed: np.ndarray, cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (group, time) cells (``flat = group * span + time``, sorted) with the
+    subjects leaving in each and the events among them (int64); ``cells`` is the number of
+    possible cells (-1 when a group code is negative).
+
+    Two paths, the same answer: few cells against the subjects (the usual case) are
+    counted directly in O(n) with ``bincount``; many (a long follow-up in many groups)
+    through ``np.unique``.
+    """
+    if 0 <= cells <= max(4 * len(flat), 1 << 20):
+        counted = np.bincount(flat, minlength=cells)
+        keys = np.flatnonzero(counted)
+        totals = counted[keys].astype("int64")
+        events = np.bincount(flat[observed], minlength=cells)[keys].astype("int64")
+    else:
+        keys, inverse = np.unique(flat, return_inverse=True)
+        totals = np.bincount(inverse).astype("int64")
+        events = np.bincount(inverse, weights=observed).astype("int64")
+    return keys, totals, events
+
+
+def _at_risk(groups: np.ndarray, key_group: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """At risk in each cell: the group's size minus everyone leaving (event or censored)
+    earlier in the group (the cells sorted by group, then time)."""
+    group_size = np.bincount(groups)
+    left_before = np.cumsum(totals) - totals
+    first_row = np.r_[0, np.flatnonzero(np.diff(key_group)) + 1]
+    offset = np.repeat(left_before[first_row], np.diff(np.r_[first_row, len(key_group)]))
+    return group_size[key_group] - (left_before - offset)
+
+
+def _product_limit(
+    key_group: np.ndarray, at_risk: np.ndarray, events: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the product-limit survival :math:`\\prod (1 - d_i / n_i)` and Greenwood's
+    sum :math:`\\sum d_i / (n_i (n_i - d_i))` over the group's cells so far."""
+    n = at_risk.astype("float64")
+    d = events.astype("float64")
+    factor = 1.0 - d / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(d > 0, d / (n * (n - d)), 0.0)
+    by_group = pd.Series(key_group)
+    survival = pd.Series(factor).groupby(by_group, sort=False).cumprod().to_numpy()
+    greenwood = pd.Series(term).groupby(by_group, sort=False).cumsum().to_numpy()
+    return survival, greenwood
+
+
+def _loglog_interval(
+    survival: np.ndarray, greenwood: np.ndarray, z: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pointwise log(-log) interval of :math:`S(t)` (Kalbfleisch & Prentice 2002);
+    where ``survival`` is 0 or 1 (or Greenwood's sum infinite) it collapses to the estimate."""
+    low = survival.copy()
+    high = survival.copy()
+    inside = (survival > 0) & (survival < 1) & np.isfinite(greenwood)
+    s_in = survival[inside]
+    sigma = np.sqrt(greenwood[inside]) / np.abs(np.log(s_in))
+    low[inside] = s_in ** np.exp(z * sigma)
+    high[inside] = s_in ** np.exp(-z * sigma)
+    return low, high
+
+
 def kaplan_meier(
     durations: np.ndarray,
     observed: np.ndarray,
@@ -110,64 +189,21 @@ def kaplan_meier(
     The same estimator as ``lifelines.KaplanMeierFitter`` (its default
     ``exp(-exp(...))`` interval is the log(-log) interval used here).
     """
-    durations = np.asarray(durations, dtype="int64")
-    observed = np.asarray(observed, dtype=bool)
-    if groups is None:
-        groups = np.zeros(len(durations), dtype="int64")
-    groups = np.asarray(groups, dtype="int64")
-    if not (len(durations) == len(observed) == len(groups)):
-        raise InputError("durations, observed and groups must have the same length.")
+    durations, observed, groups = _subjects(durations, observed, groups)
     z = _z(confidence)
     if len(durations) == 0:
         return pd.DataFrame(
-            {
-                column: pd.Series(dtype="int64" if i < 5 else "float64")
-                for i, column in enumerate(KM_COLUMNS)
-            }
+            {column: pd.Series(dtype="int64" if i < 5 else "float64") for i, column in enumerate(KM_COLUMNS)}
         )
     if durations.min() < 0:
         raise InputError("durations must be zero or more (an event before the start?).")
-
     span = int(durations.max()) + 1
-    flat = groups * span + durations
     cells = (int(groups.max()) + 1) * span if groups.min() >= 0 else -1
-    if 0 <= cells <= max(4 * len(flat), 1 << 20):
-        # few (group, time) cells: count them directly, in O(n)
-        counted = np.bincount(flat, minlength=cells)
-        keys = np.flatnonzero(counted)
-        totals = counted[keys].astype("int64")
-        events = np.bincount(flat[observed], minlength=cells)[keys].astype("int64")
-    else:
-        keys, inverse = np.unique(flat, return_inverse=True)
-        totals = np.bincount(inverse).astype("int64")
-        events = np.bincount(inverse, weights=observed).astype("int64")
-    key_group = keys // span
-    key_time = keys % span
-
-    # at risk = group size minus everyone leaving (event or censored) earlier in the group.
-    group_size = np.bincount(groups)
-    left_before = np.cumsum(totals) - totals
-    first_row = np.r_[0, np.flatnonzero(np.diff(key_group)) + 1]
-    offset = np.repeat(left_before[first_row], np.diff(np.r_[first_row, len(keys)]))
-    at_risk = group_size[key_group] - (left_before - offset)
-
-    n = at_risk.astype("float64")
-    d = events.astype("float64")
-    factor = 1.0 - d / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(d > 0, d / (n * (n - d)), 0.0)
-    by_group = pd.Series(key_group)
-    survival = pd.Series(factor).groupby(by_group, sort=False).cumprod().to_numpy()
-    greenwood = pd.Series(term).groupby(by_group, sort=False).cumsum().to_numpy()
-
-    low = survival.copy()
-    high = survival.copy()
-    inside = (survival > 0) & (survival < 1) & np.isfinite(greenwood)
-    s_in = survival[inside]
-    sigma = np.sqrt(greenwood[inside]) / np.abs(np.log(s_in))
-    low[inside] = s_in ** np.exp(z * sigma)
-    high[inside] = s_in ** np.exp(-z * sigma)
-
+    keys, totals, events = _cells(groups * span + durations, observed, cells)
+    key_group, key_time = keys // span, keys % span
+    at_risk = _at_risk(groups, key_group, totals)
+    survival, greenwood = _product_limit(key_group, at_risk, events)
+    low, high = _loglog_interval(survival, greenwood, z)
     return pd.DataFrame(
         {
             "group": key_group.astype("int64"),

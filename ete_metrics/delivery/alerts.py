@@ -61,6 +61,7 @@ from typing import Any
 import pandas as pd
 
 from ete_metrics import steps
+from ete_metrics.counting.scope import Scope
 from ete_metrics.delivery.mail import SmtpSettings, compose, send_messages
 from ete_metrics.delivery.subscriptions import (
     DEFAULT_FILE_NAME,
@@ -545,7 +546,9 @@ def evaluate_alerts(
             if rule.regions not in summaries:
                 try:
                     summaries[rule.regions] = target_summary(
-                        participants, milestones, targets, as_of=as_of, regions=rule.regions
+                        Scope(participants, milestones, as_of=as_of),
+                        targets,
+                        regions=rule.regions,
                     )
                 except InputError:  # as at a date before the contract started
                     summaries[rule.regions] = None
@@ -560,7 +563,8 @@ def evaluate_alerts(
             if rule.regions is not None:
                 people = filter_participants(participants, regions=rule.regions)
             funnels[rule.regions] = funnel(
-                people, milestones_for(people, milestones), as_of=as_of, include_sustained=True
+                Scope(people, milestones_for(people, milestones), as_of=as_of),
+                include_sustained=True,
             )
         out.append(_rate_reading(rule, funnels[rule.regions]))
     return out

@@ -19,14 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.counting.population import (
-    AsOf,
     cohort_labels,
     counted_milestones,
-    entered_population,
     first_milestone_dates,
-    to_timestamp,
     validate_by,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import (
     group_codes,
     kaplan_meier,
@@ -124,30 +122,50 @@ def months_followed(entry: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
     return diff - (add_months(entry_d, diff) > end).astype("int64")
 
 
+def _empty_curves() -> pd.DataFrame:
+    """A cohort-curves frame with no rows and the documented types."""
+    return pd.DataFrame(
+        {
+            "cohort": pd.Series(dtype=object),
+            "months_since_entry": pd.Series(dtype="int64"),
+            "cohort_size": pd.Series(dtype="int64"),
+            "participants": pd.Series(dtype="int64"),
+            "cumulative_rate": pd.Series(dtype="float64"),
+        }
+    )
+
+
+def _reached_by_month(
+    codes: np.ndarray, entry: np.ndarray, firsts: np.ndarray, stamp: pd.Timestamp, n_cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cohort, how many months every member has been followed (the youngest member
+    decides), and the cumulative count reaching the outcome by each month since entry
+    (cohorts x months, up to the longest such horizon)."""
+    followed = months_followed(entry, stamp)
+    horizon = np.full(n_cohorts, np.iinfo("int64").max, dtype="int64")
+    np.minimum.at(horizon, codes, followed)
+    width = int(horizon.max()) + 1
+    reach = months_to_reach(entry, firsts)
+    hit = (reach >= 0) & (reach < width)
+    counts = np.zeros((n_cohorts, width), dtype="int64")
+    np.add.at(counts, (codes[hit], reach[hit]), 1)
+    return horizon, np.cumsum(counts, axis=1)
+
+
 def cohort_curves(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    cohort: str = "entry_month",
-    outcome: str = TRAINING.name,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
+    scope: Scope, *, cohort: str = "entry_month", outcome: str = TRAINING.name
 ) -> pd.DataFrame:
     """Cumulative share of each entry cohort reaching training or work, by month since entry.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-        The date the figures are as at.
+    scope : Scope
+        The frames, ``as_of`` and the entry range (:class:`~ete_metrics.counting.scope.Scope`;
+        a scope with a window is refused).
     cohort : {"entry_month", "entry_quarter"}
         Cohort of entry: ``2023-01`` or ``2023-Q1``.
     outcome : {"training", "work"}
         First counted ``training_start`` or first counted ``job_start``.
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
 
     Returns
     -------
@@ -174,41 +192,21 @@ def cohort_curves(
     """
     if cohort not in _CURVE_COHORTS:
         raise InputError(f"Unknown cohort {cohort!r}: choose from {', '.join(_CURVE_COHORTS)}.")
+    scope.refuse_window("Cohort curves")
     kind = outcome_milestone(outcome)
-    stamp = to_timestamp(as_of)
-    population = entered_population(participants, as_of=stamp, date_from=date_from, date_to=date_to)
+    stamp = scope.as_of
+    population = scope.population()
     if population.empty:
-        return pd.DataFrame(
-            {
-                "cohort": pd.Series(dtype=object),
-                "months_since_entry": pd.Series(dtype="int64"),
-                "cohort_size": pd.Series(dtype="int64"),
-                "participants": pd.Series(dtype="int64"),
-                "cumulative_rate": pd.Series(dtype="float64"),
-            }
-        )
-    counted = counted_milestones(population, milestones, as_of=stamp, kinds=[kind])
+        return _empty_curves()
+    counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=[kind])
     firsts = first_milestone_dates(counted, kind, len(population))
     entry = population["entry_date"].to_numpy(dtype="datetime64[ns]")
-
     labels = cohort_labels(population["entry_date"], cohort)
     codes, names = pd.factorize(labels, sort=True)
     n_cohorts = len(names)
     size = np.bincount(codes, minlength=n_cohorts).astype("int64")
-
-    # Longest follow-up every member has had: the youngest member decides.
-    followed = months_followed(entry, stamp)
-    horizon = np.full(n_cohorts, np.iinfo("int64").max, dtype="int64")
-    np.minimum.at(horizon, codes, followed)
-    width = int(horizon.max()) + 1
-
-    reach = months_to_reach(entry, firsts)
-    hit = (reach >= 0) & (reach < width)
-    counts = np.zeros((n_cohorts, width), dtype="int64")
-    np.add.at(counts, (codes[hit], reach[hit]), 1)
-    cumulative = np.cumsum(counts, axis=1)
-
-    month_grid = np.arange(width)
+    horizon, cumulative = _reached_by_month(codes, entry, firsts, stamp, n_cohorts)
+    month_grid = np.arange(cumulative.shape[1])
     shown = month_grid[None, :] <= horizon[:, None]
     cohort_index, month_index = np.nonzero(shown)
     reached = cumulative[cohort_index, month_index]
@@ -224,32 +222,34 @@ def cohort_curves(
     )
 
 
+def _empty_incidence(keys: list[str]) -> pd.DataFrame:
+    """A cumulative-incidence frame with no rows and the documented types."""
+    data: dict[str, pd.Series] = {key: pd.Series(dtype=object) for key in keys}
+    for column in INCIDENCE_COLUMNS:
+        dtype = "int64" if column in ("days_since_entry", "at_risk", "events") else "float64"
+        data[column] = pd.Series(dtype=dtype)
+    return pd.DataFrame(data)
+
+
 def cumulative_incidence(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     outcome: str = TRAINING.name,
     by: str | Iterable[str] = (),
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Cumulative incidence of training or work by days since entry (1 − Kaplan–Meier).
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-        The date the figures are as at; the censoring date.
+    scope : Scope
+        The frames, ``as_of`` (the censoring date) and the entry range
+        (:class:`~ete_metrics.counting.scope.Scope`; a scope with a window is refused).
     outcome : {"training", "work"}
         First counted ``training_start`` or first counted ``job_start``.
     by : str or iterable of str
         Grouping keys (:data:`config.GROUPING_COLUMNS` or a cohort key); missing
         values are grouped as "Not recorded".
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
     confidence : float
         Level of the pointwise interval, 0.95 by default.
 
@@ -282,20 +282,15 @@ def cumulative_incidence(
     incidence is understated. With no competing risks modelled, 1 − KM is the
     cumulative incidence of the outcome in the absence of censoring.
     """
+    scope.refuse_window("Cumulative incidence curves")
     kind = outcome_milestone(outcome)
-    stamp = to_timestamp(as_of)
+    stamp = scope.as_of
     keys = validate_by(by)
-    population = entered_population(
-        participants, as_of=stamp, date_from=date_from, date_to=date_to, by=keys
-    )
+    population = scope.population(by=keys)
     if population.empty:
-        data: dict[str, pd.Series] = {key: pd.Series(dtype=object) for key in keys}
-        for column in INCIDENCE_COLUMNS:
-            dtype = "int64" if column in ("days_since_entry", "at_risk", "events") else "float64"
-            data[column] = pd.Series(dtype=dtype)
-        return pd.DataFrame(data)
+        return _empty_incidence(keys)
     codes, labels = group_codes(population, keys)
-    counted = counted_milestones(population, milestones, as_of=stamp, kinds=[kind])
+    counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=[kind])
     firsts = first_milestone_dates(counted, kind, len(population))
     durations, observed = outcome_durations(population, firsts, stamp)
     table = kaplan_meier(durations, observed, codes, confidence=confidence)

@@ -16,11 +16,14 @@ limits: :mod:`ete_metrics.metrics.standardised`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ete_metrics.counting.population import AsOf, validate_by
+from ete_metrics.counting.population import validate_by
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.distributions import binomial_ppf
 from ete_metrics.metrics.funnel import funnel
@@ -128,17 +131,7 @@ def funnel_limits(overall_rate: float, sizes: ArrayLike) -> pd.DataFrame:
     )
 
 
-def compare_groups(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    by: str = "region",
-    step: str = WORK.name,
-    window_days: int | None = None,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def compare_groups(scope: Scope, *, by: str = "region", step: str = WORK.name) -> pd.DataFrame:
     """Each group's rate against the overall rate with funnel-plot limits.
 
     The rate is ``participants / entered`` for the chosen ``step`` of the
@@ -149,15 +142,12 @@ def compare_groups(
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format.
-    as_of : date-like
+    scope : Scope
+        The frames, ``as_of``, the entry range and the window
+        (:class:`~ete_metrics.counting.scope.Scope`).
     by : str, default "region"
         One grouping key (as in :func:`ete_metrics.metrics.funnel.funnel`).
     step : {"training", "work", "sustained"}, default "work"
-    window_days : int, optional
-    date_from, date_to : date-like, optional
-        Inclusive range of ``entry_date``.
 
     Returns
     -------
@@ -177,16 +167,7 @@ def compare_groups(
         raise InputError("compare_groups takes one grouping column, e.g. by='region'.")
     validate_by(by)
     sustained = outcome_step(step).sustained
-    table = funnel(
-        participants,
-        milestones,
-        as_of=as_of,
-        by=[by],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
-        include_sustained=sustained,
-    )
+    table = funnel(scope, by=[by], include_sustained=sustained)
     return compare_funnel(table, by=by, step=step)
 
 
@@ -404,28 +385,37 @@ def compare_within_regions(table: pd.DataFrame, *, by: str = "delivery_partner",
     out["region_entered"] = out["region"].map(regions["entered"]).astype("int64")
     out["region_participants"] = out["region"].map(regions[step]).astype("int64")
     out["region_rate"] = out["region"].map(region_rate).astype("float64")
-    lower = np.full(len(out), np.nan)
-    upper = np.full(len(out), np.nan)
-    for i, (theta, size) in enumerate(zip(out["region_rate"], out["entered"], strict=True)):
+    out["region_position"] = _position_around(out["rate"].to_numpy(), out["region_rate"], out["entered"])
+    if programme is not None:
+        _add_programme(out, programme, step)
+    return out
+
+
+def _position_around(rate: np.ndarray, thetas: Iterable[float], sizes: Iterable[int]) -> np.ndarray:
+    """Each row's ``rate`` against the 95% funnel limits around its own ``theta`` for its
+    size (:func:`funnel_limits`): ``"above"``, ``"within"``, ``"below"``; no limits (so
+    no position) where ``theta`` is missing or the size 0."""
+    lower = np.full(len(rate), np.nan)
+    upper = np.full(len(rate), np.nan)
+    for i, (theta, size) in enumerate(zip(thetas, sizes, strict=True)):
         if pd.notna(theta) and size > 0:
             limits = funnel_limits(float(theta), [int(size)])
             lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
-    out["region_position"] = _position(out["rate"].to_numpy(), lower, upper)
-    if programme is not None:
-        totals = programme.groupby("step")["participants"].sum()
-        reached, entered_all = totals.get(step, 0), totals.get("entered", 0)
-        rate = float(reached / entered_all) if entered_all else float("nan")
-        out["programme_entered"] = int(entered_all)
-        out["programme_participants"] = int(reached)
-        out["programme_rate"] = rate
-        lower[:], upper[:] = np.nan, np.nan
-        if entered_all:
-            for i, size in enumerate(out["entered"]):
-                if size > 0:
-                    limits = funnel_limits(rate, [int(size)])
-                    lower[i], upper[i] = limits["lower_95"].iloc[0], limits["upper_95"].iloc[0]
-        out["programme_position"] = _position(out["rate"].to_numpy(), lower, upper)
-    return out
+    return _position(rate, lower, upper)
+
+
+def _add_programme(out: pd.DataFrame, programme: pd.DataFrame, step: str) -> None:
+    """Add the programme's totals, rate and each group's position against it to ``out``
+    (:func:`compare_within_regions`; changed in place)."""
+    totals = programme.groupby("step")["participants"].sum()
+    reached, entered_all = totals.get(step, 0), totals.get("entered", 0)
+    rate = float(reached / entered_all) if entered_all else float("nan")
+    out["programme_entered"] = int(entered_all)
+    out["programme_participants"] = int(reached)
+    out["programme_rate"] = rate
+    out["programme_position"] = _position_around(
+        out["rate"].to_numpy(), [rate] * len(out), out["entered"]
+    )
 
 
 _BENCHMARK_DTYPES = {

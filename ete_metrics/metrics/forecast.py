@@ -52,12 +52,12 @@ import pandas as pd
 
 from ete_metrics import config
 from ete_metrics.counting.population import (
-    AsOf,
     contract_as_of,
     counted_milestones,
     entered_population,
     first_milestone_dates,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.steps import TRAINING, WORK
 
 #: Columns of :func:`forecast_to_end`.
@@ -138,21 +138,93 @@ def _month_ends(stamp: pd.Timestamp) -> pd.DatetimeIndex:
     return pd.date_range(stamp.to_period("M").to_timestamp(), end, freq="MS")
 
 
-def forecast_to_end(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    regions: Iterable[str] | None = None,
-) -> pd.DataFrame:
+def _entry_rates(
+    entry: np.ndarray, region: np.ndarray, keep: np.ndarray, stamp: pd.Timestamp, n_regions: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Entries a month per region (the mean of the last whole months before the as-at
+    date), their month-to-month variance (at least Poisson's, the mean) and the number
+    of months they are worked out from."""
+    start = pd.Timestamp(config.CONTRACT_START)
+    this_month = stamp.to_period("M").to_timestamp().to_datetime64()
+    history_start = (stamp.to_period("M") - ENTRY_HISTORY_MONTHS).to_timestamp().to_datetime64()
+    recent = keep & (entry >= history_start) & (entry < this_month)
+    history = max(min(ENTRY_HISTORY_MONTHS, (stamp.to_period("M") - start.to_period("M")).n), 1)
+    entry_month = (entry[recent].astype("datetime64[M]") - this_month.astype("datetime64[M]")).astype(np.int64) + history
+    monthly = np.zeros((n_regions, history))
+    inside = entry_month >= 0
+    np.add.at(monthly, (region[recent][inside], entry_month[inside]), 1.0)
+    entry_rate = monthly.mean(axis=1)
+    entry_var = np.maximum(monthly.var(axis=1, ddof=1) if history > 1 else entry_rate, entry_rate)
+    return entry_rate, entry_var, history
+
+
+def _future_entry(months: pd.DatetimeIndex, stamp: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Future entrants of each month (the rest of this month, then each month to the end):
+    the share of the month still to come, and the day (from the as-at date) they enter
+    on, mid-way through it."""
+    today = stamp.to_datetime64().astype("datetime64[D]")
+    month_starts = months.to_numpy(dtype="datetime64[D]")
+    next_starts = (months + pd.offsets.MonthBegin(1)).to_numpy(dtype="datetime64[D]")
+    from_day = np.maximum(month_starts, today + 1)
+    share = (next_starts - from_day).astype("float64") / (next_starts - month_starts).astype("float64")
+    mid_entry = (from_day + (next_starts - from_day) // 2 - today).astype(np.int64)
+    return share, mid_entry
+
+
+def _waiting(
+    hazards: np.ndarray, days: np.ndarray, region: np.ndarray, waiting: np.ndarray, ahead: np.ndarray,
+    mean: np.ndarray, var: np.ndarray,
+) -> None:
+    """Add the people already in without a start (grouped by region and days since
+    entry), each reaching it by each horizon with the hazards' chance, to ``mean`` and
+    ``var`` (regions x horizons; changed in place)."""
+    n_regions = mean.shape[0]
+    key = region[waiting] * (int(days.max()) + 1 if len(days) else 1) + days[waiting]
+    unique_keys, size = np.unique(key, return_counts=True)
+    span = int(days.max()) + 1 if len(days) else 1
+    w_region, w_days = unique_keys // span, (unique_keys % span).astype("float64")
+    if not len(unique_keys):
+        return
+    h_now = _cumulative(hazards, w_days)[w_region, np.arange(len(w_region))]
+    for j in range(len(ahead)):
+        h_then = _cumulative(hazards, w_days + ahead[j])[w_region, np.arange(len(w_region))]
+        p = 1.0 - np.exp(-(h_then - h_now))
+        mean[:, j] += np.bincount(w_region, weights=size * p, minlength=n_regions)
+        var[:, j] += np.bincount(w_region, weights=size * p * (1 - p), minlength=n_regions)
+
+
+def _entrants(
+    hazards: np.ndarray, ahead: np.ndarray, entry: tuple[np.ndarray, np.ndarray, int],
+    future: tuple[np.ndarray, np.ndarray], mean: np.ndarray, var: np.ndarray,
+) -> None:
+    """Add the future entrants, Poisson(rate x share of month) entering at mid-month, to
+    ``mean`` and ``var`` (changed in place); ``entry`` is :func:`_entry_rates`' output and
+    ``future`` :func:`_future_entry`'s."""
+    entry_rate, entry_var, history = entry
+    share, mid_entry = future
+    for j in range(len(ahead)):
+        left = ahead[j] - mid_entry[: j + 1]
+        valid = left > 0
+        if not valid.any():
+            continue
+        p = 1.0 - np.exp(-_cumulative(hazards, np.where(valid, left, 0.0)))  # (R, j+1)
+        p = np.where(valid, p, 0.0)
+        weight = share[None, : j + 1] * p
+        mean[:, j] += (entry_rate[:, None] * weight).sum(axis=1)
+        # N entrants a month (variance v) each reaching with chance p: m p (1 - p) + v p^2
+        var[:, j] += (entry_rate[:, None] * weight * (1 - p) + entry_var[:, None] * weight**2).sum(axis=1)
+        # the entry level itself is estimated from `history` months
+        var[:, j] += weight.sum(axis=1) ** 2 * entry_var / history
+
+
+def forecast_to_end(scope: Scope, *, regions: Iterable[str] | None = None) -> pd.DataFrame:
     """Forecast each region's cumulative training and job starts month by month to the end.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format. Not modified.
-    as_of : date-like
-        Only data up to this date is used.
+    scope : Scope
+        The frames and ``as_of`` (only data up to it is used); no entry range or window
+        (:class:`~ete_metrics.counting.scope.Scope`).
     regions : iterable of str, optional
         Default :func:`ete_metrics.config.regions`. An ``"All regions"`` total follows
         when there is more than one.
@@ -170,9 +242,11 @@ def forecast_to_end(
     Raises
     ------
     InputError
-        When ``as_of`` is before the contract start.
+        When ``as_of`` is before the contract start, or the scope has an entry range or window.
     """
-    stamp = contract_as_of(as_of)
+    scope.refuse_window("Forecasts")
+    scope.refuse_entry_range("Forecasts")
+    stamp = contract_as_of(scope.as_of)
     start = pd.Timestamp(config.CONTRACT_START)
     names = list(config.regions()) if regions is None else ([regions] if isinstance(regions, str) else list(regions))
     months = _month_ends(stamp)
@@ -180,32 +254,15 @@ def forecast_to_end(
     ahead = (horizon_ends - stamp.to_datetime64().astype("datetime64[D]")).astype(np.int64).astype("float64")
     n_regions, n_horizons = len(names), len(months)
 
-    narrow = participants[["participant_id", "region", "entry_date"]]
+    narrow = scope.participants[["participant_id", "region", "entry_date"]]
     population = entered_population(narrow, as_of=stamp)
     region = pd.Index(names, dtype=object).get_indexer(pd.Index(population["region"].astype(object)))
     keep = region >= 0
     entry = population["entry_date"].to_numpy(dtype="datetime64[D]")
     days = (stamp.to_datetime64().astype("datetime64[D]") - entry).astype(np.int64)
-    counted = counted_milestones(population, milestones, as_of=stamp, kinds=tuple(FORECAST_MEASURES.values()))
-
-    # entries per month: the mean of the last whole months before the as-at date
-    this_month = stamp.to_period("M").to_timestamp().to_datetime64()
-    history_start = (stamp.to_period("M") - ENTRY_HISTORY_MONTHS).to_timestamp().to_datetime64()
-    recent = keep & (entry >= history_start) & (entry < this_month)
-    history = max(min(ENTRY_HISTORY_MONTHS, (stamp.to_period("M") - start.to_period("M")).n), 1)
-    entry_month = (entry[recent].astype("datetime64[M]") - this_month.astype("datetime64[M]")).astype(np.int64) + history
-    monthly = np.zeros((n_regions, history))
-    inside = entry_month >= 0
-    np.add.at(monthly, (region[recent][inside], entry_month[inside]), 1.0)
-    entry_rate = monthly.mean(axis=1)
-    # month-to-month variance of entries: at least Poisson's (the mean)
-    entry_var = np.maximum(monthly.var(axis=1, ddof=1) if history > 1 else entry_rate, entry_rate)
-    # future entrants: the rest of this month, then each month to the end, at mid-month
-    month_starts = months.to_numpy(dtype="datetime64[D]")
-    next_starts = (months + pd.offsets.MonthBegin(1)).to_numpy(dtype="datetime64[D]")
-    from_day = np.maximum(month_starts, stamp.to_datetime64().astype("datetime64[D]") + 1)
-    share = (next_starts - from_day).astype("float64") / (next_starts - month_starts).astype("float64")
-    mid_entry = (from_day + (next_starts - from_day) // 2 - stamp.to_datetime64().astype("datetime64[D]")).astype(np.int64)
+    counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=tuple(FORECAST_MEASURES.values()))
+    entry_rates = _entry_rates(entry, region, keep, stamp, n_regions)
+    future = _future_entry(months, stamp)
 
     frames = []
     for measure, kind in FORECAST_MEASURES.items():
@@ -215,35 +272,10 @@ def forecast_to_end(
         hazards = _hazards(days[keep], event_days[keep], region[keep], n_regions)
         in_contract = reached & (first >= start.to_datetime64().astype("datetime64[D]"))
         actual = np.bincount(region[keep & in_contract], minlength=n_regions).astype("float64")
-        # people already in without a start, grouped by (region, days since entry)
-        waiting = keep & ~reached
-        key = region[waiting] * (int(days.max()) + 1 if len(days) else 1) + days[waiting]
-        unique_keys, size = np.unique(key, return_counts=True)
-        span = int(days.max()) + 1 if len(days) else 1
-        w_region, w_days = unique_keys // span, (unique_keys % span).astype("float64")
         mean = np.tile(actual[:, None], (1, n_horizons))
         var = np.zeros((n_regions, n_horizons))
-        if len(unique_keys):
-            h_now = _cumulative(hazards, w_days)[w_region, np.arange(len(w_region))]
-            for j in range(n_horizons):
-                h_then = _cumulative(hazards, w_days + ahead[j])[w_region, np.arange(len(w_region))]
-                p = 1.0 - np.exp(-(h_then - h_now))
-                mean[:, j] += np.bincount(w_region, weights=size * p, minlength=n_regions)
-                var[:, j] += np.bincount(w_region, weights=size * p * (1 - p), minlength=n_regions)
-        # future entrants: Poisson(rate x share of month) entering at mid-month
-        for j in range(n_horizons):
-            left = ahead[j] - mid_entry[: j + 1]
-            valid = left > 0
-            if not valid.any():
-                continue
-            p = 1.0 - np.exp(-_cumulative(hazards, np.where(valid, left, 0.0)))  # (R, j+1)
-            p = np.where(valid, p, 0.0)
-            weight = share[None, : j + 1] * p
-            mean[:, j] += (entry_rate[:, None] * weight).sum(axis=1)
-            # N entrants a month (variance v) each reaching with chance p: m p (1 - p) + v p^2
-            var[:, j] += (entry_rate[:, None] * weight * (1 - p) + entry_var[:, None] * weight**2).sum(axis=1)
-            # the entry level itself is estimated from `history` months
-            var[:, j] += weight.sum(axis=1) ** 2 * entry_var / history
+        _waiting(hazards, days, region, keep & ~reached, ahead, mean, var)
+        _entrants(hazards, ahead, entry_rates, future, mean, var)
         frames.append(_rows(names, measure, months, actual, mean, var))
         if n_regions > 1:
             frames.append(_rows([ALL_REGIONS], measure, months, actual.sum(keepdims=True),

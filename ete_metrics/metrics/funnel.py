@@ -26,7 +26,6 @@ fraction of a second.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,17 +33,16 @@ import pandas as pd
 
 from ete_metrics import steps as vocabulary
 from ete_metrics.counting.intervals import wilson_interval
+from ete_metrics.counting.parallel import beside
 from ete_metrics.counting.population import (
     NAT,
-    AsOf,
     counted_events,
     date_values,
     first_per_row,
-    population_rows,
-    to_timestamp,
     validate_by,
     window_ns,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 
 #: Label for a missing grouping value.
@@ -176,16 +174,57 @@ def group_codes(
     return compact.astype(np.int64), frame
 
 
+def _entered(
+    scope: Scope, positions: np.ndarray, anchor_at: np.ndarray, anchor: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entry dates of the population (int64 ns) and whether each member is entered.
+
+    Entry-anchored, everyone is entered; referral-anchored, a referral is entered when
+    ``referral_date <= entry_date <= as_of`` (and within the window of referral).
+    """
+    if anchor == "entry_date":
+        return anchor_at, np.ones(len(positions), dtype=bool)
+    entry = date_values(scope.participants["entry_date"])[positions]
+    entered = (entry != NAT) & (entry >= anchor_at) & (entry <= scope.as_of.value)
+    window = window_ns(scope.window_days)
+    if window is not None:
+        entered &= entry <= anchor_at + window
+    return entry, entered
+
+
+def _ordered(
+    flags: dict[str, np.ndarray], steps: Sequence[str], rows: np.ndarray, kind_of: np.ndarray,
+    dates: np.ndarray,
+) -> None:
+    """Make each step count only after the one the vocabulary puts first (``Step.after``).
+
+    A step marked ``on_or_after`` (work) needs a counted milestone on or after the first
+    counted milestone of the step before (training); every step then also needs the step
+    before, so the ordered funnel nests. ``flags`` is changed in place.
+    """
+    size = len(flags[vocabulary.ENTERED.name])
+    for number, step in enumerate(steps):
+        before = vocabulary.find_step(step).after
+        if before is None or before not in flags:
+            continue
+        if vocabulary.find_step(step).on_or_after:  # work: a job start on or after training
+            is_before = kind_of == steps.index(before)
+            first = first_per_row(rows[is_before], dates[is_before], size)
+            is_step = kind_of == number
+            step_rows = rows[is_step]
+            after = first[step_rows]
+            flag = np.zeros(size, dtype=bool)
+            flag[step_rows[(after != NAT) & (dates[is_step] >= after)]] = True
+            flags[step] = flag
+        # an ordered funnel nests: sustained work counts only after (ordered) work
+        flags[step] = flags[step] & flags[before]
+
+
 def step_flags(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     by: str | Iterable[str] | None = (),
-    window_days: int | None = None,
     ordered: bool = False,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
     include_sustained: bool = False,
     anchor: str = "entry_date",
 ) -> StepCounts:
@@ -193,17 +232,17 @@ def step_flags(
 
     With ``anchor="entry_date"`` this is the funnel population and steps ``entered``,
     ``training``, ``work`` (and ``sustained``). With ``anchor="referral_date"`` the
-    population is the referrals (``referral_date <= as_of``, date range and window on
-    ``referral_date``) and the steps are ``referred``, ``entered`` (``referral_date <=
-    entry_date <= as_of``, within the window of referral), ``training``, ``work``, whose
-    milestones count from ``entry_date`` to ``as_of`` (and to ``referral_date + N`` days
-    with a window).
+    population is the referrals (``referral_date <= as_of``, the scope's entry range and
+    window on ``referral_date``) and the steps are ``referred``, ``entered``
+    (``referral_date <= entry_date <= as_of``, within the window of referral),
+    ``training``, ``work``, whose milestones count from ``entry_date`` to ``as_of`` (and
+    to ``referral_date + N`` days with a window).
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format.
-    as_of, by, window_days, ordered, date_from, date_to, include_sustained
+    scope : Scope
+        What is counted (:class:`~ete_metrics.counting.scope.Scope`).
+    by, ordered, include_sustained
         As in :func:`funnel`.
     anchor : {"entry_date", "referral_date"}
 
@@ -212,44 +251,28 @@ def step_flags(
     StepCounts
     """
     keys = validate_by(by)
-    positions, anchor_at = population_rows(
-        participants,
-        as_of=as_of,
-        date_from=date_from,
-        date_to=date_to,
-        window_days=window_days,
-        anchor="referral_date" if anchor == "referral_date" else "entry_date",
+    positions, anchor_at = scope.population_rows(
+        "referral_date" if anchor == "referral_date" else "entry_date"
     )
-    if anchor == "entry_date":
-        entry = anchor_at
-        entered = np.ones(len(positions), dtype=bool)
-    else:  # entered: referral_date <= entry_date <= as_of, within the window of referral
-        entry = date_values(participants["entry_date"])[positions]
-        entered = (entry != NAT) & (entry >= anchor_at) & (entry <= to_timestamp(as_of).value)
-        window = window_ns(window_days)
-        if window is not None:
-            entered &= entry <= anchor_at + window
+    entry, entered = _entered(scope, positions, anchor_at, anchor)
     steps = list(vocabulary.outcome_steps(sustained=include_sustained))
     milestone_of = vocabulary.outcome_milestones()
-
     flags: dict[str, np.ndarray] = {}
     if anchor != "entry_date":
         flags[vocabulary.REFERRED.name] = np.ones(len(positions), dtype=bool)
     flags[vocabulary.ENTERED.name] = entered
-
     # the groups are coded in a second thread while the milestones are counted (mostly
     # numpy and Arrow work that releases the GIL; benchmarks/bench_funnel.py)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ete-groups") as beside:
-        grouped = beside.submit(group_codes, participants, positions, entry, keys)
+    with beside(group_codes, scope.participants, positions, entry, keys) as grouped:
         # milestones count from entry (none for a referral not entered), the window from the anchor
         _, rows, kind_of, dates = counted_events(
-            participants["participant_id"],
+            scope.participants["participant_id"],
             positions,
             np.where(entered, entry, NAT),
-            milestones,
-            as_of=as_of,
+            scope.milestones,
+            as_of=scope.as_of,
             kinds=[milestone_of[s] for s in steps],
-            window_days=window_days,
+            window_days=scope.window_days,
             window_from=anchor_at,
         )
         codes, groups = grouped.result()
@@ -257,22 +280,8 @@ def step_flags(
         flag = np.zeros(len(positions), dtype=bool)
         flag[rows[kind_of == number]] = True
         flags[step] = flag
-    if ordered:  # each step after the one the vocabulary puts first (Step.after), in order
-        for number, step in enumerate(steps):
-            before = vocabulary.find_step(step).after
-            if before is None or before not in flags:
-                continue
-            if vocabulary.find_step(step).on_or_after:  # work: a job start on or after training
-                is_before = kind_of == steps.index(before)
-                first = first_per_row(rows[is_before], dates[is_before], len(positions))
-                is_step = kind_of == number
-                step_rows = rows[is_step]
-                after = first[step_rows]
-                flag = np.zeros(len(positions), dtype=bool)
-                flag[step_rows[(after != NAT) & (dates[is_step] >= after)]] = True
-                flags[step] = flag
-            # an ordered funnel nests: sustained work counts only after (ordered) work
-            flags[step] = flags[step] & flags[before]
+    if ordered:
+        _ordered(flags, steps, rows, kind_of, dates)
     return StepCounts(positions=positions, codes=codes, groups=groups, flags=flags)
 
 
@@ -331,51 +340,36 @@ def _assemble(counts: StepCounts, keys: list[str], steps: Sequence[str]) -> pd.D
 
 
 def funnel(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     by: str | Iterable[str] | None = (),
-    window_days: int | None = None,
     ordered: bool = False,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
     include_sustained: bool = False,
 ) -> pd.DataFrame:
     """Participants entered, into training and into work, optionally by group.
 
-    Definitions: the population is everyone with ``entry_date <= as_of`` (and
-    ``date_from <= entry_date <= date_to``). A milestone counts when
-    ``entry_date <= date <= as_of``. *training* = at least one counted
-    ``training_start``, *work* = at least one counted ``job_start``, *sustained* (with
-    ``include_sustained``) = at least one counted ``job_sustained``; each person counts
-    once. With ``window_days=N`` only participants with ``entry_date + N <= as_of``
-    count, and only milestones with ``date <= entry_date + N`` (both inclusive). With
-    ``ordered=True``, work needs training and a counted ``job_start`` on or after the
-    first counted ``training_start`` (the same day counts), and *sustained* then also
-    needs that ordered work, so the ordered funnel nests. In the default any-order
-    funnel the steps are counted independently, so a step can exceed the one before
-    (work without training; *sustained* does not require a recorded ``job_start``).
+    Definitions: the population, which milestones count, the entry range and the window
+    are the scope's (:class:`~ete_metrics.counting.scope.Scope`). *training* = at least
+    one counted ``training_start``, *work* = at least one counted ``job_start``,
+    *sustained* (with ``include_sustained``) = at least one counted ``job_sustained``;
+    each person counts once. With ``ordered=True``, work needs training and a counted
+    ``job_start`` on or after the first counted ``training_start`` (the same day counts),
+    and *sustained* then also needs that ordered work, so the ordered funnel nests. In the
+    default any-order funnel the steps are counted independently, so a step can exceed
+    the one before (work without training; *sustained* does not require a recorded
+    ``job_start``).
 
     Parameters
     ----------
-    participants : pandas.DataFrame
-        Participants in :data:`ete_metrics.data.frames.PARTICIPANT_COLUMNS` format.
-    milestones : pandas.DataFrame
-        Milestones in :data:`ete_metrics.data.frames.MILESTONE_COLUMNS` format.
-    as_of : date-like
-        The date the figures are as at.
+    scope : Scope
+        The frames, ``as_of``, the entry range and the window.
     by : str or iterable of str, optional
         Grouping keys: :data:`ete_metrics.config.GROUPING_COLUMNS`, ``entry_month``
         (``2023-01``), ``entry_quarter`` (``2023-Q1``) or ``entry_fy`` (``2022-23``).
         Missing values are shown as ``"Not recorded"``; groups with no one entered are
         left out.
-    window_days : int, optional
-        Conversion window in days.
     ordered : bool, default False
         Count work only after training (and sustained only with that work).
-    date_from, date_to : date-like, optional
-        Inclusive range of ``entry_date``.
     include_sustained : bool, default False
         Add the steps of sustained work (``sustained``: every step the vocabulary marks
         ``sustained``, :func:`ete_metrics.steps.outcome_steps`); the ``rate_from_previous``
@@ -395,56 +389,37 @@ def funnel(
     Raises
     ------
     InputError
-        For an unknown grouping key, a reversed date range or a negative window.
+        For an unknown grouping key.
     """
     keys = validate_by(by)
-    counts = step_flags(
-        participants,
-        milestones,
-        as_of=as_of,
-        by=keys,
-        window_days=window_days,
-        ordered=ordered,
-        date_from=date_from,
-        date_to=date_to,
-        include_sustained=include_sustained,
-    )
+    counts = step_flags(scope, by=keys, ordered=ordered, include_sustained=include_sustained)
     return _assemble(counts, keys, vocabulary.funnel_steps(sustained=include_sustained))
 
 
 def referral_funnel(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     by: str | Iterable[str] | None = (),
-    window_days: int | None = None,
     ordered: bool = False,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
 ) -> pd.DataFrame:
     """The funnel from referral: referred -> entered -> training -> work.
 
-    Definitions: the population is everyone with ``referral_date <= as_of`` (and
-    ``date_from <= referral_date <= date_to``). *entered* = ``referral_date <=
-    entry_date <= as_of``. Training and work count only for those entered, from
-    milestones with ``entry_date <= date <= as_of`` (rules as :func:`funnel`). With
-    ``window_days=N`` only referrals with ``referral_date + N <= as_of`` count, and entry
-    and milestones must fall on or before ``referral_date + N``.
+    Definitions: the population is everyone with ``referral_date <= as_of``, and the
+    scope's entry range and window apply to ``referral_date``. *entered* =
+    ``referral_date <= entry_date <= as_of``. Training and work count only for those
+    entered, from milestones with ``entry_date <= date <= as_of`` (rules as
+    :func:`funnel`). With a window of N days entry and milestones must fall on or before
+    ``referral_date + N``.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format.
-    as_of : date-like
+    scope : Scope
+        The frames, ``as_of``, the range of ``referral_date`` and the window.
     by : str or iterable of str, optional
         Grouping keys as in :func:`funnel` (cohort keys come from ``entry_date``, so
         referrals not entered are "Not recorded" there). Groups with no referrals are
         left out.
-    window_days : int, optional
     ordered : bool, default False
-    date_from, date_to : date-like, optional
-        Inclusive range of ``referral_date``.
 
     Returns
     -------
@@ -455,15 +430,5 @@ def referral_funnel(
         step before.
     """
     keys = validate_by(by)
-    counts = step_flags(
-        participants,
-        milestones,
-        as_of=as_of,
-        by=keys,
-        window_days=window_days,
-        ordered=ordered,
-        date_from=date_from,
-        date_to=date_to,
-        anchor="referral_date",
-    )
+    counts = step_flags(scope, by=keys, ordered=ordered, anchor="referral_date")
     return _assemble(counts, keys, vocabulary.referral_steps())

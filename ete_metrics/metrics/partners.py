@@ -11,12 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ete_metrics.counting.population import (
-    AsOf,
-    counted_milestones,
-    entered_population,
-    to_timestamp,
-)
+from ete_metrics.counting.population import counted_milestones
+from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import NOT_RECORDED, kaplan_meier, survival_quantiles
 from ete_metrics.metrics.funnel import funnel
 
@@ -35,26 +31,14 @@ TRAINING_PROVIDER_COLUMNS: tuple[str, ...] = (
 EMPLOYER_COLUMNS: tuple[str, ...] = ("partner", "job_starts", "job_sustained", "sustained_rate")
 
 
-def delivery_partners(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    window_days: int | None = None,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def delivery_partners(scope: Scope) -> pd.DataFrame:
     """The programme funnel for each delivery partner.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-    window_days : int, optional
-        Conversion window in days (see :func:`ete_metrics.metrics.funnel.funnel`).
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
+    scope : Scope
+        The frames, ``as_of``, the entry range and the window
+        (:class:`~ete_metrics.counting.scope.Scope`).
 
     Returns
     -------
@@ -63,36 +47,17 @@ def delivery_partners(
         ``[delivery_partner, step, participants, rate_from_entry, rate_from_previous,
         ci_low, ci_high]`` (95% Wilson interval, Wilson 1927).
     """
-    return funnel(
-        participants,
-        milestones,
-        as_of=as_of,
-        by=["delivery_partner"],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    return funnel(scope, by=["delivery_partner"])
 
 
-def prisons(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    window_days: int | None = None,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def prisons(scope: Scope) -> pd.DataFrame:
     """The funnel of the custody pathway, by prison.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format; only participants with ``pathway == "custody"`` are used.
-    as_of : date-like
-    window_days : int, optional
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
+    scope : Scope
+        The frames, ``as_of``, the entry range and the window; only participants with
+        ``pathway == "custody"`` are used.
 
     Returns
     -------
@@ -102,16 +67,9 @@ def prisons(
         ci_low, ci_high]``. A custody participant with no prison recorded is shown
         under "Not recorded".
     """
+    participants = scope.participants
     custody = participants.loc[(participants["pathway"] == "custody").to_numpy()]
-    return funnel(
-        custody.reset_index(drop=True),
-        milestones,
-        as_of=as_of,
-        by=["prison"],
-        window_days=window_days,
-        date_from=date_from,
-        date_to=date_to,
-    )
+    return funnel(scope.replace(participants=custody.reset_index(drop=True)), by=["prison"])
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -179,23 +137,14 @@ def _first_on_or_after(
 
 
 def _first_touches(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    date_from: AsOf | None,
-    date_to: AsOf | None,
-    first: str,
-    after: tuple[str, ...],
+    scope: Scope, *, first: str, after: tuple[str, ...]
 ) -> tuple[pd.Timestamp, np.ndarray, np.ndarray, list[np.ndarray]] | None:
     """First-touch attribution shared by :func:`training_providers` and :func:`employers`.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format.
-    as_of, date_from, date_to : date-like
-        As in the callers.
+    scope : Scope
+        The frames, ``as_of`` and the entry range (no window).
     first : str
         The milestone that credits a partner (``training_start`` or ``job_start``).
     after : tuple of str
@@ -208,11 +157,11 @@ def _first_touches(
         timestamp, the first ``first`` date and its partner per population row, and
         for each of ``after`` the first date on or after it (NaT when none).
     """
-    stamp = to_timestamp(as_of)
-    population = entered_population(participants, as_of=stamp, date_from=date_from, date_to=date_to)
+    stamp = scope.as_of
+    population = scope.population()
     if population.empty:
         return None
-    counted = counted_milestones(population, milestones, as_of=stamp, kinds=[first, *after])
+    counted = counted_milestones(population, scope.milestones, as_of=stamp, kinds=[first, *after])
     size = len(population)
     start, partner = _first_touch(counted, first, size)
     if np.isnat(start).all():
@@ -220,23 +169,29 @@ def _first_touches(
     return stamp, start, partner, [_first_on_or_after(counted, kind, start, size) for kind in after]
 
 
-def training_providers(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def _median_days_to_work(
+    start: np.ndarray, work: np.ndarray, codes: np.ndarray, k: int, stamp: pd.Timestamp
+) -> pd.Series:
+    """Kaplan–Meier median days from the first training start to work, per provider code.
+
+    Those without work are censored at ``stamp`` (the as-at date); ``NaN`` where fewer
+    than half are estimated to reach work in the follow-up.
+    """
+    reached = ~np.isnat(work)
+    end = np.where(reached, work.astype("datetime64[D]"), np.datetime64(stamp.date(), "D"))
+    durations = (end - start.astype("datetime64[D]")).astype("int64")
+    table = kaplan_meier(durations, reached, codes)
+    return survival_quantiles(table, {"median": 0.5}).reindex(range(k))["median"]
+
+
+def training_providers(scope: Scope) -> pd.DataFrame:
     """Training providers: starts, completions and work after training, by first touch.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
+    scope : Scope
+        The frames, ``as_of`` and the entry range (:class:`~ete_metrics.counting.scope.Scope`);
+        a scope with a window is refused.
 
     Returns
     -------
@@ -264,29 +219,16 @@ def training_providers(
       ``NaN`` when fewer than half are estimated to reach work in the follow-up.
       Exits are not censoring events.
     """
-    touched = _first_touches(
-        participants,
-        milestones,
-        as_of=as_of,
-        date_from=date_from,
-        date_to=date_to,
-        first="training_start",
-        after=("training_completed", "job_start"),
-    )
+    scope.refuse_window("Training providers")
+    touched = _first_touches(scope, first="training_start", after=("training_completed", "job_start"))
     if touched is None:
         return _empty(TRAINING_PROVIDER_COLUMNS)
     stamp, start, partner, (completed, work) = touched
     trained = ~np.isnat(start)
     codes, names = pd.factorize(pd.Series(partner[trained], dtype=object), sort=True)
     k = len(names)
-    starts_d = start[trained].astype("datetime64[D]")
-    work_t = work[trained]
-    reached = ~np.isnat(work_t)
-    end = np.where(reached, work_t.astype("datetime64[D]"), np.datetime64(stamp.date(), "D"))
-    durations = (end - starts_d).astype("int64")
-    table = kaplan_meier(durations, reached, codes)
-    median = survival_quantiles(table, {"median": 0.5}).reindex(range(k))["median"]
-
+    reached = ~np.isnat(work[trained])
+    median = _median_days_to_work(start[trained], work[trained], codes, k, stamp)
     starts = np.bincount(codes, minlength=k).astype("int64")
     n_completed = np.bincount(codes, weights=~np.isnat(completed[trained]), minlength=k).astype("int64")
     n_work = np.bincount(codes, weights=reached, minlength=k).astype("int64")
@@ -303,23 +245,14 @@ def training_providers(
     )
 
 
-def employers(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def employers(scope: Scope) -> pd.DataFrame:
     """Employers: job starts and sustained jobs, by first touch.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
+    scope : Scope
+        The frames, ``as_of`` and the entry range (:class:`~ete_metrics.counting.scope.Scope`);
+        a scope with a window is refused.
 
     Returns
     -------
@@ -338,15 +271,8 @@ def employers(
     - ``sustained_rate = job_sustained / job_starts``. Recent starters have had
       less time to sustain, so the rate is lower for recent periods.
     """
-    touched = _first_touches(
-        participants,
-        milestones,
-        as_of=as_of,
-        date_from=date_from,
-        date_to=date_to,
-        first="job_start",
-        after=("job_sustained",),
-    )
+    scope.refuse_window("Employers")
+    touched = _first_touches(scope, first="job_start", after=("job_sustained",))
     if touched is None:
         return _empty(EMPLOYER_COLUMNS)
     _, start, partner, (sustained,) = touched

@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ete_metrics.counting.population import AsOf, to_timestamp, validate_by
+from ete_metrics.counting.population import validate_by
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.comparison import LIMIT_COLUMNS, compare_groups
 from ete_metrics.metrics.distributions import gamma_ppf, poisson_ppf
@@ -270,29 +271,16 @@ def indirect_standardise(people: pd.DataFrame, *, by: str, strata: Sequence[str]
     )
 
 
-def _people(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    by: str,
-    step: str,
-    adjust: list[str],
-    window_days: int | None,
-    date_from: AsOf | None,
-    date_to: AsOf | None,
-) -> pd.DataFrame:
+def _people(scope: Scope, *, by: str, step: str, adjust: list[str]) -> pd.DataFrame:
     """The funnel population, one row per person: group, strata and outcome."""
-    counts = step_flags(
-        participants, milestones, as_of=as_of, by=[by], window_days=window_days,
-        date_from=date_from, date_to=date_to, include_sustained=outcome_step(step).sustained,
-    )
+    participants = scope.participants
+    counts = step_flags(scope, by=[by], include_sustained=outcome_step(step).sustained)
     positions = counts.positions
     people = pd.DataFrame({by: counts.groups[by].to_numpy(dtype=object)[counts.codes]})
     for column in adjust:
         if column == "time_since_entry":
             entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")[positions]
-            days = (to_timestamp(as_of).to_datetime64() - entry) // np.timedelta64(1, "D")
+            days = (scope.as_of.to_datetime64() - entry) // np.timedelta64(1, "D")
             people[column] = time_band_labels(days)
         else:
             if column not in participants.columns:
@@ -303,33 +291,24 @@ def _people(
 
 
 def standardised_ratios(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     by: str = "region",
     step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
-    window_days: int | None = None,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
 ) -> pd.DataFrame:
     """Each group's observed / expected ratio, adjusted for case mix (module docstring).
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format. Not modified.
-    as_of : date-like
+    scope : Scope
+        The frames (not modified), ``as_of``, the entry range and the window
+        (:class:`~ete_metrics.counting.scope.Scope`).
     by : str, default "region"
         One grouping column (``region``, ``area``, ``delivery_partner``, ``prison``, ...).
     step : {"training", "work", "sustained"}, default "work"
     adjust_for : sequence of str, optional
         From :data:`ADJUSTERS`; default :data:`DEFAULT_ADJUST`.
-    window_days : int, optional
-        Conversion window (as in :func:`ete_metrics.metrics.funnel.funnel`).
-    date_from, date_to : date-like, optional
-        Inclusive range of ``entry_date``.
 
     Returns
     -------
@@ -352,8 +331,7 @@ def standardised_ratios(
     validate_by(by)
     outcome_step(step)  # an InputError names the steps
     adjust = check_adjust_for(adjust_for)
-    people = _people(participants, milestones, as_of=as_of, by=by, step=step, adjust=adjust,
-                     window_days=window_days, date_from=date_from, date_to=date_to)
+    people = _people(scope, by=by, step=step, adjust=adjust)
     out = indirect_standardise(people, by=by, strata=adjust, outcome="_reached")
     total = int(out["entered"].sum())
     overall = float(out["observed"].sum() / total) if total else np.nan
@@ -374,16 +352,11 @@ def standardised_ratios(
 
 
 def compare_adjusted(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     *,
-    as_of: AsOf,
     by: str = "region",
     step: str = WORK.name,
     adjust_for: Sequence[str] | None = None,
-    window_days: int | None = None,
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
 ) -> pd.DataFrame:
     """The raw comparison with the adjusted one beside it (``compare --adjust-for``).
 
@@ -398,10 +371,8 @@ def compare_adjusted(
         funnel-plot limits) with :data:`ADDED_COLUMNS` (``observed``, ``expected``,
         ``ratio``, ``ratio_low``, ``ratio_high``) from :func:`standardised_ratios`.
     """
-    options = {"as_of": as_of, "by": by, "step": step, "window_days": window_days,
-               "date_from": date_from, "date_to": date_to}
-    raw = compare_groups(participants, milestones, **options)  # type: ignore[arg-type]
-    adjusted = standardised_ratios(participants, milestones, adjust_for=adjust_for, **options)  # type: ignore[arg-type]
+    raw = compare_groups(scope, by=by, step=step)
+    adjusted = standardised_ratios(scope, by=by, step=step, adjust_for=adjust_for)
     out = raw.copy()
     keyed = adjusted.set_index(by)
     labels = raw[by].astype(object)

@@ -29,8 +29,8 @@ from ete_metrics.counting.population import (
     counted_milestones,
     entered_population,
     first_milestone_dates,
-    to_timestamp,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.steps import ENTERED, REFERRED, TARGET_MEASURES, TRAINING, WORK, rag_rating
 
@@ -147,12 +147,41 @@ def _region_list(regions: Iterable[str] | None) -> list[str]:
     return [regions] if isinstance(regions, str) else list(regions)
 
 
+def _target_counts(
+    targets: pd.DataFrame, names: list[str], periods: pd.DatetimeIndex, period: str
+) -> np.ndarray:
+    """The targets summed into (region, period, measure) cells, int64, ``names`` unique."""
+    measures = list(TARGET_MEASURES)
+    target_counts = np.zeros((len(names), len(periods), len(measures)), dtype="int64")
+    region = _region_codes(targets["region"], names)
+    measure = _region_codes(targets["measure"], measures)
+    index = _period_keys(pd.to_datetime(targets["period_start"]).to_numpy(dtype="datetime64[ns]"), period)
+    index -= _period_keys(periods.to_numpy(dtype="datetime64[ns]")[:1], period)[0]
+    known = (region >= 0) & (measure >= 0) & (index >= 0) & (index < len(periods))
+    np.add.at(
+        target_counts,
+        (region[known], index[known], measure[known]),
+        targets["target"].to_numpy(dtype="int64")[known],
+    )
+    return target_counts
+
+
+def _running_totals(names: list[str], counts: np.ndarray) -> np.ndarray:
+    """Running totals over the periods (axis 1) of each region and measure; a region named
+    twice carries on from its first rows, as one series."""
+    cumulative = counts.cumsum(axis=1)
+    first_row: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in first_row:
+            cumulative[i] += cumulative[first_row[name], -1]
+        first_row[name] = i
+    return cumulative
+
+
 def targets_vs_actual(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
+    scope: Scope,
     targets: pd.DataFrame,
     *,
-    as_of: AsOf,
     period: str = "month",
     regions: Iterable[str] | None = None,
 ) -> pd.DataFrame:
@@ -160,12 +189,12 @@ def targets_vs_actual(
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format.
+    scope : Scope
+        The frames and ``as_of``; no entry range or window
+        (:class:`~ete_metrics.counting.scope.Scope`).
     targets : pandas.DataFrame
         Targets in :data:`ete_metrics.data.frames.TARGET_COLUMNS` format (``period_start``
         any day; targets are summed into the period containing it).
-    as_of : date-like
     period : {"month", "quarter"}, default "month"
         Calendar months or calendar quarters.
     regions : iterable of str, optional
@@ -186,11 +215,13 @@ def targets_vs_actual(
     Raises
     ------
     InputError
-        For an unknown ``period``.
+        For an unknown ``period``, or a scope with an entry range or a window.
     """
     if period not in _PERIODS:
         raise InputError(f"Unknown period {period!r}: choose month or quarter.")
-    stamp = to_timestamp(as_of)
+    scope.refuse_window("Targets")
+    scope.refuse_entry_range("Targets")
+    stamp = scope.as_of
     names = _region_list(regions)
     periods = _periods(stamp, period)
     measures = list(TARGET_MEASURES)
@@ -198,31 +229,11 @@ def targets_vs_actual(
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_VS_ACTUAL_COLUMNS})
 
     unique_names = list(dict.fromkeys(names))
-    counts = _actual_counts(participants, milestones, stamp, unique_names, periods, period)
+    counts = _actual_counts(scope.participants, scope.milestones, stamp, unique_names, periods, period)
     rows = [unique_names.index(name) for name in names]
     actual = counts[rows]
-    # The targets summed into the same (region, period, measure) cells.
-    target_counts = np.zeros(counts.shape, dtype="int64")
-    region = _region_codes(targets["region"], unique_names)
-    measure = _region_codes(targets["measure"], measures)
-    index = _period_keys(pd.to_datetime(targets["period_start"]).to_numpy(dtype="datetime64[ns]"), period)
-    index -= _period_keys(periods.to_numpy(dtype="datetime64[ns]")[:1], period)[0]
-    known = (region >= 0) & (measure >= 0) & (index >= 0) & (index < len(periods))
-    np.add.at(
-        target_counts,
-        (region[known], index[known], measure[known]),
-        targets["target"].to_numpy(dtype="int64")[known],
-    )
-    target = target_counts[rows]
-    # Running totals over the periods of each region and measure (a region named twice
-    # carries on from its first rows, as one series).
-    cumulative_target, cumulative_actual = target.cumsum(axis=1), actual.cumsum(axis=1)
-    first_row: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if name in first_row:
-            cumulative_target[i] += cumulative_target[first_row[name], -1]
-            cumulative_actual[i] += cumulative_actual[first_row[name], -1]
-        first_row[name] = i
+    target = _target_counts(targets, unique_names, periods, period)[rows]
+    cumulative_target, cumulative_actual = _running_totals(names, target), _running_totals(names, actual)
     n_periods, n_measures = len(periods), len(measures)
     cumulative_target_flat = cumulative_target.reshape(-1)
     cumulative_actual_flat = cumulative_actual.reshape(-1)
@@ -249,12 +260,7 @@ def targets_vs_actual(
 
 
 def target_summary(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    targets: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    regions: Iterable[str] | None = None,
+    scope: Scope, targets: pd.DataFrame, *, regions: Iterable[str] | None = None
 ) -> pd.DataFrame:
     """Performance to date against target per region and measure, with a projection.
 
@@ -271,9 +277,11 @@ def target_summary(
 
     Parameters
     ----------
-    participants, milestones, targets : pandas.DataFrame
+    scope : Scope
+        The frames and ``as_of``; no entry range or window
+        (:class:`~ete_metrics.counting.scope.Scope`).
+    targets : pandas.DataFrame
         In the import format.
-    as_of : date-like
     regions : iterable of str, optional
         Default :func:`ete_metrics.config.regions`.
 
@@ -291,11 +299,41 @@ def target_summary(
     InputError
         When ``as_of`` is before the contract start.
     """
-    stamp = contract_as_of(as_of)
-    monthly = targets_vs_actual(
-        participants, milestones, targets, as_of=stamp, period="month", regions=regions
-    )
+    stamp = contract_as_of(scope.as_of)
+    monthly = targets_vs_actual(scope, targets, period="month", regions=regions)
     return summarise_targets(monthly, targets, as_of=stamp, regions=regions)
+
+
+def _contract_targets(targets: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """Each named region's whole-contract target per measure (regions x measures, int64)."""
+    unique_names = list(dict.fromkeys(names))
+    contract = np.zeros((len(unique_names), len(TARGET_MEASURES)), dtype="int64")
+    region = _region_codes(targets["region"], unique_names)
+    measure = _region_codes(targets["measure"], list(TARGET_MEASURES))
+    known = (region >= 0) & (measure >= 0)
+    np.add.at(contract, (region[known], measure[known]), targets["target"].to_numpy(dtype="int64")[known])
+    return contract[[unique_names.index(name) for name in names]]
+
+
+def _add_projection(out: pd.DataFrame, stamp: pd.Timestamp) -> None:
+    """Add the share achieved, its RAG and the run-rate projection (:func:`target_summary`)
+    to the summary ``out`` (changed in place)."""
+    start = pd.Timestamp(config.CONTRACT_START)
+    end = pd.Timestamp(config.CONTRACT_END)
+    total_days = (end - start).days
+    elapsed_days = min((stamp - start).days + 1, total_days)
+    actual = out["actual_to_date"].to_numpy(dtype="float64")
+    target = out["target_to_date"].to_numpy(dtype="float64")
+    contract_target = out["contract_target"].to_numpy(dtype="float64")
+    projected = actual / elapsed_days * total_days
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(target > 0, actual / target, np.nan)
+        projected_percent = np.where(contract_target > 0, projected / contract_target, np.nan)
+    out["percent_achieved"] = percent
+    out["rag"] = rag_rating(out["actual_to_date"].to_numpy(), out["target_to_date"].to_numpy())
+    out["contract_elapsed"] = elapsed_days / total_days
+    out["projected_at_end"] = projected
+    out["projected_percent"] = projected_percent
 
 
 def summarise_targets(
@@ -307,10 +345,10 @@ def summarise_targets(
 ) -> pd.DataFrame:
     """:func:`target_summary` from a monthly :func:`targets_vs_actual` already computed.
 
-    ``target_summary(participants, milestones, targets, as_of=d, regions=r)`` equals
-    ``summarise_targets(targets_vs_actual(participants, milestones, targets, as_of=d,
-    period="month", regions=r), targets, as_of=d, regions=r)``; a page showing both
-    counts the participants once.
+    ``target_summary(scope, targets, regions=r)`` equals
+    ``summarise_targets(targets_vs_actual(scope, targets, period="month", regions=r),
+    targets, as_of=scope.as_of, regions=r)``; a page showing both counts the
+    participants once.
 
     Parameters
     ----------
@@ -334,8 +372,6 @@ def summarise_targets(
         When ``as_of`` is before the contract start.
     """
     stamp = contract_as_of(as_of)
-    start = pd.Timestamp(config.CONTRACT_START)
-    end = pd.Timestamp(config.CONTRACT_END)
     names = _region_list(regions)
     if monthly.empty:
         return pd.DataFrame({c: pd.Series([], dtype=_DTYPES[c]) for c in TARGET_SUMMARY_COLUMNS})
@@ -344,13 +380,7 @@ def summarise_targets(
     n_measures = len(TARGET_MEASURES)
     actual_to_date = last["cumulative_actual"].to_numpy(dtype="int64").reshape(-1, n_measures)
     target_to_date = last["cumulative_target"].to_numpy(dtype="int64").reshape(-1, n_measures)
-    unique_names = list(dict.fromkeys(names))
-    contract = np.zeros((len(unique_names), n_measures), dtype="int64")
-    region = _region_codes(targets["region"], unique_names)
-    measure = _region_codes(targets["measure"], list(TARGET_MEASURES))
-    known = (region >= 0) & (measure >= 0)
-    np.add.at(contract, (region[known], measure[known]), targets["target"].to_numpy(dtype="int64")[known])
-    contract = contract[[unique_names.index(name) for name in names]]
+    contract = _contract_targets(targets, names)
     out = pd.DataFrame(
         {
             "region": np.repeat(np.array([*names, ALL_REGIONS], dtype=object), n_measures),
@@ -360,21 +390,7 @@ def summarise_targets(
             "contract_target": np.concatenate([contract.reshape(-1), contract.sum(axis=0)]),
         }
     )
-
-    total_days = (end - start).days
-    elapsed_days = min((stamp - start).days + 1, total_days)
-    actual = out["actual_to_date"].to_numpy(dtype="float64")
-    target = out["target_to_date"].to_numpy(dtype="float64")
-    contract_target = out["contract_target"].to_numpy(dtype="float64")
-    projected = actual / elapsed_days * total_days
-    with np.errstate(divide="ignore", invalid="ignore"):
-        percent = np.where(target > 0, actual / target, np.nan)
-        projected_percent = np.where(contract_target > 0, projected / contract_target, np.nan)
-    out["percent_achieved"] = percent
-    out["rag"] = rag_rating(out["actual_to_date"].to_numpy(), out["target_to_date"].to_numpy())
-    out["contract_elapsed"] = elapsed_days / total_days
-    out["projected_at_end"] = projected
-    out["projected_percent"] = projected_percent
+    _add_projection(out, stamp)
     for column in ("actual_to_date", "target_to_date", "contract_target"):
         out[column] = out[column].astype("int64")
     out["region"] = out["region"].astype(object)

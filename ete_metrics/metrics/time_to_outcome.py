@@ -15,13 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics.counting.population import (
-    AsOf,
     counted_milestones,
-    entered_population,
     first_milestone_dates,
-    to_timestamp,
     validate_by,
 )
+from ete_metrics.counting.scope import Scope
 from ete_metrics.counting.survival import (
     OUTCOME_MILESTONES,
     group_codes,
@@ -68,27 +66,16 @@ TIME_TO_OUTCOME_BY_HORIZON: tuple[str, ...] = tuple(
 _LEVELS = {"q1_days": 0.75, "median_days": 0.5, "q3_days": 0.25}
 
 
-def time_to_outcome(
-    participants: pd.DataFrame,
-    milestones: pd.DataFrame,
-    *,
-    as_of: AsOf,
-    by: str | Iterable[str] = (),
-    date_from: AsOf | None = None,
-    date_to: AsOf | None = None,
-) -> pd.DataFrame:
+def time_to_outcome(scope: Scope, *, by: str | Iterable[str] = ()) -> pd.DataFrame:
     """Median and quartile days from entry to first training and first work.
 
     Parameters
     ----------
-    participants, milestones : pandas.DataFrame
-        In the import format (:mod:`ete_metrics.data.frames`).
-    as_of : date-like
-        The date the figures are as at.
+    scope : Scope
+        The frames, ``as_of`` and the entry range (:class:`~ete_metrics.counting.scope.Scope`;
+        a scope with a window is refused).
     by : str or iterable of str
         Grouping keys (:data:`config.GROUPING_COLUMNS` or a cohort key).
-    date_from, date_to : date-like, optional
-        Inclusive bounds on ``entry_date``.
 
     Returns
     -------
@@ -129,55 +116,64 @@ def time_to_outcome(
     where they are not, the times are an overestimate for leavers.
     Work is not required to follow training here (any order).
     """
-    stamp = to_timestamp(as_of)
+    scope.refuse_window("Times to outcome")
+    stamp = scope.as_of
     keys = validate_by(by)
-    population = entered_population(
-        participants, as_of=stamp, date_from=date_from, date_to=date_to, by=keys
-    )
-    columns = [*keys, *TIME_TO_OUTCOME_COLUMNS]
+    population = scope.population(by=keys)
     if population.empty:
         return _empty(keys)
     codes, labels = group_codes(population, keys)
     counted = counted_milestones(
-        population, milestones, as_of=stamp, kinds=list(OUTCOME_MILESTONES.values())
+        population, scope.milestones, as_of=stamp, kinds=list(OUTCOME_MILESTONES.values())
     )
     n_groups = len(labels)
-    entered = np.bincount(codes, minlength=n_groups).astype("int64")
     # one row per group and outcome (outcomes in name order), built from arrays
     outcomes = sorted(OUTCOME_MILESTONES)
-    reached: list[np.ndarray] = []
-    quantiles: list[pd.DataFrame] = []
-    # whole days since entry on the as-at date (calendar dates, as outcome_durations counts)
-    followed_days, _ = outcome_durations(population, np.full(len(population), np.datetime64("NaT"), "datetime64[ns]"),
-                                         stamp)
-    horizon_counts: list[dict[str, np.ndarray]] = []
-    for outcome in outcomes:
-        firsts = first_milestone_dates(counted, OUTCOME_MILESTONES[outcome], len(population))
-        durations, observed = outcome_durations(population, firsts, stamp)
-        table = kaplan_meier(durations, observed, codes)
-        quantiles.append(pd.concat([survival_quantiles(table, _LEVELS),
-                                    1.0 - survival_at(table, REACHED_BY)], axis=1).reindex(range(n_groups)))
-        reached.append(np.bincount(codes, weights=observed, minlength=n_groups).astype("int64"))
-        horizon_counts.append(_within(codes, n_groups, followed_days, durations, observed))
+    per_outcome = [_outcome_figures(population, counted, outcome, codes, n_groups, stamp) for outcome in outcomes]
     group_of_row = np.repeat(np.arange(n_groups), len(outcomes))
     data: dict[str, Any] = {
         key: pd.Series(labels[key].to_numpy(dtype=object)[group_of_row], dtype=object) for key in keys
     }
     data["outcome"] = pd.Series(np.tile(np.array(outcomes, dtype=object), n_groups), dtype="str")
-    data["entered"] = entered[group_of_row]
-    data["reached"] = np.stack(reached, axis=1).reshape(-1)
-    for name in ("median_days", "q1_days", "q3_days", *REACHED_BY):
-        data[name] = np.stack(
-            [q[name].to_numpy(dtype="float64") for q in quantiles], axis=1
-        ).reshape(-1)
+    data["entered"] = np.bincount(codes, minlength=n_groups).astype("int64")[group_of_row]
+    data.update(_interleaved(per_outcome))
+    return pd.DataFrame(data, columns=[*keys, *TIME_TO_OUTCOME_COLUMNS])
+
+
+def _interleaved(per_outcome: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each figure's column, rows by group then outcome, from each outcome's figures per
+    group; the share within each horizon is worked out from its two counts."""
+    data: dict[str, np.ndarray] = {}
+    for name in ("reached", "median_days", "q1_days", "q3_days", *REACHED_BY, *TIME_TO_OUTCOME_BY_HORIZON):
+        if not name.startswith("share_within_"):
+            data[name] = np.stack([figures[name] for figures in per_outcome], axis=1).reshape(-1)
     for months in HORIZONS:
-        followed, within = f"followed_{months}_months", f"within_{months}_months"
-        for name in (followed, within):
-            data[name] = np.stack([h[name] for h in horizon_counts], axis=1).reshape(-1)
+        followed, within = data[f"followed_{months}_months"], data[f"within_{months}_months"]
         with np.errstate(divide="ignore", invalid="ignore"):
             data[f"share_within_{months}_months"] = np.where(
-                data[followed] > 0, data[within] / np.maximum(data[followed], 1), np.nan)
-    return pd.DataFrame(data, columns=columns)
+                followed > 0, within / np.maximum(followed, 1), np.nan)
+    return data
+
+
+def _outcome_figures(
+    population: pd.DataFrame, counted: pd.DataFrame, outcome: str, codes: np.ndarray, n_groups: int,
+    stamp: pd.Timestamp,
+) -> dict[str, np.ndarray]:
+    """One outcome's figures per group: ``reached`` (int64), the Kaplan–Meier quartiles and
+    shares reached (float64), and the horizons counted in people (:func:`_within`)."""
+    # whole days since entry on the as-at date (calendar dates, as outcome_durations counts)
+    never = np.full(len(population), np.datetime64("NaT"), "datetime64[ns]")
+    followed_days, _ = outcome_durations(population, never, stamp)
+    firsts = first_milestone_dates(counted, OUTCOME_MILESTONES[outcome], len(population))
+    durations, observed = outcome_durations(population, firsts, stamp)
+    table = kaplan_meier(durations, observed, codes)
+    curve = pd.concat(
+        [survival_quantiles(table, _LEVELS), 1.0 - survival_at(table, REACHED_BY)], axis=1
+    ).reindex(range(n_groups))
+    figures = {name: curve[name].to_numpy(dtype="float64") for name in ("median_days", "q1_days", "q3_days", *REACHED_BY)}
+    figures["reached"] = np.bincount(codes, weights=observed, minlength=n_groups).astype("int64")
+    figures.update(_within(codes, n_groups, followed_days, durations, observed))
+    return figures
 
 
 def _within(codes: np.ndarray, n_groups: int, followed_days: np.ndarray, durations: np.ndarray,

@@ -30,6 +30,7 @@ from datetime import date
 import pandas as pd
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.standardised import standardised_ratios
 from ete_metrics.present.report.content.cohorts import _cohorts_view
 from ete_metrics.present.report.content.definitions import PROGRAMME, definitions
@@ -226,7 +227,10 @@ def _regional_views(
         ]
         if audience != "stakeholder":  # a model of each person's records: for the programme team only
             regional.append(("adjusted rates", lambda: _adjusted_view(_present(
-                standardised_ratios(participants, milestones, by="region", step=WORK.name, as_of=stamp,
-                                    date_from=start, date_to=end),
+                standardised_ratios(
+                    Scope(participants, milestones, as_of=stamp, date_from=start, date_to=end),
+                    by="region",
+                    step=WORK.name,
+                ),
                 views.STANDARDISED, audience), charts)))
     return regional

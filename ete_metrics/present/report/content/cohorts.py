@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.cohorts import cohort_curves
 from ete_metrics.present.report.content.model import ReportTable, ReportView
 from ete_metrics.present.report.content.published import _chart_frame, _present
@@ -30,7 +31,7 @@ def _cohorts_view(
     charts: bool = True,
 ) -> ReportView:
     curves = cohort_curves(
-        participants, milestones, cohort="entry_quarter", outcome=WORK.name, as_of=as_of, **dates
+        Scope(participants, milestones, as_of=as_of, **dates), cohort="entry_quarter", outcome=WORK.name
     )
     shown = _present(curves, views.COHORT_CURVES, audience)
     long_table = ReportTable(

@@ -19,6 +19,7 @@ import pandas as pd
 from ete_metrics import config
 from ete_metrics.counting.filters import filter_participants, milestones_for
 from ete_metrics.counting.population import to_timestamp
+from ete_metrics.counting.scope import Scope
 from ete_metrics.errors import InputError
 from ete_metrics.metrics.funnel import funnel
 from ete_metrics.metrics.headline import month_earlier
@@ -88,8 +89,10 @@ def programme_funnel(
         milestones = milestones_for(participants, milestones)
     start = None if date_from is None else to_timestamp(date_from)
     end = None if date_to is None else to_timestamp(date_to)
-    return funnel(participants, milestones, as_of=to_timestamp(as_of), include_sustained=True,
-                  date_from=start, date_to=end)
+    return funnel(
+        Scope(participants, milestones, as_of=to_timestamp(as_of), date_from=start, date_to=end),
+        include_sustained=True,
+    )
 
 
 

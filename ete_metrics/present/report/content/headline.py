@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ete_metrics import views
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.headline import headline
 from ete_metrics.metrics.review import comparison_changes, month_comparison
 from ete_metrics.metrics.targets import targets_vs_actual
@@ -67,7 +68,12 @@ def _summary(
     scope: str,
 ) -> tuple[str, ...]:
     """The narrative of the Overview, from the same shown figures (headline, RAG table, month)."""
-    monthly = targets_vs_actual(participants, milestones, targets, as_of=as_of, period="month", regions=regions)
+    monthly = targets_vs_actual(
+        Scope(participants, milestones, as_of=as_of),
+        targets,
+        period="month",
+        regions=regions,
+    )
     comparison = comparison_changes(_present(month_comparison(monthly, targets, as_of=as_of, regions=regions),
                                              views.MONTH_COMPARISON, audience))
     rag = target_table.data

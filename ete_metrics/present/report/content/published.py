@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.comparison import compare_groups, programme_benchmark
 from ete_metrics.metrics.equality import equality
 from ete_metrics.metrics.funnel import funnel
@@ -59,16 +60,15 @@ def _pack(
     with itself. With the ``programme``'s funnel (part of the programme in view), the
     pack's people are set against it (``"benchmark"``, an aggregate of every region).
     """
-    partners = delivery_partners(participants, milestones, as_of=as_of, **dates)
-    now = funnel(participants, milestones, as_of=as_of, include_sustained=True, **dates)
+    scope = Scope(participants, milestones, as_of=as_of, **dates)
+    partners = delivery_partners(scope)
+    now = funnel(scope, include_sustained=True)
     return parts_of("pack", {
         "now": now,
-        "month_earlier": funnel(participants, milestones, as_of=previous, include_sustained=True,
-                                **dates),
-        "comparison": compare_groups(participants, milestones, by="region", step=WORK.name,
-                                     as_of=as_of, **dates) if compare_regions else None,
+        "month_earlier": funnel(scope.replace(as_of=previous), include_sustained=True),
+        "comparison": compare_groups(scope, by="region", step=WORK.name) if compare_regions else None,
         "partners": partners.loc[partners["step"].isin(PARTNER_STEPS)].reset_index(drop=True),
-        "equality": equality(participants, milestones, as_of=as_of, **dates),
+        "equality": equality(scope),
         "benchmark": None if programme is None else programme_benchmark(now, programme),
     })
 

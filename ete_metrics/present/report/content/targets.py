@@ -9,6 +9,7 @@ import pandas as pd
 
 from ete_metrics import views
 from ete_metrics.config import RAG_AMBER_FROM, RAG_GREEN_FROM
+from ete_metrics.counting.scope import Scope
 from ete_metrics.metrics.review import rag_table
 from ete_metrics.metrics.targets import target_summary, targets_vs_actual
 from ete_metrics.present.report.content.definitions import _WORDS
@@ -31,7 +32,7 @@ def _targets(
     regions: Sequence[str] | None,
     audience: str,
 ) -> ReportTable:
-    summary = rag_table(target_summary(participants, milestones, targets, as_of=as_of, regions=regions))
+    summary = rag_table(target_summary(Scope(participants, milestones, as_of=as_of), targets, regions=regions))
     shown = _present(summary, views.TARGET_SUMMARY, audience)  # a hidden rate hides its RAG too
     return ReportTable(
         key="targets",
@@ -68,7 +69,10 @@ def _targets_vs_actual_view(
     charts: bool = True,
 ) -> ReportView:
     progress = targets_vs_actual(
-        participants, milestones, targets, as_of=as_of, period="quarter", regions=regions
+        Scope(participants, milestones, as_of=as_of),
+        targets,
+        period="quarter",
+        regions=regions,
     )
     shown = _present(progress, views.TARGETS, audience)
     full = ReportTable(
