@@ -279,3 +279,39 @@ def test_a_workbook_loads_no_plotly_browser_or_other_report_libraries() -> None:
     )
     # scipy (scipy.special alone, for the exact intervals) is allowed: see the test above
     assert _heavy_modules_after(code) == "scipy"
+
+
+#: Issue 27: at most this many functions of 80 lines or more (from the ``def`` to the last
+#: line) across the library, the dashboard and the pages, so a newcomer reads steps, not walls.
+MOST_LONG_FUNCTIONS = 15
+LONG_FUNCTION_LINES = 80
+
+
+def _long_functions(sources: dict[str, str]) -> list[str]:
+    """``path:name (lines)`` of every function of ``LONG_FUNCTION_LINES`` lines or more."""
+    found = []
+    for path, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length >= LONG_FUNCTION_LINES:
+                    found.append(f"{path}:{node.name} ({length})")
+    return sorted(found)
+
+
+def test_the_long_function_finder_counts_from_def_to_the_last_line() -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(LONG_FUNCTION_LINES - 3))
+    short = f"def short():\n    '''Doc.'''\n{body}"  # 1 + 1 + 77 = 79 lines
+    long = f"def long():\n    '''Doc.'''\n{body}    return x0\n"  # 80 lines
+    assert _long_functions({"a.py": short, "b.py": long}) == [f"b.py:long ({LONG_FUNCTION_LINES})"]
+
+
+def test_at_most_fifteen_functions_of_eighty_lines_or_more() -> None:
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for folder in ("ete_metrics", "dashboard", "app_pages")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+    sources["app.py"] = (ROOT / "app.py").read_text(encoding="utf-8")
+    long = _long_functions(sources)
+    assert len(long) <= MOST_LONG_FUNCTIONS, "\n".join(long)

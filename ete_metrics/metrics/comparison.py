@@ -176,7 +176,7 @@ def compare_funnel(table: pd.DataFrame, *, by: str, step: str = WORK.name) -> pd
 
     A page that shows a funnel by group and the groups' funnel plot computes the
     funnel once and compares from it: the result is the same as
-    ``compare_groups(participants, milestones, by=by, step=step, ...)`` with the
+    ``compare_groups(scope, by=by, step=step, ...)`` with the
     arguments that gave ``table``.
 
     Parameters
