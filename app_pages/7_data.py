@@ -8,7 +8,7 @@ preview, import — tested without a browser); the checks come from
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from dashboard.render import downloads, empty_state, table_with_downloads, user_
 from dashboard.uploads import (
     ACCEPTED_TYPES,
     Validation,
+    alerts_after_upload,
     check_key,
     confirm_import,
     preview,
@@ -39,10 +40,13 @@ from ete_metrics.data.quality import data_quality
 from ete_metrics.errors import InputError
 from ete_metrics.present.formatting import count, counted, uk_date
 from ete_metrics.present.tables import display_table
+from ete_metrics.protect.access import DIRECTOR
 from ete_metrics.protect.disclosure import round_to_base
 
 ROUND_KEY = "data_upload_round"
 DONE_KEY = "data_upload_done"
+#: What the alerts' run after the last upload said, shown once after its rerun.
+ALERTS_DONE_KEY = "data_upload_alerts"
 #: The last check of the chosen files, ``(check_key(...), Validation or InputError)``: reused
 #: while the files, options and data version are the same, so a rerun does not check them again.
 CHECK_KEY = "data_upload_check"
@@ -90,6 +94,9 @@ def _checks_table(findings: pd.DataFrame, kind: str) -> None:
 def _upload_section() -> None:
     """Upload, check, preview and import an extract (internal audience only)."""
     show_done(DONE_KEY)
+    for line in st.session_state.pop(ALERTS_DONE_KEY, None) or ():
+        told = line.startswith(("Alert fired", "Alert back"))
+        (st.info if told else st.warning)(line, icon=":material/notifications:")
     st.markdown(
         "Upload the **participants** and **milestones** files of an extract (CSV or Excel .xlsx; "
         "targets optional). They are checked exactly as `python -m ete_metrics import` checks "
@@ -223,6 +230,10 @@ def _upload_section() -> None:
                             audit=upload_audit(files=paths, replace_all=replace_all),
                         )
                     forget_metrics()  # the old version's results, freed now
+                    # never breaks the import: what fired, or went wrong, is told after the rerun
+                    st.session_state[ALERTS_DONE_KEY] = alerts_after_upload(
+                        engine, result.import_id, now=datetime.now(UTC)
+                    )
                     st.session_state[ROUND_KEY] = upload_round + 1
                     st.session_state.pop(CHECK_KEY, None)
                     st.session_state[DONE_KEY] = (
@@ -316,3 +327,29 @@ if access.can_see_audit:
                                  for v in events["occurred_at"]]
                 )[shown_columns]
                 downloads(in_files, key="audit_trail", filename="audit_trail")
+
+# --- Alerts (directors) --------------------------------------------------------
+ALERT_ROWS = 200
+if access.role == DIRECTOR and not filters.stakeholder:
+    st.subheader("Alerts")
+    st.caption(
+        "Alerts of the subscriptions file that fired, newest first (the latest "
+        f"{count(ALERT_ROWS)}; times in UTC): each fires once when its measure crosses its line, "
+        "and again only after it has changed back."
+    )
+    with user_errors(stop=False):
+        fired = db.load_alerts_fired(engine, limit=ALERT_ROWS)
+        if fired.empty:
+            empty_state("No alert has fired yet.")
+        else:
+            shown = pd.DataFrame(
+                {
+                    "Fired": [f"{_when(v)} UTC" for v in fired["fired_at"]],
+                    "Alert": fired["rule"].astype(str).to_list(),
+                    "Scope": fired["scope"].astype(str).to_list(),
+                    "Figures as at": [uk_date(v) for v in fired["as_of"]],
+                    "Recipients": [count(int(n)) for n in fired["recipients"]],
+                    "Reading": fired["reading"].astype(str).to_list(),
+                }
+            )
+            st.dataframe(shown, hide_index=True, width="stretch")

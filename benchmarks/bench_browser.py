@@ -113,7 +113,8 @@ async def _switch(page: Any, link: str) -> float:
 
 async def _bare_switch(page: Any, link: str) -> float:
     began = time.perf_counter()
-    await page.locator('.st-key-ete_navigation a').filter(has_text=link).first.click()
+    # The bare app keeps Streamlit's own sidebar navigation (the dashboard draws its own).
+    await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=link).first.click()
     await page.wait_for_function(_ready(link), timeout=TIMEOUT_MS)
     return time.perf_counter() - began
 

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ete_metrics import config  # noqa: E402
 from ete_metrics.data import db
-from ete_metrics.data.importer import _read_table, read_extract  # noqa: E402
+from ete_metrics.data.importer import read_extract  # noqa: E402
+from ete_metrics.data.reading import read_table  # noqa: E402
 
 
 def _iso(days: np.ndarray, start: str = "2021-06-01") -> np.ndarray:
@@ -112,8 +113,8 @@ def main() -> None:
         # The command line's limits (python -m ete_metrics import), not an upload's.
         with config.command_line_limits():
             t_read = time.perf_counter()
-            _read_table(p_path, "participants")
-            _read_table(m_path, "milestones")
+            read_table(p_path, "participants")
+            read_table(m_path, "milestones")
             read_seconds = time.perf_counter() - t_read
             t0 = time.perf_counter()
             extract = read_extract(p_path, m_path, extract_date=datetime(2030, 1, 1).date())

@@ -25,7 +25,6 @@ import streamlit as st
 from dashboard.auth import require_access
 from dashboard.escape import markdown_literal
 from dashboard.filters import Filters
-from dashboard.lru import SharedLru
 from ete_metrics import config
 from ete_metrics.counting.filters import participant_mask
 from ete_metrics.counting.match import match_rows
@@ -221,15 +220,28 @@ def filtered(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.Da
         for the few filter sets used last, so every metric of a page, and the next
         page, start from the same frames without filtering again.
     """
-    key = (data.version, filters.regions, filters.pathways, filters.delivery_partners)
-    return _filter_cache().get_or_compute(
-        key, lambda: _apply_filters(data, filters), limit=_FILTER_CACHE_SIZE
-    )
+    return _filtered(data.version, filters.regions, filters.pathways, filters.delivery_partners, data, filters)
 
 
 #: Filtered (participants, milestones) pairs kept: few, as a filtered copy of a million
 #: participants is tens of megabytes.
 _FILTER_CACHE_SIZE = 4
+
+
+# Shared by every session, keyed on the data version and the sidebar's region, pathway and
+# partner filters (``_data`` and ``_filters`` are not hashed: the version and the filters
+# stand for them): a new import (a new version) is filtered afresh; the least recently used
+# go first, and one session computes a missing pair while the others wait for it.
+@st.cache_resource(show_spinner=False, max_entries=_FILTER_CACHE_SIZE)
+def _filtered(
+    version: tuple[Any, ...],
+    regions: tuple[str, ...],
+    pathways: tuple[str, ...],
+    partners: tuple[str, ...],
+    _data: ProgrammeData,
+    _filters: Filters,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _apply_filters(_data, _filters)
 
 
 def _apply_filters(data: ProgrammeData, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -266,47 +278,31 @@ def warm_filters(data: ProgrammeData) -> None:
     _milestone_rows(data.version, data)
 
 
-@st.cache_resource(show_spinner=False)
-def _filter_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Filtered (participants, milestones) pairs, shared by every session, keyed on the data
-    version and the sidebar's region, pathway and partner filters: a new import (a new
-    version) is filtered afresh; the least recently used go first."""
-    return SharedLru()
-
-
-#: Metric results kept (the most recently used last).
+#: Metric results kept (the least recently used go first).
 _METRIC_CACHE_SIZE = 512
-
-
-@st.cache_resource(show_spinner=False)
-def _metric_cache() -> SharedLru[pd.DataFrame]:
-    """Metric results shared by every session, keyed by data version (so the user's
-    scope), function, filters and arguments; a copy is handed out, the original stays."""
-    return SharedLru()
 
 
 def forget_metrics() -> None:
     """Drop every cached metric result (after an import: the new version's are computed
     afresh anyway; this frees the old ones at once instead of as they age out)."""
-    _metric_cache().clear()
+    _metric_cached.clear()
 
 
+# Metric results shared by every session, keyed on hashable tuples only: the data version
+# (so the user's scope), the function's name, the filters and the arguments (the frames and
+# the function are not hashed: the version and the name stand for them), so a result is the
+# same function of the same data, filters and arguments. One session computes a missing
+# result while the others wait for it; nothing is kept when it raises.
+@st.cache_resource(show_spinner=False, max_entries=_METRIC_CACHE_SIZE)
 def _metric_cached(
     version: tuple[Any, ...],
     name: str,
     filter_key: tuple[Any, ...],
     kwargs: tuple[tuple[str, Any], ...],
-    fn: Callable[..., pd.DataFrame],
-    frames: tuple[pd.DataFrame, ...],
+    _fn: Callable[..., pd.DataFrame],
+    _frames: tuple[pd.DataFrame, ...],
 ) -> pd.DataFrame:
-    # Keyed on hashable tuples only (the frames are not hashed: the version stands for
-    # them), so a result is the same function of the same data, filters and arguments.
-    result = _metric_cache().get_or_compute(
-        (version, name, filter_key, kwargs),
-        lambda: fn(*frames, **dict(kwargs)),
-        limit=_METRIC_CACHE_SIZE,
-    )
-    return result.copy()
+    return _fn(*_frames, **dict(kwargs))
 
 
 def metric(
@@ -324,7 +320,7 @@ def metric(
     partners (:func:`filtered`); pass ``as_of``, ``date_from``… explicitly in
     ``kwargs``. The result is cached on (data version, filters, function,
     kwargs) — the frames themselves are not hashed — so a warm rerun costs a
-    dictionary look-up. Errors (:class:`EteError`) propagate to the caller.
+    cache look-up (``st.cache_resource``). Errors (:class:`EteError`) propagate to the caller.
 
     Parameters
     ----------
@@ -354,7 +350,8 @@ def metric(
     items = tuple(
         sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
     )
-    return _metric_cached(data.version, name, filters.key(), items, fn, frames)
+    # a copy is handed out: the cached result is shared by every session
+    return _metric_cached(data.version, name, filters.key(), items, fn, frames).copy()
 
 
 def programme_metric(fn: Callable[..., pd.DataFrame], filters: Filters, **kwargs: Any) -> pd.DataFrame:

@@ -46,7 +46,6 @@ import streamlit as st
 from dashboard.audit import audited_exports
 from dashboard.escape import markdown_literal
 from dashboard.filters import current_filters
-from dashboard.lru import SharedLru
 from dashboard.progress import status_progress
 from ete_metrics.errors import ConfigError, EteError
 from ete_metrics.present.charts.style import RAG_COLOURS, RAG_TEXT
@@ -137,10 +136,7 @@ def shown(frame: pd.DataFrame, view: View) -> Shown:
         return protected, numeric_view(protected)
 
     key = _content_key(frame, view.name, filters.audience)
-    table, numbers = (
-        protect() if key is None
-        else _protected_cache().get_or_compute(key, protect, limit=_PROTECTED_CACHE_SIZE)
-    )
+    table, numbers = protect() if key is None else _protected(key, protect)
     return Shown(table.copy(), numbers.copy(), True, view)
 
 
@@ -172,10 +168,7 @@ def shown_together(parts: Sequence[Part]) -> list[Shown]:
     def protect() -> list[tuple[pd.DataFrame, pd.DataFrame]]:
         return [(table, numeric_view(table)) for table in publish(parts, filters.audience)]
 
-    together = (
-        protect() if any(k is None for k in keys)
-        else _publication_cache().get_or_compute((tuple(keys), ties), protect, limit=_PROTECTED_CACHE_SIZE)
-    )
+    together = protect() if any(k is None for k in keys) else _published((tuple(keys), ties), protect)
     return [Shown(table.copy(), numbers.copy(), True, part.spec)
             for (table, numbers), part in zip(together, parts, strict=True)]
 
@@ -204,21 +197,26 @@ def shown_publication(
     return dict(zip(parts, shown_together(list(parts.values())), strict=True))
 
 
-@st.cache_resource(show_spinner=False)
-def _publication_cache() -> SharedLru[list[tuple[pd.DataFrame, pd.DataFrame]]]:
-    return SharedLru()
-
-
-#: Protected views kept (the most recently used last), shared by every session. Protection
-#: is a pure function of the figures, the view and the audience, and the cache is keyed on
-#: exactly those (the digest of the frame's contents, the view's name, the audience), so it
-#: is never stale: other figures are another key.
+#: Protected views kept (the least recently used go first), shared by every session.
+#: Protection is a pure function of the figures, the view and the audience, and the caches
+#: are keyed on exactly those (the digest of the frame's contents, the view's name, the
+#: audience; for a publication set, those of each table and their ties), so they are never
+#: stale: other figures are another key. ``_protect`` is not hashed: the key stands for it.
 _PROTECTED_CACHE_SIZE = 256
 
 
-@st.cache_resource(show_spinner=False)
-def _protected_cache() -> SharedLru[tuple[pd.DataFrame, pd.DataFrame]]:
-    return SharedLru()
+@st.cache_resource(show_spinner=False, max_entries=_PROTECTED_CACHE_SIZE)
+def _protected(
+    key: tuple[Any, ...], _protect: Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _protect()
+
+
+@st.cache_resource(show_spinner=False, max_entries=_PROTECTED_CACHE_SIZE)
+def _published(
+    key: tuple[Any, ...], _protect: Callable[[], list[tuple[pd.DataFrame, pd.DataFrame]]]
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    return _protect()
 
 
 def _content_key(frame: pd.DataFrame, kind: str, audience: str) -> tuple[Any, ...] | None:

@@ -308,6 +308,32 @@ def confirm_import(
     )
 
 
+def alerts_after_upload(engine: Engine, import_id: int, *, now: datetime) -> list[str]:
+    """Evaluate the subscriptions file's alerts after an upload's import; what to tell the uploader.
+
+    An alert problem never breaks the import (it has landed): problems come back as
+    sentences, like the command line's (:func:`ete_metrics.delivery.alerts.evaluate_after_change`).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    import_id : int
+        The import just made.
+    now : datetime.datetime
+        The time (UTC; the page reads the clock).
+
+    Returns
+    -------
+    list of str
+        One sentence per alert fired, changed back, recipient refused or problem; empty when
+        no alerts are configured or nothing changed.
+    """
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    run = evaluate_after_change(engine, now=now, trigger=f"import #{import_id}, dashboard upload")
+    return run.lines()
+
+
 def _milestone_paths(paths: Mapping[str, Path]) -> list[Path]:
     """The milestones files of an upload: roles ``milestones``, ``milestones 2``, ... in order."""
     return [paths[r] for r in sorted(paths) if r == "milestones" or r.startswith("milestones ")]

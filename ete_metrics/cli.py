@@ -9,6 +9,10 @@ Commands
     a database holding real data is refused (``--replace-imported-data`` to replace it).
 ``init-db``
     Create the schema (idempotent).
+``report``
+    Write a deck, review pack or workbook (``--as-user``: the pack that user gets).
+``deliver``
+    Email each subscriber's pack when it is due (:mod:`ete_metrics.delivery`).
 Metric commands are added by :func:`ete_metrics.cli_metrics.register`.
 
 Imports, report files and what the metric commands print are recorded in the audit
@@ -16,7 +20,8 @@ trail (``audit_events``) as the local operator (``"local"``), or as ``--as-user
 EMAIL`` for output limited to what that user of the access file may see.
 
 Exit codes: 0 success, 2 bad input or a problem the user can fix (the message
-says what), 1 an unexpected failure (a one-line apology, never a traceback), 141
+says what), 1 an unexpected failure (a one-line apology, never a traceback), 3 when
+``deliver`` could not build or send a pack (recorded, tried again at the next run), 141
 when the reader of the output closed the pipe early (``| head``; nothing printed).
 """
 
@@ -28,10 +33,18 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ete_metrics import cli_metrics, config
 from ete_metrics.cli_progress import progress_bar
 from ete_metrics.errors import EteError
+
+if TYPE_CHECKING:  # the delivery is loaded by its command only
+    from sqlalchemy import Engine
+
+    from ete_metrics.delivery.mail import SmtpSettings
+    from ete_metrics.delivery.subscriptions import SubscriptionFile
+    from ete_metrics.protect.access import AccessList
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -175,7 +188,32 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"  {check}: {count:,}")
     else:
         print("No warnings.")
+    _alerts_after_import(args.db, result.import_id)
     return EXIT_OK
+
+
+def _alerts_after_import(url: str | None, import_id: int) -> None:
+    """Evaluate the alerts of the subscriptions file after an import; report, never fail.
+
+    The import has succeeded whatever happens here: what fired is printed, a refused
+    recipient or a problem (a mail server that cannot be reached, say) goes to standard
+    error, and the exit code stays the import's.
+    """
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    try:
+        engine = make_engine(url)
+    except EteError as exc:
+        print(f"Alert problem: the alerts were not evaluated: {exc}", file=sys.stderr)
+        return
+    try:
+        run = evaluate_after_change(engine, now=datetime.now(UTC), trigger=f"import #{import_id}")
+    finally:
+        engine.dispose()
+    for line in run.lines():
+        told = line.startswith(("Alert fired", "Alert back"))
+        print(line, file=sys.stdout if told else sys.stderr)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -255,17 +293,9 @@ def _writable_output(path: str) -> Path:
 def _cmd_report(args: argparse.Namespace) -> int:
     from ete_metrics import config
     from ete_metrics.data.audit import export_filters, record_export
-    from ete_metrics.data.db import (
-        data_cutoff,
-        database_holdings,
-        load_milestones,
-        load_participants,
-        load_targets,
-        make_engine,
-    )
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.packs import user_pack
     from ete_metrics.errors import DatabaseError, InputError
-    from ete_metrics.present.report import build_report
-    from ete_metrics.present.report.content import part_of_programme, programme_funnel
 
     out = _writable_output(args.out)  # before any work: a bad path fails at once
     access = cli_metrics.user_access(args)  # a stakeholder user gets the stakeholder audience
@@ -279,23 +309,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         browser = start_browser()  # Chromium starts and loads plotly.js while the data are read
     engine = make_engine(args.db)
     try:
-        participants = load_participants(engine, regions=access.regions)
-        milestones = load_milestones(engine, regions=access.regions)
-        targets = load_targets(engine, regions=access.regions)
-        as_of = args.as_of or data_cutoff(engine)
-        if participants.empty or as_of is None:
-            raise InputError(f"Nothing to report. {database_holdings(engine).no_participants()}")
-        programme = None
-        if access.regions is not None and part_of_programme(regions or access.regions):
-            # a lead's data hold their regions: the programme's aggregate (every region's
-            # people, totals per step only) is what their regions are set against
-            programme = programme_funnel(load_participants(engine), load_milestones(engine), as_of=as_of)
         with progress_bar(args.quiet) as progress:
-            content = build_report(
-                participants, milestones, targets, as_of=as_of, audience=args.audience,
-                regions=regions or None, fmt=args.format, progress=progress, browser=browser,
-                programme=programme,
+            # the one pack builder: ``deliver`` emails the same file to this user
+            pack = user_pack(
+                engine, access, formats=(args.format,), audience=args.audience, regions=regions,
+                as_of=args.as_of, progress=progress, browser=browser,
             )
+        content, as_of = pack.files[args.format], pack.as_of
         # Recorded first: a report that cannot be recorded is not written.
         try:
             record_export(
@@ -347,6 +367,171 @@ def _add_report(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     _add_quiet(p_report)
     _add_db(p_report)
     p_report.set_defaults(func=_cmd_report)
+
+
+#: ``deliver``: a pack could not be built or emailed (recorded; tried again at the next run).
+EXIT_NOT_SENT = 3
+
+
+def _cmd_deliver(args: argparse.Namespace) -> int:
+    """The packs due (:func:`_deliver_packs`), then the alerts of the same file."""
+    code = _deliver_packs(args)
+    return _deliver_alerts(args, code)
+
+
+def _deliver_alerts(args: argparse.Namespace, code: int) -> int:
+    """Evaluate the alerts after the packs: what fired is printed; a failed send is an error
+    (exit code 3, tried again at the next run) unless the packs' own exit code says more."""
+    from zoneinfo import ZoneInfo
+
+    from ete_metrics.data.db import make_engine
+    from ete_metrics.delivery.alerts import evaluate_after_change
+
+    today = args.as_of or datetime.now(ZoneInfo("Europe/London")).date()
+    engine = make_engine(args.db)
+    try:
+        run = evaluate_after_change(
+            engine, now=datetime.now(UTC), trigger="deliver", today=today, dry_run=args.dry_run
+        )
+    finally:
+        engine.dispose()
+    for line in run.lines():
+        told = line.startswith(("Alert fired", "Alert back", "Alert would fire"))
+        print(line, file=sys.stdout if told else sys.stderr)
+    if run.problems and code == EXIT_OK:
+        print(
+            "Error: an alert could not be evaluated or sent (above); it is tried again at the next run.",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_SENT
+    return code
+
+
+def _deliver_packs(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from ete_metrics.data.db import delivery_lock, make_engine
+    from ete_metrics.delivery.mail import SmtpSettings
+    from ete_metrics.delivery.subscriptions import read_subscriptions
+    from ete_metrics.protect.access import read_access_file
+
+    # the day of the run in England (bank holidays and working days are England's)
+    today = args.as_of or datetime.now(ZoneInfo("Europe/London")).date()
+    subscriptions = read_subscriptions()
+    access_list = read_access_file()  # a recipient is a user: the access file decides
+    settings = None if args.dry_run else SmtpSettings.from_env(os.environ)
+    engine = make_engine(args.db)
+    try:
+        if args.dry_run:
+            return _deliver_run(args, engine, subscriptions, access_list, settings, today)
+        with delivery_lock(engine) as taken:  # one run at a time: no pack sent twice
+            if not taken:
+                print(
+                    "Another deliver run is under way on this database: this one did nothing "
+                    "(that run sends what is due)."
+                )
+                return EXIT_OK
+            return _deliver_run(args, engine, subscriptions, access_list, settings, today)
+    finally:
+        engine.dispose()
+
+
+def _deliver_run(
+    args: argparse.Namespace,
+    engine: Engine,
+    subscriptions: SubscriptionFile,
+    access_list: AccessList,
+    settings: SmtpSettings | None,
+    today: date,
+) -> int:
+    """Plan, then (unless ``--dry-run``) build, send and record; print what became of each."""
+    from ete_metrics.data.db import data_cutoff, load_deliveries
+    from ete_metrics.delivery.deliver import deliver, describe_plan, plan_deliveries
+
+    plan = plan_deliveries(
+        subscriptions, access_list, load_deliveries(engine), as_of=today, now=args.now
+    )
+    kind = "every subscription's latest pack" if args.now else "the packs due"
+    print(f"Delivery of {kind} on {_uk_date(today)} ({subscriptions.source}):")
+    if args.dry_run or not plan.planned:
+        for line in describe_plan(plan, dry_run=True):
+            print(f"  {line}")
+        if not plan.planned:
+            print("Nothing to send.")
+        else:
+            print(f"Dry run: nothing was sent or recorded ({len(plan.planned)} to send).")
+        return EXIT_OK
+    assert settings is not None
+    outcomes = deliver(
+        engine, plan, settings, attempted_at=datetime.now(UTC), data_to=data_cutoff(engine)
+    )
+    for outcome in outcomes:
+        if outcome.sent:
+            print(f"  Sent {outcome.planned.describe()}.")
+        else:
+            print(
+                f"  Not sent: {outcome.planned.describe()}: {outcome.problem.rstrip('.')}. "
+                "It will be tried again at the next run."
+            )
+        if not outcome.recorded:
+            print(
+                f"  Not recorded: {outcome.planned.describe()}: {outcome.record_problem}",
+                file=sys.stderr,
+            )
+    for line in describe_plan(plan)[len(plan.planned):]:
+        print(f"  {line}")
+    sent = sum(outcome.sent for outcome in outcomes)
+    failed = len(outcomes) - sent
+    print(
+        f"{sent} sent, {failed} not sent, {len(plan.refused)} refused, "
+        f"{len(plan.up_to_date)} up to date."
+    )
+    if any(not outcome.recorded for outcome in outcomes):
+        print(
+            "Error: some deliveries could not be recorded (above): a pack sent may be sent "
+            "again at the next run.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+    if failed:
+        print(
+            f"Error: {failed} pack{'s' if failed != 1 else ''} could not be sent (above); "
+            "recorded, and tried again at the next run.",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_SENT
+    return EXIT_OK
+
+
+def _add_deliver(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p_deliver = subparsers.add_parser(
+        "deliver",
+        help="email each subscriber's pack when it is due (subscriptions.toml; SMTP settings)",
+        description="Email the packs of the subscriptions file (ETE_SUBSCRIPTIONS_FILE, by "
+        "default subscriptions.toml beside the access file) by SMTP (ETE_SMTP_HOST, "
+        "ETE_SMTP_PORT, ETE_SMTP_FROM, optional ETE_SMTP_USER and ETE_SMTP_PASSWORD). Each "
+        "recipient gets the pack `report --as-user` gives them; a period's pack is sent once "
+        "per recipient, a failed one is tried again at the next run (exit code 3).",
+    )
+    when = p_deliver.add_mutually_exclusive_group()
+    when.add_argument(
+        "--due", action="store_true",
+        help="send the packs that are due and not sent yet (the default)",
+    )
+    when.add_argument(
+        "--now", action="store_true",
+        help="send every subscription's pack of the latest period now, even if it was sent",
+    )
+    p_deliver.add_argument(
+        "--dry-run", action="store_true",
+        help="list what would be sent; send nothing, build nothing, record nothing",
+    )
+    p_deliver.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+        help="the day of the run, for what is due (default: today in England)",
+    )
+    _add_db(p_deliver)
+    p_deliver.set_defaults(func=_cmd_deliver)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_metrics.register(subparsers)
     _add_report(subparsers)
+    _add_deliver(subparsers)
     return parser
 
 

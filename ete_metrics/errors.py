@@ -29,6 +29,13 @@ class RealDataError(EteError):
     """
 
 
+class DeliveryError(EteError):
+    """The subscriptions file, a recipient or the mail server settings need fixing (``deliver``).
+
+    A message names the file, the entry (``subscription 3``) and the key, or the setting.
+    """
+
+
 class InputError(EteError):
     """An argument to a metric is invalid (unknown grouping column, bad date range)."""
 

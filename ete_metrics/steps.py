@@ -388,3 +388,262 @@ def rag_rating(actual: Iterable[float] | np.ndarray, target: Iterable[float] | n
         else:
             out[i] = "red"
     return out
+
+
+# --- Engagement, timeliness, exits and prison leavers (issue 28) ---------------------------
+
+#: The step whose milestone is a job start: exits "after a job start" and the prison
+#: leavers' job starts read its milestone (``find_step(JOB_STEP).milestone``).
+JOB_STEP: str = WORK.name
+
+#: A referral's end state at the as-at date (Refer and Monitor's ``referral_end_state``;
+#: empty there is open), in reading order, with its words.
+END_STATE_LABELS: Mapping[str, str] = {
+    "open": "Open",
+    "completed": "Completed",
+    "ended": "Ended",
+    "cancelled": "Cancelled",
+}
+
+#: The end states a referral can be in, in order.
+END_STATES: tuple[str, ...] = tuple(END_STATE_LABELS)
+
+#: The end state of a referral not (yet) concluded.
+END_STATE_OPEN: str = "open"
+
+#: The end states of a referral that ended before it was completed: its exits.
+EXIT_END_STATES: tuple[str, ...] = ("ended", "cancelled")
+
+#: The stage a referral had reached when it ended, in funnel order, with its words.
+EXIT_STAGE_LABELS: Mapping[str, str] = {
+    "before_first_appointment": "Before the first appointment",
+    "before_action_plan": "Before the action plan",
+    "in_delivery": "In delivery",
+    "after_job_start": "After a job start",
+}
+
+#: The exit stages, in funnel order.
+EXIT_STAGES: tuple[str, ...] = tuple(EXIT_STAGE_LABELS)
+
+#: Groups of exit reasons (Refer and Monitor's ``withdrawal_reason.grouping``), with words.
+EXIT_REASON_GROUP_LABELS: Mapping[str, str] = {
+    "problem": "Problem with the referral",
+    "user": "The person's circumstances",
+    "sentence": "Change to the sentence",
+    "early": "Completed early",
+    "other": "Other",
+}
+
+#: The exit-reason groups, in order.
+EXIT_REASON_GROUPS: tuple[str, ...] = tuple(EXIT_REASON_GROUP_LABELS)
+
+
+@dataclass(frozen=True)
+class ExitReason:
+    """Why a referral ended early: one reason of the programme's vocabulary.
+
+    Attributes
+    ----------
+    code : str
+        The code in frames (``end_reason``) and files.
+    label : str
+        The words people see.
+    group : str
+        One of :data:`EXIT_REASON_GROUPS`.
+    positive : bool
+        Good news for an employment programme (work or caring; the intervention
+        completed early): shown as a positive exit, not a drop-out.
+    """
+
+    code: str
+    label: str
+    group: str
+    positive: bool = False
+
+
+#: Every exit reason, grouped in the order of :data:`EXIT_REASON_GROUPS`. Refer and
+#: Monitor's withdrawal reasons (``withdrawal_reason``, migration V1_166, words updated in
+#: V1_177) give the codes and groups; its older end-request reasons (``cancellation_reason``,
+#: V1_41_1) and CATS's archive reasons (``ArchiveReason.cs``) map onto them, with four codes
+#: of their own (:data:`REFER_AND_MONITOR_EXIT_REASONS`, :data:`CATS_EXIT_REASONS`).
+EXIT_REASONS: tuple[ExitReason, ...] = (
+    ExitReason("ineligible", "Ineligible referral", "problem"),
+    ExitReason("mistaken", "Mistaken or duplicate referral", "problem"),
+    ExitReason("provider_capacity", "The provider's caseload was too high", "problem"),
+    ExitReason("not_engaged", "Not engaged", "user"),
+    ExitReason("declined", "Did not wish to take part", "user"),
+    ExitReason("needs_met", "Needs met through another route", "user"),
+    ExitReason("moved", "Moved out of the service area", "user"),
+    ExitReason("work_or_caring", "Work, caring commitments or sickness", "user", positive=True),
+    ExitReason("personal_circumstances", "Personal circumstances", "user"),
+    ExitReason("died", "Died", "user"),
+    ExitReason("acquitted", "Acquitted on appeal", "sentence"),
+    ExitReason("returned_to_custody", "Returned to custody", "sentence"),
+    ExitReason("sentence_revoked", "Sentence revoked", "sentence"),
+    ExitReason("sentence_expired", "Sentence or licence ended", "sentence"),
+    ExitReason("completed_early", "Intervention completed early", "early", positive=True),
+    ExitReason("practitioner_judgement", "Probation practitioner's professional judgement", "other"),
+    ExitReason("other_change", "Another change of circumstance", "other"),
+    ExitReason("not_recorded", "Reason not recorded", "other"),
+)
+
+#: The reason given to an exit whose reason is missing.
+EXIT_REASON_NOT_RECORDED: str = "not_recorded"
+
+#: Refer and Monitor's end-request reasons -> :data:`EXIT_REASONS` codes. The performance
+#: report's ``end_requested_by_pp_reason`` carries the reason's *description* (the words of
+#: ``withdrawal_reason``, else of the older ``cancellation_reason``), so both the three-letter
+#: codes and every description either table has held are keys; the two tables share the
+#: codes MIS, MOV and ACQ with the same meaning.
+REFER_AND_MONITOR_EXIT_REASONS: Mapping[str, str] = {
+    # withdrawal_reason (V1_166; WOR and ANO reworded in V1_177)
+    "INE": "ineligible",
+    "Ineligible Referral": "ineligible",
+    "MIS": "mistaken",
+    "Mistaken or duplicate referral": "mistaken",
+    "NOT": "not_engaged",
+    "Not engaged": "not_engaged",
+    "NEE": "needs_met",
+    "Needs met through another route": "needs_met",
+    "MOV": "moved",
+    "Moved out of service area": "moved",
+    "WOR": "work_or_caring",
+    "Work or caring responsibilities": "work_or_caring",
+    "Work, caring commitments, or sickness": "work_or_caring",
+    "USE": "died",
+    "User died": "died",
+    "ACQ": "acquitted",
+    "Acquitted on appeal": "acquitted",
+    "RET": "returned_to_custody",
+    "Returned to custody": "returned_to_custody",
+    "SER": "sentence_revoked",
+    "Sentence revoked": "sentence_revoked",
+    "SEE": "sentence_expired",
+    "Sentence expired": "sentence_expired",
+    "EAR": "completed_early",
+    "Intervention has been completed": "completed_early",
+    "ANO": "other_change",
+    "Another reason": "other_change",
+    "Any other change of circumstance": "other_change",
+    # cancellation_reason (V1_41_1), the end-request reasons before withdrawal_reason
+    "Referral was made by mistake": "mistaken",
+    "Service user has moved out of service area": "moved",
+    "DIE": "died",
+    "Service user died": "died",
+    "Service user has been acquitted on appeal": "acquitted",
+    "DIS": "not_engaged",
+    "Service user has been disengaged": "not_engaged",
+    "REC": "returned_to_custody",
+    "Service user has been recalled": "returned_to_custody",
+    "END": "sentence_expired",
+    "Sentence has ended": "sentence_expired",
+    "REV": "sentence_revoked",
+    "Sentence has been revoked": "sentence_revoked",
+    "DUP": "mistaken",
+    "Duplication of referral": "mistaken",
+    "PPJ": "practitioner_judgement",
+    "Probation practitioner's professional judgement": "practitioner_judgement",
+}
+
+#: CATS's archive reasons (``ArchiveReason.cs``: its names, as an export or the screen shows
+#: them) -> :data:`EXIT_REASONS` codes.
+CATS_EXIT_REASONS: Mapping[str, str] = {
+    "Caseload for this location is too high": "provider_capacity",
+    "Deceased": "died",
+    "Licence end date reached": "sentence_expired",
+    "Moved outside of provider delivery catchment area": "moved",
+    "Moved to non-CFO location": "moved",
+    "No further support required": "needs_met",
+    "No supporting right to live / work documentation": "ineligible",
+    "Participant has stated they do not wish to participate": "declined",
+    "Participant is no longer engaging with provision": "not_engaged",
+    "Personal circumstances": "personal_circumstances",
+    "Other": "other_change",
+}
+
+
+def find_exit_reason(code: str) -> ExitReason:
+    """The exit reason with this code.
+
+    Raises
+    ------
+    InputError
+        For a code that is not one of :data:`EXIT_REASONS` (the message names them).
+    """
+    for reason in EXIT_REASONS:
+        if reason.code == code:
+            return reason
+    known = ", ".join(reason.code for reason in EXIT_REASONS)
+    raise InputError(f"Unknown exit reason {code!r}: use one of {known}.")
+
+
+#: The words of the new codes, for :func:`label` (end states, exit stages, reason groups
+#: and reasons).
+ENGAGEMENT_LABELS: Mapping[str, str] = {
+    **END_STATE_LABELS,
+    **EXIT_STAGE_LABELS,
+    **EXIT_REASON_GROUP_LABELS,
+    **{reason.code: reason.label for reason in EXIT_REASONS},
+}
+
+_WORDS = {**ENGAGEMENT_LABELS, **_WORDS}
+
+#: The terms of the engagement figures, with their definitions (the Engagement page and
+#: the About page will read them beside :func:`definitions`).
+ENGAGEMENT_TERMS: tuple[tuple[str, str], ...] = (
+    ("Working days", "Monday to Friday less the bank holidays of England and Wales (from the "
+     "maintained holidays package). The working days from a referral to a date are those after "
+     "the referral date up to and including that date, both as calendar dates in London: the "
+     "same day is 0."),
+    ("Working days to the first appointment", "The median number of working days from the "
+     "referral to the first appointment attended, over referrals received by the as-at date "
+     "whose first appointment was attended on or before it."),
+    ("First appointment within the threshold", "Referrals whose first appointment was attended "
+     "within the threshold (10 working days unless stated) and by the as-at date, divided by "
+     "referrals received at least that many working days before the as-at date."),
+    ("First appointment arranged within the threshold", "The same for the date the first "
+     "appointment was arranged (5 working days unless stated)."),
+    ("Service level", "The share within the threshold against the service-level target: green "
+     f"at the target or above, amber at {config.RAG_AMBER_FROM:.0%} of it or above, red below."),
+    ("Attended on time", "First appointments attended on time, divided by first appointments "
+     "attended by the as-at date."),
+    ("Action plan approved", "Referrals whose first action plan was approved on or before the "
+     "as-at date, divided by referrals received by it."),
+    ("Attendance rate", "Sessions attended divided by sessions expected, pooled over referrals "
+     "whose action plan was approved by the as-at date (the counts are as the source last "
+     "recorded them)."),
+    ("Achievement rate", "The sum of the end-of-service reports' achievement scores (each desired "
+     "outcome achieved 1, partly achieved 0.5, not achieved 0) divided by the sum of desired "
+     "outcomes, over referrals whose end-of-service report was submitted by the as-at date."),
+    ("End state", "Open, completed, ended or cancelled as at the as-at date: a referral "
+     "concluded after it is open."),
+    ("Exit stage", "How far an ended or cancelled referral had got on the day its end was "
+     "requested (else concluded): before the first appointment, before the action plan, in "
+     "delivery, or after a job start."),
+    ("Positive exit", "An exit that is good news for an employment programme: for work or "
+     "caring commitments, or the intervention completed early."),
+    ("Job start after release", "Custody participants with a job start within 42 (182) days of "
+     "their release, divided by releases at least 42 (182) days before the as-at date; beside "
+     "HMPPS's national share of prison leavers in employment 6 weeks (MI016) and 6 months "
+     "(MI017) after release."),
+)
+
+#: The pathway whose participants are prison leavers (one of ``config.PATHWAYS``).
+CUSTODY_PATHWAY: str = "custody"
+
+#: Timeliness measures: the first appointment's date counted from the referral, with words.
+TIMELINESS_LABELS: Mapping[str, str] = {
+    "first_appointment_attended": "First appointment attended",
+    "first_appointment_arranged": "First appointment arranged",
+}
+
+#: Prison leavers' measures (HMPPS's codes): each with its window in days after release.
+PRISON_LEAVER_WINDOWS: Mapping[str, int] = {"MI016": 42, "MI017": 182}
+
+#: Prison leavers' measures with their words.
+PRISON_LEAVER_LABELS: Mapping[str, str] = {
+    "MI016": "Job start within 6 weeks of release",
+    "MI017": "Job start within 6 months of release",
+}
+
+_WORDS = {**TIMELINESS_LABELS, **PRISON_LEAVER_LABELS, **_WORDS}

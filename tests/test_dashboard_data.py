@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -131,24 +131,26 @@ def test_metric_is_computed_once_per_scope_and_hands_out_copies() -> None:
     assert _COMPUTED == [2, 3]
 
 
-def test_metric_cache_keeps_the_most_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data_module, "_METRIC_CACHE_SIZE", 2)
+def test_metric_cache_keeps_the_most_recently_used() -> None:
+    data_module.forget_metrics()
     _COMPUTED.clear()
     participants, milestones = _extract(["D1", "D2", "D3"])
     programme = _programme(participants, milestones, ("Evicted",))
-    # entry dates 10 Jan, 10 Feb, 10 Mar 2022: as at the 15th of each month 1, 2, 3 had entered
-    days = [date(2022, 1, 15), date(2022, 2, 15), date(2022, 3, 15)]
-    views = [Filters(as_of=day) for day in days]
-    for view in views[:2]:
+    # entry dates 10 Jan, 10 Feb, 10 Mar 2022: as at 15 Jan 1 had entered, as at 15 Feb 2,
+    # and as at any day from 10 Mar on, 3
+    size = data_module._METRIC_CACHE_SIZE
+    days = [date(2022, 1, 15), date(2022, 2, 15)] + [date(2022, 3, 10) + timedelta(days=i) for i in range(size - 1)]
+    views = [Filters(as_of=day) for day in days]  # one more than the cache keeps
+    for view in views[:size]:  # the cache is full: 15 Jan the oldest, then 15 Feb
         metric(_entered_by, programme, view, as_of=view.as_of)
     metric(_entered_by, programme, views[0], as_of=views[0].as_of)  # used again: now the newest
-    assert len(_COMPUTED) == 2
-    assert metric(_entered_by, programme, views[2], as_of=views[2].as_of)["entered"].to_list() == [3]
-    assert len(_COMPUTED) == 3  # a third result: the least recently used (15 Feb) is dropped
+    assert len(_COMPUTED) == size
+    assert metric(_entered_by, programme, views[size], as_of=views[size].as_of)["entered"].to_list() == [3]
+    assert len(_COMPUTED) == size + 1  # one result too many: the least recently used (15 Feb) is dropped
     assert metric(_entered_by, programme, views[0], as_of=views[0].as_of)["entered"].to_list() == [1]
-    assert len(_COMPUTED) == 3  # 15 Jan was kept
+    assert len(_COMPUTED) == size + 1  # 15 Jan was kept
     assert metric(_entered_by, programme, views[1], as_of=views[1].as_of)["entered"].to_list() == [2]
-    assert len(_COMPUTED) == 4  # 15 Feb had to be computed again
+    assert len(_COMPUTED) == size + 2  # 15 Feb had to be computed again
 
 
 def test_forget_metrics_drops_the_cached_results() -> None:

@@ -47,7 +47,7 @@ import pandas as pd
 import pytest
 from cli_support import save_frames
 
-import ete_metrics.present.report.content as content_module
+import ete_metrics.present.report.content.filters as report_filters
 from ete_metrics import views
 from ete_metrics.cli import main
 from ete_metrics.errors import InputError
@@ -114,7 +114,7 @@ def _books(pairs_allowed: bool = False) -> tuple[
             with contextlib.ExitStack() as stack:
                 if pairs_allowed:  # the refusal switched off: what a pair's workbook would hold
                     patch = stack.enter_context(pytest.MonkeyPatch.context())
-                    patch.setattr(content_module, "check_stakeholder_scope", lambda regions: regions)
+                    patch.setattr(report_filters, "check_stakeholder_scope", lambda regions: regions)
                 shown = workbook_sheets(report_content(participants, milestones, targets,
                                                        audience="stakeholder", **options))
             true = {t.key: t.data for t in report_content(participants, milestones, targets,
@@ -245,7 +245,7 @@ def _page_tables(url: str, patch: pytest.MonkeyPatch) -> list[tuple[Part, pd.Dat
     from apptest_support import PAGES, each_screen, new_app, open_page
 
     import dashboard.render as render
-    import ete_metrics.present.report.content as report_content_module
+    import ete_metrics.present.report.content.published as report_content_module
     from tests.test_intruder_pages import Recorder
 
     seen = Recorder()

@@ -24,7 +24,7 @@ from apptest_support import PAGES, PRESENTATION, each_screen, new_app, open_page
 from streamlit.testing.v1 import AppTest
 
 import dashboard.render as render
-import ete_metrics.present.report.content as report_content
+import ete_metrics.present.report.content.published as report_content
 from ete_metrics.protect.publication import Part, publish
 from ete_metrics.views import VIEWS
 from tests.intruder_support import FRACTIONS, attack

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ete_metrics.metrics.headline import month_earlier
-from ete_metrics.present.report.content import _pack
+from ete_metrics.present.report.content.published import _pack
 from ete_metrics.protect.disclosure import SUPPRESSED
 from ete_metrics.protect.publication import publish
 from ete_metrics.steps import ENTERED

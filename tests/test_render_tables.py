@@ -63,7 +63,7 @@ def protections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return present_view(frame, kind, audience)
 
     monkeypatch.setattr(render, "present_view", counted)
-    render._protected_cache().clear()
+    render._protected.clear()
     return calls
 
 
@@ -162,7 +162,7 @@ def test_tables_shown_together_share_their_suppressions(monkeypatch: pytest.Monk
     parts = [Part(compare([("A", 30, 3), ("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work),
              Part(compare([("B", 25, 7), ("C", 40, 20)]), COMPARE, measures=work)]
     _audience(monkeypatch, "stakeholder")
-    render._publication_cache().clear()
+    render._published.clear()
     first, second = render.shown_together(parts)
     assert first.table["participants"].to_list() == ["[c]", "[c]", "[c]"]
     assert second.table["participants"].to_list() == ["[c]", "[c]"]

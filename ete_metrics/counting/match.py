@@ -8,12 +8,19 @@ small enough to stay in the processor's cache, has turned away most absent ids w
 a read of the table from main memory). Every match is then verified byte for
 byte (an id of up to 8 bytes is its own key, so there its length is all left to
 compare), so a hash collision can never produce a wrong match: on any doubt the exact
-pandas lookup is used instead. ``benchmarks/bench_match.py`` measures whether this
-still pays against ``get_indexer``: it does for text ids, Arrow-backed (about a fifth
-to a third of the time) or Python strings (about half; 0.8 to 1.5, about the same, when
-the milestones' ids are the very same string objects as the participants'); integer
-ids are looked up with ``get_indexer`` itself, which is quick for numbers. Ids are read
-(:class:`PreparedIds`) apart from the lookup, so that a caller can choose the thread.
+pandas lookup is used instead. Integer ids are looked up with ``get_indexer`` itself,
+which is quick for numbers. Ids are read (:class:`PreparedIds`) apart from the lookup,
+so that a caller can choose the thread.
+
+Why written here: ``benchmarks/bench_match.py`` measures it in one run against Arrow's
+``pyarrow.compute.index_in``, pandas' ``get_indexer`` and ids coded as integers once
+at load (``pd.factorize``). At a page's 45,000 referrals they are all a few
+milliseconds (no one would feel the difference); at the CLI's 1,000,000 ``index_in``
+takes about 2.5 times as long (a second more per lookup on a loaded machine), the
+funnel by region half a second more, which takes it past DuckDB on the same frames
+(``bench_funnel.py``'s requirement), and coding the ids at load costs more than the
+lookups it saves for a command that matches once. See ``docs/architecture.md``,
+"Machinery: written here or from a library".
 """
 
 from __future__ import annotations

@@ -25,8 +25,6 @@ import pandas as pd
 
 from ..errors import InputError
 
-LONDON = "Europe/London"
-
 
 def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
     """The bank holidays of England and Wales from ``first_year`` to ``last_year``, sorted."""
@@ -38,33 +36,46 @@ def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
     return sorted(calendar)
 
 
-def london_dates(values: Any) -> pd.Series:
-    """Calendar dates in London (``datetime64[s]`` at midnight) of dates or timestamps.
-
-    A time-zone-aware value is converted to Europe/London before its time is dropped;
-    a naive value is taken as London time. Missing values stay missing (``NaT``).
-    """
-    series = values if isinstance(values, pd.Series) else pd.Series(values)
-    if series.dtype == object:
-        series = pd.Series(
-            [_london_timestamp(value) for value in series],
-            index=series.index,
-            dtype="datetime64[s]",
-        )
-    elif not isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = pd.to_datetime(series)
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert(LONDON).dt.tz_localize(None)
-    return series.dt.normalize()
+LONDON = "Europe/London"
 
 
-def _london_timestamp(value: Any) -> pd.Timestamp | Any:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return pd.NaT
-    stamp = pd.Timestamp(value)
+def _london_timestamp(value: object) -> pd.Timestamp:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return pd.NaT  # type: ignore[return-value]
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(LONDON).tz_localize(None)
     return stamp
+
+
+def london_dates(values: Any) -> pd.Series:
+    """Calendar dates in London (midnight, ``datetime64[ns]``) of dates or timestamps.
+
+    A time-zone-aware value is converted to Europe/London before its time is dropped (an
+    evening in UTC in summer is the next day in London); a naive one is taken as London
+    time. Missing values stay missing (``NaT``). Any sequence is accepted; a Series keeps
+    its index.
+    """
+    values = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert(LONDON).dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(values.dtype) and values.isna().all():
+        values = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    elif not pd.api.types.is_datetime64_dtype(values.dtype):
+        try:  # one form throughout (all naive or all with an offset): vectorised
+            parsed = pd.to_datetime(values, format="ISO8601")
+        except (ValueError, TypeError):  # mixed forms: one value at a time
+            parsed = pd.Series(
+                [_london_timestamp(value) for value in values],
+                index=values.index,
+                dtype="datetime64[ns]",
+            )
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_convert(LONDON).dt.tz_localize(None)
+        values = parsed
+    # Midnight of each day (NaT stays NaT): NumPy's day unit, faster than .dt.normalize().
+    days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return pd.Series(days.astype("datetime64[ns]"), index=values.index)
 
 
 def _calendar(starts: pd.Series, ends: pd.Series) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The audit trail: who signed in, imported or exported what, and when.
+"""The audit trail: who signed in, imported, exported or was emailed what, and when.
 
 Thin helpers over :func:`ete_metrics.data.db.record_audit` shared by the dashboard and
 the command line, so an import or an export is described the same way wherever
@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 from ete_metrics.data import db
 
 __all__ = [
-    "export_filters", "import_entry", "record_export", "record_import", "record_preview",
-    "record_sign_in", "sha256_of",
+    "delivery_entry", "export_filters", "import_entry", "record_export", "record_import",
+    "record_preview", "record_sign_in", "sha256_of",
 ]
 
 
@@ -287,4 +287,51 @@ def record_export(
         engine, occurred_at=occurred_at, actor=access.email, role=access.role, action="export",
         detail=detail, filters=filters if filters is not None else export_filters(access),
         file_sha256=sha256_of(content),
+    )
+
+
+def delivery_entry(
+    *,
+    occurred_at: datetime,
+    access: Who,
+    what: str,
+    files: Mapping[str, bytes],
+    filters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit event of one email of a pack, to be written with its delivery record.
+
+    One row per email: who it was sent to (the recipient's email and role, as an export
+    records its user), what (``what``, then each file with its size and SHA-256), and the
+    scope and filters (``filters``, see :func:`export_filters`; the files' SHA-256 are
+    added under ``files``). ``file_sha256`` holds the first file's. Pass the values to
+    :func:`ete_metrics.data.db.record_delivery`, which writes both in one transaction.
+
+    Parameters
+    ----------
+    occurred_at : datetime.datetime
+        When it was sent (UTC).
+    access : Who
+        The recipient.
+    what : str
+        E.g. ``"emailed the April 2023 pack (subscription 2)"``.
+    files : mapping of str to bytes
+        Each attached file's name and contents (hashed, not stored).
+    filters : mapping, optional
+        The pack's scope and filters (default: the recipient's scope).
+
+    Returns
+    -------
+    dict
+        The ``audit_events`` row's values (:func:`ete_metrics.data.db.audit_values`).
+    """
+    hashes = {name: sha256_of(content) for name, content in files.items()}
+    listed = "; ".join(
+        f"{name} ({len(files[name]):,} bytes, sha256 {digest})" for name, digest in hashes.items()
+    )
+    described = dict(filters) if filters is not None else export_filters(access)
+    described["files"] = hashes
+    return db.audit_values(
+        occurred_at=occurred_at, actor=access.email, role=access.role, action="delivery",
+        detail=f"{what}: {listed}" if listed else what, filters=described,
+        file_sha256=next(iter(hashes.values()), None),
     )

@@ -9,7 +9,8 @@ million participants loads in seconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -36,13 +37,21 @@ from ete_metrics.data.schema import (
 )
 
 __all__ = [
+    "ALERTS_FIRED_COLUMNS",
     "AUDIT_ACTIONS",
     "DEMO_ORIGIN",
     "Holdings",
     "create_schema",
     "data_cutoff",
     "database_holdings",
+    "delivery_lock",
+    "alert_states",
+    "claim_alert",
+    "load_alerts_fired",
     "load_audit",
+    "record_alert_fired",
+    "release_alert",
+    "load_deliveries",
     "load_import_warnings",
     "load_imports",
     "load_milestones",
@@ -51,6 +60,7 @@ __all__ = [
     "make_engine",
     "participant_ids",
     "record_audit",
+    "record_delivery",
     "save_extract",
 ]
 
@@ -59,6 +69,8 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "ete_write"
 #: PostgreSQL advisory lock held by an import's transaction (imports queue on it).
 _IMPORT_LOCK_KEY = 7_431_012
+#: PostgreSQL advisory lock held by a ``deliver`` run for its whole length (one run at a time).
+_DELIVERY_LOCK_KEY = 7_431_029
 #: Page cache per connection (KiB); large imports touch many index pages.
 _SQLITE_CACHE_KIB = 131_072
 
@@ -1330,7 +1342,9 @@ def database_holdings(engine: Engine) -> Holdings:
 # ---------------------------------------------------------------------------
 
 #: The actions recorded in ``audit_events``.
-AUDIT_ACTIONS: tuple[str, ...] = ("sign_in", "sign_in_denied", "import", "export", "preview")
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "sign_in", "sign_in_denied", "import", "export", "preview", "delivery", "alert",
+)
 #: Columns of :func:`load_audit`'s frame.
 AUDIT_COLUMNS: tuple[str, ...] = (
     "id", "occurred_at", "actor", "role", "action", "detail", "filters", "file_sha256",
@@ -1518,4 +1532,431 @@ def load_audit(
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(AUDIT_COLUMNS), dtype=object)
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"]).astype("datetime64[ns]")
     frame["id"] = frame["id"].astype("int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------
+# Deliveries (packs emailed to subscribers)
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`load_deliveries`'s frame.
+DELIVERY_COLUMNS: tuple[str, ...] = (
+    "id", "attempted_at", "recipient", "subscription", "period_start", "period_end", "as_of",
+    "status", "files", "problem",
+)
+#: The outcomes of an attempt.
+DELIVERY_STATUSES: tuple[str, ...] = ("sent", "failed")
+
+
+def record_delivery(
+    engine: Engine,
+    *,
+    attempted_at: datetime,
+    recipient: str,
+    subscription: str,
+    period_start: date,
+    period_end: date,
+    as_of: date,
+    status: str,
+    files: str | None = None,
+    problem: str | None = None,
+    audit: Mapping[str, Any] | None = None,
+) -> int:
+    """Record one attempt to email a pack, with its audit event when it was sent, together.
+
+    The ``deliveries`` table (and ``audit_events``) is created when missing; the attempt
+    and its audit row are written in one transaction: both are stored, or neither.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    attempted_at : datetime.datetime
+        When (UTC; a time with a time zone is converted, a naive one taken as UTC).
+    recipient : str
+        The recipient's email.
+    subscription : str
+        The subscription's key (``delivery.subscriptions.Subscription.key``).
+    period_start, period_end : date
+        The period the pack is for.
+    as_of : date
+        The date its figures are as at.
+    status : {"sent", "failed"}
+    files : str, optional
+        The files attached, with their SHA-256.
+    problem : str, optional
+        Why it failed, in one line.
+    audit : mapping, optional
+        The audit event's values (:func:`audit_values`), for a pack sent.
+
+    Returns
+    -------
+    int
+        The id of the new ``deliveries`` row.
+
+    Raises
+    ------
+    InputError
+        An unknown status or an empty recipient.
+    DatabaseError
+        The rows could not be written.
+    """
+    from ete_metrics.data.schema import audit_events_table, deliveries_table
+    from ete_metrics.errors import InputError
+
+    if status not in DELIVERY_STATUSES:
+        raise InputError(f"Unknown delivery status {status!r}: use one of {', '.join(DELIVERY_STATUSES)}.")
+    if not str(recipient or "").strip():
+        raise InputError("A delivery needs a recipient (an email).")
+    stamp = pd.Timestamp(attempted_at)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    values = {
+        "attempted_at": stamp.to_pydatetime(), "recipient": recipient, "subscription": subscription,
+        "period_start": period_start, "period_end": period_end, "as_of": as_of, "status": status,
+        "files": files, "problem": problem,
+    }
+    try:
+        deliveries_table.create(engine, checkfirst=True)
+        if audit is not None:
+            audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            key = connection.execute(sa.insert(deliveries_table).values(**values)).inserted_primary_key
+            if audit is not None:
+                connection.execute(sa.insert(audit_events_table).values(**audit))
+    except SQLAlchemyError as exc:
+        raise _wrap("record the delivery", exc, engine) from None
+    assert key is not None
+    return int(key[0])
+
+
+def load_deliveries(engine: Engine, *, recipient: str | None = None) -> pd.DataFrame:
+    """Load the attempts to email packs, oldest first (:data:`DELIVERY_COLUMNS`).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    recipient : str, optional
+        Only this recipient's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attempt; the dates as ``datetime.date``, ``attempted_at`` as
+        ``datetime64[ns]`` (UTC). Empty when nothing was recorded (or the table does not
+        exist yet: nothing is created here).
+    """
+    from ete_metrics.data.schema import deliveries_table
+
+    table = deliveries_table
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+    except SQLAlchemyError as exc:
+        raise _wrap("load the deliveries", exc, engine) from None
+    rows: list[tuple[Any, ...]] = []
+    if recorded:
+        query = sa.select(*[table.c[c] for c in DELIVERY_COLUMNS]).order_by(table.c.id)
+        if recipient is not None:
+            query = query.where(table.c.recipient == recipient)
+        try:
+            with engine.connect() as connection:
+                rows = [tuple(r) for r in connection.execute(query).all()]
+        except SQLAlchemyError as exc:
+            raise _wrap("load the deliveries", exc, engine) from None
+    frame = pd.DataFrame(rows, columns=list(DELIVERY_COLUMNS), dtype=object)
+    frame["attempted_at"] = pd.to_datetime(frame["attempted_at"]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    return frame
+
+
+@contextmanager
+def delivery_lock(engine: Engine) -> Iterator[bool]:
+    """Hold the database's delivery lock while a ``deliver`` run plans, sends and records.
+
+    Two runs at once (the timer's and one by hand) would each find a pack unsent and both
+    send it; with the lock the second finds it taken and does nothing. PostgreSQL: a
+    session advisory lock on a connection kept for the run (released when it ends, or when
+    the process dies). SQLite: an exclusive ``flock`` on ``<database file>.deliver-lock``
+    beside the database (an in-memory database, or a folder that cannot be written, takes
+    no lock: then the run goes ahead, and its records say what it could not write).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+
+    Yields
+    ------
+    bool
+        True when this run holds the lock; False when another run does.
+    """
+    if engine.dialect.name == "postgresql":
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as exc:
+            raise _wrap("take the delivery lock", exc, engine) from None
+        try:
+            taken = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                ).scalar()
+            )
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": _DELIVERY_LOCK_KEY}
+                    )
+                    connection.commit()
+        finally:
+            connection.close()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield True
+        return
+    import fcntl
+
+    try:
+        handle = open(f"{database}.deliver-lock", "a+b")  # noqa: SIM115 - held for the run
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        try:
+            yield taken
+        finally:
+            if taken:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+# ---------------------------------------------------------------------------
+# Alerts: each rule's last state, and the alerts that fired
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`load_alerts_fired`'s frame.
+ALERTS_FIRED_COLUMNS: tuple[str, ...] = (
+    "id", "fired_at", "rule", "scope", "as_of", "reading", "recipients", "trigger",
+)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
+
+
+def _alert_tables(engine: Engine) -> None:
+    """Create the alert tables a database made before them lacks (like the audit trail's)."""
+    from ete_metrics.data.schema import alert_states_table, alerts_fired_table
+
+    alert_states_table.create(engine, checkfirst=True)
+    alerts_fired_table.create(engine, checkfirst=True)
+
+
+def alert_states(engine: Engine) -> dict[str, bool]:
+    """Each alert's last stored state: its key (``AlertRule.key``) -> firing or not.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The ETE database.
+
+    Returns
+    -------
+    dict of str to bool
+        Empty when nothing is stored yet (or the table does not exist yet).
+    """
+    from ete_metrics.data.schema import alert_states_table as table
+
+    try:
+        if not sa.inspect(engine).has_table(table.name):
+            return {}
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(table.c.alert_key, table.c.firing)).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("read the alerts' states", exc, engine) from None
+    return {str(key): bool(firing) for key, firing in rows}
+
+
+def _put_alert_state(
+    connection: Connection, *, key: str, rule: str, firing: bool, as_of: date | None, at: datetime
+) -> bool:
+    """Store the state ``firing`` unless it is stored already; True when this changed it."""
+    from ete_metrics.data.schema import alert_states_table as table
+
+    values = {"rule": rule, "firing": firing, "changed_at": _naive_utc(at), "as_of": as_of}
+    changed = connection.execute(
+        sa.update(table)
+        .where(table.c.alert_key == key, table.c.firing == (not firing))
+        .values(**values)
+    ).rowcount
+    if changed:
+        return True
+    stored = connection.execute(sa.select(table.c.firing).where(table.c.alert_key == key)).first()
+    if stored is not None:
+        return False  # already in that state
+    connection.execute(sa.insert(table).values(alert_key=key, **values))
+    return True
+
+
+def _set_alert_state(
+    engine: Engine, *, key: str, rule: str, firing: bool, as_of: date | None, at: datetime, action: str
+) -> bool:
+    try:
+        _alert_tables(engine)
+        with (
+            engine.connect().execution_options(**{_WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            return _put_alert_state(connection, key=key, rule=rule, firing=firing, as_of=as_of, at=at)
+    except sa.exc.IntegrityError:
+        return False  # another process stored the same key at the same moment: theirs stands
+    except SQLAlchemyError as exc:
+        raise _wrap(action, exc, engine) from None
+
+
+def claim_alert(engine: Engine, *, key: str, rule: str, as_of: date | None, at: datetime) -> bool:
+    """Mark an alert as firing unless it is already: True when this call changed it.
+
+    The caller sends the alert's email only when it gets True, so two runs at once (an
+    upload and ``deliver``) never both send it; when the send fails it calls
+    :func:`release_alert`, so the next run tries again.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    key : str
+        The rule's key (64 hex digits).
+    rule : str
+        The rule in words (kept for people reading the table).
+    as_of : datetime.date or None
+        The date the figures were as at.
+    at : datetime.datetime
+        When (UTC; the caller reads the clock).
+
+    Returns
+    -------
+    bool
+    """
+    return _set_alert_state(
+        engine, key=key, rule=rule, firing=True, as_of=as_of, at=at, action="store an alert's state"
+    )
+
+
+def release_alert(engine: Engine, *, key: str, rule: str, as_of: date | None, at: datetime) -> bool:
+    """Mark an alert as not firing (it changed back, or its email could not be sent).
+
+    Returns
+    -------
+    bool
+        True when the stored state changed (or none was stored).
+    """
+    return _set_alert_state(
+        engine, key=key, rule=rule, firing=False, as_of=as_of, at=at, action="store an alert's state"
+    )
+
+
+def record_alert_fired(
+    engine: Engine,
+    *,
+    fired_at: datetime,
+    key: str,
+    rule: str,
+    scope: str,
+    as_of: date | None,
+    reading: str,
+    recipients: int,
+    trigger: str,
+    audit: Sequence[Mapping[str, Any]] = (),
+) -> int:
+    """Record an alert that fired (its email was sent), with its audit rows, in one transaction.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    fired_at : datetime.datetime
+        When it was sent (UTC).
+    key, rule, scope : str
+        The rule's key, and the rule and its scope in words.
+    as_of : datetime.date or None
+        The date the figures were as at.
+    reading : str
+        What made it fire, in words (no identifier).
+    recipients : int
+        How many it was sent to.
+    trigger : str
+        What evaluated it: ``"import #12"``, ``"deliver"``...
+    audit : sequence of mapping
+        The audit rows (:func:`audit_values`, action ``alert``), one per recipient.
+
+    Returns
+    -------
+    int
+        The id of the ``alerts_fired`` row.
+    """
+    from ete_metrics.data.schema import alerts_fired_table, audit_events_table
+
+    try:
+        _alert_tables(engine)
+        audit_events_table.create(engine, checkfirst=True)
+        with engine.begin() as connection:
+            row = connection.execute(
+                sa.insert(alerts_fired_table).values(
+                    fired_at=_naive_utc(fired_at), alert_key=key, rule=rule, scope=scope,
+                    as_of=as_of, reading=reading, recipients=int(recipients), trigger=trigger,
+                )
+            ).inserted_primary_key
+            for values in audit:
+                connection.execute(sa.insert(audit_events_table).values(**values))
+    except SQLAlchemyError as exc:
+        raise _wrap("record the alert that fired", exc, engine) from None
+    assert row is not None
+    return int(row[0])
+
+
+def load_alerts_fired(engine: Engine, *, limit: int | None = None) -> pd.DataFrame:
+    """The alerts that fired, newest first.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    limit : int, optional
+        At most this many (the newest).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ALERTS_FIRED_COLUMNS`; ``fired_at`` (UTC, no time zone) and
+        ``as_of`` are ``datetime64[ns]``, ``recipients`` int64. Empty when none fired (or
+        the table does not exist yet).
+    """
+    from ete_metrics.data.schema import alerts_fired_table as table
+
+    try:
+        recorded = sa.inspect(engine).has_table(table.name)
+        rows: Sequence[Any] = []
+        if recorded:
+            query = sa.select(*[table.c[c] for c in ALERTS_FIRED_COLUMNS]).order_by(
+                table.c.fired_at.desc(), table.c.id.desc()
+            )
+            if limit is not None:
+                query = query.limit(int(limit))
+            with engine.connect() as connection:
+                rows = connection.execute(query).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("load the alerts that fired", exc, engine) from None
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(ALERTS_FIRED_COLUMNS), dtype=object)
+    for column in ("fired_at", "as_of"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    frame["id"] = frame["id"].astype("int64")
+    frame["recipients"] = frame["recipients"].astype("int64")
     return frame

@@ -48,8 +48,8 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping as MappingABC
 from collections.abc import Callable, Sequence
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -61,19 +61,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from ete_metrics.data import db, frames
+from ete_metrics.data.identifiers import ID_BREAK_PATTERN, id_break
 from ete_metrics.data.importer import (
-    Extract,
-    FileInfo,
-    ID_BREAK_PATTERN,
     READ_SHARE,
+    Extract,
     ImportResult,
-    _normalise_column,
-    _read_table,
-    _id_break,
-    _Table,
     read_extract,
     write_extract,
 )
+from ete_metrics.data.reading import FileInfo, Table, normalise_column, read_table
 from ete_metrics.errors import ImportValidationError, InputError, Problem
 from ete_metrics.progress import Progress, share, tell
 
@@ -428,7 +424,7 @@ def _source_roles(mapping: SourceMapping) -> dict[str, dict[str, str]]:
     roles: dict[str, dict[str, str]] = {}
 
     def add(name: str, role: str) -> None:
-        roles.setdefault(_normalise_column(name), {}).setdefault(role, name)
+        roles.setdefault(normalise_column(name), {}).setdefault(role, name)
 
     for name in mapping.identifiers:
         add(name, "identifier")
@@ -613,7 +609,7 @@ def read_region_map(path: str | Path) -> dict[str, str]:
     name = path.name
     rows = list(csv.reader(_read_text(path, "the region map").splitlines()))
     problems: list[Problem] = []
-    header = [_normalise_column(c) for c in rows[0]] if rows else []
+    header = [normalise_column(c) for c in rows[0]] if rows else []
     if header[:2] != ["source", "region"]:
         raise ImportValidationError(
             [Problem(name, 1, None, "the header must be source,region", "missing_column")]
@@ -722,9 +718,9 @@ class _Translated:
     info: FileInfo
 
 
-def _present(table: _Table, column: str) -> str | None:
+def _present(table: Table, column: str) -> str | None:
     """The table's column for a source column name (matched as the importer matches), or None."""
-    key = _normalise_column(column)
+    key = normalise_column(column)
     return key if key in table.frame.columns else None
 
 
@@ -736,7 +732,7 @@ _PSEUDONYMS: dict[str, Callable[[str, str], str]] = {
 
 
 def _declared_outputs(
-    table: _Table, section: Section, mapping: SourceMapping, key: str | None
+    table: Table, section: Section, mapping: SourceMapping, key: str | None
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """The only part of a source file the rest of the mapping stage sees.
 
@@ -748,9 +744,9 @@ def _declared_outputs(
     """
     kept: dict[str, str] = {}  # column (as matched) -> our column it becomes, or "" for an output
     for ours, source in section.columns.items():
-        kept[_normalise_column(source)] = ours if ours in _PSEUDONYMS else ""
+        kept[normalise_column(source)] = ours if ours in _PSEUDONYMS else ""
     for note in mapping.notes:
-        kept.setdefault(_normalise_column(note), "")
+        kept.setdefault(normalise_column(note), "")
     frame = table.frame
     original = dict(
         zip(frame.columns, frame.attrs.get("original_columns", list(frame.columns)), strict=True)
@@ -776,7 +772,7 @@ def _declared_outputs(
         # pseudonym of someone else: refused, naming the row and column, never the value.
         values = safe[column]
         for i in np.flatnonzero(values.str.contains(ID_BREAK_PATTERN).to_numpy(dtype=bool)).tolist():
-            found = _id_break(str(values.iat[i]))
+            found = id_break(str(values.iat[i]))
             if found is not None:
                 problems.append(
                     Problem(
@@ -799,16 +795,11 @@ def _declared_outputs(
     return safe, []
 
 
-def _translate(
-    table: _Table,
-    section: Section,
-    mapping: SourceMapping,
-    ours: Sequence[str],
-    key: str | None,
-    region_map: dict[str, str],
-    date_columns: Sequence[str],
-) -> tuple[_Translated | None, list[Problem], list[Problem]]:
-    """Return (translated file, errors, warnings) for one source file."""
+def _missing_sources(
+    table: Table, section: Section, mapping: SourceMapping, ours: Sequence[str]
+) -> list[Problem]:
+    """A ``missing_column`` error for each source column the mapping takes one of ours from
+    that the file does not have."""
     found = dict(
         zip(
             table.frame.columns,
@@ -817,7 +808,6 @@ def _translate(
         )
     )
     errors: list[Problem] = []
-    warnings: list[Problem] = []
     for column in ours:
         source = section.columns.get(column)
         if source is not None and column not in section.constants and _present(table, source) is None:
@@ -829,14 +819,20 @@ def _translate(
                     "missing_column",
                 )
             )
-    if errors:
-        return None, errors, warnings
-    # 1-2. Only the declared outputs go on, identifiers as pseudonyms: nothing below
-    # (nor the table, from here on) holds any other value of the file.
-    frame, errors = _declared_outputs(table, section, mapping, key)
-    table.frame = frame if frame is not None else table.frame.iloc[:, :0]
-    if frame is None:
-        return None, errors, warnings
+    return errors
+
+
+def _our_columns(
+    frame: pd.DataFrame,
+    section: Section,
+    mapping: SourceMapping,
+    ours: Sequence[str],
+    region_map: dict[str, str],
+    date_columns: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Our columns from the declared outputs (3-5): renamed, values and regions mapped,
+    constants filled, timestamps as dates, a prison only for custody; and the source
+    column (as the file spells it) of each of ours."""
     original = dict(zip(frame.columns, frame.attrs["original_columns"], strict=True))
     out = pd.DataFrame(index=frame.index)
     source_names: dict[str, str] = {}
@@ -848,7 +844,7 @@ def _translate(
         if source is None:
             out[column] = ""
             continue
-        present = _normalise_column(source)
+        present = normalise_column(source)
         source_names[column] = original.get(present, source)
         values = frame[present]
         if column in section.values:
@@ -861,9 +857,17 @@ def _translate(
         out[column] = values
     if "prison" in section.columns and "pathway" in out.columns:
         out.loc[out["pathway"].str.casefold() != "custody", "prison"] = ""
-    ids = out["participant_id"] if "participant_id" in out.columns else None
+    return out, source_names
+
+
+def _note_warnings(
+    table: Table, frame: pd.DataFrame, mapping: SourceMapping, ids: pd.Series | None
+) -> list[Problem]:
+    """A ``source_note`` warning for each non-blank note of the source system (6)."""
+    original = dict(zip(frame.columns, frame.attrs["original_columns"], strict=True))
+    warnings: list[Problem] = []
     for column in mapping.notes:
-        present = _normalise_column(column)
+        present = normalise_column(column)
         if present not in frame.columns:
             continue
         notes = frame[present].tolist()
@@ -880,6 +884,31 @@ def _translate(
                     id_list[i] or None,
                 )
             )
+    return warnings
+
+
+def _translate(
+    table: Table,
+    section: Section,
+    mapping: SourceMapping,
+    ours: Sequence[str],
+    key: str | None,
+    region_map: dict[str, str],
+    date_columns: Sequence[str],
+) -> tuple[_Translated | None, list[Problem], list[Problem]]:
+    """Return (translated file, errors, warnings) for one source file."""
+    errors = _missing_sources(table, section, mapping, ours)
+    if errors:
+        return None, errors, []
+    # 1-2. Only the declared outputs go on, identifiers as pseudonyms: nothing below
+    # (nor the table, from here on) holds any other value of the file.
+    frame, errors = _declared_outputs(table, section, mapping, key)
+    table.frame = frame if frame is not None else table.frame.iloc[:, :0]
+    if frame is None:
+        return None, errors, []
+    out, source_names = _our_columns(frame, section, mapping, ours, region_map, date_columns)
+    ids = out["participant_id"] if "participant_id" in out.columns else None
+    warnings = _note_warnings(table, frame, mapping, ids)
     translated = _Translated(
         name=table.name,
         frame=out.reset_index(drop=True),
@@ -1050,6 +1079,33 @@ def read_mapped(
         see :func:`check_roles`; no key for an identifier; milestone files for a
         mapping without milestones).
     """
+    _check_applies(mapping, milestones_paths, region_map)
+    participants, milestone_parts, errors, warnings = _translate_sources(
+        mapping, participants_path, milestones_paths, key, region_map or {}, progress
+    )
+    if errors:
+        raise ImportValidationError(errors)
+    assert participants is not None  # no errors: the participants file was read
+    if mapping.dedupe:
+        warnings += _dedupe(participants)
+    extract = _read_translated(
+        participants, milestone_parts, extract_date, known_entry_dates, progress
+    )
+    extract.warnings = warnings + extract.warnings
+    extract.files = {
+        "participants": participants.info,
+        "milestones": _combined_info(milestone_parts, "(no milestones file)"),
+    }
+    return extract
+
+
+def _check_applies(
+    mapping: SourceMapping,
+    milestones_paths: Sequence[str | Path],
+    region_map: dict[str, str] | None,
+) -> None:
+    """Raise :class:`InputError` when the mapping cannot apply to these files: its roles
+    break the rules, it needs a region map not given, or it has no milestones to read."""
     check_roles(mapping)  # a mapping built in code is held to the rules of one read from a file
     if mapping.region_map_required and not region_map:
         raise InputError(
@@ -1062,19 +1118,43 @@ def read_mapped(
             f"the {mapping.name} mapping has no milestones (its source has no training or job "
             "dates); leave out --milestones"
         )
-    region_map = region_map or {}
+
+
+def _milestone_section(table: Table, mapping: SourceMapping) -> Section | Problem:
+    """The mapping's milestones section whose layout the file has (its ``detect`` column),
+    or the problem that it has none."""
+    for section in mapping.milestones:
+        if section.detect is None or _present(table, section.detect) is not None:
+            return section
+    layouts = " or ".join(repr(s.detect) for s in mapping.milestones)
+    return Problem(
+        table.name, 1, None,
+        f"matches none of the {mapping.name} milestone layouts (a file with a "
+        f"column {layouts}); check it is the right file",
+        "unknown_layout",
+    )  # fmt: skip
+
+
+def _translate_sources(
+    mapping: SourceMapping,
+    participants_path: str | Path,
+    milestones_paths: Sequence[str | Path],
+    key: str | None,
+    region_map: dict[str, str],
+    progress: Progress | None,
+) -> tuple[_Translated | None, list[_Translated], list[Problem], list[Problem]]:
+    """Read and translate each source file: (participants, milestone files, errors, warnings)."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    section_columns = set(mapping.participants.columns.values())
 
-    def source_table(path: str | Path, label: str, known: set[str]) -> _Table | None:
-        table, problems = _read_table(path, label, [_normalise_column(c) for c in known])
+    def source_table(path: str | Path, label: str, known: set[str]) -> Table | None:
+        table, problems = read_table(path, label, [normalise_column(c) for c in known])
         errors.extend(problems)
         return table
 
     participants: _Translated | None = None
     tell(progress, "Reading the participants file", 0.0)
-    table = source_table(participants_path, "participants", section_columns)
+    table = source_table(participants_path, "participants", set(mapping.participants.columns.values()))
     if table is not None:
         participants, problems, notes = _translate(
             table, mapping.participants, mapping, frames.PARTICIPANT_COLUMNS, key, region_map,
@@ -1085,28 +1165,14 @@ def read_mapped(
     milestone_parts: list[_Translated] = []
     for number, path in enumerate(milestones_paths):
         tell(progress, "Reading the milestones files", 0.1 + 0.3 * number / len(milestones_paths))
-        known = {c for s in mapping.milestones for c in s.columns.values()}
-        table = source_table(path, "milestones", known)
+        table = source_table(
+            path, "milestones", {c for s in mapping.milestones for c in s.columns.values()}
+        )
         if table is None:
             continue
-        section = next(
-            (
-                s
-                for s in mapping.milestones
-                if s.detect is None or _present(table, s.detect) is not None
-            ),
-            None,
-        )
-        if section is None:
-            layouts = " or ".join(repr(s.detect) for s in mapping.milestones)
-            errors.append(
-                Problem(
-                    table.name, 1, None,
-                    f"matches none of the {mapping.name} milestone layouts (a file with a "
-                    f"column {layouts}); check it is the right file",
-                    "unknown_layout",
-                )
-            )
+        section = _milestone_section(table, mapping)
+        if isinstance(section, Problem):
+            errors.append(section)
             continue
         part, problems, notes = _translate(
             table, section, mapping, frames.MILESTONE_COLUMNS, key, region_map,
@@ -1116,12 +1182,18 @@ def read_mapped(
         warnings += notes
         if part is not None:
             milestone_parts.append(part)
-    if errors:
-        raise ImportValidationError(errors)
-    assert participants is not None  # no errors: the participants file was read
-    if mapping.dedupe:
-        warnings += _dedupe(participants)
+    return participants, milestone_parts, errors, warnings
 
+
+def _read_translated(
+    participants: _Translated,
+    milestone_parts: Sequence[_Translated],
+    extract_date: date | None,
+    known_entry_dates: pd.Series | None,
+    progress: Progress | None,
+) -> Extract:
+    """Write the translated files as our CSV and read them as an extract, every problem
+    put back in the source files' names, lines and columns."""
     with tempfile.TemporaryDirectory(prefix="ete-mapped-") as folder:
         written_participants = Path(folder) / f"participants-{participants.name}.csv"
         written_milestones = Path(folder) / "milestones.csv"
@@ -1150,11 +1222,7 @@ def read_mapped(
             )
         except ImportValidationError as exc:
             raise ImportValidationError([told(p) for p in exc.problems]) from None
-    extract.warnings = warnings + [told(p) for p in extract.warnings]
-    extract.files = {
-        "participants": participants.info,
-        "milestones": _combined_info(milestone_parts, "(no milestones file)"),
-    }
+    extract.warnings = [told(p) for p in extract.warnings]
     return extract
 
 
@@ -1217,7 +1285,7 @@ def mappings_folder(environ: MappingABC[str, str] | None = None) -> Path:
 
 def column_key(name: str) -> str:
     """A column name as the importer matches it (ignoring case, spaces and hyphens)."""
-    return _normalise_column(name)
+    return normalise_column(name)
 
 
 def source_preview(path: str | Path, rows: int = 5) -> pd.DataFrame:
@@ -1228,12 +1296,50 @@ def source_preview(path: str | Path, rows: int = 5) -> pd.DataFrame:
     ImportValidationError
         The file cannot be read (the message names it and says why).
     """
-    table, problems = _read_table(path, "sample")
+    table, problems = read_table(path, "sample")
     if table is None:
         raise ImportValidationError(problems)
     frame = table.frame.head(rows).copy()
     frame.columns = pd.Index(table.frame.attrs.get("original_columns", list(frame.columns)))
     return frame.reset_index(drop=True)
+
+
+def _checked_choices(
+    name: str,
+    participants: MappingABC[str, str],
+    milestones: MappingABC[str, str] | None,
+    drop: Sequence[str],
+) -> str:
+    """The mapping's name, stripped; raise :class:`InputError` for a name that cannot be a
+    file's, no column for ``participant_id``, or a column both used and dropped."""
+    name = name.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}", name):
+        raise InputError(
+            "give the mapping a name of letters, digits, spaces, '-', '_' or '.' (up to 64)"
+        )
+    if not participants.get("participant_id"):
+        raise InputError("choose the column of your file that identifies each person (participant_id)")
+    used = set(participants.values()) | set((milestones or {}).values())
+    clash = sorted(used & set(drop))
+    if clash:
+        raise InputError(
+            f"the column {clash[0]!r} is both used and dropped; drop only columns you do not map"
+        )
+    return name
+
+
+def _section_choices(
+    columns: MappingABC[str, str], maps: MappingABC[str, MappingABC[str, str]] | None, what: str
+) -> dict[str, Any]:
+    """A section of the mapping: our column -> its source column, and its value maps
+    (a value map of a column not chosen is an :class:`InputError`)."""
+    chosen = {column: dict(m) for column, m in (maps or {}).items() if m}
+    unmapped = sorted(set(chosen) - set(columns))
+    if unmapped:
+        raise InputError(
+            f"choose the column of your {what} file for {unmapped[0]} before mapping its values"
+        )
+    return {**columns, **({"values": chosen} if chosen else {})}
 
 
 def mapping_from_choices(
@@ -1281,41 +1387,19 @@ def mapping_from_choices(
         (:func:`check_roles`), a value map of a column not mapped, an unknown time
         zone or a date format that does not read a day, month and year.
     """
-    name = name.strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}", name):
-        raise InputError(
-            "give the mapping a name of letters, digits, spaces, '-', '_' or '.' (up to 64)"
-        )
-    if not participants.get("participant_id"):
-        raise InputError("choose the column of your file that identifies each person (participant_id)")
-    used = set(participants.values()) | set((milestones or {}).values())
-    clash = sorted(used & set(drop))
-    if clash:
-        raise InputError(
-            f"the column {clash[0]!r} is both used and dropped; drop only columns you do not map"
-        )
+    name = _checked_choices(name, participants, milestones, drop)
     ids = [participants["participant_id"], (milestones or {}).get("participant_id", "")]
-
-    def table(columns: MappingABC[str, str], maps: MappingABC[str, MappingABC[str, str]] | None, what: str) -> dict[str, Any]:
-        maps = {column: dict(m) for column, m in (maps or {}).items() if m}
-        unmapped = sorted(set(maps) - set(columns))
-        if unmapped:
-            raise InputError(
-                f"choose the column of your {what} file for {unmapped[0]} before mapping its values"
-            )
-        return {**columns, **({"values": maps} if maps else {})}
-
     raw: dict[str, Any] = {
         "name": name,
         "time_zone": time_zone,
         "identifiers": list(dict.fromkeys(c for c in [*ids, *identifiers] if c)),
         "drop": list(drop),
-        "participants": table(participants, values, "participants"),
+        "participants": _section_choices(participants, values, "participants"),
     }
     if date_format:
         raw["date_format"] = date_format
     if milestones:
-        raw["milestones"] = [table(milestones, milestone_values, "milestones")]
+        raw["milestones"] = [_section_choices(milestones, milestone_values, "milestones")]
     return _mapping_from_raw(raw, name)
 
 

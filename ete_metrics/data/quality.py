@@ -27,7 +27,9 @@ def _ids_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
     return np.asarray(values.array[np.asarray(mask, dtype=bool)], dtype=object)
 
 
-def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: AsOf) -> pd.DataFrame:
+def data_quality(
+    participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of: AsOf
+) -> pd.DataFrame:
     """Run the data-quality checks and report how many participants each one finds.
 
     Parameters
@@ -77,14 +79,15 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     ``unknown_column`` is about a file, not the records, and is only in the stored
     warnings.
     """
-    id_values = participants["participant_id"]
-    referral = participants["referral_date"].to_numpy(dtype="datetime64[ns]")
-    entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")
-    exit_ = participants["exit_date"].to_numpy(dtype="datetime64[ns]")
-    m_id_values = milestones["participant_id"]
-    m_dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
+    limit = to_timestamp(as_of)
+    return _summary(_failing_ids(participants, milestones, limit))
 
-    # Entry date of each milestone's participant (first row when an id repeats).
+
+def _entry_of_milestones(
+    id_values: pd.Series, entry: np.ndarray, m_id_values: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each milestone's participant's entry date (``NaT`` when none), and whether the
+    participant is known (the first row when an id repeats)."""
     try:
         rows = match_rows(id_values, m_id_values)
         entry_lookup = entry
@@ -96,6 +99,20 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
         rows = index.get_indexer(pd.Index(m_id_values.astype(object).to_numpy(), dtype=object))
     known = rows >= 0
     m_entry = np.where(known, entry_lookup[np.where(known, rows, 0)], np.datetime64("NaT"))
+    return m_entry, known
+
+
+def _failing_ids(
+    participants: pd.DataFrame, milestones: pd.DataFrame, limit: pd.Timestamp
+) -> dict[str, np.ndarray]:
+    """The participant id of every failing record, by check (an id once per record)."""
+    id_values = participants["participant_id"]
+    referral = participants["referral_date"].to_numpy(dtype="datetime64[ns]")
+    entry = participants["entry_date"].to_numpy(dtype="datetime64[ns]")
+    exit_ = participants["exit_date"].to_numpy(dtype="datetime64[ns]")
+    m_id_values = milestones["participant_id"]
+    m_dates = milestones["date"].to_numpy(dtype="datetime64[ns]")
+    m_entry, known = _entry_of_milestones(id_values, entry, m_id_values)
 
     def ids(mask: np.ndarray) -> np.ndarray:
         return _ids_at(id_values, mask)
@@ -103,7 +120,6 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     def m_ids(mask: np.ndarray) -> np.ndarray:
         return _ids_at(m_id_values, mask)
 
-    limit = to_timestamp(as_of)
     found: dict[str, np.ndarray] = {
         "milestone_before_entry": m_ids(checks.milestone_before_entry(m_dates, m_entry)),
         "milestone_without_entry": m_ids(checks.milestone_without_entry(m_entry, known)),
@@ -125,6 +141,11 @@ def data_quality(participants: pd.DataFrame, milestones: pd.DataFrame, *, as_of:
     }
     for rule in checks.NEEDS_EARLIER:
         found[rule] = m_ids(checks.without_earlier(milestones, rule))
+    return found
+
+
+def _summary(found: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per check in :data:`CHECKS` order: its distinct participants and examples."""
     counts = []
     examples = []
     for check in CHECKS:

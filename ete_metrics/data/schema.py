@@ -1,6 +1,6 @@
 """The database schema: SQLAlchemy 2.x Core tables.
 
-Six tables hold the programme's data and its audit trail:
+Nine tables hold the programme's data, its audit trail, the packs emailed and the alerts' state:
 
 - ``participants`` — one row per referral, keyed by the pseudonymous ``participant_id``.
 - ``milestones`` — dated training and work milestones of a participant.
@@ -9,6 +9,9 @@ Six tables hold the programme's data and its audit trail:
   ``origin`` (``"demo"`` for the synthetic demo programme, empty for an import).
 - ``import_warnings`` — the data-quality warnings stored with each import.
 - ``audit_events`` — who signed in, imported or exported what, and when (UTC).
+- ``deliveries`` — each attempt to email a period's pack to a subscriber, sent or failed.
+- ``alert_states`` — each alert rule's last state (firing or not), so it fires once per change.
+- ``alerts_fired`` — every alert that fired: when, the rule and scope in words, how many got it.
 
 A database made before a column was added gets it from :func:`create_schema`
 (:data:`ADDED_COLUMNS`: ``ALTER TABLE ... ADD COLUMN``, on SQLite and PostgreSQL).
@@ -156,6 +159,58 @@ audit_events_table = Table(
     Column("filters", Text),
     Column("file_sha256", String(64)),
     Index("ix_audit_events_occurred_at", "occurred_at"),
+)
+
+#: One attempt to email a period's pack to a subscriber (``python -m ete_metrics deliver``):
+#: ``status`` is ``"sent"`` or ``"failed"`` (with the ``problem``, one line). The pack of a
+#: period is sent once per recipient and subscription (``subscription``: the
+#: ``delivery.subscriptions.Subscription.key``, e.g. ``"month|pdf,xlsx|Wales"``); a failed
+#: attempt is tried again at the next run. ``attempted_at`` is UTC, supplied by the caller.
+deliveries_table = Table(
+    "deliveries",
+    metadata,
+    _id(),
+    Column("attempted_at", DateTime, nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subscription", String(400), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("files", Text),
+    Column("problem", Text),
+    Index("ix_deliveries_key", "recipient", "subscription", "period_start"),
+)
+
+
+#: The last state of each alert rule of the subscriptions file (``[[alert]]``), keyed by the
+#: SHA-256 of the rule's canonical text (:attr:`ete_metrics.delivery.alerts.AlertRule.key`):
+#: an alert fires when its state changes into firing, never again until it has changed back.
+alert_states_table = Table(
+    "alert_states",
+    metadata,
+    _id(),
+    Column("alert_key", String(64), nullable=False, unique=True),
+    Column("rule", Text, nullable=False),
+    Column("firing", Boolean, nullable=False),
+    Column("changed_at", DateTime, nullable=False),  # UTC, supplied by the caller
+    Column("as_of", Date),  # the date the figures were as at when it changed
+)
+
+#: One alert fired (its email sent): when (UTC), the rule and scope in words, the date the
+#: figures were as at, the reading that made it fire and how many recipients it was sent to.
+alerts_fired_table = Table(
+    "alerts_fired",
+    metadata,
+    _id(),
+    Column("fired_at", DateTime, nullable=False),
+    Column("alert_key", String(64), nullable=False, index=True),
+    Column("rule", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("as_of", Date),
+    Column("reading", Text),
+    Column("recipients", Integer, nullable=False),
+    Column("trigger", Text),
 )
 
 

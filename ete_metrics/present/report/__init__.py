@@ -21,6 +21,7 @@ from typing import Any
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,11 @@ __all__ = [
     "FORMATS",
     "MEDIA_TYPES",
     "ReportContent",
+    "ReportPack",
     "ReportTable",
     "ReportView",
     "build_report",
+    "build_report_pack",
     "build_reports",
     "render_report",
     "report_content",
@@ -247,6 +250,47 @@ def build_reports(
 ) -> dict[str, bytes]:
     """Build several formats of one report: the figures worked out and the charts drawn once.
 
+    The files of :func:`build_report_pack` (parameters and errors as there).
+
+    Returns
+    -------
+    dict of str to bytes
+        Each format's file, by format.
+    """
+    return build_report_pack(
+        participants, milestones, targets, formats=formats, progress=progress, browser=browser,
+        **options,
+    ).files
+
+
+@dataclass(frozen=True)
+class ReportPack:
+    """One report in several formats, and the content they were laid out from.
+
+    Attributes
+    ----------
+    content : ReportContent
+        The figures and words (its ``summary``: the Overview's sentences on what changed).
+    files : dict of str to bytes
+        Each format's file, by format.
+    """
+
+    content: ReportContent
+    files: dict[str, bytes]
+
+
+def build_report_pack(
+    participants: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    formats: Sequence[str],
+    progress: Progress | None = None,
+    browser: ChartBrowser | None = None,
+    **options: Any,
+) -> ReportPack:
+    """Build several formats of one report: the figures worked out and the charts drawn once.
+
     Parameters
     ----------
     participants, milestones, targets : pandas.DataFrame
@@ -265,8 +309,8 @@ def build_reports(
 
     Returns
     -------
-    dict of str to bytes
-        Each format's file, by format.
+    ReportPack
+        The content and each format's file, by format.
 
     Raises
     ------
@@ -307,4 +351,4 @@ def build_reports(
         if own is not None:
             own.close()
     tell(progress, "Done", 1.0)
-    return files
+    return ReportPack(content=content, files=files)

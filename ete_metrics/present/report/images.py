@@ -96,9 +96,13 @@ def _kaleido(path: str) -> Any:
     """A Kaleido browser (not yet open) whose page is not reloaded between charts.
 
     Kaleido reloads its page after every chart, which parses plotly.js's 4.8 MB
-    again: half the time of drawing a report's charts. ``Plotly.toImage`` draws each
-    chart in a new element of its own and removes it, so the next chart is drawn
-    exactly as on a fresh page (the tests compare the images).
+    again. ``Plotly.toImage`` draws each chart in a new element of its own and removes
+    it, so the next chart is drawn exactly as on a fresh page (the tests compare the
+    images). Kaleido 1.5.0's public API has no way to keep the page (``calc_fig``,
+    ``write_fig`` and the sync server all go through the private method overridden
+    here, and no option of ``Kaleido(...)`` or its page generator changes it), so the
+    override stays while ``benchmarks/bench_images.py`` shows it saves a felt
+    difference; without the private method (a later Kaleido) the plain class is used.
     """
     import kaleido
 
