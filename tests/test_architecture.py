@@ -134,6 +134,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("present", ("ete_metrics.present",)),
     ("app", (
         "ete_metrics", "ete_metrics.__main__", "ete_metrics.cli", "ete_metrics.cli_metrics",
+        "ete_metrics.cli_engagement",
         "ete_metrics.cli_progress", "ete_metrics.delivery", "dashboard", "app_pages", "app",
     )),
 )

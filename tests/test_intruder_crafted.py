@@ -245,43 +245,10 @@ def _page_tables(url: str, patch: pytest.MonkeyPatch) -> list[tuple[Part, pd.Dat
     table it publishes, as tests/test_intruder_pages.py records them."""
     from apptest_support import PAGES, each_screen, new_app, open_page
 
-    import dashboard.render as render
-    import ete_metrics.present.report.content.published as report_content_module
-    from tests.test_intruder_pages import Recorder
-
-    seen = Recorder()
-    shown, together = render.shown, render.shown_together
-    pack, alone = report_content_module.publish, report_content_module.present_view
-
-    def recording_shown(frame, view):  # type: ignore[no-untyped-def]
-        out = shown(frame, view)
-        if out.protected:
-            seen.add([Part(frame, view)], [out.table])
-        return out
-
-    def recording_together(parts):  # type: ignore[no-untyped-def]
-        out = together(parts)
-        if out and out[0].protected:
-            seen.add(parts, [s.table for s in out])
-        return out
-
-    def recording_publish(parts, audience):  # type: ignore[no-untyped-def]
-        out = pack(parts, audience)
-        if audience == "stakeholder":
-            seen.add(parts, out)
-        return out
-
-    def recording_alone(frame, view, audience):  # type: ignore[no-untyped-def]
-        out = alone(frame, view, audience)
-        if audience == "stakeholder":
-            seen.add([Part(frame, view)], [out])
-        return out
+    from tests.test_intruder_pages import record_published
 
     patch.setenv("ETE_DATABASE_URL", url)
-    patch.setattr(render, "shown", recording_shown)
-    patch.setattr(render, "shown_together", recording_together)
-    patch.setattr(report_content_module, "publish", recording_publish)
-    patch.setattr(report_content_module, "present_view", recording_alone)
+    seen = record_published(patch)
     for page in PAGES:
         at = open_page(new_app({"audience": "stakeholder", "as_of": PAGE_AS_OF.isoformat()}), page)
         for _ in each_screen(at, page):

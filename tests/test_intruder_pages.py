@@ -52,10 +52,10 @@ class Recorder:
         return [table for _, table in self.published]
 
 
-@pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+def record_published(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     """Record render.shown, render.shown_together and the report's publish (the pack) and
-    its views protected one by one (present_view: the targets and cohort tables)."""
+    its views protected one by one (present_view: the targets and cohort tables), for as long
+    as ``monkeypatch`` holds (the crafted intruder records the pages with it too)."""
     seen = Recorder()
     shown, together, pack = render.shown, render.shown_together, report_content.publish
     alone = report_content.present_view
@@ -88,7 +88,13 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
     monkeypatch.setattr(report_content, "present_view", recording_alone)
     monkeypatch.setattr(render, "shown_together", recording_together)
     monkeypatch.setattr(report_content, "publish", recording_publish)
-    yield seen
+    return seen
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    """:func:`record_published` for one test."""
+    yield record_published(monkeypatch)
 
 
 def _counts_on_screen(at: AppTest) -> Counter[int]:
