@@ -215,7 +215,7 @@ def _heavy_modules_after(code: str) -> str:
 
     report = (
         "\nheavy = sorted({m.split('.')[0] for m in sys.modules}"
-        " & {'scipy', 'plotly', 'pptx', 'reportlab', 'kaleido'})\nprint(','.join(heavy))\n"
+        " & {'scipy', 'plotly', 'pptx', 'reportlab', 'kaleido', 'holidays'})\nprint(','.join(heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", "import sys\n" + code + report],
                           cwd=ROOT, capture_output=True, text=True, check=True)
@@ -223,6 +223,8 @@ def _heavy_modules_after(code: str) -> str:
 
 
 def test_the_face_and_a_metric_command_load_no_scipy_plotly_or_report_libraries() -> None:
+    # nor the bank holidays (``holidays``, 0.2 s): the frames' module reads London dates from
+    # counting/workdays, which imports the calendar only when working days are counted
     code = (
         "import ete_metrics, ete_metrics.cli, ete_metrics.cli_metrics\n"
         "from ete_metrics import db, funnel, wilson_interval\n"

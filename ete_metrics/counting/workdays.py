@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -32,6 +31,8 @@ def bank_holidays(first_year: int, last_year: int) -> list[dt.date]:
         raise InputError(
             f"The years run backwards ({first_year} to {last_year}): give the earlier year first."
         )
+    import holidays  # 0.2-0.7 s to import: only where working days are counted
+
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return sorted(calendar)
 
