@@ -118,6 +118,41 @@ def _threshold(value: object, name: str) -> int:
     return int(value)
 
 
+def job_start_between(
+    rows: pd.DataFrame, milestones: pd.DataFrame | None, starts: pd.Series, ends: pd.Series
+) -> np.ndarray:
+    """Whether each row's participant has a job start from its start to its end (both inclusive).
+
+    ``rows`` carry ``participant_id``; ``starts`` and ``ends`` are aligned with them. The exits'
+    stage (a job between referral and exit) and the prison leavers' measures (a job within N
+    days of release) both ask this.
+    """
+    if milestones is None or milestones.empty or rows.empty:
+        return np.zeros(len(rows), dtype=bool)
+    milestone = steps.find_step(steps.JOB_STEP).milestone
+    jobs = milestones.loc[(milestones["milestone"].astype(object) == milestone).to_numpy()]
+    pairs = pd.DataFrame(
+        {
+            "row": np.arange(len(rows)),
+            "participant_id": rows["participant_id"].astype(object).to_numpy(),
+            "start": starts.to_numpy(),
+            "end": ends.to_numpy(),
+        }
+    ).merge(
+        pd.DataFrame(
+            {
+                "participant_id": jobs["participant_id"].astype(object).to_numpy(),
+                "date": pd.to_datetime(jobs["date"]).to_numpy(dtype="datetime64[ns]"),
+            }
+        ),
+        on="participant_id",
+    )
+    hit = pairs.loc[(pairs["date"] >= pairs["start"]) & (pairs["date"] <= pairs["end"]), "row"]
+    out = np.zeros(len(rows), dtype=bool)
+    out[hit.to_numpy(dtype="int64")] = True
+    return out
+
+
 def received(engagement: pd.DataFrame, as_of: AsOf) -> tuple[pd.DataFrame, pd.Timestamp]:
     """The conformed referrals received on or before ``as_of``, and ``as_of`` as a date.
 

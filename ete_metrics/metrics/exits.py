@@ -25,42 +25,15 @@ import pandas as pd
 from ete_metrics import steps
 from ete_metrics.counting.population import AsOf
 from ete_metrics.errors import InputError
-from ete_metrics.metrics.engagement import received, state_at, validate_engagement_by
+from ete_metrics.metrics.engagement import (
+    job_start_between,
+    received,
+    state_at,
+    validate_engagement_by,
+)
 
 #: The columns of :func:`exits` after the grouping keys.
 EXIT_COLUMNS: tuple[str, ...] = ("stage", "reason_group", "reason", "positive", "referrals")
-
-
-def _job_start_by(
-    exiting: pd.DataFrame, milestones: pd.DataFrame | None, exit_on: pd.Series
-) -> np.ndarray:
-    """Whether each exiting referral's participant had a job start from its referral to its exit."""
-    if milestones is None or milestones.empty or exiting.empty:
-        return np.zeros(len(exiting), dtype=bool)
-    milestone = steps.find_step(steps.JOB_STEP).milestone
-    jobs = milestones.loc[(milestones["milestone"].astype(object) == milestone).to_numpy()]
-    pairs = pd.DataFrame(
-        {
-            "row": np.arange(len(exiting)),
-            "participant_id": exiting["participant_id"].astype(object).to_numpy(),
-            "referral_date": exiting["referral_date"].to_numpy(),
-            "exit_on": exit_on.to_numpy(),
-        }
-    ).merge(
-        pd.DataFrame(
-            {
-                "participant_id": jobs["participant_id"].astype(object).to_numpy(),
-                "date": pd.to_datetime(jobs["date"]).to_numpy(dtype="datetime64[ns]"),
-            }
-        ),
-        on="participant_id",
-    )
-    hit = pairs.loc[
-        (pairs["date"] >= pairs["referral_date"]) & (pairs["date"] <= pairs["exit_on"]), "row"
-    ]
-    out = np.zeros(len(exiting), dtype=bool)
-    out[hit.to_numpy(dtype="int64")] = True
-    return out
 
 
 def exit_stages(exiting: pd.DataFrame, milestones: pd.DataFrame | None) -> np.ndarray:
@@ -70,7 +43,7 @@ def exit_stages(exiting: pd.DataFrame, milestones: pd.DataFrame | None) -> np.nd
     )
     attended = (exiting["first_appointment_attended_on"] <= exit_on).to_numpy(dtype=bool)
     approved = (exiting["action_plan_approved_on"] <= exit_on).to_numpy(dtype=bool)
-    job = _job_start_by(exiting, milestones, exit_on)
+    job = job_start_between(exiting, milestones, exiting["referral_date"], exit_on)
     before_first, before_plan, delivery, after_job = steps.EXIT_STAGES
     return np.select(
         [job, approved, attended], [after_job, delivery, before_plan], default=before_first

@@ -20,7 +20,7 @@ import pandas as pd
 from ete_metrics import steps
 from ete_metrics.counting.population import AsOf
 from ete_metrics.data.frames import conform_national
-from ete_metrics.metrics.engagement import received, validate_engagement_by
+from ete_metrics.metrics.engagement import job_start_between, received, validate_engagement_by
 
 #: The columns of :func:`prison_leavers` after the grouping keys.
 PRISON_LEAVER_COLUMNS: tuple[str, ...] = (
@@ -33,36 +33,6 @@ PRISON_LEAVER_COLUMNS: tuple[str, ...] = (
     "national_period",
     "national_source",
 )
-
-
-def _job_within(
-    releases: pd.DataFrame, milestones: pd.DataFrame | None, window_days: int
-) -> np.ndarray:
-    """Whether each release is followed by a job start within ``window_days`` (inclusive)."""
-    if milestones is None or milestones.empty or releases.empty:
-        return np.zeros(len(releases), dtype=bool)
-    milestone = steps.find_step(steps.JOB_STEP).milestone
-    jobs = milestones.loc[(milestones["milestone"].astype(object) == milestone).to_numpy()]
-    pairs = pd.DataFrame(
-        {
-            "row": np.arange(len(releases)),
-            "participant_id": releases["participant_id"].astype(object).to_numpy(),
-            "release_date": releases["release_date"].to_numpy(),
-        }
-    ).merge(
-        pd.DataFrame(
-            {
-                "participant_id": jobs["participant_id"].astype(object).to_numpy(),
-                "date": pd.to_datetime(jobs["date"]).to_numpy(dtype="datetime64[ns]"),
-            }
-        ),
-        on="participant_id",
-    )
-    late = pairs["release_date"] + pd.Timedelta(days=window_days)
-    hit = pairs.loc[(pairs["date"] >= pairs["release_date"]) & (pairs["date"] <= late), "row"]
-    out = np.zeros(len(releases), dtype=bool)
-    out[hit.to_numpy(dtype="int64")] = True
-    return out
 
 
 def latest_national(national: pd.DataFrame | None) -> pd.DataFrame:
@@ -137,7 +107,8 @@ def prison_leavers(
     days_before = (stamp - releases["release_date"]).dt.days.to_numpy()
     for measure, window in steps.PRISON_LEAVER_WINDOWS.items():
         eligible = days_before >= window
-        within = eligible & _job_within(releases, milestones, window)
+        late = releases["release_date"] + pd.Timedelta(days=window)
+        within = eligible & job_start_between(releases, milestones, releases["release_date"], late)
         data = pd.DataFrame(
             {"released": eligible.astype("int64"), "job_start_within": within.astype("int64")}
         )
